@@ -1,0 +1,88 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let strict: [SwiftSetting] = [.enableUpcomingFeature("ExistentialAny")]
+
+let package = Package(
+    name: "Sieve",
+    platforms: [.macOS(.v14)],
+    products: [
+        .executable(name: "sieve", targets: ["sieve"]),
+        .library(name: "SieveCore", targets: ["SieveCore"]),
+        .library(name: "Store", targets: ["Store"]),
+        .library(name: "Crawler", targets: ["Crawler"]),
+        .library(name: "Classifier", targets: ["Classifier"]),
+        .library(name: "Publisher", targets: ["Publisher"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
+        .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+    ],
+    targets: [
+        // C shims over the system libraries.
+        .target(
+            name: "CCurl",
+            linkerSettings: [.linkedLibrary("curl")]
+        ),
+        .target(
+            name: "CICU",
+            linkerSettings: [.linkedLibrary("icuuc"), .linkedLibrary("icui18n"), .linkedLibrary("icudata")]
+        ),
+        .systemLibrary(
+            name: "CLibXML2",
+            pkgConfig: "libxml-2.0",
+            providers: [.apt(["libxml2-dev"])]
+        ),
+
+        .target(
+            name: "SieveCore",
+            dependencies: [.product(name: "TOMLKit", package: "TOMLKit")],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "Store",
+            dependencies: ["SieveCore", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "Crawler",
+            dependencies: ["SieveCore", "CCurl", "CLibXML2", "CICU", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "Classifier",
+            dependencies: ["SieveCore", "CICU"],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "Publisher",
+            dependencies: ["SieveCore", "Store", "CLibXML2"],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "Pipeline",
+            dependencies: ["SieveCore", "Store", "Crawler", "Classifier", "Publisher", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "sieve",
+            dependencies: [
+                "SieveCore", "Store", "Crawler", "Classifier", "Publisher", "Pipeline",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
+
+        .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: strict),
+        .testTarget(name: "SieveCoreTests", dependencies: ["SieveCore", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "StoreTests", dependencies: ["Store", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "CrawlerTests", dependencies: ["Crawler", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "ClassifierTests", dependencies: ["Classifier", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "PublisherTests", dependencies: ["Publisher", "Store", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Store", "TestSupport"], swiftSettings: strict),
+    ],
+    swiftLanguageModes: [.v6]
+)

@@ -1,0 +1,127 @@
+import Foundation
+
+/// A place name from the gazetteer.
+public struct PlaceEntry: Sendable, Equatable {
+    public var canonical: String
+    public var level: String
+    public var parent: String?
+}
+
+/// The project's lexicons (`Lexicons/`): tokenizer words, gazetteer, disaster vocabulary, rumour cues, closures.
+public struct Lexicon: Sendable {
+    /// Every word the tokenizer must keep whole.
+    public private(set) var words: Set<String> = []
+    /// surface form → entries (several for names like 東區 that exist in more than one county)
+    public private(set) var places: [String: [PlaceEntry]] = [:]
+    /// word → [(type, weight)]
+    public private(set) var disaster: [String: [(type: String, weight: Double)]] = [:]
+    public private(set) var rumourCues: [String: Double] = [:]
+    /// phrase → "closure" | "normal"
+    public private(set) var closures: [String: String] = [:]
+    public private(set) var source: String = "(empty)"
+
+    public init() {}
+
+    /// Errors name the file and line.
+    public struct LoadError: Error, CustomStringConvertible {
+        public var file: String
+        public var line: Int?
+        public var message: String
+        public var description: String { "\(file)\(line.map { ":\($0)" } ?? ""): \(message)" }
+    }
+
+    /// Loads every lexicon file in `directory`. Missing optional files are fine; malformed lines are errors.
+    public static func load(directory: URL) throws(LoadError) -> Lexicon {
+        var lex = Lexicon()
+        lex.source = directory.path
+        for f in try rows(directory.appendingPathComponent("places.tsv"), minFields: 3) {
+            lex.places[f[0], default: []].append(PlaceEntry(canonical: f[2], level: f[1], parent: f.count > 3 && !f[3].isEmpty ? f[3] : nil))
+            lex.words.insert(f[0])
+        }
+        for f in try rows(directory.appendingPathComponent("disaster.tsv"), minFields: 2) {
+            lex.disaster[f[0], default: []].append((f[1], f.count > 2 ? Double(f[2]) ?? 1 : 1))
+            lex.words.insert(f[0])
+        }
+        for f in try rows(directory.appendingPathComponent("rumour.tsv"), minFields: 1) {
+            lex.rumourCues[f[0]] = f.count > 1 ? Double(f[1]) ?? 1 : 1
+            lex.words.insert(f[0])
+        }
+        for f in try rows(directory.appendingPathComponent("closure.tsv"), minFields: 2) {
+            lex.closures[f[0]] = f[1]
+            lex.words.insert(f[0])
+        }
+        for f in try rows(directory.appendingPathComponent("words.txt"), minFields: 1) {
+            lex.words.insert(f[0])
+        }
+        return lex
+    }
+
+    /// Adds a runtime word list (one word per line, optional frequency after whitespace).
+    public mutating func addWords(file: URL) throws(LoadError) {
+        guard FileManager.default.fileExists(atPath: file.path) else {
+            throw LoadError(file: file.path, message: "word list not found")
+        }
+        for f in try Self.rows(file, minFields: 1, separator: { $0 == "\t" || $0 == " " }) { words.insert(f[0]) }
+    }
+
+    /// Adds words given directly (tests, runtime additions).
+    public mutating func addWords(_ list: [String]) {
+        for w in list where !w.isEmpty { words.insert(Normalizer.normalize(w)) }
+    }
+
+    static func rows(_ url: URL, minFields: Int, separator: (Character) -> Bool = { $0 == "\t" }) throws(LoadError)
+        -> [[String]]
+    {
+        guard FileManager.default.fileExists(atPath: url.path) else { return [] }
+        guard let data = try? Data(contentsOf: url), let text = String(data: data, encoding: .utf8) else {
+            throw LoadError(file: url.path, message: "unreadable or not UTF-8")
+        }
+        var out: [[String]] = []
+        for (i, raw) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+            let line = raw.trimmingCharacters(in: .whitespacesAndNewlines)
+            if line.isEmpty || line.hasPrefix("#") { continue }
+            let fields = line.split(whereSeparator: separator).map {
+                Normalizer.normalize(String($0)).trimmingCharacters(in: .whitespaces)
+            }
+            guard fields.count >= minFields, !fields[0].isEmpty else {
+                throw LoadError(file: url.path, line: i + 1, message: "expected \(minFields) tab-separated field(s)")
+            }
+            out.append(fields)
+        }
+        return out
+    }
+
+    /// Finds the project's `Lexicons/` folder: $SIEVE_LEXICONS, else the nearest `Lexicons/` above the working
+    /// directory or above the running executable.
+    public static func locateDirectory() -> URL? {
+        let fm = FileManager.default
+        if let env = ProcessInfo.processInfo.environment["SIEVE_LEXICONS"], !env.isEmpty {
+            return URL(fileURLWithPath: env)
+        }
+        var starts = [URL(fileURLWithPath: fm.currentDirectoryPath)]
+        if let exe = try? fm.destinationOfSymbolicLink(atPath: "/proc/self/exe") {
+            starts.append(URL(fileURLWithPath: exe).deletingLastPathComponent())
+        }
+        for start in starts {
+            var dir = start.standardizedFileURL
+            for _ in 0..<12 {
+                let candidate = dir.appendingPathComponent("Lexicons")
+                if fm.fileExists(atPath: candidate.appendingPathComponent("places.tsv").path) { return candidate }
+                let parent = dir.deletingLastPathComponent()
+                if parent.path == dir.path { break }
+                dir = parent
+            }
+        }
+        return nil
+    }
+
+    /// The project's lexicons, or a clear error when they cannot be found.
+    public static func standard() throws(LoadError) -> Lexicon {
+        guard let dir = locateDirectory() else {
+            throw LoadError(
+                file: "Lexicons/",
+                message: "lexicon folder not found; run from the project folder or set SIEVE_LEXICONS=/path/to/Lexicons")
+        }
+        return try load(directory: dir)
+    }
+}

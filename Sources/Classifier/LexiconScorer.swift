@@ -1,0 +1,119 @@
+import Foundation
+import SieveCore
+
+/// Lexicon rules: disaster vocabulary by type, rumour cue phrases, closure claims and the gazetteer.
+/// Scores are 1 − e^(−Σweights/4), so one strong word gives ≈ 0.5 and several give ≈ 0.9+. Typhoon words are
+/// context (everyone mentions the typhoon on a typhoon night) and count for 0.3 of their weight towards the
+/// disaster score. A cue preceded by a negation (請勿轉傳) does not count.
+public struct LexiconScorer: PostScorer {
+    public let lexicon: Lexicon
+    public let tokenizer: Tokenizer
+    public var model: String { "lexicon-v0" }
+
+    public init(lexicon: Lexicon) {
+        self.lexicon = lexicon
+        self.tokenizer = Tokenizer(lexicon: lexicon)
+    }
+
+    static let typeNames: [String: String] = [
+        "typhoon": "颱風", "flood": "淹水", "landslide": "坍方/土石流", "earthquake": "地震", "power_outage": "停電",
+        "water_outage": "停水", "road_blocked": "道路中斷", "fire": "火災", "building_damage": "建物損壞",
+        "tree_down": "路樹倒塌", "trapped": "受困", "casualty": "傷亡", "evacuation": "撤離", "rescue": "救援",
+    ]
+
+    public func assess(title: String?, text: String, published: Date?) -> Assessment {
+        let full = Normalizer.normalize([title, text].compactMap { $0 }.filter { !$0.isEmpty }.joined(separator: "\n"))
+        let tokens = tokenizer.tokenize(full)
+
+        var typeWeight: [String: Double] = [:]
+        var typeEvidence: [String: [String]] = [:]
+        var rumourWeight = 0.0
+        var rumourEvidence: [String] = []
+        var closureClaims: [String] = []
+        var normalNotices: [String] = []
+        var places: [PlaceMention] = []
+        var seen = Set<String>()
+
+        for (index, token) in tokens.enumerated() where token.kind == .lexicon || token.text.count > 1 {
+            let w = token.text
+            let negated = tokens[max(0, index - 2)..<index].contains { Self.negations.contains($0.text) }
+            if let hits = lexicon.disaster[w] {
+                for hit in hits {
+                    typeWeight[hit.type, default: 0] += hit.weight
+                    if !(typeEvidence[hit.type]?.contains(w) ?? false) { typeEvidence[hit.type, default: []].append(w) }
+                }
+            }
+            if let cue = lexicon.rumourCues[w], !negated, seen.insert("r:" + w).inserted {
+                rumourWeight += cue
+                rumourEvidence.append(w)
+            }
+            if let kind = lexicon.closures[w] {
+                if kind == "closure" { closureClaims.append(w) } else { normalNotices.append(w) }
+            }
+            if let entries = lexicon.places[w], seen.insert("p:" + w).inserted {
+                places.append(contentsOf: resolvePlace(surface: w, entries: entries, tokens: tokens))
+            }
+        }
+        places.append(contentsOf: AddressMatcher.addresses(in: full))
+
+        var reasons: [String] = []
+        let rankedTypes = typeWeight.sorted { $0.value > $1.value || ($0.value == $1.value && $0.key < $1.key) }
+        for (type, weight) in rankedTypes.prefix(3) {
+            let words = typeEvidence[type, default: []].prefix(3).map { "「\($0)」" }.joined(separator: "、")
+            reasons.append("提到\(words)：\(Self.typeNames[type] ?? type)（+\(format(weight))）")
+        }
+
+        // A closure claim with hearsay cues and no official wording is the classic rumour.
+        if !closureClaims.isEmpty && !rumourEvidence.isEmpty {
+            rumourWeight += 1.5
+            reasons.append("停班停課說法「\(closureClaims[0])」搭配傳聞用語，未引用官方公告（+1.5 謠言）")
+        }
+        if !rumourEvidence.isEmpty {
+            let cues = rumourEvidence.prefix(4).map { "「\($0)」" }.joined(separator: "、")
+            reasons.append("傳聞／轉傳用語\(cues)（+\(format(rumourEvidence.reduce(0) { $0 + (lexicon.rumourCues[$1] ?? 0) })) 謠言）")
+        }
+        if !normalNotices.isEmpty { reasons.append("含照常上班上課用語「\(normalNotices[0])」") }
+        if !places.isEmpty {
+            reasons.append("地點：\(places.prefix(3).map(\.display).joined(separator: "、"))")
+        }
+        if typeWeight.isEmpty && rumourEvidence.isEmpty { reasons.append("未見災情或傳聞關鍵詞") }
+
+        let disasterSum = typeWeight.reduce(0) { $0 + ($1.key == "typhoon" ? 0.3 : 1) * $1.value }
+        return Assessment(
+            disaster: squash(disasterSum), rumour: squash(rumourWeight),
+            types: rankedTypes.filter { $0.value >= 1.0 }.map(\.key), places: places, reasons: reasons, model: model)
+    }
+
+    /// Picks the entry for an ambiguous township name using a county mentioned in the same post.
+    func resolvePlace(surface: String, entries: [PlaceEntry], tokens: [Token]) -> [PlaceMention] {
+        let counties = Set(tokens.compactMap { t in lexicon.places[t.text]?.first(where: { $0.level == "county" })?.canonical })
+        var chosen = entries
+        if entries.count > 1 {
+            let matching = entries.filter { $0.parent.map(counties.contains) ?? false }
+            if !matching.isEmpty { chosen = matching } else { chosen = [entries[0]] }
+        }
+        return chosen.map { e in
+            PlaceMention(surface: surface, name: e.canonical, level: e.level, county: e.level == "county" ? e.canonical : e.parent)
+        }
+    }
+
+    func squash(_ x: Double) -> Double { ((1 - exp(-x / 4)) * 1000).rounded() / 1000 }
+
+    static let negations: Set<String> = ["請勿", "勿", "不要", "別", "切勿", "不用", "無須", "不必", "請不要"]
+    func format(_ x: Double) -> String { String(format: "%.1f", x) }
+}
+
+/// Street addresses as people write them: 「康寧街137號」, 「中正路三段12巷5號」, 「台21線85K」.
+enum AddressMatcher {
+    static let pattern = try! NSRegularExpression(
+        pattern: "[\\p{Han}&&[^區市縣鄉鎮里村在於的到從往近]]{1,4}(?:路|街|大道)(?:[一二三四五六七八九十0-9]+段)?(?:[0-9一二三四五六七八九十]+巷)?(?:[0-9]+弄)?[0-9]+(?:之[0-9]+)?號|[\\p{Han}&&[^區市縣鄉鎮里村在於的到從往近]]{1,4}(?:路|街|大道)[一二三四五六七八九十0-9]+段|(?:台|臺|省道|縣道)[0-9]{1,3}(?:甲|乙)?線(?:[0-9.]+(?:K|k|公里))?")
+
+    static func addresses(in text: String) -> [PlaceMention] {
+        let ns = text as NSString
+        return pattern.matches(in: text, range: NSRange(location: 0, length: ns.length)).compactMap { m in
+            let s = ns.substring(with: m.range)
+            guard s.count >= 3 else { return nil }
+            return PlaceMention(surface: s, name: s, level: "address")
+        }
+    }
+}

@@ -1,0 +1,302 @@
+import CLibXML2
+import Foundation
+import SieveCore
+
+/// A text construct as the feed gave it: its value and whether it is text, html or xhtml.
+public struct FeedText: Sendable, Equatable {
+    public var value: String
+    /// "text/plain", "text/html" or "application/xhtml+xml" (feedparser's names).
+    public var type: String
+
+    public init(value: String, type: String) {
+        self.value = value
+        self.type = type
+    }
+
+    /// Plain text for classification: markup removed, entities decoded, whitespace tidied.
+    public var plainText: String {
+        type == "text/plain" ? HTMLText.tidy(value) : HTMLText.plainText(fromHTML: value)
+    }
+}
+
+public struct FeedEntry: Sendable, Equatable {
+    public var id: String?
+    public var title: FeedText?
+    public var link: String?
+    public var published: String?
+    public var updated: String?
+    public var created: String?
+    public var author: String?
+    public var summary: FeedText?
+    public var content: FeedText?
+
+    public var publishedDate: Date? { (published ?? updated ?? created).flatMap { FeedDateParser.parse($0) } }
+}
+
+public struct ParsedFeed: Sendable, Equatable {
+    public enum Format: String, Sendable { case rss, rdf, atom10, atom03 }
+    public var format: Format
+    public var id: String?
+    public var title: FeedText?
+    public var link: String?
+    public var updated: String?
+    public var published: String?
+    public var created: String?
+    public var entries: [FeedEntry]
+}
+
+/// Why a body could not be read as a feed.
+public enum FeedError: Error, CustomStringConvertible, Equatable, Sendable {
+    case malformedXML(url: String, line: Int, message: String)
+    case notAFeed(url: String, root: String)
+    case empty(url: String)
+
+    public var description: String {
+        switch self {
+        case .malformedXML(let url, let line, let message):
+            return "\(url):\(line): not well-formed XML: \(message)"
+        case .notAFeed(let url, let root):
+            if root.lowercased() == "html" {
+                return "\(url): an HTML page, not a feed (an error or login page served in place of the feed?)"
+            }
+            return "\(url): root element <\(root)> is not RSS, RDF or Atom"
+        case .empty(let url):
+            return "\(url): empty body, no feed"
+        }
+    }
+}
+
+/// RSS 0.9x/1.0/2.0 and Atom 0.3/1.0 with libxml2 (DTDs and external entities are never loaded).
+public enum FeedParser {
+    static let atom10 = "http://www.w3.org/2005/Atom"
+    static let atom03 = "http://purl.org/atom/ns#"
+    static let rdf = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+    static let dc = "http://purl.org/dc/elements/1.1/"
+    static let dcterms = "http://purl.org/dc/terms/"
+    static let contentNS = "http://purl.org/rss/1.0/modules/content/"
+
+    public static func parse(_ data: Data, url: String, encoding: String? = nil) throws(FeedError) -> ParsedFeed {
+        let trimmedStart = data.prefix(512).drop { $0 == 0x20 || $0 == 0x0A || $0 == 0x0D || $0 == 0x09 || $0 == 0xEF || $0 == 0xBB || $0 == 0xBF }
+        guard !trimmedStart.isEmpty else { throw .empty(url: url) }
+        let head = String(decoding: trimmedStart.prefix(256), as: UTF8.self).lowercased()
+        if head.hasPrefix("<!doctype html") || head.hasPrefix("<html") { throw .notAFeed(url: url, root: "html") }
+
+        guard let ctxt = xmlNewParserCtxt() else { throw .malformedXML(url: url, line: 0, message: "out of memory") }
+        defer { xmlFreeParserCtxt(ctxt) }
+        let options = Int32(XML_PARSE_NONET.rawValue | XML_PARSE_NOERROR.rawValue | XML_PARSE_NOWARNING.rawValue
+            | XML_PARSE_NOCDATA.rawValue | XML_PARSE_HUGE.rawValue)
+        let doc: xmlDocPtr? = data.withUnsafeBytes { raw in
+            let base = raw.baseAddress!.assumingMemoryBound(to: CChar.self)
+            return xmlCtxtReadMemory(ctxt, base, Int32(raw.count), url, encoding, options)
+        }
+        guard let doc, ctxt.pointee.wellFormed != 0 else {
+            if let doc { xmlFreeDoc(doc) }
+            let err = ctxt.pointee.lastError
+            let message = XML.string(UnsafePointer(err.message.map { UnsafeRawPointer($0).assumingMemoryBound(to: xmlChar.self) }))?
+                .trimmingCharacters(in: .whitespacesAndNewlines) ?? "parse error"
+            throw .malformedXML(url: url, line: Int(err.line), message: message)
+        }
+        defer { xmlFreeDoc(doc) }
+        guard let root = xmlDocGetRootElement(doc) else { throw .empty(url: url) }
+        let name = XML.localName(root)
+        let ns = XML.namespace(root)
+        switch (name, ns) {
+        case ("feed", atom10): return parseAtom(root, format: .atom10)
+        case ("feed", atom03): return parseAtom(root, format: .atom03)
+        case ("feed", nil): return parseAtom(root, format: .atom10)
+        case ("rss", _): return parseRSS(root, format: .rss)
+        case ("RDF", _): return parseRSS(root, format: .rdf)
+        default: throw .notAFeed(url: url, root: name)
+        }
+    }
+
+    // MARK: Atom
+
+    static func atomText(_ node: XMLNodePtr) -> FeedText {
+        let type = (XML.attribute(node, "type") ?? "text").lowercased()
+        let mode = XML.attribute(node, "mode")?.lowercased()
+        switch type {
+        case "xhtml", "application/xhtml+xml":
+            // The content is a single xhtml:div whose children are the value.
+            let divs = XML.children(node).filter { XML.localName($0) == "div" }
+            let value = divs.count == 1 ? XML.innerXML(divs[0]) : XML.innerXML(node)
+            return FeedText(value: value.trimmingCharacters(in: .whitespacesAndNewlines), type: "application/xhtml+xml")
+        case "html", "text/html":
+            return FeedText(value: XML.text(node), type: "text/html")
+        default:
+            if mode == "xml" { return FeedText(value: XML.innerXML(node), type: "text/html") }
+            if type.hasPrefix("text/") && type != "text/plain" { return FeedText(value: XML.text(node), type: type) }
+            return FeedText(value: XML.text(node), type: "text/plain")
+        }
+    }
+
+    static func atomLink(_ node: XMLNodePtr) -> String? {
+        let links = XML.children(node).filter { XML.localName($0) == "link" && isAtom($0) }
+        let alternate = links.first { l in
+            let rel = XML.attribute(l, "rel") ?? "alternate"
+            return rel == "alternate" && XML.attribute(l, "href") != nil
+        }
+        guard let link = alternate, let href = XML.attribute(link, "href") else { return nil }
+        return XML.resolve(href.trimmingCharacters(in: .whitespaces), base: XML.base(link))
+    }
+
+    static func isAtom(_ node: XMLNodePtr) -> Bool {
+        let ns = XML.namespace(node)
+        return ns == atom10 || ns == atom03 || ns == nil
+    }
+
+    static func parseAtom(_ root: XMLNodePtr, format: ParsedFeed.Format) -> ParsedFeed {
+        var feed = ParsedFeed(format: format, entries: [])
+        feed.link = atomLink(root)
+        for child in XML.children(root) {
+            let name = XML.localName(child)
+            let ns = XML.namespace(child)
+            if ns == dc || ns == dcterms {
+                applyDublinCore(name, XML.text(child), updated: &feed.updated, published: &feed.published, created: &feed.created)
+                continue
+            }
+            guard isAtom(child) else { continue }
+            switch name {
+            case "id": feed.id = XML.text(child).trimmingCharacters(in: .whitespacesAndNewlines)
+            case "title": feed.title = atomText(child)
+            case "updated", "modified": feed.updated = XML.text(child).trimmingCharacters(in: .whitespacesAndNewlines)
+            case "published", "issued": feed.published = XML.text(child).trimmingCharacters(in: .whitespacesAndNewlines)
+            case "created": feed.created = XML.text(child).trimmingCharacters(in: .whitespacesAndNewlines)
+            case "entry": feed.entries.append(parseAtomEntry(child))
+            default: break
+            }
+        }
+        return feed
+    }
+
+    static func parseAtomEntry(_ node: XMLNodePtr) -> FeedEntry {
+        var e = FeedEntry()
+        e.link = atomLink(node)
+        for child in XML.children(node) {
+            let name = XML.localName(child)
+            let ns = XML.namespace(child)
+            if ns == dc || ns == dcterms {
+                if name == "creator" { e.author = e.author ?? XML.text(child).trimmingCharacters(in: .whitespacesAndNewlines) }
+                applyDublinCore(name, XML.text(child), updated: &e.updated, published: &e.published, created: &e.created)
+                continue
+            }
+            guard isAtom(child) else { continue }
+            let trimmed = { XML.text(child).trimmingCharacters(in: .whitespacesAndNewlines) }
+            switch name {
+            case "id": e.id = trimmed()
+            case "title": e.title = atomText(child)
+            case "updated", "modified": e.updated = trimmed()
+            case "published", "issued": e.published = trimmed()
+            case "created": e.created = trimmed()
+            case "summary": e.summary = atomText(child)
+            case "content": if e.content == nil { e.content = atomText(child) }
+            case "author":
+                if e.author == nil, let n = XML.children(child).first(where: { XML.localName($0) == "name" }) {
+                    e.author = XML.text(n).trimmingCharacters(in: .whitespacesAndNewlines)
+                }
+            default: break
+            }
+        }
+        return e
+    }
+
+    // MARK: RSS / RDF
+
+    static func parseRSS(_ root: XMLNodePtr, format: ParsedFeed.Format) -> ParsedFeed {
+        var feed = ParsedFeed(format: format, entries: [])
+        var itemNodes: [XMLNodePtr] = []
+        let channels = XML.children(root).filter { XML.localName($0) == "channel" }
+        for channel in channels {
+            for child in XML.children(channel) {
+                let name = XML.localName(child)
+                let ns = XML.namespace(child)
+                if ns == dc || ns == dcterms {
+                    applyDublinCore(name, XML.text(child), updated: &feed.updated, published: &feed.published, created: &feed.created)
+                    continue
+                }
+                if ns == atom10 {
+                    if name == "link", feed.link == nil, (XML.attribute(child, "rel") ?? "alternate") == "alternate",
+                        let href = XML.attribute(child, "href")
+                    {
+                        feed.link = XML.resolve(href, base: XML.base(child))
+                    }
+                    continue
+                }
+                switch name {
+                case "title": feed.title = FeedText(value: XML.text(child), type: "text/plain")
+                case "link":
+                    let text = XML.text(child).trimmingCharacters(in: .whitespacesAndNewlines)
+                    if !text.isEmpty { feed.link = XML.resolve(text, base: XML.base(child)) }
+                case "lastBuildDate": feed.updated = XML.text(child).trimmingCharacters(in: .whitespacesAndNewlines)
+                case "pubDate": feed.published = XML.text(child).trimmingCharacters(in: .whitespacesAndNewlines)
+                case "item": itemNodes.append(child)
+                default: break
+                }
+            }
+        }
+        // RSS 0.9/1.0 keep items beside the channel.
+        itemNodes += XML.children(root).filter { XML.localName($0) == "item" }
+        feed.entries = itemNodes.map(parseRSSItem)
+        return feed
+    }
+
+    static func parseRSSItem(_ node: XMLNodePtr) -> FeedEntry {
+        var e = FeedEntry()
+        var guidIsPermalink = false
+        var guid: String?
+        var description: FeedText?
+        for child in XML.children(node) {
+            let name = XML.localName(child)
+            let ns = XML.namespace(child)
+            let trimmed = { XML.text(child).trimmingCharacters(in: .whitespacesAndNewlines) }
+            if ns == dc || ns == dcterms {
+                if name == "creator" && e.author == nil { e.author = trimmed() }
+                applyDublinCore(name, XML.text(child), updated: &e.updated, published: &e.published, created: &e.created)
+                continue
+            }
+            if ns == contentNS {
+                if name == "encoded" { e.content = FeedText(value: XML.text(child), type: "text/html") }
+                continue
+            }
+            if ns == atom10 {
+                if name == "link", e.link == nil, (XML.attribute(child, "rel") ?? "alternate") == "alternate",
+                    let href = XML.attribute(child, "href")
+                {
+                    e.link = XML.resolve(href, base: XML.base(child))
+                }
+                continue
+            }
+            switch name {
+            case "title": e.title = FeedText(value: XML.text(child), type: "text/plain")
+            case "link":
+                let t = trimmed()
+                if !t.isEmpty { e.link = XML.resolve(t, base: XML.base(child)) }
+            case "guid":
+                guid = trimmed()
+                let permalink = (XML.attribute(child, "isPermaLink") ?? "true").lowercased()
+                guidIsPermalink = permalink != "false"
+            case "description": description = FeedText(value: XML.text(child), type: "text/html")
+            case "pubDate": e.published = trimmed()
+            case "author": if e.author == nil { e.author = trimmed() }
+            default: break
+            }
+        }
+        if e.id == nil, let about = XML.attribute(node, "about", namespace: rdf) { e.id = about }
+        if let guid, !guid.isEmpty {
+            e.id = guid
+            if e.link == nil && guidIsPermalink { e.link = XML.resolve(guid, base: XML.base(node)) }
+        }
+        e.summary = description
+        return e
+    }
+
+    static func applyDublinCore(_ name: String, _ value: String, updated: inout String?, published: inout String?, created: inout String?) {
+        let v = value.trimmingCharacters(in: .whitespacesAndNewlines)
+        switch name {
+        case "date", "modified": if updated == nil { updated = v }
+        case "issued": if published == nil { published = v }
+        case "created": if created == nil { created = v }
+        default: break
+        }
+    }
+}

@@ -1,0 +1,54 @@
+import Foundation
+
+/// A place named in a post, resolved against the gazetteer.
+public struct PlaceMention: Sendable, Equatable, Codable, Hashable {
+    /// The words as written ("北市", "那瑪夏區").
+    public var surface: String
+    /// The canonical name ("臺北市").
+    public var name: String
+    /// "county", "township" or "address".
+    public var level: String
+    /// The enclosing county for townships, when known.
+    public var county: String?
+
+    public init(surface: String, name: String, level: String, county: String? = nil) {
+        self.surface = surface
+        self.name = name
+        self.level = level
+        self.county = county
+    }
+}
+
+/// The classifier's verdict on one post, with the reasons a moderator can read.
+public struct Assessment: Sendable, Equatable, Codable {
+    /// 0…1: how likely the post reports a real disaster situation.
+    public var disaster: Double
+    /// 0…1: how likely the post is a rumour / chain message.
+    public var rumour: Double
+    /// Disaster types, strongest first (e.g. "landslide", "flood").
+    public var types: [String]
+    public var places: [PlaceMention]
+    /// Human-readable reasons, most important first.
+    public var reasons: [String]
+    /// Which model/rules produced this ("lexicon-v0").
+    public var model: String
+
+    public init(
+        disaster: Double, rumour: Double, types: [String], places: [PlaceMention], reasons: [String], model: String
+    ) {
+        self.disaster = disaster
+        self.rumour = rumour
+        self.types = types
+        self.places = places
+        self.reasons = reasons
+        self.model = model
+    }
+}
+
+extension PlaceMention {
+    /// "臺北市", "新北市汐止區", or the address as written.
+    public var display: String {
+        guard let county, county != name, level != "address" else { return name }
+        return county + name
+    }
+}

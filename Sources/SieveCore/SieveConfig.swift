@@ -1,0 +1,294 @@
+import Foundation
+import TOMLKit
+
+/// The whole `sieve.toml`.
+public struct SieveConfig: Sendable, Equatable {
+    /// Where the config was read from (nil when running on defaults).
+    public var file: String?
+    /// SQLite file path (relative paths are resolved against the working directory).
+    public var database: String
+    public var crawler: CrawlerSettings
+    public var sources: [SourceConfig]
+    public var channels: [ChannelConfig]
+
+    public static let defaultDatabase = "sieve.sqlite"
+
+    public init(
+        file: String? = nil, database: String = SieveConfig.defaultDatabase, crawler: CrawlerSettings = .init(),
+        sources: [SourceConfig] = [], channels: [ChannelConfig] = []
+    ) {
+        self.file = file
+        self.database = database
+        self.crawler = crawler
+        self.sources = sources
+        self.channels = channels
+    }
+
+    /// Loads `path`. When the file is missing and `required` is false, returns the defaults.
+    public static func load(path: String, required: Bool) throws(ConfigError) -> SieveConfig {
+        guard FileManager.default.fileExists(atPath: path) else {
+            if required {
+                throw ConfigError(
+                    file: path,
+                    message: "config file not found (create one with `sieve init`, or pass --config FILE)")
+            }
+            return SieveConfig()
+        }
+        let text: String
+        do {
+            let data = try Data(contentsOf: URL(fileURLWithPath: path))
+            guard let decoded = String(data: data, encoding: .utf8) else {
+                throw ConfigError(file: path, message: "not valid UTF-8")
+            }
+            text = decoded
+        } catch let error as ConfigError {
+            throw error
+        } catch {
+            throw ConfigError(file: path, message: "cannot read: \(error.localizedDescription)")
+        }
+        return try parse(text, file: path)
+    }
+
+    /// Parses TOML text; `file` is used in error messages and to resolve relative `file:` URLs.
+    public static func parse(_ text: String, file: String) throws(ConfigError) -> SieveConfig {
+        let table: TOMLTable
+        do {
+            table = try TOMLTable(string: text)
+        } catch let error as TOMLParseError {
+            throw ConfigError(
+                file: file, line: error.source.begin.line, message: "TOML syntax: \(error.description)")
+        } catch {
+            throw ConfigError(file: file, message: "TOML syntax: \(error)")
+        }
+        let reader = TableReader(file: file, locator: TOMLLocator(text: text))
+        let baseDir = URL(fileURLWithPath: file).deletingLastPathComponent().standardizedFileURL
+        return try reader.readRoot(table, baseDir: baseDir)
+    }
+}
+
+/// Walks the parsed TOML, checking keys and types and remembering where each came from.
+private struct TableReader {
+    let file: String
+    let locator: TOMLLocator
+
+    func error(_ context: String, _ key: String?, _ display: String, _ message: String) -> ConfigError {
+        ConfigError(file: file, line: locator.line(context: context, key: key), key: display, message: message)
+    }
+
+    func checkKeys(_ table: TOMLTable, allowed: [String], context: String, display: String) throws(ConfigError) {
+        for key in table.keys where !allowed.contains(key) {
+            var message = "unknown key"
+            if let guess = closest(key, in: allowed) { message += " (did you mean `\(guess)`?)" }
+            message += "; allowed here: \(allowed.joined(separator: ", "))"
+            throw error(context, key, display.isEmpty ? key : "\(display).\(key)", message)
+        }
+    }
+
+    func string(_ table: TOMLTable, _ key: String, context: String, display: String, required: Bool = false)
+        throws(ConfigError) -> String?
+    {
+        guard let value = table[key] else {
+            if required { throw error(context, nil, "\(display).\(key)", "missing (required)") }
+            return nil
+        }
+        guard let s = value.string else {
+            throw error(context, key, "\(display).\(key)", "expected a string, found \(value.type)")
+        }
+        return s
+    }
+
+    func number(_ table: TOMLTable, _ key: String, context: String, display: String) throws(ConfigError) -> Double? {
+        guard let value = table[key] else { return nil }
+        if let i = value.int { return Double(i) }
+        if let d = value.double { return d }
+        throw error(context, key, "\(display).\(key)", "expected a number, found \(value.type)")
+    }
+
+    func readRoot(_ root: TOMLTable, baseDir: URL) throws(ConfigError) -> SieveConfig {
+        try checkKeys(root, allowed: ["database", "crawler", "source", "channel"], context: "", display: "")
+        var config = SieveConfig(file: file)
+        if let db = try string(root, "database", context: "", display: "") {
+            guard !db.isEmpty else { throw error("", "database", "database", "must not be empty") }
+            config.database = db
+        }
+        if let crawlerValue = root["crawler"] {
+            guard let crawler = crawlerValue.table else {
+                throw error("", "crawler", "crawler", "expected a table [crawler]")
+            }
+            config.crawler = try readCrawler(crawler)
+        }
+        if let sourcesValue = root["source"] {
+            guard let array = sourcesValue.array else {
+                throw error("", "source", "source", "expected an array of tables [[source]]")
+            }
+            var names = Set<String>()
+            for (i, element) in array.enumerated() {
+                let context = "source#\(i + 1)"
+                guard let t = element.table else {
+                    throw error(context, nil, "source[\(i + 1)]", "expected a table")
+                }
+                let source = try readSource(t, index: i + 1, baseDir: baseDir)
+                if !names.insert(source.name).inserted {
+                    throw error(context, "name", "source[\(i + 1)].name", "duplicate source name \"\(source.name)\"")
+                }
+                config.sources.append(source)
+            }
+        }
+        if let channelsValue = root["channel"] {
+            guard let array = channelsValue.array else {
+                throw error("", "channel", "channel", "expected an array of tables [[channel]]")
+            }
+            for (i, element) in array.enumerated() {
+                guard let t = element.table else {
+                    throw error("channel#\(i + 1)", nil, "channel[\(i + 1)]", "expected a table")
+                }
+                config.channels.append(try readChannel(t, index: i + 1))
+            }
+        }
+        return config
+    }
+
+    func readCrawler(_ t: TOMLTable) throws(ConfigError) -> CrawlerSettings {
+        let ctx = "crawler"
+        try checkKeys(
+            t, allowed: ["user_agent", "connect_timeout", "timeout", "max_body_bytes", "max_redirects"],
+            context: ctx, display: "crawler")
+        var s = CrawlerSettings()
+        if let ua = try string(t, "user_agent", context: ctx, display: ctx) { s.userAgent = ua }
+        if let v = try number(t, "connect_timeout", context: ctx, display: ctx) {
+            guard v > 0 else { throw error(ctx, "connect_timeout", "crawler.connect_timeout", "must be > 0 seconds") }
+            s.connectTimeout = v
+        }
+        if let v = try number(t, "timeout", context: ctx, display: ctx) {
+            guard v > 0 else { throw error(ctx, "timeout", "crawler.timeout", "must be > 0 seconds") }
+            s.totalTimeout = v
+        }
+        if let v = try number(t, "max_body_bytes", context: ctx, display: ctx) {
+            guard v >= 1024 else { throw error(ctx, "max_body_bytes", "crawler.max_body_bytes", "must be ≥ 1024") }
+            s.maxBodyBytes = Int(v)
+        }
+        if let v = try number(t, "max_redirects", context: ctx, display: ctx) {
+            guard v >= 0 else { throw error(ctx, "max_redirects", "crawler.max_redirects", "must be ≥ 0") }
+            s.maxRedirects = Int(v)
+        }
+        return s
+    }
+
+    func readSource(_ t: TOMLTable, index: Int, baseDir: URL) throws(ConfigError) -> SourceConfig {
+        let ctx = "source#\(index)"
+        let display = "source[\(index)]"
+        try checkKeys(t, allowed: ["name", "kind", "url", "interval", "rules"], context: ctx, display: display)
+        let name = try string(t, "name", context: ctx, display: display, required: true)!
+        guard !name.isEmpty else { throw error(ctx, "name", "\(display).name", "must not be empty") }
+        let kindText = try string(t, "kind", context: ctx, display: display, required: true)!
+        guard let kind = SourceKind(rawValue: kindText) else {
+            var message = "unknown kind \"\(kindText)\" (expected \(SourceKind.allCases.map(\.rawValue).joined(separator: ", ")))"
+            if let guess = closest(kindText, in: SourceKind.allCases.map(\.rawValue)) { message += "; did you mean \"\(guess)\"?" }
+            throw error(ctx, "kind", "\(display).kind", message)
+        }
+        let rawURL = try string(t, "url", context: ctx, display: display, required: true)!
+        let url: String
+        do throws(URLResolutionError) {
+            url = try resolveSourceURL(rawURL, baseDir: baseDir)
+        } catch {
+            throw self.error(ctx, "url", "\(display).url", error.message)
+        }
+        var interval = 900
+        if let value = t["interval"] {
+            if let i = value.int, i > 0 {
+                interval = i
+            } else if let s = value.string, let parsed = parseIntervalSeconds(s) {
+                interval = parsed
+            } else {
+                throw error(ctx, "interval", "\(display).interval", "expected seconds or a duration like \"15m\", \"2h\"")
+            }
+        }
+        var rules: HTMLRules? = nil
+        if let rulesValue = t["rules"] {
+            guard let rt = rulesValue.table else {
+                throw error(ctx, "rules", "\(display).rules", "expected a table [source.rules]")
+            }
+            rules = try readRules(rt, context: "\(ctx).rules", display: "\(display).rules")
+        }
+        if kind == .html && rules == nil {
+            throw error(ctx, nil, "\(display).rules", "html sources need XPath rules: add a [source.rules] table with at least `item` and `text`")
+        }
+        return SourceConfig(name: name, kind: kind, url: url, interval: interval, rules: rules)
+    }
+
+    func readRules(_ t: TOMLTable, context ctx: String, display: String) throws(ConfigError) -> HTMLRules {
+        let allowed = ["item", "id", "title", "link", "author", "published", "text"]
+        try checkKeys(t, allowed: allowed, context: ctx, display: display)
+        let item = try string(t, "item", context: ctx, display: display, required: true)!
+        let text = try string(t, "text", context: ctx, display: display, required: true)!
+        return HTMLRules(
+            item: item,
+            id: try string(t, "id", context: ctx, display: display),
+            title: try string(t, "title", context: ctx, display: display),
+            link: try string(t, "link", context: ctx, display: display),
+            author: try string(t, "author", context: ctx, display: display),
+            published: try string(t, "published", context: ctx, display: display),
+            text: text)
+    }
+
+    func readChannel(_ t: TOMLTable, index: Int) throws(ConfigError) -> ChannelConfig {
+        let ctx = "channel#\(index)"
+        let display = "channel[\(index)]"
+        try checkKeys(t, allowed: ["name", "kind", "path", "title"], context: ctx, display: display)
+        let name = try string(t, "name", context: ctx, display: display, required: true)!
+        let kindText = try string(t, "kind", context: ctx, display: display, required: true)!
+        guard let kind = ChannelKind(rawValue: kindText) else {
+            throw error(ctx, "kind", "\(display).kind", "unknown channel kind \"\(kindText)\" (expected atom)")
+        }
+        let path = try string(t, "path", context: ctx, display: display, required: true)!
+        let title = try string(t, "title", context: ctx, display: display) ?? "Sieve"
+        return ChannelConfig(name: name, kind: kind, path: path, title: title)
+    }
+}
+
+struct URLResolutionError: Error {
+    var message: String
+}
+
+/// http(s) URLs pass through; `file:` URLs with a relative path are resolved against `baseDir`.
+func resolveSourceURL(_ raw: String, baseDir: URL) throws(URLResolutionError) -> String {
+    let lower = raw.lowercased()
+    if lower.hasPrefix("http://") || lower.hasPrefix("https://") {
+        guard let url = URL(string: raw), url.host != nil else {
+            throw URLResolutionError(message: "not a valid URL: \"\(raw)\"")
+        }
+        return raw
+    }
+    if lower.hasPrefix("file:") {
+        var path = String(raw.dropFirst(5))
+        if path.hasPrefix("//") {
+            path = String(path.dropFirst(2))
+            // file://host/path is not supported; file:///abs is.
+            guard path.hasPrefix("/") else {
+                throw URLResolutionError(message: "file URLs must be file:///absolute/path or file:relative/path")
+            }
+        }
+        let resolved = path.hasPrefix("/") ? URL(fileURLWithPath: path) : baseDir.appendingPathComponent(path)
+        return resolved.standardizedFileURL.absoluteString
+    }
+    throw URLResolutionError(message: "unsupported URL \"\(raw)\" (use http://, https:// or file:)")
+}
+
+/// The closest candidate by edit distance, if it is close enough to be a plausible typo.
+func closest(_ word: String, in candidates: [String]) -> String? {
+    func distance(_ a: [Character], _ b: [Character]) -> Int {
+        var prev = Array(0...b.count)
+        for i in 1...max(a.count, 1) where !a.isEmpty {
+            var cur = [i] + Array(repeating: 0, count: b.count)
+            for j in 1...max(b.count, 1) where !b.isEmpty {
+                cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
+            }
+            prev = cur
+        }
+        return a.isEmpty ? b.count : prev[b.count]
+    }
+    let w = Array(word.lowercased())
+    let scored = candidates.map { ($0, distance(w, Array($0))) }.min { $0.1 < $1.1 }
+    guard let best = scored, best.1 <= max(1, w.count / 3) else { return nil }
+    return best.0
+}

@@ -1,0 +1,139 @@
+import Foundation
+import GRDB
+import SieveCore
+
+/// A row of `source`.
+public struct SourceRecord: Codable, Sendable, FetchableRecord, MutablePersistableRecord, Equatable {
+    public static let databaseTableName = "source"
+    public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
+    public var id: Int64?
+    public var name: String
+    public var kind: String
+    public var url: String
+    public var interval: Int
+    public var lastFetchedAt: Date?
+    public var lastStatus: String?
+    public var lastError: String?
+}
+
+/// A row of `document`: one fetch of one URL, successful or not.
+public struct DocumentRecord: Codable, Sendable, FetchableRecord, MutablePersistableRecord, Equatable {
+    public static let databaseTableName = "document"
+    public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
+    public var id: Int64?
+    public var sourceId: Int64
+    public var url: String
+    public var finalURL: String?
+    public var status: Int?
+    public var contentType: String?
+    public var etag: String?
+    public var lastModified: String?
+    public var bodyHash: String?
+    public var bytes: Int?
+    public var fetchedAt: Date
+    public var durationMs: Int?
+    public var error: String?
+    public var postCount: Int
+
+    public init(
+        sourceId: Int64, url: String, finalURL: String? = nil, status: Int? = nil, contentType: String? = nil,
+        etag: String? = nil, lastModified: String? = nil, bodyHash: String? = nil, bytes: Int? = nil,
+        fetchedAt: Date = Date(), durationMs: Int? = nil, error: String? = nil, postCount: Int = 0
+    ) {
+        self.sourceId = sourceId
+        self.url = url
+        self.finalURL = finalURL
+        self.status = status
+        self.contentType = contentType
+        self.etag = etag
+        self.lastModified = lastModified
+        self.bodyHash = bodyHash
+        self.bytes = bytes
+        self.fetchedAt = fetchedAt
+        self.durationMs = durationMs
+        self.error = error
+        self.postCount = postCount
+    }
+}
+
+/// A row of `post`.
+public struct PostRecord: Codable, Sendable, FetchableRecord, MutablePersistableRecord, Equatable {
+    public static let databaseTableName = "post"
+    public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
+    public var id: Int64?
+    public var sourceId: Int64
+    public var externalID: String
+    public var url: String?
+    public var title: String?
+    public var author: String?
+    public var publishedAt: Date?
+    public var fetchedAt: Date
+    public var text: String
+    public var language: String?
+    public var state: String
+}
+
+/// A row of `review`.
+public struct ReviewRecord: Codable, Sendable, FetchableRecord, MutablePersistableRecord, Equatable {
+    public static let databaseTableName = "review"
+    public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
+    public var id: Int64?
+    public var postId: Int64
+    public var decision: String
+    public var reviewer: String
+    public var note: String?
+    public var decidedAt: Date
+}
+
+/// A row of `publication`: one approved post on one channel.
+public struct PublicationRecord: Codable, Sendable, FetchableRecord, MutablePersistableRecord, Equatable {
+    public static let databaseTableName = "publication"
+    public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
+    public var id: Int64?
+    public var postId: Int64
+    public var channel: String
+    public var status: String
+    public var attempts: Int
+    public var lastError: String?
+    public var createdAt: Date
+    public var publishedAt: Date?
+}
+
+/// What the queue shows for one post.
+public struct QueueItem: Sendable, Equatable, Codable {
+    public var id: Int64
+    public var source: String
+    public var externalID: String
+    public var url: String?
+    public var title: String?
+    public var author: String?
+    public var published: Date?
+    public var fetchedAt: Date
+    public var text: String
+    public var state: String
+    public var assessment: Assessment?
+    public var priority: Double?
+}
+
+/// A post to classify.
+public struct PostToAssess: Sendable, Equatable {
+    public var id: Int64
+    public var title: String?
+    public var text: String
+    public var published: Date?
+}
+
+/// An approved item as a channel publishes it.
+public struct PublishableItem: Sendable, Equatable {
+    public var publicationID: Int64
+    public var postID: Int64
+    public var source: String
+    public var title: String?
+    public var text: String
+    public var url: String?
+    public var published: Date?
+    public var approvedAt: Date
+    public var note: String?
+    public var types: [String]
+    public var places: [PlaceMention]
+}

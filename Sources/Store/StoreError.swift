@@ -1,0 +1,23 @@
+/// Everything the Store can refuse, with what to do about it.
+public enum StoreError: Error, CustomStringConvertible, Equatable {
+    case open(path: String, underlying: String)
+    case noSuchPost(Int64)
+    case invalidTransition(post: Int64, from: String, decision: String)
+    case unknownChannel(String, known: [String])
+    case database(String)
+
+    public var description: String {
+        switch self {
+        case .open(let path, let underlying):
+            return "cannot open database \(path): \(underlying)"
+        case .noSuchPost(let id):
+            return "no post with id \(id) (see `sieve queue` for the ids awaiting review)"
+        case .invalidTransition(let post, let from, let decision):
+            return "post \(post) is \(from); only queued or escalated posts can be given the decision \"\(decision)\""
+        case .unknownChannel(let name, let known):
+            return "unknown channel \"\(name)\" (configured: \(known.isEmpty ? "none" : known.joined(separator: ", ")))"
+        case .database(let message):
+            return "database error: \(message)"
+        }
+    }
+}

@@ -1,0 +1,81 @@
+import ArgumentParser
+import Foundation
+import Logging
+import SieveCore
+import Store
+
+/// Options every command takes.
+struct GlobalOptions: ParsableArguments {
+    @Option(name: .long, help: "Configuration file.")
+    var config: String = "sieve.toml"
+
+    @Option(name: .long, help: "SQLite database file (overrides `database` in the config).")
+    var database: String?
+
+    @Flag(name: .long, help: "Log every step (to stderr).")
+    var verbose = false
+
+    /// Loads the config; `required` when the command needs sources.
+    func loadConfig(required: Bool) throws -> SieveConfig {
+        do {
+            var c = try SieveConfig.load(path: config, required: required)
+            if let database { c.database = database }
+            return c
+        } catch {
+            throw CLIError.config(error.description)
+        }
+    }
+
+    func openDatabase(_ config: SieveConfig) throws -> AppDatabase {
+        do {
+            return try AppDatabase(path: config.database)
+        } catch {
+            throw CLIError.failure(error.description)
+        }
+    }
+
+    func makeLogger() -> Logger {
+        var logger = Logger(label: "sieve") { StreamLogHandler.standardError(label: $0) }
+        logger.logLevel = verbose ? .info : .error
+        return logger
+    }
+}
+
+/// Errors the CLI reports as one line and an exit code.
+enum CLIError: Error, CustomStringConvertible {
+    case config(String)
+    case failure(String)
+    case busy(String)
+
+    var description: String {
+        switch self {
+        case .config(let m), .failure(let m), .busy(let m): return m
+        }
+    }
+
+    var exitCode: ExitCode {
+        switch self {
+        case .config: return ExitCode(2)
+        case .failure: return ExitCode(1)
+        case .busy: return ExitCode(3)
+        }
+    }
+}
+
+/// Prints `error: …` and exits with the error's code (one line, never a stack).
+func fail(_ error: CLIError) -> ExitCode {
+    FileHandle.standardError.write(Data("sieve: \(error.description)\n".utf8))
+    return error.exitCode
+}
+
+func runCLI(_ body: () async throws -> Void) async throws {
+    do {
+        try await body()
+    } catch let error as CLIError {
+        throw fail(error)
+    } catch let error as StoreError {
+        throw fail(.failure(error.description))
+    }
+}
+
+var stdoutIsTTY: Bool { isatty(STDOUT_FILENO) != 0 }

@@ -1,0 +1,124 @@
+import ArgumentParser
+import Foundation
+import SieveCore
+import Store
+
+struct Queue: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "List the items awaiting review, most urgent first.")
+
+    @OptionGroup var global: GlobalOptions
+
+    @Flag(name: .long, help: "Print a JSON array instead of a table.")
+    var json = false
+
+    @Option(name: .long, help: "At most this many items.")
+    var limit = 50
+
+    func run() async throws {
+        try await runCLI {
+            let config = try global.loadConfig(required: false)
+            let database = try global.openDatabase(config)
+            let items = try database.queue(limit: limit)
+            if json {
+                print(QueueJSON.render(items))
+            } else {
+                print(QueueTable.render(items, color: stdoutIsTTY))
+            }
+        }
+    }
+}
+
+enum QueueJSON {
+    static func render(_ items: [QueueItem]) -> String {
+        let objects: [[String: Any]] = items.map { item in
+            var o: [String: Any] = [
+                "id": item.id, "source": item.source, "text": item.text, "state": item.state,
+                "external_id": item.externalID,
+                "url": item.url ?? NSNull(), "title": item.title ?? NSNull(), "author": item.author ?? NSNull(),
+                "published": item.published.map(rfc3339) ?? NSNull(),
+                "fetched": rfc3339(item.fetchedAt),
+            ]
+            if let a = item.assessment {
+                o["scores"] = ["disaster": a.disaster, "rumour": a.rumour, "priority": item.priority ?? 0]
+                o["types"] = a.types
+                o["places"] = a.places.map { p -> [String: Any] in
+                    ["surface": p.surface, "name": p.name, "level": p.level, "county": p.county ?? NSNull()]
+                }
+                o["reasons"] = a.reasons
+                o["model"] = a.model
+            } else {
+                o["scores"] = [String: Any]()
+                o["types"] = [String]()
+                o["places"] = [Any]()
+                o["reasons"] = [String]()
+            }
+            return o
+        }
+        let data = (try? JSONSerialization.data(withJSONObject: objects, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])) ?? Data("[]".utf8)
+        return String(decoding: data, as: UTF8.self)
+    }
+}
+
+enum QueueTable {
+    static func render(_ items: [QueueItem], color: Bool) -> String {
+        if items.isEmpty { return "The queue is empty. (`sieve run` fetches and classifies new posts.)" }
+        let bold = color ? "\u{1B}[1m" : "", dim = color ? "\u{1B}[2m" : "", reset = color ? "\u{1B}[0m" : ""
+        let red = color ? "\u{1B}[31m" : "", yellow = color ? "\u{1B}[33m" : ""
+        var lines: [String] = []
+        lines.append(bold + pad("ID", 5) + pad("災情", 6) + pad("謠言", 6) + pad("類型", 22) + pad("地點", 18) + pad("來源", 18) + "內容" + reset)
+        for item in items {
+            let a = item.assessment
+            let disaster = a.map { String(format: "%.2f", $0.disaster) } ?? "-"
+            let rumour = a.map { String(format: "%.2f", $0.rumour) } ?? "-"
+            let types = a?.types.prefix(2).joined(separator: ",") ?? ""
+            let place = a?.places.first?.display ?? ""
+            let excerpt = (item.title.map { $0 + "｜" } ?? "") + item.text.replacingOccurrences(of: "\n", with: " ")
+            let flag = (a?.rumour ?? 0) >= 0.6 ? red : ((a?.disaster ?? 0) >= 0.6 ? yellow : "")
+            lines.append(
+                flag + pad(String(item.id), 5) + pad(disaster, 6) + pad(rumour, 6) + reset + pad(types, 22) + pad(place, 18)
+                    + pad(item.source, 18) + truncate(excerpt, 40))
+            if let reasons = a?.reasons, !reasons.isEmpty {
+                lines.append(dim + "     └ " + reasons.prefix(3).joined(separator: "；") + reset)
+            }
+        }
+        lines.append("")
+        lines.append("\(items.count) item(s). Decide with: sieve review ID approve|reject|escalate --note \"…\"")
+        return lines.joined(separator: "\n")
+    }
+
+    /// Terminal column width: East Asian wide/full-width characters take two columns.
+    static func width(_ s: String) -> Int {
+        s.unicodeScalars.reduce(0) { w, u in
+            let v = u.value
+            let wide = (0x1100...0x115F).contains(v) || (0x2E80...0xA4CF).contains(v) || (0xAC00...0xD7A3).contains(v)
+                || (0xF900...0xFAFF).contains(v) || (0xFE30...0xFE4F).contains(v) || (0xFF00...0xFF60).contains(v)
+                || (0xFFE0...0xFFE6).contains(v) || (0x1F300...0x1FAFF).contains(v) || (0x20000...0x3FFFD).contains(v)
+            return w + (wide ? 2 : 1)
+        }
+    }
+
+    static func truncate(_ s: String, _ columns: Int) -> String {
+        var out = "", w = 0
+        for ch in s {
+            let cw = width(String(ch))
+            if w + cw > columns - 1 { return out + "…" }
+            out.append(ch)
+            w += cw
+        }
+        return out
+    }
+
+    static func pad(_ s: String, _ columns: Int) -> String {
+        let t = width(s) >= columns ? truncate(s, columns - 1) : s
+        return t + String(repeating: " ", count: max(1, columns - width(t)))
+    }
+}
+
+func rfc3339(_ date: Date) -> String {
+    let f = DateFormatter()
+    f.locale = Locale(identifier: "en_US_POSIX")
+    f.timeZone = TimeZone(identifier: "Asia/Taipei")
+    f.dateFormat = "yyyy-MM-dd'T'HH:mm:ssxxx"
+    return f.string(from: date)
+}

@@ -1,0 +1,62 @@
+import ArgumentParser
+import Classifier
+import Foundation
+import Pipeline
+import SieveCore
+import Store
+
+struct Run: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Crawl every source, classify what is new, and queue it: once (cron-friendly).",
+        discussion: """
+            Idempotent: a second run adds nothing that is already stored. A second concurrent run exits at once
+            (code 3). Exit 0 when every source succeeded, 1 with a summary when some failed, 2 on config errors.
+            """)
+
+    @OptionGroup var global: GlobalOptions
+
+    func run() async throws {
+        try await runCLI {
+            let config = try global.loadConfig(required: true)
+            let database = try global.openDatabase(config)
+            let lock: RunLock
+            do {
+                lock = try RunLock(databasePath: config.database)
+            } catch let busy as RunLock.Busy {
+                throw CLIError.busy(busy.description)
+            }
+            let scorer = try loadScorer()
+            let pipeline = Pipeline(config: config, database: database, logger: global.makeLogger())
+            let summary = try await pipeline.crawl()
+            let assessed = try Pipeline.classify(database: database, scorer: scorer)
+            let queued = try database.queue(limit: 100_000).count
+            withExtendedLifetime(lock) {}
+            printCrawlSummary(summary)
+            print("classified \(assessed) new post(s); \(queued) item(s) await review (`sieve queue`)")
+            if !summary.failed.isEmpty { throw ExitCode(1) }
+        }
+    }
+}
+
+func loadScorer(words: String? = nil) throws -> LexiconScorer {
+    do {
+        var lexicon = try Lexicon.standard()
+        if let words { try lexicon.addWords(file: URL(fileURLWithPath: words)) }
+        return LexiconScorer(lexicon: lexicon)
+    } catch {
+        throw CLIError.config(error.description)
+    }
+}
+
+func printCrawlSummary(_ summary: CrawlSummary) {
+    for r in summary.results {
+        if let error = r.error {
+            print("  ✗ \(r.name): \(error)")
+        } else {
+            print("  ✓ \(r.name): \(r.extracted) post(s), \(r.newPosts) new")
+        }
+    }
+    let failed = summary.failed.count
+    print("crawled \(summary.results.count) source(s): \(summary.newPosts) new post(s)"
+        + (failed > 0 ? ", \(failed) source(s) failed" : ""))
+}

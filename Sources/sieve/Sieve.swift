@@ -1,0 +1,16 @@
+import ArgumentParser
+import Foundation
+
+@main
+struct Sieve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sieve",
+        abstract: "Find disaster reports in public posts, flag rumours, queue them for moderators, publish what is verified.",
+        discussion: """
+            Exit codes: 0 success; 1 some sources failed (the others were processed); 2 configuration or usage error;
+            3 another `sieve run` holds the lock.
+            """,
+        subcommands: [
+            Init.self, Run.self, Crawl.self, Classify.self, Queue.self, Review.self, Publish.self, Tokenize.self,
+        ])
+}
