@@ -7,8 +7,25 @@ public enum FeedDateParser {
     public static func parse(_ raw: String, defaultZone: TimeZone = TimeZone(identifier: "UTC")!) -> Date? {
         let s = raw.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !s.isEmpty else { return nil }
+        if let slashed = slashDate(s) { return parseISO(slashed, defaultZone: defaultZone) }
         if let first = s.first, first.isNumber, let d = parseISO(s, defaultZone: defaultZone) { return d }
         return parseRFC822(s, defaultZone: defaultZone)
+    }
+
+    /// "2026/9/14 22:10" and "2026.09.14" (common on Taiwanese pages) → ISO form.
+    static func slashDate(_ s: String) -> String? {
+        let parts = s.split(separator: " ", maxSplits: 1)
+        let date = parts[0].split(whereSeparator: { $0 == "/" || $0 == "." })
+        guard date.count == 3, date[0].count == 4, date.allSatisfy({ $0.allSatisfy(\.isNumber) && $0.count <= 4 }) else {
+            return nil
+        }
+        var out = "\(date[0])-\(date[1].count == 1 ? "0" : "")\(date[1])-\(date[2].count == 1 ? "0" : "")\(date[2])"
+        if parts.count == 2 {
+            var time = String(parts[1])
+            if time.split(separator: ":").first?.count == 1 { time = "0" + time }
+            out += "T" + time
+        }
+        return out
     }
 
     static let months: [String: Int] = [

@@ -29,8 +29,18 @@ public struct FeedEntry: Sendable, Equatable {
     public var author: String?
     public var summary: FeedText?
     public var content: FeedText?
+    /// Atom `<source>`: the feed an entry was copied from (aggregators, reposts).
+    public var source: FeedSource?
 
     public var publishedDate: Date? { (published ?? updated ?? created).flatMap { FeedDateParser.parse($0) } }
+}
+
+/// The original feed of a copied Atom entry.
+public struct FeedSource: Sendable, Equatable {
+    public var id: String?
+    public var title: FeedText?
+    public var link: String?
+    public var updated: String?
 }
 
 public struct ParsedFeed: Sendable, Equatable {
@@ -83,7 +93,22 @@ public enum FeedParser {
 
         guard let ctxt = xmlNewParserCtxt() else { throw .malformedXML(url: url, line: 0, message: "out of memory") }
         defer { xmlFreeParserCtxt(ctxt) }
-        let options = Int32(XML_PARSE_NONET.rawValue | XML_PARSE_NOERROR.rawValue | XML_PARSE_NOWARNING.rawValue
+        // Keep the first error (the cause), not the last (often just "premature end of data").
+        let firstError = FirstXMLError()
+        let box = Unmanaged.passRetained(firstError)
+        defer { box.release() }
+        ctxt.pointee._private = box.toOpaque()
+        ctxt.pointee.sax.pointee.serror = { userData, error in
+            guard let userData, let error else { return }
+            let ctxt = userData.assumingMemoryBound(to: xmlParserCtxt.self)
+            guard let priv = ctxt.pointee._private else { return }
+            let first = Unmanaged<FirstXMLError>.fromOpaque(priv).takeUnretainedValue()
+            guard first.line == nil, error.pointee.level.rawValue >= XML_ERR_ERROR.rawValue else { return }
+            first.line = Int(error.pointee.line)
+            first.message = error.pointee.message.map { String(cString: $0) }?
+                .trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        let options = Int32(XML_PARSE_NONET.rawValue | XML_PARSE_NOWARNING.rawValue
             | XML_PARSE_NOCDATA.rawValue | XML_PARSE_HUGE.rawValue)
         let doc: xmlDocPtr? = data.withUnsafeBytes { raw in
             let base = raw.baseAddress!.assumingMemoryBound(to: CChar.self)
@@ -92,9 +117,11 @@ public enum FeedParser {
         guard let doc, ctxt.pointee.wellFormed != 0 else {
             if let doc { xmlFreeDoc(doc) }
             let err = ctxt.pointee.lastError
-            let message = XML.string(UnsafePointer(err.message.map { UnsafeRawPointer($0).assumingMemoryBound(to: xmlChar.self) }))?
-                .trimmingCharacters(in: .whitespacesAndNewlines) ?? "parse error"
-            throw .malformedXML(url: url, line: Int(err.line), message: message)
+            let line = firstError.line ?? Int(err.line)
+            let message = firstError.message
+                ?? err.message.map { String(cString: $0).trimmingCharacters(in: .whitespacesAndNewlines) }
+                ?? "parse error"
+            throw .malformedXML(url: url, line: line, message: message)
         }
         defer { xmlFreeDoc(doc) }
         guard let root = xmlDocGetRootElement(doc) else { throw .empty(url: url) }
@@ -125,6 +152,14 @@ public enum FeedParser {
             return FeedText(value: XML.text(node), type: "text/html")
         default:
             if mode == "xml" { return FeedText(value: XML.innerXML(node), type: "text/html") }
+            // RFC 4287 §4.1.3.3: other media types carry Base64 (Atom 0.3: mode="base64").
+            let isTextual = type == "text" || type.hasPrefix("text/") || type.hasSuffix("+xml") || type.hasSuffix("/xml")
+            if mode == "base64" || !isTextual {
+                let compact = XML.text(node).filter { !$0.isWhitespace }
+                if let data = Data(base64Encoded: compact), let decoded = String(data: data, encoding: .utf8) {
+                    return FeedText(value: decoded, type: type == "text" || !isTextual ? "text/html" : type)
+                }
+            }
             if type.hasPrefix("text/") && type != "text/plain" { return FeedText(value: XML.text(node), type: type) }
             return FeedText(value: XML.text(node), type: "text/plain")
         }
@@ -133,11 +168,15 @@ public enum FeedParser {
     static func atomLink(_ node: XMLNodePtr) -> String? {
         let links = XML.children(node).filter { XML.localName($0) == "link" && isAtom($0) }
         let alternate = links.first { l in
-            let rel = XML.attribute(l, "rel") ?? "alternate"
-            return rel == "alternate" && XML.attribute(l, "href") != nil
+            (XML.attribute(l, "rel") ?? "alternate") == "alternate" && XML.attribute(l, "href") != nil
         }
-        guard let link = alternate, let href = XML.attribute(link, "href") else { return nil }
-        return XML.resolve(href.trimmingCharacters(in: .whitespaces), base: XML.base(link))
+        if let link = alternate, let href = XML.attribute(link, "href") {
+            return XML.resolve(href.trimmingCharacters(in: .whitespaces), base: XML.base(link))
+        }
+        // Some feeds put the URL in the element's text instead of href.
+        let textual = links.first { (XML.attribute($0, "rel") ?? "alternate") == "alternate" }
+        let text = textual.map { XML.text($0).trimmingCharacters(in: .whitespacesAndNewlines) } ?? ""
+        return text.isEmpty ? nil : XML.resolve(text, base: XML.base(textual!))
     }
 
     static func isAtom(_ node: XMLNodePtr) -> Bool {
@@ -190,6 +229,9 @@ public enum FeedParser {
             case "created": e.created = trimmed()
             case "summary": e.summary = atomText(child)
             case "content": if e.content == nil { e.content = atomText(child) }
+            case "source":
+                let f = parseAtom(child, format: .atom10)
+                e.source = FeedSource(id: f.id, title: f.title, link: f.link, updated: f.updated)
             case "author":
                 if e.author == nil, let n = XML.children(child).first(where: { XML.localName($0) == "name" }) {
                     e.author = XML.text(n).trimmingCharacters(in: .whitespacesAndNewlines)
@@ -211,6 +253,7 @@ public enum FeedParser {
                 let name = XML.localName(child)
                 let ns = XML.namespace(child)
                 if ns == dc || ns == dcterms {
+                    if feed.title == nil { feed.title = dcTitle(name, child) }
                     applyDublinCore(name, XML.text(child), updated: &feed.updated, published: &feed.published, created: &feed.created)
                     continue
                 }
@@ -251,6 +294,7 @@ public enum FeedParser {
             let trimmed = { XML.text(child).trimmingCharacters(in: .whitespacesAndNewlines) }
             if ns == dc || ns == dcterms {
                 if name == "creator" && e.author == nil { e.author = trimmed() }
+                if e.title == nil { e.title = dcTitle(name, child) }
                 applyDublinCore(name, XML.text(child), updated: &e.updated, published: &e.published, created: &e.created)
                 continue
             }
@@ -278,6 +322,9 @@ public enum FeedParser {
             case "description": description = FeedText(value: XML.text(child), type: "text/html")
             case "pubDate": e.published = trimmed()
             case "author": if e.author == nil { e.author = trimmed() }
+            case "source":
+                e.source = FeedSource(
+                    title: FeedText(value: XML.text(child), type: "text/plain"), link: XML.attribute(child, "url"))
             default: break
             }
         }
@@ -290,6 +337,10 @@ public enum FeedParser {
         return e
     }
 
+    static func dcTitle(_ name: String, _ node: XMLNodePtr) -> FeedText? {
+        name == "title" ? FeedText(value: XML.text(node), type: "text/plain") : nil
+    }
+
     static func applyDublinCore(_ name: String, _ value: String, updated: inout String?, published: inout String?, created: inout String?) {
         let v = value.trimmingCharacters(in: .whitespacesAndNewlines)
         switch name {
@@ -299,4 +350,10 @@ public enum FeedParser {
         default: break
         }
     }
+}
+
+/// Where libxml2's first error is kept while a document parses.
+private final class FirstXMLError {
+    var line: Int?
+    var message: String?
 }

@@ -26,6 +26,7 @@ public enum HTMLExtractor {
     public static func extract(_ data: Data, url: String, rules: HTMLRules, encoding: String? = nil)
         throws(ExtractionError) -> [ExtractedPost]
     {
+        silenceLibXML()
         let options = Int32(HTML_PARSE_NOERROR.rawValue | HTML_PARSE_NOWARNING.rawValue | HTML_PARSE_RECOVER.rawValue
             | HTML_PARSE_NONET.rawValue)
         let doc: htmlDocPtr? = data.withUnsafeBytes { raw in
@@ -120,4 +121,10 @@ func stableHash(_ parts: String...) -> String {
         h = h &* 0x100_0000_01b3
     }
     return "h:" + String(h, radix: 16)
+}
+
+/// libxml2 prints XPath and parser errors to stderr by default; Sieve reports them itself.
+/// The handlers are per thread in a threaded libxml2, so this is called before each use.
+func silenceLibXML() {
+    xmlSetStructuredErrorFunc(nil) { _, _ in }
 }

@@ -274,21 +274,26 @@ func resolveSourceURL(_ raw: String, baseDir: URL) throws(URLResolutionError) ->
     throw URLResolutionError(message: "unsupported URL \"\(raw)\" (use http://, https:// or file:)")
 }
 
-/// The closest candidate by edit distance, if it is close enough to be a plausible typo.
+/// The closest candidate by edit distance (adjacent transpositions count as one edit), if it is close enough
+/// to be a plausible typo.
 func closest(_ word: String, in candidates: [String]) -> String? {
     func distance(_ a: [Character], _ b: [Character]) -> Int {
-        var prev = Array(0...b.count)
-        for i in 1...max(a.count, 1) where !a.isEmpty {
-            var cur = [i] + Array(repeating: 0, count: b.count)
-            for j in 1...max(b.count, 1) where !b.isEmpty {
-                cur[j] = min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
+        if a.isEmpty { return b.count }
+        if b.isEmpty { return a.count }
+        var d = [[Int]](repeating: [Int](repeating: 0, count: b.count + 1), count: a.count + 1)
+        for i in 0...a.count { d[i][0] = i }
+        for j in 0...b.count { d[0][j] = j }
+        for i in 1...a.count {
+            for j in 1...b.count {
+                let cost = a[i - 1] == b[j - 1] ? 0 : 1
+                d[i][j] = min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost)
+                if i > 1, j > 1, a[i - 1] == b[j - 2], a[i - 2] == b[j - 1] { d[i][j] = min(d[i][j], d[i - 2][j - 2] + 1) }
             }
-            prev = cur
         }
-        return a.isEmpty ? b.count : prev[b.count]
+        return d[a.count][b.count]
     }
     let w = Array(word.lowercased())
     let scored = candidates.map { ($0, distance(w, Array($0))) }.min { $0.1 < $1.1 }
-    guard let best = scored, best.1 <= max(1, w.count / 3) else { return nil }
+    guard let best = scored, best.1 <= max(1, min(2, w.count / 2)) else { return nil }
     return best.0
 }

@@ -1,0 +1,60 @@
+import Crawler
+import Foundation
+import SieveCore
+import Testing
+import TestSupport
+
+@Suite("HTML pages by XPath rules")
+struct HTMLExtractorTests {
+    let rules = HTMLRules(
+        item: "//article[@class='post']", id: "@id", title: ".//h2[@class='title']",
+        link: ".//a[@class='permalink']/@href", author: ".//span[@class='author']", published: ".//time/@datetime",
+        text: ".//div[@class='body']")
+
+    @Test func demoVillageBoard() throws {
+        let url = TestPaths.demoCorpus.appendingPathComponent("pages/village-board.html")
+        let posts = try HTMLExtractor.extract(try Data(contentsOf: url), url: "https://board.example/village/", rules: rules)
+        #expect(posts.count >= 5)
+        for p in posts {
+            #expect(p.externalID.hasPrefix("p-"))
+            #expect(p.url?.hasPrefix("https://board.example/") == true)
+            #expect(p.published != nil)
+            #expect(!p.text.isEmpty)
+            #expect(!p.text.contains("<"))
+        }
+    }
+
+    @Test func entitiesAndBreaksBecomeText() throws {
+        let html = """
+            <html><body><div class="x"><article class="post" id="a1"><div class="body"><p>颱風&amp;豪雨</p>淹水<br>及膝<script>alert(1)</script></div>
+            <time datetime="2026/09/14 22:10">晚上</time></article></div></body></html>
+            """
+        let posts = try HTMLExtractor.extract(Data(html.utf8), url: "http://h.example/", rules: rules)
+        #expect(posts.count == 1)
+        #expect(posts[0].text == "颱風&豪雨\n淹水\n及膝")
+        // Times without a zone are Taipei time.
+        #expect(posts[0].published?.timeIntervalSince1970 == 1_789_395_000)
+        #expect(posts[0].url == nil)
+    }
+
+    @Test func badXPathIsNamed() {
+        var bad = rules
+        bad.title = "//h2[@class="
+        #expect(throws: ExtractionError.badXPath(url: "u", rule: "title", expression: "//h2[@class=")) {
+            try HTMLExtractor.extract(Data("<html><body><article class='post'><div class='body'>x</div></article></body></html>".utf8), url: "u", rules: bad)
+        }
+    }
+
+    @Test func pageWithoutItemsSaysSo() {
+        #expect(throws: ExtractionError.noItems(url: "u", expression: rules.item)) {
+            try HTMLExtractor.extract(Data("<html><body><h1>502 Bad Gateway</h1></body></html>".utf8), url: "u", rules: rules)
+        }
+    }
+
+    @Test func garbageBytesDoNotCrash() {
+        var bytes = [UInt8](repeating: 0, count: 4096)
+        for i in bytes.indices { bytes[i] = UInt8(truncatingIfNeeded: i &* 2_654_435_761 >> 7) }
+        _ = try? HTMLExtractor.extract(Data(bytes), url: "u", rules: rules)
+        _ = try? FeedParser.parse(Data(bytes), url: "u")
+    }
+}

@@ -1,0 +1,89 @@
+import Foundation
+import SieveCore
+import Testing
+import TestSupport
+
+@Suite("sieve.toml")
+struct ConfigTests {
+    @Test func demoConfigLoads() throws {
+        let path = TestPaths.packageRoot.appendingPathComponent("sieve.demo.toml").path
+        let c = try SieveConfig.load(path: path, required: true)
+        #expect(c.database == "demo.sqlite")
+        #expect(c.sources.map(\.kind).contains(.html))
+        #expect(c.sources.count >= 4)
+        let html = try #require(c.sources.first { $0.kind == .html })
+        #expect(html.rules?.item.isEmpty == false)
+        // Relative file: URLs resolve against the config's folder.
+        let rss = try #require(c.sources.first { $0.kind == .rss })
+        #expect(rss.url.hasPrefix("file://" + TestPaths.packageRoot.path))
+        #expect(c.channels.first?.kind == .atom)
+    }
+
+    @Test func starterConfigIsValid() throws {
+        let c = try SieveConfig.parse(SieveConfig.starterTOML, file: "sieve.toml")
+        #expect(c.sources.count == 1)
+        #expect(c.channels.count == 1)
+        #expect(c.crawler.maxRedirects == 5)
+    }
+
+    @Test func typoInKeyNamesFileLineAndKey() {
+        let toml = """
+            database = "x.sqlite"
+
+            [[source]]
+            name = "a"
+            kind = "rss"
+            url = "https://example.org/a.xml"
+
+            [[source]]
+            name = "b"
+            knd = "rss"
+            url = "https://example.org/b.xml"
+            """
+        #expect(throws: ConfigError(file: "conf/sieve.toml", line: 10, key: "source[2].knd",
+            message: "unknown key (did you mean `kind`?); allowed here: name, kind, url, interval, rules")) {
+            try SieveConfig.parse(toml, file: "conf/sieve.toml")
+        }
+    }
+
+    @Test func errorsAreOneLineWithFileAndLine() {
+        let cases: [(String, Int?, String)] = [
+            ("[[source]]\nname = \"a\"\nkind = \"rsss\"\nurl = \"https://e.org/\"\n", 3, "did you mean \"rss\""),
+            ("[[source]]\nname = \"a\"\nkind = \"rss\"\n", 1, "source[1].url: missing"),
+            ("[[source]]\nname = \"a\"\nkind = \"rss\"\nurl = \"gopher://x\"\n", 4, "unsupported URL"),
+            ("[[source]]\nname = \"a\"\nkind = \"rss\"\nurl = \"https://e.org/\"\ninterval = \"soon\"\n", 5, "interval"),
+            ("[[source]]\nname = \"a\"\nkind = \"html\"\nurl = \"https://e.org/\"\n", 1, "XPath rules"),
+            ("database = 3\n", 1, "expected a string"),
+            ("database = \"a\"\n[crawler]\ntimeout = -1\n", 3, "crawler.timeout"),
+            ("database = \"unterminated\n", 1, "TOML syntax"),
+            ("[[source]]\nname = \"a\"\nkind = \"rss\"\nurl = \"https://e.org/\"\n[[source]]\nname = \"a\"\nkind = \"rss\"\nurl = \"https://e.org/\"\n", 6, "duplicate source name"),
+        ]
+        for (toml, line, fragment) in cases {
+            do {
+                _ = try SieveConfig.parse(toml, file: "s.toml")
+                Issue.record("expected an error for: \(toml)")
+            } catch {
+                #expect(error.line == line, "\(error)")
+                #expect(error.description.contains(fragment), "\(error)")
+                #expect(error.description.hasPrefix("s.toml:"), "\(error)")
+                #expect(!error.description.contains("\n"))
+            }
+        }
+    }
+
+    @Test func missingFileIsFineUnlessRequired() throws {
+        let c = try SieveConfig.load(path: "/nonexistent/sieve.toml", required: false)
+        #expect(c.sources.isEmpty)
+        #expect(throws: ConfigError.self) { try SieveConfig.load(path: "/nonexistent/sieve.toml", required: true) }
+    }
+
+    @Test func intervals() {
+        #expect(parseIntervalSeconds("90") == 90)
+        #expect(parseIntervalSeconds("15m") == 900)
+        #expect(parseIntervalSeconds("1h30m") == 5400)
+        #expect(parseIntervalSeconds("2d") == 172_800)
+        #expect(parseIntervalSeconds("soon") == nil)
+        #expect(parseIntervalSeconds("0") == nil)
+        #expect(parseIntervalSeconds("5x") == nil)
+    }
+}
