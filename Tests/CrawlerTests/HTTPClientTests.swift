@@ -33,6 +33,11 @@ struct HTTPClientTests {
                     guard conn.write(String(chunk.utf8.count, radix: 16) + "\r\n" + chunk + "\r\n") else { return }
                 }
                 conn.write("0\r\n\r\n")
+            case "/gzip":
+                conn.respond(status: 200, headers: ["Content-Encoding": "gzip", "Content-Type": "application/rss+xml"], body: Data(Self.gzippedFeed))
+            case "/gzip-bomb":
+                // 5 KB on the wire, 5 MB decoded: the limit applies to the decoded body.
+                conn.respond(status: 200, headers: ["Content-Encoding": "gzip"], body: Self.gzipBomb)
             case "/ua":
                 conn.respond(status: 200, body: request.headers["user-agent"] ?? "")
             default:
@@ -40,6 +45,23 @@ struct HTTPClientTests {
             }
         }
     }
+
+    static let gzippedFeed: [UInt8] = [
+        0x1f, 0x8b, 0x08, 0x00, 0x00, 0x00, 0x00, 0x00, 0x02, 0x03, 0xb3, 0x29, 0x2a, 0x2e, 0x56, 0x28, 0x4b, 0x2d,
+        0x2a, 0xce, 0xcc, 0xcf, 0xb3, 0x55, 0x32, 0xd2, 0x33, 0x50, 0xb2, 0xb3, 0x49, 0xce, 0x48, 0xcc, 0xcb, 0x4b,
+        0xcd, 0xb1, 0xb3, 0x29, 0xc9, 0x2c, 0xc9, 0x49, 0xb5, 0x7b, 0xb9, 0x68, 0xe3, 0xcb, 0x45, 0x2b, 0x6c, 0xf4,
+        0x21, 0x3c, 0x1b, 0x7d, 0xb8, 0xb4, 0x3e, 0x50, 0xaf, 0x1d, 0x00, 0x36, 0x6b, 0x5c, 0xed, 0x41, 0x00, 0x00,
+        0x00,
+    ]
+
+    /// 5 MiB of zeros through the system's gzip.
+    static let gzipBomb: Data = {
+        let dir = TempDir()
+        let raw = dir.path("zeros")
+        _ = FileManager.default.createFile(atPath: raw, contents: Data(count: 5 << 20))
+        _ = try? runProcess(URL(fileURLWithPath: "/bin/gzip"), ["-9", raw])
+        return (try? Data(contentsOf: URL(fileURLWithPath: raw + ".gz"))) ?? Data()
+    }()
 
     let settings = CrawlerSettings(connectTimeout: 2, totalTimeout: 2, maxBodyBytes: 100_000, maxRedirects: 5)
 
@@ -96,6 +118,23 @@ struct HTTPClientTests {
             await #expect(throws: FetchError.tooLarge(url: s.baseURL + path, limit: 100_000)) {
                 try await HTTPClient(settings: settings).fetch(s.baseURL + path)
             }
+        }
+    }
+
+    @Test func gzipIsDecoded() async throws {
+        let s = try Self.server()
+        defer { s.stop() }
+        let r = try await HTTPClient(settings: settings).fetch(s.baseURL + "/gzip")
+        let feed = try FeedParser.parse(r.body, url: r.finalURL)
+        #expect(feed.title?.value == "颱風")
+    }
+
+    @Test func gzipBombStopsAtTheDecodedLimit() async throws {
+        #expect(Self.gzipBomb.count > 1000 && Self.gzipBomb.count < 100_000)
+        let s = try Self.server()
+        defer { s.stop() }
+        await #expect(throws: FetchError.tooLarge(url: s.baseURL + "/gzip-bomb", limit: 100_000)) {
+            try await HTTPClient(settings: settings).fetch(s.baseURL + "/gzip-bomb")
         }
     }
 
