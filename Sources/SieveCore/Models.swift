@@ -95,6 +95,25 @@ public struct CrawlerSettings: Sendable, Equatable {
     }
 }
 
+/// A reply/comment/push under a post (PTT 推文, Dcard comments, Mastodon replies).
+public struct Reply: Sendable, Equatable, Codable {
+    /// "推", "噓", "→" on PTT; "comment" elsewhere.
+    public var kind: String
+    public var author: String?
+    public var text: String
+    public var published: Date?
+    /// The time exactly as the page wrote it ("09/15 01:23"), kept when it cannot be resolved to a date.
+    public var rawTime: String?
+
+    public init(kind: String, author: String?, text: String, published: Date? = nil, rawTime: String? = nil) {
+        self.kind = kind
+        self.author = author
+        self.text = text
+        self.published = published
+        self.rawTime = rawTime
+    }
+}
+
 /// A post extracted from a source, before it is stored.
 public struct ExtractedPost: Sendable, Equatable {
     /// Stable id within its source (feed guid/id, HTML rule id, or a hash of the link/text).
@@ -105,10 +124,14 @@ public struct ExtractedPost: Sendable, Equatable {
     public var published: Date?
     public var text: String
     public var language: String?
+    public var replies: [Reply]
+    /// Adapter-specific fields worth keeping: PTT board and IP, warnings such as the oversized-article notice,
+    /// Mastodon visibility, Dcard forum …
+    public var extra: [String: String]
 
     public init(
         externalID: String, url: String? = nil, title: String? = nil, author: String? = nil, published: Date? = nil,
-        text: String, language: String? = nil
+        text: String, language: String? = nil, replies: [Reply] = [], extra: [String: String] = [:]
     ) {
         self.externalID = externalID
         self.url = url
@@ -117,6 +140,8 @@ public struct ExtractedPost: Sendable, Equatable {
         self.published = published
         self.text = text
         self.language = language
+        self.replies = replies
+        self.extra = extra
     }
 }
 
