@@ -24,7 +24,7 @@ let package = Package(
         // C shims over the system libraries.
         .target(
             name: "CCurl",
-            linkerSettings: [.linkedLibrary("curl")]
+            linkerSettings: [.linkedLibrary("curl"), .linkedLibrary("z")]
         ),
         .target(
             name: "CICU",
@@ -79,7 +79,7 @@ let package = Package(
         .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: strict),
         .testTarget(name: "SieveCoreTests", dependencies: ["SieveCore", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "StoreTests", dependencies: ["Store", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")], swiftSettings: strict),
-        .testTarget(name: "CrawlerTests", dependencies: ["Crawler", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "CrawlerTests", dependencies: ["Crawler", "TestSupport"], exclude: ["Fixtures"], swiftSettings: strict),
         .testTarget(name: "ClassifierTests", dependencies: ["Classifier", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "PublisherTests", dependencies: ["Publisher", "Store", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Store", "TestSupport"], swiftSettings: strict),

@@ -6,6 +6,10 @@ public enum FetchError: Error, CustomStringConvertible, Equatable, Sendable {
     case tooLarge(url: String, limit: Int)
     case tooManyRedirects(url: String, limit: Int)
     case httpStatus(url: String, status: Int)
+    /// 429 or 503: the server asks us to slow down; `retryAfter` is its Retry-After in seconds, when given.
+    case throttled(url: String, status: Int, retryAfter: Double?)
+    /// The SSRF guard refused a private, loopback or link-local address.
+    case blockedAddress(url: String)
     case couldNotResolve(url: String)
     case couldNotConnect(url: String, message: String)
     case fileNotFound(url: String)
@@ -19,10 +23,19 @@ public enum FetchError: Error, CustomStringConvertible, Equatable, Sendable {
         switch self {
         case .invalidURL(let u): return u
         case .unsupportedScheme(let u), .timeout(let u, _), .tooLarge(let u, _), .tooManyRedirects(let u, _),
-            .httpStatus(let u, _), .couldNotResolve(let u), .couldNotConnect(let u, _), .fileNotFound(let u),
+            .httpStatus(let u, _), .throttled(let u, _, _), .blockedAddress(let u), .couldNotResolve(let u), .couldNotConnect(let u, _), .fileNotFound(let u),
             .connectionReset(let u, _), .emptyResponse(let u), .badContentEncoding(let u, _), .tls(let u, _),
             .transport(let u, _, _):
             return u
+        }
+    }
+
+    /// Worth retrying later (the server or network may recover), as opposed to a permanent answer.
+    public var isTransient: Bool {
+        switch self {
+        case .timeout, .couldNotConnect, .connectionReset, .emptyResponse, .throttled, .couldNotResolve: return true
+        case .httpStatus(_, let status): return status >= 500 || status == 408
+        default: return false
         }
     }
 
@@ -35,6 +48,8 @@ public enum FetchError: Error, CustomStringConvertible, Equatable, Sendable {
         case .tooLarge: return "too-large"
         case .tooManyRedirects: return "too-many-redirects"
         case .httpStatus: return "http-status"
+        case .throttled: return "throttled"
+        case .blockedAddress: return "blocked-address"
         case .couldNotResolve: return "dns"
         case .couldNotConnect: return "connect"
         case .fileNotFound: return "file-not-found"
@@ -54,6 +69,10 @@ public enum FetchError: Error, CustomStringConvertible, Equatable, Sendable {
         case .tooLarge(let u, let limit): return "\(u): body larger than the \(limit)-byte limit (crawler.max_body_bytes)"
         case .tooManyRedirects(let u, let limit): return "\(u): more than \(limit) redirects (loop?)"
         case .httpStatus(let u, let status): return "\(u): HTTP \(status)"
+        case .throttled(let u, let status, let after):
+            return "\(u): HTTP \(status), server asks to slow down" + (after.map { " (Retry-After \(Self.format($0)) s)" } ?? "")
+        case .blockedAddress(let u):
+            return "\(u): refused to connect to a private, loopback or link-local address (set allow_private = true on the source to allow it)"
         case .couldNotResolve(let u): return "\(u): host name could not be resolved"
         case .couldNotConnect(let u, let m): return "\(u): could not connect (\(m))"
         case .fileNotFound(let u): return "\(u): file not found or unreadable"

@@ -19,68 +19,138 @@ public enum ExtractionError: Error, CustomStringConvertible, Equatable, Sendable
     }
 }
 
-/// Extracts posts from an HTML page with XPath rules (libxml2's forgiving HTML parser).
+/// Extracts posts and links from HTML with XPath rules (libxml2's forgiving HTML parser).
 public enum HTMLExtractor {
     static let taipei = TimeZone(identifier: "Asia/Taipei")!
 
+    /// A listing page: posts selected by `item` (read with `fields`), item pages by `follow`, the next page by `next`.
     public static func extract(_ data: Data, url: String, rules: HTMLRules, encoding: String? = nil)
-        throws(ExtractionError) -> [ExtractedPost]
+        throws(ExtractionError) -> AdapterResult
     {
-        silenceLibXML()
-        let options = Int32(HTML_PARSE_NOERROR.rawValue | HTML_PARSE_NOWARNING.rawValue | HTML_PARSE_RECOVER.rawValue
-            | HTML_PARSE_NONET.rawValue)
-        let doc: htmlDocPtr? = data.withUnsafeBytes { raw in
-            guard let base = raw.baseAddress else { return nil }
-            return htmlReadMemory(base.assumingMemoryBound(to: CChar.self), Int32(raw.count), url, encoding, options)
+        let page = try Page(data, url: url, encoding: encoding)
+        var result = AdapterResult()
+        if let item = rules.item, let fields = rules.fields {
+            let items = try page.nodes(item, rule: "item", context: nil)
+            if items.isEmpty && rules.follow == nil { throw .noItems(url: url, expression: item) }
+            for node in items {
+                if let post = try page.post(fields, node: node) { result.posts.append(post) }
+            }
         }
-        guard let doc else { throw .unparsable(url: url) }
-        defer { xmlFreeDoc(doc) }
-        guard let ctx = xmlXPathNewContext(doc) else { throw .unparsable(url: url) }
-        defer { xmlXPathFreeContext(ctx) }
+        if let follow = rules.follow {
+            for link in try page.strings(follow, rule: "follow") {
+                result.follow.append(FollowLink(url: XML.resolve(link, base: page.base), role: .item))
+            }
+        }
+        if let next = rules.next, let link = try page.strings(next, rule: "next").first {
+            result.follow.append(FollowLink(url: XML.resolve(link, base: page.base), role: .page))
+        }
+        return result
+    }
 
-        // Compile every rule first so a typo is reported even when the page has no items.
+    /// An item page: one post read with `fields` from the whole document.
+    public static func extractArticle(_ data: Data, url: String, fields: HTMLFields, encoding: String? = nil)
+        throws(ExtractionError) -> ExtractedPost?
+    {
+        let page = try Page(data, url: url, encoding: encoding)
+        guard let root = xmlDocGetRootElement(page.doc) else { throw .unparsable(url: url) }
+        guard var post = try page.post(fields, node: root) else { return nil }
+        if post.url == nil { post.url = url }
+        if fields.id == nil { post.externalID = url }
+        return post
+    }
+
+    /// A parsed document with its XPath context; frees both when released.
+    final class Page {
+        let doc: htmlDocPtr
+        let ctx: xmlXPathContextPtr
+        let url: String
+        let base: String
         var compiled: [String: xmlXPathCompExprPtr] = [:]
-        defer { compiled.values.forEach { xmlXPathFreeCompExpr($0) } }
-        let named: [(String, String?)] = [
-            ("item", rules.item), ("id", rules.id), ("title", rules.title), ("link", rules.link),
-            ("author", rules.author), ("published", rules.published), ("text", rules.text),
-        ]
-        for (rule, expression) in named {
-            guard let expression else { continue }
-            guard let c = xmlXPathCompile(expression) else {
-                throw .badXPath(url: url, rule: rule, expression: expression)
+
+        init(_ data: Data, url: String, encoding: String?) throws(ExtractionError) {
+            silenceLibXML()
+            let options = Int32(HTML_PARSE_NOERROR.rawValue | HTML_PARSE_NOWARNING.rawValue | HTML_PARSE_RECOVER.rawValue
+                | HTML_PARSE_NONET.rawValue)
+            let parsed: htmlDocPtr? = data.withUnsafeBytes { raw in
+                guard let base = raw.baseAddress else { return nil }
+                return htmlReadMemory(base.assumingMemoryBound(to: CChar.self), Int32(raw.count), url, encoding, options)
             }
-            compiled[rule] = c
+            guard let parsed else { throw .unparsable(url: url) }
+            guard let ctx = xmlXPathNewContext(parsed) else {
+                xmlFreeDoc(parsed)
+                throw .unparsable(url: url)
+            }
+            self.doc = parsed
+            self.ctx = ctx
+            self.url = url
+            // <base href> wins over the page URL.
+            var base = url
+            if let obj = xmlXPathEvalExpression("//base/@href", ctx) {
+                if let href = HTMLExtractor.stringValue(obj), !href.isEmpty { base = XML.resolve(href, base: url) }
+                xmlXPathFreeObject(obj)
+            }
+            self.base = base
         }
 
-        guard let itemResult = xmlXPathCompiledEval(compiled["item"], ctx) else {
-            throw .badXPath(url: url, rule: "item", expression: rules.item)
+        deinit {
+            compiled.values.forEach { xmlXPathFreeCompExpr($0) }
+            xmlXPathFreeContext(ctx)
+            xmlFreeDoc(doc)
         }
-        defer { xmlXPathFreeObject(itemResult) }
-        let items = nodes(itemResult)
-        guard !items.isEmpty else { throw .noItems(url: url, expression: rules.item) }
 
-        let pageBase = XML.base(xmlDocGetRootElement(doc) ?? items[0]) ?? url
-        var posts: [ExtractedPost] = []
-        for item in items {
-            func value(_ rule: String) -> String? {
-                guard let expr = compiled[rule] else { return nil }
-                ctx.pointee.node = item
-                guard let obj = xmlXPathCompiledEval(expr, ctx) else { return nil }
-                defer { xmlXPathFreeObject(obj) }
-                let v = stringValue(obj)
-                return v?.isEmpty == true ? nil : v
-            }
-            guard let text = value("text") else { continue }
-            let title = value("title")
-            let link = value("link").map { XML.resolve($0, base: pageBase) }
-            let published = value("published").flatMap { FeedDateParser.parse($0, defaultZone: taipei) }
-            let id = value("id") ?? link ?? stableHash(title ?? "", text)
-            posts.append(
-                ExtractedPost(
-                    externalID: id, url: link, title: title, author: value("author"), published: published, text: text))
+        func expression(_ expr: String, rule: String) throws(ExtractionError) -> xmlXPathCompExprPtr {
+            if let c = compiled[expr] { return c }
+            guard let c = xmlXPathCompile(expr) else { throw .badXPath(url: url, rule: rule, expression: expr) }
+            compiled[expr] = c
+            return c
         }
-        return posts
+
+        func evaluate(_ expr: String, rule: String, context node: XMLNodePtr?) throws(ExtractionError) -> xmlXPathObjectPtr? {
+            let c = try expression(expr, rule: rule)
+            ctx.pointee.node = node ?? xmlDocGetRootElement(doc)
+            return xmlXPathCompiledEval(c, ctx)
+        }
+
+        func nodes(_ expr: String, rule: String, context node: XMLNodePtr?) throws(ExtractionError) -> [XMLNodePtr] {
+            guard let obj = try evaluate(expr, rule: rule, context: node) else {
+                throw .badXPath(url: url, rule: rule, expression: expr)
+            }
+            defer { xmlXPathFreeObject(obj) }
+            return HTMLExtractor.nodes(obj)
+        }
+
+        /// Every match's string value (for link lists).
+        func strings(_ expr: String, rule: String) throws(ExtractionError) -> [String] {
+            guard let obj = try evaluate(expr, rule: rule, context: nil) else {
+                throw .badXPath(url: url, rule: rule, expression: expr)
+            }
+            defer { xmlXPathFreeObject(obj) }
+            if obj.pointee.type == XPATH_NODESET {
+                return HTMLExtractor.nodes(obj).map { HTMLText.text(of: $0) }.filter { !$0.isEmpty }
+            }
+            return HTMLExtractor.stringValue(obj).map { [$0] } ?? []
+        }
+
+        func value(_ expr: String?, rule: String, node: XMLNodePtr) throws(ExtractionError) -> String? {
+            guard let expr else { return nil }
+            guard let obj = try evaluate(expr, rule: rule, context: node) else { return nil }
+            defer { xmlXPathFreeObject(obj) }
+            let v = HTMLExtractor.stringValue(obj)
+            return v?.isEmpty == true ? nil : v
+        }
+
+        func post(_ f: HTMLFields, node: XMLNodePtr) throws(ExtractionError) -> ExtractedPost? {
+            guard let text = try value(f.text, rule: "text", node: node) else { return nil }
+            let title = try value(f.title, rule: "title", node: node)
+            let link = try value(f.link, rule: "link", node: node).map { XML.resolve($0, base: base) }
+            let published = try value(f.published, rule: "published", node: node).flatMap {
+                FeedDateParser.parse($0, defaultZone: HTMLExtractor.taipei)
+            }
+            let id = try value(f.id, rule: "id", node: node) ?? link ?? stableHash(title ?? "", text)
+            return ExtractedPost(
+                externalID: id, url: link, title: title, author: try value(f.author, rule: "author", node: node),
+                published: published, text: text)
+        }
     }
 
     static func nodes(_ obj: xmlXPathObjectPtr) -> [XMLNodePtr] {

@@ -8,114 +8,118 @@ public struct FetchResponse: Sendable {
     public var finalURL: String
     /// HTTP status; nil for file: URLs.
     public var status: Int?
-    /// Response headers of the final response, names lower-cased (the last value wins).
+    /// Response headers of the final response, names lower-cased (the last value wins; Set-Cookie values are
+    /// joined with newlines).
     public var headers: [String: String]
     public var body: Data
     public var redirects: Int
     public var duration: Double
 
+    public init(
+        url: String, finalURL: String, status: Int?, headers: [String: String], body: Data, redirects: Int = 0,
+        duration: Double = 0
+    ) {
+        self.url = url
+        self.finalURL = finalURL
+        self.status = status
+        self.headers = headers
+        self.body = body
+        self.redirects = redirects
+        self.duration = duration
+    }
+
     public var contentType: String? { headers["content-type"] }
 
+    /// 304: the conditional GET found nothing new.
+    public var notModified: Bool { status == 304 }
+
     /// The `charset=` parameter of Content-Type, if any.
-    public var declaredCharset: String? {
-        guard let ct = contentType else { return nil }
-        for part in ct.split(separator: ";").dropFirst() {
-            let kv = part.split(separator: "=", maxSplits: 1)
-            if kv.count == 2, kv[0].trimmingCharacters(in: .whitespaces).lowercased() == "charset" {
-                return kv[1].trimmingCharacters(in: .whitespaces).trimmingCharacters(in: CharacterSet(charactersIn: "\"'"))
-            }
-        }
-        return nil
-    }
+    public var declaredCharset: String? { Charset.fromContentType(contentType) }
 }
 
 /// Options for one request beyond the crawler-wide settings.
 public struct FetchOptions: Sendable {
     public var headers: [String]
-    /// CURLOPT_RESOLVE entries ("host:port:address"), mainly for tests and benchmarks.
+    /// CURLOPT_RESOLVE entries ("host:port:address"), for tests and benchmarks that give many host names one address.
     public var resolve: [String]
     public var cookie: String?
     public var proxy: String?
+    /// Private, loopback and link-local addresses are refused unless this is set (SSRF guard).
+    public var allowPrivate: Bool
+    /// Conditional GET validators from the previous fetch.
+    public var etag: String?
+    public var lastModified: String?
 
-    public init(headers: [String] = [], resolve: [String] = [], cookie: String? = nil, proxy: String? = nil) {
+    public init(
+        headers: [String] = [], resolve: [String] = [], cookie: String? = nil, proxy: String? = nil,
+        allowPrivate: Bool = false, etag: String? = nil, lastModified: String? = nil
+    ) {
         self.headers = headers
         self.resolve = resolve
         self.cookie = cookie
         self.proxy = proxy
+        self.allowPrivate = allowPrivate
+        self.etag = etag
+        self.lastModified = lastModified
     }
 }
 
-/// libcurl behind a Swift API: http, https and file; timeouts, gzip/deflate/brotli, a redirect limit,
-/// and a body-size limit enforced while the (decoded) body streams in, so a gzip bomb stops at the limit.
+/// libcurl behind a Swift API: http, https and file; timeouts (connect, total, low speed), gzip/deflate/brotli,
+/// a redirect limit, and a body-size limit enforced while the decoded body streams in (so a gzip bomb stops at the
+/// limit). Transfers run concurrently on one shared multi handle.
 public struct HTTPClient: Sendable {
     public var settings: CrawlerSettings
+    let engine: CurlEngine
 
     public init(settings: CrawlerSettings = .init()) {
         self.settings = settings
-        sieve_curl_global_init()
+        self.engine = CurlEngine.shared
     }
 
     public static var curlVersion: String { String(cString: sieve_curl_version()) }
 
-    /// Fetches without blocking Swift's cooperative thread pool (the transfer runs on a GCD thread).
     public func fetch(_ url: String, options: FetchOptions = .init()) async throws(FetchError) -> FetchResponse {
-        let result: Result<FetchResponse, FetchError> = await withCheckedContinuation { continuation in
-            DispatchQueue.global(qos: .utility).async {
-                continuation.resume(returning: Result { () throws(FetchError) in try self.fetchBlocking(url, options: options) })
-            }
-        }
-        return try result.get()
-    }
-
-    /// Blocking fetch on the calling thread.
-    public func fetchBlocking(_ url: String, options: FetchOptions = .init()) throws(FetchError) -> FetchResponse {
         let lower = url.lowercased()
         guard lower.hasPrefix("http://") || lower.hasPrefix("https://") || lower.hasPrefix("file:") else {
             throw .unsupportedScheme(url: url)
         }
-        let sink = TransferSink(limit: settings.maxBodyBytes)
-        let unmanaged = Unmanaged.passRetained(sink)
-        defer { unmanaged.release() }
-
-        var result = sieve_curl_result()
-        let code: Int32 = withCStrings(options.headers) { headerPtrs in
-            withCStrings(options.resolve) { resolvePtrs in
-                url.withCString { urlPtr in
-                    settings.userAgent.withCString { uaPtr in
-                        "http,https,file".withCString { protoPtr in
-                            withOptionalCString(options.proxy) { proxyPtr in
-                                withOptionalCString(options.cookie) { cookiePtr in
-                                    var request = sieve_curl_request()
-                                    request.url = urlPtr
-                                    request.user_agent = uaPtr
-                                    request.headers = headerPtrs.baseAddress
-                                    request.header_count = Int32(options.headers.count)
-                                    request.connect_timeout_ms = Int(settings.connectTimeout * 1000)
-                                    request.total_timeout_ms = Int(settings.totalTimeout * 1000)
-                                    // Abort transfers that trickle slower than 1 byte/s for the connect timeout.
-                                    request.low_speed_limit = 1
-                                    request.low_speed_time = max(1, Int(settings.connectTimeout))
-                                    request.max_redirects = settings.maxRedirects
-                                    request.protocols = protoPtr
-                                    request.proxy = proxyPtr
-                                    request.cookie = cookiePtr
-                                    request.resolve = resolvePtrs.baseAddress
-                                    request.resolve_count = Int32(options.resolve.count)
-                                    return sieve_curl_perform(
-                                        &request, TransferSink.onBody, TransferSink.onHeader, unmanaged.toOpaque(),
-                                        &result)
-                                }
-                            }
-                        }
-                    }
-                }
+        var headers = options.headers
+        if let etag = options.etag { headers.append("If-None-Match: \(etag)") }
+        if let lm = options.lastModified { headers.append("If-Modified-Since: \(lm)") }
+        let request = CurlRequest(
+            url: url, userAgent: settings.userAgent, headers: headers, resolve: options.resolve, proxy: options.proxy,
+            cookie: options.cookie, connectTimeout: settings.connectTimeout, totalTimeout: settings.totalTimeout,
+            // A server that trickles under 1 byte/s for the connect timeout is as good as gone.
+            lowSpeedLimit: 1, lowSpeedTime: max(1, Int(settings.connectTimeout)), maxRedirects: settings.maxRedirects,
+            maxBody: settings.maxBodyBytes, allowPrivate: options.allowPrivate)
+        let settings = self.settings
+        let result: Result<FetchResponse, FetchError> = await withCheckedContinuation { continuation in
+            let sink = TransferSink()
+            sink.completion = { result, blocked, exceeded, sink in
+                continuation.resume(
+                    returning: Result { () throws(FetchError) in
+                        try Self.response(
+                            url: url, result: result, blocked: blocked, exceeded: exceeded, sink: sink,
+                            settings: settings)
+                    })
             }
+            engine.submit(request, sink: sink)
         }
+        return try result.get()
+    }
+
+    static func response(
+        url: String, result r: sieve_curl_result, blocked: Bool, exceeded: Bool, sink: TransferSink,
+        settings: CrawlerSettings
+    ) throws(FetchError) -> FetchResponse {
+        var result = r
+        let code = result.code
         let message = withUnsafeBytes(of: &result.error) { raw in
             String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
         }
         let curlMessage = message.isEmpty ? String(cString: sieve_curl_strerror(code)) : message
-        if sink.exceeded { throw .tooLarge(url: url, limit: settings.maxBodyBytes) }
+        if exceeded { throw .tooLarge(url: url, limit: settings.maxBodyBytes) }
+        if blocked { throw .blockedAddress(url: url) }
         switch code {
         case Int32(SIEVE_CURLE_OK): break
         case Int32(SIEVE_CURLE_OPERATION_TIMEDOUT):
@@ -147,8 +151,11 @@ public struct HTTPClient: Sendable {
         let finalURL = withUnsafeBytes(of: &result.effective_url) { raw in
             String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
         }
-        let isFile = lower.hasPrefix("file:")
+        let isFile = url.lowercased().hasPrefix("file:")
         let status = isFile ? nil : Int(result.http_status)
+        if let status, status == 429 || status == 503 {
+            throw .throttled(url: url, status: status, retryAfter: sink.headers["retry-after"].flatMap { parseRetryAfter($0) })
+        }
         if let status, status >= 400 { throw .httpStatus(url: url, status: status) }
         return FetchResponse(
             url: url, finalURL: finalURL.isEmpty ? url : finalURL, status: status, headers: sink.headers,
@@ -156,52 +163,10 @@ public struct HTTPClient: Sendable {
     }
 }
 
-/// Collects one transfer's headers and body; lives for the duration of the blocking call.
-private final class TransferSink {
-    let limit: Int
-    var body = Data()
-    var headers: [String: String] = [:]
-    var exceeded = false
-
-    init(limit: Int) { self.limit = limit }
-
-    static let onBody: sieve_curl_data_cb = { data, size, userdata in
-        let sink = Unmanaged<TransferSink>.fromOpaque(userdata!).takeUnretainedValue()
-        guard let data else { return size }
-        if sink.body.count + size > sink.limit {
-            sink.exceeded = true
-            return 0  // aborts the transfer with CURLE_WRITE_ERROR
-        }
-        data.withMemoryRebound(to: UInt8.self, capacity: size) { sink.body.append($0, count: size) }
-        return size
-    }
-
-    static let onHeader: sieve_curl_data_cb = { data, size, userdata in
-        let sink = Unmanaged<TransferSink>.fromOpaque(userdata!).takeUnretainedValue()
-        guard let data else { return size }
-        let line = data.withMemoryRebound(to: UInt8.self, capacity: size) {
-            String(decoding: UnsafeBufferPointer(start: $0, count: size), as: UTF8.self)
-        }
-        if line.hasPrefix("HTTP/") {
-            sink.headers = [:]  // a new response (after a redirect or 100-continue)
-        } else if let colon = line.firstIndex(of: ":") {
-            let name = line[..<colon].trimmingCharacters(in: .whitespaces).lowercased()
-            let value = line[line.index(after: colon)...].trimmingCharacters(in: .whitespacesAndNewlines)
-            if sink.headers.count < 200 { sink.headers[name] = value }
-        }
-        return size
-    }
-}
-
-private func withOptionalCString<R>(_ s: String?, _ body: (UnsafePointer<CChar>?) -> R) -> R {
-    guard let s else { return body(nil) }
-    return s.withCString { body($0) }
-}
-
-/// Gives C an array of C strings valid for the duration of `body`.
-private func withCStrings<R>(_ strings: [String], _ body: (UnsafeBufferPointer<UnsafePointer<CChar>?>) -> R) -> R {
-    let copies: [UnsafeMutablePointer<CChar>] = strings.map { strdup($0)! }
-    defer { copies.forEach { free($0) } }
-    let pointers: [UnsafePointer<CChar>?] = copies.map { UnsafePointer($0) }
-    return pointers.withUnsafeBufferPointer { body($0) }
+/// Retry-After is either delay-seconds or an HTTP date.
+func parseRetryAfter(_ value: String, now: Date = Date()) -> Double? {
+    let v = value.trimmingCharacters(in: .whitespaces)
+    if let seconds = Double(v) { return max(0, seconds) }
+    guard let date = FeedDateParser.parse(v) else { return nil }
+    return max(0, date.timeIntervalSince(now))
 }

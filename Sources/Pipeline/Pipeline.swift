@@ -5,27 +5,16 @@ import Logging
 import SieveCore
 import Store
 
-/// How one source fared in a crawl.
-public struct SourceResult: Sendable {
-    public var name: String
-    public var newPosts: Int
-    public var extracted: Int
-    public var error: String?
-}
-
-public struct CrawlSummary: Sendable {
-    public var results: [SourceResult]
-    public var failed: [SourceResult] { results.filter { $0.error != nil } }
-    public var newPosts: Int { results.reduce(0) { $0 + $1.newPosts } }
-}
-
 /// The stages wired together. Each stage reads its input from the Store and writes its output there, so a
 /// run killed at any point resumes without loss or duplicates.
 public struct Pipeline: Sendable {
     public let config: SieveConfig
     public let database: AppDatabase
+    /// Extra fetch options for every request (tests and benchmarks use `resolve` to give many names one address).
     public var fetchOptions: FetchOptions = .init()
-    public var concurrency = 8
+    /// A one-shot crawl waits this long for retries scheduled after transient errors; later ones stay in the
+    /// frontier for the next crawl.
+    public var retryHorizon: Double = 60
     let logger: Logger
 
     public init(config: SieveConfig, database: AppDatabase, logger: Logger = Logger(label: "sieve")) {
@@ -34,64 +23,85 @@ public struct Pipeline: Sendable {
         self.logger = logger
     }
 
-    /// Crawl: fetch every source, extract posts, store each source's posts in one transaction.
-    /// A failing source is recorded with its reason and the others still run.
-    public func crawl(only names: Set<String>? = nil) async throws(StoreError) -> CrawlSummary {
-        let sources = config.sources.filter { names?.contains($0.name) ?? true }
+    /// Crawl: put due sources' URLs in the persistent frontier, then fetch until it is empty (or only holds
+    /// retries beyond `retryHorizon`). Politeness per host, robots.txt, conditional GET, content hashes,
+    /// adapters per source kind, near-duplicate clustering; each fetched page is stored in one transaction.
+    public func crawl(
+        only names: Set<String>? = nil, force: Bool = true, progress: (@Sendable (CrawlStats) -> Void)? = nil
+    ) async throws(StoreError) -> CrawlSummary {
+        let selected = config.sources.filter { names?.contains($0.name) ?? true }
         let ids = try database.syncSources(config.sources)
-        let crawler = SourceCrawler(client: HTTPClient(settings: config.crawler), options: fetchOptions)
-        let database = self.database
-        let logger = self.logger
-        var results: [SourceResult] = []
-        await withTaskGroup(of: SourceResult.self) { group in
-            var iterator = sources.makeIterator()
-            func addNext() {
-                guard let source = iterator.next() else { return }
-                let sourceID = ids[source.name]!
-                group.addTask {
-                    await Self.crawlOne(source, sourceID: sourceID, crawler: crawler, database: database, logger: logger)
+        try database.recoverInflight()
+        try database.enqueueSeeds(selected, ids: ids, hostOf: CanonicalURL.hostKey, force: force)
+        let selectedIDs = Set(selected.compactMap { ids[$0.name] })
+        var sourcesByID: [Int64: SourceConfig] = [:]
+        for s in config.sources { if let id = ids[s.name] { sourcesByID[id] = s } }
+
+        let engine = CrawlEngine(
+            config: config, database: database, sources: sourcesByID, fetchOptions: fetchOptions, logger: logger,
+            cycleStart: Date())
+        let stats = Locked(CrawlStats())
+        stats.withLock { $0.sources = selected.count }
+        let results = Locked([Int64: SourceResult]())
+        results.withLock { r in
+            for s in selected { if let id = ids[s.name] { r[id] = SourceResult(name: s.name, newPosts: 0, extracted: 0) } }
+        }
+        let deadline = Date().addingTimeInterval(retryHorizon)
+        let running = Locked(0)
+        var lastProgress = Date.distantPast
+
+        await withTaskGroup(of: Void.self) { group in
+            while true {
+                var started = 0
+                let now = Date()
+                if running.withLock({ $0 }) < config.crawler.concurrency {
+                    let candidates = (try? database.frontierCandidates(limit: 512, now: now, sources: selectedIDs)) ?? []
+                    for entry in candidates {
+                        if running.withLock({ $0 }) >= config.crawler.concurrency { break }
+                        if !entry.host.isEmpty {
+                            guard await engine.scheduler.tryStart(host: entry.host, now: now) == .start else { continue }
+                        }
+                        do {
+                            try database.claim(entry.id)
+                        } catch {
+                            if !entry.host.isEmpty { await engine.scheduler.finished(host: entry.host, outcome: .success) }
+                            continue
+                        }
+                        running.withLock { $0 += 1 }
+                        started += 1
+                        group.addTask {
+                            await engine.process(entry, stats: stats, results: results)
+                            running.withLock { $0 -= 1 }
+                        }
+                    }
+                }
+                if let progress, Date().timeIntervalSince(lastProgress) > 0.2 {
+                    lastProgress = Date()
+                    let inflight = running.withLock { $0 }
+                    progress(stats.withLock { $0.inFlight = inflight; return $0 })
+                }
+                if started == 0 {
+                    if running.withLock({ $0 }) == 0 {
+                        let counts = (try? database.frontierCounts()) ?? (ready: 0, later: 0, inflight: 0, done: 0, failed: 0)
+                        if counts.ready == 0 && (counts.later == 0 || Date() > deadline) { break }
+                        if counts.ready == 0, let next = try? database.nextRetryTime(), next > deadline { break }
+                    }
+                    try? await Task.sleep(nanoseconds: 5_000_000)
                 }
             }
-            for _ in 0..<max(1, concurrency) { addNext() }
-            for await result in group {
-                results.append(result)
-                addNext()
-            }
+            await group.waitForAll()
         }
-        let order = Dictionary(uniqueKeysWithValues: sources.enumerated().map { ($1.name, $0) })
-        return CrawlSummary(results: results.sorted { order[$0.name]! < order[$1.name]! })
-    }
 
-    static func crawlOne(
-        _ source: SourceConfig, sourceID: Int64, crawler: SourceCrawler, database: AppDatabase, logger: Logger
-    ) async -> SourceResult {
-        let started = Date()
-        do {
-            let harvest = try await crawler.harvest(source)
-            let r = harvest.response
-            let doc = DocumentRecord(
-                sourceId: sourceID, url: source.url, finalURL: r.finalURL, status: r.status,
-                contentType: r.contentType, etag: r.headers["etag"], lastModified: r.headers["last-modified"],
-                bodyHash: harvest.bodyHash, bytes: r.body.count, fetchedAt: started,
-                durationMs: Int(Date().timeIntervalSince(started) * 1000))
-            let inserted = try database.recordFetch(doc, posts: harvest.posts)
-            logger.info("fetched", metadata: ["source": "\(source.name)", "posts": "\(harvest.posts.count)", "new": "\(inserted)"])
-            return SourceResult(name: source.name, newPosts: inserted, extracted: harvest.posts.count)
-        } catch let error as SourceError {
-            let doc = DocumentRecord(
-                sourceId: sourceID, url: source.url, status: error.httpStatus, fetchedAt: started,
-                durationMs: Int(Date().timeIntervalSince(started) * 1000), error: error.description)
-            do {
-                try database.recordFailure(doc)
-            } catch {
-                logger.error("could not record failure", metadata: ["source": "\(source.name)", "error": "\(error)"])
-            }
-            logger.warning("source failed", metadata: ["source": "\(source.name)", "error": "\(error)"])
-            return SourceResult(name: source.name, newPosts: 0, extracted: 0, error: error.description)
-        } catch {
-            logger.error("source failed", metadata: ["source": "\(source.name)", "error": "\(error)"])
-            return SourceResult(name: source.name, newPosts: 0, extracted: 0, error: "\(error)")
+        // What is still waiting for a retry counts as failed for this crawl (it stays in the frontier).
+        let leftover = (try? database.pendingErrors(sources: selectedIDs)) ?? [:]
+        results.withLock { r in
+            for (sourceID, error) in leftover where r[sourceID]?.error == nil { r[sourceID]?.error = error + " (will retry)" }
         }
+        let final = stats.withLock { $0 }
+        progress?(final)
+        let order = Dictionary(uniqueKeysWithValues: selected.enumerated().map { ($1.name, $0) })
+        let list = results.withLock { Array($0.values) }.sorted { order[$0.name] ?? 0 < order[$1.name] ?? 0 }
+        return CrawlSummary(results: list, stats: final)
     }
 
     /// Classify: assess every stored, unassessed post and queue it. Batches commit one transaction each.
@@ -109,4 +119,183 @@ public struct Pipeline: Sendable {
         }
         return total
     }
+}
+
+/// Fetches and stores one frontier entry at a time; shared by the crawl's tasks.
+struct CrawlEngine: Sendable {
+    let config: SieveConfig
+    let database: AppDatabase
+    let sources: [Int64: SourceConfig]
+    let fetchOptions: FetchOptions
+    let logger: Logger
+    let cycleStart: Date
+    let client: HTTPClient
+    let scheduler: PoliteScheduler
+    let robots: RobotsGate
+
+    init(
+        config: SieveConfig, database: AppDatabase, sources: [Int64: SourceConfig], fetchOptions: FetchOptions,
+        logger: Logger, cycleStart: Date
+    ) {
+        self.config = config
+        self.database = database
+        self.sources = sources
+        self.fetchOptions = fetchOptions
+        self.logger = logger
+        self.cycleStart = cycleStart
+        self.client = HTTPClient(settings: config.crawler)
+        self.scheduler = PoliteScheduler(settings: config.crawler)
+        self.robots = RobotsGate(client: client, database: database)
+    }
+
+    func options(for source: SourceConfig, entry: FrontierEntry) -> FetchOptions {
+        var o = fetchOptions
+        o.cookie = source.cookies ?? o.cookie
+        o.proxy = source.proxy ?? config.crawler.proxy ?? o.proxy
+        o.allowPrivate = source.allowPrivate || o.allowPrivate
+        // Conditional GET only for pages fetched again; items are fetched once.
+        if entry.role != .item {
+            o.etag = entry.etag
+            o.lastModified = entry.lastModified
+        }
+        return o
+    }
+
+    func process(_ entry: FrontierEntry, stats: Locked<CrawlStats>, results: Locked<[Int64: SourceResult]>) async {
+        let started = Date()
+        guard let source = sources[entry.sourceID] else {
+            if !entry.host.isEmpty { await scheduler.finished(host: entry.host, outcome: .permanentFailure) }
+            return
+        }
+        let opts = options(for: source, entry: entry)
+        var outcome = PoliteScheduler.Outcome.success
+        defer {
+            let o = outcome
+            if !entry.host.isEmpty { Task { await scheduler.finished(host: entry.host, outcome: o) } }
+        }
+        func fail(_ message: String, status: Int?, retryAt: Date?) {
+            let doc = DocumentRecord(
+                sourceId: entry.sourceID, url: entry.url, status: status, fetchedAt: started,
+                durationMs: Int(Date().timeIntervalSince(started) * 1000), error: message)
+            do {
+                try database.failFetch(entry: entry, document: doc, retryAt: retryAt)
+            } catch {
+                logger.error("could not record failure", metadata: ["url": "\(entry.url)", "error": "\(error)"])
+            }
+            stats.withLock { $0.errors += 1; if retryAt != nil { $0.retries += 1 } }
+            if retryAt == nil { results.withLock { r in if r[entry.sourceID]?.error == nil { r[entry.sourceID]?.error = message } } }
+            logger.warning("fetch failed", metadata: ["source": "\(source.name)", "url": "\(entry.url)", "error": "\(message)"])
+        }
+
+        // robots.txt
+        if !entry.host.isEmpty && source.respectRobots {
+            let (rules, reason) = await robots.rules(hostKey: entry.host, options: opts)
+            await scheduler.setCrawlDelay(rules.crawlDelay(userAgent: config.crawler.userAgent), host: entry.host)
+            if !rules.isAllowed(Self.pathForRobots(entry.url), userAgent: config.crawler.userAgent) {
+                outcome = .permanentFailure
+                fail(reason.map { "\(entry.url): \($0)" } ?? "\(entry.url): disallowed by robots.txt", status: nil, retryAt: nil)
+                return
+            }
+        }
+
+        let response: FetchResponse
+        do {
+            response = try await client.fetch(entry.url, options: opts)
+        } catch {
+            var retryAfter: Double? = nil
+            var status: Int? = nil
+            switch error {
+            case .throttled(_, let s, let after):
+                retryAfter = after
+                status = s
+                outcome = .throttled(retryAfter: after)
+            case .httpStatus(_, let s):
+                status = s
+                outcome = error.isTransient ? .transientFailure : .permanentFailure
+            default:
+                outcome = error.isTransient ? .transientFailure : .permanentFailure
+            }
+            var retryAt: Date? = nil
+            if error.isTransient && entry.attempts + 1 < config.crawler.maxAttempts {
+                retryAt = Date().addingTimeInterval(
+                    PoliteScheduler.retryDelay(attempts: entry.attempts + 1, retryAfter: retryAfter))
+            }
+            fail(error.description, status: status, retryAt: retryAt)
+            return
+        }
+
+        let bodyHash = fnv1a64Hex(response.body)
+        var doc = DocumentRecord(
+            sourceId: entry.sourceID, url: entry.url, finalURL: response.finalURL, status: response.status,
+            contentType: response.contentType, etag: response.headers["etag"] ?? entry.etag,
+            lastModified: response.headers["last-modified"] ?? entry.lastModified, bodyHash: bodyHash,
+            bytes: response.body.count, fetchedAt: started, durationMs: Int(Date().timeIntervalSince(started) * 1000))
+        stats.withLock { $0.pages += 1; $0.bytes += response.body.count }
+        results.withLock { $0[entry.sourceID]?.pages += 1 }
+
+        if response.notModified || (entry.role != .item && entry.bodyHash == bodyHash) {
+            if response.notModified { doc.bodyHash = entry.bodyHash }
+            do {
+                try database.completeUnchanged(entry: entry, document: doc)
+            } catch {
+                logger.error("store failed", metadata: ["url": "\(entry.url)", "error": "\(error)"])
+            }
+            stats.withLock { $0.unchanged += 1 }
+            return
+        }
+
+        let adapter = AdapterFactory.adapter(for: source, role: entry.role == .item ? .item : .listing)
+        let decoded = Charset.decode(response.body, headerCharset: response.declaredCharset)
+        let result: AdapterResult
+        do {
+            result = try adapter.extract(decoded.utf8, url: response.finalURL, headers: response.headers)
+        } catch {
+            outcome = .success  // the server answered; the content is the problem
+            fail(error.description, status: response.status, retryAt: nil)
+            return
+        }
+        var posts: [PostToStore] = []
+        posts.reserveCapacity(result.posts.count)
+        for var p in result.posts {
+            if let note = decoded.note { p.extra["charset"] = note }
+            posts.append(PostToStore(post: p, simhash: SimHash.hash((p.title.map { $0 + "\n" } ?? "") + p.text)))
+        }
+        let links = result.follow.compactMap { link -> DiscoveredLink? in
+            let url = CanonicalURL.canonicalize(link.url)
+            let host = CanonicalURL.hostKey(url)
+            guard !host.isEmpty else { return nil }
+            return DiscoveredLink(url: url, host: host, role: link.role == .page ? .page : .item)
+        }
+        do {
+            let stored = try database.completeFetch(
+                entry: entry, document: doc, posts: posts, links: links, maxPageDepth: source.maxPages,
+                maxItems: source.maxItems, cycleStart: cycleStart)
+            stats.withLock {
+                $0.newPosts += stored.newPosts
+                $0.nearDuplicates += stored.nearDuplicates
+                $0.queued += stored.newLinks
+            }
+            results.withLock {
+                $0[entry.sourceID]?.newPosts += stored.newPosts
+                $0[entry.sourceID]?.extracted += posts.count
+            }
+            logger.info(
+                "fetched",
+                metadata: ["source": "\(source.name)", "url": "\(entry.url)", "posts": "\(posts.count)", "new": "\(stored.newPosts)"])
+        } catch {
+            logger.error("store failed", metadata: ["url": "\(entry.url)", "error": "\(error)"])
+            results.withLock { r in if r[entry.sourceID]?.error == nil { r[entry.sourceID]?.error = "\(entry.url): \(error)" } }
+        }
+    }
+
+    static func pathForRobots(_ url: String) -> String { url }
+}
+
+func fnv1a64Hex(_ data: Data) -> String {
+    var h: UInt64 = 0xcbf2_9ce4_8422_2325
+    for b in data {
+        h ^= UInt64(b)
+        h = h &* 0x100_0000_01b3
+    }
+    return "fnv1a64:" + String(h, radix: 16)
 }

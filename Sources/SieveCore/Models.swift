@@ -1,16 +1,28 @@
 import Foundation
 
-/// What a source is and how its responses are turned into posts.
+/// What a source is and which adapter turns its responses into posts.
 public enum SourceKind: String, Sendable, Codable, CaseIterable {
+    /// RSS 0.9x/1.0/2.0, Atom 0.3/1.0 or JSON Feed: the format is detected from the body.
+    case feed
     case rss
     case atom
+    case jsonfeed
+    /// sitemaps.org XML (index or urlset, gzip or not); the pages it lists are read with [source.article] rules.
+    case sitemap
+    /// HTML pages through XPath rules.
     case html
+    /// ptt.cc web BBS board index (needs the over18 cookie for some boards).
+    case ptt
+    /// Mastodon public or hashtag timeline (/api/v1/timelines/…).
+    case mastodon
+    /// Telegram public channel preview (t.me/s/NAME).
+    case telegram
+    /// Dcard forum/post JSON.
+    case dcard
 }
 
-/// XPath rules that turn an HTML page into posts. Every expression except `item` is evaluated relative to
-/// the item node; `text()`/attribute results and element string values are both accepted.
-public struct HTMLRules: Sendable, Equatable, Codable {
-    public var item: String
+/// XPath expressions for the fields of one post, evaluated relative to the post's node.
+public struct HTMLFields: Sendable, Equatable, Codable {
     public var id: String?
     public var title: String?
     public var link: String?
@@ -19,16 +31,49 @@ public struct HTMLRules: Sendable, Equatable, Codable {
     public var text: String
 
     public init(
-        item: String, id: String? = nil, title: String? = nil, link: String? = nil, author: String? = nil,
-        published: String? = nil, text: String
+        id: String? = nil, title: String? = nil, link: String? = nil, author: String? = nil, published: String? = nil,
+        text: String
     ) {
-        self.item = item
         self.id = id
         self.title = title
         self.link = link
         self.author = author
         self.published = published
         self.text = text
+    }
+}
+
+/// XPath rules that turn an HTML page into posts: posts listed on the page itself (`item` + fields), links to
+/// item pages (`follow`, read with `article` fields), and pagination (`next`).
+public struct HTMLRules: Sendable, Equatable, Codable {
+    /// Selects each post on a listing page.
+    public var item: String?
+    public var fields: HTMLFields?
+    /// Selects links to item pages (each page one post, read with `article`).
+    public var follow: String?
+    /// Selects the link to the next listing page.
+    public var next: String?
+    /// Fields of an item page; evaluated against the whole page.
+    public var article: HTMLFields?
+
+    public init(
+        item: String? = nil, fields: HTMLFields? = nil, follow: String? = nil, next: String? = nil,
+        article: HTMLFields? = nil
+    ) {
+        self.item = item
+        self.fields = fields
+        self.follow = follow
+        self.next = next
+        self.article = article
+    }
+
+    /// Posts listed on the page: `item` selects each, the fields are read inside it.
+    public init(
+        item: String, id: String? = nil, title: String? = nil, link: String? = nil, author: String? = nil,
+        published: String? = nil, text: String
+    ) {
+        self.init(
+            item: item, fields: HTMLFields(id: id, title: title, link: link, author: author, published: published, text: text))
     }
 }
 
@@ -41,13 +86,35 @@ public struct SourceConfig: Sendable, Equatable {
     /// How often the source should be polled (seconds).
     public var interval: Int
     public var rules: HTMLRules?
+    /// Lets the crawler connect to private, loopback and link-local addresses (off: SSRF guard).
+    public var allowPrivate: Bool
+    /// Cookie header sent with every request to this source ("over18=1" for PTT's adult-gated boards).
+    public var cookies: String?
+    /// Proxy for this source (overrides [crawler].proxy).
+    public var proxy: String?
+    /// Listing pages to follow per crawl (pagination depth).
+    public var maxPages: Int
+    /// Item pages to fetch per crawl.
+    public var maxItems: Int
+    /// Obey robots.txt (http/https only).
+    public var respectRobots: Bool
 
-    public init(name: String, kind: SourceKind, url: String, interval: Int = 900, rules: HTMLRules? = nil) {
+    public init(
+        name: String, kind: SourceKind, url: String, interval: Int = 900, rules: HTMLRules? = nil,
+        allowPrivate: Bool = false, cookies: String? = nil, proxy: String? = nil, maxPages: Int = 3,
+        maxItems: Int = 200, respectRobots: Bool = true
+    ) {
         self.name = name
         self.kind = kind
         self.url = url
         self.interval = interval
         self.rules = rules
+        self.allowPrivate = allowPrivate
+        self.cookies = cookies
+        self.proxy = proxy
+        self.maxPages = maxPages
+        self.maxItems = maxItems
+        self.respectRobots = respectRobots
     }
 }
 
@@ -79,19 +146,43 @@ public struct CrawlerSettings: Sendable, Equatable {
     public var totalTimeout: Double
     public var maxBodyBytes: Int
     public var maxRedirects: Int
+    /// Transfers in flight across all hosts.
+    public var concurrency: Int
+    /// Transfers in flight per host.
+    public var perHostConcurrency: Int
+    /// Minimum seconds between requests to one host (a robots.txt Crawl-delay can raise it, up to maxCrawlDelay).
+    public var perHostDelay: Double
+    /// Cap on robots.txt Crawl-delay, so one host cannot stall a typhoon-night crawl.
+    public var maxCrawlDelay: Double
+    /// Attempts per URL before it is given up (transient errors back off exponentially with jitter).
+    public var maxAttempts: Int
+    /// Consecutive failures after which a host is left alone for `circuitBreakerSeconds`.
+    public var circuitBreakerFailures: Int
+    public var circuitBreakerSeconds: Double
+    public var proxy: String?
 
     public static let defaultUserAgent =
-        "Sieve/0.1 (+https://github.com/sieve-disaster/sieve; disaster-information crawler)"
+        "Sieve/0.1 (+https://github.com/sieve-disaster/sieve; disaster-information crawler; contact: see URL)"
 
     public init(
         userAgent: String = CrawlerSettings.defaultUserAgent, connectTimeout: Double = 10, totalTimeout: Double = 30,
-        maxBodyBytes: Int = 10 << 20, maxRedirects: Int = 5
+        maxBodyBytes: Int = 10 << 20, maxRedirects: Int = 5, concurrency: Int = 32, perHostConcurrency: Int = 2,
+        perHostDelay: Double = 1.0, maxCrawlDelay: Double = 30, maxAttempts: Int = 4, circuitBreakerFailures: Int = 5,
+        circuitBreakerSeconds: Double = 300, proxy: String? = nil
     ) {
         self.userAgent = userAgent
         self.connectTimeout = connectTimeout
         self.totalTimeout = totalTimeout
         self.maxBodyBytes = maxBodyBytes
         self.maxRedirects = maxRedirects
+        self.concurrency = concurrency
+        self.perHostConcurrency = perHostConcurrency
+        self.perHostDelay = perHostDelay
+        self.maxCrawlDelay = maxCrawlDelay
+        self.maxAttempts = maxAttempts
+        self.circuitBreakerFailures = circuitBreakerFailures
+        self.circuitBreakerSeconds = circuitBreakerSeconds
+        self.proxy = proxy
     }
 }
 

@@ -66,6 +66,35 @@ public struct SieveConfig: Sendable, Equatable {
     }
 }
 
+extension HTMLRules {
+    /// Reads a rules file for `sieve extract --rules`: a `[rules]` table (item, fields, follow, next) and an
+    /// optional `[article]` table, with the same keys as a source's `[source.rules]` and `[source.article]`.
+    public static func load(path: String) throws(ConfigError) -> HTMLRules {
+        guard let data = FileManager.default.contents(atPath: path), let text = String(data: data, encoding: .utf8) else {
+            throw ConfigError(file: path, message: "cannot read rules file")
+        }
+        let table: TOMLTable
+        do {
+            table = try TOMLTable(string: text)
+        } catch let error as TOMLParseError {
+            throw ConfigError(file: path, line: error.source.begin.line, message: "TOML syntax: \(error.description)")
+        } catch {
+            throw ConfigError(file: path, message: "TOML syntax: \(error)")
+        }
+        let reader = TableReader(file: path, locator: TOMLLocator(text: text))
+        try reader.checkKeys(table, allowed: ["rules", "article"], context: "", display: "")
+        var rules = HTMLRules()
+        if let t = table["rules"]?.table { rules = try reader.readRules(t, context: "rules", display: "rules") }
+        if let t = table["article"]?.table {
+            rules.article = try reader.readFields(t, context: "article", display: "article", allowItem: false)
+        }
+        guard (rules.item != nil && rules.fields != nil) || rules.follow != nil || rules.article != nil else {
+            throw ConfigError(file: path, message: "needs [rules] with `item` and `text`, or `follow`, or an [article] table")
+        }
+        return rules
+    }
+}
+
 /// Walks the parsed TOML, checking keys and types and remembering where each came from.
 private struct TableReader {
     let file: String
@@ -148,11 +177,31 @@ private struct TableReader {
         return config
     }
 
+    func bool(_ table: TOMLTable, _ key: String, context: String, display: String) throws(ConfigError) -> Bool? {
+        guard let value = table[key] else { return nil }
+        guard let b = value.bool else {
+            throw error(context, key, "\(display).\(key)", "expected true or false, found \(value.type)")
+        }
+        return b
+    }
+
+    func positive(_ table: TOMLTable, _ key: String, context: String, display: String, min: Double = 0)
+        throws(ConfigError) -> Double?
+    {
+        guard let v = try number(table, key, context: context, display: display) else { return nil }
+        guard v >= min else { throw error(context, key, "\(display).\(key)", "must be ≥ \(min)") }
+        return v
+    }
+
     func readCrawler(_ t: TOMLTable) throws(ConfigError) -> CrawlerSettings {
         let ctx = "crawler"
         try checkKeys(
-            t, allowed: ["user_agent", "connect_timeout", "timeout", "max_body_bytes", "max_redirects"],
-            context: ctx, display: "crawler")
+            t,
+            allowed: [
+                "user_agent", "connect_timeout", "timeout", "max_body_bytes", "max_redirects", "concurrency",
+                "per_host_concurrency", "per_host_delay", "max_crawl_delay", "max_attempts", "circuit_breaker_failures",
+                "circuit_breaker_seconds", "proxy",
+            ], context: ctx, display: "crawler")
         var s = CrawlerSettings()
         if let ua = try string(t, "user_agent", context: ctx, display: ctx) { s.userAgent = ua }
         if let v = try number(t, "connect_timeout", context: ctx, display: ctx) {
@@ -163,21 +212,28 @@ private struct TableReader {
             guard v > 0 else { throw error(ctx, "timeout", "crawler.timeout", "must be > 0 seconds") }
             s.totalTimeout = v
         }
-        if let v = try number(t, "max_body_bytes", context: ctx, display: ctx) {
-            guard v >= 1024 else { throw error(ctx, "max_body_bytes", "crawler.max_body_bytes", "must be ≥ 1024") }
-            s.maxBodyBytes = Int(v)
-        }
-        if let v = try number(t, "max_redirects", context: ctx, display: ctx) {
-            guard v >= 0 else { throw error(ctx, "max_redirects", "crawler.max_redirects", "must be ≥ 0") }
-            s.maxRedirects = Int(v)
-        }
+        if let v = try positive(t, "max_body_bytes", context: ctx, display: ctx, min: 1024) { s.maxBodyBytes = Int(v) }
+        if let v = try positive(t, "max_redirects", context: ctx, display: ctx) { s.maxRedirects = Int(v) }
+        if let v = try positive(t, "concurrency", context: ctx, display: ctx, min: 1) { s.concurrency = Int(v) }
+        if let v = try positive(t, "per_host_concurrency", context: ctx, display: ctx, min: 1) { s.perHostConcurrency = Int(v) }
+        if let v = try positive(t, "per_host_delay", context: ctx, display: ctx) { s.perHostDelay = v }
+        if let v = try positive(t, "max_crawl_delay", context: ctx, display: ctx) { s.maxCrawlDelay = v }
+        if let v = try positive(t, "max_attempts", context: ctx, display: ctx, min: 1) { s.maxAttempts = Int(v) }
+        if let v = try positive(t, "circuit_breaker_failures", context: ctx, display: ctx, min: 1) { s.circuitBreakerFailures = Int(v) }
+        if let v = try positive(t, "circuit_breaker_seconds", context: ctx, display: ctx) { s.circuitBreakerSeconds = v }
+        s.proxy = try string(t, "proxy", context: ctx, display: ctx)
         return s
     }
 
     func readSource(_ t: TOMLTable, index: Int, baseDir: URL) throws(ConfigError) -> SourceConfig {
         let ctx = "source#\(index)"
         let display = "source[\(index)]"
-        try checkKeys(t, allowed: ["name", "kind", "url", "interval", "rules"], context: ctx, display: display)
+        try checkKeys(
+            t,
+            allowed: [
+                "name", "kind", "url", "interval", "rules", "article", "allow_private", "cookies", "proxy", "max_pages",
+                "max_items", "respect_robots",
+            ], context: ctx, display: display)
         let name = try string(t, "name", context: ctx, display: display, required: true)!
         guard !name.isEmpty else { throw error(ctx, "name", "\(display).name", "must not be empty") }
         let kindText = try string(t, "kind", context: ctx, display: display, required: true)!
@@ -193,42 +249,78 @@ private struct TableReader {
         } catch {
             throw self.error(ctx, "url", "\(display).url", error.message)
         }
-        var interval = 900
+        var source = SourceConfig(name: name, kind: kind, url: url)
         if let value = t["interval"] {
             if let i = value.int, i > 0 {
-                interval = i
+                source.interval = i
             } else if let s = value.string, let parsed = parseIntervalSeconds(s) {
-                interval = parsed
+                source.interval = parsed
             } else {
                 throw error(ctx, "interval", "\(display).interval", "expected seconds or a duration like \"15m\", \"2h\"")
             }
         }
-        var rules: HTMLRules? = nil
+        var rules = HTMLRules()
+        var hasRules = false
         if let rulesValue = t["rules"] {
             guard let rt = rulesValue.table else {
                 throw error(ctx, "rules", "\(display).rules", "expected a table [source.rules]")
             }
             rules = try readRules(rt, context: "\(ctx).rules", display: "\(display).rules")
+            hasRules = true
         }
-        if kind == .html && rules == nil {
-            throw error(ctx, nil, "\(display).rules", "html sources need XPath rules: add a [source.rules] table with at least `item` and `text`")
+        if let articleValue = t["article"] {
+            guard let at = articleValue.table else {
+                throw error(ctx, "article", "\(display).article", "expected a table [source.article]")
+            }
+            rules.article = try readFields(at, context: "\(ctx).article", display: "\(display).article", allowItem: false)
+            hasRules = true
         }
-        return SourceConfig(name: name, kind: kind, url: url, interval: interval, rules: rules)
+        if hasRules { source.rules = rules }
+        if kind == .html {
+            guard hasRules, (rules.item != nil && rules.fields != nil) || rules.follow != nil else {
+                throw error(ctx, nil, "\(display).rules", "html sources need XPath rules: a [source.rules] table with `item` and `text` (posts on the page) or `follow` (links to article pages)")
+            }
+        }
+        if (kind == .html && rules.follow != nil) || kind == .sitemap, rules.article == nil {
+            throw error(ctx, nil, "\(display).article", "followed pages need a [source.article] table with at least `text`")
+        }
+        if let v = try bool(t, "allow_private", context: ctx, display: display) { source.allowPrivate = v }
+        if let v = try bool(t, "respect_robots", context: ctx, display: display) { source.respectRobots = v }
+        source.cookies = try string(t, "cookies", context: ctx, display: display)
+        source.proxy = try string(t, "proxy", context: ctx, display: display)
+        if let v = try positive(t, "max_pages", context: ctx, display: display, min: 1) { source.maxPages = Int(v) }
+        if let v = try positive(t, "max_items", context: ctx, display: display, min: 0) { source.maxItems = Int(v) }
+        return source
     }
 
-    func readRules(_ t: TOMLTable, context ctx: String, display: String) throws(ConfigError) -> HTMLRules {
-        let allowed = ["item", "id", "title", "link", "author", "published", "text"]
-        try checkKeys(t, allowed: allowed, context: ctx, display: display)
-        let item = try string(t, "item", context: ctx, display: display, required: true)!
+    func readFields(_ t: TOMLTable, context ctx: String, display: String, allowItem: Bool) throws(ConfigError) -> HTMLFields {
+        if !allowItem {
+            try checkKeys(t, allowed: ["id", "title", "link", "author", "published", "text"], context: ctx, display: display)
+        }
         let text = try string(t, "text", context: ctx, display: display, required: true)!
-        return HTMLRules(
-            item: item,
+        return HTMLFields(
             id: try string(t, "id", context: ctx, display: display),
             title: try string(t, "title", context: ctx, display: display),
             link: try string(t, "link", context: ctx, display: display),
             author: try string(t, "author", context: ctx, display: display),
             published: try string(t, "published", context: ctx, display: display),
             text: text)
+    }
+
+    func readRules(_ t: TOMLTable, context ctx: String, display: String) throws(ConfigError) -> HTMLRules {
+        let allowed = ["item", "id", "title", "link", "author", "published", "text", "follow", "next"]
+        try checkKeys(t, allowed: allowed, context: ctx, display: display)
+        var rules = HTMLRules()
+        rules.item = try string(t, "item", context: ctx, display: display)
+        rules.follow = try string(t, "follow", context: ctx, display: display)
+        rules.next = try string(t, "next", context: ctx, display: display)
+        if rules.item != nil {
+            guard t["text"] != nil else { throw error(ctx, nil, "\(display).text", "missing (required with `item`)") }
+            rules.fields = try readFields(t, context: ctx, display: display, allowItem: true)
+        } else if t["text"] != nil {
+            throw error(ctx, "text", "\(display).text", "needs `item` (which node is one post)")
+        }
+        return rules
     }
 
     func readChannel(_ t: TOMLTable, index: Int) throws(ConfigError) -> ChannelConfig {

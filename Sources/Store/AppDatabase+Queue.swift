@@ -57,7 +57,7 @@ extension AppDatabase {
                            assessment.places, assessment.reasons, assessment.model, assessment.priority
                     FROM post JOIN source ON source.id = post.sourceId
                     LEFT JOIN assessment ON assessment.postId = post.id
-                    WHERE post.state IN (\(placeholders))
+                    WHERE post.state IN (\(placeholders)) AND post.duplicateOf IS NULL
                     ORDER BY assessment.priority DESC, post.publishedAt DESC, post.id
                     LIMIT ?
                     """, arguments: StatementArguments(args))
@@ -98,6 +98,7 @@ extension AppDatabase {
         return QueueItem(
             id: row["id"], source: row["sourceName"], externalID: row["externalID"], url: row["url"],
             title: row["title"], author: row["author"], published: row["publishedAt"], fetchedAt: row["fetchedAt"],
-            text: row["text"], state: row["state"], assessment: assessment, priority: row["priority"])
+            text: row["text"], state: row["state"], assessment: assessment, priority: row["priority"],
+            clusterSize: row["clusterSize"] ?? 1, duplicateOf: row["duplicateOf"])
     }
 }

@@ -102,6 +102,53 @@ public final class AppDatabase: Sendable {
                 t.uniqueKey(["postId", "channel"])
             }
         }
+        m.registerMigration("v2-frontier-dedupe") { db in
+            // The persistent crawl frontier: every URL a crawl will fetch, with its validators and retry state.
+            try db.create(table: "frontier") { t in
+                t.autoIncrementedPrimaryKey("id")
+                t.belongsTo("source", onDelete: .cascade).notNull()
+                t.column("url", .text).notNull()
+                t.column("host", .text).notNull()
+                t.column("role", .text).notNull()  // seed | page | item
+                t.column("depth", .integer).notNull().defaults(to: 0)
+                t.column("state", .text).notNull()  // pending | inflight | done | failed
+                t.column("attempts", .integer).notNull().defaults(to: 0)
+                t.column("notBefore", .datetime).notNull()
+                t.column("lastError", .text)
+                t.column("etag", .text)
+                t.column("lastModified", .text)
+                t.column("bodyHash", .text)
+                t.column("discoveredAt", .datetime).notNull()
+                t.column("fetchedAt", .datetime)
+                t.uniqueKey(["sourceId", "url"])
+            }
+            try db.create(index: "frontier_pending", on: "frontier", columns: ["state", "notBefore"])
+            try db.alter(table: "post") { t in
+                t.add(column: "simhash", .integer)
+                t.add(column: "duplicateOf", .integer).references("post", onDelete: .setNull)
+                t.add(column: "clusterSize", .integer).notNull().defaults(to: 1)
+                t.add(column: "replies", .jsonText)
+                t.add(column: "extra", .jsonText)
+            }
+            try db.create(index: "post_duplicateOf", on: "post", columns: ["duplicateOf"])
+            // SimHash index: 4 bands of 16 bits. Two hashes within Hamming distance 3 share at least one band
+            // exactly (pigeonhole), so candidates come from 4 indexed lookups, not a scan.
+            try db.create(table: "simhashBand") { t in
+                t.column("band", .integer).notNull()
+                t.column("key", .integer).notNull()
+                t.column("postId", .integer).notNull().references("post", onDelete: .cascade)
+                t.primaryKey(["band", "key", "postId"])
+            }
+            // robots.txt per host, cached across runs.
+            try db.create(table: "robots") { t in
+                t.primaryKey("host", .text)
+                t.column("status", .integer)
+                t.column("body", .blob)
+                t.column("fetchedAt", .datetime).notNull()
+                t.column("expiresAt", .datetime).notNull()
+                t.column("error", .text)
+            }
+        }
         return m
     }
 }

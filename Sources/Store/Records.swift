@@ -71,6 +71,9 @@ public struct PostRecord: Codable, Sendable, FetchableRecord, MutablePersistable
     public var text: String
     public var language: String?
     public var state: String
+    public var simhash: Int64?
+    public var duplicateOf: Int64?
+    public var clusterSize: Int
 }
 
 /// A row of `review`.
@@ -113,6 +116,10 @@ public struct QueueItem: Sendable, Equatable, Codable {
     public var state: String
     public var assessment: Assessment?
     public var priority: Double?
+    /// Posts in this near-duplicate cluster (1 = no reposts seen).
+    public var clusterSize: Int = 1
+    /// The cluster's first post, when this one is a near-duplicate.
+    public var duplicateOf: Int64? = nil
 }
 
 /// A post to classify.

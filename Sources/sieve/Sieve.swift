@@ -12,6 +12,6 @@ struct Sieve: AsyncParsableCommand {
             """,
         subcommands: [
             Init.self, Run.self, Crawl.self, Classify.self, Queue.self, Review.self, Publish.self, Tokenize.self,
-            Robots.self,
+            Robots.self, Extract.self,
         ])
 }

@@ -63,12 +63,15 @@ struct HTTPClientTests {
         return (try? Data(contentsOf: URL(fileURLWithPath: raw + ".gz"))) ?? Data()
     }()
 
+    /// Tests talk to 127.0.0.1, which the SSRF guard refuses unless a source allows it.
+    let loopback = FetchOptions(allowPrivate: true)
+
     let settings = CrawlerSettings(connectTimeout: 2, totalTimeout: 2, maxBodyBytes: 100_000, maxRedirects: 5)
 
     @Test func okReturnsBodyAndHeaders() async throws {
         let s = try Self.server()
         defer { s.stop() }
-        let r = try await HTTPClient(settings: settings).fetch(s.baseURL + "/ok")
+        let r = try await HTTPClient(settings: settings).fetch(s.baseURL + "/ok", options: loopback)
         #expect(r.status == 200)
         #expect(String(decoding: r.body, as: UTF8.self) == "<rss/>")
         #expect(r.headers["etag"] == "\"v1\"")
@@ -79,14 +82,14 @@ struct HTTPClientTests {
         let s = try Self.server()
         defer { s.stop() }
         await #expect(throws: FetchError.httpStatus(url: s.baseURL + "/missing", status: 404)) {
-            try await HTTPClient(settings: settings).fetch(s.baseURL + "/missing")
+            try await HTTPClient(settings: settings).fetch(s.baseURL + "/missing", options: loopback)
         }
     }
 
     @Test func redirectChainIsFollowed() async throws {
         let s = try Self.server()
         defer { s.stop() }
-        let r = try await HTTPClient(settings: settings).fetch(s.baseURL + "/hop1")
+        let r = try await HTTPClient(settings: settings).fetch(s.baseURL + "/hop1", options: loopback)
         #expect(r.status == 200)
         #expect(r.redirects == 3)
         #expect(r.finalURL == s.baseURL + "/ok")
@@ -96,7 +99,7 @@ struct HTTPClientTests {
         let s = try Self.server()
         defer { s.stop() }
         await #expect(throws: FetchError.tooManyRedirects(url: s.baseURL + "/loop-a", limit: 5)) {
-            try await HTTPClient(settings: settings).fetch(s.baseURL + "/loop-a")
+            try await HTTPClient(settings: settings).fetch(s.baseURL + "/loop-a", options: loopback)
         }
         #expect(s.requests.count <= 7)
     }
@@ -106,7 +109,7 @@ struct HTTPClientTests {
         defer { s.stop() }
         let started = Date()
         await #expect(throws: FetchError.timeout(url: s.baseURL + "/slow", seconds: 2)) {
-            try await HTTPClient(settings: settings).fetch(s.baseURL + "/slow")
+            try await HTTPClient(settings: settings).fetch(s.baseURL + "/slow", options: loopback)
         }
         #expect(Date().timeIntervalSince(started) < 3.9)
     }
@@ -116,7 +119,7 @@ struct HTTPClientTests {
         defer { s.stop() }
         for path in ["/big", "/big-chunked"] {
             await #expect(throws: FetchError.tooLarge(url: s.baseURL + path, limit: 100_000)) {
-                try await HTTPClient(settings: settings).fetch(s.baseURL + path)
+                try await HTTPClient(settings: settings).fetch(s.baseURL + path, options: loopback)
             }
         }
     }
@@ -124,7 +127,7 @@ struct HTTPClientTests {
     @Test func gzipIsDecoded() async throws {
         let s = try Self.server()
         defer { s.stop() }
-        let r = try await HTTPClient(settings: settings).fetch(s.baseURL + "/gzip")
+        let r = try await HTTPClient(settings: settings).fetch(s.baseURL + "/gzip", options: loopback)
         let feed = try FeedParser.parse(r.body, url: r.finalURL)
         #expect(feed.title?.value == "颱風")
     }
@@ -134,14 +137,39 @@ struct HTTPClientTests {
         let s = try Self.server()
         defer { s.stop() }
         await #expect(throws: FetchError.tooLarge(url: s.baseURL + "/gzip-bomb", limit: 100_000)) {
-            try await HTTPClient(settings: settings).fetch(s.baseURL + "/gzip-bomb")
+            try await HTTPClient(settings: settings).fetch(s.baseURL + "/gzip-bomb", options: loopback)
         }
+    }
+
+    @Test func privateAddressesAreRefusedByDefault() async throws {
+        let s = try Self.server()
+        defer { s.stop() }
+        for url in [s.baseURL + "/ok", "http://localhost:\(s.port)/ok", "http://[::1]:\(s.port)/ok"] {
+            await #expect(throws: FetchError.blockedAddress(url: url)) {
+                try await HTTPClient(settings: settings).fetch(url)
+            }
+        }
+        #expect(s.requests.isEmpty)
+    }
+
+    @Test func manyConcurrentTransfers() async throws {
+        let s = try Self.server()
+        defer { s.stop() }
+        let client = HTTPClient(settings: settings)
+        let statuses = await withTaskGroup(of: Int?.self) { group in
+            for _ in 0..<64 { group.addTask { try? await client.fetch(s.baseURL + "/ok", options: FetchOptions(allowPrivate: true)).status } }
+            var out: [Int?] = []
+            for await s in group { out.append(s) }
+            return out
+        }
+        #expect(statuses.count == 64)
+        #expect(statuses.allSatisfy { $0 == 200 })
     }
 
     @Test func userAgentNamesTheProject() async throws {
         let s = try Self.server()
         defer { s.stop() }
-        let r = try await HTTPClient(settings: settings).fetch(s.baseURL + "/ua")
+        let r = try await HTTPClient(settings: settings).fetch(s.baseURL + "/ua", options: loopback)
         #expect(String(decoding: r.body, as: UTF8.self).hasPrefix("Sieve/"))
     }
 
@@ -153,7 +181,7 @@ struct HTTPClientTests {
         #expect(r.body.count > 10)
         let missing = URL(fileURLWithPath: dir.path("nope.xml")).absoluteString
         await #expect(throws: FetchError.fileNotFound(url: missing)) {
-            try await HTTPClient(settings: settings).fetch(missing)
+            try await HTTPClient(settings: settings).fetch(missing, options: loopback)
         }
     }
 
@@ -163,13 +191,13 @@ struct HTTPClientTests {
         let url = s.baseURL + "/ok"
         s.stop()
         do {
-            _ = try await HTTPClient(settings: settings).fetch(url)
+            _ = try await HTTPClient(settings: settings).fetch(url, options: loopback)
             Issue.record("expected a connection error")
         } catch {
             #expect(error.name == "connect")
         }
         await #expect(throws: FetchError.unsupportedScheme(url: "ftp://example.org/x")) {
-            try await HTTPClient(settings: settings).fetch("ftp://example.org/x")
+            try await HTTPClient(settings: settings).fetch("ftp://example.org/x", options: loopback)
         }
     }
 }

@@ -99,9 +99,9 @@ struct PipelineTests {
             }
         }
         defer { server.stop() }
-        var toml = "database = \"bad.sqlite\"\n[crawler]\ntimeout = 5\n"
+        var toml = "database = \"bad.sqlite\"\n[crawler]\ntimeout = 5\nper_host_delay = 0\nper_host_concurrency = 4\n"
         for name in ["good", "malformed", "error-page", "gone"] {
-            toml += "[[source]]\nname = \"\(name)\"\nkind = \"rss\"\nurl = \"\(server.baseURL)/\(name).xml\"\n"
+            toml += "[[source]]\nname = \"\(name)\"\nkind = \"rss\"\nurl = \"\(server.baseURL)/\(name).xml\"\nallow_private = true\n"
         }
         let cfg = dir.write("sieve.toml", toml)
         let r = try run(["run", "--config", cfg])
@@ -125,8 +125,10 @@ struct PipelineTests {
             conn.respond(status: 200, body: Self.rss(n, items: items))
         }
         defer { server.stop() }
-        var toml = "database = \"kill.sqlite\"\n"
-        for i in 0..<sources { toml += "[[source]]\nname = \"s\(i)\"\nkind = \"rss\"\nurl = \"\(server.baseURL)/feed/\(i)\"\n" }
+        var toml = "database = \"kill.sqlite\"\n[crawler]\nper_host_delay = 0\nper_host_concurrency = 8\n"
+        for i in 0..<sources {
+            toml += "[[source]]\nname = \"s\(i)\"\nkind = \"rss\"\nurl = \"\(server.baseURL)/feed/\(i)\"\nallow_private = true\n"
+        }
         let cfg = dir.write("sieve.toml", toml)
 
         let p = Process()

@@ -12,7 +12,8 @@ struct ConfigTests {
         #expect(c.sources.map(\.kind).contains(.html))
         #expect(c.sources.count >= 4)
         let html = try #require(c.sources.first { $0.kind == .html })
-        #expect(html.rules?.item.isEmpty == false)
+        #expect(html.rules?.item?.isEmpty == false)
+        #expect(html.rules?.fields?.text.isEmpty == false)
         // Relative file: URLs resolve against the config's folder.
         let rss = try #require(c.sources.first { $0.kind == .rss })
         #expect(rss.url.hasPrefix("file://" + TestPaths.packageRoot.path))
@@ -41,7 +42,7 @@ struct ConfigTests {
             url = "https://example.org/b.xml"
             """
         #expect(throws: ConfigError(file: "conf/sieve.toml", line: 10, key: "source[2].knd",
-            message: "unknown key (did you mean `kind`?); allowed here: name, kind, url, interval, rules")) {
+            message: "unknown key (did you mean `kind`?); allowed here: name, kind, url, interval, rules, article, allow_private, cookies, proxy, max_pages, max_items, respect_robots")) {
             try SieveConfig.parse(toml, file: "conf/sieve.toml")
         }
     }

@@ -4,7 +4,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/// Thin, non-variadic wrappers over libcurl: Swift cannot call `curl_easy_setopt` (it is variadic).
+/// Thin, non-variadic wrappers over libcurl (the transfers themselves run in sieve_multi.h): Swift cannot call `curl_easy_setopt` (it is variadic).
 /// Handles are opaque `void *` so that Swift never needs libcurl's headers.
 
 typedef size_t (*sieve_curl_data_cb)(const char *data, size_t size, void *userdata);
@@ -38,14 +38,6 @@ typedef struct {
 
 /// Global init; call once (idempotent, thread-safe).
 void sieve_curl_global_init(void);
-
-/// Runs one transfer with an easy handle. `on_body` receives decoded body bytes and
-/// `on_header` each raw header line; returning a value other than `size` from either aborts the transfer.
-int sieve_curl_perform(const sieve_curl_request *request,
-                       sieve_curl_data_cb on_body,
-                       sieve_curl_data_cb on_header,
-                       void *userdata,
-                       sieve_curl_result *result);
 
 /// curl_easy_strerror.
 const char *sieve_curl_strerror(int code);

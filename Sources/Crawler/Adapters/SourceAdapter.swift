@@ -11,10 +11,14 @@ public struct FollowLink: Sendable, Equatable {
     }
     public var url: String
     public var role: Role
+    /// The source's own last-modified stamp for the target when the listing gives one (a sitemap's `<lastmod>`),
+    /// exactly as written; lets a scheduler skip unchanged items.
+    public var lastModified: String?
 
-    public init(url: String, role: Role) {
+    public init(url: String, role: Role, lastModified: String? = nil) {
         self.url = url
         self.role = role
+        self.lastModified = lastModified
     }
 }
 
@@ -42,7 +46,8 @@ public struct AdapterError: Error, CustomStringConvertible, Equatable, Sendable 
         self.message = message
     }
 
-    public var description: String { "\(url): \(message)" }
+    /// "URL: message", or the message alone when it already starts with the URL ("URL:LINE: …").
+    public var description: String { message.hasPrefix(url) ? message : "\(url): \(message)" }
 }
 
 /// Turns one fetched response into posts and links to follow. Adapters are pure: no I/O.
