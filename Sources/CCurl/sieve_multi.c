@@ -5,6 +5,7 @@
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 
 typedef struct transfer transfer;
@@ -172,7 +173,9 @@ int sieve_multi_add(sieve_multi *m, const sieve_curl_request *rq, const sieve_mu
     curl_easy_setopt(h, CURLOPT_OPENSOCKETDATA, t);
     curl_easy_setopt(h, CURLOPT_ACCEPT_ENCODING, "");
     curl_easy_setopt(h, CURLOPT_HTTP_VERSION, CURL_HTTP_VERSION_2TLS);
-    curl_easy_setopt(h, CURLOPT_PIPEWAIT, 1L);
+    /* Wait for a connection that may multiplex only where HTTP/2 can be negotiated (TLS + ALPN); for http://
+       PIPEWAIT would queue every transfer to a host behind its first, however slow that one is. */
+    if (rq->url && strncasecmp(rq->url, "https://", 8) == 0) curl_easy_setopt(h, CURLOPT_PIPEWAIT, 1L);
     if (t->user_agent) curl_easy_setopt(h, CURLOPT_USERAGENT, t->user_agent);
     if (rq->connect_timeout_ms > 0) curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, rq->connect_timeout_ms);
     if (rq->total_timeout_ms > 0) curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, rq->total_timeout_ms);

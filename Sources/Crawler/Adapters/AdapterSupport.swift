@@ -125,9 +125,14 @@ enum AdapterJSON {
         }
         let ns = error as NSError
         var message = (ns.userInfo[NSDebugDescriptionErrorKey] as? String) ?? ns.localizedDescription
-        if let index = ns.userInfo["NSJSONSerializationErrorIndex"] as? Int, !message.contains("line") {
-            let (line, column) = lineAndColumn(of: index, in: data)
-            message += " (line \(line), column \(column))"
+        // Foundation says "around character 30"; say where that is.
+        if !message.contains("line") {
+            let index = (ns.userInfo["NSJSONSerializationErrorIndex"] as? Int)
+                ?? message.firstMatch(of: /character (\d+)/).flatMap { Int($0.1) }
+            if let index {
+                let (line, column) = lineAndColumn(of: index, in: data)
+                message += " (line \(line), column \(column))"
+            }
         }
         return message
     }
