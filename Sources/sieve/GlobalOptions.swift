@@ -12,7 +12,7 @@ struct GlobalOptions: ParsableArguments {
     @Option(name: .long, help: "SQLite database file (overrides `database` in the config).")
     var database: String?
 
-    @Flag(name: .long, help: "Log every step (to stderr).")
+    @Flag(name: .long, help: "Log every fetch and step to stderr (as JSON lines when stderr is not a terminal).")
     var verbose = false
 
     /// Loads the config; `required` when the command needs sources.
@@ -34,8 +34,12 @@ struct GlobalOptions: ParsableArguments {
         }
     }
 
-    func makeLogger() -> Logger {
-        var logger = Logger(label: "sieve") { StreamLogHandler.standardError(label: $0) }
+    /// Human-readable logs on a terminal, JSON lines otherwise; errors only unless --verbose.
+    func makeLogger(forceStructured: Bool = false) -> Logger {
+        let structured = forceStructured || isatty(STDERR_FILENO) == 0
+        var logger = Logger(label: "sieve") { label in
+            structured ? JSONLogHandler(label: label) as any LogHandler : StreamLogHandler.standardError(label: label)
+        }
         logger.logLevel = verbose ? .info : .error
         return logger
     }

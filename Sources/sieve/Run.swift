@@ -57,6 +57,9 @@ func printCrawlSummary(_ summary: CrawlSummary) {
         }
     }
     let failed = summary.failed.count
+    let s = summary.stats
     print("crawled \(summary.results.count) source(s): \(summary.newPosts) new post(s)"
+        + (s.nearDuplicates > 0 ? " (\(s.nearDuplicates) near-duplicate(s) clustered)" : "")
+        + ", \(s.pages) page(s) fetched (\(s.unchanged) unchanged)"
         + (failed > 0 ? ", \(failed) source(s) failed" : ""))
 }

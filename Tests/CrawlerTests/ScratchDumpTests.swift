@@ -29,3 +29,17 @@ import TestSupport
     }
     try out.write(toFile: "/tmp/ptt-dump.txt", atomically: true, encoding: .utf8)
 }
+
+@Test func scratchErrors() throws {
+    let cases: [(any SourceAdapter, String)] = [
+        (DcardAdapter(), "[\n  {\"id\": 1,\n   \"title\": \"x\",,\n  }\n]"),
+        (DcardAdapter(), "[{\"id\": \"x\", \"title\": 5}]"),
+        (MastodonAdapter(), "[{\"id\": 5}]"),
+        (SitemapAdapter(), "<?xml version=\"1.0\"?>\n<urlset>\n  <url><loc>https://a</loc></url>\n  <url>\n</urlset>"),
+        (SitemapAdapter(), "<!DOCTYPE urlset [<!ENTITY x SYSTEM \"file:///etc/hostname\">]><urlset><url><loc>&x;</loc></url></urlset>"),
+        (JSONFeedAdapter(), "{\"version\": \"https://jsonfeed.org/version/1.1\", \"items\": [{\"id\": \"1\", \"title\": 5}]}"),
+    ]
+    for (a, body) in cases {
+        do { let r = try a.extract(Data(body.utf8), url: "U", headers: [:]); print("OK", r) } catch { print("ERR", error) }
+    }
+}
