@@ -8,6 +8,7 @@ let package = Package(
     platforms: [.macOS(.v14)],
     products: [
         .executable(name: "sieve", targets: ["sieve"]),
+        .executable(name: "sieve-bench", targets: ["SieveBench"]),
         .library(name: "SieveCore", targets: ["SieveCore"]),
         .library(name: "Store", targets: ["Store"]),
         .library(name: "Crawler", targets: ["Crawler"]),
@@ -73,6 +74,11 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
+            swiftSettings: strict
+        ),
+        .executableTarget(
+            name: "SieveBench",
+            dependencies: ["Crawler", "Classifier", "SieveCore"],
             swiftSettings: strict
         ),
 

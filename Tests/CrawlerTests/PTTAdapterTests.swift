@@ -264,6 +264,17 @@ struct PTTAdapterTests {
         #expect(!p.text.contains("104開起來，獵人頭有興趣就會找你了"))
     }
 
+    @Test func truncatedPagesDoNotCrash() throws {
+        guard let dir = TestPaths.sharedData("ptt") else { return }
+        for file in Self.pages.map(\.file) {
+            let data = try Data(contentsOf: dir.appendingPathComponent(file))
+            for fraction in [0.05, 0.3, 0.5, 0.77, 0.99] {
+                let cut = data.prefix(Int(Double(data.count) * fraction))  // may split a UTF-8 sequence
+                _ = try? adapter.extract(cut, url: "https://www.ptt.cc/bbs/X/M.1000000000.A.001.html", headers: [:])
+            }
+        }
+    }
+
     // MARK: Index pages
 
     @Test func boardIndex() throws {

@@ -152,7 +152,14 @@ public struct PTTAdapter: SourceAdapter {
         if let c = canonicalParts, let u = urlParts, c.id != u.id {
             warnings.append("\(url): the page's canonical link names article \(c.id), not \(u.id)")
         }
-        let articleURL = canonicalParts != nil ? canonical! : (urlParts != nil ? url : "https://www.ptt.cc/bbs/\(parts.board)/\(parts.id).html")
+        let articleURL: String
+        if let canonical, canonicalParts != nil {
+            articleURL = canonical
+        } else if urlParts != nil {
+            articleURL = url
+        } else {
+            articleURL = "https://www.ptt.cc/bbs/\(parts.board)/\(parts.id).html"
+        }
 
         // Title: a missing 時間 line sometimes ends up glued to the title.
         var title = header.title?.trimmingCharacters(in: .whitespaces)
