@@ -70,7 +70,7 @@ let package = Package(
         .executableTarget(
             name: "sieve",
             dependencies: [
-                "SieveCore", "Store", "Crawler", "Classifier", "Publisher", "Pipeline",
+                "SieveCore", "Store", "Crawler", "Classifier", "Publisher", "Pipeline", "CCurl",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

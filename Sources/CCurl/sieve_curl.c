@@ -12,3 +12,6 @@ void sieve_curl_global_init(void) { pthread_once(&sieve_curl_once, sieve_curl_do
 const char *sieve_curl_strerror(int code) { return curl_easy_strerror((CURLcode)code); }
 
 const char *sieve_curl_version(void) { return curl_version(); }
+
+#include <malloc.h>
+void sieve_malloc_arena_max(int n) { mallopt(M_ARENA_MAX, n); }

@@ -22,6 +22,31 @@ public enum Normalizer {
         }))
     }
 
+    /// Traditional → Simplified for one CJK code point (BMP ideographs), from a table built once through ICU.
+    public static func simplifiedScalar(_ s: Unicode.Scalar) -> Unicode.Scalar {
+        let v = s.value
+        guard v >= cjkTableStart && v < cjkTableStart + UInt32(cjkTable.count) else { return s }
+        let mapped = cjkTable[Int(v - cjkTableStart)]
+        return mapped == 0 ? s : Unicode.Scalar(mapped) ?? s
+    }
+
+    static let cjkTableStart: UInt32 = 0x3400
+    /// Simplified form of every code point in U+3400…U+9FFF (0 = unchanged). ICU's Traditional-Simplified maps one
+    /// UTF-16 unit to one, so one call over the whole range gives the table.
+    static let cjkTable: [UInt16] = {
+        let count = 0xA000 - 0x3400
+        var units = [UInt16](unsafeUninitializedCapacity: count * 2 + 16) { buf, n in
+            for i in 0..<count { buf[i] = UInt16(0x3400 + i) }
+            n = count
+        }
+        units.append(contentsOf: [UInt16](repeating: 0, count: count + 16))
+        let n = sieve_icu_transliterate("Traditional-Simplified", &units, Int32(count), Int32(units.count))
+        guard n == Int32(count) else { return [] }
+        var table = [UInt16](repeating: 0, count: count)
+        for i in 0..<count where units[i] != UInt16(0x3400 + i) { table[i] = units[i] }
+        return table
+    }()
+
     /// Traditional → Simplified, character for character (ICU's transliterator keeps the UTF-16 length),
     /// so features of Simplified and Traditional posts meet.
     public static func simplified(_ text: String) -> String {

@@ -5,17 +5,28 @@ import Foundation
 /// punctuation or the other script land within a few bits of each other.
 public enum SimHash {
     public static func hash(_ text: String) -> UInt64? {
-        let folded = Normalizer.simplified(Normalizer.normalize(text)).lowercased()
-        let scalars = folded.unicodeScalars.filter { s in
-            let p = s.properties
-            return p.isAlphabetic || p.numericType != nil
+        var chars: [UInt32] = []
+        chars.reserveCapacity(text.utf8.count / 2)
+        for s in Normalizer.normalize(text).unicodeScalars {
+            let v = s.value
+            if v >= 0x3400 && v < 0xA000 {  // CJK ideographs: fold to Simplified
+                chars.append(Normalizer.simplifiedScalar(s).value)
+            } else if v < 0x80 {
+                if v >= 0x41 && v <= 0x5A {
+                    chars.append(v + 32)
+                } else if (v >= 0x61 && v <= 0x7A) || (v >= 0x30 && v <= 0x39) {
+                    chars.append(v)
+                }
+            } else {
+                let p = s.properties
+                if p.isAlphabetic || p.numericType != nil { chars.append(p.lowercaseMapping.unicodeScalars.first?.value ?? v) }
+            }
         }
-        guard scalars.count >= 4 else { return nil }  // too short to say anything
-        var counts = [Int](repeating: 0, count: 64)
-        let chars = Array(scalars)
+        guard chars.count >= 4 else { return nil }  // too short to say anything
+        var counts = [Int32](repeating: 0, count: 64)
         for i in 0..<(chars.count - 1) {
-            let h = fnv1a(chars[i].value, chars[i + 1].value)
-            for bit in 0..<64 { counts[bit] += (h >> UInt64(bit)) & 1 == 1 ? 1 : -1 }
+            let h = fnv1a(chars[i], chars[i + 1])
+            for bit in 0..<64 { counts[bit] += Int32(truncatingIfNeeded: ((h >> UInt64(bit)) & 1) << 1) - 1 }
         }
         var out: UInt64 = 0
         for bit in 0..<64 where counts[bit] > 0 { out |= 1 << UInt64(bit) }
@@ -27,11 +38,13 @@ public enum SimHash {
     /// FNV-1a 64 with a final avalanche (splitmix64), so nearby code points give unrelated bits.
     static func fnv1a(_ a: UInt32, _ b: UInt32) -> UInt64 {
         var h: UInt64 = 0xcbf2_9ce4_8422_2325
-        for v in [a, b] {
-            for shift in stride(from: 0, to: 32, by: 8) {
-                h ^= UInt64((v >> UInt32(shift)) & 0xFF)
-                h = h &* 0x100_0000_01b3
-            }
+        for shift in stride(from: UInt32(0), to: 32, by: 8) {
+            h ^= UInt64((a >> shift) & 0xFF)
+            h = h &* 0x100_0000_01b3
+        }
+        for shift in stride(from: UInt32(0), to: 32, by: 8) {
+            h ^= UInt64((b >> shift) & 0xFF)
+            h = h &* 0x100_0000_01b3
         }
         h ^= h >> 30
         h = h &* 0xbf58_476d_1ce4_e5b9

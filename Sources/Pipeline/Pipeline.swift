@@ -51,28 +51,42 @@ public struct Pipeline: Sendable {
         var lastProgress = Date.distantPast
 
         await withTaskGroup(of: Void.self) { group in
+            // Claimed entries wait here for their host's turn; they are marked in flight in the Store, so a crash
+            // puts them back (recoverInflight) and nothing is lost.
+            var buffer: [FrontierEntry] = []
+            var lastClaim = Date.distantPast
+            var exhausted = false
+            let limit = config.crawler.concurrency
             while true {
-                var started = 0
                 let now = Date()
-                if running.withLock({ $0 }) < config.crawler.concurrency {
-                    let candidates = (try? database.frontierCandidates(limit: 512, now: now, sources: selectedIDs)) ?? []
-                    for entry in candidates {
-                        if running.withLock({ $0 }) >= config.crawler.concurrency { break }
-                        if !entry.host.isEmpty {
-                            guard await engine.scheduler.tryStart(host: entry.host, now: now) == .start else { continue }
-                        }
-                        do {
-                            try database.claim(entry.id)
-                        } catch {
-                            if !entry.host.isEmpty { await engine.scheduler.finished(host: entry.host, outcome: .success) }
+                if buffer.count < 4 * limit && (!exhausted || now.timeIntervalSince(lastClaim) > 0.25) {
+                    let claimed = (try? database.claimBatch(limit: 8 * limit, now: now, sources: selectedIDs)) ?? []
+                    buffer.append(contentsOf: claimed)
+                    exhausted = claimed.isEmpty
+                    lastClaim = now
+                }
+                var started = 0
+                var blocked = Set<String>()
+                var index = 0
+                while index < buffer.count && running.withLock({ $0 }) < limit {
+                    let entry = buffer[index]
+                    if blocked.contains(entry.host) {
+                        index += 1
+                        continue
+                    }
+                    if !entry.host.isEmpty {
+                        guard await engine.scheduler.tryStart(host: entry.host, now: now) == .start else {
+                            blocked.insert(entry.host)
+                            index += 1
                             continue
                         }
-                        running.withLock { $0 += 1 }
-                        started += 1
-                        group.addTask {
-                            await engine.process(entry, stats: stats, results: results)
-                            running.withLock { $0 -= 1 }
-                        }
+                    }
+                    buffer.remove(at: index)
+                    running.withLock { $0 += 1 }
+                    started += 1
+                    group.addTask {
+                        await engine.process(entry, stats: stats, results: results)
+                        running.withLock { $0 -= 1 }
                     }
                 }
                 if let progress, Date().timeIntervalSince(lastProgress) > 0.2 {
@@ -81,12 +95,13 @@ public struct Pipeline: Sendable {
                     progress(stats.withLock { $0.inFlight = inflight; return $0 })
                 }
                 if started == 0 {
-                    if running.withLock({ $0 }) == 0 {
+                    if buffer.isEmpty && running.withLock({ $0 }) == 0 && exhausted {
                         let counts = (try? database.frontierCounts()) ?? (ready: 0, later: 0, inflight: 0, done: 0, failed: 0)
                         if counts.ready == 0 && (counts.later == 0 || Date() > deadline) { break }
                         if counts.ready == 0, let next = try? database.nextRetryTime(), next > deadline { break }
+                        if counts.ready > 0 { exhausted = false }
                     }
-                    try? await Task.sleep(nanoseconds: 5_000_000)
+                    try? await Task.sleep(nanoseconds: 2_000_000)
                 }
             }
             await group.waitForAll()
@@ -162,17 +177,18 @@ struct CrawlEngine: Sendable {
     }
 
     func process(_ entry: FrontierEntry, stats: Locked<CrawlStats>, results: Locked<[Int64: SourceResult]>) async {
+        let outcome = await fetchAndStore(entry, stats: stats, results: results)
+        if !entry.host.isEmpty { await scheduler.finished(host: entry.host, outcome: outcome) }
+    }
+
+    /// One entry, start to finish; returns what politeness should learn from it.
+    func fetchAndStore(_ entry: FrontierEntry, stats: Locked<CrawlStats>, results: Locked<[Int64: SourceResult]>) async
+        -> PoliteScheduler.Outcome
+    {
         let started = Date()
-        guard let source = sources[entry.sourceID] else {
-            if !entry.host.isEmpty { await scheduler.finished(host: entry.host, outcome: .permanentFailure) }
-            return
-        }
+        guard let source = sources[entry.sourceID] else { return .permanentFailure }
         let opts = options(for: source, entry: entry)
         var outcome = PoliteScheduler.Outcome.success
-        defer {
-            let o = outcome
-            if !entry.host.isEmpty { Task { await scheduler.finished(host: entry.host, outcome: o) } }
-        }
         func fail(_ message: String, status: Int?, retryAt: Date?) {
             let doc = DocumentRecord(
                 sourceId: entry.sourceID, url: entry.url, status: status, fetchedAt: started,
@@ -194,7 +210,7 @@ struct CrawlEngine: Sendable {
             if !rules.isAllowed(Self.pathForRobots(entry.url), userAgent: config.crawler.userAgent) {
                 outcome = .permanentFailure
                 fail(reason.map { "\(entry.url): \($0)" } ?? "\(entry.url): disallowed by robots.txt", status: nil, retryAt: nil)
-                return
+                return outcome
             }
         }
 
@@ -221,7 +237,7 @@ struct CrawlEngine: Sendable {
                     PoliteScheduler.retryDelay(attempts: entry.attempts + 1, retryAfter: retryAfter))
             }
             fail(error.description, status: status, retryAt: retryAt)
-            return
+            return outcome
         }
 
         let bodyHash = fnv1a64Hex(response.body)
@@ -241,7 +257,7 @@ struct CrawlEngine: Sendable {
                 logger.error("store failed", metadata: ["url": "\(entry.url)", "error": "\(error)"])
             }
             stats.withLock { $0.unchanged += 1 }
-            return
+            return outcome
         }
 
         let adapter = AdapterFactory.adapter(for: source, role: entry.role == .item ? .item : .listing)
@@ -252,7 +268,7 @@ struct CrawlEngine: Sendable {
         } catch {
             outcome = .success  // the server answered; the content is the problem
             fail(error.description, status: response.status, retryAt: nil)
-            return
+            return outcome
         }
         var posts: [PostToStore] = []
         posts.reserveCapacity(result.posts.count)
@@ -286,6 +302,7 @@ struct CrawlEngine: Sendable {
             logger.error("store failed", metadata: ["url": "\(entry.url)", "error": "\(error)"])
             results.withLock { r in if r[entry.sourceID]?.error == nil { r[entry.sourceID]?.error = "\(entry.url): \(error)" } }
         }
+        return outcome
     }
 
     static func pathForRobots(_ url: String) -> String { url }

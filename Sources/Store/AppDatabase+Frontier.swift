@@ -97,34 +97,41 @@ extension AppDatabase {
         }
     }
 
-    /// Pending URLs whose time has come, oldest first (not claimed: see `claim`).
-    public func frontierCandidates(limit: Int, now: Date = Date(), sources: Set<Int64>? = nil) throws(StoreError)
-        -> [FrontierEntry]
-    {
-        try read { db in
-            let rows = try Row.fetchAll(
-                db,
+    /// Takes up to `limit` pending URLs whose time has come (oldest first) and marks them in flight, in one
+    /// transaction. After a crash, `recoverInflight` puts them back.
+    public func claimBatch(limit: Int, now: Date = Date(), sources: Set<Int64>? = nil) throws(StoreError) -> [FrontierEntry] {
+        try write { db in
+            let select = try db.cachedStatement(
                 sql: """
-                    SELECT frontier.*, source.name AS sourceName FROM frontier JOIN source ON source.id = frontier.sourceId
+                    SELECT frontier.id, frontier.sourceId, source.name, frontier.url, frontier.host, frontier.role,
+                           frontier.depth, frontier.attempts, frontier.etag, frontier.lastModified, frontier.bodyHash
+                    FROM frontier JOIN source ON source.id = frontier.sourceId
                     WHERE frontier.state = 'pending' AND frontier.notBefore <= ?
                     ORDER BY frontier.notBefore, frontier.id LIMIT ?
-                    """, arguments: [now, limit])
-            return rows.compactMap { row -> FrontierEntry? in
+                    """)
+            let rows = try Row.fetchAll(select, arguments: [now, sources == nil ? limit : limit * 4])
+            var out: [FrontierEntry] = []
+            let mark = try db.cachedStatement(sql: "UPDATE frontier SET state = 'inflight' WHERE id = ?")
+            for row in rows {
                 let entry = FrontierEntry(
-                    id: row["id"], sourceID: row["sourceId"], source: row["sourceName"], url: row["url"],
-                    host: row["host"], role: FrontierEntry.Role(rawValue: row["role"]) ?? .item, depth: row["depth"],
-                    attempts: row["attempts"], etag: row["etag"], lastModified: row["lastModified"],
-                    bodyHash: row["bodyHash"])
-                if let sources, !sources.contains(entry.sourceID) { return nil }
-                return entry
+                    id: row[0], sourceID: row[1], source: row[2], url: row[3], host: row[4],
+                    role: FrontierEntry.Role(rawValue: row[5]) ?? .item, depth: row[6], attempts: row[7], etag: row[8],
+                    lastModified: row[9], bodyHash: row[10])
+                if let sources, !sources.contains(entry.sourceID) { continue }
+                try mark.execute(arguments: [entry.id])
+                out.append(entry)
+                if out.count >= limit { break }
             }
+            return out
         }
     }
 
-    /// Marks an entry as being fetched.
-    public func claim(_ id: Int64) throws(StoreError) {
+    /// Gives claimed entries back (unfetched) so another crawl can take them.
+    public func release(_ ids: [Int64]) throws(StoreError) {
+        guard !ids.isEmpty else { return }
         try write { db in
-            try db.execute(sql: "UPDATE frontier SET state = 'inflight' WHERE id = ? AND state = 'pending'", arguments: [id])
+            let stmt = try db.cachedStatement(sql: "UPDATE frontier SET state = 'pending' WHERE id = ? AND state = 'inflight'")
+            for id in ids { try stmt.execute(arguments: [id]) }
         }
     }
 
@@ -162,7 +169,7 @@ extension AppDatabase {
             var doc = document
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-            let insert = try db.makeStatement(
+            let insert = try db.cachedStatement(
                 sql: """
                     INSERT INTO post (sourceId, externalID, url, title, author, publishedAt, fetchedAt, text, language,
                                       state, simhash, replies, extra)
@@ -183,14 +190,15 @@ extension AppDatabase {
                 let postID = db.lastInsertedRowID
                 if let h = item.simhash {
                     if let root = try Self.nearDuplicate(of: h, excluding: postID, in: db) {
-                        try db.execute(sql: "UPDATE post SET duplicateOf = ? WHERE id = ?", arguments: [root, postID])
-                        try db.execute(sql: "UPDATE post SET clusterSize = clusterSize + 1 WHERE id = ?", arguments: [root])
+                        try db.cachedStatement(sql: "UPDATE post SET duplicateOf = ? WHERE id = ?").execute(arguments: [root, postID])
+                        try db.cachedStatement(sql: "UPDATE post SET clusterSize = clusterSize + 1 WHERE id = ?")
+                            .execute(arguments: [root])
                         outcome.nearDuplicates += 1
                     }
-                    for band in 0..<4 {
-                        try db.execute(
-                            sql: "INSERT OR IGNORE INTO simhashBand (band, key, postId) VALUES (?, ?, ?)",
-                            arguments: [band, Int((h >> (UInt64(band) * 16)) & 0xFFFF), postID])
+                    let band = try db.cachedStatement(
+                        sql: "INSERT OR IGNORE INTO simhashBand (band, key, postId, simhash) VALUES (?, ?, ?, ?)")
+                    for b in 0..<4 {
+                        try band.execute(arguments: [b, Int((h >> (UInt64(b) * 16)) & 0xFFFF), postID, Int64(bitPattern: h)])
                     }
                 }
             }
@@ -201,36 +209,38 @@ extension AppDatabase {
                 switch link.role {
                 case .page:
                     guard entry.depth + 1 <= maxPageDepth else { continue }
-                    try db.execute(
+                    try db.cachedStatement(
                         sql: """
                             INSERT INTO frontier (sourceId, url, host, role, depth, state, attempts, notBefore, discoveredAt)
                             VALUES (?, ?, ?, 'page', ?, 'pending', 0, ?, ?)
                             ON CONFLICT(sourceId, url) DO UPDATE SET state = 'pending', attempts = 0, notBefore = excluded.notBefore
                             WHERE frontier.state IN ('done', 'failed') AND frontier.role = 'page'
                               AND (frontier.fetchedAt IS NULL OR frontier.fetchedAt < ?)
-                            """, arguments: [entry.sourceID, link.url, link.host, entry.depth + 1, now, now, cycleStart])
+                            """
+                    ).execute(arguments: [entry.sourceID, link.url, link.host, entry.depth + 1, now, now, cycleStart])
                 case .item, .seed:
                     guard items < maxItems else { continue }
                     items += 1
-                    try db.execute(
+                    try db.cachedStatement(
                         sql: """
                             INSERT INTO frontier (sourceId, url, host, role, depth, state, attempts, notBefore, discoveredAt)
                             VALUES (?, ?, ?, 'item', ?, 'pending', 0, ?, ?)
                             ON CONFLICT(sourceId, url) DO NOTHING
-                            """, arguments: [entry.sourceID, link.url, link.host, entry.depth + 1, now, now])
+                            """
+                    ).execute(arguments: [entry.sourceID, link.url, link.host, entry.depth + 1, now, now])
                 }
                 outcome.newLinks += db.changesCount
             }
             doc.postCount = outcome.newPosts
-            try doc.insert(db)
-            try db.execute(
+            try Self.insertDocument(doc, db)
+            try db.cachedStatement(
                 sql: """
                     UPDATE frontier SET state = 'done', fetchedAt = ?, etag = ?, lastModified = ?, bodyHash = ?, lastError = NULL
                     WHERE id = ?
-                    """, arguments: [now, document.etag, document.lastModified, document.bodyHash, entry.id])
-            try db.execute(
-                sql: "UPDATE source SET lastFetchedAt = ?, lastStatus = 'ok', lastError = NULL WHERE id = ?",
-                arguments: [now, entry.sourceID])
+                    """
+            ).execute(arguments: [now, document.etag, document.lastModified, document.bodyHash, entry.id])
+            try db.cachedStatement(sql: "UPDATE source SET lastFetchedAt = ?, lastStatus = 'ok', lastError = NULL WHERE id = ?")
+                .execute(arguments: [now, entry.sourceID])
             return outcome
         }
     }
@@ -276,23 +286,36 @@ extension AppDatabase {
     /// The first stored post within Hamming distance 3 of `hash`, found through the band index.
     static func nearDuplicate(of hash: UInt64, excluding postID: Int64, in db: Database) throws -> Int64? {
         var best: Int64? = nil
+        let stmt = try db.cachedStatement(
+            sql: "SELECT postId, simhash FROM simhashBand WHERE band = ? AND key = ? AND postId <> ? LIMIT 512")
         for band in 0..<4 {
             let key = Int((hash >> (UInt64(band) * 16)) & 0xFFFF)
-            let rows = try Row.fetchAll(
-                db,
-                sql: """
-                    SELECT post.id, post.simhash, post.duplicateOf FROM simhashBand JOIN post ON post.id = simhashBand.postId
-                    WHERE simhashBand.band = ? AND simhashBand.key = ? AND post.id <> ? LIMIT 256
-                    """, arguments: [band, key, postID])
-            for r in rows {
-                guard let other: Int64 = r["simhash"] else { continue }
+            let cursor = try Row.fetchCursor(stmt, arguments: [band, key, postID])
+            while let r = try cursor.next() {
+                let other: Int64 = r[1]
                 if (UInt64(bitPattern: other) ^ hash).nonzeroBitCount <= 3 {
-                    let root: Int64 = r["duplicateOf"] ?? r["id"]
-                    if best == nil || root < best! { best = root }
+                    let id: Int64 = r[0]
+                    if best == nil || id < best! { best = id }
                 }
             }
         }
-        return best
+        guard let match = best else { return nil }
+        // Link to the cluster's root, not to another duplicate.
+        return try Int64.fetchOne(db, sql: "SELECT COALESCE(duplicateOf, id) FROM post WHERE id = ?", arguments: [match])
+    }
+
+    /// Inserts a fetch record through a cached statement (hot path).
+    static func insertDocument(_ d: DocumentRecord, _ db: Database) throws {
+        try db.cachedStatement(
+            sql: """
+                INSERT INTO document (sourceId, url, finalURL, status, contentType, etag, lastModified, bodyHash, bytes,
+                                      fetchedAt, durationMs, error, postCount)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """
+        ).execute(arguments: [
+            d.sourceId, d.url, d.finalURL, d.status, d.contentType, d.etag, d.lastModified, d.bodyHash, d.bytes,
+            d.fetchedAt, d.durationMs, d.error, d.postCount,
+        ])
     }
 
     // MARK: robots.txt cache

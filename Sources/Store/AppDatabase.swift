@@ -18,7 +18,9 @@ public final class AppDatabase: Sendable {
             config.prepareDatabase { db in
                 try db.execute(sql: "PRAGMA foreign_keys = ON")
                 try db.execute(sql: "PRAGMA synchronous = NORMAL")
+                try db.execute(sql: "PRAGMA cache_size = -16384")  // 16 MiB per connection
             }
+            config.maximumReaderCount = 4
             let pool = try DatabasePool(path: path, configuration: config)
             try Self.migrator.migrate(pool)
             self.writer = pool
@@ -137,6 +139,7 @@ public final class AppDatabase: Sendable {
                 t.column("band", .integer).notNull()
                 t.column("key", .integer).notNull()
                 t.column("postId", .integer).notNull().references("post", onDelete: .cascade)
+                t.column("simhash", .integer).notNull()
                 t.primaryKey(["band", "key", "postId"])
             }
             // robots.txt per host, cached across runs.

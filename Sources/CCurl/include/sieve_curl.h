@@ -66,4 +66,7 @@ enum {
     SIEVE_CURLE_HTTP2 = 16,
 };
 
+/// glibc's mallopt(M_ARENA_MAX, n): fewer malloc arenas for a process with many short-lived threads.
+void sieve_malloc_arena_max(int n);
+
 #endif
