@@ -50,7 +50,9 @@ public struct Pipeline: Sendable {
         let running = Locked(0)
         var lastProgress = Date.distantPast
 
-        await withTaskGroup(of: Void.self) { group in
+        // A discarding group: finished fetch tasks are released at once (a plain task group would keep every one
+        // until the crawl ends).
+        await withDiscardingTaskGroup { group in
             // Claimed entries wait here for their host's turn; they are marked in flight in the Store, so a crash
             // puts them back (recoverInflight) and nothing is lost.
             var buffer: [FrontierEntry] = []
@@ -104,7 +106,6 @@ public struct Pipeline: Sendable {
                     try? await Task.sleep(nanoseconds: 2_000_000)
                 }
             }
-            await group.waitForAll()
         }
 
         // What is still waiting for a retry counts as failed for this crawl (it stays in the frontier).

@@ -18,7 +18,7 @@ public final class AppDatabase: Sendable {
             config.prepareDatabase { db in
                 try db.execute(sql: "PRAGMA foreign_keys = ON")
                 try db.execute(sql: "PRAGMA synchronous = NORMAL")
-                try db.execute(sql: "PRAGMA cache_size = -16384")  // 16 MiB per connection
+                try db.execute(sql: "PRAGMA cache_size = -2048")  // 2 MiB per connection (the OS caches the file too)
             }
             config.maximumReaderCount = 4
             let pool = try DatabasePool(path: path, configuration: config)
