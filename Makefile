@@ -4,7 +4,7 @@ SIEVE := .build/debug/sieve
 APT_PACKAGES := libcurl4-openssl-dev libxml2-dev libsqlite3-dev libicu-dev libxml2-utils
 VENV := .venv
 
-.PHONY: all deps build demo test pyenv clean
+.PHONY: all deps build demo test pyenv bench clean
 
 all: build
 
@@ -49,6 +49,10 @@ pyenv:
 test: deps pyenv
 	$(SWIFT) build
 	$(SWIFT) test
+
+# Side-by-side benchmarks against the named peers (Scrapy, feedparser); results go in BENCHMARKS.md.
+bench: deps
+	bench/run.sh
 
 clean:
 	rm -rf .build demo.sqlite* public

@@ -48,19 +48,15 @@ public enum Charset {
         return nil
     }
 
-    static func hasNonASCII(_ body: Data) -> Bool { body.contains { $0 >= 0x80 } }
+    static func hasNonASCII(_ body: Data) -> Bool {
+        body.withUnsafeBytes { raw in raw.contains { $0 >= 0x80 } }
+    }
 
     static func isValidUTF8(_ body: Data) -> Bool {
         body.withUnsafeBytes { raw in
-            var it = raw.bindMemory(to: UInt8.self).makeIterator()
-            var decoder = UTF8()
-            while true {
-                switch decoder.decode(&it) {
-                case .scalarValue: continue
-                case .emptyInput: return true
-                case .error: return false
-                }
-            }
+            // String's validating initialiser is SIMD-accelerated; ASCII-only bodies need no copy at all.
+            if !raw.contains(where: { $0 >= 0x80 }) { return true }
+            return String(validating: raw.bindMemory(to: UInt8.self), as: UTF8.self) != nil
         }
     }
 
@@ -105,23 +101,44 @@ public enum Charset {
     }
 
     /// `<?xml … encoding="big5"?>`, `<meta charset="big5">`, `<meta http-equiv="Content-Type" content="…; charset=big5">`
-    /// in the first 2 KiB.
+    /// in the first 2 KiB (a byte search: this runs on every response).
     static func sniffDeclaration(_ body: Data) -> String? {
-        let head = String(decoding: body.prefix(2048).map { $0 < 0x80 ? $0 : 0x20 }, as: UTF8.self).lowercased()
-        func value(after marker: String) -> String? {
-            guard let r = head.range(of: marker) else { return nil }
-            var rest = head[r.upperBound...].drop { $0 == " " || $0 == "=" || $0 == "\"" || $0 == "'" }
-            rest = rest.prefix { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" || $0 == "." || $0 == ":" }
-            return rest.isEmpty ? nil : String(rest)
-        }
-        if head.hasPrefix("<?xml"), let end = head.range(of: "?>") {
-            let decl = String(head[..<end.lowerBound])
-            if let r = decl.range(of: "encoding") {
-                let v = decl[r.upperBound...].drop { $0 == " " || $0 == "=" || $0 == "\"" || $0 == "'" }
-                    .prefix { $0 != "\"" && $0 != "'" && $0 != " " }
-                if !v.isEmpty { return String(v) }
+        body.prefix(2048).withUnsafeBytes { raw -> String? in
+            let b = raw.bindMemory(to: UInt8.self)
+            func lower(_ c: UInt8) -> UInt8 { c >= 0x41 && c <= 0x5A ? c + 32 : c }
+            func find(_ needle: [UInt8], from start: Int = 0) -> Int? {
+                guard b.count >= needle.count, start <= b.count - needle.count else { return nil }
+                var i = start
+                while i <= b.count - needle.count {
+                    var j = 0
+                    while j < needle.count && lower(b[i + j]) == needle[j] { j += 1 }
+                    if j == needle.count { return i }
+                    i += 1
+                }
+                return nil
             }
+            func value(at start: Int) -> String? {
+                var i = start
+                while i < b.count && (b[i] == 0x20 || b[i] == 0x3D || b[i] == 0x22 || b[i] == 0x27 || b[i] == 0x09) { i += 1 }
+                var out: [UInt8] = []
+                while i < b.count, out.count < 40 {
+                    let c = lower(b[i])
+                    let ok = (c >= 0x61 && c <= 0x7A) || (c >= 0x30 && c <= 0x39) || c == 0x2D || c == 0x5F || c == 0x2E || c == 0x3A
+                    if !ok { break }
+                    out.append(c)
+                    i += 1
+                }
+                return out.isEmpty ? nil : String(decoding: out, as: UTF8.self)
+            }
+            // XML declaration first.
+            var start = 0
+            while start < b.count && (b[start] == 0x20 || b[start] == 0x0A || b[start] == 0x0D || b[start] == 0x09) { start += 1 }
+            if let decl = find(Array("<?xml".utf8), from: start), decl == start, let end = find(Array("?>".utf8), from: decl) {
+                if let enc = find(Array("encoding".utf8), from: decl), enc < end { return value(at: enc + 8) }
+                return nil
+            }
+            if let i = find(Array("charset".utf8)) { return value(at: i + 7) }
+            return nil
         }
-        return value(after: "<meta charset") ?? value(after: "charset")
     }
 }

@@ -1,0 +1,21 @@
+#!/usr/bin/env bash
+# `make bench`: everything BENCHMARKS.md reports, side by side with the peers, in one run.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+need=""
+command -v nginx >/dev/null || need="$need nginx-light"
+[ -x /usr/bin/time ] || need="$need time"
+command -v sqlite3 >/dev/null || need="$need sqlite3"
+if [ -n "$need" ]; then
+  if [ "$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $need >/dev/null
+  else echo "make bench needs:$need (sudo apt-get install -y$need)"; exit 1; fi
+fi
+[ -x .venv-bench/bin/python ] && .venv-bench/bin/python -c "import scrapy, feedparser" 2>/dev/null || {
+  python3 -m venv .venv-bench && .venv-bench/bin/pip install -q scrapy feedparser; }
+swift build -c release --product sieve
+swift build -c release --product sieve-bench
+echo "== machine: $(nproc) cores, $(uname -r), $(date -u +%FT%TZ)"
+echo "== feed parsing (feedparser corpus)"
+bench/feeds.sh
+echo "== crawl: 100 hosts × 100 pages + 100 list pages on loopback nginx, concurrency 32 (8 per host)"
+bench/crawl.sh
