@@ -32,6 +32,13 @@ struct Crawl: AsyncParsableCommand {
             throw CLIError.config("unknown source(s): \(unknown.joined(separator: ", ")) (configured: \(known))")
         }
         let database = try global.openDatabase(config)
+        let lock: RunLock
+        do {
+            lock = try RunLock(databasePath: config.database)
+        } catch let busy as RunLock.Busy {
+            throw CLIError.busy(busy.description)
+        }
+        defer { withExtendedLifetime(lock) {} }
         let pipeline = Pipeline(config: config, database: database, logger: global.makeLogger())
         let tty = isatty(STDERR_FILENO) != 0
         let show: @Sendable (CrawlStats) -> Void = { stats in ProgressLine.show(stats) }

@@ -7,13 +7,17 @@ import Store
 
 struct Run: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Crawl every source, classify what is new, and queue it: once (cron-friendly).",
+        abstract: "Crawl every due source, classify what is new, and queue it: once (cron-friendly).",
         discussion: """
+            A source is due when its interval has elapsed since its last fetch (--all fetches every source).
             Idempotent: a second run adds nothing that is already stored. A second concurrent run exits at once
             (code 3). Exit 0 when every source succeeded, 1 with a summary when some failed, 2 on config errors.
             """)
 
     @OptionGroup var global: GlobalOptions
+
+    @Flag(name: .long, help: "Fetch every source, due or not.")
+    var all = false
 
     func run() async throws {
         try await runCLI {
@@ -27,7 +31,7 @@ struct Run: AsyncParsableCommand {
             }
             let scorer = try loadScorer()
             let pipeline = Pipeline(config: config, database: database, logger: global.makeLogger())
-            let summary = try await pipeline.crawl()
+            let summary = try await pipeline.crawl(force: all)
             let assessed = try Pipeline.classify(database: database, scorer: scorer)
             let queued = try database.queue(limit: 100_000).count
             withExtendedLifetime(lock) {}
