@@ -19,6 +19,36 @@ public struct PlaceMention: Sendable, Equatable, Codable, Hashable {
     }
 }
 
+/// A time expression resolved against the post's time (Taipei).
+public struct TimeMention: Sendable, Equatable, Codable {
+    public var surface: String
+    /// Start of the period meant, RFC 3339 with +08:00.
+    public var start: String
+    /// "day", "part-of-day" or "minute".
+    public var granularity: String
+
+    public init(surface: String, start: String, granularity: String) {
+        self.surface = surface
+        self.start = start
+        self.granularity = granularity
+    }
+}
+
+/// People harmed or in danger, as the post states them.
+public struct PeopleMention: Sendable, Equatable, Codable {
+    /// "trapped", "injured", "dead", "missing", "evacuated"
+    public var kind: String
+    /// The number given, when one is.
+    public var count: Int?
+    public var surface: String
+
+    public init(kind: String, count: Int?, surface: String) {
+        self.kind = kind
+        self.count = count
+        self.surface = surface
+    }
+}
+
 /// The classifier's verdict on one post, with the reasons a moderator can read.
 public struct Assessment: Sendable, Equatable, Codable {
     /// 0…1: how likely the post reports a real disaster situation.
@@ -32,10 +62,17 @@ public struct Assessment: Sendable, Equatable, Codable {
     public var reasons: [String]
     /// Which model/rules produced this ("lexicon-v0").
     public var model: String
+    /// Time expressions resolved against the post's time.
+    public var times: [TimeMention] = []
+    /// Casualties, trapped, missing or evacuated people mentioned.
+    public var people: [PeopleMention] = []
 
     public init(
-        disaster: Double, rumour: Double, types: [String], places: [PlaceMention], reasons: [String], model: String
+        disaster: Double, rumour: Double, types: [String], places: [PlaceMention], reasons: [String], model: String,
+        times: [TimeMention] = [], people: [PeopleMention] = []
     ) {
+        self.times = times
+        self.people = people
         self.disaster = disaster
         self.rumour = rumour
         self.types = types

@@ -27,15 +27,16 @@ extension AppDatabase {
                 func json<T: Encodable>(_ v: T) throws -> String { String(decoding: try encoder.encode(v), as: UTF8.self) }
                 try db.execute(
                     sql: """
-                        INSERT INTO assessment (postId, disaster, rumour, types, places, reasons, model, priority, assessedAt)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        INSERT INTO assessment (postId, disaster, rumour, types, places, reasons, model, priority, assessedAt, details)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                         ON CONFLICT(postId) DO UPDATE SET disaster = excluded.disaster, rumour = excluded.rumour,
                           types = excluded.types, places = excluded.places, reasons = excluded.reasons,
-                          model = excluded.model, priority = excluded.priority, assessedAt = excluded.assessedAt
+                          model = excluded.model, priority = excluded.priority, assessedAt = excluded.assessedAt,
+                          details = excluded.details
                         """,
                     arguments: [
                         item.postID, a.disaster, a.rumour, try json(a.types), try json(a.places), try json(a.reasons),
-                        a.model, item.priority, now,
+                        a.model, item.priority, now, try json(AssessmentDetails(times: a.times, people: a.people)),
                     ])
                 try db.execute(
                     sql: "UPDATE post SET state = ? WHERE id = ? AND state = ?",
@@ -54,7 +55,7 @@ extension AppDatabase {
                 db,
                 sql: """
                     SELECT post.*, source.name AS sourceName, assessment.disaster, assessment.rumour, assessment.types,
-                           assessment.places, assessment.reasons, assessment.model, assessment.priority
+                           assessment.places, assessment.reasons, assessment.model, assessment.priority, assessment.details
                     FROM post JOIN source ON source.id = post.sourceId
                     LEFT JOIN assessment ON assessment.postId = post.id
                     WHERE post.state IN (\(placeholders)) AND post.duplicateOf IS NULL
@@ -72,7 +73,7 @@ extension AppDatabase {
                 db,
                 sql: """
                     SELECT post.*, source.name AS sourceName, assessment.disaster, assessment.rumour, assessment.types,
-                           assessment.places, assessment.reasons, assessment.model, assessment.priority
+                           assessment.places, assessment.reasons, assessment.model, assessment.priority, assessment.details
                     FROM post JOIN source ON source.id = post.sourceId
                     LEFT JOIN assessment ON assessment.postId = post.id
                     WHERE post.id = ?
@@ -94,6 +95,12 @@ extension AppDatabase {
                 disaster: disaster, rumour: row["rumour"], types: try decode([String].self, "types"),
                 places: try decode([PlaceMention].self, "places"), reasons: try decode([String].self, "reasons"),
                 model: row["model"])
+            if let details: String = row["details"],
+                let d = try? decoder.decode(AssessmentDetails.self, from: Data(details.utf8))
+            {
+                assessment?.times = d.times
+                assessment?.people = d.people
+            }
         }
         return QueueItem(
             id: row["id"], source: row["sourceName"], externalID: row["externalID"], url: row["url"],
@@ -101,4 +108,10 @@ extension AppDatabase {
             text: row["text"], state: row["state"], assessment: assessment, priority: row["priority"],
             clusterSize: row["clusterSize"] ?? 1, duplicateOf: row["duplicateOf"])
     }
+}
+
+/// The assessment's extra findings, stored as one JSON column.
+struct AssessmentDetails: Codable {
+    var times: [TimeMention]
+    var people: [PeopleMention]
 }

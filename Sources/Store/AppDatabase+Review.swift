@@ -7,7 +7,8 @@ extension AppDatabase {
     /// approval one pending publication per chosen channel.
     @discardableResult
     public func review(
-        postID: Int64, decision: ReviewDecision, reviewer: String, note: String?, channels: [String]
+        postID: Int64, decision: ReviewDecision, reviewer: String, note: String?, channels: [String],
+        reason: RejectReason? = nil
     ) throws(StoreError) -> ReviewRecord {
         try write { db in
             guard let state = try String.fetchOne(db, sql: "SELECT state FROM post WHERE id = ?", arguments: [postID])
@@ -17,7 +18,8 @@ extension AppDatabase {
             }
             let now = Date()
             var review = ReviewRecord(
-                id: nil, postId: postID, decision: decision.rawValue, reviewer: reviewer, note: note, decidedAt: now)
+                id: nil, postId: postID, decision: decision.rawValue, reviewer: reviewer, note: note, decidedAt: now,
+                reason: decision == .reject ? reason?.rawValue : nil)
             try review.insert(db)
             let newState: PostState
             switch decision {
@@ -41,5 +43,45 @@ extension AppDatabase {
 
     public func reviews(postID: Int64) throws(StoreError) -> [ReviewRecord] {
         try read { db in try ReviewRecord.filter(Column("postId") == postID).order(Column("id")).fetchAll(db) }
+    }
+}
+
+/// Why a moderator rejected an item.
+public enum RejectReason: String, Sendable, Codable, CaseIterable {
+    case notDisaster = "not_disaster"
+    case rumour
+    case duplicate
+    case spam
+}
+
+/// A decided item as training data.
+public struct LabelledReview: Sendable {
+    public var postID: Int64
+    public var text: String
+    public var decision: String
+    public var reason: String?
+    public var types: [String]
+}
+
+extension AppDatabase {
+    /// The latest decision on every reviewed post, with its text and assessed types.
+    public func labelledReviews() throws(StoreError) -> [LabelledReview] {
+        try read { db in
+            let rows = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT post.id, COALESCE(post.title || char(10), '') || post.text, review.decision, review.reason,
+                           assessment.types
+                    FROM review JOIN post ON post.id = review.postId
+                    LEFT JOIN assessment ON assessment.postId = post.id
+                    WHERE review.id IN (SELECT MAX(id) FROM review GROUP BY postId)
+                    ORDER BY review.id
+                    """)
+            return rows.map { r in
+                let typesJSON: String? = r[4]
+                let types = typesJSON.flatMap { try? JSONDecoder().decode([String].self, from: Data($0.utf8)) } ?? []
+                return LabelledReview(postID: r[0], text: r[1], decision: r[2], reason: r[3], types: types)
+            }
+        }
     }
 }

@@ -133,6 +133,10 @@ public final class AppDatabase: Sendable {
                 t.add(column: "extra", .jsonText)
             }
             try db.create(index: "post_duplicateOf", on: "post", columns: ["duplicateOf"])
+            // Why an item was rejected: not_disaster | rumour | duplicate | spam (feeds retraining).
+            try db.alter(table: "review") { t in t.add(column: "reason", .text) }
+            // Time expressions and people mentioned, as JSON {"times": […], "people": […]}.
+            try db.alter(table: "assessment") { t in t.add(column: "details", .jsonText) }
             // SimHash index: 4 bands of 16 bits. Two hashes within Hamming distance 3 share at least one band
             // exactly (pigeonhole), so candidates come from 4 indexed lookups, not a scan.
             try db.create(table: "simhashBand") { t in

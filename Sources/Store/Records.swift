@@ -86,6 +86,7 @@ public struct ReviewRecord: Codable, Sendable, FetchableRecord, MutablePersistab
     public var reviewer: String
     public var note: String?
     public var decidedAt: Date
+    public var reason: String?
 }
 
 /// A row of `publication`: one approved post on one channel.

@@ -5,6 +5,7 @@ import Publisher
 import Store
 
 extension ReviewDecision: ExpressibleByArgument {}
+extension RejectReason: ExpressibleByArgument {}
 
 struct Review: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -21,6 +22,9 @@ struct Review: AsyncParsableCommand {
 
     @Option(name: .long, help: "Why (kept in the review history).")
     var note: String?
+
+    @Option(name: .long, help: "For reject: not_disaster, rumour, duplicate or spam (used to retrain the models).")
+    var reason: RejectReason?
 
     @Option(name: .long, help: "Who decided (default: $USER).")
     var reviewer: String = ProcessInfo.processInfo.environment["USER"] ?? "cli"
@@ -39,7 +43,7 @@ struct Review: AsyncParsableCommand {
             let channels = channel.isEmpty ? known : channel
             try database.review(
                 postID: id, decision: decision, reviewer: reviewer, note: note,
-                channels: decision == .approve ? channels : [])
+                channels: decision == .approve ? channels : [], reason: reason)
             switch decision {
             case .approve: print("approved \(id) for \(channels.joined(separator: ", ")); run `sieve publish` to deliver")
             case .reject: print("rejected \(id)")

@@ -42,14 +42,27 @@ struct Run: AsyncParsableCommand {
     }
 }
 
-func loadScorer(words: String? = nil) throws -> LexiconScorer {
+/// The project's lexicons (plus a runtime word list) and, when found, the shipped models (or those in `models`).
+func loadScorer(words: String? = nil, models: String? = nil, useModels: Bool = true) throws -> PostClassifier {
+    var lexicon: Lexicon
     do {
-        var lexicon = try Lexicon.standard()
+        lexicon = try Lexicon.standard()
         if let words { try lexicon.addWords(file: URL(fileURLWithPath: words)) }
-        return LexiconScorer(lexicon: lexicon)
     } catch {
         throw CLIError.config(error.description)
     }
+    var set = ModelSet()
+    if useModels, let dir = models ?? ModelSet.locateDirectory() {
+        do {
+            set = try ModelSet.load(directory: dir)
+        } catch {
+            throw CLIError.config(error.description)
+        }
+        if models != nil && set.isEmpty {
+            throw CLIError.config("\(dir): no model files (disaster.nbm, rumour.nbm, type.nbm); `make models` builds them")
+        }
+    }
+    return PostClassifier(lexicon: lexicon, models: set)
 }
 
 func printCrawlSummary(_ summary: CrawlSummary) {

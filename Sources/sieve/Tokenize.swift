@@ -11,7 +11,7 @@ struct Tokenize: AsyncParsableCommand {
 
     func run() async throws {
         try await runCLI {
-            let scorer = try loadScorer(words: words)
+            let scorer = try loadScorer(words: words, useModels: false)
             let tokenizer = scorer.tokenizer
             var out = ""
             while let line = readLine(strippingNewline: true) {

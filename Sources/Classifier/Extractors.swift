@@ -1,0 +1,161 @@
+import Foundation
+import SieveCore
+
+/// Time expressions: 今晚, 明天, 昨天下午, 9/3, 9月3日, 3日晚上, 下午三點, 15:30, 凌晨2點半 …
+public enum TimeExtractor {
+    static let taipei = TimeZone(identifier: "Asia/Taipei")!
+
+    static let pattern = try! NSRegularExpression(pattern: """
+        (?:(今天|今日|今晚|今早|今晨|今夜|明天|明日|明晚|明早|明晨|昨天|昨日|昨晚|昨夜|後天|前天)|(?:(\\d{1,2})\\s*[/月]\\s*(\\d{1,2})\\s*[日號]?)|(?:(\\d{1,2})\\s*[日號]))?\
+        \\s*(凌晨|清晨|早上|上午|中午|下午|傍晚|晚上|晚間|夜間|半夜)?\
+        \\s*(?:([0-9]{1,2}|[零一二兩三四五六七八九十]{1,3})\\s*(?:點|時)\\s*(半|[0-9]{1,2}\\s*分|[零一二三四五六七八九十]{1,3}\\s*分)?|([0-9]{1,2}):([0-5][0-9]))?
+        """)
+
+    public static func extract(_ text: String, reference: Date) -> [TimeMention] {
+        var cal = Calendar(identifier: .gregorian)
+        cal.timeZone = taipei
+        let ns = text as NSString
+        var out: [TimeMention] = []
+        for m in pattern.matches(in: text, range: NSRange(location: 0, length: ns.length)) where m.range.length > 0 {
+            func group(_ i: Int) -> String? {
+                let r = m.range(at: i)
+                return r.location == NSNotFound ? nil : ns.substring(with: r)
+            }
+            let relative = group(1), month = group(2), dayOfMonth = group(3) ?? group(4)
+            let part = group(5), hourText = group(6), minuteText = group(7), hh = group(8), mm = group(9)
+            // Something that fixes a day or a time must be present; a bare number is not a time.
+            guard relative != nil || month != nil || group(4) != nil || part != nil || hourText != nil || hh != nil else { continue }
+            if relative == nil && month == nil && group(4) == nil && part == nil && hourText != nil && !(m.range.length >= 2) { continue }
+            var day = cal.startOfDay(for: reference)
+            var implicitPart: String? = nil
+            if let r = relative {
+                let offset: Int
+                switch r.prefix(1) {
+                case "明": offset = 1
+                case "昨": offset = -1
+                case "後": offset = 2
+                case "前": offset = -2
+                default: offset = 0
+                }
+                day = cal.date(byAdding: .day, value: offset, to: day)!
+                if r.hasSuffix("晚") || r.hasSuffix("夜") { implicitPart = "晚上" }
+                if r.hasSuffix("早") || r.hasSuffix("晨") { implicitPart = "早上" }
+            } else if let d = dayOfMonth.flatMap({ Int($0) }) {
+                var c = cal.dateComponents([.year, .month], from: reference)
+                if let mo = month.flatMap({ Int($0) }) { c.month = mo }
+                c.day = d
+                guard let date = cal.date(from: c), (1...12).contains(c.month ?? 0), (1...31).contains(d) else { continue }
+                // "9/3" in January most likely means last September.
+                if let mo = month.flatMap({ Int($0) }), let refMonth = cal.dateComponents([.month], from: reference).month,
+                    mo - refMonth > 6
+                {
+                    day = cal.date(byAdding: .year, value: -1, to: date)!
+                } else {
+                    day = date
+                }
+            }
+            var granularity = "day"
+            var hour: Int? = nil
+            var minute = 0
+            if let h = hh, let m2 = mm, let hv = Int(h), let mv = Int(m2), hv < 24 {
+                hour = hv; minute = mv; granularity = "minute"
+            } else if let h = hourText, let hv = chineseNumber(h), hv <= 24 {
+                hour = hv
+                granularity = "minute"
+                if let mt = minuteText {
+                    if mt == "半" { minute = 30 } else { minute = chineseNumber(mt.replacingOccurrences(of: "分", with: "").trimmingCharacters(in: .whitespaces)) ?? 0 }
+                }
+            }
+            let partOfDay = part ?? implicitPart
+            if var h = hour {
+                if let p = partOfDay, ["下午", "傍晚", "晚上", "晚間", "夜間"].contains(p), h < 12 { h += 12 }
+                if partOfDay == "中午" && h < 6 { h += 12 }
+                hour = h % 24
+            } else if let p = partOfDay {
+                granularity = "part-of-day"
+                hour = ["凌晨": 0, "半夜": 0, "清晨": 5, "早上": 6, "上午": 8, "中午": 11, "下午": 13, "傍晚": 17, "晚上": 18, "晚間": 18, "夜間": 20][p] ?? 0
+            }
+            var start = day
+            if let h = hour { start = cal.date(byAdding: .minute, value: h * 60 + minute, to: day)! }
+            out.append(TimeMention(
+                surface: ns.substring(with: m.range).trimmingCharacters(in: .whitespaces),
+                start: rfc3339(start), granularity: granularity))
+        }
+        return out
+    }
+
+    /// "三" → 3, "十二" → 12, "二十" → 20, "15" → 15.
+    static func chineseNumber(_ s: String) -> Int? {
+        if let v = Int(s) { return v }
+        let digits: [Character: Int] = ["零": 0, "一": 1, "二": 2, "兩": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9]
+        var total = 0, current = 0
+        for ch in s {
+            if ch == "十" {
+                total += (current == 0 ? 1 : current) * 10
+                current = 0
+            } else if let d = digits[ch] {
+                current = d
+            } else {
+                return nil
+            }
+        }
+        return total + current
+    }
+
+    static func rfc3339(_ d: Date) -> String {
+        let f = DateFormatter()
+        f.locale = Locale(identifier: "en_US_POSIX")
+        f.timeZone = taipei
+        f.dateFormat = "yyyy-MM-dd'T'HH:mm:ssxxx"
+        return f.string(from: d)
+    }
+}
+
+/// Mentions of casualties, trapped, missing or evacuated people, with counts when given.
+public enum PeopleExtractor {
+    static let number = "(\\d+|[一二兩三四五六七八九十百]+)"
+    static let kinds: [(String, String)] = [
+        ("trapped", "受困|困在|被困|困於|等待救援|等救援"), ("injured", "受傷|輕傷|重傷|送醫|骨折"),
+        ("dead", "死亡|罹難|身亡|喪生|不治|死"), ("missing", "失聯|失蹤|下落不明"), ("evacuated", "撤離|疏散|安置"),
+    ]
+    static let patterns: [(String, NSRegularExpression, NSRegularExpression)] = kinds.map { kind, words in
+        (kind,
+         try! NSRegularExpression(pattern: "\(number)\\s*(?:人|名|位|口|戶)[^，。,.!！?？\\n]{0,6}?(?:\(words))"),
+         try! NSRegularExpression(pattern: "(?:\(words))[^，。,.!！?？\\n\\d]{0,4}?\(number)\\s*(?:人|名|位|口|戶)"))
+    }
+    static let bare: [(String, NSRegularExpression)] = kinds.map { kind, words in
+        (kind, try! NSRegularExpression(pattern: "(?:\(words))"))
+    }
+
+    public static func extract(_ text: String) -> [PeopleMention] {
+        let ns = text as NSString
+        let all = NSRange(location: 0, length: ns.length)
+        var out: [PeopleMention] = []
+        var covered: [NSRange] = []
+        for (kind, before, after) in patterns {
+            for re in [before, after] {
+                for m in re.matches(in: text, range: all) {
+                    let n = TimeExtractor.chineseNumber(ns.substring(with: m.range(at: 1)))
+                    out.append(PeopleMention(kind: kind, count: n, surface: ns.substring(with: m.range)))
+                    covered.append(m.range)
+                }
+            }
+        }
+        for (kind, re) in bare where !out.contains(where: { $0.kind == kind }) {
+            if let m = re.firstMatch(in: text, range: all), !covered.contains(where: { NSIntersectionRange($0, m.range).length > 0 }) {
+                out.append(PeopleMention(kind: kind, count: nil, surface: ns.substring(with: m.range)))
+            }
+        }
+        return out
+    }
+}
+
+/// Villages (里/村) written after a township or on their own: 「汐止區康福里」, 「南沙魯里」.
+public enum VillageExtractor {
+    static let pattern = try! NSRegularExpression(pattern: "(?<=[區鄉鎮市])([\\p{Han}]{1,3}[里村])(?![長民])")
+
+    public static func extract(_ text: String) -> [String] {
+        let ns = text as NSString
+        return pattern.matches(in: text, range: NSRange(location: 0, length: ns.length)).map { ns.substring(with: $0.range(at: 1)) }
+    }
+}

@@ -1,0 +1,137 @@
+import Foundation
+
+/// Labelled examples read from a TSV or CSV file with a header line.
+public struct LabelledData: Sendable {
+    public var texts: [String]
+    public var labels: [String]
+
+    public init(texts: [String] = [], labels: [String] = []) {
+        self.texts = texts
+        self.labels = labels
+    }
+
+    public var count: Int { texts.count }
+
+    public struct LoadError: Error, CustomStringConvertible {
+        public var file: String
+        public var line: Int?
+        public var message: String
+        public var description: String { "\(file)\(line.map { ":\($0)" } ?? ""): \(message)" }
+    }
+
+    /// Reads `path`: the delimiter is a tab for .tsv (or when the header has tabs and no commas), else a comma;
+    /// RFC 4180 quoting (quotes, doubled quotes, newlines inside quotes) is understood. A title line before the
+    /// header (a line without the delimiter, as in EMIC's exports) is skipped. Rows whose label is empty or in
+    /// `excluding` are dropped; rows with too few columns are reported by line number.
+    public static func load(
+        path: String, textColumn: String = "text", labelColumn: String = "label", excluding: Set<String> = []
+    ) throws(LoadError) -> LabelledData {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw LoadError(file: path, message: "cannot read file")
+        }
+        let text = String(decoding: data, as: UTF8.self)
+        var lines = text.split(separator: "\n", maxSplits: 3, omittingEmptySubsequences: false).prefix(3).map(String.init)
+        if lines.first?.hasPrefix("\u{FEFF}") == true { lines[0].removeFirst() }
+        let isTSV = path.lowercased().hasSuffix(".tsv")
+            || (lines.first.map { $0.contains("\t") && !$0.contains(",") } ?? false)
+            || (lines.count > 1 && !(lines[0].contains(",") || lines[0].contains("\t")) && lines[1].contains("\t"))
+        let delimiter: UInt8 = isTSV ? 0x09 : 0x2C
+        var rows = parse(data, delimiter: delimiter)
+        guard !rows.isEmpty else { throw LoadError(file: path, message: "empty file") }
+        var headerRow = 0
+        if rows[0].fields.count == 1 && rows.count > 1 && rows[1].fields.count > 1 { headerRow = 1 }  // title line
+        let header = rows[headerRow].fields.map { $0.trimmingCharacters(in: .whitespacesAndNewlines).replacingOccurrences(of: "\u{FEFF}", with: "") }
+        guard let ti = header.firstIndex(of: textColumn) else {
+            throw LoadError(file: path, line: rows[headerRow].line, message: "no column \"\(textColumn)\" (columns: \(header.joined(separator: ", "))); use --text-col")
+        }
+        guard let li = header.firstIndex(of: labelColumn) else {
+            throw LoadError(file: path, line: rows[headerRow].line, message: "no column \"\(labelColumn)\" (columns: \(header.joined(separator: ", "))); use --label-col")
+        }
+        rows.removeFirst(headerRow + 1)
+        var out = LabelledData()
+        for row in rows {
+            if row.fields.count == 1 && row.fields[0].isEmpty { continue }
+            guard row.fields.count > max(ti, li) else {
+                throw LoadError(file: path, line: row.line, message: "\(row.fields.count) column(s), expected \(header.count)")
+            }
+            let label = row.fields[li].trimmingCharacters(in: .whitespacesAndNewlines)
+            if label.isEmpty || excluding.contains(label) { continue }
+            out.texts.append(row.fields[ti])
+            out.labels.append(label)
+        }
+        return out
+    }
+
+    /// Just the text column of a TSV/CSV file (for `sieve classify --text-col`).
+    public static func rows(path: String, textColumn: String) throws(LoadError) -> [String] {
+        guard let data = FileManager.default.contents(atPath: path) else { throw LoadError(file: path, message: "cannot read file") }
+        let head = String(decoding: data.prefix(4096), as: UTF8.self).split(separator: "\n").first.map(String.init) ?? ""
+        let delimiter: UInt8 = path.lowercased().hasSuffix(".tsv") || (head.contains("\t") && !head.contains(",")) ? 0x09 : 0x2C
+        var rows = parse(data, delimiter: delimiter)
+        guard !rows.isEmpty else { throw LoadError(file: path, message: "empty file") }
+        if rows[0].fields.count == 1 && rows.count > 1 && rows[1].fields.count > 1 { rows.removeFirst() }
+        let header = rows[0].fields.map { $0.trimmingCharacters(in: .whitespacesAndNewlines) }
+        guard let ti = header.firstIndex(of: textColumn) else {
+            throw LoadError(file: path, line: rows[0].line, message: "no column \"\(textColumn)\" (columns: \(header.joined(separator: ", ")))")
+        }
+        return rows.dropFirst().compactMap { $0.fields.count > ti ? $0.fields[ti] : nil }
+    }
+
+    struct Row {
+        var line: Int
+        var fields: [String]
+    }
+
+    /// RFC 4180-style rows over raw bytes.
+    static func parse(_ data: Data, delimiter: UInt8) -> [Row] {
+        var rows: [Row] = []
+        data.withUnsafeBytes { raw in
+            let b = raw.bindMemory(to: UInt8.self)
+            var fields: [String] = []
+            var field: [UInt8] = []
+            var inQuotes = false
+            var line = 1
+            var rowLine = 1
+            var i = 0
+            func endField() {
+                fields.append(String(decoding: field, as: UTF8.self))
+                field.removeAll(keepingCapacity: true)
+            }
+            while i < b.count {
+                let c = b[i]
+                if inQuotes {
+                    if c == 0x22 {
+                        if i + 1 < b.count && b[i + 1] == 0x22 {
+                            field.append(0x22)
+                            i += 1
+                        } else {
+                            inQuotes = false
+                        }
+                    } else {
+                        if c == 0x0A { line += 1 }
+                        field.append(c)
+                    }
+                } else if c == 0x22 && field.isEmpty {
+                    inQuotes = true
+                } else if c == delimiter {
+                    endField()
+                } else if c == 0x0A || c == 0x0D {
+                    if c == 0x0D && i + 1 < b.count && b[i + 1] == 0x0A { i += 1 }
+                    endField()
+                    rows.append(Row(line: rowLine, fields: fields))
+                    fields.removeAll()
+                    line += 1
+                    rowLine = line
+                } else {
+                    field.append(c)
+                }
+                i += 1
+            }
+            if !field.isEmpty || !fields.isEmpty {
+                endField()
+                rows.append(Row(line: rowLine, fields: fields))
+            }
+        }
+        return rows
+    }
+}

@@ -1,0 +1,106 @@
+import Foundation
+
+/// Model files: the magic "SIEVENB\n", a 4-byte little-endian header length, the JSON header (format version,
+/// task, kind, features, classes, metrics …), then V sorted feature hashes (UInt64 LE) and k·V Float32 weights.
+/// A file from another format version, or a truncated one, is refused with a clear message.
+extension NaiveBayesModel {
+    public struct FileError: Error, CustomStringConvertible, Equatable {
+        public var path: String
+        public var message: String
+        public var description: String { "\(path): \(message)" }
+    }
+
+    static let magic = Data("SIEVENB\n".utf8)
+
+    public func write(to path: String) throws(FileError) {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        encoder.dateEncodingStrategy = .iso8601
+        guard let json = try? encoder.encode(header) else { throw FileError(path: path, message: "cannot encode header") }
+        var out = Self.magic
+        var len = UInt32(json.count).littleEndian
+        withUnsafeBytes(of: &len) { out.append(contentsOf: $0) }
+        out.append(json)
+        // Columns in hash order, so files are reproducible and loading needs no sort.
+        let sorted = index.sorted { $0.key < $1.key }
+        let k = classes.count
+        let vocab = index.count
+        var hashes = [UInt64](); hashes.reserveCapacity(vocab)
+        var w = [Float](repeating: 0, count: k * vocab)
+        for (newCol, entry) in sorted.enumerated() {
+            hashes.append(entry.key.littleEndian)
+            for c in 0..<k { w[c * vocab + newCol] = weights[c * vocab + Int(entry.value)] }
+        }
+        var count = UInt64(vocab).littleEndian
+        withUnsafeBytes(of: &count) { out.append(contentsOf: $0) }
+        hashes.withUnsafeBytes { out.append(contentsOf: $0) }
+        w.withUnsafeBytes { out.append(contentsOf: $0) }
+        for p in logPriors {
+            var bits = p.bitPattern.littleEndian
+            withUnsafeBytes(of: &bits) { out.append(contentsOf: $0) }
+        }
+        do {
+            let url = URL(fileURLWithPath: path)
+            try FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
+            try out.write(to: url, options: .atomic)
+        } catch {
+            throw FileError(path: path, message: "cannot write: \(error.localizedDescription)")
+        }
+    }
+
+    public static func load(path: String) throws(FileError) -> NaiveBayesModel {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw FileError(path: path, message: "model file not found or unreadable")
+        }
+        return try decode(data, path: path)
+    }
+
+    static func decode(_ data: Data, path: String) throws(FileError) -> NaiveBayesModel {
+        guard data.count >= magic.count + 4, data.prefix(magic.count) == magic else {
+            throw FileError(path: path, message: "not a Sieve naive-Bayes model (bad magic)")
+        }
+        let result: Result<NaiveBayesModel, FileError> = data.withUnsafeBytes { raw in
+            Result { () throws(FileError) in try decode(raw, path: path) }
+        }
+        return try result.get()
+    }
+
+    static func decode(_ raw: UnsafeRawBufferPointer, path: String) throws(FileError) -> NaiveBayesModel {
+            var offset = magic.count
+            func readU32() -> UInt32 { defer { offset += 4 }; return UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: offset, as: UInt32.self)) }
+            func readU64() -> UInt64 { defer { offset += 8 }; return UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: offset, as: UInt64.self)) }
+            let headerLength = Int(readU32())
+            guard offset + headerLength + 8 <= raw.count else { throw FileError(path: path, message: "truncated (header)") }
+            let decoder = JSONDecoder()
+            decoder.dateDecodingStrategy = .iso8601
+            let header: Header
+            do {
+                header = try decoder.decode(Header.self, from: Data(raw[offset..<(offset + headerLength)]))
+            } catch {
+                throw FileError(path: path, message: "unreadable header (\(error))")
+            }
+            guard header.format == formatVersion else {
+                throw FileError(
+                    path: path,
+                    message: "model format \(header.format), this sieve reads format \(formatVersion): retrain with `sieve train`")
+            }
+            offset += headerLength
+            let vocab = Int(readU64())
+            let k = header.classes.count
+            let need = vocab * 8 + k * vocab * 4 + k * 8
+            guard vocab >= 0, k > 0, offset + need == raw.count else {
+                throw FileError(path: path, message: "truncated or corrupt (expected \(offset + need) bytes, found \(raw.count))")
+            }
+            var index: [UInt64: Int32] = [:]
+            index.reserveCapacity(vocab)
+            for col in 0..<vocab { index[readU64()] = Int32(col) }
+            var weights = [Float](repeating: 0, count: k * vocab)
+            weights.withUnsafeMutableBytes { dst in
+                dst.copyMemory(from: UnsafeRawBufferPointer(rebasing: raw[offset..<(offset + k * vocab * 4)]))
+            }
+            offset += k * vocab * 4
+            var priors: [Double] = []
+            for _ in 0..<k { priors.append(Double(bitPattern: readU64())) }
+            return NaiveBayesModel(header: header, index: index, weights: weights, logPriors: priors)
+    }
+}

@@ -1,0 +1,160 @@
+import Foundation
+
+/// Multinomial or complement naive Bayes over hashed features, Lidstone-smoothed, in log space.
+/// Multinomial: score(c) = log P(c) + Σ x_f · log((n_cf + α) / (n_c + α·V)).
+/// Complement (Rennie et al. 2003, as scikit-learn): w_cf = log((n_¬c,f + α) / (n_¬c + α·V)), optionally divided by
+/// Σ_f |w_cf|; score(c) = −Σ x_f · w_cf.
+public struct NaiveBayesModel: Sendable {
+    public enum Kind: String, Sendable, Codable, CaseIterable {
+        case multinomial
+        case complement
+    }
+
+    public struct Header: Sendable, Codable, Equatable {
+        public var format: Int
+        public var task: String
+        public var kind: Kind
+        public var alpha: Double
+        public var normalizeComplement: Bool
+        public var features: FeatureConfig
+        public var classes: [String]
+        public var classCounts: [Int]
+        public var trainedAt: Date
+        public var examples: Int
+        /// Held-out or cross-validation figures recorded when the model was made.
+        public var metrics: [String: Double]
+        /// The class for documents with no known feature (the most frequent class).
+        public var fallback: Int
+    }
+
+    public static let formatVersion = 1
+    public var header: Header
+    /// feature hash → column
+    var index: [UInt64: Int32]
+    /// weights[class * V + column]: log-probabilities (multinomial) or −w (complement), so scoring is a dot product.
+    var weights: [Float]
+    var logPriors: [Double]
+
+    public var classes: [String] { header.classes }
+    public var vocabularySize: Int { index.count }
+
+    // MARK: training
+
+    public static func train(
+        task: String, texts: [String], labels: [String], kind: Kind, alpha: Double, features: FeatureConfig,
+        featurizer: Featurizer, normalizeComplement: Bool = true
+    ) -> NaiveBayesModel {
+        let classes = Array(Set(labels)).sorted()
+        let classIndex = Dictionary(uniqueKeysWithValues: classes.enumerated().map { ($1, $0) })
+        let k = classes.count
+        var index: [UInt64: Int32] = [:]
+        var counts: [[Float]] = Array(repeating: [], count: k)  // per class, per column
+        var classCounts = [Int](repeating: 0, count: k)
+        for (text, label) in zip(texts, labels) {
+            let c = classIndex[label]!
+            classCounts[c] += 1
+            let v = featurizer.features(text)
+            for (h, x) in zip(v.hashes, v.counts) {
+                let col: Int
+                if let existing = index[h] {
+                    col = Int(existing)
+                } else {
+                    col = index.count
+                    index[h] = Int32(col)
+                    for j in 0..<k { counts[j].append(0) }
+                }
+                counts[c][col] += x
+            }
+        }
+        let vocab = index.count
+        var weights = [Float](repeating: 0, count: k * vocab)
+        let totals = counts.map { $0.reduce(0, +) }
+        let a = Float(alpha)
+        switch kind {
+        case .multinomial:
+            for c in 0..<k {
+                let denom = log(totals[c] + a * Float(vocab))
+                for f in 0..<vocab { weights[c * vocab + f] = log(counts[c][f] + a) - denom }
+            }
+        case .complement:
+            let all = (0..<vocab).map { f in (0..<k).reduce(Float(0)) { $0 + counts[$1][f] } }
+            let grand = totals.reduce(0, +)
+            for c in 0..<k {
+                let denom = log(grand - totals[c] + a * Float(vocab))
+                var row = [Float](repeating: 0, count: vocab)
+                var sumAbs: Float = 0
+                for f in 0..<vocab {
+                    let w = log(all[f] - counts[c][f] + a) - denom
+                    row[f] = w
+                    sumAbs += abs(w)
+                }
+                let scale: Float = normalizeComplement && sumAbs > 0 ? 1 / sumAbs : 1
+                for f in 0..<vocab { weights[c * vocab + f] = -row[f] * scale }
+            }
+        }
+        let n = Double(max(1, labels.count))
+        let logPriors = classCounts.map { log(Double(max($0, 1)) / n) }
+        let fallback = classCounts.enumerated().max { $0.element < $1.element }?.offset ?? 0
+        let header = Header(
+            format: formatVersion, task: task, kind: kind, alpha: alpha, normalizeComplement: normalizeComplement,
+            features: features, classes: classes, classCounts: classCounts, trainedAt: Date(), examples: labels.count,
+            metrics: [:], fallback: fallback)
+        return NaiveBayesModel(header: header, index: index, weights: weights, logPriors: logPriors)
+    }
+
+    // MARK: prediction
+
+    public struct Prediction: Sendable {
+        public var label: String
+        public var scores: [Double]
+        /// Softmax of the scores: a posterior for multinomial NB, a confidence for complement NB.
+        public var probabilities: [Double]
+        /// Features present in the text that pushed hardest towards the predicted class: (hash, weight margin).
+        public var evidence: [(hash: UInt64, weight: Double)]
+    }
+
+    public func scores(_ v: FeatureVector) -> (scores: [Double], known: Int) {
+        let k = classes.count
+        let vocab = index.count
+        var scores = header.kind == .multinomial ? logPriors : [Double](repeating: 0, count: k)
+        var known = 0
+        for (h, x) in zip(v.hashes, v.counts) {
+            guard let col = index[h] else { continue }
+            known += 1
+            let base = Int(col)
+            for c in 0..<k { scores[c] += Double(x * weights[c * vocab + base]) }
+        }
+        return (scores, known)
+    }
+
+    public func predict(_ v: FeatureVector, evidence: Int = 0) -> Prediction {
+        let (scores, known) = self.scores(v)
+        let k = classes.count
+        var best = known == 0 ? header.fallback : 0
+        if known > 0 { for c in 1..<k where scores[c] > scores[best] { best = c } }
+        let top = scores.max() ?? 0
+        var probs = scores.map { exp($0 - top) }
+        let sum = probs.reduce(0, +)
+        probs = probs.map { $0 / sum }
+        if known == 0 { probs = header.classCounts.map { Double($0) / Double(max(1, header.examples)) } }
+        var ev: [(UInt64, Double)] = []
+        if evidence > 0 && k > 1 {
+            let vocab = index.count
+            for (h, x) in zip(v.hashes, v.counts) {
+                guard let col = index[h] else { continue }
+                let mine = Double(weights[best * vocab + Int(col)])
+                var other = -Double.infinity
+                for c in 0..<k where c != best { other = max(other, Double(weights[c * vocab + Int(col)])) }
+                ev.append((h, Double(x) * (mine - other)))
+            }
+            ev.sort { $0.1 > $1.1 }
+            ev = Array(ev.prefix(evidence))
+        }
+        return Prediction(label: classes[best], scores: scores, probabilities: probs, evidence: ev)
+    }
+
+    public func probability(of label: String, _ v: FeatureVector) -> Double {
+        guard let i = classes.firstIndex(of: label) else { return 0 }
+        return predict(v).probabilities[i]
+    }
+}

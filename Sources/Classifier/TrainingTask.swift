@@ -1,0 +1,102 @@
+import Foundation
+
+/// The three things Sieve learns, each with the naive-Bayes settings that measured best (see BENCHMARKS.md).
+public enum TrainingTask: String, Sendable, CaseIterable, Codable {
+    /// disaster report vs other
+    case disaster
+    /// rumour vs credible
+    case rumour
+    /// disaster type
+    case type
+
+    public struct Settings: Sendable, Equatable {
+        public var kind: NaiveBayesModel.Kind
+        public var alpha: Double
+        public var features: FeatureConfig
+    }
+
+    public var defaults: Settings {
+        switch self {
+        case .rumour:
+            // Multinomial NB on binary character 1–4-grams: 5-fold 0.90 on the Weibo rumour set.
+            return Settings(
+                kind: .multinomial, alpha: 0.3,
+                features: FeatureConfig(minN: 1, maxN: 4, binary: true, normalize: false))
+        case .type:
+            // Complement NB (normalised weights) on binary character 1–3-grams, digits folded.
+            return Settings(
+                kind: .complement, alpha: 0.3,
+                features: FeatureConfig(minN: 1, maxN: 3, binary: true, normalize: true, digitPlaceholder: true))
+        case .disaster:
+            return Settings(
+                kind: .multinomial, alpha: 0.3,
+                features: FeatureConfig(minN: 1, maxN: 3, binary: true, normalize: true, foldScript: true))
+        }
+    }
+}
+
+/// Training and evaluation on labelled data.
+public enum Trainer {
+    public static func train(
+        task: TrainingTask, data: LabelledData, settings: TrainingTask.Settings, tokenizer: Tokenizer? = nil
+    ) -> NaiveBayesModel {
+        let featurizer = Featurizer(config: settings.features, tokenizer: tokenizer)
+        return NaiveBayesModel.train(
+            task: task.rawValue, texts: data.texts, labels: data.labels, kind: settings.kind, alpha: settings.alpha,
+            features: settings.features, featurizer: featurizer)
+    }
+
+    public static func predict(_ model: NaiveBayesModel, texts: [String], tokenizer: Tokenizer? = nil) -> [String] {
+        let featurizer = Featurizer(config: model.header.features, tokenizer: tokenizer)
+        return texts.map { model.predict(featurizer.features($0)).label }
+    }
+
+    /// Train on one set, test on another.
+    public static func evaluate(
+        task: TrainingTask, train: LabelledData, test: LabelledData, settings: TrainingTask.Settings,
+        tokenizer: Tokenizer? = nil
+    ) -> EvaluationReport {
+        let model = self.train(task: task, data: train, settings: settings, tokenizer: tokenizer)
+        return EvaluationReport(gold: test.labels, predicted: predict(model, texts: test.texts, tokenizer: tokenizer))
+    }
+
+    /// K-fold cross-validation (stratified, seeded); predictions of all folds pooled into one report.
+    public static func crossValidate(
+        task: TrainingTask, data: LabelledData, folds k: Int, settings: TrainingTask.Settings, seed: UInt64 = 42,
+        tokenizer: Tokenizer? = nil
+    ) -> EvaluationReport {
+        let folds = Folds.stratified(labels: data.labels, k: k, seed: seed)
+        var parts: [(gold: [String], predicted: [String])] = []
+        for f in 0..<k {
+            let testSet = Set(folds[f])
+            var train = LabelledData()
+            var test = LabelledData()
+            for i in 0..<data.count {
+                if testSet.contains(i) {
+                    test.texts.append(data.texts[i]); test.labels.append(data.labels[i])
+                } else {
+                    train.texts.append(data.texts[i]); train.labels.append(data.labels[i])
+                }
+            }
+            let model = self.train(task: task, data: train, settings: settings, tokenizer: tokenizer)
+            parts.append((test.labels, predict(model, texts: test.texts, tokenizer: tokenizer)))
+        }
+        return EvaluationReport.pooled(parts)
+    }
+
+    /// A seeded stratified split: `fraction` of each class goes to the test side.
+    public static func split(_ data: LabelledData, testFraction: Double, seed: UInt64 = 42) -> (train: LabelledData, test: LabelledData) {
+        let k = max(2, Int((1 / max(0.01, testFraction)).rounded()))
+        let folds = Folds.stratified(labels: data.labels, k: k, seed: seed)
+        let testSet = Set(folds[0])
+        var train = LabelledData(), test = LabelledData()
+        for i in 0..<data.count {
+            if testSet.contains(i) {
+                test.texts.append(data.texts[i]); test.labels.append(data.labels[i])
+            } else {
+                train.texts.append(data.texts[i]); train.labels.append(data.labels[i])
+            }
+        }
+        return (train, test)
+    }
+}

@@ -1,0 +1,75 @@
+import ArgumentParser
+import Classifier
+import Foundation
+
+extension TrainingTask: ExpressibleByArgument {}
+extension NaiveBayesModel.Kind: ExpressibleByArgument {}
+
+/// Data and model options shared by `train` and `eval`.
+struct ModelOptions: ParsableArguments {
+    @Option(name: .long, help: "disaster, rumour or type.")
+    var task: TrainingTask
+
+    @Option(name: .long, help: "Column holding the text.")
+    var textCol = "text"
+
+    @Option(name: .long, help: "Column holding the label.")
+    var labelCol = "label"
+
+    @Option(name: .long, help: "Drop examples with this label (repeatable).")
+    var excludeLabel: [String] = []
+
+    @Option(name: .long, help: "multinomial or complement (default: the task's best measured setting).")
+    var modelKind: NaiveBayesModel.Kind?
+
+    @Option(name: .long, help: "Lidstone smoothing α.")
+    var alpha: Double?
+
+    @Option(name: .long, help: "Character n-gram orders, e.g. 1-3.")
+    var ngrams: String?
+
+    @Flag(name: .long, help: "Add the tokenizer's words as features.")
+    var tokens = false
+
+    @Flag(name: .long, inversion: .prefixedNo, help: "Binary features (default) or term frequency (--no-binary).")
+    var binary = true
+
+    func settings() throws -> TrainingTask.Settings {
+        var s = task.defaults
+        if let modelKind { s.kind = modelKind }
+        if let alpha {
+            guard alpha > 0 else { throw ValidationError("--alpha must be > 0") }
+            s.alpha = alpha
+        }
+        if let ngrams {
+            let parts = ngrams.split(separator: "-").compactMap { Int($0) }
+            guard (parts.count == 1 || parts.count == 2), let lo = parts.first, let hi = parts.last, lo >= 1, hi >= lo, hi <= 8
+            else { throw ValidationError("--ngrams takes N or MIN-MAX (1 ≤ MIN ≤ MAX ≤ 8), e.g. 1-3") }
+            s.features.minN = lo
+            s.features.maxN = hi
+        }
+        s.features.tokens = tokens
+        s.features.binary = binary
+        return s
+    }
+
+    func load(_ path: String) throws -> LabelledData {
+        let d = try read(path)
+        guard Set(d.labels).count >= 2 else {
+            throw CLIError.config("\(path): needs at least two labels, found \(Set(d.labels).sorted().joined(separator: ", "))")
+        }
+        return d
+    }
+
+    func read(_ path: String) throws -> LabelledData {
+        do {
+            return try LabelledData.load(path: path, textColumn: textCol, labelColumn: labelCol, excluding: Set(excludeLabel))
+        } catch {
+            throw CLIError.config(error.description)
+        }
+    }
+
+    func tokenizer() throws -> Tokenizer? {
+        tokens ? try loadScorer(useModels: false).tokenizer : nil
+    }
+}
