@@ -120,8 +120,8 @@ public enum PeopleExtractor {
     ]
     static let patterns: [(String, NSRegularExpression, NSRegularExpression)] = kinds.map { kind, words in
         (kind,
-         try! NSRegularExpression(pattern: "\(number)\\s*(?:人|名|位|口|戶)[^，。,.!！?？\\n]{0,6}?(?:\(words))"),
-         try! NSRegularExpression(pattern: "(?:\(words))[^，。,.!！?？\\n\\d]{0,4}?\(number)\\s*(?:人|名|位|口|戶)"))
+         try! NSRegularExpression(pattern: "\(number)\\s*(?:人|名|位|口|戶)[^，。,.!！?？、；;：:\\n\\d]{0,6}?(?:\(words))"),
+         try! NSRegularExpression(pattern: "(?:\(words))[^，。,.!！?？、；;：:\\n\\d]{0,4}?\(number)\\s*(?:人|名|位|口|戶)"))
     }
     static let bare: [(String, NSRegularExpression)] = kinds.map { kind, words in
         (kind, try! NSRegularExpression(pattern: "(?:\(words))"))
@@ -132,9 +132,11 @@ public enum PeopleExtractor {
         let all = NSRange(location: 0, length: ns.length)
         var out: [PeopleMention] = []
         var covered: [NSRange] = []
-        for (kind, before, after) in patterns {
-            for re in [before, after] {
-                for m in re.matches(in: text, range: all) {
+        // "3人受傷" first, then "受困民眾5人"; a span already read is not read again.
+        for useAfter in [false, true] {
+            for (kind, before, after) in patterns {
+                for m in (useAfter ? after : before).matches(in: text, range: all)
+                where !covered.contains(where: { NSIntersectionRange($0, m.range).length > 0 }) {
                     let n = TimeExtractor.chineseNumber(ns.substring(with: m.range(at: 1)))
                     out.append(PeopleMention(kind: kind, count: n, surface: ns.substring(with: m.range)))
                     covered.append(m.range)

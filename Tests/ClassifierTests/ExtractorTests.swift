@@ -1,0 +1,92 @@
+import Classifier
+import Foundation
+import SieveCore
+import Testing
+import TestSupport
+
+@Suite("Times, people, places")
+struct ExtractorTests {
+    // 2026-09-14 20:00 Taipei (a Monday).
+    static let reference = ISO8601DateFormatter().date(from: "2026-09-14T12:00:00Z")!
+
+    @Test func timesResolveAgainstThePostTime() {
+        let cases: [(String, String, String)] = [
+            ("今晚", "2026-09-14T18:00:00+08:00", "part-of-day"),
+            ("明天", "2026-09-15T00:00:00+08:00", "day"),
+            ("9/3", "2026-09-03T00:00:00+08:00", "day"),
+            ("下午三點", "2026-09-14T15:00:00+08:00", "minute"),
+            ("明天上午9點半", "2026-09-15T09:30:00+08:00", "minute"),
+            ("昨晚11點", "2026-09-13T23:00:00+08:00", "minute"),
+            ("9月15日凌晨2點", "2026-09-15T02:00:00+08:00", "minute"),
+            ("15:40", "2026-09-14T15:40:00+08:00", "minute"),
+        ]
+        for (text, start, granularity) in cases {
+            let t = TimeExtractor.extract("消息：\(text)發生", reference: Self.reference)
+            #expect(t.first?.start == start, "\(text): \(t)")
+            #expect(t.first?.granularity == granularity, "\(text): \(t)")
+        }
+        #expect(TimeExtractor.extract("共有120戶停電", reference: Self.reference).isEmpty)
+    }
+
+    @Test func peopleWithCounts() {
+        let p = PeopleExtractor.extract("一家5口受困二樓，另有3人受傷、1人失聯，已撤離20戶")
+        #expect(p.contains { $0.kind == "trapped" && $0.count == 5 })
+        #expect(p.contains { $0.kind == "injured" && $0.count == 3 })
+        #expect(p.contains { $0.kind == "missing" && $0.count == 1 })
+        #expect(p.contains { $0.kind == "evacuated" })
+        #expect(PeopleExtractor.extract("受困民眾等待救援").first?.kind == "trapped")
+        #expect(PeopleExtractor.extract("今天天氣很好").isEmpty)
+    }
+
+    /// Every county/city and township in the 2014 DGBAS list (by id; names appear bare and with their county, in
+    /// 台 and 臺 spellings) is in Lexicons/places.tsv at the right level, townships under the right county.
+    @Test func gazetteerIsComplete() throws {
+        guard let csv = TestPaths.sharedData("gazetteer/area_2014.csv") else { return }
+        let lexicon = try Lexicon.load(directory: TestPaths.lexicons)
+        let text = try String(contentsOf: csv, encoding: .utf8)
+        var names: [String: [String]] = [:]  // id → names
+        for line in text.split(separator: "\n").dropFirst() {
+            let cols = line.split(separator: ",").map { String($0).trimmingCharacters(in: .whitespacesAndNewlines) }
+            guard cols.count >= 2, cols[1].count <= 7, !cols[1].contains("-") else { continue }  // villages excluded
+            names[cols[1], default: []].append(Normalizer.normalize(cols[0]).replacingOccurrences(of: " ", with: ""))
+        }
+        let countyIDs = names.keys.filter { $0.count < 7 }
+        let townshipIDs = names.keys.filter { $0.count == 7 }
+        var missing: [String] = []
+        var countyOf: [String: String] = [:]  // county id → canonical
+        for id in countyIDs {
+            let found = names[id]!.compactMap { n in lexicon.places[n]?.first { $0.level == "county" }?.canonical }.first
+            if let found { countyOf[id] = found } else { missing.append("\(names[id]!.first!) (\(id))") }
+        }
+        for id in townshipIDs {
+            // A township id's county: the county whose name prefixes one of its full names.
+            let ok = names[id]!.contains { full in
+                lexicon.places.keys.contains { key in
+                    guard full.hasPrefix(key), key.count < full.count,
+                        let county = lexicon.places[key]?.first(where: { $0.level == "county" })?.canonical
+                    else { return false }
+                    let rest = String(full.dropFirst(key.count))
+                    return lexicon.places[rest]?.contains { $0.level == "township" && $0.parent == county } ?? false
+                }
+            }
+            if !ok { missing.append("\(names[id]!.joined(separator: "/")) (\(id))") }
+        }
+        print("gazetteer: \(countyIDs.count) counties and \(townshipIDs.count) townships in area_2014.csv; missing \(missing.count)")
+        #expect(countyIDs.count == 22)
+        #expect(townshipIDs.count >= 368)
+        #expect(missing.isEmpty, Comment(rawValue: missing.prefix(20).joined(separator: ", ")))
+    }
+
+    @Test func assessmentCarriesEverything() throws {
+        let scorer = PostClassifier(lexicon: try Lexicon.load(directory: TestPaths.lexicons), models: ModelSet())
+        let a = scorer.assess(
+            title: nil, text: "新北市汐止區康福里康寧街137號淹水及腰，一家5口受困二樓，今晚十點還在等救援", published: Self.reference)
+        #expect(a.types.contains("trapped") && a.types.contains("flood"))
+        #expect(a.places.contains { $0.name == "汐止區" && $0.county == "新北市" })
+        #expect(a.places.contains { $0.level == "village" && $0.name == "康福里" })
+        #expect(a.places.contains { $0.level == "address" && $0.surface == "康寧街137號" })
+        #expect(a.times.first?.start == "2026-09-14T22:00:00+08:00")
+        #expect(a.people.first?.count == 5)
+        #expect(a.reasons.count >= 3)
+    }
+}
