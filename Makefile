@@ -4,7 +4,7 @@ SIEVE := .build/debug/sieve
 APT_PACKAGES := libcurl4-openssl-dev libxml2-dev libsqlite3-dev libicu-dev libxml2-utils
 VENV := .venv
 
-.PHONY: all deps build demo test pyenv bench clean
+.PHONY: all deps build demo test pyenv bench models clean
 
 all: build
 
@@ -49,6 +49,12 @@ pyenv:
 test: deps pyenv
 	$(SWIFT) build
 	$(SWIFT) test
+
+# The shipped models, trained from the project's own labelled corpus (Corpus/train).
+models: build
+	$(SIEVE) train --task disaster --data Corpus/train/disaster.tsv --out Models/disaster.nbm
+	$(SIEVE) train --task rumour --data Corpus/train/rumour.tsv --out Models/rumour.nbm
+	$(SIEVE) train --task type --data Corpus/train/type.tsv --out Models/type.nbm
 
 # Side-by-side benchmarks against the named peers (Scrapy, feedparser); results go in BENCHMARKS.md.
 bench: deps

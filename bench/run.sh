@@ -12,10 +12,13 @@ if [ -n "$need" ]; then
 fi
 [ -x .venv-bench/bin/python ] && .venv-bench/bin/python -c "import scrapy, feedparser" 2>/dev/null || {
   python3 -m venv .venv-bench && .venv-bench/bin/pip install -q scrapy feedparser; }
+.venv-bench/bin/python -c "import sklearn, jieba, rjieba" 2>/dev/null || .venv-bench/bin/pip install -q scikit-learn jieba rjieba
 swift build -c release --product sieve
 swift build -c release --product sieve-bench
 echo "== machine: $(nproc) cores, $(uname -r), $(date -u +%FT%TZ)"
 echo "== feed parsing (feedparser corpus)"
 bench/feeds.sh
+echo "== classifier: naive Bayes vs scikit-learn; throughput"
+bench/classifier.sh
 echo "== crawl: 100 hosts × 100 pages + 100 list pages on loopback nginx, concurrency 32 (8 per host)"
 bench/crawl.sh

@@ -54,8 +54,9 @@ public struct ModelSet: Sendable {
 }
 
 /// Naive Bayes (disaster, rumour, type) combined with the lexicon rules, plus places, times and people.
-/// Disaster = 0.7·NB + 0.3·rules; rumour = 0.6·NB + 0.4·rules (the rules catch cue phrases a small corpus may miss;
-/// NB weighs everything else); the type model's answer leads the types when the post looks like a report.
+/// Disaster = 0.7·NB + 0.3·rules. Rumour = 0.4·rules + 0.6·NB·claim, where claim is 1 when the rules saw a rumour
+/// cue and otherwise the disaster score (at least 0.3): chatter is not a rumour, however unlike an official notice it
+/// reads. The type model's answer leads the types when the post looks like a report.
 public struct PostClassifier: PostScorer {
     public let rules: LexiconScorer
     public let models: ModelSet
@@ -86,7 +87,7 @@ public struct PostClassifier: PostScorer {
 
         if let m = models.disaster, let f = featurizers["disaster"] {
             let v = f.features(full)
-            let p = m.predict(v, evidence: 3)
+            let p = m.predict(v, evidence: 12)
             let pd = m.classes.firstIndex(of: "disaster").map { p.probabilities[$0] } ?? 0
             a.disaster = round3(0.7 * pd + 0.3 * a.disaster)
             let words = evidenceWords(p, f, full)
@@ -96,14 +97,15 @@ public struct PostClassifier: PostScorer {
         }
         if let m = models.rumour, let f = featurizers["rumour"] {
             let v = f.features(full)
-            let p = m.predict(v, evidence: 3)
+            let p = m.predict(v, evidence: 12)
             let pr = m.classes.firstIndex(of: "rumour").map { p.probabilities[$0] } ?? 0
-            a.rumour = round3(0.6 * pr + 0.4 * a.rumour)
+            let claim = a.rumour > 0 ? 1 : max(0.3, a.disaster)
+            a.rumour = round3(0.6 * pr * claim + 0.4 * a.rumour)
             let words = evidenceWords(p, f, full)
-            if !words.isEmpty, pr >= 0.5 { reasons.append("模型：\(words)像謠言／轉傳訊息（\(percent(pr))）") }
+            if !words.isEmpty, a.rumour >= 0.5 { reasons.append("模型：\(words)像謠言／轉傳訊息（\(percent(pr))）") }
         }
         if let m = models.type, let f = featurizers["type"], a.disaster >= 0.5 {
-            let p = m.predict(f.features(full), evidence: 2)
+            let p = m.predict(f.features(full), evidence: 12)
             if !a.types.contains(p.label) { a.types.insert(p.label, at: 0) }
             let words = evidenceWords(p, f, full)
             reasons.append("模型判斷類型：\(Self.typeNames[p.label] ?? p.label)" + (words.isEmpty ? "" : "（\(words)）"))
@@ -131,8 +133,14 @@ public struct PostClassifier: PostScorer {
         return a
     }
 
+    /// The strongest features a moderator can read: words of two or more letters, not punctuation or digits.
     func evidenceWords(_ p: NaiveBayesModel.Prediction, _ f: Featurizer, _ text: String) -> String {
-        p.evidence.compactMap { f.name(of: $0.hash, in: text) }.filter { !$0.trimmingCharacters(in: .whitespaces).isEmpty }
+        var seen = Set<String>()
+        return p.evidence.compactMap { f.name(of: $0.hash, in: text) }
+            .filter { w in
+                w.count >= 2 && w.unicodeScalars.allSatisfy { $0.properties.isAlphabetic } && seen.insert(w).inserted
+                    && !seen.contains { $0 != w && $0.contains(w) }
+            }
             .prefix(3).map { "「\($0)」" }.joined(separator: "、")
     }
 

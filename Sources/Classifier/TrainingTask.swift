@@ -30,7 +30,7 @@ public enum TrainingTask: String, Sendable, CaseIterable, Codable {
         case .disaster:
             return Settings(
                 kind: .multinomial, alpha: 0.3,
-                features: FeatureConfig(minN: 1, maxN: 3, binary: true, normalize: true, foldScript: true))
+                features: FeatureConfig(minN: 1, maxN: 3, binary: true, normalize: true))
         }
     }
 }
