@@ -43,6 +43,15 @@ int32_t sieve_icu_nfkc(const uint16_t *src, int32_t len, uint16_t *dst, int32_t 
     return n;
 }
 
+int32_t sieve_icu_is_nfkc(const uint16_t *src, int32_t len) {
+    UErrorCode err = U_ZERO_ERROR;
+    const UNormalizer2 *nfkc = unorm2_getNFKCInstance(&err);
+    if (U_FAILURE(err)) return -(int32_t)err;
+    UBool yes = unorm2_isNormalized(nfkc, (const UChar *)src, len, &err);
+    if (U_FAILURE(err)) return -(int32_t)err;
+    return yes ? 1 : 0;
+}
+
 typedef struct { char id[64]; UTransliterator *t; } trans_slot;
 static __thread trans_slot tls_trans[4];
 

@@ -11,7 +11,10 @@ public enum TimeExtractor {
         \\s*(?:([0-9]{1,2}|[零一二兩三四五六七八九十]{1,3})\\s*(?:點|時)\\s*(半|[0-9]{1,2}\\s*分|[零一二三四五六七八九十]{1,3}\\s*分)?|([0-9]{1,2}):([0-5][0-9]))?
         """)
 
+    static let markers: Set<Character> = ["今", "明", "昨", "後", "前", "點", "時", "日", "號", "月", "/", ":", "午", "晚", "早", "晨", "夜", "凌"]
+
     public static func extract(_ text: String, reference: Date) -> [TimeMention] {
+        guard text.contains(where: { markers.contains($0) }) else { return [] }
         var cal = Calendar(identifier: .gregorian)
         cal.timeZone = taipei
         let ns = text as NSString
@@ -102,12 +105,13 @@ public enum TimeExtractor {
         return total + current
     }
 
+    /// RFC 3339 in Taipei time (+08:00; Taiwan has no daylight saving time).
     static func rfc3339(_ d: Date) -> String {
-        let f = DateFormatter()
-        f.locale = Locale(identifier: "en_US_POSIX")
-        f.timeZone = taipei
-        f.dateFormat = "yyyy-MM-dd'T'HH:mm:ssxxx"
-        return f.string(from: d)
+        var cal = Calendar(identifier: .gregorian)
+        cal.timeZone = taipei
+        let c = cal.dateComponents([.year, .month, .day, .hour, .minute, .second], from: d)
+        func two(_ v: Int?) -> String { let x = v ?? 0; return x < 10 ? "0\(x)" : "\(x)" }
+        return "\(c.year ?? 0)-\(two(c.month))-\(two(c.day))T\(two(c.hour)):\(two(c.minute)):\(two(c.second))+08:00"
     }
 }
 
@@ -127,7 +131,10 @@ public enum PeopleExtractor {
         (kind, try! NSRegularExpression(pattern: "(?:\(words))"))
     }
 
+    static let keyCharacters: Set<Character> = ["受", "困", "傷", "送", "骨", "死", "罹", "身", "喪", "不", "失", "下", "撤", "疏", "安", "救"]
+
     public static func extract(_ text: String) -> [PeopleMention] {
+        guard text.contains(where: { keyCharacters.contains($0) }) else { return [] }
         let ns = text as NSString
         let all = NSRange(location: 0, length: ns.length)
         var out: [PeopleMention] = []
@@ -157,6 +164,7 @@ public enum VillageExtractor {
     static let pattern = try! NSRegularExpression(pattern: "(?<=[區鄉鎮市])([\\p{Han}]{1,3}[里村])(?![長民])")
 
     public static func extract(_ text: String) -> [String] {
+        guard text.contains("里") || text.contains("村") else { return [] }
         let ns = text as NSString
         return pattern.matches(in: text, range: NSRange(location: 0, length: ns.length)).map { ns.substring(with: $0.range(at: 1)) }
     }

@@ -55,7 +55,7 @@ public struct Featurizer: Sendable {
         var lastDigit = false
         for s in source.unicodeScalars {
             var v = s.value
-            if s.properties.isWhitespace {
+            if v == 0x20 || v == 0x09 || v == 0x0A || v == 0x0D || v == 0x3000 || v == 0xA0 || v == 0x0B || v == 0x0C {
                 if !lastSpace { out.append(0x20) }
                 lastSpace = true
                 lastDigit = false
@@ -78,8 +78,8 @@ public struct Featurizer: Sendable {
 
     public func features(_ text: String) -> FeatureVector {
         let chars = prepare(text)
-        var table: [UInt64: Float] = [:]
-        table.reserveCapacity(chars.count * (config.maxN - config.minN + 1))
+        var raw: [UInt64] = []
+        raw.reserveCapacity(chars.count * (config.maxN - config.minN + 1) + 8)
         if !chars.isEmpty {
             for n in config.minN...config.maxN where n <= chars.count {
                 for i in 0...(chars.count - n) {
@@ -88,7 +88,7 @@ public struct Featurizer: Sendable {
                         h ^= UInt64(chars[i + k])
                         h = h &* 0x100_0000_01b3
                     }
-                    table[h, default: 0] += 1
+                    raw.append(h)
                 }
             }
         }
@@ -99,17 +99,45 @@ public struct Featurizer: Sendable {
                     h ^= UInt64(u)
                     h = h &* 0x100_0000_01b3
                 }
-                table[h, default: 0] += 1
+                raw.append(h)
             }
         }
+        // Sort and count runs: cheaper than a dictionary for a few hundred features.
+        raw.sort()
         var v = FeatureVector(hashes: [], counts: [])
-        v.hashes.reserveCapacity(table.count)
-        v.counts.reserveCapacity(table.count)
-        for (h, c) in table {
-            v.hashes.append(h)
-            v.counts.append(config.binary ? 1 : c)
+        v.hashes.reserveCapacity(raw.count)
+        v.counts.reserveCapacity(raw.count)
+        var i = 0
+        while i < raw.count {
+            var j = i + 1
+            while j < raw.count && raw[j] == raw[i] { j += 1 }
+            v.hashes.append(raw[i])
+            v.counts.append(config.binary ? 1 : Float(j - i))
+            i = j
         }
         return v
+    }
+
+    /// The readable features behind several hashes, in one pass over the document's n-grams.
+    public func names(of hashes: Set<UInt64>, in text: String) -> [UInt64: String] {
+        guard !hashes.isEmpty else { return [:] }
+        let chars = prepare(text)
+        var out: [UInt64: String] = [:]
+        if !chars.isEmpty {
+            for n in config.minN...config.maxN where n <= chars.count {
+                for i in 0...(chars.count - n) {
+                    var h: UInt64 = 0xcbf2_9ce4_8422_2325 ^ UInt64(n)
+                    for k in 0..<n {
+                        h ^= UInt64(chars[i + k])
+                        h = h &* 0x100_0000_01b3
+                    }
+                    if hashes.contains(h) && out[h] == nil {
+                        out[h] = String(String.UnicodeScalarView(chars[i..<(i + n)].compactMap(Unicode.Scalar.init)))
+                    }
+                }
+            }
+        }
+        return out
     }
 
     /// The readable feature behind a hash, for explanations (recomputes the document's n-grams).

@@ -22,7 +22,7 @@ extension NaiveBayesModel {
         withUnsafeBytes(of: &len) { out.append(contentsOf: $0) }
         out.append(json)
         // Columns in hash order, so files are reproducible and loading needs no sort.
-        let sorted = index.sorted { $0.key < $1.key }
+        let sorted = index.entries.sorted { $0.key < $1.key }
         let k = classes.count
         let vocab = index.count
         var hashes = [UInt64](); hashes.reserveCapacity(vocab)
@@ -91,9 +91,8 @@ extension NaiveBayesModel {
             guard vocab >= 0, k > 0, offset + need == raw.count else {
                 throw FileError(path: path, message: "truncated or corrupt (expected \(offset + need) bytes, found \(raw.count))")
             }
-            var index: [UInt64: Int32] = [:]
-            index.reserveCapacity(vocab)
-            for col in 0..<vocab { index[readU64()] = Int32(col) }
+            var index = FeatureIndex(capacity: vocab)
+            for col in 0..<vocab { index.set(readU64(), Int32(col)) }
             var weights = [Float](repeating: 0, count: k * vocab)
             weights.withUnsafeMutableBytes { dst in
                 dst.copyMemory(from: UnsafeRawBufferPointer(rebasing: raw[offset..<(offset + k * vocab * 4)]))

@@ -30,7 +30,7 @@ public struct NaiveBayesModel: Sendable {
     public static let formatVersion = 1
     public var header: Header
     /// feature hash → column
-    var index: [UInt64: Int32]
+    var index: FeatureIndex
     /// weights[class * V + column]: log-probabilities (multinomial) or −w (complement), so scoring is a dot product.
     var weights: [Float]
     var logPriors: [Double]
@@ -47,49 +47,51 @@ public struct NaiveBayesModel: Sendable {
         let classes = Array(Set(labels)).sorted()
         let classIndex = Dictionary(uniqueKeysWithValues: classes.enumerated().map { ($1, $0) })
         let k = classes.count
-        var index: [UInt64: Int32] = [:]
-        var counts: [[Float]] = Array(repeating: [], count: k)  // per class, per column
+        var index = FeatureIndex(capacity: texts.count * 16)
+        // Feature-major counts while the vocabulary grows (a new feature appends k zeros at once).
+        var counts: [Float] = []
+        counts.reserveCapacity(texts.count * 16 * k)
         var classCounts = [Int](repeating: 0, count: k)
         for (text, label) in zip(texts, labels) {
             let c = classIndex[label]!
             classCounts[c] += 1
             let v = featurizer.features(text)
             for (h, x) in zip(v.hashes, v.counts) {
-                let col: Int
-                if let existing = index[h] {
-                    col = Int(existing)
-                } else {
-                    col = index.count
-                    index[h] = Int32(col)
-                    for j in 0..<k { counts[j].append(0) }
-                }
-                counts[c][col] += x
+                let (column, inserted) = index.insert(h)
+                if inserted { counts.append(contentsOf: repeatElement(0, count: k)) }
+                counts[Int(column) * k + c] += x
             }
         }
         let vocab = index.count
         var weights = [Float](repeating: 0, count: k * vocab)
-        let totals = counts.map { $0.reduce(0, +) }
+        var totals = [Float](repeating: 0, count: k)
+        var all = [Float](repeating: 0, count: vocab)
+        for f in 0..<vocab {
+            for c in 0..<k {
+                let x = counts[f * k + c]
+                totals[c] += x
+                all[f] += x
+            }
+        }
         let a = Float(alpha)
         switch kind {
         case .multinomial:
             for c in 0..<k {
                 let denom = log(totals[c] + a * Float(vocab))
-                for f in 0..<vocab { weights[c * vocab + f] = log(counts[c][f] + a) - denom }
+                for f in 0..<vocab { weights[c * vocab + f] = log(counts[f * k + c] + a) - denom }
             }
         case .complement:
-            let all = (0..<vocab).map { f in (0..<k).reduce(Float(0)) { $0 + counts[$1][f] } }
             let grand = totals.reduce(0, +)
             for c in 0..<k {
                 let denom = log(grand - totals[c] + a * Float(vocab))
-                var row = [Float](repeating: 0, count: vocab)
                 var sumAbs: Float = 0
                 for f in 0..<vocab {
-                    let w = log(all[f] - counts[c][f] + a) - denom
-                    row[f] = w
+                    let w = log(all[f] - counts[f * k + c] + a) - denom
+                    weights[c * vocab + f] = w
                     sumAbs += abs(w)
                 }
                 let scale: Float = normalizeComplement && sumAbs > 0 ? 1 / sumAbs : 1
-                for f in 0..<vocab { weights[c * vocab + f] = -row[f] * scale }
+                for f in 0..<vocab { weights[c * vocab + f] *= -scale }
             }
         }
         let n = Double(max(1, labels.count))

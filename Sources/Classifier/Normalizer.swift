@@ -7,6 +7,8 @@ public enum Normalizer {
     public static func normalize(_ text: String) -> String {
         let units = Array(text.utf16)
         guard !units.isEmpty else { return "" }
+        // Most posts are already NFKC and free of control characters: return them untouched.
+        if sieve_icu_is_nfkc(units, Int32(units.count)) == 1 && !units.contains(where: needsRemoval) { return text }
         var cap = Int32(units.count * 2 + 16)
         var out = [UInt16](repeating: 0, count: Int(cap))
         var n = sieve_icu_nfkc(units, Int32(units.count), &out, cap)
@@ -16,10 +18,19 @@ public enum Normalizer {
             n = sieve_icu_nfkc(units, Int32(units.count), &out, cap)
         }
         guard n >= 0 else { return text }
-        let normalized = String(decoding: out[0..<Int(n)], as: UTF16.self)
-        return String(String.UnicodeScalarView(normalized.unicodeScalars.filter { s in
-            s == "\n" || s == "\t" || !(s.properties.generalCategory == .control || s.properties.generalCategory == .format)
-        }))
+        // Drop control and format characters (zero-width joiners, BOMs, bidi marks); keep newlines and tabs.
+        var kept = [UInt16]()
+        kept.reserveCapacity(Int(n))
+        for i in 0..<Int(n) where !needsRemoval(out[i]) { kept.append(out[i]) }
+        return String(decoding: kept, as: UTF16.self)
+    }
+
+    /// Control and format characters (zero-width joiners, BOMs, bidi marks, soft hyphens); newlines and tabs stay.
+    @inline(__always) static func needsRemoval(_ u: UInt16) -> Bool {
+        if u < 0x20 { return u != 0x0A && u != 0x09 }
+        if u < 0x7F { return false }
+        return (0x7F...0x9F).contains(u) || (0x200B...0x200F).contains(u) || (0x202A...0x202E).contains(u)
+            || (0x2060...0x206F).contains(u) || u == 0xFEFF || (0xFFF9...0xFFFB).contains(u) || u == 0x00AD
     }
 
     /// Traditional → Simplified for one CJK code point (BMP ideographs), from a table built once through ICU.

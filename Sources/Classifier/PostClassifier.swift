@@ -136,7 +136,8 @@ public struct PostClassifier: PostScorer {
     /// The strongest features a moderator can read: words of two or more letters, not punctuation or digits.
     func evidenceWords(_ p: NaiveBayesModel.Prediction, _ f: Featurizer, _ text: String) -> String {
         var seen = Set<String>()
-        return p.evidence.compactMap { f.name(of: $0.hash, in: text) }
+        let names = f.names(of: Set(p.evidence.map(\.hash)), in: text)
+        return p.evidence.compactMap { names[$0.hash] }
             .filter { w in
                 w.count >= 2 && w.unicodeScalars.allSatisfy { $0.properties.isAlphabetic } && seen.insert(w).inserted
                     && !seen.contains { $0 != w && $0.contains(w) }

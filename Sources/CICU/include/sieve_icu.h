@@ -18,6 +18,9 @@ int32_t sieve_icu_word_bounds(const uint16_t *text, int32_t len, int32_t *bounds
 /// NFKC normalisation. Returns the length needed; if larger than `cap`, nothing useful was written.
 int32_t sieve_icu_nfkc(const uint16_t *src, int32_t len, uint16_t *dst, int32_t cap);
 
+/// 1 when `src` is already NFKC (a fast check that usually avoids normalising at all), 0 when not, negative on error.
+int32_t sieve_icu_is_nfkc(const uint16_t *src, int32_t len);
+
 /// Applies the ICU transliterator `id` (e.g. "Traditional-Simplified") in place.
 /// `cap` is the buffer's capacity. Returns the new length (negative on error).
 int32_t sieve_icu_transliterate(const char *id, uint16_t *buf, int32_t len, int32_t cap);
