@@ -39,13 +39,24 @@ struct Eval: AsyncParsableCommand {
         if folds < 2 { throw ValidationError("--folds must be at least 2") }
     }
 
+    /// A class with one example cannot be both trained and tested (often a mis-quoted row); say so and drop it.
+    static func dropSingletons(_ d: LabelledData, file: String) -> LabelledData {
+        let counts = Dictionary(d.labels.map { ($0, 1) }, uniquingKeysWith: +)
+        let rare = counts.filter { $0.value < 2 }.map(\.key).sorted()
+        guard !rare.isEmpty else { return d }
+        FileHandle.standardError.write(Data(
+            "note: \(file): dropped \(rare.count) class(es) with a single example: \(rare.joined(separator: ", "))\n".utf8))
+        let keep = d.labels.indices.filter { counts[d.labels[$0]]! >= 2 }
+        return LabelledData(texts: keep.map { d.texts[$0] }, labels: keep.map { d.labels[$0] })
+    }
+
     func run() async throws {
         try await runCLI {
             let settings = try model.settings()
             let tokenizer = try model.tokenizer()
             let report: EvaluationReport
             if let data {
-                let d = try model.load(data)
+                let d = Self.dropSingletons(try model.load(data), file: data)
                 report = Trainer.crossValidate(
                     task: model.task, data: d, folds: folds, settings: settings, seed: seed, tokenizer: tokenizer)
             } else {
