@@ -1,7 +1,7 @@
 # Sieve — two commands on a fresh machine: `make demo` and `make test`.
 SWIFT ?= swift
 SIEVE := .build/debug/sieve
-APT_PACKAGES := libcurl4-openssl-dev libxml2-dev libsqlite3-dev libicu-dev libxml2-utils
+APT_PACKAGES := libcurl4-openssl-dev libxml2-dev libsqlite3-dev libicu-dev libxml2-utils rime-essay
 VENV := .venv
 
 .PHONY: all deps build demo test pyenv bench models clean

@@ -76,22 +76,27 @@ public struct Featurizer: Sendable {
         return out
     }
 
+    /// Calls `body(hash, start, length)` for every configured character n-gram (FNV-1a 64, seeded by n).
+    @inline(__always)
+    func forEachNGram(_ chars: [UInt32], _ body: (UInt64, Int, Int) -> Void) {
+        guard !chars.isEmpty else { return }
+        for n in config.minN...config.maxN where n <= chars.count {
+            for i in 0...(chars.count - n) {
+                var h: UInt64 = 0xcbf2_9ce4_8422_2325 ^ UInt64(n)
+                for k in 0..<n {
+                    h ^= UInt64(chars[i + k])
+                    h = h &* 0x100_0000_01b3
+                }
+                body(h, i, n)
+            }
+        }
+    }
+
     public func features(_ text: String) -> FeatureVector {
         let chars = prepare(text)
         var raw: [UInt64] = []
         raw.reserveCapacity(chars.count * (config.maxN - config.minN + 1) + 8)
-        if !chars.isEmpty {
-            for n in config.minN...config.maxN where n <= chars.count {
-                for i in 0...(chars.count - n) {
-                    var h: UInt64 = 0xcbf2_9ce4_8422_2325 ^ UInt64(n)
-                    for k in 0..<n {
-                        h ^= UInt64(chars[i + k])
-                        h = h &* 0x100_0000_01b3
-                    }
-                    raw.append(h)
-                }
-            }
-        }
+        forEachNGram(chars) { h, _, _ in raw.append(h) }
         if let tokenizer {
             for token in tokenizer.tokenize(Normalizer.normalize(text)) where token.kind != .punctuation {
                 var h: UInt64 = 0x84222325cbf29ce4
@@ -123,49 +128,11 @@ public struct Featurizer: Sendable {
         guard !hashes.isEmpty else { return [:] }
         let chars = prepare(text)
         var out: [UInt64: String] = [:]
-        if !chars.isEmpty {
-            for n in config.minN...config.maxN where n <= chars.count {
-                for i in 0...(chars.count - n) {
-                    var h: UInt64 = 0xcbf2_9ce4_8422_2325 ^ UInt64(n)
-                    for k in 0..<n {
-                        h ^= UInt64(chars[i + k])
-                        h = h &* 0x100_0000_01b3
-                    }
-                    if hashes.contains(h) && out[h] == nil {
-                        out[h] = String(String.UnicodeScalarView(chars[i..<(i + n)].compactMap(Unicode.Scalar.init)))
-                    }
-                }
+        forEachNGram(chars) { h, i, n in
+            if hashes.contains(h) && out[h] == nil {
+                out[h] = String(String.UnicodeScalarView(chars[i..<(i + n)].compactMap(Unicode.Scalar.init)))
             }
         }
         return out
-    }
-
-    /// The readable feature behind a hash, for explanations (recomputes the document's n-grams).
-    public func name(of hash: UInt64, in text: String) -> String? {
-        let chars = prepare(text)
-        guard !chars.isEmpty else { return nil }
-        for n in config.minN...config.maxN where n <= chars.count {
-            for i in 0...(chars.count - n) {
-                var h: UInt64 = 0xcbf2_9ce4_8422_2325 ^ UInt64(n)
-                for k in 0..<n {
-                    h ^= UInt64(chars[i + k])
-                    h = h &* 0x100_0000_01b3
-                }
-                if h == hash {
-                    return String(String.UnicodeScalarView(chars[i..<(i + n)].compactMap(Unicode.Scalar.init)))
-                }
-            }
-        }
-        if let tokenizer {
-            for token in tokenizer.tokenize(Normalizer.normalize(text)) {
-                var h: UInt64 = 0x84222325cbf29ce4
-                for u in token.text.utf16 {
-                    h ^= UInt64(u)
-                    h = h &* 0x100_0000_01b3
-                }
-                if h == hash { return token.text }
-            }
-        }
-        return nil
     }
 }

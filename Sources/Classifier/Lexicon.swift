@@ -94,25 +94,7 @@ public struct Lexicon: Sendable {
     /// Finds the project's `Lexicons/` folder: $SIEVE_LEXICONS, else the nearest `Lexicons/` above the working
     /// directory or above the running executable.
     public static func locateDirectory() -> URL? {
-        let fm = FileManager.default
-        if let env = ProcessInfo.processInfo.environment["SIEVE_LEXICONS"], !env.isEmpty {
-            return URL(fileURLWithPath: env)
-        }
-        var starts = [URL(fileURLWithPath: fm.currentDirectoryPath)]
-        if let exe = try? fm.destinationOfSymbolicLink(atPath: "/proc/self/exe") {
-            starts.append(URL(fileURLWithPath: exe).deletingLastPathComponent())
-        }
-        for start in starts {
-            var dir = start.standardizedFileURL
-            for _ in 0..<12 {
-                let candidate = dir.appendingPathComponent("Lexicons")
-                if fm.fileExists(atPath: candidate.appendingPathComponent("places.tsv").path) { return candidate }
-                let parent = dir.deletingLastPathComponent()
-                if parent.path == dir.path { break }
-                dir = parent
-            }
-        }
-        return nil
+        locateProjectFolder("Lexicons", containing: "places.tsv", environment: "SIEVE_LEXICONS")
     }
 
     /// The project's lexicons, or a clear error when they cannot be found.
@@ -124,4 +106,26 @@ public struct Lexicon: Sendable {
         }
         return try load(directory: dir)
     }
+}
+
+/// `$environment` when set, else the nearest `name/` holding `marker` above the working directory or above the
+/// running executable (so `swift run`, `.build/debug/sieve` and tests all find the project's data).
+func locateProjectFolder(_ name: String, containing marker: String, environment: String) -> URL? {
+    let fm = FileManager.default
+    if let env = ProcessInfo.processInfo.environment[environment], !env.isEmpty { return URL(fileURLWithPath: env) }
+    var starts = [URL(fileURLWithPath: fm.currentDirectoryPath)]
+    if let exe = try? fm.destinationOfSymbolicLink(atPath: "/proc/self/exe") {
+        starts.append(URL(fileURLWithPath: exe).deletingLastPathComponent())
+    }
+    for start in starts {
+        var dir = start.standardizedFileURL
+        for _ in 0..<12 {
+            let candidate = dir.appendingPathComponent(name)
+            if fm.fileExists(atPath: candidate.appendingPathComponent(marker).path) { return candidate }
+            let parent = dir.deletingLastPathComponent()
+            if parent.path == dir.path { break }
+            dir = parent
+        }
+    }
+    return nil
 }

@@ -33,23 +33,7 @@ public struct ModelSet: Sendable {
 
     /// `$SIEVE_MODELS`, else the nearest `Models/` holding a model above the working directory or the executable.
     public static func locateDirectory() -> String? {
-        let fm = FileManager.default
-        if let env = ProcessInfo.processInfo.environment["SIEVE_MODELS"], !env.isEmpty { return env }
-        var starts = [URL(fileURLWithPath: fm.currentDirectoryPath)]
-        if let exe = try? fm.destinationOfSymbolicLink(atPath: "/proc/self/exe") {
-            starts.append(URL(fileURLWithPath: exe).deletingLastPathComponent())
-        }
-        for start in starts {
-            var dir = start.standardizedFileURL
-            for _ in 0..<12 {
-                let candidate = dir.appendingPathComponent("Models")
-                if fm.fileExists(atPath: candidate.appendingPathComponent("disaster.nbm").path) { return candidate.path }
-                let parent = dir.deletingLastPathComponent()
-                if parent.path == dir.path { break }
-                dir = parent
-            }
-        }
-        return nil
+        locateProjectFolder("Models", containing: "disaster.nbm", environment: "SIEVE_MODELS")?.path
     }
 }
 

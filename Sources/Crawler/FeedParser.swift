@@ -91,37 +91,10 @@ public enum FeedParser {
         let head = String(decoding: trimmedStart.prefix(256), as: UTF8.self).lowercased()
         if head.hasPrefix("<!doctype html") || head.hasPrefix("<html") { throw .notAFeed(url: url, root: "html") }
 
-        guard let ctxt = xmlNewParserCtxt() else { throw .malformedXML(url: url, line: 0, message: "out of memory") }
-        defer { xmlFreeParserCtxt(ctxt) }
-        // Keep the first error (the cause), not the last (often just "premature end of data").
-        let firstError = FirstXMLError()
-        let box = Unmanaged.passRetained(firstError)
-        defer { box.release() }
-        ctxt.pointee._private = box.toOpaque()
-        ctxt.pointee.sax.pointee.serror = { userData, error in
-            guard let userData, let error else { return }
-            let ctxt = userData.assumingMemoryBound(to: xmlParserCtxt.self)
-            guard let priv = ctxt.pointee._private else { return }
-            let first = Unmanaged<FirstXMLError>.fromOpaque(priv).takeUnretainedValue()
-            guard first.line == nil, error.pointee.level.rawValue >= XML_ERR_ERROR.rawValue else { return }
-            first.line = Int(error.pointee.line)
-            first.message = error.pointee.message.map { String(cString: $0) }?
-                .trimmingCharacters(in: .whitespacesAndNewlines)
-        }
-        let options = Int32(XML_PARSE_NONET.rawValue | XML_PARSE_NOWARNING.rawValue
-            | XML_PARSE_NOCDATA.rawValue | XML_PARSE_HUGE.rawValue)
-        let doc: xmlDocPtr? = data.withUnsafeBytes { raw in
-            let base = raw.baseAddress!.assumingMemoryBound(to: CChar.self)
-            return xmlCtxtReadMemory(ctxt, base, Int32(raw.count), url, encoding, options)
-        }
-        guard let doc, ctxt.pointee.wellFormed != 0 else {
-            if let doc { xmlFreeDoc(doc) }
-            let err = ctxt.pointee.lastError
-            let line = firstError.line ?? Int(err.line)
-            let message = firstError.message
-                ?? err.message.map { String(cString: $0).trimmingCharacters(in: .whitespacesAndNewlines) }
-                ?? "parse error"
-            throw .malformedXML(url: url, line: line, message: message)
+        let doc: xmlDocPtr
+        switch XML.parseStrict(data, url: url, encoding: encoding) {
+        case .success(let d): doc = d
+        case .failure(let f): throw .malformedXML(url: url, line: f.line, message: f.message)
         }
         defer { xmlFreeDoc(doc) }
         guard let root = xmlDocGetRootElement(doc) else { throw .empty(url: url) }
@@ -352,8 +325,3 @@ public enum FeedParser {
     }
 }
 
-/// Where libxml2's first error is kept while a document parses.
-private final class FirstXMLError {
-    var line: Int?
-    var message: String?
-}

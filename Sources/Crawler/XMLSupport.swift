@@ -75,3 +75,56 @@ enum XML {
         return string(xmlBufferContent(buffer)) ?? ""
     }
 }
+
+extension XML {
+    /// Why a document is not well-formed: libxml2's first error (the cause, not the last one, which is often just
+    /// "premature end of data") and its line.
+    struct ParseFailure: Error {
+        var line: Int
+        var message: String
+    }
+
+    /// Parses well-formed XML: no network, no DTD loading, no entity substitution (XXE-safe), CDATA merged into
+    /// text. The caller frees the document with xmlFreeDoc.
+    static func parseStrict(_ data: Data, url: String, encoding: String?) -> Result<xmlDocPtr, ParseFailure> {
+        silenceLibXML()
+        guard let ctxt = xmlNewParserCtxt() else { return .failure(ParseFailure(line: 0, message: "out of memory")) }
+        defer { xmlFreeParserCtxt(ctxt) }
+        let firstError = FirstXMLError()
+        let box = Unmanaged.passRetained(firstError)
+        defer { box.release() }
+        ctxt.pointee._private = box.toOpaque()
+        ctxt.pointee.sax.pointee.serror = { userData, error in
+            guard let userData, let error else { return }
+            let ctxt = userData.assumingMemoryBound(to: xmlParserCtxt.self)
+            guard let priv = ctxt.pointee._private else { return }
+            let first = Unmanaged<FirstXMLError>.fromOpaque(priv).takeUnretainedValue()
+            guard first.line == nil, error.pointee.level.rawValue >= XML_ERR_ERROR.rawValue else { return }
+            first.line = Int(error.pointee.line)
+            first.message = error.pointee.message.map { String(cString: $0) }?
+                .trimmingCharacters(in: .whitespacesAndNewlines)
+        }
+        let options = Int32(XML_PARSE_NONET.rawValue | XML_PARSE_NOWARNING.rawValue | XML_PARSE_NOCDATA.rawValue
+            | XML_PARSE_HUGE.rawValue)
+        let doc: xmlDocPtr? = data.withUnsafeBytes { raw in
+            guard let base = raw.baseAddress else { return nil }
+            return xmlCtxtReadMemory(ctxt, base.assumingMemoryBound(to: CChar.self), Int32(raw.count), url, encoding, options)
+        }
+        guard let doc, ctxt.pointee.wellFormed != 0 else {
+            if let doc { xmlFreeDoc(doc) }
+            let last = ctxt.pointee.lastError
+            return .failure(ParseFailure(
+                line: firstError.line ?? Int(last.line),
+                message: firstError.message
+                    ?? last.message.map { String(cString: $0).trimmingCharacters(in: .whitespacesAndNewlines) }
+                    ?? "parse error"))
+        }
+        return .success(doc)
+    }
+}
+
+/// Where libxml2's first error is kept while a document parses.
+private final class FirstXMLError {
+    var line: Int?
+    var message: String?
+}

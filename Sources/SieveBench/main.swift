@@ -1,3 +1,4 @@
+import Classifier
 import Crawler
 import Foundation
 
@@ -40,6 +41,142 @@ case "feeds":
     let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
     let parsed = files.count * repeatCount
     print("{\"tool\":\"sieve\",\"files\":\(files.count),\"parses\":\(parsed),\"entries\":\(entries),\"errors\":\(errors),\"seconds\":\(seconds),\"files_per_s\":\(Double(parsed) / seconds)}")
+case "nb":
+    // sieve-bench nb TASK FILE TEXTCOL LABELCOL [EXCLUDE]: load + vectorise + train + classify on a seeded 80/20 split.
+    guard args.count >= 5, let task = TrainingTask(rawValue: args[1]) else {
+        FileHandle.standardError.write(Data("usage: sieve-bench nb disaster|rumour|type FILE TEXTCOL LABELCOL [EXCLUDE]\n".utf8))
+        exit(2)
+    }
+    let start = DispatchTime.now().uptimeNanoseconds
+    var data = try LabelledData.load(
+        path: args[2], textColumn: args[3], labelColumn: args[4], excluding: args.count > 5 ? [args[5]] : [])
+    // Classes with a single example cannot be split; the scikit-learn script drops them too.
+    let counts = Dictionary(data.labels.map { ($0, 1) }, uniquingKeysWith: +)
+    let keep = data.labels.indices.filter { counts[data.labels[$0]]! >= 2 }
+    data = LabelledData(texts: keep.map { data.texts[$0] }, labels: keep.map { data.labels[$0] })
+    let (train, test) = Trainer.split(data, testFraction: 0.2)
+    let model = Trainer.train(task: task, data: train, settings: task.defaults)
+    let predicted = Trainer.predict(model, texts: test.texts)
+    let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+    let report = EvaluationReport(gold: test.labels, predicted: predicted)
+    print("{\"tool\":\"sieve\",\"task\":\"\(task.rawValue)\",\"train\":\(train.count),\"test\":\(test.count),\"seconds\":\(seconds),\"accuracy\":\(report.accuracy),\"macro_f1\":\(report.macroF1)}")
+case "classify":
+    // sieve-bench classify FILE TEXTCOL [MODELS]: full assessments (NB + rules + extractors) per second, one thread.
+    guard args.count >= 3 else {
+        FileHandle.standardError.write(Data("usage: sieve-bench classify FILE TEXTCOL [MODELDIR]\n".utf8))
+        exit(2)
+    }
+    let texts = try LabelledData.rows(path: args[1], textColumn: args[2])
+    let lexicon = try Lexicon.standard()
+    let models = try ModelSet.load(directory: args.count > 3 ? args[3] : (ModelSet.locateDirectory() ?? "Models"))
+    let classifier = PostClassifier(lexicon: lexicon, models: models)
+    let nbOnly = models.disaster.map { ($0, Featurizer(config: $0.header.features)) }
+    var sink = 0.0
+    let t0 = DispatchTime.now().uptimeNanoseconds
+    for t in texts { sink += classifier.assess(title: nil, text: t, published: nil).disaster }
+    let t1 = DispatchTime.now().uptimeNanoseconds
+    if let (m, f) = nbOnly { for t in texts { sink += m.predict(f.features(t)).probabilities[0] } }
+    let t2 = DispatchTime.now().uptimeNanoseconds
+    let full = Double(t1 - t0) / 1e9, nb = Double(t2 - t1) / 1e9
+    print("{\"tool\":\"sieve\",\"posts\":\(texts.count),\"assess_per_s\":\(Double(texts.count) / full),\"nb_disaster_per_s\":\(nbOnly == nil ? 0 : Double(texts.count) / nb),\"checksum\":\(sink)}")
+case "segment":
+    // sieve-bench segment TEXT [--gold GOLD] [--words LIST] [--repeat N] [--dump OUT]
+    // Tokenizes TEXT line by line in-process (as `sieve tokenize` does, but without NFKC so that offsets match the
+    // gold file) and prints chars/s excluding startup (median of N passes); with --gold (words separated by U+3000),
+    // precision/recall/F1 over word spans.
+    func segmentOption(_ name: String) -> String? {
+        guard let i = args.firstIndex(of: name), i + 1 < args.count else { return nil }
+        return args[i + 1]
+    }
+    func segmentLines(_ data: Data) -> [String] {
+        // "\r\n" is one Character in Swift: split on both forms.
+        String(decoding: data, as: UTF8.self).split(
+            omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" }
+        ).map(String.init)
+    }
+    guard args.count >= 2, !args[1].hasPrefix("--"), let raw = FileManager.default.contents(atPath: args[1]) else {
+        FileHandle.standardError.write(
+            Data("usage: sieve-bench segment TEXT [--gold GOLD] [--words LIST] [--repeat N] [--dump OUT]\n".utf8))
+        exit(2)
+    }
+    let segmentRepeat = max(option("--repeat", default: 5), 1)
+    let s0 = DispatchTime.now().uptimeNanoseconds
+    let dictionary = SegmentationDictionary.shared
+    let s1 = DispatchTime.now().uptimeNanoseconds
+    var segmentLexicon = (try? Lexicon.standard()) ?? Lexicon()
+    if let words = segmentOption("--words") {
+        do { try segmentLexicon.addWords(file: URL(fileURLWithPath: words)) } catch {
+            FileHandle.standardError.write(Data("\(error)\n".utf8))
+            exit(2)
+        }
+    }
+    let s1b = DispatchTime.now().uptimeNanoseconds
+    let tokenizer = Tokenizer(lexicon: segmentLexicon, dictionary: dictionary)
+    let s2 = DispatchTime.now().uptimeNanoseconds
+    let input = segmentLines(raw)
+    let chars = input.reduce(0) { $0 + $1.unicodeScalars.count }
+    var output: [[Token]] = []
+    var runs: [Double] = []
+    var tokenCount = 0
+    for pass in 0..<segmentRepeat {
+        let start = DispatchTime.now().uptimeNanoseconds
+        var count = 0
+        for line in input {
+            let tokens = tokenizer.tokenize(line)
+            count += tokens.count
+            if pass == 0 { output.append(tokens) }
+        }
+        runs.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+        tokenCount = count
+    }
+    let seconds = runs.sorted()[runs.count / 2]
+    // The lattice alone: UTF-16 prepared beforehand, boundaries only (no strings, no token array).
+    let unitLines = input.map { Array($0.utf16) }
+    var boundaryRuns: [Double] = []
+    var boundarySink = 0
+    for _ in 0..<segmentRepeat {
+        let start = DispatchTime.now().uptimeNanoseconds
+        for units in unitLines {
+            units.withUnsafeBufferPointer { tokenizer.segmentBoundaries($0) { s, e in boundarySink &+= e - s } }
+        }
+        boundaryRuns.append(Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+    }
+    let latticeSeconds = boundaryRuns.sorted()[boundaryRuns.count / 2]
+    var json = "{\"tool\":\"sieve\",\"mode\":\"\(tokenizer.mode.map { "\($0)" } ?? "icu-fallback")\""
+    json += ",\"lines\":\(input.count),\"chars\":\(chars),\"tokens\":\(tokenCount),\"seconds\":\(seconds)"
+    json += ",\"chars_per_s\":\(Double(chars) / seconds),\"best_chars_per_s\":\(Double(chars) / runs.min()!)"
+    json += ",\"lattice_only_chars_per_s\":\(Double(chars) / latticeSeconds)"
+    json += ",\"lattice_only_best_chars_per_s\":\(Double(chars) / boundaryRuns.min()!)"
+    json += ",\"dictionary_load_s\":\(Double(s1 - s0) / 1e9),\"lexicon_load_s\":\(Double(s1b - s1) / 1e9)"
+    json += ",\"tokenizer_init_s\":\(Double(s2 - s1b) / 1e9)"
+    if let goldPath = segmentOption("--gold"), let goldData = FileManager.default.contents(atPath: goldPath) {
+        let gold = segmentLines(goldData)
+        var tp = 0, predicted = 0, expected = 0, misaligned = 0
+        for (i, line) in input.enumerated() where i < gold.count && !line.isEmpty {
+            var goldSpans = Set<Int>()  // start << 32 | end in UTF-16 units
+            var p = 0
+            for w in gold[i].split(separator: "\u{3000}") where !w.isEmpty {
+                let len = w.utf16.count
+                goldSpans.insert(p << 32 | (p + len))
+                p += len
+            }
+            if p != line.utf16.count { misaligned += 1 }
+            expected += goldSpans.count
+            for t in output[i] {
+                predicted += 1
+                if goldSpans.contains(t.start << 32 | t.end) { tp += 1 }
+            }
+        }
+        let precision = Double(tp) / Double(max(predicted, 1))
+        let recall = Double(tp) / Double(max(expected, 1))
+        let f1 = precision + recall > 0 ? 2 * precision * recall / (precision + recall) : 0
+        json += ",\"precision\":\(precision),\"recall\":\(recall),\"f1\":\(f1),\"misaligned\":\(misaligned)"
+    }
+    if let dump = segmentOption("--dump") {
+        let text = output.map { $0.map(\.text).joined(separator: " ") }.joined(separator: "\n") + "\n"
+        try Data(text.utf8).write(to: URL(fileURLWithPath: dump))
+    }
+    print(json + "}")
 default:
     FileHandle.standardError.write(Data("unknown benchmark \(command)\n".utf8))
     exit(2)

@@ -83,38 +83,10 @@ public struct SitemapAdapter: SourceAdapter {
     }
 
     func xml(_ data: Data, url: String) throws(AdapterError) -> AdapterResult {
-        silenceLibXML()
-        guard let ctxt = xmlNewParserCtxt() else { throw AdapterError(url: url, message: "out of memory") }
-        defer { xmlFreeParserCtxt(ctxt) }
-        // Keep the first error (the cause), not the last (often just "premature end of data").
-        let firstError = FirstError()
-        let box = Unmanaged.passRetained(firstError)
-        defer { box.release() }
-        ctxt.pointee._private = box.toOpaque()
-        ctxt.pointee.sax.pointee.serror = { userData, error in
-            guard let userData, let error else { return }
-            let ctxt = userData.assumingMemoryBound(to: xmlParserCtxt.self)
-            guard let priv = ctxt.pointee._private else { return }
-            let first = Unmanaged<FirstError>.fromOpaque(priv).takeUnretainedValue()
-            guard first.line == nil, error.pointee.level.rawValue >= XML_ERR_ERROR.rawValue else { return }
-            first.line = Int(error.pointee.line)
-            first.message = error.pointee.message.map { String(cString: $0) }?
-                .trimmingCharacters(in: .whitespacesAndNewlines)
-        }
-        // No network, no DTD loading, no entity substitution.
-        let options = Int32(XML_PARSE_NONET.rawValue | XML_PARSE_NOWARNING.rawValue | XML_PARSE_NOCDATA.rawValue)
-        let doc: xmlDocPtr? = data.withUnsafeBytes { raw in
-            guard let base = raw.baseAddress else { return nil }
-            return xmlCtxtReadMemory(ctxt, base.assumingMemoryBound(to: CChar.self), Int32(raw.count), url, nil, options)
-        }
-        guard let doc, ctxt.pointee.wellFormed != 0 else {
-            if let doc { xmlFreeDoc(doc) }
-            let last = ctxt.pointee.lastError
-            let line = firstError.line ?? Int(last.line)
-            let message = firstError.message
-                ?? last.message.map { String(cString: $0).trimmingCharacters(in: .whitespacesAndNewlines) }
-                ?? "not well-formed"
-            throw AdapterError(url: url, message: "line \(line): not well-formed XML: \(message)")
+        let doc: xmlDocPtr
+        switch XML.parseStrict(data, url: url, encoding: nil) {
+        case .success(let d): doc = d
+        case .failure(let f): throw AdapterError(url: url, message: "line \(f.line): not well-formed XML: \(f.message)")
         }
         defer { xmlFreeDoc(doc) }
         guard let root = xmlDocGetRootElement(doc) else { throw AdapterError(url: url, message: "no root element") }
@@ -157,10 +129,4 @@ public struct SitemapAdapter: SourceAdapter {
         }
         return result
     }
-}
-
-/// The first error libxml2 reported while parsing (set from its C callback).
-private final class FirstError {
-    var line: Int?
-    var message: String?
 }
