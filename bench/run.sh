@@ -18,6 +18,8 @@ swift build -c release --product sieve-bench
 echo "== machine: $(nproc) cores, $(uname -r), $(date -u +%FT%TZ)"
 echo "== feed parsing (feedparser corpus)"
 bench/feeds.sh
+echo "== segmentation (SIGHAN 2005 AS): Sieve vs jieba vs rjieba"
+bench/segment.sh
 echo "== classifier: naive Bayes vs scikit-learn; throughput"
 bench/classifier.sh
 echo "== crawl: 100 hosts × 100 pages + 100 list pages on loopback nginx, concurrency 32 (8 per host)"
