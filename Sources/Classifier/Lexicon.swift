@@ -53,7 +53,26 @@ public struct Lexicon: Sendable {
         for f in try rows(directory.appendingPathComponent("words.txt"), minFields: 1) {
             lex.words.insert(f[0])
         }
+        lex.addSimplifiedForms()
         return lex
+    }
+
+    /// Every Traditional entry also answers to its Simplified form (ICU's character-for-character folding), so a
+    /// rumour written in Simplified Chinese meets the same vocabulary, and the tokenizer keeps those forms whole too.
+    mutating func addSimplifiedForms() {
+        func fold<V>(_ map: inout [String: V]) {
+            for (key, value) in map {
+                let f = Normalizer.simplified(key)
+                if f != key && map[f] == nil {
+                    map[f] = value
+                    words.insert(f)
+                }
+            }
+        }
+        fold(&places)
+        fold(&disaster)
+        fold(&rumourCues)
+        fold(&closures)
     }
 
     /// Adds a runtime word list (one word per line, optional frequency after whitespace).

@@ -66,3 +66,18 @@ struct LexiconScorerTests {
         }
     }
 }
+
+@Suite("Simplified Chinese")
+struct SimplifiedLexiconTests {
+    @Test func simplifiedRumourMeetsTheTraditionalLexicon() throws {
+        let scorer = LexiconScorer(lexicon: try Lexicon.load(directory: TestPaths.lexicons))
+        let t = scorer.assess(title: nil, text: "【緊急通知】網傳明天全台停班停課！快分享", published: nil)
+        let s = scorer.assess(title: nil, text: "【紧急通知】网传明天全台停班停课！快分享", published: nil)
+        #expect(s.rumour >= 0.8)
+        #expect(abs(s.rumour - t.rumour) < 0.15)
+        let flood = scorer.assess(title: nil, text: "新北市汐止区淹水，一家人受困", published: nil)
+        #expect(flood.types.contains("flood"))
+        #expect(flood.types.contains("trapped"))
+        #expect(flood.places.contains { $0.name == "汐止區" })
+    }
+}
