@@ -8,9 +8,9 @@ dictionaries are loaded before the clock starts); `--words` adds each word of LI
 For Sieve this runs `sieve tokenize` once over the whole file (wall time, startup included) and scores its
 output; Sieve's in-process rate comes from `sieve-bench segment` (see bench/segment.sh).
 
-`sieve tokenize` NFKC-normalises its input (full-width digits and punctuation become ASCII, '…' becomes
-'...'), so its tokens are mapped back onto the raw characters before scoring: a token boundary that falls
-inside one raw character's expansion is dropped. Score: F1 over [start, end) character spans, gold words
+`sieve tokenize` prints substrings of its input, scored directly; with `--normalize` (NFKC: full-width digits
+and punctuation become ASCII, '…' becomes '...') its tokens are mapped back onto the raw characters before
+scoring: a token boundary that falls inside one raw character's expansion is dropped. Score: F1 over [start, end) character spans, gold words
 separated by U+3000.
 """
 import argparse, json, os, subprocess, sys, time, unicodedata
@@ -51,7 +51,9 @@ def word_spans(words):
 
 
 def align_normalised(line, tokens):
-    """Spans over the raw `line` for tokens of its NFKC form (whitespace dropped); None when they do not fit."""
+    """Spans over the raw `line` for tokens of it or of its NFKC form (whitespace dropped); None when they do not fit."""
+    if "".join(tokens) == "".join(ch for ch in line if not ch.isspace()):
+        return word_spans(tokens)
     expansion = []  # per raw character: its normalised text without whitespace
     for ch in line:
         expansion.append("".join(c for c in unicodedata.normalize("NFKC", ch) if not c.isspace()))

@@ -38,7 +38,7 @@ groups = {}
 for r in rows:
     words = r.get("words", r.get("mode") == "wordList")
     if r["tool"] == "sieve":
-        name = "sieve tokenize (CLI, NFKC)" if "wall_s" in r else "sieve (in-process, raw)"
+        name = "sieve tokenize (CLI)" if "wall_s" in r else "sieve (in-process, raw)"
     else:
         name = r["tool"]
     groups.setdefault((words, name), []).append(r)
