@@ -69,6 +69,8 @@ func printCrawlSummary(_ summary: CrawlSummary) {
     for r in summary.results {
         if let error = r.error {
             print("  ✗ \(r.name): \(error)")
+        } else if r.pages == 0 {
+            print("  · \(r.name): not due (fetched within its interval; --all fetches it anyway)")
         } else {
             print("  ✓ \(r.name): \(r.extracted) post(s), \(r.newPosts) new")
         }

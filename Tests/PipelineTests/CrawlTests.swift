@@ -207,15 +207,3 @@ struct CrawlTests {
         #expect(try db.documents().map(\.status) == [429, 200])
     }
 }
-
-/// A lock-protected counter for server handlers.
-final class Locked<Value>: @unchecked Sendable {
-    private let lock = NSLock()
-    private var value: Value
-    init(_ value: Value) { self.value = value }
-    func withLock<R>(_ body: (inout Value) -> R) -> R {
-        lock.lock()
-        defer { lock.unlock() }
-        return body(&value)
-    }
-}
