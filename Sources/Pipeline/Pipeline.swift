@@ -206,11 +206,17 @@ struct CrawlEngine: Sendable {
 
         // robots.txt
         if !entry.host.isEmpty && source.respectRobots {
-            let (rules, reason) = await robots.rules(hostKey: entry.host, options: opts)
+            let (rules, unreachable) = await robots.rules(hostKey: entry.host, options: opts)
             await scheduler.setCrawlDelay(rules.crawlDelay(userAgent: config.crawler.userAgent), host: entry.host)
+            if let unreachable {
+                // Not a verdict on this URL: it stays in the frontier and is tried again once robots.txt may be.
+                outcome = .transientFailure
+                fail("\(entry.url): \(unreachable.reason)", status: nil, retryAt: unreachable.until)
+                return outcome
+            }
             if !rules.isAllowed(Self.pathForRobots(entry.url), userAgent: config.crawler.userAgent) {
                 outcome = .permanentFailure
-                fail(reason.map { "\(entry.url): \($0)" } ?? "\(entry.url): disallowed by robots.txt", status: nil, retryAt: nil)
+                fail("\(entry.url): disallowed by robots.txt", status: nil, retryAt: nil)
                 return outcome
             }
         }

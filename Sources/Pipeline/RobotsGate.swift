@@ -20,20 +20,20 @@ actor RobotsGate {
         self.userAgent = client.settings.userAgent
     }
 
-    /// The rules for `hostKey` ("scheme://host:port"), and why everything is disallowed when that is the case.
-    func rules(hostKey: String, options: FetchOptions) async -> (RobotsTxt, String?) {
+    /// The rules for `hostKey` ("scheme://host:port"); when robots.txt was unreachable, why, and when to ask again.
+    func rules(hostKey: String, options: FetchOptions) async -> (RobotsTxt, unreachable: (reason: String, until: Date)?) {
         let now = Date()
-        if let c = cache[hostKey], c.expires > now { return (c.robots, c.reason) }
+        if let c = cache[hostKey], c.expires > now { return (c.robots, c.reason.map { ($0, c.expires) }) }
         if let task = inFlight[hostKey] {
-            let (r, _, reason) = await task.value
-            return (r, reason)
+            let (r, expires, reason) = await task.value
+            return (r, reason.map { ($0, expires) })
         }
         let task = Task { await self.load(hostKey: hostKey, options: options) }
         inFlight[hostKey] = task
         let (robots, expires, reason) = await task.value
         inFlight[hostKey] = nil
         cache[hostKey] = (robots, expires, reason)
-        return (robots, reason)
+        return (robots, reason.map { ($0, expires) })
     }
 
     private func load(hostKey: String, options: FetchOptions) async -> (RobotsTxt, Date, String?) {
@@ -41,7 +41,7 @@ actor RobotsGate {
         if let cached = try? database.cachedRobots(host: hostKey, now: now) {
             return interpret(status: cached.status, body: cached.body, error: cached.error, expires: cached.expiresAt)
         }
-        let url = hostKey.replacingOccurrences(of: ":443", with: "").replacingOccurrences(of: ":80", with: "") + "/robots.txt"
+        let url = Self.robotsURL(hostKey: hostKey)
         var status: Int?
         var body: Data?
         var error: String?
@@ -60,6 +60,14 @@ actor RobotsGate {
         }
         try? database.saveRobots(host: hostKey, status: status, body: body, error: error, expiresAt: expires, now: now)
         return interpret(status: status, body: body, error: error, expires: expires)
+    }
+
+    /// "https://host:443" → "https://host/robots.txt"; only a default port is dropped.
+    static func robotsURL(hostKey: String) -> String {
+        var key = hostKey
+        if key.hasPrefix("https://") && key.hasSuffix(":443") { key.removeLast(4) }
+        if key.hasPrefix("http://") && key.hasSuffix(":80") { key.removeLast(3) }
+        return key + "/robots.txt"
     }
 
     private func interpret(status: Int?, body: Data?, error: String?, expires: Date) -> (RobotsTxt, Date, String?) {

@@ -1,5 +1,5 @@
 import Foundation
-import Pipeline
+@testable import Pipeline
 import SieveCore
 import Store
 import Testing
@@ -205,5 +205,17 @@ struct CrawlTests {
         #expect(Date().timeIntervalSince(started) >= 1.0)
         #expect(try db.posts().map(\.externalID) == ["ok"])
         #expect(try db.documents().map(\.status) == [429, 200])
+    }
+}
+
+@Suite("robots.txt location")
+struct RobotsURLTests {
+    @Test func onlyDefaultPortsAreDropped() {
+        #expect(RobotsGate.robotsURL(hostKey: "https://www.ptt.cc:443") == "https://www.ptt.cc/robots.txt")
+        #expect(RobotsGate.robotsURL(hostKey: "http://e.org:80") == "http://e.org/robots.txt")
+        // A port that merely contains "443" or "80" is kept whole (this once sent robots.txt requests astray).
+        #expect(RobotsGate.robotsURL(hostKey: "http://127.0.0.1:44380") == "http://127.0.0.1:44380/robots.txt")
+        #expect(RobotsGate.robotsURL(hostKey: "http://127.0.0.1:8080") == "http://127.0.0.1:8080/robots.txt")
+        #expect(RobotsGate.robotsURL(hostKey: "https://e.org:8443") == "https://e.org:8443/robots.txt")
     }
 }

@@ -135,15 +135,19 @@ struct PipelineTests {
         p.executableURL = sieve
         p.arguments = ["run", "--config", cfg]
         p.currentDirectoryURL = dir.url
-        p.standardOutput = FileHandle.nullDevice
-        p.standardError = FileHandle.nullDevice
+        let log = dir.path("killed-run.log")
+        _ = FileManager.default.createFile(atPath: log, contents: nil)
+        let logHandle = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
+        p.standardOutput = logHandle
+        p.standardError = logHandle
         try p.run()
         let deadline = Date().addingTimeInterval(20)
         while server.requests.count < 12 && Date() < deadline { usleep(5_000) }
         usleep(100_000)
         kill(p.processIdentifier, SIGKILL)
         p.waitUntilExit()
-        #expect(p.terminationReason == .uncaughtSignal)
+        #expect(p.terminationReason == .uncaughtSignal,
+            Comment(rawValue: "the run ended by itself (\(p.terminationStatus)) after \(server.requests.count) requests: " + ((try? String(contentsOfFile: log, encoding: .utf8)) ?? "")))
 
         let partial = try AppDatabase(path: dir.path("kill.sqlite")).postCount()
         #expect(partial < sources * items, "the kill should land before the crawl finishes")
