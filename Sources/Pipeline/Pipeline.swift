@@ -214,7 +214,7 @@ struct CrawlEngine: Sendable {
                 fail("\(entry.url): \(unreachable.reason)", status: nil, retryAt: unreachable.until)
                 return outcome
             }
-            if !rules.isAllowed(Self.pathForRobots(entry.url), userAgent: config.crawler.userAgent) {
+            if !rules.isAllowed(entry.url, userAgent: config.crawler.userAgent) {
                 outcome = .permanentFailure
                 fail("\(entry.url): disallowed by robots.txt", status: nil, retryAt: nil)
                 return outcome
@@ -311,8 +311,6 @@ struct CrawlEngine: Sendable {
         }
         return outcome
     }
-
-    static func pathForRobots(_ url: String) -> String { url }
 }
 
 func fnv1a64Hex(_ data: Data) -> String {

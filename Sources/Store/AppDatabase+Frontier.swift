@@ -126,15 +126,6 @@ extension AppDatabase {
         }
     }
 
-    /// Gives claimed entries back (unfetched) so another crawl can take them.
-    public func release(_ ids: [Int64]) throws(StoreError) {
-        guard !ids.isEmpty else { return }
-        try write { db in
-            let stmt = try db.cachedStatement(sql: "UPDATE frontier SET state = 'pending' WHERE id = ? AND state = 'inflight'")
-            for id in ids { try stmt.execute(arguments: [id]) }
-        }
-    }
-
     /// How much work is left: pending now, pending later (retries), in flight.
     public func frontierCounts(now: Date = Date()) throws(StoreError) -> (ready: Int, later: Int, inflight: Int, done: Int, failed: Int) {
         try read { db in
