@@ -50,6 +50,11 @@ public struct Lexicon: Sendable {
             lex.closures[f[0]] = f[1]
             lex.words.insert(f[0])
         }
+        for f in try rows(directory.appendingPathComponent("landmarks.tsv"), minFields: 2) {
+            // Landmarks are places of level "landmark" whose county (when one) is the parent.
+            lex.places[f[0], default: []].append(PlaceEntry(canonical: f[0], level: "landmark", parent: f.count > 2 ? f[2] : nil))
+            lex.words.insert(f[0])
+        }
         for f in try rows(directory.appendingPathComponent("words.txt"), minFields: 1) {
             lex.words.insert(f[0])
         }

@@ -90,3 +90,13 @@ struct ExtractorTests {
         #expect(a.reasons.count >= 3)
     }
 }
+
+@Suite("Landmarks")
+struct LandmarkTests {
+    @Test func landmarksAreFoundWithTheirCounty() throws {
+        let scorer = LexiconScorer(lexicon: try Lexicon.load(directory: TestPaths.lexicons))
+        let a = scorer.assess(title: nil, text: "蘇花公路落石，雪山隧道北上車多", published: nil)
+        #expect(a.places.contains { $0.name == "蘇花公路" && $0.level == "landmark" && $0.county == "花蓮縣" })
+        #expect(a.places.contains { $0.name == "雪山隧道" && $0.level == "landmark" && $0.county == "宜蘭縣" })
+    }
+}
