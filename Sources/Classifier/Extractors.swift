@@ -82,7 +82,7 @@ public enum TimeExtractor {
             if let h = hour { start = cal.date(byAdding: .minute, value: h * 60 + minute, to: day)! }
             out.append(TimeMention(
                 surface: ns.substring(with: m.range).trimmingCharacters(in: .whitespaces),
-                start: rfc3339(start), granularity: granularity))
+                start: TaipeiTime.rfc3339(start), granularity: granularity))
         }
         return out
     }
@@ -105,14 +105,6 @@ public enum TimeExtractor {
         return total + current
     }
 
-    /// RFC 3339 in Taipei time (+08:00; Taiwan has no daylight saving time).
-    static func rfc3339(_ d: Date) -> String {
-        var cal = Calendar(identifier: .gregorian)
-        cal.timeZone = taipei
-        let c = cal.dateComponents([.year, .month, .day, .hour, .minute, .second], from: d)
-        func two(_ v: Int?) -> String { let x = v ?? 0; return x < 10 ? "0\(x)" : "\(x)" }
-        return "\(c.year ?? 0)-\(two(c.month))-\(two(c.day))T\(two(c.hour)):\(two(c.minute)):\(two(c.second))+08:00"
-    }
 }
 
 /// Mentions of casualties, trapped, missing or evacuated people, with counts when given.

@@ -11,7 +11,7 @@ public enum AtomFeedWriter {
             <feed xmlns="http://www.w3.org/2005/Atom" xml:lang="zh-TW">
               <id>\(escape(feedID))</id>
               <title>\(escape(channel.title))</title>
-              <updated>\(rfc3339(items.map(\.approvedAt).max() ?? updated))</updated>
+              <updated>\(TaipeiTime.rfc3339(items.map(\.approvedAt).max() ?? updated))</updated>
               <generator uri="https://github.com/sieve-disaster/sieve">Sieve</generator>
               <author><name>Sieve</name></author>
 
@@ -24,8 +24,8 @@ public enum AtomFeedWriter {
             out += "  <entry>\n"
             out += "    <id>tag:sieve.local,2026:post/\(item.postID)</id>\n"
             out += "    <title>\(escape(title))</title>\n"
-            out += "    <updated>\(rfc3339(item.approvedAt))</updated>\n"
-            if let published = item.published { out += "    <published>\(rfc3339(published))</published>\n" }
+            out += "    <updated>\(TaipeiTime.rfc3339(item.approvedAt))</updated>\n"
+            if let published = item.published { out += "    <published>\(TaipeiTime.rfc3339(published))</published>\n" }
             if let url = item.url, url.hasPrefix("http") {
                 out += "    <link rel=\"alternate\" href=\"\(escape(url))\"/>\n"
             }
@@ -64,12 +64,4 @@ public enum AtomFeedWriter {
         return out
     }
 
-    /// RFC 3339 in Taipei time (+08:00), the zone readers expect.
-    static func rfc3339(_ date: Date) -> String {
-        let f = DateFormatter()
-        f.locale = Locale(identifier: "en_US_POSIX")
-        f.timeZone = TimeZone(identifier: "Asia/Taipei")
-        f.dateFormat = "yyyy-MM-dd'T'HH:mm:ssxxx"
-        return f.string(from: date)
-    }
 }

@@ -111,14 +111,14 @@ enum ExtractJSON {
     static func line(_ p: ExtractedPost) -> String {
         var o: [String: Any] = [
             "id": p.externalID, "url": p.url ?? NSNull(), "title": p.title ?? NSNull(), "author": p.author ?? NSNull(),
-            "published": p.published.map(rfc3339) ?? NSNull(), "text": p.text,
+            "published": p.published.map(TaipeiTime.rfc3339) ?? NSNull(), "text": p.text,
         ]
         if let l = p.language { o["language"] = l }
         if !p.extra.isEmpty { o["extra"] = p.extra }
         if !p.replies.isEmpty {
             o["replies"] = p.replies.map { r -> [String: Any] in
                 var d: [String: Any] = ["kind": r.kind, "text": r.text, "author": r.author ?? NSNull()]
-                d["published"] = r.published.map(rfc3339) ?? NSNull()
+                d["published"] = r.published.map(TaipeiTime.rfc3339) ?? NSNull()
                 if let raw = r.rawTime { d["raw_time"] = raw }
                 return d
             }

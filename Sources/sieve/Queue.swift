@@ -36,8 +36,8 @@ enum QueueJSON {
                 "id": item.id, "source": item.source, "text": item.text, "state": item.state,
                 "external_id": item.externalID,
                 "url": item.url ?? NSNull(), "title": item.title ?? NSNull(), "author": item.author ?? NSNull(),
-                "published": item.published.map(rfc3339) ?? NSNull(),
-                "fetched": rfc3339(item.fetchedAt),
+                "published": item.published.map(TaipeiTime.rfc3339) ?? NSNull(),
+                "fetched": TaipeiTime.rfc3339(item.fetchedAt),
             ]
             if let a = item.assessment {
                 o["scores"] = ["disaster": a.disaster, "rumour": a.rumour, "priority": item.priority ?? 0]
@@ -115,10 +115,3 @@ enum QueueTable {
     }
 }
 
-func rfc3339(_ date: Date) -> String {
-    let f = DateFormatter()
-    f.locale = Locale(identifier: "en_US_POSIX")
-    f.timeZone = TimeZone(identifier: "Asia/Taipei")
-    f.dateFormat = "yyyy-MM-dd'T'HH:mm:ssxxx"
-    return f.string(from: date)
-}
