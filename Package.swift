@@ -13,6 +13,7 @@ let package = Package(
         .library(name: "Store", targets: ["Store"]),
         .library(name: "Crawler", targets: ["Crawler"]),
         .library(name: "Classifier", targets: ["Classifier"]),
+        .library(name: "Incidents", targets: ["Incidents"]),
         .library(name: "Publisher", targets: ["Publisher"]),
     ],
     dependencies: [
@@ -58,19 +59,24 @@ let package = Package(
             swiftSettings: strict
         ),
         .target(
+            name: "Incidents",
+            dependencies: ["SieveCore", "Store", "Classifier", "Crawler", "CLibXML2"],
+            swiftSettings: strict
+        ),
+        .target(
             name: "Publisher",
             dependencies: ["SieveCore", "Store", "CLibXML2"],
             swiftSettings: strict
         ),
         .target(
             name: "Pipeline",
-            dependencies: ["SieveCore", "Store", "Crawler", "Classifier", "Publisher", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["SieveCore", "Store", "Crawler", "Classifier", "Incidents", "Publisher", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict
         ),
         .executableTarget(
             name: "sieve",
             dependencies: [
-                "SieveCore", "Store", "Crawler", "Classifier", "Publisher", "Pipeline", "CCurl",
+                "SieveCore", "Store", "Crawler", "Classifier", "Incidents", "Publisher", "Pipeline", "CCurl",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -87,6 +93,7 @@ let package = Package(
         .testTarget(name: "StoreTests", dependencies: ["Store", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")], swiftSettings: strict),
         .testTarget(name: "CrawlerTests", dependencies: ["Crawler", "TestSupport"], exclude: ["Fixtures"], swiftSettings: strict),
         .testTarget(name: "ClassifierTests", dependencies: ["Classifier", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "IncidentsTests", dependencies: ["Incidents", "Store", "Classifier", "Pipeline", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "PublisherTests", dependencies: ["Publisher", "Store", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Store", "TestSupport"], swiftSettings: strict),
     ],

@@ -144,3 +144,55 @@ public struct LabelledData: Sendable {
         return rows
     }
 }
+
+/// A CSV or TSV file read whole: the header and every row with its line number. The delimiter is a tab when the
+/// header line has more tabs than commas; a title line before the header (EMIC's exports have one) is skipped.
+public struct CSVTable: Sendable {
+    public var header: [String]
+    public var headerLine: Int
+    public var rows: [(line: Int, fields: [String])]
+    public var delimiter: Character
+
+    /// `headerContains`: a column name that identifies the header line (lines before it are titles).
+    public static func parse(_ data: Data, name: String, headerContains: String? = nil) throws(LabelledData.LoadError) -> CSVTable {
+        var body = data
+        if body.starts(with: [0xEF, 0xBB, 0xBF]) { body = body.dropFirst(3) }
+        let head = String(decoding: body.prefix(16384), as: UTF8.self)
+        let lines = head.split(separator: "\n", maxSplits: 5, omittingEmptySubsequences: false).prefix(5).map(String.init)
+        var headerText = lines.first ?? ""
+        if let key = headerContains, let l = lines.first(where: { $0.contains(key) }) {
+            headerText = l
+        } else if lines.count > 1, !headerText.contains(",") && !headerText.contains("\t") {
+            headerText = lines[1]
+        }
+        let tabs = headerText.filter { $0 == "\t" }.count
+        let commas = headerText.filter { $0 == "," }.count
+        let delimiter: UInt8 = tabs > commas ? 0x09 : 0x2C
+        var rows = LabelledData.parse(Data(body), delimiter: delimiter)
+        guard !rows.isEmpty else { throw LabelledData.LoadError(file: name, message: "empty file") }
+        var headerIndex = 0
+        if let key = headerContains {
+            guard let i = rows.prefix(5).firstIndex(where: { $0.fields.contains { LabelledData.trim($0).caseInsensitiveCompare(key) == .orderedSame } })
+            else {
+                throw LabelledData.LoadError(
+                    file: name, line: 1,
+                    message: "no header line with a \(key) column in the first lines (found: \(LabelledData.trim(headerText).prefix(120)))")
+            }
+            headerIndex = i
+        } else if rows[0].fields.count == 1 && rows.count > 1 && rows[1].fields.count > 1 {
+            headerIndex = 1
+        }
+        let header = rows[headerIndex].fields.map { LabelledData.trim($0).replacingOccurrences(of: "\u{FEFF}", with: "") }
+        let headerLine = rows[headerIndex].line
+        rows.removeFirst(headerIndex + 1)
+        return CSVTable(
+            header: header, headerLine: headerLine,
+            rows: rows.filter { !($0.fields.count == 1 && LabelledData.trim($0.fields[0]).isEmpty) }.map { ($0.line, $0.fields) },
+            delimiter: delimiter == 0x09 ? "\t" : ",")
+    }
+
+    /// The index of a column, case-insensitively.
+    public func column(_ name: String) -> Int? {
+        header.firstIndex { $0.caseInsensitiveCompare(name) == .orderedSame }
+    }
+}

@@ -104,11 +104,11 @@ public struct LexiconScorer: PostScorer {
 }
 
 /// Street addresses as people write them: 「康寧街137號」, 「中正路三段12巷5號」, 「台21線85K」.
-enum AddressMatcher {
+public enum AddressMatcher {
     static let pattern = try! NSRegularExpression(
         pattern: "[\\p{Han}&&[^區市縣鄉鎮里村在於的到從往近]]{1,4}(?:路|街|大道)(?:[一二三四五六七八九十0-9]+段)?(?:[0-9一二三四五六七八九十]+巷)?(?:[0-9]+弄)?[0-9]+(?:之[0-9]+)?號|[\\p{Han}&&[^區市縣鄉鎮里村在於的到從往近]]{1,4}(?:路|街|大道)[一二三四五六七八九十0-9]+段|(?:台|臺|省道|縣道)[0-9]{1,3}(?:甲|乙)?線(?:[0-9.]+(?:K|k|公里))?")
 
-    static func addresses(in text: String) -> [PlaceMention] {
+    public static func addresses(in text: String) -> [PlaceMention] {
         guard text.contains(where: { $0 == "路" || $0 == "街" || $0 == "道" || $0 == "線" }) else { return [] }
         let ns = text as NSString
         return pattern.matches(in: text, range: NSRange(location: 0, length: ns.length)).compactMap { m in

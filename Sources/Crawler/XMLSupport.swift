@@ -1,25 +1,25 @@
 import CLibXML2
 import Foundation
 
-typealias XMLNodePtr = UnsafeMutablePointer<xmlNode>
+package typealias XMLNodePtr = UnsafeMutablePointer<xmlNode>
 
 /// Small helpers over libxml2's tree. All strings are copied out; nothing here outlives its document.
-enum XML {
-    static func string(_ p: UnsafePointer<xmlChar>?) -> String? {
+package enum XML {
+    package static func string(_ p: UnsafePointer<xmlChar>?) -> String? {
         guard let p else { return nil }
         return String(cString: UnsafeRawPointer(p).assumingMemoryBound(to: CChar.self))
     }
 
-    static func localName(_ node: XMLNodePtr) -> String { string(node.pointee.name) ?? "" }
+    package static func localName(_ node: XMLNodePtr) -> String { string(node.pointee.name) ?? "" }
 
-    static func namespace(_ node: XMLNodePtr) -> String? {
+    package static func namespace(_ node: XMLNodePtr) -> String? {
         guard let ns = node.pointee.ns else { return nil }
         return string(ns.pointee.href)
     }
 
-    static func isElement(_ node: XMLNodePtr) -> Bool { node.pointee.type == XML_ELEMENT_NODE }
+    package static func isElement(_ node: XMLNodePtr) -> Bool { node.pointee.type == XML_ELEMENT_NODE }
 
-    static func children(_ node: XMLNodePtr) -> [XMLNodePtr] {
+    package static func children(_ node: XMLNodePtr) -> [XMLNodePtr] {
         var out: [XMLNodePtr] = []
         var child = node.pointee.children
         while let c = child {
@@ -30,13 +30,13 @@ enum XML {
     }
 
     /// All text below `node` (libxml2's string value).
-    static func text(_ node: XMLNodePtr) -> String {
+    package static func text(_ node: XMLNodePtr) -> String {
         guard let content = xmlNodeGetContent(node) else { return "" }
         defer { free(content) }
         return string(content) ?? ""
     }
 
-    static func attribute(_ node: XMLNodePtr, _ name: String, namespace: String? = nil) -> String? {
+    package static func attribute(_ node: XMLNodePtr, _ name: String, namespace: String? = nil) -> String? {
         let value: UnsafeMutablePointer<xmlChar>?
         if let namespace {
             value = xmlGetNsProp(node, name, namespace)
@@ -49,14 +49,14 @@ enum XML {
     }
 
     /// The effective base URI of a node (xml:base on it and its ancestors, then the document URL).
-    static func base(_ node: XMLNodePtr) -> String? {
+    package static func base(_ node: XMLNodePtr) -> String? {
         guard let b = xmlNodeGetBase(node.pointee.doc, node) else { return nil }
         defer { free(b) }
         return string(b)
     }
 
     /// Resolves `reference` against `base` (RFC 3986), keeping it unchanged when that fails.
-    static func resolve(_ reference: String, base: String?) -> String {
+    package static func resolve(_ reference: String, base: String?) -> String {
         guard let base, !base.isEmpty else { return reference }
         guard let built = xmlBuildURI(reference, base) else { return reference }
         defer { free(built) }
@@ -64,7 +64,7 @@ enum XML {
     }
 
     /// Serialises the children of `node` as XML (for Atom type="xhtml" content).
-    static func innerXML(_ node: XMLNodePtr) -> String {
+    package static func innerXML(_ node: XMLNodePtr) -> String {
         guard let buffer = xmlBufferCreate() else { return "" }
         defer { xmlBufferFree(buffer) }
         var child = node.pointee.children
@@ -79,14 +79,14 @@ enum XML {
 extension XML {
     /// Why a document is not well-formed: libxml2's first error (the cause, not the last one, which is often just
     /// "premature end of data") and its line.
-    struct ParseFailure: Error {
-        var line: Int
-        var message: String
+    package struct ParseFailure: Error {
+        package var line: Int
+        package var message: String
     }
 
     /// Parses well-formed XML: no network, no DTD loading, no entity substitution (XXE-safe), CDATA merged into
     /// text. The caller frees the document with xmlFreeDoc.
-    static func parseStrict(_ data: Data, url: String, encoding: String?) -> Result<xmlDocPtr, ParseFailure> {
+    package static func parseStrict(_ data: Data, url: String, encoding: String?) -> Result<xmlDocPtr, ParseFailure> {
         silenceLibXML()
         guard let ctxt = xmlNewParserCtxt() else { return .failure(ParseFailure(line: 0, message: "out of memory")) }
         defer { xmlFreeParserCtxt(ctxt) }

@@ -29,7 +29,7 @@ public struct Pipeline: Sendable {
     public func crawl(
         only names: Set<String>? = nil, force: Bool = true, progress: (@Sendable (CrawlStats) -> Void)? = nil
     ) async throws(StoreError) -> CrawlSummary {
-        let selected = config.sources.filter { names?.contains($0.name) ?? true }
+        let selected = config.sources.filter { !$0.kind.isOfficial && (names?.contains($0.name) ?? true) }
         let ids = try database.syncSources(config.sources)
         try database.recoverInflight()
         try database.enqueueSeeds(selected, ids: ids, hostOf: CanonicalURL.hostKey, force: force)

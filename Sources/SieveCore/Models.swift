@@ -19,6 +19,22 @@ public enum SourceKind: String, Sendable, Codable, CaseIterable {
     case telegram
     /// Dcard forum/post JSON.
     case dcard
+    /// Official: CAP 1.2 alerts (a CAP file, or an NCDR-style Atom feed linking to CAP files).
+    case cap
+    /// Official: CWA earthquake reports, typhoon tracks and weather warnings (open-data JSON).
+    case cwa
+    /// Official: EMIC disaster reports (CSV, or the tab-separated export with a title line).
+    case emic
+    /// Official: work/school closure notices (the DGPA notice page, or a county/date/status table).
+    case closures
+
+    /// Official sources become incidents (cross-reference evidence), not posts.
+    public var isOfficial: Bool {
+        switch self {
+        case .cap, .cwa, .emic, .closures: return true
+        default: return false
+        }
+    }
 }
 
 /// XPath expressions for the fields of one post, evaluated relative to the post's node.

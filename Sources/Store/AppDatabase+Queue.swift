@@ -85,28 +85,31 @@ extension AppDatabase {
     }
 
     static func queueItem(_ row: Row) throws -> QueueItem {
-        let decoder = JSONDecoder()
-        var assessment: Assessment? = nil
-        if let disaster: Double = row["disaster"] {
-            func decode<T: Decodable>(_ type: T.Type, _ column: String) throws -> T {
-                try decoder.decode(T.self, from: Data((row[column] as String? ?? "[]").utf8))
-            }
-            assessment = Assessment(
-                disaster: disaster, rumour: row["rumour"], types: try decode([String].self, "types"),
-                places: try decode([PlaceMention].self, "places"), reasons: try decode([String].self, "reasons"),
-                model: row["model"])
-            if let details: String = row["details"],
-                let d = try? decoder.decode(AssessmentDetails.self, from: Data(details.utf8))
-            {
-                assessment?.times = d.times
-                assessment?.people = d.people
-            }
-        }
+        let assessment: Assessment? = (row["disaster"] as Double?) == nil ? nil : try Self.assessment(from: row)
         return QueueItem(
             id: row["id"], source: row["sourceName"], externalID: row["externalID"], url: row["url"],
             title: row["title"], author: row["author"], published: row["publishedAt"], fetchedAt: row["fetchedAt"],
             text: row["text"], state: row["state"], assessment: assessment, priority: row["priority"],
             clusterSize: row["clusterSize"] ?? 1, duplicateOf: row["duplicateOf"])
+    }
+}
+
+extension AppDatabase {
+    /// The assessment columns of a row (disaster, rumour, types, places, reasons, model, details).
+    static func assessment(from row: Row) throws -> Assessment {
+        let decoder = JSONDecoder()
+        func decode<T: Decodable>(_ type: T.Type, _ column: String) throws -> T {
+            try decoder.decode(T.self, from: Data((row[column] as String? ?? "[]").utf8))
+        }
+        var assessment = Assessment(
+            disaster: row["disaster"], rumour: row["rumour"], types: try decode([String].self, "types"),
+            places: try decode([PlaceMention].self, "places"), reasons: try decode([String].self, "reasons"),
+            model: row["model"])
+        if let details: String = row["details"], let d = try? decoder.decode(AssessmentDetails.self, from: Data(details.utf8)) {
+            assessment.times = d.times
+            assessment.people = d.people
+        }
+        return assessment
     }
 }
 

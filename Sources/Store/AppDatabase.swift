@@ -156,6 +156,9 @@ public final class AppDatabase: Sendable {
                 t.column("error", .text)
             }
         }
+        m.registerMigration("v3-incidents") { db in
+            try Self.migrateIncidents(db)
+        }
         return m
     }
 }

@@ -20,17 +20,19 @@ struct Queue: AsyncParsableCommand {
             let config = try global.loadConfig(required: false)
             let database = try global.openDatabase(config)
             let items = try database.queue(limit: limit)
+            var xrefs: [Int64: XrefResult] = [:]
+            for item in items { xrefs[item.id] = try database.crossReference(postID: item.id) }
             if json {
-                print(QueueJSON.render(items))
+                print(QueueJSON.render(items, xrefs: xrefs))
             } else {
-                print(QueueTable.render(items, color: stdoutIsTTY))
+                print(QueueTable.render(items, xrefs: xrefs, color: stdoutIsTTY))
             }
         }
     }
 }
 
 enum QueueJSON {
-    static func render(_ items: [QueueItem]) -> String {
+    static func render(_ items: [QueueItem], xrefs: [Int64: XrefResult] = [:]) -> String {
         let objects: [[String: Any]] = items.map { item in
             var o: [String: Any] = [
                 "id": item.id, "source": item.source, "text": item.text, "state": item.state,
@@ -53,6 +55,18 @@ enum QueueJSON {
                 o["places"] = [Any]()
                 o["reasons"] = [String]()
             }
+            if let x = xrefs[item.id] {
+                var xo: [String: Any] = [
+                    "verdict": x.verdict.rawValue, "score": x.score, "explanation": x.explanation,
+                    "matches": x.matches.map { ["id": $0.externalID, "kind": $0.kind.rawValue, "score": $0.score, "summary": $0.summary] as [String: Any] },
+                ]
+                if let k = x.knownRumour {
+                    xo["known_rumour"] = ["id": k.rumourID, "similarity": k.similarity, "verdict": k.verdict, "url": k.url ?? NSNull()] as [String: Any]
+                }
+                o["xref"] = xo
+            } else {
+                o["xref"] = NSNull()
+            }
             return o
         }
         let data = (try? JSONSerialization.data(withJSONObject: objects, options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])) ?? Data("[]".utf8)
@@ -61,12 +75,12 @@ enum QueueJSON {
 }
 
 enum QueueTable {
-    static func render(_ items: [QueueItem], color: Bool) -> String {
+    static func render(_ items: [QueueItem], xrefs: [Int64: XrefResult] = [:], color: Bool) -> String {
         if items.isEmpty { return "The queue is empty. (`sieve run` fetches and classifies new posts.)" }
         let bold = color ? "\u{1B}[1m" : "", dim = color ? "\u{1B}[2m" : "", reset = color ? "\u{1B}[0m" : ""
         let red = color ? "\u{1B}[31m" : "", yellow = color ? "\u{1B}[33m" : ""
         var lines: [String] = []
-        lines.append(bold + pad("ID", 5) + pad("災情", 6) + pad("謠言", 6) + pad("類型", 22) + pad("地點", 18) + pad("來源", 18) + "內容" + reset)
+        lines.append(bold + pad("ID", 5) + pad("災情", 6) + pad("謠言", 6) + pad("類型", 22) + pad("地點", 18) + pad("查核", 8) + pad("來源", 18) + "內容" + reset)
         for item in items {
             let a = item.assessment
             let disaster = a.map { String(format: "%.2f", $0.disaster) } ?? "-"
@@ -75,11 +89,22 @@ enum QueueTable {
             let place = a?.places.first?.display ?? ""
             let excerpt = (item.title.map { $0 + "｜" } ?? "") + item.text.replacingOccurrences(of: "\n", with: " ")
             let flag = (a?.rumour ?? 0) >= 0.6 ? red : ((a?.disaster ?? 0) >= 0.6 ? yellow : "")
+            let x = xrefs[item.id]
+            let label = switch x?.verdict {
+            case .corroborated?: "證實"
+            case .contradicted?: "矛盾"
+            case .unconfirmed?: "未證實"
+            case nil: "-"
+            }
+            let verdict = x?.verdict == .contradicted ? red + pad(label, 8) + reset : pad(label, 8)
             lines.append(
                 flag + pad(String(item.id), 5) + pad(disaster, 6) + pad(rumour, 6) + reset + pad(types, 22) + pad(place, 18)
-                    + pad(item.source, 18) + truncate(excerpt, 40))
+                    + verdict + pad(item.source, 18) + truncate(excerpt, 40))
             if let reasons = a?.reasons, !reasons.isEmpty {
                 lines.append(dim + "     └ " + reasons.prefix(3).joined(separator: "；") + reset)
+            }
+            if let x, x.verdict != .unconfirmed || x.knownRumour != nil, let first = x.explanation.first {
+                lines.append(dim + "     └ 查核：" + truncate(first, 110) + reset)
             }
         }
         lines.append("")

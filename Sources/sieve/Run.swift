@@ -31,13 +31,16 @@ struct Run: AsyncParsableCommand {
             }
             let scorer = try loadScorer()
             let pipeline = Pipeline(config: config, database: database, logger: global.makeLogger())
+            let official = try await pipeline.importOfficial(force: all, lexicon: scorer.rules.lexicon)
             let summary = try await pipeline.crawl(force: all)
             let assessed = try Pipeline.classify(database: database, scorer: scorer)
+            let checked = try Pipeline.crossReference(database: database, lexicon: scorer.rules.lexicon, tokenizer: scorer.tokenizer)
             let queued = try database.queue(limit: 100_000).count
             withExtendedLifetime(lock) {}
+            printOfficialSummary(official)
             printCrawlSummary(summary)
-            print("classified \(assessed) new post(s); \(queued) item(s) await review (`sieve queue`)")
-            if !summary.failed.isEmpty { throw ExitCode(1) }
+            print("classified \(assessed) new post(s); cross-referenced \(checked); \(queued) item(s) await review (`sieve queue`)")
+            if !summary.failed.isEmpty || official.contains(where: { $0.error != nil }) { throw ExitCode(1) }
         }
     }
 }
@@ -63,6 +66,17 @@ func loadScorer(words: String? = nil, models: String? = nil, useModels: Bool = t
         }
     }
     return PostClassifier(lexicon: lexicon, models: set)
+}
+
+func printOfficialSummary(_ results: [OfficialImportResult]) {
+    for r in results {
+        if let error = r.error {
+            print("  ✗ \(r.name): \(error)")
+        } else if let s = r.summary {
+            print("  ✓ \(r.name): \(s.inserted) new incident(s), \(s.updated) updated"
+                + (s.cancelled > 0 ? ", \(s.cancelled) cancelled" : "") + (s.warnings.isEmpty ? "" : ", \(s.warnings.count) warning(s)"))
+        }
+    }
 }
 
 func printCrawlSummary(_ summary: CrawlSummary) {

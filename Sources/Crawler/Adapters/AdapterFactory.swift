@@ -17,6 +17,9 @@ public enum AdapterFactory {
             return Adapters.named(source.kind.rawValue)!
         case .jsonfeed, .ptt, .mastodon, .telegram, .dcard:
             return Adapters.named(source.kind.rawValue)!
+        case .cap, .cwa, .emic, .closures:
+            // Official sources are imported as incidents (Pipeline.importOfficial), never crawled for posts.
+            return FeedAdapter()
         }
     }
 }

@@ -1,0 +1,532 @@
+import Classifier
+import Foundation
+import SieveCore
+import Store
+
+/// Cross-reference: for one assessed post, the official incidents that back it up (by time window per type,
+/// place — village ⊂ township ⊂ county — type and wording), the claims official data contradicts (停班停課 on a
+/// day the official notice says is normal, a strong quake CWA did not report, an evacuation order no authority
+/// issued), and the known rumour it repeats. Built once over the incidents in the Store, then used read-only.
+public struct CrossReferencer: Sendable {
+    public struct Settings: Sendable {
+        /// A match at or above this score corroborates the post.
+        public var corroborate = 0.52
+        /// Matches below this are not listed.
+        public var minimum = 0.35
+        public var maxMatches = 5
+        public init() {}
+    }
+
+    struct Entry: Sendable {
+        var incident: Incident
+        var vector: SparseVector
+        var start: Date
+        var end: Date
+    }
+
+    let entries: [Entry]
+    /// Entry indexes by county, ordered by start; incidents without a county are in `nationwide`.
+    let byCounty: [String: [Int]]
+    let nationwide: [Int]
+    let closures: [String: Incident]
+    let idf: IDFTable
+    let gazetteer: Gazetteer
+    let closurePhrases: [String: String]
+    let closureMaxLength: Int
+    let quakeTimes: [Date]
+    let capTimes: [Date]
+    public let rumours: RumourMemory
+    public var settings = Settings()
+
+    public init(incidents: [Incident], rumours: RumourMemory, lexicon: Lexicon) {
+        let gazetteer = Gazetteer(lexicon: lexicon)
+        self.gazetteer = gazetteer
+        self.rumours = rumours
+        var closures: [String: Incident] = [:]
+        var kept: [Incident] = []
+        for i in incidents where i.state == "active" {
+            if i.kind == .closure {
+                if let county = i.areas.first?.county, let day = i.details.closureDate {
+                    // Two notices for one county and day (a county-wide one and a township one): the county-wide wins.
+                    if let old = closures["\(county) \(day)"], old.areas.first?.township == nil, i.areas.first?.township != nil { continue }
+                    closures["\(county) \(day)"] = i
+                }
+            } else {
+                kept.append(i)
+            }
+        }
+        self.closures = closures
+        let docs = kept.map { TextFeatures.bigrams(Self.incidentText($0)) }
+        let idf = IDFTable(docs)
+        self.idf = idf
+        var entries: [Entry] = []
+        entries.reserveCapacity(kept.count)
+        for (k, i) in kept.enumerated() {
+            let (start, end) = Self.window(i)
+            entries.append(Entry(incident: i, vector: TextFeatures.vector(docs[k], idf: idf.idf), start: start, end: end))
+        }
+        self.entries = entries
+        var byCounty: [String: [Int]] = [:]
+        var nationwide: [Int] = []
+        for (k, e) in entries.enumerated() {
+            let counties = e.incident.counties
+            if counties.isEmpty { nationwide.append(k) }
+            for c in counties { byCounty[c, default: []].append(k) }
+        }
+        for key in byCounty.keys { byCounty[key]!.sort { entries[$0].start < entries[$1].start } }
+        nationwide.sort { entries[$0].start < entries[$1].start }
+        self.byCounty = byCounty
+        self.nationwide = nationwide
+        self.quakeTimes = kept.filter { $0.kind == .quake }.map(\.sent).sorted()
+        self.capTimes = kept.filter { $0.kind == .cap }.map(\.sent).sorted()
+        var phrases: [String: String] = [:]
+        for (p, kind) in lexicon.closures { phrases[Normalizer.simplified(p)] = kind }
+        self.closurePhrases = phrases
+        self.closureMaxLength = phrases.keys.map(\.count).max() ?? 0
+    }
+
+    static func incidentText(_ i: Incident) -> String {
+        [i.headline, i.description, i.address, i.event, i.areas.map { ($0.county ?? "") + ($0.township ?? "") + ($0.village ?? "") }.joined(separator: " ")]
+            .compactMap { $0 }.joined(separator: " ")
+    }
+
+    /// The span of post times an incident can back up.
+    static func window(_ i: Incident) -> (Date, Date) {
+        let h = 3600.0
+        switch i.kind {
+        case .emic: return (i.sent.addingTimeInterval(-12 * h), i.sent.addingTimeInterval(48 * h))
+        case .quake: return (i.sent.addingTimeInterval(-10 * 60), i.sent.addingTimeInterval(24 * h))
+        case .cap, .warning, .typhoon:
+            let start = (i.effective ?? i.sent).addingTimeInterval(-6 * h)
+            let end = (i.expires ?? i.sent.addingTimeInterval(24 * h)).addingTimeInterval(12 * h)
+            return (start, max(end, start))
+        case .closure: return (i.sent, i.sent)
+        }
+    }
+
+    // MARK: - Checking a post
+
+    /// What the post claims, as read from its text and assessment.
+    struct Claims {
+        var counties: Set<String> = []
+        var townships: Set<String> = []
+        var villages: Set<String> = []
+        var roads: [String] = []
+        var nationwide = false
+    }
+
+    func claims(text: String, assessment: Assessment) -> Claims {
+        var c = Claims()
+        let named = Set(assessment.places.filter { $0.level == "county" }.map(\.name))
+        for p in assessment.places {
+            switch p.level {
+            case "county": c.counties.insert(p.name)
+            case "township":
+                c.townships.insert(p.name)
+                // 東區, 西區, 信義區 … exist in several cities: without the city named, any of them may be meant.
+                let homes = gazetteer.townshipCounties[p.name] ?? []
+                if let county = p.county, named.contains(county) || homes.count <= 1 {
+                    c.counties.insert(county)
+                } else {
+                    c.counties.formUnion(homes)
+                    if let county = p.county { c.counties.insert(county) }
+                }
+            case "landmark":
+                if let county = p.county { c.counties.insert(county) }
+                c.roads.append(p.name)
+            case "address": c.roads.append(Self.road(p.name))
+            default: if let county = p.county { c.counties.insert(county) }
+            }
+        }
+        for a in AddressMatcher.addresses(in: text) where !c.roads.contains(Self.road(a.name)) { c.roads.append(Self.road(a.name)) }
+        c.villages = Set(VillageExtractor.extract(text))
+        c.nationwide = ["全台", "全臺", "全國", "全省", "各縣市"].contains { text.contains($0) }
+        return c
+    }
+
+    /// "莒光路三段137號" → "莒光路三段"; "台9線85K" → "台9線".
+    static func road(_ address: String) -> String {
+        var s = address
+        if let r = s.range(of: "段") { s = String(s[..<r.upperBound]); return s }
+        for mark in ["路", "街", "大道", "線"] {
+            if let r = s.range(of: mark) { return String(s[..<r.upperBound]) }
+        }
+        return s
+    }
+
+    public func check(text: String, published: Date, assessment: Assessment) -> XrefResult {
+        let claims = claims(text: text, assessment: assessment)
+        var explanation: [String] = []
+        var verdict = XrefVerdict.unconfirmed
+        var contradiction: String?
+        var support: String?
+
+        // 1. Work/school closure claims against the official notices.
+        let closureFinding = closureCheck(text: text, published: published, assessment: assessment, claims: claims)
+        if let closure = closureFinding {
+            explanation += closure.lines
+            if closure.contradicted { contradiction = closure.lines.first }
+            if closure.corroborated { support = closure.lines.first }
+        }
+
+        // 2. Matching incidents (the closure notices checked first).
+        var matches = (closureFinding?.notices ?? []) + match(text: text, published: published, assessment: assessment, claims: claims)
+
+        // 3. Earthquake claims against CWA.
+        if let quake = quakeCheck(text: text, published: published, assessment: assessment, claims: claims, matches: &matches) {
+            explanation.append(quake.line)
+            if quake.contradicted { contradiction = contradiction ?? quake.line }
+        }
+
+        // 4. Evacuation orders.
+        if let evac = evacuationCheck(text: text, published: published, claims: claims, matches: matches) {
+            explanation.append(evac)
+            contradiction = contradiction ?? evac
+        }
+
+        let best = matches.first
+        if let best = matches.first(where: { $0.kind != .closure }), best.score >= settings.corroborate {
+            support = support ?? "official record \(best.kind.rawValue) \(best.externalID) matches (score \(String(format: "%.2f", best.score))): \(best.summary)"
+        }
+
+        // 5. Known rumours.
+        let known = rumours.match(text)
+        if let k = known {
+            let line = "matches known rumour #\(k.rumourID) (similarity \(String(format: "%.2f", k.similarity)); \(k.verdict)\(k.url.map { ", \($0)" } ?? "")): \(k.claim.prefix(60))"
+            explanation.append(line)
+            if RumourMemory.isDebunked(k.verdict) && support == nil { contradiction = contradiction ?? line }
+        }
+
+        if let contradiction {
+            verdict = .contradicted
+            if !explanation.contains(contradiction) { explanation.insert(contradiction, at: 0) }
+        } else if let support {
+            verdict = .corroborated
+            if !explanation.contains(support) { explanation.insert(support, at: 0) }
+        } else if explanation.isEmpty {
+            explanation.append(matches.isEmpty
+                ? "no official record found for this place and time (\(entries.count) incidents checked)"
+                : "closest official record scores \(String(format: "%.2f", matches[0].score)), below \(settings.corroborate): \(matches[0].summary)")
+        }
+        for m in matches.prefix(3) where !explanation.contains(where: { $0.contains(m.externalID) }) {
+            explanation.append("candidate \(m.kind.rawValue) \(m.externalID) (score \(String(format: "%.2f", m.score))): \(m.reasons.joined(separator: ", "))")
+        }
+        return XrefResult(verdict: verdict, score: best?.score ?? 0, matches: matches, knownRumour: known, explanation: explanation)
+    }
+
+    // MARK: Matching
+
+    func candidates(counties: Set<String>, at t: Date) -> [Int] {
+        var out: [Int] = []
+        func scan(_ list: [Int]) {
+            // Every entry whose window holds t; windows are at most ~3 days, so start from t - 3 days.
+            let lowerBound = t.addingTimeInterval(-4 * 86400)
+            var lo = 0, hi = list.count
+            while lo < hi {
+                let mid = (lo + hi) / 2
+                if entries[list[mid]].start < lowerBound { lo = mid + 1 } else { hi = mid }
+            }
+            var k = lo
+            while k < list.count, entries[list[k]].start <= t {
+                if entries[list[k]].end >= t { out.append(list[k]) }
+                k += 1
+            }
+        }
+        if counties.isEmpty {
+            for list in byCounty.values { scan(list) }
+        } else {
+            for c in counties { if let list = byCounty[c] { scan(list) } }
+        }
+        scan(nationwide)
+        return Array(Set(out))
+    }
+
+    func match(text: String, published t: Date, assessment: Assessment, claims: Claims) -> [IncidentMatch] {
+        let vector = TextFeatures.vector(TextFeatures.bigrams(text), idf: idf.idf)
+        var scored: [(Double, Int, [String])] = []
+        for k in candidates(counties: claims.counties, at: t) {
+            let e = entries[k]
+            let i = e.incident
+            var reasons: [String] = []
+            // Place.
+            var place = claims.counties.isEmpty && claims.townships.isEmpty ? 0.2 : 0.0
+            let areaCounties = i.counties
+            if areaCounties.isEmpty {
+                place = max(place, i.kind == .quake || i.kind == .typhoon ? 0.5 : 0.2)
+            }
+            for a in i.areas {
+                guard let county = a.county else { continue }
+                var s = 0.0
+                if claims.counties.contains(county) { s = 0.5 }
+                if s > 0, let township = a.township, claims.townships.contains(township) { s = 0.75 }
+                if s > 0, let village = a.village, claims.villages.contains(village) { s = 0.9 }
+                if i.kind == .quake, let level = i.details.intensities?[county], claims.counties.contains(county) {
+                    s = level >= 3 ? 0.8 : 0.5
+                }
+                place = max(place, s)
+            }
+            if let address = i.address ?? i.areas.first?.description, claims.roads.contains(where: { $0.count >= 2 && address.contains($0) }) {
+                place = min(1, place + 0.2)
+                reasons.append("same road")
+            }
+            if place >= 0.9 { reasons.append("same village") } else if place >= 0.75 { reasons.append("same township") } else if place >= 0.5 { reasons.append("same county") }
+            // Time.
+            let dt = abs(t.timeIntervalSince(i.kind == .emic || i.kind == .quake ? i.sent : max(i.effective ?? i.sent, min(t, i.expires ?? t))))
+            let tau: Double = i.kind == .emic ? 6 * 3600 : 12 * 3600
+            let time = i.kind == .emic || i.kind == .quake ? exp(-dt / tau) : (t >= (i.effective ?? i.sent) && t <= (i.expires ?? .distantFuture) ? 1 : exp(-dt / tau))
+            if time > 0.8 { reasons.append("same time") }
+            // Type.
+            let type = IncidentTypes.compatibility(assessment.types, i.type)
+            if type >= 0.99, let it = i.type { reasons.append("same type (\(it))") }
+            // Wording.
+            let words = vector.cosine(e.vector)
+            if words >= 0.3 { reasons.append("similar wording \(String(format: "%.2f", words))") }
+            let score = 0.35 * words + 0.25 * place + 0.2 * time + 0.2 * type
+            guard score >= settings.minimum else { continue }
+            // Corroboration needs the place to agree at least at county level (or a nationwide incident).
+            // … and the type or the wording to agree.
+            let placeAgrees = place >= 0.5 || (areaCounties.isEmpty && place >= 0.2 && claims.counties.isEmpty)
+            let capped = placeAgrees && (type >= 0.5 || words >= 0.35) ? score : min(score, settings.corroborate - 0.01)
+            scored.append((capped, k, reasons))
+        }
+        scored.sort { $0.0 != $1.0 ? $0.0 > $1.0 : abs(entries[$0.1].incident.sent.timeIntervalSince(t)) < abs(entries[$1.1].incident.sent.timeIntervalSince(t)) }
+        return scored.prefix(settings.maxMatches).map { s in
+            let i = entries[s.1].incident
+            return IncidentMatch(
+                incidentID: i.id ?? -1, externalID: i.externalID, kind: i.kind, score: (s.0 * 1000).rounded() / 1000,
+                summary: Self.summary(i), reasons: s.2)
+        }
+    }
+
+    static func summary(_ i: Incident) -> String {
+        let what = i.headline ?? i.event ?? i.kind.rawValue
+        let text = (i.description ?? "").prefix(40)
+        return "\(what)\(text.isEmpty ? "" : "「\(text)」") \(TaipeiTime.rfc3339(i.sent))"
+    }
+
+    // MARK: Closures
+
+    struct ClosureFinding {
+        var lines: [String]
+        var contradicted: Bool
+        var corroborated: Bool
+        /// The official notices the claim was checked against.
+        var notices: [IncidentMatch] = []
+    }
+
+    /// The closure claim in a post: "closure" or "normal", longest phrases first so 未達停班停課標準 is "normal".
+    func closureClaim(_ text: String) -> String? {
+        // The first phrase decides when a post has both (「明天照常上班上課，停班停課以人事總處公告為準」).
+        let chars = Array(Normalizer.simplified(Normalizer.normalize(text)))
+        var i = 0
+        while i < chars.count {
+            var len = min(closureMaxLength, chars.count - i)
+            while len >= 2 {
+                if let kind = closurePhrases[String(chars[i..<(i + len)])] { return kind }
+                len -= 1
+            }
+            i += 1
+        }
+        return nil
+    }
+
+    func closureCheck(text: String, published: Date, assessment: Assessment, claims: Claims) -> ClosureFinding? {
+        guard let claim = closureClaim(text) else { return nil }
+        var day = ClosureText.dayOf(text, reference: published)
+        if day == nil, let t = assessment.times.first(where: { $0.granularity == "day" }) ?? assessment.times.first {
+            day = String(t.start.prefix(10))
+        }
+        let date = day ?? OfficialTime.day(published)
+        var counties = claims.counties
+        if counties.isEmpty && claims.nationwide { counties = Set(closures.values.compactMap { $0.details.closureDate == date ? $0.areas.first?.county : nil }) }
+        guard !counties.isEmpty else {
+            return ClosureFinding(lines: ["closure claim (\(claim == "closure" ? "停班停課" : "照常上班上課")) for \(date) names no county: cannot check it against official notices"], contradicted: false, corroborated: false)
+        }
+        let claimed = claim == "closure" ? "停班停課" : "照常上班上課"
+        var normal: [String] = [], closed: [String] = [], partial: [String] = [], missing: [String] = []
+        var sample: [String: Incident] = [:]
+        var notices: [IncidentMatch] = []
+        for county in counties.sorted() {
+            guard let notice = closures["\(county) \(date)"], let status = notice.details.closure else {
+                missing.append(county)
+                continue
+            }
+            let agrees = (claim == "closure") == (status == .closed)
+            notices.append(IncidentMatch(
+                incidentID: notice.id ?? -1, externalID: notice.externalID, kind: .closure, score: status == .partial ? 0.5 : 1.0,
+                summary: Self.summary(notice),
+                reasons: [status == .partial ? "partial closure" : (agrees ? "official notice agrees" : "official notice says otherwise")]))
+            sample[status.rawValue] = sample[status.rawValue] ?? notice
+            switch status {
+            case .normal: normal.append(county)
+            case .closed: closed.append(county)
+            case .partial: partial.append(county)
+            }
+        }
+        func list(_ c: [String]) -> String { c.count <= 4 ? c.joined(separator: "、") : c.prefix(4).joined(separator: "、") + " and \(c.count - 4) more" }
+        func quote(_ s: ClosureStatus) -> String {
+            guard let n = sample[s.rawValue] else { return "" }
+            return " (\(n.sender ?? "official notice") \(n.externalID): \(n.description ?? ClosureText.label(s)))"
+        }
+        let whereText = claims.nationwide && claims.counties.isEmpty ? "nationwide" : "in \(list(counties.sorted()))"
+        var lines: [String] = []
+        var contradicted = false, corroborated = false
+        let against = claim == "closure" ? normal : closed
+        let agree = claim == "closure" ? closed : normal
+        if !against.isEmpty {
+            contradicted = true
+            lines.append("contradicted: the post claims \(claimed) \(whereText) on \(date); the official notice for \(list(against)) says \(claim == "closure" ? "照常上班上課" : "停止上班上課")\(quote(claim == "closure" ? .normal : .closed))")
+        }
+        if !agree.isEmpty {
+            corroborated = true
+            lines.append("corroborated: the official notice for \(list(agree)) on \(date) says \(claim == "closure" ? "停止上班上課" : "照常上班上課")\(quote(claim == "closure" ? .closed : .normal))")
+        }
+        if !partial.isEmpty {
+            lines.append("official notice for \(list(partial)) on \(date) is a partial closure\(quote(.partial)); check which townships or hours")
+        }
+        if !missing.isEmpty {
+            lines.append("no official closure notice for \(list(missing)) on \(date) in the incident store (the post claims \(claimed))")
+        }
+        return ClosureFinding(lines: lines, contradicted: contradicted, corroborated: corroborated && !contradicted, notices: notices)
+    }
+
+    // MARK: Earthquakes
+
+    static let magnitudePattern = try! NSRegularExpression(pattern: "(?:規模|规模|芮氏|M)\\s*([0-9]+(?:\\.[0-9])?)")
+    static let intensityPattern = try! NSRegularExpression(pattern: "(?:震度|震度達)\\s*([0-9一二三四五六七])\\s*(?:級|级)?")
+
+    static func firstNumber(_ re: NSRegularExpression, _ text: String) -> Double? {
+        let ns = text as NSString
+        guard let m = re.firstMatch(in: text, range: NSRange(location: 0, length: ns.length)) else { return nil }
+        let s = ns.substring(with: m.range(at: 1))
+        let digits: [String: Double] = ["一": 1, "二": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7]
+        return Double(s) ?? digits[s]
+    }
+
+    func quakeCheck(text: String, published t: Date, assessment: Assessment, claims: Claims, matches: inout [IncidentMatch])
+        -> (line: String, contradicted: Bool)?
+    {
+        let mentionsQuake = assessment.types.first == "earthquake" || text.contains("地震") || text.contains("強震") || text.contains("强震")
+        guard mentionsQuake else { return nil }
+        let magnitude = Self.firstNumber(Self.magnitudePattern, text)
+        let intensity = Self.firstNumber(Self.intensityPattern, text)
+        let strong = (magnitude ?? 0) >= 5 || (intensity ?? 0) >= 4 || ["強震", "强震", "大地震", "超大地震"].contains { text.contains($0) }
+        let quakes = entries.filter { $0.incident.kind == .quake && $0.start <= t && t <= $0.end }
+            .sorted { abs($0.incident.sent.timeIntervalSince(t)) < abs($1.incident.sent.timeIntervalSince(t)) }
+        if let q = quakes.first?.incident {
+            if let magnitude, let actual = q.details.magnitude, abs(magnitude - actual) >= 1.0 {
+                return ("contradicted: the post claims magnitude \(magnitude); CWA report \(q.externalID) gives \(actual) (\(TaipeiTime.rfc3339(q.sent)))", true)
+            }
+            if let intensity, let county = claims.counties.first, let level = q.details.intensities?[county] ?? (q.details.intensities.map { _ in 0 }),
+                intensity - Double(level) >= 2
+            {
+                return ("contradicted: the post claims intensity \(Int(intensity)) in \(county); CWA report \(q.externalID) gives \(level == 0 ? "no felt shaking" : "\(level)") there", true)
+            }
+            if !matches.contains(where: { $0.externalID == q.externalID && $0.kind == .quake }) {
+                let counties = q.details.intensities?.keys.sorted().joined(separator: "、") ?? ""
+                matches.insert(IncidentMatch(
+                    incidentID: q.id ?? -1, externalID: q.externalID, kind: .quake, score: 0.6,
+                    summary: Self.summary(q), reasons: ["CWA earthquake report in the hours before the post" + (counties.isEmpty ? "" : " (felt in \(counties))")]), at: 0)
+            }
+            return ("CWA earthquake report \(q.externalID): magnitude \(q.details.magnitude.map { String($0) } ?? "?") at \(TaipeiTime.rfc3339(q.sent))", false)
+        }
+        // No report: a strong quake CWA would have reported, if CWA reports cover this time.
+        let covered = quakeTimes.contains { abs($0.timeIntervalSince(t)) < 7 * 86400 }
+        if strong && covered {
+            return ("contradicted: the post claims a strong earthquake; CWA reports no earthquake between \(TaipeiTime.rfc3339(t.addingTimeInterval(-86400))) and \(TaipeiTime.rfc3339(t))", true)
+        }
+        return nil
+    }
+
+    // MARK: Evacuation orders
+
+    static let orderWords = ["撤離令", "強制撤離", "下令撤離", "撤離命令", "疏散令", "勒令撤離", "强制撤离", "下令撤离", "撤离令"]
+
+    func evacuationCheck(text: String, published t: Date, claims: Claims, matches: [IncidentMatch]) -> String? {
+        guard Self.orderWords.contains(where: { text.contains($0) }) else { return nil }
+        var official: [Incident] = []
+        for k in candidates(counties: claims.counties, at: t) {
+            let i = entries[k].incident
+            guard i.kind == .cap || i.kind == .warning else { continue }
+            if i.type == "evacuation" || Self.incidentText(i).contains("撤離") { official.append(i) }
+        }
+        if !official.isEmpty { return nil }
+        let covered = capTimes.contains { abs($0.timeIntervalSince(t)) < 7 * 86400 }
+        guard covered, !claims.counties.isEmpty else { return nil }
+        let place = claims.townships.sorted().first ?? claims.counties.sorted().joined(separator: "、")
+        return "contradicted: the post reports an evacuation order for \(place); no official alert orders an evacuation there around \(TaipeiTime.rfc3339(t))"
+    }
+}
+
+/// Known rumours: debunked claims (imported fact-checks, moderators' rumour rejections) matched by near-duplicate
+/// hashing and token TF-IDF cosine.
+public struct RumourMemory: Sendable {
+    struct Item: Sendable {
+        var rumour: KnownRumour
+        var simhash: UInt64?
+        var vector: SparseVector
+    }
+
+    let items: [Item]
+    let postings: [UInt64: [Int]]
+    let idf: IDFTable
+    let tokenizer: Tokenizer?
+    /// Cosine at or above this is a match.
+    public var threshold = 0.6
+
+    public var count: Int { items.count }
+
+    public init(rumours: [KnownRumour], tokenizer: Tokenizer?) {
+        self.tokenizer = tokenizer
+        let docs = rumours.map { Self.features($0.claim, tokenizer: tokenizer) }
+        let idf = IDFTable(docs)
+        self.idf = idf
+        var items: [Item] = []
+        var postings: [UInt64: [Int]] = [:]
+        for (k, r) in rumours.enumerated() {
+            let v = TextFeatures.vector(docs[k], idf: idf.idf)
+            items.append(Item(rumour: r, simhash: SimHash.hash(r.claim), vector: v))
+            for id in v.ids { postings[id, default: []].append(k) }
+        }
+        self.items = items
+        self.postings = postings
+    }
+
+    /// Tokens (Simplified-folded, punctuation dropped) plus character bigrams, hashed.
+    static func features(_ text: String, tokenizer: Tokenizer?) -> [UInt64: Float] {
+        var f = TextFeatures.bigrams(text)
+        if let tokenizer {
+            for t in tokenizer.tokenize(Normalizer.normalize(text)) where t.kind != .punctuation && t.text.count >= 2 {
+                var h: UInt64 = 0x9e37_79b9_7f4a_7c15
+                for s in Normalizer.simplified(t.text).unicodeScalars { h = (h ^ UInt64(s.value)) &* 0x100_0000_01b3 }
+                f[h | (1 << 62), default: 0] += 1
+            }
+        }
+        return f
+    }
+
+    static func isDebunked(_ verdict: String) -> Bool {
+        ["RUMOR", "RUMOUR", "FALSE", "謠言", "错误", "錯誤", "MISLEADING"].contains(verdict.uppercased())
+    }
+
+    /// The best known rumour the text repeats, if any.
+    public func match(_ text: String) -> KnownRumourMatch? {
+        guard !items.isEmpty else { return nil }
+        let v = TextFeatures.vector(Self.features(text, tokenizer: tokenizer), idf: idf.idf)
+        let hash = SimHash.hash(text)
+        var seen: Set<Int> = []
+        var best: (Double, Int)?
+        for id in v.ids {
+            for k in postings[id] ?? [] where seen.insert(k).inserted {
+                var s = v.cosine(items[k].vector)
+                if let hash, let h = items[k].simhash, SimHash.distance(hash, h) <= 3 {
+                    s = max(s, 1 - Double(SimHash.distance(hash, h)) / 64)
+                }
+                if s >= threshold, s > (best?.0 ?? 0) { best = (s, k) }
+            }
+        }
+        guard let (s, k) = best else { return nil }
+        let r = items[k].rumour
+        return KnownRumourMatch(rumourID: r.id, similarity: (s * 1000).rounded() / 1000, verdict: r.verdict, claim: r.claim, url: r.url)
+    }
+}

@@ -1,0 +1,111 @@
+import Classifier
+import Crawler
+import Foundation
+import Incidents
+import Logging
+import SieveCore
+import Store
+
+/// What importing the due official sources did.
+public struct OfficialImportResult: Sendable {
+    public var name: String
+    public var summary: IncidentImportSummary?
+    public var skipped: [String] = []
+    public var error: String?
+}
+
+extension Pipeline {
+    /// Imports every due official source (kind cap, cwa, emic, closures) into the incident table. A source that
+    /// fails is recorded (and retried next run); the others go on.
+    public func importOfficial(force: Bool, lexicon: Lexicon, now: Date = Date()) async throws(StoreError) -> [OfficialImportResult] {
+        let official = config.sources.filter(\.kind.isOfficial)
+        guard !official.isEmpty else { return [] }
+        let ids = try database.syncSources(config.sources)
+        let records = Dictionary(uniqueKeysWithValues: try database.sources().map { ($0.name, $0) })
+        let importer = IncidentImporter(gazetteer: Gazetteer(lexicon: lexicon), client: HTTPClient(settings: config.crawler))
+        var results: [OfficialImportResult] = []
+        for source in official {
+            guard let sourceID = ids[source.name] else { continue }
+            if !force, let last = records[source.name]?.lastFetchedAt, now.timeIntervalSince(last) < Double(source.interval) {
+                continue
+            }
+            let format: IncidentFormat? = switch source.kind {
+            case .cap: .cap
+            case .cwa: .cwa
+            case .emic: .emic
+            default: .closures
+            }
+            let started = Date()
+            var result = OfficialImportResult(name: source.name)
+            var document = DocumentRecord(sourceId: sourceID, url: source.url, fetchedAt: now)
+            do throws(IncidentImportError) {
+                let location = source.url.hasPrefix("file://") ? (URL(string: source.url)?.path ?? source.url) : source.url
+                let parsed = try await importer.read(location, format: format, reference: now)
+                let summary = try saveIncidentsOrThrow(parsed.incidents)
+                var s = summary
+                s.warnings = parsed.warnings + summary.warnings
+                result.summary = s
+                result.skipped = parsed.skipped
+                document.durationMs = Int(Date().timeIntervalSince(started) * 1000)
+                _ = try? database.recordFetch(document, posts: [])
+                for w in s.warnings.prefix(20) { logger.warning("\(w)", metadata: ["source": "\(source.name)"]) }
+            } catch {
+                result.error = error.description
+                document.error = error.description
+                try? database.recordFailure(document)
+                logger.error("\(error.description)", metadata: ["source": "\(source.name)"])
+            }
+            results.append(result)
+        }
+        return results
+    }
+
+    private func saveIncidentsOrThrow(_ incidents: [Incident]) throws(IncidentImportError) -> IncidentImportSummary {
+        do {
+            return try database.saveIncidents(incidents)
+        } catch {
+            throw IncidentImportError(source: database.path, message: error.description)
+        }
+    }
+
+    /// Cross-reference: every queued post whose check is missing or older than the newest incident or known
+    /// rumour is checked again; verdict, matches, explanation and the new queue priority are stored per batch.
+    public static func crossReference(
+        database: AppDatabase, lexicon: Lexicon, tokenizer: Tokenizer?, now: Date = Date(), batch: Int = 500
+    ) throws(StoreError) -> Int {
+        try database.syncRejectedRumours(now: now)
+        let version = try database.evidenceVersion()
+        let incidents = try database.incidents()
+        let memory = RumourMemory(rumours: try database.knownRumours(), tokenizer: tokenizer)
+        let xref = CrossReferencer(incidents: incidents, rumours: memory, lexicon: lexicon)
+        var total = 0
+        while true {
+            let posts = try database.postsToCrossReference(limit: batch, staleBefore: version)
+            if posts.isEmpty { break }
+            let results = posts.map { p in
+                let r = xref.check(text: p.text, published: p.published ?? p.fetchedAt, assessment: p.assessment)
+                return (postID: p.id, result: r, priority: xrefPriority(p.assessment, r, clusterSize: p.clusterSize, published: p.published ?? p.fetchedAt, now: now))
+            }
+            try database.saveCrossReferences(results, now: max(now, Date()))
+            total += posts.count
+        }
+        return total
+    }
+}
+
+/// Queue priority once the cross-reference is known (README, "Queue priority"): the classifier's urgency, raised
+/// for corroborated reports and for posts that need a fast public answer (contradicted claims, known rumours,
+/// wide spread), lowered as the post ages.
+public func xrefPriority(_ a: Assessment, _ x: XrefResult, clusterSize: Int, published: Date, now: Date) -> Double {
+    var p = queuePriority(a)
+    switch x.verdict {
+    case .corroborated: p += 0.25 * max(a.disaster, 0.4)
+    case .contradicted: p += 0.2
+    case .unconfirmed: break
+    }
+    if x.knownRumour != nil { p += 0.1 }
+    if clusterSize > 1 { p += min(0.2, 0.05 * log2(Double(clusterSize))) }
+    let ageHours = max(0, now.timeIntervalSince(published) / 3600)
+    p *= 0.6 + 0.4 * exp(-ageHours / 12)
+    return (p * 1000).rounded() / 1000
+}

@@ -1,0 +1,393 @@
+import Foundation
+import GRDB
+import SieveCore
+
+extension AppDatabase {
+    /// v3: official incidents, cross-reference results and the known-rumour memory.
+    static func migrateIncidents(_ db: Database) throws {
+        try db.create(table: "incident") { t in
+            t.autoIncrementedPrimaryKey("id")
+            t.column("kind", .text).notNull()
+            t.column("externalID", .text).notNull()
+            t.column("sender", .text)
+            t.column("msgType", .text)
+            t.column("state", .text).notNull()
+            t.column("event", .text)
+            t.column("type", .text)
+            t.column("headline", .text)
+            t.column("description", .text)
+            t.column("sent", .datetime).notNull()
+            t.column("effective", .datetime)
+            t.column("expires", .datetime)
+            t.column("areas", .jsonText).notNull()
+            t.column("address", .text)
+            t.column("lat", .double)
+            t.column("lon", .double)
+            t.column("polygons", .jsonText).notNull()
+            t.column("circles", .jsonText).notNull()
+            t.column("refs", .jsonText).notNull()
+            t.column("details", .jsonText).notNull()
+            t.column("url", .text)
+            t.column("warnings", .jsonText).notNull()
+            t.column("importedAt", .datetime).notNull()
+            t.column("updatedAt", .datetime).notNull()
+            t.uniqueKey(["kind", "externalID"])
+        }
+        try db.create(index: "incident_kind_sent", on: "incident", columns: ["kind", "sent"])
+        try db.create(index: "incident_updated", on: "incident", columns: ["updatedAt"])
+        try db.create(table: "knownRumour") { t in
+            t.autoIncrementedPrimaryKey("id")
+            t.column("claim", .text).notNull().unique()
+            t.column("verdict", .text).notNull()
+            t.column("url", .text)
+            t.column("origin", .text).notNull()  // "import:FILE" or "review"
+            t.column("postId", .integer).unique()
+            t.column("spreadCount", .integer).notNull().defaults(to: 0)
+            t.column("lastSeenAt", .datetime)
+            t.column("createdAt", .datetime).notNull()
+        }
+        try db.create(table: "xref") { t in
+            t.primaryKey("postId", .integer).references("post", onDelete: .cascade)
+            t.column("verdict", .text).notNull().indexed()
+            t.column("score", .double).notNull()
+            t.column("explanation", .text).notNull()  // lines, "\n"-separated, as shown to a moderator
+            t.column("matches", .jsonText).notNull()
+            t.column("knownRumourId", .integer).references("knownRumour", onDelete: .setNull)
+            t.column("knownRumourSimilarity", .double)
+            t.column("checkedAt", .datetime).notNull()
+        }
+    }
+}
+
+/// What an import changed.
+public struct IncidentImportSummary: Sendable, Equatable {
+    public var inserted = 0
+    public var updated = 0
+    public var unchanged = 0
+    public var cancelled = 0
+    public var superseded = 0
+    public var warnings: [String] = []
+    public init() {}
+}
+
+/// A known rumour as the Store keeps it.
+public struct KnownRumour: Sendable, Equatable {
+    public var id: Int64
+    public var claim: String
+    public var verdict: String
+    public var url: String?
+    public var origin: String
+    public var spreadCount: Int
+}
+
+/// A post with its assessment, as the cross-reference reads it.
+public struct PostForXref: Sendable {
+    public var id: Int64
+    public var text: String
+    public var published: Date?
+    public var fetchedAt: Date
+    public var assessment: Assessment
+    public var clusterSize: Int
+}
+
+extension AppDatabase {
+    private static let encoder: JSONEncoder = {
+        let e = JSONEncoder()
+        e.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        return e
+    }()
+
+    private static func json<T: Encodable>(_ value: T) throws -> String {
+        String(decoding: try encoder.encode(value), as: UTF8.self)
+    }
+
+    private static func decode<T: Decodable>(_ type: T.Type, _ text: String?, default value: T) -> T {
+        guard let text, let v = try? JSONDecoder().decode(T.self, from: Data(text.utf8)) else { return value }
+        return v
+    }
+
+    /// Stores incidents in one transaction. An incident already stored (same kind and id) is updated when its
+    /// content changed. CAP Update/Cancel messages act on the incidents their `references` name: an Update
+    /// supersedes them, a Cancel cancels them (and is not itself an incident).
+    @discardableResult
+    public func saveIncidents(_ incidents: [Incident], now: Date = Date()) throws(StoreError) -> IncidentImportSummary {
+        try write { db in
+            var summary = IncidentImportSummary()
+            for var incident in incidents {
+                // References: "sender,identifier,sent" triples; the identifier is what we key on.
+                let referenced = incident.references.compactMap { ref -> String? in
+                    let parts = ref.split(separator: ",", omittingEmptySubsequences: false)
+                    return parts.count >= 2 ? String(parts[1]) : nil
+                }
+                if incident.msgType == "Cancel" {
+                    var found = 0
+                    for id in referenced {
+                        try db.execute(
+                            sql: "UPDATE incident SET state = 'cancelled', updatedAt = ? WHERE kind = ? AND externalID = ? AND state != 'cancelled'",
+                            arguments: [now, incident.kind.rawValue, id])
+                        found += db.changesCount
+                    }
+                    summary.cancelled += found
+                    if found == 0 {
+                        summary.warnings.append("\(incident.externalID): Cancel references \(referenced.isEmpty ? "nothing" : referenced.joined(separator: " ")), which is not stored as an active incident")
+                    }
+                    continue
+                }
+                if incident.msgType == "Update" {
+                    for id in referenced {
+                        try db.execute(
+                            sql: "UPDATE incident SET state = 'superseded', updatedAt = ? WHERE kind = ? AND externalID = ? AND state = 'active'",
+                            arguments: [now, incident.kind.rawValue, id])
+                        summary.superseded += db.changesCount
+                    }
+                }
+                let existing = try Row.fetchOne(
+                    db, sql: "SELECT id, state, headline, description, sent, expires, areas, details FROM incident WHERE kind = ? AND externalID = ?",
+                    arguments: [incident.kind.rawValue, incident.externalID])
+                let areas = try Self.json(incident.areas)
+                let details = try Self.json(incident.details)
+                if let existing {
+                    let same = (existing["headline"] as String?) == incident.headline
+                        && (existing["description"] as String?) == incident.description
+                        && (existing["sent"] as Date?) == incident.sent && (existing["expires"] as Date?) == incident.expires
+                        && (existing["areas"] as String?) == areas && (existing["details"] as String?) == details
+                    if same {
+                        summary.unchanged += 1
+                        continue
+                    }
+                    // A cancelled incident stays cancelled when an older copy is imported again.
+                    if (existing["state"] as String?) == "cancelled" { incident.state = "cancelled" }
+                    summary.updated += 1
+                } else {
+                    summary.inserted += 1
+                }
+                try db.execute(
+                    sql: """
+                        INSERT INTO incident (kind, externalID, sender, msgType, state, event, type, headline, description,
+                          sent, effective, expires, areas, address, lat, lon, polygons, circles, refs, details, url, warnings,
+                          importedAt, updatedAt)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                        ON CONFLICT(kind, externalID) DO UPDATE SET sender = excluded.sender, msgType = excluded.msgType,
+                          state = excluded.state, event = excluded.event, type = excluded.type, headline = excluded.headline,
+                          description = excluded.description, sent = excluded.sent, effective = excluded.effective,
+                          expires = excluded.expires, areas = excluded.areas, address = excluded.address, lat = excluded.lat,
+                          lon = excluded.lon, polygons = excluded.polygons, circles = excluded.circles, refs = excluded.refs,
+                          details = excluded.details, url = excluded.url, warnings = excluded.warnings,
+                          updatedAt = excluded.updatedAt
+                        """,
+                    arguments: [
+                        incident.kind.rawValue, incident.externalID, incident.sender, incident.msgType, incident.state,
+                        incident.event, incident.type, incident.headline, incident.description, incident.sent,
+                        incident.effective, incident.expires, areas, incident.address, incident.point?.lat,
+                        incident.point?.lon, try Self.json(incident.polygons), try Self.json(incident.circles),
+                        try Self.json(incident.references), details, incident.url, try Self.json(incident.warnings), now, now,
+                    ])
+            }
+            return summary
+        }
+    }
+
+    static func incident(from row: Row) -> Incident {
+        var i = Incident(
+            kind: IncidentKind(rawValue: row["kind"]) ?? .cap, externalID: row["externalID"], sent: row["sent"],
+            state: row["state"], event: row["event"], type: row["type"], headline: row["headline"],
+            description: row["description"], areas: decode([IncidentArea].self, row["areas"], default: []))
+        i.id = row["id"]
+        i.sender = row["sender"]
+        i.msgType = row["msgType"]
+        i.effective = row["effective"]
+        i.expires = row["expires"]
+        i.address = row["address"]
+        if let lat: Double = row["lat"], let lon: Double = row["lon"] { i.point = GeoPoint(lat: lat, lon: lon) }
+        i.polygons = decode([[GeoPoint]].self, row["polygons"], default: [])
+        i.circles = decode([GeoCircle].self, row["circles"], default: [])
+        i.references = decode([String].self, row["refs"], default: [])
+        i.details = decode(IncidentDetails.self, row["details"], default: IncidentDetails())
+        i.url = row["url"]
+        i.warnings = decode([String].self, row["warnings"], default: [])
+        return i
+    }
+
+    /// Incidents, newest first; `activeAt` keeps those active then; `from`/`to` bound `sent` (or, for incidents
+    /// with an `expires`, the span they were in force).
+    public func incidents(
+        kinds: Set<IncidentKind>? = nil, activeAt: Date? = nil, from: Date? = nil, to: Date? = nil, limit: Int? = nil
+    ) throws(StoreError) -> [Incident] {
+        try read { db in
+            var sql = "SELECT * FROM incident WHERE 1 = 1"
+            var args: [any DatabaseValueConvertible] = []
+            if let kinds {
+                sql += " AND kind IN (\(kinds.map { _ in "?" }.joined(separator: ",")))"
+                args += kinds.map(\.rawValue)
+            }
+            if let activeAt {
+                sql += " AND state = 'active' AND (expires IS NULL OR expires > ?)"
+                args.append(activeAt)
+            }
+            if let from {
+                sql += " AND (sent >= ? OR (expires IS NOT NULL AND expires >= ?))"
+                args += [from, from]
+            }
+            if let to {
+                sql += " AND sent <= ?"
+                args.append(to)
+            }
+            sql += " ORDER BY sent DESC, id DESC"
+            if let limit { sql += " LIMIT \(limit)" }
+            return try Row.fetchAll(db, sql: sql, arguments: StatementArguments(args)).map(Self.incident(from:))
+        }
+    }
+
+    public func incident(id: Int64) throws(StoreError) -> Incident? {
+        try read { db in try Row.fetchOne(db, sql: "SELECT * FROM incident WHERE id = ?", arguments: [id]).map(Self.incident(from:)) }
+    }
+
+    public func incidentCount() throws(StoreError) -> Int {
+        try read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM incident") ?? 0 }
+    }
+
+    /// When incidents or known rumours last changed (nil when there are none): cross-references older than this
+    /// are checked again.
+    public func evidenceVersion() throws(StoreError) -> Date? {
+        try read { db in
+            let a = try Date.fetchOne(db, sql: "SELECT MAX(updatedAt) FROM incident")
+            let b = try Date.fetchOne(db, sql: "SELECT MAX(createdAt) FROM knownRumour")
+            switch (a, b) {
+            case let (a?, b?): return max(a, b)
+            case let (a?, nil): return a
+            case let (nil, b?): return b
+            default: return nil
+            }
+        }
+    }
+
+    // MARK: Known rumours
+
+    /// Adds debunked (or confirmed) claims; a claim already known is left alone. Returns how many were new.
+    @discardableResult
+    public func addKnownRumours(_ items: [(claim: String, verdict: String, url: String?)], origin: String, now: Date = Date())
+        throws(StoreError) -> Int
+    {
+        try write { db in
+            var added = 0
+            for item in items {
+                try db.execute(
+                    sql: """
+                        INSERT INTO knownRumour (claim, verdict, url, origin, createdAt) VALUES (?, ?, ?, ?, ?)
+                        ON CONFLICT(claim) DO NOTHING
+                        """, arguments: [item.claim, item.verdict, item.url, origin, now])
+                added += db.changesCount
+            }
+            return added
+        }
+    }
+
+    /// Every post a moderator rejected as a rumour becomes a known rumour (once). Returns how many were added.
+    @discardableResult
+    public func syncRejectedRumours(now: Date = Date()) throws(StoreError) -> Int {
+        try write { db in
+            try db.execute(
+                sql: """
+                    INSERT INTO knownRumour (claim, verdict, url, origin, postId, createdAt)
+                    SELECT post.text, 'RUMOR', post.url, 'review', post.id, ?
+                    FROM review JOIN post ON post.id = review.postId
+                    WHERE review.decision = 'reject' AND review.reason = 'rumour'
+                      AND review.id = (SELECT MAX(id) FROM review r2 WHERE r2.postId = post.id)
+                      AND NOT EXISTS (SELECT 1 FROM knownRumour k WHERE k.postId = post.id)
+                    ON CONFLICT DO NOTHING
+                    """, arguments: [now])
+            return db.changesCount
+        }
+    }
+
+    public func knownRumours() throws(StoreError) -> [KnownRumour] {
+        try read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM knownRumour ORDER BY id").map { r in
+                KnownRumour(
+                    id: r["id"], claim: r["claim"], verdict: r["verdict"], url: r["url"], origin: r["origin"],
+                    spreadCount: r["spreadCount"])
+            }
+        }
+    }
+
+    // MARK: Cross-reference
+
+    /// Posts awaiting review whose cross-reference is missing or older than the evidence.
+    public func postsToCrossReference(limit: Int = 1000, staleBefore: Date?) throws(StoreError) -> [PostForXref] {
+        try read { db in
+            let rows = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT post.id, post.text, post.title, post.publishedAt, post.fetchedAt, post.clusterSize, assessment.*
+                    FROM post JOIN assessment ON assessment.postId = post.id
+                    LEFT JOIN xref ON xref.postId = post.id
+                    WHERE post.state IN ('queued', 'escalated')
+                      AND (xref.postId IS NULL OR (? IS NOT NULL AND xref.checkedAt < ?))
+                    ORDER BY post.id LIMIT ?
+                    """, arguments: [staleBefore, staleBefore, limit])
+            return try rows.map { row in
+                let text: String = row["text"]
+                let title: String? = row["title"]
+                return PostForXref(
+                    id: row["id"], text: [title, text].compactMap { $0 }.filter { !$0.isEmpty }.joined(separator: "\n"),
+                    published: row["publishedAt"], fetchedAt: row["fetchedAt"], assessment: try Self.assessment(from: row),
+                    clusterSize: row["clusterSize"] ?? 1)
+            }
+        }
+    }
+
+    /// Stores cross-reference results and the new queue priorities in one transaction, and counts repeats of
+    /// known rumours.
+    public func saveCrossReferences(_ items: [(postID: Int64, result: XrefResult, priority: Double)], now: Date = Date())
+        throws(StoreError)
+    {
+        try write { db in
+            for item in items {
+                let r = item.result
+                let previous = try Int64.fetchOne(db, sql: "SELECT knownRumourId FROM xref WHERE postId = ?", arguments: [item.postID])
+                try db.execute(
+                    sql: """
+                        INSERT INTO xref (postId, verdict, score, explanation, matches, knownRumourId, knownRumourSimilarity, checkedAt)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                        ON CONFLICT(postId) DO UPDATE SET verdict = excluded.verdict, score = excluded.score,
+                          explanation = excluded.explanation, matches = excluded.matches, knownRumourId = excluded.knownRumourId,
+                          knownRumourSimilarity = excluded.knownRumourSimilarity, checkedAt = excluded.checkedAt
+                        """,
+                    arguments: [
+                        item.postID, r.verdict.rawValue, r.score, r.explanation.joined(separator: "\n"), try Self.json(r.matches),
+                        r.knownRumour?.rumourID, r.knownRumour?.similarity, now,
+                    ])
+                if let k = r.knownRumour, previous != k.rumourID {
+                    try db.execute(
+                        sql: "UPDATE knownRumour SET spreadCount = spreadCount + 1, lastSeenAt = ? WHERE id = ?",
+                        arguments: [now, k.rumourID])
+                }
+                try db.execute(sql: "UPDATE assessment SET priority = ? WHERE postId = ?", arguments: [item.priority, item.postID])
+            }
+        }
+    }
+
+    /// The stored cross-reference of a post, if it has one.
+    public func crossReference(postID: Int64) throws(StoreError) -> XrefResult? {
+        try read { db in
+            guard let row = try Row.fetchOne(
+                db,
+                sql: """
+                    SELECT xref.*, knownRumour.claim, knownRumour.verdict AS kverdict, knownRumour.url AS kurl
+                    FROM xref LEFT JOIN knownRumour ON knownRumour.id = xref.knownRumourId WHERE xref.postId = ?
+                    """, arguments: [postID])
+            else { return nil }
+            var known: KnownRumourMatch?
+            if let id: Int64 = row["knownRumourId"] {
+                known = KnownRumourMatch(
+                    rumourID: id, similarity: row["knownRumourSimilarity"] ?? 0, verdict: row["kverdict"] ?? "",
+                    claim: row["claim"] ?? "", url: row["kurl"])
+            }
+            let explanation: String = row["explanation"]
+            return XrefResult(
+                verdict: XrefVerdict(rawValue: row["verdict"]) ?? .unconfirmed, score: row["score"],
+                matches: Self.decode([IncidentMatch].self, row["matches"], default: []), knownRumour: known,
+                explanation: explanation.isEmpty ? [] : explanation.components(separatedBy: "\n"))
+        }
+    }
+}
