@@ -156,6 +156,7 @@ public final class AppDatabase: Sendable {
                 t.column("error", .text)
             }
         }
+        m.registerMigration("v4-outbox") { db in try Self.migrateOutbox(db) }
         return m
     }
 }
