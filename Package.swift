@@ -96,6 +96,7 @@ let package = Package(
             name: "PublisherTests",
             dependencies: [
                 "Publisher", "Store", "Crawler", "TestSupport", .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "GRDB", package: "GRDB.swift"),
             ], swiftSettings: strict),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Store", "TestSupport"], swiftSettings: strict),
     ],

@@ -74,7 +74,7 @@ public final class OutboxPublisher: Sendable {
 
     public init(
         database: AppDatabase, channels: [ChannelConfig], client: HTTPClient = HTTPClient(),
-        logger: Logger = Logger(label: "sieve.publisher"),
+        logger: Logger = Logger(label: "sieve.publisher", factory: { _ in SwiftLogNoOpLogHandler() }),
         environment: [String: String] = ProcessInfo.processInfo.environment
     ) {
         self.database = database
