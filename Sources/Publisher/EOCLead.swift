@@ -27,6 +27,11 @@ public struct EOCLead: Codable, Sendable, Equatable {
     public struct Coordinates: Codable, Sendable, Equatable {
         public var latitude: Double
         public var longitude: Double
+
+        public init(latitude: Double, longitude: Double) {
+            self.latitude = latitude
+            self.longitude = longitude
+        }
     }
     public struct Person: Codable, Sendable, Equatable {
         public var kind: String
