@@ -165,4 +165,21 @@ public struct PublishableItem: Sendable, Equatable {
     public var longitude: Double? = nil
     /// The post's state: approved, escalated or retracted.
     public var state: String = PostState.approved.rawValue
+
+    public init(
+        publicationID: Int64, postID: Int64, source: String, title: String?, text: String, url: String?,
+        published: Date?, approvedAt: Date, note: String?, types: [String], places: [PlaceMention]
+    ) {
+        self.publicationID = publicationID
+        self.postID = postID
+        self.source = source
+        self.title = title
+        self.text = text
+        self.url = url
+        self.published = published
+        self.approvedAt = approvedAt
+        self.note = note
+        self.types = types
+        self.places = places
+    }
 }
