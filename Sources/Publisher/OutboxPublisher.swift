@@ -126,8 +126,12 @@ public final class OutboxPublisher: Sendable {
             }
             if entries.isEmpty {
                 // Anything due later, within the wait budget?
-                var next = (try? database.nextDue(channels: names)) ?? nil
-                if let n = next, let reopen = await gates.reopenTime(for: n, channelsWaiting: names), reopen > n { next = reopen }
+                var next: Date? = nil
+                for name in names {
+                    guard let due = (try? database.nextDue(channels: [name])) ?? nil else { continue }
+                    let ready = max(due, await gates.blockedUntil(name, at: due) ?? due)
+                    next = min(next ?? ready, ready)
+                }
                 guard let due = next, due <= deadline else { break }
                 let pause = max(0.05, due.timeIntervalSinceNow)
                 try? await Task.sleep(for: .seconds(min(pause, max(0.05, deadline.timeIntervalSinceNow))))
@@ -334,13 +338,4 @@ actor Gates {
         Set(states.filter { max($0.value.openUntil, $0.value.pausedUntil) > now }.map(\.key))
     }
 
-    /// When the earliest waiting delivery can really go, given open circuits.
-    func reopenTime(for due: Date, channelsWaiting: [String]) -> Date? {
-        let blocked = channelsWaiting.compactMap { c -> Date? in
-            guard let s = states[c] else { return nil }
-            let until = max(s.openUntil, s.pausedUntil)
-            return until > due ? until : nil
-        }
-        return blocked.min()
-    }
 }

@@ -184,6 +184,23 @@ struct ChannelDeliveryTests {
         #expect(rows.filter { $0.status == "pending" }.allSatisfy { $0.nextAttemptAt > Date().addingTimeInterval(50) })
     }
 
+    /// One channel's open circuit does not hold back another channel's retry.
+    @Test func anOpenCircuitDoesNotDelayOtherChannels() async throws {
+        let f = try Fixture()
+        let broken = try FakePlatform(kind: .discord)
+        broken.script(.serverError(503))
+        var brokenChannel = broken.channel()
+        brokenChannel.circuitBreakerFailures = 1
+        let flaky = try FakePlatform(kind: .mastodon)
+        flaky.script(.serverError(500))
+        let ids = try f.addItems(1)
+        try f.approve(ids, channels: ["discord", "mastodon"])
+        let report = await f.publisher([(broken, brokenChannel), (flaky, flaky.channel())]).deliverPending(quick)
+        #expect(report.channels["mastodon"]?.delivered == 1, "\(report)")
+        #expect(report.channels["discord"]?.delivered == 0)
+        #expect(try f.rows("discord").first?.status == "failed")
+    }
+
     @Test func rateLimitSpacesRequests() async throws {
         let f = try Fixture()
         let fake = try FakePlatform(kind: .telegram)
