@@ -134,8 +134,8 @@ public final class OutboxPublisher: Sendable {
                 }
                 guard let due = next, due <= deadline else { break }
                 let pause = max(0.05, due.timeIntervalSinceNow)
+                // Whenever it wakes (a busy machine may oversleep), it tries once more before giving up.
                 try? await Task.sleep(for: .seconds(min(pause, max(0.05, deadline.timeIntervalSinceNow))))
-                if Date() > deadline { break }
                 continue
             }
             let byChannel = Dictionary(grouping: entries, by: { $0.publication.channel })

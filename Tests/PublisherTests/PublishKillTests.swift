@@ -14,7 +14,7 @@ struct PublishKillTests {
     /// SIGKILL `sieve publish` (the real binary) twice while slow platforms are mid-request, then let it
     /// finish: every approved item reaches every channel; Mastodon, LINE and the webhook (idempotency keys)
     /// receive each exactly once; the others' duplicates are counted and printed.
-    @Test func killAndRestartDeliversEverythingOnce() async throws {
+    @Test func killAndRestartDeliversEverythingOnce() throws {
         let binary = TestPaths.sieveBinary
         guard FileManager.default.isExecutableFile(atPath: binary.path) else {
             print("SKIP: \(binary.path) is not built (run `swift build` first)")
@@ -57,9 +57,11 @@ struct PublishKillTests {
         let ids = try f.addItems(count)
         try f.approve(ids, channels: kinds.map(\.rawValue) + ["feed"])
 
-        // Two runs killed mid-delivery, at different moments.
+        // Two runs killed mid-delivery, at different moments: once the slow Mastodon fake has taken 2 (then 5)
+        // posts, while it is still holding back its answer.
         var stderrs: [String] = []
-        for delay in [1.0, 0.75] {
+        let mastodon = fakes[.mastodon]!
+        for threshold in [2, 5] {
             let p = Process()
             p.executableURL = binary
             p.arguments = ["publish", "--config", config, "--wait", "0", "--verbose"]
@@ -67,7 +69,8 @@ struct PublishKillTests {
             p.standardError = err
             p.standardOutput = Pipe()
             try p.run()
-            try await Task.sleep(for: .seconds(delay))
+            let deadline = Date().addingTimeInterval(60)
+            while mastodon.posts.count < threshold && p.isRunning && Date() < deadline { usleep(5_000) }
             #expect(p.isRunning, "the run should still be delivering when killed")
             kill(p.processIdentifier, SIGKILL)
             p.waitUntilExit()
@@ -114,7 +117,7 @@ struct PublishKillTests {
         #expect(list.stdout.split(separator: "\n").count == rows.count)
     }
 
-    @Test func outboxCommandsShowRetryAndDrop() async throws {
+    @Test func outboxCommandsShowRetryAndDrop() throws {
         let binary = TestPaths.sieveBinary
         guard FileManager.default.isExecutableFile(atPath: binary.path) else {
             print("SKIP: \(binary.path) is not built")
