@@ -21,6 +21,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         // C shims over the system libraries.
@@ -65,7 +67,10 @@ let package = Package(
         ),
         .target(
             name: "Publisher",
-            dependencies: ["SieveCore", "Store", "CLibXML2"],
+            dependencies: [
+                "SieveCore", "Store", "Crawler", "CLibXML2", .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "Crypto", package: "swift-crypto"), .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strict
         ),
         .target(
@@ -94,7 +99,12 @@ let package = Package(
         .testTarget(name: "CrawlerTests", dependencies: ["Crawler", "TestSupport"], exclude: ["Fixtures"], swiftSettings: strict),
         .testTarget(name: "ClassifierTests", dependencies: ["Classifier", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "IncidentsTests", dependencies: ["Incidents", "Store", "Classifier", "Pipeline", "TestSupport"], swiftSettings: strict),
-        .testTarget(name: "PublisherTests", dependencies: ["Publisher", "Store", "TestSupport"], swiftSettings: strict),
+        .testTarget(
+            name: "PublisherTests",
+            dependencies: [
+                "Publisher", "Store", "Crawler", "TestSupport", .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ], swiftSettings: strict),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Store", "TestSupport"], swiftSettings: strict),
     ],
     swiftLanguageModes: [.v6]

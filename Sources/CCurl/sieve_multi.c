@@ -193,6 +193,12 @@ int sieve_multi_add(sieve_multi *m, const sieve_curl_request *rq, const sieve_mu
     }
     if (t->proxy) curl_easy_setopt(h, CURLOPT_PROXY, t->proxy);
     if (t->cookie) curl_easy_setopt(h, CURLOPT_COOKIE, t->cookie);
+    if (rq->body) {
+        curl_easy_setopt(h, CURLOPT_POST, 1L);
+        curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE, rq->body_length);
+        curl_easy_setopt(h, CURLOPT_COPYPOSTFIELDS, rq->body);
+    }
+    if (rq->method) curl_easy_setopt(h, CURLOPT_CUSTOMREQUEST, rq->method);
     for (int i = 0; i < rq->header_count; i++) t->headers = curl_slist_append(t->headers, rq->headers[i]);
     if (t->headers) curl_easy_setopt(h, CURLOPT_HTTPHEADER, t->headers);
     for (int i = 0; i < rq->resolve_count; i++) t->resolve = curl_slist_append(t->resolve, rq->resolve[i]);

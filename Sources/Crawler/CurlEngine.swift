@@ -72,8 +72,27 @@ final class CurlEngine: @unchecked Sendable {
                                     rq.resolve_count = Int32(r.resolve.count)
                                     var options = sieve_multi_options(
                                         allow_private: r.allowPrivate ? 1 : 0, max_body: r.maxBody)
-                                    return sieve_multi_add(
-                                        multi, &rq, &options, TransferSink.onBody, TransferSink.onHeader, retained)
+                                    return withOptionalCString(r.method) { methodPtr in
+                                        rq.method = methodPtr
+                                        guard let body = r.body else {
+                                            return sieve_multi_add(
+                                                multi, &rq, &options, TransferSink.onBody, TransferSink.onHeader,
+                                                retained)
+                                        }
+                                        // libcurl copies the body (CURLOPT_COPYPOSTFIELDS), so the pointer only
+                                        // has to live through this call; an empty body still needs a valid one.
+                                        var bytes = [UInt8](body)
+                                        if bytes.isEmpty { bytes = [0] }
+                                        return bytes.withUnsafeBufferPointer { buffer in
+                                            buffer.withMemoryRebound(to: CChar.self) { chars in
+                                                rq.body = chars.baseAddress
+                                                rq.body_length = body.count
+                                                return sieve_multi_add(
+                                                    multi, &rq, &options, TransferSink.onBody, TransferSink.onHeader,
+                                                    retained)
+                                            }
+                                        }
+                                    }
                                 }
                             }
                         }
@@ -105,6 +124,9 @@ struct CurlRequest: Sendable {
     var maxRedirects: Int
     var maxBody: Int
     var allowPrivate: Bool
+    /// nil: GET, or POST when there is a body.
+    var method: String? = nil
+    var body: Data? = nil
 }
 
 /// Collects one transfer's headers and body; the engine thread calls `finish` once.

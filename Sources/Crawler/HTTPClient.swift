@@ -164,7 +164,7 @@ public struct HTTPClient: Sendable {
 }
 
 /// Retry-After is either delay-seconds or an HTTP date.
-func parseRetryAfter(_ value: String, now: Date = Date()) -> Double? {
+public func parseRetryAfter(_ value: String, now: Date = Date()) -> Double? {
     let v = value.trimmingCharacters(in: .whitespaces)
     if let seconds = Double(v) { return max(0, seconds) }
     guard let date = FeedDateParser.parse(v) else { return nil }

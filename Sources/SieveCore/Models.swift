@@ -137,22 +137,123 @@ public struct SourceConfig: Sendable, Equatable {
 public enum ChannelKind: String, Sendable, Codable, CaseIterable {
     /// An Atom 1.0 feed file.
     case atom
+    /// A JSON Feed 1.1 file.
+    case jsonfeed
+    /// A GeoJSON FeatureCollection file (RFC 7946; coordinates longitude first).
+    case geojson
+    /// A KML 2.2 file.
+    case kml
+    /// CAP 1.2 messages for the EOC: one XML file per message plus an Atom index, in the folder `path`.
+    case cap
+    /// Mastodon `POST /api/v1/statuses` (Idempotency-Key; deletable).
+    case mastodon
+    /// Telegram Bot API `sendMessage` (deletable with deleteMessage).
+    case telegram
+    /// LINE Messaging API broadcast, or push when `to` is set (X-Line-Retry-Key).
+    case line
+    /// Facebook Page feed (Graph API `/{page-id}/feed`).
+    case facebook
+    /// Discord webhook (`?wait=true`).
+    case discord
+    /// Slack incoming webhook.
+    case slack
+    /// Our own JSON webhook, signed HMAC-SHA256 over "timestamp.body" (the EOC's endpoint).
+    case webhook
+
+    /// Channels that are files Sieve writes rather than remote APIs it calls.
+    public var isFile: Bool {
+        switch self {
+        case .atom, .jsonfeed, .geojson, .kml, .cap: return true
+        default: return false
+        }
+    }
 }
 
-/// One `[[channel]]`: somewhere approved items are published.
+/// Which moderator decisions a channel receives.
+public enum ChannelEvent: String, Sendable, Codable, CaseIterable {
+    /// Approved items (the default).
+    case approved
+    /// Escalated items, as leads for the EOC.
+    case escalated
+}
+
+/// One `[[channel]]`: somewhere approved items (or EOC leads) are published.
 public struct ChannelConfig: Sendable, Equatable {
     public var name: String
     public var kind: ChannelKind
-    /// Output path (resolved against the working directory).
+    /// Output path for file channels (resolved against the working directory); empty for API channels.
     public var path: String
     public var title: String
+    /// API base URL (Mastodon instance, Telegram/LINE/Graph API base) or the webhook URL.
+    public var url: String?
+    /// Name of the environment variable holding the token (the webhook's HMAC secret).
+    public var tokenEnv: String?
+    /// A file holding only the token (resolved against the config's folder).
+    public var tokenFile: String?
+    /// A Mustache template file overriding the channel kind's default message.
+    public var template: String?
+    /// Longest message the channel accepts (defaults per kind).
+    public var maxLength: Int?
+    /// Telegram chat id or @channelname.
+    public var chatID: String?
+    /// LINE push target (user, group or room id); broadcast when absent.
+    public var to: String?
+    /// Facebook Page id.
+    public var pageID: String?
+    /// Mastodon visibility (public, unlisted, private, direct).
+    public var visibility: String
+    public var events: [ChannelEvent]
+    /// Requests per minute at most (nil: the kind's default).
+    public var ratePerMinute: Double?
+    /// Attempts before a delivery is dead-lettered.
+    public var maxAttempts: Int
+    /// Consecutive failures that open the channel's circuit breaker …
+    public var circuitBreakerFailures: Int
+    /// … for this long (seconds).
+    public var circuitBreakerSeconds: Double
+    /// Seconds for one API call.
+    public var timeout: Double
+    /// Lets the publisher reach private and loopback addresses (an on-premises EOC endpoint; tests).
+    public var allowPrivate: Bool
+    /// Hashtags added to every message ("#颱風").
+    public var hashtags: [String]
+    /// Where the channel was configured ("sieve.toml:31"), for error messages.
+    public var location: String?
 
-    public init(name: String, kind: ChannelKind, path: String, title: String) {
+    public init(
+        name: String, kind: ChannelKind, path: String = "", title: String = "Sieve", url: String? = nil,
+        tokenEnv: String? = nil, tokenFile: String? = nil, template: String? = nil, maxLength: Int? = nil,
+        chatID: String? = nil, to: String? = nil, pageID: String? = nil, visibility: String = "public",
+        events: [ChannelEvent] = [.approved], ratePerMinute: Double? = nil, maxAttempts: Int = 8,
+        circuitBreakerFailures: Int = 5, circuitBreakerSeconds: Double = 300, timeout: Double = 15,
+        allowPrivate: Bool = false, hashtags: [String] = [], location: String? = nil
+    ) {
         self.name = name
         self.kind = kind
         self.path = path
         self.title = title
+        self.url = url
+        self.tokenEnv = tokenEnv
+        self.tokenFile = tokenFile
+        self.template = template
+        self.maxLength = maxLength
+        self.chatID = chatID
+        self.to = to
+        self.pageID = pageID
+        self.visibility = visibility
+        self.events = events
+        self.ratePerMinute = ratePerMinute
+        self.maxAttempts = maxAttempts
+        self.circuitBreakerFailures = circuitBreakerFailures
+        self.circuitBreakerSeconds = circuitBreakerSeconds
+        self.timeout = timeout
+        self.allowPrivate = allowPrivate
+        self.hashtags = hashtags
+        self.location = location
     }
+
+    /// Where it was configured, or its name.
+    public var display: String { location.map { "\($0): channel \"\(name)\"" } ?? "channel \"\(name)\"" }
 }
 
 /// Fetching limits shared by every source.
@@ -268,4 +369,6 @@ public enum PostState: String, Sendable, Codable, CaseIterable {
     case approved
     case rejected
     case escalated
+    /// Approved, published, then withdrawn (`sieve retract`).
+    case retracted
 }

@@ -49,5 +49,23 @@ extension SieveConfig {
         path = "public/community.atom"
         title = "Sieve 已查證災情"
 
+        # More channels (see README "Publishing"). Tokens are read from an environment variable (token_env)
+        # or a file (token_file), never from this file, and never stored or logged.
+        # [[channel]]
+        # name = "mastodon"
+        # kind = "mastodon"                # also: telegram, line, facebook, discord, slack, webhook,
+        #                                  # jsonfeed, geojson, kml, cap
+        # url = "https://mastodon.example"
+        # token_env = "SIEVE_MASTODON_TOKEN"
+        # hashtags = ["颱風"]
+        # template = "templates/mastodon.mustache"   # optional Mustache override
+        #
+        # [[channel]]
+        # name = "eoc"
+        # kind = "webhook"                 # JSON, signed HMAC-SHA256 over "timestamp.body"
+        # url = "https://eoc.example.gov.tw/sieve"
+        # token_file = "/run/secrets/sieve-eoc"
+        # events = ["escalated", "approved"]   # escalated items go here at once as EOC leads
+
         """
 }

@@ -171,7 +171,11 @@ private struct TableReader {
                 guard let t = element.table else {
                     throw error("channel#\(i + 1)", nil, "channel[\(i + 1)]", "expected a table")
                 }
-                config.channels.append(try readChannel(t, index: i + 1))
+                let channel = try readChannel(t, index: i + 1, baseDir: baseDir)
+                if config.channels.contains(where: { $0.name == channel.name }) {
+                    throw error("channel#\(i + 1)", "name", "channel[\(i + 1)].name", "duplicate channel name \"\(channel.name)\"")
+                }
+                config.channels.append(channel)
             }
         }
         return config
@@ -323,18 +327,127 @@ private struct TableReader {
         return rules
     }
 
-    func readChannel(_ t: TOMLTable, index: Int) throws(ConfigError) -> ChannelConfig {
+    func readChannel(_ t: TOMLTable, index: Int, baseDir: URL) throws(ConfigError) -> ChannelConfig {
         let ctx = "channel#\(index)"
         let display = "channel[\(index)]"
-        try checkKeys(t, allowed: ["name", "kind", "path", "title"], context: ctx, display: display)
+        try checkKeys(
+            t,
+            allowed: [
+                "name", "kind", "path", "title", "url", "token_env", "token_file", "template", "max_length", "chat_id",
+                "to", "page_id", "visibility", "events", "rate_per_minute", "max_attempts", "circuit_breaker_failures",
+                "circuit_breaker_seconds", "timeout", "allow_private", "hashtags",
+            ], context: ctx, display: display)
         let name = try string(t, "name", context: ctx, display: display, required: true)!
+        guard !name.isEmpty, !name.contains(where: { $0.isWhitespace || $0 == "," }) else {
+            throw error(ctx, "name", "\(display).name", "must be non-empty, without spaces or commas")
+        }
         let kindText = try string(t, "kind", context: ctx, display: display, required: true)!
         guard let kind = ChannelKind(rawValue: kindText) else {
-            throw error(ctx, "kind", "\(display).kind", "unknown channel kind \"\(kindText)\" (expected atom)")
+            let all = ChannelKind.allCases.map(\.rawValue)
+            var message = "unknown channel kind \"\(kindText)\" (expected \(all.joined(separator: ", ")))"
+            if let guess = closest(kindText, in: all) { message += "; did you mean \"\(guess)\"?" }
+            throw error(ctx, "kind", "\(display).kind", message)
         }
-        let path = try string(t, "path", context: ctx, display: display, required: true)!
-        let title = try string(t, "title", context: ctx, display: display) ?? "Sieve"
-        return ChannelConfig(name: name, kind: kind, path: path, title: title)
+        var c = ChannelConfig(name: name, kind: kind)
+        c.location = locator.line(context: ctx).map { "\(file):\($0)" } ?? file
+        if kind.isFile {
+            c.path = try string(t, "path", context: ctx, display: display, required: true)!
+            guard !c.path.isEmpty else { throw error(ctx, "path", "\(display).path", "must not be empty") }
+        } else if t["path"] != nil {
+            throw error(ctx, "path", "\(display).path", "only file channels (atom, jsonfeed, geojson, kml, cap) have a path")
+        }
+        c.title = try string(t, "title", context: ctx, display: display) ?? "Sieve"
+        if let url = try string(t, "url", context: ctx, display: display) {
+            let lower = url.lowercased()
+            guard lower.hasPrefix("http://") || lower.hasPrefix("https://"), let u = URL(string: url), u.host != nil else {
+                throw error(ctx, "url", "\(display).url", "not an http(s) URL: \"\(url)\"")
+            }
+            c.url = url.hasSuffix("/") && kind != .webhook && kind != .discord && kind != .slack ? String(url.dropLast()) : url
+        }
+        c.tokenEnv = try string(t, "token_env", context: ctx, display: display)
+        if let f = try string(t, "token_file", context: ctx, display: display) {
+            c.tokenFile = f.hasPrefix("/") ? f : baseDir.appendingPathComponent(f).standardizedFileURL.path
+        }
+        if let f = try string(t, "template", context: ctx, display: display) {
+            let path = f.hasPrefix("/") ? f : baseDir.appendingPathComponent(f).standardizedFileURL.path
+            guard FileManager.default.isReadableFile(atPath: path) else {
+                throw error(ctx, "template", "\(display).template", "template file \(path) not found or unreadable")
+            }
+            c.template = path
+        }
+        if let v = try positive(t, "max_length", context: ctx, display: display, min: 20) { c.maxLength = Int(v) }
+        c.chatID = try string(t, "chat_id", context: ctx, display: display)
+        c.to = try string(t, "to", context: ctx, display: display)
+        c.pageID = try string(t, "page_id", context: ctx, display: display)
+        if let v = try string(t, "visibility", context: ctx, display: display) {
+            guard ["public", "unlisted", "private", "direct"].contains(v) else {
+                throw error(ctx, "visibility", "\(display).visibility", "expected public, unlisted, private or direct")
+            }
+            c.visibility = v
+        }
+        if let value = t["events"] {
+            guard let array = value.array else {
+                throw error(ctx, "events", "\(display).events", "expected an array like [\"approved\", \"escalated\"]")
+            }
+            var events: [ChannelEvent] = []
+            for element in array {
+                guard let s = element.string, let e = ChannelEvent(rawValue: s) else {
+                    throw error(ctx, "events", "\(display).events", "unknown event \(element) (expected approved, escalated)")
+                }
+                events.append(e)
+            }
+            guard !events.isEmpty else { throw error(ctx, "events", "\(display).events", "must not be empty") }
+            c.events = events
+        }
+        if let value = t["hashtags"] {
+            guard let array = value.array, array.allSatisfy({ $0.string != nil }) else {
+                throw error(ctx, "hashtags", "\(display).hashtags", "expected an array of strings")
+            }
+            c.hashtags = array.compactMap(\.string).map { $0.hasPrefix("#") ? $0 : "#" + $0 }
+        }
+        if let v = try number(t, "rate_per_minute", context: ctx, display: display) {
+            guard v > 0 else { throw error(ctx, "rate_per_minute", "\(display).rate_per_minute", "must be > 0") }
+            c.ratePerMinute = v
+        }
+        if let v = try positive(t, "max_attempts", context: ctx, display: display, min: 1) { c.maxAttempts = Int(v) }
+        if let v = try positive(t, "circuit_breaker_failures", context: ctx, display: display, min: 1) {
+            c.circuitBreakerFailures = Int(v)
+        }
+        if let v = try positive(t, "circuit_breaker_seconds", context: ctx, display: display) { c.circuitBreakerSeconds = v }
+        if let v = try number(t, "timeout", context: ctx, display: display) {
+            guard v > 0 else { throw error(ctx, "timeout", "\(display).timeout", "must be > 0 seconds") }
+            c.timeout = v
+        }
+        if let v = try bool(t, "allow_private", context: ctx, display: display) { c.allowPrivate = v }
+        // What each kind cannot work without.
+        func require(_ value: String?, _ key: String, _ why: String) throws(ConfigError) {
+            guard let value, !value.isEmpty else { throw error(ctx, nil, "\(display).\(key)", "missing (required: \(why))") }
+        }
+        let needsToken: Bool
+        switch kind {
+        case .atom, .jsonfeed, .geojson, .kml, .cap: needsToken = false
+        case .mastodon:
+            try require(c.url, "url", "the Mastodon instance, e.g. https://mastodon.social")
+            needsToken = true
+        case .telegram:
+            try require(c.chatID, "chat_id", "the chat to post to, e.g. \"@typhoon_tw\"")
+            needsToken = true
+        case .line: needsToken = true
+        case .facebook:
+            try require(c.pageID, "page_id", "the Page to post to")
+            needsToken = true
+        case .discord, .slack:
+            try require(c.url, "url", "the webhook URL")
+            needsToken = false
+        case .webhook:
+            try require(c.url, "url", "the endpoint URL")
+            needsToken = true
+        }
+        if needsToken, c.tokenEnv == nil, c.tokenFile == nil {
+            let what = kind == .webhook ? "the signing secret" : "the access token"
+            throw error(ctx, nil, "\(display).token_env", "missing: name the environment variable (token_env) or file (token_file) holding \(what); tokens are never written in the config")
+        }
+        return c
     }
 }
 

@@ -3,58 +3,122 @@ import GRDB
 import SieveCore
 
 extension AppDatabase {
-    /// Everything ever published or waiting to be published on `channel`, newest approval first.
+    static let itemSelect = """
+        SELECT post.id AS postId, post.title, post.text, post.url, post.publishedAt, post.state, post.extra,
+               source.name AS sourceName, assessment.types, assessment.places, assessment.details,
+               (SELECT decidedAt FROM review WHERE review.postId = post.id AND review.decision IN ('approve', 'escalate')
+                ORDER BY review.id DESC LIMIT 1) AS decidedAt,
+               (SELECT note FROM review WHERE review.postId = post.id AND review.decision IN ('approve', 'escalate')
+                ORDER BY review.id DESC LIMIT 1) AS note
+        FROM post JOIN source ON source.id = post.sourceId
+        LEFT JOIN assessment ON assessment.postId = post.id
+        """
+
+    static func item(_ row: Row, publicationID: Int64, approvedAt: Date?) throws -> PublishableItem {
+        let decoder = JSONDecoder()
+        var item = PublishableItem(
+            publicationID: publicationID, postID: row["postId"], source: row["sourceName"], title: row["title"],
+            text: row["text"], url: row["url"], published: row["publishedAt"],
+            approvedAt: approvedAt ?? row["decidedAt"] ?? Date(timeIntervalSince1970: 0), note: row["note"],
+            types: try decoder.decode([String].self, from: Data((row["types"] as String? ?? "[]").utf8)),
+            places: try decoder.decode([PlaceMention].self, from: Data((row["places"] as String? ?? "[]").utf8)))
+        item.state = row["state"]
+        if let details: String = row["details"],
+            let d = try? decoder.decode(AssessmentDetails.self, from: Data(details.utf8))
+        {
+            item.people = d.people
+        }
+        if let extra: String = row["extra"],
+            let map = try? decoder.decode([String: String].self, from: Data(extra.utf8)),
+            let lat = map["lat"].flatMap(Double.init), let lon = map["lon"].flatMap(Double.init),
+            (-90...90).contains(lat), (-180...180).contains(lon)
+        {
+            item.latitude = lat
+            item.longitude = lon
+        }
+        return item
+    }
+
+    static func publishableItem(_ db: Database, postID: Int64, publication: PublicationRecord) throws -> PublishableItem? {
+        guard let row = try Row.fetchOne(db, sql: itemSelect + " WHERE post.id = ?", arguments: [postID]) else { return nil }
+        var item = try item(row, publicationID: publication.id ?? 0, approvedAt: publication.createdAt)
+        if let note = publication.note, publication.action != OutboxAction.retract.rawValue { item.note = note }
+        return item
+    }
+
+    /// Items published (or being published) on `channel` and not withdrawn, newest approval first.
     public func publishableItems(channel: String, limit: Int = 200) throws(StoreError) -> [PublishableItem] {
         try read { db in
             let rows = try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT publication.id AS pubId, publication.createdAt AS approvedAt, post.id AS postId, post.title,
-                           post.text, post.url, post.publishedAt, source.name AS sourceName, assessment.types,
-                           assessment.places,
-                           (SELECT note FROM review WHERE review.postId = post.id AND review.decision = 'approve'
-                            ORDER BY review.id DESC LIMIT 1) AS note
-                    FROM publication JOIN post ON post.id = publication.postId
-                    JOIN source ON source.id = post.sourceId
-                    LEFT JOIN assessment ON assessment.postId = post.id
-                    WHERE publication.channel = ? AND publication.status IN ('pending', 'published')
-                    ORDER BY publication.createdAt DESC, publication.id DESC
-                    LIMIT ?
+                    SELECT p.id AS pubId, p.createdAt AS approvedAt, i.* FROM publication p
+                    JOIN (\(Self.itemSelect)) i ON i.postId = p.postId
+                    WHERE p.channel = ? AND p.action = 'publish' AND p.status IN ('delivering', 'delivered')
+                      AND i.state = 'approved'
+                    ORDER BY p.createdAt DESC, p.id DESC LIMIT ?
                     """, arguments: [channel, limit])
-            let decoder = JSONDecoder()
-            return try rows.map { row in
-                PublishableItem(
-                    publicationID: row["pubId"], postID: row["postId"], source: row["sourceName"], title: row["title"],
-                    text: row["text"], url: row["url"], published: row["publishedAt"], approvedAt: row["approvedAt"],
-                    note: row["note"],
-                    types: try decoder.decode([String].self, from: Data((row["types"] as String? ?? "[]").utf8)),
-                    places: try decoder.decode([PlaceMention].self, from: Data((row["places"] as String? ?? "[]").utf8)))
-            }
+            return try rows.map { try Self.item($0, publicationID: $0["pubId"], approvedAt: $0["approvedAt"]) }
         }
     }
 
-    /// Marks pending publications as published (after the channel accepted them), in one transaction.
-    public func markPublished(_ publicationIDs: [Int64], at date: Date = Date()) throws(StoreError) {
-        guard !publicationIDs.isEmpty else { return }
-        try write { db in
-            for id in publicationIDs {
-                try db.execute(
-                    sql: """
-                        UPDATE publication SET status = 'published', attempts = attempts + 1, publishedAt = ?, lastError = NULL
-                        WHERE id = ? AND status = 'pending'
-                        """, arguments: [date, id])
-            }
+    /// Every approved item (whatever its channels), newest approval first: what `sieve publish --feeds` writes.
+    public func approvedItems(limit: Int = 500) throws(StoreError) -> [PublishableItem] {
+        try read { db in
+            let rows = try Row.fetchAll(
+                db, sql: "SELECT * FROM (\(Self.itemSelect)) WHERE state = 'approved' ORDER BY decidedAt DESC, postId DESC LIMIT ?",
+                arguments: [limit])
+            return try rows.map { try Self.item($0, publicationID: 0, approvedAt: nil) }
         }
     }
 
-    /// Records a failed delivery attempt.
-    public func markFailed(_ publicationIDs: [Int64], error: String) throws(StoreError) {
-        try write { db in
-            for id in publicationIDs {
-                try db.execute(
-                    sql: "UPDATE publication SET attempts = attempts + 1, lastError = ? WHERE id = ? AND status = 'pending'",
-                    arguments: [error, id])
+    /// The EOC's view of items: each escalation, approval and retraction as a dated event, oldest first, for the
+    /// CAP messages (Alert, Update, Cancel). `channel` limits it to items with deliveries on that channel.
+    public func capEvents(channel: String? = nil, limit: Int = 1000) throws(StoreError) -> [CAPEvent] {
+        try read { db in
+            var filter = ""
+            var args: [any DatabaseValueConvertible] = []
+            if let channel {
+                filter = """
+                     AND EXISTS (SELECT 1 FROM publication p WHERE p.postId = review.postId AND p.channel = ?
+                       AND p.action = CASE review.decision WHEN 'approve' THEN 'publish' ELSE 'lead' END
+                       AND p.status IN ('delivering', 'delivered'))
+                    """
+                args.append(channel)
             }
+            let decisions = try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT review.id, review.postId, review.decision, review.decidedAt, review.note FROM review
+                    WHERE review.decision IN ('approve', 'escalate')\(filter)
+                    ORDER BY review.id
+                    """, arguments: StatementArguments(args))
+            var events: [CAPEvent] = []
+            var items: [Int64: PublishableItem] = [:]
+            func item(_ postID: Int64) throws -> PublishableItem? {
+                if let i = items[postID] { return i }
+                guard let row = try Row.fetchOne(db, sql: Self.itemSelect + " WHERE post.id = ?", arguments: [postID]) else {
+                    return nil
+                }
+                let i = try Self.item(row, publicationID: 0, approvedAt: nil)
+                items[postID] = i
+                return i
+            }
+            for d in decisions {
+                guard var i = try item(d["postId"]) else { continue }
+                i.note = d["note"]
+                i.approvedAt = d["decidedAt"]
+                let kind: CAPEvent.Kind = (d["decision"] as String) == "approve" ? .approved : .escalated
+                events.append(CAPEvent(id: "r\(d["id"] as Int64)", kind: kind, at: d["decidedAt"], item: i))
+            }
+            let posts = Set(events.map(\.item.postID))
+            for r in try RetractionRecord.order(Column("retractedAt")).fetchAll(db) where posts.contains(r.postId) {
+                guard var i = try item(r.postId) else { continue }
+                i.note = r.note
+                events.append(CAPEvent(id: "x", kind: .retracted, at: r.retractedAt, item: i))
+            }
+            events.sort { ($0.at, $0.item.postID) < ($1.at, $1.item.postID) }
+            return Array(events.suffix(limit))
         }
     }
 
@@ -65,4 +129,14 @@ extension AppDatabase {
             return try request.fetchAll(db)
         }
     }
+}
+
+/// One thing the EOC is told about an item.
+public struct CAPEvent: Sendable, Equatable {
+    public enum Kind: String, Sendable { case escalated, approved, retracted }
+    /// Unique within the item ("r12" for review 12, "x" for the retraction).
+    public var id: String
+    public var kind: Kind
+    public var at: Date
+    public var item: PublishableItem
 }

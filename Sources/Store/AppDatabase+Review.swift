@@ -3,8 +3,8 @@ import GRDB
 import SieveCore
 
 extension AppDatabase {
-    /// Records a moderator's decision in one transaction: the review row, the post's new state, and for an
-    /// approval one pending publication per chosen channel.
+    /// Records a moderator's decision in one transaction: the review row, the post's new state, and one pending
+    /// delivery per chosen channel (`publish` for an approval, `lead` for an escalation to the EOC).
     @discardableResult
     public func review(
         postID: Int64, decision: ReviewDecision, reviewer: String, note: String?, channels: [String],
@@ -28,14 +28,18 @@ extension AppDatabase {
             case .escalate: newState = .escalated
             }
             try db.execute(sql: "UPDATE post SET state = ? WHERE id = ?", arguments: [newState.rawValue, postID])
-            if decision == .approve {
+            // Approvals go to the publishing channels, escalations to the EOC's lead channels; the rows are
+            // written in this same transaction, so a decision is never recorded without its deliveries.
+            switch decision {
+            case .approve:
                 for channel in channels {
-                    try db.execute(
-                        sql: """
-                            INSERT INTO publication (postId, channel, status, attempts, createdAt)
-                            VALUES (?, ?, 'pending', 0, ?) ON CONFLICT(postId, channel) DO NOTHING
-                            """, arguments: [postID, channel, now])
+                    try Self.enqueue(db, postID: postID, channel: channel, action: .publish, note: note, now: now)
                 }
+            case .escalate:
+                for channel in channels {
+                    try Self.enqueue(db, postID: postID, channel: channel, action: .lead, note: note, now: now)
+                }
+            case .reject: break
             }
             return review
         }

@@ -159,6 +159,7 @@ public final class AppDatabase: Sendable {
         m.registerMigration("v3-incidents") { db in
             try Self.migrateIncidents(db)
         }
+        m.registerMigration("v4-outbox") { db in try Self.migrateOutbox(db) }
         return m
     }
 }

@@ -89,18 +89,32 @@ public struct ReviewRecord: Codable, Sendable, FetchableRecord, MutablePersistab
     public var reason: String?
 }
 
-/// A row of `publication`: one approved post on one channel.
+/// A row of `publication`: one delivery in the outbox — an approved post (`publish`), an EOC lead (`lead`) or a
+/// withdrawal (`retract`) on one channel.
 public struct PublicationRecord: Codable, Sendable, FetchableRecord, MutablePersistableRecord, Equatable {
     public static let databaseTableName = "publication"
     public mutating func didInsert(_ inserted: InsertionSuccess) { id = inserted.rowID }
     public var id: Int64?
     public var postId: Int64
     public var channel: String
+    /// publish | lead | retract
+    public var action: String
+    /// pending | delivering | delivered | failed | dead | cancelled | unsupported | dropped
     public var status: String
     public var attempts: Int
     public var lastError: String?
     public var createdAt: Date
+    /// When the channel accepted it.
     public var publishedAt: Date?
+    public var nextAttemptAt: Date
+    /// While `delivering`: until when the claiming publisher owns it.
+    public var leaseUntil: Date?
+    /// Sent as Idempotency-Key / X-Line-Retry-Key / X-Sieve-Idempotency-Key; the same on every retry.
+    public var idempotencyKey: String
+    /// The channel's id for what it published (Mastodon status id, Telegram message id …), for retraction.
+    public var remoteID: String?
+    /// The moderator's note at the decision (or the retraction's reason).
+    public var note: String?
 }
 
 /// What the queue shows for one post.
@@ -144,4 +158,28 @@ public struct PublishableItem: Sendable, Equatable {
     public var note: String?
     public var types: [String]
     public var places: [PlaceMention]
+    /// Casualties, trapped and missing people the post mentions.
+    public var people: [PeopleMention] = []
+    /// WGS 84 position, when the source gave one (post extra `lat`/`lon`).
+    public var latitude: Double? = nil
+    public var longitude: Double? = nil
+    /// The post's state: approved, escalated or retracted.
+    public var state: String = PostState.approved.rawValue
+
+    public init(
+        publicationID: Int64, postID: Int64, source: String, title: String?, text: String, url: String?,
+        published: Date?, approvedAt: Date, note: String?, types: [String], places: [PlaceMention]
+    ) {
+        self.publicationID = publicationID
+        self.postID = postID
+        self.source = source
+        self.title = title
+        self.text = text
+        self.url = url
+        self.published = published
+        self.approvedAt = approvedAt
+        self.note = note
+        self.types = types
+        self.places = places
+    }
 }

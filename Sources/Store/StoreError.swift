@@ -5,6 +5,8 @@ public enum StoreError: Error, CustomStringConvertible, Equatable {
     case invalidTransition(post: Int64, from: String, decision: String)
     case unknownChannel(String, known: [String])
     case database(String)
+    case noSuchDelivery(Int64)
+    case deliveryState(id: Int64, status: String, wanted: String)
 
     public var description: String {
         switch self {
@@ -16,6 +18,10 @@ public enum StoreError: Error, CustomStringConvertible, Equatable {
             return "post \(post) is \(from); only queued or escalated posts can be given the decision \"\(decision)\""
         case .unknownChannel(let name, let known):
             return "unknown channel \"\(name)\" (configured: \(known.isEmpty ? "none" : known.joined(separator: ", ")))"
+        case .noSuchDelivery(let id):
+            return "no outbox entry with id \(id) (see `sieve outbox list`)"
+        case .deliveryState(let id, let status, let wanted):
+            return "outbox entry \(id) is \(status); cannot \(wanted) it"
         case .database(let message):
             return "database error: \(message)"
         }

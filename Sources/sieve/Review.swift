@@ -10,7 +10,10 @@ extension RejectReason: ExpressibleByArgument {}
 struct Review: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Record a moderator's decision on a queued item.",
-        discussion: "Approving schedules the item on every configured channel (or those named with --channel).")
+        discussion: """
+            Approving schedules the item on every channel taking approved items, escalating sends it as a lead to every
+            channel taking escalated ones (the EOC webhook, CAP); --channel narrows either to the named channels.
+            """)
 
     @OptionGroup var global: GlobalOptions
 
@@ -36,18 +39,26 @@ struct Review: AsyncParsableCommand {
         try await runCLI {
             let config = try global.loadConfig(required: false)
             let database = try global.openDatabase(config)
-            let known = (config.channels.isEmpty ? [ChannelPublisher.defaultChannel.name] : config.channels.map(\.name))
+            let configured = config.channels.isEmpty ? [OutboxPublisher.defaultChannel] : config.channels
+            let known = configured.map(\.name)
             for c in channel where !known.contains(c) {
                 throw CLIError.config(StoreError.unknownChannel(c, known: known).description)
             }
-            let channels = channel.isEmpty ? known : channel
+            // Approvals go to the channels taking approved items, escalations to those taking EOC leads.
+            let event: ChannelEvent = decision == .escalate ? .escalated : .approved
+            let subscribed = configured.filter { $0.events.contains(event) }.map(\.name)
+            let channels = channel.isEmpty ? subscribed : channel
             try database.review(
                 postID: id, decision: decision, reviewer: reviewer, note: note,
-                channels: decision == .approve ? channels : [], reason: reason)
+                channels: decision == .reject ? [] : channels, reason: reason)
             switch decision {
             case .approve: print("approved \(id) for \(channels.joined(separator: ", ")); run `sieve publish` to deliver")
             case .reject: print("rejected \(id)")
-            case .escalate: print("escalated \(id) to the EOC")
+            case .escalate:
+                print(
+                    channels.isEmpty
+                        ? "escalated \(id) (no channel takes escalated items; add events = [\"escalated\"] to the EOC's)"
+                        : "escalated \(id) to the EOC via \(channels.joined(separator: ", ")); run `sieve publish` to deliver")
             }
         }
     }

@@ -30,12 +30,12 @@ struct AtomFeedTests {
         return db
     }
 
-    @Test func writesAWellFormedFeedAndMarksPublished() throws {
+    @Test func writesAWellFormedFeedAndMarksPublished() async throws {
         let db = try approvedDatabase()
         let channel = ChannelConfig(name: "feed", kind: .atom, path: dir.path("out/feed.atom"), title: "已查證")
-        let reports = ChannelPublisher(database: db, channels: [channel]).publishAll()
-        #expect(reports.first?.error == nil)
-        #expect(reports.first?.newlyPublished == 1)
+        let report = await OutboxPublisher(database: db, channels: [channel]).deliverPending()
+        #expect(report.setupErrors.isEmpty)
+        #expect(report.channels["feed"]?.delivered == 1)
         let xml = try String(contentsOfFile: dir.path("out/feed.atom"), encoding: .utf8)
         #expect(xml.contains("<feed xmlns=\"http://www.w3.org/2005/Atom\""))
         #expect(xml.contains("+08:00"))
@@ -43,14 +43,14 @@ struct AtomFeedTests {
         #expect(!xml.contains("\u{1}"))
         #expect(xml.contains("那瑪夏區") && xml.contains("已向公路局確認"))
         #expect(!xml.contains("not approved"))
-        #expect(try db.publications().allSatisfy { $0.status == "published" })
-        // A second publish is idempotent: same items, nothing new.
-        let again = ChannelPublisher(database: db, channels: [channel]).publishAll()
-        #expect(again.first?.newlyPublished == 0)
-        #expect(again.first?.total == 1)
+        #expect(try db.publications().allSatisfy { $0.status == "delivered" })
+        // A second run has nothing to do; the feed keeps its item.
+        let again = await OutboxPublisher(database: db, channels: [channel]).deliverPending()
+        #expect(again.channels["feed"]?.delivered == 0)
+        #expect(try db.publishableItems(channel: "feed").count == 1)
     }
 
-    @Test func feedparserReadsItWithoutBozo() throws {
+    @Test func feedparserReadsItWithoutBozo() async throws {
         let python = TestPaths.packageRoot.appendingPathComponent(".venv/bin/python")
         guard FileManager.default.isExecutableFile(atPath: python.path) else {
             print("SKIP: .venv/bin/python with feedparser is absent (`make pyenv` installs it)")
@@ -58,7 +58,7 @@ struct AtomFeedTests {
         }
         let db = try approvedDatabase()
         let channel = ChannelConfig(name: "feed", kind: .atom, path: dir.path("feed.atom"), title: "已查證")
-        _ = ChannelPublisher(database: db, channels: [channel]).publishAll()
+        _ = await OutboxPublisher(database: db, channels: [channel]).deliverPending()
         let script = """
             import sys, feedparser
             d = feedparser.parse(sys.argv[1])
@@ -71,14 +71,15 @@ struct AtomFeedTests {
         #expect(r.stdout.hasPrefix("1 土石流 <script>alert(1)</script> https://e.org/1?a=1&b=2 True tag:sieve.local,2026:post/"), Comment(rawValue: r.stdout))
     }
 
-    @Test func unwritablePathIsReportedAndRetried() throws {
+    @Test func unwritablePathIsReportedAndRetried() async throws {
         let db = try approvedDatabase()
         let channel = ChannelConfig(name: "feed", kind: .atom, path: "/proc/forbidden/feed.atom", title: "x")
-        let reports = ChannelPublisher(database: db, channels: [channel]).publishAll()
-        #expect(reports.first?.error?.contains("/proc/forbidden/feed.atom") == true)
+        let report = await OutboxPublisher(database: db, channels: [channel]).deliverPending()
+        #expect(report.channels["feed"]?.lastError?.contains("/proc/forbidden/feed.atom") == true)
         let pub = try #require(try db.publications().first)
-        #expect(pub.status == "pending")
+        #expect(pub.status == "failed")
         #expect(pub.attempts == 1)
         #expect(pub.lastError != nil)
+        #expect(pub.nextAttemptAt > Date())
     }
 }

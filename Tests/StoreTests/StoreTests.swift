@@ -82,11 +82,15 @@ struct StoreTests {
         try db.review(postID: queue[1].id, decision: .reject, reviewer: "eoc", note: "handled", channels: [])
         #expect(try db.reviews(postID: queue[1].id).map(\.decision) == ["escalate", "reject"])
 
+        // The outbox hands the approval to a publisher once; delivered, it is in the channel's items.
+        let claimed = try db.claimDue(channels: ["feed"])
+        #expect(claimed.map(\.item.postID) == [top])
+        #expect(claimed.first?.item.note == "ok")
+        #expect(try db.claimDue(channels: ["feed"]).isEmpty)
+        try db.markDelivered(claimed[0].publication.id!, remoteID: nil)
         let items = try db.publishableItems(channel: "feed")
         #expect(items.count == 1)
-        #expect(items[0].note == "ok")
-        try db.markPublished(items.map(\.publicationID))
-        #expect(try db.publications(postID: top).first?.status == "published")
+        #expect(try db.publications(postID: top).first?.status == "delivered")
     }
 
     @Test func sourcesSyncByName() throws {

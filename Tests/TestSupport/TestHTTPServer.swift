@@ -9,6 +9,13 @@ public struct TestRequest: Sendable {
     public var method: String
     public var path: String
     public var headers: [String: String]
+    /// The body (read up to Content-Length).
+    public var body: Data = Data()
+
+    public var bodyText: String { String(decoding: body, as: UTF8.self) }
+
+    /// The body as a JSON object, when it is one.
+    public var json: [String: Any]? { (try? JSONSerialization.jsonObject(with: body)) as? [String: Any] }
 }
 
 /// Writes raw bytes to the client socket, so handlers can misbehave on purpose (drip, reset, never finish).
@@ -71,7 +78,12 @@ public final class TestConnection: @unchecked Sendable {
         case 200: return "OK"
         case 301: return "Moved Permanently"
         case 302: return "Found"
+        case 204: return "No Content"
         case 304: return "Not Modified"
+        case 400: return "Bad Request"
+        case 401: return "Unauthorized"
+        case 409: return "Conflict"
+        case 422: return "Unprocessable Entity"
         case 404: return "Not Found"
         case 429: return "Too Many Requests"
         case 500: return "Internal Server Error"
@@ -165,7 +177,8 @@ public final class TestHTTPServer: @unchecked Sendable {
             buffer.append(contentsOf: chunk[0..<n])
             if buffer.count > 1 << 20 { conn.close(); return }
         }
-        let head = String(decoding: buffer, as: UTF8.self)
+        let headerEnd = buffer.headerEndIndex
+        let head = String(decoding: buffer[..<headerEnd], as: UTF8.self)
         let lines = head.components(separatedBy: "\r\n")
         let parts = lines[0].split(separator: " ")
         var headers: [String: String] = [:]
@@ -173,9 +186,16 @@ public final class TestHTTPServer: @unchecked Sendable {
             guard let colon = line.firstIndex(of: ":") else { continue }
             headers[line[..<colon].lowercased()] = line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces)
         }
+        var body = Data(buffer[(headerEnd + 4)...])
+        let length = min(Int(headers["content-length"] ?? "") ?? 0, 16 << 20)
+        while body.count < length {
+            let n = recv(fd, &chunk, chunk.count, 0)
+            if n <= 0 { break }
+            body.append(contentsOf: chunk[0..<n])
+        }
         let request = TestRequest(
             method: parts.count > 0 ? String(parts[0]) : "", path: parts.count > 1 ? String(parts[1]) : "/",
-            headers: headers)
+            headers: headers, body: body)
         lock.lock()
         _requests.append(request)
         lock.unlock()
@@ -185,11 +205,14 @@ public final class TestHTTPServer: @unchecked Sendable {
 }
 
 extension [UInt8] {
-    fileprivate var containsHeaderEnd: Bool {
-        guard count >= 4 else { return false }
+    fileprivate var containsHeaderEnd: Bool { headerEndIndex < count }
+
+    /// Index of the blank line's CR LF CR LF, or `count` when absent.
+    fileprivate var headerEndIndex: Int {
+        guard count >= 4 else { return count }
         for i in 0...(count - 4) where self[i] == 13 && self[i + 1] == 10 && self[i + 2] == 13 && self[i + 3] == 10 {
-            return true
+            return i
         }
-        return false
+        return count
     }
 }

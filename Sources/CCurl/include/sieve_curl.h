@@ -34,6 +34,9 @@ typedef struct {
     const char *cookie;          ///< "name=value; name2=value2" or NULL
     const char *const *resolve;  ///< CURLOPT_RESOLVE entries "host:port:addr"
     int resolve_count;
+    const char *method;          ///< NULL = GET (or POST when a body is given); else e.g. "POST", "DELETE"
+    const char *body;            ///< request body (copied), NULL for none
+    long body_length;
 } sieve_curl_request;
 
 /// Global init; call once (idempotent, thread-safe).

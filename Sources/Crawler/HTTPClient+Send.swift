@@ -1,0 +1,92 @@
+import CCurl
+import Foundation
+import SieveCore
+
+/// An outgoing API call (a post to a platform, a webhook): any method, headers and a body.
+public struct HTTPRequest: Sendable {
+    public var method: String
+    public var url: String
+    /// "Name: value" lines.
+    public var headers: [String]
+    public var body: Data?
+    /// Private, loopback and link-local addresses are refused unless this is set (SSRF guard).
+    public var allowPrivate: Bool
+    /// Seconds for the whole exchange (connect included).
+    public var timeout: Double
+
+    public init(
+        method: String, url: String, headers: [String] = [], body: Data? = nil, allowPrivate: Bool = false,
+        timeout: Double = 30
+    ) {
+        self.method = method
+        self.url = url
+        self.headers = headers
+        self.body = body
+        self.allowPrivate = allowPrivate
+        self.timeout = timeout
+    }
+}
+
+extension HTTPClient {
+    /// Sends one request and returns the response whatever its status (the caller reads API error bodies and
+    /// rate-limit hints); only transport failures throw. Redirects are not followed: an API that redirects a
+    /// POST is answered as it is.
+    public func send(_ request: HTTPRequest) async throws(FetchError) -> FetchResponse {
+        let url = request.url
+        let lower = url.lowercased()
+        guard lower.hasPrefix("http://") || lower.hasPrefix("https://") else { throw .unsupportedScheme(url: url) }
+        // No "Expect: 100-continue" round trip before larger bodies.
+        let headers = request.headers + ["Expect:"]
+        let curl = CurlRequest(
+            url: url, userAgent: settings.userAgent, headers: headers, resolve: [], proxy: settings.proxy, cookie: nil,
+            connectTimeout: min(settings.connectTimeout, request.timeout), totalTimeout: request.timeout,
+            lowSpeedLimit: 0, lowSpeedTime: 0, maxRedirects: -1, maxBody: settings.maxBodyBytes,
+            allowPrivate: request.allowPrivate, method: request.method, body: request.body)
+        let timeout = request.timeout
+        let maxBody = settings.maxBodyBytes
+        let result: Result<FetchResponse, FetchError> = await withCheckedContinuation { continuation in
+            let sink = TransferSink()
+            sink.completion = { result, blocked, exceeded, sink in
+                continuation.resume(
+                    returning: Result { () throws(FetchError) in
+                        try Self.sendResponse(
+                            url: url, result: result, blocked: blocked, exceeded: exceeded, sink: sink,
+                            timeout: timeout, maxBody: maxBody)
+                    })
+            }
+            engine.submit(curl, sink: sink)
+        }
+        return try result.get()
+    }
+
+    static func sendResponse(
+        url: String, result r: sieve_curl_result, blocked: Bool, exceeded: Bool, sink: TransferSink, timeout: Double,
+        maxBody: Int
+    ) throws(FetchError) -> FetchResponse {
+        var result = r
+        let code = result.code
+        let message = withUnsafeBytes(of: &result.error) { raw in
+            String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
+        }
+        let curlMessage = message.isEmpty ? String(cString: sieve_curl_strerror(code)) : message
+        if exceeded { throw .tooLarge(url: url, limit: maxBody) }
+        if blocked { throw .blockedAddress(url: url) }
+        switch code {
+        case Int32(SIEVE_CURLE_OK): break
+        case Int32(SIEVE_CURLE_OPERATION_TIMEDOUT): throw .timeout(url: url, seconds: timeout)
+        case Int32(SIEVE_CURLE_COULDNT_RESOLVE_HOST): throw .couldNotResolve(url: url)
+        case Int32(SIEVE_CURLE_COULDNT_CONNECT): throw .couldNotConnect(url: url, message: curlMessage)
+        case Int32(SIEVE_CURLE_URL_MALFORMAT): throw .invalidURL(url)
+        case Int32(SIEVE_CURLE_GOT_NOTHING): throw .emptyResponse(url: url)
+        case Int32(SIEVE_CURLE_RECV_ERROR), Int32(SIEVE_CURLE_SEND_ERROR), Int32(SIEVE_CURLE_PARTIAL_FILE),
+            Int32(SIEVE_CURLE_HTTP2):
+            throw .connectionReset(url: url, message: curlMessage)
+        case Int32(SIEVE_CURLE_SSL_CONNECT_ERROR), Int32(SIEVE_CURLE_PEER_FAILED_VERIFICATION):
+            throw .tls(url: url, message: curlMessage)
+        default: throw .transport(url: url, code: Int(code), message: curlMessage)
+        }
+        return FetchResponse(
+            url: url, finalURL: url, status: Int(result.http_status), headers: sink.headers, body: sink.body,
+            redirects: 0, duration: result.total_time)
+    }
+}

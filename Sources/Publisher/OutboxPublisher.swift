@@ -1,0 +1,341 @@
+import Crawler
+import Foundation
+import Logging
+import SieveCore
+import Store
+
+/// What one `deliverPending` run did.
+public struct DeliveryReport: Sendable, Equatable {
+    public struct Channel: Sendable, Equatable {
+        public var name: String
+        public var delivered = 0
+        /// Attempts that failed and will be retried.
+        public var retrying = 0
+        public var dead = 0
+        public var unsupported = 0
+        /// Deliveries put back untried (circuit open, rate-limit pause).
+        public var deferred = 0
+        public var lastError: String?
+        public var circuitOpen = false
+    }
+    public var channels: [String: Channel] = [:]
+    /// Deliveries left mid-flight by a publisher that died, now retried.
+    public var reclaimed = 0
+    /// Still pending or waiting for a retry when the run ended.
+    public var waiting = 0
+    /// Channel setup problems (missing token, bad template): their deliveries stay queued.
+    public var setupErrors: [String] = []
+
+    public var delivered: Int { channels.values.map(\.delivered).reduce(0, +) }
+    public var dead: Int { channels.values.map(\.dead).reduce(0, +) }
+    public var problems: Bool { dead > 0 || !setupErrors.isEmpty || channels.values.contains { $0.retrying > 0 } }
+}
+
+/// How long `deliverPending` keeps going.
+public struct DeliveryOptions: Sendable {
+    /// Wait for retries that fall due within this many seconds (0: stop when nothing is due now).
+    public var maxWait: TimeInterval
+    /// Deliveries claimed per round.
+    public var batchSize: Int
+    /// Free rows left `delivering` by a dead publisher right away (only when this is the sole publisher).
+    public var reclaimOrphans: Bool
+    /// Exponential backoff: first retry after about `baseDelay` seconds, doubling, capped at `maxDelay`.
+    public var baseDelay: TimeInterval
+    public var maxDelay: TimeInterval
+
+    public init(
+        maxWait: TimeInterval = 0, batchSize: Int = 50, reclaimOrphans: Bool = false, baseDelay: TimeInterval = 2,
+        maxDelay: TimeInterval = 900
+    ) {
+        self.maxWait = maxWait
+        self.batchSize = batchSize
+        self.reclaimOrphans = reclaimOrphans
+        self.baseDelay = baseDelay
+        self.maxDelay = maxDelay
+    }
+}
+
+/// The outbox's delivery loop: claims due deliveries, sends them at-least-once (with the row's idempotency key
+/// where the channel honours one), honours rate limits and 429 hints, backs off exponentially with jitter,
+/// trips a per-channel circuit breaker, and dead-letters after `max_attempts`. File channels (Atom, JSON Feed,
+/// GeoJSON, KML, CAP) are rewritten from the database instead. One instance can run for the life of a server
+/// (`deliverPending` again and again); its rate-limit and breaker state carries over between calls.
+public final class OutboxPublisher: Sendable {
+    public let database: AppDatabase
+    public let channels: [ChannelConfig]
+    let client: HTTPClient
+    let logger: Logger
+    let environment: [String: String]
+    let gates: Gates
+
+    /// Used when the config names no channel, so `sieve publish` still produces a feed.
+    public static let defaultChannel = ChannelConfig(
+        name: "community-feed", kind: .atom, path: "public/community.atom", title: "Sieve 已查證災情")
+
+    public init(
+        database: AppDatabase, channels: [ChannelConfig], client: HTTPClient = HTTPClient(),
+        logger: Logger = Logger(label: "sieve.publisher", factory: { _ in SwiftLogNoOpLogHandler() }),
+        environment: [String: String] = ProcessInfo.processInfo.environment
+    ) {
+        self.database = database
+        self.channels = channels.isEmpty ? [Self.defaultChannel] : channels
+        self.client = client
+        self.logger = logger
+        self.environment = environment
+        self.gates = Gates()
+    }
+
+    /// Delivers everything due, then returns (see `DeliveryOptions.maxWait`).
+    public func deliverPending(_ options: DeliveryOptions = .init()) async -> DeliveryReport {
+        var report = DeliveryReport()
+        for c in channels { report.channels[c.name] = .init(name: c.name) }
+        if options.reclaimOrphans {
+            do { report.reclaimed = try database.reclaimOrphans() } catch { report.setupErrors.append("\(error)") }
+        }
+        // Set up every API channel once: token, template. A broken channel is reported; its rows wait.
+        var apis: [String: ChannelAPI] = [:]
+        var usable: [ChannelConfig] = []
+        for c in channels {
+            if c.kind.isFile {
+                usable.append(c)
+                continue
+            }
+            do {
+                let token = try ChannelSecrets.token(for: c, environment: environment)
+                apis[c.name] = try ChannelAPI(channel: c, token: token)
+                usable.append(c)
+            } catch let error as ChannelSetupError {
+                report.setupErrors.append(error.description)
+            } catch {
+                report.setupErrors.append("\(c.display): \(error)")
+            }
+        }
+        let names = usable.map(\.name)
+        let deadline = Date().addingTimeInterval(options.maxWait)
+        while true {
+            let now = Date()
+            let open = await gates.openCircuits(at: now)
+            let entries: [OutboxEntry]
+            do {
+                entries = try database.claimDue(
+                    now: now, limit: options.batchSize, channels: names, excludedChannels: open,
+                    lease: (usable.map(\.timeout).max() ?? 30) + 60)
+            } catch {
+                report.setupErrors.append("claiming deliveries: \(error)")
+                break
+            }
+            if entries.isEmpty {
+                // Anything due later, within the wait budget?
+                var next: Date? = nil
+                for name in names {
+                    guard let due = (try? database.nextDue(channels: [name])) ?? nil else { continue }
+                    let ready = max(due, await gates.blockedUntil(name, at: due) ?? due)
+                    next = min(next ?? ready, ready)
+                }
+                guard let due = next, due <= deadline else { break }
+                let pause = max(0.05, due.timeIntervalSinceNow)
+                // Whenever it wakes (a busy machine may oversleep), it tries once more before giving up.
+                try? await Task.sleep(for: .seconds(min(pause, max(0.05, deadline.timeIntervalSinceNow))))
+                continue
+            }
+            let byChannel = Dictionary(grouping: entries, by: { $0.publication.channel })
+            let results = await withTaskGroup(of: DeliveryReport.Channel.self) { group in
+                for (name, batch) in byChannel {
+                    guard let channel = usable.first(where: { $0.name == name }) else { continue }
+                    let api = apis[name]
+                    group.addTask { [self] in
+                        if channel.kind.isFile { return self.deliverFile(channel, batch) }
+                        return await self.deliver(channel, api: api!, batch, options: options)
+                    }
+                }
+                var out: [DeliveryReport.Channel] = []
+                for await r in group { out.append(r) }
+                return out
+            }
+            for r in results {
+                var c = report.channels[r.name] ?? .init(name: r.name)
+                c.delivered += r.delivered
+                c.retrying += r.retrying
+                c.dead += r.dead
+                c.unsupported += r.unsupported
+                c.deferred += r.deferred
+                c.lastError = r.lastError ?? c.lastError
+                c.circuitOpen = r.circuitOpen
+                report.channels[r.name] = c
+            }
+        }
+        report.waiting = (try? database.outbox(statuses: [.pending, .failed, .delivering], limit: 100_000).count) ?? 0
+        return report
+    }
+
+    /// Rewrites a file channel and marks the batch delivered (one write covers every row).
+    func deliverFile(_ channel: ChannelConfig, _ batch: [OutboxEntry]) -> DeliveryReport.Channel {
+        var r = DeliveryReport.Channel(name: channel.name)
+        do {
+            let path = try Feeds.writeChannel(channel, database: database)
+            for entry in batch {
+                try database.markDelivered(entry.publication.id!, remoteID: nil)
+                r.delivered += 1
+            }
+            logger.info("file channel written", metadata: ["channel": "\(channel.name)", "path": "\(path)", "rows": "\(batch.count)"])
+        } catch {
+            let message = "\(channel.display): \(error)"
+            r.lastError = message
+            for entry in batch {
+                let retry = retryDate(entry, hint: nil, options: .init(), channel: channel)
+                try? database.markAttemptFailed(entry.publication.id!, error: message, retryAt: retry)
+                if retry == nil { r.dead += 1 } else { r.retrying += 1 }
+            }
+        }
+        return r
+    }
+
+    /// Sends one channel's batch in order, one request at a time, within its rate limit.
+    func deliver(_ channel: ChannelConfig, api: ChannelAPI, _ batch: [OutboxEntry], options: DeliveryOptions) async
+        -> DeliveryReport.Channel
+    {
+        var r = DeliveryReport.Channel(name: channel.name)
+        let interval = 60.0 / (channel.ratePerMinute ?? Self.defaultRatePerMinute(channel.kind))
+        for (index, entry) in batch.enumerated() {
+            let id = entry.publication.id!
+            // Circuit open or paused by a 429: give the rest back untried.
+            if let until = await gates.blockedUntil(channel.name, at: Date()) {
+                for rest in batch[index...] {
+                    try? database.release(rest.publication.id!, until: until, reason: nil)
+                    r.deferred += 1
+                }
+                r.circuitOpen = await gates.isOpen(channel.name, at: Date())
+                break
+            }
+            let wait = await gates.reserve(channel.name, interval: interval, now: Date())
+            if wait > 0 { try? await Task.sleep(for: .seconds(wait)) }
+            let outcome: DeliveryOutcome
+            switch api.request(for: entry) {
+            case .decided(let decided): outcome = decided
+            case .send(let request):
+                do {
+                    let response = try await client.send(request)
+                    outcome = api.interpret(response, for: entry)
+                } catch {
+                    outcome = .retry(error: "\(channel.kind.rawValue) \(channel.name): \(error.description.redacting(api.token))", after: nil, throttled: false)
+                }
+            }
+            let meta: Logger.Metadata = [
+                "channel": "\(channel.name)", "delivery": "\(id)", "post": "\(entry.publication.postId)",
+                "action": "\(entry.publication.action)",
+            ]
+            do {
+                switch outcome {
+                case .delivered(let remoteID):
+                    try database.markDelivered(id, remoteID: remoteID)
+                    await gates.success(channel.name)
+                    r.delivered += 1
+                    logger.info("delivered", metadata: meta)
+                case .unsupported(let reason):
+                    try database.markUnsupported(id, reason: reason)
+                    r.unsupported += 1
+                    logger.info("not supported by channel", metadata: meta.merging(["reason": "\(reason)"]) { $1 })
+                case .rejected(let error):
+                    try database.markAttemptFailed(id, error: error, retryAt: nil)
+                    r.dead += 1
+                    r.lastError = error
+                    logger.error("rejected by channel; dead-lettered", metadata: meta.merging(["error": "\(error)"]) { $1 })
+                case .retry(let error, let hint, let throttled):
+                    let retryAt = retryDate(entry, hint: hint, options: options, channel: channel)
+                    try database.markAttemptFailed(id, error: error, retryAt: retryAt)
+                    r.lastError = error
+                    if retryAt == nil { r.dead += 1 } else { r.retrying += 1 }
+                    if throttled {
+                        // The whole channel waits out the hint (or the backoff).
+                        await gates.pause(channel.name, until: retryAt ?? Date().addingTimeInterval(hint ?? options.baseDelay))
+                    } else {
+                        await gates.failure(
+                            channel.name, threshold: channel.circuitBreakerFailures, cooldown: channel.circuitBreakerSeconds,
+                            now: Date())
+                    }
+                    logger.warning(
+                        retryAt == nil ? "failed; attempts exhausted, dead-lettered" : "failed; will retry",
+                        metadata: meta.merging(["error": "\(error)"]) { $1 })
+                }
+            } catch {
+                r.lastError = "\(error)"
+                logger.error("recording the outcome failed", metadata: meta.merging(["error": "\(error)"]) { $1 })
+            }
+        }
+        return r
+    }
+
+    /// When to try again, or nil when the attempts are used up. Exponential backoff with jitter (half to full
+    /// delay), never sooner than the channel's own hint.
+    func retryDate(_ entry: OutboxEntry, hint: Double?, options: DeliveryOptions, channel: ChannelConfig) -> Date? {
+        let attempts = entry.publication.attempts + 1
+        guard attempts < channel.maxAttempts else { return nil }
+        let exp = min(options.maxDelay, options.baseDelay * pow(2, Double(attempts - 1)))
+        let jittered = exp * Double.random(in: 0.5...1.0)
+        return Date().addingTimeInterval(max(jittered, min(hint ?? 0, 3600)))
+    }
+
+    static func defaultRatePerMinute(_ kind: ChannelKind) -> Double {
+        switch kind {
+        case .mastodon: return 30  // 300 statuses per 3 h per account is the real cap; stay gentle in bursts
+        case .telegram: return 20  // 20 messages per minute to one group/channel
+        case .line: return 60
+        case .facebook: return 30
+        case .discord: return 30  // 5 requests per 2 s per webhook, with headroom
+        case .slack: return 60  // 1 per second per incoming webhook
+        case .webhook: return 120
+        default: return 6000
+        }
+    }
+}
+
+/// Per-channel rate limit, 429 pause and circuit breaker state.
+actor Gates {
+    struct State {
+        var nextSlot = Date.distantPast
+        var pausedUntil = Date.distantPast
+        var failures = 0
+        var openUntil = Date.distantPast
+    }
+    var states: [String: State] = [:]
+
+    /// Seconds to wait before the next request on `channel` may start (and books that slot).
+    func reserve(_ channel: String, interval: TimeInterval, now: Date) -> TimeInterval {
+        var s = states[channel, default: State()]
+        let start = max(now, s.nextSlot)
+        s.nextSlot = start.addingTimeInterval(interval)
+        states[channel] = s
+        return start.timeIntervalSince(now)
+    }
+
+    func pause(_ channel: String, until: Date) {
+        states[channel, default: State()].pausedUntil = max(states[channel]?.pausedUntil ?? .distantPast, until)
+    }
+
+    func success(_ channel: String) {
+        states[channel, default: State()].failures = 0
+        states[channel]?.openUntil = .distantPast
+    }
+
+    /// Counts a failure; `threshold` in a row opens the circuit for `cooldown` seconds. After the cooldown one
+    /// trial delivery goes through (half-open): its failure reopens the circuit at once.
+    func failure(_ channel: String, threshold: Int, cooldown: TimeInterval, now: Date) {
+        var s = states[channel, default: State()]
+        s.failures += 1
+        if s.failures >= threshold { s.openUntil = now.addingTimeInterval(cooldown) }
+        states[channel] = s
+    }
+
+    func isOpen(_ channel: String, at now: Date) -> Bool { (states[channel]?.openUntil ?? .distantPast) > now }
+
+    func blockedUntil(_ channel: String, at now: Date) -> Date? {
+        guard let s = states[channel] else { return nil }
+        let until = max(s.openUntil, s.pausedUntil)
+        return until > now ? until : nil
+    }
+
+    func openCircuits(at now: Date) -> Set<String> {
+        Set(states.filter { max($0.value.openUntil, $0.value.pausedUntil) > now }.map(\.key))
+    }
+
+}

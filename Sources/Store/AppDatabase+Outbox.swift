@@ -1,0 +1,349 @@
+import Foundation
+import GRDB
+import SieveCore
+
+/// What the outbox does with one delivery.
+public enum OutboxAction: String, Sendable, Codable, CaseIterable {
+    /// An approved item, published on the channel.
+    case publish
+    /// An escalated item, sent to the EOC as a lead.
+    case lead
+    /// Withdraw what was published (delete where the channel allows).
+    case retract
+}
+
+/// Where a delivery is in its life.
+public enum OutboxStatus: String, Sendable, Codable, CaseIterable {
+    /// Waiting for its first attempt.
+    case pending
+    /// Claimed by a publisher (lease in `leaseUntil`).
+    case delivering
+    /// The channel accepted it.
+    case delivered
+    /// The last attempt failed; retried at `nextAttemptAt`.
+    case failed
+    /// Gave up (attempts exhausted or a permanent error); `sieve outbox retry` re-queues it.
+    case dead
+    /// Withdrawn before it was delivered.
+    case cancelled
+    /// The channel cannot do this (e.g. delete a Slack message); recorded, not retried.
+    case unsupported
+    /// Removed from the outbox by a moderator (`sieve outbox drop`).
+    case dropped
+}
+
+/// One claimed delivery with what a channel needs to render it.
+public struct OutboxEntry: Sendable, Equatable {
+    public var publication: PublicationRecord
+    public var item: PublishableItem
+    public var action: OutboxAction { OutboxAction(rawValue: publication.action) ?? .publish }
+    /// For a retraction: the id the channel gave the published message (from the publish or lead row).
+    public var publishedRemoteIDs: [String]
+}
+
+/// A row of `sieve outbox list`.
+public struct OutboxListing: Sendable, Equatable {
+    public var publication: PublicationRecord
+    public var title: String
+}
+
+/// A withdrawal of a published item.
+public struct RetractionRecord: Codable, Sendable, FetchableRecord, PersistableRecord, Equatable {
+    public static let databaseTableName = "retraction"
+    public var postId: Int64
+    public var retractedAt: Date
+    public var reviewer: String
+    public var note: String?
+}
+
+extension AppDatabase {
+    static func migrateOutbox(_ db: Database) throws {
+        // The v1 table allowed one row per (post, channel); the outbox needs one per (post, channel, action)
+        // and delivery state, so the table is rebuilt (SQLite cannot drop a UNIQUE constraint in place).
+        try db.create(table: "publication_v4") { t in
+            t.autoIncrementedPrimaryKey("id")
+            t.belongsTo("post", onDelete: .cascade).notNull()
+            t.column("channel", .text).notNull()
+            t.column("action", .text).notNull().defaults(to: OutboxAction.publish.rawValue)
+            t.column("status", .text).notNull()
+            t.column("attempts", .integer).notNull().defaults(to: 0)
+            t.column("lastError", .text)
+            t.column("createdAt", .datetime).notNull()
+            t.column("publishedAt", .datetime)
+            t.column("nextAttemptAt", .datetime).notNull()
+            t.column("leaseUntil", .datetime)
+            t.column("idempotencyKey", .text).notNull().unique()
+            t.column("remoteID", .text)
+            t.column("note", .text)
+            t.uniqueKey(["postId", "channel", "action"])
+        }
+        let rows = try Row.fetchAll(db, sql: "SELECT * FROM publication")
+        for row in rows {
+            let status: String = row["status"]
+            try db.execute(
+                sql: """
+                    INSERT INTO publication_v4 (id, postId, channel, action, status, attempts, lastError, createdAt,
+                      publishedAt, nextAttemptAt, idempotencyKey)
+                    VALUES (?, ?, ?, 'publish', ?, ?, ?, ?, ?, ?, ?)
+                    """,
+                arguments: [
+                    row["id"], row["postId"], row["channel"], status == "published" ? "delivered" : status,
+                    row["attempts"], row["lastError"], row["createdAt"], row["publishedAt"], row["createdAt"],
+                    UUID().uuidString.lowercased(),
+                ])
+        }
+        try db.drop(table: "publication")
+        try db.rename(table: "publication_v4", to: "publication")
+        try db.create(index: "publication_due", on: "publication", columns: ["status", "nextAttemptAt"])
+        try db.create(table: "retraction") { t in
+            t.primaryKey("postId", .integer).references("post", onDelete: .cascade)
+            t.column("retractedAt", .datetime).notNull()
+            t.column("reviewer", .text).notNull()
+            t.column("note", .text)
+        }
+    }
+
+    /// Adds one delivery to the outbox (inside the caller's transaction); an existing row for the same
+    /// (post, channel, action) is left alone, so deciding twice never delivers twice.
+    static func enqueue(
+        _ db: Database, postID: Int64, channel: String, action: OutboxAction, note: String?, now: Date,
+        status: OutboxStatus = .pending
+    ) throws {
+        try db.execute(
+            sql: """
+                INSERT INTO publication (postId, channel, action, status, attempts, createdAt, nextAttemptAt,
+                  idempotencyKey, note)
+                VALUES (?, ?, ?, ?, 0, ?, ?, ?, ?) ON CONFLICT(postId, channel, action) DO NOTHING
+                """,
+            arguments: [postID, channel, action.rawValue, status.rawValue, now, now, UUID().uuidString.lowercased(), note])
+    }
+
+    /// Hands deliveries that are due to a publisher: at most `limit`, oldest first, never two for the same
+    /// (post, channel) at once, skipping `excludedChannels` (circuit open). Each is marked `delivering` until
+    /// `leaseUntil`; a publisher that dies leaves the lease to expire (or `reclaimOrphans` frees it).
+    public func claimDue(
+        now: Date = Date(), limit: Int = 50, channels: [String], excludedChannels: Set<String> = [],
+        lease: TimeInterval = 120
+    ) throws(StoreError) -> [OutboxEntry] {
+        let wanted = channels.filter { !excludedChannels.contains($0) }
+        guard !wanted.isEmpty else { return [] }
+        return try write { db in
+            // Expired leases: the publisher holding them is gone; the attempt's outcome is unknown.
+            try db.execute(
+                sql: """
+                    UPDATE publication SET status = 'failed', attempts = attempts + 1,
+                      lastError = 'publisher stopped mid-delivery (outcome unknown; retried with the same idempotency key)',
+                      leaseUntil = NULL
+                    WHERE status = 'delivering' AND leaseUntil < ?
+                    """, arguments: [now])
+            let placeholders = wanted.map { _ in "?" }.joined(separator: ",")
+            var args: [any DatabaseValueConvertible] = [now]
+            args.append(contentsOf: wanted)
+            args.append(limit)
+            // A retraction waits until its publish/lead row is settled.
+            let records = try PublicationRecord.fetchAll(
+                db,
+                sql: """
+                    SELECT * FROM publication p
+                    WHERE p.status IN ('pending', 'failed') AND p.nextAttemptAt <= ? AND p.channel IN (\(placeholders))
+                      AND NOT (p.action = 'retract' AND EXISTS (SELECT 1 FROM publication q WHERE q.postId = p.postId
+                               AND q.channel = p.channel AND q.action != 'retract' AND q.status IN ('delivering')))
+                    ORDER BY CASE p.action WHEN 'lead' THEN 0 WHEN 'retract' THEN 1 ELSE 2 END, p.nextAttemptAt, p.id
+                    LIMIT ?
+                    """, arguments: StatementArguments(args))
+            var entries: [OutboxEntry] = []
+            for var record in records {
+                record.status = OutboxStatus.delivering.rawValue
+                record.leaseUntil = now.addingTimeInterval(lease)
+                try db.execute(
+                    sql: "UPDATE publication SET status = 'delivering', leaseUntil = ? WHERE id = ?",
+                    arguments: [record.leaseUntil, record.id])
+                guard let item = try Self.publishableItem(db, postID: record.postId, publication: record) else { continue }
+                let remote = try String.fetchAll(
+                    db,
+                    sql: """
+                        SELECT remoteID FROM publication WHERE postId = ? AND channel = ? AND action != 'retract'
+                          AND remoteID IS NOT NULL ORDER BY id
+                        """, arguments: [record.postId, record.channel])
+                entries.append(OutboxEntry(publication: record, item: item, publishedRemoteIDs: remote))
+            }
+            return entries
+        }
+    }
+
+    /// Frees every `delivering` row (counting the interrupted attempt). Only for the sole publisher, at start-up
+    /// (`sieve publish` holds `<database>.publish.lock`).
+    @discardableResult
+    public func reclaimOrphans() throws(StoreError) -> Int {
+        try write { db in
+            try db.execute(
+                sql: """
+                    UPDATE publication SET status = 'failed', attempts = attempts + 1, leaseUntil = NULL,
+                      lastError = 'publisher stopped mid-delivery (outcome unknown; retried with the same idempotency key)'
+                    WHERE status = 'delivering'
+                    """)
+            return db.changesCount
+        }
+    }
+
+    /// The channel accepted the delivery.
+    public func markDelivered(_ id: Int64, remoteID: String?, at date: Date = Date()) throws(StoreError) {
+        try write { db in
+            try db.execute(
+                sql: """
+                    UPDATE publication SET status = 'delivered', attempts = attempts + 1, publishedAt = ?, remoteID = COALESCE(?, remoteID),
+                      lastError = NULL, leaseUntil = NULL
+                    WHERE id = ? AND status = 'delivering'
+                    """, arguments: [date, remoteID, id])
+        }
+    }
+
+    /// An attempt failed: `failed` until `retryAt`, or `dead` when `retryAt` is nil.
+    public func markAttemptFailed(_ id: Int64, error: String, retryAt: Date?) throws(StoreError) {
+        try write { db in
+            try db.execute(
+                sql: """
+                    UPDATE publication SET status = ?, attempts = attempts + 1, lastError = ?, leaseUntil = NULL,
+                      nextAttemptAt = COALESCE(?, nextAttemptAt)
+                    WHERE id = ? AND status = 'delivering'
+                    """, arguments: [retryAt == nil ? "dead" : "failed", error, retryAt, id])
+        }
+    }
+
+    /// The channel cannot do this; recorded as the outcome, never retried.
+    public func markUnsupported(_ id: Int64, reason: String) throws(StoreError) {
+        try write { db in
+            try db.execute(
+                sql: """
+                    UPDATE publication SET status = 'unsupported', lastError = ?, leaseUntil = NULL, publishedAt = ?
+                    WHERE id = ? AND status = 'delivering'
+                    """, arguments: [reason, Date(), id])
+        }
+    }
+
+    /// Gives a claimed delivery back without attempting it (circuit open, rate limit): due again at `at`.
+    public func release(_ id: Int64, until at: Date, reason: String?) throws(StoreError) {
+        try write { db in
+            try db.execute(
+                sql: """
+                    UPDATE publication SET status = CASE WHEN attempts = 0 THEN 'pending' ELSE 'failed' END,
+                      leaseUntil = NULL, nextAttemptAt = ?, lastError = COALESCE(?, lastError)
+                    WHERE id = ? AND status = 'delivering'
+                    """, arguments: [at, reason, id])
+        }
+    }
+
+    /// Earliest time a waiting delivery on these channels becomes due (nil: nothing waiting).
+    public func nextDue(channels: [String]) throws(StoreError) -> Date? {
+        guard !channels.isEmpty else { return nil }
+        return try read { db in
+            let placeholders = channels.map { _ in "?" }.joined(separator: ",")
+            return try Date.fetchOne(
+                db,
+                sql: """
+                    SELECT MIN(nextAttemptAt) FROM publication
+                    WHERE status IN ('pending', 'failed') AND channel IN (\(placeholders))
+                    """, arguments: StatementArguments(channels))
+        }
+    }
+
+    /// The outbox, newest first, optionally only some statuses.
+    public func outbox(statuses: [OutboxStatus] = [], limit: Int = 200) throws(StoreError) -> [OutboxListing] {
+        try read { db in
+            var sql = """
+                SELECT publication.*, COALESCE(NULLIF(post.title, ''), substr(post.text, 1, 40)) AS postTitle
+                FROM publication JOIN post ON post.id = publication.postId
+                """
+            var args: [any DatabaseValueConvertible] = statuses.map(\.rawValue)
+            if !statuses.isEmpty { sql += " WHERE publication.status IN (\(statuses.map { _ in "?" }.joined(separator: ",")))" }
+            sql += " ORDER BY publication.id DESC LIMIT ?"
+            args.append(limit)
+            return try Row.fetchAll(db, sql: sql, arguments: StatementArguments(args)).map { row in
+                OutboxListing(publication: try PublicationRecord(row: row), title: row["postTitle"] ?? "")
+            }
+        }
+    }
+
+    /// `sieve outbox retry ID`: a dead, failed, unsupported or dropped delivery goes back to pending with a fresh
+    /// attempt budget (same idempotency key, so a delivery that did get through is not repeated where the
+    /// channel honours it).
+    public func retryDelivery(_ id: Int64, now: Date = Date()) throws(StoreError) -> PublicationRecord {
+        try write { db in
+            guard var record = try PublicationRecord.fetchOne(db, key: id) else { throw StoreError.noSuchDelivery(id) }
+            guard ["dead", "failed", "unsupported", "dropped", "pending"].contains(record.status) else {
+                throw StoreError.deliveryState(id: id, status: record.status, wanted: "retry")
+            }
+            record.status = OutboxStatus.pending.rawValue
+            record.attempts = 0
+            record.nextAttemptAt = now
+            try record.update(db)
+            return record
+        }
+    }
+
+    /// `sieve outbox drop ID`: never deliver it.
+    public func dropDelivery(_ id: Int64) throws(StoreError) -> PublicationRecord {
+        try write { db in
+            guard var record = try PublicationRecord.fetchOne(db, key: id) else { throw StoreError.noSuchDelivery(id) }
+            guard ["dead", "failed", "pending", "unsupported"].contains(record.status) else {
+                throw StoreError.deliveryState(id: id, status: record.status, wanted: "drop")
+            }
+            record.status = OutboxStatus.dropped.rawValue
+            record.leaseUntil = nil
+            try record.update(db)
+            return record
+        }
+    }
+
+    /// Withdraws an approved or escalated item in one transaction: the post becomes `retracted`, deliveries not
+    /// yet made are cancelled, and every channel that did receive it gets a `retract` delivery (delete, Cancel,
+    /// or "not supported" — the outcome is recorded per channel). Returns the retract rows.
+    @discardableResult
+    public func retract(postID: Int64, reviewer: String, note: String?, now: Date = Date()) throws(StoreError)
+        -> [PublicationRecord]
+    {
+        try write { db in
+            guard let state = try String.fetchOne(db, sql: "SELECT state FROM post WHERE id = ?", arguments: [postID])
+            else { throw StoreError.noSuchPost(postID) }
+            guard state == PostState.approved.rawValue || state == PostState.escalated.rawValue else {
+                throw StoreError.invalidTransition(post: postID, from: state, decision: "retract")
+            }
+            try RetractionRecord(postId: postID, retractedAt: now, reviewer: reviewer, note: note).insert(db)
+            try db.execute(sql: "UPDATE post SET state = ? WHERE id = ?", arguments: [PostState.retracted.rawValue, postID])
+            let rows = try PublicationRecord.filter(Column("postId") == postID && Column("action") != "retract").fetchAll(db)
+            var channels: [String: Bool] = [:]  // channel → something reached it (or may have)
+            for row in rows {
+                switch OutboxStatus(rawValue: row.status) {
+                case .delivered, .delivering, .failed:
+                    // A failed attempt may have got through (timeout after the post); retract to be safe.
+                    channels[row.channel] = true
+                case .pending:
+                    channels[row.channel] = channels[row.channel] ?? false
+                default:
+                    channels[row.channel] = channels[row.channel] ?? false
+                }
+                if row.status == "pending" || row.status == "failed" {
+                    try db.execute(
+                        sql: "UPDATE publication SET status = 'cancelled', lastError = 'retracted before delivery' WHERE id = ?",
+                        arguments: [row.id])
+                }
+            }
+            for (channel, reached) in channels.sorted(by: { $0.key < $1.key }) {
+                try Self.enqueue(
+                    db, postID: postID, channel: channel, action: .retract, note: note, now: now,
+                    status: reached ? .pending : .cancelled)
+                if !reached {
+                    try db.execute(
+                        sql: "UPDATE publication SET lastError = 'nothing to withdraw: never delivered' WHERE postId = ? AND channel = ? AND action = 'retract'",
+                        arguments: [postID, channel])
+                }
+            }
+            return try PublicationRecord.filter(Column("postId") == postID && Column("action") == "retract")
+                .order(Column("id")).fetchAll(db)
+        }
+    }
+
+    public func retraction(postID: Int64) throws(StoreError) -> RetractionRecord? {
+        try read { db in try RetractionRecord.fetchOne(db, key: postID) }
+    }
+}

@@ -1,0 +1,40 @@
+import ArgumentParser
+import Foundation
+import Publisher
+import Store
+
+struct Retract: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Withdraw a published (or escalated) item from every channel.",
+        discussion: """
+            Deliveries not yet made are cancelled. Where the item went out, a retraction is queued: Mastodon deletes
+            the status, Telegram deletes the message, the CAP feed gets a Cancel, the webhook gets a "retracted"
+            event, feeds drop the item; channels that cannot delete (LINE, Slack …) record "not supported by
+            channel". Run `sieve publish` to carry it out; `sieve outbox list` shows the outcome per channel.
+            """)
+
+    @OptionGroup var global: GlobalOptions
+
+    @Argument(help: "The item's id.")
+    var id: Int64
+
+    @Option(name: .long, help: "Why (sent with the CAP Cancel and the webhook event).")
+    var note: String?
+
+    @Option(name: .long, help: "Who decided (default: $USER).")
+    var reviewer: String = ProcessInfo.processInfo.environment["USER"] ?? "cli"
+
+    func run() async throws {
+        try await runCLI {
+            let config = try global.loadConfig(required: false)
+            let database = try global.openDatabase(config)
+            let rows = try database.retract(postID: id, reviewer: reviewer, note: note)
+            print("retracted \(id)")
+            for r in rows {
+                let what = r.status == "cancelled" ? "never delivered there; nothing to withdraw" : "withdrawal queued"
+                print("  \(r.channel): \(what)")
+            }
+            if rows.contains(where: { $0.status == "pending" }) { print("run `sieve publish` to carry it out") }
+        }
+    }
+}
