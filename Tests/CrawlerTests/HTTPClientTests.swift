@@ -111,7 +111,7 @@ struct HTTPClientTests {
         await #expect(throws: FetchError.timeout(url: s.baseURL + "/slow", seconds: 2)) {
             try await HTTPClient(settings: settings).fetch(s.baseURL + "/slow", options: loopback)
         }
-        #expect(Date().timeIntervalSince(started) < 15, "the 2 s timeout must end the transfer, not hang")
+        #expect(Date().timeIntervalSince(started) < 60, "the 2 s timeout must end the transfer, not hang (a loaded test run can delay it, never by a minute)")
     }
 
     @Test func oversizedBodyIsCutOff() async throws {

@@ -14,7 +14,11 @@ struct IncidentsCLITests {
         try runProcess(sieve, args + ["--database", dir.path("cli.sqlite")], cwd: TestPaths.packageRoot, stdin: stdin)
     }
 
-    @Test func importListAndBatchCrossReference() throws {
+    @Test func importListAndBatchCrossReference() async throws {
+        try await offPool { try self.importListAndBatchCrossReferenceBody() }
+    }
+
+    func importListAndBatchCrossReferenceBody() throws {
         let closures = dir.write("closures.csv", "縣市,日期,狀態\n臺北市,2026-09-15,照常上班、照常上課\n新北市,2026-09-15,停止上班、停止上課\n")
         let cap = dir.write("a.cap", Fixture.cap(id: "CLI-1", sent: "2026-09-14T18:00:00+08:00", expires: "2099-01-01T00:00:00+08:00"))
         let test = dir.write("t.cap", Fixture.cap(id: "CLI-T", status: "Test"))
@@ -60,7 +64,11 @@ struct IncidentsCLITests {
         #expect(unknown.status == 2)
     }
 
-    @Test func rumourImportAndList() throws {
+    @Test func rumourImportAndList() async throws {
+        try await offPool { try self.rumourImportAndListBody() }
+    }
+
+    func rumourImportAndListBody() throws {
         let csv = dir.write("r.csv", "text,replyType,url\n自來水公司公告明天全台停水48小時,RUMOR,https://cofacts.tw/article/2\n")
         let r = try run(["rumours", "import", csv])
         #expect(r.status == 0, Comment(rawValue: r.stderr))
@@ -72,7 +80,11 @@ struct IncidentsCLITests {
     }
 
     /// The demo world end to end: official sources are imported by `sieve run`, queued posts are cross-referenced.
-    @Test func runImportsOfficialSourcesAndCrossReferences() throws {
+    @Test func runImportsOfficialSourcesAndCrossReferences() async throws {
+        try await offPool { try self.runImportsOfficialSourcesAndCrossReferencesBody() }
+    }
+
+    func runImportsOfficialSourcesAndCrossReferencesBody() throws {
         let config = dir.write("demo.toml", (try String(contentsOf: TestPaths.packageRoot.appendingPathComponent("sieve.demo.toml"), encoding: .utf8))
             .replacingOccurrences(of: "file:Corpus/", with: "file:\(TestPaths.packageRoot.path)/Corpus/")
             .replacingOccurrences(of: "database = \"demo.sqlite\"", with: "database = \"\(dir.path("demo.sqlite"))\""))

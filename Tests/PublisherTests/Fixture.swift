@@ -79,4 +79,4 @@ final class Fixture: @unchecked Sendable {
 }
 
 /// Fast retries for tests: the first retry after ~50 ms.
-let quick = DeliveryOptions(maxWait: 10, baseDelay: 0.05, maxDelay: 0.5)
+let quick = DeliveryOptions(maxWait: 60, baseDelay: 0.05, maxDelay: 0.5)

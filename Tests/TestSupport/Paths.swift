@@ -106,3 +106,13 @@ public func runProcess(
         status: p.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
         stderr: String(decoding: errData, as: UTF8.self))
 }
+
+/// Runs blocking work (a child process, a long computation) on a Dispatch thread, so it does not hold one of the
+/// few threads Swift concurrency's pool has (2 on a 2-core machine) while other tests' async work waits.
+public func offPool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        DispatchQueue.global().async {
+            do { continuation.resume(returning: try body()) } catch { continuation.resume(throwing: error) }
+        }
+    }
+}
