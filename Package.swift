@@ -98,7 +98,7 @@ let package = Package(
         .testTarget(name: "StoreTests", dependencies: ["Store", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")], swiftSettings: strict),
         .testTarget(name: "CrawlerTests", dependencies: ["Crawler", "TestSupport"], exclude: ["Fixtures"], swiftSettings: strict),
         .testTarget(name: "ClassifierTests", dependencies: ["Classifier", "TestSupport"], swiftSettings: strict),
-        .testTarget(name: "IncidentsTests", dependencies: ["Incidents", "Store", "Classifier", "Pipeline", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "IncidentsTests", dependencies: ["Incidents", "Store", "Classifier", "Pipeline", "Publisher", "TestSupport"], swiftSettings: strict),
         .testTarget(
             name: "PublisherTests",
             dependencies: [

@@ -92,6 +92,12 @@ public enum CAPWriter {
         if let url = item.url, url.hasPrefix("http"), URL(string: url) != nil { x += "    <web>\(e(url))</web>\n" }
         x += "    <parameter><valueName>sieve:source</valueName><value>\(e(item.source))</value></parameter>\n"
         x += "    <parameter><valueName>sieve:post</valueName><value>\(item.postID)</value></parameter>\n"
+        if let verdict = item.verdict {
+            x += "    <parameter><valueName>sieve:xref</valueName><value>\(e(verdict))</value></parameter>\n"
+        }
+        for m in item.incidents.prefix(3) where m.kind != .closure {
+            x += "    <parameter><valueName>sieve:incident:\(e(m.kind.rawValue))</valueName><value>\(e(m.externalID))</value></parameter>\n"
+        }
         for p in item.people {
             x += "    <parameter><valueName>sieve:people:\(e(p.kind))</valueName><value>\(p.count.map(String.init) ?? "unknown")</value></parameter>\n"
         }

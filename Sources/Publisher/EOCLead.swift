@@ -45,11 +45,15 @@ public struct EOCLead: Codable, Sendable, Equatable {
         public var trapped: Int?
         public var missing: Int?
     }
-    /// A corroborating incident (cross-referenced reports); empty until incidents are linked to items.
+    /// An official incident the cross-reference matched (best first): its id as its source gives it (EMIC
+    /// CASE_ID, CAP identifier, CWA report number), kind, match score and a one-line summary.
     public struct Incident: Codable, Sendable, Equatable {
         public var id: Int64
         public var title: String?
         public var reports: Int?
+        public var externalID: String?
+        public var kind: String?
+        public var score: Double?
     }
 
     public var id: Int64
@@ -68,6 +72,8 @@ public struct EOCLead: Codable, Sendable, Equatable {
     public var people: [Person]
     public var casualties: Casualties
     public var incidents: [Incident]
+    /// corroborated, contradicted or unconfirmed (nil before the cross-reference ran).
+    public var verdict: String?
     public var note: String?
 
     public init(item: PublishableItem, message: String, incidents: [Incident] = []) {
@@ -90,7 +96,10 @@ public struct EOCLead: Codable, Sendable, Equatable {
             return counts.isEmpty ? nil : counts.reduce(0, +)
         }
         casualties = Casualties(dead: total("dead"), injured: total("injured"), trapped: total("trapped"), missing: total("missing"))
-        self.incidents = incidents
+        self.incidents = incidents.isEmpty
+            ? item.incidents.map { Incident(id: $0.incidentID, title: $0.summary, reports: nil, externalID: $0.externalID, kind: $0.kind.rawValue, score: $0.score) }
+            : incidents
+        verdict = item.verdict
         note = item.note
     }
 }

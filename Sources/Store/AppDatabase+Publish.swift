@@ -9,9 +9,13 @@ extension AppDatabase {
                (SELECT decidedAt FROM review WHERE review.postId = post.id AND review.decision IN ('approve', 'escalate')
                 ORDER BY review.id DESC LIMIT 1) AS decidedAt,
                (SELECT note FROM review WHERE review.postId = post.id AND review.decision IN ('approve', 'escalate')
-                ORDER BY review.id DESC LIMIT 1) AS note
+                ORDER BY review.id DESC LIMIT 1) AS note,
+               xref.verdict AS xrefVerdict, xref.matches AS xrefMatches,
+               (SELECT lat FROM incident WHERE incident.id = json_extract(xref.matches, '$[0].incidentID')) AS xrefLat,
+               (SELECT lon FROM incident WHERE incident.id = json_extract(xref.matches, '$[0].incidentID')) AS xrefLon
         FROM post JOIN source ON source.id = post.sourceId
         LEFT JOIN assessment ON assessment.postId = post.id
+        LEFT JOIN xref ON xref.postId = post.id
         """
 
     static func item(_ row: Row, publicationID: Int64, approvedAt: Date?) throws -> PublishableItem {
@@ -33,6 +37,16 @@ extension AppDatabase {
             let lat = map["lat"].flatMap(Double.init), let lon = map["lon"].flatMap(Double.init),
             (-90...90).contains(lat), (-180...180).contains(lon)
         {
+            item.latitude = lat
+            item.longitude = lon
+        }
+        // Official incidents the cross-reference found; a corroborated item without its own position takes the
+        // best matching incident's (EMIC reports and CWA epicentres have coordinates).
+        item.verdict = row["xrefVerdict"]
+        if let matches: String = row["xrefMatches"], let list = try? decoder.decode([IncidentMatch].self, from: Data(matches.utf8)) {
+            item.incidents = list
+        }
+        if item.latitude == nil, item.verdict == XrefVerdict.corroborated.rawValue, let lat: Double = row["xrefLat"], let lon: Double = row["xrefLon"] {
             item.latitude = lat
             item.longitude = lon
         }

@@ -165,6 +165,9 @@ public struct PublishableItem: Sendable, Equatable {
     public var longitude: Double? = nil
     /// The post's state: approved, escalated or retracted.
     public var state: String = PostState.approved.rawValue
+    /// The cross-reference verdict and the official incidents it matched (best first).
+    public var verdict: String? = nil
+    public var incidents: [IncidentMatch] = []
 
     public init(
         publicationID: Int64, postID: Int64, source: String, title: String?, text: String, url: String?,

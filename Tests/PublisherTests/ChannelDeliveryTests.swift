@@ -210,7 +210,12 @@ struct ChannelDeliveryTests {
         let report = await f.publisher([(fake, channel)]).deliverPending(quick)
         #expect(report.delivered == 4)
         let t = fake.requestTimes
-        for i in 1..<t.count { #expect(t[i].timeIntervalSince(t[i - 1]) >= 0.18, "gap \(t[i].timeIntervalSince(t[i - 1]))") }
+        // Arrival times at the fake: one late arrival can shorten the next gap on a loaded machine, but the four
+        // requests can never span less than the limiter's schedule (three intervals of 0.2 s).
+        #expect(t.count == 4)
+        if let first = t.first, let last = t.last {
+            #expect(last.timeIntervalSince(first) >= 0.55, "span \(last.timeIntervalSince(first))")
+        }
     }
 
     @Test func missingTokenIsASetupErrorAndNothingIsLost() async throws {
