@@ -22,5 +22,7 @@ echo "== segmentation (SIGHAN 2005 AS): Sieve vs jieba vs rjieba"
 bench/segment.sh
 echo "== classifier: naive Bayes vs scikit-learn; throughput"
 bench/classifier.sh
+echo "== cross-reference: EMIC reports re-posted as social posts (recall@1)"
+bench/xref.sh
 echo "== crawl: 100 hosts × 100 pages + 100 list pages on loopback nginx, concurrency 32 (8 per host)"
 bench/crawl.sh

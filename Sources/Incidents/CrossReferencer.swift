@@ -17,23 +17,53 @@ public struct CrossReferencer: Sendable {
         public init() {}
     }
 
-    struct Entry: Sendable {
-        var incident: Incident
-        var vector: SparseVector
-        var start: Date
-        var end: Date
+    /// One incident, prepared for scoring (a class: the scoring loop passes references, not copies).
+    final class Entry: Sendable {
+        let incident: Incident
+        let vector: SparseVector
+        let start: Date
+        let end: Date
+        let counties: Set<String>
+        /// Where the post's road names are looked for (UTF-8).
+        let addressBytes: [UInt8]
+
+        init(incident: Incident, vector: SparseVector, start: Date, end: Date) {
+            self.incident = incident
+            self.vector = vector
+            self.start = start
+            self.end = end
+            self.counties = incident.counties
+            self.addressBytes = Array((incident.address ?? incident.areas.first?.description ?? "").utf8)
+        }
+    }
+
+    /// The parts of a match score, kept so reasons are only worded for the matches shown.
+    struct Parts {
+        var score: Double
+        var index: Int
+        var place: Double
+        var road: Bool
+        var time: Double
+        var type: Double
+        var words: Double
     }
 
     let entries: [Entry]
     /// Entry indexes by county, ordered by start; incidents without a county are in `nationwide`.
     let byCounty: [String: [Int]]
     let nationwide: [Int]
+    /// Report entries by "county|township" ("county|" for reports without a township), ordered by start.
+    let byTownship: [String: [Int]]
+    /// Entries whose window is longer than `shortWindow` (alerts in force for days or weeks).
+    let longLived: [Int]
+    static let shortWindow: TimeInterval = 31 * 3600
     let closures: [String: Incident]
     let idf: IDFTable
     let gazetteer: Gazetteer
     let closurePhrases: [String: String]
     let closureMaxLength: Int
     let quakeTimes: [Date]
+    let quakeEntries: [Int]
     let capTimes: [Date]
     public let rumours: RumourMemory
     public var settings = Settings()
@@ -68,16 +98,30 @@ public struct CrossReferencer: Sendable {
         self.entries = entries
         var byCounty: [String: [Int]] = [:]
         var nationwide: [Int] = []
+        var longLived: [Int] = []
         for (k, e) in entries.enumerated() {
-            let counties = e.incident.counties
-            if counties.isEmpty { nationwide.append(k) }
-            for c in counties { byCounty[c, default: []].append(k) }
+            if e.end.timeIntervalSince(e.start) > Self.shortWindow {
+                longLived.append(k)
+                continue
+            }
+            if e.counties.isEmpty { nationwide.append(k) }
+            for c in e.counties { byCounty[c, default: []].append(k) }
         }
         for key in byCounty.keys { byCounty[key]!.sort { entries[$0].start < entries[$1].start } }
+        var byTownship: [String: [Int]] = [:]
+        for (county, list) in byCounty {
+            for k in list {
+                let towns = Set(entries[k].incident.areas.filter { $0.county == county }.map { $0.township ?? "" })
+                for t in towns { byTownship[county + "|" + t, default: []].append(k) }  // already in start order
+            }
+        }
+        self.byTownship = byTownship
         nationwide.sort { entries[$0].start < entries[$1].start }
         self.byCounty = byCounty
         self.nationwide = nationwide
+        self.longLived = longLived
         self.quakeTimes = kept.filter { $0.kind == .quake }.map(\.sent).sorted()
+        self.quakeEntries = entries.indices.filter { entries[$0].incident.kind == .quake }
         self.capTimes = kept.filter { $0.kind == .cap }.map(\.sent).sorted()
         var phrases: [String: String] = [:]
         for (p, kind) in lexicon.closures { phrases[Normalizer.simplified(p)] = kind }
@@ -94,7 +138,7 @@ public struct CrossReferencer: Sendable {
     static func window(_ i: Incident) -> (Date, Date) {
         let h = 3600.0
         switch i.kind {
-        case .emic: return (i.sent.addingTimeInterval(-12 * h), i.sent.addingTimeInterval(48 * h))
+        case .emic: return (i.sent.addingTimeInterval(-6 * h), i.sent.addingTimeInterval(24 * h))
         case .quake: return (i.sent.addingTimeInterval(-10 * 60), i.sent.addingTimeInterval(24 * h))
         case .cap, .warning, .typhoon:
             let start = (i.effective ?? i.sent).addingTimeInterval(-6 * h)
@@ -216,11 +260,11 @@ public struct CrossReferencer: Sendable {
 
     // MARK: Matching
 
-    func candidates(counties: Set<String>, at t: Date) -> [Int] {
+    func candidates(counties: Set<String>, townships: Set<String> = [], at t: Date) -> [Int] {
         var out: [Int] = []
         func scan(_ list: [Int]) {
-            // Every entry whose window holds t; windows are at most ~3 days, so start from t - 3 days.
-            let lowerBound = t.addingTimeInterval(-4 * 86400)
+            // Every entry whose window holds t; these lists hold reports (windows ≤ 30 h) only.
+            let lowerBound = t.addingTimeInterval(-Self.shortWindow)
             var lo = 0, hi = list.count
             while lo < hi {
                 let mid = (lo + hi) / 2
@@ -235,67 +279,122 @@ public struct CrossReferencer: Sendable {
         if counties.isEmpty {
             for list in byCounty.values { scan(list) }
         } else {
-            for c in counties { if let list = byCounty[c] { scan(list) } }
+            for c in counties {
+                // A post naming a township is matched against that township's reports and the county's reports
+                // that name no township; a post naming only the county, against all of the county's.
+                let here = townships.filter { gazetteer.township($0, isIn: c) }
+                if here.isEmpty {
+                    if let list = byCounty[c] { scan(list) }
+                } else {
+                    for t in here { if let list = byTownship[c + "|" + t] { scan(list) } }
+                    if let list = byTownship[c + "|"] { scan(list) }
+                }
+            }
         }
         scan(nationwide)
+        // Alerts, warnings and typhoons can be in force for weeks: few of them, checked one by one.
+        for k in longLived where entries[k].start <= t && t <= entries[k].end {
+            if counties.isEmpty || entries[k].counties.isEmpty || !entries[k].counties.isDisjoint(with: counties) { out.append(k) }
+        }
         return Array(Set(out))
     }
 
     func match(text: String, published t: Date, assessment: Assessment, claims: Claims) -> [IncidentMatch] {
         let vector = TextFeatures.vector(TextFeatures.bigrams(text), idf: idf.idf)
-        var scored: [(Double, Int, [String])] = []
-        for k in candidates(counties: claims.counties, at: t) {
+        let roads = claims.roads.filter { $0.count >= 2 }.map { Array($0.utf8) }
+        // Everything but the wording is cheap: score that first, then compute the wording (a cosine) best-first and
+        // stop once even a perfect wording could not enter the top matches.
+        var partial: [Parts] = []
+        for k in candidates(counties: claims.counties, townships: claims.townships, at: t) {
             let e = entries[k]
             let i = e.incident
-            var reasons: [String] = []
             // Place.
             var place = claims.counties.isEmpty && claims.townships.isEmpty ? 0.2 : 0.0
-            let areaCounties = i.counties
-            if areaCounties.isEmpty {
+            if e.counties.isEmpty {
                 place = max(place, i.kind == .quake || i.kind == .typhoon ? 0.5 : 0.2)
             }
             for a in i.areas {
-                guard let county = a.county else { continue }
-                var s = 0.0
-                if claims.counties.contains(county) { s = 0.5 }
-                if s > 0, let township = a.township, claims.townships.contains(township) { s = 0.75 }
-                if s > 0, let village = a.village, claims.villages.contains(village) { s = 0.9 }
-                if i.kind == .quake, let level = i.details.intensities?[county], claims.counties.contains(county) {
-                    s = level >= 3 ? 0.8 : 0.5
-                }
+                guard let county = a.county, claims.counties.contains(county) else { continue }
+                var s = 0.5
+                if let township = a.township, claims.townships.contains(township) { s = 0.75 }
+                if let village = a.village, claims.villages.contains(village) { s = 0.9 }
+                if i.kind == .quake, let level = i.details.intensities?[county] { s = level >= 3 ? 0.8 : 0.5 }
                 place = max(place, s)
             }
-            if let address = i.address ?? i.areas.first?.description, claims.roads.contains(where: { $0.count >= 2 && address.contains($0) }) {
+            var road = false
+            if !roads.isEmpty, !e.addressBytes.isEmpty, roads.contains(where: { Self.bytes(e.addressBytes, contain: $0) }) {
                 place = min(1, place + 0.2)
-                reasons.append("same road")
+                road = true
             }
-            if place >= 0.9 { reasons.append("same village") } else if place >= 0.75 { reasons.append("same township") } else if place >= 0.5 { reasons.append("same county") }
             // Time.
-            let dt = abs(t.timeIntervalSince(i.kind == .emic || i.kind == .quake ? i.sent : max(i.effective ?? i.sent, min(t, i.expires ?? t))))
-            let tau: Double = i.kind == .emic ? 6 * 3600 : 12 * 3600
-            let time = i.kind == .emic || i.kind == .quake ? exp(-dt / tau) : (t >= (i.effective ?? i.sent) && t <= (i.expires ?? .distantFuture) ? 1 : exp(-dt / tau))
-            if time > 0.8 { reasons.append("same time") }
-            // Type.
+            let time: Double
+            if i.kind == .emic || i.kind == .quake {
+                time = exp(-abs(t.timeIntervalSince(i.sent)) / (i.kind == .emic ? 6 * 3600 : 12 * 3600))
+            } else if t >= (i.effective ?? i.sent) && t <= (i.expires ?? .distantFuture) {
+                time = 1
+            } else {
+                let edge = t < (i.effective ?? i.sent) ? (i.effective ?? i.sent) : (i.expires ?? t)
+                time = exp(-abs(t.timeIntervalSince(edge)) / (12 * 3600))
+            }
             let type = IncidentTypes.compatibility(assessment.types, i.type)
-            if type >= 0.99, let it = i.type { reasons.append("same type (\(it))") }
-            // Wording.
-            let words = vector.cosine(e.vector)
-            if words >= 0.3 { reasons.append("similar wording \(String(format: "%.2f", words))") }
-            let score = 0.35 * words + 0.25 * place + 0.2 * time + 0.2 * type
-            guard score >= settings.minimum else { continue }
-            // Corroboration needs the place to agree at least at county level (or a nationwide incident).
-            // … and the type or the wording to agree.
-            let placeAgrees = place >= 0.5 || (areaCounties.isEmpty && place >= 0.2 && claims.counties.isEmpty)
-            let capped = placeAgrees && (type >= 0.5 || words >= 0.35) ? score : min(score, settings.corroborate - 0.01)
-            scored.append((capped, k, reasons))
+            let without = 0.25 * place + 0.2 * time + 0.2 * type
+            guard without + 0.35 >= settings.minimum else { continue }
+            partial.append(Parts(score: without, index: k, place: place, road: road, time: time, type: type, words: 0))
         }
-        scored.sort { $0.0 != $1.0 ? $0.0 > $1.0 : abs(entries[$0.1].incident.sent.timeIntervalSince(t)) < abs(entries[$1.1].incident.sent.timeIntervalSince(t)) }
-        return scored.prefix(settings.maxMatches).map { s in
-            let i = entries[s.1].incident
+        partial.sort { $0.score > $1.score }
+        var scored: [Parts] = []
+        var floor = settings.minimum  // the score a match needs to be kept: the k-th best so far, once there are k
+        for var p in partial {
+            if p.score + 0.35 < floor { break }
+            let e = entries[p.index]
+            p.words = vector.cosine(e.vector)
+            let score = p.score + 0.35 * p.words
+            guard score >= floor else { continue }
+            // Corroboration needs the place to agree at least at county level (or a nationwide incident) and the
+            // type or the wording to agree.
+            let placeAgrees = p.place >= 0.5 || (e.counties.isEmpty && p.place >= 0.2 && claims.counties.isEmpty)
+            p.score = placeAgrees && (p.type >= 0.5 || p.words >= 0.35) ? score : min(score, settings.corroborate - 0.01)
+            scored.append(p)
+            if scored.count >= settings.maxMatches * 4 {
+                scored.sort { $0.score > $1.score }
+                scored.removeLast(scored.count - settings.maxMatches * 2)
+                floor = max(floor, scored.last!.score)
+            }
+        }
+        scored.sort {
+            $0.score != $1.score
+                ? $0.score > $1.score
+                : abs(entries[$0.index].incident.sent.timeIntervalSince(t)) < abs(entries[$1.index].incident.sent.timeIntervalSince(t))
+        }
+        return scored.prefix(settings.maxMatches).map { p in
+            let i = entries[p.index].incident
+            var reasons: [String] = []
+            if p.road { reasons.append("same road") }
+            if p.place >= 0.9 { reasons.append("same village") } else if p.place >= 0.75 { reasons.append("same township") } else if p.place >= 0.5 { reasons.append("same county") }
+            if p.time > 0.8 { reasons.append("same time") }
+            if p.type >= 0.99, let it = i.type { reasons.append("same type (\(it))") }
+            if p.words >= 0.3 { reasons.append("similar wording \(String(format: "%.2f", p.words))") }
             return IncidentMatch(
-                incidentID: i.id ?? -1, externalID: i.externalID, kind: i.kind, score: (s.0 * 1000).rounded() / 1000,
-                summary: Self.summary(i), reasons: s.2)
+                incidentID: i.id ?? -1, externalID: i.externalID, kind: i.kind, score: (p.score * 1000).rounded() / 1000,
+                summary: Self.summary(i), reasons: reasons)
         }
+    }
+
+    /// Substring search over UTF-8 bytes (valid UTF-8 matches only at character boundaries).
+    static func bytes(_ haystack: [UInt8], contain needle: [UInt8]) -> Bool {
+        guard !needle.isEmpty, needle.count <= haystack.count else { return needle.isEmpty }
+        let first = needle[0]
+        var i = 0
+        let last = haystack.count - needle.count
+        while i <= last {
+            if haystack[i] == first {
+                var j = 1
+                while j < needle.count && haystack[i + j] == needle[j] { j += 1 }
+                if j == needle.count { return true }
+            }
+            i += 1
+        }
+        return false
     }
 
     static func summary(_ i: Incident) -> String {
@@ -411,7 +510,7 @@ public struct CrossReferencer: Sendable {
         let magnitude = Self.firstNumber(Self.magnitudePattern, text)
         let intensity = Self.firstNumber(Self.intensityPattern, text)
         let strong = (magnitude ?? 0) >= 5 || (intensity ?? 0) >= 4 || ["強震", "强震", "大地震", "超大地震"].contains { text.contains($0) }
-        let quakes = entries.filter { $0.incident.kind == .quake && $0.start <= t && t <= $0.end }
+        let quakes = quakeEntries.map { entries[$0] }.filter { $0.start <= t && t <= $0.end }
             .sorted { abs($0.incident.sent.timeIntervalSince(t)) < abs($1.incident.sent.timeIntervalSince(t)) }
         if let q = quakes.first?.incident {
             if let magnitude, let actual = q.details.magnitude, abs(magnitude - actual) >= 1.0 {
