@@ -83,7 +83,7 @@ extension Pipeline {
             let posts = try database.postsToCrossReference(limit: batch, staleBefore: version)
             if posts.isEmpty { break }
             let results = posts.map { p in
-                let r = xref.check(text: p.text, published: p.published ?? p.fetchedAt, assessment: p.assessment)
+                let r = xref.check(text: p.text, published: p.published ?? p.fetchedAt, assessment: p.assessment, location: p.location)
                 return (postID: p.id, result: r, priority: xrefPriority(p.assessment, r, clusterSize: p.clusterSize, published: p.published ?? p.fetchedAt, now: now))
             }
             try database.saveCrossReferences(results, now: max(now, Date()))
