@@ -10,7 +10,11 @@ extension AppDatabase {
                 db,
                 sql: """
                     SELECT publication.id AS pubId, publication.createdAt AS approvedAt, post.id AS postId, post.title,
-                           post.text, post.url, post.publishedAt, source.name AS sourceName, assessment.types,
+                           -- the moderator's edited public wording (web app), else the post as written
+                           COALESCE((SELECT publicText FROM review WHERE review.postId = post.id
+                                     AND review.decision = 'approve' ORDER BY review.id DESC LIMIT 1),
+                                    post.text) AS text,
+                           post.url, post.publishedAt, source.name AS sourceName, assessment.types,
                            assessment.places,
                            (SELECT note FROM review WHERE review.postId = post.id AND review.decision = 'approve'
                             ORDER BY review.id DESC LIMIT 1) AS note

@@ -156,6 +156,7 @@ public final class AppDatabase: Sendable {
                 t.column("error", .text)
             }
         }
+        registerWebMigration(&m)  // "v5-web": AppDatabase+Web.swift
         return m
     }
 }
