@@ -7,7 +7,7 @@ extension ModerationApp {
     /// GET /login. A random token goes both into a short-lived cookie and the form (double submit), so a login
     /// form posted from another site is refused (login CSRF).
     @Sendable func login(_ request: Request, _ context: WebContext) async throws -> Response {
-        if context.auth != nil { return Reply.seeOther("/") }
+        // Shown even to a logged-in user (to switch accounts); logging in again replaces that session.
         let next = Self.safeLocalPath(request.uri.queryParameters.get("next"))
         return loginForm(next: next, name: "", message: nil, status: .ok)
     }

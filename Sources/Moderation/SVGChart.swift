@@ -44,9 +44,9 @@ enum SVGChart {
                 base += c
             }
         }
-        // X labels: every few hours, Taipei "HH時".
+        // X labels on round hours (every 2 h for a day), Taipei "HH時", the date at midnight.
         let every = max(1, n / 12)
-        for i in stride(from: 0, to: n, by: every) {
+        for i in 0..<n where (Int(TaipeiTime.rfc3339(data.hours[i]).dropFirst(11).prefix(2)) ?? 0) % every == 0 {
             let x = left + Double(i) * slot + slot / 2
             out += "<text x=\"\(f(x))\" y=\"\(f(top + plotH + 16))\" font-size=\"11\" text-anchor=\"middle\" fill=\"#5c6670\">\(escape(hourLabel(data.hours[i])))</text>\n"
         }

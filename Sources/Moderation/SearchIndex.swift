@@ -8,8 +8,13 @@ import Store
 /// and a query is tokenized the same way, so 「那瑪夏 土石流」 finds posts whose text segments into those words.
 public struct SearchIndex: Sendable {
     let tokenizer: Tokenizer
+    /// The dictionary alone, without the lexicon's long phrases: splits 「明天全台停班停課」 into its words.
+    let wordSplitter: Tokenizer
 
-    public init(tokenizer: Tokenizer) { self.tokenizer = tokenizer }
+    public init(tokenizer: Tokenizer) {
+        self.tokenizer = tokenizer
+        self.wordSplitter = Tokenizer(words: [])
+    }
 
     /// The project's tokenizer (lexicons found as the classifier finds them); without lexicons, the dictionary alone.
     public static func standard() -> SearchIndex {
@@ -17,16 +22,39 @@ public struct SearchIndex: Sendable {
         return SearchIndex(tokenizer: Tokenizer(words: []))
     }
 
-    /// Space-joined tokens of `text` (normalised, lower-cased, punctuation dropped).
+    /// The tokens of `text` (normalised, lower-cased, punctuation dropped), each long token followed by the words
+    /// it splits into, so a search for 「停班停課」 finds the lexicon phrase 「明天全台停班停課」.
     public func tokens(_ text: String) -> [String] {
+        var out: [String] = []
+        for token in words(text) {
+            out.append(token)
+            let parts = split(token)
+            if parts.count > 1 { out += parts }
+        }
+        return out
+    }
+
+    func words(_ text: String) -> [String] {
         tokenizer.tokenize(Normalizer.normalize(text)).filter { $0.kind != .punctuation }.map { $0.text.lowercased() }
     }
 
-    /// An FTS5 MATCH expression: every token of the query as a quoted prefix phrase (all must match, and 「土石流」
-    /// also finds the lexicon's longer word 「土石流警戒」); nil when the query has no searchable token.
+    /// The dictionary words of a long token ([token] when it is short or does not split).
+    func split(_ token: String) -> [String] {
+        guard token.count >= 3, token.unicodeScalars.contains(where: { $0.value >= 0x3400 }) else { return [token] }
+        let parts = wordSplitter.tokenize(token).map { $0.text.lowercased() }
+        return parts.isEmpty ? [token] : parts
+    }
+
+    /// An FTS5 MATCH expression: every word of the query must match, as a prefix (「土石流」 also finds 「土石流警戒」)
+    /// or, for a long word, as the phrase of its parts; nil when the query has no searchable token.
     public func matchExpression(_ query: String) -> String? {
-        let phrases = tokens(query).map { "\"" + $0.replacingOccurrences(of: "\"", with: "\"\"") + "\"*" }
-        return phrases.isEmpty ? nil : phrases.joined(separator: " ")
+        func quote(_ s: String) -> String { "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }
+        let terms = words(query).map { token -> String in
+            let parts = split(token)
+            guard parts.count > 1 else { return quote(token) + "*" }
+            return "(" + quote(token) + "* OR " + quote(parts.joined(separator: " ")) + "*)"
+        }
+        return terms.isEmpty ? nil : terms.joined(separator: " AND ")
     }
 
     /// Indexes every post not yet in the index; returns how many were added.
