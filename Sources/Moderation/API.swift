@@ -135,23 +135,26 @@ extension ModerationApp {
         let item = row.item, a = item.assessment
         return APIQueueItem(
             id: item.id, source: item.source, title: item.title, text: item.text, url: item.url, author: item.author,
-            published: item.published.map(TaipeiTime.rfc3339), fetched: TaipeiTime.rfc3339(item.fetchedAt),
+            published: item.published.map(TaipeiClock.rfc3339), fetched: TaipeiClock.rfc3339(item.fetchedAt),
             state: item.state, scores: APIScores(disaster: a?.disaster, rumour: a?.rumour, priority: item.priority),
             types: a?.types ?? [],
             places: (a?.places ?? []).map { APIPlace(surface: $0.surface, name: $0.name, level: $0.level, county: $0.county) },
             verdict: row.xref?.verdict, clusterSize: item.clusterSize, duplicateOf: item.duplicateOf,
-            claim: row.claim.map { APIClaim(user: $0.user, until: TaipeiTime.rfc3339($0.until)) })
+            claim: row.claim.map { APIClaim(user: $0.user, until: TaipeiClock.rfc3339($0.until)) })
     }
 
     /// GET /api/v1/queue: the same filters as the queue page (type, county, verdict, source, state, from, to, q,
     /// page, limit).
     @Sendable func apiQueue(_ request: Request, _ context: WebContext) async throws -> Response {
         _ = try requireUser(request, context)
-        let (_, page) = try runQuery(request)
-        return Reply.json(
-            APIQueuePage(
+        let (query, page) = try runQuery(request)
+        let body = queueCache.json(for: query.filter) {
+            let value = APIQueuePage(
                 items: page.rows.map(Self.apiItem), page: page.page, pageSize: page.pageSize,
-                nextPage: page.hasNext ? page.page + 1 : nil))
+                nextPage: page.hasNext ? page.page + 1 : nil)
+            return String(decoding: (try? APIJSON.encoder.encode(value)) ?? Data("{}".utf8), as: UTF8.self)
+        }
+        return Reply.bytes(body, contentType: "application/json; charset=utf-8")
     }
 
     /// GET /api/v1/queue/summary: counts for the queue page's live-update check.
@@ -178,7 +181,7 @@ extension ModerationApp {
                 reviews: d.reviews.map {
                     APIReview(
                         decision: $0.decision, reviewer: $0.reviewer, reason: $0.reason, note: $0.note,
-                        decidedAt: TaipeiTime.rfc3339($0.decidedAt))
+                        decidedAt: TaipeiClock.rfc3339($0.decidedAt))
                 }, publicText: d.publicText,
                 publications: d.publications.map { APIPublication(channel: $0.channel, status: $0.status) }))
     }
@@ -212,7 +215,7 @@ extension ModerationApp {
             break
         }
         try database.decide(postID: id, d, by: auth.user, ip: context.remoteIP)
-        summaryCache.invalidate()
+        queueChanged()
         let state = try database.item(id: id).state
         return Reply.json(DecisionResult(id: id, state: state, stateLabel: Labels.state(state)))
     }

@@ -84,7 +84,7 @@ extension ModerationApp {
             query: q.echo.isEmpty ? "" : "?" + q.echo,
             entries: entries.map {
                 AuditRowView(
-                    id: $0.id, time: TaipeiTime.rfc3339($0.at), actor: $0.actor, action: $0.action, postId: $0.postId,
+                    id: $0.id, time: TaipeiClock.rfc3339($0.at), actor: $0.actor, action: $0.action, postId: $0.postId,
                     before: $0.before ?? "", after: $0.after ?? "", ip: $0.ip ?? "")
             }, page: q.page, prevURL: q.page > 1 ? q.url(page: q.page - 1) : nil,
             nextURL: hasNext ? q.url(page: q.page + 1) : nil)
@@ -99,7 +99,7 @@ extension ModerationApp {
         var out = "id,at,actor,action,post_id,before,after,ip\r\n"
         for e in entries.reversed() {
             out += [
-                String(e.id), TaipeiTime.rfc3339(e.at), e.actor, e.action, e.postId.map(String.init) ?? "", e.before ?? "",
+                String(e.id), TaipeiClock.rfc3339(e.at), e.actor, e.action, e.postId.map(String.init) ?? "", e.before ?? "",
                 e.after ?? "", e.ip ?? "",
             ].map(CSV.field).joined(separator: ",") + "\r\n"
         }

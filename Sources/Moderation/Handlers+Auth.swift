@@ -59,6 +59,7 @@ extension ModerationApp {
         try database.clearLoginFailures(key: key)
         let sessionID = Secrets.token()
         let old = request.cookies[Self.sessionCookie].map { Secrets.sha256($0.value) }
+        if let old { sessionCache.remove(old) }
         try database.createSession(
             account: account.name, idHash: Secrets.sha256(sessionID), csrfToken: Secrets.token(),
             expiresAt: Date().addingTimeInterval(TimeInterval(settings.sessionLifetime)), replacing: old,
@@ -76,6 +77,7 @@ extension ModerationApp {
         guard let auth = context.auth, let sessionHash = auth.sessionHash else { return Reply.seeOther("/login") }
         try checkCSRF(auth, request, form: form)
         try database.deleteSession(idHash: sessionHash)
+        sessionCache.remove(sessionHash)
         try database.audit(actor: auth.user, action: "logout", ip: context.remoteIP)
         var response = Reply.seeOther("/login")
         response.setCookie(cookie(Self.sessionCookie, "", maxAge: 0))

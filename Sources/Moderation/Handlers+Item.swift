@@ -15,6 +15,7 @@ extension ModerationApp {
             let claim = try database.claim(
                 postID: id, user: auth.user, duration: TimeInterval(settings.claimDuration), ip: context.remoteIP)
             detail.row.claim = claim
+            if claim.user == auth.user { queueChanged() }  // others' queue pages show the lock at once
             if claim.user == auth.user { detail = try database.itemDetail(id: id) }
         }
         return Reply.html(Pages.render("item", itemView(detail, auth: auth, open: open, flash: flash(request))))
@@ -74,7 +75,7 @@ extension ModerationApp {
         try checkCSRF(auth, request, form: form)
         let decision = try parseDecision(form, defaultChannels: true)
         try database.decide(postID: id, decision, by: auth.user, ip: context.remoteIP)
-        summaryCache.invalidate()
+        queueChanged()
         let state = try database.item(id: id).state
         if wantsJSON(request) {
             return Reply.json(DecisionResult(id: id, state: state, stateLabel: Labels.state(state)))
@@ -92,7 +93,7 @@ extension ModerationApp {
             throw WebError(status: .badRequest, message: "into must be the id of the item this one duplicates, got \"\(form["into"] ?? "")\"")
         }
         try database.merge(postID: id, into: into, by: auth.user, ip: context.remoteIP)
-        summaryCache.invalidate()
+        queueChanged()
         if wantsJSON(request) {
             return Reply.json(DecisionResult(id: id, state: PostState.rejected.rawValue, stateLabel: "已合併至 #\(into)"))
         }

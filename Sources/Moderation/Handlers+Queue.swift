@@ -12,7 +12,7 @@ struct QueueQuery {
     /// Parameters to repeat in paging links.
     var echo: [(String, String)] = []
 
-    init(_ form: FormData, pageSize: Int, search: SearchIndex) throws {
+    init(_ form: FormData, pageSize: Int, match: (String) -> String?) throws {
         filter = QueueFilter(pageSize: pageSize)
         if let type = form.text("type") {
             filter.type = type
@@ -52,7 +52,7 @@ struct QueueQuery {
             self.q = q
             echo.append(("q", q))
             // A query of only punctuation matches nothing rather than everything.
-            filter.match = search.matchExpression(q) ?? "\"\u{1}\""
+            filter.match = match(q) ?? "\"\u{1}\""
         }
         if let limit = form.text("limit") {
             guard let n = Int(limit), (1...500).contains(n) else {
@@ -79,9 +79,15 @@ struct QueueQuery {
 extension ModerationApp {
     func runQuery(_ request: Request) throws -> (QueueQuery, QueuePage) {
         let form = FormData(request.uri.query ?? "")
-        let query = try QueueQuery(form, pageSize: settings.pageSize, search: search)
-        if query.filter.match != nil { try search.catchUp(database) }
-        return (query, try database.queuePage(query.filter))
+        let query = try QueueQuery(form, pageSize: settings.pageSize) { q in
+            matchCache.expression(for: q, make: search.matchExpression)
+        }
+        let page = try queueCache.page(for: query.filter) { () throws(StoreError) -> QueuePage in
+            // Posts crawled since the indexer last ran become searchable at once (a large backlog is left to it).
+            if query.filter.match != nil { try search.catchUp(database, batch: 200, maxBatches: 1) }
+            return try database.queuePage(query.filter)
+        }
+        return (query, page)
     }
 
     /// GET /: the queue.
@@ -89,33 +95,40 @@ extension ModerationApp {
         let auth = try requireUser(request, context)
         let (query, page) = try runQuery(request)
         let f = query.filter
-        let rows = page.rows.map { row -> RowView in
-            let item = row.item, a = item.assessment
-            let lockedBy = row.claim.flatMap { $0.user == auth.user ? nil : $0.user }
-            return RowView(
-                id: item.id, title: item.title.flatMap { $0.isEmpty ? nil : $0 }, excerpt: Format.excerpt(item.text),
-                source: item.source, time: taipeiShort(item.published ?? item.fetchedAt), place: Format.place(a),
-                types: Format.types(a), disaster: Format.score(a?.disaster), rumour: Format.score(a?.rumour),
-                disasterClass: Format.scoreClass(a?.disaster), rumourClass: Format.scoreClass(a?.rumour),
-                verdict: row.xref.map { Option(value: $0.verdict, label: Labels.verdictNames[$0.verdict] ?? $0.verdict) },
-                cluster: item.clusterSize > 1 ? item.clusterSize : nil, stateLabel: Labels.state(item.state),
-                locked: lockedBy != nil, lockedBy: lockedBy)
+        let rowsHTML = queueCache.rowsHTML(for: .init(filter: f, user: auth.user, canDecide: auth.role.canDecide)) {
+            QueueRowsHTML.render(page.rows.map { rowView($0, viewer: auth.user) }, canDecide: auth.role.canDecide)
         }
         let view = QueueView(
             chrome: Chrome(auth), summary: try cachedSummary(), filter: FilterEcho(q: query.q, from: query.from, to: query.to),
-            types: Labels.types.map { Option(value: $0.0, label: $0.1, selected: $0.0 == f.type) },
-            counties: Labels.counties.map { Option(value: $0, label: $0, selected: $0 == f.county) },
-            verdicts: Labels.verdicts.map { Option(value: $0.0, label: $0.1, selected: $0.0 == f.verdict) },
-            sources: try database.sourceNames().map { Option(value: $0, label: $0, selected: $0 == f.source) },
-            states: [PostState.queued, .escalated, .approved, .rejected].map {
-                Option(value: $0.rawValue, label: Labels.states[$0] ?? $0.rawValue, selected: $0 == f.state)
-            },
-            reasons: Labels.reasons.map { Option(value: $0.0.rawValue, label: $0.1) }, rows: rows,
+            typesHTML: QueueRowsHTML.options(Labels.types.map { Option(value: $0.0, label: $0.1, selected: $0.0 == f.type) }),
+            countiesHTML: QueueRowsHTML.options(Labels.counties.map { Option(value: $0, label: $0, selected: $0 == f.county) }),
+            verdictsHTML: QueueRowsHTML.options(
+                Labels.verdicts.map { Option(value: $0.0, label: $0.1, selected: $0.0 == f.verdict) }),
+            sourcesHTML: QueueRowsHTML.options(try cachedSourceNames().map { Option(value: $0, label: $0, selected: $0 == f.source) }),
+            statesHTML: QueueRowsHTML.options(
+                [PostState.queued, .escalated, .approved, .rejected].map {
+                    Option(value: $0.rawValue, label: Labels.states[$0] ?? $0.rawValue, selected: $0 == f.state)
+                }),
+            reasons: Labels.reasons.map { Option(value: $0.0.rawValue, label: $0.1) },
+            rowsHTML: rowsHTML,
             canDecide: auth.role.canDecide, page: page.page,
             prevURL: page.page > 1 ? query.url(page: page.page - 1) : nil,
             nextURL: page.hasNext ? query.url(page: page.page + 1) : nil, reloadURL: query.url(page: page.page),
             flash: flash(request))
         return Reply.html(Pages.render("queue", view))
+    }
+
+    func rowView(_ row: QueueRow, viewer: String) -> RowView {
+        let item = row.item, a = item.assessment
+        let lockedBy = row.claim.flatMap { $0.user == viewer ? nil : $0.user }
+        return RowView(
+            id: item.id, title: item.title.flatMap { $0.isEmpty ? nil : $0 }, excerpt: Format.excerpt(item.text),
+            source: item.source, time: taipeiShort(item.published ?? item.fetchedAt), place: Format.place(a),
+            types: Format.types(a), disaster: Format.score(a?.disaster), rumour: Format.score(a?.rumour),
+            disasterClass: Format.scoreClass(a?.disaster), rumourClass: Format.scoreClass(a?.rumour),
+            verdict: row.xref.map { Option(value: $0.verdict, label: Labels.verdictNames[$0.verdict] ?? $0.verdict) },
+            cluster: item.clusterSize > 1 ? item.clusterSize : nil, stateLabel: Labels.state(item.state),
+            locked: lockedBy != nil, lockedBy: lockedBy)
     }
 
     /// The one-line notice after a redirect (`?done=12:approve`, `?bulk=3,1`).
@@ -152,7 +165,7 @@ extension ModerationApp {
                 skipped += 1
             }
         }
-        summaryCache.invalidate()
+        queueChanged()
         let back = Self.safeLocalPath(form["back"])
         return Reply.seeOther(back + (back.contains("?") ? "&" : "?") + "bulk=\(ok),\(skipped)")
     }

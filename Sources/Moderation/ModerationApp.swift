@@ -22,6 +22,9 @@ public struct ModerationApp: Sendable {
     public let search: SearchIndex
     public let logger: Logger
     let summaryCache = SummaryCache()
+    let queueCache = QueueCache()
+    let sessionCache = SessionCache()
+    let matchCache = MatchCache()
 
     static let sessionCookie = "sieve_session"
     static let loginCookie = "sieve_login"
@@ -145,6 +148,19 @@ public struct ModerationApp: Sendable {
             sameSite: .strict)
     }
 
+    /// Something changed the queue: drop the cached pages and counts.
+    func queueChanged() {
+        summaryCache.invalidate()
+        queueCache.invalidate()
+    }
+
+    func cachedSourceNames() throws(StoreError) -> [String] {
+        if let cached = summaryCache.sources() { return cached }
+        let names = try database.sourceNames()
+        summaryCache.setSources(names)
+        return names
+    }
+
     func cachedSummary() throws(StoreError) -> SummaryView {
         if let cached = summaryCache.get() { return cached }
         let s = try database.queueSummary()
@@ -190,6 +206,22 @@ final class SummaryCache: @unchecked Sendable {
     func set(_ v: SummaryView, now: Date = Date()) {
         lock.lock()
         value = (v, now)
+        lock.unlock()
+    }
+
+    private var sourceNames: ([String], Date)?
+
+    /// Source names change only when the config does; kept for ten seconds.
+    func sources(now: Date = Date()) -> [String]? {
+        lock.lock()
+        defer { lock.unlock() }
+        guard let (v, at) = sourceNames, now.timeIntervalSince(at) < 10 else { return nil }
+        return v
+    }
+
+    func setSources(_ v: [String], now: Date = Date()) {
+        lock.lock()
+        sourceNames = (v, now)
         lock.unlock()
     }
 
@@ -240,7 +272,13 @@ struct AuthMiddleware: RouterMiddleware {
             }
             context.auth = AuthState(user: account.name, role: account.role, csrfToken: nil, sessionHash: nil)
         } else if let sid = request.cookies[ModerationApp.sessionCookie]?.value, !sid.isEmpty {
-            if let s = try app.database.session(idHash: Secrets.sha256(sid)) {
+            let hash = Secrets.sha256(sid)
+            var found = app.sessionCache.get(hash)
+            if found == nil, let s = try app.database.session(idHash: hash) {
+                app.sessionCache.set(s)
+                found = s
+            }
+            if let s = found {
                 context.auth = AuthState(user: s.account, role: s.role, csrfToken: s.csrfToken, sessionHash: s.idHash)
             }
         }

@@ -46,7 +46,7 @@ enum SVGChart {
         }
         // X labels on round hours (every 2 h for a day), Taipei "HH時", the date at midnight.
         let every = max(1, n / 12)
-        for i in 0..<n where (Int(TaipeiTime.rfc3339(data.hours[i]).dropFirst(11).prefix(2)) ?? 0) % every == 0 {
+        for i in 0..<n where (Int(TaipeiClock.rfc3339(data.hours[i]).dropFirst(11).prefix(2)) ?? 0) % every == 0 {
             let x = left + Double(i) * slot + slot / 2
             out += "<text x=\"\(f(x))\" y=\"\(f(top + plotH + 16))\" font-size=\"11\" text-anchor=\"middle\" fill=\"#5c6670\">\(escape(hourLabel(data.hours[i])))</text>\n"
         }
@@ -77,7 +77,7 @@ enum SVGChart {
     static func label(_ d: Date) -> String { taipeiShort(d) }
 
     static func hourLabel(_ d: Date) -> String {
-        let s = TaipeiTime.rfc3339(d)  // 2026-09-14T22:00:00+08:00
+        let s = TaipeiClock.rfc3339(d)  // 2026-09-14T22:00:00+08:00
         let hour = s.dropFirst(11).prefix(2)
         return hour == "00" ? String(s.dropFirst(5).prefix(5)).replacingOccurrences(of: "-", with: "/") : "\(hour)時"
     }

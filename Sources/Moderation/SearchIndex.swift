@@ -57,16 +57,19 @@ public struct SearchIndex: Sendable {
         return terms.isEmpty ? nil : terms.joined(separator: " AND ")
     }
 
-    /// Indexes every post not yet in the index; returns how many were added.
+    /// Indexes posts not yet in the index, `batch` at a time, at most `maxBatches` batches (nil: until none is
+    /// left); returns how many were added.
     @discardableResult
-    public func catchUp(_ database: AppDatabase, batch: Int = 500) throws(StoreError) -> Int {
-        var total = 0
-        while true {
+    public func catchUp(_ database: AppDatabase, batch: Int = 500, maxBatches: Int? = nil) throws(StoreError) -> Int {
+        var total = 0, batches = 0
+        while maxBatches.map({ batches < $0 }) ?? true {
             let posts = try database.postsToIndex(limit: batch)
-            if posts.isEmpty { return total }
+            if posts.isEmpty { break }
             try database.indexPosts(posts.map { ($0.id, tokens($0.text).joined(separator: " ")) })
             total += posts.count
+            batches += 1
         }
+        return total
     }
 }
 
@@ -79,11 +82,16 @@ struct SearchIndexer: Service {
 
     func run() async throws {
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            var indexed = 0
             do {
-                let n = try index.catchUp(database)
-                if n > 0 { logger.info("indexed \(n) post(s) for search") }
+                indexed = try index.catchUp(database, maxBatches: 1)
+                if indexed > 0 { logger.debug("indexed \(indexed) post(s) for search") }
             } catch {
                 logger.error("search index: \(error)")
+            }
+            if indexed > 0 {
+                await Task.yield()  // a backlog is worked off batch by batch, between requests
+                continue
             }
             do {
                 try await cancelWhenGracefulShutdown { [interval] in try await Task.sleep(for: interval) }

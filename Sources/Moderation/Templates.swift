@@ -73,11 +73,11 @@ enum Templates {
         </div>
         <form method="get" action="/" class="filters" role="search">
         <label>搜尋 <input id="q" name="q" value="{{filter.q}}" placeholder="例：土石流 那瑪夏（按 / ）"></label>
-        <label>類型 <select name="type"><option value="">全部</option>{{#types}}<option value="{{value}}"{{#selected}} selected{{/selected}}>{{label}}</option>{{/types}}</select></label>
-        <label>縣市 <select name="county"><option value="">全部</option>{{#counties}}<option value="{{value}}"{{#selected}} selected{{/selected}}>{{label}}</option>{{/counties}}</select></label>
-        <label>查證 <select name="verdict"><option value="">全部</option>{{#verdicts}}<option value="{{value}}"{{#selected}} selected{{/selected}}>{{label}}</option>{{/verdicts}}</select></label>
-        <label>來源 <select name="source"><option value="">全部</option>{{#sources}}<option value="{{value}}"{{#selected}} selected{{/selected}}>{{label}}</option>{{/sources}}</select></label>
-        <label>狀態 <select name="state"><option value="">待審＋EOC</option>{{#states}}<option value="{{value}}"{{#selected}} selected{{/selected}}>{{label}}</option>{{/states}}</select></label>
+        <label>類型 <select name="type"><option value="">全部</option>{{{typesHTML}}}</select></label>
+        <label>縣市 <select name="county"><option value="">全部</option>{{{countiesHTML}}}</select></label>
+        <label>查證 <select name="verdict"><option value="">全部</option>{{{verdictsHTML}}}</select></label>
+        <label>來源 <select name="source"><option value="">全部</option>{{{sourcesHTML}}}</select></label>
+        <label>狀態 <select name="state"><option value="">待審＋EOC</option>{{{statesHTML}}}</select></label>
         <label>自 <input type="datetime-local" name="from" value="{{filter.from}}"></label>
         <label>至 <input type="datetime-local" name="to" value="{{filter.to}}"></label>
         <button type="submit">篩選</button> <a href="/">清除</a>
@@ -96,23 +96,7 @@ enum Templates {
         <table class="queue">
         <thead><tr><th></th><th>#</th><th>內容</th><th>來源</th><th>時間</th><th>地點</th><th>類型</th><th>災情</th><th>謠言</th><th>查證</th><th>相似</th><th>狀態</th></tr></thead>
         <tbody>
-        {{#rows}}
-        <tr class="item{{#locked}} locked{{/locked}}" data-id="{{id}}" data-href="/items/{{id}}">
-        <td>{{#canDecide}}<input type="checkbox" name="ids" value="{{id}}" aria-label="選取 #{{id}}">{{/canDecide}}</td>
-        <td><a href="/items/{{id}}">{{id}}</a></td>
-        <td class="excerpt">{{#title}}<strong>{{.}}</strong> {{/title}}{{excerpt}}</td>
-        <td>{{source}}</td>
-        <td class="nowrap">{{time}}</td>
-        <td>{{place}}</td>
-        <td>{{types}}</td>
-        <td class="num {{disasterClass}}">{{disaster}}</td>
-        <td class="num {{rumourClass}}">{{rumour}}</td>
-        <td>{{#verdict}}<span class="badge v-{{value}}">{{label}}</span>{{/verdict}}</td>
-        <td class="num">{{#cluster}}×{{.}}{{/cluster}}</td>
-        <td class="state">{{stateLabel}}{{#lockedBy}} <span class="lock" title="處理中">🔒 {{.}}</span>{{/lockedBy}}</td>
-        </tr>
-        {{/rows}}
-        {{^rows}}<tr><td colspan="12" class="empty">沒有符合條件的項目。</td></tr>{{/rows}}
+        {{{rowsHTML}}}
         </tbody>
         </table>
         </form>

@@ -458,11 +458,20 @@ extension AppDatabase {
             }
             args["limit"] = f.pageSize + 1
             args["offset"] = (f.page - 1) * f.pageSize
+            // Without a search, walk the priority index and stop after one page (CROSS JOIN fixes the join order;
+            // open items always have an assessment). A search starts from the few FTS matches instead.
+            let from = f.match == nil
+                ? """
+                FROM assessment CROSS JOIN post ON post.id = assessment.postId
+                JOIN source ON source.id = post.sourceId
+                LEFT JOIN xref ON xref.postId = post.id
+                LEFT JOIN claim ON claim.postId = post.id AND claim.until > :now
+                """ : Self.queueJoins
             let sql = """
                 SELECT \(Self.queueColumns)
-                \(Self.queueJoins)
+                \(from)
                 WHERE \(clauses.joined(separator: " AND "))
-                ORDER BY assessment.priority DESC, post.publishedAt DESC, post.id
+                ORDER BY assessment.priority DESC, assessment.postId DESC
                 LIMIT :limit OFFSET :offset
                 """
             var rows = try Row.fetchAll(db, sql: sql, arguments: StatementArguments(args)).map(Self.queueRow)

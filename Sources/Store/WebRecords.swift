@@ -65,7 +65,7 @@ public struct CrossReference: Sendable, Equatable {
 }
 
 /// Which queue rows to show.
-public struct QueueFilter: Sendable, Equatable {
+public struct QueueFilter: Sendable, Hashable {
     /// Disaster type ("flood"); nil: any.
     public var type: String?
     /// County ("新北市"); nil: any.
