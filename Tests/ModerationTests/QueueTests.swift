@@ -330,4 +330,25 @@ struct QueueTests {
         #expect(try f.database.item(id: f.id("rumour")).state == "rejected")
         #expect(try f.database.item(id: f.id("power")).state == "queued")
     }
+
+    @Test func aDecisionShowsOnTheNextPageViewDespiteThePageCache() async throws {
+        let f = try WebFixture()
+        try await f.application().test(.router) { client in
+            let b = Browser(client), other = Browser(client)
+            try await b.login("mod")
+            try await other.login("mod2")
+            let before = try await other.get("/")
+            #expect(listedIDs(before.body).contains(f.id("rumour")))
+            let page = try await b.get("/")
+            let r = try await b.post(
+                "/items/\(f.id("rumour"))/decision", form: [("decision", "reject"), ("reason", "rumour")],
+                headers: [HTTPField.Name("X-CSRF-Token")!: page.csrf ?? "", .accept: "application/json"])
+            #expect(r.status == .ok)
+            let after = try await other.get("/")
+            #expect(!listedIDs(after.body).contains(f.id("rumour")))
+            #expect(after.body.contains("共 4 則待審"))
+            let api = try await other.get("/api/v1/queue")
+            #expect(!api.body.contains("\"id\":\(f.id("rumour")),"))
+        }
+    }
 }
