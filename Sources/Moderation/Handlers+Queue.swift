@@ -109,7 +109,7 @@ extension ModerationApp {
                 [PostState.queued, .escalated, .approved, .rejected].map {
                     Option(value: $0.rawValue, label: Labels.states[$0] ?? $0.rawValue, selected: $0 == f.state)
                 }),
-            reasons: Labels.reasons.map { Option(value: $0.0.rawValue, label: $0.1) },
+            reasonsHTML: QueueRowsHTML.options(Labels.reasons.map { Option(value: $0.0.rawValue, label: $0.1) }),
             rowsHTML: rowsHTML,
             canDecide: auth.role.canDecide, page: page.page,
             prevURL: page.page > 1 ? query.url(page: page.page - 1) : nil,

@@ -266,8 +266,13 @@ struct AuthMiddleware: RouterMiddleware {
             guard parts.count == 2, parts[0].lowercased() == "bearer" else {
                 throw WebError(status: .unauthorized, message: "Authorization must be \"Bearer <token>\" (create one with `sieve user token NAME`)")
             }
-            let token = parts[1].trimmingCharacters(in: .whitespaces)
-            guard let account = try app.database.account(tokenHash: APITokens.hash(token)) else {
+            let tokenHash = APITokens.hash(parts[1].trimmingCharacters(in: .whitespaces))
+            var found = app.sessionCache.account(tokenHash: tokenHash)
+            if found == nil, let account = try app.database.account(tokenHash: tokenHash) {
+                app.sessionCache.set(account, tokenHash: tokenHash)
+                found = account
+            }
+            guard let account = found else {
                 throw WebError(status: .unauthorized, message: "unknown or revoked API token")
             }
             context.auth = AuthState(user: account.name, role: account.role, csrfToken: nil, sessionHash: nil)

@@ -106,6 +106,23 @@ final class SessionCache: @unchecked Sendable {
         sessions[idHash] = nil
         lock.unlock()
     }
+
+    private var tokens: [String: (account: Account, at: Date)] = [:]
+
+    /// The account behind an API token hash, when looked up in the last few seconds.
+    func account(tokenHash: String, now: Date = Date()) -> Account? {
+        lock.lock()
+        defer { lock.unlock() }
+        guard let hit = tokens[tokenHash], now.timeIntervalSince(hit.at) < ttl, now >= hit.at else { return nil }
+        return hit.account
+    }
+
+    func set(_ account: Account, tokenHash: String, now: Date = Date()) {
+        lock.lock()
+        if tokens.count >= 10_000 { tokens.removeAll(keepingCapacity: true) }
+        tokens[tokenHash] = (account, now)
+        lock.unlock()
+    }
 }
 
 /// Search queries already turned into FTS5 expressions (tokenizing a query costs more than answering it from the

@@ -88,7 +88,7 @@ enum Templates {
         {{#canDecide}}
         <div class="bulk">勾選的項目：
         <select name="decision" aria-label="批次動作"><option value="approve">核准發布</option><option value="reject">退回</option><option value="escalate">轉 EOC</option></select>
-        <select name="reason" aria-label="退回原因">{{#reasons}}<option value="{{value}}">{{label}}</option>{{/reasons}}</select>
+        <select name="reason" aria-label="退回原因">{{{reasonsHTML}}}</select>
         <button type="submit">批次執行</button>
         <span class="muted keys">鍵盤：j/k 上下、a 核准、r 退回、e 轉 EOC、x 勾選、Enter 開啟、/ 搜尋、? 說明</span>
         </div>

@@ -109,7 +109,7 @@ struct QueueView {
     var verdictsHTML: String
     var sourcesHTML: String
     var statesHTML: String
-    var reasons: [Option]
+    var reasonsHTML: String
     /// The rows, rendered by `QueueRowsHTML` (escaped there).
     var rowsHTML: String
     var canDecide: Bool
@@ -355,7 +355,7 @@ extension QueueView: MustacheParent {
         case "verdictsHTML": return verdictsHTML
         case "sourcesHTML": return sourcesHTML
         case "statesHTML": return statesHTML
-        case "reasons": return reasons
+        case "reasonsHTML": return reasonsHTML
         case "rowsHTML": return rowsHTML
         case "canDecide": return canDecide
         case "page": return page
