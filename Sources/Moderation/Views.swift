@@ -311,7 +311,7 @@ enum Format {
             guard let o = element as? [String: Any] else { return "\(element)" }
             let title = ["title", "name", "summary", "headline", "id"].lazy.compactMap { o[$0].map { "\($0)" } }.first ?? ""
             var parts = [title]
-            for key in ["agency", "source", "county", "time", "published", "issuedAt", "score", "url"] {
+            for key in ["kind", "externalID", "agency", "source", "county", "time", "published", "issuedAt", "score", "url"] {
                 if let v = o[key] { parts.append("\(key): \(v)") }
             }
             return parts.filter { !$0.isEmpty }.joined(separator: " · ")

@@ -58,11 +58,13 @@ extension AppDatabase {
             try db.alter(table: "review") { t in t.add(column: "publicText", .text) }
             // The cross-reference stage owns this table; created here only so the queue can LEFT JOIN it before
             // that stage has run.
+            // Same columns as "v3-incidents" creates (which runs first where it exists; then this is a no-op).
             try db.execute(
                 sql: """
                     CREATE TABLE IF NOT EXISTS xref (
                       postId INTEGER PRIMARY KEY REFERENCES post(id) ON DELETE CASCADE,
-                      verdict TEXT, score REAL, explanation TEXT, matches JSON)
+                      verdict TEXT NOT NULL, score DOUBLE NOT NULL, explanation TEXT NOT NULL, matches TEXT NOT NULL,
+                      knownRumourId INTEGER, knownRumourSimilarity DOUBLE, checkedAt DATETIME NOT NULL)
                     """)
             // Full-text search over the tokenizer's tokens (space-joined), so Chinese words are searchable;
             // rowid = post.id.

@@ -62,11 +62,20 @@ struct QueueTests {
     @Test func verdictFilterReadsTheCrossReferenceTable() async throws {
         let f = try WebFixture()
         try await f.database.writer.write { db in
+            // Rows as the cross-reference stage writes them (explanation lines; matches as IncidentMatch JSON).
             try db.execute(
-                sql: "INSERT INTO xref (postId, verdict, score, explanation, matches) VALUES (?, 'contradicted', 0.9, ?, ?)",
-                arguments: [f.id("rumour"), "{\"why\":\"人事行政總處公告照常上班\"}", "[{\"title\":\"照常上班上課\",\"agency\":\"人事行政總處\"}]"])
+                sql: """
+                    INSERT INTO xref (postId, verdict, score, explanation, matches, checkedAt)
+                    VALUES (?, 'contradicted', 0.9, ?, ?, ?)
+                    """,
+                arguments: [
+                    f.id("rumour"), "人事行政總處公告照常上班上課",
+                    "[{\"incidentID\":1,\"externalID\":\"dgpa-1\",\"kind\":\"closure\",\"score\":0.9,\"summary\":\"照常上班上課\",\"reasons\":[]}]",
+                    Date(),
+                ])
             try db.execute(
-                sql: "INSERT INTO xref (postId, verdict, score) VALUES (?, 'corroborated', 0.8)", arguments: [f.id("landslide")])
+                sql: "INSERT INTO xref (postId, verdict, score, explanation, matches, checkedAt) VALUES (?, 'corroborated', 0.8, '', '[]', ?)",
+                arguments: [f.id("landslide"), Date()])
         }
         try await f.application().test(.router) { client in
             let b = Browser(client)
@@ -78,7 +87,8 @@ struct QueueTests {
             let queue = try await b.get("/")
             #expect(queue.body.contains("與官方矛盾") && queue.body.contains("已佐證"))
             let item = try await b.get("/items/\(f.id("rumour"))")
-            #expect(item.body.contains("照常上班上課") && item.body.contains("人事行政總處"))
+            #expect(item.body.contains("照常上班上課 · kind: closure · externalID: dgpa-1"))
+            #expect(item.body.contains("人事行政總處公告照常上班上課"))
         }
     }
 
