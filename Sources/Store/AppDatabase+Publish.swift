@@ -4,7 +4,11 @@ import SieveCore
 
 extension AppDatabase {
     static let itemSelect = """
-        SELECT post.id AS postId, post.title, post.text, post.url, post.publishedAt, post.state, post.extra,
+        SELECT post.id AS postId, post.title,
+               -- the moderator's edited public wording (web app), else the post as written
+               COALESCE((SELECT publicText FROM review WHERE review.postId = post.id AND review.decision = 'approve'
+                         ORDER BY review.id DESC LIMIT 1), post.text) AS text,
+               post.url, post.publishedAt, post.state, post.extra,
                source.name AS sourceName, assessment.types, assessment.places, assessment.details,
                (SELECT decidedAt FROM review WHERE review.postId = post.id AND review.decision IN ('approve', 'escalate')
                 ORDER BY review.id DESC LIMIT 1) AS decidedAt,

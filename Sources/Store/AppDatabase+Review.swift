@@ -11,38 +11,49 @@ extension AppDatabase {
         reason: RejectReason? = nil
     ) throws(StoreError) -> ReviewRecord {
         try write { db in
-            guard let state = try String.fetchOne(db, sql: "SELECT state FROM post WHERE id = ?", arguments: [postID])
-            else { throw StoreError.noSuchPost(postID) }
-            guard state == PostState.queued.rawValue || state == PostState.escalated.rawValue else {
-                throw StoreError.invalidTransition(post: postID, from: state, decision: decision.rawValue)
-            }
-            let now = Date()
-            var review = ReviewRecord(
-                id: nil, postId: postID, decision: decision.rawValue, reviewer: reviewer, note: note, decidedAt: now,
-                reason: decision == .reject ? reason?.rawValue : nil)
-            try review.insert(db)
-            let newState: PostState
-            switch decision {
-            case .approve: newState = .approved
-            case .reject: newState = .rejected
-            case .escalate: newState = .escalated
-            }
-            try db.execute(sql: "UPDATE post SET state = ? WHERE id = ?", arguments: [newState.rawValue, postID])
-            // Approvals go to the publishing channels, escalations to the EOC's lead channels; the rows are
-            // written in this same transaction, so a decision is never recorded without its deliveries.
-            switch decision {
-            case .approve:
-                for channel in channels {
-                    try Self.enqueue(db, postID: postID, channel: channel, action: .publish, note: note, now: now)
-                }
-            case .escalate:
-                for channel in channels {
-                    try Self.enqueue(db, postID: postID, channel: channel, action: .lead, note: note, now: now)
-                }
-            case .reject: break
-            }
-            return review
+            try Self.recordReview(
+                db, postID: postID, decision: decision, reviewer: reviewer, note: note, channels: channels,
+                reason: reason)
         }
+    }
+
+    /// The body of `review`, for callers that need it inside a larger transaction (the web app also releases the
+    /// item's claim and writes the audit row in the same one).
+    static func recordReview(
+        _ db: Database, postID: Int64, decision: ReviewDecision, reviewer: String, note: String?, channels: [String],
+        reason: RejectReason?
+    ) throws -> ReviewRecord {
+        guard let state = try String.fetchOne(db, sql: "SELECT state FROM post WHERE id = ?", arguments: [postID])
+        else { throw StoreError.noSuchPost(postID) }
+        guard state == PostState.queued.rawValue || state == PostState.escalated.rawValue else {
+            throw StoreError.invalidTransition(post: postID, from: state, decision: decision.rawValue)
+        }
+        let now = Date()
+        var review = ReviewRecord(
+            id: nil, postId: postID, decision: decision.rawValue, reviewer: reviewer, note: note, decidedAt: now,
+            reason: decision == .reject ? reason?.rawValue : nil)
+        try review.insert(db)
+        let newState: PostState
+        switch decision {
+        case .approve: newState = .approved
+        case .reject: newState = .rejected
+        case .escalate: newState = .escalated
+        }
+        try db.execute(sql: "UPDATE post SET state = ? WHERE id = ?", arguments: [newState.rawValue, postID])
+        // Approvals go to the publishing channels, escalations to the EOC's lead channels; the rows are
+        // written in this same transaction, so a decision is never recorded without its deliveries.
+        switch decision {
+        case .approve:
+            for channel in channels {
+                try Self.enqueue(db, postID: postID, channel: channel, action: .publish, note: note, now: now)
+            }
+        case .escalate:
+            for channel in channels {
+                try Self.enqueue(db, postID: postID, channel: channel, action: .lead, note: note, now: now)
+            }
+        case .reject: break
+        }
+        return review
     }
 
     public func reviews(postID: Int64) throws(StoreError) -> [ReviewRecord] {

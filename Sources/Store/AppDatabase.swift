@@ -160,6 +160,7 @@ public final class AppDatabase: Sendable {
             try Self.migrateIncidents(db)
         }
         m.registerMigration("v4-outbox") { db in try Self.migrateOutbox(db) }
+        registerWebMigration(&m)  // "v5-web": AppDatabase+Web.swift
         return m
     }
 }
