@@ -232,6 +232,9 @@ struct CueMatcher: Sendable {
     let groupHashes: [UInt64]
     let groups: [String]
     private let maxLength: Int
+    /// First characters of cue words (a bit per code point of the BMP; others always checked), so most positions
+    /// cost one bit test.
+    private let starts: [UInt64]
 
     init(cues: [String: String], prepare: (String) -> [UInt32]) {
         groups = Array(Set(cues.values)).sorted()
@@ -246,6 +249,7 @@ struct CueMatcher: Sendable {
         }
         var index = FeatureIndex(capacity: cues.count * 2)
         var longest = 0
+        var starts = [UInt64](repeating: 0, count: 0x10000 / 64)
         // Sorted, so that a word listed under two groups always lands in the same one.
         for (word, group) in cues.sorted(by: { $0.key < $1.key }) {
             for form in Set([word, Normalizer.simplified(word)]) {
@@ -254,10 +258,12 @@ struct CueMatcher: Sendable {
                 let h = chars.withUnsafeBufferPointer { Featurizer.ngramHash($0, 0, chars.count) }
                 if index[h] == nil { index.set(h, number[group]!) }
                 longest = max(longest, chars.count)
+                if chars[0] < 0x10000 { starts[Int(chars[0]) >> 6] |= 1 << UInt64(chars[0] & 63) }
             }
         }
         words = index
         maxLength = longest
+        self.starts = starts
     }
 
     func forEachGroup(in chars: [UInt32], _ body: (Int, Int, Int) -> Void) {
@@ -265,6 +271,8 @@ struct CueMatcher: Sendable {
         var seen = [Bool](repeating: false, count: groups.count)
         chars.withUnsafeBufferPointer { c in
             for i in 0..<c.count where c[i] != 0x20 {
+                let first = c[i]
+                if first < 0x10000 && starts[Int(first) >> 6] & (1 << UInt64(first & 63)) == 0 { continue }
                 for n in 1...min(maxLength, c.count - i) {
                     if c[i + n - 1] == 0x20 { break }
                     if let g = words[Featurizer.ngramHash(c, i, n)], !seen[Int(g)] {

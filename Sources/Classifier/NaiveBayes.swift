@@ -97,9 +97,15 @@ public struct NaiveBayesModel: Sendable {
         let a = Float(alpha)
         switch kind {
         case .multinomial:
+            // Most features occur in one or two classes: a zero count needs no log of its own.
+            let logA = log(a)
             for c in 0..<k {
                 let denom = log(totals[c] + a * Float(vocab))
-                for f in 0..<vocab { weights[c * vocab + f] = log(counts[f * k + c] + a) - denom }
+                let unseen = logA - denom
+                for f in 0..<vocab {
+                    let n = counts[f * k + c]
+                    weights[c * vocab + f] = n == 0 ? unseen : log(n + a) - denom
+                }
             }
         case .complement:
             let grand = totals.reduce(0, +)
@@ -121,20 +127,31 @@ public struct NaiveBayesModel: Sendable {
             let floor = Float(weighting.smoothing) / Float(max(1, labels.count))
             let logK = log(Float(k))
             let power = Float(weighting.power)
-            var rates = [Float](repeating: 0, count: k)
+            let inverseDocs = docs.map { 1 / $0 }
             for f in 0..<vocab {
                 var sum: Float = 0
+                var zeros = 0
                 for c in 0..<k {
-                    let r = counts[f * k + c] / docs[c] + floor
-                    rates[c] = r
-                    sum += r
+                    let n = counts[f * k + c]
+                    if n == 0 { zeros += 1 }
+                    sum += n * inverseDocs[c] + floor
                 }
+                // Classes without the feature all have p = floor / sum: one log for all of them.
                 var h: Float = 0
-                for c in 0..<k {
-                    let p = rates[c] / sum
-                    h -= p * log(p)
+                if zeros > 0 {
+                    let p0 = floor / sum
+                    h -= Float(zeros) * p0 * log(p0)
                 }
-                let u = pow(max(0, 1 - h / logK), power)
+                if zeros < k {
+                    for c in 0..<k {
+                        let n = counts[f * k + c]
+                        guard n != 0 else { continue }
+                        let p = (n * inverseDocs[c] + floor) / sum
+                        h -= p * log(p)
+                    }
+                }
+                let base = max(0, 1 - h / logK)
+                let u = power == 2 ? base * base : pow(base, power)
                 for c in 0..<k { weights[c * vocab + f] *= u }
             }
         }
