@@ -102,6 +102,7 @@ let package = Package(
                 "SieveCore", "Store", "Crawler", "Classifier", "Incidents", "Publisher", "Pipeline", "Moderation", "CCurl",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strict
         ),

@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Hummingbird
+import ServiceLifecycle
 import Logging
 import Publisher
 import SieveCore
@@ -73,13 +74,15 @@ public struct ModerationApp: Sendable {
     }
 
     /// The HTTP server with the search indexer beside it; `host`/`port` override the config.
-    public func buildApplication(host: String? = nil, port: Int? = nil) -> some ApplicationProtocol {
+    /// The server with its background services (the search indexer, plus `services` — the publisher, the
+    /// scheduler — run in the same service group and shut down gracefully with it).
+    public func buildApplication(host: String? = nil, port: Int? = nil, services: [any Service] = []) -> some ApplicationProtocol {
         let router = buildRouter().router
         return Application(
             router: router,
             configuration: .init(
                 address: .hostname(host ?? settings.host, port: port ?? settings.port), serverName: "Sieve"),
-            services: [SearchIndexer(index: search, database: database, logger: logger)],
+            services: [SearchIndexer(index: search, database: database, logger: logger)] + services,
             logger: logger)
     }
 

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Moderation
+import ServiceLifecycle
 import SieveCore
 
 struct Serve: AsyncParsableCommand {
@@ -20,7 +21,11 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .long, help: "Port (overrides [server] port).")
     var port: Int?
 
+    @Option(name: .long, help: "Deliver the outbox every this many seconds (0: leave publishing to `sieve publish`).")
+    var publishEvery: Double = 10
+
     func validate() throws {
+        if publishEvery < 0 { throw ValidationError("--publish-every must be ≥ 0, got \(publishEvery)") }
         if let port, !(1...65535).contains(port) { throw ValidationError("--port must be 1…65535, got \(port)") }
         if let host, host.isEmpty { throw ValidationError("--host must not be empty") }
     }
@@ -35,7 +40,13 @@ struct Serve: AsyncParsableCommand {
             let h = host ?? config.server.host, p = port ?? config.server.port
             FileHandle.standardError.write(Data("sieve: serving http://\(h):\(p)/ (database \(config.database)); Ctrl-C stops\n".utf8))
             do {
-                try await app.buildApplication(host: h, port: p).runService()
+                var services: [any Service] = []
+                if publishEvery > 0 {
+                    services.append(PublisherService(
+                        database: database, channels: config.channels, interval: .milliseconds(Int(publishEvery * 1000)),
+                        logger: logger))
+                }
+                try await app.buildApplication(host: h, port: p, services: services).runService()
             } catch {
                 throw CLIError.failure("cannot serve on \(h):\(p): \(error)")
             }
