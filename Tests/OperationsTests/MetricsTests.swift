@@ -43,7 +43,7 @@ struct MetricsTests {
         #expect(try Pipeline.classify(database: database, scorer: Ops.classifier) == 3)
         #expect(try Pipeline.crossReference(database: database, lexicon: Ops.classifier.rules.lexicon, tokenizer: Ops.classifier.tokenizer) == 3)
         let item = try #require(try database.queue(limit: 1).first)
-        _ = try database.review(postID: item.id, decision: .approve, reviewer: "t", note: nil, channels: [])
+        _ = try database.review(postID: item.id, decision: .approve, reviewer: "t", note: nil, channels: [channel.name])
         let report = await OutboxPublisher(database: database, channels: [channel]).deliverPending()
         #expect(report.delivered == 1)
 

@@ -73,7 +73,7 @@ struct ScheduleConfigTests {
             Issue.record("expected cron schedules")
             return
         }
-        #expect(backup.zone.identifier == "UTC")
+        #expect(backup.zone == TimeZone(identifier: "UTC"))
         #expect(publish.zone.identifier == "Asia/Tokyo")
         #expect(c.backup?.keep == 24)
     }
