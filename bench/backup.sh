@@ -8,7 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 POSTS=${BACKUP_POSTS:-200000}
 ROUNDS=${ROUNDS:-3}
-SIEVE=.build/release/sieve
+SIEVE=${SIEVE:-.build/release/sieve}
 W=${BACKUP_DIR:-$(mktemp -d)}; trap 'rm -rf "$W"' EXIT
 $SIEVE migrate --database "$W/live.sqlite" >/dev/null
 python3 bench/backup_fill.py "$W/live.sqlite" "$POSTS"

@@ -26,3 +26,5 @@ echo "== cross-reference: EMIC reports re-posted as social posts (recall@1)"
 bench/xref.sh
 echo "== crawl: 100 hosts × 100 pages + 100 list pages on loopback nginx, concurrency 32 (8 per host)"
 bench/crawl.sh
+echo "== backup and restore of 200,000 posts (RPO/RTO)"
+bench/backup.sh
