@@ -142,6 +142,9 @@ public final class Scheduler: Service, Sendable {
             await withTaskGroup(of: Void.self) { group in
                 for lane in Lane.allCases { group.addTask { await self.loop(lane) } }
             }
+            // A lane with no jobs ends at once; the service still runs until told to stop, since a service that
+            // returns early ends its whole group (the web app with it).
+            await stop.wait()
         } onCancelOrGracefulShutdown: { [stop, logger] in
             if !stop.isSet { logger.notice("shutdown requested: no new jobs; waiting for running ones") }
             stop.trigger()

@@ -84,6 +84,22 @@ struct SchedulerTests {
         #expect(try String(contentsOfFile: dir.path("public/community.atom"), encoding: .utf8).contains("post/\(top.id)"))
     }
 
+    @Test func withNoJobsTheServiceStillRunsUntilStopped() async throws {
+        let c = SieveConfig(database: dir.path("idle.sqlite"))
+        let scheduler = Scheduler(config: c, database: try AppDatabase(path: c.database), scorer: Ops.classifier, logger: Ops.quiet)
+        #expect(try scheduler.jobs().isEmpty)
+        let returned = Locked(false)
+        let task = Task {
+            try await scheduler.run()
+            returned.withLock { $0 = true }
+        }
+        try await Task.sleep(for: .milliseconds(300))
+        #expect(!returned.withLock { $0 }, "returning early would end the service group it runs in")
+        scheduler.stop.trigger()
+        try await task.value
+        #expect(returned.withLock { $0 })
+    }
+
     @Test func backupRetentionKeepsTheNewest() throws {
         let database = try AppDatabase(path: dir.path("keep.sqlite"))
         let ids = try database.syncSources([SourceConfig(name: "s", kind: .rss, url: "https://example.org/")])
