@@ -27,6 +27,9 @@ struct Backup: AsyncParsableCommand {
             let database = try global.openDatabase(config)
             var isDir: ObjCBool = false
             var dest = destination
+            if destination.hasSuffix("/") {
+                try? FileManager.default.createDirectory(atPath: destination, withIntermediateDirectories: true)
+            }
             if FileManager.default.fileExists(atPath: destination, isDirectory: &isDir), isDir.boolValue {
                 dest = URL(fileURLWithPath: destination)
                     .appendingPathComponent("\(Backups.stem(of: config.database))-\(Backups.stamp(Date())).sqlite").path

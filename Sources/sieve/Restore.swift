@@ -30,12 +30,12 @@ struct Restore: AsyncParsableCommand {
             do {
                 runLock = try RunLock(databasePath: target)
             } catch {
-                throw CLIError.busy("\(error) — stop it before restoring")
+                throw CLIError.busy("cannot restore: \(error); stop that `sieve run`, `crawl` or `schedule` first")
             }
             do {
                 publishLock = try PublisherLock(databasePath: target)
             } catch {
-                throw CLIError.busy("\(error) — stop it before restoring")
+                throw CLIError.busy("cannot restore: \(error); stop that `sieve publish` first")
             }
             defer { withExtendedLifetime((runLock, publishLock)) {} }
             let existed = FileManager.default.fileExists(atPath: target)

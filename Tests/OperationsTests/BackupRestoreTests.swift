@@ -117,7 +117,7 @@ struct BackupRestoreTests {
         let lock = try RunLock(databasePath: live)
         let busy = try restore(dir.path("good.sqlite"))
         #expect(busy.status == 3)
-        #expect(busy.stderr.contains("another sieve run holds"), Comment(rawValue: busy.stderr))
+        #expect(busy.stderr.contains("cannot restore: another sieve run holds \(live).lock"), Comment(rawValue: busy.stderr))
         withExtendedLifetime(lock) {}
 
         #expect(!FileManager.default.fileExists(atPath: live + ".bak"), "every refusal left the live database alone")

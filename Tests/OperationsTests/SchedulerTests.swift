@@ -140,9 +140,10 @@ struct SchedulerTests {
             if Date().timeIntervalSince(started) > 30 { break }
             try await Task.sleep(for: .milliseconds(50))
         }
+        let stopped = Date()
         scheduler.stop.trigger()
         try await task.value
-        #expect(Date().timeIntervalSince(started) < 5, "stopped at the next fetch boundary, not after the whole crawl")
+        #expect(Date().timeIntervalSince(stopped) < 3, "stopped at the next fetch boundary, not after the whole crawl")
         let documents = try Ops.count(c.database, "SELECT COUNT(*) FROM document")
         #expect(documents >= 1 && documents < 12)
         #expect(try Ops.count(c.database, "SELECT COUNT(*) FROM frontier WHERE state = 'inflight'") == 0)
