@@ -157,6 +157,8 @@ public struct CrossReferencer: Sendable {
         var villages: Set<String> = []
         var roads: [String] = []
         var nationwide = false
+        /// Where the post was made, when its source gives a position.
+        var location: GeoPoint?
     }
 
     func claims(text: String, assessment: Assessment) -> Claims {
@@ -198,8 +200,11 @@ public struct CrossReferencer: Sendable {
         return s
     }
 
-    public func check(text: String, published: Date, assessment: Assessment) -> XrefResult {
-        let claims = claims(text: text, assessment: assessment)
+    /// `location`: the post's own position when its source gives one (then distance, CAP polygons and circles
+    /// count as place evidence too).
+    public func check(text: String, published: Date, assessment: Assessment, location: GeoPoint? = nil) -> XrefResult {
+        var claims = claims(text: text, assessment: assessment)
+        claims.location = location
         var explanation: [String] = []
         var verdict = XrefVerdict.unconfirmed
         var contradiction: String?
@@ -296,7 +301,7 @@ public struct CrossReferencer: Sendable {
         for k in longLived where entries[k].start <= t && t <= entries[k].end {
             if counties.isEmpty || entries[k].counties.isEmpty || !entries[k].counties.isDisjoint(with: counties) { out.append(k) }
         }
-        return Array(Set(out))
+        return Array(Set(out)).sorted()  // sorted: equal scores then break ties the same way every run
     }
 
     func match(text: String, published t: Date, assessment: Assessment, claims: Claims) -> [IncidentMatch] {
@@ -320,6 +325,10 @@ public struct CrossReferencer: Sendable {
                 if let village = a.village, claims.villages.contains(village) { s = 0.9 }
                 if i.kind == .quake, let level = i.details.intensities?[county] { s = level >= 3 ? 0.8 : 0.5 }
                 place = max(place, s)
+            }
+            if let here = claims.location {
+                let g = Geo.placeScore(here, point: i.point, polygons: i.polygons, circles: i.circles)
+                place = max(place, g)
             }
             var road = false
             if !roads.isEmpty, !e.addressBytes.isEmpty, roads.contains(where: { Self.bytes(e.addressBytes, contain: $0) }) {
@@ -370,6 +379,11 @@ public struct CrossReferencer: Sendable {
             let i = entries[p.index].incident
             var reasons: [String] = []
             if p.road { reasons.append("same road") }
+            if let here = claims.location, let d = i.point.map({ Geo.distanceKm(here, $0) }), d <= 10 {
+                reasons.append(String(format: "%.1f km away", d))
+            } else if let here = claims.location, Geo.inside(here, polygons: i.polygons, circles: i.circles) {
+                reasons.append("inside the alert area")
+            }
             if p.place >= 0.9 { reasons.append("same village") } else if p.place >= 0.75 { reasons.append("same township") } else if p.place >= 0.5 { reasons.append("same county") }
             if p.time > 0.8 { reasons.append("same time") }
             if p.type >= 0.99, let it = i.type { reasons.append("same type (\(it))") }

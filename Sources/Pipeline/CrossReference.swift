@@ -27,6 +27,10 @@ extension Pipeline {
         let importer = IncidentImporter(gazetteer: Gazetteer(lexicon: lexicon), client: HTTPClient(settings: config.crawler))
         var results: [OfficialImportResult] = []
         for source in official {
+            var importer = importer
+            importer.fetchOptions.allowPrivate = source.allowPrivate
+            importer.fetchOptions.cookie = source.cookies
+            importer.fetchOptions.proxy = source.proxy
             guard let sourceID = ids[source.name] else { continue }
             if !force, !source.isDue(lastRun: records[source.name]?.lastFetchedAt, now: now) { continue }
             let format: IncidentFormat? = switch source.kind {
@@ -85,7 +89,7 @@ extension Pipeline {
             let posts = try database.postsToCrossReference(limit: batch, staleBefore: version)
             if posts.isEmpty { break }
             let results = posts.map { p in
-                let r = xref.check(text: p.text, published: p.published ?? p.fetchedAt, assessment: p.assessment)
+                let r = xref.check(text: p.text, published: p.published ?? p.fetchedAt, assessment: p.assessment, location: p.location)
                 return (postID: p.id, result: r, priority: xrefPriority(p.assessment, r, clusterSize: p.clusterSize, published: p.published ?? p.fetchedAt, now: now))
             }
             try database.saveCrossReferences(results, now: max(now, Date()))

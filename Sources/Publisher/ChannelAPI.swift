@@ -86,7 +86,12 @@ public struct ChannelAPI: Sendable {
             }
             return make("POST", "\(base)/v2/bot/message/broadcast", headers, Self.json(["messages": messages]))
         case .facebook:
-            if retract { return .decided(.unsupported("not supported by channel: facebook (withdraw the post on the Page by hand)")) }
+            if retract {
+                guard let id = entry.publishedRemoteIDs.last else {
+                    return .decided(.unsupported("no Facebook post id was recorded (delivery never confirmed); nothing to delete"))
+                }
+                return make("DELETE", "\(base)/\(Self.pathEscape(id))", bearer, nil)
+            }
             var form = [("message", message)]
             if let url = entry.item.url, url.hasPrefix("http") { form.append(("link", url)) }
             let body = form.map { "\($0.0)=\(Self.formEscape($0.1))" }.joined(separator: "&")
@@ -94,7 +99,14 @@ public struct ChannelAPI: Sendable {
                 "POST", "\(base)/\(Self.pathEscape(channel.pageID ?? ""))/feed",
                 ["Content-Type: application/x-www-form-urlencoded"] + bearer, Data(body.utf8))
         case .discord:
-            if retract { return .decided(.unsupported("not supported by channel: discord")) }
+            if retract {
+                guard let id = entry.publishedRemoteIDs.last else {
+                    return .decided(.unsupported("no Discord message id was recorded (delivery never confirmed); nothing to delete"))
+                }
+                // DELETE /webhooks/{id}/{token}/messages/{message.id}: a webhook may delete what it posted.
+                let hook = base.split(separator: "?", maxSplits: 1).first.map(String.init) ?? base
+                return make("DELETE", "\(hook)/messages/\(Self.pathEscape(id))", [], nil)
+            }
             let url = base + (base.contains("?") ? "&" : "?") + "wait=true"
             return make("POST", url, json, Self.json(["content": message, "allowed_mentions": ["parse": [String]()]]))
         case .slack:
@@ -174,7 +186,7 @@ public struct ChannelAPI: Sendable {
             if code >= 500 || status >= 500 { return .retry(error: "\(what): HTTP \(status) \(description)", after: headerHint, throttled: false) }
             return .rejected(error: "\(what): HTTP \(status) \(description)")
         case .facebook:
-            if (200..<300).contains(status) { return .delivered(remoteID: object?["id"] as? String) }
+            if (200..<300).contains(status) { return .delivered(remoteID: entry.action == .retract ? nil : object?["id"] as? String) }
             let error = object?["error"] as? [String: Any]
             let code = error?["code"] as? Int ?? 0
             let message = "\(what): HTTP \(status) \(error?["message"] as? String ?? excerpt) (code \(code))"
@@ -206,7 +218,7 @@ public struct ChannelAPI: Sendable {
             // The retry key was already accepted: the first attempt got through.
             return .delivered(remoteID: response.headers["x-line-accepted-request-id"])
         }
-        if channel.kind == .mastodon, entry.action == .retract, status == 404 {
+        if channel.kind == .mastodon || channel.kind == .discord, entry.action == .retract, status == 404 {
             return .delivered(remoteID: nil)  // already deleted
         }
         let reason = (object?["error"] as? String) ?? (object?["message"] as? String) ?? excerpt

@@ -88,6 +88,8 @@ public struct PostForXref: Sendable {
     public var fetchedAt: Date
     public var assessment: Assessment
     public var clusterSize: Int
+    /// The post's position when its source gave one (extra `lat`/`lon`).
+    public var location: GeoPoint?
 }
 
 extension AppDatabase {
@@ -318,7 +320,7 @@ extension AppDatabase {
             let rows = try Row.fetchAll(
                 db,
                 sql: """
-                    SELECT post.id, post.text, post.title, post.publishedAt, post.fetchedAt, post.clusterSize, assessment.*
+                    SELECT post.id, post.text, post.title, post.publishedAt, post.fetchedAt, post.clusterSize, post.extra, assessment.*
                     FROM post JOIN assessment ON assessment.postId = post.id
                     LEFT JOIN xref ON xref.postId = post.id
                     WHERE post.state IN ('queued', 'escalated')
@@ -331,9 +333,18 @@ extension AppDatabase {
                 return PostForXref(
                     id: row["id"], text: [title, text].compactMap { $0 }.filter { !$0.isEmpty }.joined(separator: "\n"),
                     published: row["publishedAt"], fetchedAt: row["fetchedAt"], assessment: try Self.assessment(from: row),
-                    clusterSize: row["clusterSize"] ?? 1)
+                    clusterSize: row["clusterSize"] ?? 1, location: Self.location(extra: row["extra"]))
             }
         }
+    }
+
+    /// lat/lon from a post's extra fields, when both are there and in range.
+    static func location(extra: String?) -> GeoPoint? {
+        guard let extra, let map = try? JSONDecoder().decode([String: String].self, from: Data(extra.utf8)),
+            let lat = map["lat"].flatMap(Double.init), let lon = map["lon"].flatMap(Double.init),
+            (-90...90).contains(lat), (-180...180).contains(lon)
+        else { return nil }
+        return GeoPoint(lat: lat, lon: lon)
     }
 
     /// Stores cross-reference results and the new queue priorities in one transaction, and counts repeats of

@@ -13,7 +13,7 @@ struct Xref: AsyncParsableCommand {
             sieve xref              checks every queued post whose check is missing or older than the evidence.
             sieve xref POST_ID      checks one stored post now and explains the verdict.
             sieve xref --input F    reads posts ({"id","text","published"} per line, RFC 3339 time) and writes one JSON
-                                    object per line: id, verdict, score, matches (best first; id as the source gives it),
+                                    object per line (optional "lat","lon": the post's position): id, verdict, score, matches (best first; id as the source gives it),
                                     known_rumour, explanation. A line that cannot be read gives {"line","error"}.
             """)
 
@@ -92,7 +92,7 @@ struct Xref: AsyncParsableCommand {
                 out += XrefJSON.errorLine(line: lineNo, message: message) + "\n"
             case .success(let post):
                 let a = scorer.assess(title: nil, text: post.text, published: post.published)
-                let r = xref.check(text: post.text, published: post.published, assessment: a)
+                let r = xref.check(text: post.text, published: post.published, assessment: a, location: post.location)
                 out += XrefJSON.line(id: post.id, r) + "\n"
             }
             if out.utf8.count > 1 << 16 {
@@ -110,6 +110,7 @@ enum XrefJSON {
         var id: Any
         var text: String
         var published: Date
+        var location: GeoPoint?
     }
 
     enum Parsed {
@@ -130,7 +131,12 @@ enum XrefJSON {
             }
             published = d
         }
-        return .success(Post(id: id, text: text, published: published))
+        var location: GeoPoint?
+        if let lat = (o["lat"] as? NSNumber)?.doubleValue, let lon = (o["lon"] as? NSNumber)?.doubleValue {
+            guard (-90...90).contains(lat), (-180...180).contains(lon) else { return .failure("\"lat\"/\"lon\" out of range (\(lat), \(lon))") }
+            location = GeoPoint(lat: lat, lon: lon)
+        }
+        return .success(Post(id: id, text: text, published: published, location: location))
     }
 
     static func line(id: Any, _ r: XrefResult) -> String {

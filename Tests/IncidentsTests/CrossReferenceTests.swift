@@ -183,3 +183,36 @@ struct CrossReferenceTests {
         return (total, Double(hits) / Double(total), stored.count)
     }
 }
+
+@Suite("Cross-reference by position")
+struct GeoCrossReferenceTests {
+    let dir = TempDir()
+
+    @Test func distanceAndAlertAreasCountAsPlace() async throws {
+        let db = try AppDatabase(path: dir.path("geo.sqlite"))
+        let csv = """
+            CASE_ID,CASE_DT,COUNTY_N,TOWN_N,CASE_LOC,GEOMETRY_TYPE,COORDINATE,DISASTER_MAIN_TYPE,DISASTER_SUB_TYPE,CASE_DESCRIPTION,CASE_STATUS,CASE_TYPE,INJURED_NO,DEATH_NO,TRAPPED_NO,MISSING_NO,SHELTER_NO,IS_TRAFFIC,IS_SERIOUS
+            G1,2026/9/14 下午 08:50:00,新北市,汐止區,新北市汐止區,點,"121.6590,25.0630",路樹災情,路樹倒塌,大樹倒塌擋住道路,處理中,網路災情通報,0,0,0,0,0,False,False
+            """
+        try db.saveIncidents(try await Fixture.parse(csv, name: "emic.csv").incidents)
+        let polygon = "<area><areaDesc>某溪流域</areaDesc><polygon>24.0,121.0 24.0,121.2 24.2,121.2 24.2,121.0 24.0,121.0</polygon></area>"
+        try db.saveIncidents(try await Fixture.parse(Fixture.cap(
+            id: "P-1", event: "土石流", eventCode: "debrisFlow", areaDesc: "某處", geocode: nil, description: "土石流紅色警戒", extraArea: polygon)).incidents)
+        let xref = try Fixture.referencer(db)
+        let text = "這裡有大樹倒塌擋住道路"  // no place name at all
+        let t = Fixture.date("2026-09-14T21:00:00+08:00")
+        let a = Fixture.classifier.assess(title: nil, text: text, published: t)
+        let near = xref.check(text: text, published: t, assessment: a, location: GeoPoint(lat: 25.0632, lon: 121.6592))
+        #expect(near.matches.first?.externalID == "G1")
+        #expect(near.matches.first?.reasons.contains { $0.hasSuffix("km away") } == true)
+        #expect(near.verdict == .corroborated)
+        let far = xref.check(text: text, published: t, assessment: a, location: GeoPoint(lat: 22.6, lon: 120.3))
+        #expect(far.verdict == .unconfirmed)
+        let slide = "山上土石流衝下來了"
+        let inArea = xref.check(text: slide, published: t, assessment: Fixture.classifier.assess(title: nil, text: slide, published: t),
+                                location: GeoPoint(lat: 24.1, lon: 121.1))
+        #expect(inArea.matches.first?.externalID == "P-1")
+        #expect(inArea.matches.first?.reasons.contains("inside the alert area") == true)
+        #expect(Geo.distanceKm(GeoPoint(lat: 25.0330, lon: 121.5654), GeoPoint(lat: 22.6273, lon: 120.3014)) > 290)
+    }
+}

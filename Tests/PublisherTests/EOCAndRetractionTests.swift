@@ -98,6 +98,23 @@ struct EOCAndRetractionTests {
         try validateCAP(messages, dir: f.dir)
     }
 
+    /// Facebook (DELETE /{post-id}) and Discord (DELETE the webhook's message) delete what they posted.
+    @Test func facebookAndDiscordDeleteOnRetraction() async throws {
+        let f = try Fixture()
+        let facebook = try FakePlatform(kind: .facebook)
+        let discord = try FakePlatform(kind: .discord)
+        let ids = try f.addItems(1)
+        try f.approve(ids, channels: ["facebook", "discord"])
+        let publisher = f.publisher([(facebook, facebook.channel()), (discord, discord.channel())])
+        #expect(await publisher.deliverPending(quick).delivered == 2)
+        _ = try f.db.retract(postID: ids[0], reviewer: "mod", note: nil)
+        let report = await publisher.deliverPending(quick)
+        #expect(report.delivered == 2, "\(report)")
+        #expect(facebook.posts.count == 1 && facebook.posts.allSatisfy(\.deleted))
+        #expect(discord.posts.count == 1 && discord.posts.allSatisfy(\.deleted))
+        #expect(try f.rows().filter { $0.action == "retract" }.allSatisfy { $0.status == "delivered" })
+    }
+
     @Test func retractingBeforeDeliveryCancels() async throws {
         let f = try Fixture()
         let ids = try f.addItems(1)

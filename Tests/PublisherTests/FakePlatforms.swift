@@ -232,6 +232,16 @@ final class FakePlatform: @unchecked Sendable {
             guard auth == "Bearer \(token)" else {
                 return (400, ["error": ["message": "Invalid OAuth access token.", "type": "OAuthException", "code": 190]], [:])
             }
+            if r.method == "DELETE", r.path.hasPrefix("/v21.0/4242_") {
+                let id = String(r.path.dropFirst("/v21.0/4242_".count))
+                return lock.withLock {
+                    guard let i = _posts.firstIndex(where: { $0.id == id && !$0.deleted }) else {
+                        return (400, ["error": ["message": "(#100) Object does not exist", "type": "GraphMethodException", "code": 100]], [:])
+                    }
+                    _posts[i].deleted = true
+                    return (200, ["success": true], [:])
+                }
+            }
             guard r.method == "POST", r.path == "/v21.0/4242/feed" else {
                 return (400, ["error": ["message": "Unsupported post request.", "type": "GraphMethodException", "code": 100]], [:])
             }
@@ -243,6 +253,16 @@ final class FakePlatform: @unchecked Sendable {
             return post(text: text, key: nil) { id, _ in (200, ["id": "4242_\(id)"], [:]) }
         case .discord:
             guard r.path.hasPrefix("/api/webhooks/123/abc") else { return (401, ["message": "Invalid Webhook Token", "code": 50027], [:]) }
+            if r.method == "DELETE", r.path.hasPrefix("/api/webhooks/123/abc/messages/11") {
+                let id = String(r.path.dropFirst("/api/webhooks/123/abc/messages/11".count))
+                return lock.withLock {
+                    guard let i = _posts.firstIndex(where: { $0.id == id && !$0.deleted }) else {
+                        return (404, ["message": "Unknown Message", "code": 10008], [:])
+                    }
+                    _posts[i].deleted = true
+                    return (204, "", [:])
+                }
+            }
             let text = r.json?["content"] as? String ?? ""
             if text.isEmpty { return (400, ["message": "Cannot send an empty message", "code": 50006], [:]) }
             if text.count > 2000 {
