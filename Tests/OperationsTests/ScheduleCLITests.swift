@@ -113,7 +113,9 @@ struct ScheduleCLITests {
         let log = (try? String(contentsOfFile: dir.path("stderr.log"), encoding: .utf8)) ?? ""
         #expect(process.terminationReason == .exit)
         #expect(process.terminationStatus == 0, Comment(rawValue: log))
-        #expect(Date().timeIntervalSince(signalled) < 5, "it stopped at the next fetch boundary")
+        // It exits (a generous bound: a busy test run delays process start-up and reaping); that it stopped at
+        // the next fetch boundary is shown by the pages it never fetched, below.
+        #expect(Date().timeIntervalSince(signalled) < 60, Comment(rawValue: log))
         #expect(log.contains("shutdown requested"))
         #expect(log.contains("stopped early for shutdown"))
         #expect(log.contains("scheduler stopped"))
