@@ -15,6 +15,7 @@ let package = Package(
         .library(name: "Classifier", targets: ["Classifier"]),
         .library(name: "Incidents", targets: ["Incidents"]),
         .library(name: "Publisher", targets: ["Publisher"]),
+        .library(name: "Operations", targets: ["Operations"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -27,6 +28,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.4.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.4.1"),
     ],
     targets: [
         // C shims over the system libraries.
@@ -74,18 +77,32 @@ let package = Package(
             dependencies: [
                 "SieveCore", "Store", "Crawler", "CLibXML2", .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "Crypto", package: "swift-crypto"), .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
             ],
             swiftSettings: strict
         ),
         .target(
             name: "Pipeline",
-            dependencies: ["SieveCore", "Store", "Crawler", "Classifier", "Incidents", "Publisher", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "SieveCore", "Store", "Crawler", "Classifier", "Incidents", "Publisher", .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "Operations",
+            dependencies: [
+                "SieveCore", "Store", "Crawler", "Classifier", "Pipeline", "Publisher",
+                .product(name: "Logging", package: "swift-log"), .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
             swiftSettings: strict
         ),
         .target(
             name: "Moderation",
             dependencies: [
-                "SieveCore", "Store", "Classifier", "Publisher",
+                "SieveCore", "Store", "Classifier", "Publisher", "Operations",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 .product(name: "Mustache", package: "swift-mustache"),
@@ -99,7 +116,7 @@ let package = Package(
         .executableTarget(
             name: "sieve",
             dependencies: [
-                "SieveCore", "Store", "Crawler", "Classifier", "Incidents", "Publisher", "Pipeline", "Moderation", "CCurl",
+                "SieveCore", "Store", "Crawler", "Classifier", "Incidents", "Publisher", "Pipeline", "Moderation", "Operations", "CCurl",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -134,6 +151,13 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        .testTarget(
+            name: "OperationsTests",
+            dependencies: [
+                "Operations", "Pipeline", "Store", "SieveCore", "Classifier", "Publisher", "TestSupport",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ], swiftSettings: strict),
     ],
     swiftLanguageModes: [.v6]
 )

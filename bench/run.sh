@@ -29,3 +29,5 @@ echo "== crawl: 100 hosts × 100 pages + 100 list pages on loopback nginx, concu
 bench/crawl.sh
 echo "== moderation web app: 50,000 queued items, wrk at 100 connections against the queue page and the queue API"
 bench/web.sh
+echo "== backup and restore of 200,000 posts (RPO/RTO)"
+bench/backup.sh

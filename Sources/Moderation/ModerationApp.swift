@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import ServiceLifecycle
 import Logging
+import Operations
 import Publisher
 import SieveCore
 import Store
@@ -64,6 +65,12 @@ public struct ModerationApp: Sendable {
         r.get("/static/app.css") { _, _ in Self.asset(Assets.css, "text/css; charset=utf-8") }
         r.get("/static/app.js") { _, _ in Self.asset(Assets.js, "text/javascript; charset=utf-8") }
         r.get("/healthz") { _, _ in Reply.bytes("ok\n", contentType: "text/plain") }
+        // For a load balancer and Prometheus (no secrets in either; bind the server to an internal address).
+        r.get("/readyz") { [database] _, _ in
+            let check = Health.readiness(database: database)
+            return Reply.bytes(check.body, contentType: "application/json", status: HTTPResponse.Status(code: check.status))
+        }
+        r.get("/metrics") { [database] _, _ in Reply.bytes(SieveMetrics.render(database: database), contentType: SieveMetrics.contentType) }
 
         r.get("/api/openapi.json") { _, _ in Reply.bytes(OpenAPIDocument.json, contentType: "application/json") }
         r.get("/api/v1/queue", apiQueue)

@@ -2,6 +2,7 @@ import Classifier
 import Crawler
 import Foundation
 import Logging
+import Metrics
 import SieveCore
 import Store
 
@@ -26,8 +27,11 @@ public struct Pipeline: Sendable {
     /// Crawl: put due sources' URLs in the persistent frontier, then fetch until it is empty (or only holds
     /// retries beyond `retryHorizon`). Politeness per host, robots.txt, conditional GET, content hashes,
     /// adapters per source kind, near-duplicate clustering; each fetched page is stored in one transaction.
+    /// `shouldStop` (checked between fetches) ends the crawl early for a graceful shutdown: nothing new starts,
+    /// fetches under way finish and are stored, and claimed URLs not yet fetched go back to the frontier.
     public func crawl(
-        only names: Set<String>? = nil, force: Bool = true, progress: (@Sendable (CrawlStats) -> Void)? = nil
+        only names: Set<String>? = nil, force: Bool = true, progress: (@Sendable (CrawlStats) -> Void)? = nil,
+        shouldStop: (@Sendable () -> Bool)? = nil
     ) async throws(StoreError) -> CrawlSummary {
         let selected = config.sources.filter { !$0.kind.isOfficial && (names?.contains($0.name) ?? true) }
         let ids = try database.syncSources(config.sources)
@@ -61,6 +65,14 @@ public struct Pipeline: Sendable {
             let limit = config.crawler.concurrency
             while true {
                 let now = Date()
+                if shouldStop?() == true {
+                    if running.withLock({ $0 }) == 0 {
+                        _ = try? database.recoverInflight()  // claimed but never started: back to pending
+                        break
+                    }
+                    try? await Task.sleep(nanoseconds: 2_000_000)
+                    continue
+                }
                 if buffer.count < 4 * limit && (!exhausted || now.timeIntervalSince(lastClaim) > 0.25) {
                     let claimed = (try? database.claimBatch(limit: 8 * limit, now: now, sources: selectedIDs)) ?? []
                     buffer.append(contentsOf: claimed)
@@ -121,13 +133,18 @@ public struct Pipeline: Sendable {
     }
 
     /// Classify: assess every stored, unassessed post and queue it. Batches commit one transaction each.
-    public static func classify(database: AppDatabase, scorer: any PostScorer, batch: Int = 500) throws(StoreError) -> Int {
+    /// `shouldStop` is checked between batches (a graceful shutdown ends after the batch being written).
+    public static func classify(
+        database: AppDatabase, scorer: any PostScorer, batch: Int = 500, shouldStop: (@Sendable () -> Bool)? = nil
+    ) throws(StoreError) -> Int {
         var total = 0
-        while true {
+        while shouldStop?() != true {
             let posts = try database.postsToAssess(limit: batch)
             if posts.isEmpty { break }
             let assessed = posts.map { post in
+                let started = DispatchTime.now().uptimeNanoseconds
                 let a = scorer.assess(title: post.title, text: post.text, published: post.published)
+                PipelineMetrics.classified(nanoseconds: DispatchTime.now().uptimeNanoseconds - started)
                 return (postID: post.id, assessment: a, priority: queuePriority(a))
             }
             try database.saveAssessments(assessed)
@@ -190,7 +207,9 @@ struct CrawlEngine: Sendable {
         guard let source = sources[entry.sourceID] else { return .permanentFailure }
         let opts = options(for: source, entry: entry)
         var outcome = PoliteScheduler.Outcome.success
+        PipelineMetrics.fetch(host: entry.host)
         func fail(_ message: String, status: Int?, retryAt: Date?) {
+            PipelineMetrics.fetchError(host: entry.host)
             let doc = DocumentRecord(
                 sourceId: entry.sourceID, url: entry.url, status: status, fetchedAt: started,
                 durationMs: Int(Date().timeIntervalSince(started) * 1000), error: message)
@@ -293,6 +312,7 @@ struct CrawlEngine: Sendable {
             let stored = try database.completeFetch(
                 entry: entry, document: doc, posts: posts, links: links, maxPageDepth: source.maxPages,
                 maxItems: source.maxItems, cycleStart: cycleStart)
+            PipelineMetrics.postsStored(stored.newPosts)
             stats.withLock {
                 $0.newPosts += stored.newPosts
                 $0.nearDuplicates += stored.nearDuplicates

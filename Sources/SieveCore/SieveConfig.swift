@@ -12,6 +12,11 @@ public struct SieveConfig: Sendable, Equatable {
     public var channels: [ChannelConfig]
     /// `[server]`: the moderation web app.
     public var server: ServerSettings = ServerSettings()
+    /// `[publish]` and `[backup]` schedules for `sieve schedule` (nil: not scheduled); see SieveConfig+Operations.swift.
+    public var publish: PublishSettings? = nil
+    public var backup: BackupSettings? = nil
+    /// `[scheduler] zone`: the time zone of cron expressions without a `TZ=` prefix.
+    public var scheduleZone: TimeZone = TaipeiTime.zone
 
     public static let defaultDatabase = "sieve.sqlite"
 
@@ -62,7 +67,8 @@ public struct SieveConfig: Sendable, Equatable {
         } catch {
             throw ConfigError(file: file, message: "TOML syntax: \(error)")
         }
-        let reader = TableReader(file: file, locator: TOMLLocator(text: text))
+        var reader = TableReader(file: file, locator: TOMLLocator(text: text))
+        reader.zone = try reader.readScheduler(table)
         let baseDir = URL(fileURLWithPath: file).deletingLastPathComponent().standardizedFileURL
         return try reader.readRoot(table, baseDir: baseDir)
     }
@@ -98,9 +104,11 @@ extension HTMLRules {
 }
 
 /// Walks the parsed TOML, checking keys and types and remembering where each came from.
-private struct TableReader {
+struct TableReader {
     let file: String
     let locator: TOMLLocator
+    /// Default zone of cron expressions (`[scheduler] zone`).
+    var zone: TimeZone = TaipeiTime.zone
 
     func error(_ context: String, _ key: String?, _ display: String, _ message: String) -> ConfigError {
         ConfigError(file: file, line: locator.line(context: context, key: key), key: display, message: message)
@@ -136,8 +144,11 @@ private struct TableReader {
     }
 
     func readRoot(_ root: TOMLTable, baseDir: URL) throws(ConfigError) -> SieveConfig {
-        try checkKeys(root, allowed: ["database", "crawler", "source", "channel", "server"], context: "", display: "")
+        try checkKeys(
+            root, allowed: ["database", "crawler", "source", "channel", "server", "scheduler", "publish", "backup"], context: "",
+            display: "")
         var config = SieveConfig(file: file)
+        try readOperations(root, into: &config, baseDir: baseDir)
         if let db = try string(root, "database", context: "", display: "") {
             guard !db.isEmpty else { throw error("", "database", "database", "must not be empty") }
             config.database = db
@@ -284,8 +295,8 @@ private struct TableReader {
         try checkKeys(
             t,
             allowed: [
-                "name", "kind", "url", "interval", "rules", "article", "allow_private", "cookies", "proxy", "max_pages",
-                "max_items", "respect_robots",
+                "name", "kind", "url", "interval", "schedule", "rules", "article", "allow_private", "cookies", "proxy",
+                "max_pages", "max_items", "respect_robots",
             ], context: ctx, display: display)
         let name = try string(t, "name", context: ctx, display: display, required: true)!
         guard !name.isEmpty else { throw error(ctx, "name", "\(display).name", "must not be empty") }
@@ -312,6 +323,7 @@ private struct TableReader {
                 throw error(ctx, "interval", "\(display).interval", "expected seconds or a duration like \"15m\", \"2h\"")
             }
         }
+        source.schedule = try readSourceSchedule(t, context: ctx, display: display)
         var rules = HTMLRules()
         var hasRules = false
         if let rulesValue = t["rules"] {

@@ -65,7 +65,7 @@ extension AppDatabase {
                 if let existing {
                     let state: String = existing["state"]
                     let fetchedAt: Date? = existing["fetchedAt"]
-                    let due = force || fetchedAt.map { now.timeIntervalSince($0) >= Double(s.interval) } ?? true
+                    let due = force || s.isDue(lastRun: fetchedAt, now: now)
                     if (state == "done" || state == "failed") && due {
                         try db.execute(
                             sql: "UPDATE frontier SET state = 'pending', attempts = 0, notBefore = ?, lastError = NULL WHERE id = ?",

@@ -1,6 +1,8 @@
 import ArgumentParser
 import Foundation
 import Moderation
+import Operations
+import Pipeline
 import ServiceLifecycle
 import SieveCore
 
@@ -21,8 +23,11 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .long, help: "Port (overrides [server] port).")
     var port: Int?
 
-    @Option(name: .long, help: "Deliver the outbox every this many seconds (0: leave publishing to `sieve publish`).")
+    @Option(name: .long, help: "Without [publish] in the config: deliver the outbox every this many seconds (0: never; leave it to `sieve publish`).")
     var publishEvery: Double = 10
+
+    @Flag(name: .long, help: "Serve only: no scheduler (crawling, imports, classification, cross-reference, backups stay with `sieve run`/`sieve schedule`/workers).")
+    var noScheduler = false
 
     func validate() throws {
         if publishEvery < 0 { throw ValidationError("--publish-every must be ≥ 0, got \(publishEvery)") }
@@ -41,7 +46,19 @@ struct Serve: AsyncParsableCommand {
             FileHandle.standardError.write(Data("sieve: serving http://\(h):\(p)/ (database \(config.database)); Ctrl-C stops\n".utf8))
             do {
                 var services: [any Service] = []
-                if publishEvery > 0 {
+                // The scheduler runs every job on its schedule (see `sieve schedule`) and holds the run lock meanwhile.
+                var lock: RunLock?
+                if !noScheduler {
+                    do {
+                        lock = try RunLock(databasePath: config.database)
+                        services.append(Scheduler(config: config, database: database, scorer: try loadScorer(), logger: logger))
+                    } catch {
+                        FileHandle.standardError.write(Data("sieve: \(error); serving without the scheduler\n".utf8))
+                    }
+                }
+                defer { withExtendedLifetime(lock) {} }
+                SieveMetrics.bootstrap()
+                if config.publish == nil && publishEvery > 0 {
                     services.append(PublisherService(
                         database: database, channels: config.channels, interval: .milliseconds(Int(publishEvery * 1000)),
                         logger: logger))

@@ -213,3 +213,20 @@ struct AdminAndAPITests {
     }
 }
 
+
+@Suite("Web app: health and metrics for operators")
+struct HealthRouteTests {
+    @Test func readinessAndMetricsAreServed() async throws {
+        let f = try WebFixture()
+        try await f.application().test(.router) { client in
+            let ready = try await client.execute(uri: "/readyz", method: .get)
+            #expect(ready.status == .ok)
+            #expect(String(buffer: ready.body).contains("\"status\""))
+            let metrics = try await client.execute(uri: "/metrics", method: .get)
+            #expect(metrics.status == .ok)
+            let text = String(buffer: metrics.body)
+            #expect(text.contains("# TYPE sieve_queue_depth gauge"))
+            #expect(text.contains("sieve_queue_depth{queue=\"review\"}"))
+        }
+    }
+}
