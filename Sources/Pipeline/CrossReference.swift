@@ -71,7 +71,8 @@ extension Pipeline {
     /// Cross-reference: every queued post whose check is missing or older than the newest incident or known
     /// rumour is checked again; verdict, matches, explanation and the new queue priority are stored per batch.
     public static func crossReference(
-        database: AppDatabase, lexicon: Lexicon, tokenizer: Tokenizer?, now: Date = Date(), batch: Int = 500
+        database: AppDatabase, lexicon: Lexicon, tokenizer: Tokenizer?, now: Date = Date(), batch: Int = 500,
+        lease: TimeInterval = 300, shouldStop: (@Sendable () -> Bool)? = nil
     ) throws(StoreError) -> Int {
         try database.syncRejectedRumours(now: now)
         let version = try database.evidenceVersion()
@@ -79,8 +80,8 @@ extension Pipeline {
         let memory = RumourMemory(rumours: try database.knownRumours(), tokenizer: tokenizer)
         let xref = CrossReferencer(incidents: incidents, rumours: memory, lexicon: lexicon)
         var total = 0
-        while true {
-            let posts = try database.postsToCrossReference(limit: batch, staleBefore: version)
+        while shouldStop?() != true {
+            let posts = try database.claimPostsToCrossReference(limit: batch, staleBefore: version, lease: lease)
             if posts.isEmpty { break }
             let results = posts.map { p in
                 let r = xref.check(text: p.text, published: p.published ?? p.fetchedAt, assessment: p.assessment, location: p.location)

@@ -15,6 +15,12 @@ public struct Pipeline: Sendable {
     /// A one-shot crawl waits this long for retries scheduled after transient errors; later ones stay in the
     /// frontier for the next crawl.
     public var retryHorizon: Double = 60
+    /// How long a claim on a frontier entry lasts; on a shared (PostgreSQL) database another worker takes the
+    /// entry over once it expires (its worker died).
+    public var lease: TimeInterval = 300
+    /// Asked between claims: when it says stop, the crawl claims nothing more, lets fetches under way finish,
+    /// gives back the entries it had claimed but not started, and returns (a worker's SIGTERM).
+    public var shouldStop: (@Sendable () -> Bool)? = nil
     let logger: Logger
 
     public init(config: SieveConfig, database: AppDatabase, logger: Logger = Logger(label: "sieve")) {
@@ -61,8 +67,16 @@ public struct Pipeline: Sendable {
             let limit = config.crawler.concurrency
             while true {
                 let now = Date()
+                if let shouldStop, shouldStop() {
+                    guard running.withLock({ $0 }) > 0 else {
+                        try? database.releaseFrontier(buffer.map(\.id))
+                        break
+                    }
+                    try? await Task.sleep(nanoseconds: 5_000_000)
+                    continue
+                }
                 if buffer.count < 4 * limit && (!exhausted || now.timeIntervalSince(lastClaim) > 0.25) {
-                    let claimed = (try? database.claimBatch(limit: 8 * limit, now: now, sources: selectedIDs)) ?? []
+                    let claimed = (try? database.claimBatch(limit: 8 * limit, now: now, sources: selectedIDs, lease: lease)) ?? []
                     buffer.append(contentsOf: claimed)
                     exhausted = claimed.isEmpty
                     lastClaim = now
@@ -120,11 +134,15 @@ public struct Pipeline: Sendable {
         return CrawlSummary(results: list, stats: final)
     }
 
-    /// Classify: assess every stored, unassessed post and queue it. Batches commit one transaction each.
-    public static func classify(database: AppDatabase, scorer: any PostScorer, batch: Int = 500) throws(StoreError) -> Int {
+    /// Classify: assess every stored, unassessed post and queue it. Each batch is claimed (on a shared database,
+    /// other workers skip it) and committed in one transaction. Stops early when `shouldStop` says so.
+    public static func classify(
+        database: AppDatabase, scorer: any PostScorer, batch: Int = 500, lease: TimeInterval = 300,
+        shouldStop: (@Sendable () -> Bool)? = nil
+    ) throws(StoreError) -> Int {
         var total = 0
-        while true {
-            let posts = try database.postsToAssess(limit: batch)
+        while shouldStop?() != true {
+            let posts = try database.claimPostsToAssess(limit: batch, lease: lease)
             if posts.isEmpty { break }
             let assessed = posts.map { post in
                 let a = scorer.assess(title: post.title, text: post.text, published: post.published)

@@ -14,7 +14,7 @@ struct Sieve: AsyncParsableCommand {
             """,
         subcommands: [
             Init.self, Run.self, Crawl.self, Classify.self, Queue.self, Review.self, Publish.self, Outbox.self, Retract.self, Tokenize.self,
-            Robots.self, Extract.self, Train.self, Eval.self, IncidentsCommand.self, Xref.self, Rumours.self,
+            Robots.self, Extract.self, Train.self, Eval.self, IncidentsCommand.self, Xref.self, Rumours.self, Worker.self,
         ])
 
     static func main() async {
