@@ -48,9 +48,11 @@ pyenv:
 
 # Serial (--no-parallel): on a 2-core machine, CPU-heavy tests running beside timing-sensitive ones (timeouts, 429
 # hints, SIGKILL recovery) starve Swift concurrency's 2-thread pool and make those flaky; serial is ~110 s and deterministic.
+# scripts/with-postgres.sh starts a throwaway PostgreSQL 15 (apt-get install postgresql-15 when root) for the Store
+# tests' PostgreSQL variants and the three-worker test, and stops it afterwards; without it those tests skip.
 test: deps pyenv
 	$(SWIFT) build
-	$(SWIFT) test --no-parallel
+	scripts/with-postgres.sh $(SWIFT) test --no-parallel
 
 # The shipped models, trained from the project's own labelled corpus (Corpus/train).
 models: build
