@@ -19,6 +19,8 @@ public struct IncidentImporter: Sendable {
     public var client: HTTPClient?
     /// At most this many CAP files are fetched from one feed.
     public var maxFeedEntries = 500
+    /// Options for http(s) fetches (`allowPrivate` lifts the SSRF guard for loopback/private sources).
+    public var fetchOptions = FetchOptions()
 
     public init(gazetteer: Gazetteer, geocodes: GeocodeTable = GeocodeTable(), client: HTTPClient? = nil) {
         self.gazetteer = gazetteer
@@ -54,9 +56,11 @@ public struct IncidentImporter: Sendable {
             let client = self.client ?? HTTPClient()
             let response: FetchResponse
             do {
-                response = try await client.fetch(location)
+                response = try await client.fetch(location, options: fetchOptions)
             } catch {
-                throw IncidentImportError(source: location, message: error.description)
+                // Fetch errors already name the URL; say it once.
+                let text = error.description
+                throw IncidentImportError(source: location, message: text.hasPrefix(location + ": ") ? String(text.dropFirst(location.count + 2)) : text)
             }
             if let status = response.status, !(200..<300).contains(status) {
                 throw IncidentImportError(source: location, message: "HTTP \(status)")

@@ -25,6 +25,10 @@ extension Pipeline {
         let importer = IncidentImporter(gazetteer: Gazetteer(lexicon: lexicon), client: HTTPClient(settings: config.crawler))
         var results: [OfficialImportResult] = []
         for source in official {
+            var importer = importer
+            importer.fetchOptions.allowPrivate = source.allowPrivate
+            importer.fetchOptions.cookie = source.cookies
+            importer.fetchOptions.proxy = source.proxy
             guard let sourceID = ids[source.name] else { continue }
             if !force, let last = records[source.name]?.lastFetchedAt, now.timeIntervalSince(last) < Double(source.interval) {
                 continue

@@ -31,6 +31,9 @@ struct IncidentsImport: AsyncParsableCommand {
     @Option(name: .long, help: "A name,code list of township geocodes (e.g. DGBAS area codes) to resolve CAP township codes.")
     var geocodes: String?
 
+    @Flag(name: .long, help: "Allow URLs on loopback/private addresses (the SSRF guard refuses them otherwise).")
+    var allowPrivate = false
+
     @Option(name: .long, help: "\"Now\" for notices that say 今天/明天 (RFC 3339; default: the current time).")
     var now: String?
 
@@ -53,7 +56,8 @@ struct IncidentsImport: AsyncParsableCommand {
             let gazetteer = Gazetteer(lexicon: lexicon)
             var table = GeocodeTable()
             if let geocodes { try loadGeocodes(&table, geocodes, gazetteer) }
-            let importer = IncidentImporter(gazetteer: gazetteer, geocodes: table, client: .init(settings: config.crawler))
+            var importer = IncidentImporter(gazetteer: gazetteer, geocodes: table, client: .init(settings: config.crawler))
+            importer.fetchOptions.allowPrivate = allowPrivate
             var failed = 0
             for input in inputs {
                 let outcome = await importOne(importer, input, fmt, reference, database)

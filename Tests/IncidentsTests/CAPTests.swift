@@ -164,3 +164,34 @@ struct CAPTests {
         #expect(Set(notices.compactMap { $0.areas.first?.county }) == ["臺北市", "新北市"])
     }
 }
+
+@Suite("Importing from URLs")
+struct URLImportTests {
+    @Test func capFeedAndFilesOverHTTP() async throws {
+        let alert = Fixture.cap(id: "H-1")
+        let server = try TestHTTPServer { r, c in
+            switch r.path {
+            case "/feed.atom":
+                c.respond(status: 200, headers: ["Content-Type": "application/atom+xml"], body: """
+                    <?xml version="1.0" encoding="utf-8"?><feed xmlns="http://www.w3.org/2005/Atom"><id>x</id><title>t</title>
+                    <updated>2026-09-14T18:00:00+08:00</updated>
+                    <entry><id>H-1</id><title>a</title><updated>2026-09-14T18:00:00+08:00</updated><link href="/cap/H-1.cap"/></entry>
+                    <entry><id>H-2</id><title>b</title><updated>2026-09-14T18:00:00+08:00</updated><link href="/cap/gone.cap"/></entry></feed>
+                    """)
+            case "/cap/H-1.cap": c.respond(status: 200, headers: ["Content-Type": "application/xml"], body: alert)
+            default: c.respond(status: 404, body: "not found")
+            }
+        }
+        defer { server.stop() }
+        var importer = Fixture.importer
+        // The SSRF guard refuses loopback unless the source allows private addresses.
+        await #expect(throws: IncidentImportError.self) { _ = try await importer.read(server.baseURL + "/feed.atom") }
+        importer.fetchOptions.allowPrivate = true
+        let parsed = try await importer.read(server.baseURL + "/feed.atom")
+        #expect(parsed.incidents.map(\.externalID) == ["H-1"])
+        #expect(parsed.warnings.contains { $0.contains("/cap/gone.cap") && $0.contains("HTTP 404") })
+        await #expect { _ = try await importer.read(server.baseURL + "/missing.json") } throws: {
+            ($0 as? IncidentImportError)?.description == server.baseURL + "/missing.json: HTTP 404"
+        }
+    }
+}
