@@ -87,7 +87,7 @@ extension Pipeline {
         while shouldStop?() != true {
             let posts = try database.claimPostsToCrossReference(limit: batch, staleBefore: version, lease: lease)
             if posts.isEmpty { break }
-            let results = posts.map { p in
+            let results = posts.parallelMap { p in
                 let r = xref.check(text: p.text, published: p.published ?? p.fetchedAt, assessment: p.assessment, location: p.location)
                 return (postID: p.id, result: r, priority: xrefPriority(p.assessment, r, clusterSize: p.clusterSize, published: p.published ?? p.fetchedAt, now: now))
             }

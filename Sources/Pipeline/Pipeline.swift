@@ -144,7 +144,7 @@ public struct Pipeline: Sendable {
         while shouldStop?() != true {
             let posts = try database.claimPostsToAssess(limit: batch, lease: lease)
             if posts.isEmpty { break }
-            let assessed = posts.map { post in
+            let assessed = posts.parallelMap { post in
                 let a = scorer.assess(title: post.title, text: post.text, published: post.published)
                 return (postID: post.id, assessment: a, priority: queuePriority(a))
             }

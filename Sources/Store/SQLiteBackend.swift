@@ -45,9 +45,19 @@ enum SQLiteBackend {
         }
     }
 
+    /// Column lookups per query text, built once (the hot path runs the same few queries again and again).
+    private static let columnCache = Locked([String: SQLColumns]())
+
+    static func columns(_ sql: String, _ statement: Statement) -> SQLColumns {
+        if let c = columnCache.withLock({ $0[sql] }), c.names == statement.columnNames { return c }
+        let c = SQLColumns(statement.columnNames)
+        columnCache.withLock { if $0.count < 1024 { $0[sql] = c } }
+        return c
+    }
+
     static func rows(_ db: Database, _ sql: String, _ arguments: [any SQLBindable]) throws -> [SQLRow] {
         let statement = try db.cachedStatement(sql: sql)
-        let columns = SQLColumns(statement.columnNames)
+        let columns = Self.columns(sql, statement)
         let cursor = try Row.fetchCursor(statement, arguments: Self.arguments(arguments))
         var out: [SQLRow] = []
         while let row = try cursor.next() {

@@ -70,53 +70,115 @@ struct Worker: AsyncParsableCommand {
             let stop = StopSignal()
             let logger = global.makeLogger()
             let scorer = selected.contains(.classify) || selected.contains(.xref) ? try loadScorer() : nil
-            var pipeline = Pipeline(config: config, database: database, logger: logger)
-            pipeline.lease = lease
-            pipeline.shouldStop = { stop.requested }
+            var configured = Pipeline(config: config, database: database, logger: logger)
+            configured.lease = lease
+            configured.shouldStop = { stop.requested }
+            let pipeline = configured
             let publisher = selected.contains(.publish)
                 ? OutboxPublisher(database: database, channels: config.channels, logger: logger) : nil
-            var totals = (pages: 0, classified: 0, checked: 0, delivered: 0)
+            let totals = Totals()
             print("worker \(database.workerID): \(WorkerStage.allCases.filter(selected.contains).map(\.rawValue).joined(separator: ",")) on \(database.path)")
-            while !stop.requested {
-                var did = 0
+            let channels = publisher?.channels.map(\.name) ?? []
+            let (once, idle, batch, lease) = (once, idle, batch, lease)
+            /// --once: nothing left for any selected stage (an upstream stage may still feed a downstream one).
+            @Sendable func finished() throws(StoreError) -> Bool {
+                guard once else { return false }
+                let left = try database.pendingWork(channels: channels)
+                return (selected.contains(.crawl) ? left.crawl : 0) + (selected.contains(.classify) ? left.classify : 0)
+                    + (selected.contains(.xref) ? left.xref : 0) + (selected.contains(.publish) ? left.publish : 0) == 0
+            }
+            // The stages run side by side (crawling waits on the network while classifying uses the CPU), each in
+            // its own loop: claim a batch, process it, commit; sleep when there is nothing to claim.
+            try await withThrowingTaskGroup(of: Void.self) { group in
                 if selected.contains(.crawl) {
-                    let summary = try await pipeline.crawl(force: false)
-                    did += summary.stats.pages
-                    totals.pages += summary.stats.pages
+                    group.addTask {
+                        while !stop.requested {
+                            let summary = try await pipeline.crawl(force: false)
+                            totals.add(pages: summary.stats.pages)
+                            if summary.stats.pages > 0 { continue }
+                            if try finished() { break }
+                            await stop.sleep(seconds: idle)
+                        }
+                    }
                 }
-                if let scorer, selected.contains(.classify), !stop.requested {
-                    let n = try Pipeline.classify(
-                        database: database, scorer: scorer, batch: batch, lease: lease, shouldStop: { stop.requested })
-                    did += n
-                    totals.classified += n
+                if let scorer, selected.contains(.classify) || selected.contains(.xref) {
+                    group.addTask {
+                        while !stop.requested {
+                            // Blocking work (SQLite/PostgreSQL calls, CPU-bound scoring) runs off the concurrency pool.
+                            let (classified, checked) = try await blocking { () throws(StoreError) -> (Int, Int) in
+                                let a = selected.contains(.classify)
+                                    ? try Pipeline.classify(
+                                        database: database, scorer: scorer, batch: batch, lease: lease,
+                                        shouldStop: { stop.requested }) : 0
+                                let x = selected.contains(.xref)
+                                    ? try Pipeline.crossReference(
+                                        database: database, lexicon: scorer.rules.lexicon, tokenizer: scorer.tokenizer,
+                                        batch: batch, lease: lease, shouldStop: { stop.requested }) : 0
+                                return (a, x)
+                            }
+                            totals.add(classified: classified, checked: checked)
+                            if classified + checked > 0 { continue }
+                            if try finished() { break }
+                            await stop.sleep(seconds: idle)
+                        }
+                    }
                 }
-                if let scorer, selected.contains(.xref), !stop.requested {
-                    let n = try Pipeline.crossReference(
-                        database: database, lexicon: scorer.rules.lexicon, tokenizer: scorer.tokenizer, batch: batch,
-                        lease: lease, shouldStop: { stop.requested })
-                    did += n
-                    totals.checked += n
+                if let publisher {
+                    group.addTask {
+                        while !stop.requested {
+                            let report = await publisher.deliverPending(
+                                DeliveryOptions(maxWait: 0, batchSize: batch, reclaimOrphans: false, lease: lease))
+                            for e in report.setupErrors { logger.error("\(e)") }
+                            totals.add(delivered: report.delivered)
+                            let attempts = report.channels.values.map { $0.delivered + $0.retrying + $0.dead + $0.unsupported }
+                            if attempts.reduce(0, +) > 0 { continue }
+                            if try finished() { break }
+                            await stop.sleep(seconds: idle)
+                        }
+                    }
                 }
-                if let publisher, !stop.requested {
-                    let report = await publisher.deliverPending(
-                        DeliveryOptions(maxWait: 0, batchSize: batch, reclaimOrphans: false, lease: lease))
-                    let attempts = report.channels.values.map { $0.delivered + $0.retrying + $0.dead + $0.unsupported }.reduce(0, +)
-                    did += attempts
-                    totals.delivered += report.delivered
-                    for e in report.setupErrors { logger.error("\(e)") }
-                }
-                if did > 0 || stop.requested { continue }
-                if once {
-                    let left = try database.pendingWork(channels: publisher?.channels.map(\.name) ?? [])
-                    let remaining = (selected.contains(.crawl) ? left.crawl : 0) + (selected.contains(.classify) ? left.classify : 0)
-                        + (selected.contains(.xref) ? left.xref : 0) + (selected.contains(.publish) ? left.publish : 0)
-                    if remaining == 0 { break }
-                }
-                await stop.sleep(seconds: idle)
+                try await group.waitForAll()
             }
             try database.releaseClaims()
-            print("worker \(database.workerID) \(stop.requested ? "stopped" : "done"): \(totals.pages) page(s) fetched, \(totals.classified) post(s) classified, \(totals.checked) cross-referenced, \(totals.delivered) delivery(ies) made")
+            let t = totals.snapshot
+            print("worker \(database.workerID) \(stop.requested ? "stopped" : "done"): \(t.pages) page(s) fetched, \(t.classified) post(s) classified, \(t.checked) cross-referenced, \(t.delivered) delivery(ies) made")
         }
+    }
+}
+
+/// Runs blocking work on a Dispatch thread, so it never holds one of Swift concurrency's few threads (the crawl's
+/// fetch tasks need them).
+func blocking<T: Sendable>(_ body: @escaping @Sendable () throws(StoreError) -> T) async throws(StoreError) -> T {
+    let result: Result<T, StoreError> = await withCheckedContinuation { continuation in
+        DispatchQueue.global().async {
+            do throws(StoreError) {
+                continuation.resume(returning: .success(try body()))
+            } catch {
+                continuation.resume(returning: .failure(error))
+            }
+        }
+    }
+    return try result.get()
+}
+
+/// What a worker did, counted from its stage loops.
+final class Totals: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = (pages: 0, classified: 0, checked: 0, delivered: 0)
+
+    func add(pages: Int = 0, classified: Int = 0, checked: Int = 0, delivered: Int = 0) {
+        lock.lock()
+        value.pages += pages
+        value.classified += classified
+        value.checked += checked
+        value.delivered += delivered
+        lock.unlock()
+    }
+
+    var snapshot: (pages: Int, classified: Int, checked: Int, delivered: Int) {
+        lock.lock()
+        defer { lock.unlock() }
+        return value
     }
 }
 
