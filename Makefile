@@ -4,7 +4,10 @@ SIEVE := .build/debug/sieve
 APT_PACKAGES := libcurl4-openssl-dev libxml2-dev libsqlite3-dev libicu-dev libxml2-utils rime-essay
 VENV := .venv
 
-.PHONY: all deps build demo test pyenv bench models clean
+UI_APT_PACKAGES := chromium chromium-driver fonts-wqy-zenhei
+UI_VENV := .venv-ui
+
+.PHONY: all deps build demo test pyenv ui-env ui-shots bench models clean
 
 all: build
 
@@ -46,13 +49,36 @@ pyenv:
 	  (python3 -m venv $(VENV) && $(VENV)/bin/pip install -q feedparser) || \
 	  echo "note: could not install feedparser into $(VENV); the feed validation test will be skipped"
 
+# The real-browser test of the moderation web app: Debian's headless Chromium and chromedriver (apt-get when root)
+# and selenium in .venv-ui. Failure to install only skips that test (it prints why).
+ui-env:
+	@missing=""; \
+	for p in $(UI_APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = "0" ]; then \
+	    echo "installing:$$missing (browser test of the web app)"; \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null) || \
+	      echo "note: could not install$$missing; the browser test will be skipped"; \
+	  else \
+	    echo "note: the browser test needs:$$missing (sudo apt-get install -y$$missing); it will be skipped"; \
+	  fi; \
+	fi
+	@[ -x $(UI_VENV)/bin/python ] && $(UI_VENV)/bin/python -c "import selenium" 2>/dev/null || \
+	  (python3 -m venv $(UI_VENV) && $(UI_VENV)/bin/pip install -q selenium) || \
+	  echo "note: could not install selenium into $(UI_VENV); the browser test will be skipped"
+
 # Serial (--no-parallel): on a 2-core machine, CPU-heavy tests running beside timing-sensitive ones (timeouts, 429
-# hints, SIGKILL recovery) starve Swift concurrency's 2-thread pool and make those flaky; serial is ~110 s and deterministic.
+# hints, SIGKILL recovery) starve Swift concurrency's 2-thread pool and make those flaky; serial is deterministic.
 # scripts/with-postgres.sh starts a throwaway PostgreSQL 15 (apt-get install postgresql-15 when root) for the Store
 # tests' PostgreSQL variants and the three-worker test, and stops it afterwards; without it those tests skip.
-test: deps pyenv
+test: deps pyenv ui-env
 	$(SWIFT) build
 	scripts/with-postgres.sh $(SWIFT) test --no-parallel
+
+# Screenshots of the queue, an item and the dashboard (headless Chromium) into ui-shots/.
+ui-shots: deps ui-env
+	$(SWIFT) build --product sieve
+	$(UI_VENV)/bin/python Tests/ui/moderation_ui.py --sieve $(SIEVE) --shots ui-shots
 
 # The shipped models, trained from the project's own labelled corpus (Corpus/train).
 models: build

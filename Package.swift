@@ -15,15 +15,22 @@ let package = Package(
         .library(name: "Classifier", targets: ["Classifier"]),
         .library(name: "Incidents", targets: ["Incidents"]),
         .library(name: "Publisher", targets: ["Publisher"]),
+        .library(name: "Operations", targets: ["Operations"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.0.0"),
         .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-auth", from: "2.5.0"),
         .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.4.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.4.1"),
     ],
     targets: [
         // C shims over the system libraries.
@@ -74,20 +81,49 @@ let package = Package(
             dependencies: [
                 "SieveCore", "Store", "Crawler", "CLibXML2", .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "Crypto", package: "swift-crypto"), .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
             ],
             swiftSettings: strict
         ),
         .target(
             name: "Pipeline",
-            dependencies: ["SieveCore", "Store", "Crawler", "Classifier", "Incidents", "Publisher", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "SieveCore", "Store", "Crawler", "Classifier", "Incidents", "Publisher", .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "Operations",
+            dependencies: [
+                "SieveCore", "Store", "Crawler", "Classifier", "Pipeline", "Publisher",
+                .product(name: "Logging", package: "swift-log"), .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: strict
+        ),
+        .target(
+            name: "Moderation",
+            dependencies: [
+                "SieveCore", "Store", "Classifier", "Publisher", "Operations",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
+                .product(name: "Mustache", package: "swift-mustache"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: strict
         ),
         .executableTarget(
             name: "sieve",
             dependencies: [
-                "SieveCore", "Store", "Crawler", "Classifier", "Incidents", "Publisher", "Pipeline", "CCurl",
+                "SieveCore", "Store", "Crawler", "Classifier", "Incidents", "Publisher", "Pipeline", "Moderation", "Operations", "CCurl",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strict
         ),
@@ -110,6 +146,22 @@ let package = Package(
                 .product(name: "GRDB", package: "GRDB.swift"),
             ], swiftSettings: strict),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Store", "TestSupport"], swiftSettings: strict),
+        .testTarget(
+            name: "ModerationTests",
+            dependencies: [
+                "Moderation", "Store", "SieveCore", "Publisher", "TestSupport",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
+            swiftSettings: strict
+        ),
+        .testTarget(
+            name: "OperationsTests",
+            dependencies: [
+                "Operations", "Pipeline", "Store", "SieveCore", "Classifier", "Publisher", "TestSupport",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ], swiftSettings: strict),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -6,6 +6,7 @@ need=""
 command -v nginx >/dev/null || need="$need nginx-light"
 [ -x /usr/bin/time ] || need="$need time"
 command -v sqlite3 >/dev/null || need="$need sqlite3"
+command -v wrk >/dev/null || need="$need wrk"
 if [ -n "$need" ]; then
   if [ "$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $need >/dev/null
   else echo "make bench needs:$need (sudo apt-get install -y$need)"; exit 1; fi
@@ -26,3 +27,7 @@ echo "== cross-reference: EMIC reports re-posted as social posts (recall@1)"
 bench/xref.sh
 echo "== crawl: 100 hosts × 100 pages + 100 list pages on loopback nginx, concurrency 32 (8 per host)"
 bench/crawl.sh
+echo "== moderation web app: 50,000 queued items, wrk at 100 connections against the queue page and the queue API"
+bench/web.sh
+echo "== backup and restore of 200,000 posts (RPO/RTO)"
+bench/backup.sh

@@ -1,6 +1,7 @@
 import Foundation
 
-/// How text becomes features for naive Bayes: character n-grams (and optionally tokenizer words), hashed to 64 bits.
+/// How text becomes features for naive Bayes: character n-grams (and optionally tokenizer words and lexicon cue
+/// groups), hashed to 64 bits.
 public struct FeatureConfig: Sendable, Equatable, Codable {
     /// Character n-gram orders, e.g. 1…3.
     public var minN: Int
@@ -15,10 +16,18 @@ public struct FeatureConfig: Sendable, Equatable, Codable {
     public var foldScript: Bool
     /// Replace each run of digits with one placeholder character.
     public var digitPlaceholder: Bool
+    /// N-grams stay inside whitespace-separated words, each word padded with a boundary mark at both ends (as
+    /// scikit-learn's `char_wb`), so the start and end of a text are features and no n-gram spans a space.
+    public var wordBoundaries: Bool
+    /// Cue words (normalised) → cue group. Every group with a cue word in the text adds one feature `cue:GROUP`
+    /// counted `cueWeight` times. The words travel inside the model file, so a model featurises the way it was trained.
+    public var cues: [String: String]
+    public var cueWeight: Double
 
     public init(
         minN: Int = 1, maxN: Int = 3, tokens: Bool = false, binary: Bool = true, normalize: Bool = true,
-        foldScript: Bool = false, digitPlaceholder: Bool = false
+        foldScript: Bool = false, digitPlaceholder: Bool = false, wordBoundaries: Bool = false,
+        cues: [String: String] = [:], cueWeight: Double = 0
     ) {
         self.minN = minN
         self.maxN = maxN
@@ -27,6 +36,35 @@ public struct FeatureConfig: Sendable, Equatable, Codable {
         self.normalize = normalize
         self.foldScript = foldScript
         self.digitPlaceholder = digitPlaceholder
+        self.wordBoundaries = wordBoundaries
+        self.cues = cues
+        self.cueWeight = cueWeight
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case minN, maxN, tokens, binary, normalize, foldScript, digitPlaceholder, wordBoundaries, cues, cueWeight
+    }
+
+    /// Format-1 model headers have no `wordBoundaries`, `cues` or `cueWeight`: they mean off.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        minN = try c.decode(Int.self, forKey: .minN)
+        maxN = try c.decode(Int.self, forKey: .maxN)
+        tokens = try c.decode(Bool.self, forKey: .tokens)
+        binary = try c.decode(Bool.self, forKey: .binary)
+        normalize = try c.decode(Bool.self, forKey: .normalize)
+        foldScript = try c.decode(Bool.self, forKey: .foldScript)
+        digitPlaceholder = try c.decode(Bool.self, forKey: .digitPlaceholder)
+        wordBoundaries = try c.decodeIfPresent(Bool.self, forKey: .wordBoundaries) ?? false
+        cues = try c.decodeIfPresent([String: String].self, forKey: .cues) ?? [:]
+        cueWeight = try c.decodeIfPresent(Double.self, forKey: .cueWeight) ?? 0
+    }
+
+    /// Something a reader can check: n-gram orders are 1…8 and the cue weight is finite and not negative.
+    public var problem: String? {
+        if minN < 1 || maxN < minN || maxN > 8 { return "n-gram orders \(minN)–\(maxN) (need 1 ≤ min ≤ max ≤ 8)" }
+        if !cueWeight.isFinite || cueWeight < 0 { return "cue weight \(cueWeight) (need a finite value ≥ 0)" }
+        return nil
     }
 }
 
@@ -40,14 +78,22 @@ public struct FeatureVector: Sendable {
 public struct Featurizer: Sendable {
     public let config: FeatureConfig
     let tokenizer: Tokenizer?
+    let cueMatcher: CueMatcher?
 
     public init(config: FeatureConfig, tokenizer: Tokenizer? = nil) {
         self.config = config
         self.tokenizer = config.tokens ? tokenizer : nil
+        var plain = config
+        plain.wordBoundaries = false
+        let prepare = { (w: String) in Featurizer.prepare(w, plain) }
+        self.cueMatcher = config.cueWeight > 0 && !config.cues.isEmpty ? CueMatcher(cues: config.cues, prepare: prepare) : nil
     }
 
-    /// The code points features are read from, after the configured normalisation.
-    func prepare(_ text: String) -> [UInt32] {
+    /// The code points features are read from, after the configured normalisation. With word boundaries the result
+    /// starts and ends with a space (the boundary mark) and words are separated by exactly one.
+    func prepare(_ text: String) -> [UInt32] { Self.prepare(text, config) }
+
+    static func prepare(_ text: String, _ config: FeatureConfig) -> [UInt32] {
         var out: [UInt32] = []
         out.reserveCapacity(text.utf8.count / 2 + 4)
         let source = config.normalize ? Normalizer.normalize(text) : text
@@ -73,21 +119,45 @@ public struct Featurizer: Sendable {
             out.append(v)
         }
         if out.last == 0x20 { out.removeLast() }
+        if config.wordBoundaries && !out.isEmpty {
+            out.insert(0x20, at: 0)
+            out.append(0x20)
+        }
         return out
     }
 
-    /// Calls `body(hash, start, length)` for every configured character n-gram (FNV-1a 64, seeded by n).
+    /// FNV-1a 64 of `chars[start..<start+n]`, seeded by n.
+    @inline(__always)
+    static func ngramHash(_ chars: UnsafeBufferPointer<UInt32>, _ start: Int, _ n: Int) -> UInt64 {
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325 ^ UInt64(n)
+        for k in 0..<n {
+            h ^= UInt64(chars[start + k])
+            h = h &* 0x100_0000_01b3
+        }
+        return h
+    }
+
+    /// Calls `body(hash, start, length)` for every configured character n-gram (FNV-1a 64, seeded by n). With word
+    /// boundaries, an n-gram with a space anywhere but its first or last place spans two words and is skipped.
     @inline(__always)
     func forEachNGram(_ chars: [UInt32], _ body: (UInt64, Int, Int) -> Void) {
         guard !chars.isEmpty else { return }
-        for n in config.minN...config.maxN where n <= chars.count {
-            for i in 0...(chars.count - n) {
-                var h: UInt64 = 0xcbf2_9ce4_8422_2325 ^ UInt64(n)
-                for k in 0..<n {
-                    h ^= UInt64(chars[i + k])
-                    h = h &* 0x100_0000_01b3
+        let wb = config.wordBoundaries
+        chars.withUnsafeBufferPointer { c in
+            for n in config.minN...config.maxN where n <= c.count {
+                for i in 0...(c.count - n) {
+                    if wb {
+                        if n == 1 && c[i] == 0x20 { continue }  // the boundary mark alone says nothing
+                        var spans = false
+                        var k = 1
+                        while k < n - 1 {
+                            if c[i + k] == 0x20 { spans = true; break }
+                            k += 1
+                        }
+                        if spans { continue }
+                    }
+                    body(Self.ngramHash(c, i, n), i, n)
                 }
-                body(h, i, n)
             }
         }
     }
@@ -110,8 +180,8 @@ public struct Featurizer: Sendable {
         // Sort and count runs: cheaper than a dictionary for a few hundred features.
         raw.sort()
         var v = FeatureVector(hashes: [], counts: [])
-        v.hashes.reserveCapacity(raw.count)
-        v.counts.reserveCapacity(raw.count)
+        v.hashes.reserveCapacity(raw.count + 4)
+        v.counts.reserveCapacity(raw.count + 4)
         var i = 0
         while i < raw.count {
             var j = i + 1
@@ -120,19 +190,97 @@ public struct Featurizer: Sendable {
             v.counts.append(config.binary ? 1 : Float(j - i))
             i = j
         }
+        if let cueMatcher {
+            let weight = Float(config.cueWeight)
+            cueMatcher.forEachGroup(in: chars) { group, _, _ in
+                v.hashes.append(cueMatcher.groupHashes[group])
+                v.counts.append(weight)
+            }
+        }
         return v
     }
 
-    /// The readable features behind several hashes, in one pass over the document's n-grams.
+    /// The readable features behind several hashes, in one pass over the document's n-grams: the n-gram itself
+    /// (without boundary marks), or for a cue group the first cue word found.
     public func names(of hashes: Set<UInt64>, in text: String) -> [UInt64: String] {
         guard !hashes.isEmpty else { return [:] }
         let chars = prepare(text)
         var out: [UInt64: String] = [:]
+        func gram(_ i: Int, _ n: Int) -> String {
+            String(String.UnicodeScalarView(chars[i..<(i + n)].compactMap(Unicode.Scalar.init)))
+                .trimmingCharacters(in: .whitespaces)
+        }
         forEachNGram(chars) { h, i, n in
-            if hashes.contains(h) && out[h] == nil {
-                out[h] = String(String.UnicodeScalarView(chars[i..<(i + n)].compactMap(Unicode.Scalar.init)))
+            if hashes.contains(h) && out[h] == nil { out[h] = gram(i, n) }
+        }
+        if let cueMatcher {
+            cueMatcher.forEachGroup(in: chars) { group, i, n in
+                let h = cueMatcher.groupHashes[group]
+                if hashes.contains(h) && out[h] == nil { out[h] = gram(i, n) }
             }
         }
         return out
+    }
+}
+
+/// Finds cue words in prepared text: every substring up to the longest cue is hashed and looked up, so the cost is
+/// a few lookups per character whatever the number of cues. Reports each group once, at its first cue word.
+struct CueMatcher: Sendable {
+    /// n-gram hash of a cue word → group number (FeatureIndex maps a hash to a column; here the column is the group).
+    private var words: FeatureIndex
+    /// group number → feature hash of "cue:GROUP"
+    let groupHashes: [UInt64]
+    let groups: [String]
+    private let maxLength: Int
+    /// First characters of cue words (a bit per code point of the BMP; others always checked), so most positions
+    /// cost one bit test.
+    private let starts: [UInt64]
+
+    init(cues: [String: String], prepare: (String) -> [UInt32]) {
+        groups = Array(Set(cues.values)).sorted()
+        let number = Dictionary(uniqueKeysWithValues: groups.enumerated().map { ($1, Int32($0)) })
+        groupHashes = groups.map { g in
+            var h: UInt64 = 0x9ae1_6a3b_2f90_404f
+            for u in ("cue:" + g).utf8 {
+                h ^= UInt64(u)
+                h = h &* 0x100_0000_01b3
+            }
+            return h
+        }
+        var index = FeatureIndex(capacity: cues.count * 2)
+        var longest = 0
+        var starts = [UInt64](repeating: 0, count: 0x10000 / 64)
+        // Sorted, so that a word listed under two groups always lands in the same one.
+        for (word, group) in cues.sorted(by: { $0.key < $1.key }) {
+            for form in Set([word, Normalizer.simplified(word)]) {
+                let chars = prepare(form)
+                guard !chars.isEmpty, !chars.contains(0x20) else { continue }
+                let h = chars.withUnsafeBufferPointer { Featurizer.ngramHash($0, 0, chars.count) }
+                if index[h] == nil { index.set(h, number[group]!) }
+                longest = max(longest, chars.count)
+                if chars[0] < 0x10000 { starts[Int(chars[0]) >> 6] |= 1 << UInt64(chars[0] & 63) }
+            }
+        }
+        words = index
+        maxLength = longest
+        self.starts = starts
+    }
+
+    func forEachGroup(in chars: [UInt32], _ body: (Int, Int, Int) -> Void) {
+        guard maxLength > 0, !chars.isEmpty else { return }
+        var seen = [Bool](repeating: false, count: groups.count)
+        chars.withUnsafeBufferPointer { c in
+            for i in 0..<c.count where c[i] != 0x20 {
+                let first = c[i]
+                if first < 0x10000 && starts[Int(first) >> 6] & (1 << UInt64(first & 63)) == 0 { continue }
+                for n in 1...min(maxLength, c.count - i) {
+                    if c[i + n - 1] == 0x20 { break }
+                    if let g = words[Featurizer.ngramHash(c, i, n)], !seen[Int(g)] {
+                        seen[Int(g)] = true
+                        body(Int(g), i, n)
+                    }
+                }
+            }
+        }
     }
 }

@@ -18,6 +18,8 @@ public struct Lexicon: Sendable {
     public private(set) var rumourCues: [String: Double] = [:]
     /// phrase → "closure" | "normal"
     public private(set) var closures: [String: String] = [:]
+    /// cue word → disaster-type cue group (`type_cues.tsv`), features for the type model
+    public private(set) var typeCues: [String: String] = [:]
     public private(set) var source: String = "(empty)"
 
     public init() {}
@@ -55,11 +57,36 @@ public struct Lexicon: Sendable {
             lex.places[f[0], default: []].append(PlaceEntry(canonical: f[0], level: "landmark", parent: f.count > 2 ? f[2] : nil))
             lex.words.insert(f[0])
         }
+        lex.typeCues = try loadTypeCues(directory: directory)
         for f in try rows(directory.appendingPathComponent("words.txt"), minFields: 1) {
             lex.words.insert(f[0])
         }
         lex.addSimplifiedForms()
         return lex
+    }
+
+    /// Only `type_cues.tsv` (word<TAB>group): what training the type model needs, without the gazetteer.
+    /// A word listed twice must name the same group.
+    public static func loadTypeCues(directory: URL) throws(LoadError) -> [String: String] {
+        let url = directory.appendingPathComponent("type_cues.tsv")
+        var cues: [String: String] = [:]
+        for f in try rows(url, minFields: 2) {
+            if let old = cues[f[0]], old != f[1] {
+                throw LoadError(file: url.path, message: "「\(f[0])」 is listed under both \(old) and \(f[1])")
+            }
+            cues[f[0]] = f[1]
+        }
+        return cues
+    }
+
+    /// The project's type cues, or a clear error when `Lexicons/` cannot be found.
+    public static func standardTypeCues() throws(LoadError) -> [String: String] {
+        guard let dir = locateDirectory() else {
+            throw LoadError(
+                file: "Lexicons/",
+                message: "lexicon folder not found; run from the project folder or set SIEVE_LEXICONS=/path/to/Lexicons")
+        }
+        return try loadTypeCues(directory: dir)
     }
 
     /// Every Traditional entry also answers to its Simplified form (ICU's character-for-character folding), so a

@@ -79,10 +79,13 @@ extension NaiveBayesModel {
             } catch {
                 throw FileError(path: path, message: "unreadable header (\(error))")
             }
-            guard header.format == formatVersion else {
+            guard readableFormats.contains(header.format) else {
                 throw FileError(
                     path: path,
-                    message: "model format \(header.format), this sieve reads format \(formatVersion): retrain with `sieve train`")
+                    message: "model format \(header.format), this sieve reads formats \(readableFormats.lowerBound)–\(readableFormats.upperBound): retrain with `sieve train`")
+            }
+            if let problem = header.features.problem {
+                throw FileError(path: path, message: "unusable feature settings in the header: \(problem)")
             }
             offset += headerLength
             let vocab = Int(readU64())

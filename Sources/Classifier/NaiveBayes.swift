@@ -4,10 +4,27 @@ import Foundation
 /// Multinomial: score(c) = log P(c) + Σ x_f · log((n_cf + α) / (n_c + α·V)).
 /// Complement (Rennie et al. 2003, as scikit-learn): w_cf = log((n_¬c,f + α) / (n_¬c + α·V)), optionally divided by
 /// Σ_f |w_cf|; score(c) = −Σ x_f · w_cf.
+/// Feature-weighted (optional, `FeatureWeighting`): every feature's log-probabilities are multiplied by a weight
+/// u_f ∈ [0, 1] that says how unevenly the feature is spread over the classes, so score(c) = log P(c) +
+/// Σ x_f · u_f · log P(f|c). This is attribute-weighted naive Bayes; the weights are folded into the stored
+/// log-probabilities, so prediction costs the same.
 public struct NaiveBayesModel: Sendable {
     public enum Kind: String, Sendable, Codable, CaseIterable {
         case multinomial
         case complement
+    }
+
+    /// How feature weights u_f are computed from the training counts. `entropy`: with r_cf = n_cf / N_c (the share
+    /// of class c's documents that have f: class-balanced, so a rare class's cue counts as much as a common one's) plus
+    /// `smoothing`/N, p_cf = r_cf / Σ_c r_cf, u_f = (1 − H(p_·f) / log K)^power. A feature found in one class only
+    /// gets a weight near 1, one spread evenly over all classes a weight near 0.
+    public struct FeatureWeighting: Sendable, Codable, Equatable {
+        public var power: Double
+        public var smoothing: Double
+        public init(power: Double = 2, smoothing: Double = 2) {
+            self.power = power
+            self.smoothing = smoothing
+        }
     }
 
     public struct Header: Sendable, Codable, Equatable {
@@ -25,9 +42,13 @@ public struct NaiveBayesModel: Sendable {
         public var metrics: [String: Double]
         /// The class for documents with no known feature (the most frequent class).
         public var fallback: Int
+        /// Feature weighting used in training (nil: none; format-1 files have none).
+        public var weighting: FeatureWeighting?
     }
 
-    public static let formatVersion = 1
+    /// 2: feature weighting, word-boundary n-grams and cue groups (new header fields). Format-1 files still load.
+    public static let formatVersion = 2
+    public static let readableFormats = 1...2
     public var header: Header
     /// feature hash → column
     var index: FeatureIndex
@@ -42,7 +63,7 @@ public struct NaiveBayesModel: Sendable {
 
     public static func train(
         task: String, texts: [String], labels: [String], kind: Kind, alpha: Double, features: FeatureConfig,
-        featurizer: Featurizer, normalizeComplement: Bool = true
+        featurizer: Featurizer, normalizeComplement: Bool = true, weighting: FeatureWeighting? = nil
     ) -> NaiveBayesModel {
         let classes = Array(Set(labels)).sorted()
         let classIndex = Dictionary(uniqueKeysWithValues: classes.enumerated().map { ($1, $0) })
@@ -76,9 +97,15 @@ public struct NaiveBayesModel: Sendable {
         let a = Float(alpha)
         switch kind {
         case .multinomial:
+            // Most features occur in one or two classes: a zero count needs no log of its own.
+            let logA = log(a)
             for c in 0..<k {
                 let denom = log(totals[c] + a * Float(vocab))
-                for f in 0..<vocab { weights[c * vocab + f] = log(counts[f * k + c] + a) - denom }
+                let unseen = logA - denom
+                for f in 0..<vocab {
+                    let n = counts[f * k + c]
+                    weights[c * vocab + f] = n == 0 ? unseen : log(n + a) - denom
+                }
             }
         case .complement:
             let grand = totals.reduce(0, +)
@@ -94,13 +121,47 @@ public struct NaiveBayesModel: Sendable {
                 for f in 0..<vocab { weights[c * vocab + f] *= -scale }
             }
         }
+        if let weighting, k > 1 {
+            // u_f from class-balanced document rates (see FeatureWeighting).
+            let docs = classCounts.map { Float(max($0, 1)) }
+            let floor = Float(weighting.smoothing) / Float(max(1, labels.count))
+            let logK = log(Float(k))
+            let power = Float(weighting.power)
+            let inverseDocs = docs.map { 1 / $0 }
+            for f in 0..<vocab {
+                var sum: Float = 0
+                var zeros = 0
+                for c in 0..<k {
+                    let n = counts[f * k + c]
+                    if n == 0 { zeros += 1 }
+                    sum += n * inverseDocs[c] + floor
+                }
+                // Classes without the feature all have p = floor / sum: one log for all of them.
+                var h: Float = 0
+                if zeros > 0 {
+                    let p0 = floor / sum
+                    h -= Float(zeros) * p0 * log(p0)
+                }
+                if zeros < k {
+                    for c in 0..<k {
+                        let n = counts[f * k + c]
+                        guard n != 0 else { continue }
+                        let p = (n * inverseDocs[c] + floor) / sum
+                        h -= p * log(p)
+                    }
+                }
+                let base = max(0, 1 - h / logK)
+                let u = power == 2 ? base * base : pow(base, power)
+                for c in 0..<k { weights[c * vocab + f] *= u }
+            }
+        }
         let n = Double(max(1, labels.count))
         let logPriors = classCounts.map { log(Double(max($0, 1)) / n) }
         let fallback = classCounts.enumerated().max { $0.element < $1.element }?.offset ?? 0
         let header = Header(
             format: formatVersion, task: task, kind: kind, alpha: alpha, normalizeComplement: normalizeComplement,
             features: features, classes: classes, classCounts: classCounts, trainedAt: Date(), examples: labels.count,
-            metrics: [:], fallback: fallback)
+            metrics: [:], fallback: fallback, weighting: weighting)
         return NaiveBayesModel(header: header, index: index, weights: weights, logPriors: logPriors)
     }
 

@@ -17,8 +17,10 @@ public struct OfficialImportResult: Sendable {
 extension Pipeline {
     /// Imports every due official source (kind cap, cwa, emic, closures) into the incident table. A source that
     /// fails is recorded (and retried next run); the others go on.
-    public func importOfficial(force: Bool, lexicon: Lexicon, now: Date = Date()) async throws(StoreError) -> [OfficialImportResult] {
-        let official = config.sources.filter(\.kind.isOfficial)
+    public func importOfficial(
+        force: Bool, only names: Set<String>? = nil, lexicon: Lexicon, now: Date = Date()
+    ) async throws(StoreError) -> [OfficialImportResult] {
+        let official = config.sources.filter { $0.kind.isOfficial && (names?.contains($0.name) ?? true) }
         guard !official.isEmpty else { return [] }
         let ids = try database.syncSources(config.sources)
         let records = Dictionary(uniqueKeysWithValues: try database.sources().map { ($0.name, $0) })
@@ -30,9 +32,7 @@ extension Pipeline {
             importer.fetchOptions.cookie = source.cookies
             importer.fetchOptions.proxy = source.proxy
             guard let sourceID = ids[source.name] else { continue }
-            if !force, let last = records[source.name]?.lastFetchedAt, now.timeIntervalSince(last) < Double(source.interval) {
-                continue
-            }
+            if !force, !source.isDue(lastRun: records[source.name]?.lastFetchedAt, now: now) { continue }
             let format: IncidentFormat? = switch source.kind {
             case .cap: .cap
             case .cwa: .cwa
@@ -74,6 +74,7 @@ extension Pipeline {
 
     /// Cross-reference: every queued post whose check is missing or older than the newest incident or known
     /// rumour is checked again; verdict, matches, explanation and the new queue priority are stored per batch.
+    /// `shouldStop` is checked between batches (a graceful shutdown ends after the batch being written).
     public static func crossReference(
         database: AppDatabase, lexicon: Lexicon, tokenizer: Tokenizer?, now: Date = Date(), batch: Int = 500,
         lease: TimeInterval = 300, shouldStop: (@Sendable () -> Bool)? = nil
@@ -92,6 +93,7 @@ extension Pipeline {
                 return (postID: p.id, result: r, priority: xrefPriority(p.assessment, r, clusterSize: p.clusterSize, published: p.published ?? p.fetchedAt, now: now))
             }
             try database.saveCrossReferences(results, now: max(now, Date()))
+            for r in results { PipelineMetrics.crossReferenced(r.result.verdict.rawValue) }
             total += posts.count
         }
         return total

@@ -2,6 +2,7 @@ import Classifier
 import Crawler
 import Foundation
 import Logging
+import Metrics
 import SieveCore
 import Store
 
@@ -18,9 +19,6 @@ public struct Pipeline: Sendable {
     /// How long a claim on a frontier entry lasts; on a shared (PostgreSQL) database another worker takes the
     /// entry over once it expires (its worker died).
     public var lease: TimeInterval = 300
-    /// Asked between claims: when it says stop, the crawl claims nothing more, lets fetches under way finish,
-    /// gives back the entries it had claimed but not started, and returns (a worker's SIGTERM).
-    public var shouldStop: (@Sendable () -> Bool)? = nil
     let logger: Logger
 
     public init(config: SieveConfig, database: AppDatabase, logger: Logger = Logger(label: "sieve")) {
@@ -32,8 +30,11 @@ public struct Pipeline: Sendable {
     /// Crawl: put due sources' URLs in the persistent frontier, then fetch until it is empty (or only holds
     /// retries beyond `retryHorizon`). Politeness per host, robots.txt, conditional GET, content hashes,
     /// adapters per source kind, near-duplicate clustering; each fetched page is stored in one transaction.
+    /// `shouldStop` (checked between fetches) ends the crawl early for a graceful shutdown: nothing new starts,
+    /// fetches under way finish and are stored, and claimed URLs not yet fetched go back to the frontier.
     public func crawl(
-        only names: Set<String>? = nil, force: Bool = true, progress: (@Sendable (CrawlStats) -> Void)? = nil
+        only names: Set<String>? = nil, force: Bool = true, progress: (@Sendable (CrawlStats) -> Void)? = nil,
+        shouldStop: (@Sendable () -> Bool)? = nil
     ) async throws(StoreError) -> CrawlSummary {
         let selected = config.sources.filter { !$0.kind.isOfficial && (names?.contains($0.name) ?? true) }
         let ids = try database.syncSources(config.sources)
@@ -67,12 +68,13 @@ public struct Pipeline: Sendable {
             let limit = config.crawler.concurrency
             while true {
                 let now = Date()
-                if let shouldStop, shouldStop() {
-                    guard running.withLock({ $0 }) > 0 else {
+                if shouldStop?() == true {
+                    if running.withLock({ $0 }) == 0 {
+                        // Claimed but never started: back to pending (only this worker's claims).
                         try? database.releaseFrontier(buffer.map(\.id))
                         break
                     }
-                    try? await Task.sleep(nanoseconds: 5_000_000)
+                    try? await Task.sleep(nanoseconds: 2_000_000)
                     continue
                 }
                 if buffer.count < 4 * limit && (!exhausted || now.timeIntervalSince(lastClaim) > 0.25) {
@@ -135,7 +137,8 @@ public struct Pipeline: Sendable {
     }
 
     /// Classify: assess every stored, unassessed post and queue it. Each batch is claimed (on a shared database,
-    /// other workers skip it) and committed in one transaction. Stops early when `shouldStop` says so.
+    /// other workers skip it) and committed in one transaction. `shouldStop` is checked between batches (a graceful
+    /// shutdown ends after the batch being written).
     public static func classify(
         database: AppDatabase, scorer: any PostScorer, batch: Int = 500, lease: TimeInterval = 300,
         shouldStop: (@Sendable () -> Bool)? = nil
@@ -145,7 +148,9 @@ public struct Pipeline: Sendable {
             let posts = try database.claimPostsToAssess(limit: batch, lease: lease)
             if posts.isEmpty { break }
             let assessed = posts.parallelMap { post in
+                let started = DispatchTime.now().uptimeNanoseconds
                 let a = scorer.assess(title: post.title, text: post.text, published: post.published)
+                PipelineMetrics.classified(nanoseconds: DispatchTime.now().uptimeNanoseconds - started)
                 return (postID: post.id, assessment: a, priority: queuePriority(a))
             }
             try database.saveAssessments(assessed)
@@ -208,7 +213,9 @@ struct CrawlEngine: Sendable {
         guard let source = sources[entry.sourceID] else { return .permanentFailure }
         let opts = options(for: source, entry: entry)
         var outcome = PoliteScheduler.Outcome.success
+        PipelineMetrics.fetch(host: entry.host)
         func fail(_ message: String, status: Int?, retryAt: Date?) {
+            PipelineMetrics.fetchError(host: entry.host)
             let doc = DocumentRecord(
                 sourceId: entry.sourceID, url: entry.url, status: status, fetchedAt: started,
                 durationMs: Int(Date().timeIntervalSince(started) * 1000), error: message)
@@ -311,6 +318,7 @@ struct CrawlEngine: Sendable {
             let stored = try database.completeFetch(
                 entry: entry, document: doc, posts: posts, links: links, maxPageDepth: source.maxPages,
                 maxItems: source.maxItems, cycleStart: cycleStart)
+            PipelineMetrics.postsStored(stored.newPosts)
             stats.withLock {
                 $0.newPosts += stored.newPosts
                 $0.nearDuplicates += stored.nearDuplicates

@@ -1,6 +1,7 @@
 import Crawler
 import Foundation
 import Logging
+import Metrics
 import SieveCore
 import Store
 
@@ -180,6 +181,7 @@ public final class OutboxPublisher: Sendable {
             for entry in batch {
                 try database.markDelivered(entry.publication.id!, remoteID: nil)
                 r.delivered += 1
+                Self.count(channel.name, "delivered")
             }
             logger.info("file channel written", metadata: ["channel": "\(channel.name)", "path": "\(path)", "rows": "\(batch.count)"])
         } catch {
@@ -189,9 +191,16 @@ public final class OutboxPublisher: Sendable {
                 let retry = retryDate(entry, hint: nil, options: .init(), channel: channel)
                 try? database.markAttemptFailed(entry.publication.id!, error: message, retryAt: retry)
                 if retry == nil { r.dead += 1 } else { r.retrying += 1 }
+                Self.count(channel.name, retry == nil ? "dead" : "failed")
             }
         }
         return r
+    }
+
+    /// `sieve_publish_total{channel, outcome}`: delivered, unsupported, dead (refused or out of attempts), failed
+    /// (will retry). A no-op until a metrics backend is bootstrapped.
+    static func count(_ channel: String, _ outcome: String) {
+        Counter(label: "sieve_publish_total", dimensions: [("channel", channel), ("outcome", outcome)]).increment()
     }
 
     /// Sends one channel's batch in order, one request at a time, within its rate limit.
@@ -234,14 +243,17 @@ public final class OutboxPublisher: Sendable {
                     try database.markDelivered(id, remoteID: remoteID)
                     await gates.success(channel.name)
                     r.delivered += 1
+                    Self.count(channel.name, "delivered")
                     logger.info("delivered", metadata: meta)
                 case .unsupported(let reason):
                     try database.markUnsupported(id, reason: reason)
                     r.unsupported += 1
+                    Self.count(channel.name, "unsupported")
                     logger.info("not supported by channel", metadata: meta.merging(["reason": "\(reason)"]) { $1 })
                 case .rejected(let error):
                     try database.markAttemptFailed(id, error: error, retryAt: nil)
                     r.dead += 1
+                    Self.count(channel.name, "dead")
                     r.lastError = error
                     logger.error("rejected by channel; dead-lettered", metadata: meta.merging(["error": "\(error)"]) { $1 })
                 case .retry(let error, let hint, let throttled):
@@ -249,6 +261,7 @@ public final class OutboxPublisher: Sendable {
                     try database.markAttemptFailed(id, error: error, retryAt: retryAt)
                     r.lastError = error
                     if retryAt == nil { r.dead += 1 } else { r.retrying += 1 }
+                    Self.count(channel.name, retryAt == nil ? "dead" : "failed")
                     if throttled {
                         // The whole channel waits out the hint (or the backoff).
                         await gates.pause(channel.name, until: retryAt ?? Date().addingTimeInterval(hint ?? options.baseDelay))

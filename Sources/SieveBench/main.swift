@@ -55,7 +55,8 @@ case "nb":
     let keep = data.labels.indices.filter { counts[data.labels[$0]]! >= 2 }
     data = LabelledData(texts: keep.map { data.texts[$0] }, labels: keep.map { data.labels[$0] })
     let (train, test) = Trainer.split(data, testFraction: 0.2)
-    let model = Trainer.train(task: task, data: train, settings: task.defaults)
+    let settings = task.usesCues ? task.defaults(cues: try Lexicon.standardTypeCues()) : task.defaults
+    let model = Trainer.train(task: task, data: train, settings: settings)
     let predicted = Trainer.predict(model, texts: test.texts)
     let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
     let report = EvaluationReport(gold: test.labels, predicted: predicted)
@@ -77,8 +78,12 @@ case "classify":
     let t1 = DispatchTime.now().uptimeNanoseconds
     if let (m, f) = nbOnly { for t in texts { sink += m.predict(f.features(t)).probabilities[0] } }
     let t2 = DispatchTime.now().uptimeNanoseconds
-    let full = Double(t1 - t0) / 1e9, nb = Double(t2 - t1) / 1e9
-    print("{\"tool\":\"sieve\",\"posts\":\(texts.count),\"assess_per_s\":\(Double(texts.count) / full),\"nb_disaster_per_s\":\(nbOnly == nil ? 0 : Double(texts.count) / nb),\"checksum\":\(sink)}")
+    // The type model alone (entropy-weighted NB with cue groups): featurise + predict.
+    let typeOnly = models.type.map { ($0, Featurizer(config: $0.header.features)) }
+    if let (m, f) = typeOnly { for t in texts { sink += m.predict(f.features(t)).probabilities[0] } }
+    let t3 = DispatchTime.now().uptimeNanoseconds
+    let full = Double(t1 - t0) / 1e9, nb = Double(t2 - t1) / 1e9, nbType = Double(t3 - t2) / 1e9
+    print("{\"tool\":\"sieve\",\"posts\":\(texts.count),\"assess_per_s\":\(Double(texts.count) / full),\"nb_disaster_per_s\":\(nbOnly == nil ? 0 : Double(texts.count) / nb),\"nb_type_per_s\":\(typeOnly == nil ? 0 : Double(texts.count) / nbType),\"checksum\":\(sink)}")
 case "segment":
     // sieve-bench segment TEXT [--gold GOLD] [--words LIST] [--repeat N] [--dump OUT]
     // Tokenizes TEXT line by line in-process (as `sieve tokenize` does, but without NFKC so that offsets match the

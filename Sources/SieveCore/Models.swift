@@ -101,6 +101,8 @@ public struct SourceConfig: Sendable, Equatable {
     public var url: String
     /// How often the source should be polled (seconds).
     public var interval: Int
+    /// `schedule`: an interval or a cron expression, instead of `interval` (see Schedule.swift).
+    public var schedule: Schedule? = nil
     public var rules: HTMLRules?
     /// Lets the crawler connect to private, loopback and link-local addresses (off: SSRF guard).
     public var allowPrivate: Bool

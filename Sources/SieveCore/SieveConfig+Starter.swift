@@ -67,5 +67,17 @@ extension SieveConfig {
         # token_file = "/run/secrets/sieve-eoc"
         # events = ["escalated", "approved"]   # escalated items go here at once as EOC leads
 
+        # `sieve schedule` (see README "Operations"): a source may take `schedule` instead of `interval`,
+        # an interval ("10m") or a cron expression ("*/10 * * * *", "@hourly"; Taipei time unless [scheduler] zone
+        # or a "TZ=UTC " prefix says otherwise). Publishing and backups run only when scheduled here.
+        # [publish]
+        # schedule = "*/2 * * * *"
+        # feeds = "public"                 # also write every feed format into this folder
+        #
+        # [backup]
+        # schedule = "@hourly"
+        # dir = "backups"
+        # keep = 48
+
         """
 }

@@ -10,6 +10,13 @@ public struct SieveConfig: Sendable, Equatable {
     public var crawler: CrawlerSettings
     public var sources: [SourceConfig]
     public var channels: [ChannelConfig]
+    /// `[server]`: the moderation web app.
+    public var server: ServerSettings = ServerSettings()
+    /// `[publish]` and `[backup]` schedules for `sieve schedule` (nil: not scheduled); see SieveConfig+Operations.swift.
+    public var publish: PublishSettings? = nil
+    public var backup: BackupSettings? = nil
+    /// `[scheduler] zone`: the time zone of cron expressions without a `TZ=` prefix.
+    public var scheduleZone: TimeZone = TaipeiTime.zone
 
     public static let defaultDatabase = "sieve.sqlite"
 
@@ -60,7 +67,8 @@ public struct SieveConfig: Sendable, Equatable {
         } catch {
             throw ConfigError(file: file, message: "TOML syntax: \(error)")
         }
-        let reader = TableReader(file: file, locator: TOMLLocator(text: text))
+        var reader = TableReader(file: file, locator: TOMLLocator(text: text))
+        reader.zone = try reader.readScheduler(table)
         let baseDir = URL(fileURLWithPath: file).deletingLastPathComponent().standardizedFileURL
         return try reader.readRoot(table, baseDir: baseDir)
     }
@@ -96,9 +104,11 @@ extension HTMLRules {
 }
 
 /// Walks the parsed TOML, checking keys and types and remembering where each came from.
-private struct TableReader {
+struct TableReader {
     let file: String
     let locator: TOMLLocator
+    /// Default zone of cron expressions (`[scheduler] zone`).
+    var zone: TimeZone = TaipeiTime.zone
 
     func error(_ context: String, _ key: String?, _ display: String, _ message: String) -> ConfigError {
         ConfigError(file: file, line: locator.line(context: context, key: key), key: display, message: message)
@@ -134,8 +144,11 @@ private struct TableReader {
     }
 
     func readRoot(_ root: TOMLTable, baseDir: URL) throws(ConfigError) -> SieveConfig {
-        try checkKeys(root, allowed: ["database", "crawler", "source", "channel"], context: "", display: "")
+        try checkKeys(
+            root, allowed: ["database", "crawler", "source", "channel", "server", "scheduler", "publish", "backup"], context: "",
+            display: "")
         var config = SieveConfig(file: file)
+        try readOperations(root, into: &config, baseDir: baseDir)
         if let db = try string(root, "database", context: "", display: "") {
             guard !db.isEmpty else { throw error("", "database", "database", "must not be empty") }
             config.database = db
@@ -145,6 +158,12 @@ private struct TableReader {
                 throw error("", "crawler", "crawler", "expected a table [crawler]")
             }
             config.crawler = try readCrawler(crawler)
+        }
+        if let serverValue = root["server"] {
+            guard let server = serverValue.table else {
+                throw error("", "server", "server", "expected a table [server]")
+            }
+            config.server = try readServer(server)
         }
         if let sourcesValue = root["source"] {
             guard let array = sourcesValue.array else {
@@ -229,14 +248,55 @@ private struct TableReader {
         return s
     }
 
+    func readServer(_ t: TOMLTable) throws(ConfigError) -> ServerSettings {
+        let ctx = "server"
+        try checkKeys(
+            t,
+            allowed: [
+                "host", "port", "secure_cookies", "session_lifetime", "claim_duration", "page_size",
+                "login_max_failures", "login_lockout", "bcrypt_cost",
+            ], context: ctx, display: ctx)
+        var s = ServerSettings()
+        func integer(_ key: String, in range: ClosedRange<Int>) throws(ConfigError) -> Int? {
+            guard let value = t[key] else { return nil }
+            guard let i = value.int else { throw error(ctx, key, "server.\(key)", "expected a whole number, found \(value.type)") }
+            guard range.contains(i) else {
+                throw error(ctx, key, "server.\(key)", "must be between \(range.lowerBound) and \(range.upperBound), found \(i)")
+            }
+            return i
+        }
+        func duration(_ key: String) throws(ConfigError) -> Int? {
+            guard let value = t[key] else { return nil }
+            if let i = value.int, i > 0 { return i }
+            if let text = value.string, let seconds = parseIntervalSeconds(text) { return seconds }
+            throw error(ctx, key, "server.\(key)", "expected seconds or a duration like \"10m\", \"12h\"")
+        }
+        if let host = try string(t, "host", context: ctx, display: ctx) {
+            let allowed = host.unicodeScalars.allSatisfy { $0.isASCII && (CharacterSet.alphanumerics.contains($0) || ".:-[]".unicodeScalars.contains($0)) }
+            guard !host.isEmpty, allowed else {
+                throw error(ctx, "host", "server.host", "expected a host name or IP address such as \"127.0.0.1\", found \"\(host)\"")
+            }
+            s.host = host
+        }
+        if let v = try integer("port", in: 1...65535) { s.port = v }
+        if let v = try bool(t, "secure_cookies", context: ctx, display: ctx) { s.secureCookies = v }
+        if let v = try duration("session_lifetime") { s.sessionLifetime = v }
+        if let v = try duration("claim_duration") { s.claimDuration = v }
+        if let v = try integer("page_size", in: 1...500) { s.pageSize = v }
+        if let v = try integer("login_max_failures", in: 1...1000) { s.loginMaxFailures = v }
+        if let v = try duration("login_lockout") { s.loginLockout = v }
+        if let v = try integer("bcrypt_cost", in: 4...31) { s.bcryptCost = v }
+        return s
+    }
+
     func readSource(_ t: TOMLTable, index: Int, baseDir: URL) throws(ConfigError) -> SourceConfig {
         let ctx = "source#\(index)"
         let display = "source[\(index)]"
         try checkKeys(
             t,
             allowed: [
-                "name", "kind", "url", "interval", "rules", "article", "allow_private", "cookies", "proxy", "max_pages",
-                "max_items", "respect_robots",
+                "name", "kind", "url", "interval", "schedule", "rules", "article", "allow_private", "cookies", "proxy",
+                "max_pages", "max_items", "respect_robots",
             ], context: ctx, display: display)
         let name = try string(t, "name", context: ctx, display: display, required: true)!
         guard !name.isEmpty else { throw error(ctx, "name", "\(display).name", "must not be empty") }
@@ -263,6 +323,7 @@ private struct TableReader {
                 throw error(ctx, "interval", "\(display).interval", "expected seconds or a duration like \"15m\", \"2h\"")
             }
         }
+        source.schedule = try readSourceSchedule(t, context: ctx, display: display)
         var rules = HTMLRules()
         var hasRules = false
         if let rulesValue = t["rules"] {

@@ -61,7 +61,7 @@ extension AppDatabase {
                 if let existing = try tx.row("SELECT id, state, fetchedAt FROM frontier WHERE sourceId = ? AND url = ?", [sourceID, s.url]) {
                     let state: String = try existing["state"]
                     let fetchedAt: Date? = try existing["fetchedAt"]
-                    let due = force || fetchedAt.map { now.timeIntervalSince($0) >= Double(s.interval) } ?? true
+                    let due = force || s.isDue(lastRun: fetchedAt, now: now)
                     if (state == "done" || state == "failed") && due {
                         try tx.execute(
                             """

@@ -4,7 +4,10 @@ import SieveCore
 extension AppDatabase {
     static func itemSelect(_ dialect: SQLDialect) -> String {
         """
-        SELECT post.id AS postId, post.title, post.text, post.url, post.publishedAt, post.state, post.extra,
+        SELECT post.id AS postId, post.title,
+               COALESCE((SELECT publicText FROM review WHERE review.postId = post.id AND review.decision = 'approve'
+                         ORDER BY review.id DESC LIMIT 1), post.text) AS text,
+               post.url, post.publishedAt, post.state, post.extra,
                source.name AS sourceName, assessment.types, assessment.places, assessment.details,
                (SELECT decidedAt FROM review WHERE review.postId = post.id AND review.decision IN ('approve', 'escalate')
                 ORDER BY review.id DESC LIMIT 1) AS decidedAt,

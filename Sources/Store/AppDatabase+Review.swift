@@ -10,40 +10,53 @@ extension AppDatabase {
         reason: RejectReason? = nil
     ) throws(StoreError) -> ReviewRecord {
         try write { tx in
-            guard let state = try tx.scalar("SELECT state FROM post WHERE id = ?" + (tx.dialect.sharesWork ? " FOR UPDATE" : ""), [postID], as: String.self)
-            else { throw StoreError.noSuchPost(postID) }
-            guard state == PostState.queued.rawValue || state == PostState.escalated.rawValue else {
-                throw StoreError.invalidTransition(post: postID, from: state, decision: decision.rawValue)
-            }
-            let now = Date()
-            var review = ReviewRecord(
-                id: nil, postId: postID, decision: decision.rawValue, reviewer: reviewer, note: note, decidedAt: now,
-                reason: decision == .reject ? reason?.rawValue : nil)
-            review.id = try tx.scalar(
-                "INSERT INTO review (postId, decision, reviewer, note, decidedAt, reason) VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
-                [postID, review.decision, reviewer, note, now, review.reason], as: Int64.self)
-            let newState: PostState
-            switch decision {
-            case .approve: newState = .approved
-            case .reject: newState = .rejected
-            case .escalate: newState = .escalated
-            }
-            try tx.execute("UPDATE post SET state = ? WHERE id = ?", [newState.rawValue, postID])
-            // Approvals go to the publishing channels, escalations to the EOC's lead channels; the rows are
-            // written in this same transaction, so a decision is never recorded without its deliveries.
-            switch decision {
-            case .approve:
-                for channel in channels {
-                    try Self.enqueue(tx, postID: postID, channel: channel, action: .publish, note: note, now: now)
-                }
-            case .escalate:
-                for channel in channels {
-                    try Self.enqueue(tx, postID: postID, channel: channel, action: .lead, note: note, now: now)
-                }
-            case .reject: break
-            }
-            return review
+            try Self.recordReview(
+                tx, postID: postID, decision: decision, reviewer: reviewer, note: note, channels: channels,
+                reason: reason)
         }
+    }
+
+    /// The body of `review`, for callers that need it inside a larger transaction (the web app also releases the
+    /// item's claim and writes the audit row in the same one).
+    static func recordReview(
+        _ tx: SQLTransaction, postID: Int64, decision: ReviewDecision, reviewer: String, note: String?, channels: [String],
+        reason: RejectReason?
+    ) throws -> ReviewRecord {
+        guard
+            let state = try tx.scalar(
+                "SELECT state FROM post WHERE id = ?" + (tx.dialect.sharesWork ? " FOR UPDATE" : ""), [postID], as: String.self)
+        else { throw StoreError.noSuchPost(postID) }
+        guard state == PostState.queued.rawValue || state == PostState.escalated.rawValue else {
+            throw StoreError.invalidTransition(post: postID, from: state, decision: decision.rawValue)
+        }
+        let now = Date()
+        var review = ReviewRecord(
+            id: nil, postId: postID, decision: decision.rawValue, reviewer: reviewer, note: note, decidedAt: now,
+            reason: decision == .reject ? reason?.rawValue : nil)
+        review.id = try tx.scalar(
+            "INSERT INTO review (postId, decision, reviewer, note, decidedAt, reason) VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
+            [postID, review.decision, reviewer, note, now, review.reason], as: Int64.self)
+        let newState: PostState
+        switch decision {
+        case .approve: newState = .approved
+        case .reject: newState = .rejected
+        case .escalate: newState = .escalated
+        }
+        try tx.execute("UPDATE post SET state = ? WHERE id = ?", [newState.rawValue, postID])
+        // Approvals go to the publishing channels, escalations to the EOC's lead channels; the rows are
+        // written in this same transaction, so a decision is never recorded without its deliveries.
+        switch decision {
+        case .approve:
+            for channel in channels {
+                try Self.enqueue(tx, postID: postID, channel: channel, action: .publish, note: note, now: now)
+            }
+        case .escalate:
+            for channel in channels {
+                try Self.enqueue(tx, postID: postID, channel: channel, action: .lead, note: note, now: now)
+            }
+        case .reject: break
+        }
+        return review
     }
 
     public func reviews(postID: Int64) throws(StoreError) -> [ReviewRecord] {

@@ -53,7 +53,10 @@ extension AppDatabase {
         try read { tx in
             let sql = tx.dialect.sharesWork
                 ? "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() AND table_name <> 'sieve_migrations'"
-                : "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name <> 'grdb_migrations'"
+                : """
+                SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name <> 'grdb_migrations'
+                  AND name NOT LIKE 'postSearch_%'
+                """
             return try tx.column(sql, as: String.self).map { $0.lowercased() }.sorted()
         }
     }

@@ -171,6 +171,7 @@ public final class AppDatabase: Sendable {
             try Self.migrateIncidents(db)
         }
         m.registerMigration("v4-outbox") { db in try Self.migrateOutbox(db) }
+        registerWebMigration(&m)  // "v5-web": AppDatabase+Web.swift
         m.registerMigration("v6-leases") { db in try Self.migrateLeases(db) }
         return m
     }
@@ -222,6 +223,31 @@ extension AppDatabase {
         try db.alter(table: "post") { t in
             t.add(column: "claimedBy", .text)
             t.add(column: "leaseUntil", .datetime)
+        }
+    }
+}
+
+extension AppDatabase {
+    /// A GRDB transaction, for the store code still written against SQLite only (the web app's tables and the
+    /// SQLite maintenance commands). On PostgreSQL it throws, naming what is not available there.
+    @discardableResult
+    func sqliteWrite<T>(_ what: String = #function, _ body: (Database) throws -> T) throws(StoreError) -> T {
+        guard let writer else { throw StoreError.database("\(what) is not available on PostgreSQL yet (SQLite only)") }
+        do {
+            return try writer.write(body)
+        } catch {
+            throw Self.storeError(error)
+        }
+    }
+
+    /// A GRDB read, like `sqliteWrite`.
+    @discardableResult
+    func sqliteRead<T>(_ what: String = #function, _ body: (Database) throws -> T) throws(StoreError) -> T {
+        guard let writer else { throw StoreError.database("\(what) is not available on PostgreSQL yet (SQLite only)") }
+        do {
+            return try writer.read(body)
+        } catch {
+            throw Self.storeError(error)
         }
     }
 }

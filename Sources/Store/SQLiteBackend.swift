@@ -66,3 +66,10 @@ enum SQLiteBackend {
         return out
     }
 }
+
+extension SQLRow {
+    /// A GRDB row read through the backend-neutral accessors (for store code still on GRDB).
+    init(_ row: Row) {
+        self.init(columns: SQLColumns(Array(row.columnNames)), values: row.databaseValues.map(SQLiteBackend.sqlValue))
+    }
+}

@@ -1,3 +1,6 @@
+import Foundation
+import SieveCore
+
 /// Everything the Store can refuse, with what to do about it.
 public enum StoreError: Error, CustomStringConvertible, Equatable {
     case open(path: String, underlying: String)
@@ -7,6 +10,10 @@ public enum StoreError: Error, CustomStringConvertible, Equatable {
     case database(String)
     case noSuchDelivery(Int64)
     case deliveryState(id: Int64, status: String, wanted: String)
+    case accountExists(String)
+    case noSuchAccount(String)
+    case claimedByOther(post: Int64, user: String, until: Date)
+    case invalidMerge(String)
 
     public var description: String {
         switch self {
@@ -24,6 +31,14 @@ public enum StoreError: Error, CustomStringConvertible, Equatable {
             return "outbox entry \(id) is \(status); cannot \(wanted) it"
         case .database(let message):
             return "database error: \(message)"
+        case .accountExists(let name):
+            return "an account named \"\(name)\" already exists (see `sieve user list`)"
+        case .noSuchAccount(let name):
+            return "no account named \"\(name)\" (create it with `sieve user add \(name) --role moderator`)"
+        case .claimedByOther(let post, let user, let until):
+            return "post \(post) is being handled by \(user) until \(TaipeiTime.rfc3339(until))"
+        case .invalidMerge(let message):
+            return "cannot merge: \(message)"
         }
     }
 }

@@ -36,6 +36,13 @@ struct ModelOptions: ParsableArguments {
 
     func settings() throws -> TrainingTask.Settings {
         var s = task.defaults
+        if task.usesCues {
+            do {
+                s = task.defaults(cues: try Lexicon.standardTypeCues())
+            } catch {
+                throw CLIError.config(error.description)
+            }
+        }
         if let modelKind { s.kind = modelKind }
         if let alpha {
             guard alpha > 0 else { throw ValidationError("--alpha must be > 0") }

@@ -14,7 +14,8 @@ struct Sieve: AsyncParsableCommand {
             """,
         subcommands: [
             Init.self, Run.self, Crawl.self, Classify.self, Queue.self, Review.self, Publish.self, Outbox.self, Retract.self, Tokenize.self,
-            Robots.self, Extract.self, Train.self, Eval.self, IncidentsCommand.self, Xref.self, Rumours.self, Worker.self,
+            Robots.self, Extract.self, Train.self, Eval.self, IncidentsCommand.self, Xref.self, Rumours.self, Serve.self, User.self,
+            ScheduleCommand.self, Migrate.self, Backup.self, Restore.self, Worker.self,
         ])
 
     static func main() async {

@@ -47,8 +47,13 @@ struct Train: AsyncParsableCommand {
             m.header.metrics = ["cv5_accuracy": cv.accuracy, "cv5_macro_f1": cv.macroF1]
             try write(m)
             print(
-                "trained \(model.task.rawValue) (\(settings.kind.rawValue) NB, α \(settings.alpha), char \(settings.features.minN)–\(settings.features.maxN)-grams"
-                    + (settings.features.tokens ? " + words" : "") + ") on \(examples.count) examples, "
+                "trained \(model.task.rawValue) (\(settings.kind.rawValue) NB"
+                    + (settings.weighting.map { " with entropy feature weights (power \($0.power))" } ?? "")
+                    + ", α \(settings.alpha), char \(settings.features.minN)–\(settings.features.maxN)-grams"
+                    + (settings.features.wordBoundaries ? " inside words" : "")
+                    + (settings.features.tokens ? " + words" : "")
+                    + (settings.features.cues.isEmpty ? "" : " + \(Set(settings.features.cues.values).count) cue groups")
+                    + ") on \(examples.count) examples, "
                     + "\(m.classes.count) classes, \(m.vocabularySize) features → \(out)")
             print(String(format: "5-fold cross-validation: accuracy %.4f, macro-F1 %.4f", cv.accuracy, cv.macroF1))
         }

@@ -72,7 +72,6 @@ struct Worker: AsyncParsableCommand {
             let scorer = selected.contains(.classify) || selected.contains(.xref) ? try loadScorer() : nil
             var configured = Pipeline(config: config, database: database, logger: logger)
             configured.lease = lease
-            configured.shouldStop = { stop.requested }
             let pipeline = configured
             let publisher = selected.contains(.publish)
                 ? OutboxPublisher(database: database, channels: config.channels, logger: logger) : nil
@@ -93,7 +92,7 @@ struct Worker: AsyncParsableCommand {
                 if selected.contains(.crawl) {
                     group.addTask {
                         while !stop.requested {
-                            let summary = try await pipeline.crawl(force: false)
+                            let summary = try await pipeline.crawl(force: false, shouldStop: { stop.requested })
                             totals.add(pages: summary.stats.pages)
                             if summary.stats.pages > 0 { continue }
                             if try finished() { break }
@@ -101,23 +100,24 @@ struct Worker: AsyncParsableCommand {
                         }
                     }
                 }
-                if let scorer, selected.contains(.classify) || selected.contains(.xref) {
+                // Classification and cross-reference each in their own loop, so queued posts are checked while new
+                // ones are still being classified.
+                for stage in [WorkerStage.classify, .xref] where selected.contains(stage) {
+                    guard let scorer else { continue }
                     group.addTask {
                         while !stop.requested {
                             // Blocking work (SQLite/PostgreSQL calls, CPU-bound scoring) runs off the concurrency pool.
-                            let (classified, checked) = try await blocking { () throws(StoreError) -> (Int, Int) in
-                                let a = selected.contains(.classify)
+                            let n = try await blocking { () throws(StoreError) -> Int in
+                                stage == .classify
                                     ? try Pipeline.classify(
                                         database: database, scorer: scorer, batch: batch, lease: lease,
-                                        shouldStop: { stop.requested }) : 0
-                                let x = selected.contains(.xref)
-                                    ? try Pipeline.crossReference(
+                                        shouldStop: { stop.requested })
+                                    : try Pipeline.crossReference(
                                         database: database, lexicon: scorer.rules.lexicon, tokenizer: scorer.tokenizer,
-                                        batch: batch, lease: lease, shouldStop: { stop.requested }) : 0
-                                return (a, x)
+                                        batch: batch, lease: lease, shouldStop: { stop.requested })
                             }
-                            totals.add(classified: classified, checked: checked)
-                            if classified + checked > 0 { continue }
+                            totals.add(classified: stage == .classify ? n : 0, checked: stage == .xref ? n : 0)
+                            if n > 0 { continue }
                             if try finished() { break }
                             await stop.sleep(seconds: idle)
                         }

@@ -62,7 +62,7 @@ struct NaiveBayesTests {
         #expect(throws: NaiveBayesModel.FileError.self) { try NaiveBayesModel.load(path: dir.path("short.nbm")) }
         // Another format version.
         let text = String(decoding: data, as: UTF8.self)
-        let other = text.replacingOccurrences(of: "\"format\":1", with: "\"format\":9")
+        let other = text.replacingOccurrences(of: "\"format\":\(NaiveBayesModel.formatVersion)", with: "\"format\":9")
         try Data(other.utf8).write(to: URL(fileURLWithPath: dir.path("v9.nbm")))
         do {
             _ = try NaiveBayesModel.load(path: dir.path("v9.nbm"))

@@ -42,7 +42,7 @@ struct ConfigTests {
             url = "https://example.org/b.xml"
             """
         #expect(throws: ConfigError(file: "conf/sieve.toml", line: 10, key: "source[2].knd",
-            message: "unknown key (did you mean `kind`?); allowed here: name, kind, url, interval, rules, article, allow_private, cookies, proxy, max_pages, max_items, respect_robots")) {
+            message: "unknown key (did you mean `kind`?); allowed here: name, kind, url, interval, schedule, rules, article, allow_private, cookies, proxy, max_pages, max_items, respect_robots")) {
             try SieveConfig.parse(toml, file: "conf/sieve.toml")
         }
     }

@@ -1,0 +1,179 @@
+/// The stylesheet and the small progressive script, served from the binary (no CDN, nothing external).
+/// Every page works without the script; it adds keyboard shortcuts and the "new items" notice.
+enum Assets {
+    static let css = """
+        :root { --fg: #1d232a; --muted: #5c6670; --line: #d7dde3; --bg: #f6f8fa; --ok: #1a7f37; --bad: #c62828;
+          --warn: #b26a00; --sel: #fff4c2; font-family: "Noto Sans TC", "PingFang TC", "Microsoft JhengHei", sans-serif; }
+        * { box-sizing: border-box; }
+        body { margin: 0; color: var(--fg); background: #fff; font-size: 15px; line-height: 1.5; }
+        header.top { display: flex; justify-content: space-between; align-items: center; padding: .4rem 1rem;
+          background: #24313d; color: #fff; }
+        header.top a { color: #fff; margin-right: 1rem; text-decoration: none; }
+        header.top .brand { font-weight: 700; }
+        header.top button { background: none; border: 1px solid #fff8; color: #fff; border-radius: 3px; cursor: pointer; }
+        main { padding: 1rem; max-width: 1400px; margin: 0 auto; }
+        h1 { font-size: 1.4rem; margin: .2rem 0 .6rem; } h2 { font-size: 1.1rem; margin-top: 1.2rem; }
+        .muted { color: var(--muted); } .nowrap { white-space: nowrap; } .num { text-align: right; font-variant-numeric: tabular-nums; }
+        .inline { display: inline; }
+        .flash { background: #e8f4ff; border: 1px solid #9cc8f0; padding: .4rem .7rem; border-radius: 4px; }
+        .flash.bad { background: #fdecea; border-color: #f0a29c; }
+        .filters { display: flex; flex-wrap: wrap; gap: .4rem .8rem; align-items: end; background: var(--bg);
+          padding: .6rem; border: 1px solid var(--line); border-radius: 4px; margin-bottom: .6rem; }
+        .filters label { display: flex; flex-direction: column; font-size: .85rem; color: var(--muted); }
+        input, select, textarea, button { font: inherit; }
+        .bulk { margin: .4rem 0; } .keys { font-size: .8rem; margin-left: 1rem; }
+        table { border-collapse: collapse; width: 100%; }
+        th, td { border-bottom: 1px solid var(--line); padding: .3rem .4rem; vertical-align: top; text-align: left; }
+        th { background: var(--bg); font-weight: 600; font-size: .85rem; }
+        tr.sel { background: var(--sel); outline: 2px solid #e0b000; }
+        tr.done { opacity: .45; } tr.locked { background: #f3f3f3; }
+        td.excerpt { max-width: 34rem; }
+        .hi { color: var(--bad); font-weight: 700; } .mid { color: var(--warn); font-weight: 600; }
+        .badge { display: inline-block; padding: 0 .4rem; border-radius: 3px; font-size: .85rem; border: 1px solid var(--line); }
+        .v-corroborated { background: #e6f4ea; border-color: #8ccf9e; } .v-contradicted { background: #fdecea; border-color: #f0a29c; }
+        .v-unconfirmed { background: #fff8e1; border-color: #f0d67c; }
+        .pager { margin: .8rem 0; display: flex; gap: 1rem; }
+        .post .text { white-space: pre-wrap; background: var(--bg); border: 1px solid var(--line); padding: .8rem;
+          border-radius: 4px; font-size: 1.05rem; overflow-wrap: anywhere; }
+        .rawlink { font-family: monospace; overflow-wrap: anywhere; }
+        .cols { display: grid; grid-template-columns: 1fr 1fr; gap: 1.5rem; }
+        .scores { display: grid; grid-template-columns: auto 1fr; gap: .1rem .8rem; } .scores dt { color: var(--muted); }
+        .actions { display: grid; grid-template-columns: repeat(auto-fit, minmax(260px, 1fr)); gap: 1rem; }
+        .act { border: 1px solid var(--line); border-radius: 4px; padding: .6rem; display: flex; flex-direction: column; gap: .4rem; }
+        .act h3 { margin: 0; font-size: 1rem; } .act label { display: flex; flex-direction: column; }
+        button.ok { background: var(--ok); color: #fff; border: 0; padding: .4rem; border-radius: 3px; }
+        button.bad { background: var(--bad); color: #fff; border: 0; padding: .4rem; border-radius: 3px; }
+        pre.json { white-space: pre-wrap; font-size: .85rem; background: var(--bg); padding: .4rem; }
+        .kpis { display: flex; flex-wrap: wrap; gap: 1rem; }
+        .kpi { border: 1px solid var(--line); border-radius: 6px; padding: .6rem 1rem; min-width: 9rem; }
+        .kpi .v { font-size: 1.6rem; font-weight: 700; } .kpi .l { color: var(--muted); font-size: .85rem; }
+        .kpi.good .v { color: var(--ok); } .kpi.low .v { color: var(--bad); }
+        .login { max-width: 22rem; margin: 3rem auto; } .login form { display: flex; flex-direction: column; gap: .6rem; }
+        .login label { display: flex; flex-direction: column; }
+        .toast { position: fixed; bottom: 1rem; right: 1rem; background: #24313d; color: #fff; padding: .5rem 1rem; border-radius: 4px; }
+        .toast.bad { background: var(--bad); }
+        .help, .reasons { position: fixed; bottom: 1rem; left: 1rem; background: #fff; border: 2px solid #24313d; padding: .5rem 1rem; border-radius: 4px; }
+        kbd { border: 1px solid var(--line); border-bottom-width: 2px; border-radius: 3px; padding: 0 .3rem; font-size: .85em; background: var(--bg); }
+        svg.chart { max-width: 100%; height: auto; } code { font-size: .8rem; overflow-wrap: anywhere; }
+        .empty { text-align: center; color: var(--muted); padding: 2rem; }
+        """
+
+    static let js = """
+        (function () {
+          'use strict';
+          var meta = document.querySelector('meta[name="csrf-token"]');
+          var csrf = meta ? meta.getAttribute('content') : '';
+          var page = document.body.getAttribute('data-page');
+
+          function typing(e) {
+            var t = e.target;
+            return t && (t.tagName === 'INPUT' || t.tagName === 'TEXTAREA' || t.tagName === 'SELECT' || t.isContentEditable);
+          }
+          function toast(message, bad) {
+            var t = document.getElementById('toast');
+            if (!t) return;
+            t.textContent = message;
+            t.className = bad ? 'toast bad' : 'toast';
+            t.hidden = false;
+            clearTimeout(toast.timer);
+            toast.timer = setTimeout(function () { t.hidden = true; }, 4000);
+          }
+          function post(url, data) {
+            return fetch(url, {
+              method: 'POST', credentials: 'same-origin',
+              headers: { 'X-CSRF-Token': csrf, 'Content-Type': 'application/x-www-form-urlencoded', 'Accept': 'application/json' },
+              body: new URLSearchParams(data).toString()
+            }).then(function (r) {
+              return r.json().then(function (j) { if (!r.ok) throw new Error(j.error || String(r.status)); return j; });
+            });
+          }
+
+          if (page === 'queue') {
+            var current = -1;
+            var reasonsOpen = false;
+            var reasonKeys = { '1': 'not_disaster', '2': 'rumour', '3': 'duplicate', '4': 'spam' };
+            var rows = function () { return Array.prototype.slice.call(document.querySelectorAll('tr.item')); };
+            var select = function (i) {
+              var rs = rows();
+              if (!rs.length) { current = -1; return; }
+              i = Math.max(0, Math.min(rs.length - 1, i));
+              rs.forEach(function (r) { r.classList.remove('sel'); r.removeAttribute('aria-selected'); });
+              current = i;
+              rs[i].classList.add('sel');
+              rs[i].setAttribute('aria-selected', 'true');
+              rs[i].scrollIntoView({ block: 'nearest' });
+            };
+            var showReasons = function (show) {
+              reasonsOpen = show;
+              var box = document.getElementById('reasons');
+              if (box) box.hidden = !show;
+            };
+            var decide = function (decision, reason) {
+              var row = rows()[current];
+              if (!row) return;
+              var id = row.getAttribute('data-id');
+              var data = { decision: decision };
+              if (reason) data.reason = reason;
+              post('/items/' + id + '/decision', data).then(function (j) {
+                row.classList.remove('item', 'sel');
+                row.classList.add('done');
+                var cell = row.querySelector('.state');
+                if (cell) cell.textContent = j.state_label;
+                toast('#' + id + '：' + j.state_label);
+                select(current);
+              }).catch(function (err) { toast('#' + id + '：' + err.message, true); });
+            };
+            document.addEventListener('keydown', function (e) {
+              if (e.ctrlKey || e.metaKey || e.altKey) return;
+              if (typing(e)) { if (e.key === 'Escape') e.target.blur(); return; }
+              if (reasonsOpen) {
+                showReasons(false);
+                if (reasonKeys[e.key]) { decide('reject', reasonKeys[e.key]); e.preventDefault(); }
+                return;
+              }
+              var row = rows()[current];
+              switch (e.key) {
+                case 'j': select(current + 1); break;
+                case 'k': select(current - 1); break;
+                case 'Enter': case 'o': if (row) window.location.href = row.getAttribute('data-href'); break;
+                case 'a': if (row) decide('approve'); break;
+                case 'e': if (row) decide('escalate'); break;
+                case 'r': if (row) showReasons(true); break;
+                case 'x':
+                  if (row) { var box = row.querySelector('input[type=checkbox]'); if (box) box.checked = !box.checked; }
+                  break;
+                case '/': var q = document.getElementById('q'); if (q) { q.focus(); q.select(); } break;
+                case '?': var h = document.getElementById('help'); if (h) h.hidden = !h.hidden; break;
+                default: return;
+              }
+              e.preventDefault();
+            });
+            var live = document.getElementById('live');
+            if (live && window.fetch) {
+              setInterval(function () {
+                fetch('/api/v1/queue/summary', { credentials: 'same-origin', headers: { 'Accept': 'application/json' } })
+                  .then(function (r) { return r.ok ? r.json() : null; })
+                  .then(function (s) {
+                    if (s && s.latest_id > Number(live.getAttribute('data-latest'))) {
+                      live.querySelector('.n').textContent = s.open;
+                      live.hidden = false;
+                    }
+                  }).catch(function () {});
+              }, 10000);
+            }
+          }
+
+          if (page === 'item') {
+            document.addEventListener('keydown', function (e) {
+              if (e.ctrlKey || e.metaKey || e.altKey || typing(e)) return;
+              var form = null;
+              if (e.key === 'a') form = document.getElementById('approve-form');
+              if (e.key === 'e') form = document.getElementById('escalate-form');
+              if (e.key === 'r') { var s = document.getElementById('reject-reason'); if (s) { s.focus(); e.preventDefault(); } return; }
+              if (e.key === 'u') { window.location.href = '/'; return; }
+              if (form) { e.preventDefault(); if (form.requestSubmit) form.requestSubmit(); else form.submit(); }
+            });
+          }
+        })();
+        """
+}

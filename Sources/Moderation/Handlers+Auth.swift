@@ -1,0 +1,101 @@
+import Foundation
+import HummingbirdBcrypt
+import Hummingbird
+import Store
+
+extension ModerationApp {
+    /// GET /login. A random token goes both into a short-lived cookie and the form (double submit), so a login
+    /// form posted from another site is refused (login CSRF).
+    @Sendable func login(_ request: Request, _ context: WebContext) async throws -> Response {
+        // Shown even to a logged-in user (to switch accounts); logging in again replaces that session.
+        let next = Self.safeLocalPath(request.uri.queryParameters.get("next"))
+        return loginForm(next: next, name: "", message: nil, status: .ok)
+    }
+
+    func loginForm(next: String, name: String, message: String?, status: HTTPResponse.Status) -> Response {
+        let token = Secrets.token()
+        var response = Reply.html(
+            Pages.render("login", LoginView(loginToken: token, next: next, name: name, message: message)), status: status)
+        response.setCookie(cookie(Self.loginCookie, token, maxAge: 3600, path: "/login"))
+        return response
+    }
+
+    /// POST /login: throttled per account and address; a success starts a new session (new id, new CSRF token)
+    /// and ends the one the browser came with.
+    @Sendable func loginSubmit(_ request: Request, _ context: WebContext) async throws -> Response {
+        let form = try await readForm(request, context)
+        let name = form.text("name") ?? ""
+        let password = form["password"] ?? ""
+        let next = Self.safeLocalPath(form["next"])
+        guard let sent = form["_csrf"], let expected = request.cookies[Self.loginCookie]?.value,
+            Secrets.constantTimeEquals(sent, expected)
+        else {
+            return loginForm(next: next, name: name, message: "登入表單已過期，請再試一次。", status: .forbidden)
+        }
+        let key = "\(name.lowercased())|\(context.remoteIP)"
+        if let until = try database.loginLockedUntil(key: key) {
+            return loginForm(
+                next: next, name: name, message: "嘗試次數過多，請於 \(taipeiShort(until).suffix(5)) 後再試。",
+                status: .tooManyRequests)
+        }
+        let account = name.isEmpty ? nil : try database.account(named: name)
+        // Verify even for unknown names, so timing does not reveal which accounts exist.
+        let hash = account?.passwordHash ?? Self.dummyHash
+        let ok = await Self.verify(password, hash: hash) && account != nil && account?.disabled == false
+        guard ok, let account else {
+            let locked = try database.recordLoginFailure(
+                key: key, maxFailures: settings.loginMaxFailures, window: TimeInterval(settings.loginLockout),
+                lockout: TimeInterval(settings.loginLockout))
+            try database.audit(
+                actor: name.isEmpty ? "(blank)" : name, action: "login_failed", after: locked.map { "{\"locked_until\":\"\($0)\"}" },
+                ip: context.remoteIP)
+            if let locked {
+                return loginForm(
+                    next: next, name: name, message: "嘗試次數過多，請於 \(taipeiShort(locked).suffix(5)) 後再試。",
+                    status: .tooManyRequests)
+            }
+            return loginForm(next: next, name: name, message: "帳號或密碼錯誤。", status: .unauthorized)
+        }
+        try database.clearLoginFailures(key: key)
+        let sessionID = Secrets.token()
+        let old = request.cookies[Self.sessionCookie].map { Secrets.sha256($0.value) }
+        if let old { sessionCache.remove(old) }
+        try database.createSession(
+            account: account.name, idHash: Secrets.sha256(sessionID), csrfToken: Secrets.token(),
+            expiresAt: Date().addingTimeInterval(TimeInterval(settings.sessionLifetime)), replacing: old,
+            ip: context.remoteIP, userAgent: request.headers[.userAgent].map { String($0.prefix(200)) })
+        try database.audit(actor: account.name, action: "login", ip: context.remoteIP)
+        var response = Reply.seeOther(next)
+        response.setCookie(cookie(Self.sessionCookie, sessionID, maxAge: settings.sessionLifetime))
+        response.setCookie(cookie(Self.loginCookie, "", maxAge: 0, path: "/login"))
+        return response
+    }
+
+    /// POST /logout: ends the session on the server and clears the cookie.
+    @Sendable func logout(_ request: Request, _ context: WebContext) async throws -> Response {
+        let form = try await readForm(request, context)
+        guard let auth = context.auth, let sessionHash = auth.sessionHash else { return Reply.seeOther("/login") }
+        try checkCSRF(auth, request, form: form)
+        try database.deleteSession(idHash: sessionHash)
+        sessionCache.remove(sessionHash)
+        try database.audit(actor: auth.user, action: "logout", ip: context.remoteIP)
+        var response = Reply.seeOther("/login")
+        response.setCookie(cookie(Self.sessionCookie, "", maxAge: 0))
+        return response
+    }
+
+    /// A bcrypt hash of a random password: verifying against it costs what a real check costs.
+    static let dummyHash = Bcrypt.hash(Secrets.token(), cost: 12)
+
+    /// bcrypt off the request threads (a cost-12 check takes a quarter of a second).
+    static func verify(_ password: String, hash: String) async -> Bool {
+        await withCheckedContinuation { continuation in
+            DispatchQueue.global().async { continuation.resume(returning: Bcrypt.verify(password, hash: hash)) }
+        }
+    }
+
+    /// A bcrypt hash for a new password.
+    public static func hashPassword(_ password: String, cost: Int) -> String {
+        Bcrypt.hash(password, cost: UInt8(max(4, min(31, cost))))
+    }
+}

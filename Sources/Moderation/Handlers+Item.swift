@@ -1,0 +1,109 @@
+import Foundation
+import Hummingbird
+import SieveCore
+import Store
+
+extension ModerationApp {
+    /// GET /items/{id}: the whole item. A moderator who opens an open item claims it for `claim_duration`;
+    /// others then see it locked.
+    @Sendable func itemPage(_ request: Request, _ context: WebContext) async throws -> Response {
+        let auth = try requireUser(request, context)
+        let id = try postID(context)
+        var detail = try database.itemDetail(id: id)
+        let open = detail.row.item.state == PostState.queued.rawValue || detail.row.item.state == PostState.escalated.rawValue
+        if auth.role.canDecide, open {
+            let claim = try database.claim(
+                postID: id, user: auth.user, duration: TimeInterval(settings.claimDuration), ip: context.remoteIP)
+            detail.row.claim = claim
+            if claim.user == auth.user { queueChanged() }  // others' queue pages show the lock at once
+            if claim.user == auth.user { detail = try database.itemDetail(id: id) }
+        }
+        return Reply.html(Pages.render("item", itemView(detail, auth: auth, open: open, flash: flash(request))))
+    }
+
+    func itemView(_ d: ItemDetail, auth: AuthState, open: Bool, flash: String?) -> ItemView {
+        let item = d.row.item, a = item.assessment
+        let claim = d.row.claim
+        let lockedByOther = claim.flatMap { $0.user == auth.user ? nil : LockView(user: $0.user, until: taipeiShort($0.until)) }
+        var history: [HistoryView] = d.reviews.map { r in
+            var detail = r.note ?? ""
+            if let reason = r.reason { detail = (Labels.reasonNames[reason] ?? reason) + (detail.isEmpty ? "" : "：" + detail) }
+            return HistoryView(
+                time: taipeiShort(r.decidedAt), actor: r.reviewer, action: "決定：" + (Labels.actions[r.decision] ?? r.decision),
+                detail: detail)
+        }
+        history += d.audit.filter { !["approve", "reject", "escalate"].contains($0.action) }.map { e in
+            HistoryView(
+                time: taipeiShort(e.at), actor: e.actor, action: Labels.actions[e.action] ?? e.action,
+                detail: [e.before, e.after].compactMap { $0 }.joined(separator: " → "))
+        }
+        history.sort { $0.time < $1.time }
+        let link = Format.safeLink(item.url)
+        let timeText = (a?.times ?? []).map { "\($0.surface)（\($0.start.prefix(16).replacingOccurrences(of: "T", with: " "))）" }
+        let peopleText = (a?.people ?? []).map { p in p.surface + (p.count.map { "（\($0)）" } ?? "") }
+        let incidents = Format.incidents(d.row.xref?.matches)
+        return ItemView(
+            chrome: Chrome(auth), id: item.id, title: item.title.flatMap { $0.isEmpty ? nil : $0 }, source: item.source,
+            author: item.author.flatMap { $0.isEmpty ? nil : $0 }, time: taipeiShort(item.published ?? item.fetchedAt),
+            stateLabel: Labels.state(item.state), duplicateOf: item.duplicateOf, lockedBy: lockedByOther,
+            claimedUntil: claim.flatMap { $0.user == auth.user ? taipeiShort($0.until) : nil }, text: item.text,
+            link: link, linkText: link == nil ? item.url.flatMap { $0.isEmpty ? nil : $0 } : nil,
+            disaster: Format.score(a?.disaster), rumour: Format.score(a?.rumour),
+            disasterClass: Format.scoreClass(a?.disaster), rumourClass: Format.scoreClass(a?.rumour),
+            priority: Format.score(item.priority), types: (a?.types ?? []).map(Labels.type).joined(separator: "、"),
+            places: (a?.places ?? []).map(\.display).joined(separator: "、"), model: a?.model ?? "—",
+            why: a?.reasons ?? [], times: timeText, hasTimes: !timeText.isEmpty, people: peopleText,
+            hasPeople: !peopleText.isEmpty,
+            verdict: d.row.xref.map { Option(value: $0.verdict, label: Labels.verdictNames[$0.verdict] ?? $0.verdict) },
+            score: d.row.xref?.score.map { String(format: "%.2f", $0) }, explanation: d.row.xref?.explanation,
+            incidents: incidents, hasIncidents: !incidents.isEmpty, clusterSize: item.clusterSize,
+            cluster: d.cluster.map { ClusterView(id: $0.id, source: $0.source, excerpt: Format.excerpt($0.text, 80)) },
+            actionable: auth.role.canDecide && open && lockedByOther == nil,
+            channels: publishChannels.map { ChannelView(name: $0.name, title: $0.title) },
+            publicText: d.publicText ?? item.text,
+            reasons: Labels.reasons.map { Option(value: $0.0.rawValue, label: $0.1) }, history: history,
+            publications: d.publications.map { "\($0.channel)：\($0.status)" },
+            hasPublications: !d.publications.isEmpty, flash: flash)
+    }
+
+    /// POST /items/{id}/decision from the item page's forms, or from the queue's keyboard shortcuts (which ask
+    /// for JSON).
+    @Sendable func decideForm(_ request: Request, _ context: WebContext) async throws -> Response {
+        let auth = try requireDecider(request, context)
+        let id = try postID(context)
+        let form = try await readForm(request, context)
+        try checkCSRF(auth, request, form: form)
+        let decision = try parseDecision(form, defaultChannels: true)
+        try database.decide(postID: id, decision, by: auth.user, ip: context.remoteIP)
+        queueChanged()
+        let state = try database.item(id: id).state
+        if wantsJSON(request) {
+            return Reply.json(DecisionResult(id: id, state: state, stateLabel: Labels.state(state)))
+        }
+        return Reply.seeOther("/?done=\(id):\(decision.decision.rawValue)")
+    }
+
+    /// POST /items/{id}/merge: this item is a duplicate of `into`.
+    @Sendable func mergeForm(_ request: Request, _ context: WebContext) async throws -> Response {
+        let auth = try requireDecider(request, context)
+        let id = try postID(context)
+        let form = try await readForm(request, context)
+        try checkCSRF(auth, request, form: form)
+        guard let raw = form.text("into"), let into = Int64(raw.trimmingCharacters(in: CharacterSet(charactersIn: "#"))) else {
+            throw WebError(status: .badRequest, message: "into must be the id of the item this one duplicates, got \"\(form["into"] ?? "")\"")
+        }
+        try database.merge(postID: id, into: into, by: auth.user, ip: context.remoteIP)
+        queueChanged()
+        if wantsJSON(request) {
+            return Reply.json(DecisionResult(id: id, state: PostState.rejected.rawValue, stateLabel: "已合併至 #\(into)"))
+        }
+        return Reply.seeOther("/items/\(into)?done=\(id):merge")
+    }
+}
+
+/// The answer to a decision made from the browser's script or through the API.
+struct DecisionResult: Codable {
+    var id: Int64
+    var state: String
+    var stateLabel: String
+}

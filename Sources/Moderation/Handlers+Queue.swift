@@ -1,0 +1,210 @@
+import Foundation
+import Hummingbird
+import SieveCore
+import Store
+
+/// The queue's filters as given in the query string, validated.
+struct QueueQuery {
+    var filter: QueueFilter
+    var q: String = ""
+    var from: String = ""
+    var to: String = ""
+    /// Parameters to repeat in paging links.
+    var echo: [(String, String)] = []
+
+    init(_ form: FormData, pageSize: Int, match: (String) -> String?) throws {
+        filter = QueueFilter(pageSize: pageSize)
+        if let type = form.text("type") {
+            filter.type = type
+            echo.append(("type", type))
+        }
+        if let county = form.text("county") {
+            filter.county = county
+            echo.append(("county", county))
+        }
+        if let verdict = form.text("verdict") {
+            guard Labels.verdictNames[verdict] != nil else {
+                throw WebError(status: .badRequest, message: "verdict must be one of \(Labels.verdicts.map(\.0).joined(separator: ", ")), got \"\(verdict)\"")
+            }
+            filter.verdict = verdict
+            echo.append(("verdict", verdict))
+        }
+        if let source = form.text("source") {
+            filter.source = source
+            echo.append(("source", source))
+        }
+        if let state = form.text("state") {
+            guard let s = PostState(rawValue: state) else {
+                throw WebError(status: .badRequest, message: "state must be one of \(PostState.allCases.map(\.rawValue).joined(separator: ", ")), got \"\(state)\"")
+            }
+            filter.state = s
+            echo.append(("state", state))
+        }
+        for key in ["from", "to"] {
+            guard let text = form.text(key) else { continue }
+            guard let date = parseTaipeiLocal(text) else {
+                throw WebError(status: .badRequest, message: "\(key) must be a time like 2026-09-14T22:00 (Taipei) or RFC 3339, got \"\(text)\"")
+            }
+            if key == "from" { filter.from = date; from = text } else { filter.to = date; to = text }
+            echo.append((key, text))
+        }
+        if let q = form.text("q") {
+            self.q = q
+            echo.append(("q", q))
+            // A query of only punctuation matches nothing rather than everything.
+            filter.match = match(q) ?? "\"\u{1}\""
+        }
+        if let limit = form.text("limit") {
+            guard let n = Int(limit), (1...500).contains(n) else {
+                throw WebError(status: .badRequest, message: "limit must be 1…500, got \"\(limit)\"")
+            }
+            filter.pageSize = n
+            echo.append(("limit", limit))
+        }
+        if let page = form.text("page") {
+            guard let n = Int(page), n >= 1, n <= 100_000 else {
+                throw WebError(status: .badRequest, message: "page must be a positive integer, got \"\(page)\"")
+            }
+            filter.page = n
+        }
+    }
+
+    func url(path: String = "/", page: Int) -> String {
+        var parts = echo.map { "\($0.0)=\(queryEscape($0.1))" }
+        if page > 1 { parts.append("page=\(page)") }
+        return parts.isEmpty ? path : path + "?" + parts.joined(separator: "&")
+    }
+}
+
+extension ModerationApp {
+    func runQuery(_ request: Request) throws -> (QueueQuery, QueuePage) {
+        let form = FormData(request.uri.query ?? "")
+        let query = try QueueQuery(form, pageSize: settings.pageSize) { q in
+            matchCache.expression(for: q, make: search.matchExpression)
+        }
+        let page = try queueCache.page(for: query.filter) { () throws(StoreError) -> QueuePage in
+            // Posts crawled since the indexer last ran become searchable at once (a large backlog is left to it).
+            if query.filter.match != nil { try search.catchUp(database, batch: 200, maxBatches: 1) }
+            return try database.queuePage(query.filter)
+        }
+        return (query, page)
+    }
+
+    /// GET /: the queue.
+    @Sendable func queuePage(_ request: Request, _ context: WebContext) async throws -> Response {
+        let auth = try requireUser(request, context)
+        let (query, page) = try runQuery(request)
+        let f = query.filter
+        let rowsHTML = queueCache.rowsHTML(for: .init(filter: f, user: auth.user, canDecide: auth.role.canDecide)) {
+            QueueRowsHTML.render(page.rows.map { rowView($0, viewer: auth.user) }, canDecide: auth.role.canDecide)
+        }
+        let view = QueueView(
+            chrome: Chrome(auth), summary: try cachedSummary(), filter: FilterEcho(q: query.q, from: query.from, to: query.to),
+            typesHTML: QueueRowsHTML.options(Labels.types.map { Option(value: $0.0, label: $0.1, selected: $0.0 == f.type) }),
+            countiesHTML: QueueRowsHTML.options(Labels.counties.map { Option(value: $0, label: $0, selected: $0 == f.county) }),
+            verdictsHTML: QueueRowsHTML.options(
+                Labels.verdicts.map { Option(value: $0.0, label: $0.1, selected: $0.0 == f.verdict) }),
+            sourcesHTML: QueueRowsHTML.options(try cachedSourceNames().map { Option(value: $0, label: $0, selected: $0 == f.source) }),
+            statesHTML: QueueRowsHTML.options(
+                [PostState.queued, .escalated, .approved, .rejected].map {
+                    Option(value: $0.rawValue, label: Labels.states[$0] ?? $0.rawValue, selected: $0 == f.state)
+                }),
+            reasonsHTML: QueueRowsHTML.options(Labels.reasons.map { Option(value: $0.0.rawValue, label: $0.1) }),
+            rowsHTML: rowsHTML,
+            canDecide: auth.role.canDecide, page: page.page,
+            prevURL: page.page > 1 ? query.url(page: page.page - 1) : nil,
+            nextURL: page.hasNext ? query.url(page: page.page + 1) : nil, reloadURL: query.url(page: page.page),
+            flash: flash(request))
+        return Reply.html(Pages.render("queue", view))
+    }
+
+    func rowView(_ row: QueueRow, viewer: String) -> RowView {
+        let item = row.item, a = item.assessment
+        let lockedBy = row.claim.flatMap { $0.user == viewer ? nil : $0.user }
+        return RowView(
+            id: item.id, title: item.title.flatMap { $0.isEmpty ? nil : $0 }, excerpt: Format.excerpt(item.text),
+            source: item.source, time: taipeiShort(item.published ?? item.fetchedAt), place: Format.place(a),
+            types: Format.types(a), disaster: Format.score(a?.disaster), rumour: Format.score(a?.rumour),
+            disasterClass: Format.scoreClass(a?.disaster), rumourClass: Format.scoreClass(a?.rumour),
+            verdict: row.xref.map { Option(value: $0.verdict, label: Labels.verdictNames[$0.verdict] ?? $0.verdict) },
+            cluster: item.clusterSize > 1 ? item.clusterSize : nil, stateLabel: Labels.state(item.state),
+            locked: lockedBy != nil, lockedBy: lockedBy)
+    }
+
+    /// The one-line notice after a redirect (`?done=12:approve`, `?bulk=3,1`).
+    func flash(_ request: Request) -> String? {
+        let q = request.uri.queryParameters
+        if let done = q.get("done") {
+            let parts = done.split(separator: ":")
+            if parts.count == 2, let id = Int64(parts[0]) {
+                let label = Labels.actions[String(parts[1])] ?? String(parts[1])
+                return "#\(id) 已\(label)。"
+            }
+        }
+        if let bulk = q.get("bulk") {
+            let n = bulk.split(separator: ",").compactMap { Int($0) }
+            if n.count == 2 { return "批次處理：\(n[0]) 則完成" + (n[1] > 0 ? "，\(n[1]) 則略過（他人處理中或狀態已改變）。" : "。") }
+        }
+        return nil
+    }
+
+    /// POST /bulk: one decision for every checked item; items someone else holds or already decided are skipped.
+    @Sendable func bulk(_ request: Request, _ context: WebContext) async throws -> Response {
+        let auth = try requireDecider(request, context)
+        let form = try await readForm(request, context)
+        try checkCSRF(auth, request, form: form)
+        let decision = try parseDecision(form, defaultChannels: true)
+        let ids = form.all("ids").compactMap { Int64($0) }
+        guard !ids.isEmpty else { throw WebError(status: .badRequest, message: "沒有勾選任何項目（ids）。") }
+        var ok = 0, skipped = 0
+        for id in ids {
+            do {
+                try database.decide(postID: id, decision, by: auth.user, ip: context.remoteIP)
+                ok += 1
+            } catch {
+                skipped += 1
+            }
+        }
+        queueChanged()
+        let back = Self.safeLocalPath(form["back"])
+        return Reply.seeOther(back + (back.contains("?") ? "&" : "?") + "bulk=\(ok),\(skipped)")
+    }
+
+    /// Reads decision, reason, note, channels and public_text from a form.
+    func parseDecision(_ form: FormData, defaultChannels: Bool) throws -> WebDecision {
+        guard let raw = form.text("decision"), let decision = ReviewDecision(rawValue: raw) else {
+            throw WebError(status: .badRequest, message: "decision must be approve, reject or escalate, got \"\(form["decision"] ?? "")\"")
+        }
+        var d = WebDecision(decision: decision, note: form.text("note"))
+        if decision == .reject {
+            guard let r = form.text("reason"), let reason = RejectReason(rawValue: r) else {
+                throw WebError(status: .badRequest, message: "a rejection needs reason = not_disaster, rumour, duplicate or spam, got \"\(form["reason"] ?? "")\"")
+            }
+            d.reason = reason
+        }
+        if decision == .approve {
+            d.channels = try chosenChannels(form.all("channels"), explicit: form["channels_present"] != nil)
+            d.publicText = form["public_text"].map { $0.replacingOccurrences(of: "\r\n", with: "\n") }
+        }
+        if decision == .escalate { d.channels = leadChannels }
+        return d
+    }
+
+    /// Channels taking escalations (the EOC's webhook, the CAP feed …): `events` includes "escalated".
+    var leadChannels: [String] { channels.filter { $0.events.contains(.escalated) }.map(\.name) }
+
+    /// Channels taking approved items.
+    var publishChannels: [ChannelConfig] { channels.filter { $0.events.contains(.approved) } }
+
+    /// The named channels, checked against the configuration; none named means every channel, unless the form
+    /// showed the channel boxes and all were unticked.
+    func chosenChannels(_ names: [String], explicit: Bool) throws -> [String] {
+        let known = publishChannels.map(\.name)
+        for n in names where !known.contains(n) { throw StoreError.unknownChannel(n, known: known) }
+        if names.isEmpty {
+            if explicit { throw WebError(status: .badRequest, message: "請至少選擇一個發布頻道。") }
+            return known
+        }
+        return names
+    }
+}

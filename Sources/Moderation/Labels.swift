@@ -1,0 +1,71 @@
+import Foundation
+import SieveCore
+import Store
+
+/// Traditional Chinese labels for the codes the pipeline stores.
+enum Labels {
+    static let types: [(String, String)] = [
+        ("flood", "淹水"), ("landslide", "坍方/土石流"), ("road_blocked", "道路中斷"), ("trapped", "受困"),
+        ("casualty", "傷亡"), ("power_outage", "停電"), ("water_outage", "停水"), ("building_damage", "建物損壞"),
+        ("tree_down", "路樹倒塌"), ("sign_fallen", "招牌掉落"), ("bridge_damage", "橋梁受損"), ("fire", "火災"),
+        ("earthquake", "地震"), ("evacuation", "撤離"), ("rescue", "救援"), ("typhoon", "颱風"),
+    ]
+    static let typeNames = Dictionary(uniqueKeysWithValues: types)
+
+    static let counties = [
+        "臺北市", "新北市", "基隆市", "桃園市", "新竹市", "新竹縣", "苗栗縣", "臺中市", "彰化縣", "南投縣", "雲林縣", "嘉義市",
+        "嘉義縣", "臺南市", "高雄市", "屏東縣", "宜蘭縣", "花蓮縣", "臺東縣", "澎湖縣", "金門縣", "連江縣",
+    ]
+
+    static let verdicts: [(String, String)] = [
+        ("corroborated", "已佐證"), ("contradicted", "與官方矛盾"), ("unconfirmed", "未證實"), ("none", "尚未比對"),
+    ]
+    static let verdictNames = Dictionary(uniqueKeysWithValues: verdicts)
+
+    static let reasons: [(RejectReason, String)] = [
+        (.notDisaster, "非災情"), (.rumour, "謠言"), (.duplicate, "重複"), (.spam, "垃圾訊息"),
+    ]
+    static let reasonNames = Dictionary(uniqueKeysWithValues: reasons.map { ($0.0.rawValue, $0.1) })
+
+    static let states: [PostState: String] = [
+        .fetched: "未分類", .queued: "待審", .approved: "已核准", .rejected: "已退回", .escalated: "已轉 EOC",
+    ]
+
+    static let roles: [AccountRole: String] = [.admin: "管理員", .moderator: "審核員", .eoc: "EOC 檢視"]
+
+    static let actions: [String: String] = [
+        "approve": "核准", "reject": "退回", "escalate": "轉 EOC", "merge": "合併重複", "claim": "鎖定處理",
+        "login": "登入", "logout": "登出", "login_failed": "登入失敗", "user_add": "新增帳號", "token_create": "產生權杖",
+    ]
+
+    static func type(_ code: String) -> String { typeNames[code] ?? code }
+    static func state(_ raw: String) -> String { PostState(rawValue: raw).flatMap { states[$0] } ?? raw }
+}
+
+/// "2026-09-14 22:10" in Taipei time.
+func taipeiShort(_ date: Date) -> String { TaipeiClock.short(date) }
+
+/// Parses an HTML datetime-local value ("2026-09-14T22:10") as Taipei time, or a full RFC 3339 timestamp.
+func parseTaipeiLocal(_ text: String) -> Date? {
+    let t = text.trimmingCharacters(in: .whitespaces)
+    if let d = ISO8601DateFormatter().date(from: t) { return d }
+    let parts = t.split(whereSeparator: { "-T: ".contains($0) }).compactMap { Int($0) }
+    guard parts.count >= 5 else { return nil }
+    var c = DateComponents()
+    (c.year, c.month, c.day, c.hour, c.minute) = (parts[0], parts[1], parts[2], parts[3], parts[4])
+    c.second = parts.count > 5 ? parts[5] : 0
+    var cal = Calendar(identifier: .gregorian)
+    cal.timeZone = TaipeiTime.zone
+    guard (1...12).contains(parts[1]), (1...31).contains(parts[2]), (0...23).contains(parts[3]), (0...59).contains(parts[4])
+    else { return nil }
+    return cal.date(from: c)
+}
+
+/// "2 小時 5 分" / "12 分" / "40 秒".
+func ageText(_ seconds: TimeInterval) -> String {
+    let s = Int(max(0, seconds))
+    if s >= 86400 { return "\(s / 86400) 天 \((s % 86400) / 3600) 小時" }
+    if s >= 3600 { return "\(s / 3600) 小時 \((s % 3600) / 60) 分" }
+    if s >= 60 { return "\(s / 60) 分" }
+    return "\(s) 秒"
+}

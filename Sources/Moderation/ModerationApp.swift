@@ -1,0 +1,325 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import ServiceLifecycle
+import Logging
+import Operations
+import Publisher
+import SieveCore
+import Store
+
+/// One route as registered, in OpenAPI path syntax ("/api/v1/items/{id}").
+public struct RouteInfo: Sendable, Hashable {
+    public var method: String
+    public var path: String
+}
+
+/// The moderation web app: server-rendered pages for community managers, a JSON API for the EOC and
+/// integrations, and the community feeds. Built on one `AppDatabase`.
+public struct ModerationApp: Sendable {
+    public let database: AppDatabase
+    public let settings: ServerSettings
+    /// The channels approvals go to (the default community feed when the config names none).
+    public let channels: [ChannelConfig]
+    public let search: SearchIndex
+    public let logger: Logger
+    let summaryCache = SummaryCache()
+    let queueCache = QueueCache()
+    let sessionCache = SessionCache()
+    let matchCache = MatchCache()
+
+    static let sessionCookie = "sieve_session"
+    static let loginCookie = "sieve_login"
+    static let csrfHeader = HTTPField.Name("X-CSRF-Token")!
+
+    public init(
+        database: AppDatabase, config: SieveConfig, search: SearchIndex, logger: Logger = Logger(label: "sieve.web")
+    ) {
+        self.database = database
+        self.settings = config.server
+        self.channels = config.channels.isEmpty ? [OutboxPublisher.defaultChannel] : config.channels
+        self.search = search
+        self.logger = logger
+    }
+
+    /// The router and the list of routes it serves (the OpenAPI test checks the document against that list).
+    public func buildRouter() -> (router: Router<WebContext>, routes: [RouteInfo]) {
+        let router = Router(context: WebContext.self)
+        router.add(middleware: AuthMiddleware(app: self))
+        let r = RouteRecorder(router: router)
+
+        r.get("/login", login)
+        r.post("/login", loginSubmit)
+        r.post("/logout", logout)
+        r.get("/", queuePage)
+        r.post("/bulk", bulk)
+        r.get("/items/{id}", itemPage)
+        r.post("/items/{id}/decision", decideForm)
+        r.post("/items/{id}/merge", mergeForm)
+        r.get("/dashboard", dashboard)
+        r.get("/admin/audit", auditPage)
+        r.get("/admin/audit.csv", auditCSV)
+        r.get("/admin/users", usersPage)
+        r.get("/feeds/{file}", feed)
+        r.get("/eoc/cap/{file}", capFeed)
+        r.get("/static/app.css") { _, _ in Self.asset(Assets.css, "text/css; charset=utf-8") }
+        r.get("/static/app.js") { _, _ in Self.asset(Assets.js, "text/javascript; charset=utf-8") }
+        r.get("/healthz") { _, _ in Reply.bytes("ok\n", contentType: "text/plain") }
+        // For a load balancer and Prometheus (no secrets in either; bind the server to an internal address).
+        r.get("/readyz") { [database] _, _ in
+            let check = Health.readiness(database: database)
+            return Reply.bytes(check.body, contentType: "application/json", status: HTTPResponse.Status(code: check.status))
+        }
+        r.get("/metrics") { [database] _, _ in Reply.bytes(SieveMetrics.render(database: database), contentType: SieveMetrics.contentType) }
+
+        r.get("/api/openapi.json") { _, _ in Reply.bytes(OpenAPIDocument.json, contentType: "application/json") }
+        r.get("/api/v1/queue", apiQueue)
+        r.get("/api/v1/queue/summary", apiSummary)
+        r.get("/api/v1/items/{id}", apiItem)
+        r.post("/api/v1/items/{id}/decision", apiDecide)
+        return (router, r.routes)
+    }
+
+    /// The HTTP server with the search indexer beside it; `host`/`port` override the config.
+    /// The server with its background services (the search indexer, plus `services` — the publisher, the
+    /// scheduler — run in the same service group and shut down gracefully with it).
+    public func buildApplication(host: String? = nil, port: Int? = nil, services: [any Service] = []) -> some ApplicationProtocol {
+        let router = buildRouter().router
+        return Application(
+            router: router,
+            configuration: .init(
+                address: .hostname(host ?? settings.host, port: port ?? settings.port), serverName: "Sieve"),
+            services: [SearchIndexer(index: search, database: database, logger: logger)] + services,
+            logger: logger)
+    }
+
+    static func asset(_ body: String, _ type: String) -> Response {
+        var r = Reply.bytes(body, contentType: type)
+        r.headers[.cacheControl] = "public, max-age=3600"
+        return r
+    }
+
+    // MARK: - Shared helpers
+
+    func requireUser(_ request: Request, _ context: WebContext) throws -> AuthState {
+        guard let auth = context.auth else {
+            let next = request.uri.query.map { request.uri.path + "?" + $0 } ?? request.uri.path
+            throw WebError.loginRequired(next: next)
+        }
+        return auth
+    }
+
+    func requireDecider(_ request: Request, _ context: WebContext) throws -> AuthState {
+        let auth = try requireUser(request, context)
+        guard auth.role.canDecide else {
+            throw WebError(status: .forbidden, message: "EOC 檢視帳號只能檢視，不能做決定（需要審核員或管理員帳號）。")
+        }
+        return auth
+    }
+
+    func requireAdmin(_ request: Request, _ context: WebContext) throws -> AuthState {
+        let auth = try requireUser(request, context)
+        guard auth.role.isAdmin else { throw WebError(status: .forbidden, message: "此頁面僅限管理員。") }
+        return auth
+    }
+
+    /// Session-authenticated state changes must carry the session's CSRF token, in the form (`_csrf`) or the
+    /// X-CSRF-Token header. API-token requests carry no ambient credential and need none.
+    func checkCSRF(_ auth: AuthState, _ request: Request, form: FormData?) throws {
+        guard !auth.viaToken else { return }
+        let sent = request.headers[Self.csrfHeader] ?? form?["_csrf"]
+        guard let sent, let expected = auth.csrfToken, Secrets.constantTimeEquals(sent, expected) else {
+            throw WebError(status: .forbidden, message: "CSRF 驗證失敗（表單已過期或來源不明）。請重新整理頁面再試一次。")
+        }
+    }
+
+    func readForm(_ request: Request, _ context: WebContext) async throws -> FormData {
+        let buffer = try await request.body.collect(upTo: context.maxUploadSize)
+        return FormData(String(buffer: buffer))
+    }
+
+    func postID(_ context: WebContext) throws -> Int64 {
+        guard let raw = context.parameters.get("id"), let id = Int64(raw), id > 0 else {
+            throw WebError(status: .badRequest, message: "item id must be a positive integer, got \"\(context.parameters.get("id") ?? "")\"")
+        }
+        return id
+    }
+
+    /// A local path to go back to (never another site: no scheme, no "//", no backslash).
+    static func safeLocalPath(_ path: String?, fallback: String = "/") -> String {
+        guard let path, path.hasPrefix("/"), !path.hasPrefix("//"), !path.contains("\\"),
+            !path.contains(where: { $0.isNewline })
+        else { return fallback }
+        return path
+    }
+
+    func cookie(_ name: String, _ value: String, maxAge: Int, path: String = "/") -> Cookie {
+        Cookie(
+            name: name, value: value, maxAge: maxAge, path: path, secure: settings.secureCookies, httpOnly: true,
+            sameSite: .strict)
+    }
+
+    /// Something changed the queue: drop the cached pages and counts.
+    func queueChanged() {
+        summaryCache.invalidate()
+        queueCache.invalidate()
+    }
+
+    func cachedSourceNames() throws(StoreError) -> [String] {
+        if let cached = summaryCache.sources() { return cached }
+        let names = try database.sourceNames()
+        summaryCache.setSources(names)
+        return names
+    }
+
+    func cachedSummary() throws(StoreError) -> SummaryView {
+        if let cached = summaryCache.get() { return cached }
+        let s = try database.queueSummary()
+        let view = SummaryView(open: s.open, queued: s.queued, escalated: s.escalated, latestID: s.latestID)
+        summaryCache.set(view)
+        return view
+    }
+}
+
+/// Collects routes while registering them (OpenAPI `{id}` becomes Hummingbird's `:id`).
+final class RouteRecorder: @unchecked Sendable {
+    let router: Router<WebContext>
+    private(set) var routes: [RouteInfo] = []
+
+    init(router: Router<WebContext>) { self.router = router }
+
+    typealias Handler = @Sendable (Request, WebContext) async throws -> Response
+
+    func get(_ path: String, _ handler: @escaping Handler) { add(.get, path, handler) }
+    func post(_ path: String, _ handler: @escaping Handler) { add(.post, path, handler) }
+
+    private func add(_ method: HTTPRequest.Method, _ path: String, _ handler: @escaping Handler) {
+        routes.append(RouteInfo(method: method.rawValue, path: path))
+        let hbPath = path.replacingOccurrences(of: "{", with: ":").replacingOccurrences(of: "}", with: "")
+        router.on(RouterPath(hbPath), method: method, use: handler)
+    }
+}
+
+/// The queue counts shown on every queue page, cached for two seconds: counting tens of thousands of open items
+/// on every page view would cost more than the page itself.
+final class SummaryCache: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value: (SummaryView, Date)?
+    let ttl: TimeInterval = 2
+
+    func get(now: Date = Date()) -> SummaryView? {
+        lock.lock()
+        defer { lock.unlock() }
+        guard let (v, at) = value, now.timeIntervalSince(at) < ttl else { return nil }
+        return v
+    }
+
+    func set(_ v: SummaryView, now: Date = Date()) {
+        lock.lock()
+        value = (v, now)
+        lock.unlock()
+    }
+
+    private var sourceNames: ([String], Date)?
+
+    /// Source names change only when the config does; kept for ten seconds.
+    func sources(now: Date = Date()) -> [String]? {
+        lock.lock()
+        defer { lock.unlock() }
+        guard let (v, at) = sourceNames, now.timeIntervalSince(at) < 10 else { return nil }
+        return v
+    }
+
+    func setSources(_ v: [String], now: Date = Date()) {
+        lock.lock()
+        sourceNames = (v, now)
+        lock.unlock()
+    }
+
+    func invalidate() {
+        lock.lock()
+        value = nil
+        lock.unlock()
+    }
+}
+
+/// Resolves the session cookie or API token into `context.auth`, turns errors into pages or JSON, and adds the
+/// security headers to every response.
+struct AuthMiddleware: RouterMiddleware {
+    let app: ModerationApp
+
+    func handle(_ request: Request, context: WebContext, next: (Request, WebContext) async throws -> Response)
+        async throws -> Response
+    {
+        var context = context
+        var response: Response
+        do {
+            try authenticate(request, &context)
+            response = try await next(request, context)
+        } catch {
+            response = try errorResponse(error, request, context)
+        }
+        let h = response.headers
+        var headers = h
+        headers[.contentSecurityPolicy] =
+            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; object-src 'none'; "
+            + "base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+        headers[HTTPField.Name("X-Content-Type-Options")!] = "nosniff"
+        headers[HTTPField.Name("X-Frame-Options")!] = "DENY"
+        headers[HTTPField.Name("Referrer-Policy")!] = "same-origin"
+        response.headers = headers
+        return response
+    }
+
+    func authenticate(_ request: Request, _ context: inout WebContext) throws {
+        if let header = request.headers[.authorization] {
+            let parts = header.split(separator: " ", maxSplits: 1)
+            guard parts.count == 2, parts[0].lowercased() == "bearer" else {
+                throw WebError(status: .unauthorized, message: "Authorization must be \"Bearer <token>\" (create one with `sieve user token NAME`)")
+            }
+            let tokenHash = APITokens.hash(parts[1].trimmingCharacters(in: .whitespaces))
+            var found = app.sessionCache.account(tokenHash: tokenHash)
+            if found == nil, let account = try app.database.account(tokenHash: tokenHash) {
+                app.sessionCache.set(account, tokenHash: tokenHash)
+                found = account
+            }
+            guard let account = found else {
+                throw WebError(status: .unauthorized, message: "unknown or revoked API token")
+            }
+            context.auth = AuthState(user: account.name, role: account.role, csrfToken: nil, sessionHash: nil)
+        } else if let sid = request.cookies[ModerationApp.sessionCookie]?.value, !sid.isEmpty {
+            let hash = Secrets.sha256(sid)
+            var found = app.sessionCache.get(hash)
+            if found == nil, let s = try app.database.session(idHash: hash) {
+                app.sessionCache.set(s)
+                found = s
+            }
+            if let s = found {
+                context.auth = AuthState(user: s.account, role: s.role, csrfToken: s.csrfToken, sessionHash: s.idHash)
+            }
+        }
+    }
+
+    func errorResponse(_ error: any Error, _ request: Request, _ context: WebContext) throws -> Response {
+        let web: WebError
+        switch error {
+        case let e as WebError: web = e
+        case let e as StoreError: web = WebError(status: Self.status(for: e), message: e.description)
+        case let e as any HTTPResponseError:
+            return try e.response(from: request, context: context)
+        default:
+            app.logger.error("\(request.method) \(request.uri.path): \(error)")
+            web = WebError(status: .internalServerError, message: "internal error; see the server log")
+        }
+        return try web.response(from: request, context: context)
+    }
+
+    static func status(for error: StoreError) -> HTTPResponse.Status {
+        switch error {
+        case .noSuchPost, .noSuchAccount, .noSuchDelivery: return .notFound
+        case .invalidTransition, .claimedByOther, .accountExists, .deliveryState: return .conflict
+        case .unknownChannel, .invalidMerge: return .badRequest
+        case .open, .database: return .internalServerError
+        }
+    }
+}

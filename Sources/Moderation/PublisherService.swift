@@ -1,0 +1,36 @@
+import Foundation
+import Logging
+import Publisher
+import ServiceLifecycle
+import SieveCore
+import Store
+
+/// The outbox publisher as a service of `sieve serve`: every `interval` it delivers what is due (approvals, EOC
+/// leads, retractions) and goes back to sleep. On graceful shutdown it finishes the round in progress (each
+/// delivery's state is one transaction) and stops; anything left is picked up by the next publisher.
+public struct PublisherService: Service {
+    let publisher: OutboxPublisher
+    let interval: Duration
+    let logger: Logger
+
+    public init(database: AppDatabase, channels: [ChannelConfig], interval: Duration, logger: Logger) {
+        self.publisher = OutboxPublisher(database: database, channels: channels, logger: logger)
+        self.interval = interval
+        self.logger = logger
+    }
+
+    public func run() async throws {
+        while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            let report = await publisher.deliverPending(DeliveryOptions(maxWait: 0))
+            if report.delivered > 0 || report.problems {
+                logger.notice(
+                    "publisher round", metadata: [
+                        "delivered": "\(report.delivered)", "dead": "\(report.dead)",
+                        "errors": "\(report.setupErrors.joined(separator: "; "))",
+                    ])
+            }
+            // Sleeping is the only part a shutdown interrupts.
+            try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
+        }
+    }
+}

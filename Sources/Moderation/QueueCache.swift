@@ -1,0 +1,148 @@
+import Foundation
+import Store
+
+/// Recent queue pages, for one second: on a typhoon night every moderator's page and every EOC client polls the
+/// same first page, and reading and decoding 50 rows costs more than sending them. Every change the app makes
+/// (decisions, merges, claims) empties the cache at once; changes from other processes (a crawl, `sieve review`)
+/// show within `ttl`.
+final class QueueCache: @unchecked Sendable {
+    private let lock = NSLock()
+    private var pages: [QueueFilter: (page: QueuePage, at: Date)] = [:]
+    /// The API's JSON for a page (it is the same for every caller).
+    private var bodies: [QueueFilter: (body: String, at: Date)] = [:]
+    /// A page's table rows as HTML, per viewer (the lock column names the other moderators).
+    struct RowsKey: Hashable {
+        var filter: QueueFilter
+        var user: String
+        var canDecide: Bool
+    }
+    private var rows: [RowsKey: (html: String, at: Date)] = [:]
+
+    func rowsHTML(for key: RowsKey, now: Date = Date(), make: () throws -> String) rethrows -> String {
+        lock.lock()
+        if let hit = rows[key], now.timeIntervalSince(hit.at) < ttl, now >= hit.at {
+            lock.unlock()
+            return hit.html
+        }
+        lock.unlock()
+        let html = try make()
+        lock.lock()
+        if rows.count >= capacity { rows.removeAll(keepingCapacity: true) }
+        rows[key] = (html, now)
+        lock.unlock()
+        return html
+    }
+    let ttl: TimeInterval
+    let capacity: Int
+
+    init(ttl: TimeInterval = 1, capacity: Int = 256) {
+        self.ttl = ttl
+        self.capacity = capacity
+    }
+
+    func page(for filter: QueueFilter, now: Date = Date(), load: () throws -> QueuePage) rethrows -> QueuePage {
+        lock.lock()
+        if let hit = pages[filter], now.timeIntervalSince(hit.at) < ttl, now >= hit.at {
+            lock.unlock()
+            return hit.page
+        }
+        lock.unlock()
+        let page = try load()
+        lock.lock()
+        if pages.count >= capacity { pages.removeAll(keepingCapacity: true) }
+        pages[filter] = (page, now)
+        lock.unlock()
+        return page
+    }
+
+    func json(for filter: QueueFilter, now: Date = Date(), make: () throws -> String) rethrows -> String {
+        lock.lock()
+        if let hit = bodies[filter], now.timeIntervalSince(hit.at) < ttl, now >= hit.at {
+            lock.unlock()
+            return hit.body
+        }
+        lock.unlock()
+        let body = try make()
+        lock.lock()
+        if bodies.count >= capacity { bodies.removeAll(keepingCapacity: true) }
+        bodies[filter] = (body, now)
+        lock.unlock()
+        return body
+    }
+
+    func invalidate() {
+        lock.lock()
+        pages.removeAll(keepingCapacity: true)
+        bodies.removeAll(keepingCapacity: true)
+        rows.removeAll(keepingCapacity: true)
+        lock.unlock()
+    }
+}
+
+/// Live sessions seen in the last few seconds, so most requests need no database read to know who is asking.
+/// Logout and login (which retires the old id) remove entries at once; expiry is checked on every use.
+final class SessionCache: @unchecked Sendable {
+    private let lock = NSLock()
+    private var sessions: [String: (session: WebSession, at: Date)] = [:]
+    let ttl: TimeInterval = 5
+
+    func get(_ idHash: String, now: Date = Date()) -> WebSession? {
+        lock.lock()
+        defer { lock.unlock() }
+        guard let hit = sessions[idHash], now.timeIntervalSince(hit.at) < ttl, now >= hit.at, hit.session.expiresAt > now
+        else { return nil }
+        return hit.session
+    }
+
+    func set(_ session: WebSession, now: Date = Date()) {
+        lock.lock()
+        if sessions.count >= 10_000 { sessions.removeAll(keepingCapacity: true) }
+        sessions[session.idHash] = (session, now)
+        lock.unlock()
+    }
+
+    func remove(_ idHash: String) {
+        lock.lock()
+        sessions[idHash] = nil
+        lock.unlock()
+    }
+
+    private var tokens: [String: (account: Account, at: Date)] = [:]
+
+    /// The account behind an API token hash, when looked up in the last few seconds.
+    func account(tokenHash: String, now: Date = Date()) -> Account? {
+        lock.lock()
+        defer { lock.unlock() }
+        guard let hit = tokens[tokenHash], now.timeIntervalSince(hit.at) < ttl, now >= hit.at else { return nil }
+        return hit.account
+    }
+
+    func set(_ account: Account, tokenHash: String, now: Date = Date()) {
+        lock.lock()
+        if tokens.count >= 10_000 { tokens.removeAll(keepingCapacity: true) }
+        tokens[tokenHash] = (account, now)
+        lock.unlock()
+    }
+}
+
+/// Search queries already turned into FTS5 expressions (tokenizing a query costs more than answering it from the
+/// page cache).
+final class MatchCache: @unchecked Sendable {
+    private let lock = NSLock()
+    private var expressions: [String: String?] = [:]
+
+    func expression(for query: String, make: (String) -> String?) -> String? {
+        lock.lock()
+        if let hit = expressions[query] {
+            lock.unlock()
+            return hit
+        }
+        lock.unlock()
+        let value = make(query)
+        lock.lock()
+        if expressions.count >= 1024 { expressions.removeAll(keepingCapacity: true) }
+        expressions[query] = .some(value)
+        lock.unlock()
+        return value
+    }
+}

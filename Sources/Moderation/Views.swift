@@ -1,0 +1,392 @@
+import Foundation
+import Hummingbird
+import Mustache
+import SieveCore
+import Store
+
+/// Renders the Mustache templates (compiled once from `Templates`).
+enum Pages {
+    static let library: MustacheLibrary = {
+        var library = MustacheLibrary()
+        for (name, text) in Templates.all.sorted(by: { $0.key < $1.key }) {
+            do {
+                try library.register(text, named: name)
+            } catch {
+                preconditionFailure("template \(name) does not parse: \(error)")
+            }
+        }
+        return library
+    }()
+
+    static func render(_ name: String, _ object: Any) -> String {
+        library.render(object, withTemplate: name) ?? "template \(name) missing"
+    }
+
+    static func errorPage(status: HTTPResponse.Status, message: String, chrome: Chrome = Chrome()) -> String {
+        render("error", ErrorView(chrome: chrome, status: status.code, heading: status.reasonPhrase, message: message))
+    }
+}
+
+// MARK: - View models (rendered through Mirror by swift-mustache)
+
+struct Chrome {
+    var user: String? = nil
+    var roleLabel: String = ""
+    var isAdmin = false
+    var csrf: String? = nil
+
+    init() {}
+
+    init(_ auth: AuthState?) {
+        guard let auth else { return }
+        user = auth.user
+        roleLabel = Labels.roles[auth.role] ?? auth.role.rawValue
+        isAdmin = auth.role.isAdmin
+        csrf = auth.csrfToken
+    }
+}
+
+struct ErrorView {
+    var chrome: Chrome
+    var status: Int
+    var heading: String
+    var message: String
+}
+
+struct LoginView {
+    var chrome = Chrome()
+    var loginToken: String
+    var next: String
+    var name: String
+    var message: String?
+}
+
+struct Option {
+    var value: String
+    var label: String
+    var selected = false
+}
+
+struct SummaryView {
+    var open: Int
+    var queued: Int
+    var escalated: Int
+    var latestID: Int64
+}
+
+struct FilterEcho {
+    var q: String
+    var from: String
+    var to: String
+}
+
+struct RowView {
+    var id: Int64
+    var title: String?
+    var excerpt: String
+    var source: String
+    var time: String
+    var place: String
+    var types: String
+    var disaster: String
+    var rumour: String
+    var disasterClass: String
+    var rumourClass: String
+    var verdict: Option?
+    var cluster: Int?
+    var stateLabel: String
+    var locked: Bool
+    var lockedBy: String?
+}
+
+struct QueueView {
+    var chrome: Chrome
+    var summary: SummaryView
+    var filter: FilterEcho
+    /// The filters' `<option>` lists (rendered by `QueueRowsHTML.options`).
+    var typesHTML: String
+    var countiesHTML: String
+    var verdictsHTML: String
+    var sourcesHTML: String
+    var statesHTML: String
+    var reasonsHTML: String
+    /// The rows, rendered by `QueueRowsHTML` (escaped there).
+    var rowsHTML: String
+    var canDecide: Bool
+    var page: Int
+    var prevURL: String?
+    var nextURL: String?
+    var reloadURL: String
+    var flash: String?
+}
+
+struct LockView {
+    var user: String
+    var until: String
+}
+
+struct ClusterView {
+    var id: Int64
+    var source: String
+    var excerpt: String
+}
+
+struct HistoryView {
+    var time: String
+    var actor: String
+    var action: String
+    var detail: String
+}
+
+struct ChannelView {
+    var name: String
+    var title: String
+}
+
+struct ItemView {
+    var chrome: Chrome
+    var id: Int64
+    var title: String?
+    var source: String
+    var author: String?
+    var time: String
+    var stateLabel: String
+    var duplicateOf: Int64?
+    var lockedBy: LockView?
+    var claimedUntil: String?
+    var text: String
+    var link: String?
+    var linkText: String?
+    var disaster: String
+    var rumour: String
+    var disasterClass: String
+    var rumourClass: String
+    var priority: String
+    var types: String
+    var places: String
+    var model: String
+    var why: [String]
+    var times: [String]
+    var hasTimes: Bool
+    var people: [String]
+    var hasPeople: Bool
+    var verdict: Option?
+    var score: String?
+    var explanation: String?
+    var incidents: [String]
+    var hasIncidents: Bool
+    var clusterSize: Int
+    var cluster: [ClusterView]
+    var actionable: Bool
+    var channels: [ChannelView]
+    var publicText: String
+    var reasons: [Option]
+    var history: [HistoryView]
+    var publications: [String]
+    var hasPublications: Bool
+    var flash: String?
+}
+
+struct DecisionRowView {
+    var reviewer: String
+    var approve: Int
+    var reject: Int
+    var escalate: Int
+    var total: Int
+}
+
+struct DashboardView {
+    var chrome: Chrome
+    var queued: Int
+    var escalated: Int
+    var oldestAge: String
+    var averageAge: String
+    var indicator: String
+    var indicatorClass: String
+    var published: Int
+    var official: String
+    var window: String
+    var typeChart: String
+    var countyChart: String
+    var decisions: [DecisionRowView]
+}
+
+struct AuditRowView {
+    var id: Int64
+    var time: String
+    var actor: String
+    var action: String
+    var postId: Int64?
+    var before: String
+    var after: String
+    var ip: String
+}
+
+struct AuditView {
+    var chrome: Chrome
+    var actor: String
+    var action: String
+    var post: String
+    var query: String
+    var entries: [AuditRowView]
+    var page: Int
+    var prevURL: String?
+    var nextURL: String?
+}
+
+struct AccountView {
+    var name: String
+    var role: String
+    var created: String
+    var status: String
+}
+
+struct UsersView {
+    var chrome: Chrome
+    var accounts: [AccountView]
+}
+
+// MARK: - Formatting shared by pages and the API
+
+enum Format {
+    /// "0.95" (two decimals, without String(format:), which is slow on this hot path).
+    static func score(_ v: Double?) -> String {
+        guard let v, v.isFinite else { return "—" }
+        let hundredths = Int((abs(v) * 100).rounded())
+        let frac = hundredths % 100
+        return (v < 0 && hundredths > 0 ? "-" : "") + "\(hundredths / 100)." + (frac < 10 ? "0\(frac)" : "\(frac)")
+    }
+
+    static func scoreClass(_ v: Double?) -> String {
+        guard let v else { return "" }
+        return v >= 0.7 ? "hi" : (v >= 0.4 ? "mid" : "")
+    }
+
+    /// The first `n` characters on one line (line breaks become spaces).
+    static func excerpt(_ text: String, _ n: Int = 120) -> String {
+        var out = ""
+        var count = 0
+        var lastWasBreak = false
+        for ch in text {
+            if count == n { return out + "…" }
+            if ch.isNewline {
+                if !lastWasBreak && !out.isEmpty { out.append(" "); count += 1 }
+                lastWasBreak = true
+                continue
+            }
+            lastWasBreak = false
+            out.append(ch)
+            count += 1
+        }
+        return out
+    }
+
+    /// The href for a post's link: only absolute http(s) URLs; anything else (javascript:, data:, relative) is
+    /// shown as text, never as a link.
+    static func safeLink(_ url: String?) -> String? {
+        guard let url, let parsed = URL(string: url), let scheme = parsed.scheme?.lowercased(),
+            scheme == "http" || scheme == "https", parsed.host != nil
+        else { return nil }
+        return url
+    }
+
+    static func place(_ a: Assessment?) -> String {
+        guard let a else { return "" }
+        var seen = Set<String>()
+        return a.places.filter { $0.level != "address" }.map(\.display).filter { seen.insert($0).inserted }.prefix(2)
+            .joined(separator: "、")
+    }
+
+    static func types(_ a: Assessment?) -> String {
+        (a?.types ?? []).prefix(3).map(Labels.type).joined(separator: "、")
+    }
+
+    /// The incidents listed in an xref `matches` JSON array, one line each ("title (time) score"), whatever fields
+    /// the cross-reference stage wrote.
+    static func incidents(_ json: String?) -> [String] {
+        guard let json, let data = json.data(using: .utf8),
+            let array = try? JSONSerialization.jsonObject(with: data) as? [Any]
+        else { return json.map { [$0] } ?? [] }
+        return array.map { element in
+            guard let o = element as? [String: Any] else { return "\(element)" }
+            let title = ["title", "name", "summary", "headline", "id"].lazy.compactMap { o[$0].map { "\($0)" } }.first ?? ""
+            var parts = [title]
+            for key in ["kind", "externalID", "agency", "source", "county", "time", "published", "issuedAt", "score", "url"] {
+                if let v = o[key] { parts.append("\(key): \(v)") }
+            }
+            return parts.filter { !$0.isEmpty }.joined(separator: " · ")
+        }
+    }
+}
+
+// MARK: - Direct lookups for the hot path (the queue page renders 50 rows; Mirror reflection per field is slow)
+
+extension Option: MustacheParent {
+    func child(named name: String) -> Any? {
+        switch name {
+        case "value": return value
+        case "label": return label
+        case "selected": return selected
+        default: return nil
+        }
+    }
+}
+
+extension Chrome: MustacheParent {
+    func child(named name: String) -> Any? {
+        switch name {
+        case "user": return user
+        case "roleLabel": return roleLabel
+        case "isAdmin": return isAdmin
+        case "csrf": return csrf
+        default: return nil
+        }
+    }
+}
+
+extension QueueView: MustacheParent {
+    func child(named name: String) -> Any? {
+        switch name {
+        case "chrome": return chrome
+        case "summary": return summary
+        case "filter": return filter
+        case "typesHTML": return typesHTML
+        case "countiesHTML": return countiesHTML
+        case "verdictsHTML": return verdictsHTML
+        case "sourcesHTML": return sourcesHTML
+        case "statesHTML": return statesHTML
+        case "reasonsHTML": return reasonsHTML
+        case "rowsHTML": return rowsHTML
+        case "canDecide": return canDecide
+        case "page": return page
+        case "prevURL": return prevURL
+        case "nextURL": return nextURL
+        case "reloadURL": return reloadURL
+        case "flash": return flash
+        default: return nil
+        }
+    }
+}
+
+extension SummaryView: MustacheParent {
+    func child(named name: String) -> Any? {
+        switch name {
+        case "open": return open
+        case "queued": return queued
+        case "escalated": return escalated
+        case "latestID": return latestID
+        default: return nil
+        }
+    }
+}
+
+extension FilterEcho: MustacheParent {
+    func child(named name: String) -> Any? {
+        switch name {
+        case "q": return q
+        case "from": return from
+        case "to": return to
+        default: return nil
+        }
+    }
+}

@@ -1,0 +1,36 @@
+/// `[server]`: the moderation web app (`sieve serve`).
+public struct ServerSettings: Sendable, Equatable {
+    /// Address to bind ("127.0.0.1": this machine only; "0.0.0.0": every interface).
+    public var host: String
+    public var port: Int
+    /// Mark the session cookie Secure (sent over HTTPS only). Turn off only for plain-http on localhost.
+    public var secureCookies: Bool
+    /// Seconds a login stays valid.
+    public var sessionLifetime: Int
+    /// Seconds an opened item stays locked for the moderator who opened it.
+    public var claimDuration: Int
+    /// Queue rows per page.
+    public var pageSize: Int
+    /// Failed logins per account and address before that pair is locked out …
+    public var loginMaxFailures: Int
+    /// … for this many seconds.
+    public var loginLockout: Int
+    /// bcrypt cost for new passwords (4…31; each step doubles the work).
+    public var bcryptCost: Int
+
+    public init(
+        host: String = "127.0.0.1", port: Int = 8080, secureCookies: Bool = true, sessionLifetime: Int = 12 * 3600,
+        claimDuration: Int = 600, pageSize: Int = 50, loginMaxFailures: Int = 5, loginLockout: Int = 900,
+        bcryptCost: Int = 12
+    ) {
+        self.host = host
+        self.port = port
+        self.secureCookies = secureCookies
+        self.sessionLifetime = sessionLifetime
+        self.claimDuration = claimDuration
+        self.pageSize = pageSize
+        self.loginMaxFailures = loginMaxFailures
+        self.loginLockout = loginLockout
+        self.bcryptCost = bcryptCost
+    }
+}

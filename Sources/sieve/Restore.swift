@@ -1,0 +1,51 @@
+import ArgumentParser
+import Foundation
+import Pipeline
+import Publisher
+import Store
+
+struct Restore: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Replace the database by a backup, keeping the current file as <database>.bak.",
+        discussion: """
+            Refuses (exit 1) a file that is not a Sieve database, fails PRAGMA integrity_check, or was written by
+            a newer Sieve; refuses (exit 3) while a `sieve run`, `crawl`, `schedule` or `publish` holds its lock.
+            A backup from an older Sieve is migrated after it is put in place.
+            """)
+
+    @OptionGroup var global: GlobalOptions
+
+    @Argument(help: "The backup to restore (a file written by `sieve backup`, or any copy of a Sieve database).")
+    var source: String
+
+    func run() async throws {
+        try await runCLI {
+            let config = try global.loadConfig(required: false)
+            let target = config.database
+            if URL(fileURLWithPath: source).standardizedFileURL == URL(fileURLWithPath: target).standardizedFileURL {
+                throw CLIError.config("\(source) is the database itself; name a backup file")
+            }
+            let runLock: RunLock
+            let publishLock: PublisherLock
+            do {
+                runLock = try RunLock(databasePath: target)
+            } catch {
+                throw CLIError.busy("cannot restore: \(error); stop that `sieve run`, `crawl` or `schedule` first")
+            }
+            do {
+                publishLock = try PublisherLock(databasePath: target)
+            } catch {
+                throw CLIError.busy("cannot restore: \(error); stop that `sieve publish` first")
+            }
+            defer { withExtendedLifetime((runLock, publishLock)) {} }
+            let existed = FileManager.default.fileExists(atPath: target)
+            let inspection = try AppDatabase.restore(from: source, to: target)
+            print("restored \(source) into \(target): \(inspection.posts) post(s), integrity ok")
+            if existed { print("the previous database is kept as \(target).bak") }
+            if !inspection.migrations.pending.isEmpty {
+                _ = try global.openDatabase(config)
+                print("migrated the restored database: \(inspection.migrations.pending.joined(separator: ", "))")
+            }
+        }
+    }
+}

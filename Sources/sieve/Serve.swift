@@ -1,0 +1,72 @@
+import ArgumentParser
+import Foundation
+import Moderation
+import Operations
+import Pipeline
+import ServiceLifecycle
+import SieveCore
+
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run the moderation web app (queue, items, dashboard, audit log, JSON API).",
+        discussion: """
+            Binds to [server] host/port from the config (default 127.0.0.1:8080); --host/--port override them.
+            Create accounts first with `sieve user add NAME --role admin|moderator|eoc`. The session cookie is
+            Secure by default: for plain http on localhost set `secure_cookies = false` under [server].
+            """)
+
+    @OptionGroup var global: GlobalOptions
+
+    @Option(name: .long, help: "Address to bind (overrides [server] host).")
+    var host: String?
+
+    @Option(name: .long, help: "Port (overrides [server] port).")
+    var port: Int?
+
+    @Option(name: .long, help: "Without [publish] in the config: deliver the outbox every this many seconds (0: never; leave it to `sieve publish`).")
+    var publishEvery: Double = 10
+
+    @Flag(name: .long, help: "Serve only: no scheduler (crawling, imports, classification, cross-reference, backups stay with `sieve run`/`sieve schedule`/workers).")
+    var noScheduler = false
+
+    func validate() throws {
+        if publishEvery < 0 { throw ValidationError("--publish-every must be ≥ 0, got \(publishEvery)") }
+        if let port, !(1...65535).contains(port) { throw ValidationError("--port must be 1…65535, got \(port)") }
+        if let host, host.isEmpty { throw ValidationError("--host must not be empty") }
+    }
+
+    func run() async throws {
+        try await runCLI {
+            let config = try global.loadConfig(required: false)
+            let database = try global.openDatabase(config)
+            var logger = global.makeLogger()
+            logger.logLevel = global.verbose ? .info : .notice
+            let app = ModerationApp(database: database, config: config, search: SearchIndex.standard(), logger: logger)
+            let h = host ?? config.server.host, p = port ?? config.server.port
+            FileHandle.standardError.write(Data("sieve: serving http://\(h):\(p)/ (database \(config.database)); Ctrl-C stops\n".utf8))
+            do {
+                var services: [any Service] = []
+                // The scheduler runs every job on its schedule (see `sieve schedule`) and holds the run lock meanwhile.
+                var lock: RunLock?
+                if !noScheduler {
+                    do {
+                        lock = try RunLock(databasePath: config.database)
+                        services.append(Scheduler(config: config, database: database, scorer: try loadScorer(), logger: logger))
+                    } catch {
+                        FileHandle.standardError.write(Data("sieve: \(error); serving without the scheduler\n".utf8))
+                    }
+                }
+                defer { withExtendedLifetime(lock) {} }
+                SieveMetrics.bootstrap()
+                if config.publish == nil && publishEvery > 0 {
+                    services.append(PublisherService(
+                        database: database, channels: config.channels, interval: .milliseconds(Int(publishEvery * 1000)),
+                        logger: logger))
+                }
+                try await app.buildApplication(host: h, port: p, services: services).runService()
+            } catch {
+                throw CLIError.failure("cannot serve on \(h):\(p): \(error)")
+            }
+        }
+    }
+}

@@ -1,0 +1,183 @@
+import Classifier
+import Foundation
+import Testing
+import TestSupport
+
+/// The disaster-type recipe: entropy-weighted multinomial NB, n-grams inside words, lexicon cue groups.
+@Suite("Type model")
+struct TypeModelTests {
+    @Test func featureWeightsSilenceFeaturesSpreadOverEveryClass() {
+        // 「的」 is in every document of both classes: its weight is 0, so it cannot move a prediction, while
+        // 「火」/「水」 (one class each) keep a share u of theirs.
+        let cfg = FeatureConfig(minN: 1, maxN: 1, normalize: false)
+        let texts = ["火的", "火的", "水的", "水的"]
+        let labels = ["fire", "fire", "flood", "flood"]
+        let plain = NaiveBayesModel.train(
+            task: "t", texts: texts, labels: labels, kind: .multinomial, alpha: 0.3, features: cfg,
+            featurizer: Featurizer(config: cfg))
+        let weighted = NaiveBayesModel.train(
+            task: "t", texts: texts, labels: labels, kind: .multinomial, alpha: 0.3, features: cfg,
+            featurizer: Featurizer(config: cfg), weighting: .init(power: 2, smoothing: 2))
+        let f = Featurizer(config: cfg)
+        let shared = weighted.scores(f.features("的")).scores
+        #expect(abs(shared[0] - shared[1]) < 1e-9)  // equal priors and a zero-weight feature: a tie
+        #expect(abs(shared[0] - log(0.5)) < 1e-3)
+        let plainFire = plain.scores(f.features("火")).scores
+        let weightedFire = weighted.scores(f.features("火")).scores
+        #expect(weightedFire[0] > weightedFire[1])
+        // u = (1 − H/log 2)² with class rates 2/2 + 2/4 and 0/2 + 2/4 (smoothing 2 over 4 documents).
+        let p = [1.5 / 2, 0.5 / 2]
+        let h = -(p[0] * log(p[0]) + p[1] * log(p[1])) / log(2.0)
+        let u = (1 - h) * (1 - h)
+        let pm = plainFire[0] - plainFire[1], wm = weightedFire[0] - weightedFire[1]
+        #expect(pm > 0)
+        #expect(abs(wm - u * pm) < 1e-4)
+        #expect(weighted.header.weighting == .init(power: 2, smoothing: 2))
+    }
+
+    @Test func wordBoundaryNGramsDoNotSpanSpaces() {
+        let cfg = FeatureConfig(minN: 1, maxN: 3, normalize: false, wordBoundaries: true)
+        let inside = Featurizer(config: cfg)
+        let across = Featurizer(config: FeatureConfig(minN: 1, maxN: 3, normalize: false))
+        // 「ab cd」: inside words there are a b c d, ␣a ab b␣ ␣c cd d␣, ␣ab ab␣ ␣cd cd␣ = 14; no 「b c」, 「bc」.
+        #expect(inside.features("ab cd").hashes.count == 14)
+        #expect(inside.features("ab   cd").hashes == inside.features("ab cd").hashes)
+        let spanning = Set(across.features("b c").hashes).subtracting(across.features("bc").hashes)
+        #expect(!spanning.isEmpty)
+        // The trigram 「b c」 exists in plain n-grams (across) but never as a word-boundary n-gram.
+        let crossing = Set(across.features("ab cd").hashes)
+        let names = across.names(of: crossing, in: "ab cd")
+        let bc = crossing.filter { names[$0] == "b c" }
+        #expect(bc.count == 1)
+        #expect(Set(inside.features("ab cd").hashes).isDisjoint(with: bc))
+        // A text's first and last characters are features of their own (「␣a」, 「d␣」), shown without the mark.
+        let first = Set(inside.features("ab").hashes).subtracting(inside.features("b").hashes)
+        let shown = inside.names(of: first, in: "ab")
+        #expect(Set(shown.values).isSuperset(of: ["a", "ab"]))
+        #expect(inside.features("").hashes.isEmpty)
+    }
+
+    @Test func cueGroupsPoolSynonymsInBothScripts() {
+        let cfg = FeatureConfig(
+            minN: 1, maxN: 1, wordBoundaries: true, cues: ["起火": "fire", "火警": "fire", "車禍": "vehicle"],
+            cueWeight: 3)
+        let f = Featurizer(config: cfg)
+        func cueFeatures(_ text: String) -> [UInt64: Float] {
+            let v = f.features(text)
+            return Dictionary(uniqueKeysWithValues: zip(v.hashes, v.counts).filter { $0.1 == 3 })
+        }
+        let a = cueFeatures("民宅起火")
+        let b = cueFeatures("工廠火警，起火點在二樓")  // two fire cues: one group feature, counted once
+        let c = cueFeatures("民宅起火")
+        #expect(a.count == 1 && b.count == 1)
+        #expect(Set(a.keys) == Set(b.keys))
+        #expect(a == c)
+        #expect(Set(cueFeatures("路口車禍").keys) != Set(a.keys))
+        #expect(cueFeatures("路樹倒塌").isEmpty)
+        // Simplified 「车祸」 is the same cue as 「車禍」; full-width text is normalised first.
+        #expect(Set(cueFeatures("路口发生车祸").keys) == Set(cueFeatures("路口車禍").keys))
+        // A moderator sees the cue word that fired, not the group's hash.
+        #expect(f.names(of: Set(a.keys), in: "民宅起火").values.first == "起火")
+        // No cue weight: no cue features at all.
+        let off = Featurizer(config: FeatureConfig(minN: 1, maxN: 1, cues: ["起火": "fire"], cueWeight: 0))
+        #expect(off.features("民宅起火").counts.allSatisfy { $0 == 1 })
+    }
+
+    @Test func typeCuesLexiconLoadsAndRejectsConflicts() throws {
+        let cues = try Lexicon.standardTypeCues()
+        #expect(cues["火警"] == "fire")
+        #expect(Set(cues.values).count >= 10)
+        let dir = TempDir()
+        _ = dir.write("type_cues.tsv", "# comment\n起火\tfire\n起火\tflood\n")
+        do {
+            _ = try Lexicon.loadTypeCues(directory: URL(fileURLWithPath: dir.path("")))
+            Issue.record("expected a conflict error")
+        } catch {
+            #expect(error.description.contains("type_cues.tsv:"))
+            #expect(error.description.contains("both fire and flood"))
+        }
+        #expect(TrainingTask.type.usesCues && !TrainingTask.rumour.usesCues)
+        #expect(TrainingTask.type.defaults(cues: cues).features.cues == cues)
+        #expect(TrainingTask.rumour.defaults(cues: cues).features.cues.isEmpty)
+    }
+
+    @Test func formatTwoRoundTripsAndFormatOneFilesStillLoad() throws {
+        let dir = TempDir()
+        let data = NaiveBayesTests.data
+        // Format 2 with every new setting: the header carries the cue words, so a loaded model featurises alike.
+        let s = TrainingTask.type.defaults(cues: ["坍方": "landslide", "淹水": "flood"])
+        let m2 = Trainer.train(task: .type, data: data, settings: s)
+        try m2.write(to: dir.path("v2.nbm"))
+        let back = try NaiveBayesModel.load(path: dir.path("v2.nbm"))
+        #expect(back.header.features == s.features)
+        #expect(back.header.weighting == s.weighting)
+        #expect(back.header.format == 2)
+        for t in ["山區坍方", "淹水及膝", "宵夜"] {
+            #expect(
+                Trainer.predict(back, texts: [t]) == Trainer.predict(m2, texts: [t])
+                    && back.predict(Featurizer(config: back.header.features).features(t)).scores
+                        == m2.predict(Featurizer(config: s.features).features(t)).scores)
+        }
+        // A format-1 file (as shipped before): no wordBoundaries/cues/cueWeight/weighting keys in its header.
+        let plainCfg = FeatureConfig(minN: 1, maxN: 3)
+        let m1 = NaiveBayesModel.train(
+            task: "disaster", texts: data.texts, labels: data.labels, kind: .complement, alpha: 0.3,
+            features: plainCfg, featurizer: Featurizer(config: plainCfg))
+        try m1.write(to: dir.path("tmp.nbm"))
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: dir.path("tmp.nbm")))
+        let length = Int(bytes[8]) | Int(bytes[9]) << 8 | Int(bytes[10]) << 16 | Int(bytes[11]) << 24
+        var header = try #require(try JSONSerialization.jsonObject(with: bytes[12..<(12 + length)]) as? [String: Any])
+        var features = try #require(header["features"] as? [String: Any])
+        for key in ["wordBoundaries", "cues", "cueWeight"] { features.removeValue(forKey: key) }
+        header["features"] = features
+        header["format"] = 1
+        header.removeValue(forKey: "weighting")
+        let json = try JSONSerialization.data(withJSONObject: header, options: [.sortedKeys])
+        var old = Data("SIEVENB\n".utf8)
+        let n = UInt32(json.count)
+        old.append(contentsOf: [UInt8(n & 0xFF), UInt8(n >> 8 & 0xFF), UInt8(n >> 16 & 0xFF), UInt8(n >> 24)])
+        old.append(json)
+        old.append(bytes[(12 + length)...])
+        try old.write(to: URL(fileURLWithPath: dir.path("v1.nbm")))
+        let v1 = try NaiveBayesModel.load(path: dir.path("v1.nbm"))
+        #expect(v1.header.format == 1)
+        #expect(v1.header.features == plainCfg)
+        #expect(v1.header.weighting == nil)
+        let f = Featurizer(config: plainCfg)
+        #expect(v1.predict(f.features("颱風夜停電")).scores == m1.predict(f.features("颱風夜停電")).scores)
+        // Bad feature settings in a header are refused with the reason, not trusted.
+        var bad = try Data(contentsOf: URL(fileURLWithPath: dir.path("v2.nbm")))
+        let at = try #require(bad.range(of: Data("\"maxN\":3".utf8)))
+        bad.replaceSubrange(at, with: Data("\"maxN\":0".utf8))
+        try bad.write(to: URL(fileURLWithPath: dir.path("bad.nbm")))
+        do {
+            _ = try NaiveBayesModel.load(path: dir.path("bad.nbm"))
+            Issue.record("expected a settings error")
+        } catch {
+            #expect(error.description.contains("bad.nbm: unusable feature settings"))
+        }
+    }
+
+    /// The issue's EMIC target, measured as `sieve eval --task type --folds 5` does (stratified, seed 42, all
+    /// 17,940 descriptions without 其他災情; the two one-example classes dropped): accuracy ≥ 0.85 and macro-F1 ≥ 0.70.
+    /// Measured 0.8715 / 0.7024; the macro-F1 margin is small (other seeds give 0.694–0.700, see BENCHMARKS.md), so
+    /// this test guards accuracy at the target and macro-F1 at 0.69 (a regression guard, not the target; the
+    /// printed figure is what BENCHMARKS.md reports). About 20 s in a debug build.
+    @Test func emicTypeFiveFold() throws {
+        guard let path = TestPaths.sharedData("emic/emic_cases_dev.csv") else {
+            print("skipped: ../shared/data/emic is absent")
+            return
+        }
+        var data = try LabelledData.load(
+            path: path.path, textColumn: "CASE_DESCRIPTION", labelColumn: "DISASTER_MAIN_TYPE", excluding: ["其他災情"])
+        let counts = Dictionary(data.labels.map { ($0, 1) }, uniquingKeysWith: +)
+        let keep = data.labels.indices.filter { counts[data.labels[$0]]! >= 2 }
+        data = LabelledData(texts: keep.map { data.texts[$0] }, labels: keep.map { data.labels[$0] })
+        let settings = TrainingTask.type.defaults(cues: try Lexicon.standardTypeCues())
+        let r = Trainer.crossValidate(task: .type, data: data, folds: 5, settings: settings)
+        print("EMIC type 5-fold: accuracy \(r.accuracy), macro-F1 \(r.macroF1)")
+        #expect(r.examples == 17940)
+        #expect(r.accuracy >= 0.85)
+        #expect(r.macroF1 >= 0.69)
+    }
+}

@@ -1,0 +1,193 @@
+#!/usr/bin/env python3
+"""A real browser against a real `sieve serve`: headless Chromium (Debian's chromium + chromium-driver) driven by
+selenium logs in, filters the queue, approves an item with the keyboard and finds it in the published feed.
+
+    moderation_ui.py --sieve .build/debug/sieve [--shots DIR]
+
+Exit 0: passed; 77: skipped (the reason is printed: no chromium, chromedriver or selenium); anything else: failed.
+With --shots, PNG screenshots of the queue, an item and the dashboard are saved into DIR.
+"""
+import argparse
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+
+SKIP = 77
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+PASSWORD = "typhoon-night-2026"
+
+
+def skip(reason):
+    print(f"SKIP: {reason}")
+    sys.exit(SKIP)
+
+
+def find(*names):
+    for n in names:
+        p = shutil.which(n)
+        if p:
+            return p
+    return None
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def write_config(work, port):
+    """The demo world (Corpus/demo) with absolute file: URLs, a database and feed in `work`."""
+    demo = open(os.path.join(ROOT, "sieve.demo.toml"), encoding="utf-8").read()
+    demo = re.sub(r'url = "file:(?!/)([^"]+)"', lambda m: f'url = "file:{os.path.join(ROOT, m.group(1))}"', demo)
+    demo = re.sub(r'^database = .*$', f'database = "{os.path.join(work, "ui.sqlite")}"', demo, flags=re.M)
+    demo = re.sub(r'path = "public/', f'path = "{work}/public/', demo)
+    server = f'\n[server]\nport = {port}\nsecure_cookies = false\nbcrypt_cost = 4\n'
+    # [server] must come before the arrays of tables.
+    first = demo.index("[[")
+    cfg = demo[:first] + server + "\n" + demo[first:]
+    path = os.path.join(work, "sieve.toml")
+    open(path, "w", encoding="utf-8").write(cfg)
+    return path
+
+
+def run(cmd, **kw):
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=300, **kw)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--sieve", required=True)
+    ap.add_argument("--shots")
+    args = ap.parse_args()
+
+    chromium = find("chromium", "chromium-browser", "google-chrome")
+    driver_path = find("chromedriver")
+    if not chromium or not driver_path:
+        skip("headless Chromium is not installed (Debian: apt-get install chromium chromium-driver; `make ui-env` does it as root)")
+    try:
+        from selenium import webdriver
+        from selenium.webdriver.chrome.service import Service
+        from selenium.webdriver.common.by import By
+        from selenium.webdriver.common.keys import Keys
+        from selenium.webdriver.support.ui import Select, WebDriverWait
+    except ImportError:
+        skip("selenium is not installed in this Python (`make ui-env` creates .venv-ui with it)")
+
+    sieve = os.path.abspath(args.sieve)
+    work = tempfile.mkdtemp(prefix="sieve-ui-")
+    port = free_port()
+    cfg = write_config(work, port)
+    r = run([sieve, "run", "--config", cfg], cwd=work)
+    if r.returncode not in (0, 1):
+        print(r.stdout, r.stderr)
+        sys.exit("sieve run failed")
+    r = run([sieve, "user", "add", "mod", "--role", "moderator", "--config", cfg], input=PASSWORD + "\n", cwd=work)
+    if r.returncode != 0:
+        sys.exit(f"sieve user add failed: {r.stderr}")
+
+    server = subprocess.Popen([sieve, "serve", "--config", cfg], cwd=work, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    checks = 0
+    driver = None
+    try:
+        for _ in range(100):
+            try:
+                if urllib.request.urlopen(base + "/healthz", timeout=1).read() == b"ok\n":
+                    break
+            except OSError:
+                time.sleep(0.1)
+        else:
+            sys.exit("sieve serve did not come up: " + server.stdout.read1().decode(errors="replace"))
+
+        options = webdriver.ChromeOptions()
+        options.binary_location = chromium
+        for a in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1400,1000", "--lang=zh-TW"):
+            options.add_argument(a)
+        try:
+            driver = webdriver.Chrome(service=Service(driver_path), options=options)
+        except Exception as e:  # a broken browser install is a skip, not a product failure
+            skip(f"Chromium did not start: {str(e).splitlines()[0]}")
+        wait = WebDriverWait(driver, 10)
+
+        # 1. Log in.
+        driver.get(base + "/")
+        assert "/login" in driver.current_url, driver.current_url
+        driver.find_element(By.NAME, "name").send_keys("mod")
+        driver.find_element(By.NAME, "password").send_keys(PASSWORD + Keys.ENTER)
+        wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, "table.queue"))
+        assert "審核佇列" in driver.page_source
+        checks += 1
+        if args.shots:
+            os.makedirs(args.shots, exist_ok=True)
+            driver.save_screenshot(os.path.join(args.shots, "queue.png"))
+
+        # 2. Filter: county 新北市 through the form, then a search through the "/" shortcut.
+        Select(driver.find_element(By.NAME, "county")).select_by_value("新北市")
+        driver.find_element(By.CSS_SELECTOR, "form.filters button[type=submit]").click()
+        wait.until(lambda d: "county=" in d.current_url)
+        rows = driver.find_elements(By.CSS_SELECTOR, "tr.item")
+        assert rows, "no 新北市 rows"
+        assert all("新北市" in r.text for r in rows), [r.text for r in rows]
+        checks += 1
+        driver.get(base + "/")
+        driver.find_element(By.TAG_NAME, "body").send_keys("/")
+        active = driver.switch_to.active_element
+        assert active.get_attribute("id") == "q", "'/' did not focus the search box"
+        active.send_keys("汐止" + Keys.ENTER)
+        wait.until(lambda d: "q=" in d.current_url)
+        rows = driver.find_elements(By.CSS_SELECTOR, "tr.item")
+        assert rows and all("汐止" in r.text for r in rows), [r.text for r in rows]
+        checks += 1
+
+        # 3. Approve the first row with the keyboard: j selects it, a approves it.
+        body = driver.find_element(By.TAG_NAME, "body")
+        body.send_keys("j")
+        selected = wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, "tr.sel"))[0]
+        item_id = selected.get_attribute("data-id")
+        body.send_keys("a")
+        wait.until(lambda d: "done" in d.find_element(By.CSS_SELECTOR, f'tr[data-id="{item_id}"]').get_attribute("class"))
+        toast = driver.find_element(By.ID, "toast")
+        assert "已核准" in toast.text, toast.text
+        checks += 1
+
+        # 4. The item is in the published feed: served by the app, and written by `sieve publish`.
+        driver.get(base + "/feeds/community.atom")
+        assert f"tag:sieve.local,2026:post/{item_id}" in driver.page_source
+        r = run([sieve, "publish", "--config", cfg], cwd=work)
+        assert r.returncode == 0, r.stdout + r.stderr
+        feed = open(os.path.join(work, "public", "community.atom"), encoding="utf-8").read()
+        assert f"tag:sieve.local,2026:post/{item_id}" in feed
+        checks += 1
+
+        if args.shots:
+            driver.get(f"{base}/items/{item_id}")
+            driver.save_screenshot(os.path.join(args.shots, "item.png"))
+            driver.get(base + "/")
+            first = driver.find_elements(By.CSS_SELECTOR, "tr.item a")
+            if first:
+                first[0].click()
+                driver.save_screenshot(os.path.join(args.shots, "item.png"))
+            driver.get(base + "/dashboard")
+            driver.save_screenshot(os.path.join(args.shots, "dashboard.png"))
+            print(f"screenshots in {args.shots}: queue.png item.png dashboard.png")
+        print(f"ui: {checks} passed, 0 failed")
+    finally:
+        if driver:
+            driver.quit()
+        server.terminate()
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
