@@ -62,6 +62,8 @@ extension AppDatabase {
     /// The migration status of the file at `path` without opening it for writing (and without creating it:
     /// a missing file has every migration pending).
     public static func migrationStatus(path: String) throws(StoreError) -> MigrationStatus {
+        // PostgreSQL applies its migrations when a process connects (under an advisory lock).
+        if PostgresLocation.isPostgresURL(path) { return try AppDatabase(path: path).migrationStatus() }
         guard FileManager.default.fileExists(atPath: path) else {
             return MigrationStatus(applied: [], pending: migrator.migrations, unknown: [])
         }
