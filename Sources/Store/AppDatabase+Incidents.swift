@@ -331,10 +331,8 @@ extension AppDatabase {
     public func claimPostsToCrossReference(
         limit: Int = 1000, staleBefore: Date?, lease: TimeInterval = 300, now: Date = Date()
     ) throws(StoreError) -> [PostForXref] {
-        try write { tx in
-            let posts = try Self.selectPostsToCrossReference(tx, limit: limit, staleBefore: staleBefore, claim: now)
-            try Self.lease(posts: posts.map(\.id), by: workerID, until: now.addingTimeInterval(lease), tx)
-            return posts
+        try claimPosts(lease: lease, now: now, id: \.id) { tx in
+            try Self.selectPostsToCrossReference(tx, limit: limit, staleBefore: staleBefore, claim: now)
         }
     }
 

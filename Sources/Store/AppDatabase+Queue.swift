@@ -12,9 +12,16 @@ extension AppDatabase {
     public func claimPostsToAssess(limit: Int = 1000, lease: TimeInterval = 300, now: Date = Date()) throws(StoreError)
         -> [PostToAssess]
     {
+        try claimPosts(lease: lease, now: now, id: \.id) { tx in try Self.selectPostsToAssess(tx, limit: limit, claim: now) }
+    }
+
+    /// Selects posts (with the claiming SELECT) and leases them to this process, in one transaction.
+    func claimPosts<T>(lease: TimeInterval, now: Date, id: (T) -> Int64, _ select: (SQLTransaction) throws -> [T])
+        throws(StoreError) -> [T]
+    {
         try write { tx in
-            let posts = try Self.selectPostsToAssess(tx, limit: limit, claim: now)
-            try Self.lease(posts: posts.map(\.id), by: workerID, until: now.addingTimeInterval(lease), tx)
+            let posts = try select(tx)
+            try Self.lease(posts: posts.map(id), by: workerID, until: now.addingTimeInterval(lease), tx)
             return posts
         }
     }

@@ -10,14 +10,7 @@ import TestSupport
 struct BackendParityTests {
     let dir = TempDir()
 
-    func open(_ backend: Backend, _ test: String = #function) throws -> AppDatabase? {
-        switch backend {
-        case .sqlite: return try AppDatabase(path: dir.path("s.sqlite"))
-        case .postgres:
-            guard let url = try TestPostgres.freshDatabase(test) else { return nil }
-            return try AppDatabase(path: url)
-        }
-    }
+    func open(_ backend: Backend, _ test: String = #function) throws -> AppDatabase? { try backend.open(in: dir, test) }
 
     @Test(arguments: Backend.allCases) func incidentsCrossReferenceAndPublishing(_ backend: Backend) throws {
         guard let db = try open(backend) else { return }

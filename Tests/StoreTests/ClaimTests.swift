@@ -20,18 +20,26 @@ final class Collected<T>: @unchecked Sendable {
     }
 }
 
+/// Runs `body` in `workers` threads at once, each with its own connection to the database at `url` (a worker
+/// process of its own); returns what they claimed and the errors they met.
+func concurrently(_ workers: Int, url: String, _ body: @escaping @Sendable (AppDatabase) throws -> [Int64]) -> (claimed: [Int64], errors: [String]) {
+    let claimed = Collected<Int64>()
+    let failures = Collected<String>()
+    DispatchQueue.concurrentPerform(iterations: workers) { _ in
+        do {
+            claimed.append(try body(try AppDatabase(path: url)))
+        } catch {
+            failures.append(["\(error)"])
+        }
+    }
+    return (claimed.all, failures.all)
+}
+
 @Suite("Claims and leases: several workers share one database", .serialized)
 struct ClaimTests {
     let dir = TempDir()
 
-    func open(_ backend: Backend, _ test: String = #function) throws -> AppDatabase? {
-        switch backend {
-        case .sqlite: return try AppDatabase(path: dir.path("s.sqlite"))
-        case .postgres:
-            guard let url = try TestPostgres.freshDatabase(test) else { return nil }
-            return try AppDatabase(path: url)
-        }
-    }
+    func open(_ backend: Backend, _ test: String = #function) throws -> AppDatabase? { try backend.open(in: dir, test) }
 
     func sources(_ n: Int) -> [SourceConfig] {
         (1...n).map { SourceConfig(name: "s\($0)", kind: .rss, url: "https://h\($0).example/rss", interval: 600) }
@@ -105,25 +113,19 @@ struct ClaimTests {
     @Test func concurrentWorkersClassifyEveryPostOnce() throws {
         guard let db = try open(.postgres) else { return }
         _ = try addPosts(db, 300)
-        let claimed = Collected<Int64>()
-        let failures = Collected<String>()
-        let url = db.path
-        DispatchQueue.concurrentPerform(iterations: 4) { _ in
-            do {
-                let worker = try AppDatabase(path: url)
-                while true {
-                    let batch = try worker.claimPostsToAssess(limit: 7, lease: 60)
-                    if batch.isEmpty { break }
-                    claimed.append(batch.map(\.id))
-                    try worker.saveAssessments(batch.map { ($0.id, assessment(), 1.0) })
-                }
-            } catch {
-                failures.append(["\(error)"])
+        let a = assessment()
+        let (claimed, errors) = concurrently(4, url: db.path) { worker in
+            var mine: [Int64] = []
+            while true {
+                let batch = try worker.claimPostsToAssess(limit: 7, lease: 60)
+                if batch.isEmpty { return mine }
+                mine += batch.map(\.id)
+                try worker.saveAssessments(batch.map { ($0.id, a, 1.0) })
             }
         }
-        #expect(failures.all.isEmpty, "\(failures.all)")
-        #expect(claimed.all.count == 300)
-        #expect(Set(claimed.all).count == 300)
+        #expect(errors.isEmpty, "\(errors)")
+        #expect(claimed.count == 300)
+        #expect(Set(claimed).count == 300)
         #expect(try db.postCount(state: .queued) == 300)
         #expect(try db.pendingWork(channels: []).classify == 0)
     }
@@ -135,25 +137,18 @@ struct ClaimTests {
         try db.saveAssessments(posts.map { ($0.id, assessment(), 1.0) })
         for p in posts { try db.review(postID: p.id, decision: .approve, reviewer: "mod", note: nil, channels: ["a", "b"]) }
         #expect(try db.pendingWork(channels: ["a", "b"]).publish == 80)
-        let claimed = Collected<Int64>()
-        let failures = Collected<String>()
-        let url = db.path
-        DispatchQueue.concurrentPerform(iterations: 4) { _ in
-            do {
-                let worker = try AppDatabase(path: url)
-                while true {
-                    let batch = try worker.claimDue(limit: 3, channels: ["a", "b"])
-                    if batch.isEmpty { break }
-                    claimed.append(batch.map { $0.publication.id! })
-                    for e in batch { try worker.markDelivered(e.publication.id!, remoteID: "r\(e.publication.id!)") }
-                }
-            } catch {
-                failures.append(["\(error)"])
+        let (claimed, errors) = concurrently(4, url: db.path) { worker in
+            var mine: [Int64] = []
+            while true {
+                let batch = try worker.claimDue(limit: 3, channels: ["a", "b"])
+                if batch.isEmpty { return mine }
+                mine += batch.map { $0.publication.id! }
+                for e in batch { try worker.markDelivered(e.publication.id!, remoteID: "r\(e.publication.id!)") }
             }
         }
-        #expect(failures.all.isEmpty, "\(failures.all)")
-        #expect(claimed.all.count == 80)
-        #expect(Set(claimed.all).count == 80)
+        #expect(errors.isEmpty, "\(errors)")
+        #expect(claimed.count == 80)
+        #expect(Set(claimed).count == 80)
         #expect(try db.publications().allSatisfy { $0.status == "delivered" && $0.attempts == 1 })
     }
 

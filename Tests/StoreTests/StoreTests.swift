@@ -9,6 +9,17 @@ import TestSupport
 enum Backend: String, CaseIterable, CustomStringConvertible, Sendable {
     case sqlite, postgres
     var description: String { rawValue }
+
+    /// A fresh database: a SQLite file in `dir`, or a new PostgreSQL database; nil (the reason printed) when
+    /// PostgreSQL is not available.
+    func open(in dir: TempDir, _ test: String) throws -> AppDatabase? {
+        switch self {
+        case .sqlite: return try AppDatabase(path: dir.path("s.sqlite"))
+        case .postgres:
+            guard let url = try TestPostgres.freshDatabase(test) else { return nil }
+            return try AppDatabase(path: url)
+        }
+    }
 }
 
 @Suite("Store on a real SQLite file and a real PostgreSQL database", .serialized)
@@ -18,14 +29,7 @@ struct StoreTests {
     func open() throws -> AppDatabase { try AppDatabase(path: dir.path("s.sqlite")) }
 
     /// A fresh database on `backend`; nil (the reason printed) when PostgreSQL is not available.
-    func open(_ backend: Backend, _ test: String = #function) throws -> AppDatabase? {
-        switch backend {
-        case .sqlite: return try open()
-        case .postgres:
-            guard let url = try TestPostgres.freshDatabase(test) else { return nil }
-            return try AppDatabase(path: url)
-        }
-    }
+    func open(_ backend: Backend, _ test: String = #function) throws -> AppDatabase? { try backend.open(in: dir, test) }
 
     func seed(_ db: AppDatabase) throws -> Int64 {
         let ids = try db.syncSources([SourceConfig(name: "news", kind: .rss, url: "https://e.org/rss")])
