@@ -60,6 +60,8 @@ public struct ModerationApp: Sendable {
         r.get("/admin/audit", auditPage)
         r.get("/admin/audit.csv", auditCSV)
         r.get("/admin/users", usersPage)
+        r.get("/outbox", outboxPage)
+        r.post("/outbox/{id}/{action}", outboxAction)
         r.get("/feeds/{file}", feed)
         r.get("/eoc/cap/{file}", capFeed)
         r.get("/static/app.css") { _, _ in Self.asset(Assets.css, "text/css; charset=utf-8") }
@@ -175,7 +177,10 @@ public struct ModerationApp: Sendable {
     func cachedSummary() throws(StoreError) -> SummaryView {
         if let cached = summaryCache.get() { return cached }
         let s = try database.queueSummary()
-        let view = SummaryView(open: s.open, queued: s.queued, escalated: s.escalated, latestID: s.latestID)
+        var view = SummaryView(open: s.open, queued: s.queued, escalated: s.escalated, latestID: s.latestID)
+        let problems = try database.outbox(statuses: [.dead, .failed], limit: 1000).count
+        view.outboxProblems = problems
+        view.hasOutboxProblems = problems > 0
         summaryCache.set(view)
         return view
     }

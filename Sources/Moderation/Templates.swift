@@ -1,10 +1,19 @@
 /// The app's Mustache templates, compiled into the binary so `sieve serve` works from any directory.
-/// `{{x}}` is HTML-escaped (including quotes); the only `{{{raw}}}` insertions are SVG the server drew itself.
+/// `{{x}}` is HTML-escaped (including quotes); the only `{{{raw}}}` insertions are SVG the server drew itself and
+/// the body of `raw` pages, which Swift code builds with every value escaped (`H.e`).
 enum Templates {
     static let all: [String: String] = [
         "layout": layout, "login": login, "queue": queue, "item": item, "dashboard": dashboard, "audit": audit,
-        "users": users, "error": error,
+        "users": users, "error": error, "raw": raw,
     ]
+
+    static let raw = """
+        {{<layout}}
+        {{$title}}{{title}}{{/title}}
+        {{$page}}{{page}}{{/page}}
+        {{$body}}{{{html}}}{{/body}}
+        {{/layout}}
+        """
 
     static let layout = """
         <!doctype html>
@@ -24,6 +33,7 @@ enum Templates {
         <a href="/" class="brand">Sieve 審核台</a>
         <a href="/">佇列</a>
         <a href="/dashboard">儀表板</a>
+        <a href="/outbox">發布匣</a>
         {{#chrome.isAdmin}}<a href="/admin/audit">稽核紀錄</a> <a href="/admin/users">帳號</a>{{/chrome.isAdmin}}
         </nav>
         <div class="who"><span class="user">{{chrome.user}}</span>（{{chrome.roleLabel}}）
@@ -68,6 +78,7 @@ enum Templates {
         <div class="head">
         <h1>審核佇列</h1>
         <p class="muted">共 {{summary.open}} 則待審（待審 {{summary.queued}}、已轉 EOC {{summary.escalated}}）。依優先順序排列。</p>
+        {{#summary.hasOutboxProblems}}<p class="flash error">有 {{summary.outboxProblems}} 筆發送失敗或已放棄，請到<a href="/outbox">發布匣</a>查看錯誤並重試。</p>{{/summary.hasOutboxProblems}}
         <p id="live" class="flash" data-latest="{{summary.latestID}}" hidden>有新的項目進入佇列（目前 <span class="n">{{summary.open}}</span> 則）。<a href="{{reloadURL}}">重新整理</a></p>
         {{#flash}}<p class="flash" role="status">{{.}}</p>{{/flash}}
         </div>

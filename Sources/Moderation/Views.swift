@@ -22,6 +22,11 @@ enum Pages {
         library.render(object, withTemplate: name) ?? "template \(name) missing"
     }
 
+    /// A page whose body Swift code wrote (every value escaped with `H.e`).
+    static func page(title: String, page: String, chrome: Chrome, body: String) -> String {
+        render("raw", RawView(chrome: chrome, title: title, page: page, html: body))
+    }
+
     static func errorPage(status: HTTPResponse.Status, message: String, chrome: Chrome = Chrome()) -> String {
         render("error", ErrorView(chrome: chrome, status: status.code, heading: status.reasonPhrase, message: message))
     }
@@ -72,6 +77,9 @@ struct SummaryView {
     var queued: Int
     var escalated: Int
     var latestID: Int64
+    /// Deliveries that failed or were dead-lettered (the queue page then links to /outbox).
+    var outboxProblems = 0
+    var hasOutboxProblems = false
 }
 
 struct FilterEcho {
@@ -241,6 +249,13 @@ struct AccountView {
     var status: String
 }
 
+struct RawView {
+    var chrome: Chrome
+    var title: String
+    var page: String
+    var html: String
+}
+
 struct UsersView {
     var chrome: Chrome
     var accounts: [AccountView]
@@ -375,6 +390,8 @@ extension SummaryView: MustacheParent {
         case "queued": return queued
         case "escalated": return escalated
         case "latestID": return latestID
+        case "outboxProblems": return outboxProblems
+        case "hasOutboxProblems": return hasOutboxProblems
         default: return nil
         }
     }

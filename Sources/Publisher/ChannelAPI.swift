@@ -58,8 +58,16 @@ public struct ChannelAPI: Sendable {
                 timeout: channel.timeout))
         }
         let retract = entry.action == .retract
+        let update = entry.action == .update
+        if update, entry.publishedRemoteIDs.isEmpty, channel.kind != .webhook {
+            return .decided(.unsupported("no \(channel.kind.rawValue) message id was recorded (delivery never confirmed); nothing to edit"))
+        }
+        let editID = entry.publishedRemoteIDs.last ?? ""
         switch channel.kind {
         case .mastodon:
+            if update {
+                return make("PUT", "\(base)/api/v1/statuses/\(Self.pathEscape(editID))", json + bearer, Self.json(["status": message, "language": "zh"]))
+            }
             if retract {
                 guard let id = entry.publishedRemoteIDs.last else {
                     return .decided(.unsupported("no Mastodon status id was recorded (delivery never confirmed); nothing to delete"))
@@ -76,9 +84,13 @@ public struct ChannelAPI: Sendable {
                 }
                 return make("POST", "\(api)/deleteMessage", json, Self.json(["chat_id": chatID, "message_id": messageID]))
             }
+            if update, let messageID = Int(editID) {
+                return make("POST", "\(api)/editMessageText", json, Self.json(["chat_id": chatID, "message_id": messageID, "text": message]))
+            }
             return make("POST", "\(api)/sendMessage", json, Self.json(["chat_id": chatID, "text": message]))
         case .line:
             if retract { return .decided(.unsupported("not supported by channel: LINE cannot unsend a broadcast or push message")) }
+            if update { return .decided(.unsupported("not supported by channel: LINE cannot edit a sent message")) }
             let messages: [[String: Any]] = [["type": "text", "text": message]]
             let headers = json + bearer + ["X-Line-Retry-Key: \(key)"]
             if let to = channel.to {
@@ -91,6 +103,12 @@ public struct ChannelAPI: Sendable {
                     return .decided(.unsupported("no Facebook post id was recorded (delivery never confirmed); nothing to delete"))
                 }
                 return make("DELETE", "\(base)/\(Self.pathEscape(id))", bearer, nil)
+            }
+            if update {
+                // POST /{post-id} with a new message edits a Page post.
+                return make(
+                    "POST", "\(base)/\(Self.pathEscape(editID))", ["Content-Type: application/x-www-form-urlencoded"] + bearer,
+                    Data("message=\(Self.formEscape(message))".utf8))
             }
             var form = [("message", message)]
             if let url = entry.item.url, url.hasPrefix("http") { form.append(("link", url)) }
@@ -107,10 +125,15 @@ public struct ChannelAPI: Sendable {
                 let hook = base.split(separator: "?", maxSplits: 1).first.map(String.init) ?? base
                 return make("DELETE", "\(hook)/messages/\(Self.pathEscape(id))", [], nil)
             }
+            if update {
+                let hook = base.split(separator: "?", maxSplits: 1).first.map(String.init) ?? base
+                return make("PATCH", "\(hook)/messages/\(Self.pathEscape(editID))", json, Self.json(["content": message, "allowed_mentions": ["parse": [String]()]]))
+            }
             let url = base + (base.contains("?") ? "&" : "?") + "wait=true"
             return make("POST", url, json, Self.json(["content": message, "allowed_mentions": ["parse": [String]()]]))
         case .slack:
             if retract { return .decided(.unsupported("not supported by channel: slack (incoming webhooks cannot delete)")) }
+            if update { return .decided(.unsupported("not supported by channel: slack (incoming webhooks cannot edit)")) }
             return make("POST", base, json, Self.json(["text": message, "unfurl_links": true]))
         case .webhook:
             let event: String
@@ -118,6 +141,7 @@ public struct ChannelAPI: Sendable {
             case .lead: event = "lead"
             case .publish: event = "published"
             case .retract: event = "retracted"
+            case .update: event = "updated"
             }
             let sent = now()
             let payload = WebhookPayload(
@@ -168,7 +192,7 @@ public struct ChannelAPI: Sendable {
             if let ok = object?["ok"] as? Bool, ok {
                 let result = object?["result"] as? [String: Any]
                 let id = (result?["message_id"] as? Int).map(String.init)
-                return .delivered(remoteID: entry.action == .retract ? nil : id)
+                return .delivered(remoteID: entry.action == .retract || entry.action == .update ? nil : id)
             }
             let description = object?["description"] as? String ?? excerpt
             let code = object?["error_code"] as? Int ?? status
@@ -186,7 +210,7 @@ public struct ChannelAPI: Sendable {
             if code >= 500 || status >= 500 { return .retry(error: "\(what): HTTP \(status) \(description)", after: headerHint, throttled: false) }
             return .rejected(error: "\(what): HTTP \(status) \(description)")
         case .facebook:
-            if (200..<300).contains(status) { return .delivered(remoteID: entry.action == .retract ? nil : object?["id"] as? String) }
+            if (200..<300).contains(status) { return .delivered(remoteID: entry.action == .publish ? object?["id"] as? String : nil) }
             let error = object?["error"] as? [String: Any]
             let code = error?["code"] as? Int ?? 0
             let message = "\(what): HTTP \(status) \(error?["message"] as? String ?? excerpt) (code \(code))"
@@ -203,7 +227,7 @@ public struct ChannelAPI: Sendable {
         if (200..<300).contains(status) {
             switch channel.kind {
             case .mastodon, .discord, .webhook:
-                if entry.action == .retract { return .delivered(remoteID: nil) }
+                if entry.action == .retract || entry.action == .update { return .delivered(remoteID: nil) }
                 let id = object?["id"].map { "\($0)" }
                 return .delivered(remoteID: id)
             case .line:

@@ -10,6 +10,8 @@ public enum OutboxAction: String, Sendable, Codable, CaseIterable {
     case lead
     /// Withdraw what was published (delete where the channel allows).
     case retract
+    /// Correct what was published after the wording was edited (edit where the channel allows).
+    case update
 }
 
 /// Where a delivery is in its life.
@@ -347,6 +349,51 @@ extension AppDatabase {
             }
             return try tx.rows("SELECT * FROM publication WHERE postId = ? AND action = 'retract' ORDER BY id", [postID])
                 .map(PublicationRecord.init)
+        }
+    }
+
+    /// Edits the public wording of an approved item after publication: the edit is recorded as a review (the CAP
+    /// feed gets an Update referencing the earlier messages; the feeds carry the new wording) and every channel
+    /// that got the item gets an `update` delivery (edited in place where the channel allows). A later edit
+    /// replaces an undelivered earlier one.
+    @discardableResult
+    public func edit(postID: Int64, reviewer: String, text: String, note: String?, now: Date = Date()) throws(StoreError)
+        -> [PublicationRecord]
+    {
+        try write { db in
+            guard let state = try String.fetchOne(db, sql: "SELECT state FROM post WHERE id = ?", arguments: [postID])
+            else { throw StoreError.noSuchPost(postID) }
+            guard state == PostState.approved.rawValue else {
+                throw StoreError.invalidTransition(post: postID, from: state, decision: "edit")
+            }
+            let wording = text.trimmingCharacters(in: .whitespacesAndNewlines)
+            guard !wording.isEmpty else {
+                throw StoreError.invalidTransition(post: postID, from: state, decision: "edit with empty text")
+            }
+            var review = ReviewRecord(
+                id: nil, postId: postID, decision: ReviewDecision.approve.rawValue, reviewer: reviewer, note: note,
+                decidedAt: now, reason: nil)
+            try review.insert(db)
+            try db.execute(sql: "UPDATE review SET publicText = ? WHERE id = ?", arguments: [wording, review.id])
+            let reached = try String.fetchAll(
+                db,
+                sql: """
+                    SELECT DISTINCT channel FROM publication WHERE postId = ? AND action = 'publish'
+                      AND status IN ('delivered', 'delivering', 'failed')
+                    """, arguments: [postID])
+            for channel in reached {
+                try db.execute(
+                    sql: """
+                        INSERT INTO publication (postId, channel, action, status, attempts, createdAt, nextAttemptAt,
+                          idempotencyKey, note)
+                        VALUES (?, ?, 'update', 'pending', 0, ?, ?, ?, ?)
+                        ON CONFLICT(postId, channel, action) DO UPDATE SET status = 'pending', attempts = 0,
+                          nextAttemptAt = excluded.nextAttemptAt, idempotencyKey = excluded.idempotencyKey,
+                          note = excluded.note, lastError = NULL, leaseUntil = NULL
+                        """, arguments: [postID, channel, now, now, UUID().uuidString.lowercased(), note])
+            }
+            return try PublicationRecord.filter(Column("postId") == postID && Column("action") == "update")
+                .order(Column("id")).fetchAll(db)
         }
     }
 

@@ -230,3 +230,40 @@ struct HealthRouteTests {
         }
     }
 }
+
+@Suite("Web app: the outbox")
+struct OutboxPageTests {
+    @Test func deadLettersAreShownWithTheirErrorAndCanBeRetried() async throws {
+        let f = try WebFixture()
+        let id = f.id("landslide")
+        try f.database.review(postID: id, decision: .approve, reviewer: "mod", note: nil, channels: ["community-feed"])
+        let row = try #require(try f.database.publications(postID: id).first)
+        // Dead-letter it as the publisher does after its last attempt.
+        try await f.database.writer.write { db in
+            try db.execute(
+                sql: "UPDATE publication SET status = 'dead', attempts = 8, lastError = ? WHERE id = ?",
+                arguments: ["mastodon m: HTTP 422 Validation failed: Text character limit of 500 exceeded", row.id!])
+        }
+        try await f.application().test(.router) { client in
+            let b = Browser(client)
+            try await b.login("mod")
+            let queue = try await b.get("/")
+            #expect(queue.body.contains("href=\"/outbox\">發布匣</a>查看錯誤"))
+            let page = try await b.get("/outbox")
+            #expect(page.status == .ok)
+            #expect(page.body.contains("HTTP 422 Validation failed: Text character limit of 500 exceeded"))
+            #expect(page.body.contains("/outbox/\(row.id!)/retry"))
+            let noCSRF = try await b.post("/outbox/\(row.id!)/retry", form: [])
+            #expect(noCSRF.status == .forbidden)
+            let retried = try await b.post("/outbox/\(row.id!)/retry", form: [("_csrf", page.csrf ?? "")])
+            #expect(retried.status == .seeOther)
+        }
+        try await f.application().test(.router) { client in
+            let b = Browser(client)
+            try await b.login("eoc")
+            #expect(try await b.get("/outbox").status == .forbidden, "an EOC viewer cannot retry or drop deliveries")
+        }
+        #expect(try f.database.publications(postID: id).first?.status == "pending")
+        #expect(try f.database.auditEntries(action: "outbox-retry").count == 1)
+    }
+}

@@ -115,6 +115,43 @@ struct EOCAndRetractionTests {
         #expect(try f.rows().filter { $0.action == "retract" }.allSatisfy { $0.status == "delivered" })
     }
 
+    /// Editing the wording after publication: Mastodon and Telegram edit in place, Slack records "not supported",
+    /// the webhook gets "updated", the Atom feed carries the new wording, and the CAP feed gets an Update that
+    /// references the earlier Alert — valid against the schema.
+    @Test func editingAfterPublicationCorrectsEveryChannelThatCan() async throws {
+        let f = try Fixture()
+        let mastodon = try FakePlatform(kind: .mastodon)
+        let telegram = try FakePlatform(kind: .telegram)
+        let slack = try FakePlatform(kind: .slack)
+        let eoc = try FakePlatform(kind: .webhook)
+        var hook = eoc.channel(name: "eoc")
+        hook.events = [.approved]
+        let cap = ChannelConfig(name: "cap", kind: .cap, path: f.dir.path("cap"), title: "EOC", events: [.approved])
+        let atom = ChannelConfig(name: "atom", kind: .atom, path: f.dir.path("feed.atom"), title: "已查證")
+        let ids = try f.addItems(1)
+        try f.approve(ids, channels: ["mastodon", "telegram", "slack", "eoc", "cap", "atom"])
+        let publisher = f.publisher([(mastodon, mastodon.channel()), (telegram, telegram.channel()), (slack, slack.channel()), (eoc, hook)], extra: [cap, atom])
+        #expect(await publisher.deliverPending(quick).delivered == 6)
+        let rows = try f.db.edit(postID: ids[0], reviewer: "mod", text: "【更正】台21線那瑪夏段已搶通，恢復通行。", note: "公路局更正")
+        #expect(Set(rows.map(\.channel)) == ["mastodon", "telegram", "slack", "eoc", "cap", "atom"])
+        let second = await publisher.deliverPending(quick)
+        #expect(second.setupErrors.isEmpty)
+        let outcome = Dictionary(uniqueKeysWithValues: try f.rows().filter { $0.action == "update" }.map { ($0.channel, $0) })
+        #expect(outcome["mastodon"]?.status == "delivered" && outcome["telegram"]?.status == "delivered")
+        #expect(outcome["slack"]?.status == "unsupported")
+        #expect(mastodon.posts.count == 1 && mastodon.posts[0].text.contains("【更正】"))
+        #expect(telegram.posts.count == 1 && telegram.posts[0].text.contains("【更正】"))
+        #expect(eoc.webhookEvents.map { $0["event"] as? String } == ["published", "updated"])
+        #expect(try String(contentsOfFile: f.dir.path("feed.atom"), encoding: .utf8).contains("【更正】"))
+        let messages = try Feeds.capMessages(f.db, channel: "cap")
+        #expect(messages.map(\.msgType) == ["Alert", "Update"])
+        #expect(messages[1].xml.contains("<references>\(CAPWriter.sender),\(messages[0].identifier),\(messages[0].sent)</references>"))
+        #expect(messages[1].xml.contains("【更正】"))
+        try validateCAP(messages, dir: f.dir)
+        // Only approved items can be edited.
+        #expect(throws: StoreError.self) { try f.db.edit(postID: 999_999, reviewer: "mod", text: "x", note: nil) }
+    }
+
     @Test func retractingBeforeDeliveryCancels() async throws {
         let f = try Fixture()
         let ids = try f.addItems(1)

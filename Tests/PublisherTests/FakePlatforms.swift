@@ -160,6 +160,17 @@ final class FakePlatform: @unchecked Sendable {
         switch kind {
         case .mastodon:
             guard auth == "Bearer \(token)" else { return (401, ["error": "The access token is invalid"], [:]) }
+            if r.method == "PUT", r.path.hasPrefix("/api/v1/statuses/") {
+                let id = String(r.path.dropFirst("/api/v1/statuses/".count))
+                let text = r.json?["status"] as? String ?? ""
+                return lock.withLock {
+                    guard let i = _posts.firstIndex(where: { $0.id == id && !$0.deleted }) else {
+                        return (404, ["error": "Record not found"], [:])
+                    }
+                    _posts[i].text = text
+                    return (200, ["id": id, "text": text], [:])
+                }
+            }
             if r.method == "DELETE", r.path.hasPrefix("/api/v1/statuses/") {
                 let id = String(r.path.dropFirst("/api/v1/statuses/".count))
                 return lock.withLock {
@@ -193,6 +204,17 @@ final class FakePlatform: @unchecked Sendable {
                     }
                     _posts[i].deleted = true
                     return (200, ["ok": true, "result": true], [:])
+                }
+            }
+            if method == "editMessageText" {
+                let id = (json["message_id"] as? Int).map(String.init) ?? ""
+                let text = json["text"] as? String ?? ""
+                return lock.withLock {
+                    guard let i = _posts.firstIndex(where: { $0.id == id && !$0.deleted }) else {
+                        return (400, ["ok": false, "error_code": 400, "description": "Bad Request: message to edit not found"], [:])
+                    }
+                    _posts[i].text = text
+                    return (200, ["ok": true, "result": ["message_id": Int(id) ?? 0, "text": text]], [:])
                 }
             }
             guard method == "sendMessage" else { return (404, ["ok": false, "error_code": 404, "description": "Not Found"], [:]) }

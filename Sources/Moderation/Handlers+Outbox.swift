@@ -1,0 +1,79 @@
+import Foundation
+import Hummingbird
+import SieveCore
+import Store
+
+/// The outbox as moderators see it: deliveries that failed, were dead-lettered or could not be done, with the
+/// channel's error, and retry / drop — the same operations as `sieve outbox retry|drop`, audit-logged.
+extension ModerationApp {
+    /// GET /outbox
+    @Sendable func outboxPage(_ request: Request, _ context: WebContext) async throws -> Response {
+        let auth = try requireDecider(request, context)
+        let problems = try database.outbox(statuses: [.dead, .failed, .unsupported], limit: 200)
+        let waiting = try database.outbox(statuses: [.pending, .delivering], limit: 100_000).count
+        var rows = ""
+        for l in problems {
+            let p = l.publication
+            let id = p.id ?? 0
+            let label = ["dead": "已放棄（dead letter）", "failed": "失敗，將重試", "unsupported": "頻道不支援"][p.status] ?? p.status
+            var actions = ""
+            if p.status == "dead" || p.status == "failed" || p.status == "unsupported" {
+                actions = """
+                    <form method="post" action="/outbox/\(id)/retry" class="inline"><input type="hidden" name="_csrf" value="\(H.e(auth.csrfToken ?? ""))"><button type="submit">重試</button></form>
+                    <form method="post" action="/outbox/\(id)/drop" class="inline"><input type="hidden" name="_csrf" value="\(H.e(auth.csrfToken ?? ""))"><button type="submit">放棄</button></form>
+                    """
+            }
+            rows += """
+                <tr class="outbox-\(H.e(p.status))"><td class="num">\(id)</td><td><a href="/items/\(p.postId)">#\(p.postId)</a> \(H.e(String(l.title.prefix(40))))</td>\
+                <td>\(H.e(p.channel))</td><td>\(H.e(p.action))</td><td>\(H.e(label))</td><td class="num">\(p.attempts)</td>\
+                <td>\(H.e(TaipeiTime.rfc3339(p.nextAttemptAt)))</td><td class="error">\(H.e(p.lastError ?? ""))</td><td>\(actions)</td></tr>
+
+                """
+        }
+        let body = """
+            <h1>發布匣</h1>
+            <p class="muted">等待發送 \(waiting) 筆。以下為失敗、已放棄或頻道不支援的發送（與 <code>sieve outbox list</code> 相同）。</p>
+            <table class="outbox"><thead><tr><th>編號</th><th>項目</th><th>頻道</th><th>動作</th><th>狀態</th><th>嘗試</th><th>下次嘗試</th><th>錯誤</th><th></th></tr></thead>
+            <tbody>
+            \(rows.isEmpty ? "<tr><td colspan=\"9\">沒有失敗的發送。</td></tr>" : rows)</tbody></table>
+            """
+        return Reply.html(Pages.page(title: "發布匣", page: "outbox", chrome: Chrome(auth), body: body))
+    }
+
+    /// POST /outbox/{id}/retry and /outbox/{id}/drop
+    @Sendable func outboxAction(_ request: Request, _ context: WebContext) async throws -> Response {
+        let auth = try requireDecider(request, context)
+        let form = try await readForm(request, context)
+        try checkCSRF(auth, request, form: form)
+        guard let id = context.parameters.get("id").flatMap(Int64.init), let action = context.parameters.get("action") else {
+            throw WebError(status: .badRequest, message: "bad outbox id")
+        }
+        let record: PublicationRecord
+        switch action {
+        case "retry": record = try database.retryDelivery(id)
+        case "drop": record = try database.dropDelivery(id)
+        default: throw WebError(status: .notFound, message: "no outbox action \(action) (retry, drop)")
+        }
+        try database.audit(actor: auth.user, action: "outbox-\(action)", postId: record.postId, after: "{\"delivery\":\(id),\"status\":\"\(record.status)\"}", ip: context.remoteIP)
+        return Reply.seeOther("/outbox")
+    }
+}
+
+/// HTML escaping for the few pages written in Swift.
+enum H {
+    static func e(_ s: String) -> String {
+        var out = ""
+        out.reserveCapacity(s.utf8.count)
+        for c in s.unicodeScalars {
+            switch c {
+            case "&": out += "&amp;"
+            case "<": out += "&lt;"
+            case ">": out += "&gt;"
+            case "\"": out += "&quot;"
+            case "'": out += "&#39;"
+            default: out.unicodeScalars.append(c)
+            }
+        }
+        return out
+    }
+}
