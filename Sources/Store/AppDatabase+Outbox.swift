@@ -360,8 +360,10 @@ extension AppDatabase {
     public func edit(postID: Int64, reviewer: String, text: String, note: String?, now: Date = Date()) throws(StoreError)
         -> [PublicationRecord]
     {
-        try write { db in
-            guard let state = try String.fetchOne(db, sql: "SELECT state FROM post WHERE id = ?", arguments: [postID])
+        try write { tx in
+            guard
+                let state = try tx.scalar(
+                    "SELECT state FROM post WHERE id = ?" + (tx.dialect.sharesWork ? " FOR UPDATE" : ""), [postID], as: String.self)
             else { throw StoreError.noSuchPost(postID) }
             guard state == PostState.approved.rawValue else {
                 throw StoreError.invalidTransition(post: postID, from: state, decision: "edit")
@@ -370,30 +372,27 @@ extension AppDatabase {
             guard !wording.isEmpty else {
                 throw StoreError.invalidTransition(post: postID, from: state, decision: "edit with empty text")
             }
-            var review = ReviewRecord(
-                id: nil, postId: postID, decision: ReviewDecision.approve.rawValue, reviewer: reviewer, note: note,
-                decidedAt: now, reason: nil)
-            try review.insert(db)
-            try db.execute(sql: "UPDATE review SET publicText = ? WHERE id = ?", arguments: [wording, review.id])
-            let reached = try String.fetchAll(
-                db,
-                sql: """
-                    SELECT DISTINCT channel FROM publication WHERE postId = ? AND action = 'publish'
-                      AND status IN ('delivered', 'delivering', 'failed')
-                    """, arguments: [postID])
+            try tx.execute(
+                "INSERT INTO review (postId, decision, reviewer, note, decidedAt, reason, publicText) VALUES (?, ?, ?, ?, ?, NULL, ?)",
+                [postID, ReviewDecision.approve.rawValue, reviewer, note, now, wording])
+            let reached = try tx.column(
+                """
+                SELECT DISTINCT channel FROM publication WHERE postId = ? AND action = 'publish'
+                  AND status IN ('delivered', 'delivering', 'failed')
+                """, [postID], as: String.self)
             for channel in reached {
-                try db.execute(
-                    sql: """
-                        INSERT INTO publication (postId, channel, action, status, attempts, createdAt, nextAttemptAt,
-                          idempotencyKey, note)
-                        VALUES (?, ?, 'update', 'pending', 0, ?, ?, ?, ?)
-                        ON CONFLICT(postId, channel, action) DO UPDATE SET status = 'pending', attempts = 0,
-                          nextAttemptAt = excluded.nextAttemptAt, idempotencyKey = excluded.idempotencyKey,
-                          note = excluded.note, lastError = NULL, leaseUntil = NULL
-                        """, arguments: [postID, channel, now, now, UUID().uuidString.lowercased(), note])
+                try tx.execute(
+                    """
+                    INSERT INTO publication (postId, channel, action, status, attempts, createdAt, nextAttemptAt,
+                      idempotencyKey, note)
+                    VALUES (?, ?, 'update', 'pending', 0, ?, ?, ?, ?)
+                    ON CONFLICT(postId, channel, action) DO UPDATE SET status = 'pending', attempts = 0,
+                      nextAttemptAt = excluded.nextAttemptAt, idempotencyKey = excluded.idempotencyKey,
+                      note = excluded.note, lastError = NULL, leaseUntil = NULL
+                    """, [postID, channel, now, now, UUID().uuidString.lowercased(), note])
             }
-            return try PublicationRecord.filter(Column("postId") == postID && Column("action") == "update")
-                .order(Column("id")).fetchAll(db)
+            return try tx.rows("SELECT * FROM publication WHERE postId = ? AND action = 'update' ORDER BY id", [postID])
+                .map(PublicationRecord.init)
         }
     }
 
