@@ -83,6 +83,8 @@ final class PostgresBackend: Sendable {
     nonisolated(unsafe) private var idle: [PostgresConnection] = []
     nonisolated(unsafe) private var open = 0
     nonisolated(unsafe) private var nextID = 0
+    nonisolated(unsafe) private var nextTicket = 0
+    nonisolated(unsafe) private var serving = 0
 
     init(url: String) throws(StoreError) {
         location = try PostgresLocation(url: url)
@@ -98,33 +100,42 @@ final class PostgresBackend: Sendable {
         for c in idle { Self.close(c) }
     }
 
-    /// Borrows a connection (opening one when the pool has room, else waiting for one to come back).
+    /// Borrows a connection (opening one when the pool has room, else waiting for one to come back). Waiters are
+    /// served first come, first served, so a busy stage (a crawl's many fetch tasks) cannot starve another
+    /// (classification waiting on another thread).
     private func borrow() throws -> PostgresConnection {
         state.lock()
+        let ticket = nextTicket
+        nextTicket += 1
         while true {
-            if let c = idle.popLast() {
-                state.unlock()
-                if c.isClosed {  // the server went away or restarted: open a fresh one in its place
-                    state.lock()
-                    open -= 1
-                    continue
-                }
-                return c
-            }
-            if open < location.poolSize {
-                open += 1
-                nextID += 1
-                let id = nextID
-                state.unlock()
-                do {
-                    let config = try location.configuration()
-                    return try PostgresConnection.connect(on: group.next(), configuration: config, id: id, logger: logger).wait()
-                } catch {
-                    state.lock()
-                    open -= 1
-                    state.signal()
+            if ticket == serving {
+                if let c = idle.popLast() {
+                    if c.isClosed {  // the server went away or restarted: open a fresh one in its place
+                        open -= 1
+                        continue
+                    }
+                    serving += 1
+                    state.broadcast()
                     state.unlock()
-                    throw error
+                    return c
+                }
+                if open < location.poolSize {
+                    open += 1
+                    serving += 1
+                    nextID += 1
+                    let id = nextID
+                    state.broadcast()
+                    state.unlock()
+                    do {
+                        let config = try location.configuration()
+                        return try PostgresConnection.connect(on: group.next(), configuration: config, id: id, logger: logger).wait()
+                    } catch {
+                        state.lock()
+                        open -= 1
+                        state.broadcast()
+                        state.unlock()
+                        throw error
+                    }
                 }
             }
             state.wait()
@@ -139,7 +150,7 @@ final class PostgresBackend: Sendable {
         } else {
             idle.append(c)
         }
-        state.signal()
+        state.broadcast()
         state.unlock()
     }
 
