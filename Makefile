@@ -69,9 +69,11 @@ ui-env:
 
 # Serial (--no-parallel): on a 2-core machine, CPU-heavy tests running beside timing-sensitive ones (timeouts, 429
 # hints, SIGKILL recovery) starve Swift concurrency's 2-thread pool and make those flaky; serial is deterministic.
+# scripts/with-postgres.sh starts a throwaway PostgreSQL 15 (apt-get install postgresql-15 when root) for the Store
+# tests' PostgreSQL variants and the three-worker test, and stops it afterwards; without it those tests skip.
 test: deps pyenv ui-env
 	$(SWIFT) build
-	$(SWIFT) test --no-parallel
+	scripts/with-postgres.sh $(SWIFT) test --no-parallel
 
 # Screenshots of the queue, an item and the dashboard (headless Chromium) into ui-shots/.
 ui-shots: deps ui-env

@@ -62,6 +62,8 @@ public struct CrossReferencer: Sendable {
     let gazetteer: Gazetteer
     let closurePhrases: [String: String]
     let closureMaxLength: Int
+    /// First characters of the closure phrases: most positions of a post start none, and are skipped at once.
+    let closureFirstCharacters: Set<Character>
     let quakeTimes: [Date]
     let quakeEntries: [Int]
     let capTimes: [Date]
@@ -127,6 +129,7 @@ public struct CrossReferencer: Sendable {
         for (p, kind) in lexicon.closures { phrases[Normalizer.simplified(p)] = kind }
         self.closurePhrases = phrases
         self.closureMaxLength = phrases.keys.map(\.count).max() ?? 0
+        self.closureFirstCharacters = Set(phrases.keys.compactMap(\.first))
     }
 
     static func incidentText(_ i: Incident) -> String {
@@ -433,6 +436,10 @@ public struct CrossReferencer: Sendable {
         let chars = Array(Normalizer.simplified(Normalizer.normalize(text)))
         var i = 0
         while i < chars.count {
+            guard closureFirstCharacters.contains(chars[i]) else {
+                i += 1
+                continue
+            }
             var len = min(closureMaxLength, chars.count - i)
             while len >= 2 {
                 if let kind = closurePhrases[String(chars[i..<(i + len)])] { return kind }

@@ -247,15 +247,19 @@ public final class Scheduler: Service, Sendable {
         let feeds = config.publish?.feeds
         let logger = self.logger
         return await job("publish", [:]) { () async throws(StoreError) in
-            let lock: PublisherLock
-            do {
-                lock = try PublisherLock(databasePath: database.path)
-            } catch {
-                return (.skipped, "\(error)")
+            // SQLite: the sole publisher (lock file), which frees what a dead one left mid-flight. PostgreSQL: several
+            // publishers share the outbox through claims; a dead one's deliveries come back when their leases expire.
+            var lock: PublisherLock? = nil
+            if !database.sharesWork {
+                do {
+                    lock = try PublisherLock(databasePath: database.path)
+                } catch {
+                    return (.skipped, "\(error)")
+                }
             }
             defer { withExtendedLifetime(lock) {} }
             let publisher = OutboxPublisher(database: database, channels: channels, logger: logger)
-            let report = await publisher.deliverPending(DeliveryOptions(maxWait: 0, reclaimOrphans: true))
+            let report = await publisher.deliverPending(DeliveryOptions(maxWait: 0, reclaimOrphans: !database.sharesWork))
             var message = "\(report.delivered) delivered, \(report.dead) dead-lettered, \(report.waiting) waiting"
             if !report.setupErrors.isEmpty { message += "; " + report.setupErrors.joined(separator: "; ") }
             var result: JobOutcome.Result = report.problems ? .partial : .ok

@@ -77,7 +77,7 @@ extension Pipeline {
     /// `shouldStop` is checked between batches (a graceful shutdown ends after the batch being written).
     public static func crossReference(
         database: AppDatabase, lexicon: Lexicon, tokenizer: Tokenizer?, now: Date = Date(), batch: Int = 500,
-        shouldStop: (@Sendable () -> Bool)? = nil
+        lease: TimeInterval = 300, shouldStop: (@Sendable () -> Bool)? = nil
     ) throws(StoreError) -> Int {
         try database.syncRejectedRumours(now: now)
         let version = try database.evidenceVersion()
@@ -86,9 +86,9 @@ extension Pipeline {
         let xref = CrossReferencer(incidents: incidents, rumours: memory, lexicon: lexicon)
         var total = 0
         while shouldStop?() != true {
-            let posts = try database.postsToCrossReference(limit: batch, staleBefore: version)
+            let posts = try database.claimPostsToCrossReference(limit: batch, staleBefore: version, lease: lease)
             if posts.isEmpty { break }
-            let results = posts.map { p in
+            let results = posts.parallelMap { p in
                 let r = xref.check(text: p.text, published: p.published ?? p.fetchedAt, assessment: p.assessment, location: p.location)
                 return (postID: p.id, result: r, priority: xrefPriority(p.assessment, r, clusterSize: p.clusterSize, published: p.published ?? p.fetchedAt, now: now))
             }

@@ -16,6 +16,9 @@ public struct Pipeline: Sendable {
     /// A one-shot crawl waits this long for retries scheduled after transient errors; later ones stay in the
     /// frontier for the next crawl.
     public var retryHorizon: Double = 60
+    /// How long a claim on a frontier entry lasts; on a shared (PostgreSQL) database another worker takes the
+    /// entry over once it expires (its worker died).
+    public var lease: TimeInterval = 300
     let logger: Logger
 
     public init(config: SieveConfig, database: AppDatabase, logger: Logger = Logger(label: "sieve")) {
@@ -67,14 +70,15 @@ public struct Pipeline: Sendable {
                 let now = Date()
                 if shouldStop?() == true {
                     if running.withLock({ $0 }) == 0 {
-                        _ = try? database.recoverInflight()  // claimed but never started: back to pending
+                        // Claimed but never started: back to pending (only this worker's claims).
+                        try? database.releaseFrontier(buffer.map(\.id))
                         break
                     }
                     try? await Task.sleep(nanoseconds: 2_000_000)
                     continue
                 }
                 if buffer.count < 4 * limit && (!exhausted || now.timeIntervalSince(lastClaim) > 0.25) {
-                    let claimed = (try? database.claimBatch(limit: 8 * limit, now: now, sources: selectedIDs)) ?? []
+                    let claimed = (try? database.claimBatch(limit: 8 * limit, now: now, sources: selectedIDs, lease: lease)) ?? []
                     buffer.append(contentsOf: claimed)
                     exhausted = claimed.isEmpty
                     lastClaim = now
@@ -132,16 +136,18 @@ public struct Pipeline: Sendable {
         return CrawlSummary(results: list, stats: final)
     }
 
-    /// Classify: assess every stored, unassessed post and queue it. Batches commit one transaction each.
-    /// `shouldStop` is checked between batches (a graceful shutdown ends after the batch being written).
+    /// Classify: assess every stored, unassessed post and queue it. Each batch is claimed (on a shared database,
+    /// other workers skip it) and committed in one transaction. `shouldStop` is checked between batches (a graceful
+    /// shutdown ends after the batch being written).
     public static func classify(
-        database: AppDatabase, scorer: any PostScorer, batch: Int = 500, shouldStop: (@Sendable () -> Bool)? = nil
+        database: AppDatabase, scorer: any PostScorer, batch: Int = 500, lease: TimeInterval = 300,
+        shouldStop: (@Sendable () -> Bool)? = nil
     ) throws(StoreError) -> Int {
         var total = 0
         while shouldStop?() != true {
-            let posts = try database.postsToAssess(limit: batch)
+            let posts = try database.claimPostsToAssess(limit: batch, lease: lease)
             if posts.isEmpty { break }
-            let assessed = posts.map { post in
+            let assessed = posts.parallelMap { post in
                 let started = DispatchTime.now().uptimeNanoseconds
                 let a = scorer.assess(title: post.title, text: post.text, published: post.published)
                 PipelineMetrics.classified(nanoseconds: DispatchTime.now().uptimeNanoseconds - started)

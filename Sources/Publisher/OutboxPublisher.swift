@@ -43,11 +43,15 @@ public struct DeliveryOptions: Sendable {
     /// Exponential backoff: first retry after about `baseDelay` seconds, doubling, capped at `maxDelay`.
     public var baseDelay: TimeInterval
     public var maxDelay: TimeInterval
+    /// How long a claimed delivery stays this publisher's (nil: the slowest channel's timeout plus a minute).
+    /// On a shared database another worker retries it once the lease expires.
+    public var lease: TimeInterval?
 
     public init(
         maxWait: TimeInterval = 0, batchSize: Int = 50, reclaimOrphans: Bool = false, baseDelay: TimeInterval = 2,
-        maxDelay: TimeInterval = 900
+        maxDelay: TimeInterval = 900, lease: TimeInterval? = nil
     ) {
+        self.lease = lease
         self.maxWait = maxWait
         self.batchSize = batchSize
         self.reclaimOrphans = reclaimOrphans
@@ -120,7 +124,7 @@ public final class OutboxPublisher: Sendable {
             do {
                 entries = try database.claimDue(
                     now: now, limit: options.batchSize, channels: names, excludedChannels: open,
-                    lease: (usable.map(\.timeout).max() ?? 30) + 60)
+                    lease: options.lease ?? (usable.map(\.timeout).max() ?? 30) + 60)
             } catch {
                 report.setupErrors.append("claiming deliveries: \(error)")
                 break

@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import SieveCore
 
 /// A URL waiting in (or taken from) the crawl frontier.
@@ -55,31 +54,31 @@ extension AppDatabase {
     public func enqueueSeeds(
         _ sources: [SourceConfig], ids: [String: Int64], hostOf: (String) -> String, force: Bool, now: Date = Date()
     ) throws(StoreError) -> Int {
-        try write { db in
+        try write { tx in
             var queued = 0
             for s in sources {
                 guard let sourceID = ids[s.name] else { continue }
-                let existing = try Row.fetchOne(
-                    db, sql: "SELECT id, state, fetchedAt FROM frontier WHERE sourceId = ? AND url = ?",
-                    arguments: [sourceID, s.url])
-                if let existing {
-                    let state: String = existing["state"]
-                    let fetchedAt: Date? = existing["fetchedAt"]
+                if let existing = try tx.row("SELECT id, state, fetchedAt FROM frontier WHERE sourceId = ? AND url = ?", [sourceID, s.url]) {
+                    let state: String = try existing["state"]
+                    let fetchedAt: Date? = try existing["fetchedAt"]
                     let due = force || s.isDue(lastRun: fetchedAt, now: now)
                     if (state == "done" || state == "failed") && due {
-                        try db.execute(
-                            sql: "UPDATE frontier SET state = 'pending', attempts = 0, notBefore = ?, lastError = NULL WHERE id = ?",
-                            arguments: [now, existing["id"] as Int64])
+                        try tx.execute(
+                            """
+                            UPDATE frontier SET state = 'pending', attempts = 0, notBefore = ?, lastError = NULL
+                            WHERE id = ? AND state IN ('done', 'failed')
+                            """, [now, try existing["id"] as Int64])
                         queued += 1
                     } else if state == "pending" || state == "inflight" {
                         queued += 1
                     }
                 } else {
-                    try db.execute(
-                        sql: """
-                            INSERT INTO frontier (sourceId, url, host, role, depth, state, attempts, notBefore, discoveredAt)
-                            VALUES (?, ?, ?, 'seed', 0, 'pending', 0, ?, ?)
-                            """, arguments: [sourceID, s.url, hostOf(s.url), now, now])
+                    // Another worker may be adding the same seed right now: the first one wins.
+                    try tx.execute(
+                        """
+                        INSERT INTO frontier (sourceId, url, host, role, depth, state, attempts, notBefore, discoveredAt)
+                        VALUES (?, ?, ?, 'seed', 0, 'pending', 0, ?, ?) ON CONFLICT(sourceId, url) DO NOTHING
+                        """, [sourceID, s.url, hostOf(s.url), now, now])
                     queued += 1
                 }
             }
@@ -87,58 +86,85 @@ extension AppDatabase {
         }
     }
 
-    /// After a crash, URLs that were being fetched go back to pending (they will be fetched again; storing is
-    /// idempotent, so nothing is doubled).
+    /// URLs that were being fetched go back to pending (they will be fetched again; storing is idempotent, so
+    /// nothing is doubled). SQLite (one process, under the run lock): after a crash, everything in flight.
+    /// PostgreSQL (shared): only entries whose claim's lease has expired — their worker is gone.
     @discardableResult
-    public func recoverInflight() throws(StoreError) -> Int {
-        try write { db in
-            try db.execute(sql: "UPDATE frontier SET state = 'pending' WHERE state = 'inflight'")
-            return db.changesCount
+    public func recoverInflight(now: Date = Date()) throws(StoreError) -> Int {
+        try write { tx in
+            try tx.execute(
+                "UPDATE frontier SET state = 'pending', claimedBy = NULL, leaseUntil = NULL WHERE state = 'inflight'"
+                    + tx.dialect.unleased("frontier"), tx.dialect.unleasedArguments(now))
         }
     }
 
-    /// Takes up to `limit` pending URLs whose time has come (oldest first) and marks them in flight, in one
-    /// transaction. After a crash, `recoverInflight` puts them back.
-    public func claimBatch(limit: Int, now: Date = Date(), sources: Set<Int64>? = nil) throws(StoreError) -> [FrontierEntry] {
-        try write { db in
-            let select = try db.cachedStatement(
-                sql: """
-                    SELECT frontier.id, frontier.sourceId, source.name, frontier.url, frontier.host, frontier.role,
-                           frontier.depth, frontier.attempts, frontier.etag, frontier.lastModified, frontier.bodyHash
-                    FROM frontier JOIN source ON source.id = frontier.sourceId
-                    WHERE frontier.state = 'pending' AND frontier.notBefore <= ?
-                    ORDER BY frontier.notBefore, frontier.id LIMIT ?
-                    """)
-            let rows = try Row.fetchAll(select, arguments: [now, sources == nil ? limit : limit * 4])
-            var out: [FrontierEntry] = []
-            let mark = try db.cachedStatement(sql: "UPDATE frontier SET state = 'inflight' WHERE id = ?")
-            for row in rows {
-                let entry = FrontierEntry(
-                    id: row[0], sourceID: row[1], source: row[2], url: row[3], host: row[4],
-                    role: FrontierEntry.Role(rawValue: row[5]) ?? .item, depth: row[6], attempts: row[7], etag: row[8],
-                    lastModified: row[9], bodyHash: row[10])
-                if let sources, !sources.contains(entry.sourceID) { continue }
-                try mark.execute(arguments: [entry.id])
-                out.append(entry)
-                if out.count >= limit { break }
+    /// Takes up to `limit` pending URLs whose time has come (oldest first) and marks them in flight for this
+    /// process until `now + lease`, in one transaction. On PostgreSQL the rows are claimed with
+    /// `FOR UPDATE SKIP LOCKED`, so concurrent workers never take the same URL, and entries whose claim expired
+    /// (a worker died) are taken again. On SQLite, after a crash, `recoverInflight` puts them back.
+    public func claimBatch(
+        limit: Int, now: Date = Date(), sources: Set<Int64>? = nil, lease: TimeInterval = 300
+    ) throws(StoreError) -> [FrontierEntry] {
+        if let sources, sources.isEmpty { return [] }
+        return try write { tx in
+            var sql = """
+                SELECT f.id, f.sourceId, source.name, f.url, f.host, f.role, f.depth, f.attempts, f.etag, f.lastModified,
+                       f.bodyHash
+                FROM frontier f JOIN source ON source.id = f.sourceId
+                WHERE (f.state = 'pending' AND f.notBefore <= ?
+                """
+            var args: [any SQLBindable] = [now]
+            if tx.dialect.sharesWork {
+                sql += " OR f.state = 'inflight' AND f.leaseUntil < ?"
+                args.append(now)
             }
-            return out
+            sql += ")"
+            if let sources {
+                sql += " AND f.sourceId IN (\(SQLTransaction.placeholders(sources.count)))"
+                args += sources.sorted().map { $0 as any SQLBindable }
+            }
+            sql += " ORDER BY f.notBefore, f.id LIMIT ?" + tx.dialect.skipLocked("f")
+            args.append(limit)
+            let rows = try tx.rows(sql, args)
+            guard !rows.isEmpty else { return [] }
+            let entries = try rows.map { row in
+                FrontierEntry(
+                    id: try row[0], sourceID: try row[1], source: try row[2], url: try row[3], host: try row[4],
+                    role: FrontierEntry.Role(rawValue: try row[5]) ?? .item, depth: try row[6], attempts: try row[7],
+                    etag: try row[8], lastModified: try row[9], bodyHash: try row[10])
+            }
+            try tx.execute(
+                "UPDATE frontier SET state = 'inflight', claimedBy = ?, leaseUntil = ? WHERE id IN (\(SQLTransaction.placeholders(entries.count)))",
+                [workerID, now.addingTimeInterval(lease)] + entries.map { $0.id as any SQLBindable })
+            return entries
+        }
+    }
+
+    /// Gives claimed frontier entries back untried (a worker stopping with entries still waiting for their host).
+    public func releaseFrontier(_ ids: [Int64]) throws(StoreError) {
+        guard !ids.isEmpty else { return }
+        try write { tx in
+            try tx.execute(
+                """
+                UPDATE frontier SET state = 'pending', claimedBy = NULL, leaseUntil = NULL
+                WHERE state = 'inflight' AND claimedBy = ? AND id IN (\(SQLTransaction.placeholders(ids.count)))
+                """, [workerID] + ids.map { $0 as any SQLBindable })
         }
     }
 
     /// How much work is left: pending now, pending later (retries), in flight.
     public func frontierCounts(now: Date = Date()) throws(StoreError) -> (ready: Int, later: Int, inflight: Int, done: Int, failed: Int) {
-        try read { db in
-            let rows = try Row.fetchAll(
-                db,
-                sql: """
-                    SELECT state, notBefore <= ? AS ready, COUNT(*) AS n FROM frontier GROUP BY state, notBefore <= ?
-                    """, arguments: [now, now])
+        try read { tx in
+            let rows = try tx.rows(
+                """
+                SELECT state, CASE WHEN notBefore <= ? THEN 1 ELSE 0 END AS ready, COUNT(*) AS n FROM frontier
+                GROUP BY state, ready
+                """, [now])
             var c = (ready: 0, later: 0, inflight: 0, done: 0, failed: 0)
             for r in rows {
-                let n: Int = r["n"]
-                switch r["state"] as String {
-                case "pending": if (r["ready"] as Bool) { c.ready += n } else { c.later += n }
+                let n: Int = try r["n"]
+                switch try r["state"] as String {
+                case "pending": if try r["ready"] as Bool { c.ready += n } else { c.later += n }
                 case "inflight": c.inflight += n
                 case "done": c.done += n
                 default: c.failed += n
@@ -155,41 +181,40 @@ extension AppDatabase {
         entry: FrontierEntry, document: DocumentRecord, posts: [PostToStore], links: [DiscoveredLink],
         maxPageDepth: Int, maxItems: Int, cycleStart: Date, now: Date = Date()
     ) throws(StoreError) -> StoreOutcome {
-        try write { db in
+        try write { tx in
             var outcome = StoreOutcome()
             var doc = document
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-            let insert = try db.cachedStatement(
-                sql: """
-                    INSERT INTO post (sourceId, externalID, url, title, author, publishedAt, fetchedAt, text, language,
-                                      state, simhash, replies, extra)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'fetched', ?, ?, ?)
-                    ON CONFLICT(sourceId, externalID) DO NOTHING
-                    """)
             for item in posts {
                 let p = item.post
                 let replies = p.replies.isEmpty ? nil : String(decoding: try encoder.encode(p.replies), as: UTF8.self)
                 let extra = p.extra.isEmpty ? nil : String(decoding: try encoder.encode(p.extra), as: UTF8.self)
                 let hash = item.simhash.map { Int64(bitPattern: $0) }
-                try insert.execute(arguments: [
-                    entry.sourceID, p.externalID, p.url, p.title, p.author, p.published, now, p.text, p.language, hash,
-                    replies, extra,
-                ])
-                guard db.changesCount > 0 else { continue }
+                guard
+                    let postID = try tx.scalar(
+                        """
+                        INSERT INTO post (sourceId, externalID, url, title, author, publishedAt, fetchedAt, text, language,
+                                          state, simhash, replies, extra)
+                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'fetched', ?, ?, ?)
+                        ON CONFLICT(sourceId, externalID) DO NOTHING RETURNING id
+                        """,
+                        [
+                            entry.sourceID, p.externalID, p.url, p.title, p.author, p.published, now, p.text, p.language, hash,
+                            replies, extra,
+                        ], as: Int64.self)
+                else { continue }
                 outcome.newPosts += 1
-                let postID = db.lastInsertedRowID
                 if let h = item.simhash {
-                    if let root = try Self.nearDuplicate(of: h, excluding: postID, in: db) {
-                        try db.cachedStatement(sql: "UPDATE post SET duplicateOf = ? WHERE id = ?").execute(arguments: [root, postID])
-                        try db.cachedStatement(sql: "UPDATE post SET clusterSize = clusterSize + 1 WHERE id = ?")
-                            .execute(arguments: [root])
+                    if let root = try Self.nearDuplicate(of: h, excluding: postID, in: tx) {
+                        try tx.execute("UPDATE post SET duplicateOf = ? WHERE id = ?", [root, postID])
+                        try tx.execute("UPDATE post SET clusterSize = clusterSize + 1 WHERE id = ?", [root])
                         outcome.nearDuplicates += 1
                     }
-                    let band = try db.cachedStatement(
-                        sql: "INSERT OR IGNORE INTO simhashBand (band, key, postId, simhash) VALUES (?, ?, ?, ?)")
                     for b in 0..<4 {
-                        try band.execute(arguments: [b, Int((h >> (UInt64(b) * 16)) & 0xFFFF), postID, Int64(bitPattern: h)])
+                        try tx.execute(
+                            "INSERT INTO simhashBand (band, key, postId, simhash) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                            [b, Int((h >> (UInt64(b) * 16)) & 0xFFFF), postID, Int64(bitPattern: h)])
                     }
                 }
             }
@@ -200,53 +225,48 @@ extension AppDatabase {
                 switch link.role {
                 case .page:
                     guard entry.depth + 1 <= maxPageDepth else { continue }
-                    try db.cachedStatement(
-                        sql: """
-                            INSERT INTO frontier (sourceId, url, host, role, depth, state, attempts, notBefore, discoveredAt)
-                            VALUES (?, ?, ?, 'page', ?, 'pending', 0, ?, ?)
-                            ON CONFLICT(sourceId, url) DO UPDATE SET state = 'pending', attempts = 0, notBefore = excluded.notBefore
-                            WHERE frontier.state IN ('done', 'failed') AND frontier.role = 'page'
-                              AND (frontier.fetchedAt IS NULL OR frontier.fetchedAt < ?)
-                            """
-                    ).execute(arguments: [entry.sourceID, link.url, link.host, entry.depth + 1, now, now, cycleStart])
+                    outcome.newLinks += try tx.execute(
+                        """
+                        INSERT INTO frontier (sourceId, url, host, role, depth, state, attempts, notBefore, discoveredAt)
+                        VALUES (?, ?, ?, 'page', ?, 'pending', 0, ?, ?)
+                        ON CONFLICT(sourceId, url) DO UPDATE SET state = 'pending', attempts = 0, notBefore = excluded.notBefore
+                        WHERE frontier.state IN ('done', 'failed') AND frontier.role = 'page'
+                          AND (frontier.fetchedAt IS NULL OR frontier.fetchedAt < ?)
+                        """, [entry.sourceID, link.url, link.host, entry.depth + 1, now, now, cycleStart])
                 case .item, .seed:
                     guard items < maxItems else { continue }
                     items += 1
-                    try db.cachedStatement(
-                        sql: """
-                            INSERT INTO frontier (sourceId, url, host, role, depth, state, attempts, notBefore, discoveredAt)
-                            VALUES (?, ?, ?, 'item', ?, 'pending', 0, ?, ?)
-                            ON CONFLICT(sourceId, url) DO NOTHING
-                            """
-                    ).execute(arguments: [entry.sourceID, link.url, link.host, entry.depth + 1, now, now])
+                    outcome.newLinks += try tx.execute(
+                        """
+                        INSERT INTO frontier (sourceId, url, host, role, depth, state, attempts, notBefore, discoveredAt)
+                        VALUES (?, ?, ?, 'item', ?, 'pending', 0, ?, ?)
+                        ON CONFLICT(sourceId, url) DO NOTHING
+                        """, [entry.sourceID, link.url, link.host, entry.depth + 1, now, now])
                 }
-                outcome.newLinks += db.changesCount
             }
             doc.postCount = outcome.newPosts
-            try Self.insertDocument(doc, db)
-            try db.cachedStatement(
-                sql: """
-                    UPDATE frontier SET state = 'done', fetchedAt = ?, etag = ?, lastModified = ?, bodyHash = ?, lastError = NULL
-                    WHERE id = ?
-                    """
-            ).execute(arguments: [now, document.etag, document.lastModified, document.bodyHash, entry.id])
-            try db.cachedStatement(sql: "UPDATE source SET lastFetchedAt = ?, lastStatus = 'ok', lastError = NULL WHERE id = ?")
-                .execute(arguments: [now, entry.sourceID])
+            try Self.insertDocument(doc, tx)
+            try tx.execute(
+                """
+                UPDATE frontier SET state = 'done', fetchedAt = ?, etag = ?, lastModified = ?, bodyHash = ?, lastError = NULL,
+                  claimedBy = NULL, leaseUntil = NULL
+                WHERE id = ?
+                """, [now, document.etag, document.lastModified, document.bodyHash, entry.id])
+            try tx.execute(
+                "UPDATE source SET lastFetchedAt = ?, lastStatus = 'ok', lastError = NULL WHERE id = ?", [now, entry.sourceID])
             return outcome
         }
     }
 
     /// 304 or an unchanged body: nothing new, the entry is done.
     public func completeUnchanged(entry: FrontierEntry, document: DocumentRecord, now: Date = Date()) throws(StoreError) {
-        try write { db in
-            var doc = document
-            try doc.insert(db)
-            try db.execute(
-                sql: "UPDATE frontier SET state = 'done', fetchedAt = ?, lastError = NULL WHERE id = ?",
-                arguments: [now, entry.id])
-            try db.execute(
-                sql: "UPDATE source SET lastFetchedAt = ?, lastStatus = 'ok', lastError = NULL WHERE id = ?",
-                arguments: [now, entry.sourceID])
+        try write { tx in
+            try Self.insertDocument(document, tx)
+            try tx.execute(
+                "UPDATE frontier SET state = 'done', fetchedAt = ?, lastError = NULL, claimedBy = NULL, leaseUntil = NULL WHERE id = ?",
+                [now, entry.id])
+            try tx.execute(
+                "UPDATE source SET lastFetchedAt = ?, lastStatus = 'ok', lastError = NULL WHERE id = ?", [now, entry.sourceID])
         }
     }
 
@@ -254,59 +274,61 @@ extension AppDatabase {
     public func failFetch(entry: FrontierEntry, document: DocumentRecord, retryAt: Date?, now: Date = Date())
         throws(StoreError)
     {
-        try write { db in
-            var doc = document
-            try doc.insert(db)
+        try write { tx in
+            try Self.insertDocument(document, tx)
             if let retryAt {
-                try db.execute(
-                    sql: "UPDATE frontier SET state = 'pending', attempts = attempts + 1, notBefore = ?, lastError = ? WHERE id = ?",
-                    arguments: [retryAt, document.error, entry.id])
+                try tx.execute(
+                    """
+                    UPDATE frontier SET state = 'pending', attempts = attempts + 1, notBefore = ?, lastError = ?,
+                      claimedBy = NULL, leaseUntil = NULL
+                    WHERE id = ?
+                    """, [retryAt, document.error, entry.id])
             } else {
-                try db.execute(
-                    sql: "UPDATE frontier SET state = 'failed', attempts = attempts + 1, fetchedAt = ?, lastError = ? WHERE id = ?",
-                    arguments: [now, document.error, entry.id])
+                try tx.execute(
+                    """
+                    UPDATE frontier SET state = 'failed', attempts = attempts + 1, fetchedAt = ?, lastError = ?,
+                      claimedBy = NULL, leaseUntil = NULL
+                    WHERE id = ?
+                    """, [now, document.error, entry.id])
             }
             if entry.role == .seed || retryAt == nil {
-                try db.execute(
-                    sql: "UPDATE source SET lastFetchedAt = ?, lastStatus = 'failed', lastError = ? WHERE id = ?",
-                    arguments: [now, document.error, entry.sourceID])
+                try tx.execute(
+                    "UPDATE source SET lastFetchedAt = ?, lastStatus = 'failed', lastError = ? WHERE id = ?",
+                    [now, document.error, entry.sourceID])
             }
         }
     }
 
     /// The first stored post within Hamming distance 3 of `hash`, found through the band index.
-    static func nearDuplicate(of hash: UInt64, excluding postID: Int64, in db: Database) throws -> Int64? {
+    static func nearDuplicate(of hash: UInt64, excluding postID: Int64, in tx: SQLTransaction) throws -> Int64? {
         var best: Int64? = nil
-        let stmt = try db.cachedStatement(
-            sql: "SELECT postId, simhash FROM simhashBand WHERE band = ? AND key = ? AND postId <> ? LIMIT 512")
         for band in 0..<4 {
             let key = Int((hash >> (UInt64(band) * 16)) & 0xFFFF)
-            let cursor = try Row.fetchCursor(stmt, arguments: [band, key, postID])
-            while let r = try cursor.next() {
-                let other: Int64 = r[1]
+            for r in try tx.rows("SELECT postId, simhash FROM simhashBand WHERE band = ? AND key = ? AND postId <> ? LIMIT 512", [band, key, postID]) {
+                let other: Int64 = try r[1]
                 if (UInt64(bitPattern: other) ^ hash).nonzeroBitCount <= 3 {
-                    let id: Int64 = r[0]
+                    let id: Int64 = try r[0]
                     if best == nil || id < best! { best = id }
                 }
             }
         }
         guard let match = best else { return nil }
         // Link to the cluster's root, not to another duplicate.
-        return try Int64.fetchOne(db, sql: "SELECT COALESCE(duplicateOf, id) FROM post WHERE id = ?", arguments: [match])
+        return try tx.scalar("SELECT COALESCE(duplicateOf, id) FROM post WHERE id = ?", [match])
     }
 
-    /// Inserts a fetch record through a cached statement (hot path).
-    static func insertDocument(_ d: DocumentRecord, _ db: Database) throws {
-        try db.cachedStatement(
-            sql: """
-                INSERT INTO document (sourceId, url, finalURL, status, contentType, etag, lastModified, bodyHash, bytes,
-                                      fetchedAt, durationMs, error, postCount)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """
-        ).execute(arguments: [
-            d.sourceId, d.url, d.finalURL, d.status, d.contentType, d.etag, d.lastModified, d.bodyHash, d.bytes,
-            d.fetchedAt, d.durationMs, d.error, d.postCount,
-        ])
+    /// Inserts a fetch record.
+    static func insertDocument(_ d: DocumentRecord, _ tx: SQLTransaction) throws {
+        try tx.execute(
+            """
+            INSERT INTO document (sourceId, url, finalURL, status, contentType, etag, lastModified, bodyHash, bytes,
+                                  fetchedAt, durationMs, error, postCount)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+            """,
+            [
+                d.sourceId, d.url, d.finalURL, d.status, d.contentType, d.etag, d.lastModified, d.bodyHash, d.bytes,
+                d.fetchedAt, d.durationMs, d.error, d.postCount,
+            ])
     }
 
     // MARK: robots.txt cache
@@ -319,23 +341,22 @@ extension AppDatabase {
     }
 
     public func cachedRobots(host: String, now: Date = Date()) throws(StoreError) -> CachedRobots? {
-        try read { db in
-            guard let r = try Row.fetchOne(db, sql: "SELECT * FROM robots WHERE host = ? AND expiresAt > ?", arguments: [host, now])
-            else { return nil }
-            return CachedRobots(status: r["status"], body: r["body"], error: r["error"], expiresAt: r["expiresAt"])
+        try read { tx in
+            guard let r = try tx.row("SELECT * FROM robots WHERE host = ? AND expiresAt > ?", [host, now]) else { return nil }
+            return CachedRobots(status: try r["status"], body: try r["body"], error: try r["error"], expiresAt: try r["expiresAt"])
         }
     }
 
     public func saveRobots(host: String, status: Int?, body: Data?, error: String?, expiresAt: Date, now: Date = Date())
         throws(StoreError)
     {
-        try write { db in
-            try db.execute(
-                sql: """
-                    INSERT INTO robots (host, status, body, fetchedAt, expiresAt, error) VALUES (?, ?, ?, ?, ?, ?)
-                    ON CONFLICT(host) DO UPDATE SET status = excluded.status, body = excluded.body,
-                      fetchedAt = excluded.fetchedAt, expiresAt = excluded.expiresAt, error = excluded.error
-                    """, arguments: [host, status, body, now, expiresAt, error])
+        try write { tx in
+            try tx.execute(
+                """
+                INSERT INTO robots (host, status, body, fetchedAt, expiresAt, error) VALUES (?, ?, ?, ?, ?, ?)
+                ON CONFLICT(host) DO UPDATE SET status = excluded.status, body = excluded.body,
+                  fetchedAt = excluded.fetchedAt, expiresAt = excluded.expiresAt, error = excluded.error
+                """, [host, status, body, now, expiresAt, error])
         }
     }
 }
@@ -343,18 +364,16 @@ extension AppDatabase {
 extension AppDatabase {
     /// The earliest time a pending retry may run.
     public func nextRetryTime() throws(StoreError) -> Date? {
-        try read { db in try Date.fetchOne(db, sql: "SELECT MIN(notBefore) FROM frontier WHERE state = 'pending'") }
+        try read { tx in try tx.scalar("SELECT MIN(notBefore) FROM frontier WHERE state = 'pending'") }
     }
 
     /// For each source, the last error of an entry still waiting for a retry.
     public func pendingErrors(sources: Set<Int64>) throws(StoreError) -> [Int64: String] {
-        try read { db in
+        try read { tx in
             var out: [Int64: String] = [:]
-            for row in try Row.fetchAll(
-                db, sql: "SELECT sourceId, lastError FROM frontier WHERE state = 'pending' AND lastError IS NOT NULL ORDER BY id")
-            {
-                let id: Int64 = row["sourceId"]
-                if sources.contains(id), out[id] == nil { out[id] = row["lastError"] }
+            for row in try tx.rows("SELECT sourceId, lastError FROM frontier WHERE state = 'pending' AND lastError IS NOT NULL ORDER BY id") {
+                let id: Int64 = try row["sourceId"]
+                if sources.contains(id), out[id] == nil { out[id] = try row["lastError"] }
             }
             return out
         }

@@ -113,7 +113,7 @@ extension AppDatabase {
     /// supersedes them, a Cancel cancels them (and is not itself an incident).
     @discardableResult
     public func saveIncidents(_ incidents: [Incident], now: Date = Date()) throws(StoreError) -> IncidentImportSummary {
-        try write { db in
+        try write { tx in
             var summary = IncidentImportSummary()
             for var incident in incidents {
                 // References: "sender,identifier,sent" triples; the identifier is what we key on.
@@ -124,10 +124,9 @@ extension AppDatabase {
                 if incident.msgType == "Cancel" {
                     var found = 0
                     for id in referenced {
-                        try db.execute(
-                            sql: "UPDATE incident SET state = 'cancelled', updatedAt = ? WHERE kind = ? AND externalID = ? AND state != 'cancelled'",
-                            arguments: [now, incident.kind.rawValue, id])
-                        found += db.changesCount
+                        found += try tx.execute(
+                            "UPDATE incident SET state = 'cancelled', updatedAt = ? WHERE kind = ? AND externalID = ? AND state != 'cancelled'",
+                            [now, incident.kind.rawValue, id])
                     }
                     summary.cancelled += found
                     if found == 0 {
@@ -137,34 +136,35 @@ extension AppDatabase {
                 }
                 if incident.msgType == "Update" {
                     for id in referenced {
-                        try db.execute(
-                            sql: "UPDATE incident SET state = 'superseded', updatedAt = ? WHERE kind = ? AND externalID = ? AND state = 'active'",
-                            arguments: [now, incident.kind.rawValue, id])
-                        summary.superseded += db.changesCount
+                        summary.superseded += try tx.execute(
+                            "UPDATE incident SET state = 'superseded', updatedAt = ? WHERE kind = ? AND externalID = ? AND state = 'active'",
+                            [now, incident.kind.rawValue, id])
                     }
                 }
-                let existing = try Row.fetchOne(
-                    db, sql: "SELECT id, state, headline, description, sent, expires, areas, details FROM incident WHERE kind = ? AND externalID = ?",
-                    arguments: [incident.kind.rawValue, incident.externalID])
+                let existing = try tx.row(
+                    "SELECT id, state, headline, description, sent, expires, areas, details FROM incident WHERE kind = ? AND externalID = ?",
+                    [incident.kind.rawValue, incident.externalID])
                 let areas = try Self.json(incident.areas)
                 let details = try Self.json(incident.details)
                 if let existing {
-                    let same = (existing["headline"] as String?) == incident.headline
-                        && (existing["description"] as String?) == incident.description
-                        && (existing["sent"] as Date?) == incident.sent && (existing["expires"] as Date?) == incident.expires
-                        && (existing["areas"] as String?) == areas && (existing["details"] as String?) == details
+                    let headline: String? = try existing["headline"], description: String? = try existing["description"]
+                    let sent: Date? = try existing["sent"], expires: Date? = try existing["expires"]
+                    let storedAreas: String? = try existing["areas"], storedDetails: String? = try existing["details"]
+                    let same = headline == incident.headline && description == incident.description
+                        && Self.sameInstant(sent, incident.sent) && Self.sameInstant(expires, incident.expires)
+                        && storedAreas == areas && storedDetails == details
                     if same {
                         summary.unchanged += 1
                         continue
                     }
                     // A cancelled incident stays cancelled when an older copy is imported again.
-                    if (existing["state"] as String?) == "cancelled" { incident.state = "cancelled" }
+                    if (try existing["state"] as String?) == "cancelled" { incident.state = "cancelled" }
                     summary.updated += 1
                 } else {
                     summary.inserted += 1
                 }
-                try db.execute(
-                    sql: """
+                try tx.execute(
+                    """
                         INSERT INTO incident (kind, externalID, sender, msgType, state, event, type, headline, description,
                           sent, effective, expires, areas, address, lat, lon, polygons, circles, refs, details, url, warnings,
                           importedAt, updatedAt)
@@ -177,7 +177,7 @@ extension AppDatabase {
                           details = excluded.details, url = excluded.url, warnings = excluded.warnings,
                           updatedAt = excluded.updatedAt
                         """,
-                    arguments: [
+                    [
                         incident.kind.rawValue, incident.externalID, incident.sender, incident.msgType, incident.state,
                         incident.event, incident.type, incident.headline, incident.description, incident.sent,
                         incident.effective, incident.expires, areas, incident.address, incident.point?.lat,
@@ -189,24 +189,33 @@ extension AppDatabase {
         }
     }
 
-    static func incident(from row: Row) -> Incident {
+    /// Equal to the stored precision (SQLite keeps milliseconds, PostgreSQL microseconds).
+    static func sameInstant(_ a: Date?, _ b: Date?) -> Bool {
+        switch (a, b) {
+        case (nil, nil): return true
+        case let (a?, b?): return abs(a.timeIntervalSince(b)) < 0.001
+        default: return false
+        }
+    }
+
+    static func incident(from row: SQLRow) throws -> Incident {
         var i = Incident(
-            kind: IncidentKind(rawValue: row["kind"]) ?? .cap, externalID: row["externalID"], sent: row["sent"],
-            state: row["state"], event: row["event"], type: row["type"], headline: row["headline"],
-            description: row["description"], areas: decode([IncidentArea].self, row["areas"], default: []))
-        i.id = row["id"]
-        i.sender = row["sender"]
-        i.msgType = row["msgType"]
-        i.effective = row["effective"]
-        i.expires = row["expires"]
-        i.address = row["address"]
-        if let lat: Double = row["lat"], let lon: Double = row["lon"] { i.point = GeoPoint(lat: lat, lon: lon) }
-        i.polygons = decode([[GeoPoint]].self, row["polygons"], default: [])
-        i.circles = decode([GeoCircle].self, row["circles"], default: [])
-        i.references = decode([String].self, row["refs"], default: [])
-        i.details = decode(IncidentDetails.self, row["details"], default: IncidentDetails())
-        i.url = row["url"]
-        i.warnings = decode([String].self, row["warnings"], default: [])
+            kind: IncidentKind(rawValue: try row["kind"]) ?? .cap, externalID: try row["externalID"], sent: try row["sent"],
+            state: try row["state"], event: try row["event"], type: try row["type"], headline: try row["headline"],
+            description: try row["description"], areas: decode([IncidentArea].self, try row["areas"], default: []))
+        i.id = try row["id"]
+        i.sender = try row["sender"]
+        i.msgType = try row["msgType"]
+        i.effective = try row["effective"]
+        i.expires = try row["expires"]
+        i.address = try row["address"]
+        if let lat: Double = try row["lat"], let lon: Double = try row["lon"] { i.point = GeoPoint(lat: lat, lon: lon) }
+        i.polygons = decode([[GeoPoint]].self, try row["polygons"], default: [])
+        i.circles = decode([GeoCircle].self, try row["circles"], default: [])
+        i.references = decode([String].self, try row["refs"], default: [])
+        i.details = decode(IncidentDetails.self, try row["details"], default: IncidentDetails())
+        i.url = try row["url"]
+        i.warnings = decode([String].self, try row["warnings"], default: [])
         return i
     }
 
@@ -215,12 +224,12 @@ extension AppDatabase {
     public func incidents(
         kinds: Set<IncidentKind>? = nil, activeAt: Date? = nil, from: Date? = nil, to: Date? = nil, limit: Int? = nil
     ) throws(StoreError) -> [Incident] {
-        try read { db in
+        try read { tx in
             var sql = "SELECT * FROM incident WHERE 1 = 1"
-            var args: [any DatabaseValueConvertible] = []
+            var args: [any SQLBindable] = []
             if let kinds {
-                sql += " AND kind IN (\(kinds.map { _ in "?" }.joined(separator: ",")))"
-                args += kinds.map(\.rawValue)
+                sql += " AND kind IN (\(SQLTransaction.placeholders(kinds.count)))"
+                args += kinds.map(\.rawValue).sorted().map { $0 as any SQLBindable }
             }
             if let activeAt {
                 sql += " AND state = 'active' AND (expires IS NULL OR expires > ?)"
@@ -228,7 +237,7 @@ extension AppDatabase {
             }
             if let from {
                 sql += " AND (sent >= ? OR (expires IS NOT NULL AND expires >= ?))"
-                args += [from, from]
+                args += [from, from] as [any SQLBindable]
             }
             if let to {
                 sql += " AND sent <= ?"
@@ -236,24 +245,24 @@ extension AppDatabase {
             }
             sql += " ORDER BY sent DESC, id DESC"
             if let limit { sql += " LIMIT \(limit)" }
-            return try Row.fetchAll(db, sql: sql, arguments: StatementArguments(args)).map(Self.incident(from:))
+            return try tx.rows(sql, args).map(Self.incident(from:))
         }
     }
 
     public func incident(id: Int64) throws(StoreError) -> Incident? {
-        try read { db in try Row.fetchOne(db, sql: "SELECT * FROM incident WHERE id = ?", arguments: [id]).map(Self.incident(from:)) }
+        try read { tx in try tx.row("SELECT * FROM incident WHERE id = ?", [id]).map(Self.incident(from:)) }
     }
 
     public func incidentCount() throws(StoreError) -> Int {
-        try read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM incident") ?? 0 }
+        try read { tx in try tx.scalar("SELECT COUNT(*) FROM incident") ?? 0 }
     }
 
     /// When incidents or known rumours last changed (nil when there are none): cross-references older than this
     /// are checked again.
     public func evidenceVersion() throws(StoreError) -> Date? {
-        try read { db in
-            let a = try Date.fetchOne(db, sql: "SELECT MAX(updatedAt) FROM incident")
-            let b = try Date.fetchOne(db, sql: "SELECT MAX(createdAt) FROM knownRumour")
+        try read { tx in
+            let a = try tx.scalar("SELECT MAX(updatedAt) FROM incident", as: Date.self)
+            let b = try tx.scalar("SELECT MAX(createdAt) FROM knownRumour", as: Date.self)
             switch (a, b) {
             case let (a?, b?): return max(a, b)
             case let (a?, nil): return a
@@ -270,15 +279,14 @@ extension AppDatabase {
     public func addKnownRumours(_ items: [(claim: String, verdict: String, url: String?)], origin: String, now: Date = Date())
         throws(StoreError) -> Int
     {
-        try write { db in
+        try write { tx in
             var added = 0
             for item in items {
-                try db.execute(
-                    sql: """
-                        INSERT INTO knownRumour (claim, verdict, url, origin, createdAt) VALUES (?, ?, ?, ?, ?)
-                        ON CONFLICT(claim) DO NOTHING
-                        """, arguments: [item.claim, item.verdict, item.url, origin, now])
-                added += db.changesCount
+                added += try tx.execute(
+                    """
+                    INSERT INTO knownRumour (claim, verdict, url, origin, createdAt) VALUES (?, ?, ?, ?, ?)
+                    ON CONFLICT(claim) DO NOTHING
+                    """, [item.claim, item.verdict, item.url, origin, now])
             }
             return added
         }
@@ -287,9 +295,9 @@ extension AppDatabase {
     /// Every post a moderator rejected as a rumour becomes a known rumour (once). Returns how many were added.
     @discardableResult
     public func syncRejectedRumours(now: Date = Date()) throws(StoreError) -> Int {
-        try write { db in
-            try db.execute(
-                sql: """
+        try write { tx in
+            try tx.execute(
+                """
                     INSERT INTO knownRumour (claim, verdict, url, origin, postId, createdAt)
                     SELECT post.text, 'RUMOR', post.url, 'review', post.id, ?
                     FROM review JOIN post ON post.id = review.postId
@@ -297,44 +305,66 @@ extension AppDatabase {
                       AND review.id = (SELECT MAX(id) FROM review r2 WHERE r2.postId = post.id)
                       AND NOT EXISTS (SELECT 1 FROM knownRumour k WHERE k.postId = post.id)
                     ON CONFLICT DO NOTHING
-                    """, arguments: [now])
-            return db.changesCount
+                    """, [now])
         }
     }
 
     public func knownRumours() throws(StoreError) -> [KnownRumour] {
-        try read { db in
-            try Row.fetchAll(db, sql: "SELECT * FROM knownRumour ORDER BY id").map { r in
+        try read { tx in
+            try tx.rows("SELECT * FROM knownRumour ORDER BY id").map { r in
                 KnownRumour(
-                    id: r["id"], claim: r["claim"], verdict: r["verdict"], url: r["url"], origin: r["origin"],
-                    spreadCount: r["spreadCount"])
+                    id: try r["id"], claim: try r["claim"], verdict: try r["verdict"], url: try r["url"], origin: try r["origin"],
+                    spreadCount: try r["spreadCount"])
             }
         }
     }
 
     // MARK: Cross-reference
 
-    /// Posts awaiting review whose cross-reference is missing or older than the evidence.
+    /// Posts awaiting review whose cross-reference is missing or older than the evidence (a look, not a claim).
     public func postsToCrossReference(limit: Int = 1000, staleBefore: Date?) throws(StoreError) -> [PostForXref] {
-        try read { db in
-            let rows = try Row.fetchAll(
-                db,
-                sql: """
-                    SELECT post.id, post.text, post.title, post.publishedAt, post.fetchedAt, post.clusterSize, post.extra, assessment.*
-                    FROM post JOIN assessment ON assessment.postId = post.id
-                    LEFT JOIN xref ON xref.postId = post.id
-                    WHERE post.state IN ('queued', 'escalated')
-                      AND (xref.postId IS NULL OR (? IS NOT NULL AND xref.checkedAt < ?))
-                    ORDER BY post.id LIMIT ?
-                    """, arguments: [staleBefore, staleBefore, limit])
-            return try rows.map { row in
-                let text: String = row["text"]
-                let title: String? = row["title"]
-                return PostForXref(
-                    id: row["id"], text: [title, text].compactMap { $0 }.filter { !$0.isEmpty }.joined(separator: "\n"),
-                    published: row["publishedAt"], fetchedAt: row["fetchedAt"], assessment: try Self.assessment(from: row),
-                    clusterSize: row["clusterSize"] ?? 1, location: Self.location(extra: row["extra"]))
-            }
+        try read { tx in try Self.selectPostsToCrossReference(tx, limit: limit, staleBefore: staleBefore, claim: nil) }
+    }
+
+    /// Claims up to `limit` posts to cross-reference for this process until `now + lease` (PostgreSQL:
+    /// `FOR UPDATE SKIP LOCKED`, skipping posts another worker holds). `saveCrossReferences` releases them.
+    public func claimPostsToCrossReference(
+        limit: Int = 1000, staleBefore: Date?, lease: TimeInterval = 300, now: Date = Date()
+    ) throws(StoreError) -> [PostForXref] {
+        try claimPosts(lease: lease, now: now, id: \.id) { tx in
+            try Self.selectPostsToCrossReference(tx, limit: limit, staleBefore: staleBefore, claim: now)
+        }
+    }
+
+    static func selectPostsToCrossReference(_ tx: SQLTransaction, limit: Int, staleBefore: Date?, claim now: Date?) throws
+        -> [PostForXref]
+    {
+        var sql = """
+            SELECT post.id, post.text, post.title, post.publishedAt, post.fetchedAt, post.clusterSize, post.extra, assessment.*
+            FROM post JOIN assessment ON assessment.postId = post.id
+            LEFT JOIN xref ON xref.postId = post.id
+            WHERE post.state IN ('queued', 'escalated')
+            """
+        var args: [any SQLBindable] = []
+        if let staleBefore {
+            sql += " AND (xref.postId IS NULL OR xref.checkedAt < ?)"
+            args.append(staleBefore)
+        } else {
+            sql += " AND xref.postId IS NULL"
+        }
+        if let now {
+            sql += tx.dialect.unleased("post")
+            args += tx.dialect.unleasedArguments(now)
+        }
+        sql += " ORDER BY post.id LIMIT ?" + (now == nil ? "" : tx.dialect.skipLocked("post"))
+        args.append(limit)
+        return try tx.rows(sql, args).map { row in
+            let text: String = try row["text"]
+            let title: String? = try row["title"]
+            return PostForXref(
+                id: try row["id"], text: [title, text].compactMap { $0 }.filter { !$0.isEmpty }.joined(separator: "\n"),
+                published: try row["publishedAt"], fetchedAt: try row["fetchedAt"], assessment: try Self.assessment(from: row),
+                clusterSize: try row["clusterSize"] ?? 1, location: Self.location(extra: try row["extra"]))
         }
     }
 
@@ -352,52 +382,51 @@ extension AppDatabase {
     public func saveCrossReferences(_ items: [(postID: Int64, result: XrefResult, priority: Double)], now: Date = Date())
         throws(StoreError)
     {
-        try write { db in
+        try write { tx in
             for item in items {
                 let r = item.result
-                let previous = try Int64.fetchOne(db, sql: "SELECT knownRumourId FROM xref WHERE postId = ?", arguments: [item.postID])
-                try db.execute(
-                    sql: """
+                let previous = try tx.scalar("SELECT knownRumourId FROM xref WHERE postId = ?", [item.postID], as: Int64.self)
+                try tx.execute(
+                    """
                         INSERT INTO xref (postId, verdict, score, explanation, matches, knownRumourId, knownRumourSimilarity, checkedAt)
                         VALUES (?, ?, ?, ?, ?, ?, ?, ?)
                         ON CONFLICT(postId) DO UPDATE SET verdict = excluded.verdict, score = excluded.score,
                           explanation = excluded.explanation, matches = excluded.matches, knownRumourId = excluded.knownRumourId,
                           knownRumourSimilarity = excluded.knownRumourSimilarity, checkedAt = excluded.checkedAt
                         """,
-                    arguments: [
+                    [
                         item.postID, r.verdict.rawValue, r.score, r.explanation.joined(separator: "\n"), try Self.json(r.matches),
                         r.knownRumour?.rumourID, r.knownRumour?.similarity, now,
                     ])
                 if let k = r.knownRumour, previous != k.rumourID {
-                    try db.execute(
-                        sql: "UPDATE knownRumour SET spreadCount = spreadCount + 1, lastSeenAt = ? WHERE id = ?",
-                        arguments: [now, k.rumourID])
+                    try tx.execute(
+                        "UPDATE knownRumour SET spreadCount = spreadCount + 1, lastSeenAt = ? WHERE id = ?", [now, k.rumourID])
                 }
-                try db.execute(sql: "UPDATE assessment SET priority = ? WHERE postId = ?", arguments: [item.priority, item.postID])
+                try tx.execute("UPDATE assessment SET priority = ? WHERE postId = ?", [item.priority, item.postID])
+                try tx.execute("UPDATE post SET claimedBy = NULL, leaseUntil = NULL WHERE id = ?", [item.postID])
             }
         }
     }
 
     /// The stored cross-reference of a post, if it has one.
     public func crossReference(postID: Int64) throws(StoreError) -> XrefResult? {
-        try read { db in
-            guard let row = try Row.fetchOne(
-                db,
-                sql: """
-                    SELECT xref.*, knownRumour.claim, knownRumour.verdict AS kverdict, knownRumour.url AS kurl
-                    FROM xref LEFT JOIN knownRumour ON knownRumour.id = xref.knownRumourId WHERE xref.postId = ?
-                    """, arguments: [postID])
+        try read { tx in
+            guard let row = try tx.row(
+                """
+                SELECT xref.*, knownRumour.claim, knownRumour.verdict AS kverdict, knownRumour.url AS kurl
+                FROM xref LEFT JOIN knownRumour ON knownRumour.id = xref.knownRumourId WHERE xref.postId = ?
+                """, [postID])
             else { return nil }
             var known: KnownRumourMatch?
-            if let id: Int64 = row["knownRumourId"] {
+            if let id: Int64 = try row["knownRumourId"] {
                 known = KnownRumourMatch(
-                    rumourID: id, similarity: row["knownRumourSimilarity"] ?? 0, verdict: row["kverdict"] ?? "",
-                    claim: row["claim"] ?? "", url: row["kurl"])
+                    rumourID: id, similarity: try row["knownRumourSimilarity"] ?? 0, verdict: try row["kverdict"] ?? "",
+                    claim: try row["claim"] ?? "", url: try row["kurl"])
             }
-            let explanation: String = row["explanation"]
+            let explanation: String = try row["explanation"]
             return XrefResult(
-                verdict: XrefVerdict(rawValue: row["verdict"]) ?? .unconfirmed, score: row["score"],
-                matches: Self.decode([IncidentMatch].self, row["matches"], default: []), knownRumour: known,
+                verdict: XrefVerdict(rawValue: try row["verdict"]) ?? .unconfirmed, score: try row["score"],
+                matches: Self.decode([IncidentMatch].self, try row["matches"], default: []), knownRumour: known,
                 explanation: explanation.isEmpty ? [] : explanation.components(separatedBy: "\n"))
         }
     }

@@ -40,7 +40,15 @@ extension AppDatabase {
 
     /// The migration status of the open database.
     public func migrationStatus() throws(StoreError) -> MigrationStatus {
-        try read { db in try Self.status(db) }
+        guard postgres != nil else { return try sqliteRead { db in try Self.status(db) } }
+        // PostgreSQL: its own DDL migrations, recorded in sieve_migrations.
+        return try read { tx in
+            let applied = Set(try tx.column("SELECT name FROM sieve_migrations", as: String.self))
+            let known = PostgresSchema.migrations.map(\.name)
+            return MigrationStatus(
+                applied: known.filter { applied.contains($0) }, pending: known.filter { !applied.contains($0) },
+                unknown: applied.subtracting(known).sorted())
+        }
     }
 
     static func status(_ db: Database) throws -> MigrationStatus {
@@ -54,6 +62,8 @@ extension AppDatabase {
     /// The migration status of the file at `path` without opening it for writing (and without creating it:
     /// a missing file has every migration pending).
     public static func migrationStatus(path: String) throws(StoreError) -> MigrationStatus {
+        // PostgreSQL applies its migrations when a process connects (under an advisory lock).
+        if PostgresLocation.isPostgresURL(path) { return try AppDatabase(path: path).migrationStatus() }
         guard FileManager.default.fileExists(atPath: path) else {
             return MigrationStatus(applied: [], pending: migrator.migrations, unknown: [])
         }
@@ -123,6 +133,9 @@ extension AppDatabase {
             var posts = 0
             do {
                 let queue = try DatabaseQueue(path: temp.path)
+                guard let writer else {
+                    throw StoreError.database("sieve backup copies SQLite files; for PostgreSQL use pg_dump (README, \"Several machines\")")
+                }
                 try writer.backup(to: queue)
                 try queue.writeWithoutTransaction { db in
                     try db.execute(sql: "PRAGMA journal_mode = DELETE")
@@ -219,11 +232,11 @@ extension AppDatabase {
     /// Sizes and ages of the work waiting in each queue, for metrics: the review queue (queued or escalated
     /// posts), the crawl frontier (pending URLs) and the outbox (deliveries not yet done).
     public func queueGauges(now: Date = Date()) throws(StoreError) -> [(queue: String, depth: Int, oldestAge: Double)] {
-        try read { db in
+        try read { tx in
             func gauge(_ name: String, _ sql: String) throws -> (queue: String, depth: Int, oldestAge: Double) {
-                let row = try Row.fetchOne(db, sql: sql)
-                let depth: Int = row?[0] ?? 0
-                let oldest: Date? = row?[1]
+                let row = try tx.row(sql)
+                let depth: Int = try row?[0] ?? 0
+                let oldest: Date? = try row?[1]
                 return (name, depth, oldest.map { max(0, now.timeIntervalSince($0)) } ?? 0)
             }
             return [

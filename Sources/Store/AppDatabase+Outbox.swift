@@ -108,65 +108,61 @@ extension AppDatabase {
     /// Adds one delivery to the outbox (inside the caller's transaction); an existing row for the same
     /// (post, channel, action) is left alone, so deciding twice never delivers twice.
     static func enqueue(
-        _ db: Database, postID: Int64, channel: String, action: OutboxAction, note: String?, now: Date,
+        _ tx: SQLTransaction, postID: Int64, channel: String, action: OutboxAction, note: String?, now: Date,
         status: OutboxStatus = .pending
     ) throws {
-        try db.execute(
-            sql: """
-                INSERT INTO publication (postId, channel, action, status, attempts, createdAt, nextAttemptAt,
-                  idempotencyKey, note)
-                VALUES (?, ?, ?, ?, 0, ?, ?, ?, ?) ON CONFLICT(postId, channel, action) DO NOTHING
-                """,
-            arguments: [postID, channel, action.rawValue, status.rawValue, now, now, UUID().uuidString.lowercased(), note])
+        try tx.execute(
+            """
+            INSERT INTO publication (postId, channel, action, status, attempts, createdAt, nextAttemptAt,
+              idempotencyKey, note)
+            VALUES (?, ?, ?, ?, 0, ?, ?, ?, ?) ON CONFLICT(postId, channel, action) DO NOTHING
+            """, [postID, channel, action.rawValue, status.rawValue, now, now, UUID().uuidString.lowercased(), note])
     }
 
     /// Hands deliveries that are due to a publisher: at most `limit`, oldest first, never two for the same
     /// (post, channel) at once, skipping `excludedChannels` (circuit open). Each is marked `delivering` until
-    /// `leaseUntil`; a publisher that dies leaves the lease to expire (or `reclaimOrphans` frees it).
+    /// `leaseUntil`; a publisher that dies leaves the lease to expire (or `reclaimOrphans` frees it). On
+    /// PostgreSQL, rows another publisher is claiming at that moment are skipped (`FOR UPDATE SKIP LOCKED`), so
+    /// several workers never hand out the same delivery.
     public func claimDue(
         now: Date = Date(), limit: Int = 50, channels: [String], excludedChannels: Set<String> = [],
         lease: TimeInterval = 120
     ) throws(StoreError) -> [OutboxEntry] {
         let wanted = channels.filter { !excludedChannels.contains($0) }
         guard !wanted.isEmpty else { return [] }
-        return try write { db in
+        return try write { tx in
             // Expired leases: the publisher holding them is gone; the attempt's outcome is unknown.
-            try db.execute(
-                sql: """
-                    UPDATE publication SET status = 'failed', attempts = attempts + 1,
-                      lastError = 'publisher stopped mid-delivery (outcome unknown; retried with the same idempotency key)',
-                      leaseUntil = NULL
-                    WHERE status = 'delivering' AND leaseUntil < ?
-                    """, arguments: [now])
-            let placeholders = wanted.map { _ in "?" }.joined(separator: ",")
-            var args: [any DatabaseValueConvertible] = [now]
-            args.append(contentsOf: wanted)
-            args.append(limit)
+            try tx.execute(
+                """
+                UPDATE publication SET status = 'failed', attempts = attempts + 1,
+                  lastError = 'publisher stopped mid-delivery (outcome unknown; retried with the same idempotency key)',
+                  leaseUntil = NULL
+                WHERE status = 'delivering' AND leaseUntil < ?
+                """, [now])
             // A retraction waits until its publish/lead row is settled.
-            let records = try PublicationRecord.fetchAll(
-                db,
-                sql: """
-                    SELECT * FROM publication p
-                    WHERE p.status IN ('pending', 'failed') AND p.nextAttemptAt <= ? AND p.channel IN (\(placeholders))
-                      AND NOT (p.action = 'retract' AND EXISTS (SELECT 1 FROM publication q WHERE q.postId = p.postId
-                               AND q.channel = p.channel AND q.action != 'retract' AND q.status IN ('delivering')))
-                    ORDER BY CASE p.action WHEN 'lead' THEN 0 WHEN 'retract' THEN 1 ELSE 2 END, p.nextAttemptAt, p.id
-                    LIMIT ?
-                    """, arguments: StatementArguments(args))
+            let records = try tx.rows(
+                """
+                SELECT * FROM publication p
+                WHERE p.status IN ('pending', 'failed') AND p.nextAttemptAt <= ?
+                  AND p.channel IN (\(SQLTransaction.placeholders(wanted.count)))
+                  AND NOT (p.action = 'retract' AND EXISTS (SELECT 1 FROM publication q WHERE q.postId = p.postId
+                           AND q.channel = p.channel AND q.action != 'retract' AND q.status IN ('delivering')))
+                ORDER BY CASE p.action WHEN 'lead' THEN 0 WHEN 'retract' THEN 1 ELSE 2 END, p.nextAttemptAt, p.id
+                LIMIT ?
+                """ + tx.dialect.skipLocked("p"), [now] + wanted.map { $0 as any SQLBindable } + [limit]
+            ).map(PublicationRecord.init)
             var entries: [OutboxEntry] = []
             for var record in records {
                 record.status = OutboxStatus.delivering.rawValue
                 record.leaseUntil = now.addingTimeInterval(lease)
-                try db.execute(
-                    sql: "UPDATE publication SET status = 'delivering', leaseUntil = ? WHERE id = ?",
-                    arguments: [record.leaseUntil, record.id])
-                guard let item = try Self.publishableItem(db, postID: record.postId, publication: record) else { continue }
-                let remote = try String.fetchAll(
-                    db,
-                    sql: """
-                        SELECT remoteID FROM publication WHERE postId = ? AND channel = ? AND action != 'retract'
-                          AND remoteID IS NOT NULL ORDER BY id
-                        """, arguments: [record.postId, record.channel])
+                try tx.execute(
+                    "UPDATE publication SET status = 'delivering', leaseUntil = ? WHERE id = ?", [record.leaseUntil, record.id])
+                guard let item = try Self.publishableItem(tx, postID: record.postId, publication: record) else { continue }
+                let remote = try tx.column(
+                    """
+                    SELECT remoteID FROM publication WHERE postId = ? AND channel = ? AND action != 'retract'
+                      AND remoteID IS NOT NULL ORDER BY id
+                    """, [record.postId, record.channel], as: String.self)
                 entries.append(OutboxEntry(publication: record, item: item, publishedRemoteIDs: remote))
             }
             return entries
@@ -174,125 +170,135 @@ extension AppDatabase {
     }
 
     /// Frees every `delivering` row (counting the interrupted attempt). Only for the sole publisher, at start-up
-    /// (`sieve publish` holds `<database>.publish.lock`).
+    /// (`sieve publish` holds `<database>.publish.lock`); never on a shared database.
     @discardableResult
     public func reclaimOrphans() throws(StoreError) -> Int {
-        try write { db in
-            try db.execute(
-                sql: """
-                    UPDATE publication SET status = 'failed', attempts = attempts + 1, leaseUntil = NULL,
-                      lastError = 'publisher stopped mid-delivery (outcome unknown; retried with the same idempotency key)'
-                    WHERE status = 'delivering'
-                    """)
-            return db.changesCount
+        try write { tx in
+            try tx.execute(
+                """
+                UPDATE publication SET status = 'failed', attempts = attempts + 1, leaseUntil = NULL,
+                  lastError = 'publisher stopped mid-delivery (outcome unknown; retried with the same idempotency key)'
+                WHERE status = 'delivering'
+                """)
         }
     }
 
     /// The channel accepted the delivery.
     public func markDelivered(_ id: Int64, remoteID: String?, at date: Date = Date()) throws(StoreError) {
-        try write { db in
-            try db.execute(
-                sql: """
-                    UPDATE publication SET status = 'delivered', attempts = attempts + 1, publishedAt = ?, remoteID = COALESCE(?, remoteID),
-                      lastError = NULL, leaseUntil = NULL
-                    WHERE id = ? AND status = 'delivering'
-                    """, arguments: [date, remoteID, id])
+        try write { tx in
+            try tx.execute(
+                """
+                UPDATE publication SET status = 'delivered', attempts = attempts + 1, publishedAt = ?, remoteID = COALESCE(?, remoteID),
+                  lastError = NULL, leaseUntil = NULL
+                WHERE id = ? AND status = 'delivering'
+                """, [date, remoteID, id])
         }
     }
 
     /// An attempt failed: `failed` until `retryAt`, or `dead` when `retryAt` is nil.
     public func markAttemptFailed(_ id: Int64, error: String, retryAt: Date?) throws(StoreError) {
-        try write { db in
-            try db.execute(
-                sql: """
-                    UPDATE publication SET status = ?, attempts = attempts + 1, lastError = ?, leaseUntil = NULL,
-                      nextAttemptAt = COALESCE(?, nextAttemptAt)
+        try write { tx in
+            if let retryAt {
+                try tx.execute(
+                    """
+                    UPDATE publication SET status = 'failed', attempts = attempts + 1, lastError = ?, leaseUntil = NULL,
+                      nextAttemptAt = ?
                     WHERE id = ? AND status = 'delivering'
-                    """, arguments: [retryAt == nil ? "dead" : "failed", error, retryAt, id])
+                    """, [error, retryAt, id])
+            } else {
+                try tx.execute(
+                    """
+                    UPDATE publication SET status = 'dead', attempts = attempts + 1, lastError = ?, leaseUntil = NULL
+                    WHERE id = ? AND status = 'delivering'
+                    """, [error, id])
+            }
         }
     }
 
     /// The channel cannot do this; recorded as the outcome, never retried.
     public func markUnsupported(_ id: Int64, reason: String) throws(StoreError) {
-        try write { db in
-            try db.execute(
-                sql: """
-                    UPDATE publication SET status = 'unsupported', lastError = ?, leaseUntil = NULL, publishedAt = ?
-                    WHERE id = ? AND status = 'delivering'
-                    """, arguments: [reason, Date(), id])
+        try write { tx in
+            try tx.execute(
+                """
+                UPDATE publication SET status = 'unsupported', lastError = ?, leaseUntil = NULL, publishedAt = ?
+                WHERE id = ? AND status = 'delivering'
+                """, [reason, Date(), id])
         }
     }
 
     /// Gives a claimed delivery back without attempting it (circuit open, rate limit): due again at `at`.
     public func release(_ id: Int64, until at: Date, reason: String?) throws(StoreError) {
-        try write { db in
-            try db.execute(
-                sql: """
-                    UPDATE publication SET status = CASE WHEN attempts = 0 THEN 'pending' ELSE 'failed' END,
-                      leaseUntil = NULL, nextAttemptAt = ?, lastError = COALESCE(?, lastError)
-                    WHERE id = ? AND status = 'delivering'
-                    """, arguments: [at, reason, id])
+        try write { tx in
+            try tx.execute(
+                """
+                UPDATE publication SET status = CASE WHEN attempts = 0 THEN 'pending' ELSE 'failed' END,
+                  leaseUntil = NULL, nextAttemptAt = ?, lastError = COALESCE(?, lastError)
+                WHERE id = ? AND status = 'delivering'
+                """, [at, reason, id])
         }
     }
 
     /// Earliest time a waiting delivery on these channels becomes due (nil: nothing waiting).
     public func nextDue(channels: [String]) throws(StoreError) -> Date? {
         guard !channels.isEmpty else { return nil }
-        return try read { db in
-            let placeholders = channels.map { _ in "?" }.joined(separator: ",")
-            return try Date.fetchOne(
-                db,
-                sql: """
-                    SELECT MIN(nextAttemptAt) FROM publication
-                    WHERE status IN ('pending', 'failed') AND channel IN (\(placeholders))
-                    """, arguments: StatementArguments(channels))
+        return try read { tx in
+            try tx.scalar(
+                """
+                SELECT MIN(nextAttemptAt) FROM publication
+                WHERE status IN ('pending', 'failed') AND channel IN (\(SQLTransaction.placeholders(channels.count)))
+                """, channels.map { $0 as any SQLBindable }, as: Date.self)
         }
     }
 
     /// The outbox, newest first, optionally only some statuses.
     public func outbox(statuses: [OutboxStatus] = [], limit: Int = 200) throws(StoreError) -> [OutboxListing] {
-        try read { db in
+        try read { tx in
             var sql = """
                 SELECT publication.*, COALESCE(NULLIF(post.title, ''), substr(post.text, 1, 40)) AS postTitle
                 FROM publication JOIN post ON post.id = publication.postId
                 """
-            var args: [any DatabaseValueConvertible] = statuses.map(\.rawValue)
-            if !statuses.isEmpty { sql += " WHERE publication.status IN (\(statuses.map { _ in "?" }.joined(separator: ",")))" }
+            var args: [any SQLBindable] = statuses.map(\.rawValue)
+            if !statuses.isEmpty { sql += " WHERE publication.status IN (\(SQLTransaction.placeholders(statuses.count)))" }
             sql += " ORDER BY publication.id DESC LIMIT ?"
             args.append(limit)
-            return try Row.fetchAll(db, sql: sql, arguments: StatementArguments(args)).map { row in
-                OutboxListing(publication: try PublicationRecord(row: row), title: row["postTitle"] ?? "")
+            return try tx.rows(sql, args).map { row in
+                OutboxListing(publication: try PublicationRecord(row), title: try row["postTitle"] ?? "")
             }
         }
+    }
+
+    static func publication(_ id: Int64, _ tx: SQLTransaction) throws -> PublicationRecord? {
+        try tx.row("SELECT * FROM publication WHERE id = ?" + (tx.dialect.sharesWork ? " FOR UPDATE" : ""), [id])
+            .map(PublicationRecord.init)
     }
 
     /// `sieve outbox retry ID`: a dead, failed, unsupported or dropped delivery goes back to pending with a fresh
     /// attempt budget (same idempotency key, so a delivery that did get through is not repeated where the
     /// channel honours it).
     public func retryDelivery(_ id: Int64, now: Date = Date()) throws(StoreError) -> PublicationRecord {
-        try write { db in
-            guard var record = try PublicationRecord.fetchOne(db, key: id) else { throw StoreError.noSuchDelivery(id) }
+        try write { tx in
+            guard var record = try Self.publication(id, tx) else { throw StoreError.noSuchDelivery(id) }
             guard ["dead", "failed", "unsupported", "dropped", "pending"].contains(record.status) else {
                 throw StoreError.deliveryState(id: id, status: record.status, wanted: "retry")
             }
             record.status = OutboxStatus.pending.rawValue
             record.attempts = 0
             record.nextAttemptAt = now
-            try record.update(db)
+            try tx.execute("UPDATE publication SET status = 'pending', attempts = 0, nextAttemptAt = ? WHERE id = ?", [now, id])
             return record
         }
     }
 
     /// `sieve outbox drop ID`: never deliver it.
     public func dropDelivery(_ id: Int64) throws(StoreError) -> PublicationRecord {
-        try write { db in
-            guard var record = try PublicationRecord.fetchOne(db, key: id) else { throw StoreError.noSuchDelivery(id) }
+        try write { tx in
+            guard var record = try Self.publication(id, tx) else { throw StoreError.noSuchDelivery(id) }
             guard ["dead", "failed", "pending", "unsupported"].contains(record.status) else {
                 throw StoreError.deliveryState(id: id, status: record.status, wanted: "drop")
             }
             record.status = OutboxStatus.dropped.rawValue
             record.leaseUntil = nil
-            try record.update(db)
+            try tx.execute("UPDATE publication SET status = 'dropped', leaseUntil = NULL WHERE id = ?", [id])
             return record
         }
     }
@@ -304,44 +310,45 @@ extension AppDatabase {
     public func retract(postID: Int64, reviewer: String, note: String?, now: Date = Date()) throws(StoreError)
         -> [PublicationRecord]
     {
-        try write { db in
-            guard let state = try String.fetchOne(db, sql: "SELECT state FROM post WHERE id = ?", arguments: [postID])
+        try write { tx in
+            guard
+                let state = try tx.scalar(
+                    "SELECT state FROM post WHERE id = ?" + (tx.dialect.sharesWork ? " FOR UPDATE" : ""), [postID], as: String.self)
             else { throw StoreError.noSuchPost(postID) }
             guard state == PostState.approved.rawValue || state == PostState.escalated.rawValue else {
                 throw StoreError.invalidTransition(post: postID, from: state, decision: "retract")
             }
-            try RetractionRecord(postId: postID, retractedAt: now, reviewer: reviewer, note: note).insert(db)
-            try db.execute(sql: "UPDATE post SET state = ? WHERE id = ?", arguments: [PostState.retracted.rawValue, postID])
-            let rows = try PublicationRecord.filter(Column("postId") == postID && Column("action") != "retract").fetchAll(db)
+            try tx.execute(
+                "INSERT INTO retraction (postId, retractedAt, reviewer, note) VALUES (?, ?, ?, ?)", [postID, now, reviewer, note])
+            try tx.execute("UPDATE post SET state = ? WHERE id = ?", [PostState.retracted.rawValue, postID])
+            let rows = try tx.rows("SELECT * FROM publication WHERE postId = ? AND action != 'retract' ORDER BY id", [postID])
+                .map(PublicationRecord.init)
             var channels: [String: Bool] = [:]  // channel → something reached it (or may have)
             for row in rows {
                 switch OutboxStatus(rawValue: row.status) {
                 case .delivered, .delivering, .failed:
                     // A failed attempt may have got through (timeout after the post); retract to be safe.
                     channels[row.channel] = true
-                case .pending:
-                    channels[row.channel] = channels[row.channel] ?? false
                 default:
                     channels[row.channel] = channels[row.channel] ?? false
                 }
                 if row.status == "pending" || row.status == "failed" {
-                    try db.execute(
-                        sql: "UPDATE publication SET status = 'cancelled', lastError = 'retracted before delivery' WHERE id = ?",
-                        arguments: [row.id])
+                    try tx.execute(
+                        "UPDATE publication SET status = 'cancelled', lastError = 'retracted before delivery' WHERE id = ?", [row.id])
                 }
             }
             for (channel, reached) in channels.sorted(by: { $0.key < $1.key }) {
                 try Self.enqueue(
-                    db, postID: postID, channel: channel, action: .retract, note: note, now: now,
+                    tx, postID: postID, channel: channel, action: .retract, note: note, now: now,
                     status: reached ? .pending : .cancelled)
                 if !reached {
-                    try db.execute(
-                        sql: "UPDATE publication SET lastError = 'nothing to withdraw: never delivered' WHERE postId = ? AND channel = ? AND action = 'retract'",
-                        arguments: [postID, channel])
+                    try tx.execute(
+                        "UPDATE publication SET lastError = 'nothing to withdraw: never delivered' WHERE postId = ? AND channel = ? AND action = 'retract'",
+                        [postID, channel])
                 }
             }
-            return try PublicationRecord.filter(Column("postId") == postID && Column("action") == "retract")
-                .order(Column("id")).fetchAll(db)
+            return try tx.rows("SELECT * FROM publication WHERE postId = ? AND action = 'retract' ORDER BY id", [postID])
+                .map(PublicationRecord.init)
         }
     }
 
@@ -353,8 +360,10 @@ extension AppDatabase {
     public func edit(postID: Int64, reviewer: String, text: String, note: String?, now: Date = Date()) throws(StoreError)
         -> [PublicationRecord]
     {
-        try write { db in
-            guard let state = try String.fetchOne(db, sql: "SELECT state FROM post WHERE id = ?", arguments: [postID])
+        try write { tx in
+            guard
+                let state = try tx.scalar(
+                    "SELECT state FROM post WHERE id = ?" + (tx.dialect.sharesWork ? " FOR UPDATE" : ""), [postID], as: String.self)
             else { throw StoreError.noSuchPost(postID) }
             guard state == PostState.approved.rawValue else {
                 throw StoreError.invalidTransition(post: postID, from: state, decision: "edit")
@@ -363,34 +372,37 @@ extension AppDatabase {
             guard !wording.isEmpty else {
                 throw StoreError.invalidTransition(post: postID, from: state, decision: "edit with empty text")
             }
-            var review = ReviewRecord(
-                id: nil, postId: postID, decision: ReviewDecision.approve.rawValue, reviewer: reviewer, note: note,
-                decidedAt: now, reason: nil)
-            try review.insert(db)
-            try db.execute(sql: "UPDATE review SET publicText = ? WHERE id = ?", arguments: [wording, review.id])
-            let reached = try String.fetchAll(
-                db,
-                sql: """
-                    SELECT DISTINCT channel FROM publication WHERE postId = ? AND action = 'publish'
-                      AND status IN ('delivered', 'delivering', 'failed')
-                    """, arguments: [postID])
+            try tx.execute(
+                "INSERT INTO review (postId, decision, reviewer, note, decidedAt, reason, publicText) VALUES (?, ?, ?, ?, ?, NULL, ?)",
+                [postID, ReviewDecision.approve.rawValue, reviewer, note, now, wording])
+            let reached = try tx.column(
+                """
+                SELECT DISTINCT channel FROM publication WHERE postId = ? AND action = 'publish'
+                  AND status IN ('delivered', 'delivering', 'failed')
+                """, [postID], as: String.self)
             for channel in reached {
-                try db.execute(
-                    sql: """
-                        INSERT INTO publication (postId, channel, action, status, attempts, createdAt, nextAttemptAt,
-                          idempotencyKey, note)
-                        VALUES (?, ?, 'update', 'pending', 0, ?, ?, ?, ?)
-                        ON CONFLICT(postId, channel, action) DO UPDATE SET status = 'pending', attempts = 0,
-                          nextAttemptAt = excluded.nextAttemptAt, idempotencyKey = excluded.idempotencyKey,
-                          note = excluded.note, lastError = NULL, leaseUntil = NULL
-                        """, arguments: [postID, channel, now, now, UUID().uuidString.lowercased(), note])
+                try tx.execute(
+                    """
+                    INSERT INTO publication (postId, channel, action, status, attempts, createdAt, nextAttemptAt,
+                      idempotencyKey, note)
+                    VALUES (?, ?, 'update', 'pending', 0, ?, ?, ?, ?)
+                    ON CONFLICT(postId, channel, action) DO UPDATE SET status = 'pending', attempts = 0,
+                      nextAttemptAt = excluded.nextAttemptAt, idempotencyKey = excluded.idempotencyKey,
+                      note = excluded.note, lastError = NULL, leaseUntil = NULL
+                    """, [postID, channel, now, now, UUID().uuidString.lowercased(), note])
             }
-            return try PublicationRecord.filter(Column("postId") == postID && Column("action") == "update")
-                .order(Column("id")).fetchAll(db)
+            return try tx.rows("SELECT * FROM publication WHERE postId = ? AND action = 'update' ORDER BY id", [postID])
+                .map(PublicationRecord.init)
         }
     }
 
     public func retraction(postID: Int64) throws(StoreError) -> RetractionRecord? {
-        try read { db in try RetractionRecord.fetchOne(db, key: postID) }
+        try read { tx in try tx.row("SELECT * FROM retraction WHERE postId = ?", [postID]).map(RetractionRecord.init) }
+    }
+}
+
+extension RetractionRecord {
+    init(_ r: SQLRow) throws {
+        self.init(postId: try r["postId"], retractedAt: try r["retractedAt"], reviewer: try r["reviewer"], note: try r["note"])
     }
 }

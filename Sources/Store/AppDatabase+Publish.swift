@@ -1,11 +1,10 @@
 import Foundation
-import GRDB
 import SieveCore
 
 extension AppDatabase {
-    static let itemSelect = """
+    static func itemSelect(_ dialect: SQLDialect) -> String {
+        """
         SELECT post.id AS postId, post.title,
-               -- the moderator's edited public wording (web app), else the post as written
                COALESCE((SELECT publicText FROM review WHERE review.postId = post.id AND review.decision = 'approve'
                          ORDER BY review.id DESC LIMIT 1), post.text) AS text,
                post.url, post.publishedAt, post.state, post.extra,
@@ -15,28 +14,30 @@ extension AppDatabase {
                (SELECT note FROM review WHERE review.postId = post.id AND review.decision IN ('approve', 'escalate')
                 ORDER BY review.id DESC LIMIT 1) AS note,
                xref.verdict AS xrefVerdict, xref.matches AS xrefMatches,
-               (SELECT lat FROM incident WHERE incident.id = json_extract(xref.matches, '$[0].incidentID')) AS xrefLat,
-               (SELECT lon FROM incident WHERE incident.id = json_extract(xref.matches, '$[0].incidentID')) AS xrefLon
+               (SELECT lat FROM incident WHERE incident.id = \(dialect.jsonFirstInteger("xref.matches", key: "incidentID"))) AS xrefLat,
+               (SELECT lon FROM incident WHERE incident.id = \(dialect.jsonFirstInteger("xref.matches", key: "incidentID"))) AS xrefLon
         FROM post JOIN source ON source.id = post.sourceId
         LEFT JOIN assessment ON assessment.postId = post.id
         LEFT JOIN xref ON xref.postId = post.id
         """
+    }
 
-    static func item(_ row: Row, publicationID: Int64, approvedAt: Date?) throws -> PublishableItem {
+    static func item(_ row: SQLRow, publicationID: Int64, approvedAt: Date?) throws -> PublishableItem {
         let decoder = JSONDecoder()
+        let decidedAt: Date? = try row["decidedAt"]
         var item = PublishableItem(
-            publicationID: publicationID, postID: row["postId"], source: row["sourceName"], title: row["title"],
-            text: row["text"], url: row["url"], published: row["publishedAt"],
-            approvedAt: approvedAt ?? row["decidedAt"] ?? Date(timeIntervalSince1970: 0), note: row["note"],
-            types: try decoder.decode([String].self, from: Data((row["types"] as String? ?? "[]").utf8)),
-            places: try decoder.decode([PlaceMention].self, from: Data((row["places"] as String? ?? "[]").utf8)))
-        item.state = row["state"]
-        if let details: String = row["details"],
+            publicationID: publicationID, postID: try row["postId"], source: try row["sourceName"], title: try row["title"],
+            text: try row["text"], url: try row["url"], published: try row["publishedAt"],
+            approvedAt: approvedAt ?? decidedAt ?? Date(timeIntervalSince1970: 0), note: try row["note"],
+            types: try decoder.decode([String].self, from: Data((try row["types"] as String? ?? "[]").utf8)),
+            places: try decoder.decode([PlaceMention].self, from: Data((try row["places"] as String? ?? "[]").utf8)))
+        item.state = try row["state"]
+        if let details: String = try row["details"],
             let d = try? decoder.decode(AssessmentDetails.self, from: Data(details.utf8))
         {
             item.people = d.people
         }
-        if let extra: String = row["extra"],
+        if let extra: String = try row["extra"],
             let map = try? decoder.decode([String: String].self, from: Data(extra.utf8)),
             let lat = map["lat"].flatMap(Double.init), let lon = map["lon"].flatMap(Double.init),
             (-90...90).contains(lat), (-180...180).contains(lon)
@@ -46,19 +47,19 @@ extension AppDatabase {
         }
         // Official incidents the cross-reference found; a corroborated item without its own position takes the
         // best matching incident's (EMIC reports and CWA epicentres have coordinates).
-        item.verdict = row["xrefVerdict"]
-        if let matches: String = row["xrefMatches"], let list = try? decoder.decode([IncidentMatch].self, from: Data(matches.utf8)) {
+        item.verdict = try row["xrefVerdict"]
+        if let matches: String = try row["xrefMatches"], let list = try? decoder.decode([IncidentMatch].self, from: Data(matches.utf8)) {
             item.incidents = list
         }
-        if item.latitude == nil, item.verdict == XrefVerdict.corroborated.rawValue, let lat: Double = row["xrefLat"], let lon: Double = row["xrefLon"] {
+        if item.latitude == nil, item.verdict == XrefVerdict.corroborated.rawValue, let lat: Double = try row["xrefLat"], let lon: Double = try row["xrefLon"] {
             item.latitude = lat
             item.longitude = lon
         }
         return item
     }
 
-    static func publishableItem(_ db: Database, postID: Int64, publication: PublicationRecord) throws -> PublishableItem? {
-        guard let row = try Row.fetchOne(db, sql: itemSelect + " WHERE post.id = ?", arguments: [postID]) else { return nil }
+    static func publishableItem(_ tx: SQLTransaction, postID: Int64, publication: PublicationRecord) throws -> PublishableItem? {
+        guard let row = try tx.row(itemSelect(tx.dialect) + " WHERE post.id = ?", [postID]) else { return nil }
         var item = try item(row, publicationID: publication.id ?? 0, approvedAt: publication.createdAt)
         if let note = publication.note, publication.action != OutboxAction.retract.rawValue { item.note = note }
         return item
@@ -66,26 +67,25 @@ extension AppDatabase {
 
     /// Items published (or being published) on `channel` and not withdrawn, newest approval first.
     public func publishableItems(channel: String, limit: Int = 200) throws(StoreError) -> [PublishableItem] {
-        try read { db in
-            let rows = try Row.fetchAll(
-                db,
-                sql: """
-                    SELECT p.id AS pubId, p.createdAt AS approvedAt, i.* FROM publication p
-                    JOIN (\(Self.itemSelect)) i ON i.postId = p.postId
-                    WHERE p.channel = ? AND p.action = 'publish' AND p.status IN ('delivering', 'delivered')
-                      AND i.state = 'approved'
-                    ORDER BY p.createdAt DESC, p.id DESC LIMIT ?
-                    """, arguments: [channel, limit])
-            return try rows.map { try Self.item($0, publicationID: $0["pubId"], approvedAt: $0["approvedAt"]) }
+        try read { tx in
+            let rows = try tx.rows(
+                """
+                SELECT p.id AS pubId, p.createdAt AS approvedAt, i.* FROM publication p
+                JOIN (\(Self.itemSelect(tx.dialect))) i ON i.postId = p.postId
+                WHERE p.channel = ? AND p.action = 'publish' AND p.status IN ('delivering', 'delivered')
+                  AND i.state = 'approved'
+                ORDER BY p.createdAt DESC, p.id DESC LIMIT ?
+                """, [channel, limit])
+            return try rows.map { try Self.item($0, publicationID: try $0["pubId"], approvedAt: try $0["approvedAt"]) }
         }
     }
 
     /// Every approved item (whatever its channels), newest approval first: what `sieve publish --feeds` writes.
     public func approvedItems(limit: Int = 500) throws(StoreError) -> [PublishableItem] {
-        try read { db in
-            let rows = try Row.fetchAll(
-                db, sql: "SELECT * FROM (\(Self.itemSelect)) WHERE state = 'approved' ORDER BY decidedAt DESC, postId DESC LIMIT ?",
-                arguments: [limit])
+        try read { tx in
+            let rows = try tx.rows(
+                "SELECT * FROM (\(Self.itemSelect(tx.dialect))) i WHERE state = 'approved' ORDER BY decidedAt DESC NULLS LAST, postId DESC LIMIT ?",
+                [limit])
             return try rows.map { try Self.item($0, publicationID: 0, approvedAt: nil) }
         }
     }
@@ -93,9 +93,9 @@ extension AppDatabase {
     /// The EOC's view of items: each escalation, approval and retraction as a dated event, oldest first, for the
     /// CAP messages (Alert, Update, Cancel). `channel` limits it to items with deliveries on that channel.
     public func capEvents(channel: String? = nil, limit: Int = 1000) throws(StoreError) -> [CAPEvent] {
-        try read { db in
+        try read { tx in
             var filter = ""
-            var args: [any DatabaseValueConvertible] = []
+            var args: [any SQLBindable] = []
             if let channel {
                 filter = """
                      AND EXISTS (SELECT 1 FROM publication p WHERE p.postId = review.postId AND p.channel = ?
@@ -104,18 +104,17 @@ extension AppDatabase {
                     """
                 args.append(channel)
             }
-            let decisions = try Row.fetchAll(
-                db,
-                sql: """
-                    SELECT review.id, review.postId, review.decision, review.decidedAt, review.note FROM review
-                    WHERE review.decision IN ('approve', 'escalate')\(filter)
-                    ORDER BY review.id
-                    """, arguments: StatementArguments(args))
+            let decisions = try tx.rows(
+                """
+                SELECT review.id, review.postId, review.decision, review.decidedAt, review.note FROM review
+                WHERE review.decision IN ('approve', 'escalate')\(filter)
+                ORDER BY review.id
+                """, args)
             var events: [CAPEvent] = []
             var items: [Int64: PublishableItem] = [:]
             func item(_ postID: Int64) throws -> PublishableItem? {
                 if let i = items[postID] { return i }
-                guard let row = try Row.fetchOne(db, sql: Self.itemSelect + " WHERE post.id = ?", arguments: [postID]) else {
+                guard let row = try tx.row(Self.itemSelect(tx.dialect) + " WHERE post.id = ?", [postID]) else {
                     return nil
                 }
                 let i = try Self.item(row, publicationID: 0, approvedAt: nil)
@@ -123,14 +122,14 @@ extension AppDatabase {
                 return i
             }
             for d in decisions {
-                guard var i = try item(d["postId"]) else { continue }
-                i.note = d["note"]
-                i.approvedAt = d["decidedAt"]
-                let kind: CAPEvent.Kind = (d["decision"] as String) == "approve" ? .approved : .escalated
-                events.append(CAPEvent(id: "r\(d["id"] as Int64)", kind: kind, at: d["decidedAt"], item: i))
+                guard var i = try item(try d["postId"]) else { continue }
+                i.note = try d["note"]
+                i.approvedAt = try d["decidedAt"]
+                let kind: CAPEvent.Kind = (try d["decision"] as String) == "approve" ? .approved : .escalated
+                events.append(CAPEvent(id: "r\(try d["id"] as Int64)", kind: kind, at: try d["decidedAt"], item: i))
             }
             let posts = Set(events.map(\.item.postID))
-            for r in try RetractionRecord.order(Column("retractedAt")).fetchAll(db) where posts.contains(r.postId) {
+            for r in try tx.rows("SELECT * FROM retraction ORDER BY retractedAt").map(RetractionRecord.init) where posts.contains(r.postId) {
                 guard var i = try item(r.postId) else { continue }
                 i.note = r.note
                 events.append(CAPEvent(id: "x", kind: .retracted, at: r.retractedAt, item: i))
@@ -141,10 +140,11 @@ extension AppDatabase {
     }
 
     public func publications(postID: Int64? = nil) throws(StoreError) -> [PublicationRecord] {
-        try read { db in
-            var request = PublicationRecord.order(Column("id"))
-            if let postID { request = request.filter(Column("postId") == postID) }
-            return try request.fetchAll(db)
+        try read { tx in
+            if let postID {
+                return try tx.rows("SELECT * FROM publication WHERE postId = ? ORDER BY id", [postID]).map(PublicationRecord.init)
+            }
+            return try tx.rows("SELECT * FROM publication ORDER BY id").map(PublicationRecord.init)
         }
     }
 }

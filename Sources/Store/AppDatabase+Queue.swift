@@ -1,111 +1,150 @@
 import Foundation
-import GRDB
 import SieveCore
 
 extension AppDatabase {
-    /// Posts stored but not yet assessed, oldest first.
+    /// Posts stored but not yet assessed, oldest first (a look, not a claim: see `claimPostsToAssess`).
     public func postsToAssess(limit: Int = 1000) throws(StoreError) -> [PostToAssess] {
-        try read { db in
-            try Row.fetchAll(
-                db,
-                sql: "SELECT id, title, text, publishedAt FROM post WHERE state = ? ORDER BY id LIMIT ?",
-                arguments: [PostState.fetched.rawValue, limit]
-            ).map { row in
-                PostToAssess(id: row["id"], title: row["title"], text: row["text"], published: row["publishedAt"])
-            }
+        try read { tx in try Self.selectPostsToAssess(tx, limit: limit, claim: nil) }
+    }
+
+    /// Claims up to `limit` unassessed posts for this process until `now + lease` (PostgreSQL: `FOR UPDATE SKIP
+    /// LOCKED`, skipping posts another worker holds a live lease on). `saveAssessments` releases them.
+    public func claimPostsToAssess(limit: Int = 1000, lease: TimeInterval = 300, now: Date = Date()) throws(StoreError)
+        -> [PostToAssess]
+    {
+        try claimPosts(lease: lease, now: now, id: \.id) { tx in try Self.selectPostsToAssess(tx, limit: limit, claim: now) }
+    }
+
+    /// Selects posts (with the claiming SELECT) and leases them to this process, in one transaction.
+    func claimPosts<T>(lease: TimeInterval, now: Date, id: (T) -> Int64, _ select: (SQLTransaction) throws -> [T])
+        throws(StoreError) -> [T]
+    {
+        try write { tx in
+            let posts = try select(tx)
+            try Self.lease(posts: posts.map(id), by: workerID, until: now.addingTimeInterval(lease), tx)
+            return posts
         }
     }
 
-    /// Stores assessments and moves their posts to the queue, all in one transaction.
+    static func selectPostsToAssess(_ tx: SQLTransaction, limit: Int, claim now: Date?) throws -> [PostToAssess] {
+        var sql = "SELECT id, title, text, publishedAt FROM post WHERE state = ?"
+        var args: [any SQLBindable] = [PostState.fetched.rawValue]
+        if let now {
+            sql += tx.dialect.unleased("post")
+            args += tx.dialect.unleasedArguments(now)
+        }
+        sql += " ORDER BY id LIMIT ?" + (now == nil ? "" : tx.dialect.skipLocked("post"))
+        args.append(limit)
+        return try tx.rows(sql, args).map { row in
+            PostToAssess(id: try row["id"], title: try row["title"], text: try row["text"], published: try row["publishedAt"])
+        }
+    }
+
+    /// Marks posts as held by `worker` until `until`.
+    static func lease(posts ids: [Int64], by worker: String, until: Date, _ tx: SQLTransaction) throws {
+        guard !ids.isEmpty else { return }
+        try tx.execute(
+            "UPDATE post SET claimedBy = ?, leaseUntil = ? WHERE id IN (\(SQLTransaction.placeholders(ids.count)))",
+            [worker, until] + ids.map { $0 as any SQLBindable })
+    }
+
+    /// Gives back every claim this process holds (frontier entries and posts), e.g. when a worker stops.
+    public func releaseClaims() throws(StoreError) {
+        try write { tx in
+            try tx.execute(
+                "UPDATE frontier SET state = 'pending', claimedBy = NULL, leaseUntil = NULL WHERE state = 'inflight' AND claimedBy = ?",
+                [workerID])
+            try tx.execute("UPDATE post SET claimedBy = NULL, leaseUntil = NULL WHERE claimedBy = ?", [workerID])
+        }
+    }
+
+    /// Stores assessments and moves their posts to the queue (releasing their claims), all in one transaction.
     public func saveAssessments(_ items: [(postID: Int64, assessment: Assessment, priority: Double)]) throws(StoreError) {
-        try write { db in
+        try write { tx in
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
             let now = Date()
             for item in items {
                 let a = item.assessment
                 func json<T: Encodable>(_ v: T) throws -> String { String(decoding: try encoder.encode(v), as: UTF8.self) }
-                try db.execute(
-                    sql: """
-                        INSERT INTO assessment (postId, disaster, rumour, types, places, reasons, model, priority, assessedAt, details)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                        ON CONFLICT(postId) DO UPDATE SET disaster = excluded.disaster, rumour = excluded.rumour,
-                          types = excluded.types, places = excluded.places, reasons = excluded.reasons,
-                          model = excluded.model, priority = excluded.priority, assessedAt = excluded.assessedAt,
-                          details = excluded.details
-                        """,
-                    arguments: [
+                try tx.execute(
+                    """
+                    INSERT INTO assessment (postId, disaster, rumour, types, places, reasons, model, priority, assessedAt, details)
+                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    ON CONFLICT(postId) DO UPDATE SET disaster = excluded.disaster, rumour = excluded.rumour,
+                      types = excluded.types, places = excluded.places, reasons = excluded.reasons,
+                      model = excluded.model, priority = excluded.priority, assessedAt = excluded.assessedAt,
+                      details = excluded.details
+                    """,
+                    [
                         item.postID, a.disaster, a.rumour, try json(a.types), try json(a.places), try json(a.reasons),
                         a.model, item.priority, now, try json(AssessmentDetails(times: a.times, people: a.people)),
                     ])
-                try db.execute(
-                    sql: "UPDATE post SET state = ? WHERE id = ? AND state = ?",
-                    arguments: [PostState.queued.rawValue, item.postID, PostState.fetched.rawValue])
+                try tx.execute(
+                    """
+                    UPDATE post SET state = CASE WHEN state = ? THEN ? ELSE state END, claimedBy = NULL, leaseUntil = NULL
+                    WHERE id = ?
+                    """, [PostState.fetched.rawValue, PostState.queued.rawValue, item.postID])
             }
         }
     }
 
     /// Items awaiting review (queued or escalated), highest priority first.
     public func queue(limit: Int = 100, states: [PostState] = [.queued, .escalated]) throws(StoreError) -> [QueueItem] {
-        try read { db in
-            let placeholders = states.map { _ in "?" }.joined(separator: ",")
-            var args: [any DatabaseValueConvertible] = states.map(\.rawValue)
-            args.append(limit)
-            let rows = try Row.fetchAll(
-                db,
-                sql: """
-                    SELECT post.*, source.name AS sourceName, assessment.disaster, assessment.rumour, assessment.types,
-                           assessment.places, assessment.reasons, assessment.model, assessment.priority, assessment.details
-                    FROM post JOIN source ON source.id = post.sourceId
-                    LEFT JOIN assessment ON assessment.postId = post.id
-                    WHERE post.state IN (\(placeholders)) AND post.duplicateOf IS NULL
-                    ORDER BY assessment.priority DESC, post.publishedAt DESC, post.id
-                    LIMIT ?
-                    """, arguments: StatementArguments(args))
-            return try rows.map(Self.queueItem)
+        try read { tx in
+            try tx.rows(
+                """
+                SELECT post.*, source.name AS sourceName, assessment.disaster, assessment.rumour, assessment.types,
+                       assessment.places, assessment.reasons, assessment.model, assessment.priority, assessment.details
+                FROM post JOIN source ON source.id = post.sourceId
+                LEFT JOIN assessment ON assessment.postId = post.id
+                WHERE post.state IN (\(SQLTransaction.placeholders(states.count))) AND post.duplicateOf IS NULL
+                ORDER BY assessment.priority DESC NULLS LAST, post.publishedAt DESC NULLS LAST, post.id
+                LIMIT ?
+                """, states.map { $0.rawValue as any SQLBindable } + [limit]
+            ).map(Self.queueItem)
         }
     }
 
     /// One item, whatever its state.
     public func item(id: Int64) throws(StoreError) -> QueueItem {
-        let found: QueueItem? = try read { db in
-            let row = try Row.fetchOne(
-                db,
-                sql: """
-                    SELECT post.*, source.name AS sourceName, assessment.disaster, assessment.rumour, assessment.types,
-                           assessment.places, assessment.reasons, assessment.model, assessment.priority, assessment.details
-                    FROM post JOIN source ON source.id = post.sourceId
-                    LEFT JOIN assessment ON assessment.postId = post.id
-                    WHERE post.id = ?
-                    """, arguments: [id])
-            return try row.map(Self.queueItem)
+        let found: QueueItem? = try read { tx in
+            try tx.row(
+                """
+                SELECT post.*, source.name AS sourceName, assessment.disaster, assessment.rumour, assessment.types,
+                       assessment.places, assessment.reasons, assessment.model, assessment.priority, assessment.details
+                FROM post JOIN source ON source.id = post.sourceId
+                LEFT JOIN assessment ON assessment.postId = post.id
+                WHERE post.id = ?
+                """, [id]
+            ).map(Self.queueItem)
         }
         guard let found else { throw StoreError.noSuchPost(id) }
         return found
     }
 
-    static func queueItem(_ row: Row) throws -> QueueItem {
-        let assessment: Assessment? = (row["disaster"] as Double?) == nil ? nil : try Self.assessment(from: row)
+    static func queueItem(_ row: SQLRow) throws -> QueueItem {
+        let assessment: Assessment? = (try row["disaster"] as Double?) == nil ? nil : try Self.assessment(from: row)
         return QueueItem(
-            id: row["id"], source: row["sourceName"], externalID: row["externalID"], url: row["url"],
-            title: row["title"], author: row["author"], published: row["publishedAt"], fetchedAt: row["fetchedAt"],
-            text: row["text"], state: row["state"], assessment: assessment, priority: row["priority"],
-            clusterSize: row["clusterSize"] ?? 1, duplicateOf: row["duplicateOf"])
+            id: try row["id"], source: try row["sourceName"], externalID: try row["externalID"], url: try row["url"],
+            title: try row["title"], author: try row["author"], published: try row["publishedAt"],
+            fetchedAt: try row["fetchedAt"], text: try row["text"], state: try row["state"], assessment: assessment,
+            priority: try row["priority"], clusterSize: try row["clusterSize"] ?? 1, duplicateOf: try row["duplicateOf"])
     }
 }
 
 extension AppDatabase {
     /// The assessment columns of a row (disaster, rumour, types, places, reasons, model, details).
-    static func assessment(from row: Row) throws -> Assessment {
+    static func assessment(from row: SQLRow) throws -> Assessment {
         let decoder = JSONDecoder()
         func decode<T: Decodable>(_ type: T.Type, _ column: String) throws -> T {
-            try decoder.decode(T.self, from: Data((row[column] as String? ?? "[]").utf8))
+            try decoder.decode(T.self, from: Data((try row[column] as String? ?? "[]").utf8))
         }
         var assessment = Assessment(
-            disaster: row["disaster"], rumour: row["rumour"], types: try decode([String].self, "types"),
+            disaster: try row["disaster"], rumour: try row["rumour"], types: try decode([String].self, "types"),
             places: try decode([PlaceMention].self, "places"), reasons: try decode([String].self, "reasons"),
-            model: row["model"])
-        if let details: String = row["details"], let d = try? decoder.decode(AssessmentDetails.self, from: Data(details.utf8)) {
+            model: try row["model"])
+        if let details: String = try row["details"], let d = try? decoder.decode(AssessmentDetails.self, from: Data(details.utf8)) {
             assessment.times = d.times
             assessment.people = d.people
         }

@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 import SieveCore
 
 extension AppDatabase {
@@ -10,9 +9,9 @@ extension AppDatabase {
         postID: Int64, decision: ReviewDecision, reviewer: String, note: String?, channels: [String],
         reason: RejectReason? = nil
     ) throws(StoreError) -> ReviewRecord {
-        try write { db in
+        try write { tx in
             try Self.recordReview(
-                db, postID: postID, decision: decision, reviewer: reviewer, note: note, channels: channels,
+                tx, postID: postID, decision: decision, reviewer: reviewer, note: note, channels: channels,
                 reason: reason)
         }
     }
@@ -20,10 +19,12 @@ extension AppDatabase {
     /// The body of `review`, for callers that need it inside a larger transaction (the web app also releases the
     /// item's claim and writes the audit row in the same one).
     static func recordReview(
-        _ db: Database, postID: Int64, decision: ReviewDecision, reviewer: String, note: String?, channels: [String],
+        _ tx: SQLTransaction, postID: Int64, decision: ReviewDecision, reviewer: String, note: String?, channels: [String],
         reason: RejectReason?
     ) throws -> ReviewRecord {
-        guard let state = try String.fetchOne(db, sql: "SELECT state FROM post WHERE id = ?", arguments: [postID])
+        guard
+            let state = try tx.scalar(
+                "SELECT state FROM post WHERE id = ?" + (tx.dialect.sharesWork ? " FOR UPDATE" : ""), [postID], as: String.self)
         else { throw StoreError.noSuchPost(postID) }
         guard state == PostState.queued.rawValue || state == PostState.escalated.rawValue else {
             throw StoreError.invalidTransition(post: postID, from: state, decision: decision.rawValue)
@@ -32,24 +33,26 @@ extension AppDatabase {
         var review = ReviewRecord(
             id: nil, postId: postID, decision: decision.rawValue, reviewer: reviewer, note: note, decidedAt: now,
             reason: decision == .reject ? reason?.rawValue : nil)
-        try review.insert(db)
+        review.id = try tx.scalar(
+            "INSERT INTO review (postId, decision, reviewer, note, decidedAt, reason) VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
+            [postID, review.decision, reviewer, note, now, review.reason], as: Int64.self)
         let newState: PostState
         switch decision {
         case .approve: newState = .approved
         case .reject: newState = .rejected
         case .escalate: newState = .escalated
         }
-        try db.execute(sql: "UPDATE post SET state = ? WHERE id = ?", arguments: [newState.rawValue, postID])
+        try tx.execute("UPDATE post SET state = ? WHERE id = ?", [newState.rawValue, postID])
         // Approvals go to the publishing channels, escalations to the EOC's lead channels; the rows are
         // written in this same transaction, so a decision is never recorded without its deliveries.
         switch decision {
         case .approve:
             for channel in channels {
-                try Self.enqueue(db, postID: postID, channel: channel, action: .publish, note: note, now: now)
+                try Self.enqueue(tx, postID: postID, channel: channel, action: .publish, note: note, now: now)
             }
         case .escalate:
             for channel in channels {
-                try Self.enqueue(db, postID: postID, channel: channel, action: .lead, note: note, now: now)
+                try Self.enqueue(tx, postID: postID, channel: channel, action: .lead, note: note, now: now)
             }
         case .reject: break
         }
@@ -57,7 +60,7 @@ extension AppDatabase {
     }
 
     public func reviews(postID: Int64) throws(StoreError) -> [ReviewRecord] {
-        try read { db in try ReviewRecord.filter(Column("postId") == postID).order(Column("id")).fetchAll(db) }
+        try read { tx in try tx.rows("SELECT * FROM review WHERE postId = ? ORDER BY id", [postID]).map(ReviewRecord.init) }
     }
 }
 
@@ -81,21 +84,20 @@ public struct LabelledReview: Sendable {
 extension AppDatabase {
     /// The latest decision on every reviewed post, with its text and assessed types.
     public func labelledReviews() throws(StoreError) -> [LabelledReview] {
-        try read { db in
-            let rows = try Row.fetchAll(
-                db,
-                sql: """
-                    SELECT post.id, COALESCE(post.title || char(10), '') || post.text, review.decision, review.reason,
+        try read { tx in
+            let rows = try tx.rows(
+                """
+                    SELECT post.id, COALESCE(post.title || '\n', '') || post.text, review.decision, review.reason,
                            assessment.types
                     FROM review JOIN post ON post.id = review.postId
                     LEFT JOIN assessment ON assessment.postId = post.id
                     WHERE review.id IN (SELECT MAX(id) FROM review GROUP BY postId)
                     ORDER BY review.id
                     """)
-            return rows.map { r in
-                let typesJSON: String? = r[4]
+            return try rows.map { r in
+                let typesJSON: String? = try r[4]
                 let types = typesJSON.flatMap { try? JSONDecoder().decode([String].self, from: Data($0.utf8)) } ?? []
-                return LabelledReview(postID: r[0], text: r[1], decision: r[2], reason: r[3], types: types)
+                return LabelledReview(postID: try r[0], text: try r[1], decision: try r[2], reason: try r[3], types: types)
             }
         }
     }

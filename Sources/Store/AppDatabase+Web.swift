@@ -79,7 +79,7 @@ extension AppDatabase {
 extension AppDatabase {
     @discardableResult
     public func createAccount(name: String, role: AccountRole, passwordHash: String) throws(StoreError) -> Account {
-        try write { db in
+        try sqliteWrite { db in
             if try Int.fetchOne(db, sql: "SELECT 1 FROM account WHERE name = ?", arguments: [name]) != nil {
                 throw StoreError.accountExists(name)
             }
@@ -94,13 +94,13 @@ extension AppDatabase {
     }
 
     public func account(named name: String) throws(StoreError) -> Account? {
-        try read { db in
+        try sqliteRead { db in
             try Row.fetchOne(db, sql: "SELECT * FROM account WHERE name = ?", arguments: [name]).map(Self.account)
         }
     }
 
     public func accounts() throws(StoreError) -> [Account] {
-        try read { db in try Row.fetchAll(db, sql: "SELECT * FROM account ORDER BY name").map(Self.account) }
+        try sqliteRead { db in try Row.fetchAll(db, sql: "SELECT * FROM account ORDER BY name").map(Self.account) }
     }
 
     static func account(_ row: Row) -> Account {
@@ -115,7 +115,7 @@ extension AppDatabase {
         account: String, idHash: String, csrfToken: String, expiresAt: Date, replacing oldHash: String?,
         ip: String?, userAgent: String?
     ) throws(StoreError) {
-        try write { db in
+        try sqliteWrite { db in
             guard let accountID = try Int64.fetchOne(db, sql: "SELECT id FROM account WHERE name = ?", arguments: [account])
             else { throw StoreError.noSuchAccount(account) }
             if let oldHash { try db.execute(sql: "DELETE FROM session WHERE idHash = ?", arguments: [oldHash]) }
@@ -131,7 +131,7 @@ extension AppDatabase {
 
     /// The live session with this id hash (not expired, account not disabled).
     public func session(idHash: String, now: Date = Date()) throws(StoreError) -> WebSession? {
-        try read { db in
+        try sqliteRead { db in
             try Row.fetchOne(
                 db,
                 sql: """
@@ -148,12 +148,12 @@ extension AppDatabase {
     }
 
     public func deleteSession(idHash: String) throws(StoreError) {
-        try write { db in try db.execute(sql: "DELETE FROM session WHERE idHash = ?", arguments: [idHash]) }
+        try sqliteWrite { db in try db.execute(sql: "DELETE FROM session WHERE idHash = ?", arguments: [idHash]) }
     }
 
     /// Stores an API token's SHA-256 for `account` (the token itself is shown once and never stored).
     public func createAPIToken(account: String, tokenHash: String, label: String?) throws(StoreError) {
-        try write { db in
+        try sqliteWrite { db in
             guard let accountID = try Int64.fetchOne(db, sql: "SELECT id FROM account WHERE name = ?", arguments: [account])
             else { throw StoreError.noSuchAccount(account) }
             try db.execute(
@@ -164,7 +164,7 @@ extension AppDatabase {
 
     /// The account an API token belongs to (nil: unknown token or disabled account).
     public func account(tokenHash: String) throws(StoreError) -> Account? {
-        try read { db in
+        try sqliteRead { db in
             try Row.fetchOne(
                 db,
                 sql: """
@@ -179,7 +179,7 @@ extension AppDatabase {
 
     /// When logins for `key` ("account|ip") are refused until, if they are now.
     public func loginLockedUntil(key: String, now: Date = Date()) throws(StoreError) -> Date? {
-        try read { db in
+        try sqliteRead { db in
             let until = try Date.fetchOne(db, sql: "SELECT lockedUntil FROM loginThrottle WHERE key = ?", arguments: [key])
             return until.flatMap { $0 > now ? $0 : nil }
         }
@@ -191,7 +191,7 @@ extension AppDatabase {
     public func recordLoginFailure(
         key: String, maxFailures: Int, window: TimeInterval, lockout: TimeInterval, now: Date = Date()
     ) throws(StoreError) -> Date? {
-        try write { db in
+        try sqliteWrite { db in
             let row = try Row.fetchOne(db, sql: "SELECT failures, windowStart FROM loginThrottle WHERE key = ?", arguments: [key])
             var failures = 1
             var windowStart = now
@@ -211,7 +211,7 @@ extension AppDatabase {
     }
 
     public func clearLoginFailures(key: String) throws(StoreError) {
-        try write { db in try db.execute(sql: "DELETE FROM loginThrottle WHERE key = ?", arguments: [key]) }
+        try sqliteWrite { db in try db.execute(sql: "DELETE FROM loginThrottle WHERE key = ?", arguments: [key]) }
     }
 }
 
@@ -232,7 +232,7 @@ extension AppDatabase {
         actor: String, action: String, postId: Int64? = nil, before: String? = nil, after: String? = nil,
         ip: String? = nil
     ) throws(StoreError) {
-        try write { db in
+        try sqliteWrite { db in
             try Self.insertAudit(db, actor: actor, action: action, postId: postId, before: before, after: after, ip: ip)
         }
     }
@@ -241,7 +241,7 @@ extension AppDatabase {
     public func auditEntries(
         actor: String? = nil, action: String? = nil, postId: Int64? = nil, limit: Int? = 100, offset: Int = 0
     ) throws(StoreError) -> [AuditEntry] {
-        try read { db in
+        try sqliteRead { db in
             var clauses: [String] = []
             var args: [any DatabaseValueConvertible] = []
             if let actor { clauses.append("actor = ?"); args.append(actor) }
@@ -273,7 +273,7 @@ extension AppDatabase {
     public func claim(postID: Int64, user: String, duration: TimeInterval, ip: String? = nil, now: Date = Date())
         throws(StoreError) -> Claim
     {
-        try write { db in
+        try sqliteWrite { db in
             guard try Int.fetchOne(db, sql: "SELECT 1 FROM post WHERE id = ?", arguments: [postID]) != nil else {
                 throw StoreError.noSuchPost(postID)
             }
@@ -301,7 +301,7 @@ extension AppDatabase {
 
     /// The live claim on `postID`, if any.
     public func claim(postID: Int64, now: Date = Date()) throws(StoreError) -> Claim? {
-        try read { db in
+        try sqliteRead { db in
             try Row.fetchOne(
                 db, sql: "SELECT user, until FROM claim WHERE postId = ? AND until > ?", arguments: [postID, now]
             ).map { Claim(postId: postID, user: $0["user"], until: $0["until"]) }
@@ -315,7 +315,7 @@ extension AppDatabase {
     public func decide(postID: Int64, _ d: WebDecision, by user: String, ip: String? = nil, now: Date = Date())
         throws(StoreError) -> ReviewRecord
     {
-        try write { db in
+        try sqliteWrite { db in
             if let row = try Row.fetchOne(
                 db, sql: "SELECT user, until FROM claim WHERE postId = ? AND until > ?", arguments: [postID, now]),
                 (row["user"] as String) != user
@@ -324,7 +324,7 @@ extension AppDatabase {
             }
             let before = try String.fetchOne(db, sql: "SELECT state FROM post WHERE id = ?", arguments: [postID])
             let review = try Self.recordReview(
-                db, postID: postID, decision: d.decision, reviewer: user, note: d.note, channels: d.channels,
+                SQLTransaction(session: .sqlite(db), dialect: .sqlite), postID: postID, decision: d.decision, reviewer: user, note: d.note, channels: d.channels,
                 reason: d.reason)
             // Edited wording only: the post's own text (as the form pre-fills it) is not an edit.
             let original = try String.fetchOne(db, sql: "SELECT text FROM post WHERE id = ?", arguments: [postID])
@@ -356,7 +356,7 @@ extension AppDatabase {
     public func merge(postID: Int64, into target: Int64, by user: String, ip: String? = nil, now: Date = Date())
         throws(StoreError)
     {
-        try write { db in
+        try sqliteWrite { db in
             guard postID != target else { throw StoreError.invalidMerge("an item cannot be merged into itself") }
             guard let post = try Row.fetchOne(
                 db, sql: "SELECT state, duplicateOf, clusterSize FROM post WHERE id = ?", arguments: [postID])
@@ -374,7 +374,7 @@ extension AppDatabase {
             let state: String = post["state"]
             let size: Int = post["clusterSize"] ?? 1
             _ = try Self.recordReview(
-                db, postID: postID, decision: .reject, reviewer: user, note: "merged into #\(head)", channels: [],
+                SQLTransaction(session: .sqlite(db), dialect: .sqlite), postID: postID, decision: .reject, reviewer: user, note: "merged into #\(head)", channels: [],
                 reason: .duplicate)
             try db.execute(sql: "UPDATE post SET duplicateOf = ? WHERE duplicateOf = ?", arguments: [head, postID])
             try db.execute(sql: "UPDATE post SET duplicateOf = ?, clusterSize = 1 WHERE id = ?", arguments: [head, postID])
@@ -413,7 +413,7 @@ extension AppDatabase {
 
     /// One page of the open queue (queued and escalated, cluster heads only), most urgent first.
     public func queuePage(_ f: QueueFilter, now: Date = Date()) throws(StoreError) -> QueuePage {
-        try read { db in
+        try sqliteRead { db in
             var clauses = ["post.duplicateOf IS NULL"]
             var args: [String: (any DatabaseValueConvertible)?] = ["now": now]
             if let state = f.state {
@@ -484,7 +484,7 @@ extension AppDatabase {
     }
 
     static func queueRow(_ row: Row) throws -> QueueRow {
-        let item = try queueItem(row)
+        let item = try queueItem(SQLRow(row))
         var xref: CrossReference? = nil
         if let verdict: String = row["xrefVerdict"] {
             xref = CrossReference(
@@ -499,7 +499,7 @@ extension AppDatabase {
 
     /// Everything about one item: the row, its cluster, reviews, publications and audit lines.
     public func itemDetail(id: Int64, now: Date = Date()) throws(StoreError) -> ItemDetail {
-        let found: ItemDetail? = try read { db in
+        let found: ItemDetail? = try sqliteRead { db in
             guard let row = try Row.fetchOne(
                 db, sql: "SELECT \(Self.queueColumns) \(Self.queueJoins) WHERE post.id = :id",
                 arguments: ["now": now, "id": id])
@@ -516,7 +516,7 @@ extension AppDatabase {
                     WHERE (post.id = ? OR post.duplicateOf = ?) AND post.id != ?
                     ORDER BY post.id LIMIT 200
                     """, arguments: [head, head, id]
-            ).map(Self.queueItem)
+            ).map { try Self.queueItem(SQLRow($0)) }
             let reviews = try ReviewRecord.filter(Column("postId") == id).order(Column("id")).fetchAll(db)
             let publicText = try String.fetchOne(
                 db,
@@ -540,12 +540,12 @@ extension AppDatabase {
 
     /// Source names, for the queue's filter.
     public func sourceNames() throws(StoreError) -> [String] {
-        try read { db in try String.fetchAll(db, sql: "SELECT name FROM source ORDER BY name") }
+        try sqliteRead { db in try String.fetchAll(db, sql: "SELECT name FROM source ORDER BY name") }
     }
 
     /// The number of open items and the newest post id, for the queue page's live-update check.
     public func queueSummary() throws(StoreError) -> (open: Int, queued: Int, escalated: Int, latestID: Int64) {
-        try read { db in
+        try sqliteRead { db in
             let row = try Row.fetchOne(
                 db,
                 sql: """
@@ -564,7 +564,7 @@ extension AppDatabase {
 extension AppDatabase {
     /// Posts not yet in the search index (ids above the highest indexed one), oldest first.
     public func postsToIndex(limit: Int = 500) throws(StoreError) -> [(id: Int64, text: String)] {
-        try read { db in
+        try sqliteRead { db in
             try Row.fetchAll(
                 db,
                 sql: """
@@ -578,7 +578,7 @@ extension AppDatabase {
     /// Adds posts' space-joined tokens to the search index, in one transaction.
     public func indexPosts(_ entries: [(id: Int64, tokens: String)]) throws(StoreError) {
         guard !entries.isEmpty else { return }
-        try write { db in
+        try sqliteWrite { db in
             let statement = try db.makeStatement(sql: "INSERT OR REPLACE INTO postSearch (rowid, tokens) VALUES (?, ?)")
             for e in entries { try statement.execute(arguments: [e.id, e.tokens]) }
         }
@@ -589,13 +589,13 @@ extension AppDatabase {
 
 extension AppDatabase {
     public func tableExists(_ name: String) throws(StoreError) -> Bool {
-        try read { db in try db.tableExists(name) }
+        try sqliteRead { db in try db.tableExists(name) }
     }
 
     /// Posts per hour (Taipei) in the `hours` hours up to the newest post (or `now`, if earlier), by primary type
     /// and by county; queue size and age; decisions per reviewer; the published-vs-official indicator.
     public func dashboardStats(hours: Int = 24, topSeries: Int = 6, now: Date = Date()) throws(StoreError) -> DashboardStats {
-        try read { db in
+        try sqliteRead { db in
             let newest = try Date.fetchOne(db, sql: "SELECT MAX(COALESCE(publishedAt, fetchedAt)) FROM post") ?? now
             let end = min(newest, now)
             let endHour = Date(timeIntervalSince1970: (end.timeIntervalSince1970 / 3600).rounded(.down) * 3600)

@@ -2,28 +2,39 @@ import Foundation
 import GRDB
 import SieveCore
 
-/// The Store: one SQLite file (WAL) behind GRDB, with every state transition in one transaction.
+/// The Store: one SQLite file (WAL) behind GRDB — the embedded default — or, for several machines sharing the
+/// work, a PostgreSQL database (`postgres://…`). Every store method is written once against `SQLTransaction`,
+/// and every state transition is one transaction on either backend.
 public final class AppDatabase: Sendable {
-    public let writer: any DatabaseWriter
+    /// The SQLite file, or the PostgreSQL URL without its password.
     public let path: String
+    /// The GRDB writer when the backend is SQLite; nil on PostgreSQL.
+    public let writer: (any DatabaseWriter)?
+    let postgres: PostgresBackend?
+    let dialect: SQLDialect
+    /// Who holds this process's claims and leases: host, process id and a random suffix.
+    public let workerID: String
 
-    /// Opens (creating if needed) the database at `path` and runs pending migrations.
+    /// True on PostgreSQL: work is shared between processes through claims with leases.
+    public var sharesWork: Bool { postgres != nil }
+
+    /// Opens (creating if needed) the database at `path` — a SQLite file or a `postgres://` URL — and runs pending
+    /// migrations.
     public init(path: String) throws(StoreError) {
+        workerID = "\(ProcessInfo.processInfo.hostName):\(getpid()):\(UUID().uuidString.prefix(8).lowercased())"
+        if PostgresLocation.isPostgresURL(path) {
+            let backend = try PostgresBackend(url: path)
+            self.path = backend.display
+            self.postgres = backend
+            self.writer = nil
+            self.dialect = .postgres
+            return
+        }
         self.path = path
+        self.postgres = nil
+        self.dialect = .sqlite
         do {
-            let dir = URL(fileURLWithPath: path).deletingLastPathComponent()
-            try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
-            var config = Configuration()
-            config.busyMode = .timeout(10)
-            config.prepareDatabase { db in
-                try db.execute(sql: "PRAGMA foreign_keys = ON")
-                try db.execute(sql: "PRAGMA synchronous = NORMAL")
-                try db.execute(sql: "PRAGMA cache_size = -2048")  // 2 MiB per connection (the OS caches the file too)
-            }
-            config.maximumReaderCount = 4
-            let pool = try DatabasePool(path: path, configuration: config)
-            try Self.migrator.migrate(pool)
-            self.writer = pool
+            self.writer = try SQLiteBackend.open(path: path)
         } catch {
             throw StoreError.open(path: path, underlying: "\(error)")
         }
@@ -161,6 +172,82 @@ public final class AppDatabase: Sendable {
         }
         m.registerMigration("v4-outbox") { db in try Self.migrateOutbox(db) }
         registerWebMigration(&m)  // "v5-web": AppDatabase+Web.swift
+        m.registerMigration("v6-leases") { db in try Self.migrateLeases(db) }
         return m
+    }
+}
+
+extension AppDatabase {
+    /// One read-write transaction on the backend.
+    @discardableResult
+    func write<T>(_ body: (SQLTransaction) throws -> T) throws(StoreError) -> T {
+        do {
+            if let postgres {
+                return try postgres.transaction(readOnly: false) { s in
+                    try body(SQLTransaction(session: .postgres(s), dialect: dialect))
+                }
+            }
+            return try writer!.write { db in try body(SQLTransaction(session: .sqlite(db), dialect: dialect)) }
+        } catch {
+            throw Self.storeError(error)
+        }
+    }
+
+    /// One consistent read.
+    @discardableResult
+    func read<T>(_ body: (SQLTransaction) throws -> T) throws(StoreError) -> T {
+        do {
+            if let postgres {
+                return try postgres.transaction(readOnly: true) { s in
+                    try body(SQLTransaction(session: .postgres(s), dialect: dialect))
+                }
+            }
+            return try writer!.read { db in try body(SQLTransaction(session: .sqlite(db), dialect: dialect)) }
+        } catch {
+            throw Self.storeError(error)
+        }
+    }
+
+    static func storeError(_ error: any Error) -> StoreError {
+        if let e = error as? StoreError { return e }
+        return StoreError.database(PostgresBackend.message(error))
+    }
+
+    /// v6: claims with leases on the frontier and on posts (classification, cross-reference), so several workers
+    /// can share a PostgreSQL database; SQLite keeps the columns for the same code path.
+    static func migrateLeases(_ db: Database) throws {
+        try db.alter(table: "frontier") { t in
+            t.add(column: "claimedBy", .text)
+            t.add(column: "leaseUntil", .datetime)
+        }
+        try db.alter(table: "post") { t in
+            t.add(column: "claimedBy", .text)
+            t.add(column: "leaseUntil", .datetime)
+        }
+    }
+}
+
+extension AppDatabase {
+    /// A GRDB transaction, for the store code still written against SQLite only (the web app's tables and the
+    /// SQLite maintenance commands). On PostgreSQL it throws, naming what is not available there.
+    @discardableResult
+    func sqliteWrite<T>(_ what: String = #function, _ body: (Database) throws -> T) throws(StoreError) -> T {
+        guard let writer else { throw StoreError.database("\(what) is not available on PostgreSQL yet (SQLite only)") }
+        do {
+            return try writer.write(body)
+        } catch {
+            throw Self.storeError(error)
+        }
+    }
+
+    /// A GRDB read, like `sqliteWrite`.
+    @discardableResult
+    func sqliteRead<T>(_ what: String = #function, _ body: (Database) throws -> T) throws(StoreError) -> T {
+        guard let writer else { throw StoreError.database("\(what) is not available on PostgreSQL yet (SQLite only)") }
+        do {
+            return try writer.read(body)
+        } catch {
+            throw Self.storeError(error)
+        }
     }
 }

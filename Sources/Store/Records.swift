@@ -186,3 +186,53 @@ public struct PublishableItem: Sendable, Equatable {
         self.places = places
     }
 }
+
+// MARK: - Reading records from either backend
+
+extension SourceRecord {
+    init(_ r: SQLRow) throws {
+        self.init(
+            id: try r["id"], name: try r["name"], kind: try r["kind"], url: try r["url"], interval: try r["interval"],
+            lastFetchedAt: try r["lastFetchedAt"], lastStatus: try r["lastStatus"], lastError: try r["lastError"])
+    }
+}
+
+extension DocumentRecord {
+    init(_ r: SQLRow) throws {
+        self.init(
+            sourceId: try r["sourceId"], url: try r["url"], finalURL: try r["finalURL"], status: try r["status"],
+            contentType: try r["contentType"], etag: try r["etag"], lastModified: try r["lastModified"],
+            bodyHash: try r["bodyHash"], bytes: try r["bytes"], fetchedAt: try r["fetchedAt"],
+            durationMs: try r["durationMs"], error: try r["error"], postCount: try r["postCount"])
+        id = try r["id"]
+    }
+}
+
+extension PostRecord {
+    init(_ r: SQLRow) throws {
+        self.init(
+            id: try r["id"], sourceId: try r["sourceId"], externalID: try r["externalID"], url: try r["url"],
+            title: try r["title"], author: try r["author"], publishedAt: try r["publishedAt"], fetchedAt: try r["fetchedAt"],
+            text: try r["text"], language: try r["language"], state: try r["state"], simhash: try r["simhash"],
+            duplicateOf: try r["duplicateOf"], clusterSize: try r["clusterSize"])
+    }
+}
+
+extension ReviewRecord {
+    init(_ r: SQLRow) throws {
+        self.init(
+            id: try r["id"], postId: try r["postId"], decision: try r["decision"], reviewer: try r["reviewer"],
+            note: try r["note"], decidedAt: try r["decidedAt"], reason: try r["reason"])
+    }
+}
+
+extension PublicationRecord {
+    init(_ r: SQLRow) throws {
+        self.init(
+            id: try r["id"], postId: try r["postId"], channel: try r["channel"], action: try r["action"],
+            status: try r["status"], attempts: try r["attempts"], lastError: try r["lastError"],
+            createdAt: try r["createdAt"], publishedAt: try r["publishedAt"], nextAttemptAt: try r["nextAttemptAt"],
+            leaseUntil: try r["leaseUntil"], idempotencyKey: try r["idempotencyKey"], remoteID: try r["remoteID"],
+            note: try r["note"])
+    }
+}

@@ -21,6 +21,10 @@ struct Backup: AsyncParsableCommand {
     func run() async throws {
         try await runCLI {
             let config = try global.loadConfig(required: false)
+            if PostgresLocation.isPostgresURL(config.database) {
+                throw CLIError.config(
+                    "\(PostgresLocation.redact(config.database)) is PostgreSQL: back up it with pg_dump -Fc / pg_restore (README, \"Several machines\"); sieve backup handles SQLite files")
+            }
             guard FileManager.default.fileExists(atPath: config.database) else {
                 throw CLIError.config("database \(config.database) does not exist; nothing to back up (--database PATH?)")
             }

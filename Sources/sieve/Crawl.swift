@@ -32,12 +32,7 @@ struct Crawl: AsyncParsableCommand {
             throw CLIError.config("unknown source(s): \(unknown.joined(separator: ", ")) (configured: \(known))")
         }
         let database = try global.openDatabase(config)
-        let lock: RunLock
-        do {
-            lock = try RunLock(databasePath: config.database)
-        } catch let busy as RunLock.Busy {
-            throw CLIError.busy(busy.description)
-        }
+        let lock = try global.runLock(database)
         defer { withExtendedLifetime(lock) {} }
         let pipeline = Pipeline(config: config, database: database, logger: global.makeLogger())
         let tty = isatty(STDERR_FILENO) != 0

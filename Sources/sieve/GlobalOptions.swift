@@ -1,6 +1,7 @@
 import ArgumentParser
 import Foundation
 import Logging
+import Pipeline
 import SieveCore
 import Store
 
@@ -9,7 +10,7 @@ struct GlobalOptions: ParsableArguments {
     @Option(name: .long, help: "Configuration file.")
     var config: String = "sieve.toml"
 
-    @Option(name: .long, help: "SQLite database file (overrides `database` in the config).")
+    @Option(name: .long, help: "SQLite database file or postgres:// URL (overrides `database` in the config).")
     var database: String?
 
     @Flag(name: .long, help: "Log every fetch and step to stderr (as JSON lines when stderr is not a terminal).")
@@ -31,6 +32,17 @@ struct GlobalOptions: ParsableArguments {
             return try AppDatabase(path: config.database)
         } catch {
             throw CLIError.failure(error.description)
+        }
+    }
+
+    /// SQLite: the run lock (`<database>.lock`), so two runs never work at once (exit 3). PostgreSQL: none —
+    /// runs and workers on several machines share the work through claims.
+    func runLock(_ database: AppDatabase) throws -> RunLock? {
+        guard !database.sharesWork else { return nil }
+        do {
+            return try RunLock(databasePath: database.path)
+        } catch let busy as RunLock.Busy {
+            throw CLIError.busy(busy.description)
         }
     }
 

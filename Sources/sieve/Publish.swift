@@ -24,15 +24,19 @@ struct Publish: AsyncParsableCommand {
         try await runCLI {
             let config = try global.loadConfig(required: false)
             let database = try global.openDatabase(config)
-            let lock: PublisherLock
-            do {
-                lock = try PublisherLock(databasePath: database.path)
-            } catch {
-                throw CLIError.busy("\(error)")
+            // SQLite: one publisher at a time, which may free what a dead one left mid-flight. PostgreSQL: several
+            // publishers share the outbox; a dead one's deliveries come back when their leases expire.
+            var lock: PublisherLock? = nil
+            if !database.sharesWork {
+                do {
+                    lock = try PublisherLock(databasePath: database.path)
+                } catch {
+                    throw CLIError.busy("\(error)")
+                }
             }
             defer { withExtendedLifetime(lock) {} }
             let publisher = OutboxPublisher(database: database, channels: config.channels, logger: global.makeLogger())
-            let report = await publisher.deliverPending(DeliveryOptions(maxWait: max(0, wait), reclaimOrphans: true))
+            let report = await publisher.deliverPending(DeliveryOptions(maxWait: max(0, wait), reclaimOrphans: !database.sharesWork))
             if report.reclaimed > 0 {
                 print("  ↻ \(report.reclaimed) delivery(ies) left mid-flight by an earlier run: retried")
             }

@@ -21,6 +21,10 @@ struct Restore: AsyncParsableCommand {
     func run() async throws {
         try await runCLI {
             let config = try global.loadConfig(required: false)
+            if PostgresLocation.isPostgresURL(config.database) {
+                throw CLIError.config(
+                    "\(PostgresLocation.redact(config.database)) is PostgreSQL: restore it with pg_dump -Fc / pg_restore (README, \"Several machines\"); sieve restore handles SQLite files")
+            }
             let target = config.database
             if URL(fileURLWithPath: source).standardizedFileURL == URL(fileURLWithPath: target).standardizedFileURL {
                 throw CLIError.config("\(source) is the database itself; name a backup file")

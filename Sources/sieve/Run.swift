@@ -23,12 +23,7 @@ struct Run: AsyncParsableCommand {
         try await runCLI {
             let config = try global.loadConfig(required: true)
             let database = try global.openDatabase(config)
-            let lock: RunLock
-            do {
-                lock = try RunLock(databasePath: config.database)
-            } catch let busy as RunLock.Busy {
-                throw CLIError.busy(busy.description)
-            }
+            let lock = try global.runLock(database)
             let scorer = try loadScorer()
             let pipeline = Pipeline(config: config, database: database, logger: global.makeLogger())
             let official = try await pipeline.importOfficial(force: all, lexicon: scorer.rules.lexicon)

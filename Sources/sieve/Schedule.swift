@@ -49,12 +49,7 @@ struct ScheduleCommand: AsyncParsableCommand {
             printJobs(jobs)
             return
         }
-        let lock: RunLock
-        do {
-            lock = try RunLock(databasePath: config.database)
-        } catch let busy as RunLock.Busy {
-            throw CLIError.busy(busy.description)
-        }
+        let lock = try global.runLock(database)
         defer { withExtendedLifetime(lock) {} }
         let scheduler = Scheduler(config: config, database: database, scorer: try loadScorer(), logger: logger)
         if once {

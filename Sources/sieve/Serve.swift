@@ -50,7 +50,8 @@ struct Serve: AsyncParsableCommand {
                 var lock: RunLock?
                 if !noScheduler {
                     do {
-                        lock = try RunLock(databasePath: config.database)
+                        // PostgreSQL: no lock file; work is claimed row by row.
+                        lock = database.sharesWork ? nil : try RunLock(databasePath: config.database)
                         services.append(Scheduler(config: config, database: database, scorer: try loadScorer(), logger: logger))
                     } catch {
                         FileHandle.standardError.write(Data("sieve: \(error); serving without the scheduler\n".utf8))

@@ -87,7 +87,7 @@ struct AdminAndAPITests {
         let (eocToken, eocHash) = APITokens.generate()
         try f.database.createAPIToken(account: "eoc", tokenHash: eocHash, label: nil)
         // Only the hash is stored.
-        let stored = try await f.database.writer.read { db in try String.fetchAll(db, sql: "SELECT tokenHash FROM apiToken") }
+        let stored = try await f.database.writer!.read { db in try String.fetchAll(db, sql: "SELECT tokenHash FROM apiToken") }
         #expect(!stored.contains(modToken) && stored.contains(modHash))
         try await f.application().test(.router) { client in
             let b = Browser(client)
@@ -239,7 +239,7 @@ struct OutboxPageTests {
         try f.database.review(postID: id, decision: .approve, reviewer: "mod", note: nil, channels: ["community-feed"])
         let row = try #require(try f.database.publications(postID: id).first)
         // Dead-letter it as the publisher does after its last attempt.
-        try await f.database.writer.write { db in
+        try await f.database.writer!.write { db in
             try db.execute(
                 sql: "UPDATE publication SET status = 'dead', attempts = 8, lastError = ? WHERE id = ?",
                 arguments: ["mastodon m: HTTP 422 Validation failed: Text character limit of 500 exceeded", row.id!])

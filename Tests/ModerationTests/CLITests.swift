@@ -56,7 +56,7 @@ struct CLITests {
         let token = r.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
         #expect(token.hasPrefix("sieve_") && token.count > 40)
         let db = try AppDatabase(path: dir.path("cli.sqlite"))
-        let stored = try await db.writer.read { db in try String.fetchAll(db, sql: "SELECT tokenHash FROM apiToken") }
+        let stored = try await db.writer!.read { db in try String.fetchAll(db, sql: "SELECT tokenHash FROM apiToken") }
         #expect(stored == [APITokens.hash(token)])
         #expect(try db.account(tokenHash: APITokens.hash(token))?.name == "ops")
         let missing = try sieve(["user", "token", "nobody"])

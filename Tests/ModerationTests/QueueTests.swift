@@ -62,7 +62,7 @@ struct QueueTests {
 
     @Test func verdictFilterReadsTheCrossReferenceTable() async throws {
         let f = try WebFixture()
-        try await f.database.writer.write { db in
+        try await f.database.writer!.write { db in
             // Rows as the cross-reference stage writes them (explanation lines; matches as IncidentMatch JSON).
             try db.execute(
                 sql: """

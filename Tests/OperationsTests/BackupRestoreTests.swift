@@ -101,7 +101,7 @@ struct BackupRestoreTests {
         #expect(foreign.stderr.contains("not a Sieve database"), Comment(rawValue: foreign.stderr))
 
         let (future, _) = try seeded("future.sqlite", batches: 1)
-        try future.writer.write { try $0.execute(sql: "INSERT INTO grdb_migrations (identifier) VALUES ('v99-from-the-future')") }
+        try future.writer!.write { try $0.execute(sql: "INSERT INTO grdb_migrations (identifier) VALUES ('v99-from-the-future')") }
         let newer = try restore(dir.path("future.sqlite"))
         #expect(newer.status == 1)
         #expect(newer.stderr.contains("newer Sieve"), Comment(rawValue: newer.stderr))

@@ -93,7 +93,7 @@ struct MetricsTests {
         #expect(missing.status == 503)
         #expect(missing.body.contains("does not exist"))
         #expect(!FileManager.default.fileExists(atPath: dir.path("absent.sqlite")))
-        try database.writer.write { try $0.execute(sql: "INSERT INTO grdb_migrations (identifier) VALUES ('v99-newer')") }
+        try database.writer!.write { try $0.execute(sql: "INSERT INTO grdb_migrations (identifier) VALUES ('v99-newer')") }
         let newer = Health.readiness(database: database)
         #expect(newer.status == 503)
         #expect(newer.body.contains("v99-newer"))

@@ -41,7 +41,7 @@ final class Fixture: @unchecked Sendable {
         })
         if let latitude, let longitude {
             let ids = fresh.map(\.id)
-            try db.writer.write { d in
+            try db.writer!.write { d in
                 for id in ids {
                     try d.execute(sql: "UPDATE post SET extra = ? WHERE id = ?", arguments: ["{\"lat\":\"\(latitude)\",\"lon\":\"\(longitude)\"}", id])
                 }

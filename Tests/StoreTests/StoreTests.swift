@@ -5,11 +5,31 @@ import Store
 import Testing
 import TestSupport
 
-@Suite("Store on a real SQLite file")
+/// The two backends every Store test runs on.
+enum Backend: String, CaseIterable, CustomStringConvertible, Sendable {
+    case sqlite, postgres
+    var description: String { rawValue }
+
+    /// A fresh database: a SQLite file in `dir`, or a new PostgreSQL database; nil (the reason printed) when
+    /// PostgreSQL is not available.
+    func open(in dir: TempDir, _ test: String) throws -> AppDatabase? {
+        switch self {
+        case .sqlite: return try AppDatabase(path: dir.path("s.sqlite"))
+        case .postgres:
+            guard let url = try TestPostgres.freshDatabase(test) else { return nil }
+            return try AppDatabase(path: url)
+        }
+    }
+}
+
+@Suite("Store on a real SQLite file and a real PostgreSQL database", .serialized)
 struct StoreTests {
     let dir = TempDir()
 
     func open() throws -> AppDatabase { try AppDatabase(path: dir.path("s.sqlite")) }
+
+    /// A fresh database on `backend`; nil (the reason printed) when PostgreSQL is not available.
+    func open(_ backend: Backend, _ test: String = #function) throws -> AppDatabase? { try backend.open(in: dir, test) }
 
     func seed(_ db: AppDatabase) throws -> Int64 {
         let ids = try db.syncSources([SourceConfig(name: "news", kind: .rss, url: "https://e.org/rss")])
@@ -20,16 +40,41 @@ struct StoreTests {
 
     @Test func opensInWALModeWithMigrations() throws {
         let db = try open()
-        let mode = try db.writer.read { try String.fetchOne($0, sql: "PRAGMA journal_mode") }
+        let mode = try db.writer!.read { try String.fetchOne($0, sql: "PRAGMA journal_mode") }
         #expect(mode == "wal")
-        let tables = try db.writer.read { try String.fetchAll($0, sql: "SELECT name FROM sqlite_master WHERE type = 'table'") }
+        let tables = try db.writer!.read { try String.fetchAll($0, sql: "SELECT name FROM sqlite_master WHERE type = 'table'") }
         for t in ["source", "document", "post", "assessment", "review", "publication"] { #expect(tables.contains(t)) }
         // Re-opening runs no migration twice.
         _ = try open()
     }
 
-    @Test func sameExternalIDIsStoredOnce() throws {
-        let db = try open()
+    @Test func postgresHasTheSameTablesAndMigratesOnce() throws {
+        guard let url = try TestPostgres.freshDatabase(#function) else { return }
+        let pg = try AppDatabase(path: url)
+        let lite = try open()
+        #expect(try pg.tables() == lite.tables())
+        #expect(pg.sharesWork && !lite.sharesWork)
+        // Re-opening (and several processes opening at once) applies nothing twice.
+        let again = try AppDatabase(path: url)
+        #expect(try again.tables() == pg.tables())
+        #expect(try TestPostgres.psql(url, "SELECT count(*) FROM sieve_migrations") == "2")
+        #expect(try pg.migrationStatus().pending.isEmpty && pg.migrationStatus().unknown.isEmpty)
+    }
+
+    @Test func badPostgresURLsAreClearErrors() {
+        #expect(throws: StoreError.self) { try AppDatabase(path: "postgres://u:secret@127.0.0.1:1/x?sslmode=bogus") }
+        do {
+            _ = try AppDatabase(path: "postgres://u:secret@127.0.0.1:1/x")
+            Issue.record("connecting to a closed port should fail")
+        } catch {
+            // The message names the database without its password.
+            #expect(error.description.contains("postgres://u:***@127.0.0.1:1/x"))
+            #expect(!error.description.contains("secret"))
+        }
+    }
+
+    @Test(arguments: Backend.allCases) func sameExternalIDIsStoredOnce(_ backend: Backend) throws {
+        guard let db = try open(backend) else { return }
         let source = try seed(db)
         let again = try db.recordFetch(
             DocumentRecord(sourceId: source, url: "https://e.org/rss", status: 200),
@@ -40,8 +85,8 @@ struct StoreTests {
         #expect(try db.sources().first?.lastStatus == "ok")
     }
 
-    @Test func failuresAreRecordedWithTheirReason() throws {
-        let db = try open()
+    @Test(arguments: Backend.allCases) func failuresAreRecordedWithTheirReason(_ backend: Backend) throws {
+        guard let db = try open(backend) else { return }
         let source = try seed(db)
         try db.recordFailure(DocumentRecord(sourceId: source, url: "https://e.org/rss", status: 503, error: "HTTP 503"))
         let s = try #require(try db.sources().first)
@@ -50,8 +95,8 @@ struct StoreTests {
         #expect(try db.documents().last?.error == "HTTP 503")
     }
 
-    @Test func assessmentQueuesAndReviewPublishes() throws {
-        let db = try open()
+    @Test(arguments: Backend.allCases) func assessmentQueuesAndReviewPublishes(_ backend: Backend) throws {
+        guard let db = try open(backend) else { return }
         _ = try seed(db)
         let toAssess = try db.postsToAssess()
         #expect(toAssess.count == 3)
@@ -93,8 +138,8 @@ struct StoreTests {
         #expect(try db.publications(postID: top).first?.status == "delivered")
     }
 
-    @Test func sourcesSyncByName() throws {
-        let db = try open()
+    @Test(arguments: Backend.allCases) func sourcesSyncByName(_ backend: Backend) throws {
+        guard let db = try open(backend) else { return }
         let a = try db.syncSources([SourceConfig(name: "x", kind: .rss, url: "https://a")])
         let b = try db.syncSources([SourceConfig(name: "x", kind: .atom, url: "https://b")])
         #expect(a == b)

@@ -1,0 +1,63 @@
+import Foundation
+import SieveCore
+
+/// Work waiting for each stage (ready now, or claimed and not yet finished by some worker).
+public struct PendingWork: Sendable, Equatable {
+    /// Frontier URLs pending (due within the horizon) or in flight.
+    public var crawl = 0
+    /// Posts stored and not yet assessed.
+    public var classify = 0
+    /// Queued posts whose cross-reference is missing or older than the evidence.
+    public var xref = 0
+    /// Deliveries due within the horizon or being delivered.
+    public var publish = 0
+    public init() {}
+}
+
+extension AppDatabase {
+    /// What is left to do, for `sieve worker --once` (which stops when its stages have nothing left, including
+    /// work other workers hold: when a worker dies, its leases expire and the survivors take the work over).
+    public func pendingWork(channels: [String], now: Date = Date(), horizon: TimeInterval = 60) throws(StoreError) -> PendingWork {
+        let version = try evidenceVersion()
+        return try read { tx in
+            var w = PendingWork()
+            let soon = now.addingTimeInterval(horizon)
+            w.crawl = try tx.scalar(
+                "SELECT COUNT(*) FROM frontier WHERE state = 'inflight' OR (state = 'pending' AND notBefore <= ?)", [soon]) ?? 0
+            w.classify = try tx.scalar("SELECT COUNT(*) FROM post WHERE state = ?", [PostState.fetched.rawValue]) ?? 0
+            var xref = """
+                SELECT COUNT(*) FROM post JOIN assessment ON assessment.postId = post.id LEFT JOIN xref ON xref.postId = post.id
+                WHERE post.state IN ('queued', 'escalated') AND (xref.postId IS NULL
+                """
+            var args: [any SQLBindable] = []
+            if let version {
+                xref += " OR xref.checkedAt < ?"
+                args.append(version)
+            }
+            w.xref = try tx.scalar(xref + ")", args) ?? 0
+            if !channels.isEmpty {
+                w.publish = try tx.scalar(
+                    """
+                    SELECT COUNT(*) FROM publication WHERE channel IN (\(SQLTransaction.placeholders(channels.count)))
+                      AND (status = 'delivering' OR (status IN ('pending', 'failed') AND nextAttemptAt <= ?))
+                    """, channels.map { $0 as any SQLBindable } + [soon]) ?? 0
+            }
+            return w
+        }
+    }
+}
+
+extension AppDatabase {
+    /// The tables the schema has (the migration bookkeeping tables excluded), sorted.
+    public func tables() throws(StoreError) -> [String] {
+        try read { tx in
+            let sql = tx.dialect.sharesWork
+                ? "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() AND table_name <> 'sieve_migrations'"
+                : """
+                SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name <> 'grdb_migrations'
+                  AND name NOT LIKE 'postSearch_%'
+                """
+            return try tx.column(sql, as: String.self).map { $0.lowercased() }.sorted()
+        }
+    }
+}

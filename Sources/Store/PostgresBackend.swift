@@ -1,0 +1,293 @@
+import Foundation
+import Logging
+import PostgresNIO
+
+/// Where a PostgreSQL database is, parsed from `postgres://user:password@host:port/database?options`.
+/// Options: `sslmode=disable|require` (default disable), `host=/unix/socket/dir` (connect through the socket
+/// `.s.PGSQL.<port>` there), `pool=N` (connections per process, default 4).
+public struct PostgresLocation: Sendable, Equatable {
+    public var user: String
+    public var password: String?
+    public var host: String
+    public var port: Int
+    public var database: String
+    public var socketDirectory: String?
+    public var requireTLS: Bool
+    public var poolSize: Int
+
+    public static func isPostgresURL(_ s: String) -> Bool { s.hasPrefix("postgres://") || s.hasPrefix("postgresql://") }
+
+    public init(url: String) throws(StoreError) {
+        guard Self.isPostgresURL(url), let c = URLComponents(string: url) else {
+            throw StoreError.open(path: Self.redact(url), underlying: "not a postgres:// URL (postgres://user:password@host:port/database)")
+        }
+        user = c.percentEncodedUser.flatMap { $0.removingPercentEncoding } ?? ProcessInfo.processInfo.environment["USER"] ?? "postgres"
+        password = c.percentEncodedPassword.flatMap { $0.removingPercentEncoding }
+        host = c.host.flatMap { $0.isEmpty ? nil : $0 } ?? "127.0.0.1"
+        port = c.port ?? 5432
+        let db = String(c.path.drop(while: { $0 == "/" }))
+        database = db.isEmpty ? user : db
+        socketDirectory = nil
+        requireTLS = false
+        poolSize = 4
+        for item in c.queryItems ?? [] {
+            switch item.name {
+            case "sslmode":
+                switch item.value ?? "" {
+                case "disable", "allow", "prefer": requireTLS = false
+                case "require", "verify-ca", "verify-full": requireTLS = true
+                default: throw StoreError.open(path: Self.redact(url), underlying: "sslmode=\(item.value ?? ""): expected disable or require")
+                }
+            case "host": socketDirectory = item.value
+            case "pool":
+                guard let n = item.value.flatMap(Int.init), (1...64).contains(n) else {
+                    throw StoreError.open(path: Self.redact(url), underlying: "pool=\(item.value ?? ""): expected a number from 1 to 64")
+                }
+                poolSize = n
+            default:
+                throw StoreError.open(path: Self.redact(url), underlying: "unknown option \(item.name) (known: sslmode, host, pool)")
+            }
+        }
+    }
+
+    /// The URL without its password, for messages and `AppDatabase.path`.
+    public static func redact(_ url: String) -> String {
+        guard var c = URLComponents(string: url), c.password != nil else { return url }
+        c.password = "***"
+        return c.string ?? url
+    }
+
+    func configuration() throws -> PostgresConnection.Configuration {
+        var config: PostgresConnection.Configuration
+        if let dir = socketDirectory {
+            config = .init(unixSocketPath: "\(dir)/.s.PGSQL.\(port)", username: user, password: password, database: database)
+        } else {
+            let tls: PostgresConnection.Configuration.TLS =
+                requireTLS ? .require(try NIOSSLContext(configuration: .makeClientConfiguration())) : .disable
+            config = .init(host: host, port: port, username: user, password: password, database: database, tls: tls)
+        }
+        config.options.connectTimeout = .seconds(10)
+        return config
+    }
+}
+
+/// The shared backend: a small pool of PostgreSQL connections. postgres-nio is asynchronous and the Store's API
+/// synchronous, so every call runs on NIO's event loops and the calling thread waits for its future (never an
+/// event-loop thread: `EventLoopFuture.wait()` traps there).
+final class PostgresBackend: Sendable {
+    let location: PostgresLocation
+    let display: String
+    private let group: any EventLoopGroup = PostgresConnection.defaultEventLoopGroup
+    private let logger = Logger(label: "sieve.postgres", factory: { _ in SwiftLogNoOpLogHandler() })
+    private let state = NSCondition()
+    nonisolated(unsafe) private var idle: [PostgresConnection] = []
+    nonisolated(unsafe) private var open = 0
+    nonisolated(unsafe) private var nextID = 0
+    nonisolated(unsafe) private var nextTicket = 0
+    nonisolated(unsafe) private var serving = 0
+
+    init(url: String) throws(StoreError) {
+        location = try PostgresLocation(url: url)
+        display = PostgresLocation.redact(url)
+        do {
+            try withSession { s in try PostgresSchema.migrate(s) }
+        } catch {
+            throw StoreError.open(path: display, underlying: Self.message(error))
+        }
+    }
+
+    deinit {
+        for c in idle { Self.close(c) }
+    }
+
+    /// Borrows a connection (opening one when the pool has room, else waiting for one to come back). Waiters are
+    /// served first come, first served, so a busy stage (a crawl's many fetch tasks) cannot starve another
+    /// (classification waiting on another thread).
+    private func borrow() throws -> PostgresConnection {
+        state.lock()
+        let ticket = nextTicket
+        nextTicket += 1
+        while true {
+            if ticket == serving {
+                if let c = idle.popLast() {
+                    if c.isClosed {  // the server went away or restarted: open a fresh one in its place
+                        open -= 1
+                        continue
+                    }
+                    serving += 1
+                    state.broadcast()
+                    state.unlock()
+                    return c
+                }
+                if open < location.poolSize {
+                    open += 1
+                    serving += 1
+                    nextID += 1
+                    let id = nextID
+                    state.broadcast()
+                    state.unlock()
+                    do {
+                        let config = try location.configuration()
+                        return try PostgresConnection.connect(on: group.next(), configuration: config, id: id, logger: logger).wait()
+                    } catch {
+                        state.lock()
+                        open -= 1
+                        state.broadcast()
+                        state.unlock()
+                        throw error
+                    }
+                }
+            }
+            state.wait()
+        }
+    }
+
+    private func giveBack(_ c: PostgresConnection, broken: Bool) {
+        state.lock()
+        if broken || c.isClosed {
+            open -= 1
+            Self.close(c)
+        } else {
+            idle.append(c)
+        }
+        state.broadcast()
+        state.unlock()
+    }
+
+    /// Runs `body` on one connection (no transaction of its own).
+    func withSession<T>(_ body: (PostgresSession) throws -> T) throws -> T {
+        let c = try borrow()
+        let session = PostgresSession(connection: c, logger: logger)
+        do {
+            let value = try body(session)
+            giveBack(c, broken: false)
+            return value
+        } catch {
+            // A failed statement inside a transaction leaves nothing behind (ROLLBACK ran); a connection error
+            // closes the connection, and the pool opens another next time.
+            giveBack(c, broken: c.isClosed)
+            throw error
+        }
+    }
+
+    /// One transaction. Deadlocks and serialization failures (another worker touched the same rows) are retried
+    /// a few times; the body must only touch the database.
+    func transaction<T>(readOnly: Bool, _ body: (PostgresSession) throws -> T) throws -> T {
+        var attempt = 0
+        while true {
+            attempt += 1
+            do {
+                return try withSession { s in
+                    try s.run(readOnly ? "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY" : "BEGIN", [])
+                    do {
+                        let value = try body(s)
+                        try s.run("COMMIT", [])
+                        return value
+                    } catch {
+                        _ = try? s.run("ROLLBACK", [])
+                        throw error
+                    }
+                }
+            } catch let error as PSQLError where attempt < 8 && Self.isRetryable(error) {
+                usleep(UInt32.random(in: 1_000...20_000) * UInt32(attempt))
+                continue
+            }
+        }
+    }
+
+    /// Closes a connection without waiting; the connection is kept alive until the close completes (postgres-nio
+    /// insists on being closed before it is released).
+    static func close(_ c: PostgresConnection) {
+        let closing: EventLoopFuture<Void> = c.close()
+        closing.whenComplete { _ in withExtendedLifetime(c) {} }
+    }
+
+    static func isRetryable(_ error: PSQLError) -> Bool {
+        guard let code = error.serverInfo?[.sqlState] else { return false }
+        return code == "40001" || code == "40P01"
+    }
+
+    /// What went wrong, in words (postgres-nio's own description hides the server's message).
+    static func message(_ error: any Error) -> String {
+        if let e = error as? PSQLError {
+            if let info = e.serverInfo {
+                var m = info[.message] ?? "error"
+                if let detail = info[.detail] { m += " (\(detail))" }
+                if let code = info[.sqlState] { m += " [SQLSTATE \(code)]" }
+                if let q = e.query { m += " in: \(q.sql.prefix(300))" }
+                return m
+            }
+            if let underlying = e.underlying { return "\(e.code): \(underlying)" }
+            return "\(e.code)"
+        }
+        return "\(error)"
+    }
+}
+
+/// One borrowed connection.
+struct PostgresSession {
+    let connection: PostgresConnection
+    let logger: Logger
+
+    private static let translated = Locked([String: String]())
+
+    static func translate(_ sql: String) -> String {
+        if let t = translated.withLock({ $0[sql] }) { return t }
+        let t = postgresPlaceholders(sql)
+        translated.withLock { if $0.count < 4096 { $0[sql] = t } }
+        return t
+    }
+
+    @discardableResult
+    func run(_ sql: String, _ values: [SQLValue]) throws -> (rows: [SQLRow], affected: Int) {
+        var binds = PostgresBindings(capacity: values.count)
+        for v in values {
+            switch v {
+            case .null: binds.appendNull()
+            case .int(let i): binds.append(i)
+            case .double(let d): binds.append(d)
+            case .text(let s): binds.append(s)
+            case .blob(let d): binds.append(ByteBuffer(bytes: d))
+            case .date(let d): binds.append(d)
+            case .bool(let b): binds.append(b)
+            }
+        }
+        let result = try connection.query(PostgresQuery(unsafeSQL: Self.translate(sql), binds: binds), logger: logger).wait()
+        var rows: [SQLRow] = []
+        rows.reserveCapacity(result.rows.count)
+        var columns: SQLColumns? = nil
+        for row in result.rows {
+            let cols = columns ?? SQLColumns(row.map(\.columnName))
+            columns = cols
+            rows.append(SQLRow(columns: cols, values: try row.map(Self.value)))
+        }
+        return (rows, result.metadata.rows ?? 0)
+    }
+
+    static func value(_ cell: PostgresCell) throws -> SQLValue {
+        guard cell.bytes != nil else { return .null }
+        switch cell.dataType {
+        case .int2, .int4, .int8: return .int(try cell.decode(Int64.self))
+        case .float4, .float8: return .double(try cell.decode(Double.self))
+        case .numeric: return .double(Double(try cell.decode(Decimal.self).description) ?? 0)
+        case .bool: return .bool(try cell.decode(Bool.self))
+        case .timestamptz, .timestamp, .date: return .date(try cell.decode(Date.self))
+        case .bytea:
+            var buffer = try cell.decode(ByteBuffer.self)
+            return .blob(Data(buffer.readBytes(length: buffer.readableBytes) ?? []))
+        default: return .text(try cell.decode(String.self))
+        }
+    }
+}
+
+/// A value behind a lock, for the few shared caches.
+final class Locked<Value>: @unchecked Sendable {
+    private var value: Value
+    private let lock = NSLock()
+    init(_ value: Value) { self.value = value }
+    func withLock<T>(_ body: (inout Value) throws -> T) rethrows -> T {
+        lock.lock()
+        defer { lock.unlock() }
+        return try body(&value)
+    }
+}

@@ -1,0 +1,265 @@
+import Foundation
+import GRDB
+
+/// A value bound to a `?` placeholder or read from a result column, the same on both backends.
+enum SQLValue: Sendable, Equatable {
+    case null
+    case int(Int64)
+    case double(Double)
+    case text(String)
+    case blob(Data)
+    /// SQLite stores GRDB's UTC text format ("yyyy-MM-dd HH:mm:ss.SSS"); PostgreSQL a `timestamptz`.
+    case date(Date)
+    case bool(Bool)
+}
+
+/// Something that can be bound to a placeholder.
+protocol SQLBindable { var sqlValue: SQLValue { get } }
+
+extension SQLValue: SQLBindable { var sqlValue: SQLValue { self } }
+extension Int: SQLBindable { var sqlValue: SQLValue { .int(Int64(self)) } }
+extension Int64: SQLBindable { var sqlValue: SQLValue { .int(self) } }
+extension Double: SQLBindable { var sqlValue: SQLValue { .double(self) } }
+extension String: SQLBindable { var sqlValue: SQLValue { .text(self) } }
+extension Data: SQLBindable { var sqlValue: SQLValue { .blob(self) } }
+extension Date: SQLBindable { var sqlValue: SQLValue { .date(self) } }
+extension Bool: SQLBindable { var sqlValue: SQLValue { .bool(self) } }
+extension Optional: SQLBindable where Wrapped: SQLBindable {
+    var sqlValue: SQLValue { self?.sqlValue ?? .null }
+}
+
+/// Something a result column can be read as. `nil` means the stored value cannot be this type.
+protocol SQLColumnDecodable { static func decode(_ value: SQLValue) -> Self? }
+
+extension Int64: SQLColumnDecodable {
+    static func decode(_ value: SQLValue) -> Int64? {
+        switch value {
+        case .int(let i): return i
+        case .double(let d): return Int64(exactly: d)
+        case .bool(let b): return b ? 1 : 0
+        case .text(let s): return Int64(s)
+        default: return nil
+        }
+    }
+}
+
+extension Int: SQLColumnDecodable {
+    static func decode(_ value: SQLValue) -> Int? { Int64.decode(value).map { Int($0) } }
+}
+
+extension Double: SQLColumnDecodable {
+    static func decode(_ value: SQLValue) -> Double? {
+        switch value {
+        case .double(let d): return d
+        case .int(let i): return Double(i)
+        case .text(let s): return Double(s)
+        default: return nil
+        }
+    }
+}
+
+extension String: SQLColumnDecodable {
+    static func decode(_ value: SQLValue) -> String? {
+        switch value {
+        case .text(let s): return s
+        case .int(let i): return String(i)
+        case .double(let d): return String(d)
+        case .blob(let d): return String(data: d, encoding: .utf8)
+        default: return nil
+        }
+    }
+}
+
+extension Bool: SQLColumnDecodable {
+    static func decode(_ value: SQLValue) -> Bool? {
+        switch value {
+        case .bool(let b): return b
+        case .int(let i): return i != 0
+        default: return nil
+        }
+    }
+}
+
+extension Data: SQLColumnDecodable {
+    static func decode(_ value: SQLValue) -> Data? {
+        switch value {
+        case .blob(let d): return d
+        case .text(let s): return Data(s.utf8)
+        default: return nil
+        }
+    }
+}
+
+extension Date: SQLColumnDecodable {
+    static func decode(_ value: SQLValue) -> Date? {
+        switch value {
+        case .date(let d): return d
+        // SQLite: GRDB's text format (and the other formats GRDB reads), or a Unix timestamp.
+        case .text(let s): return Date.fromDatabaseValue(s.databaseValue)
+        case .int(let i): return Date(timeIntervalSince1970: Double(i))
+        case .double(let d): return Date(timeIntervalSince1970: d)
+        default: return nil
+        }
+    }
+}
+
+extension Optional: SQLColumnDecodable where Wrapped: SQLColumnDecodable {
+    static func decode(_ value: SQLValue) -> Wrapped?? {
+        if case .null = value { return .some(nil) }
+        return Wrapped.decode(value).map { .some($0) }
+    }
+}
+
+/// The column names of a result, shared by its rows (looked up case-insensitively: PostgreSQL folds unquoted
+/// identifiers to lower case).
+final class SQLColumns: Sendable {
+    let names: [String]
+    let index: [String: Int]
+
+    init(_ names: [String]) {
+        self.names = names
+        var index: [String: Int] = [:]
+        for (i, n) in names.enumerated() where index[n.lowercased()] == nil { index[n.lowercased()] = i }
+        self.index = index
+    }
+}
+
+/// One result row. Reading a column as the wrong type throws (naming the column); a missing column reads as NULL.
+struct SQLRow: Sendable {
+    let columns: SQLColumns
+    let values: [SQLValue]
+
+    func value(_ name: String) -> SQLValue {
+        guard let i = columns.index[name.lowercased()] else { return .null }
+        return values[i]
+    }
+
+    subscript<T: SQLColumnDecodable>(_ name: String) -> T {
+        get throws {
+            let v = value(name)
+            guard let decoded = T.decode(v) else { throw StoreError.database("column \(name): cannot read \(v) as \(T.self)") }
+            return decoded
+        }
+    }
+
+    subscript<T: SQLColumnDecodable>(_ index: Int) -> T {
+        get throws {
+            let v = index < values.count ? values[index] : .null
+            guard let decoded = T.decode(v) else {
+                throw StoreError.database("column \(index) (\(columns.names[safe: index] ?? "?")): cannot read \(v) as \(T.self)")
+            }
+            return decoded
+        }
+    }
+}
+
+extension Array {
+    subscript(safe i: Int) -> Element? { indices.contains(i) ? self[i] : nil }
+}
+
+/// What differs between the two SQL dialects. Everything else is written once in the portable subset
+/// (`?` placeholders, `INSERT … ON CONFLICT … DO …`, `RETURNING`).
+struct SQLDialect: Sendable {
+    /// PostgreSQL: several processes on several machines share the work, so claims carry leases and rows are
+    /// locked with `FOR UPDATE SKIP LOCKED`. SQLite: one process owns the database (the run lock), so whatever is
+    /// in flight is its own.
+    let sharesWork: Bool
+
+    static let sqlite = SQLDialect(sharesWork: false)
+    static let postgres = SQLDialect(sharesWork: true)
+
+    /// Appended to a claiming SELECT: lock the rows of `table` (an alias in the query), skipping rows another
+    /// transaction holds.
+    func skipLocked(_ table: String) -> String { sharesWork ? " FOR UPDATE OF \(table) SKIP LOCKED" : "" }
+
+    /// A condition (with one `?` for now) that keeps rows nobody else holds a live lease on.
+    func unleased(_ table: String) -> String {
+        sharesWork ? " AND (\(table).leaseUntil IS NULL OR \(table).leaseUntil < ?)" : ""
+    }
+
+    /// The arguments `unleased` needs.
+    func unleasedArguments(_ now: Date) -> [any SQLBindable] { sharesWork ? [now] : [] }
+
+    /// The integer `key` of the first element of a JSON array column.
+    func jsonFirstInteger(_ column: String, key: String) -> String {
+        sharesWork
+            ? "CAST((\(column)::jsonb -> 0 ->> '\(key)') AS BIGINT)"
+            : "json_extract(\(column), '$[0].\(key)')"
+    }
+}
+
+/// The executor every store method is written against: one transaction (or read snapshot) on one backend.
+struct SQLTransaction {
+    enum Session {
+        case sqlite(Database)
+        case postgres(PostgresSession)
+    }
+
+    let session: Session
+    let dialect: SQLDialect
+
+    /// Runs a statement; returns how many rows it changed.
+    @discardableResult
+    func execute(_ sql: String, _ arguments: [any SQLBindable] = []) throws -> Int {
+        switch session {
+        case .sqlite(let db):
+            let statement = try db.cachedStatement(sql: sql)
+            try statement.execute(arguments: SQLiteBackend.arguments(arguments))
+            return db.changesCount
+        case .postgres(let pg):
+            return try pg.run(sql, arguments.map(\.sqlValue)).affected
+        }
+    }
+
+    /// Runs a query and returns all its rows.
+    func rows(_ sql: String, _ arguments: [any SQLBindable] = []) throws -> [SQLRow] {
+        switch session {
+        case .sqlite(let db):
+            return try SQLiteBackend.rows(db, sql, arguments)
+        case .postgres(let pg):
+            return try pg.run(sql, arguments.map(\.sqlValue)).rows
+        }
+    }
+
+    func row(_ sql: String, _ arguments: [any SQLBindable] = []) throws -> SQLRow? {
+        try rows(sql, arguments).first
+    }
+
+    /// The first column of the first row (nil when there is no row or the value is NULL).
+    func scalar<T: SQLColumnDecodable>(_ sql: String, _ arguments: [any SQLBindable] = [], as: T.Type = T.self) throws -> T? {
+        guard let r = try row(sql, arguments) else { return nil }
+        let v: T? = try r[0]
+        return v
+    }
+
+    /// The first column of every row.
+    func column<T: SQLColumnDecodable>(_ sql: String, _ arguments: [any SQLBindable] = [], as: T.Type = T.self) throws -> [T] {
+        try rows(sql, arguments).map { try $0[0] }
+    }
+
+    /// `?, ?, ?` for an IN list.
+    static func placeholders(_ count: Int) -> String { Array(repeating: "?", count: count).joined(separator: ", ") }
+}
+
+/// `?` placeholders as PostgreSQL's `$1, $2, …` (outside quoted strings and identifiers).
+func postgresPlaceholders(_ sql: String) -> String {
+    var out = ""
+    out.reserveCapacity(sql.utf8.count + 16)
+    var n = 0
+    var quote: Character? = nil
+    for c in sql {
+        if let q = quote {
+            if c == q { quote = nil }
+            out.append(c)
+        } else if c == "'" || c == "\"" {
+            quote = c
+            out.append(c)
+        } else if c == "?" {
+            n += 1
+            out += "$\(n)"
+        } else {
+            out.append(c)
+        }
+    }
+    return out
+}

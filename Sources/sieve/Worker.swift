@@ -1,0 +1,218 @@
+import ArgumentParser
+import Classifier
+import Foundation
+import Pipeline
+import Publisher
+import SieveCore
+import Store
+
+/// One stage a worker can run.
+enum WorkerStage: String, CaseIterable {
+    case crawl, classify, xref, publish
+}
+
+struct Worker: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Claim and process work of the given stages until stopped (several machines on one PostgreSQL).",
+        discussion: """
+            Loops: crawl due sources' frontier URLs, classify new posts, cross-reference queued ones, deliver the
+            outbox — each batch claimed in the database (on PostgreSQL with FOR UPDATE SKIP LOCKED and a lease), so
+            any number of workers on any number of machines share the work without doing anything twice. A worker
+            that dies leaves its claims to expire (--lease); the others take the work over. SIGTERM or SIGINT:
+            finish the current batch, give back unfinished claims, exit 0. --once: stop when the stages have no
+            work left (including work other workers hold). On SQLite a worker holds the run lock (exit 3 if busy).
+            """)
+
+    @OptionGroup var global: GlobalOptions
+
+    @Option(name: .long, help: "Comma-separated stages: crawl, classify, xref, publish.")
+    var stages: String = "crawl,classify,xref,publish"
+
+    @Flag(name: .long, help: "Stop when there is no work left instead of waiting for more.")
+    var once = false
+
+    @Option(name: .long, help: "Posts classified / cross-referenced / deliveries claimed per batch.")
+    var batch: Int = 200
+
+    @Option(name: .long, help: "Seconds a claim lasts before another worker may take the work over.")
+    var lease: Double = 300
+
+    @Option(name: .long, help: "Seconds to wait between rounds that found nothing to do.")
+    var idle: Double = 2
+
+    func validate() throws {
+        guard batch > 0 else { throw ValidationError("--batch must be at least 1 (got \(batch))") }
+        guard lease >= 1 else { throw ValidationError("--lease must be at least 1 second (got \(lease))") }
+        guard idle >= 0 else { throw ValidationError("--idle must not be negative (got \(idle))") }
+        _ = try parseStages()
+    }
+
+    func parseStages() throws -> Set<WorkerStage> {
+        var out = Set<WorkerStage>()
+        for name in stages.split(separator: ",").map({ $0.trimmingCharacters(in: .whitespaces) }) where !name.isEmpty {
+            guard let stage = WorkerStage(rawValue: name) else {
+                throw ValidationError(
+                    "--stages: unknown stage \"\(name)\" (known: \(WorkerStage.allCases.map(\.rawValue).joined(separator: ", ")))")
+            }
+            out.insert(stage)
+        }
+        guard !out.isEmpty else { throw ValidationError("--stages: name at least one stage") }
+        return out
+    }
+
+    func run() async throws {
+        try await runCLI {
+            let selected = try parseStages()
+            let config = try global.loadConfig(required: selected.contains(.crawl))
+            let database = try global.openDatabase(config)
+            let lock = try global.runLock(database)
+            defer { withExtendedLifetime(lock) {} }
+            let stop = StopSignal()
+            let logger = global.makeLogger()
+            let scorer = selected.contains(.classify) || selected.contains(.xref) ? try loadScorer() : nil
+            var configured = Pipeline(config: config, database: database, logger: logger)
+            configured.lease = lease
+            let pipeline = configured
+            let publisher = selected.contains(.publish)
+                ? OutboxPublisher(database: database, channels: config.channels, logger: logger) : nil
+            let totals = Totals()
+            print("worker \(database.workerID): \(WorkerStage.allCases.filter(selected.contains).map(\.rawValue).joined(separator: ",")) on \(database.path)")
+            let channels = publisher?.channels.map(\.name) ?? []
+            let (once, idle, batch, lease) = (once, idle, batch, lease)
+            /// --once: nothing left for any selected stage (an upstream stage may still feed a downstream one).
+            @Sendable func finished() throws(StoreError) -> Bool {
+                guard once else { return false }
+                let left = try database.pendingWork(channels: channels)
+                return (selected.contains(.crawl) ? left.crawl : 0) + (selected.contains(.classify) ? left.classify : 0)
+                    + (selected.contains(.xref) ? left.xref : 0) + (selected.contains(.publish) ? left.publish : 0) == 0
+            }
+            // The stages run side by side (crawling waits on the network while classifying uses the CPU), each in
+            // its own loop: claim a batch, process it, commit; sleep when there is nothing to claim.
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                if selected.contains(.crawl) {
+                    group.addTask {
+                        while !stop.requested {
+                            let summary = try await pipeline.crawl(force: false, shouldStop: { stop.requested })
+                            totals.add(pages: summary.stats.pages)
+                            if summary.stats.pages > 0 { continue }
+                            if try finished() { break }
+                            await stop.sleep(seconds: idle)
+                        }
+                    }
+                }
+                // Classification and cross-reference each in their own loop, so queued posts are checked while new
+                // ones are still being classified.
+                for stage in [WorkerStage.classify, .xref] where selected.contains(stage) {
+                    guard let scorer else { continue }
+                    group.addTask {
+                        while !stop.requested {
+                            // Blocking work (SQLite/PostgreSQL calls, CPU-bound scoring) runs off the concurrency pool.
+                            let n = try await blocking { () throws(StoreError) -> Int in
+                                stage == .classify
+                                    ? try Pipeline.classify(
+                                        database: database, scorer: scorer, batch: batch, lease: lease,
+                                        shouldStop: { stop.requested })
+                                    : try Pipeline.crossReference(
+                                        database: database, lexicon: scorer.rules.lexicon, tokenizer: scorer.tokenizer,
+                                        batch: batch, lease: lease, shouldStop: { stop.requested })
+                            }
+                            totals.add(classified: stage == .classify ? n : 0, checked: stage == .xref ? n : 0)
+                            if n > 0 { continue }
+                            if try finished() { break }
+                            await stop.sleep(seconds: idle)
+                        }
+                    }
+                }
+                if let publisher {
+                    group.addTask {
+                        while !stop.requested {
+                            let report = await publisher.deliverPending(
+                                DeliveryOptions(maxWait: 0, batchSize: batch, reclaimOrphans: false, lease: lease))
+                            for e in report.setupErrors { logger.error("\(e)") }
+                            totals.add(delivered: report.delivered)
+                            let attempts = report.channels.values.map { $0.delivered + $0.retrying + $0.dead + $0.unsupported }
+                            if attempts.reduce(0, +) > 0 { continue }
+                            if try finished() { break }
+                            await stop.sleep(seconds: idle)
+                        }
+                    }
+                }
+                try await group.waitForAll()
+            }
+            try database.releaseClaims()
+            let t = totals.snapshot
+            print("worker \(database.workerID) \(stop.requested ? "stopped" : "done"): \(t.pages) page(s) fetched, \(t.classified) post(s) classified, \(t.checked) cross-referenced, \(t.delivered) delivery(ies) made")
+        }
+    }
+}
+
+/// Runs blocking work on a Dispatch thread, so it never holds one of Swift concurrency's few threads (the crawl's
+/// fetch tasks need them).
+func blocking<T: Sendable>(_ body: @escaping @Sendable () throws(StoreError) -> T) async throws(StoreError) -> T {
+    let result: Result<T, StoreError> = await withCheckedContinuation { continuation in
+        DispatchQueue.global().async {
+            do throws(StoreError) {
+                continuation.resume(returning: .success(try body()))
+            } catch {
+                continuation.resume(returning: .failure(error))
+            }
+        }
+    }
+    return try result.get()
+}
+
+/// What a worker did, counted from its stage loops.
+final class Totals: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = (pages: 0, classified: 0, checked: 0, delivered: 0)
+
+    func add(pages: Int = 0, classified: Int = 0, checked: Int = 0, delivered: Int = 0) {
+        lock.lock()
+        value.pages += pages
+        value.classified += classified
+        value.checked += checked
+        value.delivered += delivered
+        lock.unlock()
+    }
+
+    var snapshot: (pages: Int, classified: Int, checked: Int, delivered: Int) {
+        lock.lock()
+        defer { lock.unlock() }
+        return value
+    }
+}
+
+/// SIGTERM / SIGINT, turned into a flag the worker checks between batches.
+final class StopSignal: @unchecked Sendable {
+    private let lock = NSLock()
+    private var flag = false
+    private var sources: [any DispatchSourceSignal] = []
+
+    init() {
+        for sig in [SIGTERM, SIGINT] {
+            signal(sig, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
+            source.setEventHandler { [weak self] in self?.request() }
+            source.resume()
+            sources.append(source)
+        }
+    }
+
+    var requested: Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return flag
+    }
+
+    func request() {
+        lock.lock()
+        flag = true
+        lock.unlock()
+    }
+
+    /// Sleeps up to `seconds`, waking early when a stop is requested.
+    func sleep(seconds: Double) async {
+        let end = Date().addingTimeInterval(seconds)
+        while !requested && Date() < end { try? await Task.sleep(nanoseconds: 50_000_000) }
+    }
+}

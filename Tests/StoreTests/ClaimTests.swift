@@ -1,0 +1,166 @@
+import Foundation
+import SieveCore
+import Store
+import Testing
+import TestSupport
+
+/// Results collected from several threads.
+final class Collected<T>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var items: [T] = []
+    func append(_ more: [T]) {
+        lock.lock()
+        items += more
+        lock.unlock()
+    }
+    var all: [T] {
+        lock.lock()
+        defer { lock.unlock() }
+        return items
+    }
+}
+
+/// Runs `body` in `workers` threads at once, each with its own connection to the database at `url` (a worker
+/// process of its own); returns what they claimed and the errors they met.
+func concurrently(_ workers: Int, url: String, _ body: @escaping @Sendable (AppDatabase) throws -> [Int64]) -> (claimed: [Int64], errors: [String]) {
+    let claimed = Collected<Int64>()
+    let failures = Collected<String>()
+    DispatchQueue.concurrentPerform(iterations: workers) { _ in
+        do {
+            claimed.append(try body(try AppDatabase(path: url)))
+        } catch {
+            failures.append(["\(error)"])
+        }
+    }
+    return (claimed.all, failures.all)
+}
+
+@Suite("Claims and leases: several workers share one database", .serialized)
+struct ClaimTests {
+    let dir = TempDir()
+
+    func open(_ backend: Backend, _ test: String = #function) throws -> AppDatabase? { try backend.open(in: dir, test) }
+
+    func sources(_ n: Int) -> [SourceConfig] {
+        (1...n).map { SourceConfig(name: "s\($0)", kind: .rss, url: "https://h\($0).example/rss", interval: 600) }
+    }
+
+    @Test(arguments: Backend.allCases) func frontierClaimsAreExclusiveAndExpire(_ backend: Backend) throws {
+        guard let a = try open(backend) else { return }
+        let b = try AppDatabase(path: a.path)  // a second worker (process) on the same database
+        let config = sources(5)
+        let ids = try a.syncSources(config)
+        #expect(try a.enqueueSeeds(config, ids: ids, hostOf: { URL(string: $0)?.host ?? "" }, force: false) == 5)
+        let now = Date()
+        let first = try a.claimBatch(limit: 3, now: now, lease: 60)
+        #expect(first.count == 3)
+        let second = try b.claimBatch(limit: 10, now: now, lease: 60)
+        #expect(second.count == 2)
+        #expect(Set(first.map(\.id)).isDisjoint(with: second.map(\.id)))
+        #expect(try b.claimBatch(limit: 10, now: now).isEmpty)
+        #expect(try a.frontierCounts(now: now).inflight == 5)
+        // Two minutes later a's lease has run out (a died).
+        let later = now.addingTimeInterval(120)
+        let takenOver = try b.claimBatch(limit: 10, now: later, lease: 60)
+        if backend == .postgres {
+            // Shared: the survivor takes the expired claims over; nothing else is handed out twice.
+            #expect(Set(takenOver.map(\.id)) == Set(first.map(\.id)) .union(second.map(\.id)))
+        } else {
+            // SQLite: one process owns the database; what is in flight comes back through recoverInflight.
+            #expect(takenOver.isEmpty)
+            #expect(try b.recoverInflight() == 5)
+            #expect(try b.claimBatch(limit: 10, now: later).count == 5)
+        }
+        // A stopping worker gives its claims back.
+        try b.releaseClaims()
+        #expect(try a.frontierCounts(now: later).ready == 5)
+    }
+
+    func addPosts(_ db: AppDatabase, _ n: Int) throws -> Int64 {
+        let ids = try db.syncSources([SourceConfig(name: "news", kind: .rss, url: "https://e.org/rss")])
+        let posts = (1...n).map { ExtractedPost(externalID: "p\($0)", url: "https://e.org/\($0)", title: "t\($0)", text: "土石流 \($0)") }
+        try db.recordFetch(DocumentRecord(sourceId: ids["news"]!, url: "https://e.org/rss", status: 200), posts: posts)
+        return ids["news"]!
+    }
+
+    func assessment() -> Assessment {
+        Assessment(disaster: 0.9, rumour: 0.1, types: ["landslide"], places: [], reasons: ["r"], model: "t")
+    }
+
+    @Test(arguments: Backend.allCases) func postClaimsHideClaimedPostsUntilTheLeaseEnds(_ backend: Backend) throws {
+        guard let a = try open(backend) else { return }
+        let b = try AppDatabase(path: a.path)
+        _ = try addPosts(a, 5)
+        let now = Date()
+        let mine = try a.claimPostsToAssess(limit: 3, lease: 30, now: now)
+        #expect(mine.count == 3)
+        let theirs = try b.claimPostsToAssess(limit: 10, lease: 30, now: now)
+        if backend == .postgres {
+            #expect(theirs.count == 2)
+            #expect(try b.claimPostsToAssess(limit: 10, now: now.addingTimeInterval(31)).count == 5)  // every lease ran out
+        } else {
+            #expect(theirs.count == 5)  // SQLite: one process; claims do not hide work from it
+        }
+        try a.saveAssessments(mine.map { ($0.id, assessment(), 1.0) })
+        #expect(try a.postCount(state: .queued) == 3)
+        // Cross-reference claims work the same way, on the queued posts.
+        let x1 = try a.claimPostsToCrossReference(limit: 2, staleBefore: nil, lease: 30, now: now)
+        #expect(x1.count == 2)
+        let x2 = try b.claimPostsToCrossReference(limit: 10, staleBefore: nil, lease: 30, now: now)
+        #expect(x2.count == (backend == .postgres ? 1 : 3))
+    }
+
+    @Test func concurrentWorkersClassifyEveryPostOnce() throws {
+        guard let db = try open(.postgres) else { return }
+        _ = try addPosts(db, 300)
+        let a = assessment()
+        let (claimed, errors) = concurrently(4, url: db.path) { worker in
+            var mine: [Int64] = []
+            while true {
+                let batch = try worker.claimPostsToAssess(limit: 7, lease: 60)
+                if batch.isEmpty { return mine }
+                mine += batch.map(\.id)
+                try worker.saveAssessments(batch.map { ($0.id, a, 1.0) })
+            }
+        }
+        #expect(errors.isEmpty, "\(errors)")
+        #expect(claimed.count == 300)
+        #expect(Set(claimed).count == 300)
+        #expect(try db.postCount(state: .queued) == 300)
+        #expect(try db.pendingWork(channels: []).classify == 0)
+    }
+
+    @Test func concurrentPublishersClaimEachDeliveryOnce() throws {
+        guard let db = try open(.postgres) else { return }
+        _ = try addPosts(db, 40)
+        let posts = try db.claimPostsToAssess(limit: 100)
+        try db.saveAssessments(posts.map { ($0.id, assessment(), 1.0) })
+        for p in posts { try db.review(postID: p.id, decision: .approve, reviewer: "mod", note: nil, channels: ["a", "b"]) }
+        #expect(try db.pendingWork(channels: ["a", "b"]).publish == 80)
+        let (claimed, errors) = concurrently(4, url: db.path) { worker in
+            var mine: [Int64] = []
+            while true {
+                let batch = try worker.claimDue(limit: 3, channels: ["a", "b"])
+                if batch.isEmpty { return mine }
+                mine += batch.map { $0.publication.id! }
+                for e in batch { try worker.markDelivered(e.publication.id!, remoteID: "r\(e.publication.id!)") }
+            }
+        }
+        #expect(errors.isEmpty, "\(errors)")
+        #expect(claimed.count == 80)
+        #expect(Set(claimed).count == 80)
+        #expect(try db.publications().allSatisfy { $0.status == "delivered" && $0.attempts == 1 })
+    }
+
+    @Test(arguments: Backend.allCases) func pendingWorkCountsEachStage(_ backend: Backend) throws {
+        guard let db = try open(backend) else { return }
+        _ = try addPosts(db, 4)
+        var w = try db.pendingWork(channels: ["feed"])
+        #expect(w.classify == 4 && w.xref == 0 && w.publish == 0 && w.crawl == 0)
+        let posts = try db.claimPostsToAssess(limit: 10)
+        try db.saveAssessments(posts.map { ($0.id, assessment(), 1.0) })
+        try db.review(postID: posts[0].id, decision: .approve, reviewer: "m", note: nil, channels: ["feed"])
+        w = try db.pendingWork(channels: ["feed"])
+        #expect(w.classify == 0 && w.xref == 3 && w.publish == 1)
+    }
+}

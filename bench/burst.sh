@@ -1,0 +1,110 @@
+#!/usr/bin/env bash
+# The typhoon burst (issue #8): posts appearing across many local sources, through crawl → classify → cross-reference
+# into the queue, with `sieve worker --stages crawl,classify,xref`.
+#   burst:     ITEMS (200,000) posts in SOURCES (400) paginated JSON Feeds, all there at t0; one worker on SQLite,
+#              then two workers on PostgreSQL 15 (a throwaway cluster, scripts/with-postgres.sh).
+#   sustained: RATE (500) new posts/s for DURATION (60) s across 100 sources polled every second, same backends.
+# Prints posts/s fetch → queued and p50/p99 latency from a post's appearance to its place in the queue.
+# Usage: bench/burst.sh [burst|sustained|all]   (release build: swift build -c release --product sieve)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+MODE=${1:-all}
+SIEVE=${SIEVE:-$PWD/.build/release/sieve}
+WORK=${WORK:-/tmp/sieve-burst}
+PORT=${PORT:-18190}
+ITEMS=${ITEMS:-200000}; SOURCES=${SOURCES:-400}
+RATE=${RATE:-500}; DURATION=${DURATION:-60}
+mkdir -p "$WORK"
+[ -x "$SIEVE" ] || { echo "build it first: swift build -c release --product sieve"; exit 1; }
+
+config() {  # DATABASE SOURCES INTERVAL MAXPAGES
+  {
+    echo "database = \"$1\""
+    echo '[crawler]'
+    echo 'concurrency = 32'
+    echo 'per_host_concurrency = 32'
+    echo 'per_host_delay = 0'
+    for ((s = 0; s < $2; s++)); do
+      echo '[[source]]'
+      echo "name = \"s$s\""
+      echo 'kind = "jsonfeed"'
+      echo "url = \"http://127.0.0.1:$PORT/s$s/p1\""
+      echo "interval = $3"
+      echo "max_pages = $4"
+      echo 'allow_private = true'
+    done
+  } > "$WORK/sieve.toml"
+}
+
+rows() {  # DATABASE → external id, queued epoch, cross-referenced epoch
+  if [[ "$1" == postgres* ]]; then
+    "$PSQL" -XAt -F $'\t' "$1" -c "SELECT p.externalID, extract(epoch from a.assessedAt), extract(epoch from x.checkedAt)
+      FROM post p JOIN assessment a ON a.postId = p.id LEFT JOIN xref x ON x.postId = p.id"
+  else
+    sqlite3 -separator $'\t' "$1" "SELECT p.externalID, (julianday(a.assessedAt) - 2440587.5) * 86400.0,
+      (julianday(x.checkedAt) - 2440587.5) * 86400.0 FROM post p JOIN assessment a ON a.postId = p.id
+      LEFT JOIN xref x ON x.postId = p.id"
+  fi
+}
+
+# run_case LABEL DATABASE WORKERS RATE ITEMS SOURCES INTERVAL MAXPAGES DURATION
+run_case() {
+  local label=$1 db=$2 workers=$3 rate=$4 items=$5 sources=$6 interval=$7 maxpages=$8 duration=$9
+  config "$db" "$sources" "$interval" "$maxpages"
+  python3 bench/burst.py serve "$PORT" "$sources" "$items" "$rate" "$WORK/appear.tsv" > "$WORK/server.log" 2>&1 &
+  local server=$!
+  while ! grep -q serving "$WORK/server.log" 2>/dev/null; do sleep 0.1; done
+  local start; start=$(date +%s.%N)
+  local pids=()
+  for ((w = 0; w < workers; w++)); do
+    if [ "$rate" = "0" ]; then
+      "$SIEVE" worker --config "$WORK/sieve.toml" --stages crawl,classify,xref --once --batch 500 --idle 0.2 \
+        > "$WORK/worker$w.log" 2>&1 &
+    else
+      "$SIEVE" worker --config "$WORK/sieve.toml" --stages crawl,classify,xref --batch 500 --idle 0.2 \
+        > "$WORK/worker$w.log" 2>&1 &
+    fi
+    pids+=($!)
+  done
+  if [ "$rate" != "0" ]; then
+    sleep $((duration + 5))
+    kill -TERM "${pids[@]}" 2>/dev/null || true
+  fi
+  for p in "${pids[@]}"; do wait "$p" || echo "worker $p exited $?"; done
+  local end; end=$(date +%s.%N)
+  kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true
+  rows "$db" > "$WORK/rows.tsv"
+  echo "== $label: $workers worker(s), $(tail -n 1 "$WORK/worker0.log")"
+  python3 bench/burst.py report "$WORK/appear.tsv" "$WORK/rows.tsv" "$(python3 -c "print($end - $start)")"
+}
+
+sqlite_cases() {
+  if [ "$MODE" = burst ] || [ "$MODE" = all ]; then
+    rm -f "$WORK"/burst.sqlite*
+    run_case "burst, SQLite" "$WORK/burst.sqlite" 1 0 "$ITEMS" "$SOURCES" 3600 $((ITEMS / SOURCES / 50 + 2)) 0
+  fi
+  if [ "$MODE" = sustained ] || [ "$MODE" = all ]; then
+    rm -f "$WORK"/burst.sqlite*
+    run_case "sustained $RATE posts/s, SQLite" "$WORK/burst.sqlite" 1 "$RATE" $((RATE * DURATION)) 100 1 3 "$DURATION"
+  fi
+}
+
+postgres_cases() {
+  PSQL=${SIEVE_TEST_PSQL:-psql}
+  local base=${SIEVE_TEST_POSTGRES%/*}
+  if [ "$MODE" = burst ] || [ "$MODE" = all ]; then
+    "$PSQL" -Xq "$SIEVE_TEST_POSTGRES" -c "DROP DATABASE IF EXISTS burst" -c "CREATE DATABASE burst"
+    run_case "burst, PostgreSQL" "$base/burst" 2 0 "$ITEMS" "$SOURCES" 3600 $((ITEMS / SOURCES / 50 + 2)) 0
+  fi
+  if [ "$MODE" = sustained ] || [ "$MODE" = all ]; then
+    "$PSQL" -Xq "$SIEVE_TEST_POSTGRES" -c "DROP DATABASE IF EXISTS burst" -c "CREATE DATABASE burst"
+    run_case "sustained $RATE posts/s, PostgreSQL" "$base/burst" 2 "$RATE" $((RATE * DURATION)) 100 1 3 "$DURATION"
+  fi
+}
+
+if [ "${1:-}" = "--postgres-inner" ]; then MODE=${2:-all}; postgres_cases; exit; fi
+echo "== machine: $(nproc) cores, $(uname -r), $(date -u +%FT%TZ)"
+sqlite_cases
+if [ -n "${SKIP_POSTGRES:-}" ]; then :
+elif [ -n "${SIEVE_TEST_POSTGRES:-}" ]; then postgres_cases
+else scripts/with-postgres.sh "$0" --postgres-inner "$MODE"; fi
