@@ -44,19 +44,10 @@ extension HTTPClient {
             allowPrivate: request.allowPrivate, method: request.method, body: request.body)
         let timeout = request.timeout
         let maxBody = settings.maxBodyBytes
-        let result: Result<FetchResponse, FetchError> = await withCheckedContinuation { continuation in
-            let sink = TransferSink()
-            sink.completion = { result, blocked, exceeded, sink in
-                continuation.resume(
-                    returning: Result { () throws(FetchError) in
-                        try Self.sendResponse(
-                            url: url, result: result, blocked: blocked, exceeded: exceeded, sink: sink,
-                            timeout: timeout, maxBody: maxBody)
-                    })
-            }
-            engine.submit(curl, sink: sink)
+        return try await perform(curl) { result, blocked, exceeded, sink throws(FetchError) in
+            try Self.sendResponse(
+                url: url, result: result, blocked: blocked, exceeded: exceeded, sink: sink, timeout: timeout, maxBody: maxBody)
         }
-        return try result.get()
     }
 
     static func sendResponse(

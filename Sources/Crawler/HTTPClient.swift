@@ -93,15 +93,20 @@ public struct HTTPClient: Sendable {
             lowSpeedLimit: 1, lowSpeedTime: max(1, Int(settings.connectTimeout)), maxRedirects: settings.maxRedirects,
             maxBody: settings.maxBodyBytes, allowPrivate: options.allowPrivate)
         let settings = self.settings
+        return try await perform(request) { result, blocked, exceeded, sink throws(FetchError) in
+            try Self.response(url: url, result: result, blocked: blocked, exceeded: exceeded, sink: sink, settings: settings)
+        }
+    }
+
+    /// Runs one transfer on the shared engine and maps its outcome (fetch and send share this).
+    func perform(
+        _ request: CurlRequest,
+        _ map: @escaping @Sendable (sieve_curl_result, Bool, Bool, TransferSink) throws(FetchError) -> FetchResponse
+    ) async throws(FetchError) -> FetchResponse {
         let result: Result<FetchResponse, FetchError> = await withCheckedContinuation { continuation in
             let sink = TransferSink()
             sink.completion = { result, blocked, exceeded, sink in
-                continuation.resume(
-                    returning: Result { () throws(FetchError) in
-                        try Self.response(
-                            url: url, result: result, blocked: blocked, exceeded: exceeded, sink: sink,
-                            settings: settings)
-                    })
+                continuation.resume(returning: Result { () throws(FetchError) in try map(result, blocked, exceeded, sink) })
             }
             engine.submit(request, sink: sink)
         }
