@@ -146,11 +146,13 @@ struct Worker: AsyncParsableCommand {
     }
 }
 
-/// Runs blocking work on a Dispatch thread, so it never holds one of Swift concurrency's few threads (the crawl's
-/// fetch tasks need them).
+/// Runs blocking work on a thread of its own, so it never holds one of Swift concurrency's few threads (the crawl's
+/// fetch tasks need them) and never waits behind them: a private serial queue gets a thread even when the shared
+/// pool's threads are all busy (the global queue's are limited to the number of cores, and on PostgreSQL the crawl
+/// keeps them waiting on the database).
 func blocking<T: Sendable>(_ body: @escaping @Sendable () throws(StoreError) -> T) async throws(StoreError) -> T {
     let result: Result<T, StoreError> = await withCheckedContinuation { continuation in
-        DispatchQueue.global().async {
+        DispatchQueue(label: "sieve.worker.stage").async {
             do throws(StoreError) {
                 continuation.resume(returning: .success(try body()))
             } catch {
