@@ -79,13 +79,18 @@ struct Worker: AsyncParsableCommand {
             print("worker \(database.workerID): \(WorkerStage.allCases.filter(selected.contains).map(\.rawValue).joined(separator: ",")) on \(database.path)")
             let channels = publisher?.channels.map(\.name) ?? []
             let (once, idle, batch, lease) = (once, idle, batch, lease)
-            /// --once: nothing left for any selected stage (an upstream stage may still feed a downstream one).
-            @Sendable func finished() throws(StoreError) -> Bool {
+            let done = StagesDone()
+            /// --once: nothing left for any selected stage, and every upstream stage's loop has ended (until then it
+            /// may still feed this one: at start-up the crawl has not even queued its seeds).
+            @Sendable func finished(_ stage: WorkerStage) throws(StoreError) -> Bool {
                 guard once else { return false }
+                let upstream = WorkerStage.allCases.prefix { $0 != stage }.filter { selected.contains($0) && $0 != .publish }
+                guard upstream.allSatisfy(done.contains) else { return false }
                 let left = try database.pendingWork(channels: channels)
                 return (selected.contains(.crawl) ? left.crawl : 0) + (selected.contains(.classify) ? left.classify : 0)
                     + (selected.contains(.xref) ? left.xref : 0) + (selected.contains(.publish) ? left.publish : 0) == 0
             }
+            @Sendable func end(_ stage: WorkerStage) { done.insert(stage) }
             // The stages run side by side (crawling waits on the network while classifying uses the CPU), each in
             // its own loop: claim a batch, process it, commit; sleep when there is nothing to claim.
             try await withThrowingTaskGroup(of: Void.self) { group in
@@ -95,9 +100,10 @@ struct Worker: AsyncParsableCommand {
                             let summary = try await pipeline.crawl(force: false, shouldStop: { stop.requested })
                             totals.add(pages: summary.stats.pages)
                             if summary.stats.pages > 0 { continue }
-                            if try finished() { break }
+                            if try finished(.crawl) { break }
                             await stop.sleep(seconds: idle)
                         }
+                        end(.crawl)
                     }
                 }
                 // Classification and cross-reference each in their own loop, so queued posts are checked while new
@@ -118,9 +124,10 @@ struct Worker: AsyncParsableCommand {
                             }
                             totals.add(classified: stage == .classify ? n : 0, checked: stage == .xref ? n : 0)
                             if n > 0 { continue }
-                            if try finished() { break }
+                            if try finished(stage) { break }
                             await stop.sleep(seconds: idle)
                         }
+                        end(stage)
                     }
                 }
                 if let publisher {
@@ -132,7 +139,7 @@ struct Worker: AsyncParsableCommand {
                             totals.add(delivered: report.delivered)
                             let attempts = report.channels.values.map { $0.delivered + $0.retrying + $0.dead + $0.unsupported }
                             if attempts.reduce(0, +) > 0 { continue }
-                            if try finished() { break }
+                            if try finished(.publish) { break }
                             await stop.sleep(seconds: idle)
                         }
                     }
@@ -146,11 +153,13 @@ struct Worker: AsyncParsableCommand {
     }
 }
 
-/// Runs blocking work on a Dispatch thread, so it never holds one of Swift concurrency's few threads (the crawl's
-/// fetch tasks need them).
+/// Runs blocking work on a thread of its own, so it never holds one of Swift concurrency's few threads (the crawl's
+/// fetch tasks need them) and never waits behind them: a private serial queue gets a thread even when the shared
+/// pool's threads are all busy (the global queue's are limited to the number of cores, and on PostgreSQL the crawl
+/// keeps them waiting on the database).
 func blocking<T: Sendable>(_ body: @escaping @Sendable () throws(StoreError) -> T) async throws(StoreError) -> T {
     let result: Result<T, StoreError> = await withCheckedContinuation { continuation in
-        DispatchQueue.global().async {
+        DispatchQueue(label: "sieve.worker.stage").async {
             do throws(StoreError) {
                 continuation.resume(returning: .success(try body()))
             } catch {
@@ -159,6 +168,22 @@ func blocking<T: Sendable>(_ body: @escaping @Sendable () throws(StoreError) -> 
         }
     }
     return try result.get()
+}
+
+/// The stage loops that have ended.
+final class StagesDone: @unchecked Sendable {
+    private let lock = NSLock()
+    private var stages = Set<WorkerStage>()
+    func insert(_ s: WorkerStage) {
+        lock.lock()
+        stages.insert(s)
+        lock.unlock()
+    }
+    func contains(_ s: WorkerStage) -> Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return stages.contains(s)
+    }
 }
 
 /// What a worker did, counted from its stage loops.
