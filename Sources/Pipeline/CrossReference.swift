@@ -86,13 +86,13 @@ extension Pipeline {
         let xref = CrossReferencer(incidents: incidents, rumours: memory, lexicon: lexicon)
         var total = 0
         while shouldStop?() != true {
-            let posts = try database.claimPostsToCrossReference(limit: batch, staleBefore: version, lease: lease)
+            let posts = try database.claimPostsToCrossReference(limit: batch, lease: lease)
             if posts.isEmpty { break }
             let results = posts.parallelMap { p in
                 let r = xref.check(text: p.text, published: p.published ?? p.fetchedAt, assessment: p.assessment, location: p.location)
                 return (postID: p.id, result: r, priority: xrefPriority(p.assessment, r, clusterSize: p.clusterSize, published: p.published ?? p.fetchedAt, now: now))
             }
-            try database.saveCrossReferences(results, now: max(now, Date()))
+            try database.saveCrossReferences(results, evidence: version, now: max(now, Date()))
             for r in results { PipelineMetrics.crossReferenced(r.result.verdict.rawValue) }
             total += posts.count
         }

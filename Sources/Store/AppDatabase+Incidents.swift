@@ -185,6 +185,9 @@ extension AppDatabase {
                         try Self.json(incident.references), details, incident.url, try Self.json(incident.warnings), now, now,
                     ])
             }
+            if summary.inserted + summary.updated + summary.cancelled + summary.superseded > 0 {
+                try Self.markQueueForCrossReference(tx)
+            }
             return summary
         }
     }
@@ -260,16 +263,27 @@ extension AppDatabase {
     /// When incidents or known rumours last changed (nil when there are none): cross-references older than this
     /// are checked again.
     public func evidenceVersion() throws(StoreError) -> Date? {
-        try read { tx in
-            let a = try tx.scalar("SELECT MAX(updatedAt) FROM incident", as: Date.self)
-            let b = try tx.scalar("SELECT MAX(createdAt) FROM knownRumour", as: Date.self)
-            switch (a, b) {
-            case let (a?, b?): return max(a, b)
-            case let (a?, nil): return a
-            case let (nil, b?): return b
-            default: return nil
-            }
+        try read { tx in try Self.evidenceVersion(tx) }
+    }
+
+    static func evidenceVersion(_ tx: SQLTransaction) throws -> Date? {
+        let a = try tx.scalar("SELECT MAX(updatedAt) FROM incident", as: Date.self)
+        let b = try tx.scalar("SELECT MAX(createdAt) FROM knownRumour", as: Date.self)
+        switch (a, b) {
+        case let (a?, b?): return max(a, b)
+        case let (a?, nil): return a
+        case let (nil, b?): return b
+        default: return nil
         }
+    }
+
+    /// New evidence: every post awaiting review is due for a cross-reference again.
+    static func markQueueForCrossReference(_ tx: SQLTransaction) throws {
+        try tx.execute(
+            """
+            UPDATE post SET xrefDue = 1 WHERE state IN ('queued', 'escalated') AND xrefDue = 0
+              AND EXISTS (SELECT 1 FROM assessment WHERE assessment.postId = post.id)
+            """)
     }
 
     // MARK: Known rumours
@@ -288,6 +302,7 @@ extension AppDatabase {
                     ON CONFLICT(claim) DO NOTHING
                     """, [item.claim, item.verdict, item.url, origin, now])
             }
+            if added > 0 { try Self.markQueueForCrossReference(tx) }
             return added
         }
     }
@@ -296,7 +311,7 @@ extension AppDatabase {
     @discardableResult
     public func syncRejectedRumours(now: Date = Date()) throws(StoreError) -> Int {
         try write { tx in
-            try tx.execute(
+            let added = try tx.execute(
                 """
                     INSERT INTO knownRumour (claim, verdict, url, origin, postId, createdAt)
                     SELECT post.text, 'RUMOR', post.url, 'review', post.id, ?
@@ -306,6 +321,8 @@ extension AppDatabase {
                       AND NOT EXISTS (SELECT 1 FROM knownRumour k WHERE k.postId = post.id)
                     ON CONFLICT DO NOTHING
                     """, [now])
+            if added > 0 { try Self.markQueueForCrossReference(tx) }
+            return added
         }
     }
 
@@ -321,37 +338,32 @@ extension AppDatabase {
 
     // MARK: Cross-reference
 
-    /// Posts awaiting review whose cross-reference is missing or older than the evidence (a look, not a claim).
-    public func postsToCrossReference(limit: Int = 1000, staleBefore: Date?) throws(StoreError) -> [PostForXref] {
-        try read { tx in try Self.selectPostsToCrossReference(tx, limit: limit, staleBefore: staleBefore, claim: nil) }
+    /// Posts awaiting review whose cross-reference is due: missing, or older than the evidence (a look, not a
+    /// claim). Posts are marked due when they enter the queue and, all of them, when new incidents or known
+    /// rumours arrive; `saveCrossReferences` clears the mark.
+    public func postsToCrossReference(limit: Int = 1000) throws(StoreError) -> [PostForXref] {
+        try read { tx in try Self.selectPostsToCrossReference(tx, limit: limit, claim: nil) }
     }
 
-    /// Claims up to `limit` posts to cross-reference for this process until `now + lease` (PostgreSQL:
+    /// Claims up to `limit` posts due for a cross-reference for this process until `now + lease` (PostgreSQL:
     /// `FOR UPDATE SKIP LOCKED`, skipping posts another worker holds). `saveCrossReferences` releases them.
-    public func claimPostsToCrossReference(
-        limit: Int = 1000, staleBefore: Date?, lease: TimeInterval = 300, now: Date = Date()
-    ) throws(StoreError) -> [PostForXref] {
+    public func claimPostsToCrossReference(limit: Int = 1000, lease: TimeInterval = 300, now: Date = Date())
+        throws(StoreError) -> [PostForXref]
+    {
         try claimPosts(lease: lease, now: now, id: \.id) { tx in
-            try Self.selectPostsToCrossReference(tx, limit: limit, staleBefore: staleBefore, claim: now)
+            try Self.selectPostsToCrossReference(tx, limit: limit, claim: now)
         }
     }
 
-    static func selectPostsToCrossReference(_ tx: SQLTransaction, limit: Int, staleBefore: Date?, claim now: Date?) throws
-        -> [PostForXref]
-    {
+    /// Reads only the due posts, through the partial index `post_xrefDue` (the queue of posts already checked
+    /// can be hundreds of thousands long in a burst).
+    static func selectPostsToCrossReference(_ tx: SQLTransaction, limit: Int, claim now: Date?) throws -> [PostForXref] {
         var sql = """
             SELECT post.id, post.text, post.title, post.publishedAt, post.fetchedAt, post.clusterSize, post.extra, assessment.*
             FROM post JOIN assessment ON assessment.postId = post.id
-            LEFT JOIN xref ON xref.postId = post.id
-            WHERE post.state IN ('queued', 'escalated')
+            WHERE post.xrefDue = 1 AND post.state IN ('queued', 'escalated')
             """
         var args: [any SQLBindable] = []
-        if let staleBefore {
-            sql += " AND (xref.postId IS NULL OR xref.checkedAt < ?)"
-            args.append(staleBefore)
-        } else {
-            sql += " AND xref.postId IS NULL"
-        }
         if let now {
             sql += tx.dialect.unleased("post")
             args += tx.dialect.unleasedArguments(now)
@@ -378,11 +390,15 @@ extension AppDatabase {
     }
 
     /// Stores cross-reference results and the new queue priorities in one transaction, and counts repeats of
-    /// known rumours.
-    public func saveCrossReferences(_ items: [(postID: Int64, result: XrefResult, priority: Double)], now: Date = Date())
-        throws(StoreError)
-    {
+    /// known rumours. `evidence` is the evidence version the results were computed against
+    /// (`evidenceVersion()` read before loading incidents and rumours): when newer evidence arrived meanwhile,
+    /// the posts stay due and are checked again.
+    public func saveCrossReferences(
+        _ items: [(postID: Int64, result: XrefResult, priority: Double)], evidence: Date?, now: Date = Date()
+    ) throws(StoreError) {
         try write { tx in
+            let current = try Self.evidenceVersion(tx)
+            let stale = current.map { c in evidence.map { c > $0 } ?? true } ?? false
             for item in items {
                 let r = item.result
                 let previous = try tx.scalar("SELECT knownRumourId FROM xref WHERE postId = ?", [item.postID], as: Int64.self)
@@ -403,7 +419,8 @@ extension AppDatabase {
                         "UPDATE knownRumour SET spreadCount = spreadCount + 1, lastSeenAt = ? WHERE id = ?", [now, k.rumourID])
                 }
                 try tx.execute("UPDATE assessment SET priority = ? WHERE postId = ?", [item.priority, item.postID])
-                try tx.execute("UPDATE post SET claimedBy = NULL, leaseUntil = NULL WHERE id = ?", [item.postID])
+                try tx.execute(
+                    "UPDATE post SET claimedBy = NULL, leaseUntil = NULL, xrefDue = \(stale ? 1 : 0) WHERE id = ?", [item.postID])
             }
         }
     }

@@ -62,8 +62,24 @@ extension AppDatabase {
     /// The migration status of the file at `path` without opening it for writing (and without creating it:
     /// a missing file has every migration pending).
     public static func migrationStatus(path: String) throws(StoreError) -> MigrationStatus {
-        // PostgreSQL applies its migrations when a process connects (under an advisory lock).
-        if PostgresLocation.isPostgresURL(path) { return try AppDatabase(path: path).migrationStatus() }
+        // PostgreSQL: read sieve_migrations without applying anything (a process that opens the database applies
+        // the pending ones, under an advisory lock).
+        if PostgresLocation.isPostgresURL(path) {
+            let backend = try PostgresBackend(url: path, migrate: false)
+            do {
+                let applied: Set<String> = try backend.transaction(readOnly: true) { s in
+                    let exists = try s.run("SELECT to_regclass('sieve_migrations') IS NOT NULL", []).rows.first
+                    guard let exists, try exists[0] as Bool else { return [] }
+                    return Set(try s.run("SELECT name FROM sieve_migrations", []).rows.map { (r: SQLRow) throws -> String in try r[0] })
+                }
+                let known = PostgresSchema.migrations.map(\.name)
+                return MigrationStatus(
+                    applied: known.filter { applied.contains($0) }, pending: known.filter { !applied.contains($0) },
+                    unknown: applied.subtracting(known).sorted())
+            } catch {
+                throw storeError(error)
+            }
+        }
         guard FileManager.default.fileExists(atPath: path) else {
             return MigrationStatus(applied: [], pending: migrator.migrations, unknown: [])
         }

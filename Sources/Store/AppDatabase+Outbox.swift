@@ -320,7 +320,7 @@ extension AppDatabase {
             }
             try tx.execute(
                 "INSERT INTO retraction (postId, retractedAt, reviewer, note) VALUES (?, ?, ?, ?)", [postID, now, reviewer, note])
-            try tx.execute("UPDATE post SET state = ? WHERE id = ?", [PostState.retracted.rawValue, postID])
+            try tx.execute("UPDATE post SET state = ?, xrefDue = 0 WHERE id = ?", [PostState.retracted.rawValue, postID])
             let rows = try tx.rows("SELECT * FROM publication WHERE postId = ? AND action != 'retract' ORDER BY id", [postID])
                 .map(PublicationRecord.init)
             var channels: [String: Bool] = [:]  // channel → something reached it (or may have)

@@ -82,7 +82,8 @@ extension AppDatabase {
                     ])
                 try tx.execute(
                     """
-                    UPDATE post SET state = CASE WHEN state = ? THEN ? ELSE state END, claimedBy = NULL, leaseUntil = NULL
+                    UPDATE post SET state = CASE WHEN state = ? THEN ? ELSE state END, claimedBy = NULL, leaseUntil = NULL,
+                      xrefDue = CASE WHEN state IN ('fetched', 'queued', 'escalated') THEN 1 ELSE xrefDue END
                     WHERE id = ?
                     """, [PostState.fetched.rawValue, PostState.queued.rawValue, item.postID])
             }

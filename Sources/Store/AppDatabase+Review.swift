@@ -42,7 +42,9 @@ extension AppDatabase {
         case .reject: newState = .rejected
         case .escalate: newState = .escalated
         }
-        try tx.execute("UPDATE post SET state = ? WHERE id = ?", [newState.rawValue, postID])
+        // A post leaving the queue needs no further cross-reference (an escalated one stays in it).
+        try tx.execute(
+            "UPDATE post SET state = ?\(newState == .escalated ? "" : ", xrefDue = 0") WHERE id = ?", [newState.rawValue, postID])
         // Approvals go to the publishing channels, escalations to the EOC's lead channels; the rows are
         // written in this same transaction, so a decision is never recorded without its deliveries.
         switch decision {

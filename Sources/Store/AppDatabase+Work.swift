@@ -18,23 +18,13 @@ extension AppDatabase {
     /// What is left to do, for `sieve worker --once` (which stops when its stages have nothing left, including
     /// work other workers hold: when a worker dies, its leases expire and the survivors take the work over).
     public func pendingWork(channels: [String], now: Date = Date(), horizon: TimeInterval = 60) throws(StoreError) -> PendingWork {
-        let version = try evidenceVersion()
-        return try read { tx in
+        try read { tx in
             var w = PendingWork()
             let soon = now.addingTimeInterval(horizon)
             w.crawl = try tx.scalar(
                 "SELECT COUNT(*) FROM frontier WHERE state = 'inflight' OR (state = 'pending' AND notBefore <= ?)", [soon]) ?? 0
             w.classify = try tx.scalar("SELECT COUNT(*) FROM post WHERE state = ?", [PostState.fetched.rawValue]) ?? 0
-            var xref = """
-                SELECT COUNT(*) FROM post JOIN assessment ON assessment.postId = post.id LEFT JOIN xref ON xref.postId = post.id
-                WHERE post.state IN ('queued', 'escalated') AND (xref.postId IS NULL
-                """
-            var args: [any SQLBindable] = []
-            if let version {
-                xref += " OR xref.checkedAt < ?"
-                args.append(version)
-            }
-            w.xref = try tx.scalar(xref + ")", args) ?? 0
+            w.xref = try tx.scalar("SELECT COUNT(*) FROM post WHERE xrefDue = 1 AND state IN ('queued', 'escalated')") ?? 0
             if !channels.isEmpty {
                 w.publish = try tx.scalar(
                     """

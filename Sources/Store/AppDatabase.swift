@@ -173,6 +173,7 @@ public final class AppDatabase: Sendable {
         m.registerMigration("v4-outbox") { db in try Self.migrateOutbox(db) }
         registerWebMigration(&m)  // "v5-web": AppDatabase+Web.swift
         m.registerMigration("v6-leases") { db in try Self.migrateLeases(db) }
+        m.registerMigration("v7-xref-due") { db in try Self.migrateXrefDue(db) }
         return m
     }
 }
@@ -225,6 +226,27 @@ extension AppDatabase {
             t.add(column: "leaseUntil", .datetime)
         }
     }
+}
+
+extension AppDatabase {
+    /// v7: a flag on the posts whose cross-reference is due (missing, or older than the evidence), with a partial
+    /// index, so claiming the next batch to check reads only those instead of walking the whole queue.
+    static func migrateXrefDue(_ db: Database) throws {
+        try db.alter(table: "post") { t in t.add(column: "xrefDue", .integer).notNull().defaults(to: 0) }
+        try db.execute(sql: "CREATE INDEX post_xrefDue ON post(id) WHERE xrefDue = 1")
+        try db.execute(sql: xrefDueBackfill)
+    }
+
+    /// Marks the queued posts whose cross-reference is missing or older than the newest incident or known rumour
+    /// (what the claim query used to compute on every call); both backends' migrations run it once.
+    static let xrefDueBackfill = """
+        UPDATE post SET xrefDue = 1
+        WHERE state IN ('queued', 'escalated') AND EXISTS (SELECT 1 FROM assessment WHERE assessment.postId = post.id)
+          AND (NOT EXISTS (SELECT 1 FROM xref WHERE xref.postId = post.id)
+               OR (SELECT checkedAt FROM xref WHERE xref.postId = post.id)
+                  < (SELECT MAX(v) FROM (SELECT MAX(updatedAt) AS v FROM incident
+                                         UNION ALL SELECT MAX(createdAt) AS v FROM knownRumour) AS evidence))
+        """
 }
 
 extension AppDatabase {

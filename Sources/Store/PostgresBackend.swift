@@ -86,9 +86,11 @@ final class PostgresBackend: Sendable {
     nonisolated(unsafe) private var nextTicket = 0
     nonisolated(unsafe) private var serving = 0
 
-    init(url: String) throws(StoreError) {
+    /// Connects; `migrate: false` applies no migration (to report which are pending).
+    init(url: String, migrate: Bool = true) throws(StoreError) {
         location = try PostgresLocation(url: url)
         display = PostgresLocation.redact(url)
+        guard migrate else { return }
         do {
             try withSession { s in try PostgresSchema.migrate(s) }
         } catch {

@@ -154,6 +154,15 @@ enum PostgresSchema {
                 "CREATE INDEX review_reviewer ON review(reviewer)",
             ]
         ),
+        (
+            // SQLite's "v7-xref-due": the posts whose cross-reference is due, behind a partial index.
+            "pg3-xref-due",
+            [
+                "ALTER TABLE post ADD COLUMN xrefDue SMALLINT NOT NULL DEFAULT 0",
+                "CREATE INDEX post_xrefDue ON post(id) WHERE xrefDue = 1",
+                AppDatabase.xrefDueBackfill,
+            ]
+        ),
     ]
 
     /// Applies the migrations not yet recorded, in order, one transaction each. Several processes starting at

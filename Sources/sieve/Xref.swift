@@ -41,12 +41,15 @@ struct Xref: AsyncParsableCommand {
             if let postID {
                 let item = try database.item(id: postID)
                 let assessment = item.assessment ?? scorer.assess(title: item.title, text: item.text, published: item.published)
+                let evidence = try database.evidenceVersion()
                 let xref = try makeReferencer(database: database, scorer: scorer)
                 let text = [item.title, item.text].compactMap { $0 }.filter { !$0.isEmpty }.joined(separator: "\n")
                 let published = item.published ?? item.fetchedAt
                 let result = xref.check(text: text, published: published, assessment: assessment)
                 if item.assessment != nil {
-                    try database.saveCrossReferences([(postID, result, xrefPriority(assessment, result, clusterSize: item.clusterSize, published: published, now: Date()))])
+                    try database.saveCrossReferences(
+                        [(postID, result, xrefPriority(assessment, result, clusterSize: item.clusterSize, published: published, now: Date()))],
+                        evidence: evidence)
                 }
                 if json {
                     print(XrefJSON.line(id: postID, result))

@@ -42,7 +42,7 @@ struct BackendParityTests {
         try db.saveAssessments(posts.map {
             ($0.id, Assessment(disaster: 0.9, rumour: 0.2, types: ["landslide"], places: [], reasons: ["r"], model: "m"), 0.5)
         })
-        let toCheck = try db.claimPostsToCrossReference(staleBefore: try db.evidenceVersion())
+        let toCheck = try db.claimPostsToCrossReference()
         #expect(toCheck.count == 3 && toCheck[0].text.hasPrefix("標題1\n"))
         let rumour = try #require(try db.knownRumours().first)
         let result = XrefResult(
@@ -50,10 +50,10 @@ struct BackendParityTests {
             matches: [IncidentMatch(incidentID: stored.id!, externalID: "E1", kind: .emic, score: 0.8, summary: "EMIC", reasons: ["同鄉鎮"])],
             knownRumour: KnownRumourMatch(rumourID: rumour.id, similarity: 0.7, verdict: "RUMOR", claim: rumour.claim, url: nil),
             explanation: ["line 1", "line 2"])
-        try db.saveCrossReferences(toCheck.map { ($0.id, result, 0.9) })
+        try db.saveCrossReferences(toCheck.map { ($0.id, result, 0.9) }, evidence: try db.evidenceVersion())
         #expect(try db.crossReference(postID: posts[0].id) == result)
         #expect(try db.knownRumours().first?.spreadCount == 3)
-        #expect(try db.claimPostsToCrossReference(staleBefore: try db.evidenceVersion()).isEmpty)
+        #expect(try db.claimPostsToCrossReference().isEmpty)
         #expect(try db.queue().map(\.priority) == [0.9, 0.9, 0.9])
 
         // Approve one (the EOC webhook and a feed), escalate one, reject one as a rumour.

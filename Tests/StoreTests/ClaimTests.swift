@@ -104,10 +104,46 @@ struct ClaimTests {
         try a.saveAssessments(mine.map { ($0.id, assessment(), 1.0) })
         #expect(try a.postCount(state: .queued) == 3)
         // Cross-reference claims work the same way, on the queued posts.
-        let x1 = try a.claimPostsToCrossReference(limit: 2, staleBefore: nil, lease: 30, now: now)
+        let x1 = try a.claimPostsToCrossReference(limit: 2, lease: 30, now: now)
         #expect(x1.count == 2)
-        let x2 = try b.claimPostsToCrossReference(limit: 10, staleBefore: nil, lease: 30, now: now)
+        let x2 = try b.claimPostsToCrossReference(limit: 10, lease: 30, now: now)
         #expect(x2.count == (backend == .postgres ? 1 : 3))
+    }
+
+    /// Which posts are due for a cross-reference: set when a post enters the queue and, for the whole queue,
+    /// when evidence arrives (a new incident or known rumour); cleared by a saved check unless the check was made
+    /// against evidence that has since changed; a post leaving the queue is no longer due.
+    @Test(arguments: Backend.allCases) func crossReferenceDueFollowsQueueAndEvidence(_ backend: Backend) throws {
+        guard let db = try open(backend) else { return }
+        _ = try addPosts(db, 4)
+        #expect(try db.claimPostsToCrossReference().isEmpty)  // not assessed yet: nothing to check
+        try db.saveAssessments(try db.claimPostsToAssess().map { ($0.id, assessment(), 1.0) })
+        #expect(try db.pendingWork(channels: []).xref == 4)
+        let result = XrefResult(verdict: .unconfirmed, score: 0, matches: [], knownRumour: nil, explanation: ["none"])
+        let first = try db.claimPostsToCrossReference(limit: 2)
+        #expect(first.map(\.id) == first.map(\.id).sorted() && first.count == 2)  // oldest first
+        try db.saveCrossReferences(first.map { ($0.id, result, 0.5) }, evidence: try db.evidenceVersion())
+        let rest = try db.claimPostsToCrossReference()
+        #expect(Set(rest.map(\.id)).isDisjoint(with: first.map(\.id)) && rest.count == 2)
+        // Checked against evidence older than what is stored by the time it is saved: stays due.
+        let before = try db.evidenceVersion()
+        let sent = Date()
+        try db.saveIncidents([Incident(kind: .emic, externalID: "E9", sent: sent, headline: "秀林鄉土石流")])
+        try db.saveCrossReferences(rest.map { ($0.id, result, 0.5) }, evidence: before)
+        #expect(try db.pendingWork(channels: []).xref == 4)  // the new incident made every queued post due again
+        let again = try db.claimPostsToCrossReference()
+        #expect(again.count == 4)
+        try db.saveCrossReferences(again.map { ($0.id, result, 0.5) }, evidence: try db.evidenceVersion())
+        #expect(try db.claimPostsToCrossReference().isEmpty)
+        // An unchanged incident imported again is no new evidence; a new known rumour is.
+        try db.saveIncidents([Incident(kind: .emic, externalID: "E9", sent: sent, headline: "秀林鄉土石流")])
+        #expect(try db.pendingWork(channels: []).xref == 0)
+        try db.addKnownRumours([(claim: "網傳明天停班停課", verdict: "RUMOR", url: nil)], origin: "test")
+        #expect(try db.pendingWork(channels: []).xref == 4)
+        // A post leaving the queue is not checked again; an escalated one still is.
+        try db.review(postID: again[0].id, decision: .approve, reviewer: "mod", note: nil, channels: [])
+        try db.review(postID: again[1].id, decision: .escalate, reviewer: "mod", note: nil, channels: [])
+        #expect(Set(try db.postsToCrossReference().map(\.id)) == Set(again.dropFirst().map(\.id)))
     }
 
     @Test func concurrentWorkersClassifyEveryPostOnce() throws {
