@@ -321,8 +321,12 @@ extension AppDatabase {
             try tx.execute(
                 "INSERT INTO retraction (postId, retractedAt, reviewer, note) VALUES (?, ?, ?, ?)", [postID, now, reviewer, note])
             try tx.execute("UPDATE post SET state = ?, xrefDue = 0 WHERE id = ?", [PostState.retracted.rawValue, postID])
-            let rows = try tx.rows("SELECT * FROM publication WHERE postId = ? AND action != 'retract' ORDER BY id", [postID])
-                .map(PublicationRecord.init)
+            // FOR UPDATE (PostgreSQL): a publisher claiming one of these rows right now commits first and this reads
+            // its `delivering`, instead of cancelling a delivery that is under way and never withdrawing it.
+            let rows = try tx.rows(
+                "SELECT * FROM publication WHERE postId = ? AND action != 'retract' ORDER BY id"
+                    + (tx.dialect.sharesWork ? " FOR UPDATE" : ""), [postID]
+            ).map(PublicationRecord.init)
             var channels: [String: Bool] = [:]  // channel → something reached it (or may have)
             for row in rows {
                 switch OutboxStatus(rawValue: row.status) {
@@ -334,7 +338,10 @@ extension AppDatabase {
                 }
                 if row.status == "pending" || row.status == "failed" {
                     try tx.execute(
-                        "UPDATE publication SET status = 'cancelled', lastError = 'retracted before delivery' WHERE id = ?", [row.id])
+                        """
+                        UPDATE publication SET status = 'cancelled', lastError = 'retracted before delivery'
+                        WHERE id = ? AND status IN ('pending', 'failed')
+                        """, [row.id])
                 }
             }
             for (channel, reached) in channels.sorted(by: { $0.key < $1.key }) {

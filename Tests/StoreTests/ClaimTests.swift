@@ -146,6 +146,45 @@ struct ClaimTests {
         #expect(Set(try db.postsToCrossReference().map(\.id)) == Set(again.dropFirst().map(\.id)))
     }
 
+    /// A retraction while another worker is claiming the item's delivery (its transaction not yet committed)
+    /// waits for that claim, sees the delivery under way and withdraws it afterwards, instead of cancelling a
+    /// delivery that is being made and never withdrawing it.
+    @Test func retractionDuringAClaimWithdrawsTheDelivery() throws {
+        guard let url = try TestPostgres.freshDatabase(#function) else { return }
+        let db = try AppDatabase(path: url)
+        _ = try addPosts(db, 1)
+        let post = try #require(try db.claimPostsToAssess().first)
+        try db.saveAssessments([(post.id, assessment(), 1.0)])
+        try db.review(postID: post.id, decision: .approve, reviewer: "mod", note: nil, channels: ["hook"])
+        // The other worker's claim: the row becomes `delivering` in a transaction held open for 1.5 s.
+        let psql = ProcessInfo.processInfo.environment["SIEVE_TEST_PSQL"] ?? "/usr/lib/postgresql/15/bin/psql"
+        let claim = Process()
+        claim.executableURL = URL(fileURLWithPath: psql)
+        claim.arguments = [
+            "-X", "-q", url, "-c",
+            "BEGIN; UPDATE publication SET status = 'delivering', leaseUntil = now() + interval '2 minutes' WHERE postId = \(post.id); SELECT pg_sleep(1.5); COMMIT;",
+        ]
+        claim.standardOutput = FileHandle.nullDevice
+        try claim.run()
+        defer { claim.waitUntilExit() }
+        var held = false
+        for _ in 0..<100 where !held {
+            held = try TestPostgres.psql(
+                url,
+                "SELECT count(*) FROM pg_stat_activity WHERE query LIKE '%pg_sleep(1.5)%' AND pid <> pg_backend_pid() AND state = 'active'"
+            ) == "1"
+            if !held { Thread.sleep(forTimeInterval: 0.02) }
+        }
+        #expect(held)
+        let retracts = try db.retract(postID: post.id, reviewer: "mod", note: "wrong")
+        claim.waitUntilExit()
+        #expect(retracts.map(\.status) == ["pending"])  // the channel may have it: withdraw it
+        let publish = try #require(try db.publications(postID: post.id).first { $0.action == "publish" })
+        #expect(publish.status == "delivering")  // not overwritten with `cancelled`
+        try db.markDelivered(publish.id!, remoteID: "m1")
+        #expect(try db.publications(postID: post.id).first { $0.action == "publish" }?.status == "delivered")
+    }
+
     @Test func concurrentWorkersClassifyEveryPostOnce() throws {
         guard let db = try open(.postgres) else { return }
         _ = try addPosts(db, 300)
