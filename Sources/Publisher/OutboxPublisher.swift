@@ -149,7 +149,7 @@ public final class OutboxPublisher: Sendable {
                     guard let channel = usable.first(where: { $0.name == name }) else { continue }
                     let api = apis[name]
                     group.addTask { [self] in
-                        if channel.kind.isFile { return self.deliverFile(channel, batch) }
+                        if channel.kind.isFile { return self.deliverFile(channel, batch, options: options) }
                         return await self.deliver(channel, api: api!, batch, options: options)
                     }
                 }
@@ -174,7 +174,7 @@ public final class OutboxPublisher: Sendable {
     }
 
     /// Rewrites a file channel and marks the batch delivered (one write covers every row).
-    func deliverFile(_ channel: ChannelConfig, _ batch: [OutboxEntry]) -> DeliveryReport.Channel {
+    func deliverFile(_ channel: ChannelConfig, _ batch: [OutboxEntry], options: DeliveryOptions) -> DeliveryReport.Channel {
         var r = DeliveryReport.Channel(name: channel.name)
         do {
             let path = try Feeds.writeChannel(channel, database: database)
@@ -188,7 +188,7 @@ public final class OutboxPublisher: Sendable {
             let message = "\(channel.display): \(error)"
             r.lastError = message
             for entry in batch {
-                let retry = retryDate(entry, hint: nil, options: .init(), channel: channel)
+                let retry = retryDate(entry, hint: nil, options: options, channel: channel)
                 try? database.markAttemptFailed(entry.publication.id!, error: message, retryAt: retry)
                 if retry == nil { r.dead += 1 } else { r.retrying += 1 }
                 Self.count(channel.name, retry == nil ? "dead" : "failed")

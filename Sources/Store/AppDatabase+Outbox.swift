@@ -136,7 +136,7 @@ extension AppDatabase {
                 """
                 UPDATE publication SET status = 'failed', attempts = attempts + 1,
                   lastError = 'publisher stopped mid-delivery (outcome unknown; retried with the same idempotency key)',
-                  leaseUntil = NULL
+                  leaseUntil = NULL, claimedBy = NULL
                 WHERE status = 'delivering' AND leaseUntil < ?
                 """, [now])
             // A retraction waits until its publish/lead row is settled.
@@ -156,7 +156,8 @@ extension AppDatabase {
                 record.status = OutboxStatus.delivering.rawValue
                 record.leaseUntil = now.addingTimeInterval(lease)
                 try tx.execute(
-                    "UPDATE publication SET status = 'delivering', leaseUntil = ? WHERE id = ?", [record.leaseUntil, record.id])
+                    "UPDATE publication SET status = 'delivering', leaseUntil = ?, claimedBy = ? WHERE id = ?",
+                    [record.leaseUntil, workerID, record.id])
                 guard let item = try Self.publishableItem(tx, postID: record.postId, publication: record) else { continue }
                 let remote = try tx.column(
                     """
@@ -176,7 +177,7 @@ extension AppDatabase {
         try write { tx in
             try tx.execute(
                 """
-                UPDATE publication SET status = 'failed', attempts = attempts + 1, leaseUntil = NULL,
+                UPDATE publication SET status = 'failed', attempts = attempts + 1, leaseUntil = NULL, claimedBy = NULL,
                   lastError = 'publisher stopped mid-delivery (outcome unknown; retried with the same idempotency key)'
                 WHERE status = 'delivering'
                 """)
@@ -189,9 +190,9 @@ extension AppDatabase {
             try tx.execute(
                 """
                 UPDATE publication SET status = 'delivered', attempts = attempts + 1, publishedAt = ?, remoteID = COALESCE(?, remoteID),
-                  lastError = NULL, leaseUntil = NULL
-                WHERE id = ? AND status = 'delivering'
-                """, [date, remoteID, id])
+                  lastError = NULL, leaseUntil = NULL, claimedBy = NULL
+                WHERE id = ? AND status = 'delivering' AND (claimedBy = ? OR claimedBy IS NULL)
+                """, [date, remoteID, id, workerID])
         }
     }
 
@@ -202,15 +203,15 @@ extension AppDatabase {
                 try tx.execute(
                     """
                     UPDATE publication SET status = 'failed', attempts = attempts + 1, lastError = ?, leaseUntil = NULL,
-                      nextAttemptAt = ?
-                    WHERE id = ? AND status = 'delivering'
-                    """, [error, retryAt, id])
+                      nextAttemptAt = ?, claimedBy = NULL
+                    WHERE id = ? AND status = 'delivering' AND (claimedBy = ? OR claimedBy IS NULL)
+                    """, [error, retryAt, id, workerID])
             } else {
                 try tx.execute(
                     """
-                    UPDATE publication SET status = 'dead', attempts = attempts + 1, lastError = ?, leaseUntil = NULL
-                    WHERE id = ? AND status = 'delivering'
-                    """, [error, id])
+                    UPDATE publication SET status = 'dead', attempts = attempts + 1, lastError = ?, leaseUntil = NULL, claimedBy = NULL
+                    WHERE id = ? AND status = 'delivering' AND (claimedBy = ? OR claimedBy IS NULL)
+                    """, [error, id, workerID])
             }
         }
     }
@@ -220,9 +221,9 @@ extension AppDatabase {
         try write { tx in
             try tx.execute(
                 """
-                UPDATE publication SET status = 'unsupported', lastError = ?, leaseUntil = NULL, publishedAt = ?
-                WHERE id = ? AND status = 'delivering'
-                """, [reason, Date(), id])
+                UPDATE publication SET status = 'unsupported', lastError = ?, leaseUntil = NULL, claimedBy = NULL, publishedAt = ?
+                WHERE id = ? AND status = 'delivering' AND (claimedBy = ? OR claimedBy IS NULL)
+                """, [reason, Date(), id, workerID])
         }
     }
 
@@ -232,9 +233,9 @@ extension AppDatabase {
             try tx.execute(
                 """
                 UPDATE publication SET status = CASE WHEN attempts = 0 THEN 'pending' ELSE 'failed' END,
-                  leaseUntil = NULL, nextAttemptAt = ?, lastError = COALESCE(?, lastError)
-                WHERE id = ? AND status = 'delivering'
-                """, [at, reason, id])
+                  leaseUntil = NULL, claimedBy = NULL, nextAttemptAt = ?, lastError = COALESCE(?, lastError)
+                WHERE id = ? AND status = 'delivering' AND (claimedBy = ? OR claimedBy IS NULL)
+                """, [at, reason, id, workerID])
         }
     }
 

@@ -48,6 +48,22 @@ extension AppDatabase {
             [worker, until] + ids.map { $0 as any SQLBindable })
     }
 
+    /// Extends every lease this process holds (frontier entries in flight, posts being classified or
+    /// cross-referenced, deliveries being made) to `now + lease`, so work that takes longer than one lease is not
+    /// handed to another worker while it is still being done. Returns how many claims were renewed.
+    @discardableResult
+    public func renewLeases(lease: TimeInterval, now: Date = Date()) throws(StoreError) -> Int {
+        let until = now.addingTimeInterval(lease)
+        return try write { tx in
+            try tx.execute(
+                "UPDATE frontier SET leaseUntil = ? WHERE state = 'inflight' AND claimedBy = ?",
+                [until, workerID])
+                + tx.execute("UPDATE post SET leaseUntil = ? WHERE claimedBy = ?", [until, workerID])
+                + tx.execute(
+                    "UPDATE publication SET leaseUntil = ? WHERE status = 'delivering' AND claimedBy = ?", [until, workerID])
+        }
+    }
+
     /// Gives back every claim this process holds (frontier entries and posts), e.g. when a worker stops.
     public func releaseClaims() throws(StoreError) {
         try write { tx in

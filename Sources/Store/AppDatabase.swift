@@ -173,7 +173,7 @@ public final class AppDatabase: Sendable {
         m.registerMigration("v4-outbox") { db in try Self.migrateOutbox(db) }
         registerWebMigration(&m)  // "v5-web": AppDatabase+Web.swift
         m.registerMigration("v6-leases") { db in try Self.migrateLeases(db) }
-        m.registerMigration("v7-xref-due") { db in try Self.migrateXrefDue(db) }
+        m.registerMigration("v7-due-claims") { db in try Self.migrateDueAndClaims(db) }
         return m
     }
 }
@@ -230,9 +230,11 @@ extension AppDatabase {
 
 extension AppDatabase {
     /// v7: a flag on the posts whose cross-reference is due (missing, or older than the evidence), with a partial
-    /// index, so claiming the next batch to check reads only those instead of walking the whole queue.
-    static func migrateXrefDue(_ db: Database) throws {
+    /// index, so claiming the next batch to check reads only those instead of walking the whole queue; and who
+    /// holds a delivery being made (so a worker renews only its own leases and settles only its own deliveries).
+    static func migrateDueAndClaims(_ db: Database) throws {
         try db.alter(table: "post") { t in t.add(column: "xrefDue", .integer).notNull().defaults(to: 0) }
+        try db.alter(table: "publication") { t in t.add(column: "claimedBy", .text) }
         try db.execute(sql: "CREATE INDEX post_xrefDue ON post(id) WHERE xrefDue = 1")
         try db.execute(sql: xrefDueBackfill)
     }

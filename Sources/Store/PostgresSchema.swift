@@ -155,10 +155,12 @@ enum PostgresSchema {
             ]
         ),
         (
-            // SQLite's "v7-xref-due": the posts whose cross-reference is due, behind a partial index.
-            "pg3-xref-due",
+            // SQLite's "v7-due-claims": the posts whose cross-reference is due, behind a partial index; who holds a
+            // delivery being made.
+            "pg3-due-claims",
             [
                 "ALTER TABLE post ADD COLUMN xrefDue SMALLINT NOT NULL DEFAULT 0",
+                "ALTER TABLE publication ADD COLUMN claimedBy TEXT",
                 "CREATE INDEX post_xrefDue ON post(id) WHERE xrefDue = 1",
                 AppDatabase.xrefDueBackfill,
             ]

@@ -58,6 +58,8 @@ struct Serve: AsyncParsableCommand {
                     }
                 }
                 defer { withExtendedLifetime(lock) {} }
+                // Several machines on one PostgreSQL: long batches keep their claims.
+                if database.sharesWork { services.append(LeaseKeeper(database: database, lease: 120, logger: logger)) }
                 SieveMetrics.bootstrap()
                 if config.publish == nil && publishEvery > 0 {
                     services.append(PublisherService(

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Classifier
 import Foundation
+import Operations
 import Pipeline
 import Publisher
 import SieveCore
@@ -91,6 +92,9 @@ struct Worker: AsyncParsableCommand {
                     + (selected.contains(.xref) ? left.xref : 0) + (selected.contains(.publish) ? left.publish : 0) == 0
             }
             @Sendable func end(_ stage: WorkerStage) { done.insert(stage) }
+            // Renew this worker's leases while its stages run, so a batch longer than --lease keeps its claims.
+            let keeper = Task { try await LeaseKeeper(database: database, lease: lease, logger: logger).run() }
+            defer { keeper.cancel() }
             // The stages run side by side (crawling waits on the network while classifying uses the CPU), each in
             // its own loop: claim a batch, process it, commit; sleep when there is nothing to claim.
             try await withThrowingTaskGroup(of: Void.self) { group in

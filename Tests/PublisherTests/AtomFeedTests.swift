@@ -74,7 +74,8 @@ struct AtomFeedTests {
     @Test func unwritablePathIsReportedAndRetried() async throws {
         let db = try approvedDatabase()
         let channel = ChannelConfig(name: "feed", kind: .atom, path: "/proc/forbidden/feed.atom", title: "x")
-        let report = await OutboxPublisher(database: db, channels: [channel]).deliverPending()
+        // A backoff of at least 30 s: even a slow machine's next claim in this run finds nothing due yet.
+        let report = await OutboxPublisher(database: db, channels: [channel]).deliverPending(DeliveryOptions(baseDelay: 60))
         #expect(report.channels["feed"]?.lastError?.contains("/proc/forbidden/feed.atom") == true)
         let pub = try #require(try db.publications().first)
         #expect(pub.status == "failed")

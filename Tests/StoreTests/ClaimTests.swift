@@ -146,6 +146,38 @@ struct ClaimTests {
         #expect(Set(try db.postsToCrossReference().map(\.id)) == Set(again.dropFirst().map(\.id)))
     }
 
+    /// A worker renews the leases it holds while its batch is still being worked on, so nobody takes the work
+    /// over; and a delivery taken over after its lease ran out is settled only by the worker now holding it.
+    @Test(arguments: Backend.allCases) func renewedLeasesKeepClaimsAndOnlyTheHolderSettles(_ backend: Backend) throws {
+        guard let a = try open(backend) else { return }
+        let b = try AppDatabase(path: a.path)  // a second worker on the same database
+        _ = try addPosts(a, 3)
+        let now = Date()
+        let mine = try a.claimPostsToAssess(limit: 2, lease: 30, now: now)
+        #expect(mine.count == 2)
+        #expect(try a.renewLeases(lease: 30, now: now.addingTimeInterval(20)) == 2)  // renewed until now + 50
+        if backend == .postgres {
+            #expect(try b.claimPostsToAssess(limit: 10, lease: 30, now: now.addingTimeInterval(40)).count == 1)
+            #expect(try b.claimPostsToAssess(limit: 10, lease: 30, now: now.addingTimeInterval(51)).count == 2)
+        }
+        try a.saveAssessments(mine.map { ($0.id, assessment(), 1.0) })
+        try a.review(postID: mine[0].id, decision: .approve, reviewer: "mod", note: nil, channels: ["hook"])
+        // Deliveries: a claims, renews, and is not overtaken; once a stops renewing, b takes over.
+        let t = Date().addingTimeInterval(1)
+        let claimed = try a.claimDue(now: t, channels: ["hook"], lease: 30)
+        #expect(claimed.count == 1)
+        let id = try #require(claimed.first?.publication.id)
+        #expect(try a.renewLeases(lease: 30, now: t.addingTimeInterval(20)) >= 1)
+        #expect(try b.claimDue(now: t.addingTimeInterval(40), channels: ["hook"], lease: 30).isEmpty)
+        let takenOver = try b.claimDue(now: t.addingTimeInterval(51), channels: ["hook"], lease: 30)
+        #expect(takenOver.map(\.publication.id) == [id])
+        try a.markDelivered(id, remoteID: "late")  // a was too slow: its outcome does not overwrite b's delivery
+        #expect(try b.publications(postID: mine[0].id).first?.status == "delivering")
+        try b.markDelivered(id, remoteID: "m1")
+        let settled = try #require(try b.publications(postID: mine[0].id).first)
+        #expect(settled.status == "delivered" && settled.remoteID == "m1")
+    }
+
     /// A retraction while another worker is claiming the item's delivery (its transaction not yet committed)
     /// waits for that claim, sees the delivery under way and withdraws it afterwards, instead of cancelling a
     /// delivery that is being made and never withdrawing it.

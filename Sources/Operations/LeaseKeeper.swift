@@ -1,0 +1,55 @@
+import Foundation
+import Logging
+import ServiceLifecycle
+import Store
+
+/// Renews this process's leases (frontier entries in flight, posts being classified or cross-referenced,
+/// deliveries being made) every third of a lease, so a batch that takes longer than one lease — a slow host, a
+/// channel that answers slowly — is not handed to another worker while it is still being done. A process that dies
+/// stops renewing, and its claims expire one lease later as before. Only needed where work is shared (PostgreSQL).
+public struct LeaseKeeper: Service {
+    let database: AppDatabase
+    let lease: TimeInterval
+    let logger: Logger
+
+    public init(database: AppDatabase, lease: TimeInterval, logger: Logger) {
+        self.database = database
+        self.lease = lease
+        self.logger = logger
+    }
+
+    /// How often the leases are renewed.
+    public var interval: TimeInterval { max(0.5, lease / 3) }
+
+    /// Renews until cancelled or, in a service group, until graceful shutdown.
+    public func run() async throws {
+        await cancelWhenGracefulShutdown {
+            while !Task.isCancelled {
+                do {
+                    try await Task.sleep(for: .milliseconds(Int(interval * 1000)))
+                } catch {
+                    return
+                }
+                await renewOnce()
+            }
+        }
+    }
+
+    /// One renewal, off Swift concurrency's threads (a database call may wait for a pooled connection).
+    func renewOnce() async {
+        let (database, lease) = (database, lease)
+        let outcome: Result<Int, StoreError> = await withCheckedContinuation { continuation in
+            DispatchQueue.global().async {
+                do throws(StoreError) {
+                    continuation.resume(returning: .success(try database.renewLeases(lease: lease)))
+                } catch {
+                    continuation.resume(returning: .failure(error))
+                }
+            }
+        }
+        switch outcome {
+        case .success(let n): if n > 0 { logger.debug("renewed \(n) lease(s) for \(lease) s") }
+        case .failure(let e): logger.warning("could not renew leases on \(database.path): \(e)")
+        }
+    }
+}
