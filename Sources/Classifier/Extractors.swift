@@ -19,7 +19,8 @@ public enum TimeExtractor {
         cal.timeZone = taipei
         let ns = text as NSString
         var out: [TimeMention] = []
-        for m in pattern.matches(in: text, range: NSRange(location: 0, length: ns.length)) where m.range.length > 0 {
+        let matches = windows(text).flatMap { pattern.matches(in: text, range: $0) }
+        for m in matches where m.range.length > 0 {
             func group(_ i: Int) -> String? {
                 let r = m.range(at: i)
                 return r.location == NSNotFound ? nil : ns.substring(with: r)
@@ -84,6 +85,36 @@ public enum TimeExtractor {
                 surface: ns.substring(with: m.range).trimmingCharacters(in: .whitespaces),
                 start: TaipeiTime.rfc3339(start), granularity: granularity))
         }
+        return out
+    }
+
+    /// UTF-16 markers (every marker is one BMP code unit).
+    static let markerUnits: Set<UInt16> = Set(markers.compactMap { $0.utf16.count == 1 ? $0.utf16.first : nil })
+
+    /// The stretches of text a time expression can be in. Every non-empty match of `pattern` holds a marker
+    /// (a relative day, 月/日/號 or /, a part of the day, 點/時 or :), with at most a few characters before its
+    /// first marker ("12月", "二十三點", "15:30") and after its last ("30分", "半"); so the pattern runs only
+    /// around markers — lead and trail generous enough for spaces — instead of trying every position of a long
+    /// post (the pattern's parts are all optional, so it would otherwise attempt a match at each character).
+    static func windows(_ text: String) -> [NSRange] {
+        let lead = 10, trail = 14
+        var out: [NSRange] = []
+        var i = 0
+        var current: (start: Int, end: Int)? = nil
+        let length = text.utf16.count
+        for unit in text.utf16 {
+            if markerUnits.contains(unit) {
+                let start = max(0, i - lead), end = min(length, i + 1 + trail)
+                if let c = current, start <= c.end {
+                    current = (c.start, max(c.end, end))
+                } else {
+                    if let c = current { out.append(NSRange(location: c.start, length: c.end - c.start)) }
+                    current = (start, end)
+                }
+            }
+            i += 1
+        }
+        if let c = current { out.append(NSRange(location: c.start, length: c.end - c.start)) }
         return out
     }
 
@@ -156,7 +187,7 @@ public enum VillageExtractor {
     static let pattern = try! NSRegularExpression(pattern: "(?<=[區鄉鎮市])([\\p{Han}]{1,3}[里村])(?![長民])")
 
     public static func extract(_ text: String) -> [String] {
-        guard text.contains("里") || text.contains("村") else { return [] }
+        guard text.unicodeScalars.contains(where: { $0 == "里" || $0 == "村" }) else { return [] }
         let ns = text as NSString
         return pattern.matches(in: text, range: NSRange(location: 0, length: ns.length)).map { ns.substring(with: $0.range(at: 1)) }
     }

@@ -207,8 +207,10 @@ public struct Featurizer: Sendable {
         let chars = prepare(text)
         var out: [UInt64: String] = [:]
         func gram(_ i: Int, _ n: Int) -> String {
-            String(String.UnicodeScalarView(chars[i..<(i + n)].compactMap(Unicode.Scalar.init)))
-                .trimmingCharacters(in: .whitespaces)
+            var scalars = chars[i..<(i + n)].compactMap(Unicode.Scalar.init)[...]
+            while let f = scalars.first, f.properties.isWhitespace { scalars.removeFirst() }
+            while let l = scalars.last, l.properties.isWhitespace { scalars.removeLast() }
+            return String(String.UnicodeScalarView(scalars))
         }
         forEachNGram(chars) { h, i, n in
             if hashes.contains(h) && out[h] == nil { out[h] = gram(i, n) }

@@ -85,8 +85,11 @@ public struct PostClassifier: PostScorer {
             let pr = m.classes.firstIndex(of: "rumour").map { p.probabilities[$0] } ?? 0
             let claim = a.rumour > 0 ? 1 : max(0.3, a.disaster)
             a.rumour = round3(0.6 * pr * claim + 0.4 * a.rumour)
-            let words = evidenceWords(p, f, full)
-            if !words.isEmpty, a.rumour >= 0.5 { reasons.append("模型：\(words)像謠言／轉傳訊息（\(percent(pr))）") }
+            // The words are only shown for a likely rumour: only then are they looked for.
+            if a.rumour >= 0.5 {
+                let words = evidenceWords(p, f, full)
+                if !words.isEmpty { reasons.append("模型：\(words)像謠言／轉傳訊息（\(percent(pr))）") }
+            }
         }
         if let m = models.type, let f = featurizers["type"], a.disaster >= 0.5 {
             let p = m.predict(f.features(full), evidence: 12)

@@ -63,7 +63,7 @@ public struct CrossReferencer: Sendable {
     let closurePhrases: [String: String]
     let closureMaxLength: Int
     /// First characters of the closure phrases: most positions of a post start none, and are skipped at once.
-    let closureFirstCharacters: Set<Character>
+    let closureFirstCharacters: Set<Unicode.Scalar>
     let quakeTimes: [Date]
     let quakeEntries: [Int]
     let capTimes: [Date]
@@ -126,10 +126,10 @@ public struct CrossReferencer: Sendable {
         self.quakeEntries = entries.indices.filter { entries[$0].incident.kind == .quake }
         self.capTimes = kept.filter { $0.kind == .cap }.map(\.sent).sorted()
         var phrases: [String: String] = [:]
-        for (p, kind) in lexicon.closures { phrases[Normalizer.simplified(p)] = kind }
+        for (p, kind) in lexicon.closures { phrases[Self.simplifiedForm(p)] = kind }
         self.closurePhrases = phrases
-        self.closureMaxLength = phrases.keys.map(\.count).max() ?? 0
-        self.closureFirstCharacters = Set(phrases.keys.compactMap(\.first))
+        self.closureMaxLength = phrases.keys.map(\.unicodeScalars.count).max() ?? 0
+        self.closureFirstCharacters = Set(phrases.keys.compactMap(\.unicodeScalars.first))
     }
 
     static func incidentText(_ i: Incident) -> String {
@@ -189,7 +189,7 @@ public struct CrossReferencer: Sendable {
         }
         for a in AddressMatcher.addresses(in: text) where !c.roads.contains(Self.road(a.name)) { c.roads.append(Self.road(a.name)) }
         c.villages = Set(VillageExtractor.extract(text))
-        c.nationwide = ["全台", "全臺", "全國", "全省", "各縣市"].contains { text.contains($0) }
+        c.nationwide = ["全台", "全臺", "全國", "全省", "各縣市"].contains { text.containsExactly($0) }
         return c
     }
 
@@ -433,7 +433,7 @@ public struct CrossReferencer: Sendable {
     /// The closure claim in a post: "closure" or "normal", longest phrases first so 未達停班停課標準 is "normal".
     func closureClaim(_ text: String) -> String? {
         // The first phrase decides when a post has both (「明天照常上班上課，停班停課以人事總處公告為準」).
-        let chars = Array(Normalizer.simplified(Normalizer.normalize(text)))
+        let chars = Normalizer.normalize(text).unicodeScalars.map(Normalizer.simplifiedScalar)
         var i = 0
         while i < chars.count {
             guard closureFirstCharacters.contains(chars[i]) else {
@@ -442,12 +442,18 @@ public struct CrossReferencer: Sendable {
             }
             var len = min(closureMaxLength, chars.count - i)
             while len >= 2 {
-                if let kind = closurePhrases[String(chars[i..<(i + len)])] { return kind }
+                if let kind = closurePhrases[String(String.UnicodeScalarView(chars[i..<(i + len)]))] { return kind }
                 len -= 1
             }
             i += 1
         }
         return nil
+    }
+
+    /// NFKC, then Traditional → Simplified code point by code point (the table ICU's transliterator gives; one
+    /// to one, so no transliterator is opened per post).
+    static func simplifiedForm(_ text: String) -> String {
+        String(String.UnicodeScalarView(Normalizer.normalize(text).unicodeScalars.map(Normalizer.simplifiedScalar)))
     }
 
     func closureCheck(text: String, published: Date, assessment: Assessment, claims: Claims) -> ClosureFinding? {
@@ -526,11 +532,11 @@ public struct CrossReferencer: Sendable {
     func quakeCheck(text: String, published t: Date, assessment: Assessment, claims: Claims, matches: inout [IncidentMatch])
         -> (line: String, contradicted: Bool)?
     {
-        let mentionsQuake = assessment.types.first == "earthquake" || text.contains("地震") || text.contains("強震") || text.contains("强震")
+        let mentionsQuake = assessment.types.first == "earthquake" || text.containsExactly("地震") || text.containsExactly("強震") || text.containsExactly("强震")
         guard mentionsQuake else { return nil }
         let magnitude = Self.firstNumber(Self.magnitudePattern, text)
         let intensity = Self.firstNumber(Self.intensityPattern, text)
-        let strong = (magnitude ?? 0) >= 5 || (intensity ?? 0) >= 4 || ["強震", "强震", "大地震", "超大地震"].contains { text.contains($0) }
+        let strong = (magnitude ?? 0) >= 5 || (intensity ?? 0) >= 4 || ["強震", "强震", "大地震", "超大地震"].contains { text.containsExactly($0) }
         let quakes = quakeEntries.map { entries[$0] }.filter { $0.start <= t && t <= $0.end }
             .sorted { abs($0.incident.sent.timeIntervalSince(t)) < abs($1.incident.sent.timeIntervalSince(t)) }
         if let q = quakes.first?.incident {
@@ -563,12 +569,12 @@ public struct CrossReferencer: Sendable {
     static let orderWords = ["撤離令", "強制撤離", "下令撤離", "撤離命令", "疏散令", "勒令撤離", "强制撤离", "下令撤离", "撤离令"]
 
     func evacuationCheck(text: String, published t: Date, claims: Claims, matches: [IncidentMatch]) -> String? {
-        guard Self.orderWords.contains(where: { text.contains($0) }) else { return nil }
+        guard Self.orderWords.contains(where: { text.containsExactly($0) }) else { return nil }
         var official: [Incident] = []
         for k in candidates(counties: claims.counties, at: t) {
             let i = entries[k].incident
             guard i.kind == .cap || i.kind == .warning else { continue }
-            if i.type == "evacuation" || Self.incidentText(i).contains("撤離") { official.append(i) }
+            if i.type == "evacuation" || Self.incidentText(i).containsExactly("撤離") { official.append(i) }
         }
         if !official.isEmpty { return nil }
         let covered = capTimes.contains { abs($0.timeIntervalSince(t)) < 7 * 86400 }
@@ -618,7 +624,8 @@ public struct RumourMemory: Sendable {
         if let tokenizer {
             for t in tokenizer.tokenize(Normalizer.normalize(text)) where t.kind != .punctuation && t.text.count >= 2 {
                 var h: UInt64 = 0x9e37_79b9_7f4a_7c15
-                for s in Normalizer.simplified(t.text).unicodeScalars { h = (h ^ UInt64(s.value)) &* 0x100_0000_01b3 }
+                // Code point by code point through the Traditional → Simplified table (no transliterator per token).
+                for s in t.text.unicodeScalars { h = (h ^ UInt64(Normalizer.simplifiedScalar(s).value)) &* 0x100_0000_01b3 }
                 f[h | (1 << 62), default: 0] += 1
             }
         }

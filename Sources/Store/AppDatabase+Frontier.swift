@@ -301,15 +301,30 @@ extension AppDatabase {
 
     /// The first stored post within Hamming distance 3 of `hash`, found through the band index.
     static func nearDuplicate(of hash: UInt64, excluding postID: Int64, in tx: SQLTransaction) throws -> Int64? {
+        // The oldest post within distance 3 sharing a band (at most 512 candidates per band, as before). Rows come
+        // in postId order (the primary key), read a page at a time: in a storm of copies of one message the first
+        // page holds the answer, and later bands only look below the best found so far.
         var best: Int64? = nil
+        let page = 64
         for band in 0..<4 {
             let key = Int((hash >> (UInt64(band) * 16)) & 0xFFFF)
-            for r in try tx.rows("SELECT postId, simhash FROM simhashBand WHERE band = ? AND key = ? AND postId <> ? LIMIT 512", [band, key, postID]) {
-                let other: Int64 = try r[1]
-                if (UInt64(bitPattern: other) ^ hash).nonzeroBitCount <= 3 {
-                    let id: Int64 = try r[0]
-                    if best == nil || id < best! { best = id }
+            var after: Int64 = Int64.min, read = 0
+            scan: while read < 512 {
+                let rows = try tx.rows(
+                    """
+                    SELECT postId, simhash FROM simhashBand WHERE band = ? AND key = ? AND postId > ? AND postId < ?
+                      AND postId <> ? ORDER BY postId LIMIT ?
+                    """, [band, key, after, best ?? Int64.max, postID, min(page, 512 - read)])
+                for r in rows {
+                    let id: Int64 = try r[0], other: Int64 = try r[1]
+                    if (UInt64(bitPattern: other) ^ hash).nonzeroBitCount <= 3 {
+                        best = id
+                        break scan
+                    }
+                    after = id
                 }
+                read += rows.count
+                if rows.count < page { break }
             }
         }
         guard let match = best else { return nil }
