@@ -96,27 +96,7 @@ public enum TimeExtractor {
     /// first marker ("12月", "二十三點", "15:30") and after its last ("30分", "半"); so the pattern runs only
     /// around markers — lead and trail generous enough for spaces — instead of trying every position of a long
     /// post (the pattern's parts are all optional, so it would otherwise attempt a match at each character).
-    static func windows(_ text: String) -> [NSRange] {
-        let lead = 10, trail = 14
-        var out: [NSRange] = []
-        var i = 0
-        var current: (start: Int, end: Int)? = nil
-        let length = text.utf16.count
-        for unit in text.utf16 {
-            if markerUnits.contains(unit) {
-                let start = max(0, i - lead), end = min(length, i + 1 + trail)
-                if let c = current, start <= c.end {
-                    current = (c.start, max(c.end, end))
-                } else {
-                    if let c = current { out.append(NSRange(location: c.start, length: c.end - c.start)) }
-                    current = (start, end)
-                }
-            }
-            i += 1
-        }
-        if let c = current { out.append(NSRange(location: c.start, length: c.end - c.start)) }
-        return out
-    }
+    static func windows(_ text: String) -> [NSRange] { markerWindows(text, markers: markerUnits, lead: 10, trail: 14) }
 
     /// "三" → 3, "十二" → 12, "二十" → 20, "15" → 15.
     static func chineseNumber(_ s: String) -> Int? {
@@ -138,6 +118,30 @@ public enum TimeExtractor {
 
 }
 
+/// Merged UTF-16 ranges around every occurrence of a marker code unit: `lead` units before it, `trail` after.
+/// A pattern whose every match holds a marker, within `lead`/`trail` of the match's ends, finds the same matches
+/// in these ranges as in the whole text, without being tried at every position of a long post.
+func markerWindows(_ text: String, markers: Set<UInt16>, lead: Int, trail: Int) -> [NSRange] {
+    var out: [NSRange] = []
+    var i = 0
+    var current: (start: Int, end: Int)? = nil
+    let length = text.utf16.count
+    for unit in text.utf16 {
+        if markers.contains(unit) {
+            let start = max(0, i - lead), end = min(length, i + 1 + trail)
+            if let c = current, start <= c.end {
+                current = (c.start, max(c.end, end))
+            } else {
+                if let c = current { out.append(NSRange(location: c.start, length: c.end - c.start)) }
+                current = (start, end)
+            }
+        }
+        i += 1
+    }
+    if let c = current { out.append(NSRange(location: c.start, length: c.end - c.start)) }
+    return out
+}
+
 /// Mentions of casualties, trapped, missing or evacuated people, with counts when given.
 public enum PeopleExtractor {
     static let number = "(\\d+|[一二兩三四五六七八九十百]+)"
@@ -154,6 +158,8 @@ public enum PeopleExtractor {
         (kind, try! NSRegularExpression(pattern: "(?:\(words))"))
     }
 
+    static let words: [(kind: String, list: [String])] = kinds.map { ($0.0, $0.1.split(separator: "|").map(String.init)) }
+
     static let keyCharacters: Set<Character> = ["受", "困", "傷", "送", "骨", "死", "罹", "身", "喪", "不", "失", "下", "撤", "疏", "安", "救"]
 
     public static func extract(_ text: String) -> [PeopleMention] {
@@ -163,8 +169,11 @@ public enum PeopleExtractor {
         var out: [PeopleMention] = []
         var covered: [NSRange] = []
         // "3人受傷" first, then "受困民眾5人"; a span already read is not read again.
+        // Only the kinds whose words the text has (a plain search) are matched with their patterns.
+        let present = Set(words.filter { _, list in list.contains { text.containsExactly($0) } }.map(\.kind))
+        guard !present.isEmpty else { return [] }
         for useAfter in [false, true] {
-            for (kind, before, after) in patterns {
+            for (kind, before, after) in patterns where present.contains(kind) {
                 for m in (useAfter ? after : before).matches(in: text, range: all)
                 where !covered.contains(where: { NSIntersectionRange($0, m.range).length > 0 }) {
                     let n = TimeExtractor.chineseNumber(ns.substring(with: m.range(at: 1)))
@@ -173,7 +182,7 @@ public enum PeopleExtractor {
                 }
             }
         }
-        for (kind, re) in bare where !out.contains(where: { $0.kind == kind }) {
+        for (kind, re) in bare where present.contains(kind) && !out.contains(where: { $0.kind == kind }) {
             if let m = re.firstMatch(in: text, range: all), !covered.contains(where: { NSIntersectionRange($0, m.range).length > 0 }) {
                 out.append(PeopleMention(kind: kind, count: nil, surface: ns.substring(with: m.range)))
             }

@@ -108,10 +108,15 @@ public enum AddressMatcher {
     static let pattern = try! NSRegularExpression(
         pattern: "[\\p{Han}&&[^區市縣鄉鎮里村在於的到從往近]]{1,4}(?:路|街|大道)(?:[一二三四五六七八九十0-9]+段)?(?:[0-9一二三四五六七八九十]+巷)?(?:[0-9]+弄)?[0-9]+(?:之[0-9]+)?號|[\\p{Han}&&[^區市縣鄉鎮里村在於的到從往近]]{1,4}(?:路|街|大道)[一二三四五六七八九十0-9]+段|(?:台|臺|省道|縣道)[0-9]{1,3}(?:甲|乙)?線(?:[0-9.]+(?:K|k|公里))?")
 
+    static let markerUnits: Set<UInt16> = Set("路街道線".utf16)
+
     public static func addresses(in text: String) -> [PlaceMention] {
         guard text.contains(where: { $0 == "路" || $0 == "街" || $0 == "道" || $0 == "線" }) else { return [] }
         let ns = text as NSString
-        return pattern.matches(in: text, range: NSRange(location: 0, length: ns.length)).compactMap { m in
+        // Every match holds 路, 街, 道 or 線, at most 6 characters after its start (縣道123甲線) and 30 before its
+        // end (路 三段 巷 弄 號 之): the pattern runs only around those characters.
+        let windows = markerWindows(text, markers: markerUnits, lead: 8, trail: 32)
+        return windows.flatMap { pattern.matches(in: text, range: $0) }.compactMap { m in
             let s = ns.substring(with: m.range)
             guard s.count >= 3 else { return nil }
             return PlaceMention(surface: s, name: s, level: "address")

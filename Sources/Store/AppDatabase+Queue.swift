@@ -75,14 +75,29 @@ extension AppDatabase {
     }
 
     /// Stores assessments and moves their posts to the queue (releasing their claims), all in one transaction.
+    /// The JSON columns are encoded before the transaction, so the writer is held only for the statements.
     public func saveAssessments(_ items: [(postID: Int64, assessment: Assessment, priority: Double)]) throws(StoreError) {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        func json<T: Encodable>(_ v: T) throws(StoreError) -> String {
+            do {
+                return String(decoding: try encoder.encode(v), as: UTF8.self)
+            } catch {
+                throw StoreError.database("cannot encode an assessment: \(error)")
+            }
+        }
+        var rows: [[any SQLBindable]] = []
+        rows.reserveCapacity(items.count)
+        let now = Date()
+        for item in items {
+            let a = item.assessment
+            rows.append([
+                item.postID, a.disaster, a.rumour, try json(a.types), try json(a.places), try json(a.reasons),
+                a.model, item.priority, now, try json(AssessmentDetails(times: a.times, people: a.people)),
+            ])
+        }
         try write { tx in
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-            let now = Date()
-            for item in items {
-                let a = item.assessment
-                func json<T: Encodable>(_ v: T) throws -> String { String(decoding: try encoder.encode(v), as: UTF8.self) }
+            for (item, row) in zip(items, rows) {
                 try tx.execute(
                     """
                     INSERT INTO assessment (postId, disaster, rumour, types, places, reasons, model, priority, assessedAt, details)
@@ -91,11 +106,7 @@ extension AppDatabase {
                       types = excluded.types, places = excluded.places, reasons = excluded.reasons,
                       model = excluded.model, priority = excluded.priority, assessedAt = excluded.assessedAt,
                       details = excluded.details
-                    """,
-                    [
-                        item.postID, a.disaster, a.rumour, try json(a.types), try json(a.places), try json(a.reasons),
-                        a.model, item.priority, now, try json(AssessmentDetails(times: a.times, people: a.people)),
-                    ])
+                    """, row)
                 try tx.execute(
                     """
                     UPDATE post SET state = CASE WHEN state = ? THEN ? ELSE state END, claimedBy = NULL, leaseUntil = NULL,
