@@ -300,21 +300,26 @@ extension AppDatabase {
     }
 
     /// The first stored post within Hamming distance 3 of `hash`, found through the band index.
+    /// How many posts sharing a band value are compared, oldest first.
+    static let candidatesPerBand = 128
+
     static func nearDuplicate(of hash: UInt64, excluding postID: Int64, in tx: SQLTransaction) throws -> Int64? {
-        // The oldest post within distance 3 sharing a band (at most 512 candidates per band, as before). Rows come
-        // in postId order (the primary key), read a page at a time: in a storm of copies of one message the first
-        // page holds the answer, and later bands only look below the best found so far.
+        // The oldest post within distance 3 sharing a band, among the oldest `candidatesPerBand` posts with that
+        // band value. Rows come in postId order (the primary key), read a page at a time: in a storm of copies of
+        // one message the first page holds the answer, and later bands only look below the best found so far.
+        // With 16-bit band values a random collision is rare (200,000 posts: about 3 per value); only a flood of
+        // near-identical but not near-duplicate posts fills a band, and the cap bounds what each insert reads.
         var best: Int64? = nil
         let page = 64
         for band in 0..<4 {
             let key = Int((hash >> (UInt64(band) * 16)) & 0xFFFF)
             var after: Int64 = Int64.min, read = 0
-            scan: while read < 512 {
+            scan: while read < candidatesPerBand {
                 let rows = try tx.rows(
                     """
                     SELECT postId, simhash FROM simhashBand WHERE band = ? AND key = ? AND postId > ? AND postId < ?
                       AND postId <> ? ORDER BY postId LIMIT ?
-                    """, [band, key, after, best ?? Int64.max, postID, min(page, 512 - read)])
+                    """, [band, key, after, best ?? Int64.max, postID, min(page, candidatesPerBand - read)])
                 for r in rows {
                     let id: Int64 = try r[0], other: Int64 = try r[1]
                     if (UInt64(bitPattern: other) ^ hash).nonzeroBitCount <= 3 {
