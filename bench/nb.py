@@ -1,6 +1,7 @@
 """scikit-learn side of the classifier benchmark: load + vectorise + train + classify on a stratified 80/20 split
 (seed 42), with the same settings as Sieve's task defaults (type: entropy-weighted MultinomialNB on binary char_wb
-1–3-grams plus the Lexicons/type_cues.tsv cue groups, as TrainingTask.type). python3 bench/nb.py TASK FILE TEXTCOL LABELCOL [EXCLUDE]"""
+1–3-grams plus the Lexicons/type_cues.tsv cue groups, with per-class smoothing α_c = 0.3·(N_c / mean N)^0.1 and the
+log prior × 0.6, as TrainingTask.type). python3 bench/nb.py TASK FILE TEXTCOL LABELCOL [EXCLUDE]"""
 import csv, json, sys, time, unicodedata, re
 import numpy as np
 import scipy.sparse as sp
@@ -68,10 +69,16 @@ def vectorise(docs, fit):
 
 model.fit(vectorise(xtr, True), ytr)
 if cue_groups is not None:
-    # Entropy feature weights (Sieve's FeatureWeighting, power 2, smoothing 2) folded into the log-probabilities.
-    rates = model.feature_count_ / model.class_count_[:, None] + 2 / len(ytr)
+    # Sieve's ClassBalance: α_c = 0.3·(N_c / mean N)^0.1 (N_c: the class's feature count), log prior × 0.6.
+    fc = model.feature_count_
+    totals = fc.sum(1, keepdims=True)
+    a = 0.3 * (np.maximum(totals, 1) / max(totals.mean(), 1)) ** 0.1
+    model.feature_log_prob_ = np.log(fc + a) - np.log(totals + a * fc.shape[1])
+    model.class_log_prior_ = 0.6 * model.class_log_prior_
+    # Entropy feature weights (Sieve's FeatureWeighting, power 1.5, smoothing 2) folded into the log-probabilities.
+    rates = fc / model.class_count_[:, None] + 2 / len(ytr)
     p = rates / rates.sum(0, keepdims=True)
-    u = np.clip(1 + (p * np.log(p)).sum(0) / np.log(len(model.classes_)), 0, None) ** 2
+    u = np.clip(1 + (p * np.log(p)).sum(0) / np.log(len(model.classes_)), 0, None) ** 1.5
     model.feature_log_prob_ *= u[None, :]
 pred = model.predict(vectorise(xte, False))
 seconds = time.perf_counter() - start

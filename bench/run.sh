@@ -23,6 +23,8 @@ echo "== segmentation (SIGHAN 2005 AS): Sieve vs jieba vs rjieba"
 bench/segment.sh
 echo "== classifier: naive Bayes vs scikit-learn; throughput"
 bench/classifier.sh
+echo "== classifier: disaster-type accuracy protocol (dev-slice CV, held-out 20%, 5-fold seeds, dedupe, 80/20 splits)"
+bench/type_protocol.sh
 echo "== cross-reference: EMIC reports re-posted as social posts (recall@1)"
 bench/xref.sh
 echo "== crawl: 100 hosts × 100 pages + 100 list pages on loopback nginx, concurrency 32 (8 per host)"

@@ -96,33 +96,51 @@ public struct Featurizer: Sendable {
     static func prepare(_ text: String, _ config: FeatureConfig) -> [UInt32] {
         var out: [UInt32] = []
         out.reserveCapacity(text.utf8.count / 2 + 4)
-        let source = config.normalize ? Normalizer.normalize(text) : text
+        // With word boundaries the text starts with the mark (a space); spaces after it are skipped like any run.
+        let wb = config.wordBoundaries
+        if wb { out.append(0x20) }
         var lastSpace = true
         var lastDigit = false
-        for s in source.unicodeScalars {
-            var v = s.value
+        func add(_ scalar: UInt32) {
+            var v = scalar
             if v == 0x20 || v == 0x09 || v == 0x0A || v == 0x0D || v == 0x3000 || v == 0xA0 || v == 0x0B || v == 0x0C {
                 if !lastSpace { out.append(0x20) }
                 lastSpace = true
                 lastDigit = false
-                continue
+                return
             }
             lastSpace = false
             if config.digitPlaceholder && v >= 0x30 && v <= 0x39 {
                 if !lastDigit { out.append(0x23) }  // '#'
                 lastDigit = true
-                continue
+                return
             }
             lastDigit = false
             if config.normalize && v >= 0x41 && v <= 0x5A { v += 32 }
-            if config.foldScript && v >= 0x3400 && v < 0xA000 { v = Normalizer.simplifiedScalar(s).value }
+            if config.foldScript && v >= 0x3400 && v < 0xA000, let s = Unicode.Scalar(v) {
+                v = Normalizer.simplifiedScalar(s).value
+            }
             out.append(v)
         }
-        if out.last == 0x20 { out.removeLast() }
-        if config.wordBoundaries && !out.isEmpty {
-            out.insert(0x20, at: 0)
-            out.append(0x20)
+        // NFKC output is read as UTF-16 straight from ICU (no String in between); text that is already normalised,
+        // or not to be normalised, as its scalars.
+        if config.normalize, let units = Normalizer.normalizedUTF16(text) {
+            var i = 0
+            while i < units.count {
+                let u = UInt32(units[i])
+                if u & 0xFC00 == 0xD800 && i + 1 < units.count && UInt32(units[i + 1]) & 0xFC00 == 0xDC00 {
+                    add(0x10000 + ((u - 0xD800) << 10) + (UInt32(units[i + 1]) - 0xDC00))
+                    i += 2
+                } else {
+                    add(u & 0xF800 == 0xD800 ? 0xFFFD : u)  // a lone surrogate reads as U+FFFD, as String would
+                    i += 1
+                }
+            }
+        } else {
+            for s in text.unicodeScalars { add(s.value) }
         }
+        if out.last == 0x20 { out.removeLast() }  // a trailing space, or the mark alone (an empty text)
+        if wb && !out.isEmpty { out.append(0x20) }
         return out
     }
 

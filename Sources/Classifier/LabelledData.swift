@@ -4,10 +4,13 @@ import Foundation
 public struct LabelledData: Sendable {
     public var texts: [String]
     public var labels: [String]
+    /// Each row's key (`idColumn` of `load`), or empty when none was asked for.
+    public var ids: [String]
 
-    public init(texts: [String] = [], labels: [String] = []) {
+    public init(texts: [String] = [], labels: [String] = [], ids: [String] = []) {
         self.texts = texts
         self.labels = labels
+        self.ids = ids
     }
 
     public var count: Int { texts.count }
@@ -22,9 +25,11 @@ public struct LabelledData: Sendable {
     /// Reads `path`: the delimiter is a tab for .tsv (or when the header has tabs and no commas), else a comma;
     /// RFC 4180 quoting (quotes, doubled quotes, newlines inside quotes) is understood. A title line before the
     /// header (a line without the delimiter, as in EMIC's exports) is skipped. Rows whose label is empty or in
-    /// `excluding` are dropped; rows with too few columns are reported by line number.
+    /// `excluding` are dropped; rows with too few columns are reported by line number. With `idColumn`, each kept
+    /// row's value in that column goes to `ids` (a stable key for splits such as `Trainer.holdout`).
     public static func load(
-        path: String, textColumn: String = "text", labelColumn: String = "label", excluding: Set<String> = []
+        path: String, textColumn: String = "text", labelColumn: String = "label", excluding: Set<String> = [],
+        idColumn: String? = nil
     ) throws(LoadError) -> LabelledData {
         guard let data = FileManager.default.contents(atPath: path) else {
             throw LoadError(file: path, message: "cannot read file")
@@ -47,17 +52,25 @@ public struct LabelledData: Sendable {
         guard let li = header.firstIndex(of: labelColumn) else {
             throw LoadError(file: path, line: rows[headerRow].line, message: "no column \"\(labelColumn)\" (columns: \(header.joined(separator: ", "))); use --label-col")
         }
+        var ii: Int?
+        if let idColumn {
+            guard let i = header.firstIndex(of: idColumn) else {
+                throw LoadError(file: path, line: rows[headerRow].line, message: "no column \"\(idColumn)\" (columns: \(header.joined(separator: ", ")))")
+            }
+            ii = i
+        }
         rows.removeFirst(headerRow + 1)
         var out = LabelledData()
         for row in rows {
             if row.fields.count == 1 && row.fields[0].isEmpty { continue }
-            guard row.fields.count > max(ti, li) else {
+            guard row.fields.count > max(ti, li, ii ?? 0) else {
                 throw LoadError(file: path, line: row.line, message: "\(row.fields.count) column(s), expected \(header.count)")
             }
             let label = trim(row.fields[li])
             if label.isEmpty || excluding.contains(label) { continue }
             out.texts.append(row.fields[ti])
             out.labels.append(label)
+            if let ii { out.ids.append(trim(row.fields[ii])) }
         }
         return out
     }

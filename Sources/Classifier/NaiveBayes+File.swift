@@ -29,7 +29,7 @@ extension NaiveBayesModel {
         var w = [Float](repeating: 0, count: k * vocab)
         for (newCol, entry) in sorted.enumerated() {
             hashes.append(entry.key.littleEndian)
-            for c in 0..<k { w[c * vocab + newCol] = weights[c * vocab + Int(entry.value)] }
+            for c in 0..<k { w[c * vocab + newCol] = weights[Int(entry.value) * k + c] }
         }
         var count = UInt64(vocab).littleEndian
         withUnsafeBytes(of: &count) { out.append(contentsOf: $0) }
@@ -87,6 +87,9 @@ extension NaiveBayesModel {
             if let problem = header.features.problem {
                 throw FileError(path: path, message: "unusable feature settings in the header: \(problem)")
             }
+            if let problem = header.balance?.problem {
+                throw FileError(path: path, message: "unusable class-balance settings in the header: \(problem)")
+            }
             offset += headerLength
             let vocab = Int(readU64())
             let k = header.classes.count
@@ -96,9 +99,16 @@ extension NaiveBayesModel {
             }
             var index = FeatureIndex(capacity: vocab)
             for col in 0..<vocab { index.set(readU64(), Int32(col)) }
+            // Stored class-major; kept feature-major in memory.
             var weights = [Float](repeating: 0, count: k * vocab)
-            weights.withUnsafeMutableBytes { dst in
-                dst.copyMemory(from: UnsafeRawBufferPointer(rebasing: raw[offset..<(offset + k * vocab * 4)]))
+            let base = offset
+            weights.withUnsafeMutableBufferPointer { dst in
+                for c in 0..<k {
+                    for col in 0..<vocab {
+                        let bits = UInt32(littleEndian: raw.loadUnaligned(fromByteOffset: base + (c * vocab + col) * 4, as: UInt32.self))
+                        dst[col * k + c] = Float(bitPattern: bits)
+                    }
+                }
             }
             offset += k * vocab * 4
             var priors: [Double] = []

@@ -8,6 +8,9 @@ import Foundation
 /// u_f ∈ [0, 1] that says how unevenly the feature is spread over the classes, so score(c) = log P(c) +
 /// Σ x_f · u_f · log P(f|c). This is attribute-weighted naive Bayes; the weights are folded into the stored
 /// log-probabilities, so prediction costs the same.
+/// Small-class corrections (optional, `ClassBalance`, multinomial only): class c's Lidstone α grows with the class's
+/// total feature count N_c as α_c = α·(N_c / mean N)^γ, and the log prior is scaled by β ≤ 1, so score(c) =
+/// β·log P(c) + Σ x_f · u_f · log P(f|c). Both are folded into the stored weights and priors.
 public struct NaiveBayesModel: Sendable {
     public enum Kind: String, Sendable, Codable, CaseIterable {
         case multinomial
@@ -24,6 +27,27 @@ public struct NaiveBayesModel: Sendable {
         public init(power: Double = 2, smoothing: Double = 2) {
             self.power = power
             self.smoothing = smoothing
+        }
+    }
+
+    /// Corrections for small classes (multinomial only; see the type comment). γ = 0 and β = 1 is plain NB.
+    public struct ClassBalance: Sendable, Codable, Equatable {
+        /// γ: α_c = α·(N_c / mean N)^γ.
+        public var smoothingPower: Double
+        /// β: the log prior is multiplied by β.
+        public var priorWeight: Double
+        public init(smoothingPower: Double = 0, priorWeight: Double = 1) {
+            self.smoothingPower = smoothingPower
+            self.priorWeight = priorWeight
+        }
+
+        /// Something a reader can check: γ in [0, 2] and β in [0, 1], both finite.
+        public var problem: String? {
+            if !smoothingPower.isFinite || smoothingPower < 0 || smoothingPower > 2 {
+                return "class smoothing power \(smoothingPower) (need 0 ≤ γ ≤ 2)"
+            }
+            if !priorWeight.isFinite || priorWeight < 0 || priorWeight > 1 { return "prior weight \(priorWeight) (need 0 ≤ β ≤ 1)" }
+            return nil
         }
     }
 
@@ -44,15 +68,20 @@ public struct NaiveBayesModel: Sendable {
         public var fallback: Int
         /// Feature weighting used in training (nil: none; format-1 files have none).
         public var weighting: FeatureWeighting?
+        /// Small-class corrections used in training (nil: none; format-1 and -2 files have none). Already folded
+        /// into the stored weights and priors: recorded so a reader knows how the model was made.
+        public var balance: ClassBalance?
     }
 
-    /// 2: feature weighting, word-boundary n-grams and cue groups (new header fields). Format-1 files still load.
-    public static let formatVersion = 2
-    public static let readableFormats = 1...2
+    /// 2: feature weighting, word-boundary n-grams and cue groups (new header fields).
+    /// 3: small-class corrections (`balance`: per-class smoothing, prior weight). Format-1 and -2 files still load.
+    public static let formatVersion = 3
+    public static let readableFormats = 1...3
     public var header: Header
     /// feature hash → column
     var index: FeatureIndex
-    /// weights[class * V + column]: log-probabilities (multinomial) or −w (complement), so scoring is a dot product.
+    /// weights[column * k + class] (feature-major, so a feature's k weights are adjacent when scoring):
+    /// log-probabilities (multinomial) or −w (complement), so scoring is a dot product. Files store them class-major.
     var weights: [Float]
     var logPriors: [Double]
 
@@ -63,7 +92,8 @@ public struct NaiveBayesModel: Sendable {
 
     public static func train(
         task: String, texts: [String], labels: [String], kind: Kind, alpha: Double, features: FeatureConfig,
-        featurizer: Featurizer, normalizeComplement: Bool = true, weighting: FeatureWeighting? = nil
+        featurizer: Featurizer, normalizeComplement: Bool = true, weighting: FeatureWeighting? = nil,
+        balance: ClassBalance? = nil
     ) -> NaiveBayesModel {
         let classes = Array(Set(labels)).sorted()
         let classIndex = Dictionary(uniqueKeysWithValues: classes.enumerated().map { ($1, $0) })
@@ -98,13 +128,16 @@ public struct NaiveBayesModel: Sendable {
         switch kind {
         case .multinomial:
             // Most features occur in one or two classes: a zero count needs no log of its own.
-            let logA = log(a)
+            let gamma = Float(balance?.smoothingPower ?? 0)
+            let meanTotal = max(1, totals.reduce(0, +) / Float(k))
             for c in 0..<k {
+                let a = gamma == 0 ? a : a * pow(max(1, totals[c]) / meanTotal, gamma)
+                let logA = log(a)
                 let denom = log(totals[c] + a * Float(vocab))
                 let unseen = logA - denom
                 for f in 0..<vocab {
                     let n = counts[f * k + c]
-                    weights[c * vocab + f] = n == 0 ? unseen : log(n + a) - denom
+                    weights[f * k + c] = n == 0 ? unseen : log(n + a) - denom
                 }
             }
         case .complement:
@@ -114,11 +147,11 @@ public struct NaiveBayesModel: Sendable {
                 var sumAbs: Float = 0
                 for f in 0..<vocab {
                     let w = log(all[f] - counts[f * k + c] + a) - denom
-                    weights[c * vocab + f] = w
+                    weights[f * k + c] = w
                     sumAbs += abs(w)
                 }
                 let scale: Float = normalizeComplement && sumAbs > 0 ? 1 / sumAbs : 1
-                for f in 0..<vocab { weights[c * vocab + f] *= -scale }
+                for f in 0..<vocab { weights[f * k + c] *= -scale }
             }
         }
         if let weighting, k > 1 {
@@ -152,16 +185,17 @@ public struct NaiveBayesModel: Sendable {
                 }
                 let base = max(0, 1 - h / logK)
                 let u = power == 2 ? base * base : pow(base, power)
-                for c in 0..<k { weights[c * vocab + f] *= u }
+                for c in 0..<k { weights[f * k + c] *= u }
             }
         }
         let n = Double(max(1, labels.count))
-        let logPriors = classCounts.map { log(Double(max($0, 1)) / n) }
+        let beta = kind == .multinomial ? balance?.priorWeight ?? 1 : 1
+        let logPriors = classCounts.map { beta * log(Double(max($0, 1)) / n) }
         let fallback = classCounts.enumerated().max { $0.element < $1.element }?.offset ?? 0
         let header = Header(
             format: formatVersion, task: task, kind: kind, alpha: alpha, normalizeComplement: normalizeComplement,
             features: features, classes: classes, classCounts: classCounts, trainedAt: Date(), examples: labels.count,
-            metrics: [:], fallback: fallback, weighting: weighting)
+            metrics: [:], fallback: fallback, weighting: weighting, balance: balance)
         return NaiveBayesModel(header: header, index: index, weights: weights, logPriors: logPriors)
     }
 
@@ -178,14 +212,13 @@ public struct NaiveBayesModel: Sendable {
 
     public func scores(_ v: FeatureVector) -> (scores: [Double], known: Int) {
         let k = classes.count
-        let vocab = index.count
         var scores = header.kind == .multinomial ? logPriors : [Double](repeating: 0, count: k)
         var known = 0
         for (h, x) in zip(v.hashes, v.counts) {
             guard let col = index[h] else { continue }
             known += 1
-            let base = Int(col)
-            for c in 0..<k { scores[c] += Double(x * weights[c * vocab + base]) }
+            let base = Int(col) * k
+            for c in 0..<k { scores[c] += Double(x * weights[base + c]) }
         }
         return (scores, known)
     }
@@ -202,12 +235,12 @@ public struct NaiveBayesModel: Sendable {
         if known == 0 { probs = header.classCounts.map { Double($0) / Double(max(1, header.examples)) } }
         var ev: [(UInt64, Double)] = []
         if evidence > 0 && k > 1 {
-            let vocab = index.count
             for (h, x) in zip(v.hashes, v.counts) {
                 guard let col = index[h] else { continue }
-                let mine = Double(weights[best * vocab + Int(col)])
+                let base = Int(col) * k
+                let mine = Double(weights[base + best])
                 var other = -Double.infinity
-                for c in 0..<k where c != best { other = max(other, Double(weights[c * vocab + Int(col)])) }
+                for c in 0..<k where c != best { other = max(other, Double(weights[base + c])) }
                 ev.append((h, Double(x) * (mine - other)))
             }
             ev.sort { $0.1 > $1.1 }

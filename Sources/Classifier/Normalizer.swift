@@ -5,10 +5,17 @@ import Foundation
 /// half-width), control characters removed, newlines kept.
 public enum Normalizer {
     public static func normalize(_ text: String) -> String {
+        guard let kept = normalizedUTF16(text) else { return text }
+        return String(decoding: kept, as: UTF16.self)
+    }
+
+    /// What `normalize` returns, as UTF-16 code units, or nil when the text is already normalised (then it is the
+    /// text itself). Feature extraction reads these directly instead of building a String first.
+    static func normalizedUTF16(_ text: String) -> [UInt16]? {
         let units = Array(text.utf16)
-        guard !units.isEmpty else { return "" }
-        // Most posts are already NFKC and free of control characters: return them untouched.
-        if sieve_icu_is_nfkc(units, Int32(units.count)) == 1 && !units.contains(where: needsRemoval) { return text }
+        guard !units.isEmpty else { return nil }
+        // Most posts are already NFKC and free of control characters: leave them untouched.
+        if sieve_icu_is_nfkc(units, Int32(units.count)) == 1 && !units.contains(where: needsRemoval) { return nil }
         var cap = Int32(units.count * 2 + 16)
         var out = [UInt16](repeating: 0, count: Int(cap))
         var n = sieve_icu_nfkc(units, Int32(units.count), &out, cap)
@@ -17,12 +24,12 @@ public enum Normalizer {
             out = [UInt16](repeating: 0, count: Int(cap))
             n = sieve_icu_nfkc(units, Int32(units.count), &out, cap)
         }
-        guard n >= 0 else { return text }
+        guard n >= 0 else { return nil }
         // Drop control and format characters (zero-width joiners, BOMs, bidi marks); keep newlines and tabs.
         var kept = [UInt16]()
         kept.reserveCapacity(Int(n))
         for i in 0..<Int(n) where !needsRemoval(out[i]) { kept.append(out[i]) }
-        return String(decoding: kept, as: UTF16.self)
+        return kept
     }
 
     /// Control and format characters (zero-width joiners, BOMs, bidi marks, soft hyphens); newlines and tabs stay.

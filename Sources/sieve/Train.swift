@@ -53,6 +53,7 @@ struct Train: AsyncParsableCommand {
                     + (settings.features.wordBoundaries ? " inside words" : "")
                     + (settings.features.tokens ? " + words" : "")
                     + (settings.features.cues.isEmpty ? "" : " + \(Set(settings.features.cues.values).count) cue groups")
+                    + (settings.balance.map { " + class balance (γ \($0.smoothingPower), prior × \($0.priorWeight))" } ?? "")
                     + ") on \(examples.count) examples, "
                     + "\(m.classes.count) classes, \(m.vocabularySize) features → \(out)")
             print(String(format: "5-fold cross-validation: accuracy %.4f, macro-F1 %.4f", cv.accuracy, cv.macroF1))

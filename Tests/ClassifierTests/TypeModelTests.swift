@@ -3,7 +3,8 @@ import Foundation
 import Testing
 import TestSupport
 
-/// The disaster-type recipe: entropy-weighted multinomial NB, n-grams inside words, lexicon cue groups.
+/// The disaster-type recipe: entropy-weighted multinomial NB, n-grams inside words, lexicon cue groups, small-class
+/// corrections (per-class smoothing, prior weight).
 @Suite("Type model")
 struct TypeModelTests {
     @Test func featureWeightsSilenceFeaturesSpreadOverEveryClass() {
@@ -83,6 +84,69 @@ struct TypeModelTests {
         #expect(off.features("民宅起火").counts.allSatisfy { $0 == 1 })
     }
 
+    @Test func classBalanceScalesPriorAndSmoothsBigClassesMore() {
+        // Class a: 3 documents, 6 feature occurrences; class b: 1 document, 2 occurrences; V = 4 (x y z w).
+        let cfg = FeatureConfig(minN: 1, maxN: 1, normalize: false)
+        let texts = ["xy", "xz", "xy", "zw"]
+        let labels = ["a", "a", "a", "b"]
+        let balance = NaiveBayesModel.ClassBalance(smoothingPower: 0.5, priorWeight: 0.6)
+        let m = NaiveBayesModel.train(
+            task: "t", texts: texts, labels: labels, kind: .multinomial, alpha: 0.3, features: cfg,
+            featurizer: Featurizer(config: cfg), balance: balance)
+        let plain = NaiveBayesModel.train(
+            task: "t", texts: texts, labels: labels, kind: .multinomial, alpha: 0.3, features: cfg,
+            featurizer: Featurizer(config: cfg))
+        let f = Featurizer(config: cfg)
+        // Nothing known: the scores are the priors, scaled by β.
+        #expect(m.scores(f.features("")).scores == [0.6 * log(0.75), 0.6 * log(0.25)])
+        #expect(plain.scores(f.features("")).scores == [log(0.75), log(0.25)])
+        // α_c = 0.3·(N_c / mean N)^0.5 with N = (6, 2), mean 4.
+        let aA = 0.3 * (6.0 / 4).squareRoot(), aB = 0.3 * (2.0 / 4).squareRoot()
+        let x = m.scores(f.features("x")).scores
+        #expect(abs(x[0] - (0.6 * log(0.75) + log((3 + aA) / (6 + 4 * aA)))) < 1e-5)
+        #expect(abs(x[1] - (0.6 * log(0.25) + log(aB / (2 + 4 * aB)))) < 1e-5)
+        #expect(m.header.balance == balance && plain.header.balance == nil)
+        // Complement NB has no prior in its score: the balance changes nothing there.
+        let c1 = NaiveBayesModel.train(
+            task: "t", texts: texts, labels: labels, kind: .complement, alpha: 0.3, features: cfg,
+            featurizer: Featurizer(config: cfg), balance: balance)
+        let c0 = NaiveBayesModel.train(
+            task: "t", texts: texts, labels: labels, kind: .complement, alpha: 0.3, features: cfg,
+            featurizer: Featurizer(config: cfg))
+        #expect(c1.scores(f.features("xw")).scores == c0.scores(f.features("xw")).scores)
+        #expect(NaiveBayesModel.ClassBalance(smoothingPower: 3).problem != nil)
+        #expect(NaiveBayesModel.ClassBalance(priorWeight: .nan).problem != nil)
+        #expect(NaiveBayesModel.ClassBalance(smoothingPower: 0.1, priorWeight: 0.6).problem == nil)
+    }
+
+    @Test func holdoutByKeyIsStableAndMatchesTheBenchScript() throws {
+        // FNV-1a 64 mod 5, as bench/type_split.py: of 「a」…「j」, 「f」 and 「h」 hash to 0 mod 5.
+        let keys = "abcdefghij".map(String.init)
+        let data = LabelledData(texts: keys.map { "text " + $0 }, labels: keys.map { $0 < "f" ? "x" : "y" })
+        let (train, test) = Trainer.holdout(data, keys: keys)
+        #expect(test.texts == ["text f", "text h"])
+        #expect(train.count == 8 && train.labels.count == 8)
+        // Row order does not matter: each row's side depends on its own key only.
+        let reversed = LabelledData(texts: data.texts.reversed(), labels: data.labels.reversed())
+        #expect(Set(Trainer.holdout(reversed, keys: keys.reversed()).test.texts) == Set(test.texts))
+        // About a fifth of many keys.
+        let many = (0..<5000).map { "0120250607\($0)" }
+        let big = LabelledData(texts: many, labels: many.map { _ in "x" })
+        let share = Double(Trainer.holdout(big, keys: many).test.count) / 5000
+        #expect(share > 0.18 && share < 0.22)
+        // The id column comes with the rows; a missing one is named.
+        let dir = TempDir()
+        _ = dir.write("d.csv", "id,text,label\nk1,淹水,flood\nk2,停電,\nk3,起火,fire\n")
+        let loaded = try LabelledData.load(path: dir.path("d.csv"), idColumn: "id")
+        #expect(loaded.ids == ["k1", "k3"] && loaded.texts == ["淹水", "起火"])
+        do {
+            _ = try LabelledData.load(path: dir.path("d.csv"), idColumn: "CASE_ID")
+            Issue.record("expected a missing-column error")
+        } catch {
+            #expect(error.description.contains("d.csv:1: no column \"CASE_ID\""))
+        }
+    }
+
     @Test func typeCuesLexiconLoadsAndRejectsConflicts() throws {
         let cues = try Lexicon.standardTypeCues()
         #expect(cues["火警"] == "fire")
@@ -101,17 +165,19 @@ struct TypeModelTests {
         #expect(TrainingTask.rumour.defaults(cues: cues).features.cues.isEmpty)
     }
 
-    @Test func formatTwoRoundTripsAndFormatOneFilesStillLoad() throws {
+    @Test func formatThreeRoundTripsAndOlderFilesStillLoad() throws {
         let dir = TempDir()
         let data = NaiveBayesTests.data
-        // Format 2 with every new setting: the header carries the cue words, so a loaded model featurises alike.
+        // Format 3 with every new setting: the header carries the cue words, so a loaded model featurises alike.
         let s = TrainingTask.type.defaults(cues: ["坍方": "landslide", "淹水": "flood"])
+        #expect(s.balance != nil)
         let m2 = Trainer.train(task: .type, data: data, settings: s)
         try m2.write(to: dir.path("v2.nbm"))
         let back = try NaiveBayesModel.load(path: dir.path("v2.nbm"))
         #expect(back.header.features == s.features)
         #expect(back.header.weighting == s.weighting)
-        #expect(back.header.format == 2)
+        #expect(back.header.balance == s.balance)
+        #expect(back.header.format == 3)
         for t in ["山區坍方", "淹水及膝", "宵夜"] {
             #expect(
                 Trainer.predict(back, texts: [t]) == Trainer.predict(m2, texts: [t])
@@ -145,6 +211,50 @@ struct TypeModelTests {
         #expect(v1.header.weighting == nil)
         let f = Featurizer(config: plainCfg)
         #expect(v1.predict(f.features("颱風夜停電")).scores == m1.predict(f.features("颱風夜停電")).scores)
+        // A format-2 file (as shipped before): no balance key; it loads and predicts as written.
+        let v3bytes = try Data(contentsOf: URL(fileURLWithPath: dir.path("v2.nbm")))
+        let v3length = Int(v3bytes[8]) | Int(v3bytes[9]) << 8 | Int(v3bytes[10]) << 16 | Int(v3bytes[11]) << 24
+        var h2 = try #require(try JSONSerialization.jsonObject(with: v3bytes[12..<(12 + v3length)]) as? [String: Any])
+        h2["format"] = 2
+        h2.removeValue(forKey: "balance")
+        let json2 = try JSONSerialization.data(withJSONObject: h2, options: [.sortedKeys])
+        var file2 = Data("SIEVENB\n".utf8)
+        let n2 = UInt32(json2.count)
+        file2.append(contentsOf: [UInt8(n2 & 0xFF), UInt8(n2 >> 8 & 0xFF), UInt8(n2 >> 16 & 0xFF), UInt8(n2 >> 24)])
+        file2.append(json2)
+        file2.append(v3bytes[(12 + v3length)...])
+        try file2.write(to: URL(fileURLWithPath: dir.path("format2.nbm")))
+        let v2 = try NaiveBayesModel.load(path: dir.path("format2.nbm"))
+        #expect(v2.header.format == 2 && v2.header.balance == nil)
+        let fv = Featurizer(config: s.features)
+        #expect(v2.predict(fv.features("山區坍方")).scores == m2.predict(fv.features("山區坍方")).scores)
+        // A newer format is refused with what to do.
+        var h4 = h2
+        h4["format"] = 4
+        let json4 = try JSONSerialization.data(withJSONObject: h4, options: [.sortedKeys])
+        var file4 = Data("SIEVENB\n".utf8)
+        let n4 = UInt32(json4.count)
+        file4.append(contentsOf: [UInt8(n4 & 0xFF), UInt8(n4 >> 8 & 0xFF), UInt8(n4 >> 16 & 0xFF), UInt8(n4 >> 24)])
+        file4.append(json4)
+        file4.append(v3bytes[(12 + v3length)...])
+        try file4.write(to: URL(fileURLWithPath: dir.path("format4.nbm")))
+        do {
+            _ = try NaiveBayesModel.load(path: dir.path("format4.nbm"))
+            Issue.record("expected a format error")
+        } catch {
+            #expect(error.description.contains("format4.nbm: model format 4, this sieve reads formats 1–3"))
+        }
+        // Bad class-balance settings are refused too.
+        var badBalance = v3bytes
+        let at3 = try #require(badBalance.range(of: Data("\"priorWeight\":0.6".utf8)))
+        badBalance.replaceSubrange(at3, with: Data("\"priorWeight\":9.0".utf8))
+        try badBalance.write(to: URL(fileURLWithPath: dir.path("badbalance.nbm")))
+        do {
+            _ = try NaiveBayesModel.load(path: dir.path("badbalance.nbm"))
+            Issue.record("expected a class-balance error")
+        } catch {
+            #expect(error.description.contains("badbalance.nbm: unusable class-balance settings"))
+        }
         // Bad feature settings in a header are refused with the reason, not trusted.
         var bad = try Data(contentsOf: URL(fileURLWithPath: dir.path("v2.nbm")))
         let at = try #require(bad.range(of: Data("\"maxN\":3".utf8)))
@@ -158,24 +268,48 @@ struct TypeModelTests {
         }
     }
 
-    /// The issue's EMIC target, measured as `sieve eval --task type --folds 5` does (stratified, seed 42, all
-    /// 17,940 descriptions without 其他災情; the two one-example classes dropped): accuracy ≥ 0.85 and macro-F1 ≥ 0.70.
-    /// Measured 0.8715 / 0.7024; the macro-F1 margin is small (other seeds give 0.694–0.700, see BENCHMARKS.md), so
-    /// this test guards accuracy at the target and macro-F1 at 0.69 (a regression guard, not the target; the
-    /// printed figure is what BENCHMARKS.md reports). About 20 s in a debug build.
-    @Test func emicTypeFiveFold() throws {
-        guard let path = TestPaths.sharedData("emic/emic_cases_dev.csv") else {
+    /// Loads EMIC as `sieve eval` does (without 其他災情, one-example classes dropped), with CASE_ID as the key.
+    static func emic() throws -> LabelledData? {
+        guard let path = TestPaths.sharedData("emic/emic_cases_dev.csv") else { return nil }
+        let data = try LabelledData.load(
+            path: path.path, textColumn: "CASE_DESCRIPTION", labelColumn: "DISASTER_MAIN_TYPE", excluding: ["其他災情"],
+            idColumn: "CASE_ID")
+        let counts = Dictionary(data.labels.map { ($0, 1) }, uniquingKeysWith: +)
+        let keep = data.labels.indices.filter { counts[data.labels[$0]]! >= 2 }
+        return LabelledData(
+            texts: keep.map { data.texts[$0] }, labels: keep.map { data.labels[$0] }, ids: keep.map { data.ids[$0] })
+    }
+
+    /// The issue's EMIC target (accuracy ≥ 0.85 and macro-F1 ≥ 0.70) on the protocol BENCHMARKS.md defends: the
+    /// recipe and the cue words were chosen by cross-validation inside the 80% development slice; this trains on that
+    /// slice and tests on the 20% held out by CASE_ID hash (3,632 descriptions), which was not used for any choice.
+    /// Measured 0.8689 / 0.7057. A few seconds in a debug build.
+    @Test func emicTypeHeldOutMeetsTheTargets() throws {
+        guard let data = try Self.emic() else {
             print("skipped: ../shared/data/emic is absent")
             return
         }
-        var data = try LabelledData.load(
-            path: path.path, textColumn: "CASE_DESCRIPTION", labelColumn: "DISASTER_MAIN_TYPE", excluding: ["其他災情"])
-        let counts = Dictionary(data.labels.map { ($0, 1) }, uniquingKeysWith: +)
-        let keep = data.labels.indices.filter { counts[data.labels[$0]]! >= 2 }
-        data = LabelledData(texts: keep.map { data.texts[$0] }, labels: keep.map { data.labels[$0] })
+        let (dev, heldOut) = Trainer.holdout(data, keys: data.ids)
+        #expect(dev.count == 14308 && heldOut.count == 3632)
         let settings = TrainingTask.type.defaults(cues: try Lexicon.standardTypeCues())
-        let r = Trainer.crossValidate(task: .type, data: data, folds: 5, settings: settings)
-        print("EMIC type 5-fold: accuracy \(r.accuracy), macro-F1 \(r.macroF1)")
+        let r = Trainer.evaluate(task: .type, train: dev, test: heldOut, settings: settings)
+        print("EMIC type, held-out 20%: accuracy \(r.accuracy), macro-F1 \(r.macroF1)")
+        #expect(r.accuracy >= 0.85)
+        #expect(r.macroF1 >= 0.70)
+    }
+
+    /// `sieve eval --task type --folds 5 --seed 1` on all 17,940 descriptions. These folds include the data the
+    /// recipe was tuned on, and macro-F1 is not ≥ 0.70 on every seed (seeds 1–5 and 42: 0.696–0.707, seed 1 the
+    /// lowest, BENCHMARKS.md), so this guards accuracy at the target and macro-F1 at 0.69 (a regression guard, not
+    /// the target). About 20 s in a debug build.
+    @Test func emicTypeFiveFold() throws {
+        guard let data = try Self.emic() else {
+            print("skipped: ../shared/data/emic is absent")
+            return
+        }
+        let settings = TrainingTask.type.defaults(cues: try Lexicon.standardTypeCues())
+        let r = Trainer.crossValidate(task: .type, data: data, folds: 5, settings: settings, seed: 1)
+        print("EMIC type 5-fold, seed 1: accuracy \(r.accuracy), macro-F1 \(r.macroF1)")
         #expect(r.examples == 17940)
         #expect(r.accuracy >= 0.85)
         #expect(r.macroF1 >= 0.69)
