@@ -165,6 +165,21 @@ struct TypeModelTests {
         #expect(TrainingTask.rumour.defaults(cues: cues).features.cues.isEmpty)
     }
 
+    /// Copies a model file with its JSON header edited (to make files as older versions wrote them).
+    static func rewriteHeader(_ path: String, to out: String, _ edit: (inout [String: Any]) -> Void) throws {
+        let bytes = try Data(contentsOf: URL(fileURLWithPath: path))
+        let length = Int(bytes[8]) | Int(bytes[9]) << 8 | Int(bytes[10]) << 16 | Int(bytes[11]) << 24
+        var header = try #require(try JSONSerialization.jsonObject(with: bytes[12..<(12 + length)]) as? [String: Any])
+        edit(&header)
+        let json = try JSONSerialization.data(withJSONObject: header, options: [.sortedKeys])
+        var file = Data("SIEVENB\n".utf8)
+        let n = UInt32(json.count)
+        file.append(contentsOf: [UInt8(n & 0xFF), UInt8(n >> 8 & 0xFF), UInt8(n >> 16 & 0xFF), UInt8(n >> 24)])
+        file.append(json)
+        file.append(bytes[(12 + length)...])
+        try file.write(to: URL(fileURLWithPath: out))
+    }
+
     @Test func formatThreeRoundTripsAndOlderFilesStillLoad() throws {
         let dir = TempDir()
         let data = NaiveBayesTests.data
@@ -190,21 +205,13 @@ struct TypeModelTests {
             task: "disaster", texts: data.texts, labels: data.labels, kind: .complement, alpha: 0.3,
             features: plainCfg, featurizer: Featurizer(config: plainCfg))
         try m1.write(to: dir.path("tmp.nbm"))
-        let bytes = try Data(contentsOf: URL(fileURLWithPath: dir.path("tmp.nbm")))
-        let length = Int(bytes[8]) | Int(bytes[9]) << 8 | Int(bytes[10]) << 16 | Int(bytes[11]) << 24
-        var header = try #require(try JSONSerialization.jsonObject(with: bytes[12..<(12 + length)]) as? [String: Any])
-        var features = try #require(header["features"] as? [String: Any])
-        for key in ["wordBoundaries", "cues", "cueWeight"] { features.removeValue(forKey: key) }
-        header["features"] = features
-        header["format"] = 1
-        header.removeValue(forKey: "weighting")
-        let json = try JSONSerialization.data(withJSONObject: header, options: [.sortedKeys])
-        var old = Data("SIEVENB\n".utf8)
-        let n = UInt32(json.count)
-        old.append(contentsOf: [UInt8(n & 0xFF), UInt8(n >> 8 & 0xFF), UInt8(n >> 16 & 0xFF), UInt8(n >> 24)])
-        old.append(json)
-        old.append(bytes[(12 + length)...])
-        try old.write(to: URL(fileURLWithPath: dir.path("v1.nbm")))
+        try Self.rewriteHeader(dir.path("tmp.nbm"), to: dir.path("v1.nbm")) { header in
+            var features = header["features"] as? [String: Any] ?? [:]
+            for key in ["wordBoundaries", "cues", "cueWeight"] { features.removeValue(forKey: key) }
+            header["features"] = features
+            header["format"] = 1
+            header.removeValue(forKey: "weighting")
+        }
         let v1 = try NaiveBayesModel.load(path: dir.path("v1.nbm"))
         #expect(v1.header.format == 1)
         #expect(v1.header.features == plainCfg)
@@ -212,32 +219,16 @@ struct TypeModelTests {
         let f = Featurizer(config: plainCfg)
         #expect(v1.predict(f.features("颱風夜停電")).scores == m1.predict(f.features("颱風夜停電")).scores)
         // A format-2 file (as shipped before): no balance key; it loads and predicts as written.
-        let v3bytes = try Data(contentsOf: URL(fileURLWithPath: dir.path("v2.nbm")))
-        let v3length = Int(v3bytes[8]) | Int(v3bytes[9]) << 8 | Int(v3bytes[10]) << 16 | Int(v3bytes[11]) << 24
-        var h2 = try #require(try JSONSerialization.jsonObject(with: v3bytes[12..<(12 + v3length)]) as? [String: Any])
-        h2["format"] = 2
-        h2.removeValue(forKey: "balance")
-        let json2 = try JSONSerialization.data(withJSONObject: h2, options: [.sortedKeys])
-        var file2 = Data("SIEVENB\n".utf8)
-        let n2 = UInt32(json2.count)
-        file2.append(contentsOf: [UInt8(n2 & 0xFF), UInt8(n2 >> 8 & 0xFF), UInt8(n2 >> 16 & 0xFF), UInt8(n2 >> 24)])
-        file2.append(json2)
-        file2.append(v3bytes[(12 + v3length)...])
-        try file2.write(to: URL(fileURLWithPath: dir.path("format2.nbm")))
+        try Self.rewriteHeader(dir.path("v2.nbm"), to: dir.path("format2.nbm")) { header in
+            header["format"] = 2
+            header.removeValue(forKey: "balance")
+        }
         let v2 = try NaiveBayesModel.load(path: dir.path("format2.nbm"))
         #expect(v2.header.format == 2 && v2.header.balance == nil)
         let fv = Featurizer(config: s.features)
         #expect(v2.predict(fv.features("山區坍方")).scores == m2.predict(fv.features("山區坍方")).scores)
         // A newer format is refused with what to do.
-        var h4 = h2
-        h4["format"] = 4
-        let json4 = try JSONSerialization.data(withJSONObject: h4, options: [.sortedKeys])
-        var file4 = Data("SIEVENB\n".utf8)
-        let n4 = UInt32(json4.count)
-        file4.append(contentsOf: [UInt8(n4 & 0xFF), UInt8(n4 >> 8 & 0xFF), UInt8(n4 >> 16 & 0xFF), UInt8(n4 >> 24)])
-        file4.append(json4)
-        file4.append(v3bytes[(12 + v3length)...])
-        try file4.write(to: URL(fileURLWithPath: dir.path("format4.nbm")))
+        try Self.rewriteHeader(dir.path("v2.nbm"), to: dir.path("format4.nbm")) { header in header["format"] = 4 }
         do {
             _ = try NaiveBayesModel.load(path: dir.path("format4.nbm"))
             Issue.record("expected a format error")
@@ -245,7 +236,7 @@ struct TypeModelTests {
             #expect(error.description.contains("format4.nbm: model format 4, this sieve reads formats 1–3"))
         }
         // Bad class-balance settings are refused too.
-        var badBalance = v3bytes
+        var badBalance = try Data(contentsOf: URL(fileURLWithPath: dir.path("v2.nbm")))
         let at3 = try #require(badBalance.range(of: Data("\"priorWeight\":0.6".utf8)))
         badBalance.replaceSubrange(at3, with: Data("\"priorWeight\":9.0".utf8))
         try badBalance.write(to: URL(fileURLWithPath: dir.path("badbalance.nbm")))
