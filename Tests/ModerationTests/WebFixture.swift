@@ -10,7 +10,15 @@ import TestSupport
 /// The tokenizer is loaded once per test process (the segmentation dictionary takes a moment).
 let sharedSearch = SearchIndex.standard()
 
-/// A real SQLite file with sources, assessed posts and three accounts, and the app built on it.
+/// Which store a web-app test runs on: a SQLite file, or a fresh database on the test PostgreSQL server
+/// (`scripts/with-postgres.sh`; skipped, with the reason printed, without one).
+enum Backend: String, CaseIterable, CustomStringConvertible, Sendable {
+    case sqlite, postgres
+    var description: String { rawValue }
+}
+
+/// A real database (a SQLite file, or PostgreSQL) with sources, assessed posts and four accounts, and the app built
+/// on it.
 struct WebFixture {
     let dir = TempDir()
     let database: AppDatabase
@@ -59,10 +67,28 @@ struct WebFixture {
             rumour: 0.05, priority: 0.1, types: [], places: []),
     ]
 
-    init(seeds: [Seed] = WebFixture.defaultSeeds, secureCookies: Bool = true, configure: (inout SieveConfig) -> Void = { _ in }) throws {
-        database = try AppDatabase(path: dir.path("web.sqlite"))
+    /// A fixture on `backend`; nil (the reason printed) when there is no PostgreSQL to test with.
+    static func on(
+        _ backend: Backend, _ test: String = #function, seeds: [Seed] = WebFixture.defaultSeeds, secureCookies: Bool = true,
+        configure: (inout SieveConfig) -> Void = { _ in }
+    ) throws -> WebFixture? {
+        switch backend {
+        case .sqlite: return try WebFixture(seeds: seeds, secureCookies: secureCookies, configure: configure)
+        case .postgres:
+            guard let url = try TestPostgres.freshDatabase(test) else { return nil }
+            return try WebFixture(database: url, seeds: seeds, secureCookies: secureCookies, configure: configure)
+        }
+    }
+
+    /// `database`: a `postgres://` URL; nil for a SQLite file in the fixture's folder.
+    init(
+        database location: String? = nil, seeds: [Seed] = WebFixture.defaultSeeds, secureCookies: Bool = true,
+        configure: (inout SieveConfig) -> Void = { _ in }
+    ) throws {
+        let location = location ?? dir.path("web.sqlite")
+        database = try AppDatabase(path: location)
         var config = SieveConfig(
-            database: dir.path("web.sqlite"),
+            database: location,
             channels: [
                 ChannelConfig(name: "community-feed", kind: .atom, path: dir.path("public/community.atom"), title: "已查證災情"),
                 ChannelConfig(name: "eoc-feed", kind: .atom, path: dir.path("public/eoc.atom"), title: "EOC"),
