@@ -505,8 +505,9 @@ extension AppDatabase {
             args.append(f.pageSize + 1)
             args.append((f.page - 1) * f.pageSize)
             // Without a search, walk the priority index and stop after one page (SQLite: CROSS JOIN fixes the
-            // join order; open items always have an assessment). A search starts from the few matches instead.
-            let from = f.match == nil
+            // join order; open items always have an assessment). On SQLite a search starts from the few FTS
+            // matches instead; PostgreSQL's planner chooses between the two itself (it knows how common a term is).
+            let from = f.match == nil || tx.dialect.sharesWork
                 ? """
                 FROM assessment \(tx.dialect.sharesWork ? "JOIN" : "CROSS JOIN") post ON post.id = assessment.postId
                 JOIN source ON source.id = post.sourceId
@@ -600,22 +601,25 @@ extension AppDatabase {
 extension AppDatabase {
     /// How far below the highest indexed post id PostgreSQL looks for posts still missing from the index: there,
     /// several workers insert posts at once, and a transaction that commits late leaves a lower id behind one
-    /// already indexed (SQLite's single writer commits ids in order).
-    static let searchLookback = 20_000
+    /// already indexed (SQLite's single writer commits ids in order). A sweep looks at every post.
+    static let searchLookback = 10_000
 
-    /// Posts not yet in the search index (ids above the highest indexed one), oldest first.
-    public func postsToIndex(limit: Int = 500) throws(StoreError) -> [(id: Int64, text: String)] {
+    /// Posts not yet in the search index, oldest first: on SQLite the ids above the highest indexed one; on
+    /// PostgreSQL those missing among the last `searchLookback` ids, or (`sweep`) among all posts.
+    public func postsToIndex(limit: Int = 500, sweep: Bool = false) throws(StoreError) -> [(id: Int64, text: String)] {
         try read { tx in
             let rows: [SQLRow]
             if tx.dialect.sharesWork {
+                // The bound on both sides lets PostgreSQL merge the two primary keys over the window only.
+                let bound = sweep ? "0" : "(SELECT COALESCE(MAX(rowid), 0) FROM postSearch) - \(Self.searchLookback)"
                 rows = try tx.rows(
                     """
                     SELECT id, COALESCE(title || chr(10), '') || text || COALESCE(chr(10) || author, '') AS body
                     FROM post
-                    WHERE id > (SELECT COALESCE(MAX(rowid), 0) FROM postSearch) - ?
-                      AND NOT EXISTS (SELECT 1 FROM postSearch WHERE postSearch.rowid = post.id)
+                    WHERE id > \(bound)
+                      AND NOT EXISTS (SELECT 1 FROM postSearch WHERE postSearch.rowid = post.id AND postSearch.rowid > \(bound))
                     ORDER BY id LIMIT ?
-                    """, [Self.searchLookback, limit])
+                    """, [limit])
             } else {
                 rows = try tx.rows(
                     """

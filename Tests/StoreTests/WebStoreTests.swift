@@ -420,6 +420,15 @@ struct WebStoreTests {
         // Indexing again replaces the terms.
         try db.indexPosts([(all[0].id, "土石流")])
         #expect(try TestPostgres.psql(url, "SELECT lexemes FROM postSearch WHERE rowid = \(all[0].id)") == "'土石流':1")
+        // Only the newest ids are looked at each time; a sweep looks at all of them.
+        _ = try TestPostgres.psql(
+            url,
+            "INSERT INTO post (sourceId, externalID, fetchedAt, text) SELECT \(source), 'g' || i, now(), 'x' FROM generate_series(1, 10100) AS i")
+        let newest = try #require(Int64(try TestPostgres.psql(url, "SELECT MAX(id) FROM post")))
+        try db.indexPosts([(newest, "x")])
+        let window = try db.postsToIndex(limit: 1)
+        #expect(window.first?.id == newest - Int64(AppDatabase.searchLookback) + 1)
+        #expect(try db.postsToIndex(limit: 1, sweep: true).first?.id == all[2].id + 1)
     }
 
     // MARK: FTS5 emulation
