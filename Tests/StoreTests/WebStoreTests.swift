@@ -247,7 +247,7 @@ struct WebStoreTests {
 
         // Cross-reference verdicts.
         let result = XrefResult(verdict: .contradicted, score: 0.9, matches: [], knownRumour: nil, explanation: ["人事行政總處：照常上班"])
-        try db.saveCrossReferences([(ids["rumour"]!, result, 0.9)])
+        try db.saveCrossReferences([(ids["rumour"]!, result, 0.9)], evidence: try db.evidenceVersion())
         #expect(try list(QueueFilter(verdict: "contradicted")) == ["rumour"])
         #expect(try list(QueueFilter(verdict: "none")) == ["slide", "flood", "power", "chatter"])
         let xref = try #require(try db.queuePage(QueueFilter(verdict: "contradicted")).rows.first?.xref)
