@@ -11,7 +11,7 @@ import TestSupport
 @Suite("Web app: dashboard, audit log, JSON API, OpenAPI, live socket")
 struct AdminAndAPITests {
     @Test(arguments: Backend.allCases) func dashboardDrawsHourlyChartsAndTheIndicator(_ backend: Backend) async throws {
-        guard let f = try WebFixture.on(backend) else { return }
+        guard let f = try await WebFixture.on(backend) else { return }
         try f.database.review(postID: f.id("landslide"), decision: .approve, reviewer: "mod", note: nil, channels: ["community-feed"])
         try f.database.review(postID: f.id("chatter"), decision: .reject, reviewer: "mod2", note: nil, channels: [], reason: .notDisaster)
         try await f.application().test(.router) { client in
@@ -44,7 +44,7 @@ struct AdminAndAPITests {
     }
 
     @Test(arguments: Backend.allCases) func auditLogIsBrowsableAndExportsCSV(_ backend: Backend) async throws {
-        guard let f = try WebFixture.on(backend, seeds: [
+        guard let f = try await WebFixture.on(backend, seeds: [
             WebFixture.Seed(externalID: "a", text: "=HYPERLINK(\"http://evil\") 淹水", priority: 1)
         ]) else { return }
         try await f.application().test(.router) { client in
@@ -80,7 +80,7 @@ struct AdminAndAPITests {
     }
 
     @Test(arguments: Backend.allCases) func apiListsGetsAndDecidesWithATokenAndHonoursRoles(_ backend: Backend) async throws {
-        guard let f = try WebFixture.on(backend) else { return }
+        guard let f = try await WebFixture.on(backend) else { return }
         let (modToken, modHash) = APITokens.generate()
         try f.database.createAPIToken(account: "mod", tokenHash: modHash, label: "integration")
         let (eocToken, eocHash) = APITokens.generate()
@@ -216,7 +216,7 @@ struct AdminAndAPITests {
 @Suite("Web app: health and metrics for operators")
 struct HealthRouteTests {
     @Test(arguments: Backend.allCases) func readinessAndMetricsAreServed(_ backend: Backend) async throws {
-        guard let f = try WebFixture.on(backend) else { return }
+        guard let f = try await WebFixture.on(backend) else { return }
         try await f.application().test(.router) { client in
             let ready = try await client.execute(uri: "/readyz", method: .get)
             #expect(ready.status == .ok)
@@ -233,7 +233,7 @@ struct HealthRouteTests {
 @Suite("Web app: the outbox")
 struct OutboxPageTests {
     @Test(arguments: Backend.allCases) func deadLettersAreShownWithTheirErrorAndCanBeRetried(_ backend: Backend) async throws {
-        guard let f = try WebFixture.on(backend) else { return }
+        guard let f = try await WebFixture.on(backend) else { return }
         let id = f.id("landslide")
         try f.database.review(postID: id, decision: .approve, reviewer: "mod", note: nil, channels: ["community-feed"])
         let row = try #require(try f.database.publications(postID: id).first)

@@ -40,7 +40,7 @@ struct AuthTests {
     }
 
     @Test(arguments: Backend.allCases) func wrongPasswordIsRefusedAndRepeatedFailuresLockTheAccountForThatAddress(_ backend: Backend) async throws {
-        guard let f = try WebFixture.on(backend, configure: { $0.server.loginMaxFailures = 3 }) else { return }
+        guard let f = try await WebFixture.on(backend, configure: { $0.server.loginMaxFailures = 3 }) else { return }
         try await f.application().test(.router) { client in
             let b = Browser(client)
             let wrong = try await b.login("mod", password: "wrong password")
@@ -76,7 +76,7 @@ struct AuthTests {
     }
 
     @Test(arguments: Backend.allCases) func loginIssuesAFreshSessionIdAndRetiresThePlantedOrPreviousOne(_ backend: Backend) async throws {
-        guard let f = try WebFixture.on(backend) else { return }
+        guard let f = try await WebFixture.on(backend) else { return }
         try await f.application().test(.router) { client in
             let b = Browser(client)
             // An attacker plants a session id before login: it is never adopted.
@@ -98,7 +98,7 @@ struct AuthTests {
     }
 
     @Test(arguments: Backend.allCases) func logoutEndsTheSessionOnTheServerAndNeedsTheCSRFToken(_ backend: Backend) async throws {
-        guard let f = try WebFixture.on(backend) else { return }
+        guard let f = try await WebFixture.on(backend) else { return }
         try await f.application().test(.router) { client in
             let b = Browser(client)
             try await b.login("mod")
@@ -165,7 +165,7 @@ struct AuthTests {
     }
 
     @Test(arguments: Backend.allCases) func eocViewerSeesEverythingButCannotDecide(_ backend: Backend) async throws {
-        guard let f = try WebFixture.on(backend) else { return }
+        guard let f = try await WebFixture.on(backend) else { return }
         let id = f.id("flood")
         try await f.application().test(.router) { client in
             let eoc = Browser(client)
@@ -191,7 +191,7 @@ struct AuthTests {
     }
 
     @Test(arguments: Backend.allCases) func stateChangesWithoutOrWithAWrongCSRFTokenAreRefused(_ backend: Backend) async throws {
-        guard let f = try WebFixture.on(backend) else { return }
+        guard let f = try await WebFixture.on(backend) else { return }
         let id = f.id("flood")
         try await f.application().test(.router) { client in
             let b = Browser(client)

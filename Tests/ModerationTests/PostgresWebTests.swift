@@ -24,8 +24,8 @@ struct PostgresWebTests {
     }
 
     @Test func moderatorLogsInSearchesAndApprovesOverARealSocket() async throws {
-        guard let url = try TestPostgres.freshDatabase(#function) else { return }
-        let f = try WebFixture(database: url, secureCookies: false)
+        guard let f = try await WebFixture.on(.postgres, secureCookies: false) else { return }
+        let url = f.config.database
         let id = f.id("landslide")
         try await f.application().test(.live) { client in
             #expect(client.port != nil)
@@ -92,25 +92,27 @@ struct PostgresWebTests {
     }
 
     @Test func sieveUserAndSieveServeWorkOnPostgreSQL() async throws {
-        guard let url = try TestPostgres.freshDatabase(#function) else { return }
+        // Child processes block while they run: they are waited for on Dispatch threads (`offPool`), not on Swift
+        // concurrency's pool that the other tests share.
+        guard let url = try await offPool({ try TestPostgres.freshDatabase("sieveUserAndSieveServeWorkOnPostgreSQL") }) else { return }
         let curl = URL(fileURLWithPath: "/usr/bin/curl")
         guard FileManager.default.isExecutableFile(atPath: curl.path) else {
-            print("SKIP: \(#function): /usr/bin/curl is not installed (apt-get install -y curl)")
+            print("SKIP: sieveUserAndSieveServeWorkOnPostgreSQL: /usr/bin/curl is not installed (apt-get install -y curl)")
             return
         }
         let dir = TempDir()
         let port = try freePort()
         let config = dir.write("sieve.toml", "database = \"\(url)\"\n[server]\nport = \(port)\nsecure_cookies = false\nbcrypt_cost = 4\n")
-        func sieve(_ args: [String], stdin: String? = nil) throws -> ProcessResult {
-            try runProcess(TestPaths.sieveBinary, args + ["--config", config], cwd: dir.url, stdin: stdin)
+        @Sendable func sieve(_ args: [String], stdin: String? = nil) async throws -> ProcessResult {
+            try await offPool { try runProcess(TestPaths.sieveBinary, args + ["--config", config], cwd: dir.url, stdin: stdin) }
         }
-        let add = try sieve(["user", "add", "amy", "--role", "moderator"], stdin: "amy-password-1\n")
+        let add = try await sieve(["user", "add", "amy", "--role", "moderator"], stdin: "amy-password-1\n")
         #expect(add.status == 0, "\(add.stderr)")
-        #expect(try sieve(["user", "add", "amy", "--role", "admin"], stdin: "amy-password-2\n").stderr.contains("already exists"))
-        let tokenRun = try sieve(["user", "token", "amy", "--label", "smoke"])
+        #expect(try await sieve(["user", "add", "amy", "--role", "admin"], stdin: "amy-password-2\n").stderr.contains("already exists"))
+        let tokenRun = try await sieve(["user", "token", "amy", "--label", "smoke"])
         #expect(tokenRun.status == 0, "\(tokenRun.stderr)")
         let token = tokenRun.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
-        #expect(try sieve(["user", "list"]).stdout.hasPrefix("amy\tmoderator\t"))
+        #expect(try await sieve(["user", "list"]).stdout.hasPrefix("amy\tmoderator\t"))
         let db = try AppDatabase(path: url)
         #expect(try db.auditEntries(action: "user_add").count == 1)
         let source = try db.syncSources([SourceConfig(name: "news", kind: .rss, url: "https://news.example/")])["news"]!
@@ -131,30 +133,28 @@ struct PostgresWebTests {
         try process.run()
         defer { if process.isRunning { process.terminate() } }
         let base = "http://127.0.0.1:\(port)"
-        @Sendable func get(_ path: String, _ extra: [String] = []) throws -> ProcessResult {
-            try runProcess(curl, ["-s", "-w", "\n%{http_code}"] + extra + [base + path], cwd: dir.url, timeout: 30)
+        @Sendable func get(_ path: String, _ extra: [String] = []) async throws -> ProcessResult {
+            try await offPool { try runProcess(curl, ["-s", "-w", "\n%{http_code}"] + extra + [base + path], cwd: dir.url, timeout: 30) }
         }
-        let up = try await offPool { () -> Bool in
-            for _ in 0..<300 {
-                if (try? get("/healthz"))?.stdout.hasSuffix("200") == true { return true }
-                usleep(100_000)
-            }
-            return false
+        var up = false
+        for _ in 0..<300 where !up {
+            up = (try? await get("/healthz"))?.stdout.hasSuffix("200") == true
+            if !up { try await Task.sleep(nanoseconds: 100_000_000) }
         }
         let log = { (try? String(contentsOfFile: dir.path("serve.log"), encoding: .utf8)) ?? "" }
         #expect(up, "sieve serve did not answer: \(log())")
-        #expect(try get("/readyz").stdout.hasSuffix("200"))
-        let api = try get("/api/v1/queue", ["-H", "Authorization: Bearer \(token)"])
+        #expect(try await get("/readyz").stdout.hasSuffix("200"))
+        let api = try await get("/api/v1/queue", ["-H", "Authorization: Bearer \(token)"])
         #expect(api.stdout.hasSuffix("200") && api.stdout.contains("台9線蘇花路廊坍方"), "\(api.stdout)")
         // A browser's login: the form's token, then the session cookie, then the queue and a search.
         let jar = dir.path("cookies")
-        let form = try get("/login", ["-c", jar])
+        let form = try await get("/login", ["-c", jar])
         let csrf = form.stdout.components(separatedBy: "name=\"_csrf\" value=\"").dropFirst().first?.prefix { $0 != "\"" } ?? ""
-        let login = try get("/login", ["-b", jar, "-c", jar, "--data", "_csrf=\(csrf)&name=amy&password=amy-password-1&next=/"])
+        let login = try await get("/login", ["-b", jar, "-c", jar, "--data", "_csrf=\(csrf)&name=amy&password=amy-password-1&next=/"])
         #expect(login.stdout.hasSuffix("303"), "\(login.stdout)")
-        let page = try get("/", ["-b", jar])
+        let page = try await get("/", ["-b", jar])
         #expect(page.stdout.contains("審核佇列") && page.stdout.contains("台9線蘇花路廊坍方"))
-        let search = try get("/?q=" + Browser.escape("坍方"), ["-b", jar])
+        let search = try await get("/?q=" + Browser.escape("坍方"), ["-b", jar])
         #expect(search.stdout.contains("data-id=\"\(posts[0].id)\""))
         #expect(try db.auditEntries(action: "login").first?.actor == "amy")
         let files = try FileManager.default.contentsOfDirectory(atPath: dir.url.path)

@@ -20,7 +20,7 @@ struct QueueTests {
     }
 
     @Test(arguments: Backend.allCases) func queueIsSortedByPriorityAndShowsEveryColumn(_ backend: Backend) async throws {
-        guard let f = try WebFixture.on(backend) else { return }
+        guard let f = try await WebFixture.on(backend) else { return }
         try await f.application().test(.router) { client in
             let b = Browser(client)
             try await b.login("mod")
@@ -39,7 +39,7 @@ struct QueueTests {
     }
 
     @Test(arguments: Backend.allCases) func filtersByTypeCountySourceStateAndTime(_ backend: Backend) async throws {
-        guard let f = try WebFixture.on(backend) else { return }
+        guard let f = try await WebFixture.on(backend) else { return }
         try await f.application().test(.router) { client in
             let b = Browser(client)
             try await b.login("mod")
@@ -60,7 +60,7 @@ struct QueueTests {
     }
 
     @Test(arguments: Backend.allCases) func verdictFilterReadsTheCrossReferenceTable(_ backend: Backend) async throws {
-        guard let f = try WebFixture.on(backend) else { return }
+        guard let f = try await WebFixture.on(backend) else { return }
         try f.database.write { tx in
             // Rows as the cross-reference stage writes them (explanation lines; matches as IncidentMatch JSON).
             try tx.execute(
@@ -93,7 +93,7 @@ struct QueueTests {
     }
 
     @Test(arguments: Backend.allCases) func chineseFullTextSearchUsesTheTokenizer(_ backend: Backend) async throws {
-        guard let f = try WebFixture.on(backend) else { return }
+        guard let f = try await WebFixture.on(backend) else { return }
         try await f.application().test(.router) { client in
             let b = Browser(client)
             try await b.login("mod")
@@ -116,7 +116,7 @@ struct QueueTests {
         let seeds = (0..<7).map { i in
             WebFixture.Seed(externalID: "p\(i)", text: "第\(i)則淹水回報", minutes: i, priority: Double(10 - i))
         }
-        guard let f = try WebFixture.on(backend, seeds: seeds) else { return }
+        guard let f = try await WebFixture.on(backend, seeds: seeds) else { return }
         try await f.application().test(.router) { client in
             let b = Browser(client)
             try await b.login("mod")
@@ -141,7 +141,7 @@ struct QueueTests {
                 text: "正常的淹水回報", priority: 1),
             WebFixture.Seed(externalID: "x3", url: "data:text/html,<script>alert(6)</script>", text: "第三則", priority: 0.5),
         ]
-        guard let f = try WebFixture.on(backend, seeds: payloads) else { return }
+        guard let f = try await WebFixture.on(backend, seeds: payloads) else { return }
         try await f.application().test(.router) { client in
             let b = Browser(client)
             try await b.login("mod")
@@ -168,7 +168,7 @@ struct QueueTests {
     }
 
     @Test(arguments: Backend.allCases) func openingAnItemClaimsItAndOthersSeeItLocked(_ backend: Backend) async throws {
-        guard let f = try WebFixture.on(backend) else { return }
+        guard let f = try await WebFixture.on(backend) else { return }
         let id = f.id("flood")
         try await f.application().test(.router) { client in
             let a = Browser(client), other = Browser(client)
@@ -197,7 +197,7 @@ struct QueueTests {
     }
 
     @Test(arguments: Backend.allCases) func approvingWithEditedWordingPublishesItOnTheChosenChannel(_ backend: Backend) async throws {
-        guard let f = try WebFixture.on(backend) else { return }
+        guard let f = try await WebFixture.on(backend) else { return }
         let id = f.id("landslide")
         try await f.application().test(.router) { client in
             let b = Browser(client)
@@ -246,7 +246,7 @@ struct QueueTests {
     }
 
     @Test(arguments: Backend.allCases) func rejectingNeedsAReasonAndRecordsIt(_ backend: Backend) async throws {
-        guard let f = try WebFixture.on(backend) else { return }
+        guard let f = try await WebFixture.on(backend) else { return }
         let id = f.id("rumour")
         try await f.application().test(.router) { client in
             let b = Browser(client)
@@ -269,7 +269,7 @@ struct QueueTests {
     }
 
     @Test(arguments: Backend.allCases) func keyboardStyleDecisionAnswersJSON(_ backend: Backend) async throws {
-        guard let f = try WebFixture.on(backend) else { return }
+        guard let f = try await WebFixture.on(backend) else { return }
         let id = f.id("power")
         try await f.application().test(.router) { client in
             let b = Browser(client)
@@ -286,7 +286,7 @@ struct QueueTests {
     }
 
     @Test(arguments: Backend.allCases) func mergingMarksTheDuplicateAndGrowsTheCluster(_ backend: Backend) async throws {
-        guard let f = try WebFixture.on(backend) else { return }
+        guard let f = try await WebFixture.on(backend) else { return }
         let dup = f.id("rumour"), head = f.id("landslide")
         try await f.application().test(.router) { client in
             let b = Browser(client)
@@ -313,7 +313,7 @@ struct QueueTests {
     }
 
     @Test(arguments: Backend.allCases) func bulkActionDecidesTheCheckedItemsAndSkipsLockedOnes(_ backend: Backend) async throws {
-        guard let f = try WebFixture.on(backend) else { return }
+        guard let f = try await WebFixture.on(backend) else { return }
         try await f.application().test(.router) { client in
             let holder = Browser(client)
             try await holder.login("mod2")
@@ -344,7 +344,7 @@ struct QueueTests {
     }
 
     @Test(arguments: Backend.allCases) func aDecisionShowsOnTheNextPageViewDespiteThePageCache(_ backend: Backend) async throws {
-        guard let f = try WebFixture.on(backend) else { return }
+        guard let f = try await WebFixture.on(backend) else { return }
         try await f.application().test(.router) { client in
             let b = Browser(client), other = Browser(client)
             try await b.login("mod")

@@ -19,7 +19,7 @@ enum Backend: String, CaseIterable, CustomStringConvertible, Sendable {
 
 /// A real database (a SQLite file, or PostgreSQL) with sources, assessed posts and four accounts, and the app built
 /// on it.
-struct WebFixture {
+struct WebFixture: Sendable {
     let dir = TempDir()
     let database: AppDatabase
     let app: ModerationApp
@@ -30,7 +30,7 @@ struct WebFixture {
     static let password = "correct horse battery"
     static let base = Date(timeIntervalSince1970: 1_789_394_400)  // 2026-09-14T22:00:00+08:00
 
-    struct Seed {
+    struct Seed: Sendable {
         var externalID: String
         var source = "township-news"
         var title: String? = nil
@@ -67,16 +67,20 @@ struct WebFixture {
             rumour: 0.05, priority: 0.1, types: [], places: []),
     ]
 
-    /// A fixture on `backend`; nil (the reason printed) when there is no PostgreSQL to test with.
+    /// A fixture on `backend`; nil (the reason printed) when there is no PostgreSQL to test with. Built on a
+    /// Dispatch thread: creating a database, migrating and hashing passwords block, and Swift concurrency's pool
+    /// has only as many threads as cores (other tests' async work would wait).
     static func on(
         _ backend: Backend, _ test: String = #function, seeds: [Seed] = WebFixture.defaultSeeds, secureCookies: Bool = true,
-        configure: (inout SieveConfig) -> Void = { _ in }
-    ) throws -> WebFixture? {
-        switch backend {
-        case .sqlite: return try WebFixture(seeds: seeds, secureCookies: secureCookies, configure: configure)
-        case .postgres:
-            guard let url = try TestPostgres.freshDatabase(test) else { return nil }
-            return try WebFixture(database: url, seeds: seeds, secureCookies: secureCookies, configure: configure)
+        configure: @escaping @Sendable (inout SieveConfig) -> Void = { _ in }
+    ) async throws -> WebFixture? {
+        try await offPool {
+            switch backend {
+            case .sqlite: return try WebFixture(seeds: seeds, secureCookies: secureCookies, configure: configure)
+            case .postgres:
+                guard let url = try TestPostgres.freshDatabase(test) else { return nil }
+                return try WebFixture(database: url, seeds: seeds, secureCookies: secureCookies, configure: configure)
+            }
         }
     }
 
