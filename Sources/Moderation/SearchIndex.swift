@@ -58,12 +58,15 @@ public struct SearchIndex: Sendable {
     }
 
     /// Indexes posts not yet in the index, `batch` at a time, at most `maxBatches` batches (nil: until none is
-    /// left); returns how many were added.
+    /// left); returns how many were added. `sweep`: on PostgreSQL, look for missing posts among all of them, not
+    /// only the newest (see `AppDatabase.postsToIndex`).
     @discardableResult
-    public func catchUp(_ database: AppDatabase, batch: Int = 500, maxBatches: Int? = nil) throws(StoreError) -> Int {
+    public func catchUp(_ database: AppDatabase, batch: Int = 500, maxBatches: Int? = nil, sweep: Bool = false)
+        throws(StoreError) -> Int
+    {
         var total = 0, batches = 0
         while maxBatches.map({ batches < $0 }) ?? true {
-            let posts = try database.postsToIndex(limit: batch)
+            let posts = try database.postsToIndex(limit: batch, sweep: sweep)
             if posts.isEmpty { break }
             try database.indexPosts(posts.map { ($0.id, tokens($0.text).joined(separator: " ")) })
             total += posts.count
@@ -80,12 +83,18 @@ struct SearchIndexer: Service {
     let logger: Logger
     var interval: Duration = .seconds(5)
 
+    /// How often the indexer sweeps all posts for ones a late commit left behind (PostgreSQL; the first pass sweeps).
+    var sweepInterval: TimeInterval = 600
+
     func run() async throws {
+        var nextSweep = Date()
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
             var indexed = 0
+            let sweep = database.sharesWork && Date() >= nextSweep
             do {
-                indexed = try index.catchUp(database, maxBatches: 1)
+                indexed = try index.catchUp(database, maxBatches: 1, sweep: sweep)
                 if indexed > 0 { logger.debug("indexed \(indexed) post(s) for search") }
+                if sweep && indexed == 0 { nextSweep = Date().addingTimeInterval(sweepInterval) }
             } catch {
                 logger.error("search index: \(error)")
             }

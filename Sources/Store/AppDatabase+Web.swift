@@ -75,38 +75,39 @@ extension AppDatabase {
 }
 
 // MARK: - Accounts, sessions, tokens
+//
+// Everything below is written once against `SQLTransaction` and runs on SQLite and PostgreSQL alike. Where a
+// decision depends on what another request might change meanwhile (claims, decisions, merges, login failures),
+// PostgreSQL locks the row first (`FOR UPDATE`); SQLite's single writer already serialises them.
 
 extension AppDatabase {
     @discardableResult
     public func createAccount(name: String, role: AccountRole, passwordHash: String) throws(StoreError) -> Account {
-        try sqliteWrite { db in
-            if try Int.fetchOne(db, sql: "SELECT 1 FROM account WHERE name = ?", arguments: [name]) != nil {
-                throw StoreError.accountExists(name)
-            }
+        try write { tx in
             let now = Date()
-            try db.execute(
-                sql: "INSERT INTO account (name, role, passwordHash, createdAt) VALUES (?, ?, ?, ?)",
-                arguments: [name, role.rawValue, passwordHash, now])
-            return Account(
-                id: db.lastInsertedRowID, name: name, role: role, passwordHash: passwordHash, createdAt: now,
-                disabled: false)
+            guard
+                let id = try tx.scalar(
+                    """
+                    INSERT INTO account (name, role, passwordHash, createdAt) VALUES (?, ?, ?, ?)
+                    ON CONFLICT (name) DO NOTHING RETURNING id
+                    """, [name, role.rawValue, passwordHash, now], as: Int64.self)
+            else { throw StoreError.accountExists(name) }
+            return Account(id: id, name: name, role: role, passwordHash: passwordHash, createdAt: now, disabled: false)
         }
     }
 
     public func account(named name: String) throws(StoreError) -> Account? {
-        try sqliteRead { db in
-            try Row.fetchOne(db, sql: "SELECT * FROM account WHERE name = ?", arguments: [name]).map(Self.account)
-        }
+        try read { tx in try tx.row("SELECT * FROM account WHERE name = ?", [name]).map(Self.account) }
     }
 
     public func accounts() throws(StoreError) -> [Account] {
-        try sqliteRead { db in try Row.fetchAll(db, sql: "SELECT * FROM account ORDER BY name").map(Self.account) }
+        try read { tx in try tx.rows("SELECT * FROM account ORDER BY name").map(Self.account) }
     }
 
-    static func account(_ row: Row) -> Account {
+    static func account(_ row: SQLRow) throws -> Account {
         Account(
-            id: row["id"], name: row["name"], role: AccountRole(rawValue: row["role"]) ?? .eoc,
-            passwordHash: row["passwordHash"], createdAt: row["createdAt"], disabled: row["disabled"])
+            id: try row["id"], name: try row["name"], role: AccountRole(rawValue: try row["role"]) ?? .eoc,
+            passwordHash: try row["passwordHash"], createdAt: try row["createdAt"], disabled: try row["disabled"])
     }
 
     /// Starts a session after a successful login. The session the browser came with (if any) is deleted in the
@@ -115,62 +116,61 @@ extension AppDatabase {
         account: String, idHash: String, csrfToken: String, expiresAt: Date, replacing oldHash: String?,
         ip: String?, userAgent: String?
     ) throws(StoreError) {
-        try sqliteWrite { db in
-            guard let accountID = try Int64.fetchOne(db, sql: "SELECT id FROM account WHERE name = ?", arguments: [account])
+        try write { tx in
+            guard let accountID = try tx.scalar("SELECT id FROM account WHERE name = ?", [account], as: Int64.self)
             else { throw StoreError.noSuchAccount(account) }
-            if let oldHash { try db.execute(sql: "DELETE FROM session WHERE idHash = ?", arguments: [oldHash]) }
+            if let oldHash { try tx.execute("DELETE FROM session WHERE idHash = ?", [oldHash]) }
             let now = Date()
-            try db.execute(sql: "DELETE FROM session WHERE expiresAt < ?", arguments: [now])
-            try db.execute(
-                sql: """
-                    INSERT INTO session (idHash, accountId, csrfToken, createdAt, expiresAt, ip, userAgent)
-                    VALUES (?, ?, ?, ?, ?, ?, ?)
-                    """, arguments: [idHash, accountID, csrfToken, now, expiresAt, ip, userAgent])
+            try tx.execute("DELETE FROM session WHERE expiresAt < ?", [now])
+            try tx.execute(
+                """
+                INSERT INTO session (idHash, accountId, csrfToken, createdAt, expiresAt, ip, userAgent)
+                VALUES (?, ?, ?, ?, ?, ?, ?)
+                """, [idHash, accountID, csrfToken, now, expiresAt, ip, userAgent])
         }
     }
 
     /// The live session with this id hash (not expired, account not disabled).
     public func session(idHash: String, now: Date = Date()) throws(StoreError) -> WebSession? {
-        try sqliteRead { db in
-            try Row.fetchOne(
-                db,
-                sql: """
-                    SELECT session.idHash, session.csrfToken, session.expiresAt, account.name, account.role
-                    FROM session JOIN account ON account.id = session.accountId
-                    WHERE session.idHash = ? AND session.expiresAt > ? AND account.disabled = 0
-                    """, arguments: [idHash, now]
+        try read { tx in
+            try tx.row(
+                """
+                SELECT session.idHash, session.csrfToken, session.expiresAt, account.name, account.role
+                FROM session JOIN account ON account.id = session.accountId
+                WHERE session.idHash = ? AND session.expiresAt > ? AND account.disabled = ?
+                """, [idHash, now, false]
             ).map { row in
                 WebSession(
-                    idHash: row["idHash"], account: row["name"], role: AccountRole(rawValue: row["role"]) ?? .eoc,
-                    csrfToken: row["csrfToken"], expiresAt: row["expiresAt"])
+                    idHash: try row["idHash"], account: try row["name"],
+                    role: AccountRole(rawValue: try row["role"]) ?? .eoc, csrfToken: try row["csrfToken"],
+                    expiresAt: try row["expiresAt"])
             }
         }
     }
 
     public func deleteSession(idHash: String) throws(StoreError) {
-        try sqliteWrite { db in try db.execute(sql: "DELETE FROM session WHERE idHash = ?", arguments: [idHash]) }
+        try write { tx in try tx.execute("DELETE FROM session WHERE idHash = ?", [idHash]) }
     }
 
     /// Stores an API token's SHA-256 for `account` (the token itself is shown once and never stored).
     public func createAPIToken(account: String, tokenHash: String, label: String?) throws(StoreError) {
-        try sqliteWrite { db in
-            guard let accountID = try Int64.fetchOne(db, sql: "SELECT id FROM account WHERE name = ?", arguments: [account])
+        try write { tx in
+            guard let accountID = try tx.scalar("SELECT id FROM account WHERE name = ?", [account], as: Int64.self)
             else { throw StoreError.noSuchAccount(account) }
-            try db.execute(
-                sql: "INSERT INTO apiToken (accountId, tokenHash, label, createdAt) VALUES (?, ?, ?, ?)",
-                arguments: [accountID, tokenHash, label, Date()])
+            try tx.execute(
+                "INSERT INTO apiToken (accountId, tokenHash, label, createdAt) VALUES (?, ?, ?, ?)",
+                [accountID, tokenHash, label, Date()])
         }
     }
 
     /// The account an API token belongs to (nil: unknown token or disabled account).
     public func account(tokenHash: String) throws(StoreError) -> Account? {
-        try sqliteRead { db in
-            try Row.fetchOne(
-                db,
-                sql: """
-                    SELECT account.* FROM apiToken JOIN account ON account.id = apiToken.accountId
-                    WHERE apiToken.tokenHash = ? AND account.disabled = 0
-                    """, arguments: [tokenHash]
+        try read { tx in
+            try tx.row(
+                """
+                SELECT account.* FROM apiToken JOIN account ON account.id = apiToken.accountId
+                WHERE apiToken.tokenHash = ? AND account.disabled = ?
+                """, [tokenHash, false]
             ).map(Self.account)
         }
     }
@@ -179,8 +179,8 @@ extension AppDatabase {
 
     /// When logins for `key` ("account|ip") are refused until, if they are now.
     public func loginLockedUntil(key: String, now: Date = Date()) throws(StoreError) -> Date? {
-        try sqliteRead { db in
-            let until = try Date.fetchOne(db, sql: "SELECT lockedUntil FROM loginThrottle WHERE key = ?", arguments: [key])
+        try read { tx in
+            let until = try tx.scalar("SELECT lockedUntil FROM loginThrottle WHERE key = ?", [key], as: Date.self)
             return until.flatMap { $0 > now ? $0 : nil }
         }
     }
@@ -191,27 +191,35 @@ extension AppDatabase {
     public func recordLoginFailure(
         key: String, maxFailures: Int, window: TimeInterval, lockout: TimeInterval, now: Date = Date()
     ) throws(StoreError) -> Date? {
-        try sqliteWrite { db in
-            let row = try Row.fetchOne(db, sql: "SELECT failures, windowStart FROM loginThrottle WHERE key = ?", arguments: [key])
+        try write { tx in
+            if tx.dialect.sharesWork {
+                // Several servers may count failures for one key at once: make sure the row exists, then lock it.
+                try tx.execute(
+                    "INSERT INTO loginThrottle (key, failures, windowStart) VALUES (?, 0, ?) ON CONFLICT (key) DO NOTHING",
+                    [key, now])
+            }
+            let row = try tx.row(
+                "SELECT failures, windowStart FROM loginThrottle WHERE key = ?" + (tx.dialect.sharesWork ? " FOR UPDATE" : ""),
+                [key])
             var failures = 1
             var windowStart = now
-            if let row, let start: Date = row["windowStart"], now.timeIntervalSince(start) < window {
-                failures = (row["failures"] as Int? ?? 0) + 1
+            if let row, let start: Date = try row["windowStart"], now.timeIntervalSince(start) < window {
+                failures = (try row["failures"] as Int? ?? 0) + 1
                 windowStart = start
             }
             let locked: Date? = failures >= maxFailures ? now.addingTimeInterval(lockout) : nil
-            try db.execute(
-                sql: """
-                    INSERT INTO loginThrottle (key, failures, windowStart, lockedUntil) VALUES (?, ?, ?, ?)
-                    ON CONFLICT(key) DO UPDATE SET failures = excluded.failures, windowStart = excluded.windowStart,
-                      lockedUntil = excluded.lockedUntil
-                    """, arguments: [key, locked == nil ? failures : 0, windowStart, locked])
+            try tx.execute(
+                """
+                INSERT INTO loginThrottle (key, failures, windowStart, lockedUntil) VALUES (?, ?, ?, ?)
+                ON CONFLICT(key) DO UPDATE SET failures = excluded.failures, windowStart = excluded.windowStart,
+                  lockedUntil = excluded.lockedUntil
+                """, [key, locked == nil ? failures : 0, windowStart, locked])
             return locked
         }
     }
 
     public func clearLoginFailures(key: String) throws(StoreError) {
-        try sqliteWrite { db in try db.execute(sql: "DELETE FROM loginThrottle WHERE key = ?", arguments: [key]) }
+        try write { tx in try tx.execute("DELETE FROM loginThrottle WHERE key = ?", [key]) }
     }
 }
 
@@ -219,12 +227,12 @@ extension AppDatabase {
 
 extension AppDatabase {
     static func insertAudit(
-        _ db: Database, actor: String, action: String, postId: Int64?, before: String?, after: String?, ip: String?,
-        at: Date = Date()
+        _ tx: SQLTransaction, actor: String, action: String, postId: Int64?, before: String?, after: String?,
+        ip: String?, at: Date = Date()
     ) throws {
-        try db.execute(
-            sql: "INSERT INTO audit (at, actor, action, postId, before, after, ip) VALUES (?, ?, ?, ?, ?, ?, ?)",
-            arguments: [at, actor, action, postId, before, after, ip])
+        try tx.execute(
+            "INSERT INTO audit (at, actor, action, postId, before, after, ip) VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [at, actor, action, postId, before, after, ip])
     }
 
     /// Appends one line to the audit log.
@@ -232,8 +240,8 @@ extension AppDatabase {
         actor: String, action: String, postId: Int64? = nil, before: String? = nil, after: String? = nil,
         ip: String? = nil
     ) throws(StoreError) {
-        try sqliteWrite { db in
-            try Self.insertAudit(db, actor: actor, action: action, postId: postId, before: before, after: after, ip: ip)
+        try write { tx in
+            try Self.insertAudit(tx, actor: actor, action: action, postId: postId, before: before, after: after, ip: ip)
         }
     }
 
@@ -241,9 +249,9 @@ extension AppDatabase {
     public func auditEntries(
         actor: String? = nil, action: String? = nil, postId: Int64? = nil, limit: Int? = 100, offset: Int = 0
     ) throws(StoreError) -> [AuditEntry] {
-        try sqliteRead { db in
+        try read { tx in
             var clauses: [String] = []
-            var args: [any DatabaseValueConvertible] = []
+            var args: [any SQLBindable] = []
             if let actor { clauses.append("actor = ?"); args.append(actor) }
             if let action { clauses.append("action = ?"); args.append(action) }
             if let postId { clauses.append("postId = ?"); args.append(postId) }
@@ -255,44 +263,53 @@ extension AppDatabase {
                 args.append(limit)
                 args.append(offset)
             }
-            return try Row.fetchAll(db, sql: sql, arguments: StatementArguments(args)).map { r in
-                AuditEntry(
-                    id: r["id"], at: r["at"], actor: r["actor"], action: r["action"], postId: r["postId"],
-                    before: r["before"], after: r["after"], ip: r["ip"])
-            }
+            return try tx.rows(sql, args).map(Self.auditEntry)
         }
+    }
+
+    static func auditEntry(_ r: SQLRow) throws -> AuditEntry {
+        AuditEntry(
+            id: try r["id"], at: try r["at"], actor: try r["actor"], action: try r["action"], postId: try r["postId"],
+            before: try r["before"], after: try r["after"], ip: try r["ip"])
     }
 }
 
 // MARK: - Claims, decisions, merges
 
 extension AppDatabase {
+    /// The live claim on `postID` held by someone other than `user`, if any.
+    static func otherClaim(_ tx: SQLTransaction, postID: Int64, user: String, now: Date) throws -> Claim? {
+        guard let row = try tx.row(#"SELECT "user", "until" FROM claim WHERE postId = ? AND "until" > ?"#, [postID, now])
+        else { return nil }
+        let holder: String = try row["user"]
+        return holder == user ? nil : Claim(postId: postID, user: holder, until: try row["until"])
+    }
+
     /// Claims `postID` for `user` for `duration` seconds, unless someone else holds a live claim; returns the claim
     /// in force afterwards (the other user's, when they hold it).
     @discardableResult
     public func claim(postID: Int64, user: String, duration: TimeInterval, ip: String? = nil, now: Date = Date())
         throws(StoreError) -> Claim
     {
-        try sqliteWrite { db in
-            guard try Int.fetchOne(db, sql: "SELECT 1 FROM post WHERE id = ?", arguments: [postID]) != nil else {
-                throw StoreError.noSuchPost(postID)
-            }
-            if let row = try Row.fetchOne(db, sql: "SELECT user, until FROM claim WHERE postId = ?", arguments: [postID]) {
-                let holder: String = row["user"]
-                let until: Date = row["until"]
+        try write { tx in
+            guard try tx.scalar("SELECT 1 FROM post WHERE id = ?" + (tx.dialect.sharesWork ? " FOR UPDATE" : ""), [postID], as: Int.self) != nil
+            else { throw StoreError.noSuchPost(postID) }
+            if let row = try tx.row(#"SELECT "user", "until" FROM claim WHERE postId = ?"#, [postID]) {
+                let holder: String = try row["user"]
+                let until: Date = try row["until"]
                 if holder != user && until > now { return Claim(postId: postID, user: holder, until: until) }
             }
             let until = now.addingTimeInterval(duration)
-            let fresh = try Int.fetchOne(
-                db, sql: "SELECT 1 FROM claim WHERE postId = ? AND user = ? AND until > ?", arguments: [postID, user, now]) == nil
-            try db.execute(
-                sql: """
-                    INSERT INTO claim (postId, user, until) VALUES (?, ?, ?)
-                    ON CONFLICT(postId) DO UPDATE SET user = excluded.user, until = excluded.until
-                    """, arguments: [postID, user, until])
+            let fresh = try tx.scalar(
+                #"SELECT 1 FROM claim WHERE postId = ? AND "user" = ? AND "until" > ?"#, [postID, user, now], as: Int.self) == nil
+            try tx.execute(
+                #"""
+                INSERT INTO claim (postId, "user", "until") VALUES (?, ?, ?)
+                ON CONFLICT(postId) DO UPDATE SET "user" = excluded."user", "until" = excluded."until"
+                """#, [postID, user, until])
             if fresh {
                 try Self.insertAudit(
-                    db, actor: user, action: "claim", postId: postID, before: nil,
+                    tx, actor: user, action: "claim", postId: postID, before: nil,
                     after: Self.json(["until": TaipeiTime.rfc3339(until)]), ip: ip, at: now)
             }
             return Claim(postId: postID, user: user, until: until)
@@ -301,10 +318,10 @@ extension AppDatabase {
 
     /// The live claim on `postID`, if any.
     public func claim(postID: Int64, now: Date = Date()) throws(StoreError) -> Claim? {
-        try sqliteRead { db in
-            try Row.fetchOne(
-                db, sql: "SELECT user, until FROM claim WHERE postId = ? AND until > ?", arguments: [postID, now]
-            ).map { Claim(postId: postID, user: $0["user"], until: $0["until"]) }
+        try read { tx in
+            try tx.row(#"SELECT "user", "until" FROM claim WHERE postId = ? AND "until" > ?"#, [postID, now]).map {
+                Claim(postId: postID, user: try $0["user"], until: try $0["until"])
+            }
         }
     }
 
@@ -315,36 +332,35 @@ extension AppDatabase {
     public func decide(postID: Int64, _ d: WebDecision, by user: String, ip: String? = nil, now: Date = Date())
         throws(StoreError) -> ReviewRecord
     {
-        try sqliteWrite { db in
-            if let row = try Row.fetchOne(
-                db, sql: "SELECT user, until FROM claim WHERE postId = ? AND until > ?", arguments: [postID, now]),
-                (row["user"] as String) != user
-            {
-                throw StoreError.claimedByOther(post: postID, user: row["user"], until: row["until"])
+        try write { tx in
+            // PostgreSQL: hold the post while deciding, so a claim or another decision waits for this one.
+            if tx.dialect.sharesWork { _ = try tx.rows("SELECT 1 FROM post WHERE id = ? FOR UPDATE", [postID]) }
+            if let other = try Self.otherClaim(tx, postID: postID, user: user, now: now) {
+                throw StoreError.claimedByOther(post: postID, user: other.user, until: other.until)
             }
-            let before = try String.fetchOne(db, sql: "SELECT state FROM post WHERE id = ?", arguments: [postID])
+            let before = try tx.scalar("SELECT state FROM post WHERE id = ?", [postID], as: String.self)
             let review = try Self.recordReview(
-                SQLTransaction(session: .sqlite(db), dialect: .sqlite), postID: postID, decision: d.decision, reviewer: user, note: d.note, channels: d.channels,
+                tx, postID: postID, decision: d.decision, reviewer: user, note: d.note, channels: d.channels,
                 reason: d.reason)
             // Edited wording only: the post's own text (as the form pre-fills it) is not an edit.
-            let original = try String.fetchOne(db, sql: "SELECT text FROM post WHERE id = ?", arguments: [postID])
+            let original = try tx.scalar("SELECT text FROM post WHERE id = ?", [postID], as: String.self)
             let publicText = d.decision == .approve
                 ? d.publicText.flatMap { t in
                     let trimmed = t.trimmingCharacters(in: .whitespacesAndNewlines)
                     return trimmed.isEmpty || trimmed == original?.trimmingCharacters(in: .whitespacesAndNewlines) ? nil : trimmed
                 } : nil
             if let publicText, let id = review.id {
-                try db.execute(sql: "UPDATE review SET publicText = ? WHERE id = ?", arguments: [publicText, id])
+                try tx.execute("UPDATE review SET publicText = ? WHERE id = ?", [publicText, id])
             }
-            try db.execute(sql: "DELETE FROM claim WHERE postId = ?", arguments: [postID])
-            let after = try String.fetchOne(db, sql: "SELECT state FROM post WHERE id = ?", arguments: [postID])
+            try tx.execute("DELETE FROM claim WHERE postId = ?", [postID])
+            let after = try tx.scalar("SELECT state FROM post WHERE id = ?", [postID], as: String.self)
             var afterObject: [String: Any] = ["state": after ?? ""]
             if let reason = review.reason { afterObject["reason"] = reason }
             if let note = d.note { afterObject["note"] = note }
             if d.decision == .approve { afterObject["channels"] = d.channels }
             if let publicText { afterObject["publicText"] = publicText }
             try Self.insertAudit(
-                db, actor: user, action: d.decision.rawValue, postId: postID, before: Self.json(["state": before ?? ""]),
+                tx, actor: user, action: d.decision.rawValue, postId: postID, before: Self.json(["state": before ?? ""]),
                 after: Self.json(afterObject), ip: ip, at: now)
             return review
         }
@@ -356,33 +372,32 @@ extension AppDatabase {
     public func merge(postID: Int64, into target: Int64, by user: String, ip: String? = nil, now: Date = Date())
         throws(StoreError)
     {
-        try sqliteWrite { db in
+        try write { tx in
             guard postID != target else { throw StoreError.invalidMerge("an item cannot be merged into itself") }
-            guard let post = try Row.fetchOne(
-                db, sql: "SELECT state, duplicateOf, clusterSize FROM post WHERE id = ?", arguments: [postID])
+            guard let post = try tx.row(
+                "SELECT state, duplicateOf, clusterSize FROM post WHERE id = ?" + (tx.dialect.sharesWork ? " FOR UPDATE" : ""),
+                [postID])
             else { throw StoreError.noSuchPost(postID) }
-            guard let t = try Row.fetchOne(db, sql: "SELECT id, duplicateOf FROM post WHERE id = ?", arguments: [target])
+            guard let t = try tx.row("SELECT id, duplicateOf FROM post WHERE id = ?", [target])
             else { throw StoreError.noSuchPost(target) }
-            let head: Int64 = t["duplicateOf"] ?? t["id"]
+            let head: Int64 = try t["duplicateOf"] ?? t["id"]
             guard head != postID else { throw StoreError.invalidMerge("post \(target) is already a duplicate of \(postID)") }
-            if let row = try Row.fetchOne(
-                db, sql: "SELECT user, until FROM claim WHERE postId = ? AND until > ?", arguments: [postID, now]),
-                (row["user"] as String) != user
-            {
-                throw StoreError.claimedByOther(post: postID, user: row["user"], until: row["until"])
+            if let other = try Self.otherClaim(tx, postID: postID, user: user, now: now) {
+                throw StoreError.claimedByOther(post: postID, user: other.user, until: other.until)
             }
-            let state: String = post["state"]
-            let size: Int = post["clusterSize"] ?? 1
+            let state: String = try post["state"]
+            let size: Int = try post["clusterSize"] ?? 1
+            let duplicateOf: Int64? = try post["duplicateOf"]
             _ = try Self.recordReview(
-                SQLTransaction(session: .sqlite(db), dialect: .sqlite), postID: postID, decision: .reject, reviewer: user, note: "merged into #\(head)", channels: [],
+                tx, postID: postID, decision: .reject, reviewer: user, note: "merged into #\(head)", channels: [],
                 reason: .duplicate)
-            try db.execute(sql: "UPDATE post SET duplicateOf = ? WHERE duplicateOf = ?", arguments: [head, postID])
-            try db.execute(sql: "UPDATE post SET duplicateOf = ?, clusterSize = 1 WHERE id = ?", arguments: [head, postID])
-            try db.execute(sql: "UPDATE post SET clusterSize = clusterSize + ? WHERE id = ?", arguments: [size, head])
-            try db.execute(sql: "DELETE FROM claim WHERE postId = ?", arguments: [postID])
+            try tx.execute("UPDATE post SET duplicateOf = ? WHERE duplicateOf = ?", [head, postID])
+            try tx.execute("UPDATE post SET duplicateOf = ?, clusterSize = 1 WHERE id = ?", [head, postID])
+            try tx.execute("UPDATE post SET clusterSize = clusterSize + ? WHERE id = ?", [size, head])
+            try tx.execute("DELETE FROM claim WHERE postId = ?", [postID])
             try Self.insertAudit(
-                db, actor: user, action: "merge", postId: postID,
-                before: Self.json(["state": state, "duplicateOf": (post["duplicateOf"] as Int64?).map { $0 as Any } ?? NSNull()]),
+                tx, actor: user, action: "merge", postId: postID,
+                before: Self.json(["state": state, "duplicateOf": duplicateOf.map { $0 as Any } ?? NSNull()]),
                 after: Self.json(["state": PostState.rejected.rawValue, "duplicateOf": head]), ip: ip, at: now)
         }
     }
@@ -396,102 +411,133 @@ extension AppDatabase {
 
 // MARK: - Queue and items
 
+extension SQLDialect {
+    /// A condition: the JSON array of strings in `column` holds the string bound to the one `?`.
+    func jsonArrayContains(_ column: String) -> String {
+        sharesWork
+            ? "EXISTS (SELECT 1 FROM jsonb_array_elements_text(\(column)::jsonb) AS e(value) WHERE e.value = ?)"
+            : "EXISTS (SELECT 1 FROM json_each(\(column)) WHERE value = ?)"
+    }
+
+    /// A condition: a place of the JSON array in `column` is in the county bound to both `?` (its `county`, or a
+    /// county-level place of that name).
+    func jsonPlacesInCounty(_ column: String) -> String {
+        sharesWork
+            ? """
+            EXISTS (SELECT 1 FROM jsonb_array_elements(\(column)::jsonb) AS p(value) WHERE p.value ->> 'county' = ?
+                    OR (p.value ->> 'level' = 'county' AND p.value ->> 'name' = ?))
+            """
+            : """
+            EXISTS (SELECT 1 FROM json_each(\(column)) WHERE json_extract(value, '$.county') = ?
+                    OR (json_extract(value, '$.level') = 'county' AND json_extract(value, '$.name') = ?))
+            """
+    }
+}
+
 extension AppDatabase {
     static let queueColumns = """
         post.*, source.name AS sourceName, assessment.disaster, assessment.rumour, assessment.types,
         assessment.places, assessment.reasons, assessment.model, assessment.priority, assessment.details,
         xref.verdict AS xrefVerdict, xref.score AS xrefScore, xref.explanation AS xrefExplanation,
-        xref.matches AS xrefMatches, claim.user AS claimUser, claim.until AS claimUntil
+        xref.matches AS xrefMatches, claim."user" AS claimUser, claim."until" AS claimUntil
         """
 
+    /// The joins of a queue row; the one `?` is the current time (live claims only).
     static let queueJoins = """
         FROM post JOIN source ON source.id = post.sourceId
         LEFT JOIN assessment ON assessment.postId = post.id
         LEFT JOIN xref ON xref.postId = post.id
-        LEFT JOIN claim ON claim.postId = post.id AND claim.until > :now
+        LEFT JOIN claim ON claim.postId = post.id AND claim."until" > ?
         """
 
     /// One page of the open queue (queued and escalated, cluster heads only), most urgent first.
     public func queuePage(_ f: QueueFilter, now: Date = Date()) throws(StoreError) -> QueuePage {
-        try sqliteRead { db in
+        // PostgreSQL searches a tsvector with the tsquery equivalent of the FTS5 expression (FullTextSearch).
+        let tsquery: String?? = dialect.sharesWork ? try f.match.map(FullTextSearch.tsquery) : nil
+        return try read { tx in
             var clauses = ["post.duplicateOf IS NULL"]
-            var args: [String: (any DatabaseValueConvertible)?] = ["now": now]
+            var args: [any SQLBindable] = [now]  // the claim join's `?`
             if let state = f.state {
-                clauses.append("post.state = :state")
-                args["state"] = state.rawValue
+                clauses.append("post.state = ?")
+                args.append(state.rawValue)
             } else {
                 clauses.append("post.state IN ('queued', 'escalated')")
             }
             if let type = f.type {
-                clauses.append("EXISTS (SELECT 1 FROM json_each(assessment.types) WHERE value = :type)")
-                args["type"] = type
+                clauses.append(tx.dialect.jsonArrayContains("assessment.types"))
+                args.append(type)
             }
             if let county = f.county {
-                clauses.append(
-                    """
-                    EXISTS (SELECT 1 FROM json_each(assessment.places) WHERE json_extract(value, '$.county') = :county
-                            OR (json_extract(value, '$.level') = 'county' AND json_extract(value, '$.name') = :county))
-                    """)
-                args["county"] = county
+                clauses.append(tx.dialect.jsonPlacesInCounty("assessment.places"))
+                args += [county, county]
             }
             if let verdict = f.verdict {
                 if verdict == "none" {
                     clauses.append("xref.verdict IS NULL")
                 } else {
-                    clauses.append("xref.verdict = :verdict")
-                    args["verdict"] = verdict
+                    clauses.append("xref.verdict = ?")
+                    args.append(verdict)
                 }
             }
             if let source = f.source {
-                clauses.append("source.name = :source")
-                args["source"] = source
+                clauses.append("source.name = ?")
+                args.append(source)
             }
             if let from = f.from {
-                clauses.append("COALESCE(post.publishedAt, post.fetchedAt) >= :from")
-                args["from"] = from
+                clauses.append("COALESCE(post.publishedAt, post.fetchedAt) >= ?")
+                args.append(from)
             }
             if let to = f.to {
-                clauses.append("COALESCE(post.publishedAt, post.fetchedAt) < :to")
-                args["to"] = to
+                clauses.append("COALESCE(post.publishedAt, post.fetchedAt) < ?")
+                args.append(to)
             }
             if let match = f.match {
-                clauses.append("post.id IN (SELECT rowid FROM postSearch WHERE postSearch MATCH :match)")
-                args["match"] = match
+                if !tx.dialect.sharesWork {
+                    clauses.append("post.id IN (SELECT rowid FROM postSearch WHERE postSearch MATCH ?)")
+                    args.append(match)
+                } else if let q = tsquery ?? nil {
+                    clauses.append("post.id IN (SELECT rowid FROM postSearch WHERE lexemes @@ ?::tsquery)")
+                    args.append(q)
+                } else {
+                    clauses.append("1 = 0")  // no term FTS5 would search for: nothing matches
+                }
             }
-            args["limit"] = f.pageSize + 1
-            args["offset"] = (f.page - 1) * f.pageSize
-            // Without a search, walk the priority index and stop after one page (CROSS JOIN fixes the join order;
-            // open items always have an assessment). A search starts from the few FTS matches instead.
-            let from = f.match == nil
+            args.append(f.pageSize + 1)
+            args.append((f.page - 1) * f.pageSize)
+            // Without a search, walk the priority index and stop after one page (SQLite: CROSS JOIN fixes the
+            // join order; open items always have an assessment). On SQLite a search starts from the few FTS
+            // matches instead; PostgreSQL's planner chooses between the two itself (it knows how common a term is).
+            let from = f.match == nil || tx.dialect.sharesWork
                 ? """
-                FROM assessment CROSS JOIN post ON post.id = assessment.postId
+                FROM assessment \(tx.dialect.sharesWork ? "JOIN" : "CROSS JOIN") post ON post.id = assessment.postId
                 JOIN source ON source.id = post.sourceId
                 LEFT JOIN xref ON xref.postId = post.id
-                LEFT JOIN claim ON claim.postId = post.id AND claim.until > :now
+                LEFT JOIN claim ON claim.postId = post.id AND claim."until" > ?
                 """ : Self.queueJoins
             let sql = """
                 SELECT \(Self.queueColumns)
                 \(from)
                 WHERE \(clauses.joined(separator: " AND "))
                 ORDER BY assessment.priority DESC, assessment.postId DESC
-                LIMIT :limit OFFSET :offset
+                LIMIT ? OFFSET ?
                 """
-            var rows = try Row.fetchAll(db, sql: sql, arguments: StatementArguments(args)).map(Self.queueRow)
+            var rows = try tx.rows(sql, args).map(Self.queueRow)
             let hasNext = rows.count > f.pageSize
             if hasNext { rows.removeLast() }
             return QueuePage(rows: rows, page: f.page, pageSize: f.pageSize, hasNext: hasNext)
         }
     }
 
-    static func queueRow(_ row: Row) throws -> QueueRow {
-        let item = try queueItem(SQLRow(row))
+    static func queueRow(_ row: SQLRow) throws -> QueueRow {
+        let item = try queueItem(row)
         var xref: CrossReference? = nil
-        if let verdict: String = row["xrefVerdict"] {
+        if let verdict: String = try row["xrefVerdict"] {
             xref = CrossReference(
-                verdict: verdict, score: row["xrefScore"], explanation: row["xrefExplanation"], matches: row["xrefMatches"])
+                verdict: verdict, score: try row["xrefScore"], explanation: try row["xrefExplanation"],
+                matches: try row["xrefMatches"])
         }
         var claim: Claim? = nil
-        if let user: String = row["claimUser"], let until: Date = row["claimUntil"] {
+        if let user: String = try row["claimUser"], let until: Date = try row["claimUntil"] {
             claim = Claim(postId: item.id, user: user, until: until)
         }
         return QueueRow(item: item, xref: xref, claim: claim)
@@ -499,37 +545,28 @@ extension AppDatabase {
 
     /// Everything about one item: the row, its cluster, reviews, publications and audit lines.
     public func itemDetail(id: Int64, now: Date = Date()) throws(StoreError) -> ItemDetail {
-        let found: ItemDetail? = try sqliteRead { db in
-            guard let row = try Row.fetchOne(
-                db, sql: "SELECT \(Self.queueColumns) \(Self.queueJoins) WHERE post.id = :id",
-                arguments: ["now": now, "id": id])
+        let found: ItemDetail? = try read { tx in
+            guard let row = try tx.row("SELECT \(Self.queueColumns) \(Self.queueJoins) WHERE post.id = ?", [now, id])
             else { return nil }
             let main = try Self.queueRow(row)
             let head = main.item.duplicateOf ?? main.item.id
-            let cluster = try Row.fetchAll(
-                db,
-                sql: """
-                    SELECT post.*, source.name AS sourceName, assessment.disaster, assessment.rumour, assessment.types,
-                           assessment.places, assessment.reasons, assessment.model, assessment.priority, assessment.details
-                    FROM post JOIN source ON source.id = post.sourceId
-                    LEFT JOIN assessment ON assessment.postId = post.id
-                    WHERE (post.id = ? OR post.duplicateOf = ?) AND post.id != ?
-                    ORDER BY post.id LIMIT 200
-                    """, arguments: [head, head, id]
-            ).map { try Self.queueItem(SQLRow($0)) }
-            let reviews = try ReviewRecord.filter(Column("postId") == id).order(Column("id")).fetchAll(db)
-            let publicText = try String.fetchOne(
-                db,
-                sql: "SELECT publicText FROM review WHERE postId = ? AND decision = 'approve' ORDER BY id DESC LIMIT 1",
-                arguments: [id])
-            let publications = try PublicationRecord.filter(Column("postId") == id).order(Column("id")).fetchAll(db)
-            let audit = try Row.fetchAll(
-                db, sql: "SELECT * FROM audit WHERE postId = ? ORDER BY id", arguments: [id]
-            ).map { r in
-                AuditEntry(
-                    id: r["id"], at: r["at"], actor: r["actor"], action: r["action"], postId: r["postId"],
-                    before: r["before"], after: r["after"], ip: r["ip"])
-            }
+            let cluster = try tx.rows(
+                """
+                SELECT post.*, source.name AS sourceName, assessment.disaster, assessment.rumour, assessment.types,
+                       assessment.places, assessment.reasons, assessment.model, assessment.priority, assessment.details
+                FROM post JOIN source ON source.id = post.sourceId
+                LEFT JOIN assessment ON assessment.postId = post.id
+                WHERE (post.id = ? OR post.duplicateOf = ?) AND post.id != ?
+                ORDER BY post.id LIMIT 200
+                """, [head, head, id]
+            ).map(Self.queueItem)
+            let reviews = try tx.rows("SELECT * FROM review WHERE postId = ? ORDER BY id", [id]).map(ReviewRecord.init)
+            let publicText = try tx.scalar(
+                "SELECT publicText FROM review WHERE postId = ? AND decision = 'approve' ORDER BY id DESC LIMIT 1", [id],
+                as: String.self)
+            let publications = try tx.rows("SELECT * FROM publication WHERE postId = ? ORDER BY id", [id])
+                .map(PublicationRecord.init)
+            let audit = try tx.rows("SELECT * FROM audit WHERE postId = ? ORDER BY id", [id]).map(Self.auditEntry)
             return ItemDetail(
                 row: main, cluster: cluster, reviews: reviews, publicText: publicText, publications: publications,
                 audit: audit)
@@ -540,21 +577,21 @@ extension AppDatabase {
 
     /// Source names, for the queue's filter.
     public func sourceNames() throws(StoreError) -> [String] {
-        try sqliteRead { db in try String.fetchAll(db, sql: "SELECT name FROM source ORDER BY name") }
+        try read { tx in try tx.column("SELECT name FROM source ORDER BY name", as: String.self) }
     }
 
     /// The number of open items and the newest post id, for the queue page's live-update check.
     public func queueSummary() throws(StoreError) -> (open: Int, queued: Int, escalated: Int, latestID: Int64) {
-        try sqliteRead { db in
-            let row = try Row.fetchOne(
-                db,
-                sql: """
-                    SELECT (SELECT COUNT(*) FROM post WHERE state = 'queued' AND duplicateOf IS NULL) AS queued,
-                           (SELECT COUNT(*) FROM post WHERE state = 'escalated' AND duplicateOf IS NULL) AS escalated,
-                           (SELECT COALESCE(MAX(id), 0) FROM post WHERE state IN ('queued', 'escalated')) AS latest
-                    """)!
-            let q: Int = row["queued"], e: Int = row["escalated"]
-            return (q + e, q, e, row["latest"])
+        try read { tx in
+            guard let row = try tx.row(
+                """
+                SELECT (SELECT COUNT(*) FROM post WHERE state = 'queued' AND duplicateOf IS NULL) AS queued,
+                       (SELECT COUNT(*) FROM post WHERE state = 'escalated' AND duplicateOf IS NULL) AS escalated,
+                       (SELECT COALESCE(MAX(id), 0) FROM post WHERE state IN ('queued', 'escalated')) AS latest
+                """)
+            else { return (0, 0, 0, 0) }
+            let q: Int = try row["queued"], e: Int = try row["escalated"]
+            return (q + e, q, e, try row["latest"])
         }
     }
 }
@@ -562,25 +599,60 @@ extension AppDatabase {
 // MARK: - Full-text index
 
 extension AppDatabase {
-    /// Posts not yet in the search index (ids above the highest indexed one), oldest first.
-    public func postsToIndex(limit: Int = 500) throws(StoreError) -> [(id: Int64, text: String)] {
-        try sqliteRead { db in
-            try Row.fetchAll(
-                db,
-                sql: """
+    /// How far below the highest indexed post id PostgreSQL looks for posts still missing from the index: there,
+    /// several workers insert posts at once, and a transaction that commits late leaves a lower id behind one
+    /// already indexed (SQLite's single writer commits ids in order). A sweep looks at every post.
+    static let searchLookback = 10_000
+
+    /// Posts not yet in the search index, oldest first: on SQLite the ids above the highest indexed one; on
+    /// PostgreSQL those missing among the last `searchLookback` ids, or (`sweep`) among all posts.
+    public func postsToIndex(limit: Int = 500, sweep: Bool = false) throws(StoreError) -> [(id: Int64, text: String)] {
+        try read { tx in
+            let rows: [SQLRow]
+            if tx.dialect.sharesWork {
+                // The bound on both sides lets PostgreSQL merge the two primary keys over the window only.
+                let bound = sweep ? "0" : "(SELECT COALESCE(MAX(rowid), 0) FROM postSearch) - \(Self.searchLookback)"
+                rows = try tx.rows(
+                    """
+                    SELECT id, COALESCE(title || chr(10), '') || text || COALESCE(chr(10) || author, '') AS body
+                    FROM post
+                    WHERE id > \(bound)
+                      AND NOT EXISTS (SELECT 1 FROM postSearch WHERE postSearch.rowid = post.id AND postSearch.rowid > \(bound))
+                    ORDER BY id LIMIT ?
+                    """, [limit])
+            } else {
+                rows = try tx.rows(
+                    """
                     SELECT id, COALESCE(title || char(10), '') || text || COALESCE(char(10) || author, '') AS body
                     FROM post WHERE id > (SELECT COALESCE(MAX(rowid), 0) FROM postSearch) ORDER BY id LIMIT ?
-                    """, arguments: [limit]
-            ).map { (id: $0["id"], text: $0["body"]) }
+                    """, [limit])
+            }
+            return try rows.map { (id: try $0["id"], text: try $0["body"]) }
         }
     }
 
-    /// Adds posts' space-joined tokens to the search index, in one transaction.
+    /// Adds posts' space-joined tokens to the search index, in one transaction (PostgreSQL: with their FTS5 terms
+    /// as a tsvector, see `FullTextSearch`).
     public func indexPosts(_ entries: [(id: Int64, tokens: String)]) throws(StoreError) {
         guard !entries.isEmpty else { return }
-        try sqliteWrite { db in
-            let statement = try db.makeStatement(sql: "INSERT OR REPLACE INTO postSearch (rowid, tokens) VALUES (?, ?)")
-            for e in entries { try statement.execute(arguments: [e.id, e.tokens]) }
+        try write { tx in
+            guard tx.dialect.sharesWork else {
+                for e in entries { try tx.execute("INSERT OR REPLACE INTO postSearch (rowid, tokens) VALUES (?, ?)", [e.id, e.tokens]) }
+                return
+            }
+            var start = 0
+            while start < entries.count {
+                let chunk = entries[start..<min(entries.count, start + 100)]
+                start += chunk.count
+                var args: [any SQLBindable] = []
+                for e in chunk { args += [e.id, e.tokens, FullTextSearch.tsvector(e.tokens)] }
+                try tx.execute(
+                    """
+                    INSERT INTO postSearch (rowid, tokens, lexemes)
+                    VALUES \(Array(repeating: "(?, ?, ?::tsvector)", count: chunk.count).joined(separator: ", "))
+                    ON CONFLICT (rowid) DO UPDATE SET tokens = excluded.tokens, lexemes = excluded.lexemes
+                    """, args)
+            }
         }
     }
 }
@@ -589,36 +661,45 @@ extension AppDatabase {
 
 extension AppDatabase {
     public func tableExists(_ name: String) throws(StoreError) -> Bool {
-        try sqliteRead { db in try db.tableExists(name) }
+        try read { tx in try Self.tableExists(tx, name) }
+    }
+
+    static func tableExists(_ tx: SQLTransaction, _ name: String) throws -> Bool {
+        let sql = tx.dialect.sharesWork
+            ? "SELECT 1 FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = LOWER(?)"
+            : "SELECT 1 FROM sqlite_master WHERE type = 'table' AND LOWER(name) = LOWER(?)"
+        return try tx.scalar(sql, [name], as: Int.self) != nil
     }
 
     /// Posts per hour (Taipei) in the `hours` hours up to the newest post (or `now`, if earlier), by primary type
     /// and by county; queue size and age; decisions per reviewer; the published-vs-official indicator.
     public func dashboardStats(hours: Int = 24, topSeries: Int = 6, now: Date = Date()) throws(StoreError) -> DashboardStats {
-        try sqliteRead { db in
-            let newest = try Date.fetchOne(db, sql: "SELECT MAX(COALESCE(publishedAt, fetchedAt)) FROM post") ?? now
+        try read { tx in
+            let pg = tx.dialect.sharesWork
+            let newest = try tx.scalar("SELECT MAX(COALESCE(publishedAt, fetchedAt)) FROM post", as: Date.self) ?? now
             let end = min(newest, now)
             let endHour = Date(timeIntervalSince1970: (end.timeIntervalSince1970 / 3600).rounded(.down) * 3600)
             let start = endHour.addingTimeInterval(-Double(hours - 1) * 3600)
             let hourList = (0..<hours).map { start.addingTimeInterval(Double($0) * 3600) }
 
             func series(_ keySQL: String) throws -> HourlySeries {
-                let rows = try Row.fetchAll(
-                    db,
-                    sql: """
-                        SELECT CAST(strftime('%s', COALESCE(post.publishedAt, post.fetchedAt)) AS INTEGER) / 3600 AS h,
-                               \(keySQL) AS k, COUNT(*) AS n
-                        FROM post LEFT JOIN assessment ON assessment.postId = post.id
-                        WHERE COALESCE(post.publishedAt, post.fetchedAt) >= ? AND COALESCE(post.publishedAt, post.fetchedAt) < ?
-                          AND post.state != 'fetched'
-                        GROUP BY h, k
-                        """, arguments: [start, endHour.addingTimeInterval(3600)])
+                let hour = pg
+                    ? "CAST(FLOOR(EXTRACT(EPOCH FROM COALESCE(post.publishedAt, post.fetchedAt)) / 3600) AS BIGINT)"
+                    : "CAST(strftime('%s', COALESCE(post.publishedAt, post.fetchedAt)) AS INTEGER) / 3600"
+                let rows = try tx.rows(
+                    """
+                    SELECT \(hour) AS h, \(keySQL) AS k, COUNT(*) AS n
+                    FROM post LEFT JOIN assessment ON assessment.postId = post.id
+                    WHERE COALESCE(post.publishedAt, post.fetchedAt) >= ? AND COALESCE(post.publishedAt, post.fetchedAt) < ?
+                      AND post.state != 'fetched'
+                    GROUP BY h, k
+                    """, [start, endHour.addingTimeInterval(3600)])
                 var totals: [String: Int] = [:]
                 var cells: [String: [Int]] = [:]
                 let firstHour = Int(start.timeIntervalSince1970 / 3600)
                 for r in rows {
-                    let key: String = r["k"] ?? "—"
-                    let h: Int = r["h"], n: Int = r["n"]
+                    let key: String = try r["k"] as String? ?? "—"
+                    let h: Int = try r["h"], n: Int = try r["n"]
                     let index = h - firstHour
                     guard index >= 0, index < hours else { continue }
                     totals[key, default: 0] += n
@@ -633,34 +714,45 @@ extension AppDatabase {
                 }
                 return HourlySeries(hours: hourList, series: out)
             }
-            let byType = try series("json_extract(assessment.types, '$[0]')")
+            let byType = try series(pg ? "(assessment.types::jsonb ->> 0)" : "json_extract(assessment.types, '$[0]')")
             let byCounty = try series(
-                """
-                (SELECT COALESCE(json_extract(p.value, '$.county'),
-                                 CASE WHEN json_extract(p.value, '$.level') = 'county' THEN json_extract(p.value, '$.name') END)
-                 FROM json_each(assessment.places) AS p LIMIT 1)
-                """)
-            let q = try Row.fetchOne(
-                db,
-                sql: """
+                pg
+                    ? """
+                    (SELECT COALESCE(p.value ->> 'county', CASE WHEN p.value ->> 'level' = 'county' THEN p.value ->> 'name' END)
+                     FROM jsonb_array_elements(assessment.places::jsonb) WITH ORDINALITY AS p(value, i) ORDER BY p.i LIMIT 1)
+                    """
+                    : """
+                    (SELECT COALESCE(json_extract(p.value, '$.county'),
+                                     CASE WHEN json_extract(p.value, '$.level') = 'county' THEN json_extract(p.value, '$.name') END)
+                     FROM json_each(assessment.places) AS p LIMIT 1)
+                    """)
+            let q = try tx.row(
+                pg
+                    ? """
+                    SELECT SUM(CASE WHEN state = 'queued' THEN 1 ELSE 0 END) AS queued,
+                           SUM(CASE WHEN state = 'escalated' THEN 1 ELSE 0 END) AS escalated,
+                           MIN(CASE WHEN state = 'queued' THEN fetchedAt END) AS oldest,
+                           AVG(CASE WHEN state = 'queued' THEN ? - CAST(EXTRACT(EPOCH FROM fetchedAt) AS DOUBLE PRECISION) END) AS age
+                    FROM post WHERE state IN ('queued', 'escalated') AND duplicateOf IS NULL
+                    """
+                    : """
                     SELECT SUM(state = 'queued') AS queued, SUM(state = 'escalated') AS escalated,
                            MIN(CASE WHEN state = 'queued' THEN fetchedAt END) AS oldest,
                            AVG(CASE WHEN state = 'queued' THEN ? - CAST(strftime('%s', fetchedAt) AS REAL) END) AS age
                     FROM post WHERE state IN ('queued', 'escalated') AND duplicateOf IS NULL
-                    """, arguments: [now.timeIntervalSince1970])!
+                    """, [now.timeIntervalSince1970])
             var decisions: [String: [String: Int]] = [:]
-            for r in try Row.fetchAll(
-                db, sql: "SELECT reviewer, decision, COUNT(*) AS n FROM review GROUP BY reviewer, decision")
-            {
-                decisions[r["reviewer"], default: [:]][r["decision"]] = r["n"]
+            for r in try tx.rows("SELECT reviewer, decision, COUNT(*) AS n FROM review GROUP BY reviewer, decision") {
+                decisions[try r["reviewer"], default: [:]][try r["decision"]] = try r["n"]
             }
-            let published = try Int.fetchOne(
-                db, sql: "SELECT COUNT(DISTINCT postId) FROM publication WHERE action = 'publish' AND status IN ('pending', 'delivering', 'delivered')") ?? 0
-            let official: Int? = try db.tableExists("incident")
-                ? try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM incident") : nil
+            let published = try tx.scalar(
+                "SELECT COUNT(DISTINCT postId) FROM publication WHERE action = 'publish' AND status IN ('pending', 'delivering', 'delivered')",
+                as: Int.self) ?? 0
+            let official: Int? = try Self.tableExists(tx, "incident")
+                ? try tx.scalar("SELECT COUNT(*) FROM incident", as: Int.self) : nil
             return DashboardStats(
-                byType: byType, byCounty: byCounty, queued: q["queued"] ?? 0, escalated: q["escalated"] ?? 0,
-                oldestQueued: q["oldest"], averageQueuedAge: q["age"],
+                byType: byType, byCounty: byCounty, queued: try q?["queued"] ?? 0, escalated: try q?["escalated"] ?? 0,
+                oldestQueued: try q?["oldest"], averageQueuedAge: try q?["age"],
                 decisions: decisions.sorted { $0.key < $1.key }.map { ($0.key, $0.value) },
                 communityPublished: published, officialAnnouncements: official)
         }

@@ -252,8 +252,8 @@ extension AppDatabase {
 }
 
 extension AppDatabase {
-    /// A GRDB transaction, for the store code still written against SQLite only (the web app's tables and the
-    /// SQLite maintenance commands). On PostgreSQL it throws, naming what is not available there.
+    /// A GRDB transaction, for the store code written against SQLite only (the SQLite maintenance commands).
+    /// On PostgreSQL it throws, naming what is not available there.
     @discardableResult
     func sqliteWrite<T>(_ what: String = #function, _ body: (Database) throws -> T) throws(StoreError) -> T {
         guard let writer else { throw StoreError.database("\(what) is not available on PostgreSQL yet (SQLite only)") }

@@ -165,6 +165,18 @@ enum PostgresSchema {
                 AppDatabase.xrefDueBackfill,
             ]
         ),
+        (
+            // The web queue's search as FTS5 finds it: each post's FTS5 terms with their positions, as a tsvector
+            // written by FullTextSearch (PostgreSQL's own parser depends on the server's locale), GIN-indexed.
+            // Nothing wrote postSearch before; the search indexer fills it.
+            "pg4-web-search",
+            [
+                "DELETE FROM postSearch",
+                "DROP INDEX postSearch_tokens",
+                "ALTER TABLE postSearch ADD COLUMN lexemes TSVECTOR NOT NULL",
+                "CREATE INDEX postSearch_lexemes ON postSearch USING GIN (lexemes)",
+            ]
+        ),
     ]
 
     /// Applies the migrations not yet recorded, in order, one transaction each. Several processes starting at

@@ -1,18 +1,17 @@
 import Foundation
-import GRDB
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import Moderation
 import SieveCore
-import Store
+@testable import Store
 import Testing
 import TestSupport
 
 @Suite("Web app: dashboard, audit log, JSON API, OpenAPI, live socket")
 struct AdminAndAPITests {
-    @Test func dashboardDrawsHourlyChartsAndTheIndicator() async throws {
-        let f = try WebFixture()
+    @Test(arguments: Backend.allCases) func dashboardDrawsHourlyChartsAndTheIndicator(_ backend: Backend) async throws {
+        guard let f = try await WebFixture.on(backend) else { return }
         try f.database.review(postID: f.id("landslide"), decision: .approve, reviewer: "mod", note: nil, channels: ["community-feed"])
         try f.database.review(postID: f.id("chatter"), decision: .reject, reviewer: "mod2", note: nil, channels: [], reason: .notDisaster)
         try await f.application().test(.router) { client in
@@ -44,10 +43,10 @@ struct AdminAndAPITests {
         }
     }
 
-    @Test func auditLogIsBrowsableAndExportsCSV() async throws {
-        let f = try WebFixture(seeds: [
+    @Test(arguments: Backend.allCases) func auditLogIsBrowsableAndExportsCSV(_ backend: Backend) async throws {
+        guard let f = try await WebFixture.on(backend, seeds: [
             WebFixture.Seed(externalID: "a", text: "=HYPERLINK(\"http://evil\") 淹水", priority: 1)
-        ])
+        ]) else { return }
         try await f.application().test(.router) { client in
             let b = Browser(client)
             try await b.login("admin")
@@ -80,14 +79,14 @@ struct AdminAndAPITests {
         #expect(try f.database.auditEntries(action: "audit_export").count == 2)
     }
 
-    @Test func apiListsGetsAndDecidesWithATokenAndHonoursRoles() async throws {
-        let f = try WebFixture()
+    @Test(arguments: Backend.allCases) func apiListsGetsAndDecidesWithATokenAndHonoursRoles(_ backend: Backend) async throws {
+        guard let f = try await WebFixture.on(backend) else { return }
         let (modToken, modHash) = APITokens.generate()
         try f.database.createAPIToken(account: "mod", tokenHash: modHash, label: "integration")
         let (eocToken, eocHash) = APITokens.generate()
         try f.database.createAPIToken(account: "eoc", tokenHash: eocHash, label: nil)
         // Only the hash is stored.
-        let stored = try await f.database.writer!.read { db in try String.fetchAll(db, sql: "SELECT tokenHash FROM apiToken") }
+        let stored = try f.database.read { tx in try tx.column("SELECT tokenHash FROM apiToken", as: String.self) }
         #expect(!stored.contains(modToken) && stored.contains(modHash))
         try await f.application().test(.router) { client in
             let b = Browser(client)
@@ -216,8 +215,8 @@ struct AdminAndAPITests {
 
 @Suite("Web app: health and metrics for operators")
 struct HealthRouteTests {
-    @Test func readinessAndMetricsAreServed() async throws {
-        let f = try WebFixture()
+    @Test(arguments: Backend.allCases) func readinessAndMetricsAreServed(_ backend: Backend) async throws {
+        guard let f = try await WebFixture.on(backend) else { return }
         try await f.application().test(.router) { client in
             let ready = try await client.execute(uri: "/readyz", method: .get)
             #expect(ready.status == .ok)
@@ -233,16 +232,16 @@ struct HealthRouteTests {
 
 @Suite("Web app: the outbox")
 struct OutboxPageTests {
-    @Test func deadLettersAreShownWithTheirErrorAndCanBeRetried() async throws {
-        let f = try WebFixture()
+    @Test(arguments: Backend.allCases) func deadLettersAreShownWithTheirErrorAndCanBeRetried(_ backend: Backend) async throws {
+        guard let f = try await WebFixture.on(backend) else { return }
         let id = f.id("landslide")
         try f.database.review(postID: id, decision: .approve, reviewer: "mod", note: nil, channels: ["community-feed"])
         let row = try #require(try f.database.publications(postID: id).first)
         // Dead-letter it as the publisher does after its last attempt.
-        try await f.database.writer!.write { db in
-            try db.execute(
-                sql: "UPDATE publication SET status = 'dead', attempts = 8, lastError = ? WHERE id = ?",
-                arguments: ["mastodon m: HTTP 422 Validation failed: Text character limit of 500 exceeded", row.id!])
+        try f.database.write { tx in
+            try tx.execute(
+                "UPDATE publication SET status = 'dead', attempts = 8, lastError = ? WHERE id = ?",
+                ["mastodon m: HTTP 422 Validation failed: Text character limit of 500 exceeded", row.id!])
         }
         try await f.application().test(.router) { client in
             let b = Browser(client)

@@ -39,8 +39,8 @@ struct AuthTests {
         }
     }
 
-    @Test func wrongPasswordIsRefusedAndRepeatedFailuresLockTheAccountForThatAddress() async throws {
-        let f = try WebFixture { $0.server.loginMaxFailures = 3 }
+    @Test(arguments: Backend.allCases) func wrongPasswordIsRefusedAndRepeatedFailuresLockTheAccountForThatAddress(_ backend: Backend) async throws {
+        guard let f = try await WebFixture.on(backend, configure: { $0.server.loginMaxFailures = 3 }) else { return }
         try await f.application().test(.router) { client in
             let b = Browser(client)
             let wrong = try await b.login("mod", password: "wrong password")
@@ -75,8 +75,8 @@ struct AuthTests {
         }
     }
 
-    @Test func loginIssuesAFreshSessionIdAndRetiresThePlantedOrPreviousOne() async throws {
-        let f = try WebFixture()
+    @Test(arguments: Backend.allCases) func loginIssuesAFreshSessionIdAndRetiresThePlantedOrPreviousOne(_ backend: Backend) async throws {
+        guard let f = try await WebFixture.on(backend) else { return }
         try await f.application().test(.router) { client in
             let b = Browser(client)
             // An attacker plants a session id before login: it is never adopted.
@@ -97,8 +97,8 @@ struct AuthTests {
         }
     }
 
-    @Test func logoutEndsTheSessionOnTheServerAndNeedsTheCSRFToken() async throws {
-        let f = try WebFixture()
+    @Test(arguments: Backend.allCases) func logoutEndsTheSessionOnTheServerAndNeedsTheCSRFToken(_ backend: Backend) async throws {
+        guard let f = try await WebFixture.on(backend) else { return }
         try await f.application().test(.router) { client in
             let b = Browser(client)
             try await b.login("mod")
@@ -164,8 +164,8 @@ struct AuthTests {
         }
     }
 
-    @Test func eocViewerSeesEverythingButCannotDecide() async throws {
-        let f = try WebFixture()
+    @Test(arguments: Backend.allCases) func eocViewerSeesEverythingButCannotDecide(_ backend: Backend) async throws {
+        guard let f = try await WebFixture.on(backend) else { return }
         let id = f.id("flood")
         try await f.application().test(.router) { client in
             let eoc = Browser(client)
@@ -190,8 +190,8 @@ struct AuthTests {
         #expect(try f.database.item(id: id).state == "queued")
     }
 
-    @Test func stateChangesWithoutOrWithAWrongCSRFTokenAreRefused() async throws {
-        let f = try WebFixture()
+    @Test(arguments: Backend.allCases) func stateChangesWithoutOrWithAWrongCSRFTokenAreRefused(_ backend: Backend) async throws {
+        guard let f = try await WebFixture.on(backend) else { return }
         let id = f.id("flood")
         try await f.application().test(.router) { client in
             let b = Browser(client)

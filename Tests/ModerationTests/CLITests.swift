@@ -1,10 +1,9 @@
 import Foundation
-import GRDB
 import Hummingbird
 import HummingbirdTesting
 import Moderation
 import SieveCore
-import Store
+@testable import Store
 import Testing
 import TestSupport
 
@@ -56,7 +55,7 @@ struct CLITests {
         let token = r.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
         #expect(token.hasPrefix("sieve_") && token.count > 40)
         let db = try AppDatabase(path: dir.path("cli.sqlite"))
-        let stored = try await db.writer!.read { db in try String.fetchAll(db, sql: "SELECT tokenHash FROM apiToken") }
+        let stored = try db.read { tx in try tx.column("SELECT tokenHash FROM apiToken", as: String.self) }
         #expect(stored == [APITokens.hash(token)])
         #expect(try db.account(tokenHash: APITokens.hash(token))?.name == "ops")
         let missing = try sieve(["user", "token", "nobody"])

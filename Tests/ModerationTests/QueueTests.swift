@@ -1,12 +1,11 @@
 import Foundation
-import GRDB
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
 import Moderation
 import Publisher
 import SieveCore
-import Store
+@testable import Store
 import Testing
 import TestSupport
 
@@ -20,8 +19,8 @@ struct QueueTests {
         }
     }
 
-    @Test func queueIsSortedByPriorityAndShowsEveryColumn() async throws {
-        let f = try WebFixture()
+    @Test(arguments: Backend.allCases) func queueIsSortedByPriorityAndShowsEveryColumn(_ backend: Backend) async throws {
+        guard let f = try await WebFixture.on(backend) else { return }
         try await f.application().test(.router) { client in
             let b = Browser(client)
             try await b.login("mod")
@@ -39,8 +38,8 @@ struct QueueTests {
         }
     }
 
-    @Test func filtersByTypeCountySourceStateAndTime() async throws {
-        let f = try WebFixture()
+    @Test(arguments: Backend.allCases) func filtersByTypeCountySourceStateAndTime(_ backend: Backend) async throws {
+        guard let f = try await WebFixture.on(backend) else { return }
         try await f.application().test(.router) { client in
             let b = Browser(client)
             try await b.login("mod")
@@ -60,23 +59,23 @@ struct QueueTests {
         }
     }
 
-    @Test func verdictFilterReadsTheCrossReferenceTable() async throws {
-        let f = try WebFixture()
-        try await f.database.writer!.write { db in
+    @Test(arguments: Backend.allCases) func verdictFilterReadsTheCrossReferenceTable(_ backend: Backend) async throws {
+        guard let f = try await WebFixture.on(backend) else { return }
+        try f.database.write { tx in
             // Rows as the cross-reference stage writes them (explanation lines; matches as IncidentMatch JSON).
-            try db.execute(
-                sql: """
-                    INSERT INTO xref (postId, verdict, score, explanation, matches, checkedAt)
-                    VALUES (?, 'contradicted', 0.9, ?, ?, ?)
-                    """,
-                arguments: [
+            try tx.execute(
+                """
+                INSERT INTO xref (postId, verdict, score, explanation, matches, checkedAt)
+                VALUES (?, 'contradicted', 0.9, ?, ?, ?)
+                """,
+                [
                     f.id("rumour"), "人事行政總處公告照常上班上課",
                     "[{\"incidentID\":1,\"externalID\":\"dgpa-1\",\"kind\":\"closure\",\"score\":0.9,\"summary\":\"照常上班上課\",\"reasons\":[]}]",
                     Date(),
                 ])
-            try db.execute(
-                sql: "INSERT INTO xref (postId, verdict, score, explanation, matches, checkedAt) VALUES (?, 'corroborated', 0.8, '', '[]', ?)",
-                arguments: [f.id("landslide"), Date()])
+            try tx.execute(
+                "INSERT INTO xref (postId, verdict, score, explanation, matches, checkedAt) VALUES (?, 'corroborated', 0.8, '', '[]', ?)",
+                [f.id("landslide"), Date()])
         }
         try await f.application().test(.router) { client in
             let b = Browser(client)
@@ -93,8 +92,8 @@ struct QueueTests {
         }
     }
 
-    @Test func chineseFullTextSearchUsesTheTokenizer() async throws {
-        let f = try WebFixture()
+    @Test(arguments: Backend.allCases) func chineseFullTextSearchUsesTheTokenizer(_ backend: Backend) async throws {
+        guard let f = try await WebFixture.on(backend) else { return }
         try await f.application().test(.router) { client in
             let b = Browser(client)
             try await b.login("mod")
@@ -113,11 +112,11 @@ struct QueueTests {
         }
     }
 
-    @Test func pagingWalksTheWholeQueue() async throws {
+    @Test(arguments: Backend.allCases) func pagingWalksTheWholeQueue(_ backend: Backend) async throws {
         let seeds = (0..<7).map { i in
             WebFixture.Seed(externalID: "p\(i)", text: "第\(i)則淹水回報", minutes: i, priority: Double(10 - i))
         }
-        let f = try WebFixture(seeds: seeds)
+        guard let f = try await WebFixture.on(backend, seeds: seeds) else { return }
         try await f.application().test(.router) { client in
             let b = Browser(client)
             try await b.login("mod")
@@ -132,7 +131,7 @@ struct QueueTests {
         }
     }
 
-    @Test func hostileTextAuthorsAndLinksRenderInert() async throws {
+    @Test(arguments: Backend.allCases) func hostileTextAuthorsAndLinksRenderInert(_ backend: Backend) async throws {
         let payloads = [
             WebFixture.Seed(
                 externalID: "x1", title: "<svg onload=alert(1)>", author: "\"><img src=x onerror=alert(2)>",
@@ -142,7 +141,7 @@ struct QueueTests {
                 text: "正常的淹水回報", priority: 1),
             WebFixture.Seed(externalID: "x3", url: "data:text/html,<script>alert(6)</script>", text: "第三則", priority: 0.5),
         ]
-        let f = try WebFixture(seeds: payloads)
+        guard let f = try await WebFixture.on(backend, seeds: payloads) else { return }
         try await f.application().test(.router) { client in
             let b = Browser(client)
             try await b.login("mod")
@@ -168,8 +167,8 @@ struct QueueTests {
         }
     }
 
-    @Test func openingAnItemClaimsItAndOthersSeeItLocked() async throws {
-        let f = try WebFixture()
+    @Test(arguments: Backend.allCases) func openingAnItemClaimsItAndOthersSeeItLocked(_ backend: Backend) async throws {
+        guard let f = try await WebFixture.on(backend) else { return }
         let id = f.id("flood")
         try await f.application().test(.router) { client in
             let a = Browser(client), other = Browser(client)
@@ -197,8 +196,8 @@ struct QueueTests {
         #expect(claims.map(\.actor).sorted() == ["mod", "mod2"])
     }
 
-    @Test func approvingWithEditedWordingPublishesItOnTheChosenChannel() async throws {
-        let f = try WebFixture()
+    @Test(arguments: Backend.allCases) func approvingWithEditedWordingPublishesItOnTheChosenChannel(_ backend: Backend) async throws {
+        guard let f = try await WebFixture.on(backend) else { return }
         let id = f.id("landslide")
         try await f.application().test(.router) { client in
             let b = Browser(client)
@@ -246,8 +245,8 @@ struct QueueTests {
         #expect(try f.database.publishableItems(channel: "community-feed").first?.text == "【已查證】台21線那瑪夏段坍方，請改道。")
     }
 
-    @Test func rejectingNeedsAReasonAndRecordsIt() async throws {
-        let f = try WebFixture()
+    @Test(arguments: Backend.allCases) func rejectingNeedsAReasonAndRecordsIt(_ backend: Backend) async throws {
+        guard let f = try await WebFixture.on(backend) else { return }
         let id = f.id("rumour")
         try await f.application().test(.router) { client in
             let b = Browser(client)
@@ -269,8 +268,8 @@ struct QueueTests {
         #expect(try f.database.reviews(postID: id).map(\.reason) == ["rumour"])
     }
 
-    @Test func keyboardStyleDecisionAnswersJSON() async throws {
-        let f = try WebFixture()
+    @Test(arguments: Backend.allCases) func keyboardStyleDecisionAnswersJSON(_ backend: Backend) async throws {
+        guard let f = try await WebFixture.on(backend) else { return }
         let id = f.id("power")
         try await f.application().test(.router) { client in
             let b = Browser(client)
@@ -286,8 +285,8 @@ struct QueueTests {
         #expect(try f.database.publications(postID: id).map(\.channel) == ["community-feed", "eoc-feed"])
     }
 
-    @Test func mergingMarksTheDuplicateAndGrowsTheCluster() async throws {
-        let f = try WebFixture()
+    @Test(arguments: Backend.allCases) func mergingMarksTheDuplicateAndGrowsTheCluster(_ backend: Backend) async throws {
+        guard let f = try await WebFixture.on(backend) else { return }
         let dup = f.id("rumour"), head = f.id("landslide")
         try await f.application().test(.router) { client in
             let b = Browser(client)
@@ -313,8 +312,8 @@ struct QueueTests {
         #expect(try f.database.auditEntries(action: "merge").first?.after == "{\"duplicateOf\":\(head),\"state\":\"rejected\"}")
     }
 
-    @Test func bulkActionDecidesTheCheckedItemsAndSkipsLockedOnes() async throws {
-        let f = try WebFixture()
+    @Test(arguments: Backend.allCases) func bulkActionDecidesTheCheckedItemsAndSkipsLockedOnes(_ backend: Backend) async throws {
+        guard let f = try await WebFixture.on(backend) else { return }
         try await f.application().test(.router) { client in
             let holder = Browser(client)
             try await holder.login("mod2")
@@ -344,8 +343,8 @@ struct QueueTests {
         #expect(try f.database.item(id: f.id("power")).state == "queued")
     }
 
-    @Test func aDecisionShowsOnTheNextPageViewDespiteThePageCache() async throws {
-        let f = try WebFixture()
+    @Test(arguments: Backend.allCases) func aDecisionShowsOnTheNextPageViewDespiteThePageCache(_ backend: Backend) async throws {
+        guard let f = try await WebFixture.on(backend) else { return }
         try await f.application().test(.router) { client in
             let b = Browser(client), other = Browser(client)
             try await b.login("mod")

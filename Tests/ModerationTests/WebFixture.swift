@@ -10,8 +10,16 @@ import TestSupport
 /// The tokenizer is loaded once per test process (the segmentation dictionary takes a moment).
 let sharedSearch = SearchIndex.standard()
 
-/// A real SQLite file with sources, assessed posts and three accounts, and the app built on it.
-struct WebFixture {
+/// Which store a web-app test runs on: a SQLite file, or a fresh database on the test PostgreSQL server
+/// (`scripts/with-postgres.sh`; skipped, with the reason printed, without one).
+enum Backend: String, CaseIterable, CustomStringConvertible, Sendable {
+    case sqlite, postgres
+    var description: String { rawValue }
+}
+
+/// A real database (a SQLite file, or PostgreSQL) with sources, assessed posts and four accounts, and the app built
+/// on it.
+struct WebFixture: Sendable {
     let dir = TempDir()
     let database: AppDatabase
     let app: ModerationApp
@@ -22,7 +30,7 @@ struct WebFixture {
     static let password = "correct horse battery"
     static let base = Date(timeIntervalSince1970: 1_789_394_400)  // 2026-09-14T22:00:00+08:00
 
-    struct Seed {
+    struct Seed: Sendable {
         var externalID: String
         var source = "township-news"
         var title: String? = nil
@@ -59,10 +67,32 @@ struct WebFixture {
             rumour: 0.05, priority: 0.1, types: [], places: []),
     ]
 
-    init(seeds: [Seed] = WebFixture.defaultSeeds, secureCookies: Bool = true, configure: (inout SieveConfig) -> Void = { _ in }) throws {
-        database = try AppDatabase(path: dir.path("web.sqlite"))
+    /// A fixture on `backend`; nil (the reason printed) when there is no PostgreSQL to test with. Built on a
+    /// Dispatch thread: creating a database, migrating and hashing passwords block, and Swift concurrency's pool
+    /// has only as many threads as cores (other tests' async work would wait).
+    static func on(
+        _ backend: Backend, _ test: String = #function, seeds: [Seed] = WebFixture.defaultSeeds, secureCookies: Bool = true,
+        configure: @escaping @Sendable (inout SieveConfig) -> Void = { _ in }
+    ) async throws -> WebFixture? {
+        try await offPool {
+            switch backend {
+            case .sqlite: return try WebFixture(seeds: seeds, secureCookies: secureCookies, configure: configure)
+            case .postgres:
+                guard let url = try TestPostgres.freshDatabase(test) else { return nil }
+                return try WebFixture(database: url, seeds: seeds, secureCookies: secureCookies, configure: configure)
+            }
+        }
+    }
+
+    /// `database`: a `postgres://` URL; nil for a SQLite file in the fixture's folder.
+    init(
+        database location: String? = nil, seeds: [Seed] = WebFixture.defaultSeeds, secureCookies: Bool = true,
+        configure: (inout SieveConfig) -> Void = { _ in }
+    ) throws {
+        let location = location ?? dir.path("web.sqlite")
+        database = try AppDatabase(path: location)
         var config = SieveConfig(
-            database: dir.path("web.sqlite"),
+            database: location,
             channels: [
                 ChannelConfig(name: "community-feed", kind: .atom, path: dir.path("public/community.atom"), title: "已查證災情"),
                 ChannelConfig(name: "eoc-feed", kind: .atom, path: dir.path("public/eoc.atom"), title: "EOC"),

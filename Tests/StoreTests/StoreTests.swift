@@ -62,6 +62,7 @@ struct StoreTests {
         let again = try AppDatabase(path: url)
         #expect(try again.tables() == pg.tables())
         #expect(try TestPostgres.psql(url, "SELECT count(*) FROM sieve_migrations") == "\(try pg.migrationStatus().applied.count)")
+        #expect(try pg.migrationStatus().applied.contains("pg4-web-search"))
         #expect(try pg.migrationStatus().pending.isEmpty && pg.migrationStatus().unknown.isEmpty)
     }
 
