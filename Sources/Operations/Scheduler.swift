@@ -78,6 +78,8 @@ public final class Scheduler: Service, Sendable {
     public let config: SieveConfig
     public let database: AppDatabase
     let scorer: PostClassifier
+    /// The cross-reference index, kept between runs while the evidence is unchanged.
+    let xrefCache = CrossReferencerCache()
     let logger: Logger
     /// Extra fetch options for every request (tests use `resolve`, like `Pipeline.fetchOptions`).
     let fetchOptions: FetchOptions
@@ -223,6 +225,7 @@ public final class Scheduler: Service, Sendable {
         }
         let database = self.database
         let scorer = self.scorer
+        let xrefCache = self.xrefCache
         if !stop.isSet {
             outcomes.append(
                 await job("classify", [:]) { () async throws(StoreError) in
@@ -234,7 +237,8 @@ public final class Scheduler: Service, Sendable {
             outcomes.append(
                 await job("xref", [:]) { () async throws(StoreError) in
                     let n = try Pipeline.crossReference(
-                        database: database, lexicon: lexicon, tokenizer: scorer.tokenizer, shouldStop: shouldStop)
+                        database: database, lexicon: lexicon, tokenizer: scorer.tokenizer, cache: xrefCache,
+                        shouldStop: shouldStop)
                     return (.ok, "\(n) post(s) cross-referenced")
                 })
         }

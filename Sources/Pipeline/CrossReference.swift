@@ -77,13 +77,19 @@ extension Pipeline {
     /// `shouldStop` is checked between batches (a graceful shutdown ends after the batch being written).
     public static func crossReference(
         database: AppDatabase, lexicon: Lexicon, tokenizer: Tokenizer?, now: Date = Date(), batch: Int = 500,
-        lease: TimeInterval = 300, shouldStop: (@Sendable () -> Bool)? = nil
+        lease: TimeInterval = 300, cache: CrossReferencerCache? = nil, shouldStop: (@Sendable () -> Bool)? = nil
     ) throws(StoreError) -> Int {
         try database.syncRejectedRumours(now: now)
         let version = try database.evidenceVersion()
-        let incidents = try database.incidents()
-        let memory = RumourMemory(rumours: try database.knownRumours(), tokenizer: tokenizer)
-        let xref = CrossReferencer(incidents: incidents, rumours: memory, lexicon: lexicon)
+        let xref: CrossReferencer
+        if let cached = cache?.crossReferencer(for: version) {
+            xref = cached
+        } else {
+            let incidents = try database.incidents()
+            let memory = RumourMemory(rumours: try database.knownRumours(), tokenizer: tokenizer)
+            xref = CrossReferencer(incidents: incidents, rumours: memory, lexicon: lexicon)
+            cache?.store(xref, for: version)
+        }
         var total = 0
         while shouldStop?() != true {
             let posts = try database.claimPostsToCrossReference(limit: batch, lease: lease)
@@ -97,6 +103,28 @@ extension Pipeline {
             total += posts.count
         }
         return total
+    }
+}
+
+/// The incidents and known rumours indexed for cross-referencing, kept between rounds of a worker's loop while the
+/// evidence version (the newest incident or known rumour) stays the same, instead of reloaded every round.
+public final class CrossReferencerCache: @unchecked Sendable {
+    private let lock = NSLock()
+    private var entry: (version: Date?, xref: CrossReferencer)?
+
+    public init() {}
+
+    func crossReferencer(for version: Date?) -> CrossReferencer? {
+        lock.lock()
+        defer { lock.unlock() }
+        guard let entry, entry.version == version else { return nil }
+        return entry.xref
+    }
+
+    func store(_ xref: CrossReferencer, for version: Date?) {
+        lock.lock()
+        entry = (version, xref)
+        lock.unlock()
     }
 }
 

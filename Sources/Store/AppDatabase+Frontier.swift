@@ -181,15 +181,25 @@ extension AppDatabase {
         entry: FrontierEntry, document: DocumentRecord, posts: [PostToStore], links: [DiscoveredLink],
         maxPageDepth: Int, maxItems: Int, cycleStart: Date, now: Date = Date()
     ) throws(StoreError) -> StoreOutcome {
-        try write { tx in
+        // JSON is encoded before the transaction: every stage shares the single SQLite writer.
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let encoded: [(replies: String?, extra: String?)]
+        do {
+            encoded = try posts.map { item in
+                (
+                    item.post.replies.isEmpty ? nil : String(decoding: try encoder.encode(item.post.replies), as: UTF8.self),
+                    item.post.extra.isEmpty ? nil : String(decoding: try encoder.encode(item.post.extra), as: UTF8.self)
+                )
+            }
+        } catch {
+            throw Self.storeError(error)
+        }
+        return try write { tx in
             var outcome = StoreOutcome()
             var doc = document
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-            for item in posts {
+            for (item, (replies, extra)) in zip(posts, encoded) {
                 let p = item.post
-                let replies = p.replies.isEmpty ? nil : String(decoding: try encoder.encode(p.replies), as: UTF8.self)
-                let extra = p.extra.isEmpty ? nil : String(decoding: try encoder.encode(p.extra), as: UTF8.self)
                 let hash = item.simhash.map { Int64(bitPattern: $0) }
                 guard
                     let postID = try tx.scalar(
@@ -305,32 +315,23 @@ extension AppDatabase {
 
     static func nearDuplicate(of hash: UInt64, excluding postID: Int64, in tx: SQLTransaction) throws -> Int64? {
         // The oldest post within distance 3 sharing a band, among the oldest `candidatesPerBand` posts with that
-        // band value. Rows come in postId order (the primary key), read a page at a time: in a storm of copies of
-        // one message the first page holds the answer, and later bands only look below the best found so far.
-        // With 16-bit band values a random collision is rare (200,000 posts: about 3 per value); only a flood of
-        // near-identical but not near-duplicate posts fills a band, and the cap bounds what each insert reads.
+        // band value (the primary key's order), compared inside the database: one row per band comes back instead
+        // of every candidate (in the 200,000-post burst, turning candidates into rows was a quarter of the crawl's
+        // CPU, all of it in the one writer). Later bands only look below the best found so far. With 16-bit band
+        // values a random collision is rare (200,000 posts: about 3 per value); only a flood of near-identical
+        // but not near-duplicate posts fills a band, and the cap bounds what each insert reads.
         var best: Int64? = nil
-        let page = 64
+        let signed = Int64(bitPattern: hash)
         for band in 0..<4 {
             let key = Int((hash >> (UInt64(band) * 16)) & 0xFFFF)
-            var after: Int64 = Int64.min, read = 0
-            scan: while read < candidatesPerBand {
-                let rows = try tx.rows(
-                    """
-                    SELECT postId, simhash FROM simhashBand WHERE band = ? AND key = ? AND postId > ? AND postId < ?
-                      AND postId <> ? ORDER BY postId LIMIT ?
-                    """, [band, key, after, best ?? Int64.max, postID, min(page, candidatesPerBand - read)])
-                for r in rows {
-                    let id: Int64 = try r[0], other: Int64 = try r[1]
-                    if (UInt64(bitPattern: other) ^ hash).nonzeroBitCount <= 3 {
-                        best = id
-                        break scan
-                    }
-                    after = id
-                }
-                read += rows.count
-                if rows.count < page { break }
-            }
+            let found = try tx.scalar(
+                """
+                SELECT MIN(postId) FROM (
+                  SELECT postId, simhash FROM simhashBand WHERE band = ? AND key = ? AND postId < ? AND postId <> ?
+                  ORDER BY postId LIMIT ?) AS candidate
+                WHERE \(tx.dialect.hammingDistance("simhash", "?")) <= 3
+                """, [band, key, best ?? Int64.max, postID, candidatesPerBand, signed], as: Int64.self)
+            if let found { best = found }
         }
         guard let match = best else { return nil }
         // Link to the cluster's root, not to another duplicate.

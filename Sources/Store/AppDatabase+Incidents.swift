@@ -310,7 +310,18 @@ extension AppDatabase {
     /// Every post a moderator rejected as a rumour becomes a known rumour (once). Returns how many were added.
     @discardableResult
     public func syncRejectedRumours(now: Date = Date()) throws(StoreError) -> Int {
-        try write { tx in
+        // Looked for first with a read: the cross-reference loop calls this before every round, and the single
+        // SQLite writer is the crawl's bottleneck in a burst.
+        let pending = try read { tx in
+            try tx.scalar(
+                """
+                SELECT 1 FROM review JOIN post ON post.id = review.postId
+                WHERE review.decision = 'reject' AND review.reason = 'rumour'
+                  AND NOT EXISTS (SELECT 1 FROM knownRumour k WHERE k.postId = post.id) LIMIT 1
+                """, as: Int64.self)
+        }
+        guard pending != nil else { return 0 }
+        return try write { tx in
             let added = try tx.execute(
                 """
                     INSERT INTO knownRumour (claim, verdict, url, origin, postId, createdAt)
@@ -342,7 +353,12 @@ extension AppDatabase {
     /// claim). Posts are marked due when they enter the queue and, all of them, when new incidents or known
     /// rumours arrive; `saveCrossReferences` clears the mark.
     public func postsToCrossReference(limit: Int = 1000) throws(StoreError) -> [PostForXref] {
-        try read { tx in try Self.selectPostsToCrossReference(tx, limit: limit, claim: nil) }
+        let rows = try read { tx in try Self.selectPostsToCrossReference(tx, limit: limit, claim: nil) }
+        do {
+            return try rows.map(Self.postForXref)
+        } catch {
+            throw Self.storeError(error)
+        }
     }
 
     /// Claims up to `limit` posts due for a cross-reference for this process until `now + lease` (PostgreSQL:
@@ -350,17 +366,17 @@ extension AppDatabase {
     public func claimPostsToCrossReference(limit: Int = 1000, lease: TimeInterval = 300, now: Date = Date())
         throws(StoreError) -> [PostForXref]
     {
-        try claimPosts(lease: lease, now: now, id: \.id) { tx in
-            try Self.selectPostsToCrossReference(tx, limit: limit, claim: now)
-        }
+        try claimPosts(
+            lease: lease, now: now, { tx in try Self.selectPostsToCrossReference(tx, limit: limit, claim: now) },
+            make: Self.postForXref)
     }
 
     /// Reads only the due posts, through the partial index `post_xrefDue` (the queue of posts already checked
     /// can be hundreds of thousands long in a burst).
-    static func selectPostsToCrossReference(_ tx: SQLTransaction, limit: Int, claim now: Date?) throws -> [PostForXref] {
+    static func selectPostsToCrossReference(_ tx: SQLTransaction, limit: Int, claim now: Date?) throws -> [SQLRow] {
         var sql = """
             SELECT post.id, post.text, post.title, post.publishedAt, post.fetchedAt, post.clusterSize, post.extra, assessment.*
-            FROM post JOIN assessment ON assessment.postId = post.id
+            FROM post\(tx.dialect.indexedBy("post_xrefDue")) JOIN assessment ON assessment.postId = post.id
             WHERE post.xrefDue = 1 AND post.state IN ('queued', 'escalated')
             """
         var args: [any SQLBindable] = []
@@ -370,14 +386,17 @@ extension AppDatabase {
         }
         sql += " ORDER BY post.id LIMIT ?" + (now == nil ? "" : tx.dialect.skipLocked("post"))
         args.append(limit)
-        return try tx.rows(sql, args).map { row in
-            let text: String = try row["text"]
-            let title: String? = try row["title"]
-            return PostForXref(
-                id: try row["id"], text: [title, text].compactMap { $0 }.filter { !$0.isEmpty }.joined(separator: "\n"),
-                published: try row["publishedAt"], fetchedAt: try row["fetchedAt"], assessment: try Self.assessment(from: row),
-                clusterSize: try row["clusterSize"] ?? 1, location: Self.location(extra: try row["extra"]))
-        }
+        return try tx.rows(sql, args)
+    }
+
+    /// A claimed row as the cross-reference reads it (the assessment's JSON decoded).
+    static func postForXref(_ row: SQLRow) throws -> PostForXref {
+        let text: String = try row["text"]
+        let title: String? = try row["title"]
+        return PostForXref(
+            id: try row["id"], text: [title, text].compactMap { $0 }.filter { !$0.isEmpty }.joined(separator: "\n"),
+            published: try row["publishedAt"], fetchedAt: try row["fetchedAt"], assessment: try Self.assessment(from: row),
+            clusterSize: try row["clusterSize"] ?? 1, location: Self.location(extra: try row["extra"]))
     }
 
     /// lat/lon from a post's extra fields, when both are there and in range.
@@ -396,10 +415,17 @@ extension AppDatabase {
     public func saveCrossReferences(
         _ items: [(postID: Int64, result: XrefResult, priority: Double)], evidence: Date?, now: Date = Date()
     ) throws(StoreError) {
+        // JSON is encoded before the transaction: the single SQLite writer is shared with the crawl.
+        let matches: [String]
+        do {
+            matches = try items.map { try Self.json($0.result.matches) }
+        } catch {
+            throw Self.storeError(error)
+        }
         try write { tx in
             let current = try Self.evidenceVersion(tx)
             let stale = current.map { c in evidence.map { c > $0 } ?? true } ?? false
-            for item in items {
+            for (item, matchesJSON) in zip(items, matches) {
                 let r = item.result
                 let previous = try tx.scalar("SELECT knownRumourId FROM xref WHERE postId = ?", [item.postID], as: Int64.self)
                 try tx.execute(
@@ -411,7 +437,7 @@ extension AppDatabase {
                           knownRumourSimilarity = excluded.knownRumourSimilarity, checkedAt = excluded.checkedAt
                         """,
                     [
-                        item.postID, r.verdict.rawValue, r.score, r.explanation.joined(separator: "\n"), try Self.json(r.matches),
+                        item.postID, r.verdict.rawValue, r.score, r.explanation.joined(separator: "\n"), matchesJSON,
                         r.knownRumour?.rumourID, r.knownRumour?.similarity, now,
                     ])
                 if let k = r.knownRumour, previous != k.rumourID {

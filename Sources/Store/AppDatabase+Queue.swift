@@ -4,7 +4,12 @@ import SieveCore
 extension AppDatabase {
     /// Posts stored but not yet assessed, oldest first (a look, not a claim: see `claimPostsToAssess`).
     public func postsToAssess(limit: Int = 1000) throws(StoreError) -> [PostToAssess] {
-        try read { tx in try Self.selectPostsToAssess(tx, limit: limit, claim: nil) }
+        let rows = try read { tx in try Self.selectPostsToAssess(tx, limit: limit, claim: nil) }
+        do {
+            return try rows.map(Self.postToAssess)
+        } catch {
+            throw Self.storeError(error)
+        }
     }
 
     /// Claims up to `limit` unassessed posts for this process until `now + lease` (PostgreSQL: `FOR UPDATE SKIP
@@ -12,21 +17,35 @@ extension AppDatabase {
     public func claimPostsToAssess(limit: Int = 1000, lease: TimeInterval = 300, now: Date = Date()) throws(StoreError)
         -> [PostToAssess]
     {
-        try claimPosts(lease: lease, now: now, id: \.id) { tx in try Self.selectPostsToAssess(tx, limit: limit, claim: now) }
+        try claimPosts(lease: lease, now: now, { tx in try Self.selectPostsToAssess(tx, limit: limit, claim: now) }, make: Self.postToAssess)
     }
 
-    /// Selects posts (with the claiming SELECT) and leases them to this process, in one transaction.
-    func claimPosts<T>(lease: TimeInterval, now: Date, id: (T) -> Int64, _ select: (SQLTransaction) throws -> [T])
-        throws(StoreError) -> [T]
-    {
-        try write { tx in
-            let posts = try select(tx)
-            try Self.lease(posts: posts.map(id), by: workerID, until: now.addingTimeInterval(lease), tx)
-            return posts
+    /// Selects posts (with the claiming SELECT) and leases them to this process, in one transaction; `make` turns
+    /// the rows into values after the transaction (decoding stored JSON does not hold the database). On SQLite,
+    /// where one process owns the database (the run lock) and its stage loops never claim the same stage twice,
+    /// a lease would never be read: the claim is a plain read and takes no turn on the single writer, which the
+    /// crawl needs during a burst.
+    func claimPosts<T>(
+        lease: TimeInterval, now: Date, _ select: (SQLTransaction) throws -> [SQLRow], make: (SQLRow) throws -> T
+    ) throws(StoreError) -> [T] {
+        let rows: [SQLRow]
+        if sharesWork {
+            rows = try write { tx in
+                let rows = try select(tx)
+                try Self.lease(posts: try rows.map { try $0["id"] as Int64 }, by: workerID, until: now.addingTimeInterval(lease), tx)
+                return rows
+            }
+        } else {
+            rows = try read { tx in try select(tx) }
+        }
+        do {
+            return try rows.map(make)
+        } catch {
+            throw Self.storeError(error)
         }
     }
 
-    static func selectPostsToAssess(_ tx: SQLTransaction, limit: Int, claim now: Date?) throws -> [PostToAssess] {
+    static func selectPostsToAssess(_ tx: SQLTransaction, limit: Int, claim now: Date?) throws -> [SQLRow] {
         var sql = "SELECT id, title, text, publishedAt FROM post WHERE state = ?"
         var args: [any SQLBindable] = [PostState.fetched.rawValue]
         if let now {
@@ -35,9 +54,11 @@ extension AppDatabase {
         }
         sql += " ORDER BY id LIMIT ?" + (now == nil ? "" : tx.dialect.skipLocked("post"))
         args.append(limit)
-        return try tx.rows(sql, args).map { row in
-            PostToAssess(id: try row["id"], title: try row["title"], text: try row["text"], published: try row["publishedAt"])
-        }
+        return try tx.rows(sql, args)
+    }
+
+    static func postToAssess(_ row: SQLRow) throws -> PostToAssess {
+        PostToAssess(id: try row["id"], title: try row["title"], text: try row["text"], published: try row["publishedAt"])
     }
 
     /// Marks posts as held by `worker` until `until`.
@@ -58,7 +79,8 @@ extension AppDatabase {
             try tx.execute(
                 "UPDATE frontier SET leaseUntil = ? WHERE state = 'inflight' AND claimedBy = ?",
                 [until, workerID])
-                + tx.execute("UPDATE post SET leaseUntil = ? WHERE claimedBy = ?", [until, workerID])
+                // Posts are leased only where work is shared (see claimPosts).
+                + (sharesWork ? tx.execute("UPDATE post SET leaseUntil = ? WHERE claimedBy = ?", [until, workerID]) : 0)
                 + tx.execute(
                     "UPDATE publication SET leaseUntil = ? WHERE status = 'delivering' AND claimedBy = ?", [until, workerID])
         }

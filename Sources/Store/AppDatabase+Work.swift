@@ -24,7 +24,8 @@ extension AppDatabase {
             w.crawl = try tx.scalar(
                 "SELECT COUNT(*) FROM frontier WHERE state = 'inflight' OR (state = 'pending' AND notBefore <= ?)", [soon]) ?? 0
             w.classify = try tx.scalar("SELECT COUNT(*) FROM post WHERE state = ?", [PostState.fetched.rawValue]) ?? 0
-            w.xref = try tx.scalar("SELECT COUNT(*) FROM post WHERE xrefDue = 1 AND state IN ('queued', 'escalated')") ?? 0
+            w.xref = try tx.scalar(
+                "SELECT COUNT(*) FROM post\(tx.dialect.indexedBy("post_xrefDue")) WHERE xrefDue = 1 AND state IN ('queued', 'escalated')") ?? 0
             if !channels.isEmpty {
                 w.publish = try tx.scalar(
                     """

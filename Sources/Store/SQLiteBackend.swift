@@ -11,12 +11,24 @@ enum SQLiteBackend {
         config.prepareDatabase { db in
             try db.execute(sql: "PRAGMA foreign_keys = ON")
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
-            try db.execute(sql: "PRAGMA cache_size = -2048")  // 2 MiB per connection (the OS caches the file too)
+            // Reads go through a memory map of the file (up to 2 GiB, SQLite's compiled limit): without it every page
+            // not in the connection's own cache is copied in by a pread system call, which was 30% of the crawl's
+            // and cross-reference's CPU on a 400 MB database (the 200,000-post burst). The page cache then mostly
+            // serves the writer's dirty pages.
+            try db.execute(sql: "PRAGMA mmap_size = 2147418112")
+            try db.execute(sql: "PRAGMA cache_size = -16384")  // 16 MiB per connection
+            db.add(function: hamming)
         }
         config.maximumReaderCount = 4
         let pool = try DatabasePool(path: path, configuration: config)
         try AppDatabase.migrator.migrate(pool)
         return pool
+    }
+
+    /// `sieve_hamming(a, b)`: how many bits differ between two 64-bit integers (NULL when either is not one).
+    static let hamming = DatabaseFunction("sieve_hamming", argumentCount: 2, pure: true) { values in
+        guard case .int64(let a) = values[0].storage, case .int64(let b) = values[1].storage else { return nil }
+        return (a ^ b).nonzeroBitCount
     }
 
     static func databaseValue(_ value: SQLValue) -> DatabaseValue {

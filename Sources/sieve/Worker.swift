@@ -114,6 +114,7 @@ struct Worker: AsyncParsableCommand {
                 // ones are still being classified.
                 for stage in [WorkerStage.classify, .xref] where selected.contains(stage) {
                     guard let scorer else { continue }
+                    let cache = CrossReferencerCache()
                     group.addTask {
                         while !stop.requested {
                             // Blocking work (SQLite/PostgreSQL calls, CPU-bound scoring) runs off the concurrency pool.
@@ -124,7 +125,7 @@ struct Worker: AsyncParsableCommand {
                                         shouldStop: { stop.requested })
                                     : try Pipeline.crossReference(
                                         database: database, lexicon: scorer.rules.lexicon, tokenizer: scorer.tokenizer,
-                                        batch: batch, lease: lease, shouldStop: { stop.requested })
+                                        batch: batch, lease: lease, cache: cache, shouldStop: { stop.requested })
                             }
                             totals.add(classified: stage == .classify ? n : 0, checked: stage == .xref ? n : 0)
                             if n > 0 { continue }

@@ -144,6 +144,33 @@ struct CrossReferenceTests {
         #expect(try db.knownRumours()[0].spreadCount == 1)
     }
 
+    /// A worker keeps its cross-reference index between rounds; evidence arriving in between (here a moderator's
+    /// rumour rejection) replaces it, and the posts already checked are checked again against the new evidence.
+    @Test func aCachedIndexIsReplacedWhenEvidenceArrives() async throws {
+        let db = try AppDatabase(path: dir.path("cache.sqlite"))
+        let ids = try db.syncSources([SourceConfig(name: "s", kind: .feed, url: "file:///dev/null")])
+        let posts = [
+            ExtractedPost(externalID: "1", url: nil, title: nil, author: nil, published: Fixture.date("2026-09-14T20:00:00+08:00"), text: "緊急通知：明天起全台封城三天，政府不敢說，快分享"),
+            ExtractedPost(externalID: "2", url: nil, title: nil, author: nil, published: Fixture.date("2026-09-14T21:00:00+08:00"), text: "緊急通知!!明天起全台封城三天 政府不敢說 快分享"),
+        ]
+        try db.recordFetch(DocumentRecord(sourceId: ids["s"]!, url: "file:///dev/null"), posts: posts)
+        _ = try Pipeline.classify(database: db, scorer: Fixture.classifier)
+        let cache = CrossReferencerCache()
+        func round() throws -> Int {
+            try Pipeline.crossReference(database: db, lexicon: Fixture.lexicon, tokenizer: Fixture.classifier.tokenizer, cache: cache)
+        }
+        #expect(try round() == 2)
+        let second = try #require(try db.queue().first { $0.externalID == "2" })
+        #expect(try db.crossReference(postID: second.id)?.knownRumour == nil)
+        #expect(try round() == 0)  // nothing new: nothing checked again
+        let first = try #require(try db.queue().first { $0.externalID == "1" })
+        try db.review(postID: first.id, decision: .reject, reviewer: "mod", note: nil, channels: [], reason: .rumour)
+        #expect(try round() == 1)
+        let x = try #require(try db.crossReference(postID: second.id))
+        #expect(x.knownRumour?.rumourID == (try db.knownRumours().first?.id))
+        #expect(x.verdict == .contradicted)
+    }
+
     /// EMIC reports re-posted as a person would write them find their own incident.
     @Test func emicReportsRepostedFindTheirIncident() async throws {
         guard let emic = TestPaths.sharedData("emic/emic_cases_dev.csv") else {
