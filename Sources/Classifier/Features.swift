@@ -159,6 +159,14 @@ public struct Featurizer: Sendable {
     /// boundaries, an n-gram with a space anywhere but its first or last place spans two words and is skipped.
     @inline(__always)
     func forEachNGram(_ chars: [UInt32], _ body: (UInt64, Int, Int) -> Void) {
+        forEachNGram(while: chars) { h, i, n in
+            body(h, i, n)
+            return true
+        }
+    }
+
+    /// Like `forEachNGram`, stopping as soon as `body` returns false.
+    func forEachNGram(while chars: [UInt32], _ body: (UInt64, Int, Int) -> Bool) {
         guard !chars.isEmpty else { return }
         let wb = config.wordBoundaries
         chars.withUnsafeBufferPointer { c in
@@ -174,7 +182,7 @@ public struct Featurizer: Sendable {
                         }
                         if spans { continue }
                     }
-                    body(Self.ngramHash(c, i, n), i, n)
+                    if !body(Self.ngramHash(c, i, n), i, n) { return }
                 }
             }
         }
@@ -230,10 +238,14 @@ public struct Featurizer: Sendable {
             while let l = scalars.last, l.properties.isWhitespace { scalars.removeLast() }
             return String(String.UnicodeScalarView(scalars))
         }
-        forEachNGram(chars) { h, i, n in
-            if hashes.contains(h) && out[h] == nil { out[h] = gram(i, n) }
+        // The evidence is a dozen features: a linear look beats hashing every n-gram, and the walk stops once
+        // every one is named (it was a sixth of a post's classification).
+        let wanted = Array(hashes)
+        forEachNGram(while: chars) { h, i, n in
+            if wanted.contains(h) && out[h] == nil { out[h] = gram(i, n) }
+            return out.count < wanted.count
         }
-        if let cueMatcher {
+        if let cueMatcher, out.count < wanted.count {
             cueMatcher.forEachGroup(in: chars) { group, i, n in
                 let h = cueMatcher.groupHashes[group]
                 if hashes.contains(h) && out[h] == nil { out[h] = gram(i, n) }

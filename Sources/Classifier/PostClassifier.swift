@@ -127,7 +127,7 @@ public struct PostClassifier: PostScorer {
         return p.evidence.compactMap { names[$0.hash] }
             .filter { w in
                 w.count >= 2 && w.unicodeScalars.allSatisfy { $0.properties.isAlphabetic } && seen.insert(w).inserted
-                    && !seen.contains { $0 != w && $0.contains(w) }
+                    && !seen.contains { $0 != w && $0.containsExactly(w) }
             }
             .prefix(3).map { "「\($0)」" }.joined(separator: "、")
     }
