@@ -6,11 +6,18 @@ serve PORT SOURCES ITEMS RATE APPEARFILE
     t0 being the server's start; RATE 0 means every item is there from the start (a burst). A page only lists
     items that have appeared. Writes "external_id<TAB>appear_epoch" for every item to APPEARFILE when it starts.
 
+    TEXTS (environment): a file of post texts, one per line; item i's text is line i mod count (with the item's
+    serial number appended, as the built-in texts have). Without it every text is 12 of 16 disaster words in
+    rotation (16 distinct texts: the worst case for near-duplicate banding).
+
+emic-texts CSV OUT
+    Writes the EMIC reports of CSV as a person would post them ("place description", one per line) to OUT.
+
 report APPEARFILE ROWSFILE WALL
     ROWSFILE: "external_id<TAB>queued_epoch<TAB>xref_epoch" per stored post. Prints posts/s fetch → queued and the
     latency from a post's appearance to its place in the queue (p50, p99, max).
 """
-import json, sys, threading, time
+import csv, json, os, sys, threading, time
 from http.server import ThreadingHTTPServer, BaseHTTPRequestHandler
 
 PER_PAGE = 50
@@ -18,6 +25,10 @@ WORDS = "颱風 豪雨 淹水 土石流 坍方 停電 道路中斷 受困 撤離
 
 
 def serve(port, sources, items, rate, appear_file):
+    texts = None
+    if os.environ.get("TEXTS"):
+        with open(os.environ["TEXTS"], encoding="utf-8") as f:
+            texts = [line.rstrip("\n") for line in f if line.strip()]
     t0 = time.time()
     per_source = (items + sources - 1) // sources
     appear = lambda i: t0 if rate == 0 else t0 + i / rate
@@ -48,7 +59,10 @@ def serve(port, sources, items, rate, appear_file):
             chunk = visible[(page - 1) * PER_PAGE: page * PER_PAGE]
             feed_items = []
             for k in chunk:
-                text = " ".join(WORDS[(k + j) % len(WORDS)] for j in range(12))
+                if texts:
+                    text = texts[(k * sources + s) % len(texts)]
+                else:
+                    text = " ".join(WORDS[(k + j) % len(WORDS)] for j in range(12))
                 feed_items.append({
                     "id": f"s{s}-{k}", "url": f"https://burst.example/s{s}/{k}", "title": f"第{s}站 第{k}則",
                     "content_text": f"{text} 編號 {s}-{k}",
@@ -100,7 +114,13 @@ def report(appear_file, rows_file, wall):
 
 
 if __name__ == "__main__":
-    if sys.argv[1] == "serve":
+    if sys.argv[1] == "emic-texts":
+        with open(sys.argv[2], encoding="utf-8") as f, open(sys.argv[3], "w", encoding="utf-8") as out:
+            for row in csv.DictReader(f):
+                desc = " ".join((row.get("CASE_DESCRIPTION") or "").split())
+                if desc:
+                    out.write(f"{row.get('CASE_LOC') or ''} {desc}".strip() + "\n")
+    elif sys.argv[1] == "serve":
         serve(int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4]), float(sys.argv[5]), sys.argv[6])
     else:
         report(sys.argv[2], sys.argv[3], sys.argv[4])

@@ -5,6 +5,8 @@
 #              then two workers on PostgreSQL 15 (a throwaway cluster, scripts/with-postgres.sh).
 #   sustained: RATE (500) new posts/s for DURATION (60) s across 100 sources polled every second, same backends.
 # Prints posts/s fetch → queued and p50/p99 latency from a post's appearance to its place in the queue.
+# TEXTS=emic: post texts are the real EMIC reports in ../shared/data/emic (place + description) instead of the
+# built-in 16 rotations of disaster words; TEXTS=FILE: one text per line.
 # Usage: bench/burst.sh [burst|sustained|all]   (release build: swift build -c release --product sieve)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -15,6 +17,12 @@ PORT=${PORT:-18190}
 ITEMS=${ITEMS:-200000}; SOURCES=${SOURCES:-400}
 RATE=${RATE:-500}; DURATION=${DURATION:-60}
 mkdir -p "$WORK"
+if [ "${TEXTS:-}" = emic ]; then
+  csv=${SHARED_DATA:-$PWD/../shared/data}/emic/emic_cases_dev.csv
+  [ -f "$csv" ] || { echo "TEXTS=emic needs $csv (the shared data)"; exit 1; }
+  python3 bench/burst.py emic-texts "$csv" "$WORK/emic-texts.txt"
+  export TEXTS="$WORK/emic-texts.txt"
+fi
 [ -x "$SIEVE" ] || { echo "build it first: swift build -c release --product sieve"; exit 1; }
 
 config() {  # DATABASE SOURCES INTERVAL MAXPAGES

@@ -33,3 +33,5 @@ echo "== moderation web app: 50,000 queued items, wrk at 100 connections against
 bench/web.sh
 echo "== backup and restore of 200,000 posts (RPO/RTO)"
 bench/backup.sh
+echo "== typhoon burst: 200,000 posts through crawl → classify → cross-reference, and 500 posts/s sustained (SQLite; PostgreSQL 15, 2 workers)"
+bench/burst.sh all
