@@ -120,8 +120,9 @@ struct CrossReferenceTests {
         #expect(simplified.knownRumour?.rumourID == k.rumourID, "Simplified text matches the Traditional claim")
     }
 
-    @Test func moderatorRumourRejectionsJoinTheMemoryAndSpreadIsCounted() async throws {
-        let db = try AppDatabase(path: dir.path("mod.sqlite"))
+    /// A database holding two classified copies of one rumour (external ids "1" and "2"), queued.
+    func twoCopiesOfARumourQueued(_ file: String) throws -> AppDatabase {
+        let db = try AppDatabase(path: dir.path(file))
         let ids = try db.syncSources([SourceConfig(name: "s", kind: .feed, url: "file:///dev/null")])
         let posts = [
             ExtractedPost(externalID: "1", url: nil, title: nil, author: nil, published: Fixture.date("2026-09-14T20:00:00+08:00"), text: "緊急通知：明天起全台封城三天，政府不敢說，快分享"),
@@ -129,6 +130,11 @@ struct CrossReferenceTests {
         ]
         try db.recordFetch(DocumentRecord(sourceId: ids["s"]!, url: "file:///dev/null"), posts: posts)
         _ = try Pipeline.classify(database: db, scorer: Fixture.classifier)
+        return db
+    }
+
+    @Test func moderatorRumourRejectionsJoinTheMemoryAndSpreadIsCounted() async throws {
+        let db = try twoCopiesOfARumourQueued("mod.sqlite")
         let first = try #require(try db.queue().first { $0.externalID == "1" })
         try db.review(postID: first.id, decision: .reject, reviewer: "mod", note: nil, channels: [], reason: .rumour)
         let checked = try Pipeline.crossReference(database: db, lexicon: Fixture.lexicon, tokenizer: Fixture.classifier.tokenizer)
@@ -147,14 +153,7 @@ struct CrossReferenceTests {
     /// A worker keeps its cross-reference index between rounds; evidence arriving in between (here a moderator's
     /// rumour rejection) replaces it, and the posts already checked are checked again against the new evidence.
     @Test func aCachedIndexIsReplacedWhenEvidenceArrives() async throws {
-        let db = try AppDatabase(path: dir.path("cache.sqlite"))
-        let ids = try db.syncSources([SourceConfig(name: "s", kind: .feed, url: "file:///dev/null")])
-        let posts = [
-            ExtractedPost(externalID: "1", url: nil, title: nil, author: nil, published: Fixture.date("2026-09-14T20:00:00+08:00"), text: "緊急通知：明天起全台封城三天，政府不敢說，快分享"),
-            ExtractedPost(externalID: "2", url: nil, title: nil, author: nil, published: Fixture.date("2026-09-14T21:00:00+08:00"), text: "緊急通知!!明天起全台封城三天 政府不敢說 快分享"),
-        ]
-        try db.recordFetch(DocumentRecord(sourceId: ids["s"]!, url: "file:///dev/null"), posts: posts)
-        _ = try Pipeline.classify(database: db, scorer: Fixture.classifier)
+        let db = try twoCopiesOfARumourQueued("cache.sqlite")
         let cache = CrossReferencerCache()
         func round() throws -> Int {
             try Pipeline.crossReference(database: db, lexicon: Fixture.lexicon, tokenizer: Fixture.classifier.tokenizer, cache: cache)
