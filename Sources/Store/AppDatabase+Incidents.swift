@@ -353,12 +353,7 @@ extension AppDatabase {
     /// claim). Posts are marked due when they enter the queue and, all of them, when new incidents or known
     /// rumours arrive; `saveCrossReferences` clears the mark.
     public func postsToCrossReference(limit: Int = 1000) throws(StoreError) -> [PostForXref] {
-        let rows = try read { tx in try Self.selectPostsToCrossReference(tx, limit: limit, claim: nil) }
-        do {
-            return try rows.map(Self.postForXref)
-        } catch {
-            throw Self.storeError(error)
-        }
+        try readPosts({ tx in try Self.selectPostsToCrossReference(tx, limit: limit, claim: nil) }, make: Self.postForXref)
     }
 
     /// Claims up to `limit` posts due for a cross-reference for this process until `now + lease` (PostgreSQL:

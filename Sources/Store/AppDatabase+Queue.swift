@@ -4,12 +4,7 @@ import SieveCore
 extension AppDatabase {
     /// Posts stored but not yet assessed, oldest first (a look, not a claim: see `claimPostsToAssess`).
     public func postsToAssess(limit: Int = 1000) throws(StoreError) -> [PostToAssess] {
-        let rows = try read { tx in try Self.selectPostsToAssess(tx, limit: limit, claim: nil) }
-        do {
-            return try rows.map(Self.postToAssess)
-        } catch {
-            throw Self.storeError(error)
-        }
+        try readPosts({ tx in try Self.selectPostsToAssess(tx, limit: limit, claim: nil) }, make: Self.postToAssess)
     }
 
     /// Claims up to `limit` unassessed posts for this process until `now + lease` (PostgreSQL: `FOR UPDATE SKIP
@@ -28,20 +23,25 @@ extension AppDatabase {
     func claimPosts<T>(
         lease: TimeInterval, now: Date, _ select: (SQLTransaction) throws -> [SQLRow], make: (SQLRow) throws -> T
     ) throws(StoreError) -> [T] {
-        let rows: [SQLRow]
-        if sharesWork {
-            rows = try write { tx in
-                let rows = try select(tx)
-                try Self.lease(posts: try rows.map { try $0["id"] as Int64 }, by: workerID, until: now.addingTimeInterval(lease), tx)
-                return rows
-            }
-        } else {
-            rows = try read { tx in try select(tx) }
+        guard sharesWork else { return try readPosts(select, make: make) }
+        let rows = try write { tx in
+            let rows = try select(tx)
+            try Self.lease(posts: try rows.map { try $0["id"] as Int64 }, by: workerID, until: now.addingTimeInterval(lease), tx)
+            return rows
         }
+        return try Self.make(rows, make)
+    }
+
+    /// Selects posts in one read and turns the rows into values after it.
+    func readPosts<T>(_ select: (SQLTransaction) throws -> [SQLRow], make: (SQLRow) throws -> T) throws(StoreError) -> [T] {
+        try Self.make(try read { tx in try select(tx) }, make)
+    }
+
+    static func make<T>(_ rows: [SQLRow], _ make: (SQLRow) throws -> T) throws(StoreError) -> [T] {
         do {
             return try rows.map(make)
         } catch {
-            throw Self.storeError(error)
+            throw storeError(error)
         }
     }
 
