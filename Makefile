@@ -7,7 +7,7 @@ VENV := .venv
 UI_APT_PACKAGES := chromium chromium-driver fonts-wqy-zenhei
 UI_VENV := .venv-ui
 
-.PHONY: all deps build demo test pyenv ui-env ui-shots bench models clean
+.PHONY: all deps build demo test pyenv ui-env ui-shots bench models fuzz fuzz-smoke clean
 
 all: build
 
@@ -42,6 +42,10 @@ demo: build
 	@echo "  $(SIEVE) review ID reject --note \"謠言：人事行政總處未發布\" --config sieve.demo.toml"
 	@echo "  $(SIEVE) publish --config sieve.demo.toml    # writes public/community.atom"
 	@echo "  $(SIEVE) queue --json --config sieve.demo.toml"
+	@echo
+	@echo "Or work the queue in the moderation web app, on the same database:"
+	@echo "  $(SIEVE) user add admin --role admin --config sieve.demo.toml   # asks for a password (8+ characters)"
+	@echo "  $(SIEVE) serve --config sieve.demo.toml                         # then open http://127.0.0.1:8080/"
 
 # Python peers used by tests (feedparser checks our Atom output). Failure to install only skips those checks.
 pyenv:
@@ -89,6 +93,15 @@ models: build
 # Side-by-side benchmarks against the named peers (Scrapy, feedparser); results go in BENCHMARKS.md.
 bench: deps
 	bench/run.sh
+
+# libFuzzer + AddressSanitizer over every parser that sees outside bytes (scripts/fuzz.sh: FUZZ_SECONDS per
+# target, default 60; FUZZ_TARGETS to choose; findings in .fuzz/findings/, a summary in .fuzz/report.tsv).
+fuzz: deps
+	scripts/fuzz.sh
+
+# A short pass of every target under libFuzzer (10 s each), as CI runs it.
+fuzz-smoke: deps
+	FUZZ_SECONDS=$${FUZZ_SECONDS:-10} scripts/fuzz.sh
 
 clean:
 	rm -rf .build demo.sqlite* public

@@ -9,6 +9,7 @@ let package = Package(
     products: [
         .executable(name: "sieve", targets: ["sieve"]),
         .executable(name: "sieve-bench", targets: ["SieveBench"]),
+        .executable(name: "sieve-fuzz", targets: ["SieveFuzz"]),
         .library(name: "SieveCore", targets: ["SieveCore"]),
         .library(name: "Store", targets: ["Store"]),
         .library(name: "Crawler", targets: ["Crawler"]),
@@ -127,6 +128,17 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // Every parser that sees outside bytes, as one function each (fuzzing and the corpus-replay test).
+        .target(
+            name: "FuzzTargets",
+            dependencies: [
+                "SieveCore", "Crawler", "Classifier", "Incidents", "Publisher", "Store", "Moderation",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
+            swiftSettings: strict
+        ),
+        // `make fuzz` builds it with -sanitize=fuzzer,address (libFuzzer supplies main); plainly built, a replay driver.
+        .executableTarget(name: "SieveFuzz", dependencies: ["FuzzTargets"]),
         .executableTarget(
             name: "SieveBench",
             dependencies: ["Crawler", "Classifier", "SieveCore"],
@@ -135,6 +147,7 @@ let package = Package(
 
         .target(name: "TestSupport", path: "Tests/TestSupport", swiftSettings: strict),
         .testTarget(name: "SieveCoreTests", dependencies: ["SieveCore", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "FuzzTargetsTests", dependencies: ["FuzzTargets", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "StoreTests", dependencies: ["Store", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")], swiftSettings: strict),
         .testTarget(name: "CrawlerTests", dependencies: ["Crawler", "TestSupport"], exclude: ["Fixtures"], swiftSettings: strict),
         .testTarget(name: "ClassifierTests", dependencies: ["Classifier", "TestSupport"], swiftSettings: strict),
@@ -151,6 +164,7 @@ let package = Package(
             dependencies: [
                 "Moderation", "Store", "SieveCore", "Publisher", "TestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],
             swiftSettings: strict

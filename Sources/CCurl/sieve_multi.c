@@ -2,6 +2,7 @@
 
 #include <arpa/inet.h>
 #include <curl/curl.h>
+#include <netdb.h>
 #include <netinet/in.h>
 #include <stdlib.h>
 #include <string.h>
@@ -62,7 +63,19 @@ static size_t header_cb(char *ptr, size_t size, size_t nmemb, void *ud) {
     return t->on_header ? t->on_header(ptr, n, t->userdata) : n;
 }
 
-/* Addresses a crawler of public sources must never reach unless a source says so. */
+static int is_private(const struct sockaddr *addr);
+
+/* An IPv4 address carried inside an IPv6 one (mapped, compatible, NAT64), judged as IPv4. */
+static int embedded_v4_is_private(const unsigned char *four) {
+    struct sockaddr_in v4;
+    memset(&v4, 0, sizeof v4);
+    v4.sin_family = AF_INET;
+    memcpy(&v4.sin_addr, four, 4);
+    return is_private((const struct sockaddr *)&v4);
+}
+
+/* Addresses a crawler of public sources must never reach unless a source says so: every special-purpose block of
+   the IANA registries that is not globally reachable, and IPv6 forms that carry an IPv4 address. */
 static int is_private(const struct sockaddr *addr) {
     if (addr->sa_family == AF_INET) {
         uint32_t a = ntohl(((const struct sockaddr_in *)addr)->sin_addr.s_addr);
@@ -73,6 +86,12 @@ static int is_private(const struct sockaddr *addr) {
         if ((a >> 20) == 0xAC1) return 1;                   /* 172.16/12 */
         if ((a >> 16) == 0xC0A8) return 1;                  /* 192.168/16 */
         if ((a >> 22) == (0x64400000u >> 22)) return 1;     /* 100.64/10 CGNAT */
+        if ((a >> 8) == 0xC00000) return 1;                 /* 192.0.0.0/24 IETF protocol assignments */
+        if ((a >> 8) == 0xC00002) return 1;                 /* 192.0.2.0/24 TEST-NET-1 */
+        if ((a >> 8) == 0xC05863) return 1;                 /* 192.88.99.0/24 6to4 relay anycast */
+        if ((a >> 17) == (0xC6120000u >> 17)) return 1;     /* 198.18.0.0/15 benchmarking */
+        if ((a >> 8) == 0xC63364) return 1;                 /* 198.51.100.0/24 TEST-NET-2 */
+        if ((a >> 8) == 0xCB0071) return 1;                 /* 203.0.113.0/24 TEST-NET-3 */
         if ((a >> 28) >= 0xE) return 1;                     /* multicast, reserved, broadcast */
         return 0;
     }
@@ -80,27 +99,49 @@ static int is_private(const struct sockaddr *addr) {
         const unsigned char *b = ((const struct sockaddr_in6 *)addr)->sin6_addr.s6_addr;
         static const unsigned char zero[16] = {0};
         if (memcmp(b, zero, 15) == 0 && (b[15] == 0 || b[15] == 1)) return 1; /* :: and ::1 */
+        if (memcmp(b, zero, 12) == 0) return embedded_v4_is_private(b + 12); /* ::a.b.c.d (IPv4-compatible) */
+        static const unsigned char mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xFF, 0xFF};
+        if (memcmp(b, mapped, 12) == 0) return embedded_v4_is_private(b + 12); /* ::ffff:a.b.c.d */
+        static const unsigned char translated[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0xFF, 0xFF, 0, 0};
+        if (memcmp(b, translated, 12) == 0) return embedded_v4_is_private(b + 12); /* ::ffff:0:a.b.c.d (SIIT) */
+        static const unsigned char nat64[12] = {0, 0x64, 0xFF, 0x9B, 0, 0, 0, 0, 0, 0, 0, 0};
+        if (memcmp(b, nat64, 12) == 0) return embedded_v4_is_private(b + 12); /* 64:ff9b::/96 NAT64 */
+        if (b[0] == 0x00 && b[1] == 0x64 && b[2] == 0xFF && b[3] == 0x9B && b[4] == 0 && b[5] == 1) return 1; /* 64:ff9b:1::/48 local NAT64 */
+        if (b[0] == 0x01 && b[1] == 0x00 && memcmp(b + 2, zero, 6) == 0) return 1; /* 100::/64 discard */
+        if (b[0] == 0x20 && b[1] == 0x01 && b[2] == 0x00 && b[3] == 0x00) return 1; /* 2001::/32 Teredo (hides an IPv4 address) */
+        if (b[0] == 0x20 && b[1] == 0x01 && b[2] == 0x0D && b[3] == 0xB8) return 1; /* 2001:db8::/32 documentation */
+        if (b[0] == 0x20 && b[1] == 0x02) return 1;          /* 2002::/16 6to4 (carries an IPv4 address) */
         if ((b[0] & 0xFE) == 0xFC) return 1;                 /* fc00::/7 unique local */
         if (b[0] == 0xFE && (b[1] & 0xC0) == 0x80) return 1; /* fe80::/10 link-local */
+        if (b[0] == 0xFE && (b[1] & 0xC0) == 0xC0) return 1; /* fec0::/10 site-local (deprecated) */
         if (b[0] == 0xFF) return 1;                          /* multicast */
-        /* IPv4-mapped ::ffff:a.b.c.d */
-        static const unsigned char mapped[12] = {0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xFF, 0xFF};
-        if (memcmp(b, mapped, 12) == 0) {
-            struct sockaddr_in v4;
-            memset(&v4, 0, sizeof v4);
-            v4.sin_family = AF_INET;
-            memcpy(&v4.sin_addr, b + 12, 4);
-            return is_private((const struct sockaddr *)&v4);
-        }
         return 0;
     }
     return 1;
 }
 
+int sieve_address_is_private(const char *host) {
+    if (!host || !*host) return 1;
+    struct addrinfo hints, *res = NULL;
+    memset(&hints, 0, sizeof hints);
+    hints.ai_family = AF_UNSPEC;
+    hints.ai_socktype = SOCK_STREAM;
+    if (getaddrinfo(host, NULL, &hints, &res) != 0 || !res) return -1;
+    int private = 0;
+    for (struct addrinfo *ai = res; ai; ai = ai->ai_next) {
+        if (is_private(ai->ai_addr)) { private = 1; break; }
+    }
+    freeaddrinfo(res);
+    return private;
+}
+
 static curl_socket_t open_socket_cb(void *ud, curlsocktype purpose, struct curl_sockaddr *address) {
     transfer *t = (transfer *)ud;
     (void)purpose;
-    if (!t->allow_private && is_private(&address->addr)) {
+    /* Through a proxy every connection goes to the proxy, which the operator chose (often on a private address);
+       the caller has checked the target's own address before the request instead. */
+    int proxied = t->proxy && *t->proxy;
+    if (!t->allow_private && !proxied && is_private(&address->addr)) {
         t->blocked = 1;
         return CURL_SOCKET_BAD;
     }
@@ -191,7 +232,9 @@ int sieve_multi_add(sieve_multi *m, const sieve_curl_request *rq, const sieve_mu
         curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, t->protocols);
         curl_easy_setopt(h, CURLOPT_REDIR_PROTOCOLS_STR, "http,https");
     }
-    if (t->proxy) curl_easy_setopt(h, CURLOPT_PROXY, t->proxy);
+    /* The caller decides about proxies (it reads the *_proxy environment itself and checks the target's address
+       first, since behind a proxy this process never connects to the target): none means none. */
+    curl_easy_setopt(h, CURLOPT_PROXY, t->proxy ? t->proxy : "");
     if (t->cookie) curl_easy_setopt(h, CURLOPT_COOKIE, t->cookie);
     if (rq->body) {
         curl_easy_setopt(h, CURLOPT_POST, 1L);

@@ -81,6 +81,11 @@ public enum TimeExtractor {
             }
             var start = day
             if let h = hour { start = cal.date(byAdding: .minute, value: h * 60 + minute, to: day)! }
+            // No day named ("晚間11時40分"): the occurrence nearest the post, never more than half a day ahead of
+            // it — posted at 00:45, that is 23:40 of the evening before, not of the coming night.
+            if relative == nil, dayOfMonth == nil, hour != nil, start.timeIntervalSince(reference) > 12 * 3600 {
+                start = cal.date(byAdding: .day, value: -1, to: start)!
+            }
             out.append(TimeMention(
                 surface: ns.substring(with: m.range).trimmingCharacters(in: .whitespaces),
                 start: TaipeiTime.rfc3339(start), granularity: granularity))

@@ -55,7 +55,7 @@ extension NaiveBayesModel {
         return try decode(data, path: path)
     }
 
-    static func decode(_ data: Data, path: String) throws(FileError) -> NaiveBayesModel {
+    public static func decode(_ data: Data, path: String) throws(FileError) -> NaiveBayesModel {
         guard data.count >= magic.count + 4, data.prefix(magic.count) == magic else {
             throw FileError(path: path, message: "not a Sieve naive-Bayes model (bad magic)")
         }

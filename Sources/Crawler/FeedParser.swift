@@ -58,6 +58,8 @@ public struct ParsedFeed: Sendable, Equatable {
 /// Why a body could not be read as a feed.
 public enum FeedError: Error, CustomStringConvertible, Equatable, Sendable {
     case malformedXML(url: String, line: Int, message: String)
+    /// Over `XMLBudget` (entity expansion, depth, size): hostile or absurd, not merely broken.
+    case refused(url: String, line: Int, reason: String)
     case notAFeed(url: String, root: String)
     case empty(url: String)
 
@@ -65,6 +67,8 @@ public enum FeedError: Error, CustomStringConvertible, Equatable, Sendable {
         switch self {
         case .malformedXML(let url, let line, let message):
             return "\(url):\(line): not well-formed XML: \(message)"
+        case .refused(let url, let line, let reason):
+            return "\(url)\(line > 0 ? ":\(line)" : ""): feed refused: \(reason)"
         case .notAFeed(let url, let root):
             if root.lowercased() == "html" {
                 return "\(url): an HTML page, not a feed (an error or login page served in place of the feed?)"
@@ -94,6 +98,7 @@ public enum FeedParser {
         let doc: xmlDocPtr
         switch XML.parseStrict(data, url: url, encoding: encoding) {
         case .success(let d): doc = d
+        case .failure(let f) where f.refused: throw .refused(url: url, line: f.line, reason: f.message)
         case .failure(let f): throw .malformedXML(url: url, line: f.line, message: f.message)
         }
         defer { xmlFreeDoc(doc) }

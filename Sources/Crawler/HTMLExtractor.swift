@@ -5,12 +5,15 @@ import SieveCore
 /// Why an HTML page could not be turned into posts.
 public enum ExtractionError: Error, CustomStringConvertible, Equatable, Sendable {
     case unparsable(url: String)
+    /// Over `XMLBudget` (nesting, size, markup count): the page is refused by name, never cut short silently.
+    case refused(url: String, reason: String)
     case badXPath(url: String, rule: String, expression: String)
     case noItems(url: String, expression: String)
 
     public var description: String {
         switch self {
         case .unparsable(let url): return "\(url): could not be parsed as HTML"
+        case .refused(let url, let reason): return "\(url): page refused: \(reason)"
         case .badXPath(let url, let rule, let expression):
             return "\(url): rules.\(rule) is not a valid XPath expression: \(expression)"
         case .noItems(let url, let expression):
@@ -68,14 +71,12 @@ public enum HTMLExtractor {
         var compiled: [String: xmlXPathCompExprPtr] = [:]
 
         init(_ data: Data, url: String, encoding: String?) throws(ExtractionError) {
-            silenceLibXML()
-            let options = Int32(HTML_PARSE_NOERROR.rawValue | HTML_PARSE_NOWARNING.rawValue | HTML_PARSE_RECOVER.rawValue
-                | HTML_PARSE_NONET.rawValue)
-            let parsed: htmlDocPtr? = data.withUnsafeBytes { raw in
-                guard let base = raw.baseAddress else { return nil }
-                return htmlReadMemory(base.assumingMemoryBound(to: CChar.self), Int32(raw.count), url, encoding, options)
+            let parsed: htmlDocPtr
+            switch XML.parseHTML(data, url: url, encoding: encoding) {
+            case .success(let d): parsed = d
+            case .failure(let f) where f.refused: throw .refused(url: url, reason: f.message)
+            case .failure: throw .unparsable(url: url)
             }
-            guard let parsed else { throw .unparsable(url: url) }
             guard let ctx = xmlXPathNewContext(parsed) else {
                 xmlFreeDoc(parsed)
                 throw .unparsable(url: url)

@@ -13,12 +13,11 @@ public enum HTMLText {
     public static func plainText(fromHTML html: String) -> String {
         guard html.contains("<") || html.contains("&") else { return tidy(html) }
         let wrapped = "<html><head><meta charset=\"utf-8\"></head><body>" + html + "</body></html>"
-        let options = Int32(HTML_PARSE_NOERROR.rawValue | HTML_PARSE_NOWARNING.rawValue | HTML_PARSE_RECOVER.rawValue
-            | HTML_PARSE_NONET.rawValue | HTML_PARSE_NOIMPLIED.rawValue)
-        let doc: htmlDocPtr? = wrapped.withCString { ptr in
-            htmlReadMemory(ptr, Int32(strlen(ptr)), nil, "UTF-8", options)
+        let doc: htmlDocPtr
+        switch XML.parseHTML(Data(wrapped.utf8), url: nil, encoding: "UTF-8", extraOptions: Int32(HTML_PARSE_NOIMPLIED.rawValue)) {
+        case .success(let d): doc = d
+        case .failure: return tidy(stripTags(html))  // over budget or unparsable: the text without its markup
         }
-        guard let doc else { return tidy(html) }
         defer { xmlFreeDoc(doc) }
         guard let root = xmlDocGetRootElement(doc) else { return "" }
         return text(of: root)
@@ -31,30 +30,53 @@ public enum HTMLText {
         return tidy(out)
     }
 
-    private static func walk(_ node: XMLNodePtr, into out: inout String) {
-        switch node.pointee.type {
-        case XML_TEXT_NODE, XML_CDATA_SECTION_NODE:
-            if let c = node.pointee.content { out += XML.string(c) ?? "" }
-        case XML_ELEMENT_NODE:
-            let name = XML.localName(node).lowercased()
-            if skipped.contains(name) { return }
-            let block = blocks.contains(name)
-            if block { out += "\n" }
-            var child = node.pointee.children
-            while let c = child {
-                walk(c, into: &out)
-                child = c.pointee.next
+    /// Depth-first over the tree without recursion (a page may nest thousands of levels deep): block elements
+    /// put their text on lines of its own, skipped elements and their subtrees are passed over.
+    private static func walk(_ top: XMLNodePtr, into out: inout String) {
+        var node: XMLNodePtr? = top
+        while let n = node {
+            var descend = false
+            switch n.pointee.type {
+            case XML_TEXT_NODE, XML_CDATA_SECTION_NODE:
+                if let c = n.pointee.content { out += XML.string(c) ?? "" }
+            case XML_ELEMENT_NODE:
+                let name = XML.localName(n).lowercased()
+                if !skipped.contains(name) {
+                    if blocks.contains(name) { out += "\n" }
+                    descend = true
+                }
+            case XML_ATTRIBUTE_NODE:
+                descend = true
+            default:
+                break
             }
-            if block { out += "\n" }
-        case XML_ATTRIBUTE_NODE:
-            var child = node.pointee.children
-            while let c = child {
-                walk(c, into: &out)
-                child = c.pointee.next
+            if descend, let child = n.pointee.children {
+                node = child
+                continue
             }
-        default:
-            break
+            if descend, n.pointee.type == XML_ELEMENT_NODE, blocks.contains(XML.localName(n).lowercased()) { out += "\n" }
+            // Climb to the next sibling, closing the blocks on the way up.
+            node = nil
+            var up: XMLNodePtr? = n
+            while let u = up, u != top {
+                if let next = u.pointee.next {
+                    node = next
+                    break
+                }
+                up = u.pointee.parent
+                if let p = up, p.pointee.type == XML_ELEMENT_NODE, blocks.contains(XML.localName(p).lowercased()) { out += "\n" }
+            }
         }
+    }
+
+    /// Markup removed the crude way, for fragments too large or broken to parse.
+    static func stripTags(_ html: String) -> String {
+        var out = ""
+        var inTag = false
+        for c in html.unicodeScalars {
+            if c == "<" { inTag = true } else if c == ">" { inTag = false } else if !inTag { out.unicodeScalars.append(c) }
+        }
+        return out
     }
 
     /// Collapses runs of spaces inside lines and drops empty lines.

@@ -37,8 +37,10 @@ extension HTTPClient {
         guard lower.hasPrefix("http://") || lower.hasPrefix("https://") else { throw .unsupportedScheme(url: url) }
         // No "Expect: 100-continue" round trip before larger bodies.
         let headers = request.headers + ["Expect:"]
+        let proxy = Self.effectiveProxy(for: url, configured: settings.proxy, environment: environment)
+        if proxy != nil, !request.allowPrivate { try Self.checkAddress(url) }
         let curl = CurlRequest(
-            url: url, userAgent: settings.userAgent, headers: headers, resolve: [], proxy: settings.proxy, cookie: nil,
+            url: url, userAgent: settings.userAgent, headers: headers, resolve: [], proxy: proxy, cookie: nil,
             connectTimeout: min(settings.connectTimeout, request.timeout), totalTimeout: request.timeout,
             lowSpeedLimit: 0, lowSpeedTime: 0, maxRedirects: -1, maxBody: settings.maxBodyBytes,
             allowPrivate: request.allowPrivate, method: request.method, body: request.body)

@@ -70,14 +70,28 @@ public struct FetchOptions: Sendable {
 public struct HTTPClient: Sendable {
     public var settings: CrawlerSettings
     let engine: CurlEngine
+    /// Replaces the process environment when deciding about proxies (tests).
+    var environmentOverride: [String: String]?
 
     public init(settings: CrawlerSettings = .init()) {
         self.settings = settings
         self.engine = CurlEngine.shared
     }
 
+    /// A client that reads proxies from `environment` instead of the process's (tests).
+    package init(settings: CrawlerSettings = .init(), environment: [String: String]) {
+        self.settings = settings
+        self.engine = CurlEngine.shared
+        self.environmentOverride = environment
+    }
+
     public static var curlVersion: String { String(cString: sieve_curl_version()) }
 
+    /// Fetches `url`. Redirects are followed by libcurl, whose SSRF guard checks every address it connects to —
+    /// unless the request goes through a proxy (configured, or the `*_proxy` environment) or carries a cookie.
+    /// Then each hop is made here: behind a proxy the target's address is checked before the request (the guard
+    /// at connect time only ever sees the proxy), and a source's cookie goes only to its own host, never to the
+    /// host a redirect points at.
     public func fetch(_ url: String, options: FetchOptions = .init()) async throws(FetchError) -> FetchResponse {
         let lower = url.lowercased()
         guard lower.hasPrefix("http://") || lower.hasPrefix("https://") || lower.hasPrefix("file:") else {
@@ -86,16 +100,78 @@ public struct HTTPClient: Sendable {
         var headers = options.headers
         if let etag = options.etag { headers.append("If-None-Match: \(etag)") }
         if let lm = options.lastModified { headers.append("If-Modified-Since: \(lm)") }
-        let request = CurlRequest(
-            url: url, userAgent: settings.userAgent, headers: headers, resolve: options.resolve, proxy: options.proxy,
-            cookie: options.cookie, connectTimeout: settings.connectTimeout, totalTimeout: settings.totalTimeout,
-            // A server that trickles under 1 byte/s for the connect timeout is as good as gone.
-            lowSpeedLimit: 1, lowSpeedTime: max(1, Int(settings.connectTimeout)), maxRedirects: settings.maxRedirects,
-            maxBody: settings.maxBodyBytes, allowPrivate: options.allowPrivate)
+        let proxy = Self.effectiveProxy(for: url, configured: options.proxy, environment: environment)
         let settings = self.settings
-        return try await perform(request) { result, blocked, exceeded, sink throws(FetchError) in
-            try Self.response(url: url, result: result, blocked: blocked, exceeded: exceeded, sink: sink, settings: settings)
+        func once(_ target: String, follow: Bool, proxy: String?, cookie: String?) async throws(FetchError) -> FetchResponse {
+            let request = CurlRequest(
+                url: target, userAgent: settings.userAgent, headers: headers, resolve: options.resolve, proxy: proxy,
+                cookie: cookie, connectTimeout: settings.connectTimeout, totalTimeout: settings.totalTimeout,
+                // A server that trickles under 1 byte/s for the connect timeout is as good as gone.
+                lowSpeedLimit: 1, lowSpeedTime: max(1, Int(settings.connectTimeout)),
+                maxRedirects: follow ? settings.maxRedirects : -1, maxBody: settings.maxBodyBytes,
+                allowPrivate: options.allowPrivate)
+            return try await perform(request) { result, blocked, exceeded, sink throws(FetchError) in
+                try Self.response(url: target, result: result, blocked: blocked, exceeded: exceeded, sink: sink, settings: settings)
+            }
         }
+        guard proxy != nil || options.cookie != nil, !lower.hasPrefix("file:") else {
+            return try await once(url, follow: true, proxy: proxy, cookie: options.cookie)
+        }
+        let origin = URLComponents(string: url)?.host?.lowercased()
+        var current = url
+        var hops = 0
+        while true {
+            let hopProxy = Self.effectiveProxy(for: current, configured: options.proxy, environment: environment)
+            if hopProxy != nil, !options.allowPrivate { try Self.checkAddress(current) }
+            let sameHost = URLComponents(string: current)?.host?.lowercased() == origin
+            var response = try await once(current, follow: false, proxy: hopProxy, cookie: sameHost ? options.cookie : nil)
+            guard let status = response.status, [301, 302, 303, 307, 308].contains(status),
+                let location = response.headers["location"]
+            else {
+                response.url = url
+                response.redirects = hops
+                return response
+            }
+            hops += 1
+            guard hops <= settings.maxRedirects else { throw .tooManyRedirects(url: url, limit: settings.maxRedirects) }
+            guard let next = URL(string: location, relativeTo: URL(string: current))?.absoluteURL.absoluteString,
+                next.lowercased().hasPrefix("http://") || next.lowercased().hasPrefix("https://")
+            else { throw .unsupportedScheme(url: location) }
+            current = next
+        }
+    }
+
+    /// The environment proxies are read from (tests replace it).
+    var environment: [String: String] { environmentOverride ?? ProcessInfo.processInfo.environment }
+
+    /// Refuses a URL whose host resolves to an address the SSRF guard would refuse (for requests through a proxy).
+    package static func checkAddress(_ url: String) throws(FetchError) {
+        guard let host = URLComponents(string: url)?.host, !host.isEmpty else { throw .invalidURL(url) }
+        let bare = host.hasPrefix("[") && host.hasSuffix("]") ? String(host.dropFirst().dropLast()) : host
+        if sieve_address_is_private(bare) == 1 { throw .blockedAddress(url: url) }
+    }
+
+    /// The proxy a request to `url` goes through: the configured one, else the one the environment names the way
+    /// libcurl reads it (`http_proxy` for http — lower case only —, `https_proxy`/`HTTPS_PROXY` for https, then
+    /// `all_proxy`/`ALL_PROXY`), unless `no_proxy`/`NO_PROXY` exempts the host. Nil for file: URLs.
+    public static func effectiveProxy(for url: String, configured: String?, environment: [String: String]) -> String? {
+        let lower = url.lowercased()
+        guard lower.hasPrefix("http://") || lower.hasPrefix("https://") else { return nil }
+        if let configured, !configured.isEmpty { return configured }
+        func env(_ names: String...) -> String? {
+            for n in names { if let v = environment[n], !v.isEmpty { return v } }
+            return nil
+        }
+        let scheme = lower.hasPrefix("https://") ? env("https_proxy", "HTTPS_PROXY") : env("http_proxy")
+        guard let proxy = scheme ?? env("all_proxy", "ALL_PROXY") else { return nil }
+        if let host = URLComponents(string: url)?.host?.lowercased(), let exempt = env("no_proxy", "NO_PROXY") {
+            for raw in exempt.split(separator: ",") {
+                let entry = raw.trimmingCharacters(in: .whitespaces).lowercased()
+                let domain = entry.hasPrefix(".") ? String(entry.dropFirst()) : entry
+                if entry == "*" || host == domain || host.hasSuffix("." + domain) { return nil }
+            }
+        }
+        return proxy
     }
 
     /// Runs one transfer on the shared engine and maps its outcome (fetch and send share this).

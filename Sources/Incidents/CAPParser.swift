@@ -34,6 +34,7 @@ public struct CAPParser: Sendable {
         let doc: xmlDocPtr
         switch XML.parseStrict(data, url: source, encoding: nil) {
         case .success(let d): doc = d
+        case .failure(let f) where f.refused: throw IncidentImportError(source: source, line: f.line, message: "refused: \(f.message)")
         case .failure(let f): throw IncidentImportError(source: source, line: f.line, message: "malformed XML: \(f.message)")
         }
         defer { xmlFreeDoc(doc) }
@@ -67,10 +68,12 @@ public struct CAPParser: Sendable {
         return out
     }
 
+    /// The outermost elements called `name` below `node` (iterative: a hostile file may nest deeply).
     func descendants(_ node: XMLNodePtr, named name: String) -> [XMLNodePtr] {
         var out: [XMLNodePtr] = []
-        for c in XML.children(node) {
-            if XML.localName(c) == name { out.append(c) } else { out += descendants(c, named: name) }
+        var stack = XML.children(node).reversed() as [XMLNodePtr]
+        while let c = stack.popLast() {
+            if XML.localName(c) == name { out.append(c) } else { stack += XML.children(c).reversed() }
         }
         return out
     }

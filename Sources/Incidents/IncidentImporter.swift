@@ -117,7 +117,14 @@ public struct IncidentImporter: Sendable {
                 continue
             }
             let url = URL(string: link, relativeTo: URL(string: base))?.absoluteURL.absoluteString ?? link
-            let location = url.hasPrefix("file://") ? URL(string: url)!.path : url
+            // A feed from the network links only to the network: never to this machine's files.
+            let remote = base.lowercased().hasPrefix("http://") || base.lowercased().hasPrefix("https://")
+            let linkLower = url.lowercased()
+            guard linkLower.hasPrefix("http://") || linkLower.hasPrefix("https://") || (!remote && linkLower.hasPrefix("file:")) else {
+                out.warnings.append("\(source): entry \(entry.id ?? "?") links to \(url), refused (a feed fetched over http(s) may only link http(s) CAP files)")
+                continue
+            }
+            let location = url.hasPrefix("file://") ? (URL(string: url)?.path ?? url) : url
             do throws(IncidentImportError) {
                 let body = try await load(location)
                 out.append(try CAPParser(gazetteer: gazetteer, geocodes: geocodes).parse(body, source: url))

@@ -1,10 +1,10 @@
 import Foundation
 
 /// An `application/x-www-form-urlencoded` body (or query string), keeping repeated fields (checkbox lists).
-struct FormData: Sendable {
+package struct FormData: Sendable {
     private(set) var pairs: [(String, String)] = []
 
-    init(_ encoded: String) {
+    package init(_ encoded: String) {
         for part in encoded.split(separator: "&", omittingEmptySubsequences: true) {
             let kv = part.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
             let key = Self.decode(kv[0])
@@ -43,12 +43,12 @@ struct FormData: Sendable {
         return String(decoding: out, as: UTF8.self)
     }
 
-    subscript(_ key: String) -> String? { pairs.first { $0.0 == key }?.1 }
+    package subscript(_ key: String) -> String? { pairs.first { $0.0 == key }?.1 }
 
-    func all(_ key: String) -> [String] { pairs.filter { $0.0 == key }.map(\.1) }
+    package func all(_ key: String) -> [String] { pairs.filter { $0.0 == key }.map(\.1) }
 
     /// The field trimmed, nil when missing or blank.
-    func text(_ key: String) -> String? {
+    package func text(_ key: String) -> String? {
         guard let v = self[key]?.trimmingCharacters(in: .whitespacesAndNewlines), !v.isEmpty else { return nil }
         return v
     }

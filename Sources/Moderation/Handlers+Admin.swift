@@ -51,7 +51,15 @@ extension ModerationApp {
                 guard let id = Int64(p) else { throw WebError(status: .badRequest, message: "post must be an item id, got \"\(p)\"") }
                 post = id
             }
-            page = max(1, Int(q.text("page") ?? "1") ?? 1)
+            if let p = q.text("page") {
+                // Bounded, so the offset (page − 1) × page size can never overflow.
+                guard let n = Int(p), (1...100_000).contains(n) else {
+                    throw WebError(status: .badRequest, message: "page must be a whole number from 1 to 100000, got \"\(p)\"")
+                }
+                page = n
+            } else {
+                page = 1
+            }
         }
 
         var echo: String {

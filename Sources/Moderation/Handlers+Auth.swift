@@ -32,20 +32,39 @@ extension ModerationApp {
         else {
             return loginForm(next: next, name: name, message: "登入表單已過期，請再試一次。", status: .forbidden)
         }
-        let key = "\(name.lowercased())|\(context.remoteIP)"
-        if let until = try database.loginLockedUntil(key: key) {
+        // Three throttles: this account from this address (a lockout), this address whatever the account (a
+        // lockout at four times the failures: one address spraying guesses over many accounts), and this account
+        // whatever the address (a backoff, never a lockout: guesses spread over many addresses slow down, and
+        // nobody can lock a real user out). Behind a reverse proxy the address is the client's (trusted_proxies).
+        let account = name.lowercased()
+        let keys = (pair: "\(account)|\(context.remoteIP)", address: "ip|\(context.remoteIP)", account: "account|\(account)")
+        if let until = try database.loginLockedUntil(keys: [keys.pair, keys.address, keys.account]) {
             return loginForm(
                 next: next, name: name, message: "嘗試次數過多，請於 \(taipeiShort(until).suffix(5)) 後再試。",
                 status: .tooManyRequests)
         }
-        let account = name.isEmpty ? nil : try database.account(named: name)
-        // Verify even for unknown names, so timing does not reveal which accounts exist.
-        let hash = account?.passwordHash ?? Self.dummyHash
-        let ok = await Self.verify(password, hash: hash) && account != nil && account?.disabled == false
-        guard ok, let account else {
-            let locked = try database.recordLoginFailure(
-                key: key, maxFailures: settings.loginMaxFailures, window: TimeInterval(settings.loginLockout),
-                lockout: TimeInterval(settings.loginLockout))
+        let found = name.isEmpty ? nil : try database.account(named: name)
+        // Verify even for unknown names, so timing does not reveal which accounts exist; at most a few at once.
+        let hash = found?.passwordHash ?? Self.dummyHash
+        guard let verified = await bcryptGate.verify(password, hash: hash) else {
+            return loginForm(next: next, name: name, message: "登入人數過多，請稍候再試。", status: .serviceUnavailable)
+        }
+        let ok = verified && found != nil && found?.disabled == false
+        guard ok, let account = found else {
+            let window = TimeInterval(settings.loginLockout)
+            var locked = try database.recordLoginFailure(
+                key: keys.pair, maxFailures: settings.loginMaxFailures, window: window, lockout: window)
+            if let l = try database.recordLoginFailure(
+                key: keys.address, maxFailures: settings.loginMaxFailures * 4, window: window, lockout: window)
+            {
+                locked = max(locked ?? l, l)
+            }
+            if let l = try database.recordLoginFailure(
+                key: keys.account, maxFailures: settings.loginMaxFailures, window: window, lockout: min(window, 300),
+                backoff: true)
+            {
+                locked = max(locked ?? l, l)
+            }
             try database.audit(
                 actor: name.isEmpty ? "(blank)" : name, action: "login_failed", after: locked.map { "{\"locked_until\":\"\($0)\"}" },
                 ip: context.remoteIP)
@@ -56,7 +75,8 @@ extension ModerationApp {
             }
             return loginForm(next: next, name: name, message: "帳號或密碼錯誤。", status: .unauthorized)
         }
-        try database.clearLoginFailures(key: key)
+        try database.clearLoginFailures(key: keys.pair)
+        try database.clearLoginFailures(key: keys.account)
         let sessionID = Secrets.token()
         let old = request.cookies[Self.sessionCookie].map { Secrets.sha256($0.value) }
         if let old { sessionCache.remove(old) }
@@ -98,4 +118,28 @@ extension ModerationApp {
     public static func hashPassword(_ password: String, cost: Int) -> String {
         Bcrypt.hash(password, cost: UInt8(max(4, min(31, cost))))
     }
+}
+
+/// At most `concurrency` bcrypt checks at once, and at most `4 × concurrency` waiting: a flood of logins queues
+/// or is refused instead of taking every core (each check is a quarter of a second of CPU at cost 12).
+actor BcryptGate {
+    let concurrency: Int
+    private var running = 0
+    private var waiting: [CheckedContinuation<Void, Never>] = []
+
+    init(concurrency: Int) { self.concurrency = max(1, concurrency) }
+
+    /// The check's result, or nil when too many are waiting already.
+    func verify(_ password: String, hash: String) async -> Bool? {
+        if running >= concurrency {
+            guard waiting.count < concurrency * 4 else { return nil }
+            await withCheckedContinuation { waiting.append($0) }
+        } else {
+            running += 1
+        }
+        let ok = await ModerationApp.verify(password, hash: hash)
+        if waiting.isEmpty { running -= 1 } else { waiting.removeFirst().resume() }  // the slot passes to the next
+        return ok
+    }
+
 }

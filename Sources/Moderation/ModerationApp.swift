@@ -27,6 +27,8 @@ public struct ModerationApp: Sendable {
     let queueCache = QueueCache()
     let sessionCache = SessionCache()
     let matchCache = MatchCache()
+    let bcryptGate: BcryptGate
+    let probes = Probes()
 
     static let sessionCookie = "sieve_session"
     static let loginCookie = "sieve_login"
@@ -40,6 +42,7 @@ public struct ModerationApp: Sendable {
         self.channels = config.channels.isEmpty ? [OutboxPublisher.defaultChannel] : config.channels
         self.search = search
         self.logger = logger
+        self.bcryptGate = BcryptGate(concurrency: config.server.loginConcurrency)
     }
 
     /// The router and the list of routes it serves (the OpenAPI test checks the document against that list).
@@ -68,11 +71,15 @@ public struct ModerationApp: Sendable {
         r.get("/static/app.js") { _, _ in Self.asset(Assets.js, "text/javascript; charset=utf-8") }
         r.get("/healthz") { _, _ in Reply.bytes("ok\n", contentType: "text/plain") }
         // For a load balancer and Prometheus (no secrets in either; bind the server to an internal address).
-        r.get("/readyz") { [database] _, _ in
-            let check = Health.readiness(database: database)
+        // Both are unauthenticated: their database reads are shared by every hit within a second or two, so a flood
+        // of probes costs the database nothing more.
+        r.get("/readyz") { [database, probes] _, _ in
+            let check = probes.readiness.get(ttl: 1) { Health.readiness(database: database) }
             return Reply.bytes(check.body, contentType: "application/json", status: HTTPResponse.Status(code: check.status))
         }
-        r.get("/metrics") { [database] _, _ in Reply.bytes(SieveMetrics.render(database: database), contentType: SieveMetrics.contentType) }
+        r.get("/metrics") { [database, probes] _, _ in
+            Reply.bytes(probes.metrics.get(ttl: 5) { SieveMetrics.render(database: database) }, contentType: SieveMetrics.contentType)
+        }
 
         r.get("/api/openapi.json") { _, _ in Reply.bytes(OpenAPIDocument.json, contentType: "application/json") }
         r.get("/api/v1/queue", apiQueue)
@@ -85,13 +92,26 @@ public struct ModerationApp: Sendable {
     /// The HTTP server with the search indexer beside it; `host`/`port` override the config.
     /// The server with its background services (the search indexer, plus `services` — the publisher, the
     /// scheduler — run in the same service group and shut down gracefully with it).
-    public func buildApplication(host: String? = nil, port: Int? = nil, services: [any Service] = []) -> some ApplicationProtocol {
+    /// The app as a Hummingbird application; `onServerRunning` is called once the socket is bound (with the
+    /// address it is listening on), so nothing claims to be serving before it is.
+    public func buildApplication(
+        host: String? = nil, port: Int? = nil, services: [any Service] = [],
+        onServerRunning: @escaping @Sendable (String) async -> Void = { _ in }
+    ) -> some ApplicationProtocol {
         let router = buildRouter().router
         return Application(
             router: router,
             configuration: .init(
                 address: .hostname(host ?? settings.host, port: port ?? settings.port), serverName: "Sieve"),
             services: [SearchIndexer(index: search, database: database, logger: logger)] + services,
+            onServerRunning: { channel in
+                let address = channel.localAddress
+                let shown = address.map { a in
+                    let ip = a.ipAddress ?? "?"
+                    return (ip.contains(":") ? "[\(ip)]" : ip) + ":\(a.port ?? 0)"
+                } ?? "?"
+                await onServerRunning(shown)
+            },
             logger: logger)
     }
 
@@ -148,9 +168,14 @@ public struct ModerationApp: Sendable {
     }
 
     /// A local path to go back to (never another site: no scheme, no "//", no backslash).
-    static func safeLocalPath(_ path: String?, fallback: String = "/") -> String {
-        guard let path, path.hasPrefix("/"), !path.hasPrefix("//"), !path.contains("\\"),
-            !path.contains(where: { $0.isNewline })
+    /// `path` when it is a path on this site, else `fallback`: it must start with one "/", parse as a URL with no
+    /// scheme and no host, and hold no control character, space or backslash (browsers drop tabs and newlines and
+    /// read "\\" as "/", so "/\t/evil.example" would become "//evil.example", another site).
+    package static func safeLocalPath(_ path: String?, fallback: String = "/") -> String {
+        guard let path, path.hasPrefix("/"), !path.hasPrefix("//"),
+            !path.unicodeScalars.contains(where: { $0.value <= 0x20 || (0x7F...0x9F).contains($0.value) || $0 == "\\" }),
+            let parsed = URLComponents(string: path), parsed.scheme == nil, parsed.host == nil,
+            parsed.percentEncodedPath.hasPrefix("/"), !parsed.percentEncodedPath.hasPrefix("//")
         else { return fallback }
         return path
     }
@@ -257,6 +282,9 @@ struct AuthMiddleware: RouterMiddleware {
         async throws -> Response
     {
         var context = context
+        context.remoteIP = WebContext.clientIP(
+            peer: context.peerIP, forwardedFor: request.headers[HTTPField.Name("X-Forwarded-For")!],
+            trusted: app.settings.trustedProxies)
         var response: Response
         do {
             try authenticate(request, &context)
@@ -309,7 +337,15 @@ struct AuthMiddleware: RouterMiddleware {
         let web: WebError
         switch error {
         case let e as WebError: web = e
-        case let e as StoreError: web = WebError(status: Self.status(for: e), message: e.description)
+        case let e as StoreError:
+            let status = Self.status(for: e)
+            if status == .internalServerError {
+                // The database's own message (SQL, file paths) is for the server log, not for every visitor.
+                app.logger.error("\(request.method) \(request.uri.path): \(e)")
+                web = WebError(status: status, message: "internal error; see the server log")
+            } else {
+                web = WebError(status: status, message: e.description)
+            }
         case let e as any HTTPResponseError:
             return try e.response(from: request, context: context)
         default:
@@ -322,7 +358,7 @@ struct AuthMiddleware: RouterMiddleware {
     static func status(for error: StoreError) -> HTTPResponse.Status {
         switch error {
         case .noSuchPost, .noSuchAccount, .noSuchDelivery: return .notFound
-        case .invalidTransition, .claimedByOther, .accountExists, .deliveryState: return .conflict
+        case .invalidTransition, .claimedByOther, .accountExists, .deliveryState, .retracted: return .conflict
         case .unknownChannel, .invalidMerge: return .badRequest
         case .open, .database: return .internalServerError
         }

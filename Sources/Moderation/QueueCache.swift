@@ -1,4 +1,5 @@
 import Foundation
+import Operations
 import Store
 
 /// Recent queue pages, for one second: on a typhoon night every moderator's page and every EOC client polls the
@@ -145,4 +146,27 @@ final class MatchCache: @unchecked Sendable {
         lock.unlock()
         return value
     }
+}
+
+/// A value computed at most once per `ttl` seconds, whoever asks (concurrent askers during a refresh wait for it).
+final class TimedValue<Value: Sendable>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value: Value?
+    private var at = Date.distantPast
+
+    func get(ttl: TimeInterval, now: Date = Date(), _ compute: () -> Value) -> Value {
+        lock.lock()
+        defer { lock.unlock() }
+        if let value, now.timeIntervalSince(at) < ttl, now >= at { return value }
+        let fresh = compute()
+        value = fresh
+        at = now
+        return fresh
+    }
+}
+
+/// What `/readyz` and `/metrics` last read from the database.
+final class Probes: Sendable {
+    let readiness = TimedValue<Health.Check>()
+    let metrics = TimedValue<String>()
 }

@@ -1,6 +1,7 @@
 import Foundation
 import Hummingbird
 import HTTPTypes
+import SieveCore
 import Store
 
 /// Who is making a request, once the session cookie or API token has been checked.
@@ -19,12 +20,29 @@ public struct AuthState: Sendable, Equatable {
 public struct WebContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
     public var auth: AuthState?
-    /// The peer's address ("unknown" under the router test framework, which has no socket).
-    public let remoteIP: String
+    /// The client's address: the peer's, or — when the peer is one of `[server] trusted_proxies` — the nearest
+    /// address in `X-Forwarded-For` that is not a trusted proxy (set by the auth middleware). "unknown" under the
+    /// router test framework, which has no socket.
+    public internal(set) var remoteIP: String
+    /// The TCP peer's own address.
+    public let peerIP: String
 
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
-        remoteIP = source.channel.remoteAddress?.ipAddress ?? "unknown"
+        peerIP = source.channel.remoteAddress?.ipAddress ?? "unknown"
+        remoteIP = peerIP
+    }
+
+    /// The client's address given the trusted proxies (see `remoteIP`).
+    package static func clientIP(peer: String, forwardedFor: String?, trusted: [IPRange]) -> String {
+        guard !trusted.isEmpty, trusted.contains(where: { $0.contains(peer) }), let forwardedFor else { return peer }
+        // Right to left: the last hop a trusted proxy saw; anything further left is the client's own claim.
+        let hops = forwardedFor.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }
+        for hop in hops.reversed() {
+            guard IPRange.parse(hop) != nil else { return peer }  // garbage: do not believe any of it
+            if !trusted.contains(where: { $0.contains(hop) }) { return hop }
+        }
+        return hops.first ?? peer
     }
 
     /// The bounded body limit for forms and JSON (a pasted post is far smaller).

@@ -189,7 +189,11 @@ struct CrawlEngine: Sendable {
 
     func options(for source: SourceConfig, entry: FrontierEntry) -> FetchOptions {
         var o = fetchOptions
-        o.cookie = source.cookies ?? o.cookie
+        // A source's cookie goes only to its own host (a sitemap or listing may link anywhere; redirects to other
+        // hosts are followed without it, see HTTPClient.fetch).
+        let sourceHost = URLComponents(string: source.url)?.host?.lowercased()
+        let entryHost = URLComponents(string: entry.url)?.host?.lowercased()
+        o.cookie = sourceHost != nil && sourceHost == entryHost ? (source.cookies ?? o.cookie) : nil
         o.proxy = source.proxy ?? config.crawler.proxy ?? o.proxy
         o.allowPrivate = source.allowPrivate || o.allowPrivate
         // Conditional GET only for pages fetched again; items are fetched once.

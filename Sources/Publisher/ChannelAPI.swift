@@ -177,8 +177,40 @@ public struct ChannelAPI: Sendable {
         return mac.map { String(format: "%02x", $0) }.joined()
     }
 
-    /// Reads the channel's answer.
+    /// Whether this kind's URL is itself the credential (Slack and Discord webhooks, a signed webhook's endpoint).
+    public static func urlIsSecret(_ kind: ChannelKind) -> Bool { kind == .slack || kind == .discord || kind == .webhook }
+
+    /// `text` with this channel's secrets replaced: the token, and where the URL is the credential, the URL (shown
+    /// as scheme and host only), its path and its query. Every error this channel produces passes through here
+    /// before it can reach the outbox's `lastError`, `sieve publish`, `sieve outbox list`, the logs or the web app.
+    public func redact(_ text: String) -> String {
+        var out = text.redacting(token)
+        guard Self.urlIsSecret(channel.kind), let url = channel.url, !url.isEmpty else { return out }
+        let parts = URLComponents(string: url)
+        let shown = parts.flatMap { p in p.scheme.flatMap { s in p.host.map { "\(s)://\($0)" + (p.port.map { ":\($0)" } ?? "") } } } ?? ""
+        let path = parts?.percentEncodedPath ?? ""
+        let query = parts?.percentEncodedQuery
+        var secrets = [url, url.hasSuffix("/") ? String(url.dropLast()) : url + "/"]
+        if path.count > 1 { secrets += [path + (query.map { "?" + $0 } ?? ""), path] }
+        if let query, !query.isEmpty { secrets.append(query) }
+        for secret in secrets.sorted(by: { $0.count > $1.count }) where !secret.isEmpty {
+            let replacement = secret.hasPrefix("http") ? shown + "/[REDACTED]" : "[REDACTED]"
+            out = out.replacingOccurrences(of: secret, with: replacement)
+        }
+        return out
+    }
+
+    /// Reads the channel's answer (its error texts redacted, see `redact`).
     public func interpret(_ response: FetchResponse, for entry: OutboxEntry) -> DeliveryOutcome {
+        switch interpretRaw(response, for: entry) {
+        case .retry(let error, let after, let throttled): return .retry(error: redact(error), after: after, throttled: throttled)
+        case .rejected(let error): return .rejected(error: redact(error))
+        case .unsupported(let reason): return .unsupported(redact(reason))
+        case .delivered(let id): return .delivered(remoteID: id)
+        }
+    }
+
+    func interpretRaw(_ response: FetchResponse, for entry: OutboxEntry) -> DeliveryOutcome {
         let status = response.status ?? 0
         let body = response.body
         let object = (try? JSONSerialization.jsonObject(with: body)) as? [String: Any]

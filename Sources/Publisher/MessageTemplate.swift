@@ -15,8 +15,11 @@ public struct MessageTemplate: Sendable {
     public let limit: Int?
     public let measure: Truncation.Measure
     public let hashtags: [String]
+    /// The channel kind, whose markup the values are escaped for.
+    public let kind: ChannelKind
 
     public init(channel: ChannelConfig) throws(TemplateError) {
+        kind = channel.kind
         let source: String
         let origin: String
         if let path = channel.template {
@@ -89,7 +92,7 @@ public struct MessageTemplate: Sendable {
 
     /// Renders the message for `item`, shortening `{{text}}` (then, if still too long, the whole message) to fit.
     public func render(_ item: PublishableItem, action: OutboxAction) -> String {
-        var context = Self.context(item, action: action, hashtags: hashtags)
+        var context = Self.escaped(Self.context(item, action: action, hashtags: hashtags), for: kind)
         let full = Self.tidy(template.render(context))
         guard let limit, measure.count(full) > limit else { return full }
         let text = context["text"] as? String ?? ""
@@ -140,6 +143,68 @@ public struct MessageTemplate: Sendable {
         let people = peopleSummary(item.people)
         if !people.isEmpty { context["people"] = people }
         return context
+    }
+
+    /// The context with every value made inert in the channel's markup, so a post's text can only ever be text:
+    /// Slack reads `<!channel>` as a ping and `<url|text>` as a link whose target is hidden (its `&`, `<`, `>` are
+    /// escaped as Slack asks); Discord renders Markdown and `[text](url)` masked links (its Markdown characters get
+    /// a backslash). URLs keep their form but have the characters that could close or open markup percent-encoded.
+    /// The template's own markup (`**…**`) is not a value and stays.
+    static func escaped(_ context: [String: Any], for kind: ChannelKind) -> [String: Any] {
+        let text: (String) -> String
+        switch kind {
+        case .slack:
+            text = { s in
+                s.replacingOccurrences(of: "&", with: "&amp;").replacingOccurrences(of: "<", with: "&lt;")
+                    .replacingOccurrences(of: ">", with: "&gt;")
+            }
+        case .discord:
+            let special = Set("\\*_~`|[]()<>".unicodeScalars)
+            text = { s in
+                var out = String.UnicodeScalarView()
+                var lineStart = true
+                for c in s.unicodeScalars {
+                    // `#` makes a heading only at the start of a line.
+                    if special.contains(c) || (lineStart && c == "#") { out.append("\\") }
+                    out.append(c)
+                    if c == "\n" { lineStart = true } else if c != " " { lineStart = false }
+                }
+                return String(out)
+            }
+        default:
+            return context
+        }
+        var out = context
+        for (key, value) in context {
+            if key == "url", let url = value as? String {
+                out[key] = Self.inertURL(url)
+            } else if let s = value as? String {
+                out[key] = text(s)
+            } else if let list = value as? [String] {
+                out[key] = list.map(text)
+            }
+        }
+        return out
+    }
+
+    /// A URL with the characters that could end it or start markup around it percent-encoded.
+    static func inertURL(_ url: String) -> String {
+        var out = ""
+        for c in url.unicodeScalars {
+            switch c {
+            case "<": out += "%3C"
+            case ">": out += "%3E"
+            case "|": out += "%7C"
+            case "[": out += "%5B"
+            case "]": out += "%5D"
+            case "(": out += "%28"
+            case ")": out += "%29"
+            case "\\": out += "%5C"
+            case " ", "\n", "\r", "\t": out += "%20"
+            default: out.unicodeScalars.append(c)
+            }
+        }
+        return out
     }
 
     static func tidy(_ s: String) -> String {

@@ -7,17 +7,28 @@ import Store
 
 /// What one `deliverPending` run did.
 public struct DeliveryReport: Sendable, Equatable {
+    /// Where one delivery ended up in this run (its last attempt's outcome).
+    public enum Outcome: Sendable, Equatable {
+        case delivered, retrying, dead, unsupported, deferred, skipped
+    }
+
     public struct Channel: Sendable, Equatable {
         public var name: String
-        public var delivered = 0
-        /// Attempts that failed and will be retried.
-        public var retrying = 0
-        public var dead = 0
-        public var unsupported = 0
-        /// Deliveries put back untried (circuit open, rate-limit pause).
-        public var deferred = 0
+        /// Each delivery handled in this run, by its last outcome: a delivery tried three times counts once.
+        public var outcomes: [Int64: Outcome] = [:]
         public var lastError: String?
         public var circuitOpen = false
+
+        func count(_ o: Outcome) -> Int { outcomes.values.filter { $0 == o }.count }
+        public var delivered: Int { count(.delivered) }
+        /// Deliveries whose last attempt failed and that will be retried.
+        public var retrying: Int { count(.retrying) }
+        public var dead: Int { count(.dead) }
+        public var unsupported: Int { count(.unsupported) }
+        /// Deliveries put back untried (circuit open, rate-limit pause).
+        public var deferred: Int { count(.deferred) }
+        /// Deliveries not sent because, by their turn, another publisher held them or their item was retracted.
+        public var skipped: Int { count(.skipped) }
     }
     public var channels: [String: Channel] = [:]
     /// Deliveries left mid-flight by a publisher that died, now retried.
@@ -107,7 +118,9 @@ public final class OutboxPublisher: Sendable {
             }
             do {
                 let token = try ChannelSecrets.token(for: c, environment: environment)
-                apis[c.name] = try ChannelAPI(channel: c, token: token)
+                var resolved = c
+                resolved.url = try ChannelSecrets.url(for: c, environment: environment)
+                apis[c.name] = try ChannelAPI(channel: resolved, token: token)
                 usable.append(c)
             } catch let error as ChannelSetupError {
                 report.setupErrors.append(error.description)
@@ -124,7 +137,7 @@ public final class OutboxPublisher: Sendable {
             do {
                 entries = try database.claimDue(
                     now: now, limit: options.batchSize, channels: names, excludedChannels: open,
-                    lease: options.lease ?? (usable.map(\.timeout).max() ?? 30) + 60)
+                    lease: options.lease ?? Self.batchLease(usable, batchSize: options.batchSize))
             } catch {
                 report.setupErrors.append("claiming deliveries: \(error)")
                 break
@@ -159,11 +172,7 @@ public final class OutboxPublisher: Sendable {
             }
             for r in results {
                 var c = report.channels[r.name] ?? .init(name: r.name)
-                c.delivered += r.delivered
-                c.retrying += r.retrying
-                c.dead += r.dead
-                c.unsupported += r.unsupported
-                c.deferred += r.deferred
+                c.outcomes.merge(r.outcomes) { $1 }
                 c.lastError = r.lastError ?? c.lastError
                 c.circuitOpen = r.circuitOpen
                 report.channels[r.name] = c
@@ -180,7 +189,7 @@ public final class OutboxPublisher: Sendable {
             let path = try Feeds.writeChannel(channel, database: database)
             for entry in batch {
                 try database.markDelivered(entry.publication.id!, remoteID: nil)
-                r.delivered += 1
+                r.outcomes[entry.publication.id!] = .delivered
                 Self.count(channel.name, "delivered")
             }
             logger.info("file channel written", metadata: ["channel": "\(channel.name)", "path": "\(path)", "rows": "\(batch.count)"])
@@ -190,7 +199,7 @@ public final class OutboxPublisher: Sendable {
             for entry in batch {
                 let retry = retryDate(entry, hint: nil, options: options, channel: channel)
                 try? database.markAttemptFailed(entry.publication.id!, error: message, retryAt: retry)
-                if retry == nil { r.dead += 1 } else { r.retrying += 1 }
+                r.outcomes[entry.publication.id!] = retry == nil ? .dead : .retrying
                 Self.count(channel.name, retry == nil ? "dead" : "failed")
             }
         }
@@ -201,6 +210,16 @@ public final class OutboxPublisher: Sendable {
     /// (will retry). A no-op until a metrics backend is bootstrapped.
     static func count(_ channel: String, _ outcome: String) {
         Counter(label: "sieve_publish_total", dimensions: [("channel", channel), ("outcome", outcome)]).increment()
+    }
+
+    /// How long a claimed batch stays this publisher's: long enough to send all of it at the slowest channel's rate
+    /// limit (50 at Telegram's 20 a minute take 150 s), plus one request's timeout and a minute. Each delivery's
+    /// lease is extended again right before it is sent (`confirmDelivery`).
+    package static func batchLease(_ channels: [ChannelConfig], batchSize: Int) -> TimeInterval {
+        channels.map { c in
+            let interval = c.kind.isFile ? 0 : 60.0 / (c.ratePerMinute ?? defaultRatePerMinute(c.kind))
+            return Double(batchSize) * interval + c.timeout + 60
+        }.max() ?? 90
     }
 
     /// Sends one channel's batch in order, one request at a time, within its rate limit.
@@ -215,13 +234,21 @@ public final class OutboxPublisher: Sendable {
             if let until = await gates.blockedUntil(channel.name, at: Date()) {
                 for rest in batch[index...] {
                     try? database.release(rest.publication.id!, until: until, reason: nil)
-                    r.deferred += 1
+                    r.outcomes[rest.publication.id!] = .deferred
                 }
                 r.circuitOpen = await gates.isOpen(channel.name, at: Date())
                 break
             }
             let wait = await gates.reserve(channel.name, interval: interval, now: Date())
             if wait > 0 { try? await Task.sleep(for: .seconds(wait)) }
+            // Still ours, and still wanted? (A lease that ran out was given to another publisher; the item may have
+            // been retracted while this batch waited for its turn.)
+            let confirmed = (try? database.confirmDelivery(id, leaseUntil: Date().addingTimeInterval(channel.timeout + 60))) ?? false
+            guard confirmed else {
+                r.outcomes[id] = .skipped
+                logger.notice("delivery no longer this publisher's (taken over or retracted); not sent", metadata: ["channel": "\(channel.name)", "delivery": "\(id)"])
+                continue
+            }
             let outcome: DeliveryOutcome
             switch api.request(for: entry) {
             case .decided(let decided): outcome = decided
@@ -230,7 +257,7 @@ public final class OutboxPublisher: Sendable {
                     let response = try await client.send(request)
                     outcome = api.interpret(response, for: entry)
                 } catch {
-                    outcome = .retry(error: "\(channel.kind.rawValue) \(channel.name): \(error.description.redacting(api.token))", after: nil, throttled: false)
+                    outcome = .retry(error: api.redact("\(channel.kind.rawValue) \(channel.name): \(error.description)"), after: nil, throttled: false)
                 }
             }
             let meta: Logger.Metadata = [
@@ -242,17 +269,17 @@ public final class OutboxPublisher: Sendable {
                 case .delivered(let remoteID):
                     try database.markDelivered(id, remoteID: remoteID)
                     await gates.success(channel.name)
-                    r.delivered += 1
+                    r.outcomes[id] = .delivered
                     Self.count(channel.name, "delivered")
                     logger.info("delivered", metadata: meta)
                 case .unsupported(let reason):
                     try database.markUnsupported(id, reason: reason)
-                    r.unsupported += 1
+                    r.outcomes[id] = .unsupported
                     Self.count(channel.name, "unsupported")
                     logger.info("not supported by channel", metadata: meta.merging(["reason": "\(reason)"]) { $1 })
                 case .rejected(let error):
                     try database.markAttemptFailed(id, error: error, retryAt: nil)
-                    r.dead += 1
+                    r.outcomes[id] = .dead
                     Self.count(channel.name, "dead")
                     r.lastError = error
                     logger.error("rejected by channel; dead-lettered", metadata: meta.merging(["error": "\(error)"]) { $1 })
@@ -260,7 +287,7 @@ public final class OutboxPublisher: Sendable {
                     let retryAt = retryDate(entry, hint: hint, options: options, channel: channel)
                     try database.markAttemptFailed(id, error: error, retryAt: retryAt)
                     r.lastError = error
-                    if retryAt == nil { r.dead += 1 } else { r.retrying += 1 }
+                    r.outcomes[id] = retryAt == nil ? .dead : .retrying
                     Self.count(channel.name, retryAt == nil ? "dead" : "failed")
                     if throttled {
                         // The whole channel waits out the hint (or the backoff).

@@ -1,14 +1,12 @@
 import Foundation
+import SieveCore
 
-#if canImport(Glibc)
-    import Glibc
-#endif
-
-/// An exclusive, non-blocking lock on `<database>.publish.lock`: one publisher at a time, so one that starts
-/// can take over deliveries a dead one left mid-flight. The kernel releases it when the process dies.
-public final class PublisherLock {
+/// An exclusive lock on `<database>.publish.lock`: one publisher at a time on a SQLite store (a `sieve publish`, a
+/// `sieve serve`'s built-in publisher, a worker's publish stage), so one that starts can take over deliveries a dead
+/// one left mid-flight without taking over a live one's. The kernel releases it when the process dies.
+public final class PublisherLock: Sendable {
     public let path: String
-    private let fd: Int32
+    private let lock: FileLock
 
     public struct Busy: Error, CustomStringConvertible {
         public var path: String
@@ -17,18 +15,10 @@ public final class PublisherLock {
 
     public init(databasePath: String) throws {
         path = databasePath + ".publish.lock"
-        fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
-        guard fd >= 0 else {
-            throw NSError(domain: "sieve", code: Int(errno), userInfo: [NSLocalizedDescriptionKey: "cannot open \(path): \(String(cString: strerror(errno)))"])
-        }
-        if flock(fd, LOCK_EX | LOCK_NB) != 0 {
-            close(fd)
+        do {
+            lock = try FileLock(path: path, mode: .exclusive, recordPID: true)
+        } catch is FileLock.Busy {
             throw Busy(path: path)
         }
-    }
-
-    deinit {
-        flock(fd, LOCK_UN)
-        close(fd)
     }
 }

@@ -192,6 +192,10 @@ public struct ChannelConfig: Sendable, Equatable {
     public var tokenEnv: String?
     /// A file holding only the token (resolved against the config's folder).
     public var tokenFile: String?
+    /// Where the URL is the credential (Slack, Discord, signed webhooks): the environment variable holding it …
+    public var urlEnv: String?
+    /// … or a file holding only it (resolved against the config's folder).
+    public var urlFile: String?
     /// A Mustache template file overriding the channel kind's default message.
     public var template: String?
     /// Longest message the channel accepts (defaults per kind).

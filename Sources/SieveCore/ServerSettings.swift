@@ -17,6 +17,12 @@ public struct ServerSettings: Sendable, Equatable {
     public var loginLockout: Int
     /// bcrypt cost for new passwords (4…31; each step doubles the work).
     public var bcryptCost: Int
+    /// Reverse proxies whose `X-Forwarded-For` is believed (addresses or CIDR blocks). Requests from anyone else
+    /// are attributed to their own address, whatever the header says.
+    public var trustedProxies: [IPRange] = []
+    /// bcrypt checks running at once (each takes about a quarter of a second of one core at cost 12); logins
+    /// beyond them wait, and beyond `4 ×` this many waiting, are refused with 503.
+    public var loginConcurrency: Int = 2
 
     public init(
         host: String = "127.0.0.1", port: Int = 8080, secureCookies: Bool = true, sessionLifetime: Int = 12 * 3600,

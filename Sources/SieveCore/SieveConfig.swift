@@ -254,7 +254,7 @@ struct TableReader {
             t,
             allowed: [
                 "host", "port", "secure_cookies", "session_lifetime", "claim_duration", "page_size",
-                "login_max_failures", "login_lockout", "bcrypt_cost",
+                "login_max_failures", "login_lockout", "bcrypt_cost", "trusted_proxies", "login_concurrency",
             ], context: ctx, display: ctx)
         var s = ServerSettings()
         func integer(_ key: String, in range: ClosedRange<Int>) throws(ConfigError) -> Int? {
@@ -286,6 +286,18 @@ struct TableReader {
         if let v = try integer("login_max_failures", in: 1...1000) { s.loginMaxFailures = v }
         if let v = try duration("login_lockout") { s.loginLockout = v }
         if let v = try integer("bcrypt_cost", in: 4...31) { s.bcryptCost = v }
+        if let v = try integer("login_concurrency", in: 1...64) { s.loginConcurrency = v }
+        if let value = t["trusted_proxies"] {
+            guard let array = value.array else {
+                throw error(ctx, "trusted_proxies", "server.trusted_proxies", "expected an array of addresses or CIDR blocks, e.g. [\"127.0.0.1\", \"10.0.0.0/8\"]")
+            }
+            for element in array {
+                guard let text = element.string, let range = IPRange(text) else {
+                    throw error(ctx, "trusted_proxies", "server.trusted_proxies", "\(element) is not an IP address or CIDR block")
+                }
+                s.trustedProxies.append(range)
+            }
+        }
         return s
     }
 
@@ -394,7 +406,7 @@ struct TableReader {
         try checkKeys(
             t,
             allowed: [
-                "name", "kind", "path", "title", "url", "token_env", "token_file", "template", "max_length", "chat_id",
+                "name", "kind", "path", "title", "url", "url_env", "url_file", "token_env", "token_file", "template", "max_length", "chat_id",
                 "to", "page_id", "visibility", "events", "rate_per_minute", "max_attempts", "circuit_breaker_failures",
                 "circuit_breaker_seconds", "timeout", "allow_private", "hashtags",
             ], context: ctx, display: display)
@@ -418,12 +430,26 @@ struct TableReader {
             throw error(ctx, "path", "\(display).path", "only file channels (atom, jsonfeed, geojson, kml, cap) have a path")
         }
         c.title = try string(t, "title", context: ctx, display: display) ?? "Sieve"
+        let secretURL = kind == .slack || kind == .discord || kind == .webhook
         if let url = try string(t, "url", context: ctx, display: display) {
             let lower = url.lowercased()
             guard lower.hasPrefix("http://") || lower.hasPrefix("https://"), let u = URL(string: url), u.host != nil else {
-                throw error(ctx, "url", "\(display).url", "not an http(s) URL: \"\(url)\"")
+                // A webhook URL is a secret: say what is wrong without repeating it.
+                throw error(ctx, "url", "\(display).url", secretURL ? "not an http(s) URL" : "not an http(s) URL: \"\(url)\"")
             }
             c.url = url.hasSuffix("/") && kind != .webhook && kind != .discord && kind != .slack ? String(url.dropLast()) : url
+        }
+        c.urlEnv = try string(t, "url_env", context: ctx, display: display)
+        if let f = try string(t, "url_file", context: ctx, display: display) {
+            c.urlFile = f.hasPrefix("/") ? f : baseDir.appendingPathComponent(f).standardizedFileURL.path
+        }
+        if c.urlEnv != nil || c.urlFile != nil {
+            guard secretURL else {
+                throw error(ctx, c.urlEnv != nil ? "url_env" : "url_file", "\(display).\(c.urlEnv != nil ? "url_env" : "url_file")", "only for slack, discord and webhook channels, whose URL is the secret; give `url` here")
+            }
+            guard [c.url != nil, c.urlEnv != nil, c.urlFile != nil].filter({ $0 }).count == 1 else {
+                throw error(ctx, nil, "\(display).url", "give one of url, url_env and url_file")
+            }
         }
         c.tokenEnv = try string(t, "token_env", context: ctx, display: display)
         if let f = try string(t, "token_file", context: ctx, display: display) {
@@ -498,10 +524,10 @@ struct TableReader {
             try require(c.pageID, "page_id", "the Page to post to")
             needsToken = true
         case .discord, .slack:
-            try require(c.url, "url", "the webhook URL")
+            try require(c.url ?? c.urlEnv ?? c.urlFile, "url_env", "the webhook URL, best from an environment variable (url_env) or file (url_file): it is the secret")
             needsToken = false
         case .webhook:
-            try require(c.url, "url", "the endpoint URL")
+            try require(c.url ?? c.urlEnv ?? c.urlFile, "url", "the endpoint URL (url, or url_env / url_file when it carries a secret)")
             needsToken = true
         }
         if needsToken, c.tokenEnv == nil, c.tokenFile == nil {

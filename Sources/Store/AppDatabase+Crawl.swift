@@ -35,7 +35,8 @@ extension AppDatabase {
                     ON CONFLICT(sourceId, externalID) DO NOTHING
                     """,
                     [
-                        document.sourceId, p.externalID, p.url, p.title, p.author, p.published, now, p.text, p.language,
+                        document.sourceId, p.externalID, p.url, p.title, p.author, PlausibleDate.published(p.published, fetchedAt: now),
+                        now, p.text, p.language,
                         PostState.fetched.rawValue,
                     ])
             }

@@ -210,7 +210,8 @@ extension AppDatabase {
                         ON CONFLICT(sourceId, externalID) DO NOTHING RETURNING id
                         """,
                         [
-                            entry.sourceID, p.externalID, p.url, p.title, p.author, p.published, now, p.text, p.language, hash,
+                            entry.sourceID, p.externalID, p.url, p.title, p.author, PlausibleDate.published(p.published, fetchedAt: now),
+                            now, p.text, p.language, hash,
                             replies, extra,
                         ], as: Int64.self)
                 else { continue }

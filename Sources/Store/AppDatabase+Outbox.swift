@@ -145,6 +145,7 @@ extension AppDatabase {
                 SELECT * FROM publication p
                 WHERE p.status IN ('pending', 'failed') AND p.nextAttemptAt <= ?
                   AND p.channel IN (\(SQLTransaction.placeholders(wanted.count)))
+                  AND (p.action = 'retract' OR NOT EXISTS (SELECT 1 FROM retraction r WHERE r.postId = p.postId))
                   AND NOT (p.action = 'retract' AND EXISTS (SELECT 1 FROM publication q WHERE q.postId = p.postId
                            AND q.channel = p.channel AND q.action != 'retract' AND q.status IN ('delivering')))
                 ORDER BY CASE p.action WHEN 'lead' THEN 0 WHEN 'retract' THEN 1 ELSE 2 END, p.nextAttemptAt, p.id
@@ -181,6 +182,20 @@ extension AppDatabase {
                   lastError = 'publisher stopped mid-delivery (outcome unknown; retried with the same idempotency key)'
                 WHERE status = 'delivering'
                 """)
+        }
+    }
+
+    /// Right before sending: whether this process still holds delivery `id` (claimed by it, still `delivering`, and
+    /// not of an item retracted meanwhile), extending its lease to `until`. False means someone else took it over
+    /// (its lease ran out) or it must not go out any more: do not send.
+    public func confirmDelivery(_ id: Int64, leaseUntil until: Date) throws(StoreError) -> Bool {
+        try write { tx in
+            try tx.execute(
+                """
+                UPDATE publication SET leaseUntil = ?
+                WHERE id = ? AND status = 'delivering' AND claimedBy = ?
+                  AND (action = 'retract' OR NOT EXISTS (SELECT 1 FROM retraction r WHERE r.postId = publication.postId))
+                """, [until, id, workerID]) == 1
         }
     }
 
@@ -245,8 +260,9 @@ extension AppDatabase {
         return try read { tx in
             try tx.scalar(
                 """
-                SELECT MIN(nextAttemptAt) FROM publication
+                SELECT MIN(nextAttemptAt) FROM publication p
                 WHERE status IN ('pending', 'failed') AND channel IN (\(SQLTransaction.placeholders(channels.count)))
+                  AND (p.action = 'retract' OR NOT EXISTS (SELECT 1 FROM retraction r WHERE r.postId = p.postId))
                 """, channels.map { $0 as any SQLBindable }, as: Date.self)
         }
     }
@@ -276,9 +292,17 @@ extension AppDatabase {
     /// `sieve outbox retry ID`: a dead, failed, unsupported or dropped delivery goes back to pending with a fresh
     /// attempt budget (same idempotency key, so a delivery that did get through is not repeated where the
     /// channel honours it).
-    public func retryDelivery(_ id: Int64, now: Date = Date()) throws(StoreError) -> PublicationRecord {
+    public func retryDelivery(_ id: Int64, actor: String, ip: String? = nil, now: Date = Date()) throws(StoreError)
+        -> PublicationRecord
+    {
         try write { tx in
             guard var record = try Self.publication(id, tx) else { throw StoreError.noSuchDelivery(id) }
+            let before = record.status
+            if record.action != OutboxAction.retract.rawValue,
+                try tx.scalar("SELECT 1 FROM retraction WHERE postId = ?", [record.postId], as: Int.self) != nil
+            {
+                throw StoreError.retracted(post: record.postId, delivery: id)
+            }
             guard ["dead", "failed", "unsupported", "dropped", "pending"].contains(record.status) else {
                 throw StoreError.deliveryState(id: id, status: record.status, wanted: "retry")
             }
@@ -286,31 +310,44 @@ extension AppDatabase {
             record.attempts = 0
             record.nextAttemptAt = now
             try tx.execute("UPDATE publication SET status = 'pending', attempts = 0, nextAttemptAt = ? WHERE id = ?", [now, id])
+            try Self.insertAudit(
+                tx, actor: actor, action: "outbox-retry", postId: record.postId,
+                before: Self.json(["delivery": id, "status": before]), after: Self.json(["delivery": id, "status": record.status]),
+                ip: ip, at: now)
             return record
         }
     }
 
     /// `sieve outbox drop ID`: never deliver it.
-    public func dropDelivery(_ id: Int64) throws(StoreError) -> PublicationRecord {
+    public func dropDelivery(_ id: Int64, actor: String, ip: String? = nil, now: Date = Date()) throws(StoreError)
+        -> PublicationRecord
+    {
         try write { tx in
             guard var record = try Self.publication(id, tx) else { throw StoreError.noSuchDelivery(id) }
+            let before = record.status
             guard ["dead", "failed", "pending", "unsupported"].contains(record.status) else {
                 throw StoreError.deliveryState(id: id, status: record.status, wanted: "drop")
             }
             record.status = OutboxStatus.dropped.rawValue
             record.leaseUntil = nil
             try tx.execute("UPDATE publication SET status = 'dropped', leaseUntil = NULL WHERE id = ?", [id])
+            try Self.insertAudit(
+                tx, actor: actor, action: "outbox-drop", postId: record.postId,
+                before: Self.json(["delivery": id, "status": before]), after: Self.json(["delivery": id, "status": record.status]),
+                ip: ip, at: now)
             return record
         }
     }
 
-    /// Withdraws an approved or escalated item in one transaction: the post becomes `retracted`, deliveries not
-    /// yet made are cancelled, and every channel that did receive it gets a `retract` delivery (delete, Cancel,
-    /// or "not supported" — the outcome is recorded per channel). Returns the retract rows.
+    /// Withdraws an approved or escalated item in one transaction: the post becomes `retracted`, every delivery not
+    /// yet made (pending, waiting for a retry, or dead-lettered, on every channel and for every action) is
+    /// cancelled, and every channel that did (or may have) received it gets a `retract` delivery (delete, Cancel,
+    /// or "not supported" — the outcome is recorded per channel). Returns the retract rows. Afterwards no
+    /// delivery of the item but its retraction can be claimed or retried.
     @discardableResult
-    public func retract(postID: Int64, reviewer: String, note: String?, now: Date = Date()) throws(StoreError)
-        -> [PublicationRecord]
-    {
+    public func retract(
+        postID: Int64, reviewer: String, note: String?, ip: String? = nil, force: Bool = false, now: Date = Date()
+    ) throws(StoreError) -> [PublicationRecord] {
         try write { tx in
             guard
                 let state = try tx.scalar(
@@ -319,6 +356,9 @@ extension AppDatabase {
             guard state == PostState.approved.rawValue || state == PostState.escalated.rawValue else {
                 throw StoreError.invalidTransition(post: postID, from: state, decision: "retract")
             }
+            // An escalated item may be open on a moderator's screen.
+            try Self.respectClaim(tx, postID: postID, user: reviewer, force: force, ip: ip, now: now)
+            try tx.execute("DELETE FROM claim WHERE postId = ?", [postID])
             try tx.execute(
                 "INSERT INTO retraction (postId, retractedAt, reviewer, note) VALUES (?, ?, ?, ?)", [postID, now, reviewer, note])
             try tx.execute("UPDATE post SET state = ?, xrefDue = 0 WHERE id = ?", [PostState.retracted.rawValue, postID])
@@ -337,11 +377,11 @@ extension AppDatabase {
                 default:
                     channels[row.channel] = channels[row.channel] ?? false
                 }
-                if row.status == "pending" || row.status == "failed" {
+                if row.status == "pending" || row.status == "failed" || row.status == "dead" {
                     try tx.execute(
                         """
                         UPDATE publication SET status = 'cancelled', lastError = 'retracted before delivery'
-                        WHERE id = ? AND status IN ('pending', 'failed')
+                        WHERE id = ? AND status IN ('pending', 'failed', 'dead')
                         """, [row.id])
                 }
             }
@@ -355,8 +395,17 @@ extension AppDatabase {
                         [postID, channel])
                 }
             }
-            return try tx.rows("SELECT * FROM publication WHERE postId = ? AND action = 'retract' ORDER BY id", [postID])
+            let retractRows = try tx.rows("SELECT * FROM publication WHERE postId = ? AND action = 'retract' ORDER BY id", [postID])
                 .map(PublicationRecord.init)
+            var after: [String: Any] = [
+                "state": PostState.retracted.rawValue,
+                "withdraw": retractRows.filter { $0.status == OutboxStatus.pending.rawValue }.map(\.channel),
+            ]
+            if let note { after["note"] = note }
+            try Self.insertAudit(
+                tx, actor: reviewer, action: "retract", postId: postID, before: Self.json(["state": state]),
+                after: Self.json(after), ip: ip, at: now)
+            return retractRows
         }
     }
 
@@ -365,8 +414,8 @@ extension AppDatabase {
     /// that got the item gets an `update` delivery (edited in place where the channel allows). A later edit
     /// replaces an undelivered earlier one.
     @discardableResult
-    public func edit(postID: Int64, reviewer: String, text: String, note: String?, now: Date = Date()) throws(StoreError)
-        -> [PublicationRecord]
+    public func edit(postID: Int64, reviewer: String, text: String, note: String?, ip: String? = nil, now: Date = Date())
+        throws(StoreError) -> [PublicationRecord]
     {
         try write { tx in
             guard
@@ -399,6 +448,9 @@ extension AppDatabase {
                       note = excluded.note, lastError = NULL, leaseUntil = NULL
                     """, [postID, channel, now, now, UUID().uuidString.lowercased(), note])
             }
+            var after: [String: Any] = ["publicText": wording, "corrected": reached]
+            if let note { after["note"] = note }
+            try Self.insertAudit(tx, actor: reviewer, action: "edit", postId: postID, before: nil, after: Self.json(after), ip: ip, at: now)
             return try tx.rows("SELECT * FROM publication WHERE postId = ? AND action = 'update' ORDER BY id", [postID])
                 .map(PublicationRecord.init)
         }

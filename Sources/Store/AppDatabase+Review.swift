@@ -2,22 +2,21 @@ import Foundation
 import SieveCore
 
 extension AppDatabase {
-    /// Records a moderator's decision in one transaction: the review row, the post's new state, and one pending
-    /// delivery per chosen channel (`publish` for an approval, `lead` for an escalation to the EOC).
+    /// Records a moderator's decision in one transaction: the review row, the post's new state, one pending
+    /// delivery per chosen channel (`publish` for an approval, `lead` for an escalation to the EOC), and the audit
+    /// line. The same path as the web app's (`decide`): another moderator's live claim is respected unless `force`.
     @discardableResult
     public func review(
         postID: Int64, decision: ReviewDecision, reviewer: String, note: String?, channels: [String],
-        reason: RejectReason? = nil
+        reason: RejectReason? = nil, force: Bool = false, ip: String? = nil
     ) throws(StoreError) -> ReviewRecord {
-        try write { tx in
-            try Self.recordReview(
-                tx, postID: postID, decision: decision, reviewer: reviewer, note: note, channels: channels,
-                reason: reason)
-        }
+        try decide(
+            postID: postID, WebDecision(decision: decision, reason: reason, note: note, channels: channels), by: reviewer,
+            ip: ip, force: force)
     }
 
-    /// The body of `review`, for callers that need it inside a larger transaction (the web app also releases the
-    /// item's claim and writes the audit row in the same one).
+    /// The state change of a decision, inside the caller's transaction (`decide` adds the claim check, the claim's
+    /// release and the audit line around it; a merge records its own).
     static func recordReview(
         _ tx: SQLTransaction, postID: Int64, decision: ReviewDecision, reviewer: String, note: String?, channels: [String],
         reason: RejectReason?

@@ -74,6 +74,14 @@ extension AppDatabase {
     }
 }
 
+extension AppDatabase {
+    /// v9: the file says it is Sieve's (`PRAGMA application_id`), and API tokens expire.
+    static func migrateHardening(_ db: Database) throws {
+        try db.execute(sql: "PRAGMA application_id = \(applicationID)")
+        try db.alter(table: "apiToken") { t in t.add(column: "expiresAt", .datetime) }
+    }
+}
+
 // MARK: - Accounts, sessions, tokens
 //
 // Everything below is written once against `SQLTransaction` and runs on SQLite and PostgreSQL alike. Where a
@@ -152,44 +160,153 @@ extension AppDatabase {
         try write { tx in try tx.execute("DELETE FROM session WHERE idHash = ?", [idHash]) }
     }
 
-    /// Stores an API token's SHA-256 for `account` (the token itself is shown once and never stored).
-    public func createAPIToken(account: String, tokenHash: String, label: String?) throws(StoreError) {
+    /// Stores an API token's SHA-256 for `account` (the token itself is shown once and never stored), valid until
+    /// `expiresAt`. Returns the token's id (for `sieve user revoke-token`).
+    @discardableResult
+    public func createAPIToken(account: String, tokenHash: String, label: String?, expiresAt: Date? = nil, actor: String? = nil)
+        throws(StoreError) -> Int64
+    {
         try write { tx in
             guard let accountID = try tx.scalar("SELECT id FROM account WHERE name = ?", [account], as: Int64.self)
             else { throw StoreError.noSuchAccount(account) }
-            try tx.execute(
-                "INSERT INTO apiToken (accountId, tokenHash, label, createdAt) VALUES (?, ?, ?, ?)",
-                [accountID, tokenHash, label, Date()])
+            let id = try tx.scalar(
+                "INSERT INTO apiToken (accountId, tokenHash, label, createdAt, expiresAt) VALUES (?, ?, ?, ?, ?) RETURNING id",
+                [accountID, tokenHash, label, Date(), expiresAt], as: Int64.self) ?? 0
+            if let actor {
+                var after: [String: Any] = ["account": account, "token": id]
+                if let expiresAt { after["expires"] = TaipeiTime.rfc3339(expiresAt) }
+                try Self.insertAudit(tx, actor: actor, action: "token_create", postId: nil, before: nil, after: Self.json(after), ip: nil)
+            }
+            return id
         }
     }
 
-    /// The account an API token belongs to (nil: unknown token or disabled account).
-    public func account(tokenHash: String) throws(StoreError) -> Account? {
+    /// The account an API token belongs to (nil: unknown, expired or revoked token, or disabled account).
+    public func account(tokenHash: String, now: Date = Date()) throws(StoreError) -> Account? {
         try read { tx in
             try tx.row(
                 """
                 SELECT account.* FROM apiToken JOIN account ON account.id = apiToken.accountId
-                WHERE apiToken.tokenHash = ? AND account.disabled = ?
-                """, [tokenHash, false]
+                WHERE apiToken.tokenHash = ? AND account.disabled = ? AND (apiToken.expiresAt IS NULL OR apiToken.expiresAt > ?)
+                """, [tokenHash, false, now]
             ).map(Self.account)
+        }
+    }
+
+    /// An account's API tokens (or everyone's), oldest first.
+    public func apiTokens(account: String? = nil) throws(StoreError) -> [APITokenInfo] {
+        try read { tx in
+            try tx.rows(
+                """
+                SELECT apiToken.id, account.name, apiToken.label, apiToken.createdAt, apiToken.lastUsedAt, apiToken.expiresAt
+                FROM apiToken JOIN account ON account.id = apiToken.accountId
+                """ + (account == nil ? "" : " WHERE account.name = ?") + " ORDER BY apiToken.id",
+                account.map { [$0] } ?? []
+            ).map { r in
+                APITokenInfo(
+                    id: try r["id"], account: try r["name"], label: try r["label"], createdAt: try r["createdAt"],
+                    lastUsedAt: try r["lastUsedAt"], expiresAt: try r["expiresAt"])
+            }
+        }
+    }
+
+    /// Deletes one of an account's API tokens (`id`), or all of them (nil). Returns how many went; audited.
+    @discardableResult
+    public func revokeAPITokens(account: String, id: Int64?, actor: String) throws(StoreError) -> Int {
+        try write { tx in
+            guard let accountID = try tx.scalar("SELECT id FROM account WHERE name = ?", [account], as: Int64.self)
+            else { throw StoreError.noSuchAccount(account) }
+            let ids: [Int64]
+            if let id {
+                ids = try tx.column("SELECT id FROM apiToken WHERE accountId = ? AND id = ?", [accountID, id], as: Int64.self)
+            } else {
+                ids = try tx.column("SELECT id FROM apiToken WHERE accountId = ?", [accountID], as: Int64.self)
+            }
+            for i in ids { try tx.execute("DELETE FROM apiToken WHERE id = ?", [i]) }
+            try Self.insertAudit(
+                tx, actor: actor, action: "token_revoke", postId: nil, before: nil,
+                after: Self.json(["account": account, "tokens": ids]), ip: nil)
+            return ids.count
+        }
+    }
+
+    /// Ends every session of an account (it must log in again). Returns how many; audited.
+    @discardableResult
+    public func endSessions(account: String, actor: String) throws(StoreError) -> Int {
+        try write { tx in
+            let n = try Self.endSessions(tx, account: account)
+            try Self.insertAudit(
+                tx, actor: actor, action: "logout_all", postId: nil, before: nil,
+                after: Self.json(["account": account, "sessions": n]), ip: nil)
+            return n
+        }
+    }
+
+    static func endSessions(_ tx: SQLTransaction, account: String) throws -> Int {
+        guard let accountID = try tx.scalar("SELECT id FROM account WHERE name = ?", [account], as: Int64.self)
+        else { throw StoreError.noSuchAccount(account) }
+        let n = try tx.scalar("SELECT COUNT(*) FROM session WHERE accountId = ?", [accountID], as: Int.self) ?? 0
+        try tx.execute("DELETE FROM session WHERE accountId = ?", [accountID])
+        return n
+    }
+
+    /// Disables (or enables again) an account: a disabled one cannot log in, its sessions end and its API tokens
+    /// stop working (they come back when it is enabled). Audited.
+    public func setAccountDisabled(_ name: String, _ disabled: Bool, actor: String) throws(StoreError) {
+        try write { tx in
+            guard let row = try tx.row("SELECT disabled FROM account WHERE name = ?", [name])
+            else { throw StoreError.noSuchAccount(name) }
+            let was: Bool = try row["disabled"]
+            try tx.execute("UPDATE account SET disabled = ? WHERE name = ?", [disabled, name])
+            let sessions = disabled ? try Self.endSessions(tx, account: name) : 0
+            try Self.insertAudit(
+                tx, actor: actor, action: disabled ? "user_disable" : "user_enable", postId: nil,
+                before: Self.json(["account": name, "disabled": was]),
+                after: Self.json(["account": name, "disabled": disabled, "sessions_ended": sessions]), ip: nil)
+        }
+    }
+
+    /// Sets a new password hash; every session of the account ends. Audited (never the hash).
+    public func changePassword(_ name: String, passwordHash: String, actor: String) throws(StoreError) {
+        try write { tx in
+            guard try tx.scalar("SELECT id FROM account WHERE name = ?", [name], as: Int64.self) != nil
+            else { throw StoreError.noSuchAccount(name) }
+            try tx.execute("UPDATE account SET passwordHash = ? WHERE name = ?", [passwordHash, name])
+            let sessions = try Self.endSessions(tx, account: name)
+            try Self.insertAudit(
+                tx, actor: actor, action: "password_change", postId: nil, before: nil,
+                after: Self.json(["account": name, "sessions_ended": sessions]), ip: nil)
         }
     }
 
     // MARK: Login throttling
 
-    /// When logins for `key` ("account|ip") are refused until, if they are now.
+    /// When logins for `key` are refused until, if they are now.
     public func loginLockedUntil(key: String, now: Date = Date()) throws(StoreError) -> Date? {
-        try read { tx in
-            let until = try tx.scalar("SELECT lockedUntil FROM loginThrottle WHERE key = ?", [key], as: Date.self)
+        try loginLockedUntil(keys: [key], now: now)
+    }
+
+    /// The latest lock in force among `keys` (a login is throttled per account and address, per address, and per
+    /// account).
+    public func loginLockedUntil(keys: [String], now: Date = Date()) throws(StoreError) -> Date? {
+        guard !keys.isEmpty else { return nil }
+        return try read { tx in
+            let until = try tx.scalar(
+                "SELECT MAX(lockedUntil) FROM loginThrottle WHERE key IN (\(SQLTransaction.placeholders(keys.count)))",
+                keys.map { $0 as any SQLBindable }, as: Date.self)
             return until.flatMap { $0 > now ? $0 : nil }
         }
     }
 
-    /// Counts a failed login; the `maxFailures`-th within `window` seconds locks `key` for `lockout` seconds.
-    /// Returns the lock's end when this failure set one.
+    /// Counts a failed login for `key`. Without `backoff`, the `maxFailures`-th failure within `window` seconds locks
+    /// `key` for `lockout` seconds and starts the count again. With `backoff` (per account, whatever the address: a
+    /// lockout there would let anyone lock a real user out), each failure from the `maxFailures`-th on makes the next
+    /// attempt wait twice as long as the last, from 1 s up to `lockout`. Returns the lock's end when this failure set
+    /// one.
     @discardableResult
     public func recordLoginFailure(
-        key: String, maxFailures: Int, window: TimeInterval, lockout: TimeInterval, now: Date = Date()
+        key: String, maxFailures: Int, window: TimeInterval, lockout: TimeInterval, backoff: Bool = false,
+        now: Date = Date()
     ) throws(StoreError) -> Date? {
         try write { tx in
             if tx.dialect.sharesWork {
@@ -207,13 +324,19 @@ extension AppDatabase {
                 failures = (try row["failures"] as Int? ?? 0) + 1
                 windowStart = start
             }
-            let locked: Date? = failures >= maxFailures ? now.addingTimeInterval(lockout) : nil
+            let locked: Date?
+            if backoff {
+                let step = failures - maxFailures
+                locked = step >= 0 ? now.addingTimeInterval(min(lockout, pow(2, Double(min(step, 30))))) : nil
+            } else {
+                locked = failures >= maxFailures ? now.addingTimeInterval(lockout) : nil
+            }
             try tx.execute(
                 """
                 INSERT INTO loginThrottle (key, failures, windowStart, lockedUntil) VALUES (?, ?, ?, ?)
                 ON CONFLICT(key) DO UPDATE SET failures = excluded.failures, windowStart = excluded.windowStart,
                   lockedUntil = excluded.lockedUntil
-                """, [key, locked == nil ? failures : 0, windowStart, locked])
+                """, [key, locked == nil || backoff ? failures : 0, windowStart, locked])
             return locked
         }
     }
@@ -277,6 +400,16 @@ extension AppDatabase {
 // MARK: - Claims, decisions, merges
 
 extension AppDatabase {
+    /// Refuses when someone other than `user` holds a live claim on `postID`; with `force`, takes it over and says so
+    /// in the audit log.
+    static func respectClaim(_ tx: SQLTransaction, postID: Int64, user: String, force: Bool, ip: String?, now: Date) throws {
+        guard let other = try otherClaim(tx, postID: postID, user: user, now: now) else { return }
+        guard force else { throw StoreError.claimedByOther(post: postID, user: other.user, until: other.until) }
+        try insertAudit(
+            tx, actor: user, action: "claim_override", postId: postID,
+            before: json(["claimedBy": other.user, "until": TaipeiTime.rfc3339(other.until)]), after: nil, ip: ip, at: now)
+    }
+
     /// The live claim on `postID` held by someone other than `user`, if any.
     static func otherClaim(_ tx: SQLTransaction, postID: Int64, user: String, now: Date) throws -> Claim? {
         guard let row = try tx.row(#"SELECT "user", "until" FROM claim WHERE postId = ? AND "until" > ?"#, [postID, now])
@@ -325,19 +458,17 @@ extension AppDatabase {
         }
     }
 
-    /// Records a decision from the web app or API in one transaction: refuses when another user holds a live
-    /// claim, records the review (and publications), keeps the edited public wording, releases the claim and
-    /// writes the audit line.
+    /// Records a decision — from the web app, the API or the CLI, one path for all — in one transaction: refuses
+    /// when another user holds a live claim (unless `force`, which is audited as `claim_override`), records the
+    /// review (and publications), keeps the edited public wording, releases the claim and writes the audit line.
     @discardableResult
-    public func decide(postID: Int64, _ d: WebDecision, by user: String, ip: String? = nil, now: Date = Date())
-        throws(StoreError) -> ReviewRecord
-    {
+    public func decide(
+        postID: Int64, _ d: WebDecision, by user: String, ip: String? = nil, force: Bool = false, now: Date = Date()
+    ) throws(StoreError) -> ReviewRecord {
         try write { tx in
             // PostgreSQL: hold the post while deciding, so a claim or another decision waits for this one.
             if tx.dialect.sharesWork { _ = try tx.rows("SELECT 1 FROM post WHERE id = ? FOR UPDATE", [postID]) }
-            if let other = try Self.otherClaim(tx, postID: postID, user: user, now: now) {
-                throw StoreError.claimedByOther(post: postID, user: other.user, until: other.until)
-            }
+            try Self.respectClaim(tx, postID: postID, user: user, force: force, ip: ip, now: now)
             let before = try tx.scalar("SELECT state FROM post WHERE id = ?", [postID], as: String.self)
             let review = try Self.recordReview(
                 tx, postID: postID, decision: d.decision, reviewer: user, note: d.note, channels: d.channels,

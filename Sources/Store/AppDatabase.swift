@@ -14,13 +14,31 @@ public final class AppDatabase: Sendable {
     let dialect: SQLDialect
     /// Who holds this process's claims and leases: host, process id and a random suffix.
     public let workerID: String
+    /// True when this open created the SQLite file (the CLI says so).
+    public let created: Bool
+    /// SQLite: the shared lock on `<database>.store.lock` every process holds while the file is open, so `sieve
+    /// restore` (which needs it exclusively) never replaces the file under a running server or worker.
+    let storeLock: FileLock?
+
+    /// Whether opening may create a database that does not exist yet.
+    public enum OpenMode: Sendable {
+        /// Create the SQLite file when it is missing (its folder must exist).
+        case create
+        /// Refuse a missing file: commands that only read or change what is there never create an empty database
+        /// from a mistyped path.
+        case existing
+    }
+
+    /// `PRAGMA application_id` of a Sieve SQLite file ("SIEV"): a file with another id, or with none and tables of
+    /// its own, is refused untouched.
+    public static let applicationID: Int32 = 0x5349_4556
 
     /// True on PostgreSQL: work is shared between processes through claims with leases.
     public var sharesWork: Bool { postgres != nil }
 
     /// Opens (creating if needed) the database at `path` — a SQLite file or a `postgres://` URL — and runs pending
     /// migrations.
-    public init(path: String) throws(StoreError) {
+    public init(path: String, mode: OpenMode = .create) throws(StoreError) {
         workerID = "\(ProcessInfo.processInfo.hostName):\(getpid()):\(UUID().uuidString.prefix(8).lowercased())"
         if PostgresLocation.isPostgresURL(path) {
             let backend = try PostgresBackend(url: path)
@@ -28,16 +46,40 @@ public final class AppDatabase: Sendable {
             self.postgres = backend
             self.writer = nil
             self.dialect = .postgres
+            self.created = false
+            self.storeLock = nil
             return
         }
         self.path = path
         self.postgres = nil
         self.dialect = .sqlite
+        let exists = SQLiteBackend.fileHasContent(path)
+        if !exists {
+            guard mode == .create else {
+                throw StoreError.open(
+                    path: path,
+                    underlying: "no such database (check --database or `database` in the config; `sieve migrate` creates an empty one, `sieve run` fills it)")
+            }
+            let folder = URL(fileURLWithPath: path).deletingLastPathComponent().path
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: folder, isDirectory: &isDirectory), isDirectory.boolValue else {
+                throw StoreError.open(path: path, underlying: "the folder \(folder) does not exist (create it first, or check the path)")
+            }
+        }
+        do {
+            self.storeLock = try FileLock(path: path + ".store.lock", mode: .shared)
+        } catch is FileLock.Busy {
+            throw StoreError.open(path: path, underlying: "`sieve restore` is replacing this database right now; try again when it is done")
+        } catch {
+            throw StoreError.open(path: path, underlying: "\(error)")
+        }
+        if exists { try SQLiteBackend.checkOwnership(path: path) }
         do {
             self.writer = try SQLiteBackend.open(path: path)
         } catch {
             throw StoreError.open(path: path, underlying: "\(error)")
         }
+        self.created = !exists
     }
 
     /// Migrations, registered in order. Never edit a shipped migration: add a new one.
@@ -175,6 +217,7 @@ public final class AppDatabase: Sendable {
         m.registerMigration("v6-leases") { db in try Self.migrateLeases(db) }
         m.registerMigration("v7-due-claims") { db in try Self.migrateDueAndClaims(db) }
         m.registerMigration("v8-simhash-clustered") { db in try Self.migrateClusteredBands(db) }
+        m.registerMigration("v9-hardening") { db in try Self.migrateHardening(db) }
         return m
     }
 }

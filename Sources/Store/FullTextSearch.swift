@@ -13,7 +13,7 @@ import Foundation
 /// Limits on PostgreSQL: a term longer than 2,046 bytes is not indexed (PostgreSQL refuses such lexemes), positions
 /// past 16,383 all count as 16,383 (phrases deep inside a very long post may be missed), and NEAR groups, column
 /// filters and `^` are refused with a clear error (the web app never writes them).
-enum FullTextSearch {
+package enum FullTextSearch {
     /// The terms FTS5's `unicode61` tokenizer (remove_diacritics 1) makes of `text`, in order.
     static func terms(_ text: String) -> [String] {
         var out: [String] = []
@@ -72,7 +72,7 @@ enum FullTextSearch {
 
     /// The `tsquery` (for `?::tsquery`) that matches what the FTS5 MATCH expression `match` matches; nil when it
     /// matches nothing (it has no term FTS5 would search for).
-    static func tsquery(_ match: String) throws(StoreError) -> String? {
+    package static func tsquery(_ match: String) throws(StoreError) -> String? {
         var parser = Parser(match)
         let node = try parser.parse()
         return node.tsquery

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import PostgresNIO
+import SieveCore
 
 /// Where a PostgreSQL database is, parsed from `postgres://user:password@host:port/database?options`.
 /// Options: `sslmode=disable|require` (default disable), `host=/unix/socket/dir` (connect through the socket
@@ -250,7 +251,7 @@ struct PostgresSession {
             case .double(let d): binds.append(d)
             case .text(let s): binds.append(s)
             case .blob(let d): binds.append(ByteBuffer(bytes: d))
-            case .date(let d): binds.append(d)
+            case .date(let d): binds.append(PlausibleDate.storable(d))
             case .bool(let b): binds.append(b)
             }
         }

@@ -177,6 +177,11 @@ enum PostgresSchema {
                 "CREATE INDEX postSearch_lexemes ON postSearch USING GIN (lexemes)",
             ]
         ),
+        (
+            // SQLite's "v9-hardening": API tokens expire.
+            "pg5-hardening",
+            ["ALTER TABLE apiToken ADD COLUMN expiresAt TIMESTAMPTZ"]
+        ),
     ]
 
     /// Applies the migrations not yet recorded, in order, one transaction each. Several processes starting at

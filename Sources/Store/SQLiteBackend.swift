@@ -3,9 +3,53 @@ import GRDB
 
 /// The embedded backend: one SQLite file (WAL) through GRDB.
 enum SQLiteBackend {
+    /// Whether `path` is a file with something in it (an empty file counts as missing: SQLite treats it as new).
+    static func fileHasContent(_ path: String) -> Bool {
+        ((try? FileManager.default.attributesOfItem(atPath: path)[.size] as? Int) ?? nil).map { $0 > 0 } ?? false
+    }
+
+    /// Refuses, without writing a byte, a file that is not a SQLite database, or one that belongs to another program:
+    /// another `application_id`, or none and tables but no Sieve migrations. (Opening the pool would switch the
+    /// file to WAL and the migrations would add Sieve's tables to it.)
+    static func checkOwnership(path: String) throws(StoreError) {
+        guard let handle = FileHandle(forReadingAtPath: path) else {
+            throw StoreError.open(path: path, underlying: "not readable")
+        }
+        let header = (try? handle.read(upToCount: 16)) ?? Data()
+        try? handle.close()
+        guard header == Data("SQLite format 3\0".utf8) else {
+            throw StoreError.open(path: path, underlying: "not an SQLite database (its first bytes are not \"SQLite format 3\"); refusing to touch it")
+        }
+        let verdict: String?
+        do {
+            var config = Configuration()
+            config.readonly = true
+            let queue = try DatabaseQueue(path: path, configuration: config)
+            defer { try? queue.close() }
+            verdict = try queue.read { db -> String? in
+                let id = try Int32.fetchOne(db, sql: "PRAGMA application_id") ?? 0
+                if id == AppDatabase.applicationID { return nil }
+                if id != 0 {
+                    return "an SQLite database of another application (application_id 0x\(String(UInt32(bitPattern: id), radix: 16))), not Sieve's; refusing to touch it"
+                }
+                let tables = try String.fetchAll(
+                    db, sql: "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
+                if tables.isEmpty { return nil }
+                // A Sieve database from before application_id was set (v9): its own migrations say so.
+                if tables.contains("grdb_migrations"),
+                    try String.fetchOne(db, sql: "SELECT identifier FROM grdb_migrations ORDER BY rowid LIMIT 1") == "v1-skeleton"
+                {
+                    return nil
+                }
+                return "an SQLite database, but not Sieve's (tables: \(tables.prefix(6).joined(separator: ", "))\(tables.count > 6 ? ", …" : "")); refusing to touch it — check --database or `database` in the config"
+            }
+        } catch {
+            throw StoreError.open(path: path, underlying: "\(error)")
+        }
+        if let verdict { throw StoreError.open(path: path, underlying: verdict) }
+    }
+
     static func open(path: String) throws -> DatabasePool {
-        let dir = URL(fileURLWithPath: path).deletingLastPathComponent()
-        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
         var config = Configuration()
         config.busyMode = .timeout(10)
         config.prepareDatabase { db in

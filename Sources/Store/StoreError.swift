@@ -14,6 +14,8 @@ public enum StoreError: Error, CustomStringConvertible, Equatable {
     case noSuchAccount(String)
     case claimedByOther(post: Int64, user: String, until: Date)
     case invalidMerge(String)
+    /// A delivery of an item that was retracted: it may never go out again.
+    case retracted(post: Int64, delivery: Int64)
 
     public var description: String {
         switch self {
@@ -22,7 +24,15 @@ public enum StoreError: Error, CustomStringConvertible, Equatable {
         case .noSuchPost(let id):
             return "no post with id \(id) (see `sieve queue` for the ids awaiting review)"
         case .invalidTransition(let post, let from, let decision):
-            return "post \(post) is \(from); only queued or escalated posts can be given the decision \"\(decision)\""
+            switch decision {
+            case "retract":
+                return "post \(post) is \(from); only approved or escalated items can be retracted"
+                    + (from == "queued" ? " (to take a queued item off the queue, reject it)" : "")
+            case "edit":
+                return "post \(post) is \(from); only approved items can have their public wording edited"
+            default:
+                return "post \(post) is \(from); only queued or escalated posts can be given the decision \"\(decision)\""
+            }
         case .unknownChannel(let name, let known):
             return "unknown channel \"\(name)\" (configured: \(known.isEmpty ? "none" : known.joined(separator: ", ")))"
         case .noSuchDelivery(let id):
@@ -39,6 +49,8 @@ public enum StoreError: Error, CustomStringConvertible, Equatable {
             return "post \(post) is being handled by \(user) until \(TaipeiTime.rfc3339(until))"
         case .invalidMerge(let message):
             return "cannot merge: \(message)"
+        case .retracted(let post, let delivery):
+            return "item \(post) was retracted, so delivery \(delivery) can never be sent again (a retraction cancels every delivery not yet made)"
         }
     }
 }

@@ -24,6 +24,17 @@ public struct Account: Sendable, Equatable {
     public var disabled: Bool
 }
 
+/// An API token as `sieve user tokens` lists it (the token itself is never stored).
+public struct APITokenInfo: Sendable, Equatable {
+    public var id: Int64
+    public var account: String
+    public var label: String?
+    public var createdAt: Date
+    public var lastUsedAt: Date?
+    /// Nil: never expires (tokens made before expiry existed).
+    public var expiresAt: Date?
+}
+
 /// A logged-in browser session, as the server remembers it (the cookie carries only a random id whose SHA-256 is
 /// the key here).
 public struct WebSession: Sendable, Equatable {

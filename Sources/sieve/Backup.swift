@@ -28,7 +28,7 @@ struct Backup: AsyncParsableCommand {
             guard FileManager.default.fileExists(atPath: config.database) else {
                 throw CLIError.config("database \(config.database) does not exist; nothing to back up (--database PATH?)")
             }
-            let database = try global.openDatabase(config)
+            let database = try global.openDatabase(config, mode: .existing)
             var isDir: ObjCBool = false
             var dest = destination
             if destination.hasSuffix("/") {

@@ -24,14 +24,13 @@ struct Edit: AsyncParsableCommand {
     @Option(name: .long, help: "Why (sent with the CAP Update and the webhook event).")
     var note: String?
 
-    @Option(name: .long, help: "Who decided (default: $USER).")
-    var reviewer: String = ProcessInfo.processInfo.environment["USER"] ?? "cli"
+    @OptionGroup var actor: ActorOptions
 
     func run() async throws {
         try await runCLI {
             let config = try global.loadConfig(required: false)
-            let database = try global.openDatabase(config)
-            let rows = try database.edit(postID: id, reviewer: reviewer, text: text, note: note)
+            let database = try global.openDatabase(config, mode: .existing)
+            let rows = try database.edit(postID: id, reviewer: actor.name, text: text, note: note)
             print("edited \(id)")
             for r in rows { print("  \(r.channel): correction queued") }
             if rows.isEmpty { print("  (not delivered anywhere yet: the new wording goes out with the first delivery)") }

@@ -9,10 +9,12 @@ struct Extract: AsyncParsableCommand {
         discussion: """
             For writing and debugging rules. Each line has id, url, title, author, published (RFC 3339), text, and
             replies/extra when the adapter gives them. Links the adapter would follow are printed to stderr.
-            Adapters: \(["feed", "html", "article"] + Adapters.all).joined(separator: ", ")). `html` and `article` need
+            Adapters: \((["feed", "html", "article"] + Adapters.all).joined(separator: ", ")). `html` and `article` need
             --rules FILE: a TOML file with a [rules] table (item, text, title, link, author, published, id, follow,
             next) and/or an [article] table, as in a source's [source.rules] and [source.article].
             """)
+
+    @OptionGroup var global: GlobalOptions
 
     @Option(name: .long, help: "feed, html, article, ptt, mastodon, telegram, dcard, jsonfeed or sitemap.")
     var adapter: String
@@ -87,8 +89,11 @@ struct Extract: AsyncParsableCommand {
     }
 
     func fetch(_ url: String) async throws -> FetchResponse {
+        // The config's [crawler] settings (user agent, timeouts, body limit, proxy) when there is one.
+        let settings = try global.loadConfig(required: false).crawler
         do {
-            return try await HTTPClient().fetch(url, options: FetchOptions(cookie: cookie, allowPrivate: allowPrivate))
+            if global.verbose { FileHandle.standardError.write(Data("fetching \(url)\n".utf8)) }
+            return try await HTTPClient(settings: settings).fetch(url, options: FetchOptions(cookie: cookie, proxy: settings.proxy, allowPrivate: allowPrivate))
         } catch {
             throw CLIError.failure(error.description)
         }

@@ -27,9 +27,16 @@ struct GlobalOptions: ParsableArguments {
         }
     }
 
-    func openDatabase(_ config: SieveConfig) throws -> AppDatabase {
+    /// Opens the store. Commands that only read or change what is there use `.existing` and never create a
+    /// database from a mistyped path; those that fill one (`run`, `crawl`, imports, `migrate`, `serve`, `user add` …)
+    /// use `.create` and say on stderr when they did.
+    func openDatabase(_ config: SieveConfig, mode: AppDatabase.OpenMode) throws -> AppDatabase {
         do {
-            return try AppDatabase(path: config.database)
+            let database = try AppDatabase(path: config.database, mode: mode)
+            if database.created {
+                FileHandle.standardError.write(Data("sieve: created a new database \(database.path)\n".utf8))
+            }
+            return database
         } catch {
             throw CLIError.failure(error.description)
         }
@@ -54,6 +61,22 @@ struct GlobalOptions: ParsableArguments {
         }
         logger.logLevel = verbose ? .info : .error
         return logger
+    }
+}
+
+/// Who runs a command that changes decisions or the outbox, for the audit log: `cli:<name>`.
+struct ActorOptions: ParsableArguments {
+    @Option(
+        name: [.customLong("actor"), .customLong("reviewer")],
+        help: "Who is acting, for the review history and the audit log (default: the login name).")
+    var actor: String?
+
+    /// `cli:` and the name given, else the login name ($USER, $LOGNAME, or the user database's entry for this uid,
+    /// so cron jobs are attributed too).
+    var name: String {
+        let env = ProcessInfo.processInfo.environment
+        let who = actor ?? env["USER"] ?? env["LOGNAME"] ?? getpwuid(geteuid()).flatMap { String(cString: $0.pointee.pw_name) }
+        return "cli:" + (who?.isEmpty == false ? who! : "uid\(geteuid())")
     }
 }
 

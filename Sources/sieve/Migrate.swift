@@ -31,7 +31,7 @@ struct Migrate: AsyncParsableCommand {
                 print(before.pending.isEmpty ? "up to date (dry run)" : "would apply \(before.pending.count) migration(s) (dry run: nothing changed)")
                 return
             }
-            _ = try global.openDatabase(config)  // opening applies the pending migrations, each in its own transaction
+            _ = try global.openDatabase(config, mode: .create)  // opening applies the pending migrations, each in its own transaction
             let after = try migrationStatus(config.database)
             let applied = before.pending.filter { after.applied.contains($0) }
             print(applied.isEmpty ? "up to date" : "applied \(applied.count) migration(s): \(applied.joined(separator: ", "))")

@@ -27,7 +27,7 @@ struct Outbox: AsyncParsableCommand {
         func run() async throws {
             try await runCLI {
                 let config = try global.loadConfig(required: false)
-                let database = try global.openDatabase(config)
+                let database = try global.openDatabase(config, mode: .existing)
                 let rows = try database.outbox(statuses: status, limit: limit)
                 if json {
                     for row in rows { print(Self.json(row)) }
@@ -65,13 +65,14 @@ struct Outbox: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
             abstract: "Put a dead, failed, unsupported or dropped delivery back in the queue with a fresh attempt budget.")
         @OptionGroup var global: GlobalOptions
+        @OptionGroup var actor: ActorOptions
         @Argument(help: "The delivery's id (see `sieve outbox list`).") var id: Int64
 
         func run() async throws {
             try await runCLI {
                 let config = try global.loadConfig(required: false)
-                let database = try global.openDatabase(config)
-                let p = try database.retryDelivery(id)
+                let database = try global.openDatabase(config, mode: .existing)
+                let p = try database.retryDelivery(id, actor: actor.name)
                 print("delivery \(id) (\(p.action) #\(p.postId) on \(p.channel)) is pending again; run `sieve publish`")
             }
         }
@@ -80,13 +81,14 @@ struct Outbox: AsyncParsableCommand {
     struct Drop: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Give up on a delivery: it is never sent.")
         @OptionGroup var global: GlobalOptions
+        @OptionGroup var actor: ActorOptions
         @Argument(help: "The delivery's id (see `sieve outbox list`).") var id: Int64
 
         func run() async throws {
             try await runCLI {
                 let config = try global.loadConfig(required: false)
-                let database = try global.openDatabase(config)
-                let p = try database.dropDelivery(id)
+                let database = try global.openDatabase(config, mode: .existing)
+                let p = try database.dropDelivery(id, actor: actor.name)
                 print("dropped delivery \(id) (\(p.action) #\(p.postId) on \(p.channel))")
             }
         }

@@ -23,7 +23,7 @@ struct Publish: AsyncParsableCommand {
     func run() async throws {
         try await runCLI {
             let config = try global.loadConfig(required: false)
-            let database = try global.openDatabase(config)
+            let database = try global.openDatabase(config, mode: .existing)
             // SQLite: one publisher at a time, which may free what a dead one left mid-flight. PostgreSQL: several
             // publishers share the outbox; a dead one's deliveries come back when their leases expire.
             var lock: PublisherLock? = nil
@@ -43,12 +43,13 @@ struct Publish: AsyncParsableCommand {
             for error in report.setupErrors { print("  ✗ \(error)") }
             for name in publisher.channels.map(\.name) {
                 guard let c = report.channels[name] else { continue }
-                guard c.delivered + c.retrying + c.dead + c.unsupported + c.deferred > 0 else { continue }
+                guard !c.outcomes.isEmpty else { continue }
                 var parts = ["\(c.delivered) delivered"]
                 if c.retrying > 0 { parts.append("\(c.retrying) to retry") }
                 if c.deferred > 0 { parts.append("\(c.deferred) deferred") }
                 if c.dead > 0 { parts.append("\(c.dead) dead-lettered") }
                 if c.unsupported > 0 { parts.append("\(c.unsupported) not supported by the channel") }
+                if c.skipped > 0 { parts.append("\(c.skipped) not sent (retracted meanwhile, or taken over)") }
                 if c.circuitOpen { parts.append("circuit open") }
                 let mark = c.dead > 0 || c.retrying > 0 ? "✗" : "✓"
                 print("  \(mark) \(name): \(parts.joined(separator: ", "))" + (c.lastError.map { " — \($0)" } ?? ""))

@@ -12,13 +12,17 @@ struct Queue: AsyncParsableCommand {
     @Flag(name: .long, help: "Print a JSON array instead of a table.")
     var json = false
 
-    @Option(name: .long, help: "At most this many items.")
+    @Option(name: .long, help: "At most this many items (1 or more).")
     var limit = 50
+
+    func validate() throws {
+        guard limit >= 1 else { throw ValidationError("--limit must be at least 1, got \(limit)") }
+    }
 
     func run() async throws {
         try await runCLI {
             let config = try global.loadConfig(required: false)
-            let database = try global.openDatabase(config)
+            let database = try global.openDatabase(config, mode: .existing)
             let items = try database.queue(limit: limit)
             var xrefs: [Int64: XrefResult] = [:]
             for item in items { xrefs[item.id] = try database.crossReference(postID: item.id) }

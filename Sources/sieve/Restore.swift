@@ -2,6 +2,7 @@ import ArgumentParser
 import Foundation
 import Pipeline
 import Publisher
+import SieveCore
 import Store
 
 struct Restore: AsyncParsableCommand {
@@ -9,7 +10,8 @@ struct Restore: AsyncParsableCommand {
         abstract: "Replace the database by a backup, keeping the current file as <database>.bak.",
         discussion: """
             Refuses (exit 1) a file that is not a Sieve database, fails PRAGMA integrity_check, or was written by
-            a newer Sieve; refuses (exit 3) while a `sieve run`, `crawl`, `schedule` or `publish` holds its lock.
+            a newer Sieve; refuses (exit 3) while any other Sieve process has the database open (`sieve serve`, a
+            worker, a run, a publish …: each holds a shared lock on <database>.store.lock; restore needs it alone).
             A backup from an older Sieve is migrated after it is put in place.
             """)
 
@@ -42,12 +44,24 @@ struct Restore: AsyncParsableCommand {
                 throw CLIError.busy("cannot restore: \(error); stop that `sieve publish` first")
             }
             defer { withExtendedLifetime((runLock, publishLock)) {} }
+            // Every process with the store open holds this lock shared; renaming the file under one of them would
+            // leave it writing to the old file (split brain, lost decisions).
+            var storeLock: FileLock?
+            do {
+                storeLock = try FileLock(path: target + ".store.lock", mode: .exclusive)
+            } catch is FileLock.Busy {
+                throw CLIError.busy("cannot restore: another Sieve process has \(target) open (sieve serve, a worker …); stop it first")
+            } catch {
+                throw CLIError.failure("cannot restore: \(error)")
+            }
             let existed = FileManager.default.fileExists(atPath: target)
             let inspection = try AppDatabase.restore(from: source, to: target)
+            storeLock = nil  // migrating below opens the store, which takes the lock shared
+            _ = storeLock
             print("restored \(source) into \(target): \(inspection.posts) post(s), integrity ok")
             if existed { print("the previous database is kept as \(target).bak") }
             if !inspection.migrations.pending.isEmpty {
-                _ = try global.openDatabase(config)
+                _ = try global.openDatabase(config, mode: .existing)
                 print("migrated the restored database: \(inspection.migrations.pending.joined(separator: ", "))")
             }
         }

@@ -21,14 +21,16 @@ struct Retract: AsyncParsableCommand {
     @Option(name: .long, help: "Why (sent with the CAP Cancel and the webhook event).")
     var note: String?
 
-    @Option(name: .long, help: "Who decided (default: $USER).")
-    var reviewer: String = ProcessInfo.processInfo.environment["USER"] ?? "cli"
+    @OptionGroup var actor: ActorOptions
+
+    @Flag(name: .long, help: "Retract even when another moderator has the item open in the web app (audited).")
+    var force = false
 
     func run() async throws {
         try await runCLI {
             let config = try global.loadConfig(required: false)
-            let database = try global.openDatabase(config)
-            let rows = try database.retract(postID: id, reviewer: reviewer, note: note)
+            let database = try global.openDatabase(config, mode: .existing)
+            let rows = try database.retract(postID: id, reviewer: actor.name, note: note, force: force)
             print("retracted \(id)")
             for r in rows {
                 let what = r.status == "cancelled" ? "never delivered there; nothing to withdraw" : "withdrawal queued"

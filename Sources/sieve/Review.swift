@@ -29,8 +29,10 @@ struct Review: AsyncParsableCommand {
     @Option(name: .long, help: "For reject: not_disaster, rumour, duplicate or spam (used to retrain the models).")
     var reason: RejectReason?
 
-    @Option(name: .long, help: "Who decided (default: $USER).")
-    var reviewer: String = ProcessInfo.processInfo.environment["USER"] ?? "cli"
+    @OptionGroup var actor: ActorOptions
+
+    @Flag(name: .long, help: "Decide even when another moderator has the item open in the web app (audited).")
+    var force = false
 
     @Option(name: .long, parsing: .upToNextOption, help: "Publish only on these channels (default: all).")
     var channel: [String] = []
@@ -38,7 +40,7 @@ struct Review: AsyncParsableCommand {
     func run() async throws {
         try await runCLI {
             let config = try global.loadConfig(required: false)
-            let database = try global.openDatabase(config)
+            let database = try global.openDatabase(config, mode: .existing)
             let configured = config.channels.isEmpty ? [OutboxPublisher.defaultChannel] : config.channels
             let known = configured.map(\.name)
             for c in channel where !known.contains(c) {
@@ -49,8 +51,8 @@ struct Review: AsyncParsableCommand {
             let subscribed = configured.filter { $0.events.contains(event) }.map(\.name)
             let channels = channel.isEmpty ? subscribed : channel
             try database.review(
-                postID: id, decision: decision, reviewer: reviewer, note: note,
-                channels: decision == .reject ? [] : channels, reason: reason)
+                postID: id, decision: decision, reviewer: actor.name, note: note,
+                channels: decision == .reject ? [] : channels, reason: reason, force: force)
             switch decision {
             case .approve: print("approved \(id) for \(channels.joined(separator: ", ")); run `sieve publish` to deliver")
             case .reject: print("rejected \(id)")

@@ -23,7 +23,7 @@ struct RumoursImport: AsyncParsableCommand {
     func run() async throws {
         try await runCLI {
             let config = try global.loadConfig(required: false)
-            let database = try global.openDatabase(config)
+            let database = try global.openDatabase(config, mode: .create)
             let parsed = try readClaims()
             for w in parsed.warnings.prefix(20) { FileHandle.standardError.write(Data("warning: \(w)\n".utf8)) }
             let added = try database.addKnownRumours(parsed.claims, origin: "import:\((file as NSString).lastPathComponent)")
@@ -47,7 +47,7 @@ struct RumoursList: AsyncParsableCommand {
     func run() async throws {
         try await runCLI {
             let config = try global.loadConfig(required: false)
-            let database = try global.openDatabase(config)
+            let database = try global.openDatabase(config, mode: .existing)
             let list = try database.knownRumours().sorted { $0.spreadCount != $1.spreadCount ? $0.spreadCount > $1.spreadCount : $0.id > $1.id }
             if list.isEmpty { print("no known rumours (import some with `sieve rumours import`, or reject posts as rumour)") }
             for r in list.prefix(limit) {

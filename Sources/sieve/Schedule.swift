@@ -39,7 +39,7 @@ struct ScheduleCommand: AsyncParsableCommand {
 
     func schedule() async throws {
         let config = try global.loadConfig(required: true)
-        let database = try global.openDatabase(config)
+        let database = try global.openDatabase(config, mode: .create)
         var logger = global.makeLogger(forceStructured: true)
         logger.logLevel = global.verbose ? .info : .notice
         if list {

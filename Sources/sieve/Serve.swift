@@ -38,12 +38,11 @@ struct Serve: AsyncParsableCommand {
     func run() async throws {
         try await runCLI {
             let config = try global.loadConfig(required: false)
-            let database = try global.openDatabase(config)
+            let database = try global.openDatabase(config, mode: .create)
             var logger = global.makeLogger()
             logger.logLevel = global.verbose ? .info : .notice
             let app = ModerationApp(database: database, config: config, search: SearchIndex.standard(), logger: logger)
             let h = host ?? config.server.host, p = port ?? config.server.port
-            FileHandle.standardError.write(Data("sieve: serving http://\(h):\(p)/ (database \(config.database)); Ctrl-C stops\n".utf8))
             do {
                 var services: [any Service] = []
                 // The scheduler runs every job on its schedule (see `sieve schedule`) and holds the run lock meanwhile.
@@ -66,7 +65,10 @@ struct Serve: AsyncParsableCommand {
                         database: database, channels: config.channels, interval: .milliseconds(Int(publishEvery * 1000)),
                         logger: logger))
                 }
-                try await app.buildApplication(host: h, port: p, services: services).runService()
+                let shownDatabase = database.path
+                try await app.buildApplication(host: h, port: p, services: services) { address in
+                    FileHandle.standardError.write(Data("sieve: serving http://\(address)/ (database \(shownDatabase)); Ctrl-C stops\n".utf8))
+                }.runService()
             } catch {
                 throw CLIError.failure("cannot serve on \(h):\(p): \(error)")
             }

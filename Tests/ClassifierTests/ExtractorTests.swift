@@ -28,6 +28,17 @@ struct ExtractorTests {
         #expect(TimeExtractor.extract("共有120戶停電", reference: Self.reference).isEmpty)
     }
 
+    /// 「晚間11時40分」 in a post published at 00:45 is the evening before, not the coming night (it resolved to
+    /// 23:40 of the same day, 23 hours in the future).
+    @Test func aTimeWithoutADayIsNeverHalfADayAheadOfThePost() {
+        let justAfterMidnight = ISO8601DateFormatter().date(from: "2026-09-14T16:45:00Z")!  // 09-15 00:45 Taipei
+        #expect(TimeExtractor.extract("晚間11時40分土石流沖毀便道", reference: justAfterMidnight).first?.start == "2026-09-14T23:40:00+08:00")
+        #expect(TimeExtractor.extract("晚上有豪雨", reference: justAfterMidnight).first?.start == "2026-09-14T18:00:00+08:00")
+        // Later the same day stays the same day; a named day is never moved.
+        #expect(TimeExtractor.extract("晚間8點登陸", reference: Self.reference.addingTimeInterval(-5 * 3600)).first?.start == "2026-09-14T20:00:00+08:00")
+        #expect(TimeExtractor.extract("明天晚間11時", reference: justAfterMidnight).first?.start == "2026-09-16T23:00:00+08:00")
+    }
+
     @Test func peopleWithCounts() {
         let p = PeopleExtractor.extract("一家5口受困二樓，另有3人受傷、1人失聯，已撤離20戶")
         #expect(p.contains { $0.kind == "trapped" && $0.count == 5 })

@@ -194,4 +194,32 @@ struct URLImportTests {
             ($0 as? IncidentImportError)?.description == server.baseURL + "/missing.json: HTTP 404"
         }
     }
+
+    /// A CAP feed fetched over http(s) may link only http(s) files: it linked `file:///…` and the importer read this
+    /// machine's file.
+    @Test func aRemoteCAPFeedCannotLinkLocalFiles() async throws {
+        let dir = TempDir()
+        let local = dir.write("local.cap", Fixture.cap(id: "LOCAL-1"))
+        let server = try TestHTTPServer { r, c in
+            c.respond(status: 200, headers: ["Content-Type": "application/atom+xml"], body: """
+                <?xml version="1.0" encoding="utf-8"?><feed xmlns="http://www.w3.org/2005/Atom"><id>x</id><title>t</title>
+                <updated>2026-09-14T18:00:00+08:00</updated>
+                <entry><id>L-1</id><title>a</title><updated>2026-09-14T18:00:00+08:00</updated><link href="file://\(local)"/></entry>
+                <entry><id>L-2</id><title>b</title><updated>2026-09-14T18:00:00+08:00</updated><link href="ftp://x.example/a.cap"/></entry></feed>
+                """)
+        }
+        defer { server.stop() }
+        var importer = Fixture.importer
+        importer.fetchOptions.allowPrivate = true
+        let parsed = try await importer.read(server.baseURL + "/feed.atom")
+        #expect(parsed.incidents.isEmpty)
+        #expect(parsed.warnings.filter { $0.contains("refused") }.count == 2, "\(parsed.warnings)")
+        // A local feed may still link local files (the operator's own).
+        let feed = dir.write("feed.atom", """
+            <?xml version="1.0" encoding="utf-8"?><feed xmlns="http://www.w3.org/2005/Atom"><id>x</id><title>t</title>
+            <updated>2026-09-14T18:00:00+08:00</updated>
+            <entry><id>L-1</id><title>a</title><updated>2026-09-14T18:00:00+08:00</updated><link href="local.cap"/></entry></feed>
+            """)
+        #expect(try await Fixture.importer.read(feed).incidents.map(\.externalID) == ["LOCAL-1"])
+    }
 }

@@ -217,9 +217,12 @@ final class Browser: @unchecked Sendable {
 
     /// Logs in through the form, as a browser would; returns the final response of the POST.
     @discardableResult
-    func login(_ name: String, password: String = WebFixture.password, next: String = "/") async throws -> Page {
-        let form = try await get("/login")
-        return try await post("/login", form: [("_csrf", form.csrf ?? ""), ("name", name), ("password", password), ("next", next)])
+    func login(_ name: String, password: String = WebFixture.password, next: String = "/", headers: HTTPFields = [:])
+        async throws -> Page
+    {
+        let form = try await get("/login", headers: headers)
+        return try await post(
+            "/login", form: [("_csrf", form.csrf ?? ""), ("name", name), ("password", password), ("next", next)], headers: headers)
     }
 
     static func escape(_ s: String) -> String {

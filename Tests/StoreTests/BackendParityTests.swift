@@ -83,10 +83,10 @@ struct BackendParityTests {
         let withdrawal = try #require(try db.claimDue(channels: ["hook"]).first)
         #expect(withdrawal.action == .retract && withdrawal.publishedRemoteIDs == ["m\(published.publication.id!)"])
         try db.markAttemptFailed(withdrawal.publication.id!, error: "HTTP 500", retryAt: nil)
-        #expect(try db.retryDelivery(withdrawal.publication.id!).status == "pending")
-        #expect(try db.dropDelivery(withdrawal.publication.id!).status == "dropped")
+        #expect(try db.retryDelivery(withdrawal.publication.id!, actor: "test").status == "pending")
+        #expect(try db.dropDelivery(withdrawal.publication.id!, actor: "test").status == "dropped")
         #expect(throws: StoreError.deliveryState(id: withdrawal.publication.id!, status: "dropped", wanted: "drop")) {
-            try db.dropDelivery(withdrawal.publication.id!)
+            try db.dropDelivery(withdrawal.publication.id!, actor: "test")
         }
         #expect(try db.outbox(statuses: [.dropped]).map(\.title) == ["標題1"])
         #expect(try db.outbox().count == 5)

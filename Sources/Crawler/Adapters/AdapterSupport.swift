@@ -8,16 +8,15 @@ final class AdapterHTMLDocument {
 
     /// Parses `data` as UTF-8 HTML. Invalid UTF-8 is replaced by U+FFFD first: libxml2 would otherwise switch the
     /// rest of the document to Latin-1 at the first bad byte.
-    init?(_ data: Data, url: String) {
-        silenceLibXML()
+    /// Nil when the page is empty; throws when it exceeds `XMLBudget`.
+    init?(_ data: Data, url: String) throws(AdapterError) {
         let clean = Data(String(decoding: data, as: UTF8.self).utf8)
-        let options = Int32(HTML_PARSE_NOERROR.rawValue | HTML_PARSE_NOWARNING.rawValue | HTML_PARSE_RECOVER.rawValue
-            | HTML_PARSE_NONET.rawValue | HTML_PARSE_COMPACT.rawValue)
-        let parsed: htmlDocPtr? = clean.withUnsafeBytes { raw in
-            guard let base = raw.baseAddress, raw.count > 0 else { return nil }
-            return htmlReadMemory(base.assumingMemoryBound(to: CChar.self), Int32(raw.count), url, "UTF-8", options)
+        let parsed: htmlDocPtr
+        switch XML.parseHTML(clean, url: url, encoding: "UTF-8", extraOptions: Int32(HTML_PARSE_COMPACT.rawValue)) {
+        case .success(let d): parsed = d
+        case .failure(let f) where f.refused: throw AdapterError(url: url, message: "page refused: \(f.message)")
+        case .failure: return nil
         }
-        guard let parsed else { return nil }
         guard let context = xmlXPathNewContext(parsed) else {
             xmlFreeDoc(parsed)
             return nil

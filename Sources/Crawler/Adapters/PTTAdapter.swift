@@ -26,7 +26,7 @@ public struct PTTAdapter: SourceAdapter {
 
     public func extract(_ body: Data, url: String, headers: [String: String]) throws(AdapterError) -> AdapterResult {
         guard !body.isEmpty else { throw AdapterError(url: url, message: "empty body, expected a ptt.cc page") }
-        guard let doc = AdapterHTMLDocument(body, url: url) else {
+        guard let doc = try AdapterHTMLDocument(body, url: url) else {
             throw AdapterError(url: url, message: "could not be parsed as HTML")
         }
         if doc.first("//form[contains(@action, 'over18')]") != nil {

@@ -86,7 +86,7 @@ public struct SitemapAdapter: SourceAdapter {
         let doc: xmlDocPtr
         switch XML.parseStrict(data, url: url, encoding: nil) {
         case .success(let d): doc = d
-        case .failure(let f): throw AdapterError(url: url, message: "line \(f.line): not well-formed XML: \(f.message)")
+        case .failure(let f): throw AdapterError(url: url, message: f.description)
         }
         defer { xmlFreeDoc(doc) }
         guard let root = xmlDocGetRootElement(doc) else { throw AdapterError(url: url, message: "no root element") }

@@ -18,7 +18,7 @@ public struct TelegramAdapter: SourceAdapter {
 
     public func extract(_ body: Data, url: String, headers: [String: String]) throws(AdapterError) -> AdapterResult {
         guard !body.isEmpty else { throw AdapterError(url: url, message: "empty body, expected a t.me/s/ page") }
-        guard let doc = AdapterHTMLDocument(body, url: url) else {
+        guard let doc = try AdapterHTMLDocument(body, url: url) else {
             throw AdapterError(url: url, message: "could not be parsed as HTML")
         }
         let messages = doc.nodes("//div[\(xpathHasClass("tgme_widget_message"))][@data-post]")
