@@ -91,10 +91,15 @@ extension NaiveBayesModel {
                 throw FileError(path: path, message: "unusable class-balance settings in the header: \(problem)")
             }
             offset += headerLength
-            let vocab = Int(readU64())
+            // Every size is checked against the file before it is used (a corrupt or hostile file must not trap).
+            let rawVocab = readU64()
             let k = header.classes.count
+            guard k > 0, k <= 1 << 16, rawVocab <= UInt64(raw.count) else {
+                throw FileError(path: path, message: "corrupt: \(rawVocab) features and \(k) classes cannot fit in \(raw.count) bytes")
+            }
+            let vocab = Int(rawVocab)
             let need = vocab * 8 + k * vocab * 4 + k * 8
-            guard vocab >= 0, k > 0, offset + need == raw.count else {
+            guard offset + need == raw.count, header.classCounts.count == k, (0..<k).contains(header.fallback) else {
                 throw FileError(path: path, message: "truncated or corrupt (expected \(offset + need) bytes, found \(raw.count))")
             }
             var index = FeatureIndex(capacity: vocab)

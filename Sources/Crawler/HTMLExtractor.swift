@@ -33,10 +33,20 @@ public enum HTMLExtractor {
         let page = try Page(data, url: url, encoding: encoding)
         var result = AdapterResult()
         if let item = rules.item, let fields = rules.fields {
-            let items = try page.nodes(item, rule: "item", context: nil)
-            if items.isEmpty && rules.follow == nil { throw .noItems(url: url, expression: item) }
-            for node in items {
+            let matched = try page.nodes(item, rule: "item", context: nil)
+            if matched.isEmpty && rules.follow == nil { throw .noItems(url: url, expression: item) }
+            // Fields are read inside each item, so an item's cost is its subtree: items nested in items (a page can
+            // nest thousands) would cost the square of the page. The outermost ones are read; the nested ones are
+            // inside their text already, and counted in a warning.
+            let items = outermost(matched)
+            if items.count < matched.count {
+                result.warnings.append("\(url): \(matched.count - items.count) item(s) nested inside other items read as part of them (rules.item \(item))")
+            }
+            for node in items.prefix(maxItemsPerPage) {
                 if let post = try page.post(fields, node: node) { result.posts.append(post) }
+            }
+            if items.count > maxItemsPerPage {
+                result.warnings.append("\(url): \(items.count) items on one page; the first \(maxItemsPerPage) were read")
             }
         }
         if let follow = rules.follow {
@@ -48,6 +58,33 @@ public enum HTMLExtractor {
             result.follow.append(FollowLink(url: XML.resolve(link, base: page.base), role: .page))
         }
         return result
+    }
+
+    /// Posts read from one listing page at most.
+    public static let maxItemsPerPage = 10_000
+
+    /// The nodes of `nodes` that have no ancestor in `nodes`, in order. Each ancestor is looked at once overall
+    /// (what is known about it is remembered), so this is linear in the document however deep it nests.
+    static func outermost(_ nodes: [XMLNodePtr]) -> [XMLNodePtr] {
+        guard nodes.count > 1 else { return nodes }
+        let matched = Set(nodes.map { UnsafeMutableRawPointer($0) })
+        var known: [UnsafeMutableRawPointer: Bool] = [:]  // node → has a matched ancestor (or is matched)
+        var out: [XMLNodePtr] = []
+        for node in nodes {
+            var path: [UnsafeMutableRawPointer] = []
+            var inside = false
+            var p = node.pointee.parent
+            while let q = p {
+                let key = UnsafeMutableRawPointer(q)
+                if matched.contains(key) { inside = true; break }
+                if let k = known[key] { inside = k; break }
+                path.append(key)
+                p = q.pointee.parent
+            }
+            for key in path { known[key] = inside }
+            if !inside { out.append(node) }
+        }
+        return out
     }
 
     /// An item page: one post read with `fields` from the whole document.
