@@ -58,7 +58,7 @@ for t in $targets; do
   log=.fuzz/$t.log
   echo "== $t: ${seconds}s"
   SIEVE_FUZZ_TARGET=$t "$binary" "$corpus" "fuzz/regressions/$t" -max_total_time="$seconds" -rss_limit_mb=512 \
-    -timeout=5 -max_len=65536 -jobs="$jobs" -workers="$jobs" -print_final_stats=1 -artifact_prefix="$findings/" \
+    -timeout=5 -max_len=65536 $([ "$jobs" -gt 1 ] && echo "-jobs=$jobs -workers=$jobs") -print_final_stats=1 -artifact_prefix="$findings/" \
     >"$log" 2>&1
   rc=$?
   [ "$jobs" -gt 1 ] && cat fuzz-*.log >>"$log" 2>/dev/null && rm -f fuzz-*.log

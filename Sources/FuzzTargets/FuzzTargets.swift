@@ -20,14 +20,17 @@ public enum FuzzTargets {
 
     public static func named(_ name: String) -> Target? { all.first { $0.0 == name }?.1 }
 
-    /// Inputs that take each target down its main paths once (see `LLVMFuzzerInitialize`).
-    public static let warmUp: [Data] = [
-        Data(),
-        Data("網傳明天停班停課 晚間11時40分 9/14 下午三點 汐止區康寧街137號 3人受困 台21線 Mon, 14 Sep 2026 22:10:00 +0800".utf8),
-        Data(#"<?xml version="1.0"?><rss version="2.0"><channel><item><title>t</title><description>&lt;p&gt;淹水&lt;/p&gt;</description></item></channel></rss>"#.utf8),
-        Data(#"<html><body><article class="post" id="a"><h2>t</h2><div class="body"><p>淹水</p></div><time datetime="2026-09-14T22:10:00+08:00">x</time></article></body></html>"#.utf8),
-        Data(#"{"version":"https://jsonfeed.org/version/1.1","title":"t","items":[{"id":"1","content_text":"淹水"}]}"#.utf8),
-    ]
+    /// Inputs that take each target down its main paths once (see `LLVMFuzzerInitialize`); made afresh on each call,
+    /// so nothing of them outlives the warm-up.
+    public static var warmUp: [Data] {
+        [
+            Data(),
+            Data("網傳明天停班停課 晚間11時40分 9/14 下午三點 汐止區康寧街137號 3人受困 台21線 Mon, 14 Sep 2026 22:10:00 +0800".utf8),
+            Data(#"<?xml version="1.0"?><rss version="2.0"><channel><item><title>t</title><description>&lt;p&gt;淹水&lt;/p&gt;</description></item></channel></rss>"#.utf8),
+            Data(#"<html><body><article class="post" id="a"><h2>t</h2><div class="body"><p>淹水</p></div><time datetime="2026-09-14T22:10:00+08:00">x</time></article></body></html>"#.utf8),
+            Data(#"{"version":"https://jsonfeed.org/version/1.1","title":"t","items":[{"id":"1","content_text":"淹水"}]}"#.utf8),
+        ]
+    }
 
     static let all: [(String, Target)] = [
         ("feed", feed), ("jsonfeed", adapter("jsonfeed")), ("sitemap", adapter("sitemap")), ("html", html),

@@ -59,6 +59,7 @@ public struct SieveConfig: Sendable, Equatable {
     /// Parses TOML text; `file` is used in error messages and to resolve relative `file:` URLs.
     public static func parse(_ text: String, file: String) throws(ConfigError) -> SieveConfig {
         let table: TOMLTable
+        try TOMLPrecheck.check(text, file: file)
         do {
             table = try TOMLTable(string: text)
         } catch let error as TOMLParseError {
@@ -82,6 +83,7 @@ extension HTMLRules {
             throw ConfigError(file: path, message: "cannot read rules file")
         }
         let table: TOMLTable
+        try TOMLPrecheck.check(text, file: path)
         do {
             table = try TOMLTable(string: text)
         } catch let error as TOMLParseError {

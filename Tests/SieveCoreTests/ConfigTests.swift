@@ -88,3 +88,44 @@ struct ConfigTests {
         #expect(parseIntervalSeconds("5x") == nil)
     }
 }
+
+/// The TOML parser under TOMLKit aborted the process (an assertion in toml++) on a key starting with a character
+/// that is neither a bare-key character nor a quote — `[é]` — found by fuzzing. It is now a named error.
+@Suite("Config: keys the TOML parser cannot take")
+struct ConfigKeyPrecheckTests {
+    @Test func unquotedNonASCIIKeysAreNamedErrors() {
+        for (text, line) in [("[é]\n", 1), ("database = \"x\"\n[\u{FFFD}source]]\nname = \"a\"\n", 2), ("名稱 = 1\n", 1), ("a = { 鍵 = 1 }\n", 1)] {
+            #expect {
+                _ = try SieveConfig.parse(text, file: "bad.toml")
+            } throws: { error in
+                let e = error as? ConfigError
+                return e?.line == line && (e?.message.contains("a key may not contain") ?? false)
+            }
+        }
+    }
+
+    @Test func quotedKeysValuesAndMultilineArraysStillParse() throws {
+        let text = """
+            database = "汐止.sqlite"   # 註解：é
+            [server]
+            host = "127.0.0.1"
+            trusted_proxies = [
+              "127.0.0.1",
+              "10.0.0.0/8",
+            ]
+            [[source]]
+            name = "新聞"
+            kind = "rss"
+            url = "https://e.example/é?q=[1]"
+            [source.rules]
+            item = "//article[@class='post']"
+            text = '''
+            .//div[@class="body"]
+            '''
+            """
+        let config = try SieveConfig.parse(text, file: "ok.toml")
+        #expect(config.database == "汐止.sqlite")
+        #expect(config.server.trustedProxies.count == 2)
+        #expect(config.sources.first?.name == "新聞")
+    }
+}
