@@ -7,9 +7,9 @@ import Store
 
 /// The outbox publisher as a service of `sieve serve`: every `interval` it delivers what is due (approvals, EOC
 /// leads, retractions) and goes back to sleep. On graceful shutdown it finishes the round in progress (each
-/// delivery's state is one transaction) and stops; anything left is picked up by the next publisher. On SQLite it
-/// is the sole publisher: it holds the publisher lock for as long as it runs (a cron `sieve publish` then exits 3
-/// instead of taking over its deliveries in flight), and waits for the lock while another publisher has it.
+/// delivery's state is one transaction) and stops; anything left is picked up by the next publisher. On SQLite
+/// each round holds the publisher lock (and so may retry what a dead publisher left mid-flight); while another
+/// publisher — a cron `sieve publish`, a worker — has the lock, the round is skipped, and they take turns.
 public struct PublisherService: Service {
     let publisher: OutboxPublisher
     let interval: Duration
@@ -23,28 +23,28 @@ public struct PublisherService: Service {
 
     public func run() async throws {
         let database = publisher.database
-        var lock: PublisherLock? = nil
         var waitingLogged = false
-        defer { withExtendedLifetime(lock) {} }
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
-            if !database.sharesWork && lock == nil {
+            var lock: PublisherLock? = nil
+            if !database.sharesWork {
                 do {
                     lock = try PublisherLock(databasePath: database.path)
-                    // The sole publisher now: what a dead one left mid-flight is retried.
-                    _ = try? database.reclaimOrphans()
                     if waitingLogged { logger.notice("publisher lock taken; delivering the outbox") }
+                    waitingLogged = false
                 } catch {
-                    if !waitingLogged { logger.notice("another publisher holds the outbox (\(error)); waiting for it") }
+                    if !waitingLogged { logger.notice("another publisher holds the outbox (\(error)); skipping rounds until it is done") }
                     waitingLogged = true
                     try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
                     continue
                 }
             }
-            let report = await publisher.deliverPending(DeliveryOptions(maxWait: 0))
-            if report.delivered > 0 || report.problems {
+            let report = await publisher.deliverPending(DeliveryOptions(maxWait: 0, reclaimOrphans: lock != nil))
+            withExtendedLifetime(lock) {}
+            lock = nil
+            if report.delivered > 0 || report.problems || report.reclaimed > 0 {
                 logger.notice(
                     "publisher round", metadata: [
-                        "delivered": "\(report.delivered)", "dead": "\(report.dead)",
+                        "delivered": "\(report.delivered)", "dead": "\(report.dead)", "reclaimed": "\(report.reclaimed)",
                         "errors": "\(report.setupErrors.joined(separator: "; "))",
                     ])
             }

@@ -29,7 +29,8 @@ struct Publish: AsyncParsableCommand {
             var lock: PublisherLock? = nil
             if !database.sharesWork {
                 do {
-                    lock = try PublisherLock(databasePath: database.path)
+                    // A running server's publisher holds the lock only for its round: wait for it.
+                    lock = try await PublisherLock.acquire(databasePath: database.path, timeout: .seconds(max(30, wait)))
                 } catch {
                     throw CLIError.busy("\(error)")
                 }

@@ -138,8 +138,19 @@ struct Worker: AsyncParsableCommand {
                 if let publisher {
                     group.addTask {
                         while !stop.requested {
+                            // SQLite: one publisher at a time (a server's, a cron `sieve publish`); take turns.
+                            var lock: PublisherLock? = nil
+                            if !database.sharesWork {
+                                lock = try? PublisherLock(databasePath: database.path)
+                                if lock == nil {
+                                    await stop.sleep(seconds: idle)
+                                    continue
+                                }
+                            }
                             let report = await publisher.deliverPending(
-                                DeliveryOptions(maxWait: 0, batchSize: batch, reclaimOrphans: false, lease: lease))
+                                DeliveryOptions(maxWait: 0, batchSize: batch, reclaimOrphans: lock != nil, lease: lease))
+                            withExtendedLifetime(lock) {}
+                            lock = nil
                             for e in report.setupErrors { logger.error("\(e)") }
                             totals.add(delivered: report.delivered)
                             let attempts = report.channels.values.map { $0.delivered + $0.retrying + $0.dead + $0.unsupported }

@@ -48,8 +48,10 @@ def write_config(work, port):
     demo = re.sub(r'url = "file:(?!/)([^"]+)"', lambda m: f'url = "file:{os.path.join(ROOT, m.group(1))}"', demo)
     demo = re.sub(r'^database = .*$', f'database = "{os.path.join(work, "ui.sqlite")}"', demo, flags=re.M)
     demo = re.sub(r'path = "public/', f'path = "{work}/public/', demo)
+    # The demo already has a [server] table (secure_cookies = false); drop it and write ours before the arrays of
+    # tables (a TOML table cannot be defined twice).
+    demo = re.sub(r'^\[server\]\n(?:[^\[\n][^\n]*\n|\n)*', '', demo, flags=re.M)
     server = f'\n[server]\nport = {port}\nsecure_cookies = false\nbcrypt_cost = 4\n'
-    # [server] must come before the arrays of tables.
     first = demo.index("[[")
     cfg = demo[:first] + server + "\n" + demo[first:]
     path = os.path.join(work, "sieve.toml")
