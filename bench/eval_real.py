@@ -203,7 +203,8 @@ def main():
 
     # Type.
     if out_rep and "emic_type" in out_rep[0]:
-        pairs = [(r["main_type"], o["emic_type"]) for r, o in zip(reports, out_rep) if r["main_type"] and r["main_type"] != "其他災情" and o.get("emic_type")]
+        # Every held-out report with a main type other than 其他災情; no type given (the report was not flagged) counts as wrong.
+        pairs = [(r["main_type"], o.get("emic_type") or "—") for r, o in zip(reports, out_rep) if r["main_type"] and r["main_type"] != "其他災情"]
         gold = [g for g, _ in pairs]
         pred = [p for _, p in pairs]
         acc = bootstrap(list(range(len(pairs))), lambda idx: sum(gold[i] == pred[i] for i in idx) / len(idx))

@@ -87,6 +87,9 @@ extension NaiveBayesModel {
             if let problem = header.features.problem {
                 throw FileError(path: path, message: "unusable feature settings in the header: \(problem)")
             }
+            if let problem = header.calibration?.problem {
+                throw FileError(path: path, message: "unusable calibration in the header: \(problem)")
+            }
             if let problem = header.balance?.problem {
                 throw FileError(path: path, message: "unusable class-balance settings in the header: \(problem)")
             }

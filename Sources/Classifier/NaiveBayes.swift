@@ -71,12 +71,18 @@ public struct NaiveBayesModel: Sendable {
         /// Small-class corrections used in training (nil: none; format-1 and -2 files have none). Already folded
         /// into the stored weights and priors: recorded so a reader knows how the model was made.
         public var balance: ClassBalance?
+        /// Calibrated probability of the positive class (format 4; nil for older files and multi-class tasks).
+        public var calibration: Calibration?
+        /// What the model was trained on: rows per source ("emic 12801 · president_gov_tw 11022 …"), shown with
+        /// the evidence a moderator sees.
+        public var provenance: String?
     }
 
     /// 2: feature weighting, word-boundary n-grams and cue groups (new header fields).
-    /// 3: small-class corrections (`balance`: per-class smoothing, prior weight). Format-1 and -2 files still load.
-    public static let formatVersion = 3
-    public static let readableFormats = 1...3
+    /// 3: small-class corrections (`balance`: per-class smoothing, prior weight).
+    /// 4: calibration (stacked Platt scaling over NB log-odds and the rules) and provenance. Older files still load.
+    public static let formatVersion = 4
+    public static let readableFormats = 1...4
     public var header: Header
     /// feature hash → column
     var index: FeatureIndex
@@ -93,7 +99,7 @@ public struct NaiveBayesModel: Sendable {
     public static func train(
         task: String, texts: [String], labels: [String], kind: Kind, alpha: Double, features: FeatureConfig,
         featurizer: Featurizer, normalizeComplement: Bool = true, weighting: FeatureWeighting? = nil,
-        balance: ClassBalance? = nil
+        balance: ClassBalance? = nil, minCount: Int = 1
     ) -> NaiveBayesModel {
         let classes = Array(Set(labels)).sorted()
         let classIndex = Dictionary(uniqueKeysWithValues: classes.enumerated().map { ($1, $0) })
@@ -112,6 +118,22 @@ public struct NaiveBayesModel: Sendable {
                 if inserted { counts.append(contentsOf: repeatElement(0, count: k)) }
                 counts[Int(column) * k + c] += x
             }
+        }
+        if minCount > 1 {
+            // Features seen fewer than `minCount` times in all the training texts are dropped: most character
+            // n-grams occur once, carry no generalisable evidence and would make the file several times larger.
+            var kept = FeatureIndex(capacity: index.count / 4)
+            var keptCounts: [Float] = []
+            for (key, column) in index.entries.sorted(by: { $0.value < $1.value }) {
+                let base = Int(column) * k
+                var total: Float = 0
+                for c in 0..<k { total += counts[base + c] }
+                guard total >= Float(minCount) else { continue }
+                _ = kept.insert(key)
+                keptCounts.append(contentsOf: counts[base..<(base + k)])
+            }
+            index = kept
+            counts = keptCounts
         }
         let vocab = index.count
         var weights = [Float](repeating: 0, count: k * vocab)
@@ -195,7 +217,7 @@ public struct NaiveBayesModel: Sendable {
         let header = Header(
             format: formatVersion, task: task, kind: kind, alpha: alpha, normalizeComplement: normalizeComplement,
             features: features, classes: classes, classCounts: classCounts, trainedAt: Date(), examples: labels.count,
-            metrics: [:], fallback: fallback, weighting: weighting, balance: balance)
+            metrics: [:], fallback: fallback, weighting: weighting, balance: balance, calibration: nil, provenance: nil)
         return NaiveBayesModel(header: header, index: index, weights: weights, logPriors: logPriors)
     }
 
@@ -247,6 +269,35 @@ public struct NaiveBayesModel: Sendable {
             ev = Array(ev.prefix(evidence))
         }
         return Prediction(label: classes[best], scores: scores, probabilities: probs, evidence: ev)
+    }
+
+    /// The log-odds of `positive` against the strongest other class (for two classes: the NB log-odds), and how
+    /// many of the text's features the model knows.
+    public func logOdds(_ v: FeatureVector, positive: String) -> (z: Double, known: Int) {
+        guard let i = classes.firstIndex(of: positive), classes.count > 1 else { return (0, 0) }
+        let (s, known) = scores(v)
+        if known == 0 {
+            let p = Double(header.classCounts[i]) / Double(max(1, header.examples))
+            return (log(max(p, 1e-9) / max(1 - p, 1e-9)), 0)
+        }
+        let other = s.indices.filter { $0 != i }.map { s[$0] }.max()!
+        return (s[i] - other, known)
+    }
+
+    /// How much a piece of text (a word) moves the log-odds of `positive` against `against` (default: the other
+    /// class of a two-class model) by itself: the sum of its features' weight differences, without the priors.
+    public func contribution(_ v: FeatureVector, positive: String, against: String? = nil) -> Double {
+        guard let i = classes.firstIndex(of: positive) else { return 0 }
+        let j: Int
+        if let against, let a = classes.firstIndex(of: against) { j = a } else if classes.count == 2 { j = 1 - i } else { return 0 }
+        let k = classes.count
+        var sum = 0.0
+        for (h, x) in zip(v.hashes, v.counts) {
+            guard let col = index[h] else { continue }
+            let base = Int(col) * k
+            sum += Double(x) * (Double(weights[base + i]) - Double(weights[base + j]))
+        }
+        return sum
     }
 
     public func probability(of label: String, _ v: FeatureVector) -> Double {

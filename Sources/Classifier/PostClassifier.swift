@@ -38,13 +38,17 @@ public struct ModelSet: Sendable {
 }
 
 /// Naive Bayes (disaster, rumour, type) combined with the lexicon rules, plus places, times and people.
-/// Disaster = 0.7·NB + 0.3·rules. Rumour = 0.4·rules + 0.6·NB·claim, where claim is 1 when the rules saw a rumour
-/// cue and otherwise the disaster score (at least 0.3): chatter is not a rumour, however unlike an official notice it
-/// reads. The type model's answer leads the types when the post looks like a report.
+/// With a calibrated model (format 4, `Calibration`): disaster = σ(w·NB log-odds + v·rules + b), rumour likewise,
+/// the weights fitted on out-of-fold scores, so the numbers are probabilities; inside the model's abstain band the
+/// label is 不確定. Uncalibrated (older) models: disaster = 0.7·NB + 0.3·rules, rumour = 0.4·rules + 0.6·NB·claim.
+/// The type model's answer leads the types when the post looks like a report; a type model trained on EMIC main
+/// types also sets `emicType`.
 public struct PostClassifier: PostScorer {
     public let rules: LexiconScorer
     public let models: ModelSet
     let featurizers: [String: Featurizer]
+    /// "emic、president_gov_tw、cofacts_reply_link_title 等 50,089 筆" per model: where its evidence comes from.
+    let sources: [String: String]
 
     public var model: String {
         models.isEmpty ? rules.model : "nb-v\(NaiveBayesModel.formatVersion)+" + rules.model
@@ -56,46 +60,98 @@ public struct PostClassifier: PostScorer {
         self.rules = LexiconScorer(lexicon: lexicon)
         self.models = models
         var f: [String: Featurizer] = [:]
+        var src: [String: String] = [:]
         for (name, m) in [("disaster", models.disaster), ("rumour", models.rumour), ("type", models.type)] {
-            if let m { f[name] = Featurizer(config: m.header.features, tokenizer: rules.tokenizer) }
+            guard let m else { continue }
+            f[name] = Featurizer(config: m.header.features, tokenizer: rules.tokenizer)
+            src[name] = Self.shortSources(m.header.provenance, examples: m.header.examples)
         }
         featurizers = f
+        sources = src
     }
 
     static let typeNames = LexiconScorer.typeNames.merging(["sign_fallen": "招牌掉落", "bridge_damage": "橋梁受損"]) { a, _ in a }
+
+    /// EMIC main types (the type model trained on `.data/train/type.tsv`) → Sieve's types, where one matches.
+    static let emicToSieve: [String: String] = [
+        "路樹災情": "tree_down", "積淹水災情": "flood", "建物毀損": "building_damage", "廣告招牌災情": "sign_fallen",
+        "道路、隧道災情": "road_blocked", "土石災情": "landslide", "橋梁災情": "bridge_damage", "火災": "fire",
+    ]
 
     public func assess(title: String?, text: String, published: Date?) -> Assessment {
         var a = rules.assess(title: title, text: text, published: published)
         let full = [title, text].compactMap { $0 }.filter { !$0.isEmpty }.joined(separator: "\n")
         var reasons: [String] = []
+        var words: [String]? = nil
+        func textWords() -> [String] {
+            if let words { return words }
+            var seen = Set<String>()
+            let w = rules.tokenizer.tokenize(Normalizer.normalize(full)).map(\.text).filter { Self.readable($0) && seen.insert($0).inserted }
+            words = w
+            return w
+        }
 
         if let m = models.disaster, let f = featurizers["disaster"] {
             let v = f.features(full)
-            let p = m.predict(v, evidence: 12)
-            let pd = m.classes.firstIndex(of: "disaster").map { p.probabilities[$0] } ?? 0
-            a.disaster = round3(0.7 * pd + 0.3 * a.disaster)
-            let words = evidenceWords(p, f, full)
-            if !words.isEmpty {
-                reasons.append("模型：\(words)使其判為\(p.label == "disaster" ? "災情通報" : "非災情")（\(percent(pd))）")
+            if let cal = m.header.calibration {
+                let z = m.logOdds(v, positive: cal.positive).z
+                let p = cal.probability(logOdds: z, rules: a.disaster)
+                a.disaster = round3(p)
+                a.disasterLabel = cal.isUnsure(p) ? "不確定" : (p >= 0.5 ? "災情通報" : "非災情")
+                let ev = wordEvidence(m, f, textWords(), positive: cal.positive, toward: p >= 0.5)
+                let verdict = a.disasterLabel == "不確定" ? "不確定是否為災情通報" : (p >= 0.5 ? "像災情通報" : "不像災情通報")
+                reasons.append("模型：\(verdict)（\(percent(p))）" + (ev.isEmpty ? "" : "，依據\(ev)") + source("disaster"))
+            } else {
+                let p = m.predict(v, evidence: 12)
+                let pd = m.classes.firstIndex(of: "disaster").map { p.probabilities[$0] } ?? 0
+                a.disaster = round3(0.7 * pd + 0.3 * a.disaster)
+                let words = evidenceWords(p, f, full)
+                if !words.isEmpty {
+                    reasons.append("模型：\(words)使其判為\(p.label == "disaster" ? "災情通報" : "非災情")（\(percent(pd))）")
+                }
             }
         }
         if let m = models.rumour, let f = featurizers["rumour"] {
             let v = f.features(full)
-            let p = m.predict(v, evidence: 12)
-            let pr = m.classes.firstIndex(of: "rumour").map { p.probabilities[$0] } ?? 0
-            let claim = a.rumour > 0 ? 1 : max(0.3, a.disaster)
-            a.rumour = round3(0.6 * pr * claim + 0.4 * a.rumour)
-            // The words are only shown for a likely rumour: only then are they looked for.
-            if a.rumour >= 0.5 {
-                let words = evidenceWords(p, f, full)
-                if !words.isEmpty { reasons.append("模型：\(words)像謠言／轉傳訊息（\(percent(pr))）") }
+            if let cal = m.header.calibration {
+                let z = m.logOdds(v, positive: cal.positive).z
+                let p = cal.probability(logOdds: z, rules: a.rumour)
+                a.rumour = round3(p)
+                a.rumourLabel = cal.isUnsure(p) ? "不確定" : (p >= 0.5 ? "像謠言" : "非謠言")
+                // The words are only shown when the post might be a rumour: only then are they looked for.
+                if p >= cal.abstain.first ?? 0.5 {
+                    let ev = wordEvidence(m, f, textWords(), positive: cal.positive, toward: true)
+                    let verdict = p >= 0.5 && a.rumourLabel != "不確定" ? "像謠言／轉傳訊息" : "不確定是否為謠言"
+                    reasons.append("模型：\(verdict)（\(percent(p))）" + (ev.isEmpty ? "" : "，依據\(ev)") + source("rumour"))
+                }
+            } else {
+                let p = m.predict(v, evidence: 12)
+                let pr = m.classes.firstIndex(of: "rumour").map { p.probabilities[$0] } ?? 0
+                let claim = a.rumour > 0 ? 1 : max(0.3, a.disaster)
+                a.rumour = round3(0.6 * pr * claim + 0.4 * a.rumour)
+                if a.rumour >= 0.5 {
+                    let words = evidenceWords(p, f, full)
+                    if !words.isEmpty { reasons.append("模型：\(words)像謠言／轉傳訊息（\(percent(pr))）") }
+                }
             }
         }
         if let m = models.type, let f = featurizers["type"], a.disaster >= 0.5 {
             let p = m.predict(f.features(full), evidence: 12)
-            if !a.types.contains(p.label) { a.types.insert(p.label, at: 0) }
-            let words = evidenceWords(p, f, full)
-            reasons.append("模型判斷類型：\(Self.typeNames[p.label] ?? p.label)" + (words.isEmpty ? "" : "（\(words)）"))
+            let isEMIC = Self.emicToSieve[p.label] != nil || p.label.hasSuffix("災情") || m.classes.contains("路樹災情")
+            if isEMIC {
+                a.emicType = p.label
+                if let t = Self.emicToSieve[p.label] {
+                    a.types.removeAll { $0 == t }
+                    a.types.insert(t, at: 0)
+                }
+                let runnerUp = p.scores.indices.filter { m.classes[$0] != p.label }.max { p.scores[$0] < p.scores[$1] }
+                let ev = runnerUp.map { wordEvidence(m, f, textWords(), positive: p.label, against: m.classes[$0]) } ?? ""
+                reasons.append("模型判斷類型：\(p.label)" + (ev.isEmpty ? "" : "（\(ev)）") + source("type"))
+            } else {
+                if !a.types.contains(p.label) { a.types.insert(p.label, at: 0) }
+                let words = evidenceWords(p, f, full)
+                reasons.append("模型判斷類型：\(Self.typeNames[p.label] ?? p.label)" + (words.isEmpty ? "" : "（\(words)）"))
+            }
         }
 
         a.times = TimeExtractor.extract(full, reference: published ?? Date())
@@ -120,7 +176,57 @@ public struct PostClassifier: PostScorer {
         return a
     }
 
+    /// Up to three of the text's own words (the tokenizer's, two letters or more, no stop words) that move the
+    /// model most towards the side the score is on: each word is scored alone, with the features it makes.
+    func wordEvidence(
+        _ m: NaiveBayesModel, _ f: Featurizer, _ words: [String], positive: String, toward: Bool = true,
+        against: String? = nil
+    ) -> String {
+        var scored: [(String, Double)] = []
+        for w in words {
+            let c = m.contribution(f.features(w), positive: positive, against: against)
+            let signed = toward ? c : -c
+            if signed > 0.5 { scored.append((w, signed)) }
+        }
+        scored.sort { $0.1 > $1.1 || ($0.1 == $1.1 && $0.0 < $1.0) }
+        var kept: [String] = []
+        for (w, _) in scored where !kept.contains(where: { $0.contains(w) || w.contains($0) }) {
+            kept.append(w)
+            if kept.count == 3 { break }
+        }
+        return kept.map { "「\($0)」" }.joined(separator: "、")
+    }
+
+    /// A word worth showing: two letters or more, all letters (CJK counts), not a stop word.
+    static func readable(_ w: String) -> Bool {
+        w.count >= 2 && w.unicodeScalars.allSatisfy { $0.properties.isAlphabetic } && !stopWords.contains(w)
+    }
+
+    /// Function words and fillers that carry no evidence a moderator can use.
+    static let stopWords: Set<String> = [
+        "我們", "你們", "他們", "她們", "大家", "自己", "這個", "那個", "這些", "那些", "一個", "一些", "什麼", "怎麼",
+        "這樣", "那樣", "因為", "所以", "但是", "可是", "不過", "如果", "而且", "並且", "以及", "或是", "還是", "就是",
+        "也是", "都是", "只是", "已經", "可以", "沒有", "不是", "還有", "現在", "目前", "其中", "之後", "之前", "以上",
+        "以下", "其他", "表示", "指出", "認為", "進行", "相關", "有關", "今天", "明天", "昨天", "今日", "所有", "非常",
+        "真的", "一直", "然後", "應該", "可能", "需要", "這裡", "那裡", "哪裡", "的話", "時候", "一下", "之間", "透過",
+        "the", "and", "for", "with", "this", "that", "are", "was", "http", "https", "www", "com",
+    ]
+
+    /// " · 依據：emic、president_gov_tw 等 50,089 筆" for the model `name`, or nothing when it has no provenance.
+    func source(_ name: String) -> String { sources[name].map { "［訓練資料：\($0)］" } ?? "" }
+
+    static func shortSources(_ provenance: String?, examples: Int) -> String? {
+        guard let provenance, let colon = provenance.firstIndex(of: ":") else { return nil }
+        let names = provenance[provenance.index(after: colon)...].split(separator: "·")
+            .compactMap { $0.trimmingCharacters(in: .whitespaces).split(separator: " ").first.map(String.init) }
+        guard !names.isEmpty else { return nil }
+        let shown = names.prefix(3).joined(separator: "、")
+        let n = NumberFormatter.localizedString(from: NSNumber(value: examples), number: .decimal)
+        return shown + (names.count > 3 ? " 等" : "") + " \(n) 筆"
+    }
+
     /// The strongest features a moderator can read: words of two or more letters, not punctuation or digits.
+    /// (Uncalibrated, older models.)
     func evidenceWords(_ p: NaiveBayesModel.Prediction, _ f: Featurizer, _ text: String) -> String {
         var seen = Set<String>()
         let names = f.names(of: Set(p.evidence.map(\.hash)), in: text)

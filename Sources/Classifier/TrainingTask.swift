@@ -15,11 +15,18 @@ public enum TrainingTask: String, Sendable, CaseIterable, Codable {
         public var features: FeatureConfig
         public var weighting: NaiveBayesModel.FeatureWeighting?
         public var balance: NaiveBayesModel.ClassBalance?
+        /// Features seen fewer times than this in the training texts are dropped (1: keep all) — only when there
+        /// are at least `pruneFrom` texts: on a few thousand texts the rare n-grams are much of the evidence
+        /// (Weibo rumours, 2,303 texts: 5-fold accuracy 0.90 kept, 0.82 pruned).
+        public var minCount: Int
+        public static let pruneFrom = 10_000
 
         public init(
             kind: NaiveBayesModel.Kind, alpha: Double, features: FeatureConfig,
-            weighting: NaiveBayesModel.FeatureWeighting? = nil, balance: NaiveBayesModel.ClassBalance? = nil
+            weighting: NaiveBayesModel.FeatureWeighting? = nil, balance: NaiveBayesModel.ClassBalance? = nil,
+            minCount: Int = 1
         ) {
+            self.minCount = minCount
             self.kind = kind
             self.alpha = alpha
             self.features = features
@@ -36,16 +43,27 @@ public enum TrainingTask: String, Sendable, CaseIterable, Codable {
         return s
     }
 
+    /// The class a two-class task's calibrated probability is about (nil for the multi-class type task).
+    public var positiveClass: String? {
+        switch self {
+        case .disaster: "disaster"
+        case .rumour: "rumour"
+        case .type: nil
+        }
+    }
+
     /// Whether the defaults use lexicon cue groups (so callers know to load them).
     public var usesCues: Bool { defaults.features.cueWeight > 0 }
 
     public var defaults: Settings {
         switch self {
         case .rumour:
-            // Multinomial NB on binary character 1–4-grams: 5-fold 0.90 on the Weibo rumour set.
+            // Multinomial NB on binary character 1–4-grams (5-fold 0.90 on the Weibo rumour set), NFKC and digits
+            // folded into one placeholder so a number alone is no evidence (issue 15).
             return Settings(
                 kind: .multinomial, alpha: 0.3,
-                features: FeatureConfig(minN: 1, maxN: 4, binary: true, normalize: false))
+                features: FeatureConfig(minN: 1, maxN: 4, binary: true, normalize: true, digitPlaceholder: true),
+                minCount: 2)
         case .type:
             // Feature-weighted multinomial NB (entropy weights, power 1.5) on binary character 1–3-grams inside
             // words (NFKC, lower-cased, digits folded) plus the type cue groups counted 3 times, with small-class
@@ -60,9 +78,11 @@ public enum TrainingTask: String, Sendable, CaseIterable, Codable {
                 weighting: NaiveBayesModel.FeatureWeighting(power: 1.5, smoothing: 2),
                 balance: NaiveBayesModel.ClassBalance(smoothingPower: 0.1, priorWeight: 0.6))
         case .disaster:
+            // Digits folded into one placeholder: 「可吸納130人」 must not read as a casualty count (issue 15).
             return Settings(
                 kind: .multinomial, alpha: 0.3,
-                features: FeatureConfig(minN: 1, maxN: 3, binary: true, normalize: true))
+                features: FeatureConfig(minN: 1, maxN: 3, binary: true, normalize: true, digitPlaceholder: true),
+                minCount: 2)
         }
     }
 }
@@ -76,7 +96,8 @@ public enum Trainer {
         return NaiveBayesModel.train(
             task: task.rawValue, texts: data.texts, labels: data.labels, kind: settings.kind, alpha: settings.alpha,
             features: settings.features, featurizer: featurizer, weighting: settings.weighting,
-            balance: settings.balance)
+            balance: settings.balance,
+            minCount: data.texts.count >= TrainingTask.Settings.pruneFrom ? settings.minCount : 1)
     }
 
     public static func predict(_ model: NaiveBayesModel, texts: [String], tokenizer: Tokenizer? = nil) -> [String] {
@@ -115,6 +136,27 @@ public enum Trainer {
             parts.append((test.labels, predict(model, texts: test.texts, tokenizer: tokenizer)))
         }
         return EvaluationReport.pooled(parts)
+    }
+
+    /// Out-of-fold NB log-odds of `positive` for every example (stratified, seeded folds): each example scored
+    /// by a model trained without its fold. What calibration is fitted on.
+    public static func outOfFoldLogOdds(
+        task: TrainingTask, data: LabelledData, positive: String, folds k: Int, settings: TrainingTask.Settings,
+        seed: UInt64 = 42, tokenizer: Tokenizer? = nil
+    ) -> [Double] {
+        let folds = Folds.stratified(labels: data.labels, k: k, seed: seed)
+        var z = [Double](repeating: 0, count: data.count)
+        for f in 0..<k {
+            let testSet = Set(folds[f])
+            var train = LabelledData()
+            for i in 0..<data.count where !testSet.contains(i) {
+                train.texts.append(data.texts[i]); train.labels.append(data.labels[i])
+            }
+            let model = self.train(task: task, data: train, settings: settings, tokenizer: tokenizer)
+            let featurizer = Featurizer(config: model.header.features, tokenizer: tokenizer)
+            for i in folds[f] { z[i] = model.logOdds(featurizer.features(data.texts[i]), positive: positive).z }
+        }
+        return z
     }
 
     /// A split by key: a row goes to the test side when FNV-1a 64 of its key (UTF-8) is 0 modulo `every`, so about

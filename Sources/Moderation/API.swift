@@ -51,6 +51,11 @@ struct APIScores: Codable {
     var disaster: Double?
     var rumour: Double?
     var priority: Double?
+    /// 災情通報 / 非災情 / 不確定 from a calibrated model (absent for older assessments).
+    var disasterLabel: String? = nil
+    var rumourLabel: String? = nil
+    /// The EMIC main type the type model chose.
+    var emicType: String? = nil
 }
 
 struct APIClaim: Codable {
@@ -136,7 +141,9 @@ extension ModerationApp {
         return APIQueueItem(
             id: item.id, source: item.source, title: item.title, text: item.text, url: item.url, author: item.author,
             published: item.published.map(TaipeiClock.rfc3339), fetched: TaipeiClock.rfc3339(item.fetchedAt),
-            state: item.state, scores: APIScores(disaster: a?.disaster, rumour: a?.rumour, priority: item.priority),
+            state: item.state, scores: APIScores(
+                disaster: a?.disaster, rumour: a?.rumour, priority: item.priority, disasterLabel: a?.disasterLabel,
+                rumourLabel: a?.rumourLabel, emicType: a?.emicType),
             types: a?.types ?? [],
             places: (a?.places ?? []).map { APIPlace(surface: $0.surface, name: $0.name, level: $0.level, county: $0.county) },
             verdict: row.xref?.verdict, clusterSize: item.clusterSize, duplicateOf: item.duplicateOf,

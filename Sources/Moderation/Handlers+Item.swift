@@ -48,7 +48,7 @@ extension ModerationApp {
             stateLabel: Labels.state(item.state), duplicateOf: item.duplicateOf, lockedBy: lockedByOther,
             claimedUntil: claim.flatMap { $0.user == auth.user ? taipeiShort($0.until) : nil }, text: item.text,
             link: link, linkText: link == nil ? item.url.flatMap { $0.isEmpty ? nil : $0 } : nil,
-            disaster: Format.score(a?.disaster), rumour: Format.score(a?.rumour),
+            disaster: Format.score(a?.disaster, label: a?.disasterLabel), rumour: Format.score(a?.rumour, label: a?.rumourLabel),
             disasterClass: Format.scoreClass(a?.disaster), rumourClass: Format.scoreClass(a?.rumour),
             priority: Format.score(item.priority), types: (a?.types ?? []).map(Labels.type).joined(separator: "、"),
             places: (a?.places ?? []).map(\.display).joined(separator: "、"), model: a?.model ?? "—",

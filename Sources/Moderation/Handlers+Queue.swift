@@ -124,7 +124,7 @@ extension ModerationApp {
         return RowView(
             id: item.id, title: item.title.flatMap { $0.isEmpty ? nil : $0 }, excerpt: Format.excerpt(item.text),
             source: item.source, time: taipeiShort(item.published ?? item.fetchedAt), place: Format.place(a),
-            types: Format.types(a), disaster: Format.score(a?.disaster), rumour: Format.score(a?.rumour),
+            types: Format.types(a), disaster: Format.score(a?.disaster, label: a?.disasterLabel), rumour: Format.score(a?.rumour, label: a?.rumourLabel),
             disasterClass: Format.scoreClass(a?.disaster), rumourClass: Format.scoreClass(a?.rumour),
             verdict: row.xref.map { Option(value: $0.verdict, label: Labels.verdictNames[$0.verdict] ?? $0.verdict) },
             cluster: item.clusterSize > 1 ? item.clusterSize : nil, stateLabel: Labels.state(item.state),

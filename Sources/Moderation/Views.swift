@@ -272,6 +272,11 @@ enum Format {
         return (v < 0 && hundredths > 0 ? "-" : "") + "\(hundredths / 100)." + (frac < 10 ? "0\(frac)" : "\(frac)")
     }
 
+    /// A model score as shown to a moderator: 不確定 when the calibrated model abstained, else the number.
+    static func score(_ v: Double?, label: String?) -> String {
+        label == "不確定" ? "不確定" : score(v)
+    }
+
     static func scoreClass(_ v: Double?) -> String {
         guard let v else { return "" }
         return v >= 0.7 ? "hi" : (v >= 0.4 ? "mid" : "")

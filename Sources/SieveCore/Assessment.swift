@@ -66,6 +66,13 @@ public struct Assessment: Sendable, Equatable, Codable {
     public var times: [TimeMention] = []
     /// Casualties, trapped, missing or evacuated people mentioned.
     public var people: [PeopleMention] = []
+    /// What a moderator is shown instead of the bare number: 災情通報, 非災情 or 不確定 (the calibrated model is
+    /// unsure); nil when no calibrated model made the score.
+    public var disasterLabel: String? = nil
+    /// 像謠言, 非謠言 or 不確定, as `disasterLabel`.
+    public var rumourLabel: String? = nil
+    /// The EMIC disaster main type the type model chose (路樹災情, 積淹水災情 …), when it was trained on EMIC types.
+    public var emicType: String? = nil
 
     public init(
         disaster: Double, rumour: Double, types: [String], places: [PlaceMention], reasons: [String], model: String,

@@ -92,6 +92,8 @@ enum ClassifyJSON {
             "times": a.times.map { ["surface": $0.surface, "start": $0.start, "granularity": $0.granularity] },
             "people": a.people.map { p -> [String: Any] in ["kind": p.kind, "count": p.count ?? NSNull(), "surface": p.surface] },
             "reasons": a.reasons, "model": a.model,
+            "disaster_label": a.disasterLabel ?? NSNull(), "rumour_label": a.rumourLabel ?? NSNull(),
+            "emic_type": a.emicType ?? NSNull(),
         ]
         let data = (try? JSONSerialization.data(withJSONObject: obj, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data()
         return String(decoding: data, as: UTF8.self)

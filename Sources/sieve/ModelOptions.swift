@@ -79,4 +79,13 @@ struct ModelOptions: ParsableArguments {
     func tokenizer() throws -> Tokenizer? {
         tokens ? try loadScorer(useModels: false).tokenizer : nil
     }
+
+    /// The lexicon rules' score for the task (disaster or rumour): the calibration's second input.
+    func ruleScores(_ texts: [String]) throws -> [Double] {
+        let rules = try loadScorer(useModels: false).rules
+        return texts.map { t in
+            let a = rules.assess(title: nil, text: t, published: nil)
+            return task == .rumour ? a.rumour : a.disaster
+        }
+    }
 }

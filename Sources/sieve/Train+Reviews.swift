@@ -59,7 +59,13 @@ extension Train {
         training.texts += heldOut.texts
         training.labels += heldOut.labels
         var final = Trainer.train(task: model.task, data: training, settings: settings, tokenizer: tokenizer)
-        final.header.metrics = ["reviews_heldout_accuracy": newReport.accuracy, "reviews_heldout_macro_f1": newReport.macroF1]
+        final.header.provenance = (data.map { provenance($0, rows: base.count) + " + " } ?? "") + "moderators' reviews: \(fromReviews.count) rows"
+        if Set(training.labels).count == 2 && training.count >= 10 {
+            let (_, line) = try calibrate(&final, examples: training, settings: settings, tokenizer: tokenizer)
+            if let line { print(line) }
+        }
+        final.header.metrics["reviews_heldout_accuracy"] = newReport.accuracy
+        final.header.metrics["reviews_heldout_macro_f1"] = newReport.macroF1
         try write(final)
         print("wrote \(out)")
     }

@@ -107,6 +107,7 @@ struct NaiveBayesTests {
         let r = Trainer.crossValidate(task: .rumour, data: data, folds: 5, settings: TrainingTask.rumour.defaults)
         print("weibo rumour 5-fold: accuracy \(r.accuracy), macro-F1 \(r.macroF1)")
         #expect(r.examples == 2303)
-        #expect(r.accuracy >= 0.90)
+        // 0.9001 on raw text; 0.8997 since digits fold into one placeholder (issue 15) — one text of 2,303.
+        #expect(r.accuracy >= 0.895)
     }
 }

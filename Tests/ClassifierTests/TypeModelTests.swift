@@ -192,7 +192,7 @@ struct TypeModelTests {
         #expect(back.header.features == s.features)
         #expect(back.header.weighting == s.weighting)
         #expect(back.header.balance == s.balance)
-        #expect(back.header.format == 3)
+        #expect(back.header.format == NaiveBayesModel.formatVersion)
         for t in ["山區坍方", "淹水及膝", "宵夜"] {
             #expect(
                 Trainer.predict(back, texts: [t]) == Trainer.predict(m2, texts: [t])
@@ -228,12 +228,12 @@ struct TypeModelTests {
         let fv = Featurizer(config: s.features)
         #expect(v2.predict(fv.features("山區坍方")).scores == m2.predict(fv.features("山區坍方")).scores)
         // A newer format is refused with what to do.
-        try Self.rewriteHeader(dir.path("v2.nbm"), to: dir.path("format4.nbm")) { header in header["format"] = 4 }
+        try Self.rewriteHeader(dir.path("v2.nbm"), to: dir.path("format5.nbm")) { header in header["format"] = 5 }
         do {
-            _ = try NaiveBayesModel.load(path: dir.path("format4.nbm"))
+            _ = try NaiveBayesModel.load(path: dir.path("format5.nbm"))
             Issue.record("expected a format error")
         } catch {
-            #expect(error.description.contains("format4.nbm: model format 4, this sieve reads formats 1–3"))
+            #expect(error.description.contains("format5.nbm: model format 5, this sieve reads formats 1–4"))
         }
         // Bad class-balance settings are refused too.
         var badBalance = try Data(contentsOf: URL(fileURLWithPath: dir.path("v2.nbm")))
