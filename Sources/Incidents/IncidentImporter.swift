@@ -132,7 +132,8 @@ public struct IncidentImporter: Sendable {
                 out.warnings.append(error.description)
             }
         }
-        if feed.entries.count > maxFeedEntries { out.warnings.append("\(source): only the first \(maxFeedEntries) of \(feed.entries.count) entries were read") }
+        let total = feed.entries.count + feed.omittedEntries
+        if total > maxFeedEntries { out.warnings.append("\(source): only the first \(maxFeedEntries) of \(total) entries were read") }
         return out
     }
 }

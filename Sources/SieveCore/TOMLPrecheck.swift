@@ -17,8 +17,17 @@ enum TOMLPrecheck {
         var mode = Mode.lineStart
         var containers: [UInt8] = []  // open [ and { inside a value
         var multiline: UInt8? = nil  // the quote of an open """ or ''' string
+        var needKey = false  // a key (bare or quoted) must come next: after [, [[, a dot, { or an inline table's comma
+        var previous: UInt8 = 0x0A  // the last byte outside white space, strings and comments
         func bare(_ b: UInt8) -> Bool {
             (b >= 0x30 && b <= 0x39) || (b >= 0x41 && b <= 0x5A) || (b >= 0x61 && b <= 0x7A) || b == 0x2D || b == 0x5F
+        }
+        func missingKey(_ at: Int) -> ConfigError {
+            let what = at >= bytes.count || bytes[at] == 0x0A ? "the end of the line" : "\"\(String(decoding: [bytes[at]], as: UTF8.self))\""
+            return ConfigError(file: file, line: line, message: "TOML syntax: a key is missing before \(what) (e.g. [source] or a.b = 1)")
+        }
+        func unclosed() -> ConfigError {
+            ConfigError(file: file, line: line, message: "TOML syntax: the table header is not closed with ] on its line")
         }
         func problem(_ at: Int) -> ConfigError {
             var end = at + 1
@@ -39,6 +48,9 @@ enum TOMLPrecheck {
             }
             switch b {
             case 0x0A:
+                // toml++ asserts on a header cut off by the end of its line ("[" alone).
+                if mode == .header { throw needKey ? missingKey(i) : unclosed() }
+                if mode == .key, needKey, containers.isEmpty { throw missingKey(i) }
                 line += 1
                 if containers.isEmpty { mode = .lineStart }  // a multi-line array goes on
                 i += 1
@@ -51,6 +63,8 @@ enum TOMLPrecheck {
                 continue
             case 0x22, 0x27:  // a string: a quoted key or a value
                 if mode == .lineStart { mode = .key }
+                if mode != .value { needKey = false }
+                previous = b
                 if i + 2 < bytes.count, bytes[i + 1] == b, bytes[i + 2] == b {
                     multiline = b
                     i += 3
@@ -70,23 +84,40 @@ enum TOMLPrecheck {
             case .lineStart:
                 if b == 0x5B {
                     mode = .header
+                    needKey = true
                 } else {
-                    guard bare(b) || b == 0x2E else { throw problem(i) }
+                    guard bare(b) else { throw b == 0x2E ? missingKey(i) : problem(i) }
                     mode = .key
+                    needKey = false
                 }
             case .header:
-                if b == 0x5D {
+                if b == 0x5B, previous == 0x5B, needKey {
+                    // [[array of tables]]
+                } else if b == 0x5D {
+                    if needKey { throw missingKey(i) }
                     mode = .value  // only `]` and a comment may follow
-                } else if b != 0x5B, b != 0x2E, !bare(b) {
+                } else if b == 0x2E {
+                    if needKey { throw missingKey(i) }
+                    needKey = true
+                } else if bare(b) {
+                    needKey = false
+                } else {
                     throw problem(i)
                 }
             case .key:
                 if b == 0x3D {
+                    if needKey { throw missingKey(i) }
                     mode = .value
                 } else if b == 0x7D, containers.last == 0x7B {
                     containers.removeLast()  // {} or a trailing comma: toml++ judges that itself
                     mode = .value
-                } else if b != 0x2E, !bare(b) {
+                    needKey = false
+                } else if b == 0x2E {
+                    if needKey { throw missingKey(i) }
+                    needKey = true
+                } else if bare(b) {
+                    needKey = false
+                } else {
                     throw problem(i)
                 }
             case .value:
@@ -95,12 +126,17 @@ enum TOMLPrecheck {
                 case 0x7B:
                     containers.append(b)
                     mode = .key  // an inline table starts with a key
+                    needKey = true
                 case 0x5D, 0x7D: if !containers.isEmpty { containers.removeLast() }
-                case 0x2C where containers.last == 0x7B: mode = .key  // the next key of the inline table
+                case 0x2C where containers.last == 0x7B:
+                    mode = .key  // the next key of the inline table
+                    needKey = true
                 default: break
                 }
             }
+            previous = b
             i += 1
         }
+        if mode == .header { throw needKey ? missingKey(i) : unclosed() }
     }
 }

@@ -104,6 +104,35 @@ struct HostileDocumentTests {
         #expect(tagsMessage.contains("tags"), "\(tagsMessage)")
     }
 
+    /// 120,000 items in 9.5 MB took 6.5 s to become posts (budget: 2 s): the first `FeedParser.maxEntries` are read
+    /// and the rest named in a warning; the CAP importer's own cap counts the whole feed.
+    @Test(.timeLimit(.minutes(1))) func aFeedOfAbsurdlyManyItemsIsReadUpToTheCapWithAWarning() throws {
+        let n = FeedParser.maxEntries + 5
+        let xml = "<rss version=\"2.0\"><channel><title>t</title>"
+            + (0..<n).map { "<item><title>t\($0)</title><description>汐止淹水 \($0)</description></item>" }.joined()
+            + "</channel></rss>"
+        let r = try FeedAdapter().extract(Data(xml.utf8), url: "https://e.example/feed.xml", headers: [:])
+        #expect(r.posts.count == FeedParser.maxEntries)
+        #expect(r.posts.last?.title == "t\(FeedParser.maxEntries - 1)")
+        #expect(r.warnings == ["https://e.example/feed.xml: \(n) entries in one feed; the first \(FeedParser.maxEntries) were read"])
+        let atom = "<feed xmlns=\"http://www.w3.org/2005/Atom\"><title>t</title>"
+            + (0..<n).map { "<entry><id>e\($0)</id><title>t</title></entry>" }.joined() + "</feed>"
+        let parsed = try FeedParser.parse(Data(atom.utf8), url: "https://e.example/atom.xml")
+        #expect(parsed.entries.count == FeedParser.maxEntries && parsed.omittedEntries == 5)
+    }
+
+    /// A 10 MB page of 180,000 posts built a 283 MB tree (budget: 256 MB): a page with more than
+    /// `XMLBudget.maxPageMarkup` tags is refused by name, while a feed of the same markup still parses.
+    @Test(.timeLimit(.minutes(1))) func aPageOfAbsurdlyManyTagsIsRefused() throws {
+        let html = "<html><body>" + String(repeating: "<article class=\"post\"><div class=\"body\">x</div></article>", count: XMLBudget.maxPageMarkup / 4 + 1) + "</body></html>"
+        do {
+            _ = try HTMLExtractor.extract(Data(html.utf8), url: "https://e.example/wide", rules: rules)
+            Issue.record("expected a refusal")
+        } catch {
+            #expect("\(error)".contains("tags, more than the \(XMLBudget.maxPageMarkup)"), "\(error)")
+        }
+    }
+
     /// The same budget holds for sitemaps and CAP (every XML parse goes through one function).
     @Test(.timeLimit(.minutes(1))) func sitemapsAreHeldToTheSameBudget() throws {
         let xml = Self.laughs().replacingOccurrences(of: "<rss version=\"2.0\"><channel><title>t</title>", with: "<urlset><url><loc>")

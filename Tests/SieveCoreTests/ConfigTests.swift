@@ -104,6 +104,19 @@ struct ConfigKeyPrecheckTests {
         }
     }
 
+    /// Found by the second fuzzing campaign: a header cut off by the end of its line (`[` alone, `[ `) or a key part
+    /// that starts with a dot (`[.a]`) hit the same toml++ assertion.
+    @Test func headersWithAMissingKeyAreNamedErrors() {
+        for (text, line) in [("a = 1\n[\nb = 2\n", 2), ("[ \n", 1), ("[.a]\n", 1), ("[a..b]\n", 1), (".a = 1\n", 1), ("[", 1), ("[a\n", 1)] {
+            #expect {
+                _ = try SieveConfig.parse(text, file: "bad.toml")
+            } throws: { error in
+                let e = error as? ConfigError
+                return e?.line == line && (e.map { $0.message.contains("a key is missing") || $0.message.contains("not closed") } ?? false)
+            }
+        }
+    }
+
     @Test func quotedKeysValuesAndMultilineArraysStillParse() throws {
         let text = """
             database = "汐止.sqlite"   # 註解：é

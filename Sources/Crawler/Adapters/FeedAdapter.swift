@@ -16,7 +16,9 @@ public struct FeedAdapter: SourceAdapter {
             // Decoded to UTF-8 first (BOM, header, XML declaration, Big5 …), so libxml2 is told UTF-8.
             let utf8 = Charset.decode(body, headerCharset: Charset.fromContentType(headers["content-type"])).utf8
             let feed = try FeedParser.parse(utf8, url: url, encoding: "UTF-8")
-            return AdapterResult(posts: feed.entries.map(Self.post(from:)))
+            let warnings = feed.omittedEntries > 0
+                ? ["\(url): \(feed.entries.count + feed.omittedEntries) entries in one feed; the first \(FeedParser.maxEntries) were read"] : []
+            return AdapterResult(posts: feed.entries.map(Self.post(from:)), warnings: warnings)
         } catch {
             throw AdapterError(url: url, message: error.description)
         }
