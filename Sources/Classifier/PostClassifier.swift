@@ -40,7 +40,7 @@ public struct ModelSet: Sendable {
 /// Naive Bayes (disaster, rumour, type) combined with the lexicon rules, plus places, times and people.
 /// With a calibrated model (format 4, `Calibration`): disaster = σ(w·NB log-odds + v·rules + b), rumour likewise,
 /// the weights fitted on out-of-fold scores, so the numbers are probabilities; inside the model's abstain band the
-/// label is 不確定. Uncalibrated (older) models: disaster = 0.7·NB + 0.3·rules, rumour = 0.4·rules + 0.6·NB·claim.
+/// label is 不確定; the rumour rules' own score is a floor under the calibrated rumour probability. Uncalibrated (older) models: disaster = 0.7·NB + 0.3·rules, rumour = 0.4·rules + 0.6·NB·claim.
 /// The type model's answer leads the types when the post looks like a report; a type model trained on EMIC main
 /// types also sets `emicType`.
 public struct PostClassifier: PostScorer {
@@ -115,7 +115,10 @@ public struct PostClassifier: PostScorer {
             let v = f.features(full)
             if let cal = m.header.calibration {
                 let z = m.logOdds(v, positive: cal.positive).z
-                let p = cal.probability(logOdds: z, rules: a.rumour)
+                // The lexicon's hearsay score is a floor: chain-message wording (網傳, 轉傳, a closure claim with no
+                // official wording) is rare in the titles the model was calibrated on, so the model's low prior must
+                // not argue the classic 「網傳明天停班停課」 down to 非謠言.
+                let p = max(cal.probability(logOdds: z, rules: a.rumour), a.rumour)
                 a.rumour = round3(p)
                 a.rumourLabel = cal.isUnsure(p) ? "不確定" : (p >= 0.5 ? "像謠言" : "非謠言")
                 // The words are only shown when the post might be a rumour: only then are they looked for.

@@ -167,4 +167,17 @@ struct ShippedModelTests {
             #expect(a.disaster >= 0.5 && a.emicType != nil, "\(report): \(a.disaster) \(a.reasons)")
         }
     }
+
+    /// The brief's classic rumour is marked likely rumour even though the calibrated model's prior is low; a report
+    /// that only says 聽說 is not, and neither is a warning not to forward (請勿轉傳).
+    @Test func theClassicClosureRumourIsMarked() throws {
+        let lexicon = try Lexicon.load(directory: TestPaths.lexicons)
+        let classifier = PostClassifier(lexicon: lexicon, models: try ModelSet.load(directory: TestPaths.packageRoot.appendingPathComponent("Models").path))
+        let rumour = classifier.assess(title: nil, text: "網傳明天停班停課，大家快轉傳", published: nil)
+        #expect(rumour.rumour >= 0.65 && rumour.rumourLabel == "像謠言", "\(rumour.rumour) \(rumour.reasons)")
+        for text in ["聽說中正路路樹倒塌，擋住兩個車道", "颱風消息請以氣象署為準，請勿轉傳未經證實的訊息"] {
+            let a = classifier.assess(title: nil, text: text, published: nil)
+            #expect(a.rumour < 0.5 && a.rumourLabel != "像謠言", "\(text): \(a.rumour) \(a.reasons)")
+        }
+    }
 }
