@@ -26,6 +26,17 @@ enum TOMLPrecheck {
             let what = at >= bytes.count || bytes[at] == 0x0A ? "the end of the line" : "\"\(String(decoding: [bytes[at]], as: UTF8.self))\""
             return ConfigError(file: file, line: line, message: "TOML syntax: a key is missing before \(what) (e.g. [source] or a.b = 1)")
         }
+        /// One byte of a (dotted) key in a header or before `=`: a dot needs a key part before and after it.
+        func dottedKey(_ b: UInt8, at i: Int) throws(ConfigError) {
+            if b == 0x2E {
+                if needKey { throw missingKey(i) }
+                needKey = true
+            } else if bare(b) {
+                needKey = false
+            } else {
+                throw problem(i)
+            }
+        }
         func unclosed() -> ConfigError {
             ConfigError(file: file, line: line, message: "TOML syntax: the table header is not closed with ] on its line")
         }
@@ -96,13 +107,8 @@ enum TOMLPrecheck {
                 } else if b == 0x5D {
                     if needKey { throw missingKey(i) }
                     mode = .value  // only `]` and a comment may follow
-                } else if b == 0x2E {
-                    if needKey { throw missingKey(i) }
-                    needKey = true
-                } else if bare(b) {
-                    needKey = false
                 } else {
-                    throw problem(i)
+                    try dottedKey(b, at: i)
                 }
             case .key:
                 if b == 0x3D {
@@ -112,13 +118,8 @@ enum TOMLPrecheck {
                     containers.removeLast()  // {} or a trailing comma: toml++ judges that itself
                     mode = .value
                     needKey = false
-                } else if b == 0x2E {
-                    if needKey { throw missingKey(i) }
-                    needKey = true
-                } else if bare(b) {
-                    needKey = false
                 } else {
-                    throw problem(i)
+                    try dottedKey(b, at: i)
                 }
             case .value:
                 switch b {
