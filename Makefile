@@ -71,13 +71,13 @@ ui-env:
 	  (python3 -m venv $(UI_VENV) && $(UI_VENV)/bin/pip install -q selenium) || \
 	  echo "note: could not install selenium into $(UI_VENV); the browser test will be skipped"
 
-# Serial (--no-parallel): on a 2-core machine, CPU-heavy tests running beside timing-sensitive ones (timeouts, 429
-# hints, SIGKILL recovery) starve Swift concurrency's 2-thread pool and make those flaky; serial is deterministic.
+# In parallel (Swift Testing's default): Store calls suspend on GRDB's queues and child processes are awaited, so
+# CPU-heavy tests no longer starve Swift concurrency's 2-thread pool on a 2-core machine (ARCHITECTURE.md).
 # scripts/with-postgres.sh starts a throwaway PostgreSQL 15 (apt-get install postgresql-15 when root) for the Store
 # tests' PostgreSQL variants and the three-worker test, and stops it afterwards; without it those tests skip.
 test: deps pyenv ui-env
 	$(SWIFT) build
-	scripts/with-postgres.sh $(SWIFT) test --no-parallel
+	scripts/with-postgres.sh $(SWIFT) test
 
 # Screenshots of the queue, an item and the dashboard (headless Chromium) into ui-shots/.
 ui-shots: deps ui-env

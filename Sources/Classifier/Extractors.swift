@@ -3,7 +3,6 @@ import SieveCore
 
 /// Time expressions: 今晚, 明天, 昨天下午, 9/3, 9月3日, 3日晚上, 下午三點, 15:30, 凌晨2點半 …
 public enum TimeExtractor {
-    static let taipei = TimeZone(identifier: "Asia/Taipei")!
 
     static let pattern = try! NSRegularExpression(pattern: """
         (?:(今天|今日|今晚|今早|今晨|今夜|明天|明日|明晚|明早|明晨|昨天|昨日|昨晚|昨夜|後天|前天)|(?:(\\d{1,2})\\s*[/月]\\s*(\\d{1,2})\\s*[日號]?)|(?:(\\d{1,2})\\s*[日號]))?\
@@ -16,7 +15,7 @@ public enum TimeExtractor {
     public static func extract(_ text: String, reference: Date) -> [TimeMention] {
         guard text.contains(where: { markers.contains($0) }) else { return [] }
         var cal = Calendar(identifier: .gregorian)
-        cal.timeZone = taipei
+        cal.timeZone = TaipeiTime.zone
         let ns = text as NSString
         var out: [TimeMention] = []
         let matches = windows(text).flatMap { pattern.matches(in: text, range: $0) }

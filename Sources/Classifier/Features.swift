@@ -1,4 +1,5 @@
 import Foundation
+import SieveCore
 
 /// How text becomes features for naive Bayes: character n-grams (and optionally tokenizer words and lexicon cue
 /// groups), hashed to 64 bits.
@@ -147,12 +148,9 @@ public struct Featurizer: Sendable {
     /// FNV-1a 64 of `chars[start..<start+n]`, seeded by n.
     @inline(__always)
     static func ngramHash(_ chars: UnsafeBufferPointer<UInt32>, _ start: Int, _ n: Int) -> UInt64 {
-        var h: UInt64 = 0xcbf2_9ce4_8422_2325 ^ UInt64(n)
-        for k in 0..<n {
-            h ^= UInt64(chars[start + k])
-            h = h &* 0x100_0000_01b3
-        }
-        return h
+        var h = FNV1a(seed: FNV1a.offsetBasis ^ UInt64(n))
+        for k in 0..<n { h.add(value: UInt64(chars[start + k])) }
+        return h.value
     }
 
     /// Calls `body(hash, start, length)` for every configured character n-gram (FNV-1a 64, seeded by n). With word
@@ -195,12 +193,9 @@ public struct Featurizer: Sendable {
         forEachNGram(chars) { h, _, _ in raw.append(h) }
         if let tokenizer {
             for token in tokenizer.tokenize(Normalizer.normalize(text)) where token.kind != .punctuation {
-                var h: UInt64 = 0x84222325cbf29ce4
-                for u in token.text.utf16 {
-                    h ^= UInt64(u)
-                    h = h &* 0x100_0000_01b3
-                }
-                raw.append(h)
+                var h = FNV1a(seed: 0x84222325cbf29ce4)
+                for u in token.text.utf16 { h.add(value: UInt64(u)) }
+                raw.append(h.value)
             }
         }
         // Sort and count runs: cheaper than a dictionary for a few hundred features.
@@ -272,12 +267,9 @@ struct CueMatcher: Sendable {
         groups = Array(Set(cues.values)).sorted()
         let number = Dictionary(uniqueKeysWithValues: groups.enumerated().map { ($1, Int32($0)) })
         groupHashes = groups.map { g in
-            var h: UInt64 = 0x9ae1_6a3b_2f90_404f
-            for u in ("cue:" + g).utf8 {
-                h ^= UInt64(u)
-                h = h &* 0x100_0000_01b3
-            }
-            return h
+            var h = FNV1a(seed: 0x9ae1_6a3b_2f90_404f)
+            h.add(bytes: ("cue:" + g).utf8)
+            return h.value
         }
         var index = FeatureIndex(capacity: cues.count * 2)
         var longest = 0

@@ -1,4 +1,5 @@
 import Foundation
+import SieveCore
 
 #if canImport(Glibc)
     import Glibc
@@ -145,8 +146,9 @@ public struct SegmentationDictionary: Sendable {
         var sum: UInt64 = 0
         var mixed: UInt64 = 0
         for w in words {
-            var h: UInt64 = 0xCBF2_9CE4_8422_2325
-            for u in w { h = (h ^ UInt64(u)) &* 0x0000_0100_0000_01B3 }
+            var fnv = FNV1a()
+            for u in w { fnv.add(value: UInt64(u)) }
+            let h = fnv.value
             sum &+= h
             mixed ^= (h ^ (h >> 29)) &* 0xBF58_476D_1CE4_E5B9
         }
@@ -360,8 +362,7 @@ extension SegmentationDictionary {
         if let dir = lexiconDirectory {
             for name in ["places.tsv", "disaster.tsv", "rumour.tsv", "closure.tsv", "words.txt"] {
                 let data = FileManager.default.contents(atPath: dir.appendingPathComponent(name).path)
-                var h: UInt64 = 0xCBF2_9CE4_8422_2325
-                for b in data ?? Data() { h = (h ^ UInt64(b)) &* 0x0000_0100_0000_01B3 }
+                let h = FNV1a.hash(bytes: data ?? Data())
                 key += "lexicon \(name) \(data.map { "\($0.count) \(String(h, radix: 16))" } ?? "absent")\n"
             }
         }
@@ -369,9 +370,7 @@ extension SegmentationDictionary {
     }
 
     static func fnv1a(_ s: String) -> String {
-        var h: UInt64 = 0xCBF2_9CE4_8422_2325
-        for b in s.utf8 { h = (h ^ UInt64(b)) &* 0x0000_0100_0000_01B3 }
-        let hex = String(h, radix: 16)
+        let hex = String(FNV1a.hash(s), radix: 16)
         return String(repeating: "0", count: 16 - hex.count) + hex
     }
 

@@ -1,4 +1,5 @@
 import Foundation
+import SieveCore
 
 /// 64-bit SimHash (Charikar) over normalised character bigrams: NFKC, Traditional folded to Simplified, case folded,
 /// punctuation, symbols and whitespace dropped. Reposts of one message with a changed word or two, different
@@ -37,15 +38,10 @@ public enum SimHash {
 
     /// FNV-1a 64 with a final avalanche (splitmix64), so nearby code points give unrelated bits.
     static func fnv1a(_ a: UInt32, _ b: UInt32) -> UInt64 {
-        var h: UInt64 = 0xcbf2_9ce4_8422_2325
-        for shift in stride(from: UInt32(0), to: 32, by: 8) {
-            h ^= UInt64((a >> shift) & 0xFF)
-            h = h &* 0x100_0000_01b3
-        }
-        for shift in stride(from: UInt32(0), to: 32, by: 8) {
-            h ^= UInt64((b >> shift) & 0xFF)
-            h = h &* 0x100_0000_01b3
-        }
+        var fnv = FNV1a()
+        for shift in stride(from: UInt32(0), to: 32, by: 8) { fnv.add(UInt8((a >> shift) & 0xFF)) }
+        for shift in stride(from: UInt32(0), to: 32, by: 8) { fnv.add(UInt8((b >> shift) & 0xFF)) }
+        var h = fnv.value
         h ^= h >> 30
         h = h &* 0xbf58_476d_1ce4_e5b9
         h ^= h >> 27

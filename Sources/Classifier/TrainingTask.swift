@@ -1,4 +1,5 @@
 import Foundation
+import SieveCore
 
 /// The three things Sieve learns, each with the naive-Bayes settings that measured best (see BENCHMARKS.md).
 public enum TrainingTask: String, Sendable, CaseIterable, Codable {
@@ -166,11 +167,7 @@ public enum Trainer {
         precondition(keys.count == data.count && every > 0, "one key per row, every > 0")
         var train = LabelledData(), test = LabelledData()
         for i in 0..<data.count {
-            var h: UInt64 = 0xcbf2_9ce4_8422_2325
-            for b in keys[i].utf8 {
-                h ^= UInt64(b)
-                h = h &* 0x100_0000_01b3
-            }
+            let h = FNV1a.hash(keys[i])
             if h % every == 0 {
                 test.texts.append(data.texts[i]); test.labels.append(data.labels[i])
             } else {

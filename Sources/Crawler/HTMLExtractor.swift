@@ -24,7 +24,6 @@ public enum ExtractionError: Error, CustomStringConvertible, Equatable, Sendable
 
 /// Extracts posts and links from HTML with XPath rules (libxml2's forgiving HTML parser).
 public enum HTMLExtractor {
-    static let taipei = TimeZone(identifier: "Asia/Taipei")!
 
     /// A listing page: posts selected by `item` (read with `fields`), item pages by `follow`, the next page by `next`.
     public static func extract(_ data: Data, url: String, rules: HTMLRules, encoding: String? = nil)
@@ -182,7 +181,7 @@ public enum HTMLExtractor {
             let title = try value(f.title, rule: "title", node: node)
             let link = try value(f.link, rule: "link", node: node).map { XML.resolve($0, base: base) }
             let published = try value(f.published, rule: "published", node: node).flatMap {
-                FeedDateParser.parse($0, defaultZone: HTMLExtractor.taipei)
+                FeedDateParser.parse($0, defaultZone: TaipeiTime.zone)
             }
             let id = try value(f.id, rule: "id", node: node) ?? link ?? stableHash(title ?? "", text)
             return ExtractedPost(
@@ -219,16 +218,12 @@ public enum HTMLExtractor {
 
 /// A stable id for items that have none: FNV-1a 64 over the given strings.
 func stableHash(_ parts: String...) -> String {
-    var h: UInt64 = 0xcbf2_9ce4_8422_2325
+    var h = FNV1a()
     for part in parts {
-        for b in part.utf8 {
-            h ^= UInt64(b)
-            h = h &* 0x100_0000_01b3
-        }
-        h ^= 0xff
-        h = h &* 0x100_0000_01b3
+        h.add(bytes: part.utf8)
+        h.add(0xff)
     }
-    return "h:" + String(h, radix: 16)
+    return "h:" + String(h.value, radix: 16)
 }
 
 /// libxml2 prints XPath and parser errors to stderr by default; Sieve reports them itself.

@@ -623,10 +623,10 @@ public struct RumourMemory: Sendable {
         var f = TextFeatures.bigrams(text)
         if let tokenizer {
             for t in tokenizer.tokenize(Normalizer.normalize(text)) where t.kind != .punctuation && t.text.count >= 2 {
-                var h: UInt64 = 0x9e37_79b9_7f4a_7c15
+                var h = FNV1a(seed: 0x9e37_79b9_7f4a_7c15)
                 // Code point by code point through the Traditional → Simplified table (no transliterator per token).
-                for s in t.text.unicodeScalars { h = (h ^ UInt64(Normalizer.simplifiedScalar(s).value)) &* 0x100_0000_01b3 }
-                f[h | (1 << 62), default: 0] += 1
+                for s in t.text.unicodeScalars { h.add(value: UInt64(Normalizer.simplifiedScalar(s).value)) }
+                f[h.value | (1 << 62), default: 0] += 1
             }
         }
         return f

@@ -247,11 +247,10 @@ public struct IncidentImportError: Error, CustomStringConvertible, Equatable {
 
 /// Times as official sources write them.
 public enum OfficialTime {
-    static let taipei = TimeZone(identifier: "Asia/Taipei")!
 
     static let calendar: Calendar = {
         var c = Calendar(identifier: .gregorian)
-        c.timeZone = taipei
+        c.timeZone = TaipeiTime.zone
         return c
     }()
 
@@ -274,7 +273,7 @@ public enum OfficialTime {
         else { return nil }
         var i = 19
         if i < scalars.count, scalars[i] == "." { i += 1; while i < scalars.count, scalars[i].properties.numericType != nil { i += 1 } }
-        var zone: TimeZone = taipei
+        var zone: TimeZone = TaipeiTime.zone
         var note: String?
         let rest = String(String.UnicodeScalarView(scalars[i...]))
         if rest == "Z" || rest == "z" {
@@ -285,7 +284,7 @@ public enum OfficialTime {
         } else if rest.count == 6, let sign = rest.first, sign == "+" || sign == "-",
             let oh = Int(rest.dropFirst().prefix(2)), let om = Int(rest.suffix(2))
         {
-            zone = TimeZone(secondsFromGMT: (sign == "-" ? -1 : 1) * (oh * 3600 + om * 60)) ?? taipei
+            zone = TimeZone(secondsFromGMT: (sign == "-" ? -1 : 1) * (oh * 3600 + om * 60)) ?? TaipeiTime.zone
         } else {
             return nil
         }

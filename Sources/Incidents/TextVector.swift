@@ -1,5 +1,6 @@
 import Classifier
 import Foundation
+import SieveCore
 
 /// A sparse, L2-normalised TF-IDF vector (sorted feature ids).
 public struct SparseVector: Sendable {
@@ -37,9 +38,9 @@ enum TextFeatures {
         var run: [UInt32] = []
         func flushRun() {
             guard !run.isEmpty else { return }
-            var h: UInt64 = 0xcbf2_9ce4_8422_2325
-            for v in run { h = (h ^ UInt64(v)) &* 0x100_0000_01b3 }
-            counts[h | (1 << 63), default: 0] += 1
+            var h = FNV1a()
+            for v in run { h.add(value: UInt64(v)) }
+            counts[h.value | (1 << 63), default: 0] += 1
             run.removeAll(keepingCapacity: true)
         }
         for s in Normalizer.normalize(text).unicodeScalars {

@@ -140,22 +140,22 @@ extension ModerationApp {
         let item = row.item, a = item.assessment
         return APIQueueItem(
             id: item.id, source: item.source, title: item.title, text: item.text, url: item.url, author: item.author,
-            published: item.published.map(TaipeiClock.rfc3339), fetched: TaipeiClock.rfc3339(item.fetchedAt),
+            published: item.published.map(TaipeiTime.rfc3339), fetched: TaipeiTime.rfc3339(item.fetchedAt),
             state: item.state, scores: APIScores(
                 disaster: a?.disaster, rumour: a?.rumour, priority: item.priority, disasterLabel: a?.disasterLabel,
                 rumourLabel: a?.rumourLabel, emicType: a?.emicType),
             types: a?.types ?? [],
             places: (a?.places ?? []).map { APIPlace(surface: $0.surface, name: $0.name, level: $0.level, county: $0.county) },
             verdict: row.xref?.verdict, clusterSize: item.clusterSize, duplicateOf: item.duplicateOf,
-            claim: row.claim.map { APIClaim(user: $0.user, until: TaipeiClock.rfc3339($0.until)) })
+            claim: row.lock.map { APIClaim(user: $0.user, until: TaipeiTime.rfc3339($0.until)) })
     }
 
     /// GET /api/v1/queue: the same filters as the queue page (type, county, verdict, source, state, from, to, q,
     /// page, limit).
     @Sendable func apiQueue(_ request: Request, _ context: WebContext) async throws -> Response {
         _ = try requireUser(request, context)
-        let (query, page) = try runQuery(request)
-        let body = queueCache.json(for: query.filter) {
+        let (query, page) = try await runQuery(request)
+        let body = await queueCache.json(for: query.filter) {
             let value = APIQueuePage(
                 items: page.rows.map(Self.apiItem), page: page.page, pageSize: page.pageSize,
                 nextPage: page.hasNext ? page.page + 1 : nil)
@@ -167,14 +167,14 @@ extension ModerationApp {
     /// GET /api/v1/queue/summary: counts for the queue page's live-update check.
     @Sendable func apiSummary(_ request: Request, _ context: WebContext) async throws -> Response {
         _ = try requireUser(request, context)
-        let s = try cachedSummary()
+        let s = try await cachedSummary()
         return Reply.json(APISummary(open: s.open, queued: s.queued, escalated: s.escalated, latestId: s.latestID))
     }
 
     /// GET /api/v1/items/{id}.
     @Sendable func apiItem(_ request: Request, _ context: WebContext) async throws -> Response {
         _ = try requireUser(request, context)
-        let d = try database.itemDetail(id: try postID(context))
+        let d = try await database.itemDetail(id: try postID(context))
         let x = d.row.xref
         return Reply.json(
             APIItem(
@@ -188,7 +188,7 @@ extension ModerationApp {
                 reviews: d.reviews.map {
                     APIReview(
                         decision: $0.decision, reviewer: $0.reviewer, reason: $0.reason, note: $0.note,
-                        decidedAt: TaipeiClock.rfc3339($0.decidedAt))
+                        decidedAt: TaipeiTime.rfc3339($0.decidedAt))
                 }, publicText: d.publicText,
                 publications: d.publications.map { APIPublication(channel: $0.channel, status: $0.status) }))
     }
@@ -221,9 +221,9 @@ extension ModerationApp {
         case .escalate:
             d.channels = leadChannels
         }
-        try database.decide(postID: id, d, by: auth.user, ip: context.remoteIP)
+        try await database.decide(postID: id, d, by: auth.user, ip: context.remoteIP)
         queueChanged()
-        let state = try database.item(id: id).state
+        let state = try await database.item(id: id).state
         return Reply.json(DecisionResult(id: id, state: state, stateLabel: Labels.state(state)))
     }
 

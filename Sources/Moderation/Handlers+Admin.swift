@@ -9,7 +9,7 @@ extension ModerationApp {
     @Sendable func dashboard(_ request: Request, _ context: WebContext) async throws -> Response {
         let auth = try requireUser(request, context)
         let now = Date()
-        let s = try database.dashboardStats(now: now)
+        let s = try await database.dashboardStats(now: now)
         let label = { (series: HourlySeries) -> HourlySeries in
             var copy = series
             copy.series = series.series.map { (Labels.typeNames[$0.name] ?? ($0.name == "—" ? "未分類" : $0.name), $0.counts) }
@@ -83,7 +83,7 @@ extension ModerationApp {
         let auth = try requireAdmin(request, context)
         let q = try AuditQuery(request)
         let pageSize = 100
-        var entries = try database.auditEntries(
+        var entries = try await database.auditEntries(
             actor: q.actor, action: q.action, postId: q.post, limit: pageSize + 1, offset: (q.page - 1) * pageSize)
         let hasNext = entries.count > pageSize
         if hasNext { entries.removeLast() }
@@ -92,7 +92,7 @@ extension ModerationApp {
             query: q.echo.isEmpty ? "" : "?" + q.echo,
             entries: entries.map {
                 AuditRowView(
-                    id: $0.id, time: TaipeiClock.rfc3339($0.at), actor: $0.actor, action: $0.action, postId: $0.postId,
+                    id: $0.id, time: TaipeiTime.rfc3339($0.at), actor: $0.actor, action: $0.action, postId: $0.postId,
                     before: $0.before ?? "", after: $0.after ?? "", ip: $0.ip ?? "")
             }, page: q.page, prevURL: q.page > 1 ? q.url(page: q.page - 1) : nil,
             nextURL: hasNext ? q.url(page: q.page + 1) : nil)
@@ -103,15 +103,15 @@ extension ModerationApp {
     @Sendable func auditCSV(_ request: Request, _ context: WebContext) async throws -> Response {
         let auth = try requireAdmin(request, context)
         let q = try AuditQuery(request)
-        let entries = try database.auditEntries(actor: q.actor, action: q.action, postId: q.post, limit: nil)
+        let entries = try await database.auditEntries(actor: q.actor, action: q.action, postId: q.post, limit: nil)
         var out = "id,at,actor,action,post_id,before,after,ip\r\n"
         for e in entries.reversed() {
             out += [
-                String(e.id), TaipeiClock.rfc3339(e.at), e.actor, e.action, e.postId.map(String.init) ?? "", e.before ?? "",
+                String(e.id), TaipeiTime.rfc3339(e.at), e.actor, e.action, e.postId.map(String.init) ?? "", e.before ?? "",
                 e.after ?? "", e.ip ?? "",
             ].map(CSV.field).joined(separator: ",") + "\r\n"
         }
-        try database.audit(actor: auth.user, action: "audit_export", after: "{\"rows\":\(entries.count)}", ip: context.remoteIP)
+        try await database.audit(actor: auth.user, action: "audit_export", after: "{\"rows\":\(entries.count)}", ip: context.remoteIP)
         var r = Reply.bytes(out, contentType: "text/csv; charset=utf-8")
         r.headers[.contentDisposition] = "attachment; filename=\"sieve-audit.csv\""
         return r
@@ -120,7 +120,7 @@ extension ModerationApp {
     /// GET /admin/users (admins only).
     @Sendable func usersPage(_ request: Request, _ context: WebContext) async throws -> Response {
         let auth = try requireAdmin(request, context)
-        let accounts = try database.accounts().map {
+        let accounts = try await database.accounts().map {
             AccountView(
                 name: $0.name, role: Labels.roles[$0.role] ?? $0.role.rawValue, created: taipeiShort($0.createdAt),
                 status: $0.disabled ? "停用" : "啟用")
@@ -136,18 +136,18 @@ extension ModerationApp {
         if let channel = channels.first(where: { $0.kind.isFile && $0.kind != .cap && (URL(fileURLWithPath: $0.path).lastPathComponent == file || $0.name + ".atom" == file) }) {
             switch channel.kind {
             case .atom:
-                return Reply.bytes(AtomFeedWriter.render(channel: channel, items: try database.publishableItems(channel: channel.name)), contentType: "application/atom+xml; charset=utf-8")
-            case .jsonfeed: return Reply.bytes(try Feeds.jsonFeed(database, title: channel.title), contentType: "application/feed+json; charset=utf-8")
-            case .geojson: return Reply.bytes(try Feeds.geoJSON(database), contentType: "application/geo+json; charset=utf-8")
-            case .kml: return Reply.bytes(try Feeds.kml(database, title: channel.title), contentType: "application/vnd.google-earth.kml+xml; charset=utf-8")
+                return Reply.bytes(AtomFeedWriter.render(channel: channel, items: try await database.publishableItems(channel: channel.name)), contentType: "application/atom+xml; charset=utf-8")
+            case .jsonfeed: return await Reply.bytes(try Feeds.jsonFeed(database, title: channel.title), contentType: "application/feed+json; charset=utf-8")
+            case .geojson: return await Reply.bytes(try Feeds.geoJSON(database), contentType: "application/geo+json; charset=utf-8")
+            case .kml: return await Reply.bytes(try Feeds.kml(database, title: channel.title), contentType: "application/vnd.google-earth.kml+xml; charset=utf-8")
             default: break
             }
         }
         switch file {
-        case "community.atom": return Reply.bytes(try Feeds.atom(database), contentType: "application/atom+xml; charset=utf-8")
-        case "community.json": return Reply.bytes(try Feeds.jsonFeed(database), contentType: "application/feed+json; charset=utf-8")
-        case "community.geojson": return Reply.bytes(try Feeds.geoJSON(database), contentType: "application/geo+json; charset=utf-8")
-        case "community.kml": return Reply.bytes(try Feeds.kml(database), contentType: "application/vnd.google-earth.kml+xml; charset=utf-8")
+        case "community.atom": return await Reply.bytes(try Feeds.atom(database), contentType: "application/atom+xml; charset=utf-8")
+        case "community.json": return await Reply.bytes(try Feeds.jsonFeed(database), contentType: "application/feed+json; charset=utf-8")
+        case "community.geojson": return await Reply.bytes(try Feeds.geoJSON(database), contentType: "application/geo+json; charset=utf-8")
+        case "community.kml": return await Reply.bytes(try Feeds.kml(database), contentType: "application/vnd.google-earth.kml+xml; charset=utf-8")
         default:
             throw WebError(status: .notFound, message: "no feed \(file) (community.atom, community.json, community.geojson, community.kml\(channels.filter { $0.kind.isFile && $0.kind != .cap }.map { ", " + URL(fileURLWithPath: $0.path).lastPathComponent }.joined()))")
         }
@@ -158,7 +158,7 @@ extension ModerationApp {
     @Sendable func capFeed(_ request: Request, _ context: WebContext) async throws -> Response {
         _ = try requireUser(request, context)
         let file = context.parameters.get("file") ?? "index.atom"
-        let messages = try Feeds.capMessages(database)
+        let messages = try await Feeds.capMessages(database)
         if file == "index.atom" {
             return Reply.bytes(CAPWriter.index(title: "Sieve EOC CAP", messages: messages, baseURL: "/eoc/cap/"), contentType: "application/atom+xml; charset=utf-8")
         }

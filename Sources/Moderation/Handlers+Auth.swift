@@ -1,4 +1,5 @@
 import Foundation
+import NIOPosix
 import HummingbirdBcrypt
 import Hummingbird
 import Store
@@ -38,12 +39,12 @@ extension ModerationApp {
         // nobody can lock a real user out). Behind a reverse proxy the address is the client's (trusted_proxies).
         let account = name.lowercased()
         let keys = (pair: "\(account)|\(context.remoteIP)", address: "ip|\(context.remoteIP)", account: "account|\(account)")
-        if let until = try database.loginLockedUntil(keys: [keys.pair, keys.address, keys.account]) {
+        if let until = try await database.loginLockedUntil(keys: [keys.pair, keys.address, keys.account]) {
             return loginForm(
                 next: next, name: name, message: "嘗試次數過多，請於 \(taipeiShort(until).suffix(5)) 後再試。",
                 status: .tooManyRequests)
         }
-        let found = name.isEmpty ? nil : try database.account(named: name)
+        let found = name.isEmpty ? nil : try await database.account(named: name)
         // Verify even for unknown names, so timing does not reveal which accounts exist; at most a few at once.
         let hash = found?.passwordHash ?? Self.dummyHash
         guard let verified = await bcryptGate.verify(password, hash: hash) else {
@@ -52,20 +53,20 @@ extension ModerationApp {
         let ok = verified && found != nil && found?.disabled == false
         guard ok, let account = found else {
             let window = TimeInterval(settings.loginLockout)
-            var locked = try database.recordLoginFailure(
+            var locked = try await database.recordLoginFailure(
                 key: keys.pair, maxFailures: settings.loginMaxFailures, window: window, lockout: window)
-            if let l = try database.recordLoginFailure(
+            if let l = try await database.recordLoginFailure(
                 key: keys.address, maxFailures: settings.loginMaxFailures * 4, window: window, lockout: window)
             {
                 locked = max(locked ?? l, l)
             }
-            if let l = try database.recordLoginFailure(
+            if let l = try await database.recordLoginFailure(
                 key: keys.account, maxFailures: settings.loginMaxFailures, window: window, lockout: min(window, 300),
                 backoff: true)
             {
                 locked = max(locked ?? l, l)
             }
-            try database.audit(
+            try await database.audit(
                 actor: name.isEmpty ? "(blank)" : name, action: "login_failed", after: locked.map { "{\"locked_until\":\"\($0)\"}" },
                 ip: context.remoteIP)
             if let locked {
@@ -75,16 +76,16 @@ extension ModerationApp {
             }
             return loginForm(next: next, name: name, message: "帳號或密碼錯誤。", status: .unauthorized)
         }
-        try database.clearLoginFailures(key: keys.pair)
-        try database.clearLoginFailures(key: keys.account)
+        try await database.clearLoginFailures(key: keys.pair)
+        try await database.clearLoginFailures(key: keys.account)
         let sessionID = Secrets.token()
         let old = request.cookies[Self.sessionCookie].map { Secrets.sha256($0.value) }
         if let old { sessionCache.remove(old) }
-        try database.createSession(
+        try await database.createSession(
             account: account.name, idHash: Secrets.sha256(sessionID), csrfToken: Secrets.token(),
             expiresAt: Date().addingTimeInterval(TimeInterval(settings.sessionLifetime)), replacing: old,
             ip: context.remoteIP, userAgent: request.headers[.userAgent].map { String($0.prefix(200)) })
-        try database.audit(actor: account.name, action: "login", ip: context.remoteIP)
+        try await database.audit(actor: account.name, action: "login", ip: context.remoteIP)
         var response = Reply.seeOther(next)
         response.setCookie(cookie(Self.sessionCookie, sessionID, maxAge: settings.sessionLifetime))
         response.setCookie(cookie(Self.loginCookie, "", maxAge: 0, path: "/login"))
@@ -96,9 +97,9 @@ extension ModerationApp {
         let form = try await readForm(request, context)
         guard let auth = context.auth, let sessionHash = auth.sessionHash else { return Reply.seeOther("/login") }
         try checkCSRF(auth, request, form: form)
-        try database.deleteSession(idHash: sessionHash)
+        try await database.deleteSession(idHash: sessionHash)
         sessionCache.remove(sessionHash)
-        try database.audit(actor: auth.user, action: "logout", ip: context.remoteIP)
+        try await database.audit(actor: auth.user, action: "logout", ip: context.remoteIP)
         var response = Reply.seeOther("/login")
         response.setCookie(cookie(Self.sessionCookie, "", maxAge: 0))
         return response
@@ -107,11 +108,10 @@ extension ModerationApp {
     /// A bcrypt hash of a random password: verifying against it costs what a real check costs.
     static let dummyHash = Bcrypt.hash(Secrets.token(), cost: 12)
 
-    /// bcrypt off the request threads (a cost-12 check takes a quarter of a second).
+    /// bcrypt on NIO's thread pool for blocking work, not on the request threads (a cost-12 check takes a quarter
+    /// of a second); the request's task suspends meanwhile.
     static func verify(_ password: String, hash: String) async -> Bool {
-        await withCheckedContinuation { continuation in
-            DispatchQueue.global().async { continuation.resume(returning: Bcrypt.verify(password, hash: hash)) }
-        }
+        (try? await NIOThreadPool.singleton.runIfActive { Bcrypt.verify(password, hash: hash) }) ?? false
     }
 
     /// A bcrypt hash for a new password.

@@ -4,27 +4,27 @@ import SieveCore
 import Store
 
 extension ModerationApp {
-    /// GET /items/{id}: the whole item. A moderator who opens an open item claims it for `claim_duration`;
+    /// GET /items/{id}: the whole item. A moderator who opens an open item locks it for `claim_duration`;
     /// others then see it locked.
     @Sendable func itemPage(_ request: Request, _ context: WebContext) async throws -> Response {
         let auth = try requireUser(request, context)
         let id = try postID(context)
-        var detail = try database.itemDetail(id: id)
+        var detail = try await database.itemDetail(id: id)
         let open = detail.row.item.state == PostState.queued.rawValue || detail.row.item.state == PostState.escalated.rawValue
         if auth.role.canDecide, open {
-            let claim = try database.claim(
+            let lock = try await database.lock(
                 postID: id, user: auth.user, duration: TimeInterval(settings.claimDuration), ip: context.remoteIP)
-            detail.row.claim = claim
-            if claim.user == auth.user { queueChanged() }  // others' queue pages show the lock at once
-            if claim.user == auth.user { detail = try database.itemDetail(id: id) }
+            detail.row.lock = lock
+            if lock.user == auth.user { queueChanged() }  // others' queue pages show the lock at once
+            if lock.user == auth.user { detail = try await database.itemDetail(id: id) }
         }
         return Reply.html(Pages.render("item", itemView(detail, auth: auth, open: open, flash: flash(request))))
     }
 
     func itemView(_ d: ItemDetail, auth: AuthState, open: Bool, flash: String?) -> ItemView {
         let item = d.row.item, a = item.assessment
-        let claim = d.row.claim
-        let lockedByOther = claim.flatMap { $0.user == auth.user ? nil : LockView(user: $0.user, until: taipeiShort($0.until)) }
+        let lock = d.row.lock
+        let lockedByOther = lock.flatMap { $0.user == auth.user ? nil : LockView(user: $0.user, until: taipeiShort($0.until)) }
         var history: [HistoryView] = d.reviews.map { r in
             var detail = r.note ?? ""
             if let reason = r.reason { detail = (Labels.reasonNames[reason] ?? reason) + (detail.isEmpty ? "" : "：" + detail) }
@@ -46,7 +46,7 @@ extension ModerationApp {
             chrome: Chrome(auth), id: item.id, title: item.title.flatMap { $0.isEmpty ? nil : $0 }, source: item.source,
             author: item.author.flatMap { $0.isEmpty ? nil : $0 }, time: taipeiShort(item.published ?? item.fetchedAt),
             stateLabel: Labels.state(item.state), duplicateOf: item.duplicateOf, lockedBy: lockedByOther,
-            claimedUntil: claim.flatMap { $0.user == auth.user ? taipeiShort($0.until) : nil }, text: item.text,
+            claimedUntil: lock.flatMap { $0.user == auth.user ? taipeiShort($0.until) : nil }, text: item.text,
             link: link, linkText: link == nil ? item.url.flatMap { $0.isEmpty ? nil : $0 } : nil,
             disaster: Format.score(a?.disaster, label: a?.disasterLabel), rumour: Format.score(a?.rumour, label: a?.rumourLabel),
             disasterClass: Format.scoreClass(a?.disaster), rumourClass: Format.scoreClass(a?.rumour),
@@ -74,9 +74,9 @@ extension ModerationApp {
         let form = try await readForm(request, context)
         try checkCSRF(auth, request, form: form)
         let decision = try parseDecision(form, defaultChannels: true)
-        try database.decide(postID: id, decision, by: auth.user, ip: context.remoteIP)
+        try await database.decide(postID: id, decision, by: auth.user, ip: context.remoteIP)
         queueChanged()
-        let state = try database.item(id: id).state
+        let state = try await database.item(id: id).state
         if wantsJSON(request) {
             return Reply.json(DecisionResult(id: id, state: state, stateLabel: Labels.state(state)))
         }
@@ -92,7 +92,7 @@ extension ModerationApp {
         guard let raw = form.text("into"), let into = Int64(raw.trimmingCharacters(in: CharacterSet(charactersIn: "#"))) else {
             throw WebError(status: .badRequest, message: "into must be the id of the item this one duplicates, got \"\(form["into"] ?? "")\"")
         }
-        try database.merge(postID: id, into: into, by: auth.user, ip: context.remoteIP)
+        try await database.merge(postID: id, into: into, by: auth.user, ip: context.remoteIP)
         queueChanged()
         if wantsJSON(request) {
             return Reply.json(DecisionResult(id: id, state: PostState.rejected.rawValue, stateLabel: "已合併至 #\(into)"))

@@ -9,8 +9,8 @@ extension ModerationApp {
     /// GET /outbox
     @Sendable func outboxPage(_ request: Request, _ context: WebContext) async throws -> Response {
         let auth = try requireDecider(request, context)
-        let problems = try database.outbox(statuses: [.dead, .failed, .unsupported], limit: 200)
-        let waiting = try database.outbox(statuses: [.pending, .delivering], limit: 100_000).count
+        let problems = try await database.outbox(statuses: [.dead, .failed, .unsupported], limit: 200)
+        let waiting = try await database.outbox(statuses: [.pending, .delivering], limit: 100_000).count
         var rows = ""
         for l in problems {
             let p = l.publication
@@ -19,14 +19,14 @@ extension ModerationApp {
             var actions = ""
             if p.status == "dead" || p.status == "failed" || p.status == "unsupported" {
                 actions = """
-                    <form method="post" action="/outbox/\(id)/retry" class="inline"><input type="hidden" name="_csrf" value="\(H.e(auth.csrfToken ?? ""))"><button type="submit">重試</button></form>
-                    <form method="post" action="/outbox/\(id)/drop" class="inline"><input type="hidden" name="_csrf" value="\(H.e(auth.csrfToken ?? ""))"><button type="submit">放棄</button></form>
+                    <form method="post" action="/outbox/\(id)/retry" class="inline"><input type="hidden" name="_csrf" value="\(Markup.html(auth.csrfToken ?? ""))"><button type="submit">重試</button></form>
+                    <form method="post" action="/outbox/\(id)/drop" class="inline"><input type="hidden" name="_csrf" value="\(Markup.html(auth.csrfToken ?? ""))"><button type="submit">放棄</button></form>
                     """
             }
             rows += """
-                <tr class="outbox-\(H.e(p.status))"><td class="num">\(id)</td><td><a href="/items/\(p.postId)">#\(p.postId)</a> \(H.e(String(l.title.prefix(40))))</td>\
-                <td>\(H.e(p.channel))</td><td>\(H.e(p.action))</td><td>\(H.e(label))</td><td class="num">\(p.attempts)</td>\
-                <td>\(H.e(TaipeiTime.rfc3339(p.nextAttemptAt)))</td><td class="error">\(H.e(p.lastError ?? ""))</td><td>\(actions)</td></tr>
+                <tr class="outbox-\(Markup.html(p.status))"><td class="num">\(id)</td><td><a href="/items/\(p.postId)">#\(p.postId)</a> \(Markup.html(String(l.title.prefix(40))))</td>\
+                <td>\(Markup.html(p.channel))</td><td>\(Markup.html(p.action))</td><td>\(Markup.html(label))</td><td class="num">\(p.attempts)</td>\
+                <td>\(Markup.html(TaipeiTime.rfc3339(p.nextAttemptAt)))</td><td class="error">\(Markup.html(p.lastError ?? ""))</td><td>\(actions)</td></tr>
 
                 """
         }
@@ -50,30 +50,11 @@ extension ModerationApp {
         }
         let record: PublicationRecord
         switch action {
-        case "retry": record = try database.retryDelivery(id, actor: auth.user, ip: context.remoteIP)
-        case "drop": record = try database.dropDelivery(id, actor: auth.user, ip: context.remoteIP)
+        case "retry": record = try await database.retryDelivery(id, actor: auth.user, ip: context.remoteIP)
+        case "drop": record = try await database.dropDelivery(id, actor: auth.user, ip: context.remoteIP)
         default: throw WebError(status: .notFound, message: "no outbox action \(action) (retry, drop)")
         }
         _ = record
         return Reply.seeOther("/outbox")
-    }
-}
-
-/// HTML escaping for the few pages written in Swift.
-enum H {
-    static func e(_ s: String) -> String {
-        var out = ""
-        out.reserveCapacity(s.utf8.count)
-        for c in s.unicodeScalars {
-            switch c {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&#39;"
-            default: out.unicodeScalars.append(c)
-            }
-        }
-        return out
     }
 }

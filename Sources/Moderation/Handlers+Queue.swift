@@ -77,15 +77,15 @@ struct QueueQuery {
 }
 
 extension ModerationApp {
-    func runQuery(_ request: Request) throws -> (QueueQuery, QueuePage) {
+    func runQuery(_ request: Request) async throws -> (QueueQuery, QueuePage) {
         let form = FormData(request.uri.query ?? "")
         let query = try QueueQuery(form, pageSize: settings.pageSize) { q in
             matchCache.expression(for: q, make: search.matchExpression)
         }
-        let page = try queueCache.page(for: query.filter) { () throws(StoreError) -> QueuePage in
+        let page = try await queueCache.page(for: query.filter) { () async throws(StoreError) -> QueuePage in
             // Posts crawled since the indexer last ran become searchable at once (a large backlog is left to it).
-            if query.filter.match != nil { try search.catchUp(database, batch: 200, maxBatches: 1) }
-            return try database.queuePage(query.filter)
+            if query.filter.match != nil { try await search.catchUp(database, batch: 200, maxBatches: 1) }
+            return try await database.queuePage(query.filter)
         }
         return (query, page)
     }
@@ -93,18 +93,18 @@ extension ModerationApp {
     /// GET /: the queue.
     @Sendable func queuePage(_ request: Request, _ context: WebContext) async throws -> Response {
         let auth = try requireUser(request, context)
-        let (query, page) = try runQuery(request)
+        let (query, page) = try await runQuery(request)
         let f = query.filter
-        let rowsHTML = queueCache.rowsHTML(for: .init(filter: f, user: auth.user, canDecide: auth.role.canDecide)) {
+        let rowsHTML = await queueCache.rowsHTML(for: .init(filter: f, user: auth.user, canDecide: auth.role.canDecide)) {
             QueueRowsHTML.render(page.rows.map { rowView($0, viewer: auth.user) }, canDecide: auth.role.canDecide)
         }
-        let view = QueueView(
+        let view = await QueueView(
             chrome: Chrome(auth), summary: try cachedSummary(), filter: FilterEcho(q: query.q, from: query.from, to: query.to),
             typesHTML: QueueRowsHTML.options(Labels.types.map { Option(value: $0.0, label: $0.1, selected: $0.0 == f.type) }),
             countiesHTML: QueueRowsHTML.options(Labels.counties.map { Option(value: $0, label: $0, selected: $0 == f.county) }),
             verdictsHTML: QueueRowsHTML.options(
                 Labels.verdicts.map { Option(value: $0.0, label: $0.1, selected: $0.0 == f.verdict) }),
-            sourcesHTML: QueueRowsHTML.options(try cachedSourceNames().map { Option(value: $0, label: $0, selected: $0 == f.source) }),
+            sourcesHTML: await QueueRowsHTML.options(try cachedSourceNames().map { Option(value: $0, label: $0, selected: $0 == f.source) }),
             statesHTML: QueueRowsHTML.options(
                 [PostState.queued, .escalated, .approved, .rejected].map {
                     Option(value: $0.rawValue, label: Labels.states[$0] ?? $0.rawValue, selected: $0 == f.state)
@@ -120,7 +120,7 @@ extension ModerationApp {
 
     func rowView(_ row: QueueRow, viewer: String) -> RowView {
         let item = row.item, a = item.assessment
-        let lockedBy = row.claim.flatMap { $0.user == viewer ? nil : $0.user }
+        let lockedBy = row.lock.flatMap { $0.user == viewer ? nil : $0.user }
         return RowView(
             id: item.id, title: item.title.flatMap { $0.isEmpty ? nil : $0 }, excerpt: Format.excerpt(item.text),
             source: item.source, time: taipeiShort(item.published ?? item.fetchedAt), place: Format.place(a),
@@ -159,7 +159,7 @@ extension ModerationApp {
         var ok = 0, skipped = 0
         for id in ids {
             do {
-                try database.decide(postID: id, decision, by: auth.user, ip: context.remoteIP)
+                try await database.decide(postID: id, decision, by: auth.user, ip: context.remoteIP)
                 ok += 1
             } catch {
                 skipped += 1

@@ -43,7 +43,7 @@ enum Labels {
 }
 
 /// "2026-09-14 22:10" in Taipei time.
-func taipeiShort(_ date: Date) -> String { TaipeiClock.short(date) }
+func taipeiShort(_ date: Date) -> String { TaipeiTime.short(date) }
 
 /// Parses an HTML datetime-local value ("2026-09-14T22:10") as Taipei time, or a full RFC 3339 timestamp.
 func parseTaipeiLocal(_ text: String) -> Date? {

@@ -74,11 +74,11 @@ public struct ModerationApp: Sendable {
         // Both are unauthenticated: their database reads are shared by every hit within a second or two, so a flood
         // of probes costs the database nothing more.
         r.get("/readyz") { [database, probes] _, _ in
-            let check = probes.readiness.get(ttl: 1) { Health.readiness(database: database) }
+            let check = await probes.readiness.get(ttl: 1) { await Health.readiness(database: database) }
             return Reply.bytes(check.body, contentType: "application/json", status: HTTPResponse.Status(code: check.status))
         }
         r.get("/metrics") { [database, probes] _, _ in
-            Reply.bytes(probes.metrics.get(ttl: 5) { SieveMetrics.render(database: database) }, contentType: SieveMetrics.contentType)
+            Reply.bytes(await probes.metrics.get(ttl: 5) { await SieveMetrics.render(database: database) }, contentType: SieveMetrics.contentType)
         }
 
         r.get("/api/openapi.json") { _, _ in Reply.bytes(OpenAPIDocument.json, contentType: "application/json") }
@@ -192,18 +192,18 @@ public struct ModerationApp: Sendable {
         queueCache.invalidate()
     }
 
-    func cachedSourceNames() throws(StoreError) -> [String] {
+    func cachedSourceNames() async throws(StoreError) -> [String] {
         if let cached = summaryCache.sources() { return cached }
-        let names = try database.sourceNames()
+        let names = try await database.sourceNames()
         summaryCache.setSources(names)
         return names
     }
 
-    func cachedSummary() throws(StoreError) -> SummaryView {
+    func cachedSummary() async throws(StoreError) -> SummaryView {
         if let cached = summaryCache.get() { return cached }
-        let s = try database.queueSummary()
+        let s = try await database.queueSummary()
         var view = SummaryView(open: s.open, queued: s.queued, escalated: s.escalated, latestID: s.latestID)
-        let problems = try database.outbox(statuses: [.dead, .failed], limit: 1000).count
+        let problems = try await database.outbox(statuses: [.dead, .failed], limit: 1000).count
         view.outboxProblems = problems
         view.hasOutboxProblems = problems > 0
         summaryCache.set(view)
@@ -287,7 +287,7 @@ struct AuthMiddleware: RouterMiddleware {
             trusted: app.settings.trustedProxies)
         var response: Response
         do {
-            try authenticate(request, &context)
+            try await authenticate(request, &context)
             response = try await next(request, context)
         } catch {
             response = try errorResponse(error, request, context)
@@ -304,7 +304,7 @@ struct AuthMiddleware: RouterMiddleware {
         return response
     }
 
-    func authenticate(_ request: Request, _ context: inout WebContext) throws {
+    func authenticate(_ request: Request, _ context: inout WebContext) async throws {
         if let header = request.headers[.authorization] {
             let parts = header.split(separator: " ", maxSplits: 1)
             guard parts.count == 2, parts[0].lowercased() == "bearer" else {
@@ -312,7 +312,7 @@ struct AuthMiddleware: RouterMiddleware {
             }
             let tokenHash = APITokens.hash(parts[1].trimmingCharacters(in: .whitespaces))
             var found = app.sessionCache.account(tokenHash: tokenHash)
-            if found == nil, let account = try app.database.account(tokenHash: tokenHash) {
+            if found == nil, let account = try await app.database.account(tokenHash: tokenHash) {
                 app.sessionCache.set(account, tokenHash: tokenHash)
                 found = account
             }
@@ -323,7 +323,7 @@ struct AuthMiddleware: RouterMiddleware {
         } else if let sid = request.cookies[ModerationApp.sessionCookie]?.value, !sid.isEmpty {
             let hash = Secrets.sha256(sid)
             var found = app.sessionCache.get(hash)
-            if found == nil, let s = try app.database.session(idHash: hash) {
+            if found == nil, let s = try await app.database.session(idHash: hash) {
                 app.sessionCache.set(s)
                 found = s
             }

@@ -19,19 +19,18 @@ final class QueueCache: @unchecked Sendable {
     }
     private var rows: [RowsKey: (html: String, at: Date)] = [:]
 
-    func rowsHTML(for key: RowsKey, now: Date = Date(), make: () throws -> String) rethrows -> String {
-        lock.lock()
-        if let hit = rows[key], now.timeIntervalSince(hit.at) < ttl, now >= hit.at {
-            lock.unlock()
+    func rowsHTML(for key: RowsKey, now: Date = Date(), make: () async throws -> String) async rethrows -> String {
+        let hit = lock.withLock { () -> String? in
+            guard let hit = rows[key], now.timeIntervalSince(hit.at) < ttl, now >= hit.at else { return nil }
             return hit.html
         }
-        lock.unlock()
-        let html = try make()
-        lock.lock()
-        if rows.count >= capacity { rows.removeAll(keepingCapacity: true) }
-        rows[key] = (html, now)
-        lock.unlock()
-        return html
+        if let hit { return hit }
+        let fresh = try await make()
+        lock.withLock {
+            if rows.count >= capacity { rows.removeAll(keepingCapacity: true) }
+            rows[key] = (fresh, now)
+        }
+        return fresh
     }
     let ttl: TimeInterval
     let capacity: Int
@@ -41,34 +40,32 @@ final class QueueCache: @unchecked Sendable {
         self.capacity = capacity
     }
 
-    func page(for filter: QueueFilter, now: Date = Date(), load: () throws -> QueuePage) rethrows -> QueuePage {
-        lock.lock()
-        if let hit = pages[filter], now.timeIntervalSince(hit.at) < ttl, now >= hit.at {
-            lock.unlock()
+    func page(for filter: QueueFilter, now: Date = Date(), load: () async throws -> QueuePage) async rethrows -> QueuePage {
+        let hit = lock.withLock { () -> QueuePage? in
+            guard let hit = pages[filter], now.timeIntervalSince(hit.at) < ttl, now >= hit.at else { return nil }
             return hit.page
         }
-        lock.unlock()
-        let page = try load()
-        lock.lock()
-        if pages.count >= capacity { pages.removeAll(keepingCapacity: true) }
-        pages[filter] = (page, now)
-        lock.unlock()
-        return page
+        if let hit { return hit }
+        let fresh = try await load()
+        lock.withLock {
+            if pages.count >= capacity { pages.removeAll(keepingCapacity: true) }
+            pages[filter] = (fresh, now)
+        }
+        return fresh
     }
 
-    func json(for filter: QueueFilter, now: Date = Date(), make: () throws -> String) rethrows -> String {
-        lock.lock()
-        if let hit = bodies[filter], now.timeIntervalSince(hit.at) < ttl, now >= hit.at {
-            lock.unlock()
+    func json(for filter: QueueFilter, now: Date = Date(), make: () async throws -> String) async rethrows -> String {
+        let hit = lock.withLock { () -> String? in
+            guard let hit = bodies[filter], now.timeIntervalSince(hit.at) < ttl, now >= hit.at else { return nil }
             return hit.body
         }
-        lock.unlock()
-        let body = try make()
-        lock.lock()
-        if bodies.count >= capacity { bodies.removeAll(keepingCapacity: true) }
-        bodies[filter] = (body, now)
-        lock.unlock()
-        return body
+        if let hit { return hit }
+        let fresh = try await make()
+        lock.withLock {
+            if bodies.count >= capacity { bodies.removeAll(keepingCapacity: true) }
+            bodies[filter] = (fresh, now)
+        }
+        return fresh
     }
 
     func invalidate() {
@@ -149,18 +146,20 @@ final class MatchCache: @unchecked Sendable {
 }
 
 /// A value computed at most once per `ttl` seconds, whoever asks (concurrent askers during a refresh wait for it).
-final class TimedValue<Value: Sendable>: @unchecked Sendable {
-    private let lock = NSLock()
+actor TimedValue<Value: Sendable> {
     private var value: Value?
     private var at = Date.distantPast
+    private var refreshing: Task<Value, Never>?
 
-    func get(ttl: TimeInterval, now: Date = Date(), _ compute: () -> Value) -> Value {
-        lock.lock()
-        defer { lock.unlock() }
+    func get(ttl: TimeInterval, now: Date = Date(), _ compute: @escaping @Sendable () async -> Value) async -> Value {
         if let value, now.timeIntervalSince(at) < ttl, now >= at { return value }
-        let fresh = compute()
+        if let refreshing { return await refreshing.value }
+        let task = Task { await compute() }
+        refreshing = task
+        let fresh = await task.value
         value = fresh
         at = now
+        refreshing = nil
         return fresh
     }
 }

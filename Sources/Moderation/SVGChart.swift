@@ -19,7 +19,7 @@ enum SVGChart {
         let slot = plotW / Double(n), barW = max(1, slot * 0.78)
         var out = """
             <svg class="chart" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 \(width) \(height)" width="\(width)" \
-            height="\(height)" role="img" aria-label="\(escape(title))"><title>\(escape(title))</title>
+            height="\(height)" role="img" aria-label="\(Markup.xml(title))"><title>\(Markup.xml(title))</title>
 
             """
         // Grid and y labels.
@@ -40,15 +40,15 @@ enum SVGChart {
                 let y0 = top + plotH - Double(base + c) / yMax * plotH
                 let h = Double(c) / yMax * plotH
                 out += "<rect x=\"\(f(x))\" y=\"\(f(y0))\" width=\"\(f(barW))\" height=\"\(f(h))\" fill=\"\(palette[k % palette.count])\">"
-                out += "<title>\(escape(label(data.hours[i]))) \(escape(s.name))：\(c)</title></rect>\n"
+                out += "<title>\(Markup.xml(label(data.hours[i]))) \(Markup.xml(s.name))：\(c)</title></rect>\n"
                 base += c
             }
         }
         // X labels on round hours (every 2 h for a day), Taipei "HH時", the date at midnight.
         let every = max(1, n / 12)
-        for i in 0..<n where (Int(TaipeiClock.rfc3339(data.hours[i]).dropFirst(11).prefix(2)) ?? 0) % every == 0 {
+        for i in 0..<n where (Int(TaipeiTime.rfc3339(data.hours[i]).dropFirst(11).prefix(2)) ?? 0) % every == 0 {
             let x = left + Double(i) * slot + slot / 2
-            out += "<text x=\"\(f(x))\" y=\"\(f(top + plotH + 16))\" font-size=\"11\" text-anchor=\"middle\" fill=\"#5c6670\">\(escape(hourLabel(data.hours[i])))</text>\n"
+            out += "<text x=\"\(f(x))\" y=\"\(f(top + plotH + 16))\" font-size=\"11\" text-anchor=\"middle\" fill=\"#5c6670\">\(Markup.xml(hourLabel(data.hours[i])))</text>\n"
         }
         out += "<line x1=\"\(f(left))\" y1=\"\(f(top + plotH))\" x2=\"\(f(left + plotW))\" y2=\"\(f(top + plotH))\" stroke=\"#5c6670\"/>\n"
         // Legend.
@@ -56,7 +56,7 @@ enum SVGChart {
             let ly = top + Double(k) * 18
             let lx = left + plotW + 14
             out += "<rect x=\"\(f(lx))\" y=\"\(f(ly))\" width=\"12\" height=\"12\" fill=\"\(palette[k % palette.count])\"/>"
-            out += "<text x=\"\(f(lx + 18))\" y=\"\(f(ly + 11))\" font-size=\"12\" fill=\"#1d232a\">\(escape(s.name))（\(s.counts.reduce(0, +))）</text>\n"
+            out += "<text x=\"\(f(lx + 18))\" y=\"\(f(ly + 11))\" font-size=\"12\" fill=\"#1d232a\">\(Markup.xml(s.name))（\(s.counts.reduce(0, +))）</text>\n"
         }
         if data.series.isEmpty {
             out += "<text x=\"\(f(left + plotW / 2))\" y=\"\(f(top + plotH / 2))\" font-size=\"14\" text-anchor=\"middle\" fill=\"#5c6670\">這段時間沒有貼文</text>\n"
@@ -77,24 +77,11 @@ enum SVGChart {
     static func label(_ d: Date) -> String { taipeiShort(d) }
 
     static func hourLabel(_ d: Date) -> String {
-        let s = TaipeiClock.rfc3339(d)  // 2026-09-14T22:00:00+08:00
+        let s = TaipeiTime.rfc3339(d)  // 2026-09-14T22:00:00+08:00
         let hour = s.dropFirst(11).prefix(2)
         return hour == "00" ? String(s.dropFirst(5).prefix(5)).replacingOccurrences(of: "-", with: "/") : "\(hour)時"
     }
 
     /// XML text/attribute escaping for labels that came from data (source names, counties).
-    static func escape(_ s: String) -> String {
-        var out = ""
-        for ch in s.unicodeScalars {
-            switch ch {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&#39;"
-            default: if ch.value >= 0x20 || ch == "\n" { out.unicodeScalars.append(ch) }
-            }
-        }
-        return out
-    }
+
 }

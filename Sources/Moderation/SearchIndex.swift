@@ -62,13 +62,13 @@ public struct SearchIndex: Sendable {
     /// only the newest (see `AppDatabase.postsToIndex`).
     @discardableResult
     public func catchUp(_ database: AppDatabase, batch: Int = 500, maxBatches: Int? = nil, sweep: Bool = false)
-        throws(StoreError) -> Int
+        async throws(StoreError) -> Int
     {
         var total = 0, batches = 0
         while maxBatches.map({ batches < $0 }) ?? true {
-            let posts = try database.postsToIndex(limit: batch, sweep: sweep)
+            let posts = try await database.postsToIndex(limit: batch, sweep: sweep)
             if posts.isEmpty { break }
-            try database.indexPosts(posts.map { ($0.id, tokens($0.text).joined(separator: " ")) })
+            try await database.indexPosts(posts.map { ($0.id, tokens($0.text).joined(separator: " ")) })
             total += posts.count
             batches += 1
         }
@@ -92,7 +92,7 @@ struct SearchIndexer: Service {
             var indexed = 0
             let sweep = database.sharesWork && Date() >= nextSweep
             do {
-                indexed = try index.catchUp(database, maxBatches: 1, sweep: sweep)
+                indexed = try await index.catchUp(database, maxBatches: 1, sweep: sweep)
                 if indexed > 0 { logger.debug("indexed \(indexed) post(s) for search") }
                 if sweep && indexed == 0 { nextSweep = Date().addingTimeInterval(sweepInterval) }
             } catch {

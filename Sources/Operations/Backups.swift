@@ -53,10 +53,10 @@ public enum Backups {
     public static func latest(dir: String, stem: String) -> Date? { list(dir: dir, stem: stem).first?.date }
 
     /// Takes a backup now and removes the oldest beyond `keep`.
-    public static func run(database: AppDatabase, dir: String, keep: Int, now: Date = Date()) throws(StoreError) -> Outcome {
+    public static func run(database: AppDatabase, dir: String, keep: Int, now: Date = Date()) async throws(StoreError) -> Outcome {
         let stem = stem(of: database.path)
         let path = URL(fileURLWithPath: dir).appendingPathComponent("\(stem)-\(stamp(now)).sqlite").path
-        let result = try database.backup(to: path)
+        let result = try await database.backup(to: path)
         var removed: [String] = []
         for old in list(dir: dir, stem: stem).dropFirst(max(1, keep)) {
             if (try? FileManager.default.removeItem(atPath: old.path)) != nil { removed.append(old.path) }

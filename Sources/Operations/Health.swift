@@ -21,9 +21,9 @@ public enum Health {
 
     /// `/readyz` for a server that holds the database open: it can be read and has every migration this binary
     /// knows (and none it does not). 503 with the reason otherwise.
-    public static func readiness(database: AppDatabase) -> Check {
+    public static func readiness(database: AppDatabase) async -> Check {
         do {
-            return verdict(try database.migrationStatus())
+            return verdict(try await database.migrationStatus())
         } catch {
             return notReady("database \(database.path) cannot be read: \(error)")
         }

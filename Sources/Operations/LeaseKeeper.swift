@@ -11,11 +11,14 @@ public struct LeaseKeeper: Service {
     let database: AppDatabase
     let lease: TimeInterval
     let logger: Logger
+    /// The time leases are renewed from (tests inject their own clock).
+    let now: @Sendable () -> Date
 
-    public init(database: AppDatabase, lease: TimeInterval, logger: Logger) {
+    public init(database: AppDatabase, lease: TimeInterval, logger: Logger, now: @escaping @Sendable () -> Date = { Date() }) {
         self.database = database
         self.lease = lease
         self.logger = logger
+        self.now = now
     }
 
     /// How often the leases are renewed.
@@ -35,17 +38,13 @@ public struct LeaseKeeper: Service {
         }
     }
 
-    /// One renewal, off Swift concurrency's threads (a database call may wait for a pooled connection).
-    func renewOnce() async {
-        let (database, lease) = (database, lease)
-        let outcome: Result<Int, StoreError> = await withCheckedContinuation { continuation in
-            DispatchQueue.global().async {
-                do throws(StoreError) {
-                    continuation.resume(returning: .success(try database.renewLeases(lease: lease)))
-                } catch {
-                    continuation.resume(returning: .failure(error))
-                }
-            }
+    /// One renewal: this process's leases run until `lease` seconds from now.
+    public func renewOnce() async {
+        let outcome: Result<Int, StoreError>
+        do throws(StoreError) {
+            outcome = .success(try await database.renewLeases(lease: lease, now: now()))
+        } catch {
+            outcome = .failure(error)
         }
         switch outcome {
         case .success(let n): if n > 0 { logger.debug("renewed \(n) lease(s) for \(lease) s") }

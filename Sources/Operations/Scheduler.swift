@@ -103,8 +103,8 @@ public final class Scheduler: Service, Sendable {
     // MARK: - Planning
 
     /// Every job with its last and next run, sources in config order, then publish and backup.
-    public func jobs(now: Date = Date()) throws(StoreError) -> [ScheduledJob] {
-        let records = Dictionary(try database.sources().map { ($0.name, $0.lastFetchedAt) }, uniquingKeysWith: { a, _ in a })
+    public func jobs(now: Date = Date()) async throws(StoreError) -> [ScheduledJob] {
+        let records = Dictionary(try await database.sources().map { ($0.name, $0.lastFetchedAt) }, uniquingKeysWith: { a, _ in a })
         let tried = attempts.withLock { $0 }
         func latest(_ a: Date?, _ b: Date?) -> Date? {
             switch (a, b) {
@@ -139,7 +139,8 @@ public final class Scheduler: Service, Sendable {
 
     /// The service: runs until a graceful shutdown (or cancellation), then returns once running jobs have ended.
     public func run() async throws {
-        logger.notice("scheduler started", metadata: ["jobs": "\((try? jobs().count) ?? 0)"])
+        let count = (try? await jobs().count) ?? 0
+        logger.notice("scheduler started", metadata: ["jobs": "\(count)"])
         await withTaskCancellationOrGracefulShutdownHandler {
             await withTaskGroup(of: Void.self) { group in
                 for lane in Lane.allCases { group.addTask { await self.loop(lane) } }
@@ -159,7 +160,7 @@ public final class Scheduler: Service, Sendable {
             let now = Date()
             var next = now.addingTimeInterval(60)
             do {
-                let mine = try jobs(now: now).filter { $0.lane == lane }
+                let mine = try await jobs(now: now).filter { $0.lane == lane }
                 if mine.isEmpty { return }
                 next = mine.map(\.nextRun).min() ?? .distantFuture
             } catch {
@@ -177,7 +178,7 @@ public final class Scheduler: Service, Sendable {
     func runPass(_ lane: Lane, now: Date) async -> [JobOutcome] {
         let due: [ScheduledJob]
         do {
-            due = try jobs(now: now).filter { $0.lane == lane && $0.nextRun <= now }
+            due = try await jobs(now: now).filter { $0.lane == lane && $0.nextRun <= now }
         } catch {
             return [JobOutcome(job: lane.rawValue, result: .failed, seconds: 0, message: "\(error)")]
         }
@@ -229,14 +230,14 @@ public final class Scheduler: Service, Sendable {
         if !stop.isSet {
             outcomes.append(
                 await job("classify", [:]) { () async throws(StoreError) in
-                    let n = try Pipeline.classify(database: database, scorer: scorer, shouldStop: shouldStop)
+                    let n = try await Pipeline.classify(database: database, scorer: scorer, shouldStop: shouldStop)
                     return (.ok, "\(n) post(s) assessed")
                 })
         }
         if !stop.isSet {
             outcomes.append(
                 await job("xref", [:]) { () async throws(StoreError) in
-                    let n = try Pipeline.crossReference(
+                    let n = try await Pipeline.crossReference(
                         database: database, lexicon: lexicon, tokenizer: scorer.tokenizer, cache: xrefCache,
                         shouldStop: shouldStop)
                     return (.ok, "\(n) post(s) cross-referenced")
@@ -269,7 +270,7 @@ public final class Scheduler: Service, Sendable {
             var result: JobOutcome.Result = report.problems ? .partial : .ok
             if let feeds {
                 do {
-                    let files = try Feeds.writeAll(to: feeds, database: database)
+                    let files = try await Feeds.writeAll(to: feeds, database: database)
                     message += "; \(files.count) feed file(s) in \(feeds)"
                 } catch {
                     message += "; writing feeds into \(feeds) failed: \(error)"
@@ -284,7 +285,7 @@ public final class Scheduler: Service, Sendable {
         guard let settings = config.backup else { return JobOutcome(job: "backup", result: .skipped, seconds: 0, message: "no [backup]") }
         let database = self.database
         return await job("backup", ["dir": "\(settings.dir)"]) { () async throws(StoreError) in
-            let outcome = try Backups.run(database: database, dir: settings.dir, keep: settings.keep)
+            let outcome = try await Backups.run(database: database, dir: settings.dir, keep: settings.keep)
             let b = outcome.backup
             return (.ok, "\(b.path): \(b.bytes) bytes, \(b.posts) post(s), \(String(format: "%.2f", b.seconds)) s; removed \(outcome.removed.count) old backup(s)")
         }

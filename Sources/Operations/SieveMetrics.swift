@@ -61,11 +61,11 @@ public enum SieveMetrics {
     public static func bootstrap() -> PrometheusCollectorRegistry { shared }
 
     /// The Prometheus text exposition (format 0.0.4). With a database, the queue gauges are read from it first.
-    public static func render(database: AppDatabase?, now: Date = Date()) -> String {
+    public static func render(database: AppDatabase?, now: Date = Date()) async -> String {
         let registry = bootstrap()
         if let database {
             do {
-                for g in try database.queueGauges(now: now) {
+                for g in try await database.queueGauges(now: now) {
                     Gauge(label: "sieve_queue_depth", dimensions: [("queue", g.queue)]).record(g.depth)
                     Gauge(label: "sieve_queue_oldest_age_seconds", dimensions: [("queue", g.queue)]).record(g.oldestAge)
                 }

@@ -1,5 +1,5 @@
 import Foundation
-import Pipeline
+import SieveCore
 
 /// A one-way switch for a graceful stop: long sleeps wake when it flips, work checks it between transactions.
 public final class StopSignal: Sendable {
@@ -8,8 +8,23 @@ public final class StopSignal: Sendable {
         var waiters: [UUID: CheckedContinuation<Void, Never>] = [:]
     }
     private let state = Locked(State())
+    /// The signal sources that trigger it (kept alive as long as it is).
+    private let sources = Locked<[any DispatchSourceSignal]>([])
 
     public init() {}
+
+    /// A switch that SIGTERM and SIGINT flip (their default action, ending the process, is turned off).
+    public static func onTerminationSignals() -> StopSignal {
+        let stop = StopSignal()
+        for sig in [SIGTERM, SIGINT] {
+            signal(sig, SIG_IGN)
+            let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
+            source.setEventHandler { [weak stop] in stop?.trigger() }
+            source.resume()
+            stop.sources.withLock { $0.append(source) }
+        }
+        return stop
+    }
 
     public var isSet: Bool { state.withLock { $0.stopped } }
 
@@ -40,6 +55,9 @@ public final class StopSignal: Sendable {
             c?.resume()
         }
     }
+
+    /// Sleeps `seconds`, or less if the switch flips first.
+    public func sleep(seconds: Double) async { await sleep(until: Date().addingTimeInterval(seconds)) }
 
     /// Sleeps until `date`, or less if the switch flips (or the task is cancelled) first.
     public func sleep(until date: Date) async {

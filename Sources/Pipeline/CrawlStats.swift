@@ -30,17 +30,3 @@ public struct CrawlSummary: Sendable {
     public var failed: [SourceResult] { results.filter { $0.error != nil } }
     public var newPosts: Int { results.reduce(0) { $0 + $1.newPosts } }
 }
-
-/// A lock-protected value shared by crawl tasks.
-public final class Locked<Value>: @unchecked Sendable {
-    private let lock = NSLock()
-    private var value: Value
-
-    public init(_ value: Value) { self.value = value }
-
-    public func withLock<R>(_ body: (inout Value) -> R) -> R {
-        lock.lock()
-        defer { lock.unlock() }
-        return body(&value)
-    }
-}

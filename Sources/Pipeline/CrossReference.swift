@@ -22,8 +22,8 @@ extension Pipeline {
     ) async throws(StoreError) -> [OfficialImportResult] {
         let official = config.sources.filter { $0.kind.isOfficial && (names?.contains($0.name) ?? true) }
         guard !official.isEmpty else { return [] }
-        let ids = try database.syncSources(config.sources)
-        let records = Dictionary(uniqueKeysWithValues: try database.sources().map { ($0.name, $0) })
+        let ids = try await database.syncSources(config.sources)
+        let records = Dictionary(uniqueKeysWithValues: try await database.sources().map { ($0.name, $0) })
         let importer = IncidentImporter(gazetteer: Gazetteer(lexicon: lexicon), client: HTTPClient(settings: config.crawler))
         var results: [OfficialImportResult] = []
         for source in official {
@@ -45,18 +45,18 @@ extension Pipeline {
             do throws(IncidentImportError) {
                 let location = source.url.hasPrefix("file://") ? (URL(string: source.url)?.path ?? source.url) : source.url
                 let parsed = try await importer.read(location, format: format, reference: now)
-                let summary = try saveIncidentsOrThrow(parsed.incidents)
+                let summary = try await saveIncidentsOrThrow(parsed.incidents)
                 var s = summary
                 s.warnings = parsed.warnings + summary.warnings
                 result.summary = s
                 result.skipped = parsed.skipped
                 document.durationMs = Int(Date().timeIntervalSince(started) * 1000)
-                _ = try? database.recordFetch(document, posts: [])
+                _ = try? await database.recordFetch(document, posts: [])
                 for w in s.warnings.prefix(20) { logger.warning("\(w)", metadata: ["source": "\(source.name)"]) }
             } catch {
                 result.error = error.description
                 document.error = error.description
-                try? database.recordFailure(document)
+                try? await database.recordFailure(document)
                 logger.error("\(error.description)", metadata: ["source": "\(source.name)"])
             }
             results.append(result)
@@ -64,9 +64,9 @@ extension Pipeline {
         return results
     }
 
-    private func saveIncidentsOrThrow(_ incidents: [Incident]) throws(IncidentImportError) -> IncidentImportSummary {
+    private func saveIncidentsOrThrow(_ incidents: [Incident]) async throws(IncidentImportError) -> IncidentImportSummary {
         do {
-            return try database.saveIncidents(incidents)
+            return try await database.saveIncidents(incidents)
         } catch {
             throw IncidentImportError(source: database.path, message: error.description)
         }
@@ -78,27 +78,27 @@ extension Pipeline {
     public static func crossReference(
         database: AppDatabase, lexicon: Lexicon, tokenizer: Tokenizer?, now: Date = Date(), batch: Int = 500,
         lease: TimeInterval = 300, cache: CrossReferencerCache? = nil, shouldStop: (@Sendable () -> Bool)? = nil
-    ) throws(StoreError) -> Int {
-        try database.syncRejectedRumours(now: now)
-        let version = try database.evidenceVersion()
+    ) async throws(StoreError) -> Int {
+        try await database.syncRejectedRumours(now: now)
+        let version = try await database.evidenceVersion()
         let xref: CrossReferencer
         if let cached = cache?.crossReferencer(for: version) {
             xref = cached
         } else {
-            let incidents = try database.incidents()
-            let memory = RumourMemory(rumours: try database.knownRumours(), tokenizer: tokenizer)
+            let incidents = try await database.incidents()
+            let memory = RumourMemory(rumours: try await database.knownRumours(), tokenizer: tokenizer)
             xref = CrossReferencer(incidents: incidents, rumours: memory, lexicon: lexicon)
             cache?.store(xref, for: version)
         }
         var total = 0
         while shouldStop?() != true {
-            let posts = try database.claimPostsToCrossReference(limit: batch, lease: lease)
+            let posts = try await database.leasePostsToCrossReference(limit: batch, lease: lease)
             if posts.isEmpty { break }
             let results = posts.parallelMap { p in
                 let r = xref.check(text: p.text, published: p.published ?? p.fetchedAt, assessment: p.assessment, location: p.location)
                 return (postID: p.id, result: r, priority: xrefPriority(p.assessment, r, clusterSize: p.clusterSize, published: p.published ?? p.fetchedAt, now: now))
             }
-            try database.saveCrossReferences(results, evidence: version, now: max(now, Date()))
+            try await database.saveCrossReferences(results, evidence: version, now: max(now, Date()))
             for r in results { PipelineMetrics.crossReferenced(r.result.verdict.rawValue) }
             total += posts.count
         }

@@ -37,9 +37,9 @@ public struct Pipeline: Sendable {
         shouldStop: (@Sendable () -> Bool)? = nil
     ) async throws(StoreError) -> CrawlSummary {
         let selected = config.sources.filter { !$0.kind.isOfficial && (names?.contains($0.name) ?? true) }
-        let ids = try database.syncSources(config.sources)
-        try database.recoverInflight()
-        try database.enqueueSeeds(selected, ids: ids, hostOf: CanonicalURL.hostKey, force: force)
+        let ids = try await database.syncSources(config.sources)
+        try await database.recoverInflight()
+        try await database.enqueueSeeds(selected, ids: ids, hostOf: CanonicalURL.hostKey, force: force)
         let selectedIDs = Set(selected.compactMap { ids[$0.name] })
         var sourcesByID: [Int64: SourceConfig] = [:]
         for s in config.sources { if let id = ids[s.name] { sourcesByID[id] = s } }
@@ -71,14 +71,14 @@ public struct Pipeline: Sendable {
                 if shouldStop?() == true {
                     if running.withLock({ $0 }) == 0 {
                         // Claimed but never started: back to pending (only this worker's claims).
-                        try? database.releaseFrontier(buffer.map(\.id))
+                        try? await database.releaseFrontier(buffer.map(\.id))
                         break
                     }
                     try? await Task.sleep(nanoseconds: 2_000_000)
                     continue
                 }
                 if buffer.count < 4 * limit && (!exhausted || now.timeIntervalSince(lastClaim) > 0.25) {
-                    let claimed = (try? database.claimBatch(limit: 8 * limit, now: now, sources: selectedIDs, lease: lease)) ?? []
+                    let claimed = (try? await database.leaseFrontierBatch(limit: 8 * limit, now: now, sources: selectedIDs, lease: lease)) ?? []
                     buffer.append(contentsOf: claimed)
                     exhausted = claimed.isEmpty
                     lastClaim = now
@@ -114,9 +114,9 @@ public struct Pipeline: Sendable {
                 }
                 if started == 0 {
                     if buffer.isEmpty && running.withLock({ $0 }) == 0 && exhausted {
-                        let counts = (try? database.frontierCounts()) ?? (ready: 0, later: 0, inflight: 0, done: 0, failed: 0)
+                        let counts = (try? await database.frontierCounts()) ?? (ready: 0, later: 0, inflight: 0, done: 0, failed: 0)
                         if counts.ready == 0 && (counts.later == 0 || Date() > deadline) { break }
-                        if counts.ready == 0, let next = try? database.nextRetryTime(), next > deadline { break }
+                        if counts.ready == 0, let next = try? await database.nextRetryTime(), next > deadline { break }
                         if counts.ready > 0 { exhausted = false }
                     }
                     try? await Task.sleep(nanoseconds: 2_000_000)
@@ -125,7 +125,7 @@ public struct Pipeline: Sendable {
         }
 
         // What is still waiting for a retry counts as failed for this crawl (it stays in the frontier).
-        let leftover = (try? database.pendingErrors(sources: selectedIDs)) ?? [:]
+        let leftover = (try? await database.pendingErrors(sources: selectedIDs)) ?? [:]
         results.withLock { r in
             for (sourceID, error) in leftover where r[sourceID]?.error == nil { r[sourceID]?.error = error + " (will retry)" }
         }
@@ -142,10 +142,10 @@ public struct Pipeline: Sendable {
     public static func classify(
         database: AppDatabase, scorer: any PostScorer, batch: Int = 500, lease: TimeInterval = 300,
         shouldStop: (@Sendable () -> Bool)? = nil
-    ) throws(StoreError) -> Int {
+    ) async throws(StoreError) -> Int {
         var total = 0
         while shouldStop?() != true {
-            let posts = try database.claimPostsToAssess(limit: batch, lease: lease)
+            let posts = try await database.leasePostsToAssess(limit: batch, lease: lease)
             if posts.isEmpty { break }
             let assessed = posts.parallelMap { post in
                 let started = DispatchTime.now().uptimeNanoseconds
@@ -153,7 +153,7 @@ public struct Pipeline: Sendable {
                 PipelineMetrics.classified(nanoseconds: DispatchTime.now().uptimeNanoseconds - started)
                 return (postID: post.id, assessment: a, priority: queuePriority(a))
             }
-            try database.saveAssessments(assessed)
+            try await database.saveAssessments(assessed)
             total += posts.count
         }
         return total
@@ -218,13 +218,13 @@ struct CrawlEngine: Sendable {
         let opts = options(for: source, entry: entry)
         var outcome = PoliteScheduler.Outcome.success
         PipelineMetrics.fetch(host: entry.host)
-        func fail(_ message: String, status: Int?, retryAt: Date?) {
+        func fail(_ message: String, status: Int?, retryAt: Date?) async {
             PipelineMetrics.fetchError(host: entry.host)
             let doc = DocumentRecord(
                 sourceId: entry.sourceID, url: entry.url, status: status, fetchedAt: started,
                 durationMs: Int(Date().timeIntervalSince(started) * 1000), error: message)
             do {
-                try database.failFetch(entry: entry, document: doc, retryAt: retryAt)
+                try await database.failFetch(entry: entry, document: doc, retryAt: retryAt)
             } catch {
                 logger.error("could not record failure", metadata: ["url": "\(entry.url)", "error": "\(error)"])
             }
@@ -240,12 +240,12 @@ struct CrawlEngine: Sendable {
             if let unreachable {
                 // Not a verdict on this URL: it stays in the frontier and is tried again once robots.txt may be.
                 outcome = .transientFailure
-                fail("\(entry.url): \(unreachable.reason)", status: nil, retryAt: unreachable.until)
+                await fail("\(entry.url): \(unreachable.reason)", status: nil, retryAt: unreachable.until)
                 return outcome
             }
             if !rules.isAllowed(entry.url, userAgent: config.crawler.userAgent) {
                 outcome = .permanentFailure
-                fail("\(entry.url): disallowed by robots.txt", status: nil, retryAt: nil)
+                await fail("\(entry.url): disallowed by robots.txt", status: nil, retryAt: nil)
                 return outcome
             }
         }
@@ -272,7 +272,7 @@ struct CrawlEngine: Sendable {
                 retryAt = Date().addingTimeInterval(
                     PoliteScheduler.retryDelay(attempts: entry.attempts + 1, retryAfter: retryAfter))
             }
-            fail(error.description, status: status, retryAt: retryAt)
+            await fail(error.description, status: status, retryAt: retryAt)
             return outcome
         }
 
@@ -288,7 +288,7 @@ struct CrawlEngine: Sendable {
         if response.notModified || (entry.role != .item && entry.bodyHash == bodyHash) {
             if response.notModified { doc.bodyHash = entry.bodyHash }
             do {
-                try database.completeUnchanged(entry: entry, document: doc)
+                try await database.completeUnchanged(entry: entry, document: doc)
             } catch {
                 logger.error("store failed", metadata: ["url": "\(entry.url)", "error": "\(error)"])
             }
@@ -303,7 +303,7 @@ struct CrawlEngine: Sendable {
             result = try adapter.extract(decoded.utf8, url: response.finalURL, headers: response.headers)
         } catch {
             outcome = .success  // the server answered; the content is the problem
-            fail(error.description, status: response.status, retryAt: nil)
+            await fail(error.description, status: response.status, retryAt: nil)
             return outcome
         }
         var posts: [PostToStore] = []
@@ -319,7 +319,7 @@ struct CrawlEngine: Sendable {
             return DiscoveredLink(url: url, host: host, role: link.role == .page ? .page : .item)
         }
         do {
-            let stored = try database.completeFetch(
+            let stored = try await database.completeFetch(
                 entry: entry, document: doc, posts: posts, links: links, maxPageDepth: source.maxPages,
                 maxItems: source.maxItems, cycleStart: cycleStart)
             PipelineMetrics.postsStored(stored.newPosts)
@@ -344,10 +344,5 @@ struct CrawlEngine: Sendable {
 }
 
 func fnv1a64Hex(_ data: Data) -> String {
-    var h: UInt64 = 0xcbf2_9ce4_8422_2325
-    for b in data {
-        h ^= UInt64(b)
-        h = h &* 0x100_0000_01b3
-    }
-    return "fnv1a64:" + String(h, radix: 16)
+    "fnv1a64:" + String(FNV1a.hash(bytes: data), radix: 16)
 }

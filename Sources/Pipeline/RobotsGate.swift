@@ -38,7 +38,7 @@ actor RobotsGate {
 
     private func load(hostKey: String, options: FetchOptions) async -> (RobotsTxt, Date, String?) {
         let now = Date()
-        if let cached = try? database.cachedRobots(host: hostKey, now: now) {
+        if let cached = try? await database.cachedRobots(host: hostKey, now: now) {
             return interpret(status: cached.status, body: cached.body, error: cached.error, expires: cached.expiresAt)
         }
         let url = Self.robotsURL(hostKey: hostKey)
@@ -58,7 +58,7 @@ actor RobotsGate {
             }
             if status == nil || status! >= 500 { expires = now.addingTimeInterval(unreachableTTL) }
         }
-        try? database.saveRobots(host: hostKey, status: status, body: body, error: error, expiresAt: expires, now: now)
+        try? await database.saveRobots(host: hostKey, status: status, body: body, error: error, expiresAt: expires, now: now)
         return interpret(status: status, body: body, error: error, expires: expires)
     }
 

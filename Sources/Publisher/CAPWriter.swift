@@ -49,7 +49,7 @@ public enum CAPWriter {
         event: CAPEvent, identifier: String, sent: String, msgType: String, restricted: Bool, references: [CAPMessage],
         senderName: String
     ) -> String {
-        let e = AtomFeedWriter.escape
+        let e = Markup.xml
         let item = event.item
         var x = """
             <?xml version="1.0" encoding="UTF-8"?>
@@ -136,7 +136,7 @@ public enum CAPWriter {
     /// An Atom index of the messages, newest first, each linking to its XML file (how CAP feeds are
     /// commonly served).
     public static func index(title: String, messages: [CAPMessage], baseURL: String = "") -> String {
-        let e = AtomFeedWriter.escape
+        let e = Markup.xml
         var out = """
             <?xml version="1.0" encoding="utf-8"?>
             <feed xmlns="http://www.w3.org/2005/Atom">

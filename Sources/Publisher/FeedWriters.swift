@@ -113,7 +113,7 @@ public enum GeoJSONWriter {
 /// a Taipei-time TimeStamp and "lon,lat" coordinates.
 public enum KMLWriter {
     public static func render(title: String, items: [PublishableItem]) -> String {
-        let e = AtomFeedWriter.escape
+        let e = Markup.xml
         var out = """
             <?xml version="1.0" encoding="UTF-8"?>
             <kml xmlns="http://www.opengis.net/kml/2.2">

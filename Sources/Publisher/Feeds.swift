@@ -13,34 +13,34 @@ public enum Feeds {
     public static let capFolder = "cap"
     public static let capIndexFile = "index.atom"
 
-    public static func atom(_ database: AppDatabase, title: String = "Sieve 已查證災情") throws(StoreError) -> String {
-        AtomFeedWriter.render(channel: ChannelConfig(name: "feeds", kind: .atom, title: title), items: try database.approvedItems())
+    public static func atom(_ database: AppDatabase, title: String = "Sieve 已查證災情") async throws(StoreError) -> String {
+        AtomFeedWriter.render(channel: ChannelConfig(name: "feeds", kind: .atom, title: title), items: try await database.approvedItems())
     }
 
     public static func jsonFeed(_ database: AppDatabase, title: String = "Sieve 已查證災情", feedURL: String? = nil)
-        throws(StoreError) -> String
+        async throws(StoreError) -> String
     {
-        JSONFeedWriter.render(title: title, feedURL: feedURL, items: try database.approvedItems())
+        JSONFeedWriter.render(title: title, feedURL: feedURL, items: try await database.approvedItems())
     }
 
-    public static func geoJSON(_ database: AppDatabase) throws(StoreError) -> String {
-        GeoJSONWriter.render(items: try database.approvedItems())
+    public static func geoJSON(_ database: AppDatabase) async throws(StoreError) -> String {
+        GeoJSONWriter.render(items: try await database.approvedItems())
     }
 
-    public static func kml(_ database: AppDatabase, title: String = "Sieve 已查證災情") throws(StoreError) -> String {
-        KMLWriter.render(title: title, items: try database.approvedItems())
+    public static func kml(_ database: AppDatabase, title: String = "Sieve 已查證災情") async throws(StoreError) -> String {
+        KMLWriter.render(title: title, items: try await database.approvedItems())
     }
 
     /// Every CAP message about escalated, approved and retracted items (for the EOC).
-    public static func capMessages(_ database: AppDatabase, channel: String? = nil) throws(StoreError) -> [CAPMessage] {
-        CAPWriter.messages(events: try database.capEvents(channel: channel))
+    public static func capMessages(_ database: AppDatabase, channel: String? = nil) async throws(StoreError) -> [CAPMessage] {
+        CAPWriter.messages(events: try await database.capEvents(channel: channel))
     }
 
     /// Writes every feed into `dir`; returns the paths written.
-    public static func writeAll(to dir: String, database: AppDatabase, title: String = "Sieve 已查證災情") throws -> [String] {
+    public static func writeAll(to dir: String, database: AppDatabase, title: String = "Sieve 已查證災情") async throws -> [String] {
         let base = URL(fileURLWithPath: dir)
         var written: [String] = []
-        for (name, text) in [
+        for (name, text) in await [
             (atomFile, try atom(database, title: title)), (jsonFeedFile, try jsonFeed(database, title: title)),
             (geoJSONFile, try geoJSON(database)), (kmlFile, try kml(database, title: title)),
         ] {
@@ -48,24 +48,24 @@ public enum Feeds {
             try write(text, to: path)
             written.append(path)
         }
-        written += try writeCAP(try capMessages(database), folder: base.appendingPathComponent(capFolder).path, title: title + "（CAP）")
+        await written += try writeCAP(try capMessages(database), folder: base.appendingPathComponent(capFolder).path, title: title + "（CAP）")
         return written
     }
 
     /// Writes one file channel's document(s) from what the outbox has delivered (or is delivering) on it.
-    public static func writeChannel(_ channel: ChannelConfig, database: AppDatabase) throws -> String {
+    public static func writeChannel(_ channel: ChannelConfig, database: AppDatabase) async throws -> String {
         let path = absolutePath(channel.path)
         switch channel.kind {
         case .atom:
-            try write(AtomFeedWriter.render(channel: channel, items: try database.publishableItems(channel: channel.name)), to: path)
+            try write(AtomFeedWriter.render(channel: channel, items: try await database.publishableItems(channel: channel.name)), to: path)
         case .jsonfeed:
-            try write(JSONFeedWriter.render(title: channel.title, items: try database.publishableItems(channel: channel.name)), to: path)
+            try write(JSONFeedWriter.render(title: channel.title, items: try await database.publishableItems(channel: channel.name)), to: path)
         case .geojson:
-            try write(GeoJSONWriter.render(items: try database.publishableItems(channel: channel.name)), to: path)
+            try write(GeoJSONWriter.render(items: try await database.publishableItems(channel: channel.name)), to: path)
         case .kml:
-            try write(KMLWriter.render(title: channel.title, items: try database.publishableItems(channel: channel.name)), to: path)
+            try write(KMLWriter.render(title: channel.title, items: try await database.publishableItems(channel: channel.name)), to: path)
         case .cap:
-            _ = try writeCAP(try capMessages(database, channel: channel.name), folder: path, title: channel.title)
+            _ = try await writeCAP(try capMessages(database, channel: channel.name), folder: path, title: channel.title)
         default:
             throw ChannelSetupError(description: "\(channel.display): \(channel.kind.rawValue) is not a file channel")
         }

@@ -106,7 +106,7 @@ public final class OutboxPublisher: Sendable {
         var report = DeliveryReport()
         for c in channels { report.channels[c.name] = .init(name: c.name) }
         if options.reclaimOrphans {
-            do { report.reclaimed = try database.reclaimOrphans() } catch { report.setupErrors.append("\(error)") }
+            do { report.reclaimed = try await database.reclaimOrphans() } catch { report.setupErrors.append("\(error)") }
         }
         // Set up every API channel once: token, template. A broken channel is reported; its rows wait.
         var apis: [String: ChannelAPI] = [:]
@@ -135,7 +135,7 @@ public final class OutboxPublisher: Sendable {
             let open = await gates.openCircuits(at: now)
             let entries: [OutboxEntry]
             do {
-                entries = try database.claimDue(
+                entries = try await database.leaseDueDeliveries(
                     now: now, limit: options.batchSize, channels: names, excludedChannels: open,
                     lease: options.lease ?? Self.batchLease(usable, batchSize: options.batchSize))
             } catch {
@@ -146,7 +146,7 @@ public final class OutboxPublisher: Sendable {
                 // Anything due later, within the wait budget?
                 var next: Date? = nil
                 for name in names {
-                    guard let due = (try? database.nextDue(channels: [name])) ?? nil else { continue }
+                    guard let due = (try? await database.nextDue(channels: [name])) ?? nil else { continue }
                     let ready = max(due, await gates.blockedUntil(name, at: due) ?? due)
                     next = min(next ?? ready, ready)
                 }
@@ -162,7 +162,7 @@ public final class OutboxPublisher: Sendable {
                     guard let channel = usable.first(where: { $0.name == name }) else { continue }
                     let api = apis[name]
                     group.addTask { [self] in
-                        if channel.kind.isFile { return self.deliverFile(channel, batch, options: options) }
+                        if channel.kind.isFile { return await self.deliverFile(channel, batch, options: options) }
                         return await self.deliver(channel, api: api!, batch, options: options)
                     }
                 }
@@ -178,17 +178,17 @@ public final class OutboxPublisher: Sendable {
                 report.channels[r.name] = c
             }
         }
-        report.waiting = (try? database.outbox(statuses: [.pending, .failed, .delivering], limit: 100_000).count) ?? 0
+        report.waiting = (try? await database.outbox(statuses: [.pending, .failed, .delivering], limit: 100_000).count) ?? 0
         return report
     }
 
     /// Rewrites a file channel and marks the batch delivered (one write covers every row).
-    func deliverFile(_ channel: ChannelConfig, _ batch: [OutboxEntry], options: DeliveryOptions) -> DeliveryReport.Channel {
+    func deliverFile(_ channel: ChannelConfig, _ batch: [OutboxEntry], options: DeliveryOptions) async -> DeliveryReport.Channel {
         var r = DeliveryReport.Channel(name: channel.name)
         do {
-            let path = try Feeds.writeChannel(channel, database: database)
+            let path = try await Feeds.writeChannel(channel, database: database)
             for entry in batch {
-                try database.markDelivered(entry.publication.id!, remoteID: nil)
+                try await database.markDelivered(entry.publication.id!, remoteID: nil)
                 r.outcomes[entry.publication.id!] = .delivered
                 Self.count(channel.name, "delivered")
             }
@@ -198,7 +198,7 @@ public final class OutboxPublisher: Sendable {
             r.lastError = message
             for entry in batch {
                 let retry = retryDate(entry, hint: nil, options: options, channel: channel)
-                try? database.markAttemptFailed(entry.publication.id!, error: message, retryAt: retry)
+                try? await database.markAttemptFailed(entry.publication.id!, error: message, retryAt: retry)
                 r.outcomes[entry.publication.id!] = retry == nil ? .dead : .retrying
                 Self.count(channel.name, retry == nil ? "dead" : "failed")
             }
@@ -233,7 +233,7 @@ public final class OutboxPublisher: Sendable {
             // Circuit open or paused by a 429: give the rest back untried.
             if let until = await gates.blockedUntil(channel.name, at: Date()) {
                 for rest in batch[index...] {
-                    try? database.release(rest.publication.id!, until: until, reason: nil)
+                    try? await database.release(rest.publication.id!, until: until, reason: nil)
                     r.outcomes[rest.publication.id!] = .deferred
                 }
                 r.circuitOpen = await gates.isOpen(channel.name, at: Date())
@@ -243,7 +243,7 @@ public final class OutboxPublisher: Sendable {
             if wait > 0 { try? await Task.sleep(for: .seconds(wait)) }
             // Still ours, and still wanted? (A lease that ran out was given to another publisher; the item may have
             // been retracted while this batch waited for its turn.)
-            let confirmed = (try? database.confirmDelivery(id, leaseUntil: Date().addingTimeInterval(channel.timeout + 60))) ?? false
+            let confirmed = (try? await database.confirmDelivery(id, leaseUntil: Date().addingTimeInterval(channel.timeout + 60))) ?? false
             guard confirmed else {
                 r.outcomes[id] = .skipped
                 logger.notice("delivery no longer this publisher's (taken over or retracted); not sent", metadata: ["channel": "\(channel.name)", "delivery": "\(id)"])
@@ -267,25 +267,25 @@ public final class OutboxPublisher: Sendable {
             do {
                 switch outcome {
                 case .delivered(let remoteID):
-                    try database.markDelivered(id, remoteID: remoteID)
+                    try await database.markDelivered(id, remoteID: remoteID)
                     await gates.success(channel.name)
                     r.outcomes[id] = .delivered
                     Self.count(channel.name, "delivered")
                     logger.info("delivered", metadata: meta)
                 case .unsupported(let reason):
-                    try database.markUnsupported(id, reason: reason)
+                    try await database.markUnsupported(id, reason: reason)
                     r.outcomes[id] = .unsupported
                     Self.count(channel.name, "unsupported")
                     logger.info("not supported by channel", metadata: meta.merging(["reason": "\(reason)"]) { $1 })
                 case .rejected(let error):
-                    try database.markAttemptFailed(id, error: error, retryAt: nil)
+                    try await database.markAttemptFailed(id, error: error, retryAt: nil)
                     r.outcomes[id] = .dead
                     Self.count(channel.name, "dead")
                     r.lastError = error
                     logger.error("rejected by channel; dead-lettered", metadata: meta.merging(["error": "\(error)"]) { $1 })
                 case .retry(let error, let hint, let throttled):
                     let retryAt = retryDate(entry, hint: hint, options: options, channel: channel)
-                    try database.markAttemptFailed(id, error: error, retryAt: retryAt)
+                    try await database.markAttemptFailed(id, error: error, retryAt: retryAt)
                     r.lastError = error
                     r.outcomes[id] = retryAt == nil ? .dead : .retrying
                     Self.count(channel.name, retryAt == nil ? "dead" : "failed")

@@ -3,8 +3,8 @@ import SieveCore
 
 extension AppDatabase {
     /// Makes the `source` table match the configuration (inserting or updating by name) and returns name → id.
-    public func syncSources(_ sources: [SourceConfig]) throws(StoreError) -> [String: Int64] {
-        try write { tx in
+    public func syncSources(_ sources: [SourceConfig]) async throws(StoreError) -> [String: Int64] {
+        try await write { tx in
             var ids: [String: Int64] = [:]
             for s in sources {
                 // One statement, so workers starting together on a shared database never collide on the name.
@@ -22,8 +22,8 @@ extension AppDatabase {
     /// Records a successful fetch and its posts in one transaction. Posts already stored for the source
     /// (same external id) are left alone. Returns how many posts were new.
     @discardableResult
-    public func recordFetch(_ document: DocumentRecord, posts: [ExtractedPost]) throws(StoreError) -> Int {
-        try write { tx in
+    public func recordFetch(_ document: DocumentRecord, posts: [ExtractedPost]) async throws(StoreError) -> Int {
+        try await write { tx in
             var doc = document
             var inserted = 0
             let now = Date()
@@ -50,8 +50,8 @@ extension AppDatabase {
     }
 
     /// Records a failed fetch (the document row carries the error) in one transaction.
-    public func recordFailure(_ document: DocumentRecord) throws(StoreError) {
-        try write { tx in
+    public func recordFailure(_ document: DocumentRecord) async throws(StoreError) {
+        try await write { tx in
             try Self.insertDocument(document, tx)
             try tx.execute(
                 "UPDATE source SET lastFetchedAt = ?, lastStatus = 'failed', lastError = ? WHERE id = ?",
@@ -59,12 +59,12 @@ extension AppDatabase {
         }
     }
 
-    public func sources() throws(StoreError) -> [SourceRecord] {
-        try read { tx in try tx.rows("SELECT * FROM source ORDER BY name").map(SourceRecord.init) }
+    public func sources() async throws(StoreError) -> [SourceRecord] {
+        try await read { tx in try tx.rows("SELECT * FROM source ORDER BY name").map(SourceRecord.init) }
     }
 
-    public func documents(sourceName: String? = nil) throws(StoreError) -> [DocumentRecord] {
-        try read { tx in
+    public func documents(sourceName: String? = nil) async throws(StoreError) -> [DocumentRecord] {
+        try await read { tx in
             if let sourceName {
                 return try tx.rows(
                     "SELECT document.* FROM document JOIN source ON source.id = document.sourceId WHERE source.name = ? ORDER BY document.id",
@@ -75,14 +75,14 @@ extension AppDatabase {
         }
     }
 
-    public func postCount(state: PostState? = nil) throws(StoreError) -> Int {
-        try read { tx in
+    public func postCount(state: PostState? = nil) async throws(StoreError) -> Int {
+        try await read { tx in
             if let state { return try tx.scalar("SELECT COUNT(*) FROM post WHERE state = ?", [state.rawValue]) ?? 0 }
             return try tx.scalar("SELECT COUNT(*) FROM post") ?? 0
         }
     }
 
-    public func posts() throws(StoreError) -> [PostRecord] {
-        try read { tx in try tx.rows("SELECT * FROM post ORDER BY id").map(PostRecord.init) }
+    public func posts() async throws(StoreError) -> [PostRecord] {
+        try await read { tx in try tx.rows("SELECT * FROM post ORDER BY id").map(PostRecord.init) }
     }
 }

@@ -52,9 +52,9 @@ extension AppDatabase {
     /// Puts every due source's seed URL in the frontier (all of them when `force`). Returns how many were queued.
     @discardableResult
     public func enqueueSeeds(
-        _ sources: [SourceConfig], ids: [String: Int64], hostOf: (String) -> String, force: Bool, now: Date = Date()
-    ) throws(StoreError) -> Int {
-        try write { tx in
+        _ sources: [SourceConfig], ids: [String: Int64], hostOf: @escaping @Sendable (String) -> String, force: Bool, now: Date = Date()
+    ) async throws(StoreError) -> Int {
+        try await write { tx in
             var queued = 0
             for s in sources {
                 guard let sourceID = ids[s.name] else { continue }
@@ -90,8 +90,8 @@ extension AppDatabase {
     /// nothing is doubled). SQLite (one process, under the run lock): after a crash, everything in flight.
     /// PostgreSQL (shared): only entries whose claim's lease has expired — their worker is gone.
     @discardableResult
-    public func recoverInflight(now: Date = Date()) throws(StoreError) -> Int {
-        try write { tx in
+    public func recoverInflight(now: Date = Date()) async throws(StoreError) -> Int {
+        try await write { tx in
             try tx.execute(
                 "UPDATE frontier SET state = 'pending', claimedBy = NULL, leaseUntil = NULL WHERE state = 'inflight'"
                     + tx.dialect.unleased("frontier"), tx.dialect.unleasedArguments(now))
@@ -102,11 +102,11 @@ extension AppDatabase {
     /// process until `now + lease`, in one transaction. On PostgreSQL the rows are claimed with
     /// `FOR UPDATE SKIP LOCKED`, so concurrent workers never take the same URL, and entries whose claim expired
     /// (a worker died) are taken again. On SQLite, after a crash, `recoverInflight` puts them back.
-    public func claimBatch(
+    public func leaseFrontierBatch(
         limit: Int, now: Date = Date(), sources: Set<Int64>? = nil, lease: TimeInterval = 300
-    ) throws(StoreError) -> [FrontierEntry] {
+    ) async throws(StoreError) -> [FrontierEntry] {
         if let sources, sources.isEmpty { return [] }
-        return try write { tx in
+        return try await write { tx in
             var sql = """
                 SELECT f.id, f.sourceId, source.name, f.url, f.host, f.role, f.depth, f.attempts, f.etag, f.lastModified,
                        f.bodyHash
@@ -135,26 +135,26 @@ extension AppDatabase {
             }
             try tx.execute(
                 "UPDATE frontier SET state = 'inflight', claimedBy = ?, leaseUntil = ? WHERE id IN (\(SQLTransaction.placeholders(entries.count)))",
-                [workerID, now.addingTimeInterval(lease)] + entries.map { $0.id as any SQLBindable })
+                [self.workerID, now.addingTimeInterval(lease)] + entries.map { $0.id as any SQLBindable })
             return entries
         }
     }
 
     /// Gives claimed frontier entries back untried (a worker stopping with entries still waiting for their host).
-    public func releaseFrontier(_ ids: [Int64]) throws(StoreError) {
+    public func releaseFrontier(_ ids: [Int64]) async throws(StoreError) {
         guard !ids.isEmpty else { return }
-        try write { tx in
+        try await write { tx in
             try tx.execute(
                 """
                 UPDATE frontier SET state = 'pending', claimedBy = NULL, leaseUntil = NULL
                 WHERE state = 'inflight' AND claimedBy = ? AND id IN (\(SQLTransaction.placeholders(ids.count)))
-                """, [workerID] + ids.map { $0 as any SQLBindable })
+                """, [self.workerID] + ids.map { $0 as any SQLBindable })
         }
     }
 
     /// How much work is left: pending now, pending later (retries), in flight.
-    public func frontierCounts(now: Date = Date()) throws(StoreError) -> (ready: Int, later: Int, inflight: Int, done: Int, failed: Int) {
-        try read { tx in
+    public func frontierCounts(now: Date = Date()) async throws(StoreError) -> (ready: Int, later: Int, inflight: Int, done: Int, failed: Int) {
+        try await read { tx in
             let rows = try tx.rows(
                 """
                 SELECT state, CASE WHEN notBefore <= ? THEN 1 ELSE 0 END AS ready, COUNT(*) AS n FROM frontier
@@ -180,7 +180,7 @@ extension AppDatabase {
     public func completeFetch(
         entry: FrontierEntry, document: DocumentRecord, posts: [PostToStore], links: [DiscoveredLink],
         maxPageDepth: Int, maxItems: Int, cycleStart: Date, now: Date = Date()
-    ) throws(StoreError) -> StoreOutcome {
+    ) async throws(StoreError) -> StoreOutcome {
         // JSON is encoded before the transaction: every stage shares the single SQLite writer.
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
@@ -195,7 +195,7 @@ extension AppDatabase {
         } catch {
             throw Self.storeError(error)
         }
-        return try write { tx in
+        return try await write { tx in
             var outcome = StoreOutcome()
             var doc = document
             for (item, (replies, extra)) in zip(posts, encoded) {
@@ -270,8 +270,8 @@ extension AppDatabase {
     }
 
     /// 304 or an unchanged body: nothing new, the entry is done.
-    public func completeUnchanged(entry: FrontierEntry, document: DocumentRecord, now: Date = Date()) throws(StoreError) {
-        try write { tx in
+    public func completeUnchanged(entry: FrontierEntry, document: DocumentRecord, now: Date = Date()) async throws(StoreError) {
+        try await write { tx in
             try Self.insertDocument(document, tx)
             try tx.execute(
                 "UPDATE frontier SET state = 'done', fetchedAt = ?, lastError = NULL, claimedBy = NULL, leaseUntil = NULL WHERE id = ?",
@@ -283,9 +283,9 @@ extension AppDatabase {
 
     /// A failed fetch: retried at `retryAt`, or given up (state failed) when nil.
     public func failFetch(entry: FrontierEntry, document: DocumentRecord, retryAt: Date?, now: Date = Date())
-        throws(StoreError)
+        async throws(StoreError)
     {
-        try write { tx in
+        try await write { tx in
             try Self.insertDocument(document, tx)
             if let retryAt {
                 try tx.execute(
@@ -362,17 +362,17 @@ extension AppDatabase {
         public var expiresAt: Date
     }
 
-    public func cachedRobots(host: String, now: Date = Date()) throws(StoreError) -> CachedRobots? {
-        try read { tx in
+    public func cachedRobots(host: String, now: Date = Date()) async throws(StoreError) -> CachedRobots? {
+        try await read { tx in
             guard let r = try tx.row("SELECT * FROM robots WHERE host = ? AND expiresAt > ?", [host, now]) else { return nil }
             return CachedRobots(status: try r["status"], body: try r["body"], error: try r["error"], expiresAt: try r["expiresAt"])
         }
     }
 
     public func saveRobots(host: String, status: Int?, body: Data?, error: String?, expiresAt: Date, now: Date = Date())
-        throws(StoreError)
+        async throws(StoreError)
     {
-        try write { tx in
+        try await write { tx in
             try tx.execute(
                 """
                 INSERT INTO robots (host, status, body, fetchedAt, expiresAt, error) VALUES (?, ?, ?, ?, ?, ?)
@@ -385,13 +385,13 @@ extension AppDatabase {
 
 extension AppDatabase {
     /// The earliest time a pending retry may run.
-    public func nextRetryTime() throws(StoreError) -> Date? {
-        try read { tx in try tx.scalar("SELECT MIN(notBefore) FROM frontier WHERE state = 'pending'") }
+    public func nextRetryTime() async throws(StoreError) -> Date? {
+        try await read { tx in try tx.scalar("SELECT MIN(notBefore) FROM frontier WHERE state = 'pending'") }
     }
 
     /// For each source, the last error of an entry still waiting for a retry.
-    public func pendingErrors(sources: Set<Int64>) throws(StoreError) -> [Int64: String] {
-        try read { tx in
+    public func pendingErrors(sources: Set<Int64>) async throws(StoreError) -> [Int64: String] {
+        try await read { tx in
             var out: [Int64: String] = [:]
             for row in try tx.rows("SELECT sourceId, lastError FROM frontier WHERE state = 'pending' AND lastError IS NOT NULL ORDER BY id") {
                 let id: Int64 = try row["sourceId"]

@@ -112,8 +112,8 @@ extension AppDatabase {
     /// content changed. CAP Update/Cancel messages act on the incidents their `references` name: an Update
     /// supersedes them, a Cancel cancels them (and is not itself an incident).
     @discardableResult
-    public func saveIncidents(_ incidents: [Incident], now: Date = Date()) throws(StoreError) -> IncidentImportSummary {
-        try write { tx in
+    public func saveIncidents(_ incidents: [Incident], now: Date = Date()) async throws(StoreError) -> IncidentImportSummary {
+        try await write { tx in
             var summary = IncidentImportSummary()
             for var incident in incidents {
                 // References: "sender,identifier,sent" triples; the identifier is what we key on.
@@ -226,8 +226,8 @@ extension AppDatabase {
     /// with an `expires`, the span they were in force).
     public func incidents(
         kinds: Set<IncidentKind>? = nil, activeAt: Date? = nil, from: Date? = nil, to: Date? = nil, limit: Int? = nil
-    ) throws(StoreError) -> [Incident] {
-        try read { tx in
+    ) async throws(StoreError) -> [Incident] {
+        try await read { tx in
             var sql = "SELECT * FROM incident WHERE 1 = 1"
             var args: [any SQLBindable] = []
             if let kinds {
@@ -252,18 +252,18 @@ extension AppDatabase {
         }
     }
 
-    public func incident(id: Int64) throws(StoreError) -> Incident? {
-        try read { tx in try tx.row("SELECT * FROM incident WHERE id = ?", [id]).map(Self.incident(from:)) }
+    public func incident(id: Int64) async throws(StoreError) -> Incident? {
+        try await read { tx in try tx.row("SELECT * FROM incident WHERE id = ?", [id]).map(Self.incident(from:)) }
     }
 
-    public func incidentCount() throws(StoreError) -> Int {
-        try read { tx in try tx.scalar("SELECT COUNT(*) FROM incident") ?? 0 }
+    public func incidentCount() async throws(StoreError) -> Int {
+        try await read { tx in try tx.scalar("SELECT COUNT(*) FROM incident") ?? 0 }
     }
 
     /// When incidents or known rumours last changed (nil when there are none): cross-references older than this
     /// are checked again.
-    public func evidenceVersion() throws(StoreError) -> Date? {
-        try read { tx in try Self.evidenceVersion(tx) }
+    public func evidenceVersion() async throws(StoreError) -> Date? {
+        try await read { tx in try Self.evidenceVersion(tx) }
     }
 
     static func evidenceVersion(_ tx: SQLTransaction) throws -> Date? {
@@ -291,9 +291,9 @@ extension AppDatabase {
     /// Adds debunked (or confirmed) claims; a claim already known is left alone. Returns how many were new.
     @discardableResult
     public func addKnownRumours(_ items: [(claim: String, verdict: String, url: String?)], origin: String, now: Date = Date())
-        throws(StoreError) -> Int
+        async throws(StoreError) -> Int
     {
-        try write { tx in
+        try await write { tx in
             var added = 0
             for item in items {
                 added += try tx.execute(
@@ -309,10 +309,10 @@ extension AppDatabase {
 
     /// Every post a moderator rejected as a rumour becomes a known rumour (once). Returns how many were added.
     @discardableResult
-    public func syncRejectedRumours(now: Date = Date()) throws(StoreError) -> Int {
+    public func syncRejectedRumours(now: Date = Date()) async throws(StoreError) -> Int {
         // Looked for first with a read: the cross-reference loop calls this before every round, and the single
         // SQLite writer is the crawl's bottleneck in a burst.
-        let pending = try read { tx in
+        let pending = try await read { tx in
             try tx.scalar(
                 """
                 SELECT 1 FROM review JOIN post ON post.id = review.postId
@@ -321,7 +321,7 @@ extension AppDatabase {
                 """, as: Int64.self)
         }
         guard pending != nil else { return 0 }
-        return try write { tx in
+        return try await write { tx in
             let added = try tx.execute(
                 """
                     INSERT INTO knownRumour (claim, verdict, url, origin, postId, createdAt)
@@ -337,8 +337,8 @@ extension AppDatabase {
         }
     }
 
-    public func knownRumours() throws(StoreError) -> [KnownRumour] {
-        try read { tx in
+    public func knownRumours() async throws(StoreError) -> [KnownRumour] {
+        try await read { tx in
             try tx.rows("SELECT * FROM knownRumour ORDER BY id").map { r in
                 KnownRumour(
                     id: try r["id"], claim: try r["claim"], verdict: try r["verdict"], url: try r["url"], origin: try r["origin"],
@@ -352,23 +352,23 @@ extension AppDatabase {
     /// Posts awaiting review whose cross-reference is due: missing, or older than the evidence (a look, not a
     /// claim). Posts are marked due when they enter the queue and, all of them, when new incidents or known
     /// rumours arrive; `saveCrossReferences` clears the mark.
-    public func postsToCrossReference(limit: Int = 1000) throws(StoreError) -> [PostForXref] {
-        try readPosts({ tx in try Self.selectPostsToCrossReference(tx, limit: limit, claim: nil) }, make: Self.postForXref)
+    public func postsToCrossReference(limit: Int = 1000) async throws(StoreError) -> [PostForXref] {
+        try await readPosts({ tx in try Self.selectPostsToCrossReference(tx, limit: limit, lease: nil) }, make: Self.postForXref)
     }
 
     /// Claims up to `limit` posts due for a cross-reference for this process until `now + lease` (PostgreSQL:
     /// `FOR UPDATE SKIP LOCKED`, skipping posts another worker holds). `saveCrossReferences` releases them.
-    public func claimPostsToCrossReference(limit: Int = 1000, lease: TimeInterval = 300, now: Date = Date())
-        throws(StoreError) -> [PostForXref]
+    public func leasePostsToCrossReference(limit: Int = 1000, lease: TimeInterval = 300, now: Date = Date())
+        async throws(StoreError) -> [PostForXref]
     {
-        try claimPosts(
-            lease: lease, now: now, { tx in try Self.selectPostsToCrossReference(tx, limit: limit, claim: now) },
+        try await leasePosts(
+            lease: lease, now: now, { tx in try Self.selectPostsToCrossReference(tx, limit: limit, lease: now) },
             make: Self.postForXref)
     }
 
     /// Reads only the due posts, through the partial index `post_xrefDue` (the queue of posts already checked
     /// can be hundreds of thousands long in a burst).
-    static func selectPostsToCrossReference(_ tx: SQLTransaction, limit: Int, claim now: Date?) throws -> [SQLRow] {
+    static func selectPostsToCrossReference(_ tx: SQLTransaction, limit: Int, lease now: Date?) throws -> [SQLRow] {
         var sql = """
             SELECT post.id, post.text, post.title, post.publishedAt, post.fetchedAt, post.clusterSize, post.extra, assessment.*
             FROM post\(tx.dialect.indexedBy("post_xrefDue")) JOIN assessment ON assessment.postId = post.id
@@ -409,7 +409,7 @@ extension AppDatabase {
     /// the posts stay due and are checked again.
     public func saveCrossReferences(
         _ items: [(postID: Int64, result: XrefResult, priority: Double)], evidence: Date?, now: Date = Date()
-    ) throws(StoreError) {
+    ) async throws(StoreError) {
         // JSON is encoded before the transaction: the single SQLite writer is shared with the crawl.
         let matches: [String]
         do {
@@ -417,7 +417,7 @@ extension AppDatabase {
         } catch {
             throw Self.storeError(error)
         }
-        try write { tx in
+        try await write { tx in
             let current = try Self.evidenceVersion(tx)
             let stale = current.map { c in evidence.map { c > $0 } ?? true } ?? false
             for (item, matchesJSON) in zip(items, matches) {
@@ -447,8 +447,8 @@ extension AppDatabase {
     }
 
     /// The stored cross-reference of a post, if it has one.
-    public func crossReference(postID: Int64) throws(StoreError) -> XrefResult? {
-        try read { tx in
+    public func crossReference(postID: Int64) async throws(StoreError) -> XrefResult? {
+        try await read { tx in
             guard let row = try tx.row(
                 """
                 SELECT xref.*, knownRumour.claim, knownRumour.verdict AS kverdict, knownRumour.url AS kurl

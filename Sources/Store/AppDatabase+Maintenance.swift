@@ -39,10 +39,10 @@ extension AppDatabase {
     public static var migrationNames: [String] { migrator.migrations }
 
     /// The migration status of the open database.
-    public func migrationStatus() throws(StoreError) -> MigrationStatus {
-        guard postgres != nil else { return try sqliteRead { db in try Self.status(db) } }
+    public func migrationStatus() async throws(StoreError) -> MigrationStatus {
+        guard postgres != nil else { return try await sqliteRead { db in try Self.status(db) } }
         // PostgreSQL: its own DDL migrations, recorded in sieve_migrations.
-        return try read { tx in
+        return try await read { tx in
             let applied = Set(try tx.column("SELECT name FROM sieve_migrations", as: String.self))
             let known = PostgresSchema.migrations.map(\.name)
             return MigrationStatus(
@@ -135,7 +135,7 @@ extension AppDatabase {
     /// beside `destination`, checked with `PRAGMA integrity_check`, switched to a single-file (rollback journal)
     /// database, synced, and only then renamed into place; a failed backup leaves no partial file.
     @discardableResult
-    public func backup(to destination: String) throws(StoreError) -> BackupResult {
+    public func backup(to destination: String) async throws(StoreError) -> BackupResult {
         let started = Date()
         let dest = URL(fileURLWithPath: destination).standardizedFileURL
         let temp = dest.deletingLastPathComponent().appendingPathComponent(".\(dest.lastPathComponent).tmp-\(getpid())")
@@ -146,20 +146,21 @@ extension AppDatabase {
         do {
             try fm.createDirectory(at: dest.deletingLastPathComponent(), withIntermediateDirectories: true)
             cleanUp()
-            var posts = 0
+            let posts: Int
             do {
                 let queue = try DatabaseQueue(path: temp.path)
                 guard let writer else {
                     throw StoreError.database("sieve backup copies SQLite files; for PostgreSQL use pg_dump (README, \"Several machines\")")
                 }
-                try writer.backup(to: queue)
-                try queue.writeWithoutTransaction { db in
+                // A consistent snapshot (one of the pool's readers), copied page by page into the new file.
+                try await writer.read { db in try queue.writeWithoutTransaction { dest in try db.backup(to: dest) } }
+                posts = try await queue.writeWithoutTransaction { db in
                     try db.execute(sql: "PRAGMA journal_mode = DELETE")
                     let check = try String.fetchAll(db, sql: "PRAGMA integrity_check")
                     guard check == ["ok"] else {
                         throw StoreError.database("integrity_check of the backup failed: \(check.prefix(5).joined(separator: "; "))")
                     }
-                    posts = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM post") ?? 0
+                    return try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM post") ?? 0
                 }
                 try queue.close()
             }
@@ -247,8 +248,8 @@ extension AppDatabase {
 
     /// Sizes and ages of the work waiting in each queue, for metrics: the review queue (queued or escalated
     /// posts), the crawl frontier (pending URLs) and the outbox (deliveries not yet done).
-    public func queueGauges(now: Date = Date()) throws(StoreError) -> [(queue: String, depth: Int, oldestAge: Double)] {
-        try read { tx in
+    public func queueGauges(now: Date = Date()) async throws(StoreError) -> [(queue: String, depth: Int, oldestAge: Double)] {
+        try await read { tx in
             func gauge(_ name: String, _ sql: String) throws -> (queue: String, depth: Int, oldestAge: Double) {
                 let row = try tx.row(sql)
                 let depth: Int = try row?[0] ?? 0

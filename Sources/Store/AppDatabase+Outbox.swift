@@ -124,13 +124,13 @@ extension AppDatabase {
     /// `leaseUntil`; a publisher that dies leaves the lease to expire (or `reclaimOrphans` frees it). On
     /// PostgreSQL, rows another publisher is claiming at that moment are skipped (`FOR UPDATE SKIP LOCKED`), so
     /// several workers never hand out the same delivery.
-    public func claimDue(
+    public func leaseDueDeliveries(
         now: Date = Date(), limit: Int = 50, channels: [String], excludedChannels: Set<String> = [],
         lease: TimeInterval = 120
-    ) throws(StoreError) -> [OutboxEntry] {
+    ) async throws(StoreError) -> [OutboxEntry] {
         let wanted = channels.filter { !excludedChannels.contains($0) }
         guard !wanted.isEmpty else { return [] }
-        return try write { tx in
+        return try await write { tx in
             // Expired leases: the publisher holding them is gone; the attempt's outcome is unknown.
             try tx.execute(
                 """
@@ -158,7 +158,7 @@ extension AppDatabase {
                 record.leaseUntil = now.addingTimeInterval(lease)
                 try tx.execute(
                     "UPDATE publication SET status = 'delivering', leaseUntil = ?, claimedBy = ? WHERE id = ?",
-                    [record.leaseUntil, workerID, record.id])
+                    [record.leaseUntil, self.workerID, record.id])
                 guard let item = try Self.publishableItem(tx, postID: record.postId, publication: record) else { continue }
                 let remote = try tx.column(
                     """
@@ -174,8 +174,8 @@ extension AppDatabase {
     /// Frees every `delivering` row (counting the interrupted attempt). Only for the sole publisher, at start-up
     /// (`sieve publish` holds `<database>.publish.lock`); never on a shared database.
     @discardableResult
-    public func reclaimOrphans() throws(StoreError) -> Int {
-        try write { tx in
+    public func reclaimOrphans() async throws(StoreError) -> Int {
+        try await write { tx in
             try tx.execute(
                 """
                 UPDATE publication SET status = 'failed', attempts = attempts + 1, leaseUntil = NULL, claimedBy = NULL,
@@ -188,76 +188,76 @@ extension AppDatabase {
     /// Right before sending: whether this process still holds delivery `id` (claimed by it, still `delivering`, and
     /// not of an item retracted meanwhile), extending its lease to `until`. False means someone else took it over
     /// (its lease ran out) or it must not go out any more: do not send.
-    public func confirmDelivery(_ id: Int64, leaseUntil until: Date) throws(StoreError) -> Bool {
-        try write { tx in
+    public func confirmDelivery(_ id: Int64, leaseUntil until: Date) async throws(StoreError) -> Bool {
+        try await write { tx in
             try tx.execute(
                 """
                 UPDATE publication SET leaseUntil = ?
                 WHERE id = ? AND status = 'delivering' AND claimedBy = ?
                   AND (action = 'retract' OR NOT EXISTS (SELECT 1 FROM retraction r WHERE r.postId = publication.postId))
-                """, [until, id, workerID]) == 1
+                """, [until, id, self.workerID]) == 1
         }
     }
 
     /// The channel accepted the delivery.
-    public func markDelivered(_ id: Int64, remoteID: String?, at date: Date = Date()) throws(StoreError) {
-        try write { tx in
+    public func markDelivered(_ id: Int64, remoteID: String?, at date: Date = Date()) async throws(StoreError) {
+        try await write { tx in
             try tx.execute(
                 """
                 UPDATE publication SET status = 'delivered', attempts = attempts + 1, publishedAt = ?, remoteID = COALESCE(?, remoteID),
                   lastError = NULL, leaseUntil = NULL, claimedBy = NULL
                 WHERE id = ? AND status = 'delivering' AND (claimedBy = ? OR claimedBy IS NULL)
-                """, [date, remoteID, id, workerID])
+                """, [date, remoteID, id, self.workerID])
         }
     }
 
     /// An attempt failed: `failed` until `retryAt`, or `dead` when `retryAt` is nil.
-    public func markAttemptFailed(_ id: Int64, error: String, retryAt: Date?) throws(StoreError) {
-        try write { tx in
+    public func markAttemptFailed(_ id: Int64, error: String, retryAt: Date?) async throws(StoreError) {
+        try await write { tx in
             if let retryAt {
                 try tx.execute(
                     """
                     UPDATE publication SET status = 'failed', attempts = attempts + 1, lastError = ?, leaseUntil = NULL,
                       nextAttemptAt = ?, claimedBy = NULL
                     WHERE id = ? AND status = 'delivering' AND (claimedBy = ? OR claimedBy IS NULL)
-                    """, [error, retryAt, id, workerID])
+                    """, [error, retryAt, id, self.workerID])
             } else {
                 try tx.execute(
                     """
                     UPDATE publication SET status = 'dead', attempts = attempts + 1, lastError = ?, leaseUntil = NULL, claimedBy = NULL
                     WHERE id = ? AND status = 'delivering' AND (claimedBy = ? OR claimedBy IS NULL)
-                    """, [error, id, workerID])
+                    """, [error, id, self.workerID])
             }
         }
     }
 
     /// The channel cannot do this; recorded as the outcome, never retried.
-    public func markUnsupported(_ id: Int64, reason: String) throws(StoreError) {
-        try write { tx in
+    public func markUnsupported(_ id: Int64, reason: String) async throws(StoreError) {
+        try await write { tx in
             try tx.execute(
                 """
                 UPDATE publication SET status = 'unsupported', lastError = ?, leaseUntil = NULL, claimedBy = NULL, publishedAt = ?
                 WHERE id = ? AND status = 'delivering' AND (claimedBy = ? OR claimedBy IS NULL)
-                """, [reason, Date(), id, workerID])
+                """, [reason, Date(), id, self.workerID])
         }
     }
 
     /// Gives a claimed delivery back without attempting it (circuit open, rate limit): due again at `at`.
-    public func release(_ id: Int64, until at: Date, reason: String?) throws(StoreError) {
-        try write { tx in
+    public func release(_ id: Int64, until at: Date, reason: String?) async throws(StoreError) {
+        try await write { tx in
             try tx.execute(
                 """
                 UPDATE publication SET status = CASE WHEN attempts = 0 THEN 'pending' ELSE 'failed' END,
                   leaseUntil = NULL, claimedBy = NULL, nextAttemptAt = ?, lastError = COALESCE(?, lastError)
                 WHERE id = ? AND status = 'delivering' AND (claimedBy = ? OR claimedBy IS NULL)
-                """, [at, reason, id, workerID])
+                """, [at, reason, id, self.workerID])
         }
     }
 
     /// Earliest time a waiting delivery on these channels becomes due (nil: nothing waiting).
-    public func nextDue(channels: [String]) throws(StoreError) -> Date? {
+    public func nextDue(channels: [String]) async throws(StoreError) -> Date? {
         guard !channels.isEmpty else { return nil }
-        return try read { tx in
+        return try await read { tx in
             try tx.scalar(
                 """
                 SELECT MIN(nextAttemptAt) FROM publication p
@@ -268,8 +268,8 @@ extension AppDatabase {
     }
 
     /// The outbox, newest first, optionally only some statuses.
-    public func outbox(statuses: [OutboxStatus] = [], limit: Int = 200) throws(StoreError) -> [OutboxListing] {
-        try read { tx in
+    public func outbox(statuses: [OutboxStatus] = [], limit: Int = 200) async throws(StoreError) -> [OutboxListing] {
+        try await read { tx in
             var sql = """
                 SELECT publication.*, COALESCE(NULLIF(post.title, ''), substr(post.text, 1, 40)) AS postTitle
                 FROM publication JOIN post ON post.id = publication.postId
@@ -292,10 +292,10 @@ extension AppDatabase {
     /// `sieve outbox retry ID`: a dead, failed, unsupported or dropped delivery goes back to pending with a fresh
     /// attempt budget (same idempotency key, so a delivery that did get through is not repeated where the
     /// channel honours it).
-    public func retryDelivery(_ id: Int64, actor: String, ip: String? = nil, now: Date = Date()) throws(StoreError)
+    public func retryDelivery(_ id: Int64, actor: String, ip: String? = nil, now: Date = Date()) async throws(StoreError)
         -> PublicationRecord
     {
-        try write { tx in
+        try await write { tx in
             guard var record = try Self.publication(id, tx) else { throw StoreError.noSuchDelivery(id) }
             let before = record.status
             if record.action != OutboxAction.retract.rawValue,
@@ -319,10 +319,10 @@ extension AppDatabase {
     }
 
     /// `sieve outbox drop ID`: never deliver it.
-    public func dropDelivery(_ id: Int64, actor: String, ip: String? = nil, now: Date = Date()) throws(StoreError)
+    public func dropDelivery(_ id: Int64, actor: String, ip: String? = nil, now: Date = Date()) async throws(StoreError)
         -> PublicationRecord
     {
-        try write { tx in
+        try await write { tx in
             guard var record = try Self.publication(id, tx) else { throw StoreError.noSuchDelivery(id) }
             let before = record.status
             guard ["dead", "failed", "pending", "unsupported"].contains(record.status) else {
@@ -347,8 +347,8 @@ extension AppDatabase {
     @discardableResult
     public func retract(
         postID: Int64, reviewer: String, note: String?, ip: String? = nil, force: Bool = false, now: Date = Date()
-    ) throws(StoreError) -> [PublicationRecord] {
-        try write { tx in
+    ) async throws(StoreError) -> [PublicationRecord] {
+        try await write { tx in
             guard
                 let state = try tx.scalar(
                     "SELECT state FROM post WHERE id = ?" + (tx.dialect.sharesWork ? " FOR UPDATE" : ""), [postID], as: String.self)
@@ -415,9 +415,9 @@ extension AppDatabase {
     /// replaces an undelivered earlier one.
     @discardableResult
     public func edit(postID: Int64, reviewer: String, text: String, note: String?, ip: String? = nil, now: Date = Date())
-        throws(StoreError) -> [PublicationRecord]
+        async throws(StoreError) -> [PublicationRecord]
     {
-        try write { tx in
+        try await write { tx in
             guard
                 let state = try tx.scalar(
                     "SELECT state FROM post WHERE id = ?" + (tx.dialect.sharesWork ? " FOR UPDATE" : ""), [postID], as: String.self)
@@ -456,8 +456,8 @@ extension AppDatabase {
         }
     }
 
-    public func retraction(postID: Int64) throws(StoreError) -> RetractionRecord? {
-        try read { tx in try tx.row("SELECT * FROM retraction WHERE postId = ?", [postID]).map(RetractionRecord.init) }
+    public func retraction(postID: Int64) async throws(StoreError) -> RetractionRecord? {
+        try await read { tx in try tx.row("SELECT * FROM retraction WHERE postId = ?", [postID]).map(RetractionRecord.init) }
     }
 }
 

@@ -66,8 +66,8 @@ extension AppDatabase {
     }
 
     /// Items published (or being published) on `channel` and not withdrawn, newest approval first.
-    public func publishableItems(channel: String, limit: Int = 200) throws(StoreError) -> [PublishableItem] {
-        try read { tx in
+    public func publishableItems(channel: String, limit: Int = 200) async throws(StoreError) -> [PublishableItem] {
+        try await read { tx in
             let rows = try tx.rows(
                 """
                 SELECT p.id AS pubId, p.createdAt AS approvedAt, i.* FROM publication p
@@ -81,8 +81,8 @@ extension AppDatabase {
     }
 
     /// Every approved item (whatever its channels), newest approval first: what `sieve publish --feeds` writes.
-    public func approvedItems(limit: Int = 500) throws(StoreError) -> [PublishableItem] {
-        try read { tx in
+    public func approvedItems(limit: Int = 500) async throws(StoreError) -> [PublishableItem] {
+        try await read { tx in
             let rows = try tx.rows(
                 "SELECT * FROM (\(Self.itemSelect(tx.dialect))) i WHERE state = 'approved' ORDER BY decidedAt DESC NULLS LAST, postId DESC LIMIT ?",
                 [limit])
@@ -92,8 +92,8 @@ extension AppDatabase {
 
     /// The EOC's view of items: each escalation, approval and retraction as a dated event, oldest first, for the
     /// CAP messages (Alert, Update, Cancel). `channel` limits it to items with deliveries on that channel.
-    public func capEvents(channel: String? = nil, limit: Int = 1000) throws(StoreError) -> [CAPEvent] {
-        try read { tx in
+    public func capEvents(channel: String? = nil, limit: Int = 1000) async throws(StoreError) -> [CAPEvent] {
+        try await read { tx in
             var filter = ""
             var args: [any SQLBindable] = []
             if let channel {
@@ -139,8 +139,8 @@ extension AppDatabase {
         }
     }
 
-    public func publications(postID: Int64? = nil) throws(StoreError) -> [PublicationRecord] {
-        try read { tx in
+    public func publications(postID: Int64? = nil) async throws(StoreError) -> [PublicationRecord] {
+        try await read { tx in
             if let postID {
                 return try tx.rows("SELECT * FROM publication WHERE postId = ? ORDER BY id", [postID]).map(PublicationRecord.init)
             }

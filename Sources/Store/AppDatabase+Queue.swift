@@ -2,17 +2,17 @@ import Foundation
 import SieveCore
 
 extension AppDatabase {
-    /// Posts stored but not yet assessed, oldest first (a look, not a claim: see `claimPostsToAssess`).
-    public func postsToAssess(limit: Int = 1000) throws(StoreError) -> [PostToAssess] {
-        try readPosts({ tx in try Self.selectPostsToAssess(tx, limit: limit, claim: nil) }, make: Self.postToAssess)
+    /// Posts stored but not yet assessed, oldest first (a look, not a claim: see `leasePostsToAssess`).
+    public func postsToAssess(limit: Int = 1000) async throws(StoreError) -> [PostToAssess] {
+        try await readPosts({ tx in try Self.selectPostsToAssess(tx, limit: limit, lease: nil) }, make: Self.postToAssess)
     }
 
     /// Claims up to `limit` unassessed posts for this process until `now + lease` (PostgreSQL: `FOR UPDATE SKIP
     /// LOCKED`, skipping posts another worker holds a live lease on). `saveAssessments` releases them.
-    public func claimPostsToAssess(limit: Int = 1000, lease: TimeInterval = 300, now: Date = Date()) throws(StoreError)
+    public func leasePostsToAssess(limit: Int = 1000, lease: TimeInterval = 300, now: Date = Date()) async throws(StoreError)
         -> [PostToAssess]
     {
-        try claimPosts(lease: lease, now: now, { tx in try Self.selectPostsToAssess(tx, limit: limit, claim: now) }, make: Self.postToAssess)
+        try await leasePosts(lease: lease, now: now, { tx in try Self.selectPostsToAssess(tx, limit: limit, lease: now) }, make: Self.postToAssess)
     }
 
     /// Selects posts (with the claiming SELECT) and leases them to this process, in one transaction; `make` turns
@@ -20,21 +20,24 @@ extension AppDatabase {
     /// where one process owns the database (the run lock) and its stage loops never claim the same stage twice,
     /// a lease would never be read: the claim is a plain read and takes no turn on the single writer, which the
     /// crawl needs during a burst.
-    func claimPosts<T>(
-        lease: TimeInterval, now: Date, _ select: (SQLTransaction) throws -> [SQLRow], make: (SQLRow) throws -> T
-    ) throws(StoreError) -> [T] {
-        guard sharesWork else { return try readPosts(select, make: make) }
-        let rows = try write { tx in
+    func leasePosts<T>(
+        lease: TimeInterval, now: Date, _ select: @escaping @Sendable (SQLTransaction) throws -> [SQLRow],
+        make: (SQLRow) throws -> T
+    ) async throws(StoreError) -> [T] {
+        guard self.sharesWork else { return try await readPosts(select, make: make) }
+        let rows = try await write { tx in
             let rows = try select(tx)
-            try Self.lease(posts: try rows.map { try $0["id"] as Int64 }, by: workerID, until: now.addingTimeInterval(lease), tx)
+            try Self.lease(posts: try rows.map { try $0["id"] as Int64 }, by: self.workerID, until: now.addingTimeInterval(lease), tx)
             return rows
         }
         return try Self.make(rows, make)
     }
 
     /// Selects posts in one read and turns the rows into values after it.
-    func readPosts<T>(_ select: (SQLTransaction) throws -> [SQLRow], make: (SQLRow) throws -> T) throws(StoreError) -> [T] {
-        try Self.make(try read { tx in try select(tx) }, make)
+    func readPosts<T>(
+        _ select: @escaping @Sendable (SQLTransaction) throws -> [SQLRow], make: (SQLRow) throws -> T
+    ) async throws(StoreError) -> [T] {
+        try Self.make(try await read { tx in try select(tx) }, make)
     }
 
     static func make<T>(_ rows: [SQLRow], _ make: (SQLRow) throws -> T) throws(StoreError) -> [T] {
@@ -45,7 +48,7 @@ extension AppDatabase {
         }
     }
 
-    static func selectPostsToAssess(_ tx: SQLTransaction, limit: Int, claim now: Date?) throws -> [SQLRow] {
+    static func selectPostsToAssess(_ tx: SQLTransaction, limit: Int, lease now: Date?) throws -> [SQLRow] {
         var sql = "SELECT id, title, text, publishedAt FROM post WHERE state = ?"
         var args: [any SQLBindable] = [PostState.fetched.rawValue]
         if let now {
@@ -73,32 +76,32 @@ extension AppDatabase {
     /// cross-referenced, deliveries being made) to `now + lease`, so work that takes longer than one lease is not
     /// handed to another worker while it is still being done. Returns how many claims were renewed.
     @discardableResult
-    public func renewLeases(lease: TimeInterval, now: Date = Date()) throws(StoreError) -> Int {
+    public func renewLeases(lease: TimeInterval, now: Date = Date()) async throws(StoreError) -> Int {
         let until = now.addingTimeInterval(lease)
-        return try write { tx in
+        return try await write { tx in
             try tx.execute(
                 "UPDATE frontier SET leaseUntil = ? WHERE state = 'inflight' AND claimedBy = ?",
-                [until, workerID])
-                // Posts are leased only where work is shared (see claimPosts).
-                + (sharesWork ? tx.execute("UPDATE post SET leaseUntil = ? WHERE claimedBy = ?", [until, workerID]) : 0)
+                [until, self.workerID])
+                // Posts are leased only where work is shared (see leasePosts).
+                + (self.sharesWork ? tx.execute("UPDATE post SET leaseUntil = ? WHERE claimedBy = ?", [until, self.workerID]) : 0)
                 + tx.execute(
-                    "UPDATE publication SET leaseUntil = ? WHERE status = 'delivering' AND claimedBy = ?", [until, workerID])
+                    "UPDATE publication SET leaseUntil = ? WHERE status = 'delivering' AND claimedBy = ?", [until, self.workerID])
         }
     }
 
     /// Gives back every claim this process holds (frontier entries and posts), e.g. when a worker stops.
-    public func releaseClaims() throws(StoreError) {
-        try write { tx in
+    public func releaseLeases() async throws(StoreError) {
+        try await write { tx in
             try tx.execute(
                 "UPDATE frontier SET state = 'pending', claimedBy = NULL, leaseUntil = NULL WHERE state = 'inflight' AND claimedBy = ?",
-                [workerID])
-            try tx.execute("UPDATE post SET claimedBy = NULL, leaseUntil = NULL WHERE claimedBy = ?", [workerID])
+                [self.workerID])
+            try tx.execute("UPDATE post SET claimedBy = NULL, leaseUntil = NULL WHERE claimedBy = ?", [self.workerID])
         }
     }
 
     /// Stores assessments and moves their posts to the queue (releasing their claims), all in one transaction.
     /// The JSON columns are encoded before the transaction, so the writer is held only for the statements.
-    public func saveAssessments(_ items: [(postID: Int64, assessment: Assessment, priority: Double)]) throws(StoreError) {
+    public func saveAssessments(_ items: [(postID: Int64, assessment: Assessment, priority: Double)]) async throws(StoreError) {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         func json<T: Encodable>(_ v: T) throws(StoreError) -> String {
@@ -118,7 +121,7 @@ extension AppDatabase {
                 a.model, item.priority, now, try json(AssessmentDetails(times: a.times, people: a.people)),
             ])
         }
-        try write { tx in
+        try await write { [rows] tx in
             for (item, row) in zip(items, rows) {
                 try tx.execute(
                     """
@@ -140,8 +143,8 @@ extension AppDatabase {
     }
 
     /// Items awaiting review (queued or escalated), highest priority first.
-    public func queue(limit: Int = 100, states: [PostState] = [.queued, .escalated]) throws(StoreError) -> [QueueItem] {
-        try read { tx in
+    public func queue(limit: Int = 100, states: [PostState] = [.queued, .escalated]) async throws(StoreError) -> [QueueItem] {
+        try await read { tx in
             try tx.rows(
                 """
                 SELECT post.*, source.name AS sourceName, assessment.disaster, assessment.rumour, assessment.types,
@@ -157,8 +160,8 @@ extension AppDatabase {
     }
 
     /// One item, whatever its state.
-    public func item(id: Int64) throws(StoreError) -> QueueItem {
-        let found: QueueItem? = try read { tx in
+    public func item(id: Int64) async throws(StoreError) -> QueueItem {
+        let found: QueueItem? = try await read { tx in
             try tx.row(
                 """
                 SELECT post.*, source.name AS sourceName, assessment.disaster, assessment.rumour, assessment.types,

@@ -9,8 +9,8 @@ extension AppDatabase {
     public func review(
         postID: Int64, decision: ReviewDecision, reviewer: String, note: String?, channels: [String],
         reason: RejectReason? = nil, force: Bool = false, ip: String? = nil
-    ) throws(StoreError) -> ReviewRecord {
-        try decide(
+    ) async throws(StoreError) -> ReviewRecord {
+        try await decide(
             postID: postID, WebDecision(decision: decision, reason: reason, note: note, channels: channels), by: reviewer,
             ip: ip, force: force)
     }
@@ -60,8 +60,8 @@ extension AppDatabase {
         return review
     }
 
-    public func reviews(postID: Int64) throws(StoreError) -> [ReviewRecord] {
-        try read { tx in try tx.rows("SELECT * FROM review WHERE postId = ? ORDER BY id", [postID]).map(ReviewRecord.init) }
+    public func reviews(postID: Int64) async throws(StoreError) -> [ReviewRecord] {
+        try await read { tx in try tx.rows("SELECT * FROM review WHERE postId = ? ORDER BY id", [postID]).map(ReviewRecord.init) }
     }
 }
 
@@ -84,8 +84,8 @@ public struct LabelledReview: Sendable {
 
 extension AppDatabase {
     /// The latest decision on every reviewed post, with its text and assessed types.
-    public func labelledReviews() throws(StoreError) -> [LabelledReview] {
-        try read { tx in
+    public func labelledReviews() async throws(StoreError) -> [LabelledReview] {
+        try await read { tx in
             let rows = try tx.rows(
                 """
                     SELECT post.id, COALESCE(post.title || '\n', '') || post.text, review.decision, review.reason,

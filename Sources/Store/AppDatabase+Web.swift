@@ -90,8 +90,8 @@ extension AppDatabase {
 
 extension AppDatabase {
     @discardableResult
-    public func createAccount(name: String, role: AccountRole, passwordHash: String) throws(StoreError) -> Account {
-        try write { tx in
+    public func createAccount(name: String, role: AccountRole, passwordHash: String) async throws(StoreError) -> Account {
+        try await write { tx in
             let now = Date()
             guard
                 let id = try tx.scalar(
@@ -104,12 +104,12 @@ extension AppDatabase {
         }
     }
 
-    public func account(named name: String) throws(StoreError) -> Account? {
-        try read { tx in try tx.row("SELECT * FROM account WHERE name = ?", [name]).map(Self.account) }
+    public func account(named name: String) async throws(StoreError) -> Account? {
+        try await read { tx in try tx.row("SELECT * FROM account WHERE name = ?", [name]).map(Self.account) }
     }
 
-    public func accounts() throws(StoreError) -> [Account] {
-        try read { tx in try tx.rows("SELECT * FROM account ORDER BY name").map(Self.account) }
+    public func accounts() async throws(StoreError) -> [Account] {
+        try await read { tx in try tx.rows("SELECT * FROM account ORDER BY name").map(Self.account) }
     }
 
     static func account(_ row: SQLRow) throws -> Account {
@@ -123,8 +123,8 @@ extension AppDatabase {
     public func createSession(
         account: String, idHash: String, csrfToken: String, expiresAt: Date, replacing oldHash: String?,
         ip: String?, userAgent: String?
-    ) throws(StoreError) {
-        try write { tx in
+    ) async throws(StoreError) {
+        try await write { tx in
             guard let accountID = try tx.scalar("SELECT id FROM account WHERE name = ?", [account], as: Int64.self)
             else { throw StoreError.noSuchAccount(account) }
             if let oldHash { try tx.execute("DELETE FROM session WHERE idHash = ?", [oldHash]) }
@@ -139,8 +139,8 @@ extension AppDatabase {
     }
 
     /// The live session with this id hash (not expired, account not disabled).
-    public func session(idHash: String, now: Date = Date()) throws(StoreError) -> WebSession? {
-        try read { tx in
+    public func session(idHash: String, now: Date = Date()) async throws(StoreError) -> WebSession? {
+        try await read { tx in
             try tx.row(
                 """
                 SELECT session.idHash, session.csrfToken, session.expiresAt, account.name, account.role
@@ -156,17 +156,17 @@ extension AppDatabase {
         }
     }
 
-    public func deleteSession(idHash: String) throws(StoreError) {
-        try write { tx in try tx.execute("DELETE FROM session WHERE idHash = ?", [idHash]) }
+    public func deleteSession(idHash: String) async throws(StoreError) {
+        try await write { tx in try tx.execute("DELETE FROM session WHERE idHash = ?", [idHash]) }
     }
 
     /// Stores an API token's SHA-256 for `account` (the token itself is shown once and never stored), valid until
     /// `expiresAt`. Returns the token's id (for `sieve user revoke-token`).
     @discardableResult
     public func createAPIToken(account: String, tokenHash: String, label: String?, expiresAt: Date? = nil, actor: String? = nil)
-        throws(StoreError) -> Int64
+        async throws(StoreError) -> Int64
     {
-        try write { tx in
+        try await write { tx in
             guard let accountID = try tx.scalar("SELECT id FROM account WHERE name = ?", [account], as: Int64.self)
             else { throw StoreError.noSuchAccount(account) }
             let id = try tx.scalar(
@@ -182,8 +182,8 @@ extension AppDatabase {
     }
 
     /// The account an API token belongs to (nil: unknown, expired or revoked token, or disabled account).
-    public func account(tokenHash: String, now: Date = Date()) throws(StoreError) -> Account? {
-        try read { tx in
+    public func account(tokenHash: String, now: Date = Date()) async throws(StoreError) -> Account? {
+        try await read { tx in
             try tx.row(
                 """
                 SELECT account.* FROM apiToken JOIN account ON account.id = apiToken.accountId
@@ -194,8 +194,8 @@ extension AppDatabase {
     }
 
     /// An account's API tokens (or everyone's), oldest first.
-    public func apiTokens(account: String? = nil) throws(StoreError) -> [APITokenInfo] {
-        try read { tx in
+    public func apiTokens(account: String? = nil) async throws(StoreError) -> [APITokenInfo] {
+        try await read { tx in
             try tx.rows(
                 """
                 SELECT apiToken.id, account.name, apiToken.label, apiToken.createdAt, apiToken.lastUsedAt, apiToken.expiresAt
@@ -212,8 +212,8 @@ extension AppDatabase {
 
     /// Deletes one of an account's API tokens (`id`), or all of them (nil). Returns how many went; audited.
     @discardableResult
-    public func revokeAPITokens(account: String, id: Int64?, actor: String) throws(StoreError) -> Int {
-        try write { tx in
+    public func revokeAPITokens(account: String, id: Int64?, actor: String) async throws(StoreError) -> Int {
+        try await write { tx in
             guard let accountID = try tx.scalar("SELECT id FROM account WHERE name = ?", [account], as: Int64.self)
             else { throw StoreError.noSuchAccount(account) }
             let ids: [Int64]
@@ -232,8 +232,8 @@ extension AppDatabase {
 
     /// Ends every session of an account (it must log in again). Returns how many; audited.
     @discardableResult
-    public func endSessions(account: String, actor: String) throws(StoreError) -> Int {
-        try write { tx in
+    public func endSessions(account: String, actor: String) async throws(StoreError) -> Int {
+        try await write { tx in
             let n = try Self.endSessions(tx, account: account)
             try Self.insertAudit(
                 tx, actor: actor, action: "logout_all", postId: nil, before: nil,
@@ -252,8 +252,8 @@ extension AppDatabase {
 
     /// Disables (or enables again) an account: a disabled one cannot log in, its sessions end and its API tokens
     /// stop working (they come back when it is enabled). Audited.
-    public func setAccountDisabled(_ name: String, _ disabled: Bool, actor: String) throws(StoreError) {
-        try write { tx in
+    public func setAccountDisabled(_ name: String, _ disabled: Bool, actor: String) async throws(StoreError) {
+        try await write { tx in
             guard let row = try tx.row("SELECT disabled FROM account WHERE name = ?", [name])
             else { throw StoreError.noSuchAccount(name) }
             let was: Bool = try row["disabled"]
@@ -267,8 +267,8 @@ extension AppDatabase {
     }
 
     /// Sets a new password hash; every session of the account ends. Audited (never the hash).
-    public func changePassword(_ name: String, passwordHash: String, actor: String) throws(StoreError) {
-        try write { tx in
+    public func changePassword(_ name: String, passwordHash: String, actor: String) async throws(StoreError) {
+        try await write { tx in
             guard try tx.scalar("SELECT id FROM account WHERE name = ?", [name], as: Int64.self) != nil
             else { throw StoreError.noSuchAccount(name) }
             try tx.execute("UPDATE account SET passwordHash = ? WHERE name = ?", [passwordHash, name])
@@ -282,15 +282,15 @@ extension AppDatabase {
     // MARK: Login throttling
 
     /// When logins for `key` are refused until, if they are now.
-    public func loginLockedUntil(key: String, now: Date = Date()) throws(StoreError) -> Date? {
-        try loginLockedUntil(keys: [key], now: now)
+    public func loginLockedUntil(key: String, now: Date = Date()) async throws(StoreError) -> Date? {
+        try await loginLockedUntil(keys: [key], now: now)
     }
 
     /// The latest lock in force among `keys` (a login is throttled per account and address, per address, and per
     /// account).
-    public func loginLockedUntil(keys: [String], now: Date = Date()) throws(StoreError) -> Date? {
+    public func loginLockedUntil(keys: [String], now: Date = Date()) async throws(StoreError) -> Date? {
         guard !keys.isEmpty else { return nil }
-        return try read { tx in
+        return try await read { tx in
             let until = try tx.scalar(
                 "SELECT MAX(lockedUntil) FROM loginThrottle WHERE key IN (\(SQLTransaction.placeholders(keys.count)))",
                 keys.map { $0 as any SQLBindable }, as: Date.self)
@@ -307,8 +307,8 @@ extension AppDatabase {
     public func recordLoginFailure(
         key: String, maxFailures: Int, window: TimeInterval, lockout: TimeInterval, backoff: Bool = false,
         now: Date = Date()
-    ) throws(StoreError) -> Date? {
-        try write { tx in
+    ) async throws(StoreError) -> Date? {
+        try await write { tx in
             if tx.dialect.sharesWork {
                 // Several servers may count failures for one key at once: make sure the row exists, then lock it.
                 try tx.execute(
@@ -341,8 +341,8 @@ extension AppDatabase {
         }
     }
 
-    public func clearLoginFailures(key: String) throws(StoreError) {
-        try write { tx in try tx.execute("DELETE FROM loginThrottle WHERE key = ?", [key]) }
+    public func clearLoginFailures(key: String) async throws(StoreError) {
+        try await write { tx in try tx.execute("DELETE FROM loginThrottle WHERE key = ?", [key]) }
     }
 }
 
@@ -362,8 +362,8 @@ extension AppDatabase {
     public func audit(
         actor: String, action: String, postId: Int64? = nil, before: String? = nil, after: String? = nil,
         ip: String? = nil
-    ) throws(StoreError) {
-        try write { tx in
+    ) async throws(StoreError) {
+        try await write { tx in
             try Self.insertAudit(tx, actor: actor, action: action, postId: postId, before: before, after: after, ip: ip)
         }
     }
@@ -371,8 +371,8 @@ extension AppDatabase {
     /// Audit lines, newest first, optionally only one actor's, action's or item's; `limit` nil for all.
     public func auditEntries(
         actor: String? = nil, action: String? = nil, postId: Int64? = nil, limit: Int? = 100, offset: Int = 0
-    ) throws(StoreError) -> [AuditEntry] {
-        try read { tx in
+    ) async throws(StoreError) -> [AuditEntry] {
+        try await read { tx in
             var clauses: [String] = []
             var args: [any SQLBindable] = []
             if let actor { clauses.append("actor = ?"); args.append(actor) }
@@ -403,7 +403,7 @@ extension AppDatabase {
     /// Refuses when someone other than `user` holds a live claim on `postID`; with `force`, takes it over and says so
     /// in the audit log.
     static func respectClaim(_ tx: SQLTransaction, postID: Int64, user: String, force: Bool, ip: String?, now: Date) throws {
-        guard let other = try otherClaim(tx, postID: postID, user: user, now: now) else { return }
+        guard let other = try otherLock(tx, postID: postID, user: user, now: now) else { return }
         guard force else { throw StoreError.claimedByOther(post: postID, user: other.user, until: other.until) }
         try insertAudit(
             tx, actor: user, action: "claim_override", postId: postID,
@@ -411,26 +411,26 @@ extension AppDatabase {
     }
 
     /// The live claim on `postID` held by someone other than `user`, if any.
-    static func otherClaim(_ tx: SQLTransaction, postID: Int64, user: String, now: Date) throws -> Claim? {
+    static func otherLock(_ tx: SQLTransaction, postID: Int64, user: String, now: Date) throws -> ItemLock? {
         guard let row = try tx.row(#"SELECT "user", "until" FROM claim WHERE postId = ? AND "until" > ?"#, [postID, now])
         else { return nil }
         let holder: String = try row["user"]
-        return holder == user ? nil : Claim(postId: postID, user: holder, until: try row["until"])
+        return holder == user ? nil : ItemLock(postId: postID, user: holder, until: try row["until"])
     }
 
     /// Claims `postID` for `user` for `duration` seconds, unless someone else holds a live claim; returns the claim
     /// in force afterwards (the other user's, when they hold it).
     @discardableResult
-    public func claim(postID: Int64, user: String, duration: TimeInterval, ip: String? = nil, now: Date = Date())
-        throws(StoreError) -> Claim
+    public func lock(postID: Int64, user: String, duration: TimeInterval, ip: String? = nil, now: Date = Date())
+        async throws(StoreError) -> ItemLock
     {
-        try write { tx in
+        try await write { tx in
             guard try tx.scalar("SELECT 1 FROM post WHERE id = ?" + (tx.dialect.sharesWork ? " FOR UPDATE" : ""), [postID], as: Int.self) != nil
             else { throw StoreError.noSuchPost(postID) }
             if let row = try tx.row(#"SELECT "user", "until" FROM claim WHERE postId = ?"#, [postID]) {
                 let holder: String = try row["user"]
                 let until: Date = try row["until"]
-                if holder != user && until > now { return Claim(postId: postID, user: holder, until: until) }
+                if holder != user && until > now { return ItemLock(postId: postID, user: holder, until: until) }
             }
             let until = now.addingTimeInterval(duration)
             let fresh = try tx.scalar(
@@ -445,15 +445,15 @@ extension AppDatabase {
                     tx, actor: user, action: "claim", postId: postID, before: nil,
                     after: Self.json(["until": TaipeiTime.rfc3339(until)]), ip: ip, at: now)
             }
-            return Claim(postId: postID, user: user, until: until)
+            return ItemLock(postId: postID, user: user, until: until)
         }
     }
 
     /// The live claim on `postID`, if any.
-    public func claim(postID: Int64, now: Date = Date()) throws(StoreError) -> Claim? {
-        try read { tx in
+    public func lock(postID: Int64, now: Date = Date()) async throws(StoreError) -> ItemLock? {
+        try await read { tx in
             try tx.row(#"SELECT "user", "until" FROM claim WHERE postId = ? AND "until" > ?"#, [postID, now]).map {
-                Claim(postId: postID, user: try $0["user"], until: try $0["until"])
+                ItemLock(postId: postID, user: try $0["user"], until: try $0["until"])
             }
         }
     }
@@ -464,8 +464,8 @@ extension AppDatabase {
     @discardableResult
     public func decide(
         postID: Int64, _ d: WebDecision, by user: String, ip: String? = nil, force: Bool = false, now: Date = Date()
-    ) throws(StoreError) -> ReviewRecord {
-        try write { tx in
+    ) async throws(StoreError) -> ReviewRecord {
+        try await write { tx in
             // PostgreSQL: hold the post while deciding, so a claim or another decision waits for this one.
             if tx.dialect.sharesWork { _ = try tx.rows("SELECT 1 FROM post WHERE id = ? FOR UPDATE", [postID]) }
             try Self.respectClaim(tx, postID: postID, user: user, force: force, ip: ip, now: now)
@@ -501,9 +501,9 @@ extension AppDatabase {
     /// its own near-duplicates point at the target's cluster head, the head's cluster grows, and the post leaves
     /// the queue rejected as a duplicate.
     public func merge(postID: Int64, into target: Int64, by user: String, ip: String? = nil, now: Date = Date())
-        throws(StoreError)
+        async throws(StoreError)
     {
-        try write { tx in
+        try await write { tx in
             guard postID != target else { throw StoreError.invalidMerge("an item cannot be merged into itself") }
             guard let post = try tx.row(
                 "SELECT state, duplicateOf, clusterSize FROM post WHERE id = ?" + (tx.dialect.sharesWork ? " FOR UPDATE" : ""),
@@ -513,7 +513,7 @@ extension AppDatabase {
             else { throw StoreError.noSuchPost(target) }
             let head: Int64 = try t["duplicateOf"] ?? t["id"]
             guard head != postID else { throw StoreError.invalidMerge("post \(target) is already a duplicate of \(postID)") }
-            if let other = try Self.otherClaim(tx, postID: postID, user: user, now: now) {
+            if let other = try Self.otherLock(tx, postID: postID, user: user, now: now) {
                 throw StoreError.claimedByOther(post: postID, user: other.user, until: other.until)
             }
             let state: String = try post["state"]
@@ -545,7 +545,7 @@ extension AppDatabase {
 extension SQLDialect {
     /// A condition: the JSON array of strings in `column` holds the string bound to the one `?`.
     func jsonArrayContains(_ column: String) -> String {
-        sharesWork
+        self.sharesWork
             ? "EXISTS (SELECT 1 FROM jsonb_array_elements_text(\(column)::jsonb) AS e(value) WHERE e.value = ?)"
             : "EXISTS (SELECT 1 FROM json_each(\(column)) WHERE value = ?)"
     }
@@ -553,7 +553,7 @@ extension SQLDialect {
     /// A condition: a place of the JSON array in `column` is in the county bound to both `?` (its `county`, or a
     /// county-level place of that name).
     func jsonPlacesInCounty(_ column: String) -> String {
-        sharesWork
+        self.sharesWork
             ? """
             EXISTS (SELECT 1 FROM jsonb_array_elements(\(column)::jsonb) AS p(value) WHERE p.value ->> 'county' = ?
                     OR (p.value ->> 'level' = 'county' AND p.value ->> 'name' = ?))
@@ -582,10 +582,10 @@ extension AppDatabase {
         """
 
     /// One page of the open queue (queued and escalated, cluster heads only), most urgent first.
-    public func queuePage(_ f: QueueFilter, now: Date = Date()) throws(StoreError) -> QueuePage {
+    public func queuePage(_ f: QueueFilter, now: Date = Date()) async throws(StoreError) -> QueuePage {
         // PostgreSQL searches a tsvector with the tsquery equivalent of the FTS5 expression (FullTextSearch).
         let tsquery: String?? = dialect.sharesWork ? try f.match.map(FullTextSearch.tsquery) : nil
-        return try read { tx in
+        return try await read { tx in
             var clauses = ["post.duplicateOf IS NULL"]
             var args: [any SQLBindable] = [now]  // the claim join's `?`
             if let state = f.state {
@@ -667,16 +667,16 @@ extension AppDatabase {
                 verdict: verdict, score: try row["xrefScore"], explanation: try row["xrefExplanation"],
                 matches: try row["xrefMatches"])
         }
-        var claim: Claim? = nil
+        var lock: ItemLock? = nil
         if let user: String = try row["claimUser"], let until: Date = try row["claimUntil"] {
-            claim = Claim(postId: item.id, user: user, until: until)
+            lock = ItemLock(postId: item.id, user: user, until: until)
         }
-        return QueueRow(item: item, xref: xref, claim: claim)
+        return QueueRow(item: item, xref: xref, lock: lock)
     }
 
     /// Everything about one item: the row, its cluster, reviews, publications and audit lines.
-    public func itemDetail(id: Int64, now: Date = Date()) throws(StoreError) -> ItemDetail {
-        let found: ItemDetail? = try read { tx in
+    public func itemDetail(id: Int64, now: Date = Date()) async throws(StoreError) -> ItemDetail {
+        let found: ItemDetail? = try await read { tx in
             guard let row = try tx.row("SELECT \(Self.queueColumns) \(Self.queueJoins) WHERE post.id = ?", [now, id])
             else { return nil }
             let main = try Self.queueRow(row)
@@ -707,13 +707,13 @@ extension AppDatabase {
     }
 
     /// Source names, for the queue's filter.
-    public func sourceNames() throws(StoreError) -> [String] {
-        try read { tx in try tx.column("SELECT name FROM source ORDER BY name", as: String.self) }
+    public func sourceNames() async throws(StoreError) -> [String] {
+        try await read { tx in try tx.column("SELECT name FROM source ORDER BY name", as: String.self) }
     }
 
     /// The number of open items and the newest post id, for the queue page's live-update check.
-    public func queueSummary() throws(StoreError) -> (open: Int, queued: Int, escalated: Int, latestID: Int64) {
-        try read { tx in
+    public func queueSummary() async throws(StoreError) -> (open: Int, queued: Int, escalated: Int, latestID: Int64) {
+        try await read { tx in
             guard let row = try tx.row(
                 """
                 SELECT (SELECT COUNT(*) FROM post WHERE state = 'queued' AND duplicateOf IS NULL) AS queued,
@@ -737,8 +737,8 @@ extension AppDatabase {
 
     /// Posts not yet in the search index, oldest first: on SQLite the ids above the highest indexed one; on
     /// PostgreSQL those missing among the last `searchLookback` ids, or (`sweep`) among all posts.
-    public func postsToIndex(limit: Int = 500, sweep: Bool = false) throws(StoreError) -> [(id: Int64, text: String)] {
-        try read { tx in
+    public func postsToIndex(limit: Int = 500, sweep: Bool = false) async throws(StoreError) -> [(id: Int64, text: String)] {
+        try await read { tx in
             let rows: [SQLRow]
             if tx.dialect.sharesWork {
                 // The bound on both sides lets PostgreSQL merge the two primary keys over the window only.
@@ -764,9 +764,9 @@ extension AppDatabase {
 
     /// Adds posts' space-joined tokens to the search index, in one transaction (PostgreSQL: with their FTS5 terms
     /// as a tsvector, see `FullTextSearch`).
-    public func indexPosts(_ entries: [(id: Int64, tokens: String)]) throws(StoreError) {
+    public func indexPosts(_ entries: [(id: Int64, tokens: String)]) async throws(StoreError) {
         guard !entries.isEmpty else { return }
-        try write { tx in
+        try await write { tx in
             guard tx.dialect.sharesWork else {
                 for e in entries { try tx.execute("INSERT OR REPLACE INTO postSearch (rowid, tokens) VALUES (?, ?)", [e.id, e.tokens]) }
                 return
@@ -791,8 +791,8 @@ extension AppDatabase {
 // MARK: - Dashboard
 
 extension AppDatabase {
-    public func tableExists(_ name: String) throws(StoreError) -> Bool {
-        try read { tx in try Self.tableExists(tx, name) }
+    public func tableExists(_ name: String) async throws(StoreError) -> Bool {
+        try await read { tx in try Self.tableExists(tx, name) }
     }
 
     static func tableExists(_ tx: SQLTransaction, _ name: String) throws -> Bool {
@@ -804,8 +804,8 @@ extension AppDatabase {
 
     /// Posts per hour (Taipei) in the `hours` hours up to the newest post (or `now`, if earlier), by primary type
     /// and by county; queue size and age; decisions per reviewer; the published-vs-official indicator.
-    public func dashboardStats(hours: Int = 24, topSeries: Int = 6, now: Date = Date()) throws(StoreError) -> DashboardStats {
-        try read { tx in
+    public func dashboardStats(hours: Int = 24, topSeries: Int = 6, now: Date = Date()) async throws(StoreError) -> DashboardStats {
+        try await read { tx in
             let pg = tx.dialect.sharesWork
             let newest = try tx.scalar("SELECT MAX(COALESCE(publishedAt, fetchedAt)) FROM post", as: Date.self) ?? now
             let end = min(newest, now)

@@ -17,8 +17,8 @@ public struct PendingWork: Sendable, Equatable {
 extension AppDatabase {
     /// What is left to do, for `sieve worker --once` (which stops when its stages have nothing left, including
     /// work other workers hold: when a worker dies, its leases expire and the survivors take the work over).
-    public func pendingWork(channels: [String], now: Date = Date(), horizon: TimeInterval = 60) throws(StoreError) -> PendingWork {
-        try read { tx in
+    public func pendingWork(channels: [String], now: Date = Date(), horizon: TimeInterval = 60) async throws(StoreError) -> PendingWork {
+        try await read { tx in
             var w = PendingWork()
             let soon = now.addingTimeInterval(horizon)
             w.crawl = try tx.scalar(
@@ -40,8 +40,8 @@ extension AppDatabase {
 
 extension AppDatabase {
     /// The tables the schema has (the migration bookkeeping tables excluded), sorted.
-    public func tables() throws(StoreError) -> [String] {
-        try read { tx in
+    public func tables() async throws(StoreError) -> [String] {
+        try await read { tx in
             let sql = tx.dialect.sharesWork
                 ? "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() AND table_name <> 'sieve_migrations'"
                 : """

@@ -223,31 +223,34 @@ public final class AppDatabase: Sendable {
 }
 
 extension AppDatabase {
-    /// One read-write transaction on the backend.
+    /// One read-write transaction on the backend. SQLite: GRDB's async write — the caller's task suspends while
+    /// the writer queue runs the body, so no Swift-concurrency thread waits on the database.
     @discardableResult
-    func write<T>(_ body: (SQLTransaction) throws -> T) throws(StoreError) -> T {
+    func write<T: Sendable>(_ body: @escaping @Sendable (SQLTransaction) throws -> T) async throws(StoreError) -> T {
+        let dialect = dialect
         do {
             if let postgres {
-                return try postgres.transaction(readOnly: false) { s in
+                return try await postgres.transaction(readOnly: false) { s in
                     try body(SQLTransaction(session: .postgres(s), dialect: dialect))
                 }
             }
-            return try writer!.write { db in try body(SQLTransaction(session: .sqlite(db), dialect: dialect)) }
+            return try await writer!.write { db in try body(SQLTransaction(session: .sqlite(db), dialect: dialect)) }
         } catch {
             throw Self.storeError(error)
         }
     }
 
-    /// One consistent read.
+    /// One consistent read (SQLite: on one of the pool's readers, concurrently with the writer and other reads).
     @discardableResult
-    func read<T>(_ body: (SQLTransaction) throws -> T) throws(StoreError) -> T {
+    func read<T: Sendable>(_ body: @escaping @Sendable (SQLTransaction) throws -> T) async throws(StoreError) -> T {
+        let dialect = dialect
         do {
             if let postgres {
-                return try postgres.transaction(readOnly: true) { s in
+                return try await postgres.transaction(readOnly: true) { s in
                     try body(SQLTransaction(session: .postgres(s), dialect: dialect))
                 }
             }
-            return try writer!.read { db in try body(SQLTransaction(session: .sqlite(db), dialect: dialect)) }
+            return try await writer!.read { db in try body(SQLTransaction(session: .sqlite(db), dialect: dialect)) }
         } catch {
             throw Self.storeError(error)
         }
@@ -318,10 +321,12 @@ extension AppDatabase {
     /// A GRDB transaction, for the store code written against SQLite only (the SQLite maintenance commands).
     /// On PostgreSQL it throws, naming what is not available there.
     @discardableResult
-    func sqliteWrite<T>(_ what: String = #function, _ body: (Database) throws -> T) throws(StoreError) -> T {
+    func sqliteWrite<T: Sendable>(
+        _ what: String = #function, _ body: @escaping @Sendable (Database) throws -> T
+    ) async throws(StoreError) -> T {
         guard let writer else { throw StoreError.database("\(what) is not available on PostgreSQL yet (SQLite only)") }
         do {
-            return try writer.write(body)
+            return try await writer.write(body)
         } catch {
             throw Self.storeError(error)
         }
@@ -329,10 +334,12 @@ extension AppDatabase {
 
     /// A GRDB read, like `sqliteWrite`.
     @discardableResult
-    func sqliteRead<T>(_ what: String = #function, _ body: (Database) throws -> T) throws(StoreError) -> T {
+    func sqliteRead<T: Sendable>(
+        _ what: String = #function, _ body: @escaping @Sendable (Database) throws -> T
+    ) async throws(StoreError) -> T {
         guard let writer else { throw StoreError.database("\(what) is not available on PostgreSQL yet (SQLite only)") }
         do {
-            return try writer.read(body)
+            return try await writer.read(body)
         } catch {
             throw Self.storeError(error)
         }

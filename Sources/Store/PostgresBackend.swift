@@ -173,6 +173,27 @@ final class PostgresBackend: Sendable {
         }
     }
 
+    /// One transaction, run on the backend's own threads so the caller's task suspends instead of holding a
+    /// Swift-concurrency thread while the connection waits (the remaining bridge until the PostgreSQL backend is
+    /// on `PostgresClient`; issue 16).
+    func transaction<T: Sendable>(
+        readOnly: Bool, _ body: @escaping @Sendable (PostgresSession) throws -> T
+    ) async throws -> T {
+        let result: Result<T, any Error> = await withCheckedContinuation { continuation in
+            Self.queue.async {
+                do {
+                    continuation.resume(returning: .success(try self.transaction(readOnly: readOnly, body)))
+                } catch {
+                    continuation.resume(returning: .failure(error))
+                }
+            }
+        }
+        return try result.get()
+    }
+
+    /// Where PostgreSQL transactions run (concurrent: the pool bounds how many hold a connection).
+    private static let queue = DispatchQueue(label: "sieve.postgres", attributes: .concurrent)
+
     /// One transaction. Deadlocks and serialization failures (another worker touched the same rows) are retried
     /// a few times; the body must only touch the database.
     func transaction<T>(readOnly: Bool, _ body: (PostgresSession) throws -> T) throws -> T {
@@ -280,17 +301,5 @@ struct PostgresSession {
             return .blob(Data(buffer.readBytes(length: buffer.readableBytes) ?? []))
         default: return .text(try cell.decode(String.self))
         }
-    }
-}
-
-/// A value behind a lock, for the few shared caches.
-final class Locked<Value>: @unchecked Sendable {
-    private var value: Value
-    private let lock = NSLock()
-    init(_ value: Value) { self.value = value }
-    func withLock<T>(_ body: (inout Value) throws -> T) rethrows -> T {
-        lock.lock()
-        defer { lock.unlock() }
-        return try body(&value)
     }
 }

@@ -1,3 +1,4 @@
+import SieveCore
 import Foundation
 import GRDB
 
@@ -14,7 +15,7 @@ enum SQLValue: Sendable, Equatable {
 }
 
 /// Something that can be bound to a placeholder.
-protocol SQLBindable { var sqlValue: SQLValue { get } }
+protocol SQLBindable: Sendable { var sqlValue: SQLValue { get } }
 
 extension SQLValue: SQLBindable { var sqlValue: SQLValue { self } }
 extension Int: SQLBindable { var sqlValue: SQLValue { .int(Int64(self)) } }

@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import SieveCore
 
 /// The embedded backend: one SQLite file (WAL) through GRDB.
 enum SQLiteBackend {

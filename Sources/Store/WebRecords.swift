@@ -46,7 +46,7 @@ public struct WebSession: Sendable, Equatable {
 }
 
 /// Someone is working on an item until `until`; others see it locked.
-public struct Claim: Sendable, Equatable, Codable {
+public struct ItemLock: Sendable, Equatable, Codable {
     public var postId: Int64
     public var user: String
     public var until: Date
@@ -118,7 +118,7 @@ public struct QueueFilter: Sendable, Hashable {
 public struct QueueRow: Sendable, Equatable {
     public var item: QueueItem
     public var xref: CrossReference?
-    public var claim: Claim?
+    public var lock: ItemLock?
 }
 
 /// One page of the queue.

@@ -38,7 +38,7 @@ struct Backup: AsyncParsableCommand {
                 dest = URL(fileURLWithPath: destination)
                     .appendingPathComponent("\(Backups.stem(of: config.database))-\(Backups.stamp(Date())).sqlite").path
             }
-            let result = try database.backup(to: dest)
+            let result = try await database.backup(to: dest)
             print("backed up \(config.database) to \(result.path): \(result.bytes) bytes, \(result.posts) post(s), "
                 + "integrity ok, \(String(format: "%.2f", result.seconds)) s")
         }

@@ -34,7 +34,7 @@ struct Classify: AsyncParsableCommand {
             guard let input else {
                 let config = try global.loadConfig(required: false)
                 let database = try global.openDatabase(config, mode: .existing)
-                let n = try Pipeline.classify(database: database, scorer: scorer)
+                let n = try await Pipeline.classify(database: database, scorer: scorer)
                 print("classified \(n) post(s) with \(scorer.model)")
                 return
             }

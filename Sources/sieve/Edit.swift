@@ -30,7 +30,7 @@ struct Edit: AsyncParsableCommand {
         try await runCLI {
             let config = try global.loadConfig(required: false)
             let database = try global.openDatabase(config, mode: .existing)
-            let rows = try database.edit(postID: id, reviewer: actor.name, text: text, note: note)
+            let rows = try await database.edit(postID: id, reviewer: actor.name, text: text, note: note)
             print("edited \(id)")
             for r in rows { print("  \(r.channel): correction queued") }
             if rows.isEmpty { print("  (not delivered anywhere yet: the new wording goes out with the first delivery)") }

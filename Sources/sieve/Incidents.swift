@@ -86,7 +86,7 @@ struct IncidentsImport: AsyncParsableCommand {
         }
         let summary: IncidentImportSummary
         do {
-            summary = try database.saveIncidents(parsed.incidents)
+            summary = try await database.saveIncidents(parsed.incidents)
         } catch {
             return .failure("\(input): \(error.description)")
         }
@@ -136,7 +136,7 @@ struct IncidentsList: AsyncParsableCommand {
                 }
                 kinds = [k]
             }
-            let list = try database.incidents(kinds: kinds, activeAt: active ? Date() : nil, limit: limit)
+            let list = try await database.incidents(kinds: kinds, activeAt: active ? Date() : nil, limit: limit)
             if json {
                 let encoder = JSONEncoder()
                 encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]

@@ -28,7 +28,7 @@ struct Outbox: AsyncParsableCommand {
             try await runCLI {
                 let config = try global.loadConfig(required: false)
                 let database = try global.openDatabase(config, mode: .existing)
-                let rows = try database.outbox(statuses: status, limit: limit)
+                let rows = try await database.outbox(statuses: status, limit: limit)
                 if json {
                     for row in rows { print(Self.json(row)) }
                     return
@@ -72,7 +72,7 @@ struct Outbox: AsyncParsableCommand {
             try await runCLI {
                 let config = try global.loadConfig(required: false)
                 let database = try global.openDatabase(config, mode: .existing)
-                let p = try database.retryDelivery(id, actor: actor.name)
+                let p = try await database.retryDelivery(id, actor: actor.name)
                 print("delivery \(id) (\(p.action) #\(p.postId) on \(p.channel)) is pending again; run `sieve publish`")
             }
         }
@@ -88,7 +88,7 @@ struct Outbox: AsyncParsableCommand {
             try await runCLI {
                 let config = try global.loadConfig(required: false)
                 let database = try global.openDatabase(config, mode: .existing)
-                let p = try database.dropDelivery(id, actor: actor.name)
+                let p = try await database.dropDelivery(id, actor: actor.name)
                 print("dropped delivery \(id) (\(p.action) #\(p.postId) on \(p.channel))")
             }
         }

@@ -61,7 +61,7 @@ struct Publish: AsyncParsableCommand {
             if report.waiting > 0 { print("  \(report.waiting) delivery(ies) still waiting (see `sieve outbox list`)") }
             if let feeds {
                 do {
-                    let files = try Feeds.writeAll(to: feeds, database: database)
+                    let files = try await Feeds.writeAll(to: feeds, database: database)
                     print("  ✓ feeds: \(files.count) file(s) in \(feeds)")
                 } catch {
                     throw CLIError.failure("writing feeds into \(feeds): \(error)")

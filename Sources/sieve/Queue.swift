@@ -23,9 +23,9 @@ struct Queue: AsyncParsableCommand {
         try await runCLI {
             let config = try global.loadConfig(required: false)
             let database = try global.openDatabase(config, mode: .existing)
-            let items = try database.queue(limit: limit)
+            let items = try await database.queue(limit: limit)
             var xrefs: [Int64: XrefResult] = [:]
-            for item in items { xrefs[item.id] = try database.crossReference(postID: item.id) }
+            for item in items { xrefs[item.id] = try await database.crossReference(postID: item.id) }
             if json {
                 print(QueueJSON.render(items, xrefs: xrefs))
             } else {

@@ -30,7 +30,7 @@ struct Retract: AsyncParsableCommand {
         try await runCLI {
             let config = try global.loadConfig(required: false)
             let database = try global.openDatabase(config, mode: .existing)
-            let rows = try database.retract(postID: id, reviewer: actor.name, note: note, force: force)
+            let rows = try await database.retract(postID: id, reviewer: actor.name, note: note, force: force)
             print("retracted \(id)")
             for r in rows {
                 let what = r.status == "cancelled" ? "never delivered there; nothing to withdraw" : "withdrawal queued"

@@ -50,7 +50,7 @@ struct Review: AsyncParsableCommand {
             let event: ChannelEvent = decision == .escalate ? .escalated : .approved
             let subscribed = configured.filter { $0.events.contains(event) }.map(\.name)
             let channels = channel.isEmpty ? subscribed : channel
-            try database.review(
+            try await database.review(
                 postID: id, decision: decision, reviewer: actor.name, note: note,
                 channels: decision == .reject ? [] : channels, reason: reason, force: force)
             switch decision {

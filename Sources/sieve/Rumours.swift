@@ -26,7 +26,7 @@ struct RumoursImport: AsyncParsableCommand {
             let database = try global.openDatabase(config, mode: .create)
             let parsed = try readClaims()
             for w in parsed.warnings.prefix(20) { FileHandle.standardError.write(Data("warning: \(w)\n".utf8)) }
-            let added = try database.addKnownRumours(parsed.claims, origin: "import:\((file as NSString).lastPathComponent)")
+            let added = try await database.addKnownRumours(parsed.claims, origin: "import:\((file as NSString).lastPathComponent)")
             print("\(file): \(parsed.claims.count) claim(s), \(added) new; \(parsed.warnings.count) row(s) skipped")
         }
     }
@@ -48,7 +48,7 @@ struct RumoursList: AsyncParsableCommand {
         try await runCLI {
             let config = try global.loadConfig(required: false)
             let database = try global.openDatabase(config, mode: .existing)
-            let list = try database.knownRumours().sorted { $0.spreadCount != $1.spreadCount ? $0.spreadCount > $1.spreadCount : $0.id > $1.id }
+            let list = try await database.knownRumours().sorted { $0.spreadCount != $1.spreadCount ? $0.spreadCount > $1.spreadCount : $0.id > $1.id }
             if list.isEmpty { print("no known rumours (import some with `sieve rumours import`, or reject posts as rumour)") }
             for r in list.prefix(limit) {
                 print("#\(r.id)  \(r.verdict)  seen \(r.spreadCount)×  \(r.origin)  \(r.claim.replacingOccurrences(of: "\n", with: " ").prefix(60))\(r.url.map { "  \($0)" } ?? "")")

@@ -28,9 +28,9 @@ struct Run: AsyncParsableCommand {
             let pipeline = Pipeline(config: config, database: database, logger: global.makeLogger())
             let official = try await pipeline.importOfficial(force: all, lexicon: scorer.rules.lexicon)
             let summary = try await pipeline.crawl(force: all)
-            let assessed = try Pipeline.classify(database: database, scorer: scorer)
-            let checked = try Pipeline.crossReference(database: database, lexicon: scorer.rules.lexicon, tokenizer: scorer.tokenizer)
-            let queued = try database.queue(limit: 100_000).count
+            let assessed = try await Pipeline.classify(database: database, scorer: scorer)
+            let checked = try await Pipeline.crossReference(database: database, lexicon: scorer.rules.lexicon, tokenizer: scorer.tokenizer)
+            let queued = try await database.queue(limit: 100_000).count
             withExtendedLifetime(lock) {}
             printOfficialSummary(official)
             printCrawlSummary(summary)

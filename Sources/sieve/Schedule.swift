@@ -45,7 +45,7 @@ struct ScheduleCommand: AsyncParsableCommand {
         if list {
             let scheduler = Scheduler(config: config, database: database, scorer: try loadScorer(), logger: logger)
             let jobs: [ScheduledJob]
-            do { jobs = try scheduler.jobs() } catch { throw CLIError.failure(error.description) }
+            do { jobs = try await scheduler.jobs() } catch { throw CLIError.failure(error.description) }
             printJobs(jobs)
             return
         }

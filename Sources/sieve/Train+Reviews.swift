@@ -14,7 +14,7 @@ extension Train {
         let db: AppDatabase
         do { db = try AppDatabase(path: cfg.database, mode: .existing) } catch { throw CLIError.failure(error.description) }
         let reviewed: [LabelledReview]
-        do { reviewed = try db.labelledReviews() } catch { throw CLIError.failure(error.description) }
+        do { reviewed = try await db.labelledReviews() } catch { throw CLIError.failure(error.description) }
         var fromReviews = LabelledData()
         for r in reviewed {
             guard let label = ReviewLabels.label(task: model.task, decision: r.decision, reason: r.reason, types: r.types)

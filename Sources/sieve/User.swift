@@ -48,11 +48,11 @@ struct UserAdd: AsyncParsableCommand {
         try await runCLI {
             let config = try global.loadConfig(required: false)
             let database = try global.openDatabase(config, mode: .create)
-            if try database.account(named: name) != nil { throw CLIError.config(StoreError.accountExists(name).description) }
+            if try await database.account(named: name) != nil { throw CLIError.config(StoreError.accountExists(name).description) }
             let password = try PasswordPrompt.read(for: name)
             let hash = ModerationApp.hashPassword(password, cost: config.server.bcryptCost)
-            try database.createAccount(name: name, role: role, passwordHash: hash)
-            try database.audit(actor: actor.name, action: "user_add", after: jsonText(["name": name, "role": role.rawValue]))
+            try await database.createAccount(name: name, role: role, passwordHash: hash)
+            try await database.audit(actor: actor.name, action: "user_add", after: jsonText(["name": name, "role": role.rawValue]))
             print("created \(role.rawValue) account \(name)")
         }
     }
@@ -124,12 +124,12 @@ struct UserToken: AsyncParsableCommand {
         try await runCLI {
             let config = try global.loadConfig(required: false)
             let database = try global.openDatabase(config, mode: .existing)
-            guard try database.account(named: name) != nil else {
+            guard try await database.account(named: name) != nil else {
                 throw CLIError.config(StoreError.noSuchAccount(name).description)
             }
             let (token, hash) = APITokens.generate()
             let until = Date().addingTimeInterval(TimeInterval(parseIntervalSeconds(expires)!))
-            let id = try database.createAPIToken(account: name, tokenHash: hash, label: label, expiresAt: until, actor: actor.name)
+            let id = try await database.createAPIToken(account: name, tokenHash: hash, label: label, expiresAt: until, actor: actor.name)
             print(token)
             FileHandle.standardError.write(Data("token \(id) for \(name), valid until \(TaipeiTime.rfc3339(until)) (revoke: sieve user revoke-token \(name) --id \(id))\n".utf8))
         }
@@ -145,7 +145,7 @@ struct UserList: AsyncParsableCommand {
         try await runCLI {
             let config = try global.loadConfig(required: false)
             let database = try global.openDatabase(config, mode: .existing)
-            for a in try database.accounts() {
+            for a in try await database.accounts() {
                 print("\(a.name)\t\(a.role.rawValue)\t\(TaipeiTime.rfc3339(a.createdAt))\(a.disabled ? "\tdisabled" : "")")
             }
         }
@@ -170,7 +170,7 @@ struct UserTokens: AsyncParsableCommand {
     func run() async throws {
         try await runCLI {
             let database = try global.openDatabase(try global.loadConfig(required: false), mode: .existing)
-            let tokens = try database.apiTokens(account: name)
+            let tokens = try await database.apiTokens(account: name)
             if tokens.isEmpty { print("no API tokens") }
             let now = Date()
             for t in tokens {
@@ -204,7 +204,7 @@ struct UserRevokeToken: AsyncParsableCommand {
     func run() async throws {
         try await runCLI {
             let database = try global.openDatabase(try global.loadConfig(required: false), mode: .existing)
-            let n = try database.revokeAPITokens(account: name, id: id, actor: actor.name)
+            let n = try await database.revokeAPITokens(account: name, id: id, actor: actor.name)
             if let id, n == 0 { throw CLIError.failure("\(name) has no API token with id \(id) (see `sieve user tokens \(name)`)") }
             print("revoked \(n) API token(s) of \(name)")
         }
@@ -223,7 +223,7 @@ struct UserDisable: AsyncParsableCommand {
     func run() async throws {
         try await runCLI {
             let database = try global.openDatabase(try global.loadConfig(required: false), mode: .existing)
-            try database.setAccountDisabled(name, true, actor: actor.name)
+            try await database.setAccountDisabled(name, true, actor: actor.name)
             print("disabled \(name); its sessions ended")
         }
     }
@@ -239,7 +239,7 @@ struct UserEnable: AsyncParsableCommand {
     func run() async throws {
         try await runCLI {
             let database = try global.openDatabase(try global.loadConfig(required: false), mode: .existing)
-            try database.setAccountDisabled(name, false, actor: actor.name)
+            try await database.setAccountDisabled(name, false, actor: actor.name)
             print("enabled \(name)")
         }
     }
@@ -258,9 +258,9 @@ struct UserPasswd: AsyncParsableCommand {
         try await runCLI {
             let config = try global.loadConfig(required: false)
             let database = try global.openDatabase(config, mode: .existing)
-            guard try database.account(named: name) != nil else { throw CLIError.config(StoreError.noSuchAccount(name).description) }
+            guard try await database.account(named: name) != nil else { throw CLIError.config(StoreError.noSuchAccount(name).description) }
             let password = try PasswordPrompt.read(for: name)
-            try database.changePassword(
+            try await database.changePassword(
                 name, passwordHash: ModerationApp.hashPassword(password, cost: config.server.bcryptCost), actor: actor.name)
             print("changed the password of \(name); its sessions ended")
         }
@@ -278,7 +278,7 @@ struct UserLogoutAll: AsyncParsableCommand {
     func run() async throws {
         try await runCLI {
             let database = try global.openDatabase(try global.loadConfig(required: false), mode: .existing)
-            let n = try database.endSessions(account: name, actor: actor.name)
+            let n = try await database.endSessions(account: name, actor: actor.name)
             print("ended \(n) session(s) of \(name)")
         }
     }

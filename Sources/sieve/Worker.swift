@@ -14,7 +14,7 @@ enum WorkerStage: String, CaseIterable {
 
 struct Worker: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Claim and process work of the given stages until stopped (several machines on one PostgreSQL).",
+        abstract: "Lease and process work of the given stages until stopped (several machines on one PostgreSQL).",
         discussion: """
             Loops: crawl due sources' frontier URLs, classify new posts, cross-reference queued ones, deliver the
             outbox — each batch claimed in the database (on PostgreSQL with FOR UPDATE SKIP LOCKED and a lease), so
@@ -68,7 +68,7 @@ struct Worker: AsyncParsableCommand {
             let database = try global.openDatabase(config, mode: .create)
             let lock = try global.runLock(database)
             defer { withExtendedLifetime(lock) {} }
-            let stop = StopSignal()
+            let stop = StopSignal.onTerminationSignals()
             let logger = global.makeLogger()
             let scorer = selected.contains(.classify) || selected.contains(.xref) ? try loadScorer() : nil
             var configured = Pipeline(config: config, database: database, logger: logger)
@@ -83,11 +83,11 @@ struct Worker: AsyncParsableCommand {
             let done = StagesDone()
             /// --once: nothing left for any selected stage, and every upstream stage's loop has ended (until then it
             /// may still feed this one: at start-up the crawl has not even queued its seeds).
-            @Sendable func finished(_ stage: WorkerStage) throws(StoreError) -> Bool {
+            @Sendable func finished(_ stage: WorkerStage) async throws(StoreError) -> Bool {
                 guard once else { return false }
                 let upstream = WorkerStage.allCases.prefix { $0 != stage }.filter { selected.contains($0) && $0 != .publish }
                 guard upstream.allSatisfy(done.contains) else { return false }
-                let left = try database.pendingWork(channels: channels)
+                let left = try await database.pendingWork(channels: channels)
                 return (selected.contains(.crawl) ? left.crawl : 0) + (selected.contains(.classify) ? left.classify : 0)
                     + (selected.contains(.xref) ? left.xref : 0) + (selected.contains(.publish) ? left.publish : 0) == 0
             }
@@ -100,11 +100,11 @@ struct Worker: AsyncParsableCommand {
             try await withThrowingTaskGroup(of: Void.self) { group in
                 if selected.contains(.crawl) {
                     group.addTask {
-                        while !stop.requested {
-                            let summary = try await pipeline.crawl(force: false, shouldStop: { stop.requested })
+                        while !stop.isSet {
+                            let summary = try await pipeline.crawl(force: false, shouldStop: { stop.isSet })
                             totals.add(pages: summary.stats.pages)
                             if summary.stats.pages > 0 { continue }
-                            if try finished(.crawl) { break }
+                            if try await finished(.crawl) { break }
                             await stop.sleep(seconds: idle)
                         }
                         end(.crawl)
@@ -116,20 +116,19 @@ struct Worker: AsyncParsableCommand {
                     guard let scorer else { continue }
                     let cache = CrossReferencerCache()
                     group.addTask {
-                        while !stop.requested {
-                            // Blocking work (SQLite/PostgreSQL calls, CPU-bound scoring) runs off the concurrency pool.
-                            let n = try await blocking { () throws(StoreError) -> Int in
+                        while !stop.isSet {
+                            // Store calls suspend (GRDB's async API); the scoring runs on the pool's threads.
+                            let n =
                                 stage == .classify
-                                    ? try Pipeline.classify(
-                                        database: database, scorer: scorer, batch: batch, lease: lease,
-                                        shouldStop: { stop.requested })
-                                    : try Pipeline.crossReference(
-                                        database: database, lexicon: scorer.rules.lexicon, tokenizer: scorer.tokenizer,
-                                        batch: batch, lease: lease, cache: cache, shouldStop: { stop.requested })
-                            }
+                                ? try await Pipeline.classify(
+                                    database: database, scorer: scorer, batch: batch, lease: lease,
+                                    shouldStop: { stop.isSet })
+                                : try await Pipeline.crossReference(
+                                    database: database, lexicon: scorer.rules.lexicon, tokenizer: scorer.tokenizer,
+                                    batch: batch, lease: lease, cache: cache, shouldStop: { stop.isSet })
                             totals.add(classified: stage == .classify ? n : 0, checked: stage == .xref ? n : 0)
                             if n > 0 { continue }
-                            if try finished(stage) { break }
+                            if try await finished(stage) { break }
                             await stop.sleep(seconds: idle)
                         }
                         end(stage)
@@ -137,7 +136,7 @@ struct Worker: AsyncParsableCommand {
                 }
                 if let publisher {
                     group.addTask {
-                        while !stop.requested {
+                        while !stop.isSet {
                             // SQLite: one publisher at a time (a server's, a cron `sieve publish`); take turns.
                             var lock: PublisherLock? = nil
                             if !database.sharesWork {
@@ -155,35 +154,18 @@ struct Worker: AsyncParsableCommand {
                             totals.add(delivered: report.delivered)
                             let attempts = report.channels.values.map { $0.delivered + $0.retrying + $0.dead + $0.unsupported }
                             if attempts.reduce(0, +) > 0 { continue }
-                            if try finished(.publish) { break }
+                            if try await finished(.publish) { break }
                             await stop.sleep(seconds: idle)
                         }
                     }
                 }
                 try await group.waitForAll()
             }
-            try database.releaseClaims()
+            try await database.releaseLeases()
             let t = totals.snapshot
-            print("worker \(database.workerID) \(stop.requested ? "stopped" : "done"): \(t.pages) page(s) fetched, \(t.classified) post(s) classified, \(t.checked) cross-referenced, \(t.delivered) delivery(ies) made")
+            print("worker \(database.workerID) \(stop.isSet ? "stopped" : "done"): \(t.pages) page(s) fetched, \(t.classified) post(s) classified, \(t.checked) cross-referenced, \(t.delivered) delivery(ies) made")
         }
     }
-}
-
-/// Runs blocking work on a thread of its own, so it never holds one of Swift concurrency's few threads (the crawl's
-/// fetch tasks need them) and never waits behind them: a private serial queue gets a thread even when the shared
-/// pool's threads are all busy (the global queue's are limited to the number of cores, and on PostgreSQL the crawl
-/// keeps them waiting on the database).
-func blocking<T: Sendable>(_ body: @escaping @Sendable () throws(StoreError) -> T) async throws(StoreError) -> T {
-    let result: Result<T, StoreError> = await withCheckedContinuation { continuation in
-        DispatchQueue(label: "sieve.worker.stage").async {
-            do throws(StoreError) {
-                continuation.resume(returning: .success(try body()))
-            } catch {
-                continuation.resume(returning: .failure(error))
-            }
-        }
-    }
-    return try result.get()
 }
 
 /// The stage loops that have ended.
@@ -220,40 +202,5 @@ final class Totals: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         return value
-    }
-}
-
-/// SIGTERM / SIGINT, turned into a flag the worker checks between batches.
-final class StopSignal: @unchecked Sendable {
-    private let lock = NSLock()
-    private var flag = false
-    private var sources: [any DispatchSourceSignal] = []
-
-    init() {
-        for sig in [SIGTERM, SIGINT] {
-            signal(sig, SIG_IGN)
-            let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
-            source.setEventHandler { [weak self] in self?.request() }
-            source.resume()
-            sources.append(source)
-        }
-    }
-
-    var requested: Bool {
-        lock.lock()
-        defer { lock.unlock() }
-        return flag
-    }
-
-    func request() {
-        lock.lock()
-        flag = true
-        lock.unlock()
-    }
-
-    /// Sleeps up to `seconds`, waking early when a stop is requested.
-    func sleep(seconds: Double) async {
-        let end = Date().addingTimeInterval(seconds)
-        while !requested && Date() < end { try? await Task.sleep(nanoseconds: 50_000_000) }
     }
 }

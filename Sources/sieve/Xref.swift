@@ -34,20 +34,20 @@ struct Xref: AsyncParsableCommand {
             let database = try global.openDatabase(config, mode: .existing)
             let scorer = try loadScorer()
             if let input {
-                let bad = try runBatch(input: input, database: database, scorer: scorer)
+                let bad = try await runBatch(input: input, database: database, scorer: scorer)
                 if bad > 0 { throw ExitCode(1) }
                 return
             }
             if let postID {
-                let item = try database.item(id: postID)
+                let item = try await database.item(id: postID)
                 let assessment = item.assessment ?? scorer.assess(title: item.title, text: item.text, published: item.published)
-                let evidence = try database.evidenceVersion()
-                let xref = try makeReferencer(database: database, scorer: scorer)
+                let evidence = try await database.evidenceVersion()
+                let xref = try await makeReferencer(database: database, scorer: scorer)
                 let text = [item.title, item.text].compactMap { $0 }.filter { !$0.isEmpty }.joined(separator: "\n")
                 let published = item.published ?? item.fetchedAt
                 let result = xref.check(text: text, published: published, assessment: assessment)
                 if item.assessment != nil {
-                    try database.saveCrossReferences(
+                    try await database.saveCrossReferences(
                         [(postID, result, xrefPriority(assessment, result, clusterSize: item.clusterSize, published: published, now: Date()))],
                         evidence: evidence)
                 }
@@ -60,19 +60,19 @@ struct Xref: AsyncParsableCommand {
                 }
                 return
             }
-            let n = try Pipeline.crossReference(database: database, lexicon: scorer.rules.lexicon, tokenizer: scorer.tokenizer)
+            let n = try await Pipeline.crossReference(database: database, lexicon: scorer.rules.lexicon, tokenizer: scorer.tokenizer)
             print("cross-referenced \(n) post(s)")
         }
     }
 
-    func makeReferencer(database: AppDatabase, scorer: PostClassifier) throws -> CrossReferencer {
-        try database.syncRejectedRumours()
-        let memory = RumourMemory(rumours: try database.knownRumours(), tokenizer: scorer.tokenizer)
-        return CrossReferencer(incidents: try database.incidents(), rumours: memory, lexicon: scorer.rules.lexicon)
+    func makeReferencer(database: AppDatabase, scorer: PostClassifier) async throws -> CrossReferencer {
+        try await database.syncRejectedRumours()
+        let memory = RumourMemory(rumours: try await database.knownRumours(), tokenizer: scorer.tokenizer)
+        return CrossReferencer(incidents: try await database.incidents(), rumours: memory, lexicon: scorer.rules.lexicon)
     }
 
     /// Batch mode; returns how many lines could not be read.
-    func runBatch(input: String, database: AppDatabase, scorer: PostClassifier) throws -> Int {
+    func runBatch(input: String, database: AppDatabase, scorer: PostClassifier) async throws -> Int {
         let data: Data
         if input == "-" {
             data = FileHandle.standardInput.readDataToEndOfFile()
@@ -80,7 +80,7 @@ struct Xref: AsyncParsableCommand {
             guard let d = FileManager.default.contents(atPath: input) else { throw CLIError.config("\(input): cannot read file") }
             data = d
         }
-        let xref = try makeReferencer(database: database, scorer: scorer)
+        let xref = try await makeReferencer(database: database, scorer: scorer)
         var bad = 0
         var out = ""
         var lineNo = 0

@@ -101,8 +101,8 @@ struct NaiveBayesTests {
         #expect(try LabelledData.load(path: tsv).labels == ["rumor", "nonrumor"])
     }
 
-    @Test func rumourCrossValidationOnWeibo() throws {
-        guard let path = TestPaths.sharedData("rumour/weibo_rumdect_dev.tsv") else { return }
+    @Test(.enabled(if: TestPaths.has("rumour/weibo_rumdect_dev.tsv"), "../shared/data/rumour/weibo_rumdect_dev.tsv is absent")) func rumourCrossValidationOnWeibo() throws {
+        let path = try #require(TestPaths.sharedData("rumour/weibo_rumdect_dev.tsv"))
         let data = try LabelledData.load(path: path.path)
         let r = Trainer.crossValidate(task: .rumour, data: data, folds: 5, settings: TrainingTask.rumour.defaults)
         print("weibo rumour 5-fold: accuracy \(r.accuracy), macro-F1 \(r.macroF1)")

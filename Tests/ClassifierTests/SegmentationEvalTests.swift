@@ -65,8 +65,8 @@ struct SegmentationEvalTests {
         return (files[0], files[1], files[2])
     }
 
-    @Test func defaultDictionaries() throws {
-        guard let d = Self.data() else { return }
+    @Test(.enabled(if: TestPaths.has("sighan2005"), "../shared/data/sighan2005 is absent")) func defaultDictionaries() throws {
+        let d = try #require(Self.data())
         let tokenizer = Tokenizer(lexicon: try Lexicon.load(directory: TestPaths.lexicons))
         #expect(tokenizer.mode == .standard)
         let s = try Self.score(tokenizer, test: d.test, gold: d.gold)
@@ -74,8 +74,8 @@ struct SegmentationEvalTests {
         #expect(s.f1 >= Self.defaultTarget, "\(s)")
     }
 
-    @Test func withTrainingWordList() throws {
-        guard let d = Self.data() else { return }
+    @Test(.enabled(if: TestPaths.has("sighan2005"), "../shared/data/sighan2005 is absent")) func withTrainingWordList() throws {
+        let d = try #require(Self.data())
         var lexicon = try Lexicon.load(directory: TestPaths.lexicons)
         try lexicon.addWords(file: d.words)
         let tokenizer = Tokenizer(lexicon: lexicon)

@@ -25,8 +25,8 @@ struct DcardAdapterTests {
         return abs(a.timeIntervalSince(b)) < 0.001
     }
 
-    @Test func forumPostListFollowsPostsAndThePreviousPage() throws {
-        guard let data = try file("post_metas.json") else { return }
+    @Test(.enabled(if: TestPaths.has("dcard"), "../shared/data/dcard is absent")) func forumPostListFollowsPostsAndThePreviousPage() throws {
+        let data = try #require(try file("post_metas.json"))
         let url = "https://www.dcard.tw/_api/forums/funny/posts?popular=false"
         let r = try adapter.extract(data, url: url, headers: [:])
         #expect(r.posts.isEmpty)
@@ -40,8 +40,8 @@ struct DcardAdapterTests {
         #expect(again.follow.last?.url == "https://www.dcard.tw/_api/forums/funny/posts?popular=false&before=224362147")
     }
 
-    @Test func singlePost() throws {
-        guard let data = try file("single_post_content.json") else { return }
+    @Test(.enabled(if: TestPaths.has("dcard"), "../shared/data/dcard is absent")) func singlePost() throws {
+        let data = try #require(try file("single_post_content.json"))
         let r = try adapter.extract(data, url: "https://www.dcard.tw/_api/posts/224341009", headers: [:])
         let p = try #require(r.posts.first)
         #expect(r.posts.count == 1)
@@ -60,8 +60,8 @@ struct DcardAdapterTests {
         #expect(r.follow == [FollowLink(url: "https://www.dcard.tw/_api/posts/224341009/comments", role: .item)])
     }
 
-    @Test func commentsArePostsOfTheirOwn() throws {
-        guard let data = try file("single_post_comments.json") else { return }
+    @Test(.enabled(if: TestPaths.has("dcard"), "../shared/data/dcard is absent")) func commentsArePostsOfTheirOwn() throws {
+        let data = try #require(try file("single_post_comments.json"))
         let url = "https://www.dcard.tw/_api/posts/224341009/comments"
         let r = try adapter.extract(data, url: url, headers: [:])
         // 375 comments, 4 of them hidden (no content).
@@ -82,8 +82,8 @@ struct DcardAdapterTests {
         #expect(r.follow == [FollowLink(url: url + "?after=375", role: .page)])
     }
 
-    @Test func firstCommentPageLinksTheNext() throws {
-        guard let data = try file("single_post_single_comments.json") else { return }
+    @Test(.enabled(if: TestPaths.has("dcard"), "../shared/data/dcard is absent")) func firstCommentPageLinksTheNext() throws {
+        let data = try #require(try file("single_post_single_comments.json"))
         let url = "https://www.dcard.tw/_api/posts/224341009/comments"
         let r = try adapter.extract(data, url: url, headers: [:])
         #expect(r.posts.count == 30)
@@ -91,13 +91,13 @@ struct DcardAdapterTests {
         #expect(r.posts.last?.author == "臺東大學")
         #expect(r.follow == [FollowLink(url: url + "?after=30", role: .page)])
         // Ids do not depend on the page a comment was read from.
-        guard let all = try file("single_post_comments.json") else { return }
+        let all = try #require(try file("single_post_comments.json"))
         let full = try adapter.extract(all, url: url + "?after=0", headers: [:])
         #expect(Array(full.posts.prefix(30)) == r.posts)
     }
 
-    @Test func savedBundlesKeepCommentsAsReplies() throws {
-        guard let data = try file("posts.json") else { return }
+    @Test(.enabled(if: TestPaths.has("dcard"), "../shared/data/dcard is absent")) func savedBundlesKeepCommentsAsReplies() throws {
+        let data = try #require(try file("posts.json"))
         let r = try adapter.extract(data, url: "file:///posts.json", headers: [:])
         #expect(r.posts.count == 30)
         #expect(r.posts.map(\.replies.count).reduce(0, +) == 67)  // 70 comments, 3 hidden
@@ -117,13 +117,13 @@ struct DcardAdapterTests {
         #expect(named.title == "所以你那裡大嗎？（微甲")
     }
 
-    @Test func listingsWithNothingToExtract() throws {
+    @Test(.enabled(if: TestPaths.has("dcard"), "../shared/data/dcard is absent")) func listingsWithNothingToExtract() throws {
         for (name, url) in [
             ("forums.json", "https://www.dcard.tw/_api/forums"),
             ("forums_all.json", "https://www.dcard.tw/_api/forums"),
             ("single_post_links.json", "https://www.dcard.tw/_api/posts/224341009/links"),
         ] {
-            guard let data = try file(name) else { return }
+            let data = try #require(try file(name))
             let r = try adapter.extract(data, url: url, headers: [:])
             #expect(r == AdapterResult(), "\(name)")
         }

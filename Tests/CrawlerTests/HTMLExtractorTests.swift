@@ -73,10 +73,21 @@ struct HTMLExtractorTests {
         #expect(post.externalID == "https://news.example/a")
     }
 
-    @Test func garbageBytesDoNotCrash() {
+    @Test func garbageBytesAreRefusedOrYieldNothing() {
         var bytes = [UInt8](repeating: 0, count: 4096)
         for i in bytes.indices { bytes[i] = UInt8(truncatingIfNeeded: i &* 2_654_435_761 >> 7) }
-        _ = try? HTMLExtractor.extract(Data(bytes), url: "u", rules: rules)
-        _ = try? FeedParser.parse(Data(bytes), url: "u")
+        let data = Data(bytes), url = "https://x.example/garbage"
+        // Not a feed: an error that names the document.
+        do {
+            _ = try FeedParser.parse(data, url: url)
+            Issue.record("4 KB of noise parsed as a feed")
+        } catch {
+            #expect("\(error)".contains(url), "\(error)")
+        }
+        // As an HTML page (libxml2 recovers almost anything): refused by name, or nothing made up from the noise.
+        switch Result(catching: { () throws(ExtractionError) -> AdapterResult in try HTMLExtractor.extract(data, url: url, rules: rules) }) {
+        case .success(let r): #expect(r.posts.isEmpty && r.follow.isEmpty, "\(r)")
+        case .failure(let e): #expect("\(e)".contains(url), "\(e)")
+        }
     }
 }

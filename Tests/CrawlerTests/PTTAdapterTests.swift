@@ -114,9 +114,9 @@ struct PTTAdapterTests {
             bodyStart: "Kennyq在18381的推文中 已經符合版規第一條"),
     ]
 
-    @Test(arguments: pages)
+    @Test(.enabled(if: TestPaths.has("ptt"), "../shared/data/ptt is absent"), arguments: pages)
     func article(_ e: Expected) throws {
-        guard let p = try post(e.file) else { return }
+        let p = try #require(try post(e.file))
         #expect(p.externalID == e.id)
         #expect(p.url == "https://www.ptt.cc/bbs/\(e.board)/\(e.id).html")
         #expect(p.title == e.title)
@@ -142,8 +142,8 @@ struct PTTAdapterTests {
         #expect(try self.post(e.file) == p)
     }
 
-    @Test func allThirteenPagesAreRead() throws {
-        guard let dir = TestPaths.sharedData("ptt") else { return }
+    @Test(.enabled(if: TestPaths.has("ptt"), "../shared/data/ptt is absent")) func allThirteenPagesAreRead() throws {
+        let dir = try #require(TestPaths.sharedData("ptt"))
         let files = try FileManager.default.contentsOfDirectory(atPath: dir.path).filter { $0.hasSuffix(".html") }
         #expect(files.count == 13)
         let covered = Set(Self.pages.map(\.file) + ["Gossiping_M.1577579359.A.B76.html"])
@@ -151,8 +151,8 @@ struct PTTAdapterTests {
         for file in files { _ = try page(file) }
     }
 
-    @Test func pushesInDetail() throws {
-        guard let p = try post("Gossiping_M.1519661420.A.098.html") else { return }
+    @Test(.enabled(if: TestPaths.has("ptt"), "../shared/data/ptt is absent")) func pushesInDetail() throws {
+        let p = try #require(try post("Gossiping_M.1519661420.A.098.html"))
         #expect(p.replies.count == 34)
         #expect(p.replies[0] == Reply(kind: "→", author: "a81255316", text: "滾", published: taipei(2018, 2, 27, 0, 10), rawTime: "02/27 00:10"))
         #expect(p.replies[8].author == "Liquid")
@@ -162,8 +162,8 @@ struct PTTAdapterTests {
         #expect(p.extra["warning"] == nil)
     }
 
-    @Test func oversizedArticleWith1491Pushes() throws {
-        guard let r = try page("Gossiping_M.1119222611.A.7A9.html") else { return }
+    @Test(.enabled(if: TestPaths.has("ptt"), "../shared/data/ptt is absent")) func oversizedArticleWith1491Pushes() throws {
+        let r = try #require(try page("Gossiping_M.1119222611.A.7A9.html"))
         let p = try #require(r.posts.first)
         #expect(p.replies.count == 1491)
         #expect(p.extra["warning"] == "檔案過大！部分文章無法顯示")
@@ -183,8 +183,8 @@ struct PTTAdapterTests {
         #expect(p.text.hasSuffix("不行po的話快回信給我 我自d"))
     }
 
-    @Test func deletedArticleYieldsNothingButAWarning() throws {
-        guard let r = try page("Gossiping_M.1577579359.A.B76.html") else { return }
+    @Test(.enabled(if: TestPaths.has("ptt"), "../shared/data/ptt is absent")) func deletedArticleYieldsNothingButAWarning() throws {
+        let r = try #require(try page("Gossiping_M.1577579359.A.B76.html"))
         #expect(r.posts.isEmpty)
         #expect(r.follow.isEmpty)
         #expect(r.warnings.count == 1)
@@ -192,8 +192,8 @@ struct PTTAdapterTests {
         #expect(r.warnings[0].contains("https://www.ptt.cc/bbs/Gossiping/M.1577579359.A.B76.html"))
     }
 
-    @Test func invalidPushDateKeepsRawTime() throws {
-        guard let r = try page("WomenTalk_M.1143885175.A.C8D.html") else { return }
+    @Test(.enabled(if: TestPaths.has("ptt"), "../shared/data/ptt is absent")) func invalidPushDateKeepsRawTime() throws {
+        let r = try #require(try page("WomenTalk_M.1143885175.A.C8D.html"))
         let p = try #require(r.posts.first)
         #expect(p.replies.count == 9)
         let invalid = p.replies.filter { $0.published == nil }
@@ -231,30 +231,30 @@ struct PTTAdapterTests {
         }
     }
 
-    @Test func headerOnlyInTheBody() throws {
+    @Test(.enabled(if: TestPaths.has("ptt"), "../shared/data/ptt is absent")) func headerOnlyInTheBody() throws {
         // 「作者: julysecond (還是台灣好) 站內: Gossiping」 as text; a stray </div> in the footer.
-        guard let p = try post("Gossiping_M.1173456473.A.F4F.html") else { return }
+        let p = try #require(try post("Gossiping_M.1173456473.A.F4F.html"))
         #expect(p.extra["warning"] == nil)
         #expect(p.replies.count == 40)
         #expect(p.replies[1].author == "iamsosorry")
         #expect(p.text.hasSuffix("西班牙芒果牌全部三折時就是路邊攤的價錢了(我看到的只是都市)"))
         // Old-style header spans (「 作者 」「 MOTHERGOOSE 」) and the rule under them.
-        guard let q = try post("Gossiping_M.1123769450.A.A1A.html") else { return }
+        let q = try #require(try post("Gossiping_M.1123769450.A.A1A.html"))
         #expect(!q.text.contains("───"))
         #expect(q.replies[0].rawTime == "08/11")
     }
 
-    @Test func timeGluedToTitle() throws {
+    @Test(.enabled(if: TestPaths.has("ptt"), "../shared/data/ptt is absent")) func timeGluedToTitle() throws {
         // 「[閒聊] 開版妙戊時間: Thu Jun 14 20:27:24 2007」 and no 時間 line.
-        guard let p = try post("Soft_Job_M.1181824048.A.244.html") else { return }
+        let p = try #require(try post("Soft_Job_M.1181824048.A.244.html"))
         #expect(p.title == "[閒聊] 開版妙戊")
         #expect(p.published == taipei(2007, 6, 14, 20, 27, 24))
         #expect(p.text == "恭喜恭喜阿\n身為資訊軟體人\n一定要來簽到一下\n以後大家多多交流吧\n我只是個小小菜鳥程式設計師...XD")
     }
 
-    @Test func canonicalLinkNamesTheArticle() throws {
+    @Test(.enabled(if: TestPaths.has("ptt"), "../shared/data/ptt is absent")) func canonicalLinkNamesTheArticle() throws {
         // Saved as M.1519661420.A.098, but the page is M.1528204397.A.81C (its canonical link and 文章網址).
-        guard let r = try page("Soft_Job_M.1519661420.A.098.html") else { return }
+        let r = try #require(try page("Soft_Job_M.1519661420.A.098.html"))
         let p = try #require(r.posts.first)
         #expect(p.externalID == "M.1528204397.A.81C")
         #expect(r.warnings.contains { $0.contains("canonical") && $0.contains("M.1528204397.A.81C") })
@@ -264,13 +264,23 @@ struct PTTAdapterTests {
         #expect(!p.text.contains("104開起來，獵人頭有興趣就會找你了"))
     }
 
-    @Test func truncatedPagesDoNotCrash() throws {
-        guard let dir = TestPaths.sharedData("ptt") else { return }
+    @Test(.enabled(if: TestPaths.has("ptt"), "../shared/data/ptt is absent")) func truncatedPagesAreReadOrRefusedByName() throws {
+        let dir = try #require(TestPaths.sharedData("ptt"))
+        let url = "https://www.ptt.cc/bbs/X/M.1000000000.A.001.html"
         for file in Self.pages.map(\.file) {
             let data = try Data(contentsOf: dir.appendingPathComponent(file))
             for fraction in [0.05, 0.3, 0.5, 0.77, 0.99] {
                 let cut = data.prefix(Int(Double(data.count) * fraction))  // may split a UTF-8 sequence
-                _ = try? adapter.extract(cut, url: "https://www.ptt.cc/bbs/X/M.1000000000.A.001.html", headers: [:])
+                do {
+                    let r = try adapter.extract(cut, url: url, headers: [:])
+                    // Whatever is read names its post and says something (a title at least), never an empty shell.
+                    for p in r.posts {
+                        #expect(!p.externalID.isEmpty && !((p.title ?? "").isEmpty && p.text.isEmpty), "\(file) cut at \(fraction)")
+                    }
+                    if fraction == 0.99 { #expect(r.posts.count == 1, "\(file): the article is all there but its last bytes") }
+                } catch {
+                    #expect("\(error)".contains(url), "\(file) cut at \(fraction): \(error)")
+                }
             }
         }
     }

@@ -7,8 +7,8 @@ import TestSupport
 struct RobotsTxtTests {
     /// Every expectation in ../shared/data/robots (google/robotstxt-spec-test). STANDARD ones must all pass;
     /// GOOGLE_SPECIFIC ones are counted and the differences listed (README documents them).
-    @Test func conformanceSuite() throws {
-        guard let dir = TestPaths.sharedData("robots") else { return }
+    @Test(.enabled(if: TestPaths.has("robots"), "../shared/data/robots is absent")) func conformanceSuite() throws {
+        let dir = try #require(TestPaths.sharedData("robots"))
         var standard = 0, standardFailed: [String] = []
         var google = 0, googleDiffer: [String] = []
         for name in try FileManager.default.contentsOfDirectory(atPath: dir.path).sorted() where name.hasSuffix(".textproto") {

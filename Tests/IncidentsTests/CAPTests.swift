@@ -20,10 +20,10 @@ struct CAPTests {
             let parsed = try await Fixture.importer.read(cap.appendingPathComponent(name).path)
             #expect(parsed.incidents.count == 1, "\(name)")
             identifiers += parsed.incidents.map(\.externalID)
-            try db.saveIncidents(parsed.incidents)
+            try await db.saveIncidents(parsed.incidents)
         }
         #expect(identifiers == ["43b080713727", "KSTO1055887203", "TRI13970876.2", "KAR0-0306112239-SW", "WRA_ReservoirWarn_201405142010"])
-        let all = try db.incidents()
+        let all = try await db.incidents()
         #expect(all.count == 5)
         let wra = try #require(all.first { $0.externalID == "WRA_ReservoirWarn_201405142010" })
         #expect(wra.areas.first?.county == "苗栗縣")
@@ -47,29 +47,29 @@ struct CAPTests {
     @Test func updateAndCancelChangeTheIncident() async throws {
         let db = try AppDatabase(path: dir.path("uc.sqlite"))
         let now = Fixture.date("2026-09-14T19:00:00+08:00")
-        try db.saveIncidents(try await Fixture.parse(Fixture.cap(id: "A-1")).incidents)
-        #expect(try db.incidents(activeAt: now).map(\.externalID) == ["A-1"])
+        try await db.saveIncidents(try await Fixture.parse(Fixture.cap(id: "A-1")).incidents)
+        #expect(try await db.incidents(activeAt: now).map(\.externalID) == ["A-1"])
 
         let update = Fixture.cap(
             id: "A-2", sent: "2026-09-14T18:30:00+08:00", msgType: "Update",
             references: "test@ncdr.nat.gov.tw,A-1,2026-09-14T18:00:00+08:00", description: "豪雨範圍擴大到鳳林鎮")
-        let s1 = try db.saveIncidents(try await Fixture.parse(update).incidents)
+        let s1 = try await db.saveIncidents(try await Fixture.parse(update).incidents)
         #expect(s1.superseded == 1)
-        #expect(try db.incidents(activeAt: now).map(\.externalID) == ["A-2"])
-        #expect(try db.incidents().first { $0.externalID == "A-1" }?.state == "superseded")
+        #expect(try await db.incidents(activeAt: now).map(\.externalID) == ["A-2"])
+        #expect(try await db.incidents().first { $0.externalID == "A-1" }?.state == "superseded")
 
         let cancel = Fixture.cap(
             id: "A-3", sent: "2026-09-14T18:50:00+08:00", msgType: "Cancel",
             references: "test@ncdr.nat.gov.tw,A-2,2026-09-14T18:30:00+08:00")
-        let s2 = try db.saveIncidents(try await Fixture.parse(cancel).incidents)
+        let s2 = try await db.saveIncidents(try await Fixture.parse(cancel).incidents)
         #expect(s2.cancelled == 1)
-        #expect(try db.incidents(activeAt: now).isEmpty)
-        #expect(try db.incidents().first { $0.externalID == "A-2" }?.state == "cancelled")
-        #expect(try db.incidents().count == 2, "a Cancel is not an incident of its own")
+        #expect(try await db.incidents(activeAt: now).isEmpty)
+        #expect(try await db.incidents().first { $0.externalID == "A-2" }?.state == "cancelled")
+        #expect(try await db.incidents().count == 2, "a Cancel is not an incident of its own")
 
         // Importing the original again does not bring a cancelled alert back.
-        try db.saveIncidents(try await Fixture.parse(Fixture.cap(id: "A-2", sent: "2026-09-14T18:30:00+08:00", description: "changed")).incidents)
-        #expect(try db.incidents(activeAt: now).isEmpty)
+        try await db.saveIncidents(try await Fixture.parse(Fixture.cap(id: "A-2", sent: "2026-09-14T18:30:00+08:00", description: "changed")).incidents)
+        #expect(try await db.incidents(activeAt: now).isEmpty)
     }
 
     @Test func testAlertsAndExpiredAlertsCreateNothingActive() async throws {
@@ -80,9 +80,9 @@ struct CAPTests {
         let exercise = try await Fixture.parse(Fixture.cap(id: "T-2", status: "Exercise"))
         #expect(exercise.incidents.isEmpty)
         let expired = try await Fixture.parse(Fixture.cap(id: "T-3", sent: "2026-01-01T08:00:00+08:00", expires: "2026-01-01T09:00:00+08:00"))
-        try db.saveIncidents(expired.incidents)
-        #expect(try db.incidents(activeAt: Fixture.date("2026-09-14T12:00:00+08:00")).isEmpty)
-        #expect(try db.incidents().count == 1, "the expired alert is kept, but not active")
+        try await db.saveIncidents(expired.incidents)
+        #expect(try await db.incidents(activeAt: Fixture.date("2026-09-14T12:00:00+08:00")).isEmpty)
+        #expect(try await db.incidents().count == 1, "the expired alert is kept, but not active")
     }
 
     @Test func unknownGeocodesAreKeptWithAWarning() async throws {
@@ -116,10 +116,10 @@ struct CAPTests {
         #expect(dup.warnings.contains { $0.contains("duplicate identifier D-1") })
         // Across imports the same identifier updates, it never duplicates.
         let db = try AppDatabase(path: dir.path("dup.sqlite"))
-        try db.saveIncidents(try await Fixture.parse(Fixture.cap(id: "D-2")).incidents)
-        let again = try db.saveIncidents(try await Fixture.parse(Fixture.cap(id: "D-2")).incidents)
+        try await db.saveIncidents(try await Fixture.parse(Fixture.cap(id: "D-2")).incidents)
+        let again = try await db.saveIncidents(try await Fixture.parse(Fixture.cap(id: "D-2")).incidents)
         #expect(again.unchanged == 1)
-        #expect(try db.incidentCount() == 1)
+        #expect(try await db.incidentCount() == 1)
         // Malformed XML: an error naming the source and line.
         await #expect {
             _ = try await Fixture.parse("<?xml version=\"1.0\"?>\n<alert xmlns=\"urn:oasis:names:tc:emergency:cap:1.2\">\n<identifier>x</identifier>\n<sent>oops</alert>", name: "broken.cap")

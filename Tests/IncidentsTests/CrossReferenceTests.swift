@@ -14,12 +14,12 @@ struct CrossReferenceTests {
     func closureDB() async throws -> AppDatabase {
         let db = try AppDatabase(path: dir.path("x-\(UUID().uuidString).sqlite"))
         let csv = dir.write("c-\(UUID().uuidString).csv", "縣市,日期,狀態\n臺北市,2026-09-15,照常上班、照常上課\n新北市,2026-09-15,停止上班、停止上課\n")
-        try db.saveIncidents(try await Fixture.importer.read(csv).incidents)
+        try await db.saveIncidents(try await Fixture.importer.read(csv).incidents)
         return db
     }
 
     @Test func closureRumourAgainstAnOfficialNormalDayIsContradicted() async throws {
-        let xref = try Fixture.referencer(try await closureDB())
+        let xref = try await Fixture.referencer(try await closureDB())
         let r = Fixture.check(xref, "網傳臺北市明天停班停課！！快分享", at: "2026-09-14T21:00:00+08:00")
         #expect(r.verdict == .contradicted)
         #expect(r.explanation.first?.contains("照常上班上課") == true)
@@ -30,7 +30,7 @@ struct CrossReferenceTests {
     }
 
     @Test func closureClaimWithAnOfficialClosureIsCorroborated() async throws {
-        let xref = try Fixture.referencer(try await closureDB())
+        let xref = try await Fixture.referencer(try await closureDB())
         let r = Fixture.check(xref, "新北市明天停班停課，大家注意安全", at: "2026-09-14T21:00:00+08:00")
         #expect(r.verdict == .corroborated)
         #expect(r.explanation.first?.contains("停止上班上課") == true)
@@ -51,8 +51,8 @@ struct CrossReferenceTests {
             T2,2026/9/14 下午 08:40:00,新北市,汐止區,新北市汐止區大同路二段,點,"121.64,25.07",路樹災情,路樹倒塌,大同路二段路樹倒塌,已處理,網路災情通報,0,0,0,0,0,False,False
             T3,2026/9/14 下午 08:45:00,高雄市,茄萣區,高雄市茄萣區莒光路三段137號,點,"120.19,22.90",積淹水災情,道路積淹水,莒光路淹水,處理中,網路災情通報,0,0,0,0,0,False,False
             """
-        try db.saveIncidents(try await Fixture.parse(tsv, name: "emic.csv").incidents)
-        let xref = try Fixture.referencer(db)
+        try await db.saveIncidents(try await Fixture.parse(tsv, name: "emic.csv").incidents)
+        let xref = try await Fixture.referencer(db)
         let r = Fixture.check(xref, "汐止康寧街137號淹水及腰，一家5口受困二樓，拜託救援", at: "2026-09-14T21:05:00+08:00")
         #expect(r.verdict == .corroborated)
         #expect(r.matches.first?.externalID == "T1")
@@ -68,8 +68,8 @@ struct CrossReferenceTests {
 
     @Test func quakeClaimsAgainstCWA() async throws {
         let db = try AppDatabase(path: dir.path("q.sqlite"))
-        try db.saveIncidents(try await Fixture.parse(OfficialFormatTests.quakeUpper, name: "eq.json").incidents)
-        let xref = try Fixture.referencer(db)
+        try await db.saveIncidents(try await Fixture.parse(OfficialFormatTests.quakeUpper, name: "eq.json").incidents)
+        let xref = try await Fixture.referencer(db)
         let felt = Fixture.check(xref, "剛剛花蓮地震好大，櫃子都倒了", at: "2026-09-14T18:55:00+08:00")
         #expect(felt.verdict == .corroborated)
         #expect(felt.matches.first?.externalID == "115016")
@@ -83,14 +83,14 @@ struct CrossReferenceTests {
 
     @Test func evacuationOrdersThatDoNotExist() async throws {
         let db = try AppDatabase(path: dir.path("e.sqlite"))
-        try db.saveIncidents(try await Fixture.parse(Fixture.cap(id: "R-1")).incidents)
-        let xref = try Fixture.referencer(db)
+        try await db.saveIncidents(try await Fixture.parse(Fixture.cap(id: "R-1")).incidents)
+        let xref = try await Fixture.referencer(db)
         let fake = Fixture.check(xref, "緊急！花蓮縣政府下令強制撤離光復鄉全鄉居民", at: "2026-09-14T19:00:00+08:00")
         #expect(fake.verdict == .contradicted)
         #expect(fake.explanation.first?.contains("evacuation order") == true)
-        try db.saveIncidents(try await Fixture.parse(Fixture.cap(
+        try await db.saveIncidents(try await Fixture.parse(Fixture.cap(
             id: "R-2", event: "撤離", eventCode: "evacuation", description: "光復鄉大興村強制撤離")).incidents)
-        let real = Fixture.check(try Fixture.referencer(db), "花蓮縣政府下令強制撤離光復鄉大興村", at: "2026-09-14T19:00:00+08:00")
+        let real = await Fixture.check(try Fixture.referencer(db), "花蓮縣政府下令強制撤離光復鄉大興村", at: "2026-09-14T19:00:00+08:00")
         #expect(real.verdict != .contradicted)
     }
 
@@ -105,9 +105,9 @@ struct CrossReferenceTests {
             """)
         let file = try RumourFile.read(path: csv)
         #expect(file.claims.count == 3 && file.warnings.count == 1)
-        #expect(try db.addKnownRumours(file.claims, origin: "import:cofacts.csv") == 3)
-        #expect(try db.addKnownRumours(file.claims, origin: "import:cofacts.csv") == 0, "a claim is known once")
-        let xref = try Fixture.referencer(db)
+        #expect(try await db.addKnownRumours(file.claims, origin: "import:cofacts.csv") == 3)
+        #expect(try await db.addKnownRumours(file.claims, origin: "import:cofacts.csv") == 0, "a claim is known once")
+        let xref = try await Fixture.referencer(db)
         let repeatPost = "【轉傳】自來水公司公告：明天全台停水48小時！！請大家快儲水"
         let r = Fixture.check(xref, repeatPost, at: "2026-09-14T21:00:00+08:00")
         let k = try #require(r.knownRumour)
@@ -121,52 +121,52 @@ struct CrossReferenceTests {
     }
 
     /// A database holding two classified copies of one rumour (external ids "1" and "2"), queued.
-    func twoCopiesOfARumourQueued(_ file: String) throws -> AppDatabase {
+    func twoCopiesOfARumourQueued(_ file: String) async throws -> AppDatabase {
         let db = try AppDatabase(path: dir.path(file))
-        let ids = try db.syncSources([SourceConfig(name: "s", kind: .feed, url: "file:///dev/null")])
+        let ids = try await db.syncSources([SourceConfig(name: "s", kind: .feed, url: "file:///dev/null")])
         let posts = [
             ExtractedPost(externalID: "1", url: nil, title: nil, author: nil, published: Fixture.date("2026-09-14T20:00:00+08:00"), text: "緊急通知：明天起全台封城三天，政府不敢說，快分享"),
             ExtractedPost(externalID: "2", url: nil, title: nil, author: nil, published: Fixture.date("2026-09-14T21:00:00+08:00"), text: "緊急通知!!明天起全台封城三天 政府不敢說 快分享"),
         ]
-        try db.recordFetch(DocumentRecord(sourceId: ids["s"]!, url: "file:///dev/null"), posts: posts)
-        _ = try Pipeline.classify(database: db, scorer: Fixture.classifier)
+        try await db.recordFetch(DocumentRecord(sourceId: ids["s"]!, url: "file:///dev/null"), posts: posts)
+        _ = try await Pipeline.classify(database: db, scorer: Fixture.classifier)
         return db
     }
 
     @Test func moderatorRumourRejectionsJoinTheMemoryAndSpreadIsCounted() async throws {
-        let db = try twoCopiesOfARumourQueued("mod.sqlite")
-        let first = try #require(try db.queue().first { $0.externalID == "1" })
-        try db.review(postID: first.id, decision: .reject, reviewer: "mod", note: nil, channels: [], reason: .rumour)
-        let checked = try Pipeline.crossReference(database: db, lexicon: Fixture.lexicon, tokenizer: Fixture.classifier.tokenizer)
+        let db = try await twoCopiesOfARumourQueued("mod.sqlite")
+        let first = try #require(try await db.queue().first { $0.externalID == "1" })
+        try await db.review(postID: first.id, decision: .reject, reviewer: "mod", note: nil, channels: [], reason: .rumour)
+        let checked = try await Pipeline.crossReference(database: db, lexicon: Fixture.lexicon, tokenizer: Fixture.classifier.tokenizer)
         #expect(checked == 1)
-        let known = try db.knownRumours()
+        let known = try await db.knownRumours()
         #expect(known.count == 1 && known[0].origin == "review" && known[0].spreadCount == 1)
-        let second = try #require(try db.queue().first { $0.externalID == "2" })
-        let x = try #require(try db.crossReference(postID: second.id))
+        let second = try #require(try await db.queue().first { $0.externalID == "2" })
+        let x = try #require(try await db.crossReference(postID: second.id))
         #expect(x.knownRumour?.rumourID == known[0].id)
         #expect(x.verdict == .contradicted)
         // Checking again without new evidence changes nothing and counts nothing twice.
-        #expect(try Pipeline.crossReference(database: db, lexicon: Fixture.lexicon, tokenizer: Fixture.classifier.tokenizer) == 0)
-        #expect(try db.knownRumours()[0].spreadCount == 1)
+        #expect(try await Pipeline.crossReference(database: db, lexicon: Fixture.lexicon, tokenizer: Fixture.classifier.tokenizer) == 0)
+        #expect(try await db.knownRumours()[0].spreadCount == 1)
     }
 
     /// A worker keeps its cross-reference index between rounds; evidence arriving in between (here a moderator's
     /// rumour rejection) replaces it, and the posts already checked are checked again against the new evidence.
     @Test func aCachedIndexIsReplacedWhenEvidenceArrives() async throws {
-        let db = try twoCopiesOfARumourQueued("cache.sqlite")
+        let db = try await twoCopiesOfARumourQueued("cache.sqlite")
         let cache = CrossReferencerCache()
-        func round() throws -> Int {
-            try Pipeline.crossReference(database: db, lexicon: Fixture.lexicon, tokenizer: Fixture.classifier.tokenizer, cache: cache)
+        func round() async throws -> Int {
+            try await Pipeline.crossReference(database: db, lexicon: Fixture.lexicon, tokenizer: Fixture.classifier.tokenizer, cache: cache)
         }
-        #expect(try round() == 2)
-        let second = try #require(try db.queue().first { $0.externalID == "2" })
-        #expect(try db.crossReference(postID: second.id)?.knownRumour == nil)
-        #expect(try round() == 0)  // nothing new: nothing checked again
-        let first = try #require(try db.queue().first { $0.externalID == "1" })
-        try db.review(postID: first.id, decision: .reject, reviewer: "mod", note: nil, channels: [], reason: .rumour)
-        #expect(try round() == 1)
-        let x = try #require(try db.crossReference(postID: second.id))
-        #expect(x.knownRumour?.rumourID == (try db.knownRumours().first?.id))
+        #expect(try await round() == 2)
+        let second = try #require(try await db.queue().first { $0.externalID == "2" })
+        #expect(try await db.crossReference(postID: second.id)?.knownRumour == nil)
+        #expect(try await round() == 0)  // nothing new: nothing checked again
+        let first = try #require(try await db.queue().first { $0.externalID == "1" })
+        try await db.review(postID: first.id, decision: .reject, reviewer: "mod", note: nil, channels: [], reason: .rumour)
+        #expect(try await round() == 1)
+        let x = try #require(try await db.crossReference(postID: second.id))
+        #expect(x.knownRumour?.rumourID == (try await db.knownRumours().first?.id))
         #expect(x.verdict == .contradicted)
     }
 
@@ -180,19 +180,19 @@ struct CrossReferenceTests {
         let path = dir.write("emic.csv", lines.prefix(4001).joined(separator: "\n"))
         let incidents = try await Fixture.importer.read(path).incidents
         let db = try AppDatabase(path: dir.path("recall.sqlite"))
-        try db.saveIncidents(incidents)
-        let xref = try Fixture.referencer(db)
-        let (total, recall, count) = try await offPool { try Self.recall(xref, db) }
+        try await db.saveIncidents(incidents)
+        let xref = try await Fixture.referencer(db)
+        let (total, recall, count) = try await Self.recall(xref, db)
         print("EMIC re-posts: recall@1 \(String(format: "%.3f", recall)) over \(total) posts against \(count) incidents")
         #expect(total >= 150)
         #expect(recall >= 0.9)
     }
 
-    static func recall(_ xref: CrossReferencer, _ db: AppDatabase) throws -> (Int, Double, Int) {
+    static func recall(_ xref: CrossReferencer, _ db: AppDatabase) async throws -> (Int, Double, Int) {
         // Every 20th report with a description: description plus the place as written (county short form, no
         // township suffix), no structured fields.
         var total = 0, hits = 0
-        let stored = try db.incidents(kinds: [.emic])
+        let stored = try await db.incidents(kinds: [.emic])
         var twins: [String: Set<String>] = [:]
         for i in stored { twins["\(i.description ?? "")|\(i.address ?? "")|\(i.sent)", default: []].insert(i.externalID) }
         for (k, i) in stored.enumerated() where k % 20 == 0 {
@@ -220,11 +220,11 @@ struct GeoCrossReferenceTests {
             CASE_ID,CASE_DT,COUNTY_N,TOWN_N,CASE_LOC,GEOMETRY_TYPE,COORDINATE,DISASTER_MAIN_TYPE,DISASTER_SUB_TYPE,CASE_DESCRIPTION,CASE_STATUS,CASE_TYPE,INJURED_NO,DEATH_NO,TRAPPED_NO,MISSING_NO,SHELTER_NO,IS_TRAFFIC,IS_SERIOUS
             G1,2026/9/14 下午 08:50:00,新北市,汐止區,新北市汐止區,點,"121.6590,25.0630",路樹災情,路樹倒塌,大樹倒塌擋住道路,處理中,網路災情通報,0,0,0,0,0,False,False
             """
-        try db.saveIncidents(try await Fixture.parse(csv, name: "emic.csv").incidents)
+        try await db.saveIncidents(try await Fixture.parse(csv, name: "emic.csv").incidents)
         let polygon = "<area><areaDesc>某溪流域</areaDesc><polygon>24.0,121.0 24.0,121.2 24.2,121.2 24.2,121.0 24.0,121.0</polygon></area>"
-        try db.saveIncidents(try await Fixture.parse(Fixture.cap(
+        try await db.saveIncidents(try await Fixture.parse(Fixture.cap(
             id: "P-1", event: "土石流", eventCode: "debrisFlow", areaDesc: "某處", geocode: nil, description: "土石流紅色警戒", extraArea: polygon)).incidents)
-        let xref = try Fixture.referencer(db)
+        let xref = try await Fixture.referencer(db)
         let text = "這裡有大樹倒塌擋住道路"  // no place name at all
         let t = Fixture.date("2026-09-14T21:00:00+08:00")
         let a = Fixture.classifier.assess(title: nil, text: text, published: t)

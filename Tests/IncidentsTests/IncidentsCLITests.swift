@@ -10,30 +10,26 @@ struct IncidentsCLITests {
     let dir = TempDir()
     var sieve: URL { TestPaths.sieveBinary }
 
-    func run(_ args: [String], stdin: String? = nil) throws -> ProcessResult {
-        try runProcess(sieve, args + ["--database", dir.path("cli.sqlite")], cwd: TestPaths.packageRoot, stdin: stdin)
+    func run(_ args: [String], stdin: String? = nil) async throws -> ProcessResult {
+        try await runProcess(sieve, args + ["--database", dir.path("cli.sqlite")], cwd: TestPaths.packageRoot, stdin: stdin)
     }
 
     @Test func importListAndBatchCrossReference() async throws {
-        try await offPool { try self.importListAndBatchCrossReferenceBody() }
-    }
-
-    func importListAndBatchCrossReferenceBody() throws {
         let closures = dir.write("closures.csv", "縣市,日期,狀態\n臺北市,2026-09-15,照常上班、照常上課\n新北市,2026-09-15,停止上班、停止上課\n")
         let cap = dir.write("a.cap", Fixture.cap(id: "CLI-1", sent: "2026-09-14T18:00:00+08:00", expires: "2099-01-01T00:00:00+08:00"))
         let test = dir.write("t.cap", Fixture.cap(id: "CLI-T", status: "Test"))
-        let imported = try run(["incidents", "import", closures, cap, test])
+        let imported = try await run(["incidents", "import", closures, cap, test])
         #expect(imported.status == 0, Comment(rawValue: imported.stderr))
         #expect(imported.stdout.contains("closures.csv: 2 record(s): 2 new"))
         #expect(imported.stdout.contains("t.cap: 0 record(s)"))
         #expect(imported.stderr.contains("status Test"))
-        let again = try run(["incidents", "import", "--format", "closures", closures])
+        let again = try await run(["incidents", "import", "--format", "closures", closures])
         #expect(again.stdout.contains("0 new, 0 updated, 2 unchanged"))
 
-        let list = try run(["incidents", "list", "--active"])
+        let list = try await run(["incidents", "list", "--active"])
         #expect(list.stdout.contains("CLI-1"))
         #expect(!list.stdout.contains("CLI-T"))
-        let json = try run(["incidents", "list", "--json", "--kind", "closure"])
+        let json = try await run(["incidents", "list", "--json", "--kind", "closure"])
         #expect(json.stdout.split(separator: "\n").count == 2)
 
         let posts = """
@@ -43,7 +39,7 @@ struct IncidentsCLITests {
             {"id":7,"text":"今晚吃牛肉麵","published":"2026-09-14T21:00:00+08:00"}
             {"id":"c","text":"x","published":"yesterday"}
             """
-        let xref = try run(["xref", "--input", "-"], stdin: posts)
+        let xref = try await run(["xref", "--input", "-"], stdin: posts)
         #expect(xref.status == 1, "bad lines give exit 1")
         #expect(xref.stderr.contains("-:3: not a JSON object"))
         let lines = xref.stdout.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
@@ -57,43 +53,35 @@ struct IncidentsCLITests {
         #expect((lines[4]["error"] as? String)?.contains("published") == true)
 
         let broken = dir.write("broken.cap", "<alert xmlns=\"urn:oasis:names:tc:emergency:cap:1.2\">\n<identifier>x")
-        let bad = try run(["incidents", "import", broken])
+        let bad = try await run(["incidents", "import", broken])
         #expect(bad.status == 1)
         #expect(bad.stderr.contains("broken.cap:2: malformed XML"))
-        let unknown = try run(["incidents", "import", "--format", "kml", closures])
+        let unknown = try await run(["incidents", "import", "--format", "kml", closures])
         #expect(unknown.status == 2)
     }
 
     @Test func rumourImportAndList() async throws {
-        try await offPool { try self.rumourImportAndListBody() }
-    }
-
-    func rumourImportAndListBody() throws {
         let csv = dir.write("r.csv", "text,replyType,url\n自來水公司公告明天全台停水48小時,RUMOR,https://cofacts.tw/article/2\n")
-        let r = try run(["rumours", "import", csv])
+        let r = try await run(["rumours", "import", csv])
         #expect(r.status == 0, Comment(rawValue: r.stderr))
         #expect(r.stdout.contains("1 claim(s), 1 new"))
-        #expect(try run(["rumours", "list"]).stdout.contains("自來水公司公告"))
-        let x = try run(["xref", "--input", "-"], stdin: #"{"id":"r","text":"轉傳：自來水公司公告明天全台停水48小時！","published":"2026-09-14T21:00:00+08:00"}"#)
+        await #expect(try run(["rumours", "list"]).stdout.contains("自來水公司公告"))
+        let x = try await run(["xref", "--input", "-"], stdin: #"{"id":"r","text":"轉傳：自來水公司公告明天全台停水48小時！","published":"2026-09-14T21:00:00+08:00"}"#)
         #expect(x.stdout.contains("\"known_rumour\":{"))
         #expect(x.stdout.contains("\"verdict\":\"contradicted\""))
     }
 
     /// The demo world end to end: official sources are imported by `sieve run`, queued posts are cross-referenced.
     @Test func runImportsOfficialSourcesAndCrossReferences() async throws {
-        try await offPool { try self.runImportsOfficialSourcesAndCrossReferencesBody() }
-    }
-
-    func runImportsOfficialSourcesAndCrossReferencesBody() throws {
         let config = dir.write("demo.toml", (try String(contentsOf: TestPaths.packageRoot.appendingPathComponent("sieve.demo.toml"), encoding: .utf8))
             .replacingOccurrences(of: "file:Corpus/", with: "file:\(TestPaths.packageRoot.path)/Corpus/")
             .replacingOccurrences(of: "database = \"demo.sqlite\"", with: "database = \"\(dir.path("demo.sqlite"))\""))
-        let r = try runProcess(sieve, ["run", "--config", config], cwd: TestPaths.packageRoot)
+        let r = try await runProcess(sieve, ["run", "--config", config], cwd: TestPaths.packageRoot)
         #expect(r.status == 1, "the demo's broken feed fails on purpose")
         #expect(r.stdout.contains("✓ ncdr-cap: 1 new incident(s)"))
         #expect(r.stdout.contains("✓ emic-reports: 4 new incident(s)"))
         #expect(r.stdout.contains("✓ closure-notices: 9 new incident(s)"))
-        let q = try runProcess(sieve, ["queue", "--json", "--config", config], cwd: TestPaths.packageRoot)
+        let q = try await runProcess(sieve, ["queue", "--json", "--config", config], cwd: TestPaths.packageRoot)
         let items = try #require(try JSONSerialization.jsonObject(with: Data(q.stdout.utf8)) as? [[String: Any]])
         func verdict(_ title: String) -> String? {
             (items.first { ($0["title"] as? String)?.contains(title) == true }?["xref"] as? [String: Any])?["verdict"] as? String
@@ -108,7 +96,7 @@ struct IncidentsCLITests {
         let rumour = try #require(ids.firstIndex { $0.contains("明天全台停班停課") })
         let chatter = try #require(ids.firstIndex { $0.contains("珍奶") })
         #expect(rumour < chatter)
-        let one = try runProcess(sieve, ["xref", String(items[0]["id"] as? Int ?? 0), "--config", config], cwd: TestPaths.packageRoot)
+        let one = try await runProcess(sieve, ["xref", String(items[0]["id"] as? Int ?? 0), "--config", config], cwd: TestPaths.packageRoot)
         #expect(one.status == 0 && one.stdout.hasPrefix("post "))
     }
 }

@@ -18,18 +18,18 @@ struct LeadTests {
             CASE_ID,CASE_DT,COUNTY_N,TOWN_N,CASE_LOC,GEOMETRY_TYPE,COORDINATE,DISASTER_MAIN_TYPE,DISASTER_SUB_TYPE,CASE_DESCRIPTION,CASE_STATUS,CASE_TYPE,INJURED_NO,DEATH_NO,TRAPPED_NO,MISSING_NO,SHELTER_NO,IS_TRAFFIC,IS_SERIOUS
             L1,2026/9/14 下午 08:50:00,新北市,汐止區,新北市汐止區康寧街137號,點,"121.659,25.063",積淹水災情,房屋積淹水,康寧街淹水及腰，一家人受困二樓,處理中,網路災情通報,0,0,5,0,0,False,True
             """
-        try db.saveIncidents(try await Fixture.parse(csv, name: "emic.csv").incidents)
-        let ids = try db.syncSources([SourceConfig(name: "s", kind: .feed, url: "file:///dev/null")])
-        try db.recordFetch(
+        try await db.saveIncidents(try await Fixture.parse(csv, name: "emic.csv").incidents)
+        let ids = try await db.syncSources([SourceConfig(name: "s", kind: .feed, url: "file:///dev/null")])
+        try await db.recordFetch(
             DocumentRecord(sourceId: ids["s"]!, url: "file:///dev/null"),
             posts: [ExtractedPost(externalID: "1", published: Fixture.date("2026-09-14T21:00:00+08:00"), text: "汐止康寧街137號淹水及腰，一家5口受困二樓，拜託救援")])
-        _ = try Pipeline.classify(database: db, scorer: Fixture.classifier)
-        _ = try Pipeline.crossReference(database: db, lexicon: Fixture.lexicon, tokenizer: Fixture.classifier.tokenizer)
-        let post = try #require(try db.queue().first)
-        #expect(try db.crossReference(postID: post.id)?.verdict == .corroborated)
-        try db.review(postID: post.id, decision: .escalate, reviewer: "mod", note: "119 已派車", channels: [])
+        _ = try await Pipeline.classify(database: db, scorer: Fixture.classifier)
+        _ = try await Pipeline.crossReference(database: db, lexicon: Fixture.lexicon, tokenizer: Fixture.classifier.tokenizer)
+        let post = try #require(try await db.queue().first)
+        #expect(try await db.crossReference(postID: post.id)?.verdict == .corroborated)
+        try await db.review(postID: post.id, decision: .escalate, reviewer: "mod", note: "119 已派車", channels: [])
 
-        let events = try db.capEvents()
+        let events = try await db.capEvents()
         let event = try #require(events.first)
         #expect(event.item.verdict == "corroborated")
         #expect(event.item.incidents.first?.externalID == "L1")
@@ -48,7 +48,7 @@ struct LeadTests {
             return
         }
         let file = dir.write("lead.xml", cap.xml)
-        let r = try await offPool { try runProcess(URL(fileURLWithPath: "/usr/bin/xmllint"), ["--noout", "--schema", xsd.path, file]) }
+        let r = try await runProcess(URL(fileURLWithPath: "/usr/bin/xmllint"), ["--noout", "--schema", xsd.path, file])
         #expect(r.status == 0, Comment(rawValue: r.stderr))
     }
 }

@@ -21,9 +21,9 @@ enum Fixture {
         try await importer.parse(Data(text.utf8), source: name, format: format, reference: reference)
     }
 
-    static func referencer(_ database: AppDatabase) throws -> CrossReferencer {
-        let memory = RumourMemory(rumours: try database.knownRumours(), tokenizer: classifier.tokenizer)
-        return CrossReferencer(incidents: try database.incidents(), rumours: memory, lexicon: lexicon)
+    static func referencer(_ database: AppDatabase) async throws -> CrossReferencer {
+        let memory = RumourMemory(rumours: try await database.knownRumours(), tokenizer: classifier.tokenizer)
+        return CrossReferencer(incidents: try await database.incidents(), rumours: memory, lexicon: lexicon)
     }
 
     static func check(_ xref: CrossReferencer, _ text: String, at time: String) -> XrefResult {

@@ -10,10 +10,10 @@ import TestSupport
 
 @Suite("Web app: dashboard, audit log, JSON API, OpenAPI, live socket")
 struct AdminAndAPITests {
-    @Test(arguments: Backend.allCases) func dashboardDrawsHourlyChartsAndTheIndicator(_ backend: Backend) async throws {
-        guard let f = try await WebFixture.on(backend) else { return }
-        try f.database.review(postID: f.id("landslide"), decision: .approve, reviewer: "mod", note: nil, channels: ["community-feed"])
-        try f.database.review(postID: f.id("chatter"), decision: .reject, reviewer: "mod2", note: nil, channels: [], reason: .notDisaster)
+    @Test(arguments: Backend.available) func dashboardDrawsHourlyChartsAndTheIndicator(_ backend: Backend) async throws {
+        let f = try #require(try await WebFixture.on(backend))
+        try await f.database.review(postID: f.id("landslide"), decision: .approve, reviewer: "mod", note: nil, channels: ["community-feed"])
+        try await f.database.review(postID: f.id("chatter"), decision: .reject, reviewer: "mod2", note: nil, channels: [], reason: .notDisaster)
         try await f.application().test(.router) { client in
             let b = Browser(client)
             try await b.login("eoc")
@@ -31,7 +31,7 @@ struct AdminAndAPITests {
             // No official incidents yet: the indicator says so rather than dividing by zero.
             #expect(page.body.contains("<div class=\"v\">n/a</div>"))
         }
-        try f.database.saveIncidents([
+        try await f.database.saveIncidents([
             Incident(kind: .cap, externalID: "a", sent: Date()), Incident(kind: .cap, externalID: "b", sent: Date()),
         ])
         try await f.application().test(.router) { client in
@@ -43,10 +43,11 @@ struct AdminAndAPITests {
         }
     }
 
-    @Test(arguments: Backend.allCases) func auditLogIsBrowsableAndExportsCSV(_ backend: Backend) async throws {
-        guard let f = try await WebFixture.on(backend, seeds: [
-            WebFixture.Seed(externalID: "a", text: "=HYPERLINK(\"http://evil\") 淹水", priority: 1)
-        ]) else { return }
+    @Test(arguments: Backend.available) func auditLogIsBrowsableAndExportsCSV(_ backend: Backend) async throws {
+        let f = try #require(
+            try await WebFixture.on(backend, seeds: [
+                WebFixture.Seed(externalID: "a", text: "=HYPERLINK(\"http://evil\") 淹水", priority: 1)
+            ]))
         try await f.application().test(.router) { client in
             let b = Browser(client)
             try await b.login("admin")
@@ -76,17 +77,17 @@ struct AdminAndAPITests {
             #expect(failed.body.contains(",'=1+1,login_failed,"))
             #expect(try await b.get("/admin/users").body.contains("<td>eoc</td><td>EOC 檢視</td>"))
         }
-        #expect(try f.database.auditEntries(action: "audit_export").count == 2)
+        #expect(try await f.database.auditEntries(action: "audit_export").count == 2)
     }
 
-    @Test(arguments: Backend.allCases) func apiListsGetsAndDecidesWithATokenAndHonoursRoles(_ backend: Backend) async throws {
-        guard let f = try await WebFixture.on(backend) else { return }
+    @Test(arguments: Backend.available) func apiListsGetsAndDecidesWithATokenAndHonoursRoles(_ backend: Backend) async throws {
+        let f = try #require(try await WebFixture.on(backend))
         let (modToken, modHash) = APITokens.generate()
-        try f.database.createAPIToken(account: "mod", tokenHash: modHash, label: "integration")
+        try await f.database.createAPIToken(account: "mod", tokenHash: modHash, label: "integration")
         let (eocToken, eocHash) = APITokens.generate()
-        try f.database.createAPIToken(account: "eoc", tokenHash: eocHash, label: nil)
+        try await f.database.createAPIToken(account: "eoc", tokenHash: eocHash, label: nil)
         // Only the hash is stored.
-        let stored = try f.database.read { tx in try tx.column("SELECT tokenHash FROM apiToken", as: String.self) }
+        let stored = try await f.database.read { tx in try tx.column("SELECT tokenHash FROM apiToken", as: String.self) }
         #expect(!stored.contains(modToken) && stored.contains(modHash))
         try await f.application().test(.router) { client in
             let b = Browser(client)
@@ -134,15 +135,15 @@ struct AdminAndAPITests {
             #expect(after.body.contains("\"channel\":\"eoc-feed\""))
             #expect(after.body.contains("\"reviewer\":\"mod\""))
         }
-        #expect(try f.database.auditEntries(action: "approve").first?.actor == "mod")
+        #expect(try await f.database.auditEntries(action: "approve").first?.actor == "mod")
     }
 
     @Test func everyPathInTheOpenAPIDocumentIsServed() async throws {
-        let f = try WebFixture()
+        let f = try await WebFixture()
         let (router, routes) = f.app.buildRouter()
         let served = Set(routes.map { "\($0.method) \($0.path)" })
         let (token, hash) = APITokens.generate()
-        try f.database.createAPIToken(account: "admin", tokenHash: hash, label: nil)
+        try await f.database.createAPIToken(account: "admin", tokenHash: hash, label: nil)
         try await Application(router: router).test(.router) { client in
             let b = Browser(client)
             let doc = try await b.get("/api/openapi.json")
@@ -176,7 +177,7 @@ struct AdminAndAPITests {
     }
 
     @Test func staticAssetsAreServedLocally() async throws {
-        let f = try WebFixture()
+        let f = try await WebFixture()
         try await f.application().test(.router) { client in
             let b = Browser(client)
             let css = try await b.get("/static/app.css")
@@ -193,7 +194,7 @@ struct AdminAndAPITests {
     }
 
     @Test func serverAnswersOverARealSocket() async throws {
-        let f = try WebFixture(secureCookies: false)
+        let f = try await WebFixture(secureCookies: false)
         try await f.application().test(.live) { client in
             #expect(client.port != nil)
             let b = Browser(client)
@@ -208,15 +209,15 @@ struct AdminAndAPITests {
                 headers: [HTTPField.Name("X-CSRF-Token")!: queue.csrf ?? "", .accept: "application/json"])
             #expect(r.status == .ok)
         }
-        #expect(try f.database.item(id: f.id("flood")).state == "escalated")
+        #expect(try await f.database.item(id: f.id("flood")).state == "escalated")
     }
 }
 
 
 @Suite("Web app: health and metrics for operators")
 struct HealthRouteTests {
-    @Test(arguments: Backend.allCases) func readinessAndMetricsAreServed(_ backend: Backend) async throws {
-        guard let f = try await WebFixture.on(backend) else { return }
+    @Test(arguments: Backend.available) func readinessAndMetricsAreServed(_ backend: Backend) async throws {
+        let f = try #require(try await WebFixture.on(backend))
         try await f.application().test(.router) { client in
             let ready = try await client.execute(uri: "/readyz", method: .get)
             #expect(ready.status == .ok)
@@ -232,13 +233,13 @@ struct HealthRouteTests {
 
 @Suite("Web app: the outbox")
 struct OutboxPageTests {
-    @Test(arguments: Backend.allCases) func deadLettersAreShownWithTheirErrorAndCanBeRetried(_ backend: Backend) async throws {
-        guard let f = try await WebFixture.on(backend) else { return }
+    @Test(arguments: Backend.available) func deadLettersAreShownWithTheirErrorAndCanBeRetried(_ backend: Backend) async throws {
+        let f = try #require(try await WebFixture.on(backend))
         let id = f.id("landslide")
-        try f.database.review(postID: id, decision: .approve, reviewer: "mod", note: nil, channels: ["community-feed"])
-        let row = try #require(try f.database.publications(postID: id).first)
+        try await f.database.review(postID: id, decision: .approve, reviewer: "mod", note: nil, channels: ["community-feed"])
+        let row = try #require(try await f.database.publications(postID: id).first)
         // Dead-letter it as the publisher does after its last attempt.
-        try f.database.write { tx in
+        try await f.database.write { tx in
             try tx.execute(
                 "UPDATE publication SET status = 'dead', attempts = 8, lastError = ? WHERE id = ?",
                 ["mastodon m: HTTP 422 Validation failed: Text character limit of 500 exceeded", row.id!])
@@ -262,7 +263,7 @@ struct OutboxPageTests {
             try await b.login("eoc")
             #expect(try await b.get("/outbox").status == .forbidden, "an EOC viewer cannot retry or drop deliveries")
         }
-        #expect(try f.database.publications(postID: id).first?.status == "pending")
-        #expect(try f.database.auditEntries(action: "outbox-retry").count == 1)
+        #expect(try await f.database.publications(postID: id).first?.status == "pending")
+        #expect(try await f.database.auditEntries(action: "outbox-retry").count == 1)
     }
 }

@@ -10,7 +10,7 @@ import TestSupport
 @Suite("Web app: login, sessions, CSRF, roles")
 struct AuthTests {
     @Test func loginPageIsTraditionalChineseWithALoginToken() async throws {
-        let f = try WebFixture()
+        let f = try await WebFixture()
         try await f.application().test(.router) { client in
             let b = Browser(client)
             let page = try await b.get("/login")
@@ -24,7 +24,7 @@ struct AuthTests {
 
     @Test func sessionCookieIsSecureHttpOnlySameSiteStrict() async throws {
         for secure in [true, false] {
-            let f = try WebFixture(secureCookies: secure)
+            let f = try await WebFixture(secureCookies: secure)
             try await f.application().test(.router) { client in
                 let b = Browser(client)
                 let page = try await b.login("mod")
@@ -39,8 +39,8 @@ struct AuthTests {
         }
     }
 
-    @Test(arguments: Backend.allCases) func wrongPasswordIsRefusedAndRepeatedFailuresLockTheAccountForThatAddress(_ backend: Backend) async throws {
-        guard let f = try await WebFixture.on(backend, configure: { $0.server.loginMaxFailures = 3 }) else { return }
+    @Test(arguments: Backend.available) func wrongPasswordIsRefusedAndRepeatedFailuresLockTheAccountForThatAddress(_ backend: Backend) async throws {
+        let f = try #require(try await WebFixture.on(backend, configure: { $0.server.loginMaxFailures = 3 }))
         try await f.application().test(.router) { client in
             let b = Browser(client)
             let wrong = try await b.login("mod", password: "wrong password")
@@ -61,11 +61,11 @@ struct AuthTests {
             let other = try await b.login("mod2")
             #expect(other.status == .seeOther)
         }
-        #expect(try f.database.auditEntries(action: "login_failed").count == 4)
+        #expect(try await f.database.auditEntries(action: "login_failed").count == 4)
     }
 
     @Test func loginFormPostedWithoutItsTokenIsRefused() async throws {
-        let f = try WebFixture()
+        let f = try await WebFixture()
         try await f.application().test(.router) { client in
             let b = Browser(client)
             _ = try await b.get("/login")
@@ -75,8 +75,8 @@ struct AuthTests {
         }
     }
 
-    @Test(arguments: Backend.allCases) func loginIssuesAFreshSessionIdAndRetiresThePlantedOrPreviousOne(_ backend: Backend) async throws {
-        guard let f = try await WebFixture.on(backend) else { return }
+    @Test(arguments: Backend.available) func loginIssuesAFreshSessionIdAndRetiresThePlantedOrPreviousOne(_ backend: Backend) async throws {
+        let f = try #require(try await WebFixture.on(backend))
         try await f.application().test(.router) { client in
             let b = Browser(client)
             // An attacker plants a session id before login: it is never adopted.
@@ -97,8 +97,8 @@ struct AuthTests {
         }
     }
 
-    @Test(arguments: Backend.allCases) func logoutEndsTheSessionOnTheServerAndNeedsTheCSRFToken(_ backend: Backend) async throws {
-        guard let f = try await WebFixture.on(backend) else { return }
+    @Test(arguments: Backend.available) func logoutEndsTheSessionOnTheServerAndNeedsTheCSRFToken(_ backend: Backend) async throws {
+        let f = try #require(try await WebFixture.on(backend))
         try await f.application().test(.router) { client in
             let b = Browser(client)
             try await b.login("mod")
@@ -115,11 +115,11 @@ struct AuthTests {
             replay.cookies["sieve_session"] = session
             #expect(try await replay.get("/").status == .seeOther)
         }
-        #expect(try f.database.auditEntries(action: "logout").count == 1)
+        #expect(try await f.database.auditEntries(action: "logout").count == 1)
     }
 
     @Test func everyPageNeedsALoginAndTheAPIAnswers401() async throws {
-        let f = try WebFixture()
+        let f = try await WebFixture()
         let item = f.id("flood")
         try await f.application().test(.router) { client in
             let b = Browser(client)
@@ -146,7 +146,7 @@ struct AuthTests {
     }
 
     @Test func moderatorCannotReachAdminPagesButAdminCan() async throws {
-        let f = try WebFixture()
+        let f = try await WebFixture()
         try await f.application().test(.router) { client in
             let mod = Browser(client)
             try await mod.login("mod")
@@ -164,8 +164,8 @@ struct AuthTests {
         }
     }
 
-    @Test(arguments: Backend.allCases) func eocViewerSeesEverythingButCannotDecide(_ backend: Backend) async throws {
-        guard let f = try await WebFixture.on(backend) else { return }
+    @Test(arguments: Backend.available) func eocViewerSeesEverythingButCannotDecide(_ backend: Backend) async throws {
+        let f = try #require(try await WebFixture.on(backend))
         let id = f.id("flood")
         try await f.application().test(.router) { client in
             let eoc = Browser(client)
@@ -186,12 +186,12 @@ struct AuthTests {
             #expect(merge.status == .forbidden)
         }
         // Viewing did not claim the item, and nothing was decided.
-        #expect(try f.database.claim(postID: id) == nil)
-        #expect(try f.database.item(id: id).state == "queued")
+        #expect(try await f.database.lock(postID: id) == nil)
+        #expect(try await f.database.item(id: id).state == "queued")
     }
 
-    @Test(arguments: Backend.allCases) func stateChangesWithoutOrWithAWrongCSRFTokenAreRefused(_ backend: Backend) async throws {
-        guard let f = try await WebFixture.on(backend) else { return }
+    @Test(arguments: Backend.available) func stateChangesWithoutOrWithAWrongCSRFTokenAreRefused(_ backend: Backend) async throws {
+        let f = try #require(try await WebFixture.on(backend))
         let id = f.id("flood")
         try await f.application().test(.router) { client in
             let b = Browser(client)
@@ -217,17 +217,17 @@ struct AuthTests {
             let wrongHeader = try await b.postJSON(
                 "/api/v1/items/\(id)/decision", json: "{\"decision\":\"approve\"}", headers: [HTTPField.Name("X-CSRF-Token")!: "nope"])
             #expect(wrongHeader.status == .forbidden)
-            #expect(try f.database.item(id: id).state == "queued")
+            #expect(try await f.database.item(id: id).state == "queued")
             // The right token in the header works.
             let ok = try await b.postJSON(
                 "/api/v1/items/\(id)/decision", json: "{\"decision\":\"escalate\"}", headers: [HTTPField.Name("X-CSRF-Token")!: good])
             #expect(ok.status == .ok)
         }
-        #expect(try f.database.item(id: id).state == "escalated")
+        #expect(try await f.database.item(id: id).state == "escalated")
     }
 
     @Test func responsesCarryTheSecurityHeaders() async throws {
-        let f = try WebFixture()
+        let f = try await WebFixture()
         try await f.application().test(.router) { client in
             let b = Browser(client)
             for path in ["/login", "/", "/nope"] {

@@ -11,16 +11,16 @@ import TestSupport
 struct CLITests {
     let dir = TempDir()
 
-    func sieve(_ args: [String], stdin: String? = nil) throws -> ProcessResult {
-        try runProcess(TestPaths.sieveBinary, args + ["--database", dir.path("cli.sqlite")], cwd: dir.url, stdin: stdin)
+    func sieve(_ args: [String], stdin: String? = nil) async throws -> ProcessResult {
+        try await runProcess(TestPaths.sieveBinary, args + ["--database", dir.path("cli.sqlite")], cwd: dir.url, stdin: stdin)
     }
 
     @Test func userAddReadsThePasswordFromStdinAndStoresABcryptHash() async throws {
-        let r = try sieve(["user", "add", "amy", "--role", "moderator"], stdin: "s3cret-password\nignored second line\n")
+        let r = try await sieve(["user", "add", "amy", "--role", "moderator"], stdin: "s3cret-password\nignored second line\n")
         #expect(r.status == 0, "\(r.stderr)")
         #expect(r.stdout.contains("created moderator account amy"))
         let db = try AppDatabase(path: dir.path("cli.sqlite"))
-        let account = try #require(try db.account(named: "amy"))
+        let account = try #require(try await db.account(named: "amy"))
         #expect(account.role == .moderator)
         #expect(account.passwordHash.hasPrefix("$2") && account.passwordHash.count == 60)
         #expect(!account.passwordHash.contains("s3cret"))
@@ -33,58 +33,58 @@ struct CLITests {
             let wrong = try await b.login("amy", password: "ignored second line")
             #expect(wrong.status == .unauthorized)
         }
-        #expect(try db.auditEntries(action: "user_add").first?.after == "{\"name\":\"amy\",\"role\":\"moderator\"}")
+        #expect(try await db.auditEntries(action: "user_add").first?.after == "{\"name\":\"amy\",\"role\":\"moderator\"}")
 
-        let again = try sieve(["user", "add", "amy", "--role", "admin"], stdin: "another-password\n")
+        let again = try await sieve(["user", "add", "amy", "--role", "admin"], stdin: "another-password\n")
         #expect(again.status == 2)
         #expect(again.stderr.contains("already exists"))
-        let short = try sieve(["user", "add", "bob", "--role", "eoc"], stdin: "short\n")
+        let short = try await sieve(["user", "add", "bob", "--role", "eoc"], stdin: "short\n")
         #expect(short.status == 2)
         #expect(short.stderr.contains("at least 8 characters"))
-        let none = try sieve(["user", "add", "bob", "--role", "eoc"], stdin: "")
+        let none = try await sieve(["user", "add", "bob", "--role", "eoc"], stdin: "")
         #expect(none.status == 2)
-        let badRole = try sieve(["user", "add", "bob", "--role", "root"], stdin: "long-enough-pw\n")
+        let badRole = try await sieve(["user", "add", "bob", "--role", "root"], stdin: "long-enough-pw\n")
         #expect(badRole.status != 0)
         #expect(badRole.stderr.contains("root"))
     }
 
     @Test func userTokenPrintsATokenOnceAndStoresOnlyItsHash() async throws {
-        #expect(try sieve(["user", "add", "ops", "--role", "eoc"], stdin: "eoc-password-1\n").status == 0)
-        let r = try sieve(["user", "token", "ops", "--label", "EOC dashboard"])
+        await #expect(try sieve(["user", "add", "ops", "--role", "eoc"], stdin: "eoc-password-1\n").status == 0)
+        let r = try await sieve(["user", "token", "ops", "--label", "EOC dashboard"])
         #expect(r.status == 0, "\(r.stderr)")
         let token = r.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
         #expect(token.hasPrefix("sieve_") && token.count > 40)
         let db = try AppDatabase(path: dir.path("cli.sqlite"))
-        let stored = try db.read { tx in try tx.column("SELECT tokenHash FROM apiToken", as: String.self) }
+        let stored = try await db.read { tx in try tx.column("SELECT tokenHash FROM apiToken", as: String.self) }
         #expect(stored == [APITokens.hash(token)])
-        #expect(try db.account(tokenHash: APITokens.hash(token))?.name == "ops")
-        let missing = try sieve(["user", "token", "nobody"])
+        #expect(try await db.account(tokenHash: APITokens.hash(token))?.name == "ops")
+        let missing = try await sieve(["user", "token", "nobody"])
         #expect(missing.status == 2)
         #expect(missing.stderr.contains("no account named \"nobody\""))
-        let list = try sieve(["user", "list"])
+        let list = try await sieve(["user", "list"])
         #expect(list.stdout.hasPrefix("ops\teoc\t"))
     }
 
-    @Test func serveRejectsABadPortAndABrokenServerSection() throws {
-        let r = try sieve(["serve", "--port", "0"])
+    @Test func serveRejectsABadPortAndABrokenServerSection() async throws {
+        let r = try await sieve(["serve", "--port", "0"])
         #expect(r.status != 0)
         #expect(r.stderr.contains("--port must be 1…65535"))
         let cfg = dir.write("bad.toml", "[server]\nport = 99999\n")
-        let bad = try runProcess(TestPaths.sieveBinary, ["serve", "--config", cfg], cwd: dir.url)
+        let bad = try await runProcess(TestPaths.sieveBinary, ["serve", "--config", cfg], cwd: dir.url)
         #expect(bad.status == 2)
         #expect(bad.stderr.contains("bad.toml:2: server.port: must be between 1 and 65535"))
     }
 
     /// Headless Chromium (Debian's chromium + chromium-driver) with selenium: log in, filter, approve with the
     /// keyboard, find the item in the published feed. Skips with the reason when the browser stack is missing.
-    @Test func realBrowserLogsInFiltersApprovesWithTheKeyboardAndSeesTheFeed() throws {
+    @Test func realBrowserLogsInFiltersApprovesWithTheKeyboardAndSeesTheFeed() async throws {
         let python = TestPaths.packageRoot.appendingPathComponent(".venv-ui/bin/python")
         guard FileManager.default.isExecutableFile(atPath: python.path) else {
             print("SKIP: .venv-ui/bin/python is absent (`make ui-env` creates it with selenium and installs chromium)")
             return
         }
         let script = TestPaths.packageRoot.appendingPathComponent("Tests/ui/moderation_ui.py").path
-        let r = try runProcess(python, [script, "--sieve", TestPaths.sieveBinary.path], timeout: 240)
+        let r = try await runProcess(python, [script, "--sieve", TestPaths.sieveBinary.path], timeout: 240)
         if r.status == 77 {
             print(r.stdout.trimmingCharacters(in: .whitespacesAndNewlines))
             return

@@ -18,8 +18,8 @@ struct FormattingTests {
             dates.append(Date(timeIntervalSince1970: 315_532_800 + Double(Int64(seed >> 33) % 3_786_825_600)))
         }
         for d in dates {
-            #expect(TaipeiClock.rfc3339(d) == TaipeiTime.rfc3339(d), "\(d.timeIntervalSince1970)")
+            #expect(TaipeiTime.rfc3339(d) == TaipeiTime.rfc3339(d), "\(d.timeIntervalSince1970)")
         }
-        #expect(TaipeiClock.short(Date(timeIntervalSince1970: 1_789_394_400)) == "2026-09-14 22:00")
+        #expect(TaipeiTime.short(Date(timeIntervalSince1970: 1_789_394_400)) == "2026-09-14 22:00")
     }
 }

@@ -23,8 +23,8 @@ struct PostgresWebTests {
         }
     }
 
-    @Test func moderatorLogsInSearchesAndApprovesOverARealSocket() async throws {
-        guard let f = try await WebFixture.on(.postgres, secureCookies: false) else { return }
+    @Test(.enabled(if: TestPostgres.isAvailable, Comment(rawValue: TestPostgres.unavailable))) func moderatorLogsInSearchesAndApprovesOverARealSocket() async throws {
+        let f = try #require(try await WebFixture.on(.postgres, secureCookies: false))
         let url = f.config.database
         let id = f.id("landslide")
         try await f.application().test(.live) { client in
@@ -54,16 +54,16 @@ struct PostgresWebTests {
             #expect(r.status == .seeOther)
             #expect(!listedIDs(try await b.get("/").body).contains(id))
         }
-        #expect(try f.database.item(id: id).state == "approved")
-        let outbox = try f.database.publications(postID: id)
+        #expect(try await f.database.item(id: id).state == "approved")
+        let outbox = try await f.database.publications(postID: id)
         #expect(outbox.map(\.channel) == ["community-feed"] && outbox.first?.status == "pending")
-        let audit = try f.database.auditEntries(postId: id)
+        let audit = try await f.database.auditEntries(postId: id)
         #expect(audit.map(\.action) == ["approve", "claim"])
         #expect(audit.first?.actor == "mod" && audit.first?.after?.contains("【已查證】") == true)
         // One transaction wrote the review, the post's state, the outbox row and the audit line: PostgreSQL stamps
         // each row with the id of the transaction that wrote it (xmin). The claims were transactions of their own.
-        func writers(_ sql: String) throws -> Int {
-            Int(try TestPostgres.psql(url, "SELECT COUNT(DISTINCT x) FROM (\(sql)) AS t")) ?? -1
+        func writers(_ sql: String) async throws -> Int {
+            await Int(try TestPostgres.psql(url, "SELECT COUNT(DISTINCT x) FROM (\(sql)) AS t")) ?? -1
         }
         let decision = """
             SELECT xmin::text AS x FROM review WHERE postId = \(id)
@@ -71,8 +71,8 @@ struct PostgresWebTests {
             UNION ALL SELECT xmin::text FROM publication WHERE postId = \(id)
             UNION ALL SELECT xmin::text FROM audit WHERE postId = \(id) AND action = 'approve'
             """
-        #expect(try writers(decision) == 1)
-        #expect(try writers(decision + " UNION ALL SELECT xmin::text FROM audit WHERE postId = \(id) AND action = 'claim'") == 2)
+        await #expect(try writers(decision) == 1)
+        await #expect(try writers(decision + " UNION ALL SELECT xmin::text FROM audit WHERE postId = \(id) AND action = 'claim'") == 2)
     }
 
     /// A free TCP port on the loopback interface.
@@ -91,10 +91,8 @@ struct PostgresWebTests {
         return Int(UInt16(bigEndian: addr.sin_port))
     }
 
-    @Test func sieveUserAndSieveServeWorkOnPostgreSQL() async throws {
-        // Child processes block while they run: they are waited for on Dispatch threads (`offPool`), not on Swift
-        // concurrency's pool that the other tests share.
-        guard let url = try await offPool({ try TestPostgres.freshDatabase("sieveUserAndSieveServeWorkOnPostgreSQL") }) else { return }
+    @Test(.enabled(if: TestPostgres.isAvailable, Comment(rawValue: TestPostgres.unavailable))) func sieveUserAndSieveServeWorkOnPostgreSQL() async throws {
+        let url = try #require(try await TestPostgres.freshDatabase("sieveUserAndSieveServeWorkOnPostgreSQL"))
         let curl = URL(fileURLWithPath: "/usr/bin/curl")
         guard FileManager.default.isExecutableFile(atPath: curl.path) else {
             print("SKIP: sieveUserAndSieveServeWorkOnPostgreSQL: /usr/bin/curl is not installed (apt-get install -y curl)")
@@ -104,7 +102,7 @@ struct PostgresWebTests {
         let port = try freePort()
         let config = dir.write("sieve.toml", "database = \"\(url)\"\n[server]\nport = \(port)\nsecure_cookies = false\nbcrypt_cost = 4\n")
         @Sendable func sieve(_ args: [String], stdin: String? = nil) async throws -> ProcessResult {
-            try await offPool { try runProcess(TestPaths.sieveBinary, args + ["--config", config], cwd: dir.url, stdin: stdin) }
+            try await runProcess(TestPaths.sieveBinary, args + ["--config", config], cwd: dir.url, stdin: stdin)
         }
         let add = try await sieve(["user", "add", "amy", "--role", "moderator"], stdin: "amy-password-1\n")
         #expect(add.status == 0, "\(add.stderr)")
@@ -114,13 +112,13 @@ struct PostgresWebTests {
         let token = tokenRun.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
         #expect(try await sieve(["user", "list"]).stdout.hasPrefix("amy\tmoderator\t"))
         let db = try AppDatabase(path: url)
-        #expect(try db.auditEntries(action: "user_add").count == 1)
-        let source = try db.syncSources([SourceConfig(name: "news", kind: .rss, url: "https://news.example/")])["news"]!
-        try db.recordFetch(
+        #expect(try await db.auditEntries(action: "user_add").count == 1)
+        let source = try await db.syncSources([SourceConfig(name: "news", kind: .rss, url: "https://news.example/")])["news"]!
+        try await db.recordFetch(
             DocumentRecord(sourceId: source, url: "https://news.example/"),
             posts: [ExtractedPost(externalID: "1", text: "台9線蘇花路廊坍方，雙向封閉。")])
-        let posts = try db.postsToAssess()
-        try db.saveAssessments(posts.map { ($0.id, Assessment(disaster: 0.9, rumour: 0.1, types: ["landslide"], places: [], reasons: [], model: "t"), 1) })
+        let posts = try await db.postsToAssess()
+        try await db.saveAssessments(posts.map { ($0.id, Assessment(disaster: 0.9, rumour: 0.1, types: ["landslide"], places: [], reasons: [], model: "t"), 1) })
 
         // `sieve serve` with its scheduler: on PostgreSQL it takes no run lock.
         let process = Process()
@@ -130,16 +128,17 @@ struct PostgresWebTests {
         _ = FileManager.default.createFile(atPath: dir.path("serve.log"), contents: nil)
         process.standardError = try FileHandle(forWritingTo: dir.url.appendingPathComponent("serve.log"))
         process.standardOutput = FileHandle.nullDevice
-        try process.run()
+        let child = ChildProcess(process)
+        try child.run()
         defer { if process.isRunning { process.terminate() } }
         let base = "http://127.0.0.1:\(port)"
         @Sendable func get(_ path: String, _ extra: [String] = []) async throws -> ProcessResult {
-            try await offPool { try runProcess(curl, ["-s", "-w", "\n%{http_code}"] + extra + [base + path], cwd: dir.url, timeout: 30) }
+            try await runProcess(curl, ["-s", "-w", "\n%{http_code}"] + extra + [base + path], cwd: dir.url, timeout: 30)
         }
         var up = false
         for _ in 0..<300 where !up {
             up = (try? await get("/healthz"))?.stdout.hasSuffix("200") == true
-            if !up { try await Task.sleep(nanoseconds: 100_000_000) }
+            if !up { try await Task.sleep(for: .milliseconds(100)) }
         }
         let log = { (try? String(contentsOfFile: dir.path("serve.log"), encoding: .utf8)) ?? "" }
         #expect(up, "sieve serve did not answer: \(log())")
@@ -156,12 +155,12 @@ struct PostgresWebTests {
         #expect(page.stdout.contains("審核佇列") && page.stdout.contains("台9線蘇花路廊坍方"))
         let search = try await get("/?q=" + Browser.escape("坍方"), ["-b", jar])
         #expect(search.stdout.contains("data-id=\"\(posts[0].id)\""))
-        #expect(try db.auditEntries(action: "login").first?.actor == "amy")
+        #expect(try await db.auditEntries(action: "login").first?.actor == "amy")
         let files = try FileManager.default.contentsOfDirectory(atPath: dir.url.path)
         #expect(!files.contains { $0.hasSuffix(".lock") }, "\(files)")
 
         process.interrupt()
-        try await offPool { process.waitUntilExit() }
+        await child.exited()
         #expect(process.terminationStatus == 0, Comment(rawValue: log()))
         #expect(!log().contains("serving without the scheduler"), Comment(rawValue: log()))
     }

@@ -19,8 +19,8 @@ struct QueueTests {
         }
     }
 
-    @Test(arguments: Backend.allCases) func queueIsSortedByPriorityAndShowsEveryColumn(_ backend: Backend) async throws {
-        guard let f = try await WebFixture.on(backend) else { return }
+    @Test(arguments: Backend.available) func queueIsSortedByPriorityAndShowsEveryColumn(_ backend: Backend) async throws {
+        let f = try #require(try await WebFixture.on(backend))
         try await f.application().test(.router) { client in
             let b = Browser(client)
             try await b.login("mod")
@@ -38,8 +38,8 @@ struct QueueTests {
         }
     }
 
-    @Test(arguments: Backend.allCases) func filtersByTypeCountySourceStateAndTime(_ backend: Backend) async throws {
-        guard let f = try await WebFixture.on(backend) else { return }
+    @Test(arguments: Backend.available) func filtersByTypeCountySourceStateAndTime(_ backend: Backend) async throws {
+        let f = try #require(try await WebFixture.on(backend))
         try await f.application().test(.router) { client in
             let b = Browser(client)
             try await b.login("mod")
@@ -53,15 +53,15 @@ struct QueueTests {
             #expect(window.body.contains("value=\"2026-09-14T22:25\""))
             #expect(try await b.get("/?from=yesterday").status == .badRequest)
             #expect(try await b.get("/?state=bogus").status == .badRequest)
-            try f.database.review(postID: f.id("power"), decision: .escalate, reviewer: "x", note: nil, channels: [])
+            try await f.database.review(postID: f.id("power"), decision: .escalate, reviewer: "x", note: nil, channels: [])
             #expect(listedIDs(try await b.get("/?state=escalated").body) == [f.id("power")])
             #expect(listedIDs(try await b.get("/?type=nothing-like-this").body).isEmpty)
         }
     }
 
-    @Test(arguments: Backend.allCases) func verdictFilterReadsTheCrossReferenceTable(_ backend: Backend) async throws {
-        guard let f = try await WebFixture.on(backend) else { return }
-        try f.database.write { tx in
+    @Test(arguments: Backend.available) func verdictFilterReadsTheCrossReferenceTable(_ backend: Backend) async throws {
+        let f = try #require(try await WebFixture.on(backend))
+        try await f.database.write { tx in
             // Rows as the cross-reference stage writes them (explanation lines; matches as IncidentMatch JSON).
             try tx.execute(
                 """
@@ -92,8 +92,8 @@ struct QueueTests {
         }
     }
 
-    @Test(arguments: Backend.allCases) func chineseFullTextSearchUsesTheTokenizer(_ backend: Backend) async throws {
-        guard let f = try await WebFixture.on(backend) else { return }
+    @Test(arguments: Backend.available) func chineseFullTextSearchUsesTheTokenizer(_ backend: Backend) async throws {
+        let f = try #require(try await WebFixture.on(backend))
         try await f.application().test(.router) { client in
             let b = Browser(client)
             try await b.login("mod")
@@ -112,11 +112,11 @@ struct QueueTests {
         }
     }
 
-    @Test(arguments: Backend.allCases) func pagingWalksTheWholeQueue(_ backend: Backend) async throws {
+    @Test(arguments: Backend.available) func pagingWalksTheWholeQueue(_ backend: Backend) async throws {
         let seeds = (0..<7).map { i in
             WebFixture.Seed(externalID: "p\(i)", text: "第\(i)則淹水回報", minutes: i, priority: Double(10 - i))
         }
-        guard let f = try await WebFixture.on(backend, seeds: seeds) else { return }
+        let f = try #require(try await WebFixture.on(backend, seeds: seeds))
         try await f.application().test(.router) { client in
             let b = Browser(client)
             try await b.login("mod")
@@ -131,7 +131,7 @@ struct QueueTests {
         }
     }
 
-    @Test(arguments: Backend.allCases) func hostileTextAuthorsAndLinksRenderInert(_ backend: Backend) async throws {
+    @Test(arguments: Backend.available) func hostileTextAuthorsAndLinksRenderInert(_ backend: Backend) async throws {
         let payloads = [
             WebFixture.Seed(
                 externalID: "x1", title: "<svg onload=alert(1)>", author: "\"><img src=x onerror=alert(2)>",
@@ -141,7 +141,7 @@ struct QueueTests {
                 text: "正常的淹水回報", priority: 1),
             WebFixture.Seed(externalID: "x3", url: "data:text/html,<script>alert(6)</script>", text: "第三則", priority: 0.5),
         ]
-        guard let f = try await WebFixture.on(backend, seeds: payloads) else { return }
+        let f = try #require(try await WebFixture.on(backend, seeds: payloads))
         try await f.application().test(.router) { client in
             let b = Browser(client)
             try await b.login("mod")
@@ -167,8 +167,8 @@ struct QueueTests {
         }
     }
 
-    @Test(arguments: Backend.allCases) func openingAnItemClaimsItAndOthersSeeItLocked(_ backend: Backend) async throws {
-        guard let f = try await WebFixture.on(backend) else { return }
+    @Test(arguments: Backend.available) func openingAnItemClaimsItAndOthersSeeItLocked(_ backend: Backend) async throws {
+        let f = try #require(try await WebFixture.on(backend))
         let id = f.id("flood")
         try await f.application().test(.router) { client in
             let a = Browser(client), other = Browser(client)
@@ -192,12 +192,12 @@ struct QueueTests {
             let after = try await other.get("/items/\(id)")
             #expect(after.body.contains("id=\"approve-form\""))
         }
-        let claims = try f.database.auditEntries(action: "claim", postId: id)
+        let claims = try await f.database.auditEntries(action: "claim", postId: id)
         #expect(claims.map(\.actor).sorted() == ["mod", "mod2"])
     }
 
-    @Test(arguments: Backend.allCases) func approvingWithEditedWordingPublishesItOnTheChosenChannel(_ backend: Backend) async throws {
-        guard let f = try await WebFixture.on(backend) else { return }
+    @Test(arguments: Backend.available) func approvingWithEditedWordingPublishesItOnTheChosenChannel(_ backend: Backend) async throws {
+        let f = try #require(try await WebFixture.on(backend))
         let id = f.id("landslide")
         try await f.application().test(.router) { client in
             let b = Browser(client)
@@ -236,17 +236,17 @@ struct QueueTests {
             #expect(unknown.status == .badRequest)
             #expect(unknown.body.contains("unknown channel"))
         }
-        #expect(try f.database.publications(postID: id).map(\.channel) == ["community-feed"])
-        let audit = try #require(try f.database.auditEntries(action: "approve", postId: id).first)
+        #expect(try await f.database.publications(postID: id).map(\.channel) == ["community-feed"])
+        let audit = try #require(try await f.database.auditEntries(action: "approve", postId: id).first)
         #expect(audit.actor == "mod")
         #expect(audit.before == "{\"state\":\"queued\"}")
         #expect(audit.after?.contains("\"publicText\":\"【已查證】台21線那瑪夏段坍方，請改道。\"") == true)
         // `sieve publish` (ChannelPublisher) writes the same edited wording.
-        #expect(try f.database.publishableItems(channel: "community-feed").first?.text == "【已查證】台21線那瑪夏段坍方，請改道。")
+        #expect(try await f.database.publishableItems(channel: "community-feed").first?.text == "【已查證】台21線那瑪夏段坍方，請改道。")
     }
 
-    @Test(arguments: Backend.allCases) func rejectingNeedsAReasonAndRecordsIt(_ backend: Backend) async throws {
-        guard let f = try await WebFixture.on(backend) else { return }
+    @Test(arguments: Backend.available) func rejectingNeedsAReasonAndRecordsIt(_ backend: Backend) async throws {
+        let f = try #require(try await WebFixture.on(backend))
         let id = f.id("rumour")
         try await f.application().test(.router) { client in
             let b = Browser(client)
@@ -265,11 +265,11 @@ struct QueueTests {
             let history = try await b.get("/items/\(id)")
             #expect(history.body.contains("謠言") && history.body.contains("已退回"))
         }
-        #expect(try f.database.reviews(postID: id).map(\.reason) == ["rumour"])
+        #expect(try await f.database.reviews(postID: id).map(\.reason) == ["rumour"])
     }
 
-    @Test(arguments: Backend.allCases) func keyboardStyleDecisionAnswersJSON(_ backend: Backend) async throws {
-        guard let f = try await WebFixture.on(backend) else { return }
+    @Test(arguments: Backend.available) func keyboardStyleDecisionAnswersJSON(_ backend: Backend) async throws {
+        let f = try #require(try await WebFixture.on(backend))
         let id = f.id("power")
         try await f.application().test(.router) { client in
             let b = Browser(client)
@@ -282,11 +282,11 @@ struct QueueTests {
             #expect(r.body == "{\"id\":\(id),\"state\":\"approved\",\"state_label\":\"已核准\"}")
         }
         // No channel named: every configured channel.
-        #expect(try f.database.publications(postID: id).map(\.channel) == ["community-feed", "eoc-feed"])
+        #expect(try await f.database.publications(postID: id).map(\.channel) == ["community-feed", "eoc-feed"])
     }
 
-    @Test(arguments: Backend.allCases) func mergingMarksTheDuplicateAndGrowsTheCluster(_ backend: Backend) async throws {
-        guard let f = try await WebFixture.on(backend) else { return }
+    @Test(arguments: Backend.available) func mergingMarksTheDuplicateAndGrowsTheCluster(_ backend: Backend) async throws {
+        let f = try #require(try await WebFixture.on(backend))
         let dup = f.id("rumour"), head = f.id("landslide")
         try await f.application().test(.router) { client in
             let b = Browser(client)
@@ -304,16 +304,16 @@ struct QueueTests {
             #expect(headPage.body.contains("相似貼文（2）"))
             #expect(headPage.body.contains("href=\"/items/\(dup)\""))
         }
-        let merged = try f.database.item(id: dup)
+        let merged = try await f.database.item(id: dup)
         #expect(merged.duplicateOf == head)
         #expect(merged.state == "rejected")
-        #expect(try f.database.item(id: head).clusterSize == 2)
-        #expect(try f.database.reviews(postID: dup).first?.reason == "duplicate")
-        #expect(try f.database.auditEntries(action: "merge").first?.after == "{\"duplicateOf\":\(head),\"state\":\"rejected\"}")
+        #expect(try await f.database.item(id: head).clusterSize == 2)
+        #expect(try await f.database.reviews(postID: dup).first?.reason == "duplicate")
+        #expect(try await f.database.auditEntries(action: "merge").first?.after == "{\"duplicateOf\":\(head),\"state\":\"rejected\"}")
     }
 
-    @Test(arguments: Backend.allCases) func bulkActionDecidesTheCheckedItemsAndSkipsLockedOnes(_ backend: Backend) async throws {
-        guard let f = try await WebFixture.on(backend) else { return }
+    @Test(arguments: Backend.available) func bulkActionDecidesTheCheckedItemsAndSkipsLockedOnes(_ backend: Backend) async throws {
+        let f = try #require(try await WebFixture.on(backend))
         try await f.application().test(.router) { client in
             let holder = Browser(client)
             try await holder.login("mod2")
@@ -338,13 +338,13 @@ struct QueueTests {
                 "/bulk", form: [("_csrf", queue.csrf ?? ""), ("back", "//evil.example/"), ("decision", "escalate"), ("ids", "\(f.id("flood"))")])
             #expect(evil.location == "/?bulk=1,0")
         }
-        #expect(try f.database.item(id: f.id("chatter")).state == "rejected")
-        #expect(try f.database.item(id: f.id("rumour")).state == "rejected")
-        #expect(try f.database.item(id: f.id("power")).state == "queued")
+        #expect(try await f.database.item(id: f.id("chatter")).state == "rejected")
+        #expect(try await f.database.item(id: f.id("rumour")).state == "rejected")
+        #expect(try await f.database.item(id: f.id("power")).state == "queued")
     }
 
-    @Test(arguments: Backend.allCases) func aDecisionShowsOnTheNextPageViewDespiteThePageCache(_ backend: Backend) async throws {
-        guard let f = try await WebFixture.on(backend) else { return }
+    @Test(arguments: Backend.available) func aDecisionShowsOnTheNextPageViewDespiteThePageCache(_ backend: Backend) async throws {
+        let f = try #require(try await WebFixture.on(backend))
         try await f.application().test(.router) { client in
             let b = Browser(client), other = Browser(client)
             try await b.login("mod")

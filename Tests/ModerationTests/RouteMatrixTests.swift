@@ -14,7 +14,7 @@ struct RouteMatrixTests {
 
     @Test(arguments: Who.allCases)
     func everyReadRouteAnswersEachRoleAsDocumented(who: Who) async throws {
-        let f = try WebFixture()
+        let f = try await WebFixture()
         let id = f.id("flood")
         let routes: [(String, [Who: HTTPResponse.Status])] = [
             ("/login", [.anonymous: .ok, .eoc: .ok, .mod: .ok, .admin: .ok]),
@@ -46,7 +46,7 @@ struct RouteMatrixTests {
 
     @Test(arguments: Who.allCases)
     func everyWriteRouteAnswersEachRoleAsDocumented(who: Who) async throws {
-        let f = try WebFixture()
+        let f = try await WebFixture()
         let mayDecide = who == .mod || who == .admin
         let denied: HTTPResponse.Status = who == .anonymous ? .seeOther : .forbidden
         try await f.application().test(.router) { client in
@@ -69,7 +69,8 @@ struct RouteMatrixTests {
             #expect(logout.status == .seeOther)
             #expect(logout.location == "/login")
         }
-        let states = try ["flood", "power", "chatter", "rumour"].map { try f.database.item(id: f.id($0)).state }
+        var states: [String] = []
+        for name in ["flood", "power", "chatter", "rumour"] { states.append(try await f.database.item(id: f.id(name)).state) }
         #expect(states == (mayDecide ? ["escalated", "escalated", "rejected", "rejected"] : ["queued", "queued", "queued", "queued"]))
     }
 }

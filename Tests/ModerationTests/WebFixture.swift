@@ -15,6 +15,9 @@ let sharedSearch = SearchIndex.standard()
 enum Backend: String, CaseIterable, CustomStringConvertible, Sendable {
     case sqlite, postgres
     var description: String { rawValue }
+
+    /// The backends there is a server for: PostgreSQL's cases exist only when it runs, rather than passing empty.
+    static var available: [Backend] { TestPostgres.isAvailable ? allCases : [.sqlite] }
 }
 
 /// A real database (a SQLite file, or PostgreSQL) with sources, assessed posts and four accounts, and the app built
@@ -67,20 +70,16 @@ struct WebFixture: Sendable {
             rumour: 0.05, priority: 0.1, types: [], places: []),
     ]
 
-    /// A fixture on `backend`; nil (the reason printed) when there is no PostgreSQL to test with. Built on a
-    /// Dispatch thread: creating a database, migrating and hashing passwords block, and Swift concurrency's pool
-    /// has only as many threads as cores (other tests' async work would wait).
+    /// A fixture on `backend`; nil (the reason printed) when there is no PostgreSQL to test with.
     static func on(
         _ backend: Backend, _ test: String = #function, seeds: [Seed] = WebFixture.defaultSeeds, secureCookies: Bool = true,
         configure: @escaping @Sendable (inout SieveConfig) -> Void = { _ in }
     ) async throws -> WebFixture? {
-        try await offPool {
-            switch backend {
-            case .sqlite: return try WebFixture(seeds: seeds, secureCookies: secureCookies, configure: configure)
-            case .postgres:
-                guard let url = try TestPostgres.freshDatabase(test) else { return nil }
-                return try WebFixture(database: url, seeds: seeds, secureCookies: secureCookies, configure: configure)
-            }
+        switch backend {
+        case .sqlite: return try await WebFixture(seeds: seeds, secureCookies: secureCookies, configure: configure)
+        case .postgres:
+            guard let url = try await TestPostgres.freshDatabase(test) else { return nil }
+            return try await WebFixture(database: url, seeds: seeds, secureCookies: secureCookies, configure: configure)
         }
     }
 
@@ -88,7 +87,7 @@ struct WebFixture: Sendable {
     init(
         database location: String? = nil, seeds: [Seed] = WebFixture.defaultSeeds, secureCookies: Bool = true,
         configure: (inout SieveConfig) -> Void = { _ in }
-    ) throws {
+    ) async throws {
         let location = location ?? dir.path("web.sqlite")
         database = try AppDatabase(path: location)
         var config = SieveConfig(
@@ -102,10 +101,10 @@ struct WebFixture: Sendable {
         configure(&config)
         self.config = config
         var ids: [String: Int64] = [:]
-        let sourceIDs = try database.syncSources(
+        let sourceIDs = try await database.syncSources(
             Set(seeds.map(\.source)).sorted().map { SourceConfig(name: $0, kind: .rss, url: "https://\($0).example/") })
         for seed in seeds {
-            try database.recordFetch(
+            try await database.recordFetch(
                 DocumentRecord(sourceId: sourceIDs[seed.source]!, url: "https://\(seed.source).example/"),
                 posts: [
                     ExtractedPost(
@@ -113,9 +112,9 @@ struct WebFixture: Sendable {
                         published: Self.base.addingTimeInterval(Double(seed.minutes * 60)), text: seed.text)
                 ])
         }
-        let toAssess = try database.postsToAssess()
+        let toAssess = try await database.postsToAssess()
         let bySeedText = Dictionary(uniqueKeysWithValues: seeds.map { ($0.text, $0) })
-        try database.saveAssessments(
+        try await database.saveAssessments(
             toAssess.map { p in
                 let s = bySeedText[p.text]!
                 return (
@@ -129,7 +128,7 @@ struct WebFixture: Sendable {
         for p in toAssess { ids[bySeedText[p.text]!.externalID] = p.id }
         self.ids = ids
         for (name, role) in [("admin", AccountRole.admin), ("mod", .moderator), ("mod2", .moderator), ("eoc", .eoc)] {
-            try database.createAccount(name: name, role: role, passwordHash: ModerationApp.hashPassword(Self.password, cost: 4))
+            try await database.createAccount(name: name, role: role, passwordHash: ModerationApp.hashPassword(Self.password, cost: 4))
         }
         app = ModerationApp(database: database, config: config, search: sharedSearch)
     }

@@ -15,7 +15,7 @@ struct WebHardeningTests {
     /// `GET /login?next=/%09/evil.example`, log in: the answer was `303 Location: /\t/evil.example`, which browsers
     /// read as `//evil.example`, another site.
     @Test func loginNeverRedirectsOffSite() async throws {
-        let f = try WebFixture()
+        let f = try await WebFixture()
         try await f.application().test(.router) { client in
             let b = Browser(client)
             let form = try await b.get("/login?next=/%09/evil.example")
@@ -53,7 +53,7 @@ struct WebHardeningTests {
     /// account for everyone. With the proxy trusted, one client's guesses lock only that client.
     @Test func behindATrustedProxyOneClientsGuessesDoNotLockOthersOut() async throws {
         // Over a real socket: the router test framework has no peer address.
-        let g = try WebFixture(configure: {
+        let g = try await WebFixture(configure: {
             $0.server.loginMaxFailures = 3
             $0.server.trustedProxies = [IPRange("127.0.0.1")!]
         })
@@ -71,7 +71,7 @@ struct WebHardeningTests {
             let ok = try await real.login("mod", headers: [HTTPField.Name("X-Forwarded-For")!: "198.51.100.20"])
             #expect(ok.status == .seeOther, "\(ok.status)")
         }
-        let failures = try g.database.auditEntries(action: "login_failed")
+        let failures = try await g.database.auditEntries(action: "login_failed")
         #expect(failures.allSatisfy { $0.ip == "203.0.113.66" }, "\(failures.map(\.ip))")
     }
 
@@ -93,12 +93,12 @@ struct WebHardeningTests {
 
     /// The web outbox refuses to retry a delivery of a retracted item (409), like the CLI.
     @Test func retryingADeliveryOfARetractedItemIsAConflict() async throws {
-        let f = try WebFixture()
+        let f = try await WebFixture()
         let id = f.id("flood")
-        try f.database.review(postID: id, decision: .approve, reviewer: "mod", note: nil, channels: ["community-feed"])
-        let row = try #require(try f.database.publications(postID: id).first)
-        try f.database.write { tx in try tx.execute("UPDATE publication SET status = 'dead' WHERE id = ?", [row.id!]) }
-        try f.database.retract(postID: id, reviewer: "cli:ops", note: "誤報")
+        try await f.database.review(postID: id, decision: .approve, reviewer: "mod", note: nil, channels: ["community-feed"])
+        let row = try #require(try await f.database.publications(postID: id).first)
+        try await f.database.write { tx in try tx.execute("UPDATE publication SET status = 'dead' WHERE id = ?", [row.id!]) }
+        try await f.database.retract(postID: id, reviewer: "cli:ops", note: "誤報")
         try await f.application().test(.router) { client in
             let b = Browser(client)
             try await b.login("mod")
@@ -107,12 +107,12 @@ struct WebHardeningTests {
             #expect(retried.status == .conflict)
             #expect(retried.body.contains("retracted"))
         }
-        #expect(try f.database.publications(postID: id).first?.status == "cancelled")
+        #expect(try await f.database.publications(postID: id).first?.status == "cancelled")
     }
 
     /// `?page=9223372036854775807` overflowed the offset and crashed the server.
     @Test func hugePageNumbersAreRefusedNotATrap() async throws {
-        let f = try WebFixture()
+        let f = try await WebFixture()
         try await f.application().test(.router) { client in
             let b = Browser(client)
             try await b.login("admin")
@@ -126,11 +126,11 @@ struct WebHardeningTests {
 
     /// A database failure shows "internal error" to the visitor; the SQL and the file path go to the server log.
     @Test func aDatabaseErrorPageShowsNoSQL() async throws {
-        let f = try WebFixture()
+        let f = try await WebFixture()
         try await f.application().test(.router) { client in
             let b = Browser(client)
             try await b.login("admin")
-            try f.database.write { tx in try tx.execute("DROP TABLE publication") }
+            try await f.database.write { tx in try tx.execute("DROP TABLE publication") }
             let page = try await b.get("/outbox")
             #expect(page.status == .internalServerError)
             #expect(!page.body.contains("publication"), "\(page.body.prefix(400))")

@@ -8,26 +8,52 @@ import TestSupport
 
 @Suite("Lease renewal on a shared database")
 struct LeaseKeeperTests {
-    /// A worker whose batch outlives its lease keeps its claims while it is alive: with a 3 s lease renewed every
-    /// second, another worker finds nothing to take 6 s later; once renewal stops, the claims expire and the other
-    /// worker takes them over.
-    @Test func claimsOutliveTheirLeaseWhileRenewed() async throws {
-        guard let url = try TestPostgres.freshDatabase(#function) else { return }
+    /// A worker whose batch outlives its lease keeps its leases while it is alive: renewed, they stay out of
+    /// another worker's reach past the first lease's end; not renewed, they expire and the other worker takes them
+    /// over. The times are given, not slept through (a loaded machine cannot make this flaky).
+    @Test(.enabled(if: TestPostgres.isAvailable, Comment(rawValue: TestPostgres.unavailable))) func leasesOutliveTheirFirstTermWhileRenewed() async throws {
+        let url = try #require(try await TestPostgres.freshDatabase(#function))
         let a = try AppDatabase(path: url)
         let b = try AppDatabase(path: url)
-        let ids = try a.syncSources([SourceConfig(name: "news", kind: .rss, url: "https://e.org/rss")])
-        try a.recordFetch(
+        let ids = try await a.syncSources([SourceConfig(name: "news", kind: .rss, url: "https://e.org/rss")])
+        try await a.recordFetch(
             DocumentRecord(sourceId: ids["news"]!, url: "https://e.org/rss", status: 200),
             posts: (1...4).map { ExtractedPost(externalID: "p\($0)", title: "t\($0)", text: "土石流 \($0)") })
-        #expect(try a.claimPostsToAssess(limit: 4, lease: 3).count == 4)
-        let keeper = LeaseKeeper(database: a, lease: 3, logger: Logger(label: "test"))
+        let t0 = Date()
+        #expect(try await a.leasePostsToAssess(limit: 4, lease: 3, now: t0).count == 4)
+        let clock = Locked(t0)
+        let keeper = LeaseKeeper(database: a, lease: 3, logger: Logger(label: "test"), now: { clock.withLock { $0 } })
         #expect(keeper.interval == 1)
-        let renewing = Task { try await keeper.run() }
-        try await Task.sleep(for: .seconds(6))
-        #expect(try b.claimPostsToAssess(limit: 4, lease: 3).isEmpty)
+        // Renewed at t0 + 2 and t0 + 4: at t0 + 6 the leases still run (until t0 + 7), past the first term (t0 + 3).
+        for t in [2.0, 4.0] {
+            clock.withLock { $0 = t0 + t }
+            await keeper.renewOnce()
+        }
+        #expect(try await b.leasePostsToAssess(limit: 4, lease: 3, now: t0 + 6).isEmpty)
+        // No renewal after t0 + 4: at t0 + 7.5 they have expired, and the other worker takes all four.
+        #expect(try await b.leasePostsToAssess(limit: 4, lease: 3, now: t0 + 7.5).count == 4)
+    }
+
+    /// The service renews on its own: while it runs, the leases' end moves forward (watched in the database,
+    /// not timed).
+    @Test(.enabled(if: TestPostgres.isAvailable, Comment(rawValue: TestPostgres.unavailable))) func theServiceRenewsUntilCancelled() async throws {
+        let url = try #require(try await TestPostgres.freshDatabase(#function))
+        let a = try AppDatabase(path: url)
+        let ids = try await a.syncSources([SourceConfig(name: "news", kind: .rss, url: "https://e.org/rss")])
+        try await a.recordFetch(
+            DocumentRecord(sourceId: ids["news"]!, url: "https://e.org/rss", status: 200),
+            posts: [ExtractedPost(externalID: "p1", title: "t1", text: "土石流")])
+        let t0 = Date()
+        #expect(try await a.leasePostsToAssess(limit: 1, lease: 3, now: t0).count == 1)
+        let first = try await TestPostgres.psql(url, "SELECT extract(epoch from leaseUntil) FROM post")
+        let renewing = Task { try await LeaseKeeper(database: a, lease: 3, logger: Logger(label: "test")).run() }
+        var later = first
+        for _ in 0..<300 where later == first {  // up to 30 s on a loaded machine; a renewal comes every second
+            try await Task.sleep(for: .milliseconds(100))
+            later = try await TestPostgres.psql(url, "SELECT extract(epoch from leaseUntil) FROM post")
+        }
         renewing.cancel()
         _ = try? await renewing.value
-        try await Task.sleep(for: .seconds(3.5))
-        #expect(try b.claimPostsToAssess(limit: 4, lease: 3).count == 4)
+        #expect((Double(later) ?? 0) > (Double(first) ?? 0), "the lease's end never moved: \(first) → \(later)")
     }
 }

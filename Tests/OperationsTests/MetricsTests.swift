@@ -40,14 +40,14 @@ struct MetricsTests {
         let pipeline = Pipeline(config: config, database: database, logger: Ops.quiet)
         let summary = try await pipeline.crawl()
         #expect(summary.newPosts == 3)
-        #expect(try Pipeline.classify(database: database, scorer: Ops.classifier) == 3)
-        #expect(try Pipeline.crossReference(database: database, lexicon: Ops.classifier.rules.lexicon, tokenizer: Ops.classifier.tokenizer) == 3)
-        let item = try #require(try database.queue(limit: 1).first)
-        _ = try database.review(postID: item.id, decision: .approve, reviewer: "t", note: nil, channels: [channel.name])
+        #expect(try await Pipeline.classify(database: database, scorer: Ops.classifier) == 3)
+        #expect(try await Pipeline.crossReference(database: database, lexicon: Ops.classifier.rules.lexicon, tokenizer: Ops.classifier.tokenizer) == 3)
+        let item = try #require(try await database.queue(limit: 1).first)
+        _ = try await database.review(postID: item.id, decision: .approve, reviewer: "t", note: nil, channels: [channel.name])
         let report = await OutboxPublisher(database: database, channels: [channel]).deliverPending()
         #expect(report.delivered == 1)
 
-        let text = SieveMetrics.render(database: database)
+        let text = await SieveMetrics.render(database: database)
         let host = "http://127.0.0.1:\(server.port)"
         #expect(Self.value(text, "sieve_fetches_total{host=\"\(host)\"}") == 2, Comment(rawValue: text))
         #expect(Self.value(text, "sieve_fetch_errors_total{host=\"\(host)\"}") == 1)
@@ -73,19 +73,19 @@ struct MetricsTests {
         var config = SieveConfig(database: dir.path("j.sqlite"))
         config.backup = BackupSettings(schedule: .every(seconds: 60), dir: dir.path("jb"), keep: 1)
         let database = try AppDatabase(path: config.database)
-        let before = Self.value(SieveMetrics.render(database: nil), "sieve_job_runs_total{job=\"backup\",outcome=\"ok\"}") ?? 0
+        let before = await Self.value(SieveMetrics.render(database: nil), "sieve_job_runs_total{job=\"backup\",outcome=\"ok\"}") ?? 0
         let outcomes = await Scheduler(config: config, database: database, scorer: Ops.classifier, logger: Ops.quiet).runDue()
         #expect(outcomes.map(\.result) == [.ok])
-        let text = SieveMetrics.render(database: nil)
+        let text = await SieveMetrics.render(database: nil)
         #expect(Self.value(text, "sieve_job_runs_total{job=\"backup\",outcome=\"ok\"}") == before + 1)
         #expect((Self.value(text, "sieve_job_last_success_timestamp_seconds{job=\"backup\"}") ?? 0) > Date().timeIntervalSince1970 - 60)
         #expect(text.contains("sieve_job_duration_seconds_bucket{job=\"backup\",le=\"0.1\"}"))
     }
 
-    @Test func healthAndReadiness() throws {
+    @Test func healthAndReadiness() async throws {
         #expect(Health.liveness() == Health.Check(status: 200, body: #"{"status":"ok"}"#))
         let database = try AppDatabase(path: dir.path("h.sqlite"))
-        let ready = Health.readiness(database: database)
+        let ready = await Health.readiness(database: database)
         #expect(ready.status == 200)
         #expect(ready.body == #"{"status":"ready","migrations":\#(AppDatabase.migrationNames.count)}"#)
         #expect(Health.readiness(databasePath: dir.path("h.sqlite")).ok)
@@ -93,8 +93,8 @@ struct MetricsTests {
         #expect(missing.status == 503)
         #expect(missing.body.contains("does not exist"))
         #expect(!FileManager.default.fileExists(atPath: dir.path("absent.sqlite")))
-        try database.writer!.write { try $0.execute(sql: "INSERT INTO grdb_migrations (identifier) VALUES ('v99-newer')") }
-        let newer = Health.readiness(database: database)
+        try await database.writer!.write { try $0.execute(sql: "INSERT INTO grdb_migrations (identifier) VALUES ('v99-newer')") }
+        let newer = await Health.readiness(database: database)
         #expect(newer.status == 503)
         #expect(newer.body.contains("v99-newer"))
         dir.write("garbage.sqlite", "this is not sqlite")

@@ -40,18 +40,18 @@ struct ScheduleCLITests {
         return dir.write("sieve.toml", toml + extra)
     }
 
-    @Test func listShowsEveryJobAndOnceRunsWhatIsDue() throws {
+    @Test func listShowsEveryJobAndOnceRunsWhatIsDue() async throws {
         let server = try TestHTTPServer { req, conn in conn.respond(status: 200, body: Ops.rss(String(req.path.dropFirst()), items: 2)) }
         defer { server.stop() }
         let config = writeConfig(server.baseURL, sources: 2, extra: "[backup]\nschedule = \"@daily\"\ndir = \"backups\"\nkeep = 3\n")
-        let list = try runProcess(sieve, ["schedule", "--list", "--config", config], cwd: dir.url)
+        let list = try await runProcess(sieve, ["schedule", "--list", "--config", config], cwd: dir.url)
         #expect(list.status == 0, Comment(rawValue: list.stderr))
         let lines = list.stdout.split(separator: "\n").map(String.init)
         #expect(lines.first?.hasPrefix("job") == true)
         #expect(lines.contains { $0.hasPrefix("crawl:s0") && $0.contains("cron \"*/10 * * * *\"") && $0.contains("never") && $0.hasSuffix("due now") })
         #expect(lines.contains { $0.hasPrefix("backup") && $0.contains("cron \"@daily\"") })
 
-        let once = try runProcess(sieve, ["schedule", "--once", "--config", config], cwd: dir.url)
+        let once = try await runProcess(sieve, ["schedule", "--once", "--config", config], cwd: dir.url)
         #expect(once.status == 0, Comment(rawValue: once.stdout + once.stderr))
         #expect(once.stdout.contains("✓ crawl (ok"))
         #expect(once.stdout.contains("4 new post(s)"))
@@ -63,16 +63,16 @@ struct ScheduleCLITests {
         #expect(finished.compactMap { $0["job"] as? String } == ["crawl", "classify", "xref", "backup"])
         #expect(finished.allSatisfy { $0["outcome"] as? String == "ok" && Int($0["duration_ms"] as? String ?? "") != nil })
 
-        let after = try runProcess(sieve, ["schedule", "--list", "--config", config], cwd: dir.url)
+        let after = try await runProcess(sieve, ["schedule", "--list", "--config", config], cwd: dir.url)
         let s0 = after.stdout.split(separator: "\n").first { $0.hasPrefix("crawl:s0") }.map(String.init) ?? ""
         #expect(!s0.contains("never") && !s0.contains("due now"), "\(s0)")
         #expect(s0.range(of: #"T\d\d:\d0:00\+08:00$"#, options: .regularExpression) != nil, "next run on a tenth minute: \(s0)")
-        let again = try runProcess(sieve, ["schedule", "--once", "--config", config], cwd: dir.url)
+        let again = try await runProcess(sieve, ["schedule", "--once", "--config", config], cwd: dir.url)
         #expect(again.stdout.contains("nothing due"))
 
         // The lock: a run holds it, schedule exits 3.
         let lock = try RunLock(databasePath: dir.path("s.sqlite"))
-        let locked = try runProcess(sieve, ["schedule", "--once", "--config", config], cwd: dir.url)
+        let locked = try await runProcess(sieve, ["schedule", "--once", "--config", config], cwd: dir.url)
         #expect(locked.status == 3)
         withExtendedLifetime(lock) {}
     }
@@ -95,21 +95,15 @@ struct ScheduleCLITests {
         _ = FileManager.default.createFile(atPath: dir.path("stderr.log"), contents: nil)
         process.standardError = try FileHandle(forWritingTo: dir.url.appendingPathComponent("stderr.log"))
         process.standardOutput = FileHandle.nullDevice
-        try process.run()
+        let child = ChildProcess(process)
+        try child.run()
         defer { if process.isRunning { process.interrupt() } }
 
-        // Watch and signal from a Dispatch thread: a busy test run may not schedule this task for seconds.
-        let pid = process.processIdentifier
-        let signalled = try await offPool { () -> Date in
-            let started = Date()
-            while (try? Ops.count(database, "SELECT COUNT(*) FROM document")) ?? 0 < 1 && Date().timeIntervalSince(started) < 60 {
-                usleep(20_000)
-            }
-            kill(pid, SIGTERM)
-            return Date()
-        }
+        await waitUntil(timeout: 60) { try Ops.count(database, "SELECT COUNT(*) FROM document") >= 1 }
+        kill(process.processIdentifier, SIGTERM)
+        let signalled = Date()
         #expect(try Ops.count(database, "SELECT COUNT(*) FROM document") >= 1, "the crawl never started")
-        try await offPool { process.waitUntilExit() }
+        await child.exited()
         let log = (try? String(contentsOfFile: dir.path("stderr.log"), encoding: .utf8)) ?? ""
         #expect(process.terminationReason == .exit)
         #expect(process.terminationStatus == 0, Comment(rawValue: log))
@@ -126,7 +120,7 @@ struct ScheduleCLITests {
         #expect(try Ops.count(database, "SELECT COUNT(*) FROM frontier WHERE state = 'inflight'") == 0)
         #expect(try Ops.count(database, "SELECT COUNT(*) FROM post") == 3 * documents, "each stored page has all its posts")
         // A later one-shot run picks up exactly where it stopped.
-        let resume = try runProcess(sieve, ["run", "--config", config], cwd: dir.url)
+        let resume = try await runProcess(sieve, ["run", "--config", config], cwd: dir.url)
         #expect(resume.status == 0, Comment(rawValue: resume.stdout + resume.stderr))
         #expect(try Ops.count(database, "SELECT COUNT(*) FROM post") == 60)
     }

@@ -39,7 +39,7 @@ struct SchedulerTests {
         let database = try AppDatabase(path: c.database)
         let scheduler = Scheduler(config: c, database: database, scorer: Ops.classifier, logger: Ops.quiet)
 
-        let before = try scheduler.jobs()
+        let before = try await scheduler.jobs()
         #expect(before.map(\.name) == ["crawl:news", "crawl:board", "publish", "backup"])
         #expect(before.allSatisfy { $0.lastRun == nil && $0.nextRun <= Date() }, "nothing ran yet: all due")
 
@@ -48,8 +48,8 @@ struct SchedulerTests {
         #expect(outcomes.map(\.job) == ["crawl", "classify", "xref", "publish", "backup"])
         for o in outcomes { #expect(o.result == .ok, "\(o.job): \(o.message)") }
         #expect(outcomes.first?.message.contains("5 new post(s)") == true, "\(outcomes.first?.message ?? "")")
-        #expect(try database.postCount() == 5)
-        #expect(try database.queue(limit: 100).count == 5)
+        #expect(try await database.postCount() == 5)
+        #expect(try await database.queue(limit: 100).count == 5)
         let backups = Backups.list(dir: dir.path("backups"), stem: "ops")
         #expect(backups.count == 1)
         #expect(try Ops.integrity(backups[0].path) == "ok")
@@ -57,7 +57,7 @@ struct SchedulerTests {
 
         // Next runs: the cron source at its next tenth minute after its fetch, the interval source an hour after,
         // publish five minutes after this pass, the backup at the next full hour after the backup's time.
-        let after = try scheduler.jobs()
+        let after = try await scheduler.jobs()
         let byName = Dictionary(uniqueKeysWithValues: after.map { ($0.name, $0) })
         let newsLast = try #require(byName["crawl:news"]?.lastRun)
         #expect(newsLast >= started.addingTimeInterval(-1))
@@ -76,8 +76,8 @@ struct SchedulerTests {
         #expect(await scheduler.runDue().isEmpty)
 
         // An approved post is delivered by the next publish pass and counted.
-        let top = try #require(try database.queue(limit: 1).first)
-        _ = try database.review(postID: top.id, decision: .approve, reviewer: "test", note: nil, channels: ["feed"])
+        let top = try #require(try await database.queue(limit: 1).first)
+        _ = try await database.review(postID: top.id, decision: .approve, reviewer: "test", note: nil, channels: ["feed"])
         let later = publishLast.addingTimeInterval(300)
         let published = await scheduler.runDue(now: later)
         // (crawl:news may be due too when a tenth minute passed.)
@@ -89,7 +89,7 @@ struct SchedulerTests {
     @Test func withNoJobsTheServiceStillRunsUntilStopped() async throws {
         let c = SieveConfig(database: dir.path("idle.sqlite"))
         let scheduler = Scheduler(config: c, database: try AppDatabase(path: c.database), scorer: Ops.classifier, logger: Ops.quiet)
-        #expect(try scheduler.jobs().isEmpty)
+        #expect(try await scheduler.jobs().isEmpty)
         let returned = Locked(false)
         let task = Task {
             try await scheduler.run()
@@ -102,13 +102,13 @@ struct SchedulerTests {
         #expect(returned.withLock { $0 })
     }
 
-    @Test func backupRetentionKeepsTheNewest() throws {
+    @Test func backupRetentionKeepsTheNewest() async throws {
         let database = try AppDatabase(path: dir.path("keep.sqlite"))
-        let ids = try database.syncSources([SourceConfig(name: "s", kind: .rss, url: "https://example.org/")])
-        try Ops.insertPosts(database, sourceID: ids["s"]!, batch: 0, count: 3)
+        let ids = try await database.syncSources([SourceConfig(name: "s", kind: .rss, url: "https://example.org/")])
+        try await Ops.insertPosts(database, sourceID: ids["s"]!, batch: 0, count: 3)
         let t0 = Date(timeIntervalSince1970: 1_789_000_000)
         for i in 0..<5 {
-            let outcome = try Backups.run(database: database, dir: dir.path("b"), keep: 3, now: t0.addingTimeInterval(Double(i) * 3600))
+            let outcome = try await Backups.run(database: database, dir: dir.path("b"), keep: 3, now: t0.addingTimeInterval(Double(i) * 3600))
             #expect(outcome.removed.count == (i < 3 ? 0 : 1))
         }
         let kept = Backups.list(dir: dir.path("b"), stem: "keep")
@@ -116,7 +116,7 @@ struct SchedulerTests {
         #expect(kept[0].path.hasSuffix("keep-" + Backups.stamp(t0.addingTimeInterval(4 * 3600)) + ".sqlite"))
         // Files that are not our backups are left alone.
         _ = FileManager.default.createFile(atPath: dir.path("b/notes.txt"), contents: Data("x".utf8))
-        _ = try Backups.run(database: database, dir: dir.path("b"), keep: 1, now: t0.addingTimeInterval(5 * 3600))
+        _ = try await Backups.run(database: database, dir: dir.path("b"), keep: 1, now: t0.addingTimeInterval(5 * 3600))
         #expect(Backups.list(dir: dir.path("b"), stem: "keep").count == 1)
         #expect(FileManager.default.fileExists(atPath: dir.path("b/notes.txt")))
     }
@@ -135,17 +135,10 @@ struct SchedulerTests {
         let database = try AppDatabase(path: c.database)
         let scheduler = Scheduler(config: c, database: database, scorer: Ops.classifier, logger: Ops.quiet)
         let task = Task { try await scheduler.run() }
-        // Stop once the crawl has stored something (observed progress, not wall time), from a Dispatch thread so
-        // a busy concurrency pool cannot delay it.
-        let path = c.database
-        let stopped = try await offPool { () -> Date in
-            let started = Date()
-            while (try? Ops.count(path, "SELECT COUNT(*) FROM document")) ?? 0 < 1 && Date().timeIntervalSince(started) < 30 {
-                usleep(20_000)
-            }
-            scheduler.stop.trigger()
-            return Date()
-        }
+        // Stop once the crawl has stored something (observed progress, not wall time).
+        await waitUntil(timeout: 30) { try Ops.count(c.database, "SELECT COUNT(*) FROM document") >= 1 }
+        scheduler.stop.trigger()
+        let stopped = Date()
         try await task.value
         #expect(Date().timeIntervalSince(stopped) < 6, "stopped at the next fetch boundary, not after the whole crawl")
         let documents = try Ops.count(c.database, "SELECT COUNT(*) FROM document")
@@ -155,7 +148,7 @@ struct SchedulerTests {
         #expect(try Ops.integrity(c.database) == "ok")
         // The rest is still due: a restarted scheduler fetches it at once.
         let restarted = Scheduler(config: c, database: database, scorer: Ops.classifier, logger: Ops.quiet)
-        let due = try restarted.jobs().filter { $0.nextRun <= Date() }
+        let due = try await restarted.jobs().filter { $0.nextRun <= Date() }
         #expect(due.count == 24 - documents)
     }
 }

@@ -32,11 +32,11 @@ enum Ops {
     }
 
     /// Posts in one transaction per call: `count` posts and one document saying so.
-    static func insertPosts(_ database: AppDatabase, sourceID: Int64, batch: Int, count: Int) throws {
+    static func insertPosts(_ database: AppDatabase, sourceID: Int64, batch: Int, count: Int) async throws {
         let posts = (0..<count).map { i in
             ExtractedPost(externalID: "b\(batch)-\(i)", text: "台21線 那瑪夏 土石流 坍方 \(batch)-\(i) " + String(repeating: "字", count: 200))
         }
-        try database.recordFetch(DocumentRecord(sourceId: sourceID, url: "file:///batch/\(batch)"), posts: posts)
+        try await database.recordFetch(DocumentRecord(sourceId: sourceID, url: "file:///batch/\(batch)"), posts: posts)
     }
 
     static func integrity(_ path: String) throws -> String {

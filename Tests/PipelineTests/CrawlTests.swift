@@ -90,7 +90,7 @@ struct CrawlTests {
         #expect(errors["wrong-charset"] == "")
         #expect(errors["one-line"] == "")
         #expect(errors["robots500"]?.contains("robots.txt unreachable") == true, "\(errors["robots500"] ?? "")")
-        let posts = try db.posts()
+        let posts = try await db.posts()
         #expect(Set(posts.map(\.externalID)) == ["g1", "g2", "w1", "long"])
         #expect(posts.first { $0.externalID == "w1" }?.text == "颱風天淹水")
         #expect((posts.first { $0.externalID == "long" }?.text.count ?? 0) > 1_000_000)
@@ -122,9 +122,9 @@ struct CrawlTests {
         #expect(second.failed.isEmpty)
         #expect(second.stats.newPosts == 0)
         #expect(second.stats.unchanged == 3)
-        #expect(try db.documents(sourceName: "etag").map(\.status) == [200, 304])
-        #expect(try db.documents(sourceName: "lastmod").map(\.status) == [200, 304])
-        #expect(try db.documents(sourceName: "plain").map(\.status) == [200, 200])
+        #expect(try await db.documents(sourceName: "etag").map(\.status) == [200, 304])
+        #expect(try await db.documents(sourceName: "lastmod").map(\.status) == [200, 304])
+        #expect(try await db.documents(sourceName: "plain").map(\.status) == [200, 200])
         #expect(server.requests.filter { $0.path == "/etag" }.last?.headers["if-none-match"] == "\"v1\"")
     }
 
@@ -142,7 +142,7 @@ struct CrawlTests {
         let (c, db) = try config([source("s", server.baseURL + "/x")])
         let summary = try await Pipeline(config: c, database: db).crawl()
         #expect(summary.stats.nearDuplicates == 2)
-        let posts = try db.posts()
+        let posts = try await db.posts()
         let root = try #require(posts.first { $0.externalID == "a" })
         #expect(root.clusterSize == 3)
         #expect(posts.filter { $0.duplicateOf == root.id }.map(\.externalID).sorted() == ["b", "c"])
@@ -173,7 +173,7 @@ struct CrawlTests {
         settings.totalTimeout = 5
         let (c, db) = try config([source("board", server.baseURL + "/list?page=1", kind: .html, rules: rules)], crawler: settings)
         let summary = try await Pipeline(config: c, database: db).crawl()
-        let posts = try db.posts()
+        let posts = try await db.posts()
         #expect(posts.count == 9, "\(summary.results)")
         #expect(Set(posts.compactMap(\.url)).count == 9)
         #expect(posts.allSatisfy { $0.url?.contains("utm_source") == false })
@@ -184,7 +184,7 @@ struct CrawlTests {
         _ = try await Pipeline(config: c, database: db).crawl()
         let articleFetches = server.requests.filter { $0.path.hasPrefix("/article/") }.map(\.path)
         #expect(articleFetches.count == Set(articleFetches).count)
-        #expect(try db.posts().count == 9)
+        #expect(try await db.posts().count == 9)
     }
 
     @Test func retryAfterIsHonouredAndTheRetrySucceeds() async throws {
@@ -203,8 +203,8 @@ struct CrawlTests {
         let summary = try await Pipeline(config: c, database: db).crawl()
         #expect(summary.failed.isEmpty, "\(summary.results)")
         #expect(Date().timeIntervalSince(started) >= 1.0)
-        #expect(try db.posts().map(\.externalID) == ["ok"])
-        #expect(try db.documents().map(\.status) == [429, 200])
+        #expect(try await db.posts().map(\.externalID) == ["ok"])
+        #expect(try await db.documents().map(\.status) == [429, 200])
     }
 }
 

@@ -11,8 +11,8 @@ struct PipelineTests {
     let dir = TempDir()
     var sieve: URL { TestPaths.sieveBinary }
 
-    func run(_ args: [String], stdin: String? = nil) throws -> ProcessResult {
-        try runProcess(sieve, args, cwd: dir.url, stdin: stdin)
+    func run(_ args: [String], stdin: String? = nil) async throws -> ProcessResult {
+        try await runProcess(sieve, args, cwd: dir.url, stdin: stdin)
     }
 
     static func rss(_ feed: Int, items: Int) -> String {
@@ -25,12 +25,12 @@ struct PipelineTests {
         return s + "</channel></rss>"
     }
 
-    @Test func demoRunQueuesTheRumourAndTheReports() throws {
+    @Test func demoRunQueuesTheRumourAndTheReports() async throws {
         let config = TestPaths.packageRoot.appendingPathComponent("sieve.demo.toml").path
-        let first = try run(["run", "--config", config, "--database", dir.path("demo.sqlite")])
+        let first = try await run(["run", "--config", config, "--database", dir.path("demo.sqlite")])
         #expect(first.status == 1, "the demo's broken-feed source fails on purpose: \(first.stdout) \(first.stderr)")
         #expect(first.stdout.contains("broken-feed"))
-        let q = try run(["queue", "--json", "--limit", "100", "--database", dir.path("demo.sqlite")])
+        let q = try await run(["queue", "--json", "--limit", "100", "--database", dir.path("demo.sqlite")])
         #expect(q.status == 0, Comment(rawValue: q.stderr))
         let items = try #require(try JSONSerialization.jsonObject(with: Data(q.stdout.utf8)) as? [[String: Any]])
         #expect(items.count >= 15)
@@ -48,47 +48,47 @@ struct PipelineTests {
         #expect(!trapped.isEmpty)
 
         // A second run adds nothing.
-        let before = try AppDatabase(path: dir.path("demo.sqlite")).postCount()
-        let second = try run(["run", "--config", config, "--database", dir.path("demo.sqlite")])
+        let before = try await AppDatabase(path: dir.path("demo.sqlite")).postCount()
+        let second = try await run(["run", "--config", config, "--database", dir.path("demo.sqlite")])
         #expect(second.stdout.contains(" 0 new post(s)"))
-        #expect(try AppDatabase(path: dir.path("demo.sqlite")).postCount() == before)
+        #expect(try await AppDatabase(path: dir.path("demo.sqlite")).postCount() == before)
 
         // Approve the top real report, reject the rumour, publish.
         let top = try #require(landslide.first?["id"] as? Int)
-        let approve = try run(["review", "\(top)", "approve", "--note", "已確認", "--config", config, "--database", dir.path("demo.sqlite")])
+        let approve = try await run(["review", "\(top)", "approve", "--note", "已確認", "--config", config, "--database", dir.path("demo.sqlite")])
         #expect(approve.status == 0, Comment(rawValue: approve.stderr))
-        let reject = try run(["review", "\(rumours[0]["id"] as! Int)", "reject", "--note", "謠言", "--database", dir.path("demo.sqlite")])
+        let reject = try await run(["review", "\(rumours[0]["id"] as! Int)", "reject", "--note", "謠言", "--database", dir.path("demo.sqlite")])
         #expect(reject.status == 0, Comment(rawValue: reject.stderr))
-        let publish = try run(["publish", "--config", config, "--database", dir.path("demo.sqlite")])
+        let publish = try await run(["publish", "--config", config, "--database", dir.path("demo.sqlite")])
         #expect(publish.status == 0, Comment(rawValue: publish.stdout + publish.stderr))
         let feed = try String(contentsOfFile: dir.path("public/community.atom"), encoding: .utf8)
         #expect(feed.contains("tag:sieve.local,2026:post/\(top)"))
         #expect(!feed.contains("停班停課"))
     }
 
-    @Test func aSecondConcurrentRunExitsAtOnce() throws {
+    @Test func aSecondConcurrentRunExitsAtOnce() async throws {
         let cfg = dir.write("sieve.toml", "database = \"x.sqlite\"\n[[source]]\nname = \"a\"\nkind = \"rss\"\nurl = \"file:nothing.xml\"\n")
         let lock = try RunLock(databasePath: dir.path("x.sqlite"))
         let started = Date()
-        let r = try run(["run", "--config", cfg])
+        let r = try await run(["run", "--config", cfg])
         #expect(r.status == 3)
         #expect(r.stderr.contains("another sieve run holds"))
         #expect(Date().timeIntervalSince(started) < 10)
         withExtendedLifetime(lock) {}
     }
 
-    @Test func configTypoExitsTwoWithFileLineAndKey() throws {
+    @Test func configTypoExitsTwoWithFileLineAndKey() async throws {
         let cfg = dir.write("sieve.toml", "database = \"x.sqlite\"\n\n[[source]]\nname = \"a\"\nkidn = \"rss\"\nurl = \"https://e.org\"\n")
-        let r = try run(["run", "--config", cfg])
+        let r = try await run(["run", "--config", cfg])
         #expect(r.status == 2)
         #expect(r.stderr.contains("sieve.toml:5: source[1].kidn: unknown key (did you mean `kind`?)"), Comment(rawValue: r.stderr))
         #expect(r.stderr.split(separator: "\n").count == 1)
-        let missing = try run(["run", "--config", dir.path("nope.toml")])
+        let missing = try await run(["run", "--config", dir.path("nope.toml")])
         #expect(missing.status == 2)
         #expect(missing.stderr.contains("nope.toml: config file not found"))
     }
 
-    @Test func badSourcesFailAloneWithClearMessages() throws {
+    @Test func badSourcesFailAloneWithClearMessages() async throws {
         let server = try TestHTTPServer { req, conn in
             switch req.path {
             case "/good.xml": conn.respond(status: 200, headers: ["Content-Type": "application/rss+xml"], body: Self.rss(1, items: 3))
@@ -104,20 +104,20 @@ struct PipelineTests {
             toml += "[[source]]\nname = \"\(name)\"\nkind = \"rss\"\nurl = \"\(server.baseURL)/\(name).xml\"\nallow_private = true\n"
         }
         let cfg = dir.write("sieve.toml", toml)
-        let r = try run(["run", "--config", cfg])
+        let r = try await run(["run", "--config", cfg])
         #expect(r.status == 1)
         #expect(r.stdout.contains("✓ good: 3 post(s), 3 new"))
         #expect(r.stdout.contains("/malformed.xml:2: not well-formed XML"), Comment(rawValue: r.stdout))
         #expect(r.stdout.contains("/error-page.xml: an HTML page, not a feed"))
         #expect(r.stdout.contains("/gone.xml: HTTP 404"))
         let db = try AppDatabase(path: dir.path("bad.sqlite"))
-        #expect(try db.postCount() == 3)
-        let failed = try db.sources().filter { $0.lastStatus == "failed" }.map(\.name).sorted()
+        #expect(try await db.postCount() == 3)
+        let failed = try await db.sources().filter { $0.lastStatus == "failed" }.map(\.name).sorted()
         #expect(failed == ["error-page", "gone", "malformed"])
-        #expect(try db.documents(sourceName: "gone").first?.status == 404)
+        #expect(try await db.documents(sourceName: "gone").first?.status == 404)
     }
 
-    @Test func aRunKilledMidwayLosesAndDoublesNothing() throws {
+    @Test func aRunKilledMidwayLosesAndDoublesNothing() async throws {
         let sources = 40, items = 5
         let server = try TestHTTPServer { req, conn in
             guard let n = Int(req.path.split(separator: "/").last ?? "") else { return conn.respond(status: 404, body: "") }
@@ -140,26 +140,26 @@ struct PipelineTests {
         let logHandle = try FileHandle(forWritingTo: URL(fileURLWithPath: log))
         p.standardOutput = logHandle
         p.standardError = logHandle
-        try p.run()
-        let deadline = Date().addingTimeInterval(20)
-        while server.requests.count < 12 && Date() < deadline { usleep(5_000) }
-        usleep(100_000)
+        let child = ChildProcess(p)
+        try child.run()
+        await waitUntil(timeout: 20) { server.requests.count >= 12 }
+        try await Task.sleep(for: .milliseconds(100))
         kill(p.processIdentifier, SIGKILL)
-        p.waitUntilExit()
+        await child.exited()
         #expect(p.terminationReason == .uncaughtSignal,
             Comment(rawValue: "the run ended by itself (\(p.terminationStatus)) after \(server.requests.count) requests: " + ((try? String(contentsOfFile: log, encoding: .utf8)) ?? "")))
 
-        let partial = try AppDatabase(path: dir.path("kill.sqlite")).postCount()
+        let partial = try await AppDatabase(path: dir.path("kill.sqlite")).postCount()
         #expect(partial < sources * items, "the kill should land before the crawl finishes")
 
-        let rerun = try run(["run", "--config", cfg])
+        let rerun = try await run(["run", "--config", cfg])
         #expect(rerun.status == 0, Comment(rawValue: rerun.stdout + rerun.stderr))
         let db = try AppDatabase(path: dir.path("kill.sqlite"))
-        let posts = try db.posts()
+        let posts = try await db.posts()
         #expect(posts.count == sources * items)
         #expect(Set(posts.map(\.url)).count == sources * items)
-        #expect(try db.postCount(state: .fetched) == 0)
-        #expect(try db.queue(limit: 1000).count == sources * items)
+        #expect(try await db.postCount(state: .fetched) == 0)
+        #expect(try await db.queue(limit: 1000).count == sources * items)
         print("killed run: \(partial) posts stored before SIGKILL, \(posts.count) after the re-run")
     }
 }

@@ -10,10 +10,10 @@ struct AtomFeedTests {
     let dir = TempDir()
 
     /// A database with one approved item whose text is hostile to XML.
-    func approvedDatabase() throws -> AppDatabase {
+    func approvedDatabase() async throws -> AppDatabase {
         let db = try AppDatabase(path: dir.path("p.sqlite"))
-        let ids = try db.syncSources([SourceConfig(name: "board", kind: .html, url: "https://e.org/")])
-        try db.recordFetch(
+        let ids = try await db.syncSources([SourceConfig(name: "board", kind: .html, url: "https://e.org/")])
+        try await db.recordFetch(
             DocumentRecord(sourceId: ids["board"]!, url: "https://e.org/"),
             posts: [
                 ExtractedPost(
@@ -22,16 +22,16 @@ struct AtomFeedTests {
                     text: "台21線坍方 & 交通中斷 \u{1} ]]> </content>"),
                 ExtractedPost(externalID: "2", text: "not approved"),
             ])
-        let posts = try db.postsToAssess()
-        try db.saveAssessments(posts.map {
+        let posts = try await db.postsToAssess()
+        try await db.saveAssessments(posts.map {
             ($0.id, Assessment(disaster: 0.9, rumour: 0, types: ["landslide"], places: [PlaceMention(surface: "那瑪夏區", name: "那瑪夏區", level: "township", county: "高雄市")], reasons: [], model: "t"), 1)
         })
-        try db.review(postID: posts[0].id, decision: .approve, reviewer: "m", note: "已向公路局確認", channels: ["feed"])
+        try await db.review(postID: posts[0].id, decision: .approve, reviewer: "m", note: "已向公路局確認", channels: ["feed"])
         return db
     }
 
     @Test func writesAWellFormedFeedAndMarksPublished() async throws {
-        let db = try approvedDatabase()
+        let db = try await approvedDatabase()
         let channel = ChannelConfig(name: "feed", kind: .atom, path: dir.path("out/feed.atom"), title: "已查證")
         let report = await OutboxPublisher(database: db, channels: [channel]).deliverPending()
         #expect(report.setupErrors.isEmpty)
@@ -43,11 +43,11 @@ struct AtomFeedTests {
         #expect(!xml.contains("\u{1}"))
         #expect(xml.contains("那瑪夏區") && xml.contains("已向公路局確認"))
         #expect(!xml.contains("not approved"))
-        #expect(try db.publications().allSatisfy { $0.status == "delivered" })
+        #expect(try await db.publications().allSatisfy { $0.status == "delivered" })
         // A second run has nothing to do; the feed keeps its item.
         let again = await OutboxPublisher(database: db, channels: [channel]).deliverPending()
         #expect(again.channels["feed"]?.delivered == 0)
-        #expect(try db.publishableItems(channel: "feed").count == 1)
+        #expect(try await db.publishableItems(channel: "feed").count == 1)
     }
 
     @Test func feedparserReadsItWithoutBozo() async throws {
@@ -56,7 +56,7 @@ struct AtomFeedTests {
             print("SKIP: .venv/bin/python with feedparser is absent (`make pyenv` installs it)")
             return
         }
-        let db = try approvedDatabase()
+        let db = try await approvedDatabase()
         let channel = ChannelConfig(name: "feed", kind: .atom, path: dir.path("feed.atom"), title: "已查證")
         _ = await OutboxPublisher(database: db, channels: [channel]).deliverPending()
         let script = """
@@ -66,18 +66,18 @@ struct AtomFeedTests {
             e = d.entries[0]
             print(len(d.entries), e.title, e.link, e.published_parsed is not None, e.id)
             """
-        let r = try runProcess(python, ["-c", script, dir.path("feed.atom")])
+        let r = try await runProcess(python, ["-c", script, dir.path("feed.atom")])
         #expect(r.status == 0, Comment(rawValue: r.stderr))
         #expect(r.stdout.hasPrefix("1 土石流 <script>alert(1)</script> https://e.org/1?a=1&b=2 True tag:sieve.local,2026:post/"), Comment(rawValue: r.stdout))
     }
 
     @Test func unwritablePathIsReportedAndRetried() async throws {
-        let db = try approvedDatabase()
+        let db = try await approvedDatabase()
         let channel = ChannelConfig(name: "feed", kind: .atom, path: "/proc/forbidden/feed.atom", title: "x")
         // A backoff of at least 30 s: even a slow machine's next claim in this run finds nothing due yet.
         let report = await OutboxPublisher(database: db, channels: [channel]).deliverPending(DeliveryOptions(baseDelay: 60))
         #expect(report.channels["feed"]?.lastError?.contains("/proc/forbidden/feed.atom") == true)
-        let pub = try #require(try db.publications().first)
+        let pub = try #require(try await db.publications().first)
         #expect(pub.status == "failed")
         #expect(pub.attempts == 1)
         #expect(pub.lastError != nil)

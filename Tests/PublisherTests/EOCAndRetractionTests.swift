@@ -11,13 +11,13 @@ struct EOCAndRetractionTests {
     /// An escalated item reaches the EOC webhook at once, signed, with place, coordinates, type, casualties,
     /// an incidents array and the moderator's note; the CAP channel gets a Restricted Alert.
     @Test func escalationGoesToTheEOCAsALead() async throws {
-        let f = try Fixture()
+        let f = try await Fixture()
         let eoc = try FakePlatform(kind: .webhook)
         var hook = eoc.channel(name: "eoc")
         hook.events = [.escalated, .approved]
         let cap = ChannelConfig(name: "eoc-cap", kind: .cap, path: f.dir.path("cap"), title: "EOC", events: [.escalated, .approved])
-        let ids = try f.addItems(1, people: [PeopleMention(kind: "trapped", count: 3, surface: "3 人受困"), PeopleMention(kind: "injured", count: nil, surface: "有人受傷")])
-        try f.escalate(ids, channels: ["eoc", "eoc-cap"])
+        let ids = try await f.addItems(1, people: [PeopleMention(kind: "trapped", count: 3, surface: "3 人受困"), PeopleMention(kind: "injured", count: nil, surface: "有人受傷")])
+        try await f.escalate(ids, channels: ["eoc", "eoc-cap"])
         let publisher = f.publisher([(eoc, hook)], extra: [cap])
         let report = await publisher.deliverPending(quick)
         #expect(report.delivered == 2, "\(report)")
@@ -50,7 +50,7 @@ struct EOCAndRetractionTests {
     /// Escalate → approve → retract: CAP Alert, Update (references the Alert), Cancel (references both), each
     /// valid against the OASIS CAP 1.2 schema; Mastodon and Telegram delete, Slack records "not supported".
     @Test func retractionWithdrawsEverywhereItCan() async throws {
-        let f = try Fixture()
+        let f = try await Fixture()
         let mastodon = try FakePlatform(kind: .mastodon)
         let telegram = try FakePlatform(kind: .telegram)
         let slack = try FakePlatform(kind: .slack)
@@ -59,20 +59,20 @@ struct EOCAndRetractionTests {
         hook.events = [.escalated, .approved]
         let cap = ChannelConfig(name: "cap", kind: .cap, path: f.dir.path("cap"), title: "EOC", events: [.escalated, .approved])
         let atom = ChannelConfig(name: "atom", kind: .atom, path: f.dir.path("feed.atom"), title: "已查證")
-        let ids = try f.addItems(2)
-        try f.escalate([ids[0]], channels: ["eoc", "cap"])
+        let ids = try await f.addItems(2)
+        try await f.escalate([ids[0]], channels: ["eoc", "cap"])
         let publisher = f.publisher([(mastodon, mastodon.channel()), (telegram, telegram.channel()), (slack, slack.channel()), (eoc, hook)], extra: [cap, atom])
         _ = await publisher.deliverPending(quick)
-        try f.approve(ids, channels: ["mastodon", "telegram", "slack", "eoc", "cap", "atom"])
+        try await f.approve(ids, channels: ["mastodon", "telegram", "slack", "eoc", "cap", "atom"])
         let first = await publisher.deliverPending(quick)
         #expect(first.delivered == 12, "\(first)")
         #expect(try String(contentsOfFile: f.dir.path("feed.atom"), encoding: .utf8).contains("post/\(ids[0])</id>"))
 
-        let retractRows = try f.db.retract(postID: ids[0], reviewer: "mod", note: "經查為舊聞")
+        let retractRows = try await f.db.retract(postID: ids[0], reviewer: "mod", note: "經查為舊聞")
         #expect(Set(retractRows.map(\.channel)) == ["mastodon", "telegram", "slack", "eoc", "cap", "atom"])
         let second = await publisher.deliverPending(quick)
         #expect(second.setupErrors.isEmpty)
-        let outcome = Dictionary(uniqueKeysWithValues: try f.rows().filter { $0.action == "retract" }.map { ($0.channel, $0) })
+        let outcome = await Dictionary(uniqueKeysWithValues: try f.rows().filter { $0.action == "retract" }.map { ($0.channel, $0) })
         #expect(outcome["mastodon"]?.status == "delivered")
         #expect(outcome["telegram"]?.status == "delivered")
         #expect(outcome["slack"]?.status == "unsupported")
@@ -87,7 +87,7 @@ struct EOCAndRetractionTests {
         #expect(!atomXML.contains("post/\(ids[0])</id>") && atomXML.contains("post/\(ids[1])</id>"))
 
         // CAP: Alert (lead), Update (approval), Cancel (retraction) for the first item; Alert for the second.
-        let messages = try Feeds.capMessages(f.db, channel: "cap")
+        let messages = try await Feeds.capMessages(f.db, channel: "cap")
         let mine = messages.filter { $0.postID == ids[0] }
         #expect(mine.map(\.msgType) == ["Alert", "Update", "Cancel"])
         #expect(Set(messages.map(\.identifier)).count == messages.count, "identifiers are unique")
@@ -95,31 +95,31 @@ struct EOCAndRetractionTests {
         #expect(mine[2].xml.contains("\(mine[0].identifier),\(mine[0].sent) \(CAPWriter.sender),\(mine[1].identifier)"))
         #expect(mine[2].xml.contains("經查為舊聞"))
         #expect(messages.allSatisfy { $0.sent.hasSuffix("+08:00") })
-        try validateCAP(messages, dir: f.dir)
+        try await validateCAP(messages, dir: f.dir)
     }
 
     /// Facebook (DELETE /{post-id}) and Discord (DELETE the webhook's message) delete what they posted.
     @Test func facebookAndDiscordDeleteOnRetraction() async throws {
-        let f = try Fixture()
+        let f = try await Fixture()
         let facebook = try FakePlatform(kind: .facebook)
         let discord = try FakePlatform(kind: .discord)
-        let ids = try f.addItems(1)
-        try f.approve(ids, channels: ["facebook", "discord"])
+        let ids = try await f.addItems(1)
+        try await f.approve(ids, channels: ["facebook", "discord"])
         let publisher = f.publisher([(facebook, facebook.channel()), (discord, discord.channel())])
         #expect(await publisher.deliverPending(quick).delivered == 2)
-        _ = try f.db.retract(postID: ids[0], reviewer: "mod", note: nil)
+        _ = try await f.db.retract(postID: ids[0], reviewer: "mod", note: nil)
         let report = await publisher.deliverPending(quick)
         #expect(report.delivered == 2, "\(report)")
         #expect(facebook.posts.count == 1 && facebook.posts.allSatisfy(\.deleted))
         #expect(discord.posts.count == 1 && discord.posts.allSatisfy(\.deleted))
-        #expect(try f.rows().filter { $0.action == "retract" }.allSatisfy { $0.status == "delivered" })
+        #expect(try await f.rows().filter { $0.action == "retract" }.allSatisfy { $0.status == "delivered" })
     }
 
     /// Editing the wording after publication: Mastodon and Telegram edit in place, Slack records "not supported",
     /// the webhook gets "updated", the Atom feed carries the new wording, and the CAP feed gets an Update that
     /// references the earlier Alert — valid against the schema.
     @Test func editingAfterPublicationCorrectsEveryChannelThatCan() async throws {
-        let f = try Fixture()
+        let f = try await Fixture()
         let mastodon = try FakePlatform(kind: .mastodon)
         let telegram = try FakePlatform(kind: .telegram)
         let slack = try FakePlatform(kind: .slack)
@@ -128,50 +128,50 @@ struct EOCAndRetractionTests {
         hook.events = [.approved]
         let cap = ChannelConfig(name: "cap", kind: .cap, path: f.dir.path("cap"), title: "EOC", events: [.approved])
         let atom = ChannelConfig(name: "atom", kind: .atom, path: f.dir.path("feed.atom"), title: "已查證")
-        let ids = try f.addItems(1)
-        try f.approve(ids, channels: ["mastodon", "telegram", "slack", "eoc", "cap", "atom"])
+        let ids = try await f.addItems(1)
+        try await f.approve(ids, channels: ["mastodon", "telegram", "slack", "eoc", "cap", "atom"])
         let publisher = f.publisher([(mastodon, mastodon.channel()), (telegram, telegram.channel()), (slack, slack.channel()), (eoc, hook)], extra: [cap, atom])
         #expect(await publisher.deliverPending(quick).delivered == 6)
-        let rows = try f.db.edit(postID: ids[0], reviewer: "mod", text: "【更正】台21線那瑪夏段已搶通，恢復通行。", note: "公路局更正")
+        let rows = try await f.db.edit(postID: ids[0], reviewer: "mod", text: "【更正】台21線那瑪夏段已搶通，恢復通行。", note: "公路局更正")
         #expect(Set(rows.map(\.channel)) == ["mastodon", "telegram", "slack", "eoc", "cap", "atom"])
         let second = await publisher.deliverPending(quick)
         #expect(second.setupErrors.isEmpty)
-        let outcome = Dictionary(uniqueKeysWithValues: try f.rows().filter { $0.action == "update" }.map { ($0.channel, $0) })
+        let outcome = await Dictionary(uniqueKeysWithValues: try f.rows().filter { $0.action == "update" }.map { ($0.channel, $0) })
         #expect(outcome["mastodon"]?.status == "delivered" && outcome["telegram"]?.status == "delivered")
         #expect(outcome["slack"]?.status == "unsupported")
         #expect(mastodon.posts.count == 1 && mastodon.posts[0].text.contains("【更正】"))
         #expect(telegram.posts.count == 1 && telegram.posts[0].text.contains("【更正】"))
         #expect(eoc.webhookEvents.map { $0["event"] as? String } == ["published", "updated"])
         #expect(try String(contentsOfFile: f.dir.path("feed.atom"), encoding: .utf8).contains("【更正】"))
-        let messages = try Feeds.capMessages(f.db, channel: "cap")
+        let messages = try await Feeds.capMessages(f.db, channel: "cap")
         #expect(messages.map(\.msgType) == ["Alert", "Update"])
         #expect(messages[1].xml.contains("<references>\(CAPWriter.sender),\(messages[0].identifier),\(messages[0].sent)</references>"))
         #expect(messages[1].xml.contains("【更正】"))
-        try validateCAP(messages, dir: f.dir)
+        try await validateCAP(messages, dir: f.dir)
         // Only approved items can be edited.
-        #expect(throws: StoreError.self) { try f.db.edit(postID: 999_999, reviewer: "mod", text: "x", note: nil) }
+        await #expect(throws: StoreError.self) { try await f.db.edit(postID: 999_999, reviewer: "mod", text: "x", note: nil) }
     }
 
     @Test func retractingBeforeDeliveryCancels() async throws {
-        let f = try Fixture()
-        let ids = try f.addItems(1)
-        try f.approve(ids, channels: ["mastodon", "atom"])
-        let rows = try f.db.retract(postID: ids[0], reviewer: "mod", note: nil)
+        let f = try await Fixture()
+        let ids = try await f.addItems(1)
+        try await f.approve(ids, channels: ["mastodon", "atom"])
+        let rows = try await f.db.retract(postID: ids[0], reviewer: "mod", note: nil)
         #expect(rows.allSatisfy { $0.status == "cancelled" })
-        #expect(try f.rows().filter { $0.action == "publish" }.allSatisfy { $0.status == "cancelled" })
-        #expect(throws: StoreError.invalidTransition(post: ids[0], from: "retracted", decision: "retract")) {
-            try f.db.retract(postID: ids[0], reviewer: "mod", note: nil)
+        #expect(try await f.rows().filter { $0.action == "publish" }.allSatisfy { $0.status == "cancelled" })
+        await #expect(throws: StoreError.invalidTransition(post: ids[0], from: "retracted", decision: "retract")) {
+            try await f.db.retract(postID: ids[0], reviewer: "mod", note: nil)
         }
     }
 
     /// `sieve publish --feeds DIR`'s documents: Atom (feedparser, no bozo), JSON Feed 1.1 (read back by our
     /// own JSON Feed adapter), GeoJSON (longitude first), KML and CAP (XSD).
     @Test func feedsAreValid() async throws {
-        let f = try Fixture()
-        let ids = try f.addItems(3)
-        let noPosition = try f.addItems(1, latitude: nil, longitude: nil)
-        try f.approve(ids + noPosition, channels: [])
-        let written = try Feeds.writeAll(to: f.dir.path("feeds"), database: f.db)
+        let f = try await Fixture()
+        let ids = try await f.addItems(3)
+        let noPosition = try await f.addItems(1, latitude: nil, longitude: nil)
+        try await f.approve(ids + noPosition, channels: [])
+        let written = try await Feeds.writeAll(to: f.dir.path("feeds"), database: f.db)
         #expect(written.count == 4 + 4 + 1)  // four feeds, four CAP messages, the CAP index
 
         let geo = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: f.dir.path("feeds/community.geojson")))) as? [String: Any]
@@ -194,23 +194,23 @@ struct EOCAndRetractionTests {
         #expect(object?["version"] as? String == "https://jsonfeed.org/version/1.1")
 
         for tool in ["xmllint"] where FileManager.default.isExecutableFile(atPath: "/usr/bin/\(tool)") {
-            let r = try runProcess(URL(fileURLWithPath: "/usr/bin/xmllint"), ["--noout", f.dir.path("feeds/community.kml"), f.dir.path("feeds/community.atom")])
+            let r = try await runProcess(URL(fileURLWithPath: "/usr/bin/xmllint"), ["--noout", f.dir.path("feeds/community.kml"), f.dir.path("feeds/community.atom")])
             #expect(r.status == 0, Comment(rawValue: r.stderr))
         }
         let python = TestPaths.packageRoot.appendingPathComponent(".venv/bin/python")
         if FileManager.default.isExecutableFile(atPath: python.path) {
-            let r = try runProcess(python, ["-c", "import sys, feedparser; d = feedparser.parse(sys.argv[1]); assert not d.bozo, d.bozo_exception; print(len(d.entries))", f.dir.path("feeds/community.atom")])
+            let r = try await runProcess(python, ["-c", "import sys, feedparser; d = feedparser.parse(sys.argv[1]); assert not d.bozo, d.bozo_exception; print(len(d.entries))", f.dir.path("feeds/community.atom")])
             #expect(r.status == 0 && r.stdout.trimmingCharacters(in: .whitespacesAndNewlines) == "4", Comment(rawValue: r.stderr + r.stdout))
         } else {
             print("SKIP: .venv/bin/python with feedparser is absent (`make pyenv` installs it)")
         }
-        try validateCAP(try Feeds.capMessages(f.db), dir: f.dir)
+        try await validateCAP(try Feeds.capMessages(f.db), dir: f.dir)
     }
 }
 
 /// Validates every CAP message against the OASIS CAP 1.2 XSD with xmllint (skips with a reason when either is absent).
-func validateCAP(_ messages: [CAPMessage], dir: TempDir) throws {
-    guard let xsd = TestPaths.sharedData("cap/CAP-v1.2.xsd") else { return }
+func validateCAP(_ messages: [CAPMessage], dir: TempDir) async throws {
+    guard let xsd = TestPaths.sharedData("cap/CAP-v1.2.xsd") else { return }  // the schema check only; the rest of the test runs
     let xmllint = URL(fileURLWithPath: "/usr/bin/xmllint")
     guard FileManager.default.isExecutableFile(atPath: xmllint.path) else {
         print("SKIP: xmllint is absent (Debian package libxml2-utils; `make deps` installs it)")
@@ -219,7 +219,7 @@ func validateCAP(_ messages: [CAPMessage], dir: TempDir) throws {
     #expect(!messages.isEmpty)
     var paths: [String] = []
     for m in messages { paths.append(dir.write("validate/\(m.fileName)", m.xml)) }
-    let r = try runProcess(xmllint, ["--noout", "--schema", xsd.path] + paths)
+    let r = try await runProcess(xmllint, ["--noout", "--schema", xsd.path] + paths)
     #expect(r.status == 0, Comment(rawValue: r.stderr))
     #expect(r.stderr.components(separatedBy: " validates").count - 1 == messages.count, Comment(rawValue: r.stderr))
 }

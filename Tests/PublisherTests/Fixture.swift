@@ -12,9 +12,9 @@ final class Fixture: @unchecked Sendable {
     private var sourceID: Int64 = 0
     private var counter = 0
 
-    init() throws {
+    init() async throws {
         db = try AppDatabase(path: dir.path("sieve.sqlite"))
-        sourceID = try db.syncSources([SourceConfig(name: "village-board", kind: .html, url: "https://e.org/")])["village-board"]!
+        sourceID = try await db.syncSources([SourceConfig(name: "village-board", kind: .html, url: "https://e.org/")])["village-board"]!
     }
 
     /// Stores and assesses `count` posts; returns their ids (queued).
@@ -22,7 +22,7 @@ final class Fixture: @unchecked Sendable {
     func addItems(
         _ count: Int, text: String? = nil, url: String? = "https://news.example.tw/a?id=1&x=2",
         latitude: Double? = 23.2601, longitude: Double? = 120.7044, people: [PeopleMention] = []
-    ) throws -> [Int64] {
+    ) async throws -> [Int64] {
         var posts: [ExtractedPost] = []
         for _ in 0..<count {
             counter += 1
@@ -31,9 +31,9 @@ final class Fixture: @unchecked Sendable {
                 published: Date(timeIntervalSince1970: 1_789_392_600 + Double(counter) * 60),
                 text: text ?? "那瑪夏區台21線 \(counter)K 坍方，交通中斷，有 3 人受困 & 等待救援 <緊急>"))
         }
-        try db.recordFetch(DocumentRecord(sourceId: sourceID, url: "https://e.org/"), posts: posts)
-        let fresh = try db.postsToAssess()
-        try db.saveAssessments(fresh.map {
+        try await db.recordFetch(DocumentRecord(sourceId: sourceID, url: "https://e.org/"), posts: posts)
+        let fresh = try await db.postsToAssess()
+        try await db.saveAssessments(fresh.map {
             ($0.id, Assessment(
                 disaster: 0.9, rumour: 0.05, types: ["landslide", "trapped"],
                 places: [PlaceMention(surface: "那瑪夏區", name: "那瑪夏區", level: "township", county: "高雄市")],
@@ -41,7 +41,7 @@ final class Fixture: @unchecked Sendable {
         })
         if let latitude, let longitude {
             let ids = fresh.map(\.id)
-            try db.writer!.write { d in
+            try await db.writer!.write { d in
                 for id in ids {
                     try d.execute(sql: "UPDATE post SET extra = ? WHERE id = ?", arguments: ["{\"lat\":\"\(latitude)\",\"lon\":\"\(longitude)\"}", id])
                 }
@@ -50,16 +50,16 @@ final class Fixture: @unchecked Sendable {
         return fresh.map(\.id)
     }
 
-    func approve(_ ids: [Int64], channels: [String], note: String? = "已向區公所確認") throws {
-        for id in ids { try db.review(postID: id, decision: .approve, reviewer: "mod", note: note, channels: channels) }
+    func approve(_ ids: [Int64], channels: [String], note: String? = "已向區公所確認") async throws {
+        for id in ids { try await db.review(postID: id, decision: .approve, reviewer: "mod", note: note, channels: channels) }
     }
 
-    func escalate(_ ids: [Int64], channels: [String], note: String? = "現場有人受困，請 EOC 派員") throws {
-        for id in ids { try db.review(postID: id, decision: .escalate, reviewer: "mod", note: note, channels: channels) }
+    func escalate(_ ids: [Int64], channels: [String], note: String? = "現場有人受困，請 EOC 派員") async throws {
+        for id in ids { try await db.review(postID: id, decision: .escalate, reviewer: "mod", note: note, channels: channels) }
     }
 
-    func rows(_ channel: String? = nil) throws -> [PublicationRecord] {
-        try db.publications().filter { channel == nil || $0.channel == channel }
+    func rows(_ channel: String? = nil) async throws -> [PublicationRecord] {
+        try await db.publications().filter { channel == nil || $0.channel == channel }
     }
 
     /// A publisher with the fakes' tokens in its environment.

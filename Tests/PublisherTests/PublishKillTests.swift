@@ -14,13 +14,13 @@ struct PublishKillTests {
     /// SIGKILL `sieve publish` (the real binary) twice while slow platforms are mid-request, then let it
     /// finish: every approved item reaches every channel; Mastodon, LINE and the webhook (idempotency keys)
     /// receive each exactly once; the others' duplicates are counted and printed.
-    @Test func killAndRestartDeliversEverythingOnce() throws {
+    @Test func killAndRestartDeliversEverythingOnce() async throws {
         let binary = TestPaths.sieveBinary
         guard FileManager.default.isExecutableFile(atPath: binary.path) else {
             print("SKIP: \(binary.path) is not built (run `swift build` first)")
             return
         }
-        let f = try Fixture()
+        let f = try await Fixture()
         let kinds: [ChannelKind] = [.mastodon, .line, .webhook, .telegram, .slack, .discord]
         var fakes: [ChannelKind: FakePlatform] = [:]
         var toml = "database = \"\(f.db.path)\"\n"
@@ -54,8 +54,8 @@ struct PublishKillTests {
             """
         let config = f.dir.write("sieve.toml", toml)
         let count = 8
-        let ids = try f.addItems(count)
-        try f.approve(ids, channels: kinds.map(\.rawValue) + ["feed"])
+        let ids = try await f.addItems(count)
+        try await f.approve(ids, channels: kinds.map(\.rawValue) + ["feed"])
 
         // Two runs killed mid-delivery, at different moments: once the slow Mastodon fake has taken 2 (then 5)
         // posts, while it is still holding back its answer.
@@ -68,25 +68,25 @@ struct PublishKillTests {
             let err = Pipe()
             p.standardError = err
             p.standardOutput = Pipe()
-            try p.run()
-            let deadline = Date().addingTimeInterval(60)
-            while mastodon.posts.count < threshold && p.isRunning && Date() < deadline { usleep(5_000) }
-            #expect(p.isRunning, "the run should still be delivering when killed")
+            let child = ChildProcess(p)
+            try child.run()
+            await waitUntil(timeout: 60) { mastodon.posts.count >= threshold || !child.isRunning }
+            #expect(child.isRunning, "the run should still be delivering when killed")
             kill(p.processIdentifier, SIGKILL)
-            p.waitUntilExit()
+            await child.exited()
             #expect(p.terminationReason == .uncaughtSignal)
             stderrs.append(String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self))
         }
-        let midway = try f.rows()
+        let midway = try await f.rows()
         #expect(midway.contains { $0.status == "delivering" }, "a kill should leave a delivery mid-flight")
         #expect(midway.contains { $0.status == "delivered" })
 
         // The restart finishes the job.
-        let final = try runProcess(binary, ["publish", "--config", config, "--wait", "30", "--verbose"], timeout: 120)
+        let final = try await runProcess(binary, ["publish", "--config", config, "--wait", "30", "--verbose"], timeout: 120)
         #expect(final.status == 0, Comment(rawValue: final.stdout + final.stderr))
         #expect(final.stdout.contains("left mid-flight by an earlier run"), Comment(rawValue: final.stdout))
         stderrs.append(final.stderr)
-        let rows = try f.rows()
+        let rows = try await f.rows()
         #expect(rows.count == count * (kinds.count + 1))
         #expect(rows.allSatisfy { $0.status == "delivered" }, "\(rows.filter { $0.status != "delivered" })")
 
@@ -112,18 +112,18 @@ struct PublishKillTests {
         // Tokens never appear in logs.
         for fake in fakes.values { #expect(!stderrs.joined().contains(fake.token)) }
 
-        let list = try runProcess(binary, ["outbox", "list", "--config", config, "--json"])
+        let list = try await runProcess(binary, ["outbox", "list", "--config", config, "--json"])
         #expect(list.status == 0)
         #expect(list.stdout.split(separator: "\n").count == rows.count)
     }
 
-    @Test func outboxCommandsShowRetryAndDrop() throws {
+    @Test func outboxCommandsShowRetryAndDrop() async throws {
         let binary = TestPaths.sieveBinary
         guard FileManager.default.isExecutableFile(atPath: binary.path) else {
             print("SKIP: \(binary.path) is not built")
             return
         }
-        let f = try Fixture()
+        let f = try await Fixture()
         let fake = try FakePlatform(kind: .discord)
         let config = f.dir.write(
             "sieve.toml",
@@ -137,23 +137,23 @@ struct PublishKillTests {
             allow_private = true
             template = "\(f.dir.write("t.mustache", "{{text}}"))"
             """)
-        let ids = try f.addItems(2, text: "   ", url: nil)
-        try f.approve(ids, channels: ["discord"], note: nil)
-        let run = try runProcess(binary, ["publish", "--config", config, "--wait", "0"])
+        let ids = try await f.addItems(2, text: "   ", url: nil)
+        try await f.approve(ids, channels: ["discord"], note: nil)
+        let run = try await runProcess(binary, ["publish", "--config", config, "--wait", "0"])
         #expect(run.status == 1, Comment(rawValue: run.stdout + run.stderr))
         #expect(run.stdout.contains("2 dead-lettered"))
-        let list = try runProcess(binary, ["outbox", "list", "--config", config, "--status", "dead"])
+        let list = try await runProcess(binary, ["outbox", "list", "--config", config, "--status", "dead"])
         #expect(list.stdout.contains("discord: HTTP 400 Cannot send an empty message"), Comment(rawValue: list.stdout))
-        let rows = try f.rows()
-        let retry = try runProcess(binary, ["outbox", "retry", String(rows[0].id!), "--config", config])
+        let rows = try await f.rows()
+        let retry = try await runProcess(binary, ["outbox", "retry", String(rows[0].id!), "--config", config])
         #expect(retry.status == 0 && retry.stdout.contains("pending again"))
-        let drop = try runProcess(binary, ["outbox", "drop", String(rows[1].id!), "--config", config])
+        let drop = try await runProcess(binary, ["outbox", "drop", String(rows[1].id!), "--config", config])
         #expect(drop.status == 0)
-        #expect(try f.rows().map(\.status) == ["pending", "dropped"])
-        let again = try runProcess(binary, ["outbox", "drop", "999", "--config", config])
+        #expect(try await f.rows().map(\.status) == ["pending", "dropped"])
+        let again = try await runProcess(binary, ["outbox", "drop", "999", "--config", config])
         #expect(again.status == 1 && again.stderr.contains("no outbox entry with id 999"))
         // Retraction from the CLI.
-        let retract = try runProcess(binary, ["retract", String(ids[0]), "--note", "誤報", "--config", config])
+        let retract = try await runProcess(binary, ["retract", String(ids[0]), "--note", "誤報", "--config", config])
         #expect(retract.status == 0, Comment(rawValue: retract.stderr))
         #expect(retract.stdout.contains("discord: never delivered there"))
     }

@@ -13,7 +13,7 @@ struct PublisherHardeningTests {
     /// Approve; the webhook answers 500 until the delivery is dead-lettered; retract; retry (CLI or web). Before the
     /// fix the row stayed `dead`, retry made it `pending`, and the next publish delivered the withdrawn item.
     @Test func aRetractedItemIsNeverSentAgain() async throws {
-        let f = try Fixture()
+        let f = try await Fixture()
         let eoc = try FakePlatform(kind: .webhook)
         var hook = eoc.channel(name: "eoc")
         hook.maxAttempts = 2
@@ -22,18 +22,18 @@ struct PublisherHardeningTests {
         slackChannel.maxAttempts = 1
         eoc.script(.serverError(500), .serverError(500))
         slack.script(.serverError(500))
-        let ids = try f.addItems(1)
-        try f.approve(ids, channels: ["eoc", "slack"])
+        let ids = try await f.addItems(1)
+        try await f.approve(ids, channels: ["eoc", "slack"])
         _ = await f.publisher([(eoc, hook), (slack, slackChannel)]).deliverPending(quick)
-        #expect(try f.rows().map(\.status).sorted() == ["dead", "dead"])
+        #expect(try await f.rows().map(\.status).sorted() == ["dead", "dead"])
 
-        let withdrawn = try f.db.retract(postID: ids[0], reviewer: "cli:ops", note: "誤報")
+        let withdrawn = try await f.db.retract(postID: ids[0], reviewer: "cli:ops", note: "誤報")
         // Every undelivered row on every channel is cancelled; nothing reached anyone, so no retraction is sent.
-        #expect(try f.rows().filter { $0.action == "publish" }.allSatisfy { $0.status == "cancelled" })
+        #expect(try await f.rows().filter { $0.action == "publish" }.allSatisfy { $0.status == "cancelled" })
         #expect(withdrawn.allSatisfy { $0.status == "cancelled" })
-        for row in try f.rows() where row.action == "publish" {
-            #expect(throws: StoreError.retracted(post: ids[0], delivery: row.id!)) {
-                try f.db.retryDelivery(row.id!, actor: "cli:ops")
+        for row in try await f.rows() where row.action == "publish" {
+            await #expect(throws: StoreError.retracted(post: ids[0], delivery: row.id!)) {
+                try await f.db.retryDelivery(row.id!, actor: "cli:ops")
             }
         }
         // Even a row forced back to pending behind the store's back is never claimed.
@@ -43,23 +43,23 @@ struct PublisherHardeningTests {
         #expect(eoc.webhookEvents.isEmpty)
         #expect(slack.posts.isEmpty)
         // The retraction and the refused retries are in the audit log.
-        #expect(try f.db.auditEntries(action: "retract").first?.actor == "cli:ops")
+        #expect(try await f.db.auditEntries(action: "retract").first?.actor == "cli:ops")
     }
 
     /// A delivery claimed by one publisher whose lease ran out and that another publisher took over is not sent by
     /// the first one when its turn comes (it checks right before sending).
-    @Test func aDeliveryTakenOverIsNotSentTwice() throws {
-        let f = try Fixture()
-        try f.approve(try f.addItems(1), channels: ["community-feed"])
-        let first = try f.db.claimDue(now: Date(), channels: ["community-feed"], lease: 1)
+    @Test func aDeliveryTakenOverIsNotSentTwice() async throws {
+        let f = try await Fixture()
+        try await f.approve(try f.addItems(1), channels: ["community-feed"])
+        let first = try await f.db.leaseDueDeliveries(now: Date(), channels: ["community-feed"], lease: 1)
         #expect(first.count == 1)
         let other = try AppDatabase(path: f.dir.path("sieve.sqlite"))
         let later = Date().addingTimeInterval(5)
-        let second = try other.claimDue(now: later, channels: ["community-feed"], lease: 60)
+        let second = try await other.leaseDueDeliveries(now: later, channels: ["community-feed"], lease: 60)
         #expect(second.count == 1)
         let id = try #require(first.first?.publication.id)
-        #expect(try f.db.confirmDelivery(id, leaseUntil: later.addingTimeInterval(60)) == false)
-        #expect(try other.confirmDelivery(id, leaseUntil: later.addingTimeInterval(60)) == true)
+        #expect(try await f.db.confirmDelivery(id, leaseUntil: later.addingTimeInterval(60)) == false)
+        #expect(try await other.confirmDelivery(id, leaseUntil: later.addingTimeInterval(60)) == true)
     }
 
     /// 50 deliveries at Telegram's 20 a minute take 150 s: the lease covers them (it used to be timeout + 60 s).
@@ -96,18 +96,18 @@ struct PublisherHardeningTests {
     /// The Slack webhook URL is read from the environment (url_env), and no error about it — the delivery's
     /// lastError, the report, the logs — shows its secret path, even when the server echoes it back.
     @Test func aSecretWebhookURLNeverSurfaces() async throws {
-        let f = try Fixture()
+        let f = try await Fixture()
         let slack = try FakePlatform(kind: .slack)
         slack.script(.serverError(500))
         var channel = slack.channel()
         channel.url = nil
         channel.urlEnv = "SIEVE_SLACK_URL"
         channel.maxAttempts = 3
-        try f.approve(try f.addItems(1), channels: ["slack"])
+        try await f.approve(try f.addItems(1), channels: ["slack"])
         let publisher = OutboxPublisher(database: f.db, channels: [channel], environment: ["SIEVE_SLACK_URL": slack.channelURL])
         let report = await publisher.deliverPending(DeliveryOptions(maxWait: 0, baseDelay: 30))
         #expect(report.channels["slack"]?.retrying == 1)
-        let row = try #require(try f.rows("slack").first)
+        let row = try #require(try await f.rows("slack").first)
         #expect(row.lastError?.contains("XXXX") == false, "\(row.lastError ?? "")")
         #expect(report.channels["slack"]?.lastError?.contains("XXXX") == false)
         // A transport error quoting the whole URL is redacted too.
@@ -123,12 +123,12 @@ struct PublisherHardeningTests {
     /// One delivery that fails twice and then dies is summarised once, as dead (it read "0 delivered, 1 to retry,
     /// 1 dead-lettered").
     @Test func aDeliveryIsCountedOnceByItsLastOutcome() async throws {
-        let f = try Fixture()
+        let f = try await Fixture()
         let eoc = try FakePlatform(kind: .webhook)
         var hook = eoc.channel(name: "eoc")
         hook.maxAttempts = 2
         eoc.script(.serverError(500), .serverError(500))
-        try f.approve(try f.addItems(1), channels: ["eoc"])
+        try await f.approve(try f.addItems(1), channels: ["eoc"])
         let report = await f.publisher([(eoc, hook)]).deliverPending(quick)
         let c = try #require(report.channels["eoc"])
         #expect(c.dead == 1 && c.retrying == 0 && c.delivered == 0, "\(c)")

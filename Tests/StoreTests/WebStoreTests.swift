@@ -11,7 +11,7 @@ import TestSupport
 struct WebStoreTests {
     let dir = TempDir()
 
-    func open(_ backend: Backend, _ test: String = #function) throws -> AppDatabase? { try backend.open(in: dir, test) }
+    func open(_ backend: Backend, _ test: String = #function) async throws -> AppDatabase? { try await backend.open(in: dir, test) }
 
     static let base = Date(timeIntervalSince1970: 1_789_394_400)  // 2026-09-14T22:00:00+08:00
 
@@ -37,140 +37,140 @@ struct WebStoreTests {
     ]
 
     /// Stores and assesses the seeds; returns seed id → post id.
-    func seed(_ db: AppDatabase, _ seeds: [Seed] = WebStoreTests.seeds) throws -> [String: Int64] {
-        let sources = try db.syncSources(Set(seeds.map(\.source)).sorted().map { SourceConfig(name: $0, kind: .rss, url: "https://\($0).example/") })
+    func seed(_ db: AppDatabase, _ seeds: [Seed] = WebStoreTests.seeds) async throws -> [String: Int64] {
+        let sources = try await db.syncSources(Set(seeds.map(\.source)).sorted().map { SourceConfig(name: $0, kind: .rss, url: "https://\($0).example/") })
         for s in seeds {
-            try db.recordFetch(
+            try await db.recordFetch(
                 DocumentRecord(sourceId: sources[s.source]!, url: "https://\(s.source).example/"),
                 posts: [ExtractedPost(externalID: s.id, published: Self.base.addingTimeInterval(Double(s.minutes * 60)), text: s.text)])
         }
         let byText = Dictionary(uniqueKeysWithValues: seeds.map { ($0.text, $0) })
-        let posts = try db.postsToAssess()
-        try db.saveAssessments(posts.map { p in
+        let posts = try await db.postsToAssess()
+        try await db.saveAssessments(posts.map { p in
             let s = byText[p.text]!
             return (p.id, Assessment(disaster: 0.9, rumour: 0.1, types: s.types, places: s.places, reasons: ["r"], model: "t"), s.priority)
         })
         return Dictionary(uniqueKeysWithValues: posts.map { (byText[$0.text]!.id, $0.id) })
     }
 
-    @Test(arguments: Backend.allCases) func accountsSessionsAndTokens(_ backend: Backend) throws {
-        guard let db = try open(backend) else { return }
-        let amy = try db.createAccount(name: "amy", role: .moderator, passwordHash: "$2b$04$hash-a")
-        try db.createAccount(name: "admin", role: .admin, passwordHash: "$2b$04$hash-b")
-        #expect(throws: StoreError.accountExists("amy")) { try db.createAccount(name: "amy", role: .eoc, passwordHash: "x") }
-        let stored = try #require(try db.account(named: "amy"))
+    @Test(arguments: Backend.available) func accountsSessionsAndTokens(_ backend: Backend) async throws {
+        let db = try #require(try await open(backend))
+        let amy = try await db.createAccount(name: "amy", role: .moderator, passwordHash: "$2b$04$hash-a")
+        try await db.createAccount(name: "admin", role: .admin, passwordHash: "$2b$04$hash-b")
+        await #expect(throws: StoreError.accountExists("amy")) { try await db.createAccount(name: "amy", role: .eoc, passwordHash: "x") }
+        let stored = try #require(try await db.account(named: "amy"))
         #expect(stored.id == amy.id && stored.name == "amy" && stored.role == .moderator && stored.passwordHash == "$2b$04$hash-a")
         #expect(abs(stored.createdAt.timeIntervalSince(amy.createdAt)) < 0.002)
         #expect(amy.id > 0 && !amy.disabled && !stored.disabled)
-        #expect(try db.accounts().map(\.name) == ["admin", "amy"])
-        #expect(try db.account(named: "nobody") == nil)
+        #expect(try await db.accounts().map(\.name) == ["admin", "amy"])
+        #expect(try await db.account(named: "nobody") == nil)
 
         let now = Date()
-        try db.createSession(
+        try await db.createSession(
             account: "amy", idHash: "old", csrfToken: "c0", expiresAt: now.addingTimeInterval(-1), replacing: nil, ip: nil,
             userAgent: nil)
-        #expect(try db.session(idHash: "old") == nil)  // expired
-        try db.createSession(
+        #expect(try await db.session(idHash: "old") == nil)  // expired
+        try await db.createSession(
             account: "amy", idHash: "s1", csrfToken: "c1", expiresAt: now.addingTimeInterval(3600), replacing: nil,
             ip: "10.0.0.1", userAgent: "UA")
-        let s1 = try #require(try db.session(idHash: "s1"))
+        let s1 = try #require(try await db.session(idHash: "s1"))
         #expect(s1.account == "amy" && s1.role == .moderator && s1.csrfToken == "c1")
         #expect(abs(s1.expiresAt.timeIntervalSince(now.addingTimeInterval(3600))) < 0.002)
         // A new login replaces the session the browser came with.
-        try db.createSession(
+        try await db.createSession(
             account: "amy", idHash: "s2", csrfToken: "c2", expiresAt: now.addingTimeInterval(3600), replacing: "s1", ip: nil,
             userAgent: nil)
-        #expect(try db.session(idHash: "s1") == nil)
-        #expect(try db.session(idHash: "s2")?.csrfToken == "c2")
-        #expect(try db.session(idHash: "s2", now: now.addingTimeInterval(7200)) == nil)
-        try db.deleteSession(idHash: "s2")
-        #expect(try db.session(idHash: "s2") == nil)
-        #expect(throws: StoreError.noSuchAccount("bob")) {
-            try db.createSession(account: "bob", idHash: "s3", csrfToken: "c", expiresAt: now, replacing: nil, ip: nil, userAgent: nil)
+        #expect(try await db.session(idHash: "s1") == nil)
+        #expect(try await db.session(idHash: "s2")?.csrfToken == "c2")
+        #expect(try await db.session(idHash: "s2", now: now.addingTimeInterval(7200)) == nil)
+        try await db.deleteSession(idHash: "s2")
+        #expect(try await db.session(idHash: "s2") == nil)
+        await #expect(throws: StoreError.noSuchAccount("bob")) {
+            try await db.createSession(account: "bob", idHash: "s3", csrfToken: "c", expiresAt: now, replacing: nil, ip: nil, userAgent: nil)
         }
 
-        try db.createAPIToken(account: "admin", tokenHash: "t-hash", label: "EOC dashboard")
-        #expect(try db.account(tokenHash: "t-hash")?.name == "admin")
-        #expect(try db.account(tokenHash: "other") == nil)
-        #expect(throws: StoreError.noSuchAccount("bob")) { try db.createAPIToken(account: "bob", tokenHash: "h", label: nil) }
+        try await db.createAPIToken(account: "admin", tokenHash: "t-hash", label: "EOC dashboard")
+        #expect(try await db.account(tokenHash: "t-hash")?.name == "admin")
+        #expect(try await db.account(tokenHash: "other") == nil)
+        await #expect(throws: StoreError.noSuchAccount("bob")) { try await db.createAPIToken(account: "bob", tokenHash: "h", label: nil) }
 
         // A disabled account has no live session and no token.
-        try db.createSession(
+        try await db.createSession(
             account: "admin", idHash: "s4", csrfToken: "c4", expiresAt: now.addingTimeInterval(3600), replacing: nil, ip: nil,
             userAgent: nil)
-        #expect(try db.session(idHash: "s4")?.role == .admin)
-        try db.write { tx in try tx.execute("UPDATE account SET disabled = ? WHERE name = ?", [true, "admin"]) }
-        #expect(try db.account(named: "admin")?.disabled == true)
-        #expect(try db.session(idHash: "s4") == nil)
-        #expect(try db.account(tokenHash: "t-hash") == nil)
+        #expect(try await db.session(idHash: "s4")?.role == .admin)
+        try await db.write { tx in try tx.execute("UPDATE account SET disabled = ? WHERE name = ?", [true, "admin"]) }
+        #expect(try await db.account(named: "admin")?.disabled == true)
+        #expect(try await db.session(idHash: "s4") == nil)
+        #expect(try await db.account(tokenHash: "t-hash") == nil)
     }
 
-    @Test(arguments: Backend.allCases) func loginFailuresLockAKeyForAWhile(_ backend: Backend) throws {
-        guard let db = try open(backend) else { return }
+    @Test(arguments: Backend.available) func loginFailuresLockAKeyForAWhile(_ backend: Backend) async throws {
+        let db = try #require(try await open(backend))
         let t0 = Date(timeIntervalSince1970: 1_800_000_000)
-        #expect(try db.recordLoginFailure(key: "amy|1.2.3.4", maxFailures: 3, window: 600, lockout: 900, now: t0) == nil)
-        #expect(try db.recordLoginFailure(key: "amy|1.2.3.4", maxFailures: 3, window: 600, lockout: 900, now: t0 + 10) == nil)
-        #expect(try db.loginLockedUntil(key: "amy|1.2.3.4", now: t0 + 11) == nil)
-        let locked = try db.recordLoginFailure(key: "amy|1.2.3.4", maxFailures: 3, window: 600, lockout: 900, now: t0 + 20)
+        #expect(try await db.recordLoginFailure(key: "amy|1.2.3.4", maxFailures: 3, window: 600, lockout: 900, now: t0) == nil)
+        #expect(try await db.recordLoginFailure(key: "amy|1.2.3.4", maxFailures: 3, window: 600, lockout: 900, now: t0 + 10) == nil)
+        #expect(try await db.loginLockedUntil(key: "amy|1.2.3.4", now: t0 + 11) == nil)
+        let locked = try await db.recordLoginFailure(key: "amy|1.2.3.4", maxFailures: 3, window: 600, lockout: 900, now: t0 + 20)
         #expect(locked == t0 + 920)
-        #expect(try db.loginLockedUntil(key: "amy|1.2.3.4", now: t0 + 30) == t0 + 920)
-        #expect(try db.loginLockedUntil(key: "amy|1.2.3.4", now: t0 + 921) == nil)
-        #expect(try db.loginLockedUntil(key: "amy|5.6.7.8", now: t0 + 30) == nil)  // per account and address
+        #expect(try await db.loginLockedUntil(key: "amy|1.2.3.4", now: t0 + 30) == t0 + 920)
+        #expect(try await db.loginLockedUntil(key: "amy|1.2.3.4", now: t0 + 921) == nil)
+        #expect(try await db.loginLockedUntil(key: "amy|5.6.7.8", now: t0 + 30) == nil)  // per account and address
         // Failures outside the window start a new count.
-        #expect(try db.recordLoginFailure(key: "bob|1", maxFailures: 2, window: 60, lockout: 60, now: t0) == nil)
-        #expect(try db.recordLoginFailure(key: "bob|1", maxFailures: 2, window: 60, lockout: 60, now: t0 + 61) == nil)
-        #expect(try db.recordLoginFailure(key: "bob|1", maxFailures: 2, window: 60, lockout: 60, now: t0 + 62) != nil)
-        try db.clearLoginFailures(key: "bob|1")
-        #expect(try db.loginLockedUntil(key: "bob|1", now: t0 + 63) == nil)
-        #expect(try db.recordLoginFailure(key: "bob|1", maxFailures: 2, window: 60, lockout: 60, now: t0 + 64) == nil)
+        #expect(try await db.recordLoginFailure(key: "bob|1", maxFailures: 2, window: 60, lockout: 60, now: t0) == nil)
+        #expect(try await db.recordLoginFailure(key: "bob|1", maxFailures: 2, window: 60, lockout: 60, now: t0 + 61) == nil)
+        #expect(try await db.recordLoginFailure(key: "bob|1", maxFailures: 2, window: 60, lockout: 60, now: t0 + 62) != nil)
+        try await db.clearLoginFailures(key: "bob|1")
+        #expect(try await db.loginLockedUntil(key: "bob|1", now: t0 + 63) == nil)
+        #expect(try await db.recordLoginFailure(key: "bob|1", maxFailures: 2, window: 60, lockout: 60, now: t0 + 64) == nil)
     }
 
     /// Several servers counting failures for one key at once lose none (PostgreSQL locks the row).
-    @Test func concurrentLoginFailuresAreAllCounted() throws {
-        guard let url = try TestPostgres.freshDatabase(#function) else { return }
+    @Test(.enabled(if: TestPostgres.isAvailable, Comment(rawValue: TestPostgres.unavailable))) func concurrentLoginFailuresAreAllCounted() async throws {
+        let url = try #require(try await TestPostgres.freshDatabase(#function))
         _ = try AppDatabase(path: url)
         let now = Date()
-        let result = concurrently(8, url: url) { db in
-            for _ in 0..<5 { try db.recordLoginFailure(key: "k", maxFailures: 1000, window: 600, lockout: 60, now: now) }
+        let result = await concurrently(8, url: url) { db in
+            for _ in 0..<5 { try await db.recordLoginFailure(key: "k", maxFailures: 1000, window: 600, lockout: 60, now: now) }
             return []
         }
         #expect(result.errors.isEmpty, "\(result.errors)")
         // All 40 counted: the 41st failure is the one that locks at maxFailures 41.
         let db = try AppDatabase(path: url)
-        #expect(try db.recordLoginFailure(key: "k", maxFailures: 41, window: 600, lockout: 60, now: now) != nil)
+        #expect(try await db.recordLoginFailure(key: "k", maxFailures: 41, window: 600, lockout: 60, now: now) != nil)
     }
 
-    @Test(arguments: Backend.allCases) func claimsDecisionsAndTheAuditLog(_ backend: Backend) throws {
-        guard let db = try open(backend) else { return }
-        let ids = try seed(db)
+    @Test(arguments: Backend.available) func claimsDecisionsAndTheAuditLog(_ backend: Backend) async throws {
+        let db = try #require(try await open(backend))
+        let ids = try await seed(db)
         let flood = ids["flood"]!, slide = ids["slide"]!
         let now = Date(timeIntervalSince1970: Date().timeIntervalSince1970.rounded(.down))  // stored exactly on both
-        let mine = try db.claim(postID: flood, user: "mod", duration: 300, ip: "10.0.0.1", now: now)
+        let mine = try await db.lock(postID: flood, user: "mod", duration: 300, ip: "10.0.0.1", now: now)
         #expect(mine.user == "mod")
         // Someone else sees the holder's claim; the holder renews it without a second audit line.
-        #expect(try db.claim(postID: flood, user: "mod2", duration: 300, now: now + 1).user == "mod")
-        #expect(try db.claim(postID: flood, user: "mod", duration: 300, now: now + 2).until == now + 302)
-        #expect(try db.claim(postID: flood, now: now + 3)?.user == "mod")
-        #expect(try db.claim(postID: flood, now: now + 400) == nil)
-        #expect(throws: StoreError.noSuchPost(99999)) { try db.claim(postID: 99999, user: "mod", duration: 60) }
-        #expect(try db.auditEntries(action: "claim", postId: flood).map(\.actor) == ["mod"])
-        #expect(try db.auditEntries(action: "claim").first?.ip == "10.0.0.1")
+        #expect(try await db.lock(postID: flood, user: "mod2", duration: 300, now: now + 1).user == "mod")
+        #expect(try await db.lock(postID: flood, user: "mod", duration: 300, now: now + 2).until == now + 302)
+        #expect(try await db.lock(postID: flood, now: now + 3)?.user == "mod")
+        #expect(try await db.lock(postID: flood, now: now + 400) == nil)
+        await #expect(throws: StoreError.noSuchPost(99999)) { try await db.lock(postID: 99999, user: "mod", duration: 60) }
+        #expect(try await db.auditEntries(action: "claim", postId: flood).map(\.actor) == ["mod"])
+        #expect(try await db.auditEntries(action: "claim").first?.ip == "10.0.0.1")
 
         // The queue shows who holds an item.
-        let row = try #require(try db.queuePage(QueueFilter(), now: now + 5).rows.first { $0.item.id == flood })
-        #expect(row.claim?.user == "mod")
+        let row = try #require(try await db.queuePage(QueueFilter(), now: now + 5).rows.first { $0.item.id == flood })
+        #expect(row.lock?.user == "mod")
 
         // A decision by someone else is refused while the claim lives, and writes nothing.
         let approve = WebDecision(decision: .approve, note: "已確認", channels: ["feed"], publicText: "【已查證】汐止淹水")
-        #expect(throws: StoreError.claimedByOther(post: flood, user: "mod", until: now + 302)) {
-            try db.decide(postID: flood, approve, by: "mod2", now: now + 10)
+        await #expect(throws: StoreError.claimedByOther(post: flood, user: "mod", until: now + 302)) {
+            try await db.decide(postID: flood, approve, by: "mod2", now: now + 10)
         }
-        #expect(try db.reviews(postID: flood).isEmpty)
-        let review = try db.decide(postID: flood, approve, by: "mod", ip: "10.0.0.1", now: now + 20)
+        #expect(try await db.reviews(postID: flood).isEmpty)
+        let review = try await db.decide(postID: flood, approve, by: "mod", ip: "10.0.0.1", now: now + 20)
         #expect(review.decision == "approve" && review.reviewer == "mod")
-        #expect(try db.item(id: flood).state == "approved")
-        #expect(try db.claim(postID: flood, now: now + 21) == nil)  // released
-        let detail = try db.itemDetail(id: flood, now: now + 22)
+        #expect(try await db.item(id: flood).state == "approved")
+        #expect(try await db.lock(postID: flood, now: now + 21) == nil)  // released
+        let detail = try await db.itemDetail(id: flood, now: now + 22)
         #expect(detail.publicText == "【已查證】汐止淹水")
         #expect(detail.reviews.map(\.decision) == ["approve"])
         #expect(detail.publications.map(\.channel) == ["feed"])
@@ -179,67 +179,67 @@ struct WebStoreTests {
         let line = try #require(detail.audit.last)
         #expect(line.before == "{\"state\":\"queued\"}")
         #expect(line.after == "{\"channels\":[\"feed\"],\"note\":\"已確認\",\"publicText\":\"【已查證】汐止淹水\",\"state\":\"approved\"}")
-        #expect(throws: StoreError.invalidTransition(post: flood, from: "approved", decision: "reject")) {
-            try db.decide(postID: flood, WebDecision(decision: .reject, reason: .spam), by: "mod")
+        await #expect(throws: StoreError.invalidTransition(post: flood, from: "approved", decision: "reject")) {
+            try await db.decide(postID: flood, WebDecision(decision: .reject, reason: .spam), by: "mod")
         }
         // Wording equal to the post's own text is not an edit.
-        let same = try db.decide(postID: slide, WebDecision(decision: .approve, channels: [], publicText: " 那瑪夏區台21線土石流 "), by: "mod2")
-        #expect(try db.itemDetail(id: slide).publicText == nil && same.decision == "approve")
-        try db.decide(postID: ids["rumour"]!, WebDecision(decision: .reject, reason: .rumour, note: "假訊息"), by: "mod2")
-        #expect(try db.reviews(postID: ids["rumour"]!).first?.reason == "rumour")
+        let same = try await db.decide(postID: slide, WebDecision(decision: .approve, channels: [], publicText: " 那瑪夏區台21線土石流 "), by: "mod2")
+        #expect(try await db.itemDetail(id: slide).publicText == nil && same.decision == "approve")
+        try await db.decide(postID: ids["rumour"]!, WebDecision(decision: .reject, reason: .rumour, note: "假訊息"), by: "mod2")
+        #expect(try await db.reviews(postID: ids["rumour"]!).first?.reason == "rumour")
 
-        try db.audit(actor: "cli:root", action: "user_add", after: "{\"name\":\"x\"}")
-        #expect(try db.auditEntries(limit: 1).first?.action == "user_add")  // newest first
-        #expect(try db.auditEntries(actor: "mod2").map(\.action) == ["reject", "approve"])
-        #expect(try db.auditEntries(limit: 2, offset: 1).map(\.action) == ["reject", "approve"])
-        #expect(try db.auditEntries(limit: nil).count == 5)
-        #expect(try db.auditEntries(postId: flood).count == 2)
+        try await db.audit(actor: "cli:root", action: "user_add", after: "{\"name\":\"x\"}")
+        #expect(try await db.auditEntries(limit: 1).first?.action == "user_add")  // newest first
+        #expect(try await db.auditEntries(actor: "mod2").map(\.action) == ["reject", "approve"])
+        #expect(try await db.auditEntries(limit: 2, offset: 1).map(\.action) == ["reject", "approve"])
+        #expect(try await db.auditEntries(limit: nil).count == 5)
+        #expect(try await db.auditEntries(postId: flood).count == 2)
     }
 
-    @Test(arguments: Backend.allCases) func mergeJoinsTheTargetsCluster(_ backend: Backend) throws {
-        guard let db = try open(backend) else { return }
-        let ids = try seed(db)
+    @Test(arguments: Backend.available) func mergeJoinsTheTargetsCluster(_ backend: Backend) async throws {
+        let db = try #require(try await open(backend))
+        let ids = try await seed(db)
         let rumour = ids["rumour"]!, slide = ids["slide"]!, chatter = ids["chatter"]!
-        #expect(throws: StoreError.invalidMerge("an item cannot be merged into itself")) { try db.merge(postID: rumour, into: rumour, by: "mod") }
-        #expect(throws: StoreError.noSuchPost(99999)) { try db.merge(postID: rumour, into: 99999, by: "mod") }
-        try db.claim(postID: rumour, user: "mod2", duration: 300)
-        #expect(throws: (any Error).self) { try db.merge(postID: rumour, into: slide, by: "mod") }
-        try db.merge(postID: rumour, into: slide, by: "mod2", ip: "10.1.1.1")
-        let merged = try db.item(id: rumour)
+        await #expect(throws: StoreError.invalidMerge("an item cannot be merged into itself")) { try await db.merge(postID: rumour, into: rumour, by: "mod") }
+        await #expect(throws: StoreError.noSuchPost(99999)) { try await db.merge(postID: rumour, into: 99999, by: "mod") }
+        try await db.lock(postID: rumour, user: "mod2", duration: 300)
+        await #expect(throws: (any Error).self) { try await db.merge(postID: rumour, into: slide, by: "mod") }
+        try await db.merge(postID: rumour, into: slide, by: "mod2", ip: "10.1.1.1")
+        let merged = try await db.item(id: rumour)
         #expect(merged.duplicateOf == slide && merged.state == "rejected")
-        #expect(try db.item(id: slide).clusterSize == 2)
-        #expect(try db.reviews(postID: rumour).first?.reason == "duplicate")
-        #expect(try db.itemDetail(id: slide).cluster.map(\.id) == [rumour])
+        #expect(try await db.item(id: slide).clusterSize == 2)
+        #expect(try await db.reviews(postID: rumour).first?.reason == "duplicate")
+        #expect(try await db.itemDetail(id: slide).cluster.map(\.id) == [rumour])
         // Merging into a duplicate joins its head's cluster; a head cannot join its own duplicate.
-        try db.merge(postID: chatter, into: rumour, by: "mod")
-        #expect(try db.item(id: chatter).duplicateOf == slide)
-        #expect(try db.item(id: slide).clusterSize == 3)
-        #expect(throws: StoreError.invalidMerge("post \(rumour) is already a duplicate of \(slide)")) {
-            try db.merge(postID: slide, into: rumour, by: "mod")
+        try await db.merge(postID: chatter, into: rumour, by: "mod")
+        #expect(try await db.item(id: chatter).duplicateOf == slide)
+        #expect(try await db.item(id: slide).clusterSize == 3)
+        await #expect(throws: StoreError.invalidMerge("post \(rumour) is already a duplicate of \(slide)")) {
+            try await db.merge(postID: slide, into: rumour, by: "mod")
         }
-        let audit = try db.auditEntries(action: "merge", postId: rumour)
+        let audit = try await db.auditEntries(action: "merge", postId: rumour)
         #expect(audit.first?.before == "{\"duplicateOf\":null,\"state\":\"queued\"}")
         #expect(audit.first?.after == "{\"duplicateOf\":\(slide),\"state\":\"rejected\"}")
-        #expect(!(try db.queuePage(QueueFilter()).rows.map(\.item.id)).contains(rumour))
+        #expect(!(try await db.queuePage(QueueFilter()).rows.map(\.item.id)).contains(rumour))
     }
 
-    @Test(arguments: Backend.allCases) func queueFiltersPagesAndCounts(_ backend: Backend) throws {
-        guard let db = try open(backend) else { return }
-        let ids = try seed(db)
-        func list(_ f: QueueFilter) throws -> [String] {
+    @Test(arguments: Backend.available) func queueFiltersPagesAndCounts(_ backend: Backend) async throws {
+        let db = try #require(try await open(backend))
+        let ids = try await seed(db)
+        func list(_ f: QueueFilter) async throws -> [String] {
             let names = Dictionary(uniqueKeysWithValues: ids.map { ($1, $0) })
-            return try db.queuePage(f).rows.map { names[$0.item.id]! }
+            return try await db.queuePage(f).rows.map { names[$0.item.id]! }
         }
-        #expect(try list(QueueFilter()) == ["slide", "flood", "rumour", "power", "chatter"])
-        #expect(try list(QueueFilter(type: "flood")) == ["flood"])
-        #expect(try list(QueueFilter(type: "road_blocked")) == ["slide"])
-        #expect(try list(QueueFilter(county: "新北市")) == ["flood"])
-        #expect(try list(QueueFilter(county: "花蓮縣")) == ["power"])  // a county-level place
-        #expect(try list(QueueFilter(source: "board")) == ["power", "chatter"])
-        #expect(try list(QueueFilter(from: Self.base + 25 * 60, to: Self.base + 45 * 60)) == ["rumour", "power"])
-        #expect(try list(QueueFilter(type: "flood", county: "高雄市")).isEmpty)
-        let page1 = try db.queuePage(QueueFilter(pageSize: 2))
-        let page3 = try db.queuePage(QueueFilter(page: 3, pageSize: 2))
+        #expect(try await list(QueueFilter()) == ["slide", "flood", "rumour", "power", "chatter"])
+        #expect(try await list(QueueFilter(type: "flood")) == ["flood"])
+        #expect(try await list(QueueFilter(type: "road_blocked")) == ["slide"])
+        #expect(try await list(QueueFilter(county: "新北市")) == ["flood"])
+        #expect(try await list(QueueFilter(county: "花蓮縣")) == ["power"])  // a county-level place
+        #expect(try await list(QueueFilter(source: "board")) == ["power", "chatter"])
+        #expect(try await list(QueueFilter(from: Self.base + 25 * 60, to: Self.base + 45 * 60)) == ["rumour", "power"])
+        #expect(try await list(QueueFilter(type: "flood", county: "高雄市")).isEmpty)
+        let page1 = try await db.queuePage(QueueFilter(pageSize: 2))
+        let page3 = try await db.queuePage(QueueFilter(page: 3, pageSize: 2))
         #expect(page1.rows.count == 2 && page1.hasNext)
         #expect(page3.rows.map(\.item.id) == [ids["chatter"]!] && !page3.hasNext)
         #expect(page1.rows.first?.item.assessment?.places.first?.county == "高雄市")
@@ -247,34 +247,35 @@ struct WebStoreTests {
 
         // Cross-reference verdicts.
         let result = XrefResult(verdict: .contradicted, score: 0.9, matches: [], knownRumour: nil, explanation: ["人事行政總處：照常上班"])
-        try db.saveCrossReferences([(ids["rumour"]!, result, 0.9)], evidence: try db.evidenceVersion())
-        #expect(try list(QueueFilter(verdict: "contradicted")) == ["rumour"])
-        #expect(try list(QueueFilter(verdict: "none")) == ["slide", "flood", "power", "chatter"])
-        let xref = try #require(try db.queuePage(QueueFilter(verdict: "contradicted")).rows.first?.xref)
+        try await db.saveCrossReferences([(ids["rumour"]!, result, 0.9)], evidence: try await db.evidenceVersion())
+        #expect(try await list(QueueFilter(verdict: "contradicted")) == ["rumour"])
+        #expect(try await list(QueueFilter(verdict: "none")) == ["slide", "flood", "power", "chatter"])
+        let xref = try #require(try await db.queuePage(QueueFilter(verdict: "contradicted")).rows.first?.xref)
         #expect(xref.verdict == "contradicted" && xref.score == 0.9)
         #expect(xref.explanation?.contains("照常上班") == true)
 
-        try db.review(postID: ids["power"]!, decision: .escalate, reviewer: "x", note: nil, channels: [])
-        #expect(try list(QueueFilter(state: .escalated)) == ["power"])
-        #expect(try list(QueueFilter(state: .queued)) == ["slide", "flood", "rumour", "chatter"])
-        let summary = try db.queueSummary()
+        try await db.review(postID: ids["power"]!, decision: .escalate, reviewer: "x", note: nil, channels: [])
+        #expect(try await list(QueueFilter(state: .escalated)) == ["power"])
+        #expect(try await list(QueueFilter(state: .queued)) == ["slide", "flood", "rumour", "chatter"])
+        let summary = try await db.queueSummary()
         #expect(summary.open == 5 && summary.queued == 4 && summary.escalated == 1)
         #expect(summary.latestID == ids.values.max())
-        #expect(try db.sourceNames() == ["board", "news", "voices"])
-        #expect(throws: StoreError.noSuchPost(99999)) { try db.itemDetail(id: 99999) }
-        #expect(try db.tableExists("incident") && db.tableExists("postSearch") && !db.tableExists("nothing"))
+        #expect(try await db.sourceNames() == ["board", "news", "voices"])
+        await #expect(throws: StoreError.noSuchPost(99999)) { try await db.itemDetail(id: 99999) }
+        let (incident, postSearch, nothing) = (try await db.tableExists("incident"), try await db.tableExists("postSearch"), try await db.tableExists("nothing"))
+        #expect(incident && postSearch && !nothing)
     }
 
-    @Test(arguments: Backend.allCases) func dashboardCountsPerHourTypeCountyAndReviewer(_ backend: Backend) throws {
-        guard let db = try open(backend) else { return }
+    @Test(arguments: Backend.available) func dashboardCountsPerHourTypeCountyAndReviewer(_ backend: Backend) async throws {
+        let db = try #require(try await open(backend))
         var seeds = Self.seeds
         seeds.append(Seed(id: "late", text: "汐止又淹水", minutes: 70, priority: 1, types: ["flood"],
                           places: [PlaceMention(surface: "汐止區", name: "汐止區", level: "township", county: "新北市")]))
-        let ids = try seed(db, seeds)
-        try db.review(postID: ids["slide"]!, decision: .approve, reviewer: "mod", note: nil, channels: ["feed"])
-        try db.review(postID: ids["power"]!, decision: .escalate, reviewer: "mod2", note: nil, channels: [])
-        try db.review(postID: ids["chatter"]!, decision: .reject, reviewer: "mod", note: nil, channels: [], reason: .notDisaster)
-        let stats = try db.dashboardStats(hours: 3, topSeries: 2)
+        let ids = try await seed(db, seeds)
+        try await db.review(postID: ids["slide"]!, decision: .approve, reviewer: "mod", note: nil, channels: ["feed"])
+        try await db.review(postID: ids["power"]!, decision: .escalate, reviewer: "mod2", note: nil, channels: [])
+        try await db.review(postID: ids["chatter"]!, decision: .reject, reviewer: "mod", note: nil, channels: [], reason: .notDisaster)
+        let stats = try await db.dashboardStats(hours: 3, topSeries: 2)
         // Hours (UTC-aligned) up to the newest post at 23:10 Taipei: 21:00, 22:00 and 23:00.
         #expect(stats.byType.hours == [Self.base - 3600, Self.base, Self.base + 3600])
         #expect(stats.byType.series.map(\.name) == ["flood", "landslide", "其他"])
@@ -361,74 +362,75 @@ struct WebStoreTests {
     ]
 
     /// Index the documents on `db`; return key → post id.
-    func indexDocuments(_ db: AppDatabase) throws -> [String: Int64] {
-        let source = try db.syncSources([SourceConfig(name: "s", kind: .rss, url: "https://s.example/")])["s"]!
-        try db.recordFetch(
+    func indexDocuments(_ db: AppDatabase) async throws -> [String: Int64] {
+        let source = try await db.syncSources([SourceConfig(name: "s", kind: .rss, url: "https://s.example/")])["s"]!
+        try await db.recordFetch(
             DocumentRecord(sourceId: source, url: "https://s.example/"),
             posts: Self.documents.map { ExtractedPost(externalID: $0.key, text: "text of \($0.key)") })
-        let posts = try db.postsToAssess()
-        try db.saveAssessments(posts.map { ($0.id, Assessment(disaster: 0.5, rumour: 0.1, types: [], places: [], reasons: [], model: "t"), 1.0) })
-        let toIndex = try db.postsToIndex(limit: 100)
+        let posts = try await db.postsToAssess()
+        try await db.saveAssessments(posts.map { ($0.id, Assessment(disaster: 0.5, rumour: 0.1, types: [], places: [], reasons: [], model: "t"), 1.0) })
+        let toIndex = try await db.postsToIndex(limit: 100)
         #expect(toIndex.count == Self.documents.count)
         #expect(toIndex.first?.text == "text of slide")
         let keyOf = Dictionary(uniqueKeysWithValues: posts.map { ($0.id, String($0.text.dropFirst("text of ".count))) })
         let tokens = Dictionary(uniqueKeysWithValues: Self.documents.map { ($0.key, $0.tokens) })
-        try db.indexPosts(toIndex.map { ($0.id, tokens[keyOf[$0.id]!]!) })
-        #expect(try db.postsToIndex().isEmpty)
+        try await db.indexPosts(toIndex.map { ($0.id, tokens[keyOf[$0.id]!]!) })
+        #expect(try await db.postsToIndex().isEmpty)
         return Dictionary(uniqueKeysWithValues: posts.map { (keyOf[$0.id]!, $0.id) })
     }
 
-    func search(_ db: AppDatabase, _ match: String, _ ids: [String: Int64]) throws -> [String] {
+    func search(_ db: AppDatabase, _ match: String, _ ids: [String: Int64]) async throws -> [String] {
         let names = Dictionary(uniqueKeysWithValues: ids.map { ($1, $0) })
-        return try db.queuePage(QueueFilter(match: match, pageSize: 100)).rows.map { names[$0.item.id]! }.sorted()
+        return try await db.queuePage(QueueFilter(match: match, pageSize: 100)).rows.map { names[$0.item.id]! }.sorted()
     }
 
     /// Every query finds the same posts on PostgreSQL as FTS5 finds on SQLite (and what each is meant to find).
-    @Test func searchFindsTheSamePostsOnBothBackends() throws {
+    @Test func searchFindsTheSamePostsOnBothBackends() async throws {
         let sqlite = try AppDatabase(path: dir.path("search.sqlite"))
-        let sqliteIDs = try indexDocuments(sqlite)
-        let postgres = try TestPostgres.freshDatabase(#function).map { try AppDatabase(path: $0) }
-        let postgresIDs = try postgres.map(indexDocuments)
+        let sqliteIDs = try await indexDocuments(sqlite)
+        let postgres = try await TestPostgres.freshDatabase(#function).map { try AppDatabase(path: $0) }
+        var postgresIDs: [String: Int64]? = nil
+        if let postgres { postgresIDs = try await indexDocuments(postgres) }
         for (match, expected) in Self.queries {
-            let found = try search(sqlite, match, sqliteIDs)
+            let found = try await search(sqlite, match, sqliteIDs)
             if let expected { #expect(found == expected.sorted(), "SQLite: \(match)") }
             if let postgres, let postgresIDs {
-                #expect(try search(postgres, match, postgresIDs) == found, "PostgreSQL: \(match)")
+                #expect(try await search(postgres, match, postgresIDs) == found, "PostgreSQL: \(match)")
             }
         }
         // Both refuse what is not an FTS5 expression.
         for bad in ["\"unterminated", "a)", "NOT a", "a AND"] {
-            #expect(throws: StoreError.self, "SQLite: \(bad)") { try sqlite.queuePage(QueueFilter(match: bad)) }
-            if let postgres { #expect(throws: StoreError.self, "PostgreSQL: \(bad)") { try postgres.queuePage(QueueFilter(match: bad)) } }
+            await #expect(throws: StoreError.self, "SQLite: \(bad)") { try await sqlite.queuePage(QueueFilter(match: bad)) }
+            if let postgres { await #expect(throws: StoreError.self, "PostgreSQL: \(bad)") { try await postgres.queuePage(QueueFilter(match: bad)) } }
         }
     }
 
     /// With several workers, a post can commit after a later one was indexed: PostgreSQL still finds it.
-    @Test func postgresIndexesAPostThatCommittedLate() throws {
-        guard let url = try TestPostgres.freshDatabase(#function) else { return }
+    @Test(.enabled(if: TestPostgres.isAvailable, Comment(rawValue: TestPostgres.unavailable))) func postgresIndexesAPostThatCommittedLate() async throws {
+        let url = try #require(try await TestPostgres.freshDatabase(#function))
         let db = try AppDatabase(path: url)
-        let source = try db.syncSources([SourceConfig(name: "s", kind: .rss, url: "https://s.example/")])["s"]!
-        try db.recordFetch(
+        let source = try await db.syncSources([SourceConfig(name: "s", kind: .rss, url: "https://s.example/")])["s"]!
+        try await db.recordFetch(
             DocumentRecord(sourceId: source, url: "https://s.example/"),
             posts: (1...3).map { ExtractedPost(externalID: "p\($0)", text: "淹水 \($0)") })
-        let all = try db.postsToIndex()
+        let all = try await db.postsToIndex()
         #expect(all.count == 3)
-        try db.indexPosts([(all[2].id, "淹水 3")])  // the newest first
-        #expect(try db.postsToIndex().map(\.id) == [all[0].id, all[1].id])
-        try db.indexPosts(all.prefix(2).map { ($0.id, "淹水") })
-        #expect(try db.postsToIndex().isEmpty)
+        try await db.indexPosts([(all[2].id, "淹水 3")])  // the newest first
+        #expect(try await db.postsToIndex().map(\.id) == [all[0].id, all[1].id])
+        try await db.indexPosts(all.prefix(2).map { ($0.id, "淹水") })
+        #expect(try await db.postsToIndex().isEmpty)
         // Indexing again replaces the terms.
-        try db.indexPosts([(all[0].id, "土石流")])
-        #expect(try TestPostgres.psql(url, "SELECT lexemes FROM postSearch WHERE rowid = \(all[0].id)") == "'土石流':1")
+        try await db.indexPosts([(all[0].id, "土石流")])
+        await #expect(try TestPostgres.psql(url, "SELECT lexemes FROM postSearch WHERE rowid = \(all[0].id)") == "'土石流':1")
         // Only the newest ids are looked at each time; a sweep looks at all of them.
-        _ = try TestPostgres.psql(
+        _ = try await TestPostgres.psql(
             url,
             "INSERT INTO post (sourceId, externalID, fetchedAt, text) SELECT \(source), 'g' || i, now(), 'x' FROM generate_series(1, 10100) AS i")
-        let newest = try #require(Int64(try TestPostgres.psql(url, "SELECT MAX(id) FROM post")))
-        try db.indexPosts([(newest, "x")])
-        let window = try db.postsToIndex(limit: 1)
+        let newest = try await #require(Int64(try TestPostgres.psql(url, "SELECT MAX(id) FROM post")))
+        try await db.indexPosts([(newest, "x")])
+        let window = try await db.postsToIndex(limit: 1)
         #expect(window.first?.id == newest - Int64(AppDatabase.searchLookback) + 1)
-        #expect(try db.postsToIndex(limit: 1, sweep: true).first?.id == all[2].id + 1)
+        #expect(try await db.postsToIndex(limit: 1, sweep: true).first?.id == all[2].id + 1)
     }
 
     // MARK: FTS5 emulation
@@ -437,7 +439,7 @@ struct WebStoreTests {
     /// ones), between two letters, splits, folds or stays exactly as SQLite's FTS5 `unicode61` does it.
     @Test func unicode61EmulationMatchesSQLiteForEveryCodePoint() async throws {
         // A few seconds of work: on a Dispatch thread, not on Swift concurrency's pool that other tests share.
-        let (mismatches, strings) = try await offPool { try Self.compareWithFTS5() }
+        let (mismatches, strings) = try Self.compareWithFTS5()
         #expect(mismatches.isEmpty, "\(mismatches.count) code points differ, e.g. \(mismatches.prefix(10))")
         #expect(strings.count == 4)
         for s in strings { #expect(s.emulation == s.fts5, "\(s.text)") }

@@ -15,6 +15,11 @@ public enum TestPaths {
         return candidates.first { FileManager.default.fileExists(atPath: $0.path) }
     }
 
+    /// Whether `../shared/data/<sub>` is there (tests that read it are disabled, and reported as skipped, without).
+    public static func has(_ sub: String) -> Bool {
+        sharedData.map { FileManager.default.fileExists(atPath: $0.appendingPathComponent(sub).path) } ?? false
+    }
+
     /// Prints why a test is skipped and returns nil when the shared data is missing.
     public static func sharedData(_ sub: String) -> URL? {
         guard let base = sharedData else {
@@ -66,53 +71,4 @@ public final class TempDir: @unchecked Sendable {
     }
 
     deinit { try? FileManager.default.removeItem(at: url) }
-}
-
-/// Runs a program to completion, capturing its output.
-public struct ProcessResult: Sendable {
-    public var status: Int32
-    public var stdout: String
-    public var stderr: String
-}
-
-public func runProcess(
-    _ executable: URL, _ arguments: [String], cwd: URL? = nil, stdin: String? = nil, timeout: TimeInterval = 120
-) throws -> ProcessResult {
-    let p = Process()
-    p.executableURL = executable
-    p.arguments = arguments
-    if let cwd { p.currentDirectoryURL = cwd }
-    let out = Pipe(), err = Pipe(), input = Pipe()
-    p.standardOutput = out
-    p.standardError = err
-    p.standardInput = input
-    try p.run()
-    if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
-    try? input.fileHandleForWriting.close()
-    // Read both pipes concurrently so a chatty child never blocks.
-    nonisolated(unsafe) var outData = Data()
-    nonisolated(unsafe) var errData = Data()
-    let group = DispatchGroup()
-    group.enter()
-    DispatchQueue.global().async { outData = out.fileHandleForReading.readDataToEndOfFile(); group.leave() }
-    group.enter()
-    DispatchQueue.global().async { errData = err.fileHandleForReading.readDataToEndOfFile(); group.leave() }
-    let deadline = Date().addingTimeInterval(timeout)
-    while p.isRunning && Date() < deadline { usleep(10_000) }
-    if p.isRunning { p.terminate() }
-    p.waitUntilExit()
-    group.wait()
-    return ProcessResult(
-        status: p.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-        stderr: String(decoding: errData, as: UTF8.self))
-}
-
-/// Runs blocking work (a child process, a long computation) on a Dispatch thread, so it does not hold one of the
-/// few threads Swift concurrency's pool has (2 on a 2-core machine) while other tests' async work waits.
-public func offPool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
-    try await withCheckedThrowingContinuation { continuation in
-        DispatchQueue.global().async {
-            do { continuation.resume(returning: try body()) } catch { continuation.resume(throwing: error) }
-        }
-    }
 }

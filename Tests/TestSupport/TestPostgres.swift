@@ -8,6 +8,12 @@ public enum TestPostgres {
         return url
     }
 
+    /// Whether there is a server to test with (tests that need one are disabled, and reported as skipped, without).
+    public static var isAvailable: Bool { serverURL != nil }
+
+    /// Why a PostgreSQL test is skipped, for its `.enabled(if:)` trait.
+    public static let unavailable = "SIEVE_TEST_POSTGRES is not set (`make test` starts a PostgreSQL 15 when it is installed or when run as root)"
+
     /// Prints why PostgreSQL tests are skipped.
     public static func skipReason(_ test: String) -> String {
         "SKIP: \(test) on PostgreSQL: SIEVE_TEST_POSTGRES is not set (`make test` starts a PostgreSQL 15 when it is installed or when run as root)"
@@ -15,14 +21,14 @@ public enum TestPostgres {
 
     /// A new empty database on the test server, as a URL; nil (after printing why) when there is no server.
     /// Throws when the server is there but refuses (that is a failure, not a skip).
-    public static func freshDatabase(_ test: String) throws -> String? {
+    public static func freshDatabase(_ test: String) async throws -> String? {
         guard let server = serverURL, var c = URLComponents(string: server) else {
             print(skipReason(test))
             return nil
         }
         let name = "sieve_t_" + UUID().uuidString.prefix(12).lowercased().replacingOccurrences(of: "-", with: "")
         let psql = ProcessInfo.processInfo.environment["SIEVE_TEST_PSQL"] ?? "/usr/lib/postgresql/15/bin/psql"
-        let result = try runProcess(URL(fileURLWithPath: psql), ["-X", "-q", "-v", "ON_ERROR_STOP=1", server, "-c", "CREATE DATABASE \(name)"], timeout: 60)
+        let result = try await runProcess(URL(fileURLWithPath: psql), ["-X", "-q", "-v", "ON_ERROR_STOP=1", server, "-c", "CREATE DATABASE \(name)"], timeout: 60)
         guard result.status == 0 else {
             throw TestPostgresError(message: "\(psql) \(server): CREATE DATABASE \(name) failed (\(result.status)): \(result.stderr)")
         }
@@ -31,9 +37,9 @@ public enum TestPostgres {
     }
 
     /// Runs SQL through psql on `url` and returns its unaligned, tuples-only output.
-    public static func psql(_ url: String, _ sql: String) throws -> String {
+    public static func psql(_ url: String, _ sql: String) async throws -> String {
         let psql = ProcessInfo.processInfo.environment["SIEVE_TEST_PSQL"] ?? "/usr/lib/postgresql/15/bin/psql"
-        let result = try runProcess(URL(fileURLWithPath: psql), ["-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", url, "-c", sql], timeout: 60)
+        let result = try await runProcess(URL(fileURLWithPath: psql), ["-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", url, "-c", sql], timeout: 60)
         guard result.status == 0 else { throw TestPostgresError(message: "psql \(url): \(sql): \(result.stderr)") }
         return result.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
     }

@@ -20,7 +20,6 @@ import SieveCore
 /// `over18=1`; setting it is the HTTP client's job. The form is reported as an error that says so.
 public struct PTTAdapter: SourceAdapter {
     public static let name = "ptt"
-    static let taipei = TimeZone(identifier: "Asia/Taipei")!
 
     public init() {}
 
@@ -199,7 +198,7 @@ public struct PTTAdapter: SourceAdapter {
         var reference = published
         let calendar: Calendar = {
             var c = Calendar(identifier: .gregorian)
-            c.timeZone = Self.taipei
+            c.timeZone = TaipeiTime.zone
             return c
         }()
         var year = published.map { calendar.component(.year, from: $0) }
@@ -277,7 +276,7 @@ public struct PTTAdapter: SourceAdapter {
         guard hms.count == 3 else { return nil }
         return FeedDateParser.makeDate(
             year: year, month: month + 1, day: day, hour: hms[0], minute: hms[1], second: hms[2], offset: nil,
-            defaultZone: taipei)
+            defaultZone: TaipeiTime.zone)
     }
 
     /// "02/27 00:12" or "08/11" → month, day, hour, minute (no range checks).
