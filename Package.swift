@@ -17,6 +17,7 @@ let package = Package(
         .library(name: "Incidents", targets: ["Incidents"]),
         .library(name: "Publisher", targets: ["Publisher"]),
         .library(name: "Operations", targets: ["Operations"]),
+        .library(name: "Observability", targets: ["Observability"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
@@ -75,7 +76,7 @@ let package = Package(
         ),
         .target(
             name: "Incidents",
-            dependencies: ["SieveCore", "Store", "Classifier", "Crawler", "CLibXML2"],
+            dependencies: ["SieveCore", "Classifier", "Crawler", "CLibXML2"],
             swiftSettings: strict
         ),
         .target(
@@ -84,6 +85,7 @@ let package = Package(
                 "SieveCore", "Store", "Crawler", "CLibXML2", .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "Crypto", package: "swift-crypto"), .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strict
         ),
@@ -95,12 +97,20 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // Health checks and Prometheus metrics: below both the web app and the services that use them.
+        .target(
+            name: "Observability",
+            dependencies: [
+                "Store", .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ],
+            swiftSettings: strict
+        ),
         .target(
             name: "Operations",
             dependencies: [
-                "SieveCore", "Store", "Crawler", "Classifier", "Pipeline", "Publisher",
+                "SieveCore", "Store", "Crawler", "Classifier", "Pipeline", "Publisher", "Observability",
                 .product(name: "Logging", package: "swift-log"), .product(name: "Metrics", package: "swift-metrics"),
-                .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strict
@@ -108,7 +118,7 @@ let package = Package(
         .target(
             name: "Moderation",
             dependencies: [
-                "SieveCore", "Store", "Classifier", "Publisher", "Operations",
+                "SieveCore", "Store", "Classifier", "Publisher", "Observability",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 .product(name: "Mustache", package: "swift-mustache"),
@@ -123,7 +133,8 @@ let package = Package(
         .executableTarget(
             name: "sieve",
             dependencies: [
-                "SieveCore", "Store", "Crawler", "Classifier", "Incidents", "Publisher", "Pipeline", "Moderation", "Operations", "CCurl",
+                "SieveCore", "Store", "Crawler", "Classifier", "Incidents", "Publisher", "Pipeline", "Moderation", "Operations",
+                "Observability", "CCurl",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -174,7 +185,7 @@ let package = Package(
         .testTarget(
             name: "OperationsTests",
             dependencies: [
-                "Operations", "Pipeline", "Store", "SieveCore", "Classifier", "Publisher", "TestSupport",
+                "Operations", "Observability", "Pipeline", "Store", "SieveCore", "Classifier", "Publisher", "TestSupport",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Metrics", package: "swift-metrics"),
             ], swiftSettings: strict),

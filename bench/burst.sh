@@ -7,7 +7,9 @@
 # Prints posts/s fetch → queued and p50/p99 latency from a post's appearance to its place in the queue.
 # TEXTS=emic: post texts are the real EMIC reports in ../shared/data/emic (place + description) instead of the
 # built-in 16 rotations of disaster words; TEXTS=FILE: one text per line.
-# Usage: bench/burst.sh [burst|sustained|all]   (release build: swift build -c release --product sieve)
+# compare:   the burst on SQLite (1 process) and on PostgreSQL 15 (2 workers) in one run; the last line is one JSON
+#            object {"sqlite_posts_per_s": …, "postgres_posts_per_s": …, "ratio": …} (issue 16's goal: ratio ≥ 0.8).
+# Usage: bench/burst.sh [burst|sustained|all|compare]   (release build: swift build -c release --product sieve)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 MODE=${1:-all}
@@ -112,6 +114,21 @@ postgres_cases() {
 
 if [ "${1:-}" = "--postgres-inner" ]; then MODE=${2:-all}; postgres_cases; exit; fi
 echo "== machine: $(nproc) cores, $(uname -r), $(date -u +%FT%TZ)"
+if [ "$MODE" = compare ]; then
+  MODE=burst
+  LOG="$WORK/compare.log"
+  { sqlite_cases
+    if [ -n "${SIEVE_TEST_POSTGRES:-}" ]; then postgres_cases; else scripts/with-postgres.sh "$0" --postgres-inner burst; fi
+  } 2>&1 | tee "$LOG"
+  python3 - "$LOG" <<'PY'
+import json, re, sys
+rates = [float(m) for m in re.findall(r"= (\d+) posts/s fetch", open(sys.argv[1]).read())]
+if len(rates) < 2:
+    sys.exit("compare: expected a SQLite and a PostgreSQL burst result in " + sys.argv[1])
+print(json.dumps({"sqlite_posts_per_s": rates[0], "postgres_posts_per_s": rates[1], "ratio": round(rates[1] / rates[0], 3)}))
+PY
+  exit
+fi
 sqlite_cases
 if [ -n "${SKIP_POSTGRES:-}" ]; then :
 elif [ -n "${SIEVE_TEST_POSTGRES:-}" ]; then postgres_cases

@@ -1,7 +1,6 @@
 import Classifier
 import Foundation
 import SieveCore
-import Store
 
 /// Cross-reference: for one assessed post, the official incidents that back it up (by time window per type,
 /// place — village ⊂ township ⊂ county — type and wording), the claims official data contradicts (停班停課 on a

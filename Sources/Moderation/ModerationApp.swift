@@ -3,7 +3,7 @@ import HTTPTypes
 import Hummingbird
 import ServiceLifecycle
 import Logging
-import Operations
+import Observability
 import Publisher
 import SieveCore
 import Store

@@ -1,5 +1,5 @@
 import Foundation
-import Operations
+import Observability
 import Store
 
 /// Recent queue pages, for one second: on a typhoon night every moderator's page and every EOC client polls the

@@ -2,7 +2,7 @@ import Foundation
 import Metrics
 
 /// The pipeline's metrics, through swift-metrics: a no-op until a backend is bootstrapped (`sieve schedule` and
-/// `sieve serve` bootstrap Prometheus; see Operations/SieveMetrics.swift for the names and their meaning).
+/// `sieve serve` bootstrap Prometheus; see Observability/SieveMetrics.swift for the names and their meaning).
 enum PipelineMetrics {
     static func fetch(host: String) {
         Counter(label: "sieve_fetches_total", dimensions: [("host", host.isEmpty ? "file" : host)]).increment()

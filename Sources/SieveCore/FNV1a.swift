@@ -2,8 +2,10 @@
 /// and SimHash, dictionary and lexicon fingerprints, document body hashes, ids for items that have none, the
 /// train/test split. Its results live in model files and databases: never change the constants.
 public struct FNV1a: Sendable {
-    public static let offsetBasis: UInt64 = 0xcbf2_9ce4_8422_2325
-    public static let prime: UInt64 = 0x100_0000_01b3
+    // Computed and inlinable, so the constants fold into callers in other modules (a `static let` there is a lazy
+    // global behind an accessor call: the classifier's inner loop ran measurably slower with it).
+    @inlinable public static var offsetBasis: UInt64 { 0xcbf2_9ce4_8422_2325 }
+    @inlinable public static var prime: UInt64 { 0x100_0000_01b3 }
 
     /// The hash so far.
     public var value: UInt64

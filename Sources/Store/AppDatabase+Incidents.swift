@@ -70,16 +70,6 @@ public struct IncidentImportSummary: Sendable, Equatable {
     public init() {}
 }
 
-/// A known rumour as the Store keeps it.
-public struct KnownRumour: Sendable, Equatable {
-    public var id: Int64
-    public var claim: String
-    public var verdict: String
-    public var url: String?
-    public var origin: String
-    public var spreadCount: Int
-}
-
 /// A post with its assessment, as the cross-reference reads it.
 public struct PostForXref: Sendable {
     public var id: Int64

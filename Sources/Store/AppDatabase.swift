@@ -213,7 +213,7 @@ public final class AppDatabase: Sendable {
             try Self.migrateIncidents(db)
         }
         m.registerMigration("v4-outbox") { db in try Self.migrateOutbox(db) }
-        registerWebMigration(&m)  // "v5-web": AppDatabase+Web.swift
+        registerWebMigration(&m)  // "v5-web": AppDatabase+WebSchema.swift
         m.registerMigration("v6-leases") { db in try Self.migrateLeases(db) }
         m.registerMigration("v7-due-claims") { db in try Self.migrateDueAndClaims(db) }
         m.registerMigration("v8-simhash-clustered") { db in try Self.migrateClusteredBands(db) }

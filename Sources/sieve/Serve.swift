@@ -1,8 +1,10 @@
 import ArgumentParser
 import Foundation
 import Moderation
+import Observability
 import Operations
 import Pipeline
+import Publisher
 import ServiceLifecycle
 import SieveCore
 

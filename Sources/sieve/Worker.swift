@@ -7,11 +7,6 @@ import Publisher
 import SieveCore
 import Store
 
-/// One stage a worker can run.
-enum WorkerStage: String, CaseIterable {
-    case crawl, classify, xref, publish
-}
-
 struct Worker: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Lease and process work of the given stages until stopped (several machines on one PostgreSQL).",
@@ -76,131 +71,14 @@ struct Worker: AsyncParsableCommand {
             let pipeline = configured
             let publisher = selected.contains(.publish)
                 ? OutboxPublisher(database: database, channels: config.channels, logger: logger) : nil
-            let totals = Totals()
             print("worker \(database.workerID): \(WorkerStage.allCases.filter(selected.contains).map(\.rawValue).joined(separator: ",")) on \(database.path)")
-            let channels = publisher?.channels.map(\.name) ?? []
-            let (once, idle, batch, lease) = (once, idle, batch, lease)
-            let done = StagesDone()
-            /// --once: nothing left for any selected stage, and every upstream stage's loop has ended (until then it
-            /// may still feed this one: at start-up the crawl has not even queued its seeds).
-            @Sendable func finished(_ stage: WorkerStage) async throws(StoreError) -> Bool {
-                guard once else { return false }
-                let upstream = WorkerStage.allCases.prefix { $0 != stage }.filter { selected.contains($0) && $0 != .publish }
-                guard upstream.allSatisfy(done.contains) else { return false }
-                let left = try await database.pendingWork(channels: channels)
-                return (selected.contains(.crawl) ? left.crawl : 0) + (selected.contains(.classify) ? left.classify : 0)
-                    + (selected.contains(.xref) ? left.xref : 0) + (selected.contains(.publish) ? left.publish : 0) == 0
-            }
-            @Sendable func end(_ stage: WorkerStage) { done.insert(stage) }
-            // Renew this worker's leases while its stages run, so a batch longer than --lease keeps its claims.
-            let keeper = Task { try await LeaseKeeper(database: database, lease: lease, logger: logger).run() }
-            defer { keeper.cancel() }
-            // The stages run side by side (crawling waits on the network while classifying uses the CPU), each in
-            // its own loop: claim a batch, process it, commit; sleep when there is nothing to claim.
-            try await withThrowingTaskGroup(of: Void.self) { group in
-                if selected.contains(.crawl) {
-                    group.addTask {
-                        while !stop.isSet {
-                            let summary = try await pipeline.crawl(force: false, shouldStop: { stop.isSet })
-                            totals.add(pages: summary.stats.pages)
-                            if summary.stats.pages > 0 { continue }
-                            if try await finished(.crawl) { break }
-                            await stop.sleep(seconds: idle)
-                        }
-                        end(.crawl)
-                    }
-                }
-                // Classification and cross-reference each in their own loop, so queued posts are checked while new
-                // ones are still being classified.
-                for stage in [WorkerStage.classify, .xref] where selected.contains(stage) {
-                    guard let scorer else { continue }
-                    let cache = CrossReferencerCache()
-                    group.addTask {
-                        while !stop.isSet {
-                            // Store calls suspend (GRDB's async API); the scoring runs on the pool's threads.
-                            let n =
-                                stage == .classify
-                                ? try await Pipeline.classify(
-                                    database: database, scorer: scorer, batch: batch, lease: lease,
-                                    shouldStop: { stop.isSet })
-                                : try await Pipeline.crossReference(
-                                    database: database, lexicon: scorer.rules.lexicon, tokenizer: scorer.tokenizer,
-                                    batch: batch, lease: lease, cache: cache, shouldStop: { stop.isSet })
-                            totals.add(classified: stage == .classify ? n : 0, checked: stage == .xref ? n : 0)
-                            if n > 0 { continue }
-                            if try await finished(stage) { break }
-                            await stop.sleep(seconds: idle)
-                        }
-                        end(stage)
-                    }
-                }
-                if let publisher {
-                    group.addTask {
-                        while !stop.isSet {
-                            // SQLite: one publisher at a time (a server's, a cron `sieve publish`); take turns.
-                            var lock: PublisherLock? = nil
-                            if !database.sharesWork {
-                                lock = try? PublisherLock(databasePath: database.path)
-                                if lock == nil {
-                                    await stop.sleep(seconds: idle)
-                                    continue
-                                }
-                            }
-                            let report = await publisher.deliverPending(
-                                DeliveryOptions(maxWait: 0, batchSize: batch, reclaimOrphans: lock != nil, lease: lease))
-                            withExtendedLifetime(lock) {}
-                            lock = nil
-                            for e in report.setupErrors { logger.error("\(e)") }
-                            totals.add(delivered: report.delivered)
-                            let attempts = report.channels.values.map { $0.delivered + $0.retrying + $0.dead + $0.unsupported }
-                            if attempts.reduce(0, +) > 0 { continue }
-                            if try await finished(.publish) { break }
-                            await stop.sleep(seconds: idle)
-                        }
-                    }
-                }
-                try await group.waitForAll()
-            }
-            try await database.releaseLeases()
-            let t = totals.snapshot
+            let worker = WorkerService(
+                pipeline: pipeline, database: database, scorer: scorer, publisher: publisher,
+                settings: WorkerService.Settings(stages: selected, once: once, batch: batch, lease: lease, idle: idle),
+                logger: logger, stop: stop)
+            try await worker.run()
+            let t = worker.totals
             print("worker \(database.workerID) \(stop.isSet ? "stopped" : "done"): \(t.pages) page(s) fetched, \(t.classified) post(s) classified, \(t.checked) cross-referenced, \(t.delivered) delivery(ies) made")
         }
-    }
-}
-
-/// The stage loops that have ended.
-final class StagesDone: @unchecked Sendable {
-    private let lock = NSLock()
-    private var stages = Set<WorkerStage>()
-    func insert(_ s: WorkerStage) {
-        lock.lock()
-        stages.insert(s)
-        lock.unlock()
-    }
-    func contains(_ s: WorkerStage) -> Bool {
-        lock.lock()
-        defer { lock.unlock() }
-        return stages.contains(s)
-    }
-}
-
-/// What a worker did, counted from its stage loops.
-final class Totals: @unchecked Sendable {
-    private let lock = NSLock()
-    private var value = (pages: 0, classified: 0, checked: 0, delivered: 0)
-
-    func add(pages: Int = 0, classified: Int = 0, checked: Int = 0, delivered: Int = 0) {
-        lock.lock()
-        value.pages += pages
-        value.classified += classified
-        value.checked += checked
-        value.delivered += delivered
-        lock.unlock()
-    }
-
-    var snapshot: (pages: Int, classified: Int, checked: Int, delivered: Int) {
-        lock.lock()
-        defer { lock.unlock() }
-        return value
     }
 }

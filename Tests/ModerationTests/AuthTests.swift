@@ -186,7 +186,7 @@ struct AuthTests {
             #expect(merge.status == .forbidden)
         }
         // Viewing did not claim the item, and nothing was decided.
-        #expect(try await f.database.lock(postID: id) == nil)
+        #expect(try await f.database.currentLock(postID: id) == nil)
         #expect(try await f.database.item(id: id).state == "queued")
     }
 

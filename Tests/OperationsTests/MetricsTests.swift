@@ -1,5 +1,6 @@
 import Foundation
 import GRDB
+import Observability
 import Operations
 import Pipeline
 import Publisher

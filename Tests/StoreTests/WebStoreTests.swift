@@ -150,8 +150,8 @@ struct WebStoreTests {
         // Someone else sees the holder's claim; the holder renews it without a second audit line.
         #expect(try await db.lock(postID: flood, user: "mod2", duration: 300, now: now + 1).user == "mod")
         #expect(try await db.lock(postID: flood, user: "mod", duration: 300, now: now + 2).until == now + 302)
-        #expect(try await db.lock(postID: flood, now: now + 3)?.user == "mod")
-        #expect(try await db.lock(postID: flood, now: now + 400) == nil)
+        #expect(try await db.currentLock(postID: flood, now: now + 3)?.user == "mod")
+        #expect(try await db.currentLock(postID: flood, now: now + 400) == nil)
         await #expect(throws: StoreError.noSuchPost(99999)) { try await db.lock(postID: 99999, user: "mod", duration: 60) }
         #expect(try await db.auditEntries(action: "claim", postId: flood).map(\.actor) == ["mod"])
         #expect(try await db.auditEntries(action: "claim").first?.ip == "10.0.0.1")
@@ -169,7 +169,7 @@ struct WebStoreTests {
         let review = try await db.decide(postID: flood, approve, by: "mod", ip: "10.0.0.1", now: now + 20)
         #expect(review.decision == "approve" && review.reviewer == "mod")
         #expect(try await db.item(id: flood).state == "approved")
-        #expect(try await db.lock(postID: flood, now: now + 21) == nil)  // released
+        #expect(try await db.currentLock(postID: flood, now: now + 21) == nil)  // released
         let detail = try await db.itemDetail(id: flood, now: now + 22)
         #expect(detail.publicText == "【已查證】汐止淹水")
         #expect(detail.reviews.map(\.decision) == ["approve"])

@@ -37,16 +37,38 @@ public enum TestPaths {
     public static var lexicons: URL { packageRoot.appendingPathComponent("Lexicons") }
     public static var demoCorpus: URL { packageRoot.appendingPathComponent("Corpus/demo") }
 
-    /// The `sieve` executable built beside the test bundle.
-    public static var sieveBinary: URL {
+    /// The `sieve` executable built beside the test bundle. `swift test` builds it with the tests (so does `make
+    /// test`); a binary older than any file under `Sources/` would test old code, so it stops the run instead.
+    public static let sieveBinary: URL = {
         let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
         var dir = URL(fileURLWithPath: exe).deletingLastPathComponent()
+        var found = packageRoot.appendingPathComponent(".build/debug/sieve")
         for _ in 0..<4 {
             let candidate = dir.appendingPathComponent("sieve")
-            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
+            if FileManager.default.isExecutableFile(atPath: candidate.path) {
+                found = candidate
+                break
+            }
             dir = dir.deletingLastPathComponent()
         }
-        return packageRoot.appendingPathComponent(".build/debug/sieve")
+        if let stale = newerSource(than: found) {
+            preconditionFailure("\(found.path) is older than \(stale): run `swift build` first (`make test` does), or the tests would run old code")
+        }
+        return found
+    }()
+
+    /// A file under `Sources/` changed after `binary` was built, if any.
+    static func newerSource(than binary: URL) -> String? {
+        let fm = FileManager.default
+        guard let built = (try? fm.attributesOfItem(atPath: binary.path))?[.modificationDate] as? Date else { return nil }
+        let sources = packageRoot.appendingPathComponent("Sources")
+        guard let walk = fm.enumerator(at: sources, includingPropertiesForKeys: [.contentModificationDateKey]) else { return nil }
+        for case let url as URL in walk where url.pathExtension == "swift" || url.pathExtension == "c" || url.pathExtension == "h" {
+            if let m = try? url.resourceValues(forKeys: [.contentModificationDateKey]).contentModificationDate, m > built {
+                return url.path
+            }
+        }
+        return nil
     }
 }
 

@@ -1,6 +1,5 @@
 import Foundation
 import Logging
-import Publisher
 import ServiceLifecycle
 import SieveCore
 import Store
