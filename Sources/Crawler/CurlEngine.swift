@@ -3,7 +3,7 @@ import Foundation
 
 /// One libcurl multi handle driven by its own thread: every fetch in the process shares its connection cache
 /// (keep-alive, HTTP/2 multiplexing), and any number of transfers run at once without a thread each.
-final class CurlEngine: @unchecked Sendable {
+final class CurlEngine: @unchecked Sendable {  // the multi handle only on the engine thread; shared state under `lock`
     static let shared = CurlEngine(maxConnections: 512)
 
     private let multi: OpaquePointer
@@ -130,7 +130,7 @@ struct CurlRequest: Sendable {
 }
 
 /// Collects one transfer's headers and body; the engine thread calls `finish` once.
-final class TransferSink: @unchecked Sendable {
+final class TransferSink: @unchecked Sendable {  // C callbacks: filled by libcurl on the engine thread only, read after `finish`
     var body = Data()
     var headers: [String: String] = [:]
     var completion: ((sieve_curl_result, _ blocked: Bool, _ exceeded: Bool, TransferSink) -> Void)?

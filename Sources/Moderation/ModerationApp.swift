@@ -212,7 +212,7 @@ public struct ModerationApp: Sendable {
 }
 
 /// Collects routes while registering them (OpenAPI `{id}` becomes Hummingbird's `:id`).
-final class RouteRecorder: @unchecked Sendable {
+final class RouteRecorder: @unchecked Sendable {  // used by one task while the router is built, before serving
     let router: Router<WebContext>
     private(set) var routes: [RouteInfo] = []
 
@@ -232,7 +232,7 @@ final class RouteRecorder: @unchecked Sendable {
 
 /// The queue counts shown on every queue page, cached for two seconds: counting tens of thousands of open items
 /// on every page view would cost more than the page itself.
-final class SummaryCache: @unchecked Sendable {
+final class SummaryCache: @unchecked Sendable {  // `value` only under `lock`
     private let lock = NSLock()
     private var value: (SummaryView, Date)?
     let ttl: TimeInterval = 2

@@ -6,7 +6,7 @@ import Store
 /// same first page, and reading and decoding 50 rows costs more than sending them. Every change the app makes
 /// (decisions, merges, claims) empties the cache at once; changes from other processes (a crawl, `sieve review`)
 /// show within `ttl`.
-final class QueueCache: @unchecked Sendable {
+final class QueueCache: @unchecked Sendable {  // the caches only under `lock`
     private let lock = NSLock()
     private var pages: [QueueFilter: (page: QueuePage, at: Date)] = [:]
     /// The API's JSON for a page (it is the same for every caller).
@@ -79,7 +79,7 @@ final class QueueCache: @unchecked Sendable {
 
 /// Live sessions seen in the last few seconds, so most requests need no database read to know who is asking.
 /// Logout and login (which retires the old id) remove entries at once; expiry is checked on every use.
-final class SessionCache: @unchecked Sendable {
+final class SessionCache: @unchecked Sendable {  // `sessions` only under `lock`
     private let lock = NSLock()
     private var sessions: [String: (session: WebSession, at: Date)] = [:]
     let ttl: TimeInterval = 5
@@ -125,7 +125,7 @@ final class SessionCache: @unchecked Sendable {
 
 /// Search queries already turned into FTS5 expressions (tokenizing a query costs more than answering it from the
 /// page cache).
-final class MatchCache: @unchecked Sendable {
+final class MatchCache: @unchecked Sendable {  // `expressions` only under `lock`
     private let lock = NSLock()
     private var expressions: [String: String?] = [:]
 

@@ -108,7 +108,7 @@ extension Pipeline {
 
 /// The incidents and known rumours indexed for cross-referencing, kept between rounds of a worker's loop while the
 /// evidence version (the newest incident or known rumour) stays the same, instead of reloaded every round.
-public final class CrossReferencerCache: @unchecked Sendable {
+public final class CrossReferencerCache: @unchecked Sendable {  // `entry` only under `lock`
     private let lock = NSLock()
     private var entry: (version: Date?, xref: CrossReferencer)?
 

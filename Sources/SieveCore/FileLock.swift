@@ -7,7 +7,7 @@ import Foundation
 /// An advisory `flock(2)` lock on a file, taken without waiting and released when this object goes away or the
 /// process dies (even by SIGKILL). Shared locks coexist; an exclusive one excludes every other lock on the file.
 /// The run lock, the publisher lock and the store lock are all one of these.
-public final class FileLock: @unchecked Sendable {
+public final class FileLock: Sendable {
     public enum Mode: Sendable {
         case shared, exclusive
     }
