@@ -8,30 +8,16 @@ import Store
 /// show within `ttl`.
 final class QueueCache: @unchecked Sendable {  // the caches only under `lock`
     private let lock = NSLock()
-    private var pages: [QueueFilter: (page: QueuePage, at: Date)] = [:]
+    private var pages: [QueueFilter: (value: QueuePage, at: Date)] = [:]
     /// The API's JSON for a page (it is the same for every caller).
-    private var bodies: [QueueFilter: (body: String, at: Date)] = [:]
+    private var bodies: [QueueFilter: (value: String, at: Date)] = [:]
     /// A page's table rows as HTML, per viewer (the lock column names the other moderators).
     struct RowsKey: Hashable {
         var filter: QueueFilter
         var user: String
         var canDecide: Bool
     }
-    private var rows: [RowsKey: (html: String, at: Date)] = [:]
-
-    func rowsHTML(for key: RowsKey, now: Date = Date(), make: () async throws -> String) async rethrows -> String {
-        let hit = lock.withLock { () -> String? in
-            guard let hit = rows[key], now.timeIntervalSince(hit.at) < ttl, now >= hit.at else { return nil }
-            return hit.html
-        }
-        if let hit { return hit }
-        let fresh = try await make()
-        lock.withLock {
-            if rows.count >= capacity { rows.removeAll(keepingCapacity: true) }
-            rows[key] = (fresh, now)
-        }
-        return fresh
-    }
+    private var rows: [RowsKey: (value: String, at: Date)] = [:]
     let ttl: TimeInterval
     let capacity: Int
 
@@ -40,40 +26,43 @@ final class QueueCache: @unchecked Sendable {  // the caches only under `lock`
         self.capacity = capacity
     }
 
+    func rowsHTML(for key: RowsKey, now: Date = Date(), make: () async throws -> String) async rethrows -> String {
+        try await cached(\.rows, key, now, make)
+    }
+
     func page(for filter: QueueFilter, now: Date = Date(), load: () async throws -> QueuePage) async rethrows -> QueuePage {
-        let hit = lock.withLock { () -> QueuePage? in
-            guard let hit = pages[filter], now.timeIntervalSince(hit.at) < ttl, now >= hit.at else { return nil }
-            return hit.page
-        }
-        if let hit { return hit }
-        let fresh = try await load()
-        lock.withLock {
-            if pages.count >= capacity { pages.removeAll(keepingCapacity: true) }
-            pages[filter] = (fresh, now)
-        }
-        return fresh
+        try await cached(\.pages, filter, now, load)
     }
 
     func json(for filter: QueueFilter, now: Date = Date(), make: () async throws -> String) async rethrows -> String {
-        let hit = lock.withLock { () -> String? in
-            guard let hit = bodies[filter], now.timeIntervalSince(hit.at) < ttl, now >= hit.at else { return nil }
-            return hit.body
+        try await cached(\.bodies, filter, now, make)
+    }
+
+    /// The entry for `key` in one of the caches while it is fresh; else `make`'s value, kept (the lock is not held
+    /// while it is made).
+    private func cached<Key: Hashable, Value>(
+        _ table: ReferenceWritableKeyPath<QueueCache, [Key: (value: Value, at: Date)]>, _ key: Key, _ now: Date,
+        _ make: () async throws -> Value
+    ) async rethrows -> Value {
+        let hit = lock.withLock { () -> Value? in
+            guard let hit = self[keyPath: table][key], now.timeIntervalSince(hit.at) < ttl, now >= hit.at else { return nil }
+            return hit.value
         }
         if let hit { return hit }
         let fresh = try await make()
         lock.withLock {
-            if bodies.count >= capacity { bodies.removeAll(keepingCapacity: true) }
-            bodies[filter] = (fresh, now)
+            if self[keyPath: table].count >= capacity { self[keyPath: table].removeAll(keepingCapacity: true) }
+            self[keyPath: table][key] = (fresh, now)
         }
         return fresh
     }
 
     func invalidate() {
-        lock.lock()
-        pages.removeAll(keepingCapacity: true)
-        bodies.removeAll(keepingCapacity: true)
-        rows.removeAll(keepingCapacity: true)
-        lock.unlock()
+        lock.withLock {
+            pages.removeAll(keepingCapacity: true)
+            bodies.removeAll(keepingCapacity: true)
+            rows.removeAll(keepingCapacity: true)
+        }
     }
 }
 
