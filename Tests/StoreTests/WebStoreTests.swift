@@ -438,7 +438,6 @@ struct WebStoreTests {
     /// PostgreSQL's terms are FTS5's: every code point up to U+2FFFF (and the tag and private-use planes' first
     /// ones), between two letters, splits, folds or stays exactly as SQLite's FTS5 `unicode61` does it.
     @Test func unicode61EmulationMatchesSQLiteForEveryCodePoint() async throws {
-        // A few seconds of work: on a Dispatch thread, not on Swift concurrency's pool that other tests share.
         let (mismatches, strings) = try Self.compareWithFTS5()
         #expect(mismatches.isEmpty, "\(mismatches.count) code points differ, e.g. \(mismatches.prefix(10))")
         #expect(strings.count == 4)
