@@ -9,7 +9,10 @@
 # built-in 16 rotations of disaster words; TEXTS=FILE: one text per line.
 # compare:   the burst on SQLite (1 process) and on PostgreSQL 15 (2 workers) in one run; the last line is one JSON
 #            object {"sqlite_posts_per_s": …, "postgres_posts_per_s": …, "ratio": …} (issue 16's goal: ratio ≥ 0.8).
-# Usage: bench/burst.sh [burst|sustained|all|compare]   (release build: swift build -c release --product sieve)
+# scaling:   the burst on PostgreSQL 15 with 1 worker, then 2 workers, each with the database server's CPU per post;
+#            the last line is {"one_worker_posts_per_s": …, "two_workers_posts_per_s": …, "gain": …,
+#            "db_cpu_us_per_post": …} (issue 16's goal: the second worker adds ≥ 60%).
+# Usage: bench/burst.sh [burst|sustained|all|compare|scaling]   (release build: swift build -c release --product sieve)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 MODE=${1:-all}
@@ -61,9 +64,11 @@ rows() {  # DATABASE → external id, queued epoch, cross-referenced epoch
 run_case() {
   local label=$1 db=$2 workers=$3 rate=$4 items=$5 sources=$6 interval=$7 maxpages=$8 duration=$9
   config "$db" "$sources" "$interval" "$maxpages"
+  rm -f "$WORK"/worker*.log
   python3 bench/burst.py serve "$PORT" "$sources" "$items" "$rate" "$WORK/appear.tsv" > "$WORK/server.log" 2>&1 &
   local server=$!
   while ! grep -q serving "$WORK/server.log" 2>/dev/null; do sleep 0.1; done
+  local dbcpu0=0; dbcpu0=$(db_cpu "$db")
   local start; start=$(date +%s.%N)
   local pids=()
   for ((w = 0; w < workers; w++)); do
@@ -82,10 +87,42 @@ run_case() {
   fi
   for p in "${pids[@]}"; do wait "$p" || echo "worker $p exited $?"; done
   local end; end=$(date +%s.%N)
+  local dbcpu1=0; dbcpu1=$(db_cpu "$db")
   kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true
   rows "$db" > "$WORK/rows.tsv"
   echo "== $label: $workers worker(s), $(tail -n 1 "$WORK/worker0.log")"
+  grep -h "statements per post" "$WORK"/worker*.log | sed 's/^/   /' || true
   python3 bench/burst.py report "$WORK/appear.tsv" "$WORK/rows.tsv" "$(python3 -c "print($end - $start)")"
+  if [[ "$db" == postgres* ]] && [ -n "${SIEVE_TEST_PGDATA:-}" ]; then
+    python3 -c "import sys; cpu = float(sys.argv[2]) - float(sys.argv[1]); n = int(sys.argv[3]); print(f'database CPU: {cpu:.1f} s = {cpu / n * 1e6:.0f} µs per post')" \
+      "$dbcpu0" "$dbcpu1" "$(wc -l < "$WORK/rows.tsv")"
+  fi
+}
+
+db_cpu() {  # DATABASE → CPU seconds the PostgreSQL server has used so far (the postmaster, its children, the ones gone)
+  if [[ "$1" == postgres* ]] && [ -n "${SIEVE_TEST_PGDATA:-}" ]; then
+    python3 - "$(head -n 1 "$SIEVE_TEST_PGDATA/postmaster.pid")" <<'PY'
+import os, sys
+tick = os.sysconf("SC_CLK_TCK")
+def stat(pid):
+    with open(f"/proc/{pid}/stat") as f:
+        return f.read().rsplit(")", 1)[1].split()
+master = sys.argv[1]
+s = stat(master)
+total = sum(int(x) for x in s[11:15])  # utime stime cutime cstime of the postmaster
+for pid in os.listdir("/proc"):
+    if pid.isdigit() and pid != master:
+        try:
+            t = stat(pid)
+        except OSError:
+            continue
+        if t[1] == master:  # a live child: its own time (cutime counts it only once it is gone)
+            total += int(t[11]) + int(t[12])
+print(total / tick)
+PY
+  else
+    echo 0
+  fi
 }
 
 sqlite_cases() {
@@ -112,8 +149,37 @@ postgres_cases() {
   fi
 }
 
-if [ "${1:-}" = "--postgres-inner" ]; then MODE=${2:-all}; postgres_cases; exit; fi
+scaling_cases() {
+  PSQL=${SIEVE_TEST_PSQL:-psql}
+  local base=${SIEVE_TEST_POSTGRES%/*}
+  for workers in 1 2; do
+    "$PSQL" -Xq "$SIEVE_TEST_POSTGRES" -c "DROP DATABASE IF EXISTS burst" -c "CREATE DATABASE burst"
+    run_case "burst, PostgreSQL" "$base/burst" "$workers" 0 "$ITEMS" "$SOURCES" 3600 $((ITEMS / SOURCES / 50 + 2)) 0
+  done
+}
+
+if [ "${1:-}" = "--postgres-inner" ]; then
+  MODE=${2:-all}
+  if [ "$MODE" = scaling ]; then scaling_cases; else postgres_cases; fi
+  exit
+fi
 echo "== machine: $(nproc) cores, $(uname -r), $(date -u +%FT%TZ)"
+if [ "$MODE" = scaling ]; then
+  LOG="$WORK/scaling.log"
+  { if [ -n "${SIEVE_TEST_POSTGRES:-}" ]; then scaling_cases; else scripts/with-postgres.sh "$0" --postgres-inner scaling; fi
+  } 2>&1 | tee "$LOG"
+  python3 - "$LOG" <<'PY'
+import json, re, sys
+text = open(sys.argv[1]).read()
+rates = [float(m) for m in re.findall(r"= (\d+) posts/s fetch", text)]
+cpu = [float(m) for m in re.findall(r"= (\d+) µs per post", text)]
+if len(rates) < 2:
+    sys.exit("scaling: expected a 1-worker and a 2-worker result in " + sys.argv[1])
+print(json.dumps({"one_worker_posts_per_s": rates[0], "two_workers_posts_per_s": rates[1],
+                  "gain": round(rates[1] / rates[0] - 1, 3), "db_cpu_us_per_post": cpu[:2]}))
+PY
+  exit
+fi
 if [ "$MODE" = compare ]; then
   MODE=burst
   LOG="$WORK/compare.log"

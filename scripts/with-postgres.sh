@@ -2,7 +2,8 @@
 # Runs a command beside a throwaway PostgreSQL 15 cluster whose URL is in SIEVE_TEST_POSTGRES (the Store tests'
 # PostgreSQL variants and the three-worker test use it), then stops the cluster and deletes it.
 # PostgreSQL comes from apt (installed when root). Without it, the command runs alone and those tests skip with a
-# printed reason. An existing SIEVE_TEST_POSTGRES is used as is.
+# printed reason. An existing SIEVE_TEST_POSTGRES is used as is. SIEVE_PG_OPTIONS: more server options
+# (e.g. "-c shared_preload_libraries=pg_stat_statements"); SIEVE_TEST_PGDATA names the data folder.
 set -uo pipefail
 if [ -n "${SIEVE_TEST_POSTGRES:-}" ]; then exec "$@"; fi
 PGBIN=/usr/lib/postgresql/15/bin
@@ -30,7 +31,7 @@ if ! "${RUN[@]}" "$PGBIN/initdb" -D "$DIR/data" -U postgres --auth=trust --local
   cat "$DIR/initdb.log"; rm -rf "$DIR"; exit 1
 fi
 if ! "${RUN[@]}" "$PGBIN/pg_ctl" -D "$DIR/data" -l "$DIR/server.log" -w -t 60 \
-  -o "-p $PORT -k $DIR -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300" \
+  -o "-p $PORT -k $DIR -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=300 ${SIEVE_PG_OPTIONS:-}" \
   start >/dev/null; then
   cat "$DIR/server.log"; rm -rf "$DIR"; exit 1
 fi
@@ -39,5 +40,6 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 export SIEVE_TEST_POSTGRES="postgres://postgres@127.0.0.1:$PORT/postgres"
 export SIEVE_TEST_PSQL="$PGBIN/psql"
+export SIEVE_TEST_PGDATA="$DIR/data"
 echo "PostgreSQL 15 for the tests: $SIEVE_TEST_POSTGRES (data in $DIR)"
 "$@"

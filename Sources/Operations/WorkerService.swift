@@ -31,7 +31,7 @@ public struct WorkerService: Service {
 
     /// What the worker did.
     public struct Totals: Sendable {
-        public var pages = 0, classified = 0, checked = 0, delivered = 0
+        public var pages = 0, posts = 0, classified = 0, checked = 0, delivered = 0
     }
 
     let pipeline: Pipeline
@@ -75,27 +75,32 @@ public struct WorkerService: Service {
             guard once else { return false }
             let upstream = WorkerStage.allCases.prefix { $0 != stage }.filter { selected.contains($0) && $0 != .publish }
             guard upstream.allSatisfy({ s in done.withLock { $0.contains(s) } }) else { return false }
-            let left = try await database.pendingWork(channels: channels)
+            let left = try await database.pendingWork(channels: channels, upTo: 1)
             return (selected.contains(.crawl) ? left.crawl : 0) + (selected.contains(.classify) ? left.classify : 0)
                 + (selected.contains(.xref) ? left.xref : 0) + (selected.contains(.publish) ? left.publish : 0) == 0
         }
         @Sendable func end(_ stage: WorkerStage) { _ = done.withLock { $0.insert(stage) } }
         // Renew this worker's leases while its stages run, so a batch longer than the lease keeps them.
-        let keeper = Task { try await LeaseKeeper(database: database, lease: lease, logger: logger).run() }
+        let keeper = Task { try await StatementStats.$stage.withValue("leases") { try await LeaseKeeper(database: database, lease: lease, logger: logger).run() } }
         defer { keeper.cancel() }
         // The stages run side by side (crawling waits on the network while classifying uses the CPU), each in
         // its own loop: claim a batch, process it, commit; sleep when there is nothing to claim.
         try await withThrowingTaskGroup(of: Void.self) { group in
             if selected.contains(.crawl) {
                 group.addTask {
+                    try await StatementStats.$stage.withValue(WorkerStage.crawl.rawValue) {
                     while !stop.isSet {
                         let summary = try await pipeline.crawl(force: false, shouldStop: { stop.isSet })
-                        totals.withLock { $0.pages += summary.stats.pages }
+                        totals.withLock {
+                            $0.pages += summary.stats.pages
+                            $0.posts += summary.stats.newPosts
+                        }
                         if summary.stats.pages > 0 { continue }
                         if try await finished(.crawl) { break }
                         await stop.sleep(seconds: idle)
                     }
                     end(.crawl)
+                    }
                 }
             }
             // Classification and cross-reference each in their own loop, so queued posts are checked while new
@@ -104,6 +109,7 @@ public struct WorkerService: Service {
                 guard let scorer else { continue }
                 let cache = CrossReferencerCache()
                 group.addTask {
+                    try await StatementStats.$stage.withValue(stage.rawValue) {
                     while !stop.isSet {
                         // Store calls suspend (GRDB's async API); the scoring runs on the pool's threads.
                         let n =
@@ -120,10 +126,12 @@ public struct WorkerService: Service {
                         await stop.sleep(seconds: idle)
                     }
                     end(stage)
+                    }
                 }
             }
             if let publisher {
                 group.addTask {
+                    try await StatementStats.$stage.withValue(WorkerStage.publish.rawValue) {
                     while !stop.isSet {
                         // SQLite: one publisher at a time (a server's, a cron `sieve publish`); take turns.
                         var lock: PublisherLock? = nil
@@ -144,6 +152,7 @@ public struct WorkerService: Service {
                         if attempts.reduce(0, +) > 0 { continue }
                         if try await finished(.publish) { break }
                         await stop.sleep(seconds: idle)
+                    }
                     }
                 }
             }

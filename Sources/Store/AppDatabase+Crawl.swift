@@ -6,6 +6,24 @@ extension AppDatabase {
     public func syncSources(_ sources: [SourceConfig]) async throws(StoreError) -> [String: Int64] {
         try await write { tx in
             var ids: [String: Int64] = [:]
+            if tx.dialect.sharesWork, !sources.isEmpty {
+                // PostgreSQL: one statement for all of them (in name order, so workers starting together lock the
+                // rows in the same order; a name listed twice keeps its last settings).
+                var last: [String: SourceConfig] = [:]
+                for s in sources { last[s.name] = s }
+                var rows = JSONRecordSet([("name", "text"), ("kind", "text"), ("url", "text"), ("interval", "bigint")])
+                for s in last.values.sorted(by: { $0.name < $1.name }) { rows.append([s.name, s.kind.rawValue, s.url, s.interval]) }
+                for row in try tx.rows(
+                    """
+                    INSERT INTO source (name, kind, url, "interval") SELECT * FROM \(rows.source())
+                    ON CONFLICT(name) DO UPDATE SET kind = excluded.kind, url = excluded.url, "interval" = excluded."interval"
+                    RETURNING id, name
+                    """, [rows.argument])
+                {
+                    ids[try row["name"]] = try row["id"]
+                }
+                return ids
+            }
             for s in sources {
                 // One statement, so workers starting together on a shared database never collide on the name.
                 ids[s.name] = try tx.scalar(

@@ -352,26 +352,31 @@ extension AppDatabase {
         async throws(StoreError) -> [PostForXref]
     {
         try await leasePosts(
-            lease: lease, now: now, { tx in try Self.selectPostsToCrossReference(tx, limit: limit, lease: now) },
+            lease: lease, now: now, { tx, l in try Self.selectPostsToCrossReference(tx, limit: limit, lease: l) },
             make: Self.postForXref)
     }
 
     /// Reads only the due posts, through the partial index `post_xrefDue` (the queue of posts already checked
     /// can be hundreds of thousands long in a burst).
-    static func selectPostsToCrossReference(_ tx: SQLTransaction, limit: Int, lease now: Date?) throws -> [SQLRow] {
-        var sql = """
+    static func selectPostsToCrossReference(_ tx: SQLTransaction, limit: Int, lease: PostLease?) throws -> [SQLRow] {
+        let due = "post.xrefDue = 1 AND post.state IN ('queued', 'escalated')"
+        if let lease {
+            return try lease.claim(
+                select: """
+                    SELECT post.id FROM post JOIN assessment ON assessment.postId = post.id
+                    WHERE \(due)\(tx.dialect.unleased("post")) ORDER BY post.id LIMIT ?
+                    """,
+                arguments: tx.dialect.unleasedArguments(lease.now) + [limit], from: "assessment",
+                join: "assessment.postId = post.id AND ",
+                returning: "post.id, post.text, post.title, post.publishedAt, post.fetchedAt, post.clusterSize, post.extra, assessment.*",
+                tx)
+        }
+        return try tx.rows(
+            """
             SELECT post.id, post.text, post.title, post.publishedAt, post.fetchedAt, post.clusterSize, post.extra, assessment.*
             FROM post\(tx.dialect.indexedBy("post_xrefDue")) JOIN assessment ON assessment.postId = post.id
-            WHERE post.xrefDue = 1 AND post.state IN ('queued', 'escalated')
-            """
-        var args: [any SQLBindable] = []
-        if let now {
-            sql += tx.dialect.unleased("post")
-            args += tx.dialect.unleasedArguments(now)
-        }
-        sql += " ORDER BY post.id LIMIT ?" + (now == nil ? "" : tx.dialect.skipLocked("post"))
-        args.append(limit)
-        return try tx.rows(sql, args)
+            WHERE \(due) ORDER BY post.id LIMIT ?
+            """, [limit])
     }
 
     /// A claimed row as the cross-reference reads it (the assessment's JSON decoded).
@@ -410,6 +415,9 @@ extension AppDatabase {
         try await write { tx in
             let current = try Self.evidenceVersion(tx)
             let stale = current.map { c in evidence.map { c > $0 } ?? true } ?? false
+            if tx.dialect.sharesWork {
+                return try Self.saveCrossReferencesBatched(items, matches: matches, stale: stale, now: now, tx)
+            }
             for (item, matchesJSON) in zip(items, matches) {
                 let r = item.result
                 let previous = try tx.scalar("SELECT knownRumourId FROM xref WHERE postId = ?", [item.postID], as: Int64.self)
@@ -434,6 +442,68 @@ extension AppDatabase {
                     "UPDATE post SET claimedBy = NULL, leaseUntil = NULL, xrefDue = \(stale ? 1 : 0) WHERE id = ?", [item.postID])
             }
         }
+    }
+
+    /// PostgreSQL: the same changes in five statements for the whole batch (one round trip each): the previous
+    /// known-rumour matches, the results, the known rumours' spread counts (one more per post that newly repeats
+    /// one), the priorities, and the posts' due marks and leases. A post listed twice keeps its last result.
+    static func saveCrossReferencesBatched(
+        _ items: [(postID: Int64, result: XrefResult, priority: Double)], matches: [String], stale: Bool, now: Date,
+        _ tx: SQLTransaction
+    ) throws {
+        var last: [Int64: Int] = [:]
+        for (i, item) in items.enumerated() { last[item.postID] = i }
+        var results = JSONRecordSet([
+            ("postId", "bigint"), ("verdict", "text"), ("score", "double precision"), ("explanation", "text"),
+            ("matches", "text"), ("knownRumourId", "bigint"), ("knownRumourSimilarity", "double precision"),
+            ("checkedAt", "timestamptz"),
+        ])
+        var priorities = JSONRecordSet([("id", "bigint"), ("priority", "double precision")])
+        for (i, (item, matchesJSON)) in zip(items, matches).enumerated() where last[item.postID] == i {
+            let r = item.result
+            results.append([
+                item.postID, r.verdict.rawValue, r.score, r.explanation.joined(separator: "\n"), matchesJSON,
+                r.knownRumour?.rumourID, r.knownRumour?.similarity, now,
+            ])
+            priorities.append([item.postID, item.priority])
+        }
+        guard results.count > 0 else { return }
+        var previous: [Int64: Int64] = [:]
+        for row in try tx.rows(
+            "SELECT xref.postId, xref.knownRumourId FROM xref JOIN \(priorities.source()) ON xref.postId = r.id",
+            [priorities.argument])
+        {
+            if let k: Int64 = try row["knownRumourId"] { previous[try row["postId"]] = k }
+        }
+        var spread: [Int64: Int] = [:]
+        for (i, item) in items.enumerated() where last[item.postID] == i {
+            if let k = item.result.knownRumour, previous[item.postID] != k.rumourID { spread[k.rumourID, default: 0] += 1 }
+        }
+        try tx.execute(
+            """
+            INSERT INTO xref (postId, verdict, score, explanation, matches, knownRumourId, knownRumourSimilarity, checkedAt)
+            SELECT * FROM \(results.source())
+            ON CONFLICT(postId) DO UPDATE SET verdict = excluded.verdict, score = excluded.score,
+              explanation = excluded.explanation, matches = excluded.matches, knownRumourId = excluded.knownRumourId,
+              knownRumourSimilarity = excluded.knownRumourSimilarity, checkedAt = excluded.checkedAt
+            """, [results.argument])
+        if !spread.isEmpty {
+            var counts = JSONRecordSet([("id", "bigint"), ("n", "bigint")])
+            for (id, n) in spread.sorted(by: { $0.key < $1.key }) { counts.append([id, n]) }
+            try tx.execute(
+                """
+                UPDATE knownRumour SET spreadCount = spreadCount + r.n, lastSeenAt = ?
+                FROM \(counts.source()) WHERE knownRumour.id = r.id
+                """, [now, counts.argument])
+        }
+        try tx.execute(
+            "UPDATE assessment SET priority = r.priority FROM \(priorities.source()) WHERE assessment.postId = r.id",
+            [priorities.argument])
+        try tx.execute(
+            """
+            UPDATE post SET claimedBy = NULL, leaseUntil = NULL, xrefDue = \(stale ? 1 : 0)
+            FROM \(priorities.source()) WHERE post.id = r.id
+            """, [priorities.argument])
     }
 
     /// The stored cross-reference of a post, if it has one.

@@ -12,25 +12,42 @@ extension AppDatabase {
     public func leasePostsToAssess(limit: Int = 1000, lease: TimeInterval = 300, now: Date = Date()) async throws(StoreError)
         -> [PostToAssess]
     {
-        try await leasePosts(lease: lease, now: now, { tx in try Self.selectPostsToAssess(tx, limit: limit, lease: now) }, make: Self.postToAssess)
+        try await leasePosts(lease: lease, now: now, { tx, l in try Self.selectPostsToAssess(tx, limit: limit, lease: l) }, make: Self.postToAssess)
     }
 
-    /// Selects posts (with the claiming SELECT) and leases them to this process, in one transaction; `make` turns
+    /// Claims posts for this process (PostgreSQL: `select` leases the rows it returns, in one statement) and turns
     /// the rows into values after the transaction (decoding stored JSON does not hold the database). On SQLite,
     /// where one process owns the database (the run lock) and its stage loops never claim the same stage twice,
     /// a lease would never be read: the claim is a plain read and takes no turn on the single writer, which the
     /// crawl needs during a burst.
     func leasePosts<T>(
-        lease: TimeInterval, now: Date, _ select: @escaping @Sendable (SQLTransaction) throws -> [SQLRow],
+        lease: TimeInterval, now: Date, _ select: @escaping @Sendable (SQLTransaction, PostLease?) throws -> [SQLRow],
         make: (SQLRow) throws -> T
     ) async throws(StoreError) -> [T] {
-        guard self.sharesWork else { return try await readPosts(select, make: make) }
-        let rows = try await write { tx in
-            let rows = try select(tx)
-            try Self.lease(posts: try rows.map { try $0["id"] as Int64 }, by: self.workerID, until: now.addingTimeInterval(lease), tx)
-            return rows
-        }
+        guard self.sharesWork else { return try await readPosts({ tx in try select(tx, nil) }, make: make) }
+        let claim = PostLease(now: now, worker: workerID, until: now.addingTimeInterval(lease))
+        let rows = try await write { tx in try select(tx, claim) }
         return try Self.make(rows, make)
+    }
+
+    /// Who leases posts until when, and the time that decides whether another worker's lease has run out.
+    struct PostLease: Sendable {
+        let now: Date
+        let worker: String
+        let until: Date
+
+        /// Wraps a SELECT of post ids (ending in `LIMIT ?`, its arguments in `arguments`) into one statement that
+        /// leases those posts, skipping rows another transaction holds, and returns `returning` of each (in id
+        /// order): one round trip to claim a batch.
+        func claim(select: String, arguments: [any SQLBindable], from: String = "post", join: String = "",
+                   returning: String, _ tx: SQLTransaction) throws -> [SQLRow] {
+            let rows = try tx.rows(
+                """
+                UPDATE post SET claimedBy = ?, leaseUntil = ?\(from == "post" ? "" : " FROM \(from)")
+                WHERE \(join)post.id IN (\(select) FOR UPDATE OF post SKIP LOCKED) RETURNING \(returning)
+                """, [worker, until] + arguments)
+            return try rows.sorted { (try $0["id"] as Int64) < (try $1["id"] as Int64) }
+        }
     }
 
     /// Selects posts in one read and turns the rows into values after it.
@@ -48,28 +65,19 @@ extension AppDatabase {
         }
     }
 
-    static func selectPostsToAssess(_ tx: SQLTransaction, limit: Int, lease now: Date?) throws -> [SQLRow] {
-        var sql = "SELECT id, title, text, publishedAt FROM post WHERE state = ?"
-        var args: [any SQLBindable] = [PostState.fetched.rawValue]
-        if let now {
-            sql += tx.dialect.unleased("post")
-            args += tx.dialect.unleasedArguments(now)
+    static func selectPostsToAssess(_ tx: SQLTransaction, limit: Int, lease: PostLease?) throws -> [SQLRow] {
+        if let lease {
+            return try lease.claim(
+                select: "SELECT id FROM post WHERE state = ?\(tx.dialect.unleased("post")) ORDER BY id LIMIT ?",
+                arguments: [PostState.fetched.rawValue] + tx.dialect.unleasedArguments(lease.now) + [limit],
+                returning: "id, title, text, publishedAt", tx)
         }
-        sql += " ORDER BY id LIMIT ?" + (now == nil ? "" : tx.dialect.skipLocked("post"))
-        args.append(limit)
-        return try tx.rows(sql, args)
+        return try tx.rows(
+            "SELECT id, title, text, publishedAt FROM post WHERE state = ? ORDER BY id LIMIT ?", [PostState.fetched.rawValue, limit])
     }
 
     static func postToAssess(_ row: SQLRow) throws -> PostToAssess {
         PostToAssess(id: try row["id"], title: try row["title"], text: try row["text"], published: try row["publishedAt"])
-    }
-
-    /// Marks posts as held by `worker` until `until`.
-    static func lease(posts ids: [Int64], by worker: String, until: Date, _ tx: SQLTransaction) throws {
-        guard !ids.isEmpty else { return }
-        try tx.execute(
-            "UPDATE post SET claimedBy = ?, leaseUntil = ? WHERE id IN (\(SQLTransaction.placeholders(ids.count)))",
-            [worker, until] + ids.map { $0 as any SQLBindable })
     }
 
     /// Extends every lease this process holds (frontier entries in flight, posts being classified or
@@ -122,6 +130,7 @@ extension AppDatabase {
             ])
         }
         try await write { [rows] tx in
+            if tx.dialect.sharesWork { return try Self.saveAssessmentsBatched(items.map(\.postID), rows, tx) }
             for (item, row) in zip(items, rows) {
                 try tx.execute(
                     """
@@ -140,6 +149,39 @@ extension AppDatabase {
                     """, [PostState.fetched.rawValue, PostState.queued.rawValue, item.postID])
             }
         }
+    }
+
+    /// PostgreSQL: the same two changes in two statements for the whole batch (one round trip each). A post listed
+    /// twice keeps its last assessment.
+    static func saveAssessmentsBatched(_ ids: [Int64], _ rows: [[any SQLBindable]], _ tx: SQLTransaction) throws {
+        var last: [Int64: Int] = [:]
+        for (i, id) in ids.enumerated() { last[id] = i }
+        var records = JSONRecordSet([
+            ("postId", "bigint"), ("disaster", "double precision"), ("rumour", "double precision"), ("types", "text"),
+            ("places", "text"), ("reasons", "text"), ("model", "text"), ("priority", "double precision"),
+            ("assessedAt", "timestamptz"), ("details", "text"),
+        ])
+        var posts = JSONRecordSet([("id", "bigint")])
+        for (i, row) in rows.enumerated() where last[ids[i]] == i {
+            records.append(row)
+            posts.append([ids[i]])
+        }
+        guard records.count > 0 else { return }
+        try tx.execute(
+            """
+            INSERT INTO assessment (postId, disaster, rumour, types, places, reasons, model, priority, assessedAt, details)
+            SELECT * FROM \(records.source())
+            ON CONFLICT(postId) DO UPDATE SET disaster = excluded.disaster, rumour = excluded.rumour,
+              types = excluded.types, places = excluded.places, reasons = excluded.reasons,
+              model = excluded.model, priority = excluded.priority, assessedAt = excluded.assessedAt,
+              details = excluded.details
+            """, [records.argument])
+        try tx.execute(
+            """
+            UPDATE post SET state = CASE WHEN state = ? THEN ? ELSE state END, claimedBy = NULL, leaseUntil = NULL,
+              xrefDue = CASE WHEN state IN ('fetched', 'queued', 'escalated') THEN 1 ELSE xrefDue END
+            FROM \(posts.source()) WHERE post.id = r.id
+            """, [PostState.fetched.rawValue, PostState.queued.rawValue, posts.argument])
     }
 
     /// Items awaiting review (queued or escalated), highest priority first.

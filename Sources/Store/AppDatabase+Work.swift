@@ -17,21 +17,28 @@ public struct PendingWork: Sendable, Equatable {
 extension AppDatabase {
     /// What is left to do, for `sieve worker --once` (which stops when its stages have nothing left, including
     /// work other workers hold: when a worker dies, its leases expire and the survivors take the work over).
-    public func pendingWork(channels: [String], now: Date = Date(), horizon: TimeInterval = 60) async throws(StoreError) -> PendingWork {
+    /// `upTo`: count at most that many of each (`upTo: 1` only asks whether anything is left, without walking a
+    /// burst's backlog).
+    public func pendingWork(channels: [String], now: Date = Date(), horizon: TimeInterval = 60, upTo: Int? = nil)
+        async throws(StoreError) -> PendingWork
+    {
         try await read { tx in
             var w = PendingWork()
             let soon = now.addingTimeInterval(horizon)
-            w.crawl = try tx.scalar(
-                "SELECT COUNT(*) FROM frontier WHERE state = 'inflight' OR (state = 'pending' AND notBefore <= ?)", [soon]) ?? 0
-            w.classify = try tx.scalar("SELECT COUNT(*) FROM post WHERE state = ?", [PostState.fetched.rawValue]) ?? 0
-            w.xref = try tx.scalar(
-                "SELECT COUNT(*) FROM post\(tx.dialect.indexedBy("post_xrefDue")) WHERE xrefDue = 1 AND state IN ('queued', 'escalated')") ?? 0
+            func count(_ select: String, _ arguments: [any SQLBindable] = []) throws -> Int {
+                guard let upTo else { return try tx.scalar("SELECT COUNT(*) FROM (\(select)) AS w", arguments) ?? 0 }
+                return try tx.scalar("SELECT COUNT(*) FROM (\(select) LIMIT ?) AS w", arguments + [upTo]) ?? 0
+            }
+            w.crawl = try count("SELECT 1 FROM frontier WHERE state = 'inflight' OR (state = 'pending' AND notBefore <= ?)", [soon])
+            w.classify = try count("SELECT 1 FROM post WHERE state = ?", [PostState.fetched.rawValue])
+            w.xref = try count(
+                "SELECT 1 FROM post\(tx.dialect.indexedBy("post_xrefDue")) WHERE xrefDue = 1 AND state IN ('queued', 'escalated')")
             if !channels.isEmpty {
-                w.publish = try tx.scalar(
+                w.publish = try count(
                     """
-                    SELECT COUNT(*) FROM publication WHERE channel IN (\(SQLTransaction.placeholders(channels.count)))
+                    SELECT 1 FROM publication WHERE channel IN (\(SQLTransaction.placeholders(channels.count)))
                       AND (status = 'delivering' OR (status IN ('pending', 'failed') AND nextAttemptAt <= ?))
-                    """, channels.map { $0 as any SQLBindable } + [soon]) ?? 0
+                    """, channels.map { $0 as any SQLBindable } + [soon])
             }
             return w
         }

@@ -19,6 +19,8 @@ public final class AppDatabase: Sendable {
     /// SQLite: the shared lock on `<database>.store.lock` every process holds while the file is open, so `sieve
     /// restore` (which needs it exclusively) never replaces the file under a running server or worker.
     let storeLock: FileLock?
+    /// Statements and transactions per stage, for `sieve worker`'s summary and the burst benchmark.
+    public let statementStats = StatementStats()
 
     /// Whether opening may create a database that does not exist yet.
     public enum OpenMode: Sendable {
@@ -227,30 +229,36 @@ extension AppDatabase {
     /// the writer queue runs the body, so no Swift-concurrency thread waits on the database.
     @discardableResult
     func write<T: Sendable>(_ body: @escaping @Sendable (SQLTransaction) throws -> T) async throws(StoreError) -> T {
-        let dialect = dialect
-        do {
-            if let postgres {
-                return try await postgres.transaction(readOnly: false) { s in
-                    try body(SQLTransaction(session: .postgres(s), dialect: dialect))
-                }
-            }
-            return try await writer!.write { db in try body(SQLTransaction(session: .sqlite(db), dialect: dialect)) }
-        } catch {
-            throw Self.storeError(error)
-        }
+        try await transaction(readOnly: false, body)
     }
 
     /// One consistent read (SQLite: on one of the pool's readers, concurrently with the writer and other reads).
     @discardableResult
     func read<T: Sendable>(_ body: @escaping @Sendable (SQLTransaction) throws -> T) async throws(StoreError) -> T {
+        try await transaction(readOnly: true, body)
+    }
+
+    /// Runs `body` in one transaction and counts its statements towards the current stage (`StatementStats`).
+    private func transaction<T: Sendable>(
+        readOnly: Bool, _ body: @escaping @Sendable (SQLTransaction) throws -> T
+    ) async throws(StoreError) -> T {
         let dialect = dialect
+        let counted: @Sendable (SQLTransaction.Session) throws -> Counted<T> = { session in
+            let counter = StatementCounter()
+            let value = try body(SQLTransaction(session: session, dialect: dialect, counter: counter))
+            return Counted(value: value, statements: counter.count)
+        }
         do {
+            let result: Counted<T>
             if let postgres {
-                return try await postgres.transaction(readOnly: true) { s in
-                    try body(SQLTransaction(session: .postgres(s), dialect: dialect))
-                }
+                result = try await postgres.transaction(readOnly: readOnly) { s in try counted(.postgres(s)) }
+            } else if readOnly {
+                result = try await writer!.read { db in try counted(.sqlite(db)) }
+            } else {
+                result = try await writer!.write { db in try counted(.sqlite(db)) }
             }
-            return try await writer!.read { db in try body(SQLTransaction(session: .sqlite(db), dialect: dialect)) }
+            statementStats.add(stage: StatementStats.stage, statements: result.statements, roundTripsPerTransaction: postgres == nil ? 0 : 2)
+            return result.value
         } catch {
             throw Self.storeError(error)
         }

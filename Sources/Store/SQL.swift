@@ -210,10 +210,13 @@ struct SQLTransaction {
 
     let session: Session
     let dialect: SQLDialect
+    /// Counts the statements run (StatementStats).
+    var counter: StatementCounter? = nil
 
     /// Runs a statement; returns how many rows it changed.
     @discardableResult
     func execute(_ sql: String, _ arguments: [any SQLBindable] = []) throws -> Int {
+        counter?.count += 1
         switch session {
         case .sqlite(let db):
             let statement = try db.cachedStatement(sql: sql)
@@ -226,6 +229,7 @@ struct SQLTransaction {
 
     /// Runs a query and returns all its rows.
     func rows(_ sql: String, _ arguments: [any SQLBindable] = []) throws -> [SQLRow] {
+        counter?.count += 1
         switch session {
         case .sqlite(let db):
             return try SQLiteBackend.rows(db, sql, arguments)
@@ -275,4 +279,80 @@ func postgresPlaceholders(_ sql: String) -> String {
         }
     }
     return out
+}
+
+/// Many rows sent to PostgreSQL as one JSON parameter and read back as a table with
+/// `jsonb_to_recordset(?::jsonb) AS r(column type, …)` (`source`): a batch of any size is one statement and one
+/// round trip, NULLs and all column types included (postgres-nio binds arrays, but not arrays with NULLs in them).
+struct JSONRecordSet {
+    let columns: [(name: String, type: String)]
+    private var json = "["
+    private(set) var count = 0
+
+    init(_ columns: [(String, String)]) {
+        self.columns = columns.map { (name: $0.0.lowercased(), type: $0.1) }
+    }
+
+    /// Appends one row, one value per column in order.
+    mutating func append(_ values: [any SQLBindable]) {
+        precondition(values.count == columns.count, "JSONRecordSet: \(values.count) values for \(columns.count) columns")
+        json += count == 0 ? "{" : ",{"
+        for (i, (column, value)) in zip(columns, values).enumerated() {
+            if i > 0 { json += "," }
+            json += "\"\(column.name)\":"
+            Self.write(value.sqlValue, to: &json)
+        }
+        json += "}"
+        count += 1
+    }
+
+    /// The parameter to bind.
+    var argument: String { json + "]" }
+
+    /// The FROM item: `jsonb_to_recordset(?::jsonb) AS alias("column" type, …)` (names quoted, in lower case, as
+    /// PostgreSQL folds the unquoted names that refer to them).
+    func source(_ alias: String = "r") -> String {
+        "jsonb_to_recordset(?::jsonb) AS \(alias)(" + columns.map { "\"\($0.name)\" \($0.type)" }.joined(separator: ", ") + ")"
+    }
+
+    static func write(_ value: SQLValue, to out: inout String) {
+        switch value {
+        case .null: out += "null"
+        case .int(let i): out += String(i)
+        case .double(let d): out += d.isFinite ? "\(d)" : (d.isNaN ? "\"NaN\"" : (d > 0 ? "\"Infinity\"" : "\"-Infinity\""))
+        case .bool(let b): out += b ? "true" : "false"
+        case .text(let s): writeString(s, to: &out)
+        case .date(let d): writeString(timestamp(PlausibleDate.storable(d)), to: &out)
+        case .blob(let d): out += "\"\\\\x" + d.map { String(format: "%02x", $0) }.joined() + "\""
+        }
+    }
+
+    static func writeString(_ s: String, to out: inout String) {
+        out += "\""
+        for u in s.unicodeScalars {
+            switch u {
+            case "\"": out += "\\\""
+            case "\\": out += "\\\\"
+            case "\n": out += "\\n"
+            case "\r": out += "\\r"
+            case "\t": out += "\\t"
+            case "\u{0}"..."\u{1F}": out += String(format: "\\u%04x", u.value)
+            default: out.unicodeScalars.append(u)
+            }
+        }
+        out += "\""
+    }
+
+    /// A `timestamptz` literal in UTC with microseconds (what PostgreSQL stores).
+    static func timestamp(_ date: Date) -> String {
+        let micros = (date.timeIntervalSince1970 * 1_000_000).rounded()
+        let seconds = Int((micros / 1_000_000).rounded(.down))
+        let fraction = Int(micros - Double(seconds) * 1_000_000)
+        var t = time_t(seconds)
+        var parts = tm()
+        gmtime_r(&t, &parts)
+        return String(
+            format: "%04d-%02d-%02d %02d:%02d:%02d.%06d+00", Int(parts.tm_year) + 1900, Int(parts.tm_mon) + 1, Int(parts.tm_mday),
+            Int(parts.tm_hour), Int(parts.tm_min), Int(parts.tm_sec), fraction)
+    }
 }

@@ -78,7 +78,19 @@ struct Worker: AsyncParsableCommand {
                 logger: logger, stop: stop)
             try await worker.run()
             let t = worker.totals
+            print("worker \(database.workerID) statements per post: \(Self.statementsPerPost(database.statementStats.snapshot, t))")
             print("worker \(database.workerID) \(stop.isSet ? "stopped" : "done"): \(t.pages) page(s) fetched, \(t.classified) post(s) classified, \(t.checked) cross-referenced, \(t.delivered) delivery(ies) made")
         }
+    }
+
+    /// "crawl 0.31 (0.35 round trips), classify …": each stage's statements divided by the posts it handled.
+    static func statementsPerPost(_ tallies: [String: StatementStats.Tally], _ t: WorkerService.Totals) -> String {
+        let handled: [(String, Int)] = [("crawl", t.posts), ("classify", t.classified), ("xref", t.checked), ("publish", t.delivered)]
+        let parts = handled.compactMap { stage, n -> String? in
+            guard let tally = tallies[stage], n > 0 else { return nil }
+            let per = Double(tally.statements) / Double(n), trips = Double(tally.roundTrips) / Double(n)
+            return "\(stage) \(String(format: "%.2f", per)) (\(String(format: "%.2f", trips)) round trips, \(tally.transactions) transactions)"
+        }
+        return parts.isEmpty ? "none" : parts.joined(separator: ", ")
     }
 }
