@@ -14,6 +14,7 @@ public final class StatementStats: Sendable {
         public var transactions = 0
         /// Statements plus, where each transaction costs its own BEGIN and COMMIT (PostgreSQL), those.
         public var roundTrips = 0
+        public init() {}
     }
 
     private let tallies = Locked([String: Tally]())
