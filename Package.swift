@@ -45,6 +45,10 @@ let package = Package(
             name: "CICU",
             linkerSettings: [.linkedLibrary("icuuc"), .linkedLibrary("icui18n"), .linkedLibrary("icudata")]
         ),
+        .target(
+            name: "CSieveSQLite",
+            linkerSettings: [.linkedLibrary("sqlite3")]
+        ),
         .systemLibrary(
             name: "CLibXML2",
             pkgConfig: "libxml-2.0",
@@ -59,7 +63,7 @@ let package = Package(
         .target(
             name: "Store",
             dependencies: [
-                "SieveCore", .product(name: "GRDB", package: "GRDB.swift"),
+                "SieveCore", "CSieveSQLite", .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "PostgresNIO", package: "postgres-nio"), .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: strict

@@ -1,3 +1,4 @@
+import CSieveSQLite
 import Foundation
 import GRDB
 import SieveCore
@@ -61,18 +62,16 @@ enum SQLiteBackend {
             // (BENCHMARKS.md). The pages a process touches count toward its RSS (file cache the kernel can reclaim).
             try db.execute(sql: "PRAGMA mmap_size = 2147418112")
             try db.execute(sql: "PRAGMA cache_size = -2048")  // 2 MiB per connection (the OS caches the file too)
-            db.add(function: hamming)
+            // sieve_hamming in C (the near-duplicate lookup calls it on hundreds of candidates per post).
+            let code = sieve_sqlite_register_hamming(db.sqliteConnection)
+            guard code == 0 else {
+                throw StoreError.open(path: path, underlying: "cannot register sieve_hamming (SQLite error \(code))")
+            }
         }
         config.maximumReaderCount = 4
         let pool = try DatabasePool(path: path, configuration: config)
         try AppDatabase.migrator.migrate(pool)
         return pool
-    }
-
-    /// `sieve_hamming(a, b)`: how many bits differ between two 64-bit integers (NULL when either is not one).
-    static let hamming = DatabaseFunction("sieve_hamming", argumentCount: 2, pure: true) { values in
-        guard case .int64(let a) = values[0].storage, case .int64(let b) = values[1].storage else { return nil }
-        return (a ^ b).nonzeroBitCount
     }
 
     static func databaseValue(_ value: SQLValue) -> DatabaseValue {
