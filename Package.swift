@@ -12,6 +12,7 @@ let package = Package(
         .executable(name: "sieve-fuzz", targets: ["SieveFuzz"]),
         .library(name: "SieveCore", targets: ["SieveCore"]),
         .library(name: "Store", targets: ["Store"]),
+        .library(name: "Net", targets: ["Net"]),
         .library(name: "Crawler", targets: ["Crawler"]),
         .library(name: "Classifier", targets: ["Classifier"]),
         .library(name: "Incidents", targets: ["Incidents"]),
@@ -68,9 +69,16 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // What every stage that reads from or writes to the web uses: HTTP (libcurl), charsets (ICU), XML and HTML
+        // (libxml2), feed formats.
+        .target(
+            name: "Net",
+            dependencies: ["SieveCore", "CCurl", "CLibXML2", "CICU"],
+            swiftSettings: strict
+        ),
         .target(
             name: "Crawler",
-            dependencies: ["SieveCore", "CCurl", "CLibXML2", "CICU", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["SieveCore", "Net", "CLibXML2", "CICU", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict
         ),
         .target(
@@ -80,13 +88,13 @@ let package = Package(
         ),
         .target(
             name: "Incidents",
-            dependencies: ["SieveCore", "Classifier", "Crawler", "CLibXML2"],
+            dependencies: ["SieveCore", "Classifier", "Net", "CLibXML2"],
             swiftSettings: strict
         ),
         .target(
             name: "Publisher",
             dependencies: [
-                "SieveCore", "Store", "Crawler", "CLibXML2", .product(name: "Mustache", package: "swift-mustache"),
+                "SieveCore", "Store", "Net", "CLibXML2", .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "Crypto", package: "swift-crypto"), .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -96,7 +104,7 @@ let package = Package(
         .target(
             name: "Pipeline",
             dependencies: [
-                "SieveCore", "Store", "Crawler", "Classifier", "Incidents", "Publisher", .product(name: "Logging", package: "swift-log"),
+                "SieveCore", "Store", "Net", "Crawler", "Classifier", "Incidents", "Publisher", .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
             ],
             swiftSettings: strict
@@ -113,7 +121,7 @@ let package = Package(
         .target(
             name: "Operations",
             dependencies: [
-                "SieveCore", "Store", "Crawler", "Classifier", "Pipeline", "Publisher", "Observability",
+                "SieveCore", "Store", "Net", "Classifier", "Pipeline", "Publisher", "Observability",
                 .product(name: "Logging", package: "swift-log"), .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
@@ -137,7 +145,7 @@ let package = Package(
         .executableTarget(
             name: "sieve",
             dependencies: [
-                "SieveCore", "Store", "Crawler", "Classifier", "Incidents", "Publisher", "Pipeline", "Moderation", "Operations",
+                "SieveCore", "Store", "Net", "Crawler", "Classifier", "Incidents", "Publisher", "Pipeline", "Moderation", "Operations",
                 "Observability", "CCurl",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -149,7 +157,7 @@ let package = Package(
         .target(
             name: "FuzzTargets",
             dependencies: [
-                "SieveCore", "Crawler", "Classifier", "Incidents", "Publisher", "Store", "Moderation",
+                "SieveCore", "Net", "Crawler", "Classifier", "Incidents", "Publisher", "Store", "Moderation",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],
             swiftSettings: strict
@@ -158,7 +166,7 @@ let package = Package(
         .executableTarget(name: "SieveFuzz", dependencies: ["FuzzTargets"]),
         .executableTarget(
             name: "SieveBench",
-            dependencies: ["Crawler", "Classifier", "SieveCore"],
+            dependencies: ["Net", "Crawler", "Classifier", "SieveCore"],
             swiftSettings: strict
         ),
 
@@ -166,13 +174,13 @@ let package = Package(
         .testTarget(name: "SieveCoreTests", dependencies: ["SieveCore", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "FuzzTargetsTests", dependencies: ["FuzzTargets", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "StoreTests", dependencies: ["Store", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")], swiftSettings: strict),
-        .testTarget(name: "CrawlerTests", dependencies: ["Crawler", "TestSupport"], exclude: ["Fixtures"], swiftSettings: strict),
+        .testTarget(name: "CrawlerTests", dependencies: ["Crawler", "Net", "TestSupport"], exclude: ["Fixtures"], swiftSettings: strict),
         .testTarget(name: "ClassifierTests", dependencies: ["Classifier", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "IncidentsTests", dependencies: ["Incidents", "Store", "Classifier", "Pipeline", "Publisher", "TestSupport"], swiftSettings: strict),
         .testTarget(
             name: "PublisherTests",
             dependencies: [
-                "Publisher", "Store", "Crawler", "TestSupport", .product(name: "Crypto", package: "swift-crypto"),
+                "Publisher", "Store", "Net", "TestSupport", .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "GRDB", package: "GRDB.swift"),
             ], swiftSettings: strict),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Store", "TestSupport"], swiftSettings: strict),

@@ -1,5 +1,6 @@
 import CLibXML2
 import Foundation
+import Net
 import SieveCore
 
 /// Why an HTML page could not be turned into posts.
@@ -226,8 +227,3 @@ func stableHash(_ parts: String...) -> String {
     return "h:" + String(h.value, radix: 16)
 }
 
-/// libxml2 prints XPath and parser errors to stderr by default; Sieve reports them itself.
-/// The handlers are per thread in a threaded libxml2, so this is called before each use.
-func silenceLibXML() {
-    xmlSetStructuredErrorFunc(nil) { _, _ in }
-}

@@ -4,6 +4,7 @@ import Foundation
 import GRDB
 import Incidents
 import Moderation
+import Net
 import Publisher
 import SieveCore
 import Store

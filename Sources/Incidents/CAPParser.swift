@@ -1,5 +1,5 @@
 import CLibXML2
-import Crawler
+import Net
 import Foundation
 import SieveCore
 

@@ -1,5 +1,5 @@
 import Classifier
-import Crawler
+import Net
 import Foundation
 import SieveCore
 

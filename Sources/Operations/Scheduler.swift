@@ -1,8 +1,8 @@
 import Classifier
-import Crawler
 import Foundation
 import Logging
 import Metrics
+import Net
 import Pipeline
 import Publisher
 import ServiceLifecycle

@@ -1,8 +1,8 @@
 import Classifier
-import Crawler
 import Foundation
 import Incidents
 import Logging
+import Net
 import SieveCore
 import Store
 

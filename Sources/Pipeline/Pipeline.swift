@@ -3,6 +3,7 @@ import Crawler
 import Foundation
 import Logging
 import Metrics
+import Net
 import SieveCore
 import Store
 

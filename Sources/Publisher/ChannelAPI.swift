@@ -1,4 +1,4 @@
-import Crawler
+import Net
 import Crypto
 import Foundation
 import SieveCore

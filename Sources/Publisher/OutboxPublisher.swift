@@ -1,4 +1,4 @@
-import Crawler
+import Net
 import Foundation
 import Logging
 import Metrics

@@ -1,6 +1,7 @@
 import ArgumentParser
 import Crawler
 import Foundation
+import Net
 import SieveCore
 
 struct Extract: AsyncParsableCommand {

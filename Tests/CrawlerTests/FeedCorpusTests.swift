@@ -1,5 +1,6 @@
 import Crawler
 import Foundation
+import Net
 import Testing
 import TestSupport
 

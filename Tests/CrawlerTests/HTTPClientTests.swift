@@ -1,5 +1,6 @@
 import Crawler
 import Foundation
+import Net
 import SieveCore
 import Testing
 import TestSupport

@@ -1,5 +1,6 @@
 import CLibXML2
 import Foundation
+import Net
 
 /// An HTML document parsed with libxml2's forgiving parser, with XPath over it. Local to one `extract` call.
 final class AdapterHTMLDocument {

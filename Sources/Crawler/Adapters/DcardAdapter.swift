@@ -1,4 +1,5 @@
 import Foundation
+import Net
 import SieveCore
 
 /// Dcard's 2016-era JSON API (`https://www.dcard.tw/_api/…`).

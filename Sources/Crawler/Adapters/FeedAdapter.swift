@@ -1,4 +1,5 @@
 import Foundation
+import Net
 import SieveCore
 
 /// RSS 0.9x/1.0/2.0, Atom 0.3/1.0 (libxml2) and JSON Feed (when the body is JSON), detected from the body.

@@ -1,4 +1,5 @@
 import Foundation
+import Net
 import SieveCore
 
 /// Mastodon's public and hashtag timelines (`/api/v1/timelines/public`, `/api/v1/timelines/tag/:hashtag`): a JSON

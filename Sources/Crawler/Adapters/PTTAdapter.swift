@@ -1,5 +1,6 @@
 import CLibXML2
 import Foundation
+import Net
 import SieveCore
 
 /// ptt.cc's web BBS (批踢踢實業坊).

@@ -1,6 +1,7 @@
 import CCurl
 import CLibXML2
 import Foundation
+import Net
 import SieveCore
 
 /// sitemaps.org sitemaps: `<urlset>` → one `FollowLink(.item)` per `<url><loc>` (its `<lastmod>` in

@@ -1,5 +1,6 @@
 import CLibXML2
 import Foundation
+import Net
 import SieveCore
 
 /// Public Telegram channel previews (`https://t.me/s/CHANNEL`, `?before=N` for older messages).

@@ -407,3 +407,9 @@ private final class FirstXMLError {
     var line: Int?
     var message: String?
 }
+
+/// libxml2 prints XPath and parser errors to stderr by default; Sieve reports them itself.
+/// The handlers are per thread in a threaded libxml2, so this is called before each use.
+public func silenceLibXML() {
+    xmlSetStructuredErrorFunc(nil) { _, _ in }
+}

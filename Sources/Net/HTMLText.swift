@@ -24,7 +24,7 @@ public enum HTMLText {
     }
 
     /// The visible text below a node.
-    static func text(of node: XMLNodePtr) -> String {
+    package static func text(of node: XMLNodePtr) -> String {
         var out = ""
         walk(node, into: &out)
         return tidy(out)

@@ -39,7 +39,7 @@ public enum FeedDateParser {
         "N": 1 * 3600, "Y": 12 * 3600, "CCT": 8 * 3600, "HKT": 8 * 3600, "JST": 9 * 3600,
     ]
 
-    static func makeDate(
+    package static func makeDate(
         year: Int, month: Int, day: Int, hour: Int = 0, minute: Int = 0, second: Int = 0, nanos: Int = 0,
         offset: Int?, defaultZone: TimeZone
     ) -> Date? {
