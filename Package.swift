@@ -78,7 +78,10 @@ let package = Package(
         ),
         .target(
             name: "Crawler",
-            dependencies: ["SieveCore", "Net", "CLibXML2", "CICU", .product(name: "Logging", package: "swift-log")],
+            dependencies: [
+                "SieveCore", "Net", "Store", "CLibXML2", "CICU", .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+            ],
             swiftSettings: strict
         ),
         .target(
@@ -183,7 +186,7 @@ let package = Package(
                 "Publisher", "Store", "Net", "TestSupport", .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "GRDB", package: "GRDB.swift"),
             ], swiftSettings: strict),
-        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Store", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Crawler", "Store", "TestSupport"], swiftSettings: strict),
         .testTarget(
             name: "ModerationTests",
             dependencies: [

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Classifier
+import Crawler
 import Foundation
 import Pipeline
 import SieveCore

@@ -1,3 +1,4 @@
+@testable import Crawler
 import Foundation
 @testable import Pipeline
 import SieveCore

@@ -1,4 +1,3 @@
-import Crawler
 import Foundation
 import Net
 import SieveCore
