@@ -84,6 +84,30 @@ public final class AppDatabase: Sendable {
         self.created = !exists
     }
 
+    /// The GRDB configuration a writer passed to `init(writer:)` must be made with (Sieve's pragmas and SQL
+    /// functions on every connection), e.g. `AppDatabase(writer: DatabaseQueue(configuration:
+    /// AppDatabase.sqliteConfiguration()))` for an in-memory database in a test.
+    public static func sqliteConfiguration(_ base: Configuration = Configuration()) -> Configuration {
+        SQLiteBackend.configuration(base)
+    }
+
+    /// A store on a SQLite writer made by the caller (an in-memory `DatabaseQueue`, a `DatabasePool` on a file),
+    /// as GRDB's own demo does; pending migrations run. No file lock is taken: the caller owns the writer.
+    public init(writer: any DatabaseWriter) throws(StoreError) {
+        workerID = "\(ProcessInfo.processInfo.hostName):\(getpid()):\(UUID().uuidString.prefix(8).lowercased())"
+        path = writer.path
+        postgres = nil
+        dialect = .sqlite
+        storeLock = nil
+        do {
+            created = try writer.read { db in try !db.tableExists("post") }
+            try Self.migrator.migrate(writer)
+        } catch {
+            throw StoreError.open(path: writer.path, underlying: "\(error)")
+        }
+        self.writer = writer
+    }
+
     /// Migrations, registered in order. Never edit a shipped migration: add a new one.
     static var migrator: DatabaseMigrator {
         var m = DatabaseMigrator()

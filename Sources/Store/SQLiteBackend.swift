@@ -52,7 +52,16 @@ enum SQLiteBackend {
     }
 
     static func open(path: String) throws -> DatabasePool {
-        var config = Configuration()
+        var config = configuration()
+        config.maximumReaderCount = 4
+        let pool = try DatabasePool(path: path, configuration: config)
+        try AppDatabase.migrator.migrate(pool)
+        return pool
+    }
+
+    /// What every connection needs: foreign keys, the pragmas, `sieve_hamming`.
+    static func configuration(_ base: Configuration = Configuration()) -> Configuration {
+        var config = base
         config.busyMode = .timeout(10)
         config.prepareDatabase { db in
             try db.execute(sql: "PRAGMA foreign_keys = ON")
@@ -65,13 +74,10 @@ enum SQLiteBackend {
             // sieve_hamming in C (the near-duplicate lookup calls it on hundreds of candidates per post).
             let code = sieve_sqlite_register_hamming(db.sqliteConnection)
             guard code == 0 else {
-                throw StoreError.open(path: path, underlying: "cannot register sieve_hamming (SQLite error \(code))")
+                throw StoreError.database("cannot register sieve_hamming on \(db.description) (SQLite error \(code))")
             }
         }
-        config.maximumReaderCount = 4
-        let pool = try DatabasePool(path: path, configuration: config)
-        try AppDatabase.migrator.migrate(pool)
-        return pool
+        return config
     }
 
     static func databaseValue(_ value: SQLValue) -> DatabaseValue {
