@@ -186,7 +186,7 @@ let package = Package(
                 "Publisher", "Store", "Net", "TestSupport", .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "GRDB", package: "GRDB.swift"),
             ], swiftSettings: strict),
-        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Crawler", "Store", "TestSupport"], swiftSettings: strict),
+        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Crawler", "Classifier", "SieveCore", "Store", "TestSupport"], swiftSettings: strict),
         .testTarget(
             name: "ModerationTests",
             dependencies: [

@@ -10,7 +10,7 @@ import Store
 /// near-duplicate fingerprints; each fetched page is stored in one transaction.
 public struct CrawlStage: Sendable {
     public let config: SieveConfig
-    public let database: AppDatabase
+    public let database: any FrontierRepository
     /// Extra fetch options for every request (tests and benchmarks use `resolve` to give many names one address).
     public var fetchOptions: FetchOptions = .init()
     /// A one-shot crawl waits this long for retries scheduled after transient errors; later ones stay in the
@@ -24,7 +24,7 @@ public struct CrawlStage: Sendable {
     let logger: Logger
 
     public init(
-        config: SieveConfig, database: AppDatabase, fingerprint: @escaping @Sendable (String) -> UInt64?,
+        config: SieveConfig, database: any FrontierRepository, fingerprint: @escaping @Sendable (String) -> UInt64?,
         logger: Logger = Logger(label: "sieve")
     ) {
         (self.config, self.database, self.fingerprint, self.logger) = (config, database, fingerprint, logger)
@@ -41,8 +41,8 @@ public struct CrawlStage: Sendable {
     ) async throws(StoreError) -> CrawlSummary {
         let selected = config.sources.filter { !$0.kind.isOfficial && (names?.contains($0.name) ?? true) }
         let ids = try await database.syncSources(config.sources)
-        try await database.recoverInflight()
-        try await database.enqueueSeeds(selected, ids: ids, hostOf: CanonicalURL.hostKey, force: force)
+        try await database.recoverInflight(now: Date())
+        try await database.enqueueSeeds(selected, ids: ids, hostOf: CanonicalURL.hostKey, force: force, now: Date())
         let selectedIDs = Set(selected.compactMap { ids[$0.name] })
         var sourcesByID: [Int64: SourceConfig] = [:]
         for s in config.sources { if let id = ids[s.name] { sourcesByID[id] = s } }
@@ -117,7 +117,7 @@ public struct CrawlStage: Sendable {
                 }
                 if started == 0 {
                     if buffer.isEmpty && running.withLock({ $0 }) == 0 && exhausted {
-                        let counts = (try? await database.frontierCounts()) ?? (ready: 0, later: 0, inflight: 0, done: 0, failed: 0)
+                        let counts = (try? await database.frontierCounts(now: Date())) ?? (ready: 0, later: 0, inflight: 0, done: 0, failed: 0)
                         if counts.ready == 0 && (counts.later == 0 || Date() > deadline) { break }
                         if counts.ready == 0, let next = try? await database.nextRetryTime(), next > deadline { break }
                         if counts.ready > 0 { exhausted = false }
@@ -143,7 +143,7 @@ public struct CrawlStage: Sendable {
 /// Fetches and stores one frontier entry at a time; shared by the crawl's tasks.
 struct CrawlEngine: Sendable {
     let config: SieveConfig
-    let database: AppDatabase
+    let database: any FrontierRepository
     let sources: [Int64: SourceConfig]
     let fetchOptions: FetchOptions
     let logger: Logger
@@ -154,7 +154,7 @@ struct CrawlEngine: Sendable {
     let fingerprint: @Sendable (String) -> UInt64?
 
     init(
-        config: SieveConfig, database: AppDatabase, sources: [Int64: SourceConfig], fetchOptions: FetchOptions,
+        config: SieveConfig, database: any FrontierRepository, sources: [Int64: SourceConfig], fetchOptions: FetchOptions,
         logger: Logger, cycleStart: Date, fingerprint: @escaping @Sendable (String) -> UInt64?
     ) {
         self.fingerprint = fingerprint
@@ -206,7 +206,7 @@ struct CrawlEngine: Sendable {
                 sourceId: entry.sourceID, url: entry.url, status: status, fetchedAt: started,
                 durationMs: Int(Date().timeIntervalSince(started) * 1000), error: message)
             do {
-                try await database.failFetch(entry: entry, document: doc, retryAt: retryAt)
+                try await database.failFetch(entry: entry, document: doc, retryAt: retryAt, now: Date())
             } catch {
                 logger.error("could not record failure", metadata: ["url": "\(entry.url)", "error": "\(error)"])
             }
@@ -270,7 +270,7 @@ struct CrawlEngine: Sendable {
         if response.notModified || (entry.role != .item && entry.bodyHash == bodyHash) {
             if response.notModified { doc.bodyHash = entry.bodyHash }
             do {
-                try await database.completeUnchanged(entry: entry, document: doc)
+                try await database.completeUnchanged(entry: entry, document: doc, now: Date())
             } catch {
                 logger.error("store failed", metadata: ["url": "\(entry.url)", "error": "\(error)"])
             }
@@ -303,7 +303,7 @@ struct CrawlEngine: Sendable {
         do {
             let stored = try await database.completeFetch(
                 entry: entry, document: doc, posts: posts, links: links, maxPageDepth: source.maxPages,
-                maxItems: source.maxItems, cycleStart: cycleStart)
+                maxItems: source.maxItems, cycleStart: cycleStart, now: Date())
             CrawlMetrics.postsStored(stored.newPosts)
             stats.withLock {
                 $0.newPosts += stored.newPosts

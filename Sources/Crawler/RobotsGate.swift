@@ -7,14 +7,14 @@ import Store
 /// a 5xx or an unreachable server means nothing is, for `unreachableTTL` (RFC 9309 §2.3.1.3–4).
 actor RobotsGate {
     let client: HTTPClient
-    let database: AppDatabase
+    let database: any FrontierRepository
     let userAgent: String
     let ttl: Double = 24 * 3600
     let unreachableTTL: Double = 15 * 60
     private var cache: [String: (robots: RobotsTxt, expires: Date, reason: String?)] = [:]
     private var inFlight: [String: Task<(RobotsTxt, Date, String?), Never>] = [:]
 
-    init(client: HTTPClient, database: AppDatabase) {
+    init(client: HTTPClient, database: any FrontierRepository) {
         self.client = client
         self.database = database
         self.userAgent = client.settings.userAgent

@@ -76,7 +76,7 @@ extension Pipeline {
     /// rumour is checked again; verdict, matches, explanation and the new queue priority are stored per batch.
     /// `shouldStop` is checked between batches (a graceful shutdown ends after the batch being written).
     public static func crossReference(
-        database: AppDatabase, lexicon: Lexicon, tokenizer: Tokenizer?, now: Date = Date(), batch: Int = 500,
+        database: any CrossReferenceRepository, lexicon: Lexicon, tokenizer: Tokenizer?, now: Date = Date(), batch: Int = 500,
         lease: TimeInterval = 300, cache: CrossReferencerCache? = nil, shouldStop: (@Sendable () -> Bool)? = nil
     ) async throws(StoreError) -> Int {
         try await database.syncRejectedRumours(now: now)
@@ -85,14 +85,14 @@ extension Pipeline {
         if let cached = cache?.crossReferencer(for: version) {
             xref = cached
         } else {
-            let incidents = try await database.incidents()
+            let incidents = try await database.incidents(kinds: nil, activeAt: nil, from: nil, to: nil, limit: nil)
             let memory = RumourMemory(rumours: try await database.knownRumours(), tokenizer: tokenizer)
             xref = CrossReferencer(incidents: incidents, rumours: memory, lexicon: lexicon)
             cache?.store(xref, for: version)
         }
         var total = 0
         while shouldStop?() != true {
-            let posts = try await database.leasePostsToCrossReference(limit: batch, lease: lease)
+            let posts = try await database.leasePostsToCrossReference(limit: batch, lease: lease, now: Date())
             if posts.isEmpty { break }
             let results = posts.parallelMap { p in
                 let r = xref.check(text: p.text, published: p.published ?? p.fetchedAt, assessment: p.assessment, location: p.location)

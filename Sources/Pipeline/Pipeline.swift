@@ -46,12 +46,12 @@ public struct Pipeline: Sendable {
     /// other workers skip it) and committed in one transaction. `shouldStop` is checked between batches (a graceful
     /// shutdown ends after the batch being written).
     public static func classify(
-        database: AppDatabase, scorer: any PostScorer, batch: Int = 500, lease: TimeInterval = 300,
+        database: any AssessmentRepository, scorer: any PostScorer, batch: Int = 500, lease: TimeInterval = 300,
         shouldStop: (@Sendable () -> Bool)? = nil
     ) async throws(StoreError) -> Int {
         var total = 0
         while shouldStop?() != true {
-            let posts = try await database.leasePostsToAssess(limit: batch, lease: lease)
+            let posts = try await database.leasePostsToAssess(limit: batch, lease: lease, now: Date())
             if posts.isEmpty { break }
             let assessed = posts.parallelMap { post in
                 let started = DispatchTime.now().uptimeNanoseconds

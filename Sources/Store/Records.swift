@@ -143,6 +143,10 @@ public struct PostToAssess: Sendable, Equatable {
     public var title: String?
     public var text: String
     public var published: Date?
+
+    public init(id: Int64, title: String? = nil, text: String, published: Date? = nil) {
+        (self.id, self.title, self.text, self.published) = (id, title, text, published)
+    }
 }
 
 /// An approved item as a channel publishes it.

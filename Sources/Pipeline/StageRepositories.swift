@@ -1,0 +1,27 @@
+import Foundation
+import SieveCore
+import Store
+
+/// What the classify stage needs from the Store: lease unassessed posts, save their assessments (which queues
+/// them and releases the lease). `AppDatabase` conforms on both backends.
+public protocol AssessmentRepository: Sendable {
+    func leasePostsToAssess(limit: Int, lease: TimeInterval, now: Date) async throws(StoreError) -> [PostToAssess]
+    func saveAssessments(_ items: [(postID: Int64, assessment: Assessment, priority: Double)]) async throws(StoreError)
+}
+
+/// What the cross-reference stage needs from the Store: the evidence (incidents, known rumours, rejected posts as
+/// rumours) and its version, lease queued posts due for a check, save the results. `AppDatabase` conforms on both
+/// backends.
+public protocol CrossReferenceRepository: Sendable {
+    @discardableResult func syncRejectedRumours(now: Date) async throws(StoreError) -> Int
+    func evidenceVersion() async throws(StoreError) -> Date?
+    func incidents(kinds: Set<IncidentKind>?, activeAt: Date?, from: Date?, to: Date?, limit: Int?) async throws(StoreError)
+        -> [Incident]
+    func knownRumours() async throws(StoreError) -> [KnownRumour]
+    func leasePostsToCrossReference(limit: Int, lease: TimeInterval, now: Date) async throws(StoreError) -> [PostForXref]
+    func saveCrossReferences(
+        _ items: [(postID: Int64, result: XrefResult, priority: Double)], evidence: Date?, now: Date
+    ) async throws(StoreError)
+}
+
+extension AppDatabase: AssessmentRepository, CrossReferenceRepository {}
