@@ -422,13 +422,7 @@ extension AppDatabase {
                 let r = item.result
                 let previous = try tx.scalar("SELECT knownRumourId FROM xref WHERE postId = ?", [item.postID], as: Int64.self)
                 try tx.execute(
-                    """
-                        INSERT INTO xref (postId, verdict, score, explanation, matches, knownRumourId, knownRumourSimilarity, checkedAt)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?)
-                        ON CONFLICT(postId) DO UPDATE SET verdict = excluded.verdict, score = excluded.score,
-                          explanation = excluded.explanation, matches = excluded.matches, knownRumourId = excluded.knownRumourId,
-                          knownRumourSimilarity = excluded.knownRumourSimilarity, checkedAt = excluded.checkedAt
-                        """,
+                    "\(Self.insertXref) VALUES (?, ?, ?, ?, ?, ?, ?, ?) \(Self.replaceXref)",
                     [
                         item.postID, r.verdict.rawValue, r.score, r.explanation.joined(separator: "\n"), matchesJSON,
                         r.knownRumour?.rumourID, r.knownRumour?.similarity, now,
@@ -443,6 +437,15 @@ extension AppDatabase {
             }
         }
     }
+
+    /// The cross-reference upsert, row by row (`VALUES`) or batched (`SELECT`) between these two halves.
+    static let insertXref =
+        "INSERT INTO xref (postId, verdict, score, explanation, matches, knownRumourId, knownRumourSimilarity, checkedAt)"
+    static let replaceXref = """
+        ON CONFLICT(postId) DO UPDATE SET verdict = excluded.verdict, score = excluded.score,
+          explanation = excluded.explanation, matches = excluded.matches, knownRumourId = excluded.knownRumourId,
+          knownRumourSimilarity = excluded.knownRumourSimilarity, checkedAt = excluded.checkedAt
+        """
 
     /// PostgreSQL: the same changes in five statements for the whole batch (one round trip each): the previous
     /// known-rumour matches, the results, the known rumours' spread counts (one more per post that newly repeats
@@ -480,13 +483,7 @@ extension AppDatabase {
             if let k = item.result.knownRumour, previous[item.postID] != k.rumourID { spread[k.rumourID, default: 0] += 1 }
         }
         try tx.execute(
-            """
-            INSERT INTO xref (postId, verdict, score, explanation, matches, knownRumourId, knownRumourSimilarity, checkedAt)
-            SELECT * FROM \(results.source())
-            ON CONFLICT(postId) DO UPDATE SET verdict = excluded.verdict, score = excluded.score,
-              explanation = excluded.explanation, matches = excluded.matches, knownRumourId = excluded.knownRumourId,
-              knownRumourSimilarity = excluded.knownRumourSimilarity, checkedAt = excluded.checkedAt
-            """, [results.argument])
+            "\(Self.insertXref) SELECT * FROM \(results.source()) \(Self.replaceXref)", [results.argument])
         if !spread.isEmpty {
             var counts = JSONRecordSet([("id", "bigint"), ("n", "bigint")])
             for (id, n) in spread.sorted(by: { $0.key < $1.key }) { counts.append([id, n]) }

@@ -133,14 +133,7 @@ extension AppDatabase {
             if tx.dialect.sharesWork { return try Self.saveAssessmentsBatched(items.map(\.postID), rows, tx) }
             for (item, row) in zip(items, rows) {
                 try tx.execute(
-                    """
-                    INSERT INTO assessment (postId, disaster, rumour, types, places, reasons, model, priority, assessedAt, details)
-                    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                    ON CONFLICT(postId) DO UPDATE SET disaster = excluded.disaster, rumour = excluded.rumour,
-                      types = excluded.types, places = excluded.places, reasons = excluded.reasons,
-                      model = excluded.model, priority = excluded.priority, assessedAt = excluded.assessedAt,
-                      details = excluded.details
-                    """, row)
+                    "\(Self.insertAssessment) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) \(Self.replaceAssessment)", row)
                 try tx.execute(
                     """
                     UPDATE post SET state = CASE WHEN state = ? THEN ? ELSE state END, claimedBy = NULL, leaseUntil = NULL,
@@ -150,6 +143,16 @@ extension AppDatabase {
             }
         }
     }
+
+    /// The assessment upsert, row by row (`VALUES`) or batched (`SELECT`) between these two halves.
+    static let insertAssessment =
+        "INSERT INTO assessment (postId, disaster, rumour, types, places, reasons, model, priority, assessedAt, details)"
+    static let replaceAssessment = """
+        ON CONFLICT(postId) DO UPDATE SET disaster = excluded.disaster, rumour = excluded.rumour,
+          types = excluded.types, places = excluded.places, reasons = excluded.reasons,
+          model = excluded.model, priority = excluded.priority, assessedAt = excluded.assessedAt,
+          details = excluded.details
+        """
 
     /// PostgreSQL: the same two changes in two statements for the whole batch (one round trip each). A post listed
     /// twice keeps its last assessment.
@@ -168,14 +171,7 @@ extension AppDatabase {
         }
         guard records.count > 0 else { return }
         try tx.execute(
-            """
-            INSERT INTO assessment (postId, disaster, rumour, types, places, reasons, model, priority, assessedAt, details)
-            SELECT * FROM \(records.source())
-            ON CONFLICT(postId) DO UPDATE SET disaster = excluded.disaster, rumour = excluded.rumour,
-              types = excluded.types, places = excluded.places, reasons = excluded.reasons,
-              model = excluded.model, priority = excluded.priority, assessedAt = excluded.assessedAt,
-              details = excluded.details
-            """, [records.argument])
+            "\(Self.insertAssessment) SELECT * FROM \(records.source()) \(Self.replaceAssessment)", [records.argument])
         try tx.execute(
             """
             UPDATE post SET state = CASE WHEN state = ? THEN ? ELSE state END, claimedBy = NULL, leaseUntil = NULL,
