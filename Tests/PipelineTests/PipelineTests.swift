@@ -119,9 +119,16 @@ struct PipelineTests {
 
     @Test func aRunKilledMidwayLosesAndDoublesNothing() async throws {
         let sources = 40, items = 5
+        // The first 16 feeds answer at once; later ones are held until the run has been killed, so the kill lands
+        // mid-crawl however loaded the machine is (a fixed delay was not enough in parallel runs).
+        let answered = Locked(0)
+        let released = Locked(false)
         let server = try TestHTTPServer { req, conn in
             guard let n = Int(req.path.split(separator: "/").last ?? "") else { return conn.respond(status: 404, body: "") }
-            usleep(250_000)  // slow enough that the kill lands mid-crawl
+            if answered.withLock({ $0 += 1; return $0 }) > 16 {
+                let deadline = Date().addingTimeInterval(60)
+                while !released.withLock({ $0 }) && Date() < deadline { usleep(10_000) }
+            }
             conn.respond(status: 200, body: Self.rss(n, items: items))
         }
         defer { server.stop() }
@@ -142,10 +149,10 @@ struct PipelineTests {
         p.standardError = logHandle
         let child = ChildProcess(p)
         try child.run()
-        await waitUntil(timeout: 20) { server.requests.count >= 12 }
-        try await Task.sleep(for: .milliseconds(100))
+        await waitUntil(timeout: 20) { server.requests.count >= 18 }
         kill(p.processIdentifier, SIGKILL)
         await child.exited()
+        released.withLock { $0 = true }
         #expect(p.terminationReason == .uncaughtSignal,
             Comment(rawValue: "the run ended by itself (\(p.terminationStatus)) after \(server.requests.count) requests: " + ((try? String(contentsOfFile: log, encoding: .utf8)) ?? "")))
 
