@@ -57,26 +57,11 @@ extension HTTPClient {
         maxBody: Int
     ) throws(FetchError) -> FetchResponse {
         var result = r
-        let code = result.code
-        let message = withUnsafeBytes(of: &result.error) { raw in
-            String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
-        }
-        let curlMessage = message.isEmpty ? String(cString: sieve_curl_strerror(code)) : message
-        if exceeded { throw .tooLarge(url: url, limit: maxBody) }
-        if blocked { throw .blockedAddress(url: url) }
-        switch code {
-        case Int32(SIEVE_CURLE_OK): break
-        case Int32(SIEVE_CURLE_OPERATION_TIMEDOUT): throw .timeout(url: url, seconds: timeout)
-        case Int32(SIEVE_CURLE_COULDNT_RESOLVE_HOST): throw .couldNotResolve(url: url)
-        case Int32(SIEVE_CURLE_COULDNT_CONNECT): throw .couldNotConnect(url: url, message: curlMessage)
-        case Int32(SIEVE_CURLE_URL_MALFORMAT): throw .invalidURL(url)
-        case Int32(SIEVE_CURLE_GOT_NOTHING): throw .emptyResponse(url: url)
-        case Int32(SIEVE_CURLE_RECV_ERROR), Int32(SIEVE_CURLE_SEND_ERROR), Int32(SIEVE_CURLE_PARTIAL_FILE),
-            Int32(SIEVE_CURLE_HTTP2):
-            throw .connectionReset(url: url, message: curlMessage)
-        case Int32(SIEVE_CURLE_SSL_CONNECT_ERROR), Int32(SIEVE_CURLE_PEER_FAILED_VERIFICATION):
-            throw .tls(url: url, message: curlMessage)
-        default: throw .transport(url: url, code: Int(code), message: curlMessage)
+        if let failure = transferFailure(
+            url: url, result: &result, blocked: blocked, exceeded: exceeded, timeout: timeout, maxBody: maxBody,
+            maxRedirects: 0)
+        {
+            throw failure
         }
         return FetchResponse(
             url: url, finalURL: url, status: Int(result.http_status), headers: sink.headers, body: sink.body,

@@ -189,45 +189,60 @@ public struct HTTPClient: Sendable {
         return try result.get()
     }
 
-    static func response(
-        url: String, result r: sieve_curl_result, blocked: Bool, exceeded: Bool, sink: TransferSink,
-        settings: CrawlerSettings
-    ) throws(FetchError) -> FetchResponse {
-        var result = r
+    /// What a finished transfer's curl result means when it is not a response: the body limit, the SSRF guard, or
+    /// curl's error code as a `FetchError` naming the URL (nil when the transfer succeeded). Shared by fetches and
+    /// sends.
+    static func transferFailure(
+        url: String, result: inout sieve_curl_result, blocked: Bool, exceeded: Bool, timeout: Double, maxBody: Int,
+        maxRedirects: Int
+    ) -> FetchError? {
         let code = result.code
         let message = withUnsafeBytes(of: &result.error) { raw in
             String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
         }
         let curlMessage = message.isEmpty ? String(cString: sieve_curl_strerror(code)) : message
-        if exceeded { throw .tooLarge(url: url, limit: settings.maxBodyBytes) }
-        if blocked { throw .blockedAddress(url: url) }
+        if exceeded { return .tooLarge(url: url, limit: maxBody) }
+        if blocked { return .blockedAddress(url: url) }
         switch code {
-        case Int32(SIEVE_CURLE_OK): break
+        case Int32(SIEVE_CURLE_OK): return nil
         case Int32(SIEVE_CURLE_OPERATION_TIMEDOUT):
-            throw .timeout(url: url, seconds: settings.totalTimeout)
+            return .timeout(url: url, seconds: timeout)
         case Int32(SIEVE_CURLE_TOO_MANY_REDIRECTS):
-            throw .tooManyRedirects(url: url, limit: settings.maxRedirects)
+            return .tooManyRedirects(url: url, limit: maxRedirects)
         case Int32(SIEVE_CURLE_COULDNT_RESOLVE_HOST):
-            throw .couldNotResolve(url: url)
+            return .couldNotResolve(url: url)
         case Int32(SIEVE_CURLE_COULDNT_CONNECT):
-            throw .couldNotConnect(url: url, message: curlMessage)
+            return .couldNotConnect(url: url, message: curlMessage)
         case Int32(SIEVE_CURLE_FILE_COULDNT_READ_FILE):
-            throw .fileNotFound(url: url)
+            return .fileNotFound(url: url)
         case Int32(SIEVE_CURLE_UNSUPPORTED_PROTOCOL):
-            throw .unsupportedScheme(url: url)
+            return .unsupportedScheme(url: url)
         case Int32(SIEVE_CURLE_URL_MALFORMAT):
-            throw .invalidURL(url)
+            return .invalidURL(url)
         case Int32(SIEVE_CURLE_GOT_NOTHING):
-            throw .emptyResponse(url: url)
+            return .emptyResponse(url: url)
         case Int32(SIEVE_CURLE_RECV_ERROR), Int32(SIEVE_CURLE_SEND_ERROR), Int32(SIEVE_CURLE_PARTIAL_FILE),
             Int32(SIEVE_CURLE_HTTP2):
-            throw .connectionReset(url: url, message: curlMessage)
+            return .connectionReset(url: url, message: curlMessage)
         case Int32(SIEVE_CURLE_BAD_CONTENT_ENCODING):
-            throw .badContentEncoding(url: url, message: curlMessage)
+            return .badContentEncoding(url: url, message: curlMessage)
         case Int32(SIEVE_CURLE_SSL_CONNECT_ERROR), Int32(SIEVE_CURLE_PEER_FAILED_VERIFICATION):
-            throw .tls(url: url, message: curlMessage)
+            return .tls(url: url, message: curlMessage)
         default:
-            throw .transport(url: url, code: Int(code), message: curlMessage)
+            return .transport(url: url, code: Int(code), message: curlMessage)
+        }
+    }
+
+    static func response(
+        url: String, result r: sieve_curl_result, blocked: Bool, exceeded: Bool, sink: TransferSink,
+        settings: CrawlerSettings
+    ) throws(FetchError) -> FetchResponse {
+        var result = r
+        if let failure = transferFailure(
+            url: url, result: &result, blocked: blocked, exceeded: exceeded, timeout: settings.totalTimeout,
+            maxBody: settings.maxBodyBytes, maxRedirects: settings.maxRedirects)
+        {
+            throw failure
         }
         let finalURL = withUnsafeBytes(of: &result.effective_url) { raw in
             String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
