@@ -78,7 +78,9 @@ public struct DeliveryOptions: Sendable {
 /// (`deliverPending` again and again); its rate-limit and breaker state carries over between calls.
 public final class OutboxPublisher: Sendable {
     public let database: AppDatabase
-    public let channels: [ChannelConfig]
+    private let configured: Locked<[ChannelConfig]>
+    /// The channels delivered to (each round takes them once, at its start).
+    public var channels: [ChannelConfig] { configured.withLock { $0 } }
     let client: HTTPClient
     let logger: Logger
     let environment: [String: String]
@@ -94,15 +96,22 @@ public final class OutboxPublisher: Sendable {
         environment: [String: String] = ProcessInfo.processInfo.environment
     ) {
         self.database = database
-        self.channels = channels.isEmpty ? [Self.defaultChannel] : channels
+        self.configured = Locked(channels.isEmpty ? [Self.defaultChannel] : channels)
         self.client = client
         self.logger = logger
         self.environment = environment
         self.gates = Gates()
     }
 
+    /// Replaces the channels from the next round on (a reloaded config); rate-limit and breaker state is kept
+    /// for channels that keep their name.
+    public func replaceChannels(_ channels: [ChannelConfig]) {
+        configured.withLock { $0 = channels.isEmpty ? [Self.defaultChannel] : channels }
+    }
+
     /// Delivers everything due, then returns (see `DeliveryOptions.maxWait`).
     public func deliverPending(_ options: DeliveryOptions = .init()) async -> DeliveryReport {
+        let channels = self.channels
         var report = DeliveryReport()
         for c in channels { report.channels[c.name] = .init(name: c.name) }
         if options.reclaimOrphans {
@@ -333,8 +342,9 @@ public final class OutboxPublisher: Sendable {
     }
 }
 
-/// Per-channel rate limit, 429 pause and circuit breaker state.
-actor Gates {
+/// Per-channel rate limit, 429 pause and circuit breaker state. Every method takes the time as an argument (the
+/// publisher passes `Date()`), so tests drive it with their own clock.
+package actor Gates {
     struct State {
         var nextSlot = Date.distantPast
         var pausedUntil = Date.distantPast
@@ -344,7 +354,9 @@ actor Gates {
     var states: [String: State] = [:]
 
     /// Seconds to wait before the next request on `channel` may start (and books that slot).
-    func reserve(_ channel: String, interval: TimeInterval, now: Date) -> TimeInterval {
+    package init() {}
+
+    package func reserve(_ channel: String, interval: TimeInterval, now: Date) -> TimeInterval {
         var s = states[channel, default: State()]
         let start = max(now, s.nextSlot)
         s.nextSlot = start.addingTimeInterval(interval)

@@ -21,7 +21,9 @@ public struct TestRequest: Sendable {
 /// Writes raw bytes to the client socket, so handlers can misbehave on purpose (drip, reset, never finish).
 public final class TestConnection: @unchecked Sendable {
     let fd: Int32
-    public private(set) var closed = false
+    private let state = NSLock()
+    private var _closed = false
+    public var closed: Bool { state.withLock { _closed } }
 
     init(fd: Int32) { self.fd = fd }
 
@@ -65,12 +67,17 @@ public final class TestConnection: @unchecked Sendable {
         close()
     }
 
+    /// Closes once, whichever thread asks first (a handler, the test, the server after the handler returns): a
+    /// second close(2) of the same number could close a file another part of the process opened meanwhile (a
+    /// SQLite database in a test running in parallel reads someone else's bytes and reports itself malformed).
     public func close() {
-        if !closed {
-            closed = true
-            shutdown(fd, Int32(SHUT_RDWR))
-            Glibc.close(fd)
+        let first = state.withLock { () -> Bool in
+            defer { _closed = true }
+            return !_closed
         }
+        guard first else { return }
+        shutdown(fd, Int32(SHUT_RDWR))
+        Glibc.close(fd)
     }
 
     static func reason(_ s: Int) -> String {
@@ -146,22 +153,24 @@ public final class TestHTTPServer: @unchecked Sendable {
         let wasStopped = stopped
         stopped = true
         lock.unlock()
-        if !wasStopped {
-            shutdown(listenFD, Int32(SHUT_RDWR))
-            close(listenFD)
-        }
+        // Only shut down: that wakes the accept loop, which closes the socket itself. Closing it here would free
+        // the number while the loop may still call accept(2) on it, and by then it can be another test server's
+        // listening socket (this server would steal that one's connections) or a database file.
+        if !wasStopped { shutdown(listenFD, Int32(SHUT_RDWR)) }
     }
 
     private func acceptLoop() {
         while true {
             let fd = accept(listenFD, nil, nil)
-            if fd < 0 {
-                lock.lock()
-                let done = stopped
-                lock.unlock()
-                if done { return }
-                continue
+            lock.lock()
+            let done = stopped
+            lock.unlock()
+            if done {
+                if fd >= 0 { Glibc.close(fd) }
+                close(listenFD)
+                return
             }
+            if fd < 0 { continue }
             let t = Thread { [self] in serve(fd) }
             t.start()
         }
