@@ -7,7 +7,10 @@ VENV := .venv
 UI_APT_PACKAGES := chromium chromium-driver fonts-wqy-zenhei
 UI_VENV := .venv-ui
 
-.PHONY: all deps build demo test pyenv ui-env ui-shots bench models eval-real fuzz fuzz-smoke clean
+PREFIX ?= /usr/local
+DESTDIR ?=
+
+.PHONY: all deps build release install uninstall demo test pyenv ui-env ui-shots bench models eval-real fuzz fuzz-smoke clean
 
 all: build
 
@@ -27,6 +30,18 @@ deps:
 
 build: deps
 	$(SWIFT) build
+
+release: deps
+	$(SWIFT) build -c release --product sieve
+
+# `make install PREFIX=/usr/local` (DESTDIR honoured): the release binary in $(PREFIX)/bin, lexicons and models in
+# $(PREFIX)/share/sieve, systemd units in $(PREFIX)/lib/systemd/system, a starter config in $(PREFIX)/etc/sieve
+# (/etc/sieve for PREFIX=/usr) unless one is there. `make uninstall` removes exactly what the install listed.
+install: release
+	PREFIX=$(PREFIX) DESTDIR=$(DESTDIR) BINARY=$$($(SWIFT) build -c release --show-bin-path)/sieve scripts/install.sh
+
+uninstall:
+	PREFIX=$(PREFIX) DESTDIR=$(DESTDIR) scripts/install.sh --uninstall
 
 # The bundled typhoon-night world (Corpus/demo) through the whole pipeline into ./demo.sqlite.
 demo: build

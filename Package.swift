@@ -101,6 +101,7 @@ let package = Package(
                 .product(name: "Crypto", package: "swift-crypto"), .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strict
         ),
@@ -127,6 +128,7 @@ let package = Package(
                 "SieveCore", "Store", "Net", "Classifier", "Pipeline", "Publisher", "Observability",
                 .product(name: "Logging", package: "swift-log"), .product(name: "Metrics", package: "swift-metrics"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
             ],
             swiftSettings: strict
         ),
@@ -190,7 +192,7 @@ let package = Package(
         .testTarget(
             name: "ModerationTests",
             dependencies: [
-                "Moderation", "Store", "SieveCore", "Publisher", "TestSupport",
+                "Moderation", "Store", "SieveCore", "Publisher", "Operations", "TestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "GRDB", package: "GRDB.swift"),

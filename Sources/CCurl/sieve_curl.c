@@ -15,3 +15,14 @@ const char *sieve_curl_version(void) { return curl_version(); }
 
 #include <malloc.h>
 void sieve_malloc_arena_max(int n) { mallopt(M_ARENA_MAX, n); }
+
+#include <errno.h>
+#include <sys/timex.h>
+int sieve_clock_synchronised(long *esterror) {
+    struct timex tx;
+    memset(&tx, 0, sizeof tx);  /* modes = 0: read only */
+    int state = adjtimex(&tx);
+    if (state < 0) return -errno;
+    if (esterror) *esterror = tx.esterror;
+    return (state == TIME_ERROR || (tx.status & STA_UNSYNC)) ? 0 : 1;
+}

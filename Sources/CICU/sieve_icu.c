@@ -131,3 +131,15 @@ const char *sieve_icu_canonical_charset(const char *label) {
     }
     return name;
 }
+
+#include <unicode/uversion.h>
+
+void sieve_icu_version(char *buf, int32_t cap) {
+    if (!buf || cap <= 0) return;
+    UVersionInfo v;
+    char text[U_MAX_VERSION_STRING_LENGTH];
+    u_getVersion(v);
+    u_versionToString(v, text);
+    strncpy(buf, text, (size_t)cap - 1);
+    buf[cap - 1] = 0;
+}

@@ -18,3 +18,5 @@ int sieve_sqlite_register_hamming(struct sqlite3 *db) {
     return sqlite3_create_function_v2(
         db, "sieve_hamming", 2, SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_INNOCUOUS, 0, sieve_hamming, 0, 0, 0);
 }
+
+const char *sieve_sqlite_version(void) { return sqlite3_libversion(); }

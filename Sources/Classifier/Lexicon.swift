@@ -1,4 +1,5 @@
 import Foundation
+import SieveCore
 
 /// A place name from the gazetteer.
 public struct PlaceEntry: Sendable, Equatable {
@@ -82,9 +83,7 @@ public struct Lexicon: Sendable {
     /// The project's type cues, or a clear error when `Lexicons/` cannot be found.
     public static func standardTypeCues() throws(LoadError) -> [String: String] {
         guard let dir = locateDirectory() else {
-            throw LoadError(
-                file: "Lexicons/",
-                message: "lexicon folder not found; run from the project folder or set SIEVE_LEXICONS=/path/to/Lexicons")
+            throw LoadError(file: "Lexicons/", message: Resources.notFoundMessage(.lexicons))
         }
         return try loadTypeCues(directory: dir)
     }
@@ -142,41 +141,15 @@ public struct Lexicon: Sendable {
         return out
     }
 
-    /// Finds the project's `Lexicons/` folder: $SIEVE_LEXICONS, else the nearest `Lexicons/` above the working
-    /// directory or above the running executable.
-    public static func locateDirectory() -> URL? {
-        locateProjectFolder("Lexicons", containing: "places.tsv", environment: "SIEVE_LEXICONS")
-    }
+    /// Finds the `Lexicons/` folder: $SIEVE_LEXICONS, an installation's share folder, the source tree
+    /// (`Resources`).
+    public static func locateDirectory() -> URL? { Resources.locate(.lexicons) }
 
     /// The project's lexicons, or a clear error when they cannot be found.
     public static func standard() throws(LoadError) -> Lexicon {
         guard let dir = locateDirectory() else {
-            throw LoadError(
-                file: "Lexicons/",
-                message: "lexicon folder not found; run from the project folder or set SIEVE_LEXICONS=/path/to/Lexicons")
+            throw LoadError(file: "Lexicons/", message: Resources.notFoundMessage(.lexicons))
         }
         return try load(directory: dir)
     }
-}
-
-/// `$environment` when set, else the nearest `name/` holding `marker` above the working directory or above the
-/// running executable (so `swift run`, `.build/debug/sieve` and tests all find the project's data).
-func locateProjectFolder(_ name: String, containing marker: String, environment: String) -> URL? {
-    let fm = FileManager.default
-    if let env = ProcessInfo.processInfo.environment[environment], !env.isEmpty { return URL(fileURLWithPath: env) }
-    var starts = [URL(fileURLWithPath: fm.currentDirectoryPath)]
-    if let exe = try? fm.destinationOfSymbolicLink(atPath: "/proc/self/exe") {
-        starts.append(URL(fileURLWithPath: exe).deletingLastPathComponent())
-    }
-    for start in starts {
-        var dir = start.standardizedFileURL
-        for _ in 0..<12 {
-            let candidate = dir.appendingPathComponent(name)
-            if fm.fileExists(atPath: candidate.appendingPathComponent(marker).path) { return candidate }
-            let parent = dir.deletingLastPathComponent()
-            if parent.path == dir.path { break }
-            dir = parent
-        }
-    }
-    return nil
 }

@@ -31,10 +31,8 @@ public struct ModelSet: Sendable {
         return set
     }
 
-    /// `$SIEVE_MODELS`, else the nearest `Models/` holding a model above the working directory or the executable.
-    public static func locateDirectory() -> String? {
-        locateProjectFolder("Models", containing: "disaster.nbm", environment: "SIEVE_MODELS")?.path
-    }
+    /// `$SIEVE_MODELS`, an installation's share folder, or the source tree's `Models/` (`Resources`).
+    public static func locateDirectory() -> String? { Resources.locate(.models)?.path }
 }
 
 /// Naive Bayes (disaster, rumour, type) combined with the lexicon rules, plus places, times and people.

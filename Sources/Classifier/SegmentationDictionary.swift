@@ -269,9 +269,13 @@ extension SegmentationDictionary {
         return "/usr/share/rime-data/essay.txt"
     }
 
-    /// `$XDG_CACHE_HOME/sieve`, else `~/.cache/sieve`.
+    /// `$CACHE_DIRECTORY` (set by systemd's `CacheDirectory=sieve`), else `$XDG_CACHE_HOME/sieve`, else
+    /// `~/.cache/sieve`.
     public static var defaultCacheDirectory: URL? {
         let env = ProcessInfo.processInfo.environment
+        if let systemd = env["CACHE_DIRECTORY"]?.split(separator: ":").first, systemd.hasPrefix("/") {
+            return URL(fileURLWithPath: String(systemd))
+        }
         if let xdg = env["XDG_CACHE_HOME"], xdg.hasPrefix("/") {
             return URL(fileURLWithPath: xdg).appendingPathComponent("sieve")
         }

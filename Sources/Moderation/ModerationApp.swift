@@ -18,11 +18,18 @@ public struct RouteInfo: Sendable, Hashable {
 /// integrations, and the community feeds. Built on one `AppDatabase`.
 public struct ModerationApp: Sendable {
     public let database: AppDatabase
-    public let settings: ServerSettings
+    /// The configuration in force (replaced on SIGHUP by `ConfigReloader`); read per request.
+    public let live: LiveConfig
+    public var settings: ServerSettings { live.current.server }
     /// The channels approvals go to (the default community feed when the config names none).
-    public let channels: [ChannelConfig]
+    public var channels: [ChannelConfig] {
+        let configured = live.current.channels
+        return configured.isEmpty ? [OutboxPublisher.defaultChannel] : configured
+    }
     public let search: SearchIndex
     public let logger: Logger
+    /// One notice-level line per request (method, path, status, milliseconds, request id, client, user).
+    public let accessLog: Bool
     let summaryCache = SummaryCache()
     let queueCache = QueueCache()
     let sessionCache = SessionCache()
@@ -37,12 +44,20 @@ public struct ModerationApp: Sendable {
     public init(
         database: AppDatabase, config: SieveConfig, search: SearchIndex, logger: Logger = Logger(label: "sieve.web")
     ) {
+        self.init(database: database, live: LiveConfig(config), search: search, logger: logger)
+    }
+
+    /// An app whose configuration can be replaced while it serves (`sieve serve` and SIGHUP).
+    public init(
+        database: AppDatabase, live: LiveConfig, search: SearchIndex, logger: Logger = Logger(label: "sieve.web"),
+        accessLog: Bool = false
+    ) {
         self.database = database
-        self.settings = config.server
-        self.channels = config.channels.isEmpty ? [OutboxPublisher.defaultChannel] : config.channels
+        self.live = live
+        self.accessLog = accessLog
         self.search = search
         self.logger = logger
-        self.bcryptGate = BcryptGate(concurrency: config.server.loginConcurrency)
+        self.bcryptGate = BcryptGate(concurrency: live.current.server.loginConcurrency)
     }
 
     /// The router and the list of routes it serves (the OpenAPI test checks the document against that list).
@@ -281,10 +296,13 @@ struct AuthMiddleware: RouterMiddleware {
     func handle(_ request: Request, context: WebContext, next: (Request, WebContext) async throws -> Response)
         async throws -> Response
     {
+        let started = ContinuousClock.now
         var context = context
         context.remoteIP = WebContext.clientIP(
             peer: context.peerIP, forwardedFor: request.headers[HTTPField.Name("X-Forwarded-For")!],
             trusted: app.settings.trustedProxies)
+        context.requestID = WebContext.requestID(from: request.headers[Self.requestIDHeader])
+        context.logger[metadataKey: "request_id"] = .string(context.requestID)
         var response: Response
         do {
             try await authenticate(request, &context)
@@ -300,9 +318,22 @@ struct AuthMiddleware: RouterMiddleware {
         headers[HTTPField.Name("X-Content-Type-Options")!] = "nosniff"
         headers[HTTPField.Name("X-Frame-Options")!] = "DENY"
         headers[HTTPField.Name("Referrer-Policy")!] = "same-origin"
+        headers[Self.requestIDHeader] = context.requestID
         response.headers = headers
+        if app.accessLog {
+            let elapsed = started.duration(to: .now)
+            let ms = Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15
+            context.logger.notice(
+                "request",
+                metadata: [
+                    "method": "\(request.method)", "path": "\(request.uri.path)", "status": "\(response.status.code)",
+                    "ms": "\(String(format: "%.1f", ms))", "client": "\(context.remoteIP)", "user": "\(context.auth?.user ?? "-")",
+                ])
+        }
         return response
     }
+
+    static let requestIDHeader = HTTPField.Name("X-Request-Id")!
 
     func authenticate(_ request: Request, _ context: inout WebContext) async throws {
         if let header = request.headers[.authorization] {
@@ -341,7 +372,7 @@ struct AuthMiddleware: RouterMiddleware {
             let status = Self.status(for: e)
             if status == .internalServerError {
                 // The database's own message (SQL, file paths) is for the server log, not for every visitor.
-                app.logger.error("\(request.method) \(request.uri.path): \(e)")
+                context.logger.error("\(request.method) \(request.uri.path): \(e)")
                 web = WebError(status: status, message: "internal error; see the server log")
             } else {
                 web = WebError(status: status, message: e.description)
@@ -349,7 +380,7 @@ struct AuthMiddleware: RouterMiddleware {
         case let e as any HTTPResponseError:
             return try e.response(from: request, context: context)
         default:
-            app.logger.error("\(request.method) \(request.uri.path): \(error)")
+            context.logger.error("\(request.method) \(request.uri.path): \(error)")
             web = WebError(status: .internalServerError, message: "internal error; see the server log")
         }
         return try web.response(from: request, context: context)

@@ -26,6 +26,9 @@ public struct WebContext: RequestContext {
     public internal(set) var remoteIP: String
     /// The TCP peer's own address.
     public let peerIP: String
+    /// This request's id: the one a proxy sent in X-Request-Id when well-formed, else a new one. Sent back in the
+    /// response's X-Request-Id and put on every log line about the request (`request_id`).
+    public internal(set) var requestID: String = "-"
 
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
@@ -43,6 +46,20 @@ public struct WebContext: RequestContext {
             if !trusted.contains(where: { $0.contains(hop) }) { return hop }
         }
         return hops.first ?? peer
+    }
+
+    /// A proxy's X-Request-Id when it is a plain token (letters, digits, `-`, `_`, `.`, `:`, up to 64 characters:
+    /// nothing that could forge a log line), else 16 random hex digits.
+    package static func requestID(from header: String?) -> String {
+        if let header, (1...64).contains(header.utf8.count),
+            header.utf8.allSatisfy({ c in
+                (c >= 0x30 && c <= 0x39) || (c >= 0x41 && c <= 0x5A) || (c >= 0x61 && c <= 0x7A) || c == 0x2D || c == 0x5F || c == 0x2E || c == 0x3A
+            })
+        {
+            return header
+        }
+        var g = SystemRandomNumberGenerator()
+        return String(format: "%016llx", g.next() as UInt64)
     }
 
     /// The bounded body limit for forms and JSON (a pasted post is far smaller).

@@ -75,7 +75,10 @@ public struct JobOutcome: Sendable {
 /// it (at once on start); a backup since the newest file in the backup folder. A job that never ran is due at
 /// once; times missed while nothing ran are caught up by one run.
 public final class Scheduler: Service, Sendable {
-    public let config: SieveConfig
+    /// The configuration in force: each pass plans and runs with the one current at its start (a SIGHUP to
+    /// `sieve serve` can replace it).
+    public let live: LiveConfig
+    public var config: SieveConfig { live.current }
     public let database: AppDatabase
     let scorer: PostClassifier
     /// The cross-reference index, kept between runs while the evidence is unchanged.
@@ -88,11 +91,18 @@ public final class Scheduler: Service, Sendable {
     let attempts = Locked([String: Date]())
     public let stop = StopSignal()
 
-    public init(
+    public convenience init(
         config: SieveConfig, database: AppDatabase, scorer: PostClassifier, logger: Logger,
         fetchOptions: FetchOptions = .init(), retryHorizon: Double = 30
     ) {
-        self.config = config
+        self.init(live: LiveConfig(config), database: database, scorer: scorer, logger: logger, fetchOptions: fetchOptions, retryHorizon: retryHorizon)
+    }
+
+    public init(
+        live: LiveConfig, database: AppDatabase, scorer: PostClassifier, logger: Logger,
+        fetchOptions: FetchOptions = .init(), retryHorizon: Double = 30
+    ) {
+        self.live = live
         self.database = database
         self.scorer = scorer
         self.logger = logger
@@ -104,6 +114,7 @@ public final class Scheduler: Service, Sendable {
 
     /// Every job with its last and next run, sources in config order, then publish and backup.
     public func jobs(now: Date = Date()) async throws(StoreError) -> [ScheduledJob] {
+        let config = self.config  // one snapshot for the whole plan
         let records = Dictionary(try await database.sources().map { ($0.name, $0.lastFetchedAt) }, uniquingKeysWith: { a, _ in a })
         let tried = attempts.withLock { $0 }
         func latest(_ a: Date?, _ b: Date?) -> Date? {
@@ -145,8 +156,8 @@ public final class Scheduler: Service, Sendable {
             await withTaskGroup(of: Void.self) { group in
                 for lane in Lane.allCases { group.addTask { await self.loop(lane) } }
             }
-            // A lane with no jobs ends at once; the service still runs until told to stop, since a service that
-            // returns early ends its whole group (the web app with it).
+            // Lanes run until told to stop (a lane with no jobs looks again every minute: a reloaded config may
+            // add some); a service that returned early would end its whole group, the web app with it.
             await stop.wait()
         } onCancelOrGracefulShutdown: { [stop, logger] in
             if !stop.isSet { logger.notice("shutdown requested: no new jobs; waiting for running ones") }
@@ -161,7 +172,11 @@ public final class Scheduler: Service, Sendable {
             var next = now.addingTimeInterval(60)
             do {
                 let mine = try await jobs(now: now).filter { $0.lane == lane }
-                if mine.isEmpty { return }
+                if mine.isEmpty {
+                    // Nothing in this lane now; a reloaded config may add some.
+                    await stop.sleep(until: now.addingTimeInterval(60))
+                    continue
+                }
                 next = mine.map(\.nextRun).min() ?? .distantFuture
             } catch {
                 logger.error("scheduler cannot read the database; trying again in 60 s", metadata: ["lane": "\(lane)", "error": "\(error)"])

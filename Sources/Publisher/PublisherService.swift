@@ -14,16 +14,38 @@ public struct PublisherService: Service {
     let interval: Duration
     let logger: Logger
 
+    /// Where the channels come from when the config can change while this runs (nil: fixed).
+    let live: LiveConfig?
+
     public init(database: AppDatabase, channels: [ChannelConfig], interval: Duration, logger: Logger) {
         self.publisher = OutboxPublisher(database: database, channels: channels, logger: logger)
         self.interval = interval
         self.logger = logger
+        self.live = nil
+    }
+
+    /// A publisher that follows a reloadable config: each round delivers to the channels in force at its start.
+    public init(database: AppDatabase, live: LiveConfig, interval: Duration, logger: Logger) {
+        self.publisher = OutboxPublisher(database: database, channels: live.current.channels, logger: logger)
+        self.interval = interval
+        self.logger = logger
+        self.live = live
     }
 
     public func run() async throws {
         let database = publisher.database
         var waitingLogged = false
+        var generation = live?.generation ?? 0
         while !Task.isShuttingDownGracefully && !Task.isCancelled {
+            if let live, live.generation != generation {
+                generation = live.generation
+                publisher.replaceChannels(live.current.channels)
+            }
+            // A reloaded config with [publish] hands publishing to the scheduler's publish job.
+            if let live, live.current.publish != nil {
+                try? await cancelWhenGracefulShutdown { try await Task.sleep(for: interval) }
+                continue
+            }
             var lock: PublisherLock? = nil
             if !database.sharesWork {
                 do {

@@ -1,3 +1,4 @@
+import CSieveSQLite
 import Foundation
 import GRDB
 import SieveCore
@@ -376,4 +377,9 @@ extension AppDatabase {
             throw Self.storeError(error)
         }
     }
+}
+
+extension AppDatabase {
+    /// The SQLite library this process runs with ("3.40.1").
+    public static var sqliteLibraryVersion: String { String(cString: sieve_sqlite_version()) }
 }

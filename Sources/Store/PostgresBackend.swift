@@ -5,32 +5,67 @@ import SieveCore
 
 /// Where a PostgreSQL database is, parsed from `postgres://user:password@host:port/database?options`.
 /// Options: `sslmode=disable|require` (default disable), `host=/unix/socket/dir` (connect through the socket
-/// `.s.PGSQL.<port>` there), `pool=N` (connections per process, default 4).
+/// `.s.PGSQL.<port>` there), `pool=N` (connections per process, default 4), `connect_timeout=S` (seconds per host,
+/// default 10).
+///
+/// Several hosts, as libpq writes them (`postgres://u@db1:5432,db2:5432/sieve?target_session_attrs=read-write`):
+/// each new connection tries them in order; with `target_session_attrs=read-write` (or `primary`) a server in
+/// recovery (a standby) is skipped, so after a failover the pool's next connections go to the new primary.
 public struct PostgresLocation: Sendable, Equatable {
+    public struct Endpoint: Sendable, Equatable {
+        public var host: String
+        public var port: Int
+
+        public init(host: String, port: Int) {
+            self.host = host
+            self.port = port
+        }
+    }
+
     public var user: String
     public var password: String?
-    public var host: String
-    public var port: Int
+    /// Every host, in the order connections try them.
+    public var endpoints: [Endpoint]
+    public var host: String { endpoints[0].host }
+    public var port: Int { endpoints[0].port }
     public var database: String
     public var socketDirectory: String?
     public var requireTLS: Bool
     public var poolSize: Int
+    /// Only a server that accepts writes will do (`target_session_attrs=read-write|primary`).
+    public var requirePrimary: Bool
+    public var connectTimeout: Int
 
     public static func isPostgresURL(_ s: String) -> Bool { s.hasPrefix("postgres://") || s.hasPrefix("postgresql://") }
 
     public init(url: String) throws(StoreError) {
-        guard Self.isPostgresURL(url), let c = URLComponents(string: url) else {
+        guard Self.isPostgresURL(url) else {
+            throw StoreError.open(path: Self.redact(url), underlying: "not a postgres:// URL (postgres://user:password@host:port/database)")
+        }
+        // URLComponents reads one host: the host list is taken out first and the URL parsed with its first host.
+        let (single, hostList) = Self.splitHosts(url)
+        guard let c = URLComponents(string: single) else {
             throw StoreError.open(path: Self.redact(url), underlying: "not a postgres:// URL (postgres://user:password@host:port/database)")
         }
         user = c.percentEncodedUser.flatMap { $0.removingPercentEncoding } ?? ProcessInfo.processInfo.environment["USER"] ?? "postgres"
         password = c.percentEncodedPassword.flatMap { $0.removingPercentEncoding }
-        host = c.host.flatMap { $0.isEmpty ? nil : $0 } ?? "127.0.0.1"
-        port = c.port ?? 5432
+        var endpoints: [Endpoint] = []
+        for item in hostList {
+            let (h, p) = Self.hostAndPort(item)
+            guard let port = p.map({ Int($0) }) ?? 5432, (1...65535).contains(port) else {
+                throw StoreError.open(path: Self.redact(url), underlying: "host \(item): the port must be a number from 1 to 65535")
+            }
+            endpoints.append(Endpoint(host: h.isEmpty ? "127.0.0.1" : h, port: port))
+        }
+        if endpoints.isEmpty { endpoints = [Endpoint(host: c.host.flatMap { $0.isEmpty ? nil : $0 } ?? "127.0.0.1", port: c.port ?? 5432)] }
+        self.endpoints = endpoints
         let db = String(c.path.drop(while: { $0 == "/" }))
         database = db.isEmpty ? user : db
         socketDirectory = nil
         requireTLS = false
         poolSize = 4
+        requirePrimary = false
+        connectTimeout = 10
         for item in c.queryItems ?? [] {
             switch item.name {
             case "sslmode":
@@ -45,29 +80,81 @@ public struct PostgresLocation: Sendable, Equatable {
                     throw StoreError.open(path: Self.redact(url), underlying: "pool=\(item.value ?? ""): expected a number from 1 to 64")
                 }
                 poolSize = n
+            case "target_session_attrs":
+                switch item.value ?? "" {
+                case "any": requirePrimary = false
+                case "read-write", "primary": requirePrimary = true
+                default:
+                    throw StoreError.open(path: Self.redact(url), underlying: "target_session_attrs=\(item.value ?? ""): expected any, read-write or primary")
+                }
+            case "connect_timeout":
+                guard let n = item.value.flatMap(Int.init), (1...300).contains(n) else {
+                    throw StoreError.open(path: Self.redact(url), underlying: "connect_timeout=\(item.value ?? ""): expected seconds from 1 to 300")
+                }
+                connectTimeout = n
             default:
-                throw StoreError.open(path: Self.redact(url), underlying: "unknown option \(item.name) (known: sslmode, host, pool)")
+                throw StoreError.open(
+                    path: Self.redact(url), underlying: "unknown option \(item.name) (known: sslmode, host, pool, target_session_attrs, connect_timeout)")
             }
         }
+        if socketDirectory != nil && endpoints.count > 1 {
+            throw StoreError.open(path: Self.redact(url), underlying: "host=… (a socket folder) takes one port, not a list of hosts")
+        }
+    }
+
+    /// The URL with only its first host (for URLComponents) and the hosts as written (`h1:5432`, `[::1]:5433`).
+    static func splitHosts(_ url: String) -> (String, [String]) {
+        guard let schemeEnd = url.range(of: "://") else { return (url, []) }
+        let rest = url[schemeEnd.upperBound...]
+        let authorityEnd = rest.firstIndex { $0 == "/" || $0 == "?" } ?? rest.endIndex
+        let authority = rest[..<authorityEnd]
+        let userinfo: Substring
+        let hosts: Substring
+        if let at = authority.lastIndex(of: "@") {
+            userinfo = authority[...at]
+            hosts = authority[authority.index(after: at)...]
+        } else {
+            userinfo = ""
+            hosts = authority
+        }
+        let list = hosts.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+        guard list.count > 1 else { return (url, list.filter { !$0.isEmpty }) }
+        return (String(url[..<schemeEnd.upperBound]) + userinfo + list[0] + rest[authorityEnd...], list)
+    }
+
+    static func hostAndPort(_ s: String) -> (String, String?) {
+        if s.hasPrefix("["), let close = s.firstIndex(of: "]") {  // [::1]:5432
+            let host = String(s[s.index(after: s.startIndex)..<close])
+            let after = s[s.index(after: close)...]
+            return (host, after.hasPrefix(":") ? String(after.dropFirst()) : nil)
+        }
+        guard let colon = s.lastIndex(of: ":") else { return (s, nil) }
+        return (String(s[..<colon]), String(s[s.index(after: colon)...]))
     }
 
     /// The URL without its password, for messages and `AppDatabase.path`.
+    /// (Read from the text itself, not through URLComponents, which cannot parse a list of hosts and would leave a
+    /// password in place.)
     public static func redact(_ url: String) -> String {
-        guard var c = URLComponents(string: url), c.password != nil else { return url }
-        c.password = "***"
-        return c.string ?? url
+        guard let schemeEnd = url.range(of: "://") else { return url }
+        let rest = url[schemeEnd.upperBound...]
+        let authorityEnd = rest.firstIndex { $0 == "/" || $0 == "?" } ?? rest.endIndex
+        let authority = rest[..<authorityEnd]
+        guard let at = authority.lastIndex(of: "@"), let colon = authority[..<at].firstIndex(of: ":") else { return url }
+        return String(url[..<colon]) + ":***" + String(url[at...])
     }
 
-    func configuration() throws -> PostgresConnection.Configuration {
+    /// The connection settings for one host of the list.
+    func configuration(_ endpoint: Endpoint) throws -> PostgresConnection.Configuration {
         var config: PostgresConnection.Configuration
         if let dir = socketDirectory {
-            config = .init(unixSocketPath: "\(dir)/.s.PGSQL.\(port)", username: user, password: password, database: database)
+            config = .init(unixSocketPath: "\(dir)/.s.PGSQL.\(endpoint.port)", username: user, password: password, database: database)
         } else {
             let tls: PostgresConnection.Configuration.TLS =
                 requireTLS ? .require(try NIOSSLContext(configuration: .makeClientConfiguration())) : .disable
-            config = .init(host: host, port: port, username: user, password: password, database: database, tls: tls)
+            config = .init(host: endpoint.host, port: endpoint.port, username: user, password: password, database: database, tls: tls)
         }
-        config.options.connectTimeout = .seconds(10)
+        config.options.connectTimeout = .seconds(Int64(connectTimeout))
         return config
     }
 }
@@ -130,8 +217,7 @@ final class PostgresBackend: Sendable {
                     state.broadcast()
                     state.unlock()
                     do {
-                        let config = try location.configuration()
-                        return try PostgresConnection.connect(on: group.next(), configuration: config, id: id, logger: logger).wait()
+                        return try connect(id: id)
                     } catch {
                         state.lock()
                         open -= 1
@@ -143,6 +229,33 @@ final class PostgresBackend: Sendable {
             }
             state.wait()
         }
+    }
+
+    /// A new connection: the hosts in order, the first that answers (and, with `target_session_attrs=read-write`,
+    /// is not in recovery). The error names every host tried.
+    private func connect(id: Int) throws -> PostgresConnection {
+        var failures: [String] = []
+        for endpoint in location.endpoints {
+            do {
+                let c = try PostgresConnection.connect(on: group.next(), configuration: try location.configuration(endpoint), id: id, logger: logger).wait()
+                if location.requirePrimary {
+                    let rows = try c.query("SELECT pg_is_in_recovery()", logger: logger).wait()
+                    let standby = try rows.first?.decode(Bool.self) ?? false
+                    if standby {
+                        Self.close(c)
+                        failures.append("\(endpoint.host):\(endpoint.port): a standby (in recovery)")
+                        continue
+                    }
+                }
+                return c
+            } catch {
+                failures.append("\(endpoint.host):\(endpoint.port): \(Self.message(error))")
+            }
+        }
+        if location.endpoints.count == 1, let only = failures.first, !location.requirePrimary {
+            throw PostgresConnectError(message: only)
+        }
+        throw PostgresConnectError(message: "no \(location.requirePrimary ? "primary" : "server") among \(location.endpoints.count) host(s): " + failures.joined(separator: "; "))
     }
 
     private func giveBack(_ c: PostgresConnection, broken: Bool) {
@@ -167,8 +280,9 @@ final class PostgresBackend: Sendable {
             return value
         } catch {
             // A failed statement inside a transaction leaves nothing behind (ROLLBACK ran); a connection error
-            // closes the connection, and the pool opens another next time.
-            giveBack(c, broken: c.isClosed)
+            // closes the connection, and the pool opens another next time. A server that turned read-only (demoted
+            // to a standby by a failover) is dropped too, so the next connection looks for the primary again.
+            giveBack(c, broken: c.isClosed || Self.isReadOnlyServer(error))
             throw error
         }
     }
@@ -224,6 +338,11 @@ final class PostgresBackend: Sendable {
     static func close(_ c: PostgresConnection) {
         let closing: EventLoopFuture<Void> = c.close()
         closing.whenComplete { _ in withExtendedLifetime(c) {} }
+    }
+
+    /// SQLSTATE 25006 (read_only_sql_transaction): this server is a standby now.
+    static func isReadOnlyServer(_ error: any Error) -> Bool {
+        (error as? PSQLError)?.serverInfo?[.sqlState] == "25006"
     }
 
     static func isRetryable(_ error: PSQLError) -> Bool {
@@ -302,4 +421,10 @@ struct PostgresSession {
         default: return .text(try cell.decode(String.self))
         }
     }
+}
+
+/// No host of a PostgreSQL URL gave a usable connection.
+struct PostgresConnectError: Error, CustomStringConvertible {
+    var message: String
+    var description: String { message }
 }

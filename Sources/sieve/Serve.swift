@@ -7,6 +7,7 @@ import Pipeline
 import Publisher
 import ServiceLifecycle
 import SieveCore
+import UnixSignals
 
 struct Serve: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -15,6 +16,10 @@ struct Serve: AsyncParsableCommand {
             Binds to [server] host/port from the config (default 127.0.0.1:8080); --host/--port override them.
             Create accounts first with `sieve user add NAME --role admin|moderator|eoc`. The session cookie is
             Secure by default: for plain http on localhost set `secure_cookies = false` under [server].
+            SIGHUP re-reads the config file (channels, sources, schedules, [server] settings) without dropping a
+            request; a config that does not load is refused and the running one stays. Changing `database`, the
+            address or `login_concurrency` needs a restart. Every response carries an X-Request-Id (the one a proxy
+            sent, when well-formed), also on the log lines about that request.
             """)
 
     @OptionGroup var global: GlobalOptions
@@ -28,6 +33,9 @@ struct Serve: AsyncParsableCommand {
     @Option(name: .long, help: "Without [publish] in the config: deliver the outbox every this many seconds (0: never; leave it to `sieve publish`).")
     var publishEvery: Double = 10
 
+    @Flag(name: .long, help: "Log every request (method, path, status, duration, request id) at notice level.")
+    var accessLog = false
+
     @Flag(name: .long, help: "Serve only: no scheduler (crawling, imports, classification, cross-reference, backups stay with `sieve run`/`sieve schedule`/workers).")
     var noScheduler = false
 
@@ -39,11 +47,15 @@ struct Serve: AsyncParsableCommand {
 
     func run() async throws {
         try await runCLI {
+            // SIGHUP is trapped before anything can announce readiness: `systemctl reload` right after start must
+            // reload, not kill.
+            let hangups = await UnixSignalsSequence(trapping: .sighup)
             let config = try global.loadConfig(required: false)
             let database = try global.openDatabase(config, mode: .create)
             var logger = global.makeLogger()
             logger.logLevel = global.verbose ? .info : .notice
-            let app = ModerationApp(database: database, config: config, search: SearchIndex.standard(), logger: logger)
+            let live = LiveConfig(config)
+            let app = ModerationApp(database: database, live: live, search: SearchIndex.standard(), logger: logger, accessLog: accessLog)
             let h = host ?? config.server.host, p = port ?? config.server.port
             do {
                 var services: [any Service] = []
@@ -53,7 +65,7 @@ struct Serve: AsyncParsableCommand {
                     do {
                         // PostgreSQL: no lock file; work is claimed row by row.
                         lock = database.sharesWork ? nil : try RunLock(databasePath: config.database)
-                        services.append(Scheduler(config: config, database: database, scorer: try loadScorer(), logger: logger))
+                        services.append(Scheduler(live: live, database: database, scorer: try loadScorer(), logger: logger))
                     } catch {
                         FileHandle.standardError.write(Data("sieve: \(error); serving without the scheduler\n".utf8))
                     }
@@ -64,9 +76,12 @@ struct Serve: AsyncParsableCommand {
                 SieveMetrics.bootstrap()
                 if config.publish == nil && publishEvery > 0 {
                     services.append(PublisherService(
-                        database: database, channels: config.channels, interval: .milliseconds(Int(publishEvery * 1000)),
-                        logger: logger))
+                        database: database, live: live, interval: .milliseconds(Int(publishEvery * 1000)), logger: logger))
                 }
+                let overrideDatabase = global.database
+                services.append(ConfigReloader(path: global.config, live: live, signals: hangups, logger: logger) { c in
+                    if let overrideDatabase { c.database = overrideDatabase }
+                })
                 let shownDatabase = database.path
                 try await app.buildApplication(host: h, port: p, services: services) { address in
                     FileHandle.standardError.write(Data("sieve: serving http://\(address)/ (database \(shownDatabase)); Ctrl-C stops\n".utf8))

@@ -51,12 +51,14 @@ public final class ChildProcess: @unchecked Sendable {  // `status` and `waiters
 /// Runs a program to completion (terminated after `timeout`), capturing its output; the calling task suspends
 /// meanwhile. Output goes to files, not pipes, so nothing has to read while the program runs.
 public func runProcess(
-    _ executable: URL, _ arguments: [String], cwd: URL? = nil, stdin: String? = nil, timeout: TimeInterval = 120
+    _ executable: URL, _ arguments: [String], cwd: URL? = nil, stdin: String? = nil, timeout: TimeInterval = 120,
+    environment: [String: String]? = nil
 ) async throws -> ProcessResult {
     let scratch = TempDir()
     let p = Process()
     p.executableURL = executable
     p.arguments = arguments
+    if let environment { p.environment = environment }
     if let cwd { p.currentDirectoryURL = cwd }
     let (outPath, errPath, inPath) = (scratch.path("stdout"), scratch.path("stderr"), scratch.write("stdin", stdin ?? ""))
     for path in [outPath, errPath] { _ = FileManager.default.createFile(atPath: path, contents: nil) }

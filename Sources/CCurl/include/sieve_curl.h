@@ -72,4 +72,8 @@ enum {
 /// glibc's mallopt(M_ARENA_MAX, n): fewer malloc arenas for a process with many short-lived threads.
 void sieve_malloc_arena_max(int n);
 
+/// Whether the kernel considers the system clock synchronised (NTP): 1 yes, 0 no, -errno when it cannot say.
+/// `esterror` gets the estimated error in microseconds. (adjtimex(2) reading only; <sys/timex.h> has no Swift module.)
+int sieve_clock_synchronised(long *esterror);
+
 #endif

@@ -34,4 +34,7 @@ int32_t sieve_icu_to_utf8(const char *charset, const char *src, int32_t srclen, 
 /// Canonical ICU name for a charset label, or NULL when ICU does not know it.
 const char *sieve_icu_canonical_charset(const char *label);
 
+/// The ICU library's version ("72.1"), written NUL-terminated to `buf` (at least 20 bytes).
+void sieve_icu_version(char *buf, int32_t cap);
+
 #endif

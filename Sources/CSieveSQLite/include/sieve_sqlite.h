@@ -7,4 +7,7 @@ struct sqlite3;
 /// either is not an integer). Returns an SQLite result code.
 int sieve_sqlite_register_hamming(struct sqlite3 *db);
 
+/// The SQLite library's version ("3.40.1"), the one this process runs with.
+const char *sieve_sqlite_version(void);
+
 #endif
