@@ -10,7 +10,7 @@ UI_VENV := .venv-ui
 PREFIX ?= /usr/local
 DESTDIR ?=
 
-.PHONY: all deps build release install uninstall demo test pyenv ui-env ui-shots bench models eval-real fuzz fuzz-smoke clean
+.PHONY: all deps build release install uninstall drill demo test pyenv ui-env ui-shots bench models eval-real fuzz fuzz-smoke clean
 
 all: build
 
@@ -42,6 +42,11 @@ install: release
 
 uninstall:
 	PREFIX=$(PREFIX) DESTDIR=$(DESTDIR) scripts/install.sh --uninstall
+
+# The reference HA deployment on loopback (PostgreSQL 15 + pg_auto_failover, HAProxy, two web nodes, two workers),
+# put through a failover and a rolling restart; the last line is the drill's JSON (README "High availability").
+drill: release
+	SIEVE=$$($(SWIFT) build -c release --show-bin-path)/sieve deploy/drill-failover.sh
 
 # The bundled typhoon-night world (Corpus/demo) through the whole pipeline into ./demo.sqlite.
 demo: build

@@ -57,12 +57,16 @@ public struct DeliveryOptions: Sendable {
     /// How long a claimed delivery stays this publisher's (nil: the slowest channel's timeout plus a minute).
     /// On a shared database another worker retries it once the lease expires.
     public var lease: TimeInterval?
+    /// How long to keep trying to record a delivery's outcome while the database cannot be reached (a PostgreSQL
+    /// failover takes seconds): a delivery sent but not recorded as sent would be sent again after its lease.
+    public var recordRetry: TimeInterval
 
     public init(
         maxWait: TimeInterval = 0, batchSize: Int = 50, reclaimOrphans: Bool = false, baseDelay: TimeInterval = 2,
-        maxDelay: TimeInterval = 900, lease: TimeInterval? = nil
+        maxDelay: TimeInterval = 900, lease: TimeInterval? = nil, recordRetry: TimeInterval = 60
     ) {
         self.lease = lease
+        self.recordRetry = recordRetry
         self.maxWait = maxWait
         self.batchSize = batchSize
         self.reclaimOrphans = reclaimOrphans
@@ -252,7 +256,22 @@ public final class OutboxPublisher: Sendable {
             if wait > 0 { try? await Task.sleep(for: .seconds(wait)) }
             // Still ours, and still wanted? (A lease that ran out was given to another publisher; the item may have
             // been retracted while this batch waited for its turn.)
-            let confirmed = (try? await database.confirmDelivery(id, leaseUntil: Date().addingTimeInterval(channel.timeout + 60))) ?? false
+            let meta: Logger.Metadata = [
+                "channel": "\(channel.name)", "delivery": "\(id)", "post": "\(entry.publication.postId)",
+                "action": "\(entry.publication.action)",
+            ]
+            let confirmed: Bool
+            do {
+                confirmed = try await database.confirmDelivery(id, leaseUntil: Date().addingTimeInterval(channel.timeout + 60))
+            } catch {
+                // The database could not be asked (a failover under way): give the delivery back untried, once it
+                // can be reached, rather than leave it claimed by this live publisher (whose lease keeper would
+                // renew the claim and keep it from everyone).
+                try? await recording(options, meta) { () async throws(StoreError) in try await database.release(id, until: Date(), reason: nil) }
+                r.outcomes[id] = .deferred
+                logger.warning("cannot confirm the delivery; given back untried", metadata: meta.merging(["error": "\(error)"]) { $1 })
+                continue
+            }
             guard confirmed else {
                 r.outcomes[id] = .skipped
                 logger.notice("delivery no longer this publisher's (taken over or retracted); not sent", metadata: ["channel": "\(channel.name)", "delivery": "\(id)"])
@@ -269,32 +288,28 @@ public final class OutboxPublisher: Sendable {
                     outcome = .retry(error: api.redact("\(channel.kind.rawValue) \(channel.name): \(error.description)"), after: nil, throttled: false)
                 }
             }
-            let meta: Logger.Metadata = [
-                "channel": "\(channel.name)", "delivery": "\(id)", "post": "\(entry.publication.postId)",
-                "action": "\(entry.publication.action)",
-            ]
             do {
                 switch outcome {
                 case .delivered(let remoteID):
-                    try await database.markDelivered(id, remoteID: remoteID)
+                    try await recording(options, meta) { () async throws(StoreError) in try await database.markDelivered(id, remoteID: remoteID) }
                     await gates.success(channel.name)
                     r.outcomes[id] = .delivered
                     Self.count(channel.name, "delivered")
                     logger.info("delivered", metadata: meta)
                 case .unsupported(let reason):
-                    try await database.markUnsupported(id, reason: reason)
+                    try await recording(options, meta) { () async throws(StoreError) in try await database.markUnsupported(id, reason: reason) }
                     r.outcomes[id] = .unsupported
                     Self.count(channel.name, "unsupported")
                     logger.info("not supported by channel", metadata: meta.merging(["reason": "\(reason)"]) { $1 })
                 case .rejected(let error):
-                    try await database.markAttemptFailed(id, error: error, retryAt: nil)
+                    try await recording(options, meta) { () async throws(StoreError) in try await database.markAttemptFailed(id, error: error, retryAt: nil) }
                     r.outcomes[id] = .dead
                     Self.count(channel.name, "dead")
                     r.lastError = error
                     logger.error("rejected by channel; dead-lettered", metadata: meta.merging(["error": "\(error)"]) { $1 })
                 case .retry(let error, let hint, let throttled):
                     let retryAt = retryDate(entry, hint: hint, options: options, channel: channel)
-                    try await database.markAttemptFailed(id, error: error, retryAt: retryAt)
+                    try await recording(options, meta) { () async throws(StoreError) in try await database.markAttemptFailed(id, error: error, retryAt: retryAt) }
                     r.lastError = error
                     r.outcomes[id] = retryAt == nil ? .dead : .retrying
                     Self.count(channel.name, retryAt == nil ? "dead" : "failed")
@@ -311,11 +326,33 @@ public final class OutboxPublisher: Sendable {
                         metadata: meta.merging(["error": "\(error)"]) { $1 })
                 }
             } catch {
+                // Not recorded within `recordRetry`: the claim is given back (if the database takes even that), so
+                // the delivery is retried with its idempotency key instead of staying claimed by this publisher.
                 r.lastError = "\(error)"
                 logger.error("recording the outcome failed", metadata: meta.merging(["error": "\(error)"]) { $1 })
+                try? await database.release(id, until: Date(), reason: "outcome not recorded (\(error)); retried with the same idempotency key")
             }
         }
         return r
+    }
+
+    /// Runs `write` (recording a delivery's outcome), trying again with growing pauses (0.25 s doubling to 4 s) while
+    /// it fails, for up to `options.recordRetry` seconds: what was sent is recorded once the database is back.
+    func recording(
+        _ options: DeliveryOptions, _ meta: Logger.Metadata, _ write: () async throws(StoreError) -> Void
+    ) async throws(StoreError) {
+        let deadline = Date().addingTimeInterval(options.recordRetry)
+        var pause = 0.25
+        while true {
+            do {
+                return try await write()
+            } catch {
+                guard Date().addingTimeInterval(pause) < deadline, !Task.isCancelled else { throw error }
+                logger.warning("cannot record the outcome yet; trying again", metadata: meta.merging(["error": "\(error)", "retry_in_s": "\(pause)"]) { $1 })
+                try? await Task.sleep(for: .seconds(pause))
+                pause = min(pause * 2, 4)
+            }
+        }
     }
 
     /// When to try again, or nil when the attempts are used up. Exponential backoff with jitter (half to full

@@ -169,7 +169,7 @@ extension AppDatabase {
         limit: Int, now: Date = Date(), sources: Set<Int64>? = nil, lease: TimeInterval = 300
     ) async throws(StoreError) -> [FrontierEntry] {
         if let sources, sources.isEmpty { return [] }
-        return try await write { tx in
+        let entries = try await write { tx -> [FrontierEntry] in
             var sql = """
                 SELECT f.id, f.sourceId, source.name, f.url, f.host, f.role, f.depth, f.attempts, f.etag, f.lastModified,
                        f.bodyHash
@@ -201,6 +201,8 @@ extension AppDatabase {
                 [self.workerID, now.addingTimeInterval(lease)] + entries.map { $0.id as any SQLBindable })
             return entries
         }
+        hold("frontier", entries.map(\.id))
+        return entries
     }
 
     /// Gives claimed frontier entries back untried (a worker stopping with entries still waiting for their host).

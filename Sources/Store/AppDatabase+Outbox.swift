@@ -130,7 +130,7 @@ extension AppDatabase {
     ) async throws(StoreError) -> [OutboxEntry] {
         let wanted = channels.filter { !excludedChannels.contains($0) }
         guard !wanted.isEmpty else { return [] }
-        return try await write { tx in
+        let entries = try await write { tx -> [OutboxEntry] in
             // Expired leases: the publisher holding them is gone; the attempt's outcome is unknown.
             try tx.execute(
                 """
@@ -169,6 +169,8 @@ extension AppDatabase {
             }
             return entries
         }
+        hold("publication", entries.compactMap(\.publication.id))
+        return entries
     }
 
     /// Frees every `delivering` row (counting the interrupted attempt). Only for the sole publisher, at start-up

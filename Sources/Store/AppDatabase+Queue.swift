@@ -27,6 +27,7 @@ extension AppDatabase {
         guard self.sharesWork else { return try await readPosts({ tx in try select(tx, nil) }, make: make) }
         let claim = PostLease(now: now, worker: workerID, until: now.addingTimeInterval(lease))
         let rows = try await write { tx in try select(tx, claim) }
+        hold("post", rows.compactMap { try? $0["id"] as Int64 })
         return try Self.make(rows, make)
     }
 
@@ -86,15 +87,30 @@ extension AppDatabase {
     @discardableResult
     public func renewLeases(lease: TimeInterval, now: Date = Date()) async throws(StoreError) -> Int {
         let until = now.addingTimeInterval(lease)
-        return try await write { tx in
-            try tx.execute(
-                "UPDATE frontier SET leaseUntil = ? WHERE state = 'inflight' AND claimedBy = ?",
-                [until, self.workerID])
-                // Posts are leased only where work is shared (see leasePosts).
-                + (self.sharesWork ? tx.execute("UPDATE post SET leaseUntil = ? WHERE claimedBy = ?", [until, self.workerID]) : 0)
-                + tx.execute(
-                    "UPDATE publication SET leaseUntil = ? WHERE status = 'delivering' AND claimedBy = ?", [until, self.workerID])
+        let held = heldClaims.withLock { $0 }
+        let statements: [(table: String, condition: String)] = [
+            ("frontier", "state = 'inflight'"),
+            // Posts are leased only where work is shared (see leasePosts).
+            ("post", self.sharesWork ? "TRUE" : "FALSE"),
+            ("publication", "status = 'delivering'"),
+        ]
+        guard statements.contains(where: { !(held[$0.table] ?? []).isEmpty }) else { return 0 }
+        let renewed = try await write { tx -> [String: Set<Int64>] in
+            var out: [String: Set<Int64>] = [:]
+            for (table, condition) in statements {
+                guard let ids = held[table], !ids.isEmpty else { continue }
+                let list = "[" + ids.map(String.init).joined(separator: ",") + "]"
+                out[table] = Set(try tx.column(
+                    "UPDATE \(table) SET leaseUntil = ? WHERE \(condition) AND claimedBy = ? AND id IN \(tx.dialect.integersFromJSON) RETURNING id",
+                    [until, self.workerID, list], as: Int64.self))
+            }
+            return out
         }
+        // Claims settled since (or taken over) are forgotten; ones made during the renewal stay.
+        heldClaims.withLock { current in
+            for (table, ids) in held { current[table]?.subtract(ids.subtracting(renewed[table] ?? [])) }
+        }
+        return renewed.values.map(\.count).reduce(0, +)
     }
 
     /// Gives back every claim this process holds (frontier entries and posts), e.g. when a worker stops.
@@ -105,6 +121,7 @@ extension AppDatabase {
                 [self.workerID])
             try tx.execute("UPDATE post SET claimedBy = NULL, leaseUntil = NULL WHERE claimedBy = ?", [self.workerID])
         }
+        heldClaims.withLock { $0["frontier"] = nil; $0["post"] = nil }
     }
 
     /// Stores assessments and moves their posts to the queue (releasing their claims), all in one transaction.

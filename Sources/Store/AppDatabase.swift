@@ -20,6 +20,17 @@ public final class AppDatabase: Sendable {
     /// SQLite: the shared lock on `<database>.store.lock` every process holds while the file is open, so `sieve
     /// restore` (which needs it exclusively) never replaces the file under a running server or worker.
     let storeLock: FileLock?
+    /// The claims this process knows it holds, by table (frontier, post, publication): the ones its claiming
+    /// transactions returned. Only these are renewed (`renewLeases`): a claim whose transaction committed but whose
+    /// answer was lost (the connection died at COMMIT, as in a failover) is unknown here, so it is not renewed and
+    /// expires after one lease instead of staying this live process's forever.
+    let heldClaims = Locked([String: Set<Int64>]())
+
+    /// Records claims a transaction returned (see `heldClaims`).
+    func hold(_ table: String, _ ids: [Int64]) {
+        guard !ids.isEmpty else { return }
+        heldClaims.withLock { $0[table, default: []].formUnion(ids) }
+    }
     /// Statements and transactions per stage, for `sieve worker`'s summary and the burst benchmark.
     public let statementStats = StatementStats()
 

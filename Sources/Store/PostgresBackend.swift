@@ -35,6 +35,10 @@ public struct PostgresLocation: Sendable, Equatable {
     /// Only a server that accepts writes will do (`target_session_attrs=read-write|primary`).
     public var requirePrimary: Bool
     public var connectTimeout: Int
+    /// Seconds a statement's answer may take before the connection is closed and the statement fails
+    /// (`query_timeout`, default 300): a connection that stops answering — seen once after a failover, the server
+    /// idle and the client still waiting — must not hold a request or a shutdown forever.
+    public var queryTimeout: Int
 
     public static func isPostgresURL(_ s: String) -> Bool { s.hasPrefix("postgres://") || s.hasPrefix("postgresql://") }
 
@@ -66,6 +70,7 @@ public struct PostgresLocation: Sendable, Equatable {
         poolSize = 4
         requirePrimary = false
         connectTimeout = 10
+        queryTimeout = 300
         for item in c.queryItems ?? [] {
             switch item.name {
             case "sslmode":
@@ -92,9 +97,14 @@ public struct PostgresLocation: Sendable, Equatable {
                     throw StoreError.open(path: Self.redact(url), underlying: "connect_timeout=\(item.value ?? ""): expected seconds from 1 to 300")
                 }
                 connectTimeout = n
+            case "query_timeout":
+                guard let n = item.value.flatMap(Int.init), (1...86_400).contains(n) else {
+                    throw StoreError.open(path: Self.redact(url), underlying: "query_timeout=\(item.value ?? ""): expected seconds from 1 to 86400")
+                }
+                queryTimeout = n
             default:
                 throw StoreError.open(
-                    path: Self.redact(url), underlying: "unknown option \(item.name) (known: sslmode, host, pool, target_session_attrs, connect_timeout)")
+                    path: Self.redact(url), underlying: "unknown option \(item.name) (known: sslmode, host, pool, target_session_attrs, connect_timeout, query_timeout)")
             }
         }
         if socketDirectory != nil && endpoints.count > 1 {
@@ -239,11 +249,15 @@ final class PostgresBackend: Sendable {
             do {
                 let c = try PostgresConnection.connect(on: group.next(), configuration: try location.configuration(endpoint), id: id, logger: logger).wait()
                 if location.requirePrimary {
-                    let rows = try c.query("SELECT pg_is_in_recovery()", logger: logger).wait()
-                    let standby = try rows.first?.decode(Bool.self) ?? false
-                    if standby {
+                    // libpq's read-write test (transaction_read_only) and its primary test (not in recovery) in one:
+                    // during a pg_auto_failover promotion a server can be out of recovery and still read-only.
+                    let rows = try c.query(
+                        "SELECT pg_is_in_recovery() OR current_setting('transaction_read_only') = 'on'", logger: logger
+                    ).wait()
+                    let readOnly = try rows.first?.decode(Bool.self) ?? false
+                    if readOnly {
                         Self.close(c)
-                        failures.append("\(endpoint.host):\(endpoint.port): a standby (in recovery)")
+                        failures.append("\(endpoint.host):\(endpoint.port): read-only (a standby, or being promoted)")
                         continue
                     }
                 }
@@ -273,7 +287,7 @@ final class PostgresBackend: Sendable {
     /// Runs `body` on one connection (no transaction of its own).
     func withSession<T>(_ body: (PostgresSession) throws -> T) throws -> T {
         let c = try borrow()
-        let session = PostgresSession(connection: c, logger: logger)
+        let session = PostgresSession(connection: c, logger: logger, timeout: location.queryTimeout)
         do {
             let value = try body(session)
             giveBack(c, broken: false)
@@ -282,7 +296,7 @@ final class PostgresBackend: Sendable {
             // A failed statement inside a transaction leaves nothing behind (ROLLBACK ran); a connection error
             // closes the connection, and the pool opens another next time. A server that turned read-only (demoted
             // to a standby by a failover) is dropped too, so the next connection looks for the primary again.
-            giveBack(c, broken: c.isClosed || Self.isReadOnlyServer(error))
+            giveBack(c, broken: c.isClosed || Self.isReadOnlyServer(error) || error is PostgresQueryTimeout)
             throw error
         }
     }
@@ -340,9 +354,11 @@ final class PostgresBackend: Sendable {
         closing.whenComplete { _ in withExtendedLifetime(c) {} }
     }
 
-    /// SQLSTATE 25006 (read_only_sql_transaction): this server is a standby now.
+    /// SQLSTATE 25006 (read_only_sql_transaction): this server is a standby now, or read-only while a failover
+    /// promotes another. (Also when a store body wrapped the server's error in its own.)
     static func isReadOnlyServer(_ error: any Error) -> Bool {
-        (error as? PSQLError)?.serverInfo?[.sqlState] == "25006"
+        if let e = error as? PSQLError { return e.serverInfo?[.sqlState] == "25006" }
+        return "\(error)".contains("SQLSTATE 25006")
     }
 
     static func isRetryable(_ error: PSQLError) -> Bool {
@@ -371,6 +387,8 @@ final class PostgresBackend: Sendable {
 struct PostgresSession {
     let connection: PostgresConnection
     let logger: Logger
+    /// Seconds to wait for a statement's answer (`PostgresLocation.queryTimeout`).
+    var timeout: Int = 300
 
     private static let translated = Locked([String: String]())
 
@@ -395,7 +413,7 @@ struct PostgresSession {
             case .bool(let b): binds.append(b)
             }
         }
-        let result = try connection.query(PostgresQuery(unsafeSQL: Self.translate(sql), binds: binds), logger: logger).wait()
+        let result = try bounded(connection.query(PostgresQuery(unsafeSQL: Self.translate(sql), binds: binds), logger: logger), sql)
         var rows: [SQLRow] = []
         rows.reserveCapacity(result.rows.count)
         var columns: SQLColumns? = nil
@@ -405,6 +423,22 @@ struct PostgresSession {
             rows.append(SQLRow(columns: cols, values: try row.map(Self.value)))
         }
         return (rows, result.metadata.rows ?? 0)
+    }
+
+    /// Waits for `future` at most `timeout` seconds; past that the connection is closed (the server rolls the
+    /// transaction back, the pool opens a new connection next time) and the statement fails.
+    func bounded<T: Sendable>(_ future: EventLoopFuture<T>, _ sql: String) throws -> T {
+        let loop = future.eventLoop
+        let promise = loop.makePromise(of: T.self)
+        future.cascade(to: promise)
+        let seconds = timeout
+        let connection = self.connection
+        let timer = loop.scheduleTask(in: .seconds(Int64(seconds))) {
+            promise.fail(PostgresQueryTimeout(seconds: seconds, sql: String(sql.prefix(120))))
+            PostgresBackend.close(connection)
+        }
+        defer { timer.cancel() }
+        return try promise.futureResult.wait()
     }
 
     static func value(_ cell: PostgresCell) throws -> SQLValue {
@@ -427,4 +461,11 @@ struct PostgresSession {
 struct PostgresConnectError: Error, CustomStringConvertible {
     var message: String
     var description: String { message }
+}
+
+/// A statement got no answer within the URL's `query_timeout`.
+struct PostgresQueryTimeout: Error, CustomStringConvertible {
+    var seconds: Int
+    var sql: String
+    var description: String { "no answer from PostgreSQL within \(seconds) s (query_timeout); connection closed: \(sql)" }
 }

@@ -193,6 +193,12 @@ struct SQLDialect: Sendable {
     /// The arguments `unleased` needs.
     func unleasedArguments(_ now: Date) -> [any SQLBindable] { sharesWork ? [now] : [] }
 
+    /// A parenthesised list of the integers in a JSON array bound to one `?` (`[1,2,3]`), for `id IN …`: one
+    /// parameter whatever the number of ids.
+    var integersFromJSON: String {
+        sharesWork ? "(SELECT (jsonb_array_elements_text(?::jsonb))::bigint)" : "(SELECT value FROM json_each(?))"
+    }
+
     /// The integer `key` of the first element of a JSON array column.
     func jsonFirstInteger(_ column: String, key: String) -> String {
         sharesWork

@@ -105,15 +105,8 @@ struct PostgresWebTests {
         try await db.saveAssessments(posts.map { ($0.id, Assessment(disaster: 0.9, rumour: 0.1, types: ["landslide"], places: [], reasons: [], model: "t"), 1) })
 
         // `sieve serve` with its scheduler: on PostgreSQL it takes no run lock.
-        let process = Process()
-        process.executableURL = TestPaths.sieveBinary
-        process.arguments = ["serve", "--config", config]
-        process.currentDirectoryURL = dir.url
-        _ = FileManager.default.createFile(atPath: dir.path("serve.log"), contents: nil)
-        process.standardError = try FileHandle(forWritingTo: dir.url.appendingPathComponent("serve.log"))
-        process.standardOutput = FileHandle.nullDevice
-        let child = ChildProcess(process)
-        try child.run()
+        let child = try ChildProcess.start(TestPaths.sieveBinary, ["serve", "--config", config], cwd: dir.url, stderrPath: dir.path("serve.log"))
+        let process = child.process
         defer { if process.isRunning { process.terminate() } }
         let base = "http://127.0.0.1:\(port)"
         @Sendable func get(_ path: String, _ extra: [String] = []) async throws -> ProcessResult {

@@ -46,15 +46,10 @@ struct ReloadTests {
         try #require(FileManager.default.isExecutableFile(atPath: curl.path), "/usr/bin/curl is needed (apt-get install -y curl)")
         let port = try freeLoopbackPort()
         let path = dir.write("sieve.toml", config(channels: ["alpha"], port: port))
-        let process = Process()
-        process.executableURL = TestPaths.sieveBinary
-        process.arguments = ["serve", "--config", path, "--no-scheduler", "--publish-every", "0", "--access-log"]
-        process.currentDirectoryURL = dir.url
-        _ = FileManager.default.createFile(atPath: dir.path("serve.log"), contents: nil)
-        process.standardError = try FileHandle(forWritingTo: dir.url.appendingPathComponent("serve.log"))
-        process.standardOutput = FileHandle.nullDevice
-        let child = ChildProcess(process)
-        try child.run()
+        let child = try ChildProcess.start(
+            TestPaths.sieveBinary, ["serve", "--config", path, "--no-scheduler", "--publish-every", "0", "--access-log"],
+            cwd: dir.url, stderrPath: dir.path("serve.log"))
+        let process = child.process
         defer { if process.isRunning { process.terminate() } }
         let log = { (try? String(contentsOfFile: self.dir.path("serve.log"), encoding: .utf8)) ?? "" }
         let base = "http://127.0.0.1:\(port)"

@@ -56,4 +56,34 @@ struct LeaseKeeperTests {
         _ = try? await renewing.value
         #expect((Double(later) ?? 0) > (Double(first) ?? 0), "the lease's end never moved: \(first) → \(later)")
     }
+
+    /// A claim this process does not know it holds — its transaction committed but the answer was lost (the
+    /// connection died at COMMIT during a failover) — is not renewed: it expires after one lease and another worker
+    /// takes it, instead of staying with this live process (whose renewals would otherwise keep it forever). Known
+    /// claims are renewed, and forgotten once settled.
+    @Test(.enabled(if: TestPostgres.isAvailable, Comment(rawValue: TestPostgres.unavailable))) func aClaimWhoseAnswerWasLostIsNotRenewed() async throws {
+        let url = try #require(try await TestPostgres.freshDatabase(#function))
+        let a = try AppDatabase(path: url)
+        let b = try AppDatabase(path: url)
+        let ids = try await a.syncSources([SourceConfig(name: "news", kind: .rss, url: "https://e.org/rss")])
+        try await a.recordFetch(
+            DocumentRecord(sourceId: ids["news"]!, url: "https://e.org/rss", status: 200),
+            posts: (1...4).map { ExtractedPost(externalID: "p\($0)", title: "t\($0)", text: "土石流 \($0)") })
+        let t0 = Date()
+        let known = try await a.leasePostsToAssess(limit: 2, lease: 3, now: t0)
+        #expect(known.count == 2)
+        // The other two: claimed for `a` in the database, as a lost COMMIT answer would leave them.
+        _ = try await TestPostgres.psql(url, """
+            UPDATE post SET claimedBy = '\(a.workerID)', leaseUntil = to_timestamp(\(t0.timeIntervalSince1970 + 3))
+            WHERE id NOT IN (\(known.map { String($0.id) }.joined(separator: ",")))
+            """)
+        let keeper = LeaseKeeper(database: a, lease: 3, logger: Logger(label: "test"), now: { t0 + 2 })
+        await keeper.renewOnce()
+        // At t0 + 4: the ghost claims have expired, the known ones (renewed until t0 + 5) have not.
+        let taken = try await b.leasePostsToAssess(limit: 4, lease: 3, now: t0 + 4)
+        #expect(Set(taken.map(\.id)) == Set((1...4).map(Int64.init)).subtracting(known.map(\.id)))
+        // Settled posts drop out of the renewal.
+        try await a.saveAssessments(known.map { ($0.id, Assessment(disaster: 0.5, rumour: 0.1, types: [], places: [], reasons: [], model: "t"), 1) })
+        #expect(try await a.renewLeases(lease: 3, now: t0 + 4.5) == 0)
+    }
 }

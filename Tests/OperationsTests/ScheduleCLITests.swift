@@ -97,15 +97,8 @@ struct ScheduleCLITests {
         let database = dir.path("s.sqlite")
         _ = try AppDatabase(path: database)  // so the test can watch it from the start
 
-        let process = Process()
-        process.executableURL = sieve
-        process.arguments = ["schedule", "--config", config]
-        process.currentDirectoryURL = dir.url
-        _ = FileManager.default.createFile(atPath: dir.path("stderr.log"), contents: nil)
-        process.standardError = try FileHandle(forWritingTo: dir.url.appendingPathComponent("stderr.log"))
-        process.standardOutput = FileHandle.nullDevice
-        let child = ChildProcess(process)
-        try child.run()
+        let child = try ChildProcess.start(sieve, ["schedule", "--config", config], cwd: dir.url, stderrPath: dir.path("stderr.log"))
+        let process = child.process
         defer { if process.isRunning { process.interrupt() } }
 
         await waitUntil(timeout: 60) { try Ops.count(database, "SELECT COUNT(*) FROM document") >= 1 }

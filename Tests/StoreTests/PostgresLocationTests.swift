@@ -1,6 +1,6 @@
 import Foundation
 import SieveCore
-import Store
+@testable import Store
 import Testing
 import TestSupport
 
@@ -52,5 +52,23 @@ struct PostgresLocationTests {
         } catch {
             #expect(error.description.contains("127.0.0.1:1:") && error.description.contains("127.0.0.1:2:"), "\(error.description)")
         }
+    }
+
+    /// A statement that gets no answer within `query_timeout` fails, its connection is closed, and the next
+    /// statement runs on a new one.
+    @Test(.enabled(if: TestPostgres.isAvailable, Comment(rawValue: TestPostgres.unavailable)))
+    func aStatementWithoutAnAnswerTimesOut() async throws {
+        let url = try #require(try await TestPostgres.freshDatabase("aStatementWithoutAnAnswerTimesOut"))
+        let db = try AppDatabase(path: url + "?query_timeout=1&pool=1")
+        // Without the timeout the statement would answer after 60 s; with it, it fails with the timeout's error.
+        do {
+            _ = try await db.read { tx in try tx.scalar("SELECT pg_sleep(60)::text", as: String.self) }
+            Issue.record("a 60 s statement finished under a 1 s query_timeout")
+        } catch {
+            #expect(error.description.contains("query_timeout"), "\(error.description)")
+        }
+        #expect(try await db.read { tx in try tx.scalar("SELECT 41 + 1", as: Int.self) } == 42)
+        #expect(try PostgresLocation(url: "postgres://u@h/d?query_timeout=30").queryTimeout == 30)
+        #expect(throws: StoreError.self) { try PostgresLocation(url: "postgres://u@h/d?query_timeout=0") }
     }
 }

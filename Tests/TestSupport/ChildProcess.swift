@@ -22,6 +22,21 @@ public final class ChildProcess: @unchecked Sendable {  // `status` and `waiters
 
     public func run() throws { try process.run() }
 
+    /// Starts `executable` in the background (a server, a scheduler a test signals), its stderr going to
+    /// `stderrPath` (read it with `log`), stdout discarded.
+    public static func start(_ executable: URL, _ arguments: [String], cwd: URL, stderrPath: String) throws -> ChildProcess {
+        let process = Process()
+        process.executableURL = executable
+        process.arguments = arguments
+        process.currentDirectoryURL = cwd
+        _ = FileManager.default.createFile(atPath: stderrPath, contents: nil)
+        process.standardError = try FileHandle(forWritingTo: URL(fileURLWithPath: stderrPath))
+        process.standardOutput = FileHandle.nullDevice
+        let child = ChildProcess(process)
+        try child.run()
+        return child
+    }
+
     public var isRunning: Bool { lock.withLock { status == nil } }
 
     private func finish(_ code: Int32) {
