@@ -10,7 +10,7 @@ UI_VENV := .venv-ui
 PREFIX ?= /usr/local
 DESTDIR ?=
 
-.PHONY: all deps build release install uninstall drill demo test pyenv ui-env ui-shots bench models eval-real fuzz fuzz-smoke clean
+.PHONY: all deps build release install uninstall drill drill-restore demo test pyenv ui-env ui-shots bench models eval-real fuzz fuzz-smoke clean
 
 all: build
 
@@ -47,6 +47,11 @@ uninstall:
 # put through a failover and a rolling restart; the last line is the drill's JSON (README "High availability").
 drill: release
 	SIEVE=$$($(SWIFT) build -c release --show-bin-path)/sieve deploy/drill-failover.sh
+
+# PostgreSQL backups (pg_dump) while a moderator works, the database lost, the newest backup restored; the last line
+# is {"rpo_s": …, "rto_s": …, "acknowledged_lost": …, …} (README "Deploying Sieve").
+drill-restore: release
+	SIEVE=$$($(SWIFT) build -c release --show-bin-path)/sieve scripts/with-postgres.sh deploy/drill-restore.sh
 
 # The bundled typhoon-night world (Corpus/demo) through the whole pipeline into ./demo.sqlite.
 demo: build

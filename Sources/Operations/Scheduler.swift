@@ -300,7 +300,7 @@ public final class Scheduler: Service, Sendable {
         guard let settings = config.backup else { return JobOutcome(job: "backup", result: .skipped, seconds: 0, message: "no [backup]") }
         let database = self.database
         return await job("backup", ["dir": "\(settings.dir)"]) { () async throws(StoreError) in
-            let outcome = try await Backups.run(database: database, dir: settings.dir, keep: settings.keep)
+            let outcome = try await Backups.run(database: database, dir: settings.dir, keep: settings.keep, url: config.database)
             let b = outcome.backup
             return (.ok, "\(b.path): \(b.bytes) bytes, \(b.posts) post(s), \(String(format: "%.2f", b.seconds)) s; removed \(outcome.removed.count) old backup(s)")
         }

@@ -32,6 +32,13 @@ public struct BackupResult: Sendable {
     public var bytes: Int
     public var seconds: Double
     public var posts: Int
+
+    public init(path: String, bytes: Int, seconds: Double, posts: Int) {
+        self.path = path
+        self.bytes = bytes
+        self.seconds = seconds
+        self.posts = posts
+    }
 }
 
 extension AppDatabase {

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Operations
 import Pipeline
 import Publisher
 import SieveCore
@@ -12,7 +13,9 @@ struct Restore: AsyncParsableCommand {
             Refuses (exit 1) a file that is not a Sieve database, fails PRAGMA integrity_check, or was written by
             a newer Sieve; refuses (exit 3) while any other Sieve process has the database open (`sieve serve`, a
             worker, a run, a publish …: each holds a shared lock on <database>.store.lock; restore needs it alone).
-            A backup from an older Sieve is migrated after it is put in place.
+            A backup from an older Sieve is migrated after it is put in place. On PostgreSQL SRC is a `sieve backup`
+            (pg_dump -Fc) archive, restored with pg_restore --clean in one transaction; stop the web nodes and
+            workers first (no lock file reaches other machines).
             """)
 
     @OptionGroup var global: GlobalOptions
@@ -24,8 +27,17 @@ struct Restore: AsyncParsableCommand {
         try await runCLI {
             let config = try global.loadConfig(required: false)
             if PostgresLocation.isPostgresURL(config.database) {
-                throw CLIError.config(
-                    "\(PostgresLocation.redact(config.database)) is PostgreSQL: restore it with pg_dump -Fc / pg_restore (README, \"Several machines\"); sieve restore handles SQLite files")
+                // No lock file can stop processes on other machines: the operator stops the web nodes and workers
+                // first (a restore waits for their locks, then replaces everything in one transaction).
+                do {
+                    let seconds = try PostgresDump.restore(url: config.database, from: source)
+                    print("restored \(source) into \(PostgresLocation.redact(config.database)) with pg_restore in one transaction, \(String(format: "%.2f", seconds)) s")
+                } catch {
+                    throw CLIError.failure("restore into \(PostgresLocation.redact(config.database)) failed, nothing changed: \(error)")
+                }
+                let database = try global.openDatabase(config, mode: .existing)  // applies migrations newer than the dump
+                print("\(try await database.postCount()) post(s) in the restored database")
+                return
             }
             let target = config.database
             if URL(fileURLWithPath: source).standardizedFileURL == URL(fileURLWithPath: target).standardizedFileURL {

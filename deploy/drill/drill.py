@@ -2,10 +2,11 @@
 """Helpers for deploy/drill-failover.sh (standard library only).
 
   webhook PORT LOG                      a channel endpoint: records every delivery (idempotency key, post id, time)
-  moderate BASE TOKEN EVENTS SECONDS    a moderator working the queue through the JSON API (approve/reject),
-                                        one JSON line per decision attempt in EVENTS
+  moderate BASE TOKEN EVENTS SECONDS [RATE]   a moderator working the queue through the JSON API
+                                        (approve/reject; at most RATE decisions/s), one JSON line per attempt
   load BASE TOKEN RATE SECONDS EVENTS   RATE requests/s (paced) of GET /api/v1/queue/summary, one line per failure
-  report EVENTS DECIDED WEBHOOK KILLED_AT [LOADS…]   the drill's figures as one JSON object
+  report EVENTS DECIDED WEBHOOK KILLED_AT …          the failover drill's figures as one JSON object
+  restore-report EVENTS DECIDED BACKUPS LOST_AT SERVING_AT RESTORE_S   the restore drill's figures
 """
 import json
 import sys
@@ -62,7 +63,7 @@ def request(method, url, token, body=None, timeout=10):
         return "error:" + type(e).__name__, b""
 
 
-def moderate(base, token, events, seconds):
+def moderate(base, token, events, seconds, rate="0"):
     """Decides queued items until SECONDS pass. Every attempt is logged with its outcome; an item whose attempt
     failed is tried again later (a moderator clicks again), so an acknowledged decision is one that got a 2xx."""
     out = open(events, "a", buffering=1)
@@ -95,6 +96,8 @@ def moderate(base, token, events, seconds):
             if status == 409:
                 record["answer"] = answer.decode("utf-8", "replace")[:200]
             out.write(json.dumps(record) + "\n")
+            if float(rate) > 0:
+                time.sleep(1 / float(rate))
             if status == 200:
                 acked.add(pid)
             elif status == 409:
@@ -187,6 +190,29 @@ def report(events, decided, webhook_log, killed_at, pg_failover, rejoined, outbo
     }))
 
 
+def restore_report(events, decided, backups, lost_at, serving_at, restore_s):
+    lost_at, serving_at = float(lost_at), float(serving_at)
+    decides = [json.loads(l) for l in open(events) if l.strip()]
+    acked = {a["id"]: (a["decision"], a["t"]) for a in decides if a.get("op") == "decide" and a["status"] == 200}
+    taken = [tuple(map(float, l.split("\t"))) for l in open(backups) if l.strip()]
+    newest = max(t for t, _ in taken)
+    states = {}
+    for line in open(decided):
+        if line.strip():
+            pid, state = line.strip().split("\t")[:2]
+            states[int(pid)] = state
+    want = {"approve": "approved", "reject": "rejected"}
+    lost = [pid for pid, (d, t) in acked.items() if states.get(pid) != want[d]]
+    lost_before = [pid for pid in lost if acked[pid][1] + 1 < newest]  # a second's margin: a request's own time
+    print(json.dumps({"decisions_acknowledged": len(acked), "backups": len(taken),
+                      "acknowledged_after_newest_backup": sum(1 for d, t in acked.values() if t >= newest)}))
+    print(json.dumps({
+        "rpo_s": round(lost_at - newest, 2), "rto_s": round(serving_at - lost_at, 2),
+        "acknowledged_lost": len(lost), "acknowledged_lost_before_backup": len(lost_before),
+        "backup_s": round(max(d for _, d in taken), 2), "restore_s": float(restore_s),
+    }))
+
+
 if __name__ == "__main__":
     cmd, args = sys.argv[1], sys.argv[2:]
-    {"webhook": webhook, "moderate": moderate, "load": load, "report": report}[cmd](*args)
+    {"webhook": webhook, "moderate": moderate, "load": load, "report": report, "restore-report": restore_report}[cmd](*args)
