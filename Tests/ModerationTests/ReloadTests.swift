@@ -41,9 +41,9 @@ struct ReloadTests {
         #expect(reloader.reload() == .reloaded(restartNeeded: ["server.port"]))
     }
 
-    @Test func aRunningServerReloadsOnSIGHUPWithoutFailingARequest() async throws {
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/curl"), "/usr/bin/curl is not installed (apt-get install -y curl)"))
+    func aRunningServerReloadsOnSIGHUPWithoutFailingARequest() async throws {
         let curl = URL(fileURLWithPath: "/usr/bin/curl")
-        try #require(FileManager.default.isExecutableFile(atPath: curl.path), "/usr/bin/curl is needed (apt-get install -y curl)")
         let port = try freeLoopbackPort()
         let path = dir.write("sieve.toml", config(channels: ["alpha"], port: port))
         let child = try ChildProcess.start(
