@@ -29,12 +29,7 @@
 # Usage: deploy/drill-failover.sh        (WORK=/tmp/sieve-drill BURST=3000 KILL_AFTER=20 DECIDE_FOR=60)
 set -euo pipefail
 cd "$(dirname "$0")/.."
-ROOT=$PWD
-SIEVE=${SIEVE:-}
-if [ -z "$SIEVE" ]; then
-  if [ -x .build/release/sieve ]; then SIEVE=$ROOT/.build/release/sieve; else SIEVE=$ROOT/.build/debug/sieve; fi
-fi
-[ -x "$SIEVE" ] || { echo "drill: build sieve first (swift build -c release --product sieve)" >&2; exit 1; }
+. deploy/drill/common.sh
 WORK=${WORK:-/tmp/sieve-drill}
 BURST=${BURST:-3000}; SOURCES=${SOURCES:-30}
 KILL_AFTER=${KILL_AFTER:-20}; DECIDE_FOR=${DECIDE_FOR:-60}
@@ -42,8 +37,6 @@ PGBIN=/usr/lib/postgresql/15/bin
 HTTP=127.0.0.1:18280; FEEDS_PORT=18281; HOOK_PORT=18282
 WEB1=127.0.0.2:18283; WEB2=127.0.0.3:18284
 MON_PORT=16000; NODE1=127.0.0.2:16001; NODE2=127.0.0.3:16002
-DRILL=$ROOT/deploy/drill/drill.py
-log() { echo "[$(date +%H:%M:%S)] $*" >&2; }
 
 need=""
 [ -x $PGBIN/postgres ] || need="$need postgresql-15"

@@ -14,18 +14,12 @@
 # noticing and deciding to restore are not in it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-ROOT=$PWD
-SIEVE=${SIEVE:-}
-if [ -z "$SIEVE" ]; then
-  if [ -x .build/release/sieve ]; then SIEVE=$ROOT/.build/release/sieve; else SIEVE=$ROOT/.build/debug/sieve; fi
-fi
+. deploy/drill/common.sh
 [ -n "${SIEVE_TEST_POSTGRES:-}" ] || { echo "drill-restore: run it as scripts/with-postgres.sh deploy/drill-restore.sh" >&2; exit 2; }
 WORK=${WORK:-/tmp/sieve-restore-drill}
 BACKUP_EVERY=${BACKUP_EVERY:-20}; RUN_FOR=${RUN_FOR:-70}; BURST=${BURST:-3000}
 HTTP=127.0.0.1:18290; FEEDS_PORT=18291
 PSQL=${SIEVE_TEST_PSQL:-/usr/lib/postgresql/15/bin/psql}
-DRILL=$ROOT/deploy/drill/drill.py
-log() { echo "[$(date +%H:%M:%S)] $*" >&2; }
 PIDS=()
 cleanup() {
   set +e

@@ -8,17 +8,23 @@ import TestSupport
 
 @Suite("Lease renewal on a shared database")
 struct LeaseKeeperTests {
-    /// A worker whose batch outlives its lease keeps its leases while it is alive: renewed, they stay out of
-    /// another worker's reach past the first lease's end; not renewed, they expire and the other worker takes them
-    /// over. The times are given, not slept through (a loaded machine cannot make this flaky).
-    @Test(.enabled(if: TestPostgres.isAvailable, Comment(rawValue: TestPostgres.unavailable))) func leasesOutliveTheirFirstTermWhileRenewed() async throws {
-        let url = try #require(try await TestPostgres.freshDatabase(#function))
+    /// Two processes' stores on one fresh PostgreSQL database holding four unassessed posts.
+    func twoWorkersAndFourPosts(_ test: String) async throws -> (url: String, a: AppDatabase, b: AppDatabase) {
+        let url = try #require(try await TestPostgres.freshDatabase(test))
         let a = try AppDatabase(path: url)
         let b = try AppDatabase(path: url)
         let ids = try await a.syncSources([SourceConfig(name: "news", kind: .rss, url: "https://e.org/rss")])
         try await a.recordFetch(
             DocumentRecord(sourceId: ids["news"]!, url: "https://e.org/rss", status: 200),
             posts: (1...4).map { ExtractedPost(externalID: "p\($0)", title: "t\($0)", text: "土石流 \($0)") })
+        return (url, a, b)
+    }
+
+    /// A worker whose batch outlives its lease keeps its leases while it is alive: renewed, they stay out of
+    /// another worker's reach past the first lease's end; not renewed, they expire and the other worker takes them
+    /// over. The times are given, not slept through (a loaded machine cannot make this flaky).
+    @Test(.enabled(if: TestPostgres.isAvailable, Comment(rawValue: TestPostgres.unavailable))) func leasesOutliveTheirFirstTermWhileRenewed() async throws {
+        let (_, a, b) = try await twoWorkersAndFourPosts(#function)
         let t0 = Date()
         #expect(try await a.leasePostsToAssess(limit: 4, lease: 3, now: t0).count == 4)
         let clock = Locked(t0)
@@ -62,13 +68,7 @@ struct LeaseKeeperTests {
     /// takes it, instead of staying with this live process (whose renewals would otherwise keep it forever). Known
     /// claims are renewed, and forgotten once settled.
     @Test(.enabled(if: TestPostgres.isAvailable, Comment(rawValue: TestPostgres.unavailable))) func aClaimWhoseAnswerWasLostIsNotRenewed() async throws {
-        let url = try #require(try await TestPostgres.freshDatabase(#function))
-        let a = try AppDatabase(path: url)
-        let b = try AppDatabase(path: url)
-        let ids = try await a.syncSources([SourceConfig(name: "news", kind: .rss, url: "https://e.org/rss")])
-        try await a.recordFetch(
-            DocumentRecord(sourceId: ids["news"]!, url: "https://e.org/rss", status: 200),
-            posts: (1...4).map { ExtractedPost(externalID: "p\($0)", title: "t\($0)", text: "土石流 \($0)") })
+        let (url, a, b) = try await twoWorkersAndFourPosts(#function)
         let t0 = Date()
         let known = try await a.leasePostsToAssess(limit: 2, lease: 3, now: t0)
         #expect(known.count == 2)

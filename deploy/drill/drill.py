@@ -142,19 +142,27 @@ def load(base, token, rate, seconds, events):
     print(json.dumps(counts), flush=True)
 
 
+# The state a decision leaves its post in.
+WANT = {"approve": "approved", "reject": "rejected"}
+
+
+def decided_states(path):
+    """What the database holds after a drill (`id<TAB>state` lines from psql): post id → state."""
+    states = {}
+    for line in open(path):
+        if line.strip():
+            pid, state = line.strip().split("\t")[:2]
+            states[int(pid)] = state
+    return states
+
+
 def report(events, decided, webhook_log, killed_at, pg_failover, rejoined, outbox_left, *loads):
     killed_at = float(killed_at)
     attempts = [json.loads(l) for l in open(events) if l.strip()]
     decides = [a for a in attempts if a.get("op") == "decide"]
     acked = {a["id"]: a["decision"] for a in decides if a["status"] == 200}
-    # What the database holds after the drill: post id → state, and the ids with a review by the drill's moderator.
-    states = {}
-    for line in open(decided):
-        if line.strip():
-            pid, state = line.strip().split("\t")[:2]
-            states[int(pid)] = state
-    want = {"approve": "approved", "reject": "rejected"}
-    lost = sorted(pid for pid, d in acked.items() if states.get(pid) != want[d])
+    states = decided_states(decided)
+    lost = sorted(pid for pid, d in acked.items() if states.get(pid) != WANT[d])
     failed = [a for a in attempts if a.get("op") in ("decide", "list") and a["status"] not in (200, 409)]
     after = [a for a in decides if a["t"] >= killed_at and a["status"] == 200]
     rto = round(min(a["t"] for a in after) - killed_at, 2) if after else None
@@ -196,13 +204,8 @@ def restore_report(events, decided, backups, lost_at, serving_at, restore_s):
     acked = {a["id"]: (a["decision"], a["t"]) for a in decides if a.get("op") == "decide" and a["status"] == 200}
     taken = [tuple(map(float, l.split("\t"))) for l in open(backups) if l.strip()]
     newest = max(t for t, _ in taken)
-    states = {}
-    for line in open(decided):
-        if line.strip():
-            pid, state = line.strip().split("\t")[:2]
-            states[int(pid)] = state
-    want = {"approve": "approved", "reject": "rejected"}
-    lost = [pid for pid, (d, t) in acked.items() if states.get(pid) != want[d]]
+    states = decided_states(decided)
+    lost = [pid for pid, (d, t) in acked.items() if states.get(pid) != WANT[d]]
     lost_before = [pid for pid in lost if acked[pid][1] + 1 < newest]  # a second's margin: a request's own time
     print(json.dumps({"decisions_acknowledged": len(acked), "backups": len(taken),
                       "acknowledged_after_newest_backup": sum(1 for d, t in acked.values() if t >= newest)}))
