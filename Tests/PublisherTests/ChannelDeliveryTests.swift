@@ -135,9 +135,11 @@ struct ChannelDeliveryTests {
     func lostAnswerAndIdempotency(kind: ChannelKind) async throws {
         let f = try await Fixture()
         let fake = try FakePlatform(kind: kind)
-        fake.script(.acceptThenStall(2))
+        // The first answer is lost (the platform stalls far past the timeout); the retry's answer must arrive within
+        // the timeout even on a loaded machine, so the timeout is 2 s rather than a fraction of one.
+        fake.script(.acceptThenStall(8))
         var channel = fake.channel()
-        channel.timeout = 0.5
+        channel.timeout = 2
         try await f.approve(try f.addItems(1), channels: [kind.rawValue])
         let report = await f.publisher([(fake, channel)]).deliverPending(quick)
         #expect(report.delivered == 1, "\(report)")
