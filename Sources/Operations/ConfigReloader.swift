@@ -48,7 +48,8 @@ public struct ConfigReloader: Service {
     public func reload() -> Outcome {
         var loaded: SieveConfig
         do {
-            loaded = try SieveConfig.load(path: path, required: false)
+            // Required: a config file that went missing must not silently become the defaults (no sources, no channels).
+            loaded = try SieveConfig.load(path: path, required: true)
         } catch {
             logger.error("config reload refused; the running config stays", metadata: ["config": "\(path)", "error": "\(error.description)"])
             return .refused(error.description)

@@ -46,19 +46,23 @@ public enum PostgresDump {
         process.executableURL = URL(fileURLWithPath: tool)
         process.arguments = arguments
         process.environment = environment
-        let errors = Pipe()
+        // stderr into a file, stdout through a pipe read to its end: neither can fill up and block the tool.
+        let errorsPath = FileManager.default.temporaryDirectory.appendingPathComponent("sieve-\(UUID().uuidString).stderr").path
+        _ = FileManager.default.createFile(atPath: errorsPath, contents: nil)
+        defer { try? FileManager.default.removeItem(atPath: errorsPath) }
         let output = Pipe()
-        process.standardError = errors
-        process.standardOutput = output
         do {
+            let errors = try FileHandle(forWritingTo: URL(fileURLWithPath: errorsPath))
+            defer { try? errors.close() }
+            process.standardError = errors
+            process.standardOutput = output
             try process.run()
         } catch {
             throw Failure(description: "cannot run \(tool): \(error)")
         }
-        // Read both before waiting (a full pipe would block the tool).
         let out = output.fileHandleForReading.readDataToEndOfFile()
-        let err = errors.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
+        let err = FileManager.default.contents(atPath: errorsPath) ?? Data()
         guard process.terminationStatus == 0 else {
             let message = String(decoding: err, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
             throw Failure(description: "\(URL(fileURLWithPath: tool).lastPathComponent) failed (exit \(process.terminationStatus)): \(message.prefix(600))")

@@ -263,6 +263,7 @@ public final class Scheduler: Service, Sendable {
 
     func runPublish() async -> JobOutcome {
         let database = self.database
+        let config = self.config  // one snapshot for the whole job
         let channels = config.channels
         let feeds = config.publish?.feeds
         let logger = self.logger
@@ -297,6 +298,7 @@ public final class Scheduler: Service, Sendable {
     }
 
     func runBackup() async -> JobOutcome {
+        let config = self.config  // one snapshot for the whole job
         guard let settings = config.backup else { return JobOutcome(job: "backup", result: .skipped, seconds: 0, message: "no [backup]") }
         let database = self.database
         return await job("backup", ["dir": "\(settings.dir)"]) { () async throws(StoreError) in

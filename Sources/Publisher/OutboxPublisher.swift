@@ -338,10 +338,11 @@ public final class OutboxPublisher: Sendable {
 
     /// Runs `write` (recording a delivery's outcome), trying again with growing pauses (0.25 s doubling to 4 s) while
     /// it fails, for up to `options.recordRetry` seconds: what was sent is recorded once the database is back.
+    /// Only on a shared database (PostgreSQL, whose server can fail over); SQLite's errors do not pass with time.
     func recording(
         _ options: DeliveryOptions, _ meta: Logger.Metadata, _ write: () async throws(StoreError) -> Void
     ) async throws(StoreError) {
-        let deadline = Date().addingTimeInterval(options.recordRetry)
+        let deadline = Date().addingTimeInterval(database.sharesWork ? options.recordRetry : 0)
         var pause = 0.25
         while true {
             do {

@@ -64,9 +64,8 @@ public enum Resources {
         _ folder: Folder, environment env: [String: String] = ProcessInfo.processInfo.environment,
         workingDirectory: String = FileManager.default.currentDirectoryPath, executable: String? = executablePath
     ) -> URL? {
-        let list = candidates(folder, environment: env, workingDirectory: workingDirectory, executable: executable)
         if let own = env[folder.environment], !own.isEmpty { return URL(fileURLWithPath: own) }
-        for c in list where FileManager.default.fileExists(atPath: "\(c.path)/\(folder.marker)") {
+        for c in candidates(folder, environment: env, workingDirectory: workingDirectory, executable: executable) where FileManager.default.fileExists(atPath: "\(c.path)/\(folder.marker)") {
             return URL(fileURLWithPath: c.path)
         }
         return nil

@@ -215,6 +215,7 @@ extension AppDatabase {
                 WHERE state = 'inflight' AND claimedBy = ? AND id IN (\(SQLTransaction.placeholders(ids.count)))
                 """, [self.workerID] + ids.map { $0 as any SQLBindable })
         }
+        forget("frontier", ids)
     }
 
     /// How much work is left: pending now, pending later (retries), in flight.
@@ -260,7 +261,7 @@ extension AppDatabase {
         } catch {
             throw Self.storeError(error)
         }
-        return try await write { tx in
+        let stored = try await write { tx -> StoreOutcome in
             var outcome = StoreOutcome()
             var doc = document
             if tx.dialect.sharesWork {
@@ -337,6 +338,8 @@ extension AppDatabase {
                 "UPDATE source SET lastFetchedAt = ?, lastStatus = 'ok', lastError = NULL WHERE id = ?", [now, entry.sourceID])
             return outcome
         }
+        forget("frontier", [entry.id])
+        return stored
     }
 
     /// 304 or an unchanged body: nothing new, the entry is done.
@@ -349,6 +352,7 @@ extension AppDatabase {
             try tx.execute(
                 "UPDATE source SET lastFetchedAt = ?, lastStatus = 'ok', lastError = NULL WHERE id = ?", [now, entry.sourceID])
         }
+        forget("frontier", [entry.id])
     }
 
     /// A failed fetch: retried at `retryAt`, or given up (state failed) when nil.
@@ -378,6 +382,7 @@ extension AppDatabase {
                     [now, document.error, entry.sourceID])
             }
         }
+        forget("frontier", [entry.id])
     }
 
     /// PostgreSQL: a page's posts stored in a few statements whatever their number (each statement is a round

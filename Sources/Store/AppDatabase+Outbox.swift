@@ -211,6 +211,7 @@ extension AppDatabase {
                 WHERE id = ? AND status = 'delivering' AND (claimedBy = ? OR claimedBy IS NULL)
                 """, [date, remoteID, id, self.workerID])
         }
+        forget("publication", [id])
     }
 
     /// An attempt failed: `failed` until `retryAt`, or `dead` when `retryAt` is nil.
@@ -231,6 +232,7 @@ extension AppDatabase {
                     """, [error, id, self.workerID])
             }
         }
+        forget("publication", [id])
     }
 
     /// The channel cannot do this; recorded as the outcome, never retried.
@@ -242,6 +244,7 @@ extension AppDatabase {
                 WHERE id = ? AND status = 'delivering' AND (claimedBy = ? OR claimedBy IS NULL)
                 """, [reason, Date(), id, self.workerID])
         }
+        forget("publication", [id])
     }
 
     /// Gives a claimed delivery back without attempting it (circuit open, rate limit): due again at `at`.
@@ -254,6 +257,7 @@ extension AppDatabase {
                 WHERE id = ? AND status = 'delivering' AND (claimedBy = ? OR claimedBy IS NULL)
                 """, [at, reason, id, self.workerID])
         }
+        forget("publication", [id])
     }
 
     /// Earliest time a waiting delivery on these channels becomes due (nil: nothing waiting).

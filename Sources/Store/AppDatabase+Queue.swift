@@ -89,10 +89,7 @@ extension AppDatabase {
         let until = now.addingTimeInterval(lease)
         let held = heldClaims.withLock { $0 }
         let statements: [(table: String, condition: String)] = [
-            ("frontier", "state = 'inflight'"),
-            // Posts are leased only where work is shared (see leasePosts).
-            ("post", self.sharesWork ? "TRUE" : "FALSE"),
-            ("publication", "status = 'delivering'"),
+            ("frontier", "state = 'inflight'"), ("post", "TRUE"), ("publication", "status = 'delivering'"),
         ]
         guard statements.contains(where: { !(held[$0.table] ?? []).isEmpty }) else { return 0 }
         let renewed = try await write { tx -> [String: Set<Int64>] in

@@ -31,6 +31,13 @@ public final class AppDatabase: Sendable {
         guard !ids.isEmpty else { return }
         heldClaims.withLock { $0[table, default: []].formUnion(ids) }
     }
+
+    /// Forgets settled claims, so the set stays as small as the work in flight in a process that runs no lease
+    /// keeper (`sieve serve` on SQLite); renewals prune it too.
+    func forget(_ table: String, _ ids: [Int64]) {
+        guard !ids.isEmpty else { return }
+        heldClaims.withLock { $0[table]?.subtract(ids) }
+    }
     /// Statements and transactions per stage, for `sieve worker`'s summary and the burst benchmark.
     public let statementStats = StatementStats()
 

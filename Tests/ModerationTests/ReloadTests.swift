@@ -36,6 +36,14 @@ struct ReloadTests {
         #expect(message.contains("sieve.toml:"), "\(message)")
         #expect(live.current.channels.map(\.name) == ["alpha", "beta"])
         #expect(live.generation == 1)
+        // A config file that went missing is refused too (not replaced by the defaults: no sources, no channels).
+        try FileManager.default.removeItem(atPath: path)
+        guard case .refused(let missing) = reloader.reload() else {
+            Issue.record("a missing config file was put in force as the defaults")
+            return
+        }
+        #expect(missing.contains("not found"), "\(missing)")
+        #expect(live.current.channels.map(\.name) == ["alpha", "beta"])
         // The address needs a restart, and says so.
         dir.write("sieve.toml", config(channels: ["alpha"], port: 9090))
         #expect(reloader.reload() == .reloaded(restartNeeded: ["server.port"]))
