@@ -72,11 +72,12 @@ demo: build
 	@echo "  $(SIEVE) user add admin --role admin --config sieve.demo.toml   # asks for a password (8+ characters)"
 	@echo "  $(SIEVE) serve --config sieve.demo.toml                         # then open http://127.0.0.1:8080/"
 
-# Python peers used by tests (feedparser checks our Atom output). Failure to install only skips those checks.
+# Python peers used by tests: feedparser checks our Atom output; oidc-provider-mock (authlib) is the OpenID Connect
+# provider the single sign-on tests run on loopback. Failure to install only skips those checks.
 pyenv:
-	@[ -x $(VENV)/bin/python ] && $(VENV)/bin/python -c "import feedparser" 2>/dev/null || \
-	  (python3 -m venv $(VENV) && $(VENV)/bin/pip install -q feedparser) || \
-	  echo "note: could not install feedparser into $(VENV); the feed validation test will be skipped"
+	@[ -x $(VENV)/bin/python ] && $(VENV)/bin/python -c "import feedparser, oidc_provider_mock" 2>/dev/null || \
+	  ( ([ -x $(VENV)/bin/python ] || python3 -m venv $(VENV)) && $(VENV)/bin/pip install -q feedparser oidc-provider-mock==0.3.4 authlib==1.9.10) || \
+	  echo "note: could not install feedparser and oidc-provider-mock into $(VENV); the feed validation and single sign-on tests will be skipped"
 
 # The real-browser test of the moderation web app: Debian's headless Chromium and chromedriver (apt-get when root)
 # and selenium in .venv-ui. Failure to install only skips that test (it prints why).

@@ -135,8 +135,9 @@ let package = Package(
         .target(
             name: "Moderation",
             dependencies: [
-                "SieveCore", "Store", "Classifier", "Publisher", "Observability",
+                "SieveCore", "Store", "Net", "Classifier", "Publisher", "Observability",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "_CryptoExtras", package: "swift-crypto"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
                 .product(name: "Mustache", package: "swift-mustache"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -185,14 +186,14 @@ let package = Package(
         .testTarget(
             name: "PublisherTests",
             dependencies: [
-                "Publisher", "Store", "Net", "TestSupport", .product(name: "Crypto", package: "swift-crypto"),
+                "Publisher", "Store", "Net", "Crawler", "SieveCore", "TestSupport", .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "GRDB", package: "GRDB.swift"),
             ], swiftSettings: strict),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Crawler", "Classifier", "SieveCore", "Store", "TestSupport"], swiftSettings: strict),
         .testTarget(
             name: "ModerationTests",
             dependencies: [
-                "Moderation", "Store", "SieveCore", "Publisher", "Operations", "TestSupport",
+                "Moderation", "Store", "SieveCore", "Publisher", "Operations", "TestSupport", "Net",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "GRDB", package: "GRDB.swift"),

@@ -50,6 +50,9 @@ enum Assets {
         .kpi.good .v { color: var(--ok); } .kpi.low .v { color: var(--bad); }
         .login { max-width: 22rem; margin: 3rem auto; } .login form { display: flex; flex-direction: column; gap: .6rem; }
         .login label { display: flex; flex-direction: column; }
+        .login a.button.sso { display: block; text-align: center; padding: .6rem; background: #24313d; color: #fff;
+          border-radius: 4px; text-decoration: none; font-weight: 600; }
+        .flash.good { background: #e9f7ec; border-color: #8fcf9c; }
         .toast { position: fixed; bottom: 1rem; right: 1rem; background: #24313d; color: #fff; padding: .5rem 1rem; border-radius: 4px; }
         .toast.bad { background: var(--bad); }
         .help, .reasons { position: fixed; bottom: 1rem; left: 1rem; background: #fff; border: 2px solid #24313d; padding: .5rem 1rem; border-radius: 4px; }

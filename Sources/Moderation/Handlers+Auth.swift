@@ -10,14 +10,33 @@ extension ModerationApp {
     @Sendable func login(_ request: Request, _ context: WebContext) async throws -> Response {
         // Shown even to a logged-in user (to switch accounts); logging in again replaces that session.
         let next = Self.safeLocalPath(request.uri.queryParameters.get("next"))
-        return loginForm(next: next, name: "", message: nil, status: .ok)
+        guard request.uri.queryParameters.get("signed_out") == "sso" else {
+            return loginForm(next: next, name: "", message: nil, status: .ok)
+        }
+        // Signed out of a single sign-on session: Sieve's session is gone; the provider's may still be open.
+        var view = loginView(next: next, name: "", message: nil)
+        view.notice = "已登出 Sieve。"
+        view.providerLogout = await providerLogoutURL()
+        return loginPage(view, status: .ok)
+    }
+
+    func loginView(next: String, name: String, message: String?) -> LoginView {
+        var view = LoginView(loginToken: Secrets.token(), next: next, name: name, message: message)
+        if let sso = live.current.oidc {
+            let start = Self.oidcCookiePath + "/start" + (next == "/" ? "" : "?next=" + OIDCClient.formEncode(next))
+            view.sso = SSOButton(startURL: start, label: sso.label)
+            view.localLogin = sso.localLogin
+        }
+        return view
     }
 
     func loginForm(next: String, name: String, message: String?, status: HTTPResponse.Status) -> Response {
-        let token = Secrets.token()
-        var response = Reply.html(
-            Pages.render("login", LoginView(loginToken: token, next: next, name: name, message: message)), status: status)
-        response.setCookie(cookie(Self.loginCookie, token, maxAge: 3600, path: "/login"))
+        loginPage(loginView(next: next, name: name, message: message), status: status)
+    }
+
+    func loginPage(_ view: LoginView, status: HTTPResponse.Status) -> Response {
+        var response = Reply.html(Pages.render("login", view), status: status)
+        response.setCookie(cookie(Self.loginCookie, view.loginToken, maxAge: 3600, path: "/login"))
         return response
     }
 
@@ -28,6 +47,9 @@ extension ModerationApp {
         let name = form.text("name") ?? ""
         let password = form["password"] ?? ""
         let next = Self.safeLocalPath(form["next"])
+        if let sso = live.current.oidc, !sso.localLogin {
+            return loginForm(next: next, name: "", message: "本站只接受機關單一登入。", status: .forbidden)
+        }
         guard let sent = form["_csrf"], let expected = request.cookies[Self.loginCookie]?.value,
             Secrets.constantTimeEquals(sent, expected)
         else {
@@ -46,11 +68,13 @@ extension ModerationApp {
         }
         let found = name.isEmpty ? nil : try await database.account(named: name)
         // Verify even for unknown names, so timing does not reveal which accounts exist; at most a few at once.
-        let hash = found?.passwordHash ?? Self.dummyHash
+        // An account made by single sign-on has no password ("") and never signs in with one.
+        let usable = found.map { !$0.passwordHash.isEmpty } ?? false
+        let hash = usable ? found!.passwordHash : Self.dummyHash
         guard let verified = await bcryptGate.verify(password, hash: hash) else {
             return loginForm(next: next, name: name, message: "登入人數過多，請稍候再試。", status: .serviceUnavailable)
         }
-        let ok = verified && found != nil && found?.disabled == false
+        let ok = verified && usable && found?.disabled == false
         guard ok, let account = found else {
             let window = TimeInterval(settings.loginLockout)
             var locked = try await database.recordLoginFailure(
@@ -99,8 +123,10 @@ extension ModerationApp {
         try checkCSRF(auth, request, form: form)
         try await database.deleteSession(idHash: sessionHash)
         sessionCache.remove(sessionHash)
-        try await database.audit(actor: auth.user, action: "logout", ip: context.remoteIP)
-        var response = Reply.seeOther("/login")
+        try await database.audit(
+            actor: auth.user, action: "logout", after: auth.signIn == "oidc" ? "{\"via\":\"oidc\"}" : nil, ip: context.remoteIP)
+        // After a single sign-on session, the login page offers the provider's sign-out too.
+        var response = Reply.seeOther(auth.signIn == "oidc" && live.current.oidc != nil ? "/login?signed_out=sso" : "/login")
         response.setCookie(cookie(Self.sessionCookie, "", maxAge: 0))
         return response
     }

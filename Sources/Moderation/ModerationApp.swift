@@ -35,6 +35,7 @@ public struct ModerationApp: Sendable {
     let sessionCache = SessionCache()
     let matchCache = MatchCache()
     let bcryptGate: BcryptGate
+    let oidcClient = OIDCClient()
     let probes = Probes()
 
     static let sessionCookie = "sieve_session"
@@ -69,6 +70,8 @@ public struct ModerationApp: Sendable {
         r.get("/login", login)
         r.post("/login", loginSubmit)
         r.post("/logout", logout)
+        r.get("/auth/oidc/start", oidcStart)
+        r.get("/auth/oidc/callback", oidcCallback)
         r.get("/", queuePage)
         r.post("/bulk", bulk)
         r.get("/items/{id}", itemPage)
@@ -350,7 +353,7 @@ struct AuthMiddleware: RouterMiddleware {
             guard let account = found else {
                 throw WebError(status: .unauthorized, message: "unknown or revoked API token")
             }
-            context.auth = AuthState(user: account.name, role: account.role, csrfToken: nil, sessionHash: nil)
+            context.auth = AuthState(user: account.name, role: account.role, csrfToken: nil, sessionHash: nil, signIn: "token")
         } else if let sid = request.cookies[ModerationApp.sessionCookie]?.value, !sid.isEmpty {
             let hash = Secrets.sha256(sid)
             var found = app.sessionCache.get(hash)
@@ -359,7 +362,8 @@ struct AuthMiddleware: RouterMiddleware {
                 found = s
             }
             if let s = found {
-                context.auth = AuthState(user: s.account, role: s.role, csrfToken: s.csrfToken, sessionHash: s.idHash)
+                context.auth = AuthState(
+                    user: s.account, role: s.role, csrfToken: s.csrfToken, sessionHash: s.idHash, signIn: s.method)
             }
         }
     }

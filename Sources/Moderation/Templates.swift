@@ -3,7 +3,7 @@
 /// the body of `raw` pages, which Swift code builds with every value escaped (`H.e`).
 enum Templates {
     static let all: [String: String] = [
-        "layout": layout, "login": login, "queue": queue, "item": item, "dashboard": dashboard, "audit": audit,
+        "layout": layout, "login": login, "ssoContinue": ssoContinue, "queue": queue, "item": item, "dashboard": dashboard, "audit": audit,
         "users": users, "error": error, "raw": raw,
     ]
 
@@ -58,13 +58,32 @@ enum Templates {
         <h1>Sieve 審核台</h1>
         <p class="muted">颱風夜的社群訊息審核。請以管理員發給您的帳號登入。</p>
         {{#message}}<p class="flash bad" role="alert">{{.}}</p>{{/message}}
+        {{#notice}}<p class="flash good" role="status">{{.}}</p>{{/notice}}
+        {{#providerLogout}}<p><a href="{{.}}">同時登出機關單一登入</a></p>{{/providerLogout}}
+        {{#sso}}<p><a class="button sso" href="{{startURL}}">{{label}}</a></p>{{/sso}}
+        {{#localLogin}}
         <form method="post" action="/login">
         <input type="hidden" name="_csrf" value="{{loginToken}}">
         <input type="hidden" name="next" value="{{next}}">
-        <label>帳號 <input name="name" autocomplete="username" required value="{{name}}" autofocus></label>
+        <label>帳號 <input name="name" autocomplete="username" required value="{{name}}"{{^sso}} autofocus{{/sso}}></label>
         <label>密碼 <input name="password" type="password" autocomplete="current-password" required></label>
-        <button type="submit">登入</button>
+        <button type="submit">{{#sso}}以本機帳號{{/sso}}登入</button>
         </form>
+        {{/localLogin}}
+        </section>
+        {{/body}}
+        {{/layout}}
+        """
+
+    static let ssoContinue = """
+        {{<layout}}
+        {{$title}}登入中{{/title}}
+        {{$page}}login{{/page}}
+        {{$body}}
+        <section class="login">
+        <h1>已登入</h1>
+        <p>{{user}}，歡迎。正在前往審核台…… 若未自動前往，請<a href="{{next}}">按這裡</a>。</p>
+        <meta http-equiv="refresh" content="0;url={{next}}">
         </section>
         {{/body}}
         {{/layout}}

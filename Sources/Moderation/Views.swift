@@ -64,6 +64,22 @@ struct LoginView {
     var next: String
     var name: String
     var message: String?
+    var notice: String? = nil
+    /// The provider's sign-out page, offered after signing out of a single sign-on session.
+    var providerLogout: String? = nil
+    var sso: SSOButton? = nil
+    var localLogin = true
+}
+
+struct SSOButton {
+    var startURL: String
+    var label: String
+}
+
+struct SSOContinueView {
+    var chrome = Chrome()
+    var user: String
+    var next: String
 }
 
 struct Option {

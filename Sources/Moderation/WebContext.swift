@@ -12,6 +12,8 @@ public struct AuthState: Sendable, Equatable {
     public var csrfToken: String?
     /// SHA-256 of the session id, for logout.
     public var sessionHash: String?
+    /// How the session signed in ("password" or "oidc"; API tokens: "token").
+    public var signIn: String = "password"
 
     public var viaToken: Bool { sessionHash == nil }
 }

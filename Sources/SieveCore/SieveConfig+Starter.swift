@@ -79,5 +79,18 @@ extension SieveConfig {
         # dir = "backups"
         # keep = 48
 
+        # Single sign-on for the web app through the organisation's OpenID Connect provider (README "Single
+        # sign-on"): authorization code + PKCE; roles from a claim; local accounts stay unless local_login = false.
+        # [oidc]
+        # issuer = "https://sso.example.gov.tw/realms/emic"
+        # client_id = "sieve"
+        # client_secret_env = "SIEVE_OIDC_CLIENT_SECRET"   # or client_secret_file
+        # redirect_uri = "https://sieve.example.gov.tw/auth/oidc/callback"
+        # role_claim = "groups"                             # or a dotted path: "realm_access.roles"
+        # [oidc.roles]
+        # admin = ["sieve-admin"]
+        # moderator = ["sieve-moderator"]
+        # eoc = ["eoc"]
+
         """
 }

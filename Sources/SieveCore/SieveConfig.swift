@@ -17,6 +17,8 @@ public struct SieveConfig: Sendable, Equatable {
     public var backup: BackupSettings? = nil
     /// `[scheduler] zone`: the time zone of cron expressions without a `TZ=` prefix.
     public var scheduleZone: TimeZone = TaipeiTime.zone
+    /// `[oidc]`: single sign-on for the web app (nil: local accounts only).
+    public var oidc: OIDCSettings? = nil
 
     public static let defaultDatabase = "sieve.sqlite"
 
@@ -147,10 +149,11 @@ struct TableReader {
 
     func readRoot(_ root: TOMLTable, baseDir: URL) throws(ConfigError) -> SieveConfig {
         try checkKeys(
-            root, allowed: ["database", "crawler", "source", "channel", "server", "scheduler", "publish", "backup"], context: "",
+            root, allowed: ["database", "crawler", "source", "channel", "server", "scheduler", "publish", "backup", "oidc"], context: "",
             display: "")
         var config = SieveConfig(file: file)
         try readOperations(root, into: &config, baseDir: baseDir)
+        config.oidc = try readOIDC(root, baseDir: baseDir)
         if let db = try string(root, "database", context: "", display: "") {
             guard !db.isEmpty else { throw error("", "database", "database", "must not be empty") }
             config.database = db

@@ -42,7 +42,7 @@ extension AppDatabase {
     /// same transaction: a login always gets a fresh id (no session fixation).
     public func createSession(
         account: String, idHash: String, csrfToken: String, expiresAt: Date, replacing oldHash: String?,
-        ip: String?, userAgent: String?
+        ip: String?, userAgent: String?, method: String = "password"
     ) async throws(StoreError) {
         try await write { tx in
             guard let accountID = try tx.scalar("SELECT id FROM account WHERE name = ?", [account], as: Int64.self)
@@ -52,9 +52,9 @@ extension AppDatabase {
             try tx.execute("DELETE FROM session WHERE expiresAt < ?", [now])
             try tx.execute(
                 """
-                INSERT INTO session (idHash, accountId, csrfToken, createdAt, expiresAt, ip, userAgent)
-                VALUES (?, ?, ?, ?, ?, ?, ?)
-                """, [idHash, accountID, csrfToken, now, expiresAt, ip, userAgent])
+                INSERT INTO session (idHash, accountId, csrfToken, createdAt, expiresAt, ip, userAgent, method)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                """, [idHash, accountID, csrfToken, now, expiresAt, ip, userAgent, method])
         }
     }
 
@@ -63,7 +63,7 @@ extension AppDatabase {
         try await read { tx in
             try tx.row(
                 """
-                SELECT session.idHash, session.csrfToken, session.expiresAt, account.name, account.role
+                SELECT session.idHash, session.csrfToken, session.expiresAt, session.method, account.name, account.role
                 FROM session JOIN account ON account.id = session.accountId
                 WHERE session.idHash = ? AND session.expiresAt > ? AND account.disabled = ?
                 """, [idHash, now, false]
@@ -71,7 +71,7 @@ extension AppDatabase {
                 WebSession(
                     idHash: try row["idHash"], account: try row["name"],
                     role: AccountRole(rawValue: try row["role"]) ?? .eoc, csrfToken: try row["csrfToken"],
-                    expiresAt: try row["expiresAt"])
+                    expiresAt: try row["expiresAt"], method: try row["method"])
             }
         }
     }

@@ -80,4 +80,27 @@ extension AppDatabase {
         try db.execute(sql: "PRAGMA application_id = \(applicationID)")
         try db.alter(table: "apiToken") { t in t.add(column: "expiresAt", .datetime) }
     }
+
+    /// "v10-sso": single sign-on. A sign-in under way (`oidcLogin`: its state's hash, nonce, PKCE verifier and where
+    /// to go back to; consumed once), the provider identities linked to accounts, and how each session signed in.
+    static func migrateSSO(_ db: Database) throws {
+        try db.create(table: "oidcLogin") { t in
+            t.column("stateHash", .text).primaryKey()
+            t.column("nonce", .text).notNull()
+            t.column("codeVerifier", .text).notNull()
+            t.column("next", .text).notNull()
+            t.column("createdAt", .datetime).notNull()
+            t.column("expiresAt", .datetime).notNull()
+        }
+        try db.create(table: "accountIdentity") { t in
+            t.column("issuer", .text).notNull()
+            t.column("subject", .text).notNull()
+            t.column("accountId", .integer).notNull().references("account", onDelete: .cascade)
+            t.column("createdAt", .datetime).notNull()
+            t.column("lastLoginAt", .datetime)
+            t.primaryKey(["issuer", "subject"])
+        }
+        try db.create(index: "accountIdentity_accountId", on: "accountIdentity", columns: ["accountId"])
+        try db.alter(table: "session") { t in t.add(column: "method", .text).notNull().defaults(to: "password") }
+    }
 }

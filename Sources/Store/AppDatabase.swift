@@ -263,6 +263,7 @@ public final class AppDatabase: Sendable {
         m.registerMigration("v7-due-claims") { db in try Self.migrateDueAndClaims(db) }
         m.registerMigration("v8-simhash-clustered") { db in try Self.migrateClusteredBands(db) }
         m.registerMigration("v9-hardening") { db in try Self.migrateHardening(db) }
+        m.registerMigration("v10-sso") { db in try Self.migrateSSO(db) }
         return m
     }
 }

@@ -201,6 +201,25 @@ enum PostgresSchema {
                 """,
             ]
         ),
+        (
+            // SQLite's "v10-sso": single sign-on (sign-ins under way, linked identities, how a session signed in).
+            "pg7-sso",
+            [
+                """
+                CREATE TABLE oidcLogin (
+                  stateHash TEXT PRIMARY KEY, nonce TEXT NOT NULL, codeVerifier TEXT NOT NULL, next TEXT NOT NULL,
+                  createdAt TIMESTAMPTZ NOT NULL, expiresAt TIMESTAMPTZ NOT NULL)
+                """,
+                """
+                CREATE TABLE accountIdentity (
+                  issuer TEXT NOT NULL, subject TEXT NOT NULL,
+                  accountId BIGINT NOT NULL REFERENCES account(id) ON DELETE CASCADE,
+                  createdAt TIMESTAMPTZ NOT NULL, lastLoginAt TIMESTAMPTZ, PRIMARY KEY (issuer, subject))
+                """,
+                "CREATE INDEX accountIdentity_accountId ON accountIdentity(accountId)",
+                "ALTER TABLE session ADD COLUMN method TEXT NOT NULL DEFAULT 'password'",
+            ]
+        ),
     ]
 
     /// Applies the migrations not yet recorded, in order, one transaction each. Several processes starting at

@@ -43,6 +43,8 @@ public struct WebSession: Sendable, Equatable {
     public var role: AccountRole
     public var csrfToken: String
     public var expiresAt: Date
+    /// How it signed in: "password" or "oidc".
+    public var method: String = "password"
 }
 
 /// Someone is working on an item until `until`; others see it locked.

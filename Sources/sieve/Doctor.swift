@@ -57,6 +57,7 @@ struct Doctor: AsyncParsableCommand {
         libraries(add)
         await database(config.database, add)
         channels(config, add)
+        sso(config, add)
         clock(add)
 
         let failed = checks.filter { $0.status == .fail }.count
@@ -209,6 +210,24 @@ struct Doctor: AsyncParsableCommand {
             } catch {
                 add(name, .fail, error.description)
             }
+        }
+    }
+
+    /// `[oidc]`: the client secret is there (never shown). Whether the provider answers is checked by the first
+    /// sign-in (the web app logs and audits why one fails).
+    func sso(_ config: SieveConfig, _ add: (String, Check.Status, String) -> Void) {
+        guard let sso = config.oidc else { return }
+        do {
+            let secret = try sso.clientSecret()
+            let source = sso.clientSecretEnv.map { "$\($0)" } ?? sso.clientSecretFile ?? ""
+            let roles = ["admin", "moderator", "eoc"].filter { sso.roles[$0]?.isEmpty == false }.joined(separator: ", ")
+            add(
+                "oidc", .ok,
+                "\(sso.issuer), client \(sso.clientID): "
+                    + (secret == nil ? "public client (PKCE only)" : "client secret present (\(source), not shown)")
+                    + "; roles from claim \(sso.roleClaim) → \(roles)" + (sso.localLogin ? "; local accounts too" : "; single sign-on only"))
+        } catch {
+            add("oidc", .fail, error.description)
         }
     }
 

@@ -1,0 +1,111 @@
+import Foundation
+import GRDB
+import SieveCore
+
+// MARK: - Single sign-on (OpenID Connect)
+
+/// A sign-in under way: what the browser must bring back from the provider.
+public struct OIDCLoginRecord: Sendable, Equatable {
+    public var nonce: String
+    public var codeVerifier: String
+    public var next: String
+    public var expiresAt: Date
+}
+
+/// The account a provider identity signed in as.
+public struct SSOAccount: Sendable, Equatable {
+    public var account: Account
+    /// The account was made by this sign-in.
+    public var created: Bool
+    /// The role before this sign-in, when the provider's claim changed it.
+    public var previousRole: AccountRole?
+}
+
+extension AppDatabase {
+    /// Records a sign-in leaving for the provider (`stateHash`: SHA-256 of the `state` sent), and drops the ones that
+    /// expired unused.
+    public func beginOIDCLogin(
+        stateHash: String, nonce: String, codeVerifier: String, next: String, expiresAt: Date, now: Date = Date()
+    ) async throws(StoreError) {
+        try await write { tx in
+            try tx.execute("DELETE FROM oidcLogin WHERE expiresAt < ?", [now])
+            try tx.execute(
+                "INSERT INTO oidcLogin (stateHash, nonce, codeVerifier, next, createdAt, expiresAt) VALUES (?, ?, ?, ?, ?, ?)",
+                [stateHash, nonce, codeVerifier, next, now, expiresAt])
+        }
+    }
+
+    /// Takes the sign-in with this state out of the store: it can be used once. Nil when there is none (never
+    /// issued, already used — a replayed `state` — or expired).
+    public func consumeOIDCLogin(stateHash: String, now: Date = Date()) async throws(StoreError) -> OIDCLoginRecord? {
+        try await write { tx in
+            guard
+                let row = try tx.row(
+                    "DELETE FROM oidcLogin WHERE stateHash = ? RETURNING nonce, codeVerifier, next, expiresAt", [stateHash])
+            else { return nil }
+            let record = OIDCLoginRecord(
+                nonce: try row["nonce"], codeVerifier: try row["codeVerifier"], next: try row["next"],
+                expiresAt: try row["expiresAt"])
+            return record.expiresAt > now ? record : nil
+        }
+    }
+
+    /// The account for a provider identity (`issuer`, `subject`), made on its first sign-in and given the role the
+    /// provider's claim maps to on every sign-in (the provider is the source of truth for roles; a change is
+    /// audited). A new account is named `preferredName` when that is free, else `preferredName#xxxx` (from the
+    /// subject), and has no password: only single sign-on reaches it (an admin may still set one).
+    public func ssoAccount(
+        issuer: String, subject: String, preferredName: String, role: AccountRole, ip: String?, now: Date = Date()
+    ) async throws(StoreError) -> SSOAccount {
+        try await write { tx in
+            if let row = try tx.row(
+                """
+                SELECT account.* FROM accountIdentity JOIN account ON account.id = accountIdentity.accountId
+                WHERE accountIdentity.issuer = ? AND accountIdentity.subject = ?
+                """ + (tx.dialect.sharesWork ? " FOR UPDATE OF account" : ""), [issuer, subject])
+            {
+                var account = try Self.account(row)
+                try tx.execute(
+                    "UPDATE accountIdentity SET lastLoginAt = ? WHERE issuer = ? AND subject = ?", [now, issuer, subject])
+                guard account.role != role else { return SSOAccount(account: account, created: false, previousRole: nil) }
+                let before = account.role
+                try tx.execute("UPDATE account SET role = ? WHERE id = ?", [role.rawValue, account.id])
+                try Self.insertAudit(
+                    tx, actor: "sso", action: "role_change", postId: nil,
+                    before: Self.json(["account": account.name, "role": before.rawValue]),
+                    after: Self.json(["account": account.name, "role": role.rawValue, "issuer": issuer, "sub": subject]), ip: ip)
+                account.role = role
+                return SSOAccount(account: account, created: false, previousRole: before)
+            }
+            let base = Self.accountName(preferredName)
+            var name = base
+            if try tx.scalar("SELECT id FROM account WHERE name = ?", [name], as: Int64.self) != nil {
+                name = base + "#" + String(String(FNV1a.hash(issuer + "\u{1F}" + subject), radix: 16).suffix(6))
+            }
+            guard
+                let id = try tx.scalar(
+                    """
+                    INSERT INTO account (name, role, passwordHash, createdAt) VALUES (?, ?, '', ?)
+                    ON CONFLICT (name) DO NOTHING RETURNING id
+                    """, [name, role.rawValue, now], as: Int64.self)
+            else { throw StoreError.accountExists(name) }
+            try tx.execute(
+                "INSERT INTO accountIdentity (issuer, subject, accountId, createdAt, lastLoginAt) VALUES (?, ?, ?, ?, ?)",
+                [issuer, subject, id, now, now])
+            try Self.insertAudit(
+                tx, actor: "sso", action: "account_create", postId: nil, before: nil,
+                after: Self.json(["account": name, "role": role.rawValue, "issuer": issuer, "sub": subject]), ip: ip)
+            return SSOAccount(
+                account: Account(id: id, name: name, role: role, passwordHash: "", createdAt: now, disabled: false),
+                created: true, previousRole: nil)
+        }
+    }
+
+    /// A name for the app and the audit log: printable, at most 64 characters.
+    static func accountName(_ preferred: String) -> String {
+        let cleaned = String(
+            String.UnicodeScalarView(preferred.unicodeScalars.filter { !CharacterSet.controlCharacters.contains($0) && $0 != " " }))
+        let name = String(cleaned.prefix(64))
+        return name.isEmpty ? "sso-user" : name
+    }
+}

@@ -1,0 +1,306 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Moderation
+import Net
+import SieveCore
+import Store
+import TestSupport
+import Testing
+
+/// PyPI's oidc-provider-mock (authlib) run by `Tests/oidc/provider.py` on loopback: client registration required,
+/// PKCE enforced, nonces required; with a man-in-the-middle hook that alters the next ID token on request.
+final class TestProvider: Sendable {
+    let child: ChildProcess
+    let port: Int
+    let log: String
+    var issuer: String { "http://127.0.0.1:\(port)" }
+    static let http = HTTPClient()
+
+    private init(child: ChildProcess, port: Int, log: String) {
+        self.child = child
+        self.port = port
+        self.log = log
+    }
+
+    /// The provider, running; nil (the reason printed) when .venv lacks oidc-provider-mock.
+    static func start(_ dir: TempDir) async throws -> TestProvider? {
+        let python = TestPaths.packageRoot.appendingPathComponent(".venv/bin/python")
+        guard FileManager.default.isExecutableFile(atPath: python.path),
+            try await runProcess(python, ["-c", "import oidc_provider_mock"]).status == 0
+        else {
+            print("SKIP: .venv/bin/python with oidc-provider-mock is absent (`make pyenv` installs it)")
+            return nil
+        }
+        let port = try freeLoopbackPort()
+        let log = dir.path("provider.log")
+        let child = try ChildProcess.start(
+            python, [TestPaths.packageRoot.appendingPathComponent("Tests/oidc/provider.py").path, "--port", "\(port)"],
+            cwd: dir.url, stderrPath: log)
+        let provider = TestProvider(child: child, port: port, log: log)
+        let deadline = Date().addingTimeInterval(30)
+        while Date() < deadline {
+            if let r = try? await http.send(provider.request("GET", "/.well-known/openid-configuration")), r.status == 200 {
+                return provider
+            }
+            guard child.isRunning else { break }
+            try await Task.sleep(for: .milliseconds(100))
+        }
+        child.process.terminate()
+        Issue.record("the OIDC provider did not start: \(String(decoding: FileManager.default.contents(atPath: log) ?? Data(), as: UTF8.self).suffix(2000))")
+        return nil
+    }
+
+    func stop() {
+        if child.isRunning { child.process.terminate() }
+    }
+
+    func request(_ method: String, _ path: String, json: Any? = nil, form: [(String, String)]? = nil, body: String? = nil)
+        -> Net.HTTPRequest
+    {
+        var headers: [String] = []
+        var data: Data? = body.map { Data($0.utf8) }
+        if let json {
+            headers.append("Content-Type: application/json")
+            data = try? JSONSerialization.data(withJSONObject: json)
+        }
+        if let form {
+            headers.append("Content-Type: application/x-www-form-urlencoded")
+            data = Data(form.map { "\($0.0)=\(Browser.escape($0.1))" }.joined(separator: "&").utf8)
+        }
+        let url = path.hasPrefix("http") ? path : issuer + path
+        return Net.HTTPRequest(method: method, url: url, headers: headers, body: data, allowPrivate: true, timeout: 10)
+    }
+
+    func json(_ r: FetchResponse) throws -> [String: Any] {
+        try #require(JSONSerialization.jsonObject(with: r.body) as? [String: Any])
+    }
+
+    /// Registers a confidential client (client_secret_basic) for `redirect`.
+    func register(redirect: String) async throws -> (id: String, secret: String) {
+        let r = try await Self.http.send(request("POST", "/oauth2/clients", json: ["redirect_uris": [redirect]]))
+        #expect(r.status == 201)
+        let body = try json(r)
+        return (try #require(body["client_id"] as? String), try #require(body["client_secret"] as? String))
+    }
+
+    /// Sets a user's claims (they go into the ID token as given, standard ones by scope).
+    func setUser(_ sub: String, _ claims: [String: Any]) async throws {
+        let r = try await Self.http.send(request("PUT", "/users/\(sub)", json: claims))
+        #expect(r.status == 204)
+    }
+
+    /// The next ID token the token endpoint sends is altered ("payload", "signature", "alg-none").
+    func tamper(_ mode: String) async throws {
+        let r = try await Self.http.send(request("POST", "/test/tamper", body: mode))
+        #expect(r.status == 204)
+    }
+
+    /// The person signs in at the provider as `sub`: returns where the provider sends the browser back.
+    func authorize(_ authorizeURL: String, sub: String) async throws -> URLComponents {
+        let r = try await Self.http.send(request("POST", authorizeURL, form: [("sub", sub)]))
+        #expect(r.status == 302, "authorize: \(r.status ?? 0) \(String(decoding: r.body, as: UTF8.self).prefix(500))")
+        return try #require(URLComponents(string: r.headers["location"] ?? ""))
+    }
+}
+
+@Suite(.serialized) struct OIDCTests {
+    static let redirect = "http://127.0.0.1:8080/auth/oidc/callback"
+
+    /// A web app whose [oidc] points at `provider` with a freshly registered client.
+    func fixture(
+        _ provider: TestProvider, _ dir: TempDir, _ backend: Backend = .sqlite, localLogin: Bool = true,
+        test: String = #function
+    ) async throws -> WebFixture? {
+        let client = try await provider.register(redirect: Self.redirect)
+        let secretFile = dir.write("oidc-secret", client.secret + "\n")
+        return try await WebFixture.on(backend, test) { config in
+            var sso = OIDCSettings(issuer: provider.issuer, clientID: client.id, redirectURI: Self.redirect)
+            sso.clientSecretFile = secretFile
+            sso.allowPrivate = true
+            sso.localLogin = localLogin
+            sso.roles = ["admin": ["sieve-admins"], "moderator": ["sieve-moderators"], "eoc": ["eoc"]]
+            sso.scopes = ["openid", "profile", "email"]
+            config.oidc = sso
+        }
+    }
+
+    /// One sign-in through the provider, as a browser does it: Sieve's start link, the provider's page, back.
+    /// Returns the callback's path and query (to replay) and the page Sieve answered with.
+    func signIn(_ b: Browser, _ provider: TestProvider, sub: String, next: String = "/dashboard") async throws
+        -> (callback: String, stateCookie: String?, page: Page)
+    {
+        let start = try await b.get("/auth/oidc/start?next=\(Browser.escape(next))")
+        #expect(start.status == .seeOther)
+        let location = try #require(start.location)
+        let query = try #require(URLComponents(string: location)?.queryItems)
+        func q(_ name: String) -> String? { query.first { $0.name == name }?.value }
+        #expect(location.hasPrefix(provider.issuer + "/oauth2/authorize?"))
+        #expect(q("code_challenge_method") == "S256")
+        #expect(q("code_challenge")?.count == 43)
+        #expect(q("response_type") == "code")
+        #expect(q("nonce")?.isEmpty == false)
+        #expect(q("redirect_uri") == Self.redirect)
+        let stateCookie = b.cookies["sieve_oidc"]
+        #expect(stateCookie == q("state"))
+        #expect(start.setCookies.contains { $0.hasPrefix("sieve_oidc=") && $0.contains("SameSite=Lax") && $0.contains("HttpOnly") })
+        let back = try await provider.authorize(location, sub: sub)
+        let callback = back.path + "?" + (back.percentEncodedQuery ?? "")
+        #expect(back.path == "/auth/oidc/callback")
+        return (callback, stateCookie, try await b.get(callback))
+    }
+
+    func auditEntries(_ f: WebFixture) async throws -> [AuditEntry] {
+        try await f.database.auditEntries(limit: nil)
+    }
+
+    @Test(arguments: Backend.available)
+    func signInMapsRolesAuditsAndLogsOut(_ backend: Backend) async throws {
+        let dir = TempDir()
+        guard let provider = try await TestProvider.start(dir) else { return }
+        defer { provider.stop() }
+        guard let f = try await fixture(provider, dir, backend, test: "oidcSignIn") else { return }
+        try await provider.setUser("u-1001", ["preferred_username": "alice", "email": "alice@example.gov.tw", "groups": ["staff", "sieve-moderators"]])
+        try await f.application().test(.router) { client in
+            let b = Browser(client)
+            // The login page offers both ways in.
+            let login = try await b.get("/login")
+            #expect(login.body.contains("/auth/oidc/start"))
+            #expect(login.body.contains("name=\"password\""))
+
+            let (callback, stateCookie, page) = try await signIn(b, provider, sub: "u-1001")
+            #expect(page.status == .ok, "\(page.body.prefix(800))")
+            #expect(page.body.contains("url=/dashboard"))
+            #expect(page.setCookies.contains { $0.hasPrefix("sieve_session=") && $0.contains("SameSite=Strict") })
+            #expect(b.cookies["sieve_oidc"] == nil)  // the state cookie is spent
+            let dashboard = try await b.get("/dashboard")
+            #expect(dashboard.status == .ok)
+            #expect(dashboard.body.contains("alice"))
+            let account = try #require(try await f.database.account(named: "alice"))
+            #expect(account.role == .moderator)
+            #expect(account.passwordHash.isEmpty)
+            var audit = try await auditEntries(f)
+            let created = try #require(audit.first { $0.action == "account_create" })
+            #expect(created.after?.contains("\"sub\":\"u-1001\"") == true)
+            let signedIn = try #require(audit.first { $0.action == "login" && $0.actor == "alice" })
+            #expect(signedIn.after?.contains("\"via\":\"oidc\"") == true)
+            #expect(signedIn.after?.contains("\"role\":\"moderator\"") == true)
+
+            // The same callback again (the state cookie put back, as an attacker holding the URL would): refused.
+            var replay = Browser(client)
+            replay.cookies["sieve_oidc"] = stateCookie
+            let replayed = try await replay.get(callback)
+            #expect(replayed.status == .badRequest)
+            #expect(replay.cookies["sieve_session"] == nil)
+            // A callback carrying another browser's state (login CSRF): refused before the store is asked.
+            replay = Browser(client)
+            #expect(try await replay.get(callback).status == .badRequest)
+            audit = try await auditEntries(f)
+            let refusals = audit.filter { $0.action == "login_failed" }.compactMap(\.after)
+            #expect(refusals.contains { $0.contains("already used") })
+            #expect(refusals.contains { $0.contains("does not match this browser") })
+
+            // A password login to an account made by single sign-on is refused, whatever the password.
+            let other = Browser(client)
+            #expect(try await other.login("alice", password: "").status == .unauthorized)
+
+            // Logout ends the local session; the login page then offers the provider's sign-out.
+            let csrf = try #require(dashboard.csrf)
+            let out = try await b.post("/logout", form: [("_csrf", csrf)])
+            #expect(out.location == "/login?signed_out=sso")
+            #expect(try await b.get("/dashboard").status == .seeOther)
+            let after = try await b.get(try #require(out.location))
+            #expect(after.body.contains(provider.issuer + "/oauth2/end_session?client_id="))
+            #expect(try await auditEntries(f).contains { $0.action == "logout" && $0.actor == "alice" })
+
+            // The provider's groups change: the next sign-in carries the new role, audited.
+            try await provider.setUser("u-1001", ["preferred_username": "alice", "groups": ["sieve-admins"]])
+            let again = try await signIn(b, provider, sub: "u-1001")
+            #expect(again.page.status == .ok)
+            #expect(try await f.database.account(named: "alice")?.role == .admin)
+            #expect(try await b.get("/admin/audit").status == .ok)
+            #expect(try await auditEntries(f).contains { $0.action == "role_change" && $0.after?.contains("\"role\":\"admin\"") == true })
+
+            // Local accounts still work beside single sign-on.
+            let local = Browser(client)
+            #expect(try await local.login("mod").status == .seeOther)
+            #expect(try await local.get("/").status == .ok)
+        }
+    }
+
+    /// Every way an ID token can be wrong, each from the real provider (altered in transit where the provider would
+    /// never sign it): refused, no session, the reason in the audit log.
+    @Test func refusesBadTokens() async throws {
+        let dir = TempDir()
+        guard let provider = try await TestProvider.start(dir) else { return }
+        defer { provider.stop() }
+        guard let f = try await fixture(provider, dir) else { return }
+        let now = Int(Date().timeIntervalSince1970)
+        try await provider.setUser("mallory", ["preferred_username": "mallory", "groups": ["sieve-moderators"]])
+        try await provider.setUser("wrong-aud", ["preferred_username": "wa", "groups": ["sieve-moderators"], "aud": "another-app"])
+        try await provider.setUser("expired", ["preferred_username": "ex", "groups": ["sieve-moderators"], "exp": now - 600, "iat": now - 4200])
+        try await provider.setUser("norole", ["preferred_username": "nr", "groups": ["staff"]])
+        let cases: [(sub: String, tamper: String?, reason: String)] = [
+            ("mallory", "payload", "signature does not verify"),
+            ("mallory", "signature", "signature does not verify"),
+            ("mallory", "alg-none", "algorithm none is not accepted"),
+            ("wrong-aud", nil, "audience"),
+            ("expired", nil, "expired"),
+            ("norole", nil, "no Sieve role"),
+        ]
+        try await f.application().test(.router) { client in
+            for c in cases {
+                if let mode = c.tamper { try await provider.tamper(mode) }
+                let b = Browser(client)
+                let (_, _, page) = try await signIn(b, provider, sub: c.sub, next: "/")
+                #expect(page.status == .forbidden, "\(c): \(page.status)")
+                #expect(b.cookies["sieve_session"] == nil, "\(c)")
+                #expect(try await b.get("/").status == .seeOther, "\(c)")
+                let last = try #require(try await auditEntries(f).first { $0.action == "login_failed" })
+                #expect(last.after?.contains(c.reason) == true, "\(c): \(last.after ?? "")")
+            }
+            // Nobody was let in: no account was made for any of them.
+            for name in ["mallory", "wa", "ex", "nr"] { #expect(try await f.database.account(named: name) == nil) }
+            // The untampered token of the same person is fine (the refusals were about the token, not the person).
+            let b = Browser(client)
+            #expect(try await signIn(b, provider, sub: "mallory").page.status == .ok)
+            #expect(try await f.database.account(named: "mallory")?.role == .moderator)
+        }
+    }
+
+    @Test func ssoOnlyRefusesPasswords() async throws {
+        let dir = TempDir()
+        guard let provider = try await TestProvider.start(dir) else { return }
+        defer { provider.stop() }
+        guard let f = try await fixture(provider, dir, localLogin: false) else { return }
+        try await f.application().test(.router) { client in
+            let b = Browser(client)
+            let login = try await b.get("/login")
+            #expect(login.body.contains("/auth/oidc/start"))
+            #expect(!login.body.contains("name=\"password\""))
+            #expect(try await b.login("admin").status == .forbidden)
+        }
+    }
+}
+
+/// Single sign-on in headless Chromium (Tests/ui/sso_ui.py): the provider on 127.0.0.2, Sieve on 127.0.0.1, so the
+/// way back is a cross-site navigation; the browser must land in the app signed in (a plain redirect there loses the
+/// SameSite=Strict session cookie — this test failed that way), then sign out.
+@Test func realBrowserSignsInThroughTheProvider() async throws {
+    let python = TestPaths.packageRoot.appendingPathComponent(".venv-ui/bin/python")
+    guard FileManager.default.isExecutableFile(atPath: python.path) else {
+        print("SKIP: .venv-ui/bin/python is absent (`make ui-env` creates it with selenium and installs chromium)")
+        return
+    }
+    let script = TestPaths.packageRoot.appendingPathComponent("Tests/ui/sso_ui.py").path
+    let provider = TestPaths.packageRoot.appendingPathComponent(".venv/bin/python").path
+    let r = try await runProcess(
+        python, [script, "--sieve", TestPaths.sieveBinary.path, "--provider-python", provider], timeout: 180)
+    if r.status == 77 {
+        print(r.stdout.trimmingCharacters(in: .whitespacesAndNewlines))
+        return
+    }
+    #expect(r.status == 0, "\(r.stdout)\n\(r.stderr)")
+    #expect(r.stdout.contains("sso-ui: 3 passed, 0 failed"), "\(r.stdout)\n\(r.stderr)")
+}
