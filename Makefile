@@ -10,7 +10,7 @@ UI_VENV := .venv-ui
 PREFIX ?= /usr/local
 DESTDIR ?=
 
-.PHONY: all deps build release install uninstall drill drill-restore demo test pyenv ui-env ui-shots bench models eval-real fuzz fuzz-smoke clean
+.PHONY: all deps build release install uninstall drill drill-restore demo demo-web test pyenv ui-env ui-shots bench models eval-real fuzz fuzz-smoke clean
 
 all: build
 
@@ -71,6 +71,18 @@ demo: build
 	@echo "Or work the queue in the moderation web app, on the same database:"
 	@echo "  $(SIEVE) user add admin --role admin --config sieve.demo.toml   # asks for a password (8+ characters)"
 	@echo "  $(SIEVE) serve --config sieve.demo.toml                         # then open http://127.0.0.1:8080/"
+
+# The demo in the moderation web app: runs `make demo` first when demo.sqlite is missing, gives the account
+# "demo" (admin) a fresh random password, prints the URL and the login, then serves until Ctrl-C.
+demo-web: build
+	@[ -f demo.sqlite ] || $(MAKE) --no-print-directory demo
+	@pw=$$(head -c 18 /dev/urandom | base64 | tr -dc 'A-Za-z0-9' | head -c 16); \
+	 printf '%s\n' "$$pw" | $(SIEVE) user add demo --role admin --config sieve.demo.toml >/dev/null 2>&1 || \
+	 printf '%s\n' "$$pw" | $(SIEVE) user passwd demo --config sieve.demo.toml >/dev/null || exit 1; \
+	 port=$${PORT:-8080}; \
+	 echo; echo "== the demo in the web app: open http://127.0.0.1:$$port/ and sign in as  demo / $$pw"; \
+	 echo "   (queue, items — approve, reject, escalate, edit, retract —, dashboard, outbox, audit log; Ctrl-C stops)"; echo; \
+	 exec $(SIEVE) serve --config sieve.demo.toml --port $$port
 
 # Python peers used by tests: feedparser checks our Atom output; oidc-provider-mock (authlib) is the OpenID Connect
 # provider the single sign-on tests run on loopback. Failure to install only skips those checks.

@@ -18,7 +18,11 @@ extension ModerationApp {
             if lock.user == auth.user { queueChanged() }  // others' queue pages show the lock at once
             if lock.user == auth.user { detail = try await database.itemDetail(id: id) }
         }
-        return Reply.html(Pages.render("item", itemView(detail, auth: auth, open: open, flash: flash(request))))
+        var view = itemView(detail, auth: auth, open: open, flash: flash(request))
+        let state = detail.row.item.state
+        view.retractable = auth.role.canDecide && (state == PostState.approved.rawValue || state == PostState.escalated.rawValue)
+        view.editable = auth.role.canDecide && state == PostState.approved.rawValue
+        return Reply.html(Pages.render("item", view))
     }
 
     func itemView(_ d: ItemDetail, auth: AuthState, open: Bool, flash: String?) -> ItemView {
@@ -81,6 +85,44 @@ extension ModerationApp {
             return Reply.json(DecisionResult(id: id, state: state, stateLabel: Labels.state(state)))
         }
         return Reply.seeOther("/?done=\(id):\(decision.decision.rawValue)")
+    }
+
+    /// POST /items/{id}/retract: withdraws an approved or escalated item (as `sieve retract`): undelivered
+    /// publications are cancelled, channels that got it receive a retraction. A reason is required; audited.
+    @Sendable func retractForm(_ request: Request, _ context: WebContext) async throws -> Response {
+        let auth = try requireDecider(request, context)
+        let id = try postID(context)
+        let form = try await readForm(request, context)
+        try checkCSRF(auth, request, form: form)
+        guard let note = form.text("note")?.trimmingCharacters(in: .whitespacesAndNewlines), !note.isEmpty else {
+            throw WebError(status: .badRequest, message: "撤回需要填寫原因（note）。")
+        }
+        try await database.retract(postID: id, reviewer: auth.user, note: String(note.prefix(1000)), ip: context.remoteIP)
+        queueChanged()
+        if wantsJSON(request) {
+            return Reply.json(DecisionResult(id: id, state: PostState.retracted.rawValue, stateLabel: Labels.state(PostState.retracted.rawValue)))
+        }
+        return Reply.seeOther("/items/\(id)?done=\(id):retract")
+    }
+
+    /// POST /items/{id}/edit: corrects the public wording of an approved item after publication (as `sieve edit`):
+    /// channels that got it are corrected in place where they can be; audited.
+    @Sendable func editForm(_ request: Request, _ context: WebContext) async throws -> Response {
+        let auth = try requireDecider(request, context)
+        let id = try postID(context)
+        let form = try await readForm(request, context)
+        try checkCSRF(auth, request, form: form)
+        guard let text = form.text("text")?.trimmingCharacters(in: .whitespacesAndNewlines), !text.isEmpty else {
+            throw WebError(status: .badRequest, message: "公開文字不能是空的（text）。")
+        }
+        guard text.count <= 5000 else { throw WebError(status: .badRequest, message: "公開文字最多 5,000 字，收到 \(text.count) 字。") }
+        let note = form.text("note").flatMap { $0.isEmpty ? nil : String($0.prefix(1000)) }
+        try await database.edit(postID: id, reviewer: auth.user, text: text, note: note, ip: context.remoteIP)
+        queueChanged()
+        if wantsJSON(request) {
+            return Reply.json(DecisionResult(id: id, state: PostState.approved.rawValue, stateLabel: Labels.state(PostState.approved.rawValue)))
+        }
+        return Reply.seeOther("/items/\(id)?done=\(id):edit")
     }
 
     /// POST /items/{id}/merge: this item is a duplicate of `into`.

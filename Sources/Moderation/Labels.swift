@@ -36,7 +36,7 @@ enum Labels {
     static let actions: [String: String] = [
         "approve": "核准", "reject": "退回", "escalate": "轉 EOC", "merge": "合併重複", "claim": "鎖定處理",
         "login": "登入", "logout": "登出", "login_failed": "登入失敗", "user_add": "新增帳號", "token_create": "產生權杖",
-        "account_create": "單一登入建立帳號", "role_change": "角色變更",
+        "account_create": "單一登入建立帳號", "role_change": "角色變更", "retract": "撤回", "edit": "修正公開文字",
     ]
 
     static func type(_ code: String) -> String { typeNames[code] ?? code }

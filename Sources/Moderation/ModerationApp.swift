@@ -77,6 +77,8 @@ public struct ModerationApp: Sendable {
         r.get("/items/{id}", itemPage)
         r.post("/items/{id}/decision", decideForm)
         r.post("/items/{id}/merge", mergeForm)
+        r.post("/items/{id}/retract", retractForm)
+        r.post("/items/{id}/edit", editForm)
         r.get("/dashboard", dashboard)
         r.get("/admin/audit", auditPage)
         r.get("/admin/audit.csv", auditCSV)

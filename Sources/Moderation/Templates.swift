@@ -209,6 +209,28 @@ enum Templates {
         </form>
         </section>
         {{/actionable}}
+        {{#retractable}}
+        <section class="actions">
+        <h2>已核准或已轉 EOC 的項目</h2>
+        {{#editable}}
+        <form method="post" action="/items/{{id}}/edit" id="edit-form" class="act">
+        <input type="hidden" name="_csrf" value="{{chrome.csrf}}">
+        <h3>修正公開文字</h3>
+        <p class="muted">已發布的頻道會就地修正（Mastodon、Telegram、Facebook、Discord），CAP 送出更新，動態消息改用新文字；LINE 與 Slack 無法修改。</p>
+        <label>公開文字 <textarea name="text" rows="6" required>{{publicText}}</textarea></label>
+        <label>備註 <input name="note" placeholder="例：更正地點"></label>
+        <button type="submit">送出修正</button>
+        </form>
+        {{/editable}}
+        <form method="post" action="/items/{{id}}/retract" id="retract-form" class="act">
+        <input type="hidden" name="_csrf" value="{{chrome.csrf}}">
+        <h3>撤回</h3>
+        <p class="muted">尚未送出的發布全部取消；已送達的頻道會刪除或發出撤回（CAP Cancel），動態消息移除此則。撤回後不能再發布。</p>
+        <label>原因（必填，會留在紀錄中）<input name="note" required placeholder="例：經查證為誤報"></label>
+        <button type="submit" class="bad">撤回此項目</button>
+        </form>
+        </section>
+        {{/retractable}}
         <section>
         <h2>紀錄</h2>
         <table class="history"><thead><tr><th>時間</th><th>誰</th><th>動作</th><th>內容</th></tr></thead><tbody>

@@ -202,6 +202,9 @@ struct ItemView {
     var clusterSize: Int
     var cluster: [ClusterView]
     var actionable: Bool
+    /// Approved or escalated, and the viewer decides: retract (and, when approved, edit the public wording).
+    var retractable: Bool = false
+    var editable: Bool = false
     var channels: [ChannelView]
     var publicText: String
     var reasons: [Option]

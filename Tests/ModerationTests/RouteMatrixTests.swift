@@ -33,6 +33,8 @@ struct RouteMatrixTests {
             ("/static/app.css", [.anonymous: .ok, .eoc: .ok, .mod: .ok, .admin: .ok]),
             ("/static/app.js", [.anonymous: .ok, .eoc: .ok, .mod: .ok, .admin: .ok]),
             ("/healthz", [.anonymous: .ok, .eoc: .ok, .mod: .ok, .admin: .ok]),
+            // Single sign-on is not configured in this fixture.
+            ("/auth/oidc/start", [.anonymous: .notFound, .eoc: .notFound, .mod: .notFound, .admin: .notFound]),
         ]
         try await f.application().test(.router) { client in
             let b = Browser(client)
