@@ -1,6 +1,34 @@
 /// The stylesheet and the small progressive script, served from the binary (no CDN, nothing external).
 /// Every page works without the script; it adds keyboard shortcuts and the "new items" notice.
 enum Assets {
+    /// The public page's stylesheet: large readable type, high contrast on request, no web fonts (≈ 2 KB).
+    static let publicCSS = """
+        :root { --fg: #1a1a1a; --bg: #fff; --muted: #4a4a4a; --link: #0b4f9c; --line: #c8c8c8; --ok: #17602a; --bad: #9b1c1c; }
+        * { box-sizing: border-box; }
+        body { margin: 0; font: 1.05rem/1.6 system-ui, "Noto Sans TC", "WenQuanYi Zen Hei", sans-serif; color: var(--fg); background: var(--bg); }
+        body.large { font-size: 1.35rem; }
+        body.contrast { --fg: #000; --bg: #fff; --muted: #000; --link: #00007a; --line: #000; --ok: #004d00; --bad: #7a0000; }
+        body.contrast a { text-decoration: underline; font-weight: 700; }
+        header, nav, main, footer { max-width: 52rem; margin: 0 auto; padding: .5rem 1rem; }
+        h1 { font-size: 1.5em; margin: .6rem 0 .3rem; } h2 { font-size: 1.2em; margin: 1rem 0 .4rem; } h3 { font-size: 1.05em; margin: 0 0 .3rem; }
+        a { color: var(--link); } a:focus-visible { outline: 3px solid #d97706; outline-offset: 2px; }
+        .skip { position: absolute; left: -999px; } .skip:focus { left: 1rem; top: .5rem; background: var(--bg); padding: .3rem .6rem; }
+        .options a { display: inline-block; padding: .3rem .2rem; }
+        ul.places { list-style: none; padding: 0; display: flex; flex-wrap: wrap; gap: .3rem .4rem; }
+        ul.places a { display: inline-block; padding: .35rem .6rem; border: 1px solid var(--line); border-radius: 4px; text-decoration: none; }
+        ul.places a[aria-current] { background: var(--link); color: #fff; border-color: var(--link); }
+        .official { padding-left: 1.2rem; }
+        article.item { border-top: 1px solid var(--line); padding: .7rem 0; }
+        article.retracted { color: var(--bad); }
+        .text { white-space: pre-wrap; margin: .2rem 0; }
+        .meta { color: var(--muted); font-size: .92em; }
+        .badge { display: inline-block; margin: .2rem 0; padding: 0 .4rem; border-radius: 3px; font-weight: 700; }
+        .badge.ok { color: var(--ok); border: 1px solid var(--ok); } .badge.withdrawn { color: var(--bad); border: 1px solid var(--bad); }
+        .matches { margin: .1rem 0 .3rem; padding-left: 1.2rem; color: var(--muted); font-size: .92em; }
+        .pages a { display: inline-block; padding: .4rem .2rem; margin-right: 1rem; }
+        footer { color: var(--muted); font-size: .9em; border-top: 1px solid var(--line); margin-top: 1rem; }
+        """
+
     static let css = """
         :root { --fg: #1d232a; --muted: #5c6670; --line: #d7dde3; --bg: #f6f8fa; --ok: #1a7f37; --bad: #c62828;
           --warn: #b26a00; --sel: #fff4c2; font-family: "Noto Sans TC", "PingFang TC", "Microsoft JhengHei", sans-serif; }

@@ -29,6 +29,11 @@ enum Labels {
 
     static let states: [PostState: String] = [
         .fetched: "未分類", .queued: "待審", .approved: "已核准", .rejected: "已退回", .escalated: "已轉 EOC",
+        .retracted: "已撤回",
+    ]
+
+    static let incidentKinds: [IncidentKind: String] = [
+        .cap: "警戒訊息", .quake: "地震報告", .typhoon: "颱風", .emic: "災情通報", .closure: "停班停課", .warning: "天氣特報",
     ]
 
     static let roles: [AccountRole: String] = [.admin: "管理員", .moderator: "審核員", .eoc: "EOC 檢視"]

@@ -90,6 +90,28 @@ extension AppDatabase {
         }
     }
 
+    /// What the public page shows: approved items and withdrawn ones (a retraction is news too), newest decision
+    /// first — never anything queued, escalated, rejected or merged. A retracted item carries its retraction.
+    public func publicItems(limit: Int = 500) async throws(StoreError) -> [(item: PublishableItem, retraction: RetractionRecord?)] {
+        try await read { tx in
+            let rows = try tx.rows(
+                """
+                SELECT i.*, r.retractedAt AS retractedAt, r.reviewer AS retractedBy, r.note AS retractionNote
+                FROM (\(Self.itemSelect(tx.dialect))) i LEFT JOIN retraction r ON r.postId = i.postId
+                WHERE i.state IN ('approved', 'retracted')
+                ORDER BY COALESCE(r.retractedAt, i.decidedAt) DESC NULLS LAST, i.postId DESC LIMIT ?
+                """, [limit])
+            return try rows.map { row in
+                let item = try Self.item(row, publicationID: 0, approvedAt: nil)
+                let retractedAt: Date? = try row["retractedAt"]
+                let retraction = try retractedAt.map {
+                    RetractionRecord(postId: item.postID, retractedAt: $0, reviewer: try row["retractedBy"] ?? "", note: try row["retractionNote"])
+                }
+                return (item, item.state == PostState.retracted.rawValue ? retraction : nil)
+            }
+        }
+    }
+
     /// The EOC's view of items: each escalation, approval and retraction as a dated event, oldest first, for the
     /// CAP messages (Alert, Update, Cancel). `channel` limits it to items with deliveries on that channel.
     public func capEvents(channel: String? = nil, limit: Int = 1000) async throws(StoreError) -> [CAPEvent] {
