@@ -91,8 +91,8 @@ pyenv:
 	  ( ([ -x $(VENV)/bin/python ] || python3 -m venv $(VENV)) && $(VENV)/bin/pip install -q feedparser oidc-provider-mock==0.3.4 authlib==1.9.10) || \
 	  echo "note: could not install feedparser and oidc-provider-mock into $(VENV); the feed validation and single sign-on tests will be skipped"
 
-# The real-browser test of the moderation web app: Debian's headless Chromium and chromedriver (apt-get when root)
-# and selenium in .venv-ui. Failure to install only skips that test (it prints why).
+# The real-browser tests of the web app: Debian's headless Chromium and chromedriver (apt-get when root), selenium
+# and axe-core-python (WCAG checks) in .venv-ui. Failure to install only skips those tests (they print why).
 ui-env:
 	@missing=""; \
 	for p in $(UI_APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
@@ -105,9 +105,9 @@ ui-env:
 	    echo "note: the browser test needs:$$missing (sudo apt-get install -y$$missing); it will be skipped"; \
 	  fi; \
 	fi
-	@[ -x $(UI_VENV)/bin/python ] && $(UI_VENV)/bin/python -c "import selenium" 2>/dev/null || \
-	  (python3 -m venv $(UI_VENV) && $(UI_VENV)/bin/pip install -q selenium) || \
-	  echo "note: could not install selenium into $(UI_VENV); the browser test will be skipped"
+	@[ -x $(UI_VENV)/bin/python ] && $(UI_VENV)/bin/python -c "import selenium, axe_core_python" 2>/dev/null || \
+	  ( ([ -x $(UI_VENV)/bin/python ] || python3 -m venv $(UI_VENV)) && $(UI_VENV)/bin/pip install -q selenium axe-core-python) || \
+	  echo "note: could not install selenium and axe-core-python into $(UI_VENV); the browser tests will be skipped"
 
 # In parallel (Swift Testing's default): Store calls suspend on GRDB's queues and child processes are awaited, so
 # CPU-heavy tests no longer starve Swift concurrency's 2-thread pool on a 2-core machine (ARCHITECTURE.md).

@@ -31,7 +31,7 @@ enum Assets {
 
     static let css = """
         :root { --fg: #1d232a; --muted: #5c6670; --line: #d7dde3; --bg: #f6f8fa; --ok: #1a7f37; --bad: #c62828;
-          --warn: #b26a00; --sel: #fff4c2; font-family: "Noto Sans TC", "PingFang TC", "Microsoft JhengHei", sans-serif; }
+          --warn: #8f5400; --sel: #fff4c2; font-family: "Noto Sans TC", "PingFang TC", "Microsoft JhengHei", sans-serif; }
         * { box-sizing: border-box; }
         body { margin: 0; color: var(--fg); background: #fff; font-size: 15px; line-height: 1.5; }
         header.top { display: flex; justify-content: space-between; align-items: center; padding: .4rem 1rem;

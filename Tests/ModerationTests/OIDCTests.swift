@@ -24,15 +24,15 @@ final class TestProvider: Sendable {
         self.log = log
     }
 
-    /// The provider, running; nil (the reason printed) when .venv lacks oidc-provider-mock.
+    static let python = TestPaths.packageRoot.appendingPathComponent(".venv/bin/python")
+    /// `make pyenv` installed oidc-provider-mock into .venv (the tests are skipped, and reported so, without it).
+    static let available: Bool =
+        FileManager.default.fileExists(atPath: python.path)
+        && ((try? FileManager.default.contentsOfDirectory(atPath: TestPaths.packageRoot.appendingPathComponent(".venv/lib").path))?
+            .contains { FileManager.default.fileExists(atPath: TestPaths.packageRoot.appendingPathComponent(".venv/lib/\($0)/site-packages/oidc_provider_mock").path) } ?? false)
+
+    /// The provider, running (nil when it did not start: recorded as an issue).
     static func start(_ dir: TempDir) async throws -> TestProvider? {
-        let python = TestPaths.packageRoot.appendingPathComponent(".venv/bin/python")
-        guard FileManager.default.isExecutableFile(atPath: python.path),
-            try await runProcess(python, ["-c", "import oidc_provider_mock"]).status == 0
-        else {
-            print("SKIP: .venv/bin/python with oidc-provider-mock is absent (`make pyenv` installs it)")
-            return nil
-        }
         let port = try freeLoopbackPort()
         let log = dir.path("provider.log")
         let child = try ChildProcess.start(
@@ -105,7 +105,8 @@ final class TestProvider: Sendable {
     }
 }
 
-@Suite(.serialized) struct OIDCTests {
+@Suite(.serialized, .enabled(if: TestProvider.available, "needs .venv with oidc-provider-mock (`make pyenv`)"))
+struct OIDCTests {
     static let redirect = "http://127.0.0.1:8080/auth/oidc/callback"
 
     /// A web app whose [oidc] points at `provider` with a freshly registered client.
@@ -287,12 +288,13 @@ final class TestProvider: Sendable {
 /// Single sign-on in headless Chromium (Tests/ui/sso_ui.py): the provider on 127.0.0.2, Sieve on 127.0.0.1, so the
 /// way back is a cross-site navigation; the browser must land in the app signed in (a plain redirect there loses the
 /// SameSite=Strict session cookie — this test failed that way), then sign out.
-@Test func realBrowserSignsInThroughTheProvider() async throws {
+@Test(
+    .enabled(if: TestProvider.available, "needs .venv with oidc-provider-mock (`make pyenv`)"),
+    .enabled(
+        if: FileManager.default.isExecutableFile(atPath: TestPaths.packageRoot.appendingPathComponent(".venv-ui/bin/python").path),
+        "needs .venv-ui (`make ui-env`: selenium, chromium)"))
+func realBrowserSignsInThroughTheProvider() async throws {
     let python = TestPaths.packageRoot.appendingPathComponent(".venv-ui/bin/python")
-    guard FileManager.default.isExecutableFile(atPath: python.path) else {
-        print("SKIP: .venv-ui/bin/python is absent (`make ui-env` creates it with selenium and installs chromium)")
-        return
-    }
     let script = TestPaths.packageRoot.appendingPathComponent("Tests/ui/sso_ui.py").path
     let provider = TestPaths.packageRoot.appendingPathComponent(".venv/bin/python").path
     let r = try await runProcess(

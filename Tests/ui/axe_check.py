@@ -1,0 +1,127 @@
+#!/usr/bin/env python3
+"""WCAG 2.1 A/AA checks with axe-core (PyPI's axe-core-python, which bundles axe.min.js) in headless Chromium, on a
+real `sieve serve` over the demo world: the public page (plain, large text + high contrast, one county), the login
+page, the queue, an item page, the dashboard.
+
+    axe_check.py --sieve .build/debug/sieve
+
+Prints one line per page (violations by impact) and every serious or critical violation with its rule, help text and
+first offending element. Exit 0: no serious or critical violation; 77: skipped (the reason is printed); 1: found.
+"""
+import argparse
+import json
+import os
+import subprocess
+import sys
+import time
+import urllib.request
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import moderation_ui as ui  # noqa: E402  (config writer and helpers shared with the browser test)
+
+PAGES = [
+    ("public", "/public", False),
+    ("public large+contrast", "/public?text=large&contrast=high", False),
+    ("public county", "/public?county=%E6%96%B0%E5%8C%97%E5%B8%82", False),
+    ("login", "/login", False),
+    ("queue", "/", True),
+    ("item", "/items/{item}", True),
+    ("dashboard", "/dashboard", True),
+]
+TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--sieve", required=True)
+    args = ap.parse_args()
+    chromium = ui.find("chromium", "chromium-browser", "google-chrome")
+    driver_path = ui.find("chromedriver")
+    if not chromium or not driver_path:
+        ui.skip("headless Chromium is not installed (`make ui-env` installs it as root)")
+    try:
+        from selenium import webdriver
+        from selenium.webdriver.chrome.service import Service
+        from selenium.webdriver.common.by import By
+        from selenium.webdriver.common.keys import Keys
+        from selenium.webdriver.support.ui import WebDriverWait
+        from axe_core_python.selenium import Axe
+    except ImportError as e:
+        ui.skip(f"{e.name} is not installed in this Python (`make ui-env` creates .venv-ui with selenium and axe-core-python)")
+
+    import tempfile
+    import shutil
+    sieve = os.path.abspath(args.sieve)
+    work = tempfile.mkdtemp(prefix="sieve-axe-")
+    port = ui.free_port()
+    cfg = ui.write_config(work, port)
+    r = ui.run([sieve, "run", "--config", cfg], cwd=work)
+    if r.returncode not in (0, 1):
+        sys.exit(f"sieve run failed: {r.stderr}")
+    r = ui.run([sieve, "user", "add", "mod", "--role", "moderator", "--config", cfg], input=ui.PASSWORD + "\n", cwd=work)
+    if r.returncode != 0:
+        sys.exit(f"sieve user add failed: {r.stderr}")
+    queue = json.loads(ui.run([sieve, "queue", "--json", "--config", cfg], cwd=work).stdout)
+    items = queue["items"] if isinstance(queue, dict) else queue
+    ids = [i["id"] for i in items]
+    # Something on the public page: two approvals and a retraction.
+    for i in ids[:3]:
+        ui.run([sieve, "review", str(i), "approve", "--note", "已確認", "--config", cfg], cwd=work)
+    ui.run([sieve, "retract", str(ids[2]), "--note", "經查證為誤報", "--config", cfg], cwd=work)
+
+    server = subprocess.Popen([sieve, "serve", "--config", cfg, "--no-scheduler"], cwd=work,
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{port}"
+    driver = None
+    failures = 0
+    try:
+        for _ in range(100):
+            try:
+                urllib.request.urlopen(base + "/healthz", timeout=1).read()
+                break
+            except OSError:
+                time.sleep(0.1)
+        options = webdriver.ChromeOptions()
+        options.binary_location = chromium
+        for a in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1366,768", "--lang=zh-TW"):
+            options.add_argument(a)
+        try:
+            driver = webdriver.Chrome(service=Service(driver_path), options=options)
+        except Exception as e:
+            ui.skip(f"Chromium did not start: {str(e).splitlines()[0]}")
+        axe = Axe()
+        logged_in = False
+        for name, path, needs_login in PAGES:
+            if needs_login and not logged_in:
+                driver.get(base + "/login")
+                driver.find_element(By.NAME, "name").send_keys("mod")
+                driver.find_element(By.NAME, "password").send_keys(ui.PASSWORD + Keys.ENTER)
+                WebDriverWait(driver, 10).until(lambda d: d.find_elements(By.CSS_SELECTOR, "table.queue"))
+                logged_in = True
+            driver.get(base + path.format(item=ids[0]))
+            result = axe.run(driver, options={"runOnly": {"type": "tag", "values": TAGS}})
+            by_impact = {}
+            for v in result["violations"]:
+                by_impact[v.get("impact") or "none"] = by_impact.get(v.get("impact") or "none", 0) + 1
+            bad = [v for v in result["violations"] if v.get("impact") in ("serious", "critical")]
+            failures += len(bad)
+            print(f"axe {name}: {len(result['passes'])} rules passed, violations {json.dumps(by_impact, sort_keys=True)}")
+            for v in bad:
+                node = v["nodes"][0]
+                print(f"  {v['impact']}: {v['id']} — {v['help']} ({len(v['nodes'])} elements), e.g. {node['target']}: "
+                      f"{node.get('failureSummary', '').splitlines()[-1] if node.get('failureSummary') else ''}")
+        print(f"axe: {len(PAGES)} pages, {failures} serious or critical violations")
+        sys.exit(1 if failures else 0)
+    finally:
+        if driver:
+            driver.quit()
+        server.terminate()
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
