@@ -14,6 +14,8 @@ enum Assets {
         a { color: var(--link); } a:focus-visible { outline: 3px solid #d97706; outline-offset: 2px; }
         .skip { position: absolute; left: -999px; } .skip:focus { left: 1rem; top: .5rem; background: var(--bg); padding: .3rem .6rem; }
         .options a { display: inline-block; padding: .3rem .2rem; }
+        summary { cursor: pointer; padding: .4rem 0; font-weight: 600; color: var(--link); }
+        ul.places.towns { border-top: 1px solid var(--line); padding-top: .4rem; }
         ul.places { list-style: none; padding: 0; display: flex; flex-wrap: wrap; gap: .3rem .4rem; }
         ul.places a { display: inline-block; padding: .35rem .6rem; border: 1px solid var(--line); border-radius: 4px; text-decoration: none; }
         ul.places a[aria-current] { background: var(--link); color: #fff; border-color: var(--link); }

@@ -107,12 +107,13 @@ enum Templates {
         <p class="options"><a href="{{largeHref}}">{{largeLabel}}</a> · <a href="{{contrastHref}}">{{contrastLabel}}</a></p>
         </header>
         <nav aria-label="依縣市">
-        <h2>選擇縣市</h2>
+        <details{{#hasTownships}} open{{/hasTownships}}>
+        <summary>選擇縣市、鄉鎮（目前：{{place}}）</summary>
         <ul class="places"><li><a href="{{allHref}}"{{^options.county}} aria-current="page"{{/options.county}}>全臺</a></li>{{#counties}}<li><a href="{{href}}"{{#current}} aria-current="page"{{/current}}>{{label}}</a></li>{{/counties}}</ul>
         {{#hasTownships}}
-        <h2>選擇鄉鎮市區</h2>
-        <ul class="places">{{#townships}}<li><a href="{{href}}"{{#current}} aria-current="page"{{/current}}>{{label}}</a></li>{{/townships}}</ul>
+        <ul class="places towns">{{#townships}}<li><a href="{{href}}"{{#current}} aria-current="page"{{/current}}>{{label}}</a></li>{{/townships}}</ul>
         {{/hasTownships}}
+        </details>
         </nav>
         <main>
         {{#hasOfficial}}

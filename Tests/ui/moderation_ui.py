@@ -5,7 +5,7 @@ selenium logs in, filters the queue, approves an item with the keyboard and find
     moderation_ui.py --sieve .build/debug/sieve [--shots DIR]
 
 Exit 0: passed; 77: skipped (the reason is printed: no chromium, chromedriver or selenium); anything else: failed.
-With --shots, PNG screenshots of the queue, an item and the dashboard are saved into DIR.
+With --shots, PNG screenshots of the queue, an item, the dashboard and the public page on a phone are saved into DIR.
 """
 import argparse
 import os
@@ -187,7 +187,14 @@ def main():
                 driver.save_screenshot(os.path.join(args.shots, "item.png"))
             driver.get(base + "/dashboard")
             driver.save_screenshot(os.path.join(args.shots, "dashboard.png"))
-            print(f"screenshots in {args.shots}: queue.png item.png dashboard.png")
+            # The public page as a phone shows it (360×740), plain and with large text + high contrast.
+            driver.set_window_size(360, 740)
+            driver.get(base + "/public")
+            driver.save_screenshot(os.path.join(args.shots, "public-phone.png"))
+            driver.get(base + "/public?text=large&contrast=high")
+            driver.save_screenshot(os.path.join(args.shots, "public-phone-large.png"))
+            driver.set_window_size(1400, 1000)
+            print(f"screenshots in {args.shots}: queue.png item.png dashboard.png public-phone.png public-phone-large.png")
         print(f"ui: {checks} passed, 0 failed")
     finally:
         if driver:
