@@ -4,7 +4,7 @@ SIEVE := .build/debug/sieve
 APT_PACKAGES := libcurl4-openssl-dev libxml2-dev libsqlite3-dev libicu-dev libxml2-utils rime-essay
 VENV := .venv
 
-UI_APT_PACKAGES := chromium chromium-driver fonts-wqy-zenhei
+UI_APT_PACKAGES := chromium chromium-driver fonts-wqy-zenhei fonts-thai-tlwg
 UI_VENV := .venv-ui
 
 PREFIX ?= /usr/local

@@ -15,6 +15,8 @@ enum Assets {
         .skip { position: absolute; left: -999px; } .skip:focus { left: 1rem; top: .5rem; background: var(--bg); padding: .3rem .6rem; }
         .options a { display: inline-block; padding: .3rem .2rem; }
         summary { cursor: pointer; padding: .4rem 0; font-weight: 600; color: var(--link); }
+        ul.langs { list-style: none; padding: 0; display: flex; flex-wrap: wrap; gap: .2rem .8rem; }
+        ul.langs a { display: inline-block; padding: .25rem 0; } ul.langs a[aria-current] { font-weight: 700; text-decoration: none; }
         ul.places.towns { border-top: 1px solid var(--line); padding-top: .4rem; }
         ul.places { list-style: none; padding: 0; display: flex; flex-wrap: wrap; gap: .3rem .4rem; }
         ul.places a { display: inline-block; padding: .35rem .6rem; border: 1px solid var(--line); border-radius: 4px; text-decoration: none; }

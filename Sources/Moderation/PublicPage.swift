@@ -36,10 +36,13 @@ extension ModerationApp {
     @Sendable func publicPage(_ request: Request, _ context: WebContext) async throws -> Response {
         let q = request.uri.queryParameters
         let data = await publicData()
-        if data.failed { throw WebError(status: .serviceUnavailable, message: "暫時無法讀取資料，請稍後再試。") }
+        let explicit = q.get("lang").flatMap { Language.match($0) }
+        let lang = explicit ?? Language.negotiate(query: nil, acceptLanguage: request.headers[.acceptLanguage])
+        if data.failed { throw WebError(status: .serviceUnavailable, message: Messages.text("public.unavailable", lang)) }
         var options = PublicOptions(
             county: q.get("county").flatMap { Labels.counties.contains($0) ? $0 : nil }, township: nil,
-            large: q.get("text") == "large", contrast: q.get("contrast") == "high", page: max(1, min(1000, Int(q.get("page") ?? "") ?? 1)))
+            large: q.get("text") == "large", contrast: q.get("contrast") == "high", page: max(1, min(1000, Int(q.get("page") ?? "") ?? 1)),
+            lang: explicit)
         func inCounty(_ places: [PlaceMention], _ county: String) -> Bool {
             places.contains { $0.county == county || ($0.level == "county" && $0.name == county) }
         }
@@ -66,24 +69,44 @@ extension ModerationApp {
             return incident.areas.contains { $0.county == county }
         }
         let pageItems = shown.dropFirst((options.page - 1) * Self.publicPageSize).prefix(Self.publicPageSize)
+        func t(_ key: String, _ args: [String: String] = [:]) -> String { Messages.text(key, lang, args) }
         var view = PublicView(
             options: options, updated: taipeiShort(Date()),
             counties: Labels.counties.map { c in
-                PublicLink(label: c + (perCounty[c].map { "（\($0)）" } ?? ""), href: options.with(county: .some(c), township: .some(nil)).href, current: c == options.county)
+                PublicLink(
+                    label: Messages.county(c, lang) + (perCounty[c].map { lang == .zhHant ? "（\($0)）" : " (\($0))" } ?? ""),
+                    href: options.with(county: .some(c), township: .some(nil)).href, current: c == options.county)
             },
             townships: townships.sorted { $0.key < $1.key }.map { t in
                 PublicLink(label: "\(t.key)（\(t.value)）", href: options.with(township: .some(t.key)).href, current: t.key == options.township)
             },
-            items: pageItems.map { Self.publicItemView($0.item, $0.retraction) },
-            official: official.prefix(20).map(Self.publicIncidentView))
+            items: pageItems.map { Self.publicItemView($0.item, $0.retraction, lang) },
+            official: official.prefix(20).map { Self.publicIncidentView($0, lang) })
         view.bodyClass = [options.large ? "large" : nil, options.contrast ? "contrast" : nil].compactMap { $0 }.joined(separator: " ")
-        view.largeLabel = options.large ? "一般字體" : "大字"
-        view.contrastLabel = options.contrast ? "一般配色" : "高對比"
+        view.largeLabel = t(options.large ? "public.normalSize" : "public.large")
+        view.contrastLabel = t(options.contrast ? "public.normalColours" : "public.contrast")
+        view.languages = Language.allCases.map { l in
+            var o = options
+            o.lang = l
+            return PublicLanguageLink(label: l.nativeName, href: o.href, lang: l.htmlLang, current: l == lang)
+        }
         view.hasTownships = !view.townships.isEmpty
         view.hasOfficial = !view.official.isEmpty
         view.hasItems = !view.items.isEmpty
         view.total = shown.count
-        view.place = options.township.map { (options.county ?? "") + $0 } ?? options.county ?? "全臺"
+        if let township = options.township, let county = options.county {
+            view.place = lang == .zhHant ? county + township : "\(township), \(Messages.county(county, lang))"
+        } else {
+            view.place = options.county.map { Messages.county($0, lang) } ?? t("public.allTaiwan")
+        }
+        view.lang = lang.htmlLang
+        view.words = PublicText(
+            title: t("public.title", ["place": view.place]), intro: t("public.intro", ["time": view.updated]), skip: t("public.skip"),
+            language: t("public.language"), byCounty: t("public.byCounty"), choosePlace: t("public.choosePlace", ["place": view.place]),
+            allTaiwan: t("public.allTaiwan"), official: t("public.official"), reports: t("public.reports", ["n": "\(shown.count)"]),
+            none: t("public.none"), newer: t("public.newer"), older: t("public.older"), footer: t("public.footer"),
+            original: t("public.originalLink"), matches: t("public.matches"),
+            asWritten: lang == .zhHant ? nil : t("public.asWritten"))
         view.allHref = options.with(county: .some(nil), township: .some(nil)).href
         view.largeHref = PublicOptions(county: options.county, township: options.township, large: !options.large, contrast: options.contrast, page: options.page).href
         view.contrastHref = PublicOptions(county: options.county, township: options.township, large: options.large, contrast: !options.contrast, page: options.page).href
@@ -94,37 +117,58 @@ extension ModerationApp {
         var headers = HTTPFields()
         headers[.cacheControl] = "public, max-age=60"
         headers[.eTag] = etag
+        if explicit == nil { headers[.vary] = "Accept-Language" }
         if request.headers[.ifNoneMatch]?.split(separator: ",").contains(where: { $0.trimmingCharacters(in: .whitespaces) == etag }) == true {
             return Response(status: .notModified, headers: headers)
         }
         var response = Reply.html(body)
-        response.headers[.cacheControl] = "public, max-age=60"
-        response.headers[.eTag] = etag
+        response.headers[HTTPField.Name.cacheControl] = "public, max-age=60"
+        response.headers[HTTPField.Name.eTag] = etag
+        if explicit == nil { response.headers[HTTPField.Name.vary] = "Accept-Language" }
         return response
     }
 
-    static func publicItemView(_ item: PublishableItem, _ retraction: RetractionRecord?) -> PublicItemView {
+    static func publicItemView(_ item: PublishableItem, _ retraction: RetractionRecord?, _ lang: Language) -> PublicItemView {
+        func t(_ key: String, _ args: [String: String] = [:]) -> String { Messages.text(key, lang, args) }
         var seen = Set<String>()
-        let places = item.places.filter { $0.level != "address" }.map(\.display).filter { seen.insert($0).inserted }
+        let places = item.places.filter { $0.level != "address" }.map { p -> String in
+            guard lang != .zhHant else { return p.display }
+            if p.level == "county" { return Messages.county(p.name, lang) }
+            return p.county.map { "\(p.name), \(Messages.county($0, lang))" } ?? p.name
+        }.filter { seen.insert($0).inserted }
         let official = item.verdict == XrefVerdict.corroborated.rawValue ? item.incidents.prefix(2).map(\.summary) : []
-        let types = item.types.prefix(3).map(Labels.type).joined(separator: "、")
-        let place = places.prefix(3).joined(separator: "、")
+        let separator = lang == .zhHant ? "、" : ", "
+        let types = item.types.prefix(3).map { Messages.table["type.\($0)"] == nil ? Labels.type($0) : t("type.\($0)") }
+            .joined(separator: separator)
+        let place = places.prefix(3).joined(separator: lang == .zhHant ? "、" : "; ")
+        let excerpt = Format.excerpt(item.text, 60)
+        var meta = [t("public.verified", ["time": taipeiShort(item.approvedAt)])]
+        if let posted = item.published { meta.append(t("public.posted", ["time": taipeiShort(posted)])) }
+        meta.append(t("public.source", ["source": item.source]))
         return PublicItemView(
-            id: item.postID, heading: [types.isEmpty ? "災情訊息" : types, place].filter { !$0.isEmpty }.joined(separator: " · "), decided: taipeiShort(item.approvedAt),
-            posted: item.published.map(taipeiShort), text: retraction == nil ? item.text : Format.excerpt(item.text, 60),
-            source: item.source, link: Format.safeLink(item.url), corroborated: !official.isEmpty, official: Array(official),
-            retracted: retraction != nil, retractedAt: retraction.map { taipeiShort($0.retractedAt) },
-            retractionNote: retraction?.note)
+            id: item.postID, heading: [types.isEmpty ? t("public.report") : types, place].filter { !$0.isEmpty }.joined(separator: " · "),
+            text: retraction == nil ? item.text : excerpt, meta: meta.joined(separator: " · "),
+            link: Format.safeLink(item.url), corroborated: !official.isEmpty, official: Array(official),
+            retracted: retraction != nil,
+            withdrawn: retraction.map { t("public.withdrawn", ["time": taipeiShort($0.retractedAt)]) },
+            withdrawnText: retraction.map { _ in t("public.withdrawnText", ["text": excerpt]) },
+            retractionNote: retraction?.note.map { t("public.reason", ["note": $0]) })
     }
 
-    static func publicIncidentView(_ i: Incident) -> PublicIncidentView {
-        let area = i.areas.compactMap { a in a.county.map { $0 + (a.township ?? "") } }
+    static func publicIncidentView(_ i: Incident, _ lang: Language) -> PublicIncidentView {
+        func t(_ key: String, _ args: [String: String] = [:]) -> String { Messages.text(key, lang, args) }
+        let area = i.areas.compactMap { a in
+            a.county.map { lang == .zhHant ? $0 + (a.township ?? "") : (a.township.map { "\($0), " } ?? "") + Messages.county($0, lang) }
+        }
         var seen = Set<String>()
+        var meta = [t("public.issued", ["time": taipeiShort(i.sent)])]
+        if let expires = i.expires { meta.append(t("public.until", ["time": taipeiShort(expires)])) }
+        if let sender = i.sender { meta.append(sender) }
         return PublicIncidentView(
-            kind: Labels.incidentKinds[i.kind] ?? i.kind.rawValue,
+            kind: t("kind.\(i.kind.rawValue)"),
             title: i.headline ?? i.event ?? i.description.map { Format.excerpt($0, 60) } ?? "",
-            area: area.filter { seen.insert($0).inserted }.prefix(4).joined(separator: "、"), time: taipeiShort(i.sent),
-            expires: i.expires.map(taipeiShort), sender: i.sender, link: Format.safeLink(i.url))
+            area: area.filter { seen.insert($0).inserted }.prefix(4).joined(separator: lang == .zhHant ? "、" : "; "),
+            meta: meta.joined(separator: " · "), link: Format.safeLink(i.url))
     }
 }
 
@@ -135,6 +179,8 @@ struct PublicOptions: Sendable, Equatable {
     var large: Bool
     var contrast: Bool
     var page: Int
+    /// The language asked for with `?lang=` (kept in every link); nil: chosen from Accept-Language.
+    var lang: Language? = nil
 
     func with(county: String?? = nil, township: String?? = nil, page: Int? = nil) -> PublicOptions {
         var o = self
@@ -152,6 +198,7 @@ struct PublicOptions: Sendable, Equatable {
         if large { parts.append("text=large") }
         if contrast { parts.append("contrast=high") }
         if page > 1 { parts.append("page=\(page)") }
+        if let lang { parts.append("lang=\(lang.rawValue)") }
         return "/public" + (parts.isEmpty ? "" : "?" + parts.joined(separator: "&"))
     }
 }
@@ -165,15 +212,14 @@ struct PublicLink {
 struct PublicItemView {
     var id: Int64
     var heading: String
-    var decided: String
-    var posted: String?
     var text: String
-    var source: String
+    var meta: String
     var link: String?
     var corroborated: Bool
     var official: [String]
     var retracted: Bool
-    var retractedAt: String?
+    var withdrawn: String?
+    var withdrawnText: String?
     var retractionNote: String?
 }
 
@@ -181,10 +227,23 @@ struct PublicIncidentView {
     var kind: String
     var title: String
     var area: String
-    var time: String
-    var expires: String?
-    var sender: String?
+    var meta: String
     var link: String?
+}
+
+struct PublicLanguageLink {
+    var label: String
+    var href: String
+    var lang: String
+    var current: Bool
+}
+
+/// The page's fixed wording in the reader's language (Messages "public.*").
+struct PublicText {
+    var title, intro, skip, language, byCounty, choosePlace, allTaiwan, official, reports, none, newer, older, footer: String
+    var original, matches: String
+    /// "Original post, as written (Chinese):" before a post's text outside Chinese; nil in Chinese.
+    var asWritten: String?
 }
 
 struct PublicView {
@@ -207,4 +266,9 @@ struct PublicView {
     var previous: String? = nil
     var next: String? = nil
     var bodyClass = ""
+    var lang = "zh-Hant-TW"
+    var languages: [PublicLanguageLink] = []
+    var words = PublicText(
+        title: "", intro: "", skip: "", language: "", byCounty: "", choosePlace: "", allTaiwan: "", official: "", reports: "",
+        none: "", newer: "", older: "", footer: "", original: "", matches: "", asWritten: nil)
 }

@@ -92,24 +92,25 @@ enum Templates {
     /// The public page: its own document (no moderators' chrome, no script), one small stylesheet.
     static let publicPage = """
         <!doctype html>
-        <html lang="zh-Hant-TW">
+        <html lang="{{lang}}">
         <head>
         <meta charset="utf-8">
         <meta name="viewport" content="width=device-width, initial-scale=1">
-        <title>{{place}}已查證災情與官方訊息 · Sieve</title>
+        <title>{{words.title}} · Sieve</title>
         <link rel="stylesheet" href="/static/public.css">
         </head>
         <body class="{{bodyClass}}">
-        <a class="skip" href="#items">跳到災情訊息</a>
+        <a class="skip" href="#items">{{words.skip}}</a>
         <header>
-        <h1>{{place}}：已查證的災情與官方訊息</h1>
-        <p>這裡只有經社群管理員查證後核准的訊息，以及政府機關發布的官方訊息。更新時間 {{updated}}（臺灣時間）。</p>
+        <h1>{{words.title}}</h1>
+        <p>{{words.intro}}</p>
         <p class="options"><a href="{{largeHref}}">{{largeLabel}}</a> · <a href="{{contrastHref}}">{{contrastLabel}}</a></p>
+        <nav aria-label="{{words.language}}"><ul class="langs">{{#languages}}<li><a href="{{href}}" lang="{{lang}}" hreflang="{{lang}}"{{#current}} aria-current="true"{{/current}}>{{label}}</a></li>{{/languages}}</ul></nav>
         </header>
-        <nav aria-label="依縣市">
+        <nav aria-label="{{words.byCounty}}">
         <details{{#hasTownships}} open{{/hasTownships}}>
-        <summary>選擇縣市、鄉鎮（目前：{{place}}）</summary>
-        <ul class="places"><li><a href="{{allHref}}"{{^options.county}} aria-current="page"{{/options.county}}>全臺</a></li>{{#counties}}<li><a href="{{href}}"{{#current}} aria-current="page"{{/current}}>{{label}}</a></li>{{/counties}}</ul>
+        <summary>{{words.choosePlace}}</summary>
+        <ul class="places"><li><a href="{{allHref}}"{{^options.county}} aria-current="page"{{/options.county}}>{{words.allTaiwan}}</a></li>{{#counties}}<li><a href="{{href}}"{{#current}} aria-current="page"{{/current}}>{{label}}</a></li>{{/counties}}</ul>
         {{#hasTownships}}
         <ul class="places towns">{{#townships}}<li><a href="{{href}}"{{#current}} aria-current="page"{{/current}}>{{label}}</a></li>{{/townships}}</ul>
         {{/hasTownships}}
@@ -118,30 +119,31 @@ enum Templates {
         <main>
         {{#hasOfficial}}
         <section aria-labelledby="official-h">
-        <h2 id="official-h">官方訊息</h2>
+        <h2 id="official-h">{{words.official}}</h2>
         <ul class="official">
-        {{#official}}<li><strong>{{kind}}</strong> {{title}}{{#area}}（{{.}}）{{/area}}<br><span class="meta">發布 {{time}}{{#expires}}，至 {{.}}{{/expires}}{{#sender}} · {{.}}{{/sender}}{{#link}} · <a href="{{.}}" rel="noopener noreferrer">原文</a>{{/link}}</span></li>{{/official}}
+        {{#official}}<li><strong>{{kind}}</strong> <span lang="zh-Hant-TW">{{title}}</span>{{#area}} ({{.}}){{/area}}<br><span class="meta">{{meta}}{{#link}} · <a href="{{.}}" rel="noopener noreferrer">{{words.original}}</a>{{/link}}</span></li>{{/official}}
         </ul>
         </section>
         {{/hasOfficial}}
         <section id="items" aria-labelledby="items-h">
-        <h2 id="items-h">已查證的災情（{{total}} 則）</h2>
-        {{^hasItems}}<p>目前沒有已查證的訊息。</p>{{/hasItems}}
+        <h2 id="items-h">{{words.reports}}</h2>
+        {{^hasItems}}<p>{{words.none}}</p>{{/hasItems}}
         {{#items}}
         <article class="item{{#retracted}} retracted{{/retracted}}">
-        {{#retracted}}<p class="badge withdrawn">已撤回（{{retractedAt}}）</p><p>先前發布的訊息「{{text}}」已撤回，請勿再轉傳。{{#retractionNote}}撤回原因：{{.}}{{/retractionNote}}</p>{{/retracted}}
+        {{#retracted}}<p class="badge withdrawn">{{withdrawn}}</p><p>{{withdrawnText}} {{#retractionNote}}{{.}}{{/retractionNote}}</p>{{/retracted}}
         {{^retracted}}
         <h3>{{heading}}</h3>
-        <p class="text">{{text}}</p>
-        {{#corroborated}}<p class="badge ok">與官方紀錄相符</p><ul class="matches">{{#official}}<li>{{.}}</li>{{/official}}</ul>{{/corroborated}}
-        <p class="meta">查證核准 {{decided}}{{#posted}} · 原貼文 {{.}}{{/posted}} · 來源：{{source}}{{#link}}（<a href="{{.}}" rel="noopener noreferrer">原始連結</a>）{{/link}}</p>
+        {{#words.asWritten}}<p class="meta">{{.}}</p>{{/words.asWritten}}
+        <p class="text" lang="zh-Hant-TW">{{text}}</p>
+        {{#corroborated}}<p class="badge ok">{{words.matches}}</p><ul class="matches" lang="zh-Hant-TW">{{#official}}<li>{{.}}</li>{{/official}}</ul>{{/corroborated}}
+        <p class="meta">{{meta}}{{#link}} (<a href="{{.}}" rel="noopener noreferrer">{{words.original}}</a>){{/link}}</p>
         {{/retracted}}
         </article>
         {{/items}}
-        <p class="pages">{{#previous}}<a href="{{.}}" rel="prev">較新的訊息</a>{{/previous}} {{#next}}<a href="{{.}}" rel="next">較早的訊息</a>{{/next}}</p>
+        <p class="pages">{{#previous}}<a href="{{.}}" rel="prev">{{words.newer}}</a>{{/previous}} {{#next}}<a href="{{.}}" rel="next">{{words.older}}</a>{{/next}}</p>
         </section>
         </main>
-        <footer><p>緊急求救請撥 119；停班停課以各縣市政府公告為準。本頁不使用追蹤，也不需要登入。</p></footer>
+        <footer><p>{{words.footer}}</p></footer>
         </body>
         </html>
         """

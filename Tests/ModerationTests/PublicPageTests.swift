@@ -81,3 +81,32 @@ struct PublicPageTests {
         }
     }
 }
+
+/// The public page in the reader's language: `?lang=` (kept in every link), else Accept-Language; the posts stay as
+/// written, labelled as the original.
+@Test func publicPageSpeaksTheReadersLanguage() async throws {
+    let f = try await WebFixture()
+    try await f.database.decide(postID: f.id("flood"), WebDecision(decision: .approve, channels: ["community-feed"]), by: "mod")
+    try await f.application().test(.router) { client in
+        let b = Browser(client)
+        let vi = try await b.get("/public?lang=vi")
+        #expect(vi.body.contains("<html lang=\"vi\">"))
+        #expect(vi.body.contains("Toàn Đài Loan: tin thiên tai đã xác minh và thông tin chính thức"))
+        #expect(vi.body.contains("Ngập lụt, Người bị mắc kẹt"))  // the types, from structured fields
+        #expect(vi.body.contains("汐止區, New Taipei City (新北市)"))  // the place: official romanisation of the county
+        #expect(vi.body.contains("Bài gốc, nguyên văn (tiếng Trung):"))
+        #expect(vi.body.contains("<p class=\"text\" lang=\"zh-Hant-TW\">汐止康寧街淹水到腰"))  // the post as written
+        #expect(vi.body.contains("county=" + Browser.escape("新北市") + "&amp;lang=vi"))  // links keep the language
+        #expect(vi.headers[.vary] == nil)
+        let en = try await b.get("/public", headers: [.acceptLanguage: "en-GB,en;q=0.9,zh-TW;q=0.5"])
+        #expect(en.body.contains("<html lang=\"en\">") && en.body.contains("Verified reports (1)"))
+        #expect(en.headers[.vary] == "Accept-Language")
+        for lang in ["id", "th", "fil"] {
+            let page = try await b.get("/public?lang=\(lang)")
+            #expect(page.body.contains("<html lang=\"\(lang)\">"))
+            #expect(!page.body.contains("已查證的災情（"), "\(lang) still shows Chinese chrome")
+        }
+        let zh = try await b.get("/public")
+        #expect(zh.body.contains("<html lang=\"zh-Hant-TW\">") && zh.body.contains("已查證的災情（1 則）"))
+    }
+}

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """WCAG 2.1 A/AA checks with axe-core (PyPI's axe-core-python, which bundles axe.min.js) in headless Chromium, on a
-real `sieve serve` over the demo world: the public page (plain, large text + high contrast, one county), the login
+real `sieve serve` over the demo world: the public page (plain, large text + high contrast, one county, Vietnamese, Thai), the login
 page, the queue, an item page, the dashboard.
 
     axe_check.py --sieve .build/debug/sieve
@@ -23,6 +23,8 @@ PAGES = [
     ("public", "/public", False),
     ("public large+contrast", "/public?text=large&contrast=high", False),
     ("public county", "/public?county=%E6%96%B0%E5%8C%97%E5%B8%82", False),
+    ("public vi", "/public?lang=vi", False),
+    ("public th", "/public?lang=th&text=large", False),
     ("login", "/login", False),
     ("queue", "/", True),
     ("item", "/items/{item}", True),

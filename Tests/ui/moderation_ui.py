@@ -193,8 +193,10 @@ def main():
             driver.save_screenshot(os.path.join(args.shots, "public-phone.png"))
             driver.get(base + "/public?text=large&contrast=high")
             driver.save_screenshot(os.path.join(args.shots, "public-phone-large.png"))
+            driver.get(base + "/public?lang=vi")
+            driver.save_screenshot(os.path.join(args.shots, "public-phone-vi.png"))
             driver.set_window_size(1400, 1000)
-            print(f"screenshots in {args.shots}: queue.png item.png dashboard.png public-phone.png public-phone-large.png")
+            print(f"screenshots in {args.shots}: queue.png item.png dashboard.png public-phone.png public-phone-large.png public-phone-vi.png")
         print(f"ui: {checks} passed, 0 failed")
     finally:
         if driver:

@@ -1,0 +1,164 @@
+import Foundation
+
+/// One message catalogue: key → text per language, `{name}` placeholders filled by `text(_:_:_:)`. Keys under
+/// `public.`, `type.`, `kind.`, `verdict.` and `county.` are read by everyone and must exist in every language;
+/// the rest (the moderators' app) in Traditional Chinese and English. `MessagesTests` fails on a missing one.
+public enum Messages {
+    public static let everyone = ["public.", "type.", "kind.", "verdict.", "county."]
+
+    /// The languages `key` must have.
+    public static func required(for key: String) -> [Language] {
+        everyone.contains { key.hasPrefix($0) } ? Language.allCases : [.zhHant, .en]
+    }
+
+    /// The text for `key` in `language` (Traditional Chinese when missing there; the key itself when unknown), with
+    /// `{name}` replaced from `args`.
+    public static func text(_ key: String, _ language: Language, _ args: [String: String] = [:]) -> String {
+        var s = table[key]?[language] ?? table[key]?[.zhHant] ?? key
+        for (name, value) in args { s = s.replacingOccurrences(of: "{\(name)}", with: value) }
+        return s
+    }
+
+    /// A county's name: the official name in Chinese, its official English name elsewhere (with the Chinese after
+    /// it, as on road signs).
+    public static func county(_ name: String, _ language: Language) -> String {
+        guard language != .zhHant, let english = table["county.\(name)"]?[language] else { return name }
+        return "\(english) (\(name))"
+    }
+
+    static func all(_ zh: String, _ en: String, vi: String, id: String, th: String, fil: String) -> [Language: String] {
+        [.zhHant: zh, .en: en, .vi: vi, .id: id, .th: th, .fil: fil]
+    }
+
+    /// County names in every non-Chinese language use the official English romanisation.
+    static func county(_ zh: String, _ en: String) -> (String, [Language: String]) {
+        ("county.\(zh)", [.zhHant: zh, .en: en, .vi: en, .id: en, .th: en, .fil: en])
+    }
+
+    public static let table: [String: [Language: String]] = {
+        var t: [String: [Language: String]] = [
+            // The public page.
+            "public.title": all(
+                "{place}：已查證的災情與官方訊息", "{place}: verified disaster reports and official information",
+                vi: "{place}: tin thiên tai đã xác minh và thông tin chính thức",
+                id: "{place}: laporan bencana terverifikasi dan informasi resmi",
+                th: "{place}: รายงานภัยพิบัติที่ตรวจสอบแล้วและข้อมูลทางการ",
+                fil: "{place}: beripikadong ulat ng sakuna at opisyal na impormasyon"),
+            "public.intro": all(
+                "這裡只有經社群管理員查證後核准的訊息，以及政府機關發布的官方訊息。更新時間 {time}（臺灣時間）。",
+                "Only reports checked and approved by community managers, and information published by government agencies. Updated {time} (Taiwan time).",
+                vi: "Chỉ gồm tin đã được quản trị viên cộng đồng kiểm tra và duyệt, và thông tin do cơ quan chính phủ công bố. Cập nhật {time} (giờ Đài Loan).",
+                id: "Hanya laporan yang sudah diperiksa dan disetujui pengelola komunitas, serta informasi dari instansi pemerintah. Diperbarui {time} (waktu Taiwan).",
+                th: "มีเฉพาะรายงานที่ผู้ดูแลชุมชนตรวจสอบและอนุมัติแล้ว และข้อมูลที่หน่วยงานรัฐประกาศ อัปเดต {time} (เวลาไต้หวัน)",
+                fil: "Mga ulat lamang na sinuri at inaprubahan ng mga tagapamahala ng komunidad, at impormasyong inilabas ng pamahalaan. Na-update {time} (oras sa Taiwan)."),
+            "public.skip": all(
+                "跳到災情訊息", "Skip to reports", vi: "Chuyển đến tin thiên tai", id: "Langsung ke laporan", th: "ข้ามไปที่รายงาน",
+                fil: "Lumaktaw sa mga ulat"),
+            "public.large": all("大字", "Larger text", vi: "Chữ lớn", id: "Teks besar", th: "ตัวอักษรใหญ่", fil: "Malaking teksto"),
+            "public.normalSize": all(
+                "一般字體", "Normal text", vi: "Chữ thường", id: "Teks normal", th: "ตัวอักษรปกติ", fil: "Karaniwang teksto"),
+            "public.contrast": all(
+                "高對比", "High contrast", vi: "Độ tương phản cao", id: "Kontras tinggi", th: "ความคมชัดสูง", fil: "Mataas na contrast"),
+            "public.normalColours": all(
+                "一般配色", "Normal colours", vi: "Màu thường", id: "Warna normal", th: "สีปกติ", fil: "Karaniwang kulay"),
+            "public.language": all("語言", "Language", vi: "Ngôn ngữ", id: "Bahasa", th: "ภาษา", fil: "Wika"),
+            "public.choosePlace": all(
+                "選擇縣市、鄉鎮（目前：{place}）", "Choose a county or township (now: {place})",
+                vi: "Chọn huyện/thành phố hoặc quận/xã (hiện tại: {place})", id: "Pilih kabupaten/kota atau kecamatan (sekarang: {place})",
+                th: "เลือกเทศมณฑลหรือตำบล (ตอนนี้: {place})", fil: "Pumili ng lalawigan/lungsod o bayan (ngayon: {place})"),
+            "public.byCounty": all("依縣市", "By county", vi: "Theo địa phương", id: "Menurut wilayah", th: "ตามเทศมณฑล", fil: "Ayon sa lalawigan"),
+            "public.allTaiwan": all("全臺", "All of Taiwan", vi: "Toàn Đài Loan", id: "Seluruh Taiwan", th: "ทั่วไต้หวัน", fil: "Buong Taiwan"),
+            "public.official": all(
+                "官方訊息", "Official information", vi: "Thông tin chính thức", id: "Informasi resmi", th: "ข้อมูลทางการ",
+                fil: "Opisyal na impormasyon"),
+            "public.issued": all(
+                "發布 {time}", "Issued {time}", vi: "Công bố {time}", id: "Diterbitkan {time}", th: "ประกาศ {time}", fil: "Inilabas {time}"),
+            "public.until": all("至 {time}", "until {time}", vi: "đến {time}", id: "sampai {time}", th: "ถึง {time}", fil: "hanggang {time}"),
+            "public.originalLink": all("原文", "Original", vi: "Bản gốc", id: "Asli", th: "ต้นฉบับ", fil: "Orihinal"),
+            "public.reports": all(
+                "已查證的災情（{n} 則）", "Verified reports ({n})", vi: "Tin đã xác minh ({n})", id: "Laporan terverifikasi ({n})",
+                th: "รายงานที่ตรวจสอบแล้ว ({n})", fil: "Mga beripikadong ulat ({n})"),
+            "public.none": all(
+                "目前沒有已查證的訊息。", "No verified reports yet.", vi: "Hiện chưa có tin đã xác minh.",
+                id: "Belum ada laporan terverifikasi.", th: "ยังไม่มีรายงานที่ตรวจสอบแล้ว", fil: "Wala pang beripikadong ulat."),
+            "public.report": all("災情訊息", "Disaster report", vi: "Tin thiên tai", id: "Laporan bencana", th: "รายงานภัยพิบัติ", fil: "Ulat ng sakuna"),
+            "public.withdrawn": all(
+                "已撤回（{time}）", "Withdrawn ({time})", vi: "Đã rút lại ({time})", id: "Ditarik ({time})", th: "ถอนแล้ว ({time})",
+                fil: "Binawi ({time})"),
+            "public.withdrawnText": all(
+                "先前發布的訊息「{text}」已撤回，請勿再轉傳。", "The earlier message “{text}” has been withdrawn. Please do not forward it.",
+                vi: "Tin đã đăng trước đó “{text}” đã bị rút lại. Xin đừng chuyển tiếp.",
+                id: "Pesan sebelumnya “{text}” telah ditarik. Mohon jangan diteruskan.",
+                th: "ข้อความที่เผยแพร่ก่อนหน้านี้ “{text}” ถูกถอนแล้ว โปรดอย่าส่งต่อ",
+                fil: "Binawi na ang naunang mensahe na “{text}”. Huwag na itong ipasa."),
+            "public.reason": all("撤回原因：{note}", "Reason: {note}", vi: "Lý do: {note}", id: "Alasan: {note}", th: "เหตุผล: {note}", fil: "Dahilan: {note}"),
+            "public.matches": all(
+                "與官方紀錄相符", "Matches official records", vi: "Khớp với hồ sơ chính thức", id: "Sesuai dengan catatan resmi",
+                th: "ตรงกับบันทึกทางการ", fil: "Tugma sa opisyal na tala"),
+            "public.verified": all(
+                "查證核准 {time}", "Verified {time}", vi: "Xác minh {time}", id: "Diverifikasi {time}", th: "ตรวจสอบแล้ว {time}",
+                fil: "Beripikado {time}"),
+            "public.posted": all(
+                "原貼文 {time}", "posted {time}", vi: "đăng lúc {time}", id: "diunggah {time}", th: "โพสต์เมื่อ {time}", fil: "nai-post {time}"),
+            "public.source": all("來源：{source}", "Source: {source}", vi: "Nguồn: {source}", id: "Sumber: {source}", th: "แหล่งที่มา: {source}", fil: "Pinagmulan: {source}"),
+            "public.asWritten": all(
+                "原文：", "Original post, as written (Chinese):", vi: "Bài gốc, nguyên văn (tiếng Trung):", id: "Unggahan asli, apa adanya (bahasa Mandarin):",
+                th: "โพสต์ต้นฉบับตามที่เขียน (ภาษาจีน):", fil: "Orihinal na post, gaya ng pagkakasulat (Chinese):"),
+            "public.newer": all("較新的訊息", "Newer", vi: "Mới hơn", id: "Lebih baru", th: "ใหม่กว่า", fil: "Mas bago"),
+            "public.older": all("較早的訊息", "Older", vi: "Cũ hơn", id: "Lebih lama", th: "เก่ากว่า", fil: "Mas luma"),
+            "public.footer": all(
+                "緊急求救請撥 119；停班停課以各縣市政府公告為準。本頁不使用追蹤，也不需要登入。",
+                "In an emergency call 119. For work and school closures, follow your county or city government's announcement. This page uses no tracking and needs no login.",
+                vi: "Khẩn cấp gọi 119. Về nghỉ làm, nghỉ học, hãy theo thông báo của chính quyền địa phương. Trang này không theo dõi và không cần đăng nhập.",
+                id: "Dalam keadaan darurat hubungi 119. Untuk libur kerja dan sekolah, ikuti pengumuman pemerintah daerah. Halaman ini tanpa pelacakan dan tanpa login.",
+                th: "กรณีฉุกเฉินโทร 119 การหยุดงานและหยุดเรียนให้ยึดตามประกาศของรัฐบาลท้องถิ่น หน้านี้ไม่มีการติดตามและไม่ต้องเข้าสู่ระบบ",
+                fil: "Sa emergency, tumawag sa 119. Para sa suspensyon ng trabaho at klase, sundin ang anunsyo ng inyong lokal na pamahalaan. Walang tracking at hindi kailangang mag-login."),
+            "public.unavailable": all(
+                "暫時無法讀取資料，請稍後再試。", "The information cannot be read right now; please try again shortly.",
+                vi: "Tạm thời không đọc được dữ liệu, vui lòng thử lại sau.", id: "Data sementara tidak dapat dibaca; coba lagi nanti.",
+                th: "ขณะนี้ไม่สามารถอ่านข้อมูลได้ โปรดลองใหม่อีกครั้ง", fil: "Hindi mabasa ang impormasyon ngayon; subukan muli mamaya."),
+            "public.taiwanTime": all("臺灣時間", "Taiwan time", vi: "giờ Đài Loan", id: "waktu Taiwan", th: "เวลาไต้หวัน", fil: "oras sa Taiwan"),
+            // Disaster types (the classifier's vocabulary).
+            "type.flood": all("淹水", "Flooding", vi: "Ngập lụt", id: "Banjir", th: "น้ำท่วม", fil: "Baha"),
+            "type.landslide": all("坍方/土石流", "Landslide / mudslide", vi: "Sạt lở đất / lũ bùn", id: "Longsor / banjir lumpur", th: "ดินถล่ม / โคลนถล่ม", fil: "Pagguho ng lupa"),
+            "type.road_blocked": all("道路中斷", "Road blocked", vi: "Đường bị cắt", id: "Jalan terputus", th: "ถนนถูกตัดขาด", fil: "Sarado ang daan"),
+            "type.trapped": all("受困", "People trapped", vi: "Người bị mắc kẹt", id: "Orang terjebak", th: "มีผู้ติดค้าง", fil: "May na-trap"),
+            "type.casualty": all("傷亡", "Casualties", vi: "Thương vong", id: "Korban", th: "ผู้บาดเจ็บ/เสียชีวิต", fil: "Mga nasawi o nasugatan"),
+            "type.power_outage": all("停電", "Power cut", vi: "Mất điện", id: "Listrik padam", th: "ไฟฟ้าดับ", fil: "Brownout"),
+            "type.water_outage": all("停水", "Water cut", vi: "Mất nước", id: "Air mati", th: "น้ำประปาไม่ไหล", fil: "Walang tubig"),
+            "type.building_damage": all("建物損壞", "Building damage", vi: "Nhà cửa hư hại", id: "Bangunan rusak", th: "อาคารเสียหาย", fil: "Sirang gusali"),
+            "type.tree_down": all("路樹倒塌", "Fallen tree", vi: "Cây đổ", id: "Pohon tumbang", th: "ต้นไม้ล้ม", fil: "Natumbang puno"),
+            "type.sign_fallen": all("招牌掉落", "Fallen signboard", vi: "Biển hiệu rơi", id: "Papan reklame jatuh", th: "ป้ายหล่น", fil: "Nahulog na karatula"),
+            "type.bridge_damage": all("橋梁受損", "Bridge damage", vi: "Cầu hư hại", id: "Jembatan rusak", th: "สะพานเสียหาย", fil: "Sirang tulay"),
+            "type.fire": all("火災", "Fire", vi: "Hỏa hoạn", id: "Kebakaran", th: "ไฟไหม้", fil: "Sunog"),
+            "type.earthquake": all("地震", "Earthquake", vi: "Động đất", id: "Gempa bumi", th: "แผ่นดินไหว", fil: "Lindol"),
+            "type.evacuation": all("撤離", "Evacuation", vi: "Sơ tán", id: "Evakuasi", th: "การอพยพ", fil: "Paglikas"),
+            "type.rescue": all("救援", "Rescue", vi: "Cứu hộ", id: "Penyelamatan", th: "การช่วยเหลือ", fil: "Pagsagip"),
+            "type.typhoon": all("颱風", "Typhoon", vi: "Bão", id: "Topan", th: "ไต้ฝุ่น", fil: "Bagyo"),
+            // Official sources.
+            "kind.cap": all("警戒訊息", "Alert", vi: "Cảnh báo", id: "Peringatan", th: "การแจ้งเตือน", fil: "Babala"),
+            "kind.quake": all("地震報告", "Earthquake report", vi: "Báo cáo động đất", id: "Laporan gempa", th: "รายงานแผ่นดินไหว", fil: "Ulat sa lindol"),
+            "kind.typhoon": all("颱風", "Typhoon", vi: "Bão", id: "Topan", th: "ไต้ฝุ่น", fil: "Bagyo"),
+            "kind.emic": all("災情通報", "Official disaster report", vi: "Báo cáo thiên tai chính thức", id: "Laporan bencana resmi", th: "รายงานภัยพิบัติทางการ", fil: "Opisyal na ulat ng sakuna"),
+            "kind.closure": all("停班停課", "Work and school closure", vi: "Nghỉ làm, nghỉ học", id: "Libur kerja dan sekolah", th: "ประกาศหยุดงานหยุดเรียน", fil: "Suspensyon ng trabaho at klase"),
+            "kind.warning": all("天氣特報", "Weather warning", vi: "Cảnh báo thời tiết", id: "Peringatan cuaca", th: "ประกาศเตือนสภาพอากาศ", fil: "Babala sa panahon"),
+            // Cross-reference verdicts.
+            "verdict.corroborated": all("已佐證", "Corroborated", vi: "Đã được xác nhận", id: "Terkonfirmasi", th: "ยืนยันแล้ว", fil: "Napatunayan"),
+            "verdict.contradicted": all("與官方矛盾", "Contradicted by officials", vi: "Trái với thông tin chính thức", id: "Bertentangan dengan info resmi", th: "ขัดกับข้อมูลทางการ", fil: "Salungat sa opisyal"),
+            "verdict.unconfirmed": all("未證實", "Unconfirmed", vi: "Chưa xác nhận", id: "Belum terkonfirmasi", th: "ยังไม่ยืนยัน", fil: "Hindi pa kumpirmado"),
+        ]
+        for (key, value) in [
+            county("臺北市", "Taipei City"), county("新北市", "New Taipei City"), county("基隆市", "Keelung City"),
+            county("桃園市", "Taoyuan City"), county("新竹市", "Hsinchu City"), county("新竹縣", "Hsinchu County"),
+            county("苗栗縣", "Miaoli County"), county("臺中市", "Taichung City"), county("彰化縣", "Changhua County"),
+            county("南投縣", "Nantou County"), county("雲林縣", "Yunlin County"), county("嘉義市", "Chiayi City"),
+            county("嘉義縣", "Chiayi County"), county("臺南市", "Tainan City"), county("高雄市", "Kaohsiung City"),
+            county("屏東縣", "Pingtung County"), county("宜蘭縣", "Yilan County"), county("花蓮縣", "Hualien County"),
+            county("臺東縣", "Taitung County"), county("澎湖縣", "Penghu County"), county("金門縣", "Kinmen County"),
+            county("連江縣", "Lienchiang County"),
+        ] {
+            t[key] = value
+        }
+        return t
+    }()
+}

@@ -1,0 +1,44 @@
+import Foundation
+import SieveCore
+import Testing
+
+struct MessagesTests {
+    /// Every key in every language it must have: all six for what the public reads, Chinese and English for the rest.
+    @Test func noKeyIsMissingInAnyLanguage() {
+        var missing: [String] = []
+        for (key, texts) in Messages.table {
+            for language in Messages.required(for: key) where (texts[language] ?? "").isEmpty {
+                missing.append("\(key) [\(language.rawValue)]")
+            }
+        }
+        #expect(missing.isEmpty, "missing: \(missing.sorted())")
+        // Placeholders survive translation: the same {names} in every language.
+        for (key, texts) in Messages.table {
+            let names = { (s: String) in Set(s.split(separator: "{").dropFirst().compactMap { $0.split(separator: "}").first.map(String.init) }) }
+            let expected = names(texts[.zhHant] ?? "")
+            for (language, text) in texts {
+                #expect(names(text) == expected, "\(key) [\(language.rawValue)] has placeholders \(names(text)), Chinese has \(expected)")
+            }
+        }
+        #expect(Messages.table.keys.filter { $0.hasPrefix("county.") }.count == 22)
+    }
+
+    @Test func fillsPlaceholdersAndFallsBack() {
+        #expect(Messages.text("public.reports", .vi, ["n": "3"]) == "Tin đã xác minh (3)")
+        #expect(Messages.text("no.such.key", .en) == "no.such.key")
+        #expect(Messages.county("新北市", .en) == "New Taipei City (新北市)")
+        #expect(Messages.county("新北市", .zhHant) == "新北市")
+    }
+
+    @Test func negotiatesTheLanguage() {
+        #expect(Language.negotiate(query: "vi", acceptLanguage: "en") == .vi)
+        #expect(Language.negotiate(query: "tl", acceptLanguage: nil) == .fil)
+        #expect(Language.negotiate(query: "xx", acceptLanguage: "id-ID,id;q=0.9,en;q=0.8") == .id)
+        #expect(Language.negotiate(query: nil, acceptLanguage: "fr-FR, th;q=0.5, en;q=0.7") == .en)
+        #expect(Language.negotiate(query: nil, acceptLanguage: "zh-CN,zh;q=0.9") == .zhHant)
+        #expect(Language.negotiate(query: nil, acceptLanguage: "de, fr") == .zhHant)
+        #expect(Language.negotiate(query: nil, acceptLanguage: nil) == .zhHant)
+        #expect(Language.negotiate(query: nil, acceptLanguage: "en;q=0") == .zhHant)
+        #expect(Language.negotiate(query: "en", acceptLanguage: nil, among: [.zhHant]) == .zhHant)
+    }
+}
