@@ -207,10 +207,10 @@ public struct CrossReferencer: Sendable {
     public func check(text: String, published: Date, assessment: Assessment, location: GeoPoint? = nil) -> XrefResult {
         var claims = claims(text: text, assessment: assessment)
         claims.location = location
-        var explanation: [String] = []
+        var explanation: [XrefNote] = []
         var verdict = XrefVerdict.unconfirmed
-        var contradiction: String?
-        var support: String?
+        var contradiction: XrefNote?
+        var support: XrefNote?
 
         // 1. Work/school closure claims against the official notices.
         let closureFinding = closureCheck(text: text, published: published, assessment: assessment, claims: claims)
@@ -237,13 +237,20 @@ public struct CrossReferencer: Sendable {
 
         let best = matches.first
         if let best = matches.first(where: { $0.kind != .closure }), best.score >= settings.corroborate {
-            support = support ?? "official record \(best.kind.rawValue) \(best.externalID) matches (score \(String(format: "%.2f", best.score))): \(best.summary)"
+            support = support ?? XrefNote(
+                "xref.record.matches",
+                ["kind": "@kind.\(best.kind.rawValue)", "id": best.externalID, "score": String(format: "%.2f", best.score), "summary": best.summary])
         }
 
         // 5. Known rumours.
         let known = rumours.match(text)
         if let k = known {
-            let line = "matches known rumour #\(k.rumourID) (similarity \(String(format: "%.2f", k.similarity)); \(k.verdict)\(k.url.map { ", \($0)" } ?? "")): \(k.claim.prefix(60))"
+            let line = XrefNote(
+                "xref.rumour.matches",
+                [
+                    "id": "\(k.rumourID)", "similarity": String(format: "%.2f", k.similarity), "verdict": k.verdict,
+                    "url": k.url.map { ", \($0)" } ?? "", "claim": String(k.claim.prefix(60)),
+                ])
             explanation.append(line)
             if RumourMemory.isDebunked(k.verdict) && support == nil { contradiction = contradiction ?? line }
         }
@@ -256,11 +263,15 @@ public struct CrossReferencer: Sendable {
             if !explanation.contains(support) { explanation.insert(support, at: 0) }
         } else if explanation.isEmpty {
             explanation.append(matches.isEmpty
-                ? "no official record found for this place and time (\(entries.count) incidents checked)"
-                : "closest official record scores \(String(format: "%.2f", matches[0].score)), below \(settings.corroborate): \(matches[0].summary)")
+                ? XrefNote("xref.none", ["n": "\(entries.count)"])
+                : XrefNote(
+                    "xref.closest",
+                    ["score": String(format: "%.2f", matches[0].score), "threshold": "\(settings.corroborate)", "summary": matches[0].summary]))
         }
-        for m in matches.prefix(3) where !explanation.contains(where: { $0.contains(m.externalID) }) {
-            explanation.append("candidate \(m.kind.rawValue) \(m.externalID) (score \(String(format: "%.2f", m.score))): \(m.reasons.joined(separator: ", "))")
+        for m in matches.prefix(3) where !explanation.contains(where: { $0.mentions(m.externalID) }) {
+            explanation.append(XrefNote(
+                "xref.candidate",
+                ["kind": "@kind.\(m.kind.rawValue)", "id": m.externalID, "score": String(format: "%.2f", m.score), "reasons": m.reasons.joined(separator: ", ")]))
         }
         return XrefResult(verdict: verdict, score: best?.score ?? 0, matches: matches, knownRumour: known, explanation: explanation)
     }
@@ -422,7 +433,7 @@ public struct CrossReferencer: Sendable {
     // MARK: Closures
 
     struct ClosureFinding {
-        var lines: [String]
+        var lines: [XrefNote]
         var contradicted: Bool
         var corroborated: Bool
         /// The official notices the claim was checked against.
@@ -465,9 +476,11 @@ public struct CrossReferencer: Sendable {
         var counties = claims.counties
         if counties.isEmpty && claims.nationwide { counties = Set(closures.values.compactMap { $0.details.closureDate == date ? $0.areas.first?.county : nil }) }
         guard !counties.isEmpty else {
-            return ClosureFinding(lines: ["closure claim (\(claim == "closure" ? "停班停課" : "照常上班上課")) for \(date) names no county: cannot check it against official notices"], contradicted: false, corroborated: false)
+            return ClosureFinding(
+                lines: [XrefNote("xref.closure.noCounty", ["claimed": claim == "closure" ? "@xref.claim.closure" : "@xref.claim.normal", "date": date])],
+                contradicted: false, corroborated: false)
         }
-        let claimed = claim == "closure" ? "停班停課" : "照常上班上課"
+        let claimed = claim == "closure" ? "@xref.claim.closure" : "@xref.claim.normal"
         var normal: [String] = [], closed: [String] = [], partial: [String] = [], missing: [String] = []
         var sample: [String: Incident] = [:]
         var notices: [IncidentMatch] = []
@@ -488,29 +501,40 @@ public struct CrossReferencer: Sendable {
             case .partial: partial.append(county)
             }
         }
-        func list(_ c: [String]) -> String { c.count <= 4 ? c.joined(separator: "、") : c.prefix(4).joined(separator: "、") + " and \(c.count - 4) more" }
+        func list(_ c: [String]) -> String { c.count <= 4 ? c.joined(separator: "、") : c.prefix(4).joined(separator: "、") + "…(+\(c.count - 4))" }
         func quote(_ s: ClosureStatus) -> String {
             guard let n = sample[s.rawValue] else { return "" }
-            return " (\(n.sender ?? "official notice") \(n.externalID): \(n.description ?? ClosureText.label(s)))"
+            return " (\(n.sender.map { "\($0) " } ?? "")\(n.externalID): \(n.description ?? ClosureText.label(s)))"
         }
-        let whereText = claims.nationwide && claims.counties.isEmpty ? "nationwide" : "in \(list(counties.sorted()))"
-        var lines: [String] = []
+        let whereText = claims.nationwide && claims.counties.isEmpty ? "@xref.nationwide" : list(counties.sorted())
+        var lines: [XrefNote] = []
         var contradicted = false, corroborated = false
         let against = claim == "closure" ? normal : closed
         let agree = claim == "closure" ? closed : normal
         if !against.isEmpty {
             contradicted = true
-            lines.append("contradicted: the post claims \(claimed) \(whereText) on \(date); the official notice for \(list(against)) says \(claim == "closure" ? "照常上班上課" : "停止上班上課")\(quote(claim == "closure" ? .normal : .closed))")
+            lines.append(XrefNote(
+                "xref.closure.contradicted",
+                [
+                    "claimed": claimed, "where": whereText, "date": date, "counties": list(against),
+                    "official": claim == "closure" ? "@xref.claim.normal" : "@xref.claim.closed",
+                    "quote": quote(claim == "closure" ? .normal : .closed),
+                ]))
         }
         if !agree.isEmpty {
             corroborated = true
-            lines.append("corroborated: the official notice for \(list(agree)) on \(date) says \(claim == "closure" ? "停止上班上課" : "照常上班上課")\(quote(claim == "closure" ? .closed : .normal))")
+            lines.append(XrefNote(
+                "xref.closure.corroborated",
+                [
+                    "counties": list(agree), "date": date, "official": claim == "closure" ? "@xref.claim.closed" : "@xref.claim.normal",
+                    "quote": quote(claim == "closure" ? .closed : .normal),
+                ]))
         }
         if !partial.isEmpty {
-            lines.append("official notice for \(list(partial)) on \(date) is a partial closure\(quote(.partial)); check which townships or hours")
+            lines.append(XrefNote("xref.closure.partial", ["counties": list(partial), "date": date, "quote": quote(.partial)]))
         }
         if !missing.isEmpty {
-            lines.append("no official closure notice for \(list(missing)) on \(date) in the incident store (the post claims \(claimed))")
+            lines.append(XrefNote("xref.closure.missing", ["counties": list(missing), "date": date, "claimed": claimed]))
         }
         return ClosureFinding(lines: lines, contradicted: contradicted, corroborated: corroborated && !contradicted, notices: notices)
     }
@@ -529,7 +553,7 @@ public struct CrossReferencer: Sendable {
     }
 
     func quakeCheck(text: String, published t: Date, assessment: Assessment, claims: Claims, matches: inout [IncidentMatch])
-        -> (line: String, contradicted: Bool)?
+        -> (line: XrefNote, contradicted: Bool)?
     {
         let mentionsQuake = assessment.types.first == "earthquake" || text.containsExactly("地震") || text.containsExactly("強震") || text.containsExactly("强震")
         guard mentionsQuake else { return nil }
@@ -540,12 +564,17 @@ public struct CrossReferencer: Sendable {
             .sorted { abs($0.incident.sent.timeIntervalSince(t)) < abs($1.incident.sent.timeIntervalSince(t)) }
         if let q = quakes.first?.incident {
             if let magnitude, let actual = q.details.magnitude, abs(magnitude - actual) >= 1.0 {
-                return ("contradicted: the post claims magnitude \(magnitude); CWA report \(q.externalID) gives \(actual) (\(TaipeiTime.rfc3339(q.sent)))", true)
+                return (XrefNote(
+                    "xref.quake.magnitude",
+                    ["claimed": "\(magnitude)", "report": q.externalID, "actual": "\(actual)", "time": TaipeiTime.rfc3339(q.sent)]), true)
             }
             if let intensity, let county = claims.counties.first, let level = q.details.intensities?[county] ?? (q.details.intensities.map { _ in 0 }),
                 intensity - Double(level) >= 2
             {
-                return ("contradicted: the post claims intensity \(Int(intensity)) in \(county); CWA report \(q.externalID) gives \(level == 0 ? "no felt shaking" : "\(level)") there", true)
+                return (XrefNote(
+                    "xref.quake.intensity",
+                    ["claimed": "\(Int(intensity))", "county": county, "report": q.externalID, "actual": level == 0 ? "@xref.quake.noShaking" : "\(level)"]),
+                    true)
             }
             if !matches.contains(where: { $0.externalID == q.externalID && $0.kind == .quake }) {
                 let counties = q.details.intensities?.keys.sorted().joined(separator: "、") ?? ""
@@ -553,12 +582,14 @@ public struct CrossReferencer: Sendable {
                     incidentID: q.id ?? -1, externalID: q.externalID, kind: .quake, score: 0.6,
                     summary: Self.summary(q), reasons: ["CWA earthquake report in the hours before the post" + (counties.isEmpty ? "" : " (felt in \(counties))")]), at: 0)
             }
-            return ("CWA earthquake report \(q.externalID): magnitude \(q.details.magnitude.map { String($0) } ?? "?") at \(TaipeiTime.rfc3339(q.sent))", false)
+            return (XrefNote(
+                "xref.quake.report",
+                ["report": q.externalID, "magnitude": q.details.magnitude.map { String($0) } ?? "?", "time": TaipeiTime.rfc3339(q.sent)]), false)
         }
         // No report: a strong quake CWA would have reported, if CWA reports cover this time.
         let covered = quakeTimes.contains { abs($0.timeIntervalSince(t)) < 7 * 86400 }
         if strong && covered {
-            return ("contradicted: the post claims a strong earthquake; CWA reports no earthquake between \(TaipeiTime.rfc3339(t.addingTimeInterval(-86400))) and \(TaipeiTime.rfc3339(t))", true)
+            return (XrefNote("xref.quake.none", ["from": TaipeiTime.rfc3339(t.addingTimeInterval(-86400)), "to": TaipeiTime.rfc3339(t)]), true)
         }
         return nil
     }
@@ -567,7 +598,7 @@ public struct CrossReferencer: Sendable {
 
     static let orderWords = ["撤離令", "強制撤離", "下令撤離", "撤離命令", "疏散令", "勒令撤離", "强制撤离", "下令撤离", "撤离令"]
 
-    func evacuationCheck(text: String, published t: Date, claims: Claims, matches: [IncidentMatch]) -> String? {
+    func evacuationCheck(text: String, published t: Date, claims: Claims, matches: [IncidentMatch]) -> XrefNote? {
         guard Self.orderWords.contains(where: { text.containsExactly($0) }) else { return nil }
         var official: [Incident] = []
         for k in candidates(counties: claims.counties, at: t) {
@@ -579,7 +610,7 @@ public struct CrossReferencer: Sendable {
         let covered = capTimes.contains { abs($0.timeIntervalSince(t)) < 7 * 86400 }
         guard covered, !claims.counties.isEmpty else { return nil }
         let place = claims.townships.sorted().first ?? claims.counties.sorted().joined(separator: "、")
-        return "contradicted: the post reports an evacuation order for \(place); no official alert orders an evacuation there around \(TaipeiTime.rfc3339(t))"
+        return XrefNote("xref.evacuation.none", ["place": place, "time": TaipeiTime.rfc3339(t)])
     }
 }
 

@@ -59,7 +59,7 @@ extension ModerationApp {
             why: a?.reasons ?? [], times: timeText, hasTimes: !timeText.isEmpty, people: peopleText,
             hasPeople: !peopleText.isEmpty,
             verdict: d.row.xref.map { Option(value: $0.verdict, label: Labels.verdictNames[$0.verdict] ?? $0.verdict) },
-            score: d.row.xref?.score.map { String(format: "%.2f", $0) }, explanation: d.row.xref?.explanation,
+            score: d.row.xref?.score.map { String(format: "%.2f", $0) }, explanation: (d.row.xref?.explanation).map { XrefNote.decode($0).map { $0.render(.zhHant) } } ?? [],
             incidents: incidents, hasIncidents: !incidents.isEmpty, clusterSize: item.clusterSize,
             cluster: d.cluster.map { ClusterView(id: $0.id, source: $0.source, excerpt: Format.excerpt($0.text, 80)) },
             actionable: auth.role.canDecide && open && lockedByOther == nil,

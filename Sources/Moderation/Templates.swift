@@ -229,7 +229,7 @@ enum Templates {
         <h2>交叉比對</h2>
         {{#verdict}}<p><span class="badge v-{{value}}">{{label}}</span> {{#score}}分數 {{.}}{{/score}}</p>{{/verdict}}
         {{^verdict}}<p class="muted">尚未比對。</p>{{/verdict}}
-        {{#explanation}}<pre class="json">{{.}}</pre>{{/explanation}}
+        <ul class="why">{{#explanation}}<li>{{.}}</li>{{/explanation}}</ul>
         {{#hasIncidents}}<h3>相符的官方事件</h3><ul>{{#incidents}}<li>{{.}}</li>{{/incidents}}</ul>{{/hasIncidents}}
         <h2>相似貼文（{{clusterSize}}）</h2>
         <ul>{{#cluster}}<li><a href="/items/{{id}}">#{{id}}</a> {{source}} · {{excerpt}}</li>{{/cluster}}{{^cluster}}<li class="muted">沒有其他相似貼文。</li>{{/cluster}}</ul>

@@ -196,7 +196,8 @@ struct ItemView {
     var hasPeople: Bool
     var verdict: Option?
     var score: String?
-    var explanation: String?
+    /// The cross-reference's reasons, rendered (Messages `xref.*`).
+    var explanation: [String]
     var incidents: [String]
     var hasIncidents: Bool
     var clusterSize: Int
@@ -343,6 +344,11 @@ enum Format {
     /// The incidents listed in an xref `matches` JSON array, one line each ("title (time) score"), whatever fields
     /// the cross-reference stage wrote.
     static func incidents(_ json: String?) -> [String] {
+        if let json, let matches = try? JSONDecoder().decode([IncidentMatch].self, from: Data(json.utf8)) {
+            return matches.map { m in
+                "\(Labels.incidentKinds[m.kind] ?? m.kind.rawValue) \(m.externalID)：\(m.summary)（分數 \(String(format: "%.2f", m.score))）"
+            }
+        }
         guard let json, let data = json.data(using: .utf8),
             let array = try? JSONSerialization.jsonObject(with: data) as? [Any]
         else { return json.map { [$0] } ?? [] }

@@ -207,13 +207,17 @@ public struct XrefResult: Sendable, Codable, Equatable {
     public var score: Double
     public var matches: [IncidentMatch]
     public var knownRumour: KnownRumourMatch?
-    public var explanation: [String]
+    /// Why, line by line, as data (rendered per language with `XrefNote.render`).
+    public var explanation: [XrefNote]
 
-    public init(verdict: XrefVerdict, score: Double, matches: [IncidentMatch], knownRumour: KnownRumourMatch?, explanation: [String]) {
+    public init(verdict: XrefVerdict, score: Double, matches: [IncidentMatch], knownRumour: KnownRumourMatch?, explanation: [XrefNote]) {
         self.verdict = verdict
         self.score = score
         self.matches = matches
         self.knownRumour = knownRumour
         self.explanation = explanation
     }
+
+    /// The explanation in `language`, one line per note.
+    public func lines(_ language: Language = .zhHant) -> [String] { explanation.map { $0.render(language) } }
 }

@@ -147,6 +147,56 @@ public enum Messages {
             "verdict.contradicted": all("與官方矛盾", "Contradicted by officials", vi: "Trái với thông tin chính thức", id: "Bertentangan dengan info resmi", th: "ขัดกับข้อมูลทางการ", fil: "Salungat sa opisyal"),
             "verdict.unconfirmed": all("未證實", "Unconfirmed", vi: "Chưa xác nhận", id: "Belum terkonfirmasi", th: "ยังไม่ยืนยัน", fil: "Hindi pa kumpirmado"),
         ]
+        // Cross-reference explanations (the moderators' app, the CLI): Chinese and English.
+        let xref: [String: (String, String)] = [
+            "xref.text": ("{text}", "{text}"),
+            "xref.nationwide": ("全國", "nationwide"),
+            "xref.claim.closure": ("停班停課", "work and school closed"),
+            "xref.claim.normal": ("照常上班上課", "work and school as usual"),
+            "xref.claim.closed": ("停止上班上課", "work and school closed"),
+            "xref.closure.contradicted": (
+                "矛盾：貼文稱 {where} {date} {claimed}；{counties} 的官方公告為「{official}」{quote}",
+                "contradicted: the post claims {claimed} ({where}) on {date}; the official notice for {counties} says {official}{quote}"),
+            "xref.closure.corroborated": (
+                "佐證：{counties} {date} 的官方公告為「{official}」{quote}",
+                "corroborated: the official notice for {counties} on {date} says {official}{quote}"),
+            "xref.closure.partial": (
+                "{counties} {date} 的官方公告為部分停班停課{quote}；請確認哪些鄉鎮或時段",
+                "official notice for {counties} on {date} is a partial closure{quote}; check which townships or hours"),
+            "xref.closure.missing": (
+                "事件資料中沒有 {counties} {date} 的官方停班停課公告（貼文稱 {claimed}）",
+                "no official closure notice for {counties} on {date} in the incident store (the post claims {claimed})"),
+            "xref.closure.noCounty": (
+                "貼文稱 {date} {claimed}，但沒有指出縣市：無法與官方公告比對",
+                "closure claim ({claimed}) for {date} names no county: cannot check it against official notices"),
+            "xref.quake.magnitude": (
+                "矛盾：貼文稱規模 {claimed}；氣象署報告 {report} 為 {actual}（{time}）",
+                "contradicted: the post claims magnitude {claimed}; CWA report {report} gives {actual} ({time})"),
+            "xref.quake.intensity": (
+                "矛盾：貼文稱 {county} 震度 {claimed} 級；氣象署報告 {report} 為 {actual}",
+                "contradicted: the post claims intensity {claimed} in {county}; CWA report {report} gives {actual} there"),
+            "xref.quake.noShaking": ("無感", "no felt shaking"),
+            "xref.quake.report": (
+                "氣象署地震報告 {report}：規模 {magnitude}，{time}", "CWA earthquake report {report}: magnitude {magnitude} at {time}"),
+            "xref.quake.none": (
+                "矛盾：貼文稱發生強震；氣象署在 {from} 至 {to} 之間沒有地震報告",
+                "contradicted: the post claims a strong earthquake; CWA reports no earthquake between {from} and {to}"),
+            "xref.evacuation.none": (
+                "矛盾：貼文稱 {place} 發布撤離令；{time} 前後沒有官方警戒要求該地撤離",
+                "contradicted: the post reports an evacuation order for {place}; no official alert orders an evacuation there around {time}"),
+            "xref.record.matches": (
+                "官方紀錄 {kind} {id} 相符（分數 {score}）：{summary}", "official record {kind} {id} matches (score {score}): {summary}"),
+            "xref.rumour.matches": (
+                "與已知謠言 #{id} 相似（相似度 {similarity}；{verdict}{url}）：{claim}",
+                "matches known rumour #{id} (similarity {similarity}; {verdict}{url}): {claim}"),
+            "xref.none": (
+                "此地點與時間找不到官方紀錄（已比對 {n} 筆事件）", "no official record found for this place and time ({n} incidents checked)"),
+            "xref.closest": (
+                "最接近的官方紀錄分數 {score}，低於門檻 {threshold}：{summary}",
+                "closest official record scores {score}, below {threshold}: {summary}"),
+            "xref.candidate": ("候選 {kind} {id}（分數 {score}）：{reasons}", "candidate {kind} {id} (score {score}): {reasons}"),
+        ]
+        for (key, pair) in xref { t[key] = [.zhHant: pair.0, .en: pair.1] }
         for (key, value) in [
             county("臺北市", "Taipei City"), county("新北市", "New Taipei City"), county("基隆市", "Keelung City"),
             county("桃園市", "Taoyuan City"), county("新竹市", "Hsinchu City"), county("新竹縣", "Hsinchu County"),

@@ -50,7 +50,7 @@ extension AppDatabase {
             t.primaryKey("postId", .integer).references("post", onDelete: .cascade)
             t.column("verdict", .text).notNull().indexed()
             t.column("score", .double).notNull()
-            t.column("explanation", .text).notNull()  // lines, "\n"-separated, as shown to a moderator
+            t.column("explanation", .text).notNull()  // a JSON array of XrefNote (before: English lines, "\n"-separated)
             t.column("matches", .jsonText).notNull()
             t.column("knownRumourId", .integer).references("knownRumour", onDelete: .setNull)
             t.column("knownRumourSimilarity", .double)
@@ -424,7 +424,7 @@ extension AppDatabase {
                 try tx.execute(
                     "\(Self.insertXref) VALUES (?, ?, ?, ?, ?, ?, ?, ?) \(Self.replaceXref)",
                     [
-                        item.postID, r.verdict.rawValue, r.score, r.explanation.joined(separator: "\n"), matchesJSON,
+                        item.postID, r.verdict.rawValue, r.score, XrefNote.encode(r.explanation), matchesJSON,
                         r.knownRumour?.rumourID, r.knownRumour?.similarity, now,
                     ])
                 if let k = r.knownRumour, previous != k.rumourID {
@@ -465,7 +465,7 @@ extension AppDatabase {
         for (i, (item, matchesJSON)) in zip(items, matches).enumerated() where last[item.postID] == i {
             let r = item.result
             results.append([
-                item.postID, r.verdict.rawValue, r.score, r.explanation.joined(separator: "\n"), matchesJSON,
+                item.postID, r.verdict.rawValue, r.score, XrefNote.encode(r.explanation), matchesJSON,
                 r.knownRumour?.rumourID, r.knownRumour?.similarity, now,
             ])
             priorities.append([item.postID, item.priority])
@@ -522,7 +522,7 @@ extension AppDatabase {
             return XrefResult(
                 verdict: XrefVerdict(rawValue: try row["verdict"]) ?? .unconfirmed, score: try row["score"],
                 matches: Self.decode([IncidentMatch].self, try row["matches"], default: []), knownRumour: known,
-                explanation: explanation.isEmpty ? [] : explanation.components(separatedBy: "\n"))
+                explanation: XrefNote.decode(explanation))
         }
     }
 }

@@ -61,7 +61,7 @@ enum QueueJSON {
             }
             if let x = xrefs[item.id] {
                 var xo: [String: Any] = [
-                    "verdict": x.verdict.rawValue, "score": x.score, "explanation": x.explanation,
+                    "verdict": x.verdict.rawValue, "score": x.score, "explanation": x.lines(), "notes": x.explanation.map { ["key": $0.key, "args": $0.args] as [String: Any] },
                     "matches": x.matches.map { ["id": $0.externalID, "kind": $0.kind.rawValue, "score": $0.score, "summary": $0.summary] as [String: Any] },
                 ]
                 if let k = x.knownRumour {
@@ -108,7 +108,7 @@ enum QueueTable {
                 lines.append(dim + "     └ " + reasons.prefix(3).joined(separator: "；") + reset)
             }
             if let x, x.verdict != .unconfirmed || x.knownRumour != nil, let first = x.explanation.first {
-                lines.append(dim + "     └ 查核：" + truncate(first, 110) + reset)
+                lines.append(dim + "     └ 查核：" + truncate(first.render(), 110) + reset)
             }
         }
         lines.append("")

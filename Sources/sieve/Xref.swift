@@ -55,7 +55,7 @@ struct Xref: AsyncParsableCommand {
                     print(XrefJSON.line(id: postID, result))
                 } else {
                     print("post \(postID): \(result.verdict.rawValue) (score \(String(format: "%.2f", result.score)))")
-                    for line in result.explanation { print("  · \(line)") }
+                    for line in result.lines() { print("  · \(line)") }
                     for m in result.matches { print("  match \(m.kind.rawValue) \(m.externalID) score \(String(format: "%.2f", m.score)): \(m.summary)") }
                 }
                 return
@@ -144,7 +144,8 @@ enum XrefJSON {
 
     static func line(id: Any, _ r: XrefResult) -> String {
         var o: [String: Any] = [
-            "id": id, "verdict": r.verdict.rawValue, "score": r.score, "explanation": r.explanation,
+            "id": id, "verdict": r.verdict.rawValue, "score": r.score, "explanation": r.lines(),
+            "notes": r.explanation.map { ["key": $0.key, "args": $0.args] as [String: Any] },
             "matches": r.matches.map { m in
                 ["id": m.externalID, "kind": m.kind.rawValue, "score": m.score, "incident_id": m.incidentID, "summary": m.summary, "reasons": m.reasons] as [String: Any]
             },

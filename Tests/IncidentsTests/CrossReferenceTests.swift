@@ -22,8 +22,10 @@ struct CrossReferenceTests {
         let xref = try await Fixture.referencer(try await closureDB())
         let r = Fixture.check(xref, "網傳臺北市明天停班停課！！快分享", at: "2026-09-14T21:00:00+08:00")
         #expect(r.verdict == .contradicted)
-        #expect(r.explanation.first?.contains("照常上班上課") == true)
-        #expect(r.explanation.first?.contains("2026-09-15") == true)
+        #expect(r.lines().first?.contains("照常上班上課") == true)
+        #expect(r.lines().first?.contains("2026-09-15") == true)
+        #expect(r.lines(.en).first?.hasPrefix("contradicted: the post claims work and school closed (臺北市) on 2026-09-15; the official notice for 臺北市 says work and school as usual") == true)
+        #expect(r.lines().first?.hasPrefix("矛盾：貼文稱 臺北市 2026-09-15 停班停課") == true)
         // The same claim written in Simplified Chinese and with a short county name.
         let s = Fixture.check(xref, "网传北市明天停班停课", at: "2026-09-14T21:00:00+08:00")
         #expect(s.verdict == .contradicted)
@@ -33,12 +35,12 @@ struct CrossReferenceTests {
         let xref = try await Fixture.referencer(try await closureDB())
         let r = Fixture.check(xref, "新北市明天停班停課，大家注意安全", at: "2026-09-14T21:00:00+08:00")
         #expect(r.verdict == .corroborated)
-        #expect(r.explanation.first?.contains("停止上班上課") == true)
+        #expect(r.lines().first?.contains("停止上班上課") == true)
         // "Work goes on" when the county closed is contradicted; a county without a notice stays unconfirmed.
         #expect(Fixture.check(xref, "新北市明天照常上班上課喔", at: "2026-09-14T21:00:00+08:00").verdict == .contradicted)
         let none = Fixture.check(xref, "桃園市明天停班停課", at: "2026-09-14T21:00:00+08:00")
         #expect(none.verdict == .unconfirmed)
-        #expect(none.explanation.contains { $0.contains("no official closure notice for 桃園市") })
+        #expect(none.lines(.en).contains { $0.contains("no official closure notice for 桃園市") })
         // 「未達停班停課標準」 is a claim of a normal day, not of a closure.
         #expect(Fixture.check(xref, "臺北市明天未達停班停課標準", at: "2026-09-14T21:00:00+08:00").verdict == .corroborated)
     }
@@ -75,10 +77,11 @@ struct CrossReferenceTests {
         #expect(felt.matches.first?.externalID == "115016")
         let inflated = Fixture.check(xref, "花蓮剛剛規模7.5的超大地震！", at: "2026-09-14T18:55:00+08:00")
         #expect(inflated.verdict == .contradicted)
-        #expect(inflated.explanation.first?.contains("5.8") == true)
+        #expect(inflated.lines().first?.contains("5.8") == true)
         let noSuchQuake = Fixture.check(xref, "台南剛剛發生強震，規模6.2", at: "2026-09-16T03:00:00+08:00")
         #expect(noSuchQuake.verdict == .contradicted)
-        #expect(noSuchQuake.explanation.first?.contains("no earthquake") == true)
+        #expect(noSuchQuake.lines(.en).first?.contains("no earthquake") == true)
+        #expect(noSuchQuake.lines().first?.contains("沒有地震報告") == true)
     }
 
     @Test func evacuationOrdersThatDoNotExist() async throws {
@@ -87,7 +90,7 @@ struct CrossReferenceTests {
         let xref = try await Fixture.referencer(db)
         let fake = Fixture.check(xref, "緊急！花蓮縣政府下令強制撤離光復鄉全鄉居民", at: "2026-09-14T19:00:00+08:00")
         #expect(fake.verdict == .contradicted)
-        #expect(fake.explanation.first?.contains("evacuation order") == true)
+        #expect(fake.lines(.en).first?.contains("evacuation order") == true)
         try await db.saveIncidents(try await Fixture.parse(Fixture.cap(
             id: "R-2", event: "撤離", eventCode: "evacuation", description: "光復鄉大興村強制撤離")).incidents)
         let real = await Fixture.check(try Fixture.referencer(db), "花蓮縣政府下令強制撤離光復鄉大興村", at: "2026-09-14T19:00:00+08:00")
@@ -114,7 +117,7 @@ struct CrossReferenceTests {
         #expect(k.verdict == "RUMOR" && k.url == "https://cofacts.tw/article/2")
         #expect(k.similarity >= 0.6)
         #expect(r.verdict == .contradicted)
-        #expect(r.explanation.contains { $0.contains("matches known rumour #\(k.rumourID) (similarity") })
+        #expect(r.lines(.en).contains { $0.contains("matches known rumour #\(k.rumourID) (similarity") })
         #expect(Fixture.check(xref, "今晚的晚餐是牛肉麵，很好吃", at: "2026-09-14T21:00:00+08:00").knownRumour == nil)
         let simplified = Fixture.check(xref, "自来水公司公告明天全台停水48小时", at: "2026-09-14T21:00:00+08:00")
         #expect(simplified.knownRumour?.rumourID == k.rumourID, "Simplified text matches the Traditional claim")
@@ -240,5 +243,19 @@ struct GeoCrossReferenceTests {
         #expect(inArea.matches.first?.externalID == "P-1")
         #expect(inArea.matches.first?.reasons.contains("inside the alert area") == true)
         #expect(Geo.distanceKm(GeoPoint(lat: 25.0330, lon: 121.5654), GeoPoint(lat: 22.6273, lon: 120.3014)) > 290)
+    }
+
+    /// Explanations are stored as data and rendered per language; rows from before that are read as written.
+    @Test func explanationNotesRoundTripAndOldRowsStillRead() {
+        let notes = [
+            XrefNote("xref.closure.missing", ["counties": "桃園市", "date": "2026-09-15", "claimed": "@xref.claim.closure"]),
+            XrefNote("xref.none", ["n": "12"]),
+        ]
+        let stored = XrefNote.encode(notes)
+        #expect(XrefNote.decode(stored) == notes)
+        #expect(notes[0].render() == "事件資料中沒有 桃園市 2026-09-15 的官方停班停課公告（貼文稱 停班停課）")
+        #expect(notes[0].render(.en) == "no official closure notice for 桃園市 on 2026-09-15 in the incident store (the post claims work and school closed)")
+        #expect(XrefNote.decode("official record emic X matches\nline two").map { $0.render(.zhHant) } == ["official record emic X matches", "line two"])
+        #expect(XrefNote.decode("").isEmpty)
     }
 }

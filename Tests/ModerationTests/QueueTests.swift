@@ -62,7 +62,8 @@ struct QueueTests {
     @Test(arguments: Backend.available) func verdictFilterReadsTheCrossReferenceTable(_ backend: Backend) async throws {
         let f = try #require(try await WebFixture.on(backend))
         try await f.database.write { tx in
-            // Rows as the cross-reference stage writes them (explanation lines; matches as IncidentMatch JSON).
+            // Rows as the cross-reference stage wrote them before explanations were structured (lines of text; matches
+            // as IncidentMatch JSON): still read.
             try tx.execute(
                 """
                 INSERT INTO xref (postId, verdict, score, explanation, matches, checkedAt)
@@ -87,7 +88,9 @@ struct QueueTests {
             let queue = try await b.get("/")
             #expect(queue.body.contains("與官方矛盾") && queue.body.contains("已佐證"))
             let item = try await b.get("/items/\(f.id("rumour"))")
-            #expect(item.body.contains("照常上班上課 · kind: closure · externalID: dgpa-1"))
+            // Field names never show: the kind in words, the record, its summary, the score.
+            #expect(item.body.contains("停班停課 dgpa-1：照常上班上課（分數 0.90）"))
+            #expect(!item.body.contains("externalID"))
             #expect(item.body.contains("人事行政總處公告照常上班上課"))
         }
     }

@@ -14,7 +14,7 @@ struct MessagesTests {
         #expect(missing.isEmpty, "missing: \(missing.sorted())")
         // Placeholders survive translation: the same {names} in every language.
         for (key, texts) in Messages.table {
-            let names = { (s: String) in Set(s.split(separator: "{").dropFirst().compactMap { $0.split(separator: "}").first.map(String.init) }) }
+            let names = { (s: String) in Set(s.split(separator: "{", omittingEmptySubsequences: false).dropFirst().compactMap { $0.split(separator: "}").first.map(String.init) }) }
             let expected = names(texts[.zhHant] ?? "")
             for (language, text) in texts {
                 #expect(names(text) == expected, "\(key) [\(language.rawValue)] has placeholders \(names(text)), Chinese has \(expected)")

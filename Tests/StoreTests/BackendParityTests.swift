@@ -49,7 +49,7 @@ struct BackendParityTests {
             verdict: .corroborated, score: 0.8,
             matches: [IncidentMatch(incidentID: stored.id!, externalID: "E1", kind: .emic, score: 0.8, summary: "EMIC", reasons: ["同鄉鎮"])],
             knownRumour: KnownRumourMatch(rumourID: rumour.id, similarity: 0.7, verdict: "RUMOR", claim: rumour.claim, url: nil),
-            explanation: ["line 1", "line 2"])
+            explanation: [XrefNote("xref.text", ["text": "line 1"]), XrefNote("xref.text", ["text": "line 2"])])
         try await db.saveCrossReferences(toCheck.map { ($0.id, result, 0.9) }, evidence: try await db.evidenceVersion())
         #expect(try await db.crossReference(postID: posts[0].id) == result)
         #expect(try await db.knownRumours().first?.spreadCount == 3)

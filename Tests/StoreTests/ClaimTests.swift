@@ -111,7 +111,7 @@ struct ClaimTests {
         #expect(try await db.leasePostsToCrossReference().isEmpty)  // not assessed yet: nothing to check
         try await db.saveAssessments(try await db.leasePostsToAssess().map { ($0.id, assessment(), 1.0) })
         #expect(try await db.pendingWork(channels: []).xref == 4)
-        let result = XrefResult(verdict: .unconfirmed, score: 0, matches: [], knownRumour: nil, explanation: ["none"])
+        let result = XrefResult(verdict: .unconfirmed, score: 0, matches: [], knownRumour: nil, explanation: [XrefNote("xref.text", ["text": "none"])])
         let first = try await db.leasePostsToCrossReference(limit: 2)
         #expect(first.map(\.id) == first.map(\.id).sorted() && first.count == 2)  // oldest first
         try await db.saveCrossReferences(first.map { ($0.id, result, 0.5) }, evidence: try await db.evidenceVersion())

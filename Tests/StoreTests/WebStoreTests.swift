@@ -246,7 +246,7 @@ struct WebStoreTests {
         #expect(page1.rows.first?.item.priority == 1.5)
 
         // Cross-reference verdicts.
-        let result = XrefResult(verdict: .contradicted, score: 0.9, matches: [], knownRumour: nil, explanation: ["人事行政總處：照常上班"])
+        let result = XrefResult(verdict: .contradicted, score: 0.9, matches: [], knownRumour: nil, explanation: [XrefNote("xref.text", ["text": "人事行政總處：照常上班"])])
         try await db.saveCrossReferences([(ids["rumour"]!, result, 0.9)], evidence: try await db.evidenceVersion())
         #expect(try await list(QueueFilter(verdict: "contradicted")) == ["rumour"])
         #expect(try await list(QueueFilter(verdict: "none")) == ["slide", "flood", "power", "chatter"])
