@@ -29,6 +29,8 @@ enum Assets {
         .badge { display: inline-block; margin: .2rem 0; padding: 0 .4rem; border-radius: 3px; font-weight: 700; }
         .badge.ok { color: var(--ok); border: 1px solid var(--ok); } .badge.withdrawn { color: var(--bad); border: 1px solid var(--bad); }
         .matches { margin: .1rem 0 .3rem; padding-left: 1.2rem; color: var(--muted); font-size: .92em; }
+        .dist { font-weight: 700; margin: 0 0 .2rem; }
+        #near button { font: inherit; padding: .4rem .8rem; border: 1px solid var(--link); color: var(--link); background: var(--bg); border-radius: 4px; cursor: pointer; }
         .pages a { display: inline-block; padding: .4rem .2rem; margin-right: 1rem; }
         footer { color: var(--muted); font-size: .9em; border-top: 1px solid var(--line); margin-top: 1rem; }
         """
@@ -91,6 +93,40 @@ enum Assets {
         kbd { border: 1px solid var(--line); border-bottom-width: 2px; border-radius: 3px; padding: 0 .3rem; font-size: .85em; background: var(--bg); }
         svg.chart { max-width: 100%; height: auto; } code { font-size: .8rem; overflow-wrap: anywhere; }
         .empty { text-align: center; color: var(--muted); padding: 2rem; }
+        """
+
+    /// The public page's only script: "near me". Shown only where the browser can locate; asks for the position
+    /// only when the button is pressed; sorts this page's items by great-circle distance on the device and says
+    /// how far each is. The position never leaves the device (no request is made with it).
+    static let publicJS = """
+        (function () {
+          var box = document.getElementById("near");
+          if (!box || !("geolocation" in navigator)) return;
+          box.hidden = false;
+          var status = document.getElementById("near-status");
+          document.getElementById("near-me").addEventListener("click", function () {
+            status.textContent = box.dataset.locating;
+            navigator.geolocation.getCurrentPosition(function (pos) {
+              var lat = pos.coords.latitude, lon = pos.coords.longitude, rad = Math.PI / 180;
+              var items = Array.prototype.slice.call(document.querySelectorAll("article.item"));
+              items.forEach(function (a) {
+                var old = a.querySelector(".dist"); if (old) old.remove();
+                var p = document.createElement("p"); p.className = "dist";
+                if (a.dataset.lat && a.dataset.lon) {
+                  var dLat = (a.dataset.lat - lat) * rad, dLon = (a.dataset.lon - lon) * rad;
+                  var h = Math.pow(Math.sin(dLat / 2), 2) + Math.cos(lat * rad) * Math.cos(a.dataset.lat * rad) * Math.pow(Math.sin(dLon / 2), 2);
+                  a.dist = 12742 * Math.asin(Math.sqrt(h));
+                  p.textContent = box.dataset.km.replace("{km}", a.dist < 10 ? a.dist.toFixed(1) : Math.round(a.dist));
+                } else { a.dist = Infinity; p.textContent = box.dataset.unknown; }
+                a.insertBefore(p, a.firstChild);
+              });
+              items.sort(function (x, y) { return x.dist - y.dist; });
+              var parent = items.length ? items[0].parentNode : null, anchor = parent && parent.querySelector(".pages");
+              items.forEach(function (a) { parent.insertBefore(a, anchor); });
+              status.textContent = box.dataset.done;
+            }, function () { status.textContent = box.dataset.denied; }, { enableHighAccuracy: false, timeout: 15000, maximumAge: 600000 });
+          });
+        })();
         """
 
     static let js = """

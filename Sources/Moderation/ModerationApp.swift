@@ -91,6 +91,7 @@ public struct ModerationApp: Sendable {
         r.get("/static/app.css") { _, _ in Self.asset(Assets.css, "text/css; charset=utf-8") }
         r.get("/public", publicPage)
         r.get("/static/public.css") { _, _ in Self.asset(Assets.publicCSS, "text/css; charset=utf-8") }
+        r.get("/static/public.js") { _, _ in Self.asset(Assets.publicJS, "text/javascript; charset=utf-8") }
         r.get("/static/app.js") { _, _ in Self.asset(Assets.js, "text/javascript; charset=utf-8") }
         r.get("/healthz") { _, _ in Reply.bytes("ok\n", contentType: "text/plain") }
         // For a load balancer and Prometheus (no secrets in either; bind the server to an internal address).

@@ -7,7 +7,8 @@ import Store
 
 /// `/public`: what anyone may read, no login — approved items and official information, never anything pending,
 /// escalated, rejected or merged; retractions shown as retractions. By county and township, newest first, 30 a
-/// page. No script, one small stylesheet; large-text and high-contrast versions are plain links. Cache-friendly:
+/// page. One small stylesheet; large-text and high-contrast versions are plain links; a 1 KB script only adds
+/// "near me" (sorting the page's items by distance on the device, when the person asks). Cache-friendly:
 /// the same answer for everyone (no cookie is read or set), `Cache-Control: public, max-age=60` and an ETag.
 extension ModerationApp {
     static let publicPageSize = 30
@@ -106,6 +107,8 @@ extension ModerationApp {
             allTaiwan: t("public.allTaiwan"), official: t("public.official"), reports: t("public.reports", ["n": "\(shown.count)"]),
             none: t("public.none"), newer: t("public.newer"), older: t("public.older"), footer: t("public.footer"),
             original: t("public.originalLink"), matches: t("public.matches"),
+            nearMe: t("public.nearMe"), nearLocating: t("public.nearLocating"), nearDenied: t("public.nearDenied"),
+            nearDone: t("public.nearDone"), nearKm: t("public.nearKm"), nearUnknown: t("public.nearUnknown"),
             asWritten: lang == .zhHant ? nil : t("public.asWritten"))
         view.allHref = options.with(county: .some(nil), township: .some(nil)).href
         view.largeHref = PublicOptions(county: options.county, township: options.township, large: !options.large, contrast: options.contrast, page: options.page).href
@@ -152,7 +155,9 @@ extension ModerationApp {
             retracted: retraction != nil,
             withdrawn: retraction.map { t("public.withdrawn", ["time": taipeiShort($0.retractedAt)]) },
             withdrawnText: retraction.map { _ in t("public.withdrawnText", ["text": excerpt]) },
-            retractionNote: retraction?.note.map { t("public.reason", ["note": $0]) })
+            retractionNote: retraction?.note.map { t("public.reason", ["note": $0]) },
+            lat: retraction == nil ? item.latitude.map { String(format: "%.4f", $0) } : nil,
+            lon: retraction == nil ? item.longitude.map { String(format: "%.4f", $0) } : nil)
     }
 
     static func publicIncidentView(_ i: Incident, _ lang: Language) -> PublicIncidentView {
@@ -221,6 +226,9 @@ struct PublicItemView {
     var withdrawn: String?
     var withdrawnText: String?
     var retractionNote: String?
+    /// The item's position (its own, or the official record it matched), for "near me" on the device.
+    var lat: String?
+    var lon: String?
 }
 
 struct PublicIncidentView {
@@ -242,6 +250,8 @@ struct PublicLanguageLink {
 struct PublicText {
     var title, intro, skip, language, byCounty, choosePlace, allTaiwan, official, reports, none, newer, older, footer: String
     var original, matches: String
+    /// "Near me": the button and what the device's script says (the position never leaves the device).
+    var nearMe, nearLocating, nearDenied, nearDone, nearKm, nearUnknown: String
     /// "Original post, as written (Chinese):" before a post's text outside Chinese; nil in Chinese.
     var asWritten: String?
 }
@@ -270,5 +280,6 @@ struct PublicView {
     var languages: [PublicLanguageLink] = []
     var words = PublicText(
         title: "", intro: "", skip: "", language: "", byCounty: "", choosePlace: "", allTaiwan: "", official: "", reports: "",
-        none: "", newer: "", older: "", footer: "", original: "", matches: "", asWritten: nil)
+        none: "", newer: "", older: "", footer: "", original: "", matches: "", nearMe: "", nearLocating: "", nearDenied: "",
+        nearDone: "", nearKm: "", nearUnknown: "", asWritten: nil)
 }

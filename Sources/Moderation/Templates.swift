@@ -98,6 +98,7 @@ enum Templates {
         <meta name="viewport" content="width=device-width, initial-scale=1">
         <title>{{words.title}} · Sieve</title>
         <link rel="stylesheet" href="/static/public.css">
+        <script src="/static/public.js" defer></script>
         </head>
         <body class="{{bodyClass}}">
         <a class="skip" href="#items">{{words.skip}}</a>
@@ -127,9 +128,10 @@ enum Templates {
         {{/hasOfficial}}
         <section id="items" aria-labelledby="items-h">
         <h2 id="items-h">{{words.reports}}</h2>
+        <p id="near" hidden data-locating="{{words.nearLocating}}" data-denied="{{words.nearDenied}}" data-done="{{words.nearDone}}" data-km="{{words.nearKm}}" data-unknown="{{words.nearUnknown}}"><button type="button" id="near-me">{{words.nearMe}}</button> <span id="near-status" role="status"></span></p>
         {{^hasItems}}<p>{{words.none}}</p>{{/hasItems}}
         {{#items}}
-        <article class="item{{#retracted}} retracted{{/retracted}}">
+        <article class="item{{#retracted}} retracted{{/retracted}}"{{#lat}} data-lat="{{.}}"{{/lat}}{{#lon}} data-lon="{{.}}"{{/lon}}>
         {{#retracted}}<p class="badge withdrawn">{{withdrawn}}</p><p>{{withdrawnText}} {{#retractionNote}}{{.}}{{/retractionNote}}</p>{{/retracted}}
         {{^retracted}}
         <h3>{{heading}}</h3>

@@ -117,6 +117,27 @@ public enum Messages {
                 "暫時無法讀取資料，請稍後再試。", "The information cannot be read right now; please try again shortly.",
                 vi: "Tạm thời không đọc được dữ liệu, vui lòng thử lại sau.", id: "Data sementara tidak dapat dibaca; coba lagi nanti.",
                 th: "ขณะนี้ไม่สามารถอ่านข้อมูลได้ โปรดลองใหม่อีกครั้ง", fil: "Hindi mabasa ang impormasyon ngayon; subukan muli mamaya."),
+            "public.nearMe": all(
+                "依離我的距離排列", "Sort by distance from me", vi: "Sắp xếp theo khoảng cách đến tôi", id: "Urutkan menurut jarak dari saya",
+                th: "เรียงตามระยะทางจากฉัน", fil: "Ayusin ayon sa layo mula sa akin"),
+            "public.nearLocating": all(
+                "正在取得您的位置……", "Finding your location…", vi: "Đang xác định vị trí của bạn…", id: "Mencari lokasi Anda…",
+                th: "กำลังหาตำแหน่งของคุณ…", fil: "Hinahanap ang iyong lokasyon…"),
+            "public.nearDenied": all(
+                "無法取得位置（未允許或裝置不支援）。", "Your location is not available (not allowed, or not supported).",
+                vi: "Không lấy được vị trí (chưa cho phép hoặc thiết bị không hỗ trợ).", id: "Lokasi tidak tersedia (tidak diizinkan atau tidak didukung).",
+                th: "ไม่สามารถระบุตำแหน่งได้ (ไม่ได้อนุญาตหรืออุปกรณ์ไม่รองรับ)", fil: "Hindi makuha ang lokasyon (hindi pinayagan o hindi suportado)."),
+            "public.nearDone": all(
+                "已依距離排列。您的位置只在這台裝置上使用，不會傳送或儲存。",
+                "Sorted by distance. Your location is used on this device only; it is never sent or stored.",
+                vi: "Đã sắp xếp theo khoảng cách. Vị trí của bạn chỉ dùng trên thiết bị này, không gửi đi hay lưu lại.",
+                id: "Diurutkan menurut jarak. Lokasi Anda hanya dipakai di perangkat ini; tidak dikirim atau disimpan.",
+                th: "เรียงตามระยะทางแล้ว ตำแหน่งของคุณใช้บนอุปกรณ์นี้เท่านั้น ไม่ถูกส่งหรือเก็บไว้",
+                fil: "Naayos ayon sa layo. Sa device na ito lang ginagamit ang lokasyon mo; hindi ito ipinapadala o iniimbak."),
+            "public.nearKm": all("距離約 {km} 公里", "About {km} km away", vi: "Cách khoảng {km} km", id: "Sekitar {km} km", th: "ห่างประมาณ {km} กม.", fil: "Mga {km} km ang layo"),
+            "public.nearUnknown": all(
+                "此訊息沒有位置", "No position for this report", vi: "Tin này không có vị trí", id: "Laporan ini tanpa lokasi",
+                th: "รายงานนี้ไม่มีตำแหน่ง", fil: "Walang lokasyon ang ulat na ito"),
             "public.taiwanTime": all("臺灣時間", "Taiwan time", vi: "giờ Đài Loan", id: "waktu Taiwan", th: "เวลาไต้หวัน", fil: "oras sa Taiwan"),
             // Disaster types (the classifier's vocabulary).
             "type.flood": all("淹水", "Flooding", vi: "Ngập lụt", id: "Banjir", th: "น้ำท่วม", fil: "Baha"),
