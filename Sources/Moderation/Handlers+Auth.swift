@@ -23,7 +23,7 @@ extension ModerationApp {
     func loginView(next: String, name: String, message: String?) -> LoginView {
         var view = LoginView(loginToken: Secrets.token(), next: next, name: name, message: message)
         if let sso = live.current.oidc {
-            let start = Self.oidcCookiePath + "/start" + (next == "/" ? "" : "?next=" + OIDCClient.formEncode(next))
+            let start = "/auth/oidc/start" + (next == "/" ? "" : "?next=" + OIDCClient.formEncode(next))
             view.sso = SSOButton(startURL: start, label: sso.label)
             view.localLogin = sso.localLogin
         }

@@ -18,6 +18,9 @@ public struct OIDCMetadata: Sendable, Decodable, Equatable {
 /// keys), and the code-for-token exchange. Every failure names the URL and what was wrong, never a secret.
 actor OIDCClient {
     private var metadata: (issuer: String, value: OIDCMetadata, at: Date)?
+    /// The last discovery failure: repeated for 30 s instead of a new outbound request per visitor while the
+    /// provider is down.
+    private var failure: (issuer: String, error: OIDCError, at: Date)?
     private var keys: (uri: String, value: [JWK], at: Date)?
     private let now: @Sendable () -> Date
 
@@ -51,6 +54,19 @@ actor OIDCClient {
     /// The provider's metadata; its `issuer` must be exactly the configured one (Discovery §4.3).
     func metadata(_ settings: OIDCSettings) async throws(OIDCError) -> OIDCMetadata {
         if let m = metadata, m.issuer == settings.issuer, now().timeIntervalSince(m.at) < 3600 { return m.value }
+        if let f = failure, f.issuer == settings.issuer, now().timeIntervalSince(f.at) < 30 { throw f.error }
+        do throws(OIDCError) {
+            let value = try await discover(settings)
+            metadata = (settings.issuer, value, now())
+            failure = nil
+            return value
+        } catch {
+            failure = (settings.issuer, error, now())
+            throw error
+        }
+    }
+
+    private func discover(_ settings: OIDCSettings) async throws(OIDCError) -> OIDCMetadata {
         let base = settings.issuer.hasSuffix("/") ? String(settings.issuer.dropLast()) : settings.issuer
         let url = base + "/.well-known/openid-configuration"
         let value = try await getJSON(url, OIDCMetadata.self, settings: settings)
@@ -60,7 +76,15 @@ actor OIDCClient {
         if let methods = value.code_challenge_methods_supported, !methods.contains("S256") {
             throw OIDCError("\(url): the provider does not support PKCE with S256 (supports \(methods))")
         }
-        metadata = (settings.issuer, value, now())
+        // An https issuer must not hand the keys or the code exchange to plain http.
+        if settings.issuer.lowercased().hasPrefix("https://") {
+            for (name, endpoint) in [
+                ("authorization_endpoint", value.authorization_endpoint), ("token_endpoint", value.token_endpoint),
+                ("jwks_uri", value.jwks_uri),
+            ] where !endpoint.lowercased().hasPrefix("https://") {
+                throw OIDCError("\(url): \(name) \(endpoint) is not https")
+            }
+        }
         return value
     }
 
@@ -125,9 +149,19 @@ actor OIDCClient {
         let header = try IDTokenVerifier.header(of: idToken)
         var set = keys
         if let kid = header.kid, !keys.contains(where: { $0.kid == kid }) { set = try await self.keys(settings, refresh: true) }
-        return try IDTokenVerifier.verify(
-            idToken, keys: set, issuer: settings.issuer, clientID: settings.clientID, nonce: nonce, now: now(),
-            skew: TimeInterval(settings.clockSkew))
+        do throws(OIDCError) {
+            return try IDTokenVerifier.verify(
+                idToken, keys: set, issuer: settings.issuer, clientID: settings.clientID, nonce: nonce, now: now(),
+                skew: TimeInterval(settings.clockSkew))
+        } catch where error.reason.contains("signature does not verify") || error.reason.contains("no key of the provider") {
+            // The provider may have rotated keys under the same (or no) kid: fetch them again — at most every 30 s —
+            // and check once more.
+            let fresh = try await self.keys(settings, refresh: true)
+            guard fresh != set else { throw error }
+            return try IDTokenVerifier.verify(
+                idToken, keys: fresh, issuer: settings.issuer, clientID: settings.clientID, nonce: nonce, now: now(),
+                skew: TimeInterval(settings.clockSkew))
+        }
     }
 
     /// `application/x-www-form-urlencoded` for one value.

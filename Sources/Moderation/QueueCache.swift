@@ -94,6 +94,14 @@ final class SessionCache: @unchecked Sendable {  // `sessions` only under `lock`
         lock.unlock()
     }
 
+    /// Forgets everything cached for `account` (it was disabled on this node: no grace period).
+    func remove(account: String) {
+        lock.lock()
+        sessions = sessions.filter { $0.value.session.account != account }
+        tokens = tokens.filter { $0.value.account.name != account }
+        lock.unlock()
+    }
+
     private var tokens: [String: (account: Account, at: Date)] = [:]
 
     /// The account behind an API token hash, when looked up in the last few seconds.

@@ -98,6 +98,12 @@ extension TableReader {
         }
         let issuer = try url("issuer")
         let redirect = try url("redirect_uri")
+        // Keys, codes and the client secret travel to and from the provider: plain http only for a provider on this
+        // machine's own network (allow_private, e.g. a test provider on loopback).
+        let allowPrivate = try bool(t, "allow_private", context: ctx, display: ctx) ?? false
+        for (key, value) in [("issuer", issuer), ("redirect_uri", redirect)] where !allowPrivate && !value.lowercased().hasPrefix("https://") {
+            throw error(ctx, key, "oidc.\(key)", "must be https (plain http only with allow_private = true, for a provider on a private network)")
+        }
         guard let clientID = try string(t, "client_id", context: ctx, display: ctx, required: true), !clientID.isEmpty else {
             throw error(ctx, "client_id", "oidc.client_id", "must not be empty")
         }

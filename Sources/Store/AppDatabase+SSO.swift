@@ -24,14 +24,20 @@ public struct SSOAccount: Sendable, Equatable {
 extension AppDatabase {
     /// Records a sign-in leaving for the provider (`stateHash`: SHA-256 of the `state` sent), and drops the ones that
     /// expired unused.
+    /// At most `limit` sign-ins may be under way at once (a flood of anonymous starts cannot grow the table without
+    /// bound); false when that many are.
+    @discardableResult
     public func beginOIDCLogin(
-        stateHash: String, nonce: String, codeVerifier: String, next: String, expiresAt: Date, now: Date = Date()
-    ) async throws(StoreError) {
+        stateHash: String, nonce: String, codeVerifier: String, next: String, expiresAt: Date, limit: Int = 10_000,
+        now: Date = Date()
+    ) async throws(StoreError) -> Bool {
         try await write { tx in
             try tx.execute("DELETE FROM oidcLogin WHERE expiresAt < ?", [now])
+            guard (try tx.scalar("SELECT COUNT(*) FROM oidcLogin", as: Int.self) ?? 0) < limit else { return false }
             try tx.execute(
                 "INSERT INTO oidcLogin (stateHash, nonce, codeVerifier, next, createdAt, expiresAt) VALUES (?, ?, ?, ?, ?, ?)",
                 [stateHash, nonce, codeVerifier, next, now, expiresAt])
+            return true
         }
     }
 
@@ -77,10 +83,19 @@ extension AppDatabase {
                 account.role = role
                 return SSOAccount(account: account, created: false, previousRole: before)
             }
+            // A free name, compared without case ("Admin" is taken when "admin" is); taken or reserved names get a
+            // random suffix (not one derived from the subject, which someone could claim first).
             let base = Self.accountName(preferredName)
             var name = base
-            if try tx.scalar("SELECT id FROM account WHERE name = ?", [name], as: Int64.self) != nil {
-                name = base + "#" + String(String(FNV1a.hash(issuer + "\u{1F}" + subject), radix: 16).suffix(6))
+            func taken(_ n: String) throws -> Bool {
+                if Self.reservedNames.contains(n.lowercased()) || n.lowercased().hasPrefix("cli:") { return true }
+                return try tx.scalar("SELECT id FROM account WHERE lower(name) = ?", [n.lowercased()], as: Int64.self) != nil
+            }
+            var attempts = 0
+            while try taken(name) {
+                attempts += 1
+                guard attempts <= 5 else { throw StoreError.accountExists(base) }
+                name = base + "#" + String(UInt32.random(in: 0x10_0000...0xFF_FFFF), radix: 16)
             }
             guard
                 let id = try tx.scalar(
@@ -98,6 +113,39 @@ extension AppDatabase {
             return SSOAccount(
                 account: Account(id: id, name: name, role: role, passwordHash: "", createdAt: now, disabled: false),
                 created: true, previousRole: nil)
+        }
+    }
+
+    /// Actor labels the audit log uses for the system: never an account's name.
+    static let reservedNames: Set<String> = ["sso", "(sso)", "(blank)", "system", "scheduler", "publisher"]
+
+    /// The provider no longer gives this identity any Sieve role: its account (if linked) is disabled — its sessions
+    /// end and its API tokens stop working at once — and `role_revoked` is audited. Giving the role back at the
+    /// provider is not enough to get in again: an admin enables the account (`sieve user enable`), deliberately.
+    /// Returns the account's name, nil when the identity was never linked.
+    @discardableResult
+    public func revokeSSOAccount(issuer: String, subject: String, claim: String, ip: String?, now: Date = Date())
+        async throws(StoreError) -> String?
+    {
+        try await write { tx in
+            guard
+                let row = try tx.row(
+                    """
+                    SELECT account.id, account.name, account.role, account.disabled FROM accountIdentity
+                    JOIN account ON account.id = accountIdentity.accountId WHERE accountIdentity.issuer = ? AND accountIdentity.subject = ?
+                    """, [issuer, subject])
+            else { return nil }
+            let id: Int64 = try row["id"], name: String = try row["name"], role: String = try row["role"]
+            let wasDisabled: Bool = try row["disabled"]
+            try tx.execute("UPDATE account SET disabled = ? WHERE id = ?", [true, id])
+            try tx.execute("DELETE FROM session WHERE accountId = ?", [id])
+            if !wasDisabled {
+                try Self.insertAudit(
+                    tx, actor: "sso", action: "role_revoked", postId: nil, before: Self.json(["account": name, "role": role]),
+                    after: Self.json(["account": name, "disabled": true, "issuer": issuer, "sub": subject, "claim": claim]), ip: ip,
+                    at: now)
+            }
+            return name
         }
     }
 

@@ -92,6 +92,7 @@ extension AppDatabase {
             t.column("createdAt", .datetime).notNull()
             t.column("expiresAt", .datetime).notNull()
         }
+        try db.create(index: "oidcLogin_expiresAt", on: "oidcLogin", columns: ["expiresAt"])
         try db.create(table: "accountIdentity") { t in
             t.column("issuer", .text).notNull()
             t.column("subject", .text).notNull()

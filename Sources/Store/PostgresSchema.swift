@@ -210,6 +210,7 @@ enum PostgresSchema {
                   stateHash TEXT PRIMARY KEY, nonce TEXT NOT NULL, codeVerifier TEXT NOT NULL, next TEXT NOT NULL,
                   createdAt TIMESTAMPTZ NOT NULL, expiresAt TIMESTAMPTZ NOT NULL)
                 """,
+                "CREATE INDEX oidcLogin_expiresAt ON oidcLogin(expiresAt)",
                 """
                 CREATE TABLE accountIdentity (
                   issuer TEXT NOT NULL, subject TEXT NOT NULL,

@@ -108,6 +108,8 @@ final class TestProvider: Sendable {
 @Suite(.serialized, .enabled(if: TestProvider.available, "needs .venv with oidc-provider-mock (`make pyenv`)"))
 struct OIDCTests {
     static let redirect = "http://127.0.0.1:8080/auth/oidc/callback"
+    /// The fixture's cookies are Secure: the state cookie is a `__Host-` one.
+    static let stateCookie = "__Host-sieve_oidc"
 
     /// A web app whose [oidc] points at `provider` with a freshly registered client.
     func fixture(
@@ -143,9 +145,12 @@ struct OIDCTests {
         #expect(q("response_type") == "code")
         #expect(q("nonce")?.isEmpty == false)
         #expect(q("redirect_uri") == Self.redirect)
-        let stateCookie = b.cookies["sieve_oidc"]
+        let stateCookie = b.cookies[Self.stateCookie]
         #expect(stateCookie == q("state"))
-        #expect(start.setCookies.contains { $0.hasPrefix("sieve_oidc=") && $0.contains("SameSite=Lax") && $0.contains("HttpOnly") })
+        #expect(start.setCookies.contains {
+            $0.hasPrefix(Self.stateCookie + "=") && $0.contains("SameSite=Lax") && $0.contains("HttpOnly") && $0.contains("Secure")
+                && $0.contains("Path=/;") && !$0.contains("Domain")
+        })
         let back = try await provider.authorize(location, sub: sub)
         let callback = back.path + "?" + (back.percentEncodedQuery ?? "")
         #expect(back.path == "/auth/oidc/callback")
@@ -174,7 +179,7 @@ struct OIDCTests {
             #expect(page.status == .ok, "\(page.body.prefix(800))")
             #expect(page.body.contains("url=/dashboard"))
             #expect(page.setCookies.contains { $0.hasPrefix("sieve_session=") && $0.contains("SameSite=Strict") })
-            #expect(b.cookies["sieve_oidc"] == nil)  // the state cookie is spent
+            #expect(b.cookies[Self.stateCookie] == nil)  // the state cookie is spent
             let dashboard = try await b.get("/dashboard")
             #expect(dashboard.status == .ok)
             #expect(dashboard.body.contains("alice"))
@@ -190,7 +195,7 @@ struct OIDCTests {
 
             // The same callback again (the state cookie put back, as an attacker holding the URL would): refused.
             var replay = Browser(client)
-            replay.cookies["sieve_oidc"] = stateCookie
+            replay.cookies[Self.stateCookie] = stateCookie
             let replayed = try await replay.get(callback)
             #expect(replayed.status == .badRequest)
             #expect(replay.cookies["sieve_session"] == nil)
@@ -200,17 +205,23 @@ struct OIDCTests {
             audit = try await auditEntries(f)
             let refusals = audit.filter { $0.action == "login_failed" }.compactMap(\.after)
             #expect(refusals.contains { $0.contains("already used") })
-            #expect(refusals.contains { $0.contains("does not match this browser") })
+            // A callback without this browser's state is noise anyone can send: refused, logged, not audited.
+            #expect(!refusals.contains { $0.contains("does not match this browser") })
 
-            // A password login to an account made by single sign-on is refused, whatever the password.
+            // A password login to an account made by single sign-on is refused (its stored hash is empty: no bcrypt
+            // hash matches it, and the login does not even try).
             let other = Browser(client)
             #expect(try await other.login("alice", password: "").status == .unauthorized)
 
-            // Logout ends the local session; the login page then offers the provider's sign-out.
+            // Logout ends the local session on the server (the old cookie, sent again, is worth nothing); the login
+            // page then offers the provider's sign-out.
             let csrf = try #require(dashboard.csrf)
+            let oldSession = try #require(b.cookies["sieve_session"])
             let out = try await b.post("/logout", form: [("_csrf", csrf)])
             #expect(out.location == "/login?signed_out=sso")
-            #expect(try await b.get("/dashboard").status == .seeOther)
+            let stale = Browser(client)
+            stale.cookies["sieve_session"] = oldSession
+            #expect(try await stale.get("/dashboard").status == .seeOther)
             let after = try await b.get(try #require(out.location))
             #expect(after.body.contains(provider.issuer + "/oauth2/end_session?client_id="))
             #expect(try await auditEntries(f).contains { $0.action == "logout" && $0.actor == "alice" })
@@ -227,16 +238,30 @@ struct OIDCTests {
             let local = Browser(client)
             #expect(try await local.login("mod").status == .seeOther)
             #expect(try await local.get("/").status == .ok)
+
+            // The provider takes every Sieve role away: the next sign-in is refused and the account loses its access
+            // at once — including the session it still has open in this browser.
+            #expect(try await b.get("/dashboard").status == .ok)
+            try await provider.setUser("u-1001", ["preferred_username": "alice", "groups": ["staff"]])
+            let revoked = try await signIn(Browser(client), provider, sub: "u-1001")
+            #expect(revoked.page.status == .forbidden)
+            #expect(try await f.database.account(named: "alice")?.disabled == true)
+            #expect(try await b.get("/dashboard").status == .seeOther)
+            #expect(try await auditEntries(f).contains { $0.action == "role_revoked" && $0.after?.contains("\"account\":\"alice\"") == true })
+            // Roles given back at the provider do not reopen it by themselves: an admin enables the account.
+            try await provider.setUser("u-1001", ["preferred_username": "alice", "groups": ["sieve-moderators"]])
+            #expect(try await signIn(Browser(client), provider, sub: "u-1001").page.status == .forbidden)
         }
     }
 
     /// Every way an ID token can be wrong, each from the real provider (altered in transit where the provider would
     /// never sign it): refused, no session, the reason in the audit log.
-    @Test func refusesBadTokens() async throws {
+    @Test(arguments: Backend.available)
+    func refusesBadTokens(_ backend: Backend) async throws {
         let dir = TempDir()
         guard let provider = try await TestProvider.start(dir) else { return }
         defer { provider.stop() }
-        guard let f = try await fixture(provider, dir) else { return }
+        guard let f = try await fixture(provider, dir, backend, test: "oidcRefusals") else { return }
         let now = Int(Date().timeIntervalSince1970)
         try await provider.setUser("mallory", ["preferred_username": "mallory", "groups": ["sieve-moderators"]])
         try await provider.setUser("wrong-aud", ["preferred_username": "wa", "groups": ["sieve-moderators"], "aud": "another-app"])
@@ -249,6 +274,8 @@ struct OIDCTests {
             ("wrong-aud", nil, "audience"),
             ("expired", nil, "expired"),
             ("norole", nil, "no Sieve role"),
+            // The ID token of the previous sign-in (mallory's, validly signed, for this client) in place of this one's.
+            ("wrong-aud", "replay", "nonce does not match"),
         ]
         try await f.application().test(.router) { client in
             for c in cases {
@@ -263,6 +290,7 @@ struct OIDCTests {
             }
             // Nobody was let in: no account was made for any of them.
             for name in ["mallory", "wa", "ex", "nr"] { #expect(try await f.database.account(named: name) == nil) }
+            #expect(try await f.database.auditEntries(action: "login", limit: nil).isEmpty)
             // The untampered token of the same person is fine (the refusals were about the token, not the person).
             let b = Browser(client)
             #expect(try await signIn(b, provider, sub: "mallory").page.status == .ok)
@@ -280,7 +308,13 @@ struct OIDCTests {
             let login = try await b.get("/login")
             #expect(login.body.contains("/auth/oidc/start"))
             #expect(!login.body.contains("name=\"password\""))
-            #expect(try await b.login("admin").status == .forbidden)
+            // A well-formed password login (the login form's token, as a script would send it): refused anyway.
+            let token = try #require(b.cookies["sieve_login"])
+            let refused = try await b.post(
+                "/login", form: [("_csrf", token), ("name", "admin"), ("password", WebFixture.password), ("next", "/")])
+            #expect(refused.status == .forbidden)
+            #expect(refused.body.contains("本站只接受機關單一登入"))
+            #expect(b.cookies["sieve_session"] == nil)
         }
     }
 }

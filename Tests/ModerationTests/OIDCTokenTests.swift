@@ -133,5 +133,7 @@ struct OIDCTokenTests {
         #expect(message(good.replacingOccurrences(of: "https://sso.example.gov.tw\"", with: "sso.example.gov.tw\"")).hasPrefix("sieve.toml:2: oidc.issuer:"))
         #expect(message(good.replacingOccurrences(of: "moderator = ", with: "moderater = ")).contains("sieve.toml:10: oidc.roles.moderater: unknown key (did you mean `moderator`?)"))
         #expect(message(good.components(separatedBy: "[oidc.roles]")[0]).contains("oidc.roles: missing"))
+        #expect(message(good.replacingOccurrences(of: "issuer = \"https:", with: "issuer = \"http:")).hasPrefix("sieve.toml:2: oidc.issuer: must be https"))
+        #expect(message(good.replacingOccurrences(of: "issuer = \"https:", with: "issuer = \"http:").replacingOccurrences(of: "[oidc]\n", with: "[oidc]\nallow_private = true\n")) == "accepted")
     }
 }

@@ -10,7 +10,8 @@ the authorization request carried). Nonces are required.
 For the refusal tests it also plays a man in the middle on request: after POST /test/tamper with a mode as the
 body, the next token response's ID token is altered on its way out — "payload" (the claims rewritten to ask for
 admin, the provider's signature kept), "signature" (one byte of the signature changed) or "alg-none" (an unsigned
-token). The token itself always comes from the provider.
+token), or "replay" (the ID token issued for the previous sign-in, validly signed, in place of this one's). The
+token itself always comes from the provider.
 
 Prints "READY <port>" on stdout once it accepts connections.
 """
@@ -92,6 +93,7 @@ class _ManInTheMiddle:
     def __init__(self, app):
         self.app = app
         self.mode = None
+        self.previous = None
 
     def __call__(self, environ, start_response):
         path, method = environ.get("PATH_INFO"), environ.get("REQUEST_METHOD")
@@ -100,7 +102,7 @@ class _ManInTheMiddle:
             self.mode = environ["wsgi.input"].read(length).decode().strip() or None
             start_response("204 No Content", [])
             return [b""]
-        if path == "/oauth2/token" and self.mode:
+        if path == "/oauth2/token":
             mode, self.mode = self.mode, None
             seen = {}
 
@@ -111,7 +113,12 @@ class _ManInTheMiddle:
             body = b"".join(self.app(environ, capture))
             if seen["status"].startswith("200"):
                 data = json.loads(body)
-                data["id_token"] = _tamper(data["id_token"], mode)
+                issued = data["id_token"]
+                if mode == "replay" and self.previous:
+                    data["id_token"] = self.previous
+                elif mode:
+                    data["id_token"] = _tamper(issued, mode)
+                self.previous = issued
                 body = json.dumps(data).encode()
             headers = [(k, v) for k, v in seen["headers"] if k.lower() != "content-length"]
             start_response(seen["status"], headers + [("Content-Length", str(len(body)))])
