@@ -90,7 +90,7 @@ struct CLITests {
             return
         }
         #expect(r.status == 0, "\(r.stdout)\n\(r.stderr)")
-        #expect(r.stdout.contains("ui: 5 passed, 0 failed"), "\(r.stdout)\n\(r.stderr)")
+        #expect(r.stdout.contains("ui: 6 passed, 0 failed"), "\(r.stdout)\n\(r.stderr)")
     }
 }
 

@@ -177,6 +177,23 @@ def main():
         assert f"tag:sieve.local,2026:post/{item_id}" in feed
         checks += 1
 
+        # 5. The public page shows it, and "near me" sorts by distance on the device: the browser's position is
+        # emulated (DevTools) near 汐止 and geolocation granted; nothing about it reaches the server.
+        driver.execute_cdp_cmd("Browser.grantPermissions", {"origin": base, "permissions": ["geolocation"]})
+        driver.execute_cdp_cmd("Emulation.setGeolocationOverride", {"latitude": 25.0700, "longitude": 121.6500, "accuracy": 50})
+        driver.get(base + "/public")
+        button = driver.find_element(By.ID, "near-me")
+        assert button.is_displayed(), "near-me button hidden"
+        button.click()
+        # (The page speaks the browser's language — headless Chromium asks for English — so compare with what the
+        # page itself says it will say.)
+        done = driver.find_element(By.ID, "near").get_attribute("data-done")
+        wait.until(lambda d: d.find_element(By.ID, "near-status").text == done)
+        dist = driver.find_element(By.CSS_SELECTOR, "article.item .dist").text
+        m = re.search(r"([0-9]+(?:\.[0-9])?)", dist)
+        assert m and float(m.group(1)) < 2.0, dist  # 25.0630,121.6590 (the matched EMIC report) is ~1.2 km away
+        checks += 1
+
         if args.shots:
             driver.get(f"{base}/items/{item_id}")
             driver.save_screenshot(os.path.join(args.shots, "item.png"))
