@@ -39,7 +39,9 @@ final class TestProvider: Sendable {
             python, [TestPaths.packageRoot.appendingPathComponent("Tests/oidc/provider.py").path, "--port", "\(port)"],
             cwd: dir.url, stderrPath: log)
         let provider = TestProvider(child: child, port: port, log: log)
-        let deadline = Date().addingTimeInterval(30)
+        // Python imports flask, pydantic and authlib first: seconds when idle, and it took over 30 s once while the
+        // whole suite ran in parallel on this 2-core machine (a fresh-clone `make test`).
+        let deadline = Date().addingTimeInterval(180)
         while Date() < deadline {
             if let r = try? await http.send(provider.request("GET", "/.well-known/openid-configuration")), r.status == 200 {
                 return provider
@@ -333,7 +335,7 @@ func realBrowserSignsInThroughTheProvider() async throws {
     let script = TestPaths.packageRoot.appendingPathComponent("Tests/ui/sso_ui.py").path
     let provider = TestPaths.packageRoot.appendingPathComponent(".venv/bin/python").path
     let r = try await runProcess(
-        python, [script, "--sieve", TestPaths.sieveBinary.path, "--provider-python", provider], timeout: 180)
+        python, [script, "--sieve", TestPaths.sieveBinary.path, "--provider-python", provider], timeout: 300)
     if r.status == 77 {
         print(r.stdout.trimmingCharacters(in: .whitespacesAndNewlines))
         return

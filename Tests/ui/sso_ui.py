@@ -35,7 +35,9 @@ def free_port(host):
 
 
 def wait_http(url, proc, what):
-    for _ in range(150):
+    # Generous: the provider imports flask, pydantic and authlib first, which took over 30 s under a parallel test run.
+    deadline = time.time() + 150
+    while time.time() < deadline:
         try:
             urllib.request.urlopen(url, timeout=1).read()
             return
