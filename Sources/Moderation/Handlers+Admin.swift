@@ -123,7 +123,7 @@ extension ModerationApp {
         let accounts = try await database.accounts().map {
             AccountView(
                 name: $0.name, role: Labels.roles[$0.role] ?? $0.role.rawValue, created: taipeiShort($0.createdAt),
-                status: $0.disabled ? "停用" : "啟用")
+                status: $0.disabled ? "停用" : "啟用", signIn: $0.passwordHash.isEmpty ? "單一登入" : "本機密碼")
         }
         return Reply.html(Pages.render("users", UsersView(chrome: Chrome(auth), accounts: accounts)))
     }

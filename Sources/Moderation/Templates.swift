@@ -357,8 +357,9 @@ enum Templates {
         {{$body}}
         <h1>帳號</h1>
         <p class="muted">以 <code>sieve user add 名稱 --role admin|moderator|eoc</code> 新增帳號；<code>sieve user token 名稱</code> 產生 API 權杖。</p>
-        <table><thead><tr><th>名稱</th><th>角色</th><th>建立時間</th><th>狀態</th></tr></thead><tbody>
-        {{#accounts}}<tr><td>{{name}}</td><td>{{role}}</td><td>{{created}}</td><td>{{status}}</td></tr>{{/accounts}}
+        <p class="muted">單一登入建立的帳號沒有本機密碼；機關撤銷其角色時帳號會自動停用，需以 <code>sieve user enable 名稱</code> 重新啟用。</p>
+        <table><thead><tr><th>名稱</th><th>角色</th><th>登入方式</th><th>建立時間</th><th>狀態</th></tr></thead><tbody>
+        {{#accounts}}<tr><td>{{name}}</td><td>{{role}}</td><td>{{signIn}}</td><td>{{created}}</td><td>{{status}}</td></tr>{{/accounts}}
         </tbody></table>
         {{/body}}
         {{/layout}}

@@ -267,6 +267,8 @@ struct AccountView {
     var role: String
     var created: String
     var status: String
+    /// "單一登入" (made by single sign-on, no password) or "本機密碼".
+    var signIn: String
 }
 
 struct RawView {

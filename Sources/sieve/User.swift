@@ -146,7 +146,8 @@ struct UserList: AsyncParsableCommand {
             let config = try global.loadConfig(required: false)
             let database = try global.openDatabase(config, mode: .existing)
             for a in try await database.accounts() {
-                print("\(a.name)\t\(a.role.rawValue)\t\(TaipeiTime.rfc3339(a.createdAt))\(a.disabled ? "\tdisabled" : "")")
+                // "sso": made by single sign-on (no password).
+                print("\(a.name)\t\(a.role.rawValue)\t\(TaipeiTime.rfc3339(a.createdAt))\(a.disabled ? "\tdisabled" : "")\(a.passwordHash.isEmpty ? "\tsso" : "")")
             }
         }
     }

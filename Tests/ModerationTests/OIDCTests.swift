@@ -235,6 +235,9 @@ struct OIDCTests {
             #expect(again.page.status == .ok)
             #expect(try await f.database.account(named: "alice")?.role == .admin)
             #expect(try await b.get("/admin/audit").status == .ok)
+            let users = try await b.get("/admin/users")
+            #expect(users.body.contains("<td>alice</td><td>管理員</td><td>單一登入</td>"))
+            #expect(users.body.contains("<td>mod</td><td>審核員</td><td>本機密碼</td>"))
             #expect(try await auditEntries(f).contains { $0.action == "role_change" && $0.after?.contains("\"role\":\"admin\"") == true })
 
             // Local accounts still work beside single sign-on.
