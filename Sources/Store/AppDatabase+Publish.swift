@@ -90,15 +90,18 @@ extension AppDatabase {
         }
     }
 
-    /// What the public page shows: approved items and withdrawn ones (a retraction is news too), newest decision
-    /// first — never anything queued, escalated, rejected or merged. A retracted item carries its retraction.
+    /// What the public page shows: approved items and withdrawn ones that had been approved (a retraction is news
+    /// too; an EOC lead withdrawn before it was ever public is not), newest decision first — never anything queued,
+    /// escalated, rejected or merged. A retracted item carries its retraction.
     public func publicItems(limit: Int = 500) async throws(StoreError) -> [(item: PublishableItem, retraction: RetractionRecord?)] {
         try await read { tx in
             let rows = try tx.rows(
                 """
                 SELECT i.*, r.retractedAt AS retractedAt, r.reviewer AS retractedBy, r.note AS retractionNote
                 FROM (\(Self.itemSelect(tx.dialect))) i LEFT JOIN retraction r ON r.postId = i.postId
-                WHERE i.state IN ('approved', 'retracted')
+                WHERE i.state = 'approved'
+                   OR (i.state = 'retracted'
+                       AND EXISTS (SELECT 1 FROM review WHERE review.postId = i.postId AND review.decision = 'approve'))
                 ORDER BY COALESCE(r.retractedAt, i.decidedAt) DESC NULLS LAST, i.postId DESC LIMIT ?
                 """, [limit])
             return try rows.map { row in

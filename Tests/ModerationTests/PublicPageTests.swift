@@ -15,21 +15,25 @@ struct PublicPageTests {
 
     @Test(arguments: Backend.available)
     func showsOnlyApprovedItemsAndRetractionsToAnyone(_ backend: Backend) async throws {
-        let f = try #require(try await WebFixture.on(backend))
+        let queued = WebFixture.Seed(externalID: "queued", text: "南投縣仁愛鄉有人說道路坍方，待確認。", minutes: 60)
+        let f = try #require(try await WebFixture.on(backend, seeds: WebFixture.defaultSeeds + [queued]))
         let db = f.database
         try await db.decide(postID: f.id("flood"), Self.approve, by: "mod")
         try await db.decide(postID: f.id("landslide"), Self.approve, by: "mod")
         try await db.retract(postID: f.id("landslide"), reviewer: "mod", note: "道路已搶通，訊息過時")
         try await db.decide(postID: f.id("power"), WebDecision(decision: .escalate), by: "mod")
+        // An EOC lead withdrawn before it was ever public: not news for the public page.
+        try await db.decide(postID: f.id("rumour"), WebDecision(decision: .escalate), by: "mod")
+        try await db.retract(postID: f.id("rumour"), reviewer: "mod", note: "EOC 查無此事")
         try await db.decide(postID: f.id("chatter"), WebDecision(decision: .reject, reason: .notDisaster), by: "mod")
-        // "rumour" stays queued.
         try await f.application().test(.router) { client in
             let anonymous = Browser(client)
             let page = try await anonymous.get("/public")
             #expect(page.status == .ok)
             #expect(page.body.contains("汐止康寧街淹水到腰"))  // approved
             #expect(page.body.contains("已撤回") && page.body.contains("道路已搶通，訊息過時"))  // retracted, as such
-            #expect(!page.body.contains("網傳明天全台停班停課"))  // queued
+            #expect(!page.body.contains("南投縣仁愛鄉有人說道路坍方"))  // queued
+            #expect(!page.body.contains("網傳明天全台停班停課") && !page.body.contains("EOC 查無此事"))  // escalated, then withdrawn
             #expect(!page.body.contains("花蓮縣吉安鄉停電"))  // escalated: the EOC's, not the public's
             #expect(!page.body.contains("颱風天在家煮泡麵"))  // rejected
             #expect(page.body.contains("<html lang=\"zh-Hant-TW\">"))
