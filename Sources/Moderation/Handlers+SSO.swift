@@ -122,9 +122,7 @@ extension ModerationApp {
         }
         var after: [String: String] = ["via": "oidc", "issuer": claims.issuer, "sub": claims.subject, "role": role.rawValue]
         if linked.created { after["created"] = "true" }
-        let json = (try? JSONSerialization.data(withJSONObject: after, options: [.sortedKeys, .withoutEscapingSlashes]))
-            .map { String(decoding: $0, as: UTF8.self) }
-        try await database.audit(actor: linked.account.name, action: "login", after: json, ip: context.remoteIP)
+        try await database.audit(actor: linked.account.name, action: "login", after: Self.auditJSON(after), ip: context.remoteIP)
         // A page that moves on by itself: the browser arrived here from the provider (a cross-site navigation), and
         // the session cookie is SameSite=Strict, so a redirect would reach the app without it.
         var response = Reply.html(Pages.render("ssoContinue", SSOContinueView(user: linked.account.name, next: pending.next)))
@@ -151,14 +149,18 @@ extension ModerationApp {
         if audit {
             var after: [String: String] = ["via": "oidc", "reason": String(reason.prefix(500))]
             if let subject { after["sub"] = subject }
-            let json = (try? JSONSerialization.data(withJSONObject: after, options: [.sortedKeys, .withoutEscapingSlashes]))
-                .map { String(decoding: $0, as: UTF8.self) }
-            try await database.audit(actor: "(sso)", action: "login_failed", after: json, ip: context.remoteIP)
+            try await database.audit(actor: "(sso)", action: "login_failed", after: Self.auditJSON(after), ip: context.remoteIP)
         }
         context.logger.warning("single sign-on refused: \(reason)")
         var response = loginForm(next: next, name: "", message: "單一登入失敗，請重新登入。（\(Self.shortReason(reason))）", status: status)
         response.setCookie(oidcStateCookie("", maxAge: 0))
         return response
+    }
+
+    /// An audit line's JSON (keys sorted, as the store writes its own).
+    static func auditJSON(_ fields: [String: String]) -> String? {
+        (try? JSONSerialization.data(withJSONObject: fields, options: [.sortedKeys, .withoutEscapingSlashes]))
+            .map { String(decoding: $0, as: UTF8.self) }
     }
 
     /// The most privileged role any of the claim's values maps to (admin > moderator > eoc); nil: none.

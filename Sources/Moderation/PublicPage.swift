@@ -72,7 +72,9 @@ extension ModerationApp {
         let pageItems = shown.dropFirst((options.page - 1) * Self.publicPageSize).prefix(Self.publicPageSize)
         func t(_ key: String, _ args: [String: String] = [:]) -> String { Messages.text(key, lang, args) }
         var view = PublicView(
-            options: options, updated: taipeiShort(Date()),
+            // "Updated": the newest decision, retraction or official record — not the clock, so the page (and its
+            // ETag) stays the same until something changes and a cache may keep answering 304.
+            options: options, updated: Self.lastChange(data).map(taipeiShort) ?? "—",
             counties: Labels.counties.map { c in
                 PublicLink(
                     label: Messages.county(c, lang) + (perCounty[c].map { lang == .zhHant ? "（\($0)）" : " (\($0))" } ?? ""),
@@ -129,6 +131,11 @@ extension ModerationApp {
         response.headers[HTTPField.Name.eTag] = etag
         if explicit == nil { response.headers[HTTPField.Name.vary] = "Accept-Language" }
         return response
+    }
+
+    static func lastChange(_ data: PublicData) -> Date? {
+        let items = data.items.map { $0.retraction?.retractedAt ?? $0.item.approvedAt }
+        return (items + data.incidents.map(\.sent)).max()
     }
 
     static func publicItemView(_ item: PublishableItem, _ retraction: RetractionRecord?, _ lang: Language) -> PublicItemView {

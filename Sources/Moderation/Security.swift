@@ -7,9 +7,7 @@ enum Secrets {
     static func token(bytes: Int = 32) -> String {
         var rng = SystemRandomNumberGenerator()
         let raw = (0..<bytes).map { _ in UInt8.random(in: .min ... .max, using: &rng) }
-        return Data(raw).base64EncodedString()
-            .replacingOccurrences(of: "+", with: "-").replacingOccurrences(of: "/", with: "_")
-            .replacingOccurrences(of: "=", with: "")
+        return base64URLEncoded(raw)
     }
 
     /// Lower-case hex SHA-256 of the UTF-8 text.
