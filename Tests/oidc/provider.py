@@ -20,6 +20,7 @@ import argparse
 import base64
 import json
 import os
+import signal
 import sys
 from datetime import timedelta
 
@@ -127,6 +128,10 @@ class _ManInTheMiddle:
 
 
 def main() -> None:
+    # Started from the Swift test runner, this process inherits a signal mask that blocks nearly everything (its
+    # threads block signals), so the test's SIGTERM would never arrive and the server would outlive the test run.
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, set(signal.Signals))
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     parser = argparse.ArgumentParser()
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--host", default="127.0.0.1")
