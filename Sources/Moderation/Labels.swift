@@ -4,12 +4,11 @@ import Store
 
 /// Traditional Chinese labels for the codes the pipeline stores.
 enum Labels {
+    /// The disaster types in the order the filters list them; their names come from the message catalogue.
     static let types: [(String, String)] = [
-        ("flood", "淹水"), ("landslide", "坍方/土石流"), ("road_blocked", "道路中斷"), ("trapped", "受困"),
-        ("casualty", "傷亡"), ("power_outage", "停電"), ("water_outage", "停水"), ("building_damage", "建物損壞"),
-        ("tree_down", "路樹倒塌"), ("sign_fallen", "招牌掉落"), ("bridge_damage", "橋梁受損"), ("fire", "火災"),
-        ("earthquake", "地震"), ("evacuation", "撤離"), ("rescue", "救援"), ("typhoon", "颱風"),
-    ]
+        "flood", "landslide", "road_blocked", "trapped", "casualty", "power_outage", "water_outage", "building_damage",
+        "tree_down", "sign_fallen", "bridge_damage", "fire", "earthquake", "evacuation", "rescue", "typhoon",
+    ].map { ($0, Messages.text("type.\($0)", .zhHant)) }
     static let typeNames = Dictionary(uniqueKeysWithValues: types)
 
     static let counties = [
@@ -17,9 +16,8 @@ enum Labels {
         "嘉義縣", "臺南市", "高雄市", "屏東縣", "宜蘭縣", "花蓮縣", "臺東縣", "澎湖縣", "金門縣", "連江縣",
     ]
 
-    static let verdicts: [(String, String)] = [
-        ("corroborated", "已佐證"), ("contradicted", "與官方矛盾"), ("unconfirmed", "未證實"), ("none", "尚未比對"),
-    ]
+    static let verdicts: [(String, String)] =
+        ["corroborated", "contradicted", "unconfirmed"].map { ($0, Messages.text("verdict.\($0)", .zhHant)) } + [("none", "尚未比對")]
     static let verdictNames = Dictionary(uniqueKeysWithValues: verdicts)
 
     static let reasons: [(RejectReason, String)] = [
@@ -32,9 +30,8 @@ enum Labels {
         .retracted: "已撤回",
     ]
 
-    static let incidentKinds: [IncidentKind: String] = [
-        .cap: "警戒訊息", .quake: "地震報告", .typhoon: "颱風", .emic: "災情通報", .closure: "停班停課", .warning: "天氣特報",
-    ]
+    static let incidentKinds: [IncidentKind: String] = Dictionary(
+        uniqueKeysWithValues: IncidentKind.allCases.map { ($0, Messages.text("kind.\($0.rawValue)", .zhHant)) })
 
     static let roles: [AccountRole: String] = [.admin: "管理員", .moderator: "審核員", .eoc: "EOC 檢視"]
 

@@ -47,7 +47,7 @@ extension ModerationApp {
         func inCounty(_ places: [PlaceMention], _ county: String) -> Bool {
             places.contains { $0.county == county || ($0.level == "county" && $0.name == county) }
         }
-        // Townships named in this county's items (and official records), for the second row of links.
+        // Townships named in this county's items, for the second row of links.
         var townships: [String: Int] = [:]
         if let county = options.county {
             for (item, _) in data.items where inCounty(item.places, county) {
@@ -148,7 +148,7 @@ extension ModerationApp {
         }.filter { seen.insert($0).inserted }
         let official = item.verdict == XrefVerdict.corroborated.rawValue ? item.incidents.prefix(2).map(\.summary) : []
         let separator = lang == .zhHant ? "、" : ", "
-        let types = item.types.prefix(3).map { Messages.table["type.\($0)"] == nil ? Labels.type($0) : t("type.\($0)") }
+        let types = item.types.prefix(3).map { Messages.table["type.\($0)"] == nil ? $0 : t("type.\($0)") }
             .joined(separator: separator)
         let place = places.prefix(3).joined(separator: lang == .zhHant ? "、" : "; ")
         let excerpt = Format.excerpt(item.text, 60)

@@ -21,6 +21,8 @@ struct MessagesTests {
             }
         }
         #expect(Messages.table.keys.filter { $0.hasPrefix("county.") }.count == 22)
+        // Every kind of official record has its name (the web app's labels come from here too).
+        for kind in IncidentKind.allCases { #expect(Messages.table["kind.\(kind.rawValue)"] != nil, "kind.\(kind.rawValue)") }
     }
 
     @Test func fillsPlaceholdersAndFallsBack() {
