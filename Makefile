@@ -1,10 +1,12 @@
 # Sieve — two commands on a fresh machine: `make demo` and `make test`.
 SWIFT ?= swift
 SIEVE := .build/debug/sieve
-APT_PACKAGES := libcurl4-openssl-dev libxml2-dev libsqlite3-dev libicu-dev libxml2-utils rime-essay
+APT_PACKAGES := libcurl4-openssl-dev libxml2-dev libsqlite3-dev libicu-dev libxml2-utils rime-essay tesseract-ocr libtesseract-dev libleptonica-dev tesseract-ocr-chi-tra tesseract-ocr-chi-sim tesseract-ocr-eng
 VENV := .venv
 
 UI_APT_PACKAGES := chromium chromium-driver fonts-wqy-zenhei fonts-thai-tlwg
+# Fonts the picture tests and `bench/images.py` render Traditional Chinese screenshots with (scripts/images/render.py).
+FONT_APT_PACKAGES := fonts-noto-cjk fonts-arphic-uming fonts-arphic-ukai fonts-wqy-microhei
 UI_VENV := .venv-ui
 
 PREFIX ?= /usr/local
@@ -87,18 +89,18 @@ demo-web: build
 # Python peers used by tests: feedparser checks our Atom output; oidc-provider-mock (authlib) is the OpenID Connect
 # provider the single sign-on tests run on loopback. Failure to install only skips those checks.
 pyenv:
-	@[ -x $(VENV)/bin/python ] && $(VENV)/bin/python -c "import feedparser, oidc_provider_mock" 2>/dev/null || \
-	  ( ([ -x $(VENV)/bin/python ] || python3 -m venv $(VENV)) && $(VENV)/bin/pip install -q feedparser oidc-provider-mock==0.3.4 authlib==1.9.10) || \
-	  echo "note: could not install feedparser and oidc-provider-mock into $(VENV); the feed validation and single sign-on tests will be skipped"
+	@[ -x $(VENV)/bin/python ] && $(VENV)/bin/python -c "import feedparser, oidc_provider_mock, PIL" 2>/dev/null || \
+	  ( ([ -x $(VENV)/bin/python ] || python3 -m venv $(VENV)) && $(VENV)/bin/pip install -q feedparser oidc-provider-mock==0.3.4 authlib==1.9.10 pillow) || \
+	  echo "note: could not install feedparser, oidc-provider-mock and pillow into $(VENV); the feed validation, single sign-on and screenshot tests will be skipped"
 
 # The real-browser tests of the web app: Debian's headless Chromium and chromedriver (apt-get when root), selenium
 # and axe-core-python (WCAG checks) in .venv-ui. Failure to install only skips those tests (they print why).
 ui-env:
 	@missing=""; \
-	for p in $(UI_APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	for p in $(UI_APT_PACKAGES) $(FONT_APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = "0" ]; then \
-	    echo "installing:$$missing (browser test of the web app)"; \
+	    echo "installing:$$missing (browser test of the web app, screenshot fonts)"; \
 	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null) || \
 	      echo "note: could not install$$missing; the browser test will be skipped"; \
 	  else \

@@ -50,6 +50,12 @@ let package = Package(
             name: "CSieveSQLite",
             linkerSettings: [.linkedLibrary("sqlite3")]
         ),
+        // Tesseract OCR (loaded with dlopen on first use: see sieve_ocr.c) and Leptonica (image decoding): their
+        // headers stay inside the shim.
+        .target(
+            name: "COCR",
+            linkerSettings: [.linkedLibrary("lept"), .linkedLibrary("dl")]
+        ),
         .systemLibrary(
             name: "CLibXML2",
             pkgConfig: "libxml-2.0",
@@ -105,6 +111,14 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // Pictures: decoding with limits, perceptual hashes, OCR.
+        .target(name: "Imaging", dependencies: ["COCR"], swiftSettings: strict),
+        // Tiplines: a forwarded message (text or picture) checked against what Sieve knows.
+        .target(
+            name: "Tipline",
+            dependencies: ["SieveCore", "Store", "Classifier", "Incidents", "Imaging", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict
+        ),
         .target(
             name: "Pipeline",
             dependencies: [
@@ -152,7 +166,7 @@ let package = Package(
             name: "sieve",
             dependencies: [
                 "SieveCore", "Store", "Net", "Crawler", "Classifier", "Incidents", "Publisher", "Pipeline", "Moderation", "Operations",
-                "Observability", "CCurl",
+                "Observability", "CCurl", "Imaging", "Tipline",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -163,7 +177,7 @@ let package = Package(
         .target(
             name: "FuzzTargets",
             dependencies: [
-                "SieveCore", "Net", "Crawler", "Classifier", "Incidents", "Publisher", "Store", "Moderation",
+                "SieveCore", "Net", "Crawler", "Classifier", "Incidents", "Publisher", "Store", "Moderation", "Imaging",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],
             swiftSettings: strict
@@ -172,7 +186,7 @@ let package = Package(
         .executableTarget(name: "SieveFuzz", dependencies: ["FuzzTargets"]),
         .executableTarget(
             name: "SieveBench",
-            dependencies: ["Net", "Crawler", "Classifier", "SieveCore"],
+            dependencies: ["Net", "Crawler", "Classifier", "SieveCore", "Imaging"],
             swiftSettings: strict
         ),
 
@@ -189,6 +203,7 @@ let package = Package(
                 "Publisher", "Store", "Net", "Crawler", "SieveCore", "TestSupport", .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "GRDB", package: "GRDB.swift"),
             ], swiftSettings: strict),
+        .testTarget(name: "TiplineTests", dependencies: ["Tipline", "Imaging", "Store", "Classifier", "Incidents", "SieveCore", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Crawler", "Classifier", "SieveCore", "Store", "TestSupport"], swiftSettings: strict),
         .testTarget(
             name: "ModerationTests",

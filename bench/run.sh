@@ -7,6 +7,7 @@ command -v nginx >/dev/null || need="$need nginx-light"
 [ -x /usr/bin/time ] || need="$need time"
 command -v sqlite3 >/dev/null || need="$need sqlite3"
 command -v wrk >/dev/null || need="$need wrk"
+dpkg -s fonts-noto-cjk >/dev/null 2>&1 || need="$need fonts-noto-cjk fonts-arphic-uming fonts-arphic-ukai fonts-wqy-microhei fonts-wqy-zenhei"
 if [ -n "$need" ]; then
   if [ "$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $need >/dev/null
   else echo "make bench needs:$need (sudo apt-get install -y$need)"; exit 1; fi
@@ -14,6 +15,7 @@ fi
 [ -x .venv-bench/bin/python ] && .venv-bench/bin/python -c "import scrapy, feedparser" 2>/dev/null || {
   python3 -m venv .venv-bench && .venv-bench/bin/pip install -q scrapy feedparser; }
 .venv-bench/bin/python -c "import sklearn, jieba, rjieba" 2>/dev/null || .venv-bench/bin/pip install -q scikit-learn jieba rjieba
+.venv-bench/bin/python -c "import PIL, imagehash" 2>/dev/null || .venv-bench/bin/pip install -q pillow ImageHash
 swift build -c release --product sieve
 swift build -c release --product sieve-bench
 echo "== machine: $(nproc) cores, $(uname -r), $(date -u +%FT%TZ)"
@@ -33,5 +35,7 @@ echo "== moderation web app: 50,000 queued items, wrk at 100 connections against
 bench/web.sh
 echo "== backup and restore of 200,000 posts (RPO/RTO)"
 bench/backup.sh
+echo "== pictures: OCR accuracy (Sieve vs the tesseract command) and re-shared picture matching (Sieve vs imagehash), 10,000 unrelated"
+.venv-bench/bin/python bench/images.py
 echo "== typhoon burst: 200,000 posts through crawl → classify → cross-reference, and 500 posts/s sustained (SQLite; PostgreSQL 15, 2 workers)"
 bench/burst.sh all

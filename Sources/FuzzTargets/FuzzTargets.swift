@@ -2,6 +2,7 @@ import Classifier
 import Crawler
 import Foundation
 import GRDB
+import Imaging
 import Incidents
 import Moderation
 import Net
@@ -37,7 +38,7 @@ public enum FuzzTargets {
         ("feed", feed), ("jsonfeed", adapter("jsonfeed")), ("sitemap", adapter("sitemap")), ("html", html),
         ("article", article), ("ptt", adapter("ptt")), ("dcard", adapter("dcard")), ("mastodon", adapter("mastodon")),
         ("telegram", adapter("telegram")), ("cap", cap), ("cwa", cwa), ("emic", emic), ("closures", closures),
-        ("robots", robots), ("charset", charset), ("config", config), ("model", model), ("search", search),
+        ("robots", robots), ("charset", charset), ("config", config), ("model", model), ("search", search), ("image", image),
         ("form", form), ("webhook-signature", webhookSignature), ("dates", dates), ("classify", classify),
     ]
 
@@ -168,6 +169,22 @@ public enum FuzzTargets {
             let expected = "sha256=" + ChannelAPI.signature(secret: "fuzz-secret", timestamp: timestamp, body: body)
             if signature.lowercased() != expected { fatalError("webhook-signature: accepted a wrong signature \(signature)") }
         } catch {}
+    }
+
+    /// A forwarded or crawled picture: header probe, decode (with the pixel limits), trim and every hash. A decoded
+    /// picture must have the size its header promised, and every hash the number of bits its kind has.
+    static let image: Target = { data in
+        guard let picture = try? GrayImage.decode(data) else { return }
+        if let size = try? GrayImage.probe(data), size.width != picture.width || size.height != picture.height {
+            // Leptonica reads multi-frame files' first frame; a mismatch elsewhere is a finding.
+            if !(data.starts(with: [0x47, 0x49, 0x46]) || data.starts(with: [0x49, 0x49]) || data.starts(with: [0x4D, 0x4D])) {
+                fatalError("image: header said \(size), decoded \(picture.width)×\(picture.height)")
+            }
+        }
+        for kind in PerceptualHash.Kind.allCases where PerceptualHash.hash(picture, kind: kind).words.count * 64 != kind.bits {
+            fatalError("image: a \(kind) hash of the wrong size")
+        }
+        _ = PerceptualHash.views(picture)
     }
 
     // MARK: Posts as the classifier sees them

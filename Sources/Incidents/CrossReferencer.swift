@@ -662,28 +662,31 @@ public struct RumourMemory: Sendable {
         return f
     }
 
-    static func isDebunked(_ verdict: String) -> Bool {
-        ["RUMOR", "RUMOUR", "FALSE", "謠言", "错误", "錯誤", "MISLEADING"].contains(verdict.uppercased())
-    }
+    static func isDebunked(_ verdict: String) -> Bool { KnownRumour.isDebunked(verdict) }
 
     /// The best known rumour the text repeats, if any.
-    public func match(_ text: String) -> KnownRumourMatch? {
-        guard !items.isEmpty else { return nil }
+    public func match(_ text: String) -> KnownRumourMatch? { matches(text, limit: 1).first }
+
+    /// The known rumours the text repeats (similarity ≥ `threshold`), best first.
+    public func matches(_ text: String, limit: Int) -> [KnownRumourMatch] {
+        guard !items.isEmpty, limit > 0 else { return [] }
         let v = TextFeatures.vector(Self.features(text, tokenizer: tokenizer), idf: idf.idf)
         let hash = SimHash.hash(text)
         var seen: Set<Int> = []
-        var best: (Double, Int)?
+        var found: [(Double, Int)] = []
         for id in v.ids {
             for k in postings[id] ?? [] where seen.insert(k).inserted {
                 var s = v.cosine(items[k].vector)
                 if let hash, let h = items[k].simhash, SimHash.distance(hash, h) <= 3 {
                     s = max(s, 1 - Double(SimHash.distance(hash, h)) / 64)
                 }
-                if s >= threshold, s > (best?.0 ?? 0) { best = (s, k) }
+                if s >= threshold { found.append((s, k)) }
             }
         }
-        guard let (s, k) = best else { return nil }
-        let r = items[k].rumour
-        return KnownRumourMatch(rumourID: r.id, similarity: (s * 1000).rounded() / 1000, verdict: r.verdict, claim: r.claim, url: r.url)
+        found.sort { $0.0 != $1.0 ? $0.0 > $1.0 : $0.1 < $1.1 }
+        return found.prefix(limit).map { s, k in
+            let r = items[k].rumour
+            return KnownRumourMatch(rumourID: r.id, similarity: (s * 1000).rounded() / 1000, verdict: r.verdict, claim: r.claim, url: r.url)
+        }
     }
 }

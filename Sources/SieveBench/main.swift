@@ -1,6 +1,7 @@
 import Classifier
 import Crawler
 import Foundation
+import Imaging
 
 /// Micro-benchmarks run by `make bench` beside their Python peers. Prints one JSON object per run.
 /// Usage: sieve-bench feeds DIR… [--repeat N]
@@ -15,7 +16,84 @@ func option(_ name: String, default value: Int) -> Int {
     return v
 }
 
+/// Paths from a file (one a line) after --list, else the non-option arguments after the command.
+func fileList() -> [String] {
+    if let i = args.firstIndex(of: "--list"), i + 1 < args.count, let d = FileManager.default.contents(atPath: args[i + 1]) {
+        return String(decoding: d, as: UTF8.self).split(separator: "\n").map(String.init).filter { !$0.isEmpty }
+    }
+    return Array(args.dropFirst().prefix { !$0.hasPrefix("--") })
+}
+
+func jsonLine(_ o: [String: Any]) -> String {
+    let d = (try? JSONSerialization.data(withJSONObject: o, options: [.sortedKeys, .withoutEscapingSlashes])) ?? Data("{}".utf8)
+    return String(decoding: d, as: UTF8.self)
+}
+
 switch command {
+case "image":
+    // sieve-bench image FILE… | --list F [--views]: per picture one JSON line {file, dct64, dct256, difference (hex),
+    // ms[, views: the dct256 of the whole and its 90% crops]} or {file, error}.
+    var out = ""
+    for path in fileList() {
+        guard let data = FileManager.default.contents(atPath: path) else {
+            out += jsonLine(["file": path, "error": "cannot read"]) + "\n"
+            continue
+        }
+        let t0 = DispatchTime.now().uptimeNanoseconds
+        do {
+            let image = try GrayImage.decode(data)
+            let t = image.trimmed()
+            var o: [String: Any] = ["file": path, "size": [image.width, image.height], "trimmed": [t.width, t.height]]
+            for kind in PerceptualHash.Kind.allCases { o[kind.rawValue] = PerceptualHash.hash(image, kind: kind).hex }
+            o["ms"] = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6
+            if args.contains("--views") {
+                o["views64"] = PerceptualHash.views(image, kind: .dct64).map(\.hex)
+                o["views256"] = PerceptualHash.views(image, kind: .dct256).map(\.hex)
+            }
+            out += jsonLine(o) + "\n"
+        } catch {
+            out += jsonLine(["file": path, "error": error.description]) + "\n"
+        }
+    }
+    FileHandle.standardOutput.write(Data(out.utf8))
+case "ocr":
+    // sieve-bench ocr FILE… | --list F [--languages L] [--engines N]: one JSON line per picture {file, text, confidence,
+    // ms}, then {"pictures", "seconds", "per_s"}: all pictures read concurrently by N engines.
+    var settings = OCR.Settings()
+    if let i = args.firstIndex(of: "--languages"), i + 1 < args.count { settings.languages = args[i + 1] }
+    settings.engines = option("--engines", default: settings.engines)
+    settings.enlargeBelowWidth = option("--enlarge-below", default: settings.enlargeBelowWidth)
+    settings.pageMode = option("--psm", default: settings.pageMode)
+    let ocr = OCR(settings: settings)
+    let files = fileList()
+    let t0 = DispatchTime.now().uptimeNanoseconds
+    let lines = await withTaskGroup(of: (Int, String).self) { group in
+        var next = 0
+        var results: [(Int, String)] = []
+        func add(_ k: Int) {
+            let path = files[k]
+            group.addTask {
+                let s = DispatchTime.now().uptimeNanoseconds
+                guard let data = FileManager.default.contents(atPath: path) else { return (k, jsonLine(["file": path, "error": "cannot read"])) }
+                do {
+                    let r = try await ocr.read(data)
+                    let ms = Double(DispatchTime.now().uptimeNanoseconds - s) / 1e6
+                    return (k, jsonLine(["file": path, "text": r.text, "confidence": r.confidence, "ms": ms]))
+                } catch {
+                    return (k, jsonLine(["file": path, "error": "\(error)"]))
+                }
+            }
+        }
+        while next < min(files.count, settings.engines * 2) { add(next); next += 1 }
+        for await r in group {
+            results.append(r)
+            if next < files.count { add(next); next += 1 }
+        }
+        return results.sorted { $0.0 < $1.0 }.map(\.1)
+    }
+    let seconds = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
+    print(lines.joined(separator: "\n"))
+    print(jsonLine(["pictures": files.count, "seconds": seconds, "per_s": Double(files.count) / seconds, "languages": settings.languages, "engines": settings.engines]))
 case "feeds":
     let repeatCount = option("--repeat", default: 20)
     let dirs = args.dropFirst().prefix { !$0.hasPrefix("--") }

@@ -1,10 +1,10 @@
 import Foundation
 
 /// One message catalogue: key → text per language, `{name}` placeholders filled by `text(_:_:_:)`. Keys under
-/// `public.`, `type.`, `kind.`, `verdict.` and `county.` are read by everyone and must exist in every language;
+/// `public.`, `type.`, `kind.`, `verdict.`, `county.` and `tip.` are read by everyone and must exist in every language;
 /// the rest (the moderators' app) in Traditional Chinese and English. `MessagesTests` fails on a missing one.
 public enum Messages {
-    public static let everyone = ["public.", "type.", "kind.", "verdict.", "county."]
+    public static let everyone = ["public.", "type.", "kind.", "verdict.", "county.", "tip."]
 
     /// The languages `key` must have.
     public static func required(for key: String) -> [Language] {
@@ -167,6 +167,59 @@ public enum Messages {
             "verdict.corroborated": all("已佐證", "Corroborated", vi: "Đã được xác nhận", id: "Terkonfirmasi", th: "ยืนยันแล้ว", fil: "Napatunayan"),
             "verdict.contradicted": all("與官方矛盾", "Contradicted by officials", vi: "Trái với thông tin chính thức", id: "Bertentangan dengan info resmi", th: "ขัดกับข้อมูลทางการ", fil: "Salungat sa opisyal"),
             "verdict.unconfirmed": all("未證實", "Unconfirmed", vi: "Chưa xác nhận", id: "Belum terkonfirmasi", th: "ยังไม่ยืนยัน", fil: "Hindi pa kumpirmado"),
+            // Tipline answers (a person who forwarded a message): the verdict, why, where to read more.
+            "tip.verdict.rumour": all(
+                "這是已查證的不實訊息，請不要轉傳。", "This has been checked and found false. Please do not forward it.",
+                vi: "Tin này đã được kiểm chứng là sai. Xin đừng chuyển tiếp.",
+                id: "Pesan ini sudah diperiksa dan terbukti tidak benar. Mohon jangan diteruskan.",
+                th: "ข้อความนี้ได้รับการตรวจสอบแล้วว่าเป็นเท็จ โปรดอย่าส่งต่อ",
+                fil: "Nasuri na ito at napatunayang mali. Huwag na po itong ipasa."),
+            "tip.verdict.contradicted": all(
+                "官方資料與這則訊息不符，請以政府公告為準。", "Official information says otherwise. Please follow the government's announcements.",
+                vi: "Thông tin chính thức không khớp với tin này. Hãy theo thông báo của chính phủ.",
+                id: "Informasi resmi menyatakan lain. Ikuti pengumuman pemerintah.",
+                th: "ข้อมูลทางการไม่ตรงกับข้อความนี้ โปรดยึดตามประกาศของรัฐบาล",
+                fil: "Iba ang sinasabi ng opisyal na impormasyon. Sundin ang anunsyo ng pamahalaan."),
+            "tip.verdict.corroborated": all(
+                "這則訊息與官方資料或已查證的災情相符。", "This matches official information or a verified report.",
+                vi: "Tin này khớp với thông tin chính thức hoặc tin đã xác minh.",
+                id: "Pesan ini sesuai dengan informasi resmi atau laporan terverifikasi.",
+                th: "ข้อความนี้ตรงกับข้อมูลทางการหรือรายงานที่ตรวจสอบแล้ว",
+                fil: "Tugma ito sa opisyal na impormasyon o sa beripikadong ulat."),
+            "tip.verdict.retracted": all(
+                "這則訊息曾經發布，但已撤回，請不要再轉傳。", "This was published once but has been withdrawn. Please do not forward it.",
+                vi: "Tin này từng được đăng nhưng đã bị rút lại. Xin đừng chuyển tiếp.",
+                id: "Pesan ini pernah diterbitkan tetapi sudah ditarik. Mohon jangan diteruskan.",
+                th: "ข้อความนี้เคยเผยแพร่แต่ถูกถอนแล้ว โปรดอย่าส่งต่อ",
+                fil: "Nailathala ito noon pero binawi na. Huwag na po itong ipasa."),
+            "tip.verdict.unverified": all(
+                "目前查無相關資料，已轉給社群管理員查證，有結果會再通知你。",
+                "Nothing is known about this yet. It has gone to the community managers to check; you will hear back.",
+                vi: "Chưa có thông tin về tin này. Tin đã được chuyển cho quản trị viên kiểm tra; bạn sẽ nhận được trả lời.",
+                id: "Belum ada informasi tentang ini. Sudah diteruskan ke pengelola komunitas untuk diperiksa; Anda akan diberi kabar.",
+                th: "ยังไม่มีข้อมูลเรื่องนี้ ส่งให้ผู้ดูแลชุมชนตรวจสอบแล้ว จะแจ้งผลให้ทราบ",
+                fil: "Wala pang alam tungkol dito. Ipinasa na sa mga tagapamahala ng komunidad; babalitaan ka."),
+            "tip.why.rumour": all(
+                "與已查證的不實訊息相似（{score}）：{claim}", "Similar to a message found false ({score}): {claim}",
+                vi: "Giống một tin đã được xác định là sai ({score}): {claim}", id: "Mirip pesan yang terbukti tidak benar ({score}): {claim}",
+                th: "คล้ายข้อความที่พบว่าเป็นเท็จ ({score}): {claim}", fil: "Kahawig ng mensaheng napatunayang mali ({score}): {claim}"),
+            "tip.why.image": all(
+                "圖片與已查證不實訊息的圖片相同", "The picture is the same as one in a message found false",
+                vi: "Hình ảnh giống hình trong một tin đã được xác định là sai", id: "Gambarnya sama dengan gambar di pesan yang terbukti tidak benar",
+                th: "รูปภาพเหมือนกับรูปในข้อความที่พบว่าเป็นเท็จ", fil: "Kapareho ng larawan sa mensaheng napatunayang mali"),
+            "tip.why.approved": all(
+                "與已查證的災情相符：{text}", "Matches a verified report: {text}", vi: "Khớp với tin đã xác minh: {text}",
+                id: "Sesuai laporan terverifikasi: {text}", th: "ตรงกับรายงานที่ตรวจสอบแล้ว: {text}", fil: "Tugma sa beripikadong ulat: {text}"),
+            "tip.why.retracted": all(
+                "已撤回的訊息：{text}", "A withdrawn report: {text}", vi: "Tin đã bị rút lại: {text}", id: "Laporan yang ditarik: {text}",
+                th: "รายงานที่ถูกถอนแล้ว: {text}", fil: "Binawing ulat: {text}"),
+            "tip.why.record": all(
+                "官方{kind}：{summary}", "Official {kind}: {summary}", vi: "{kind} chính thức: {summary}", id: "{kind} resmi: {summary}",
+                th: "{kind}ทางการ: {summary}", fil: "Opisyal na {kind}: {summary}"),
+            "tip.note": all(
+                "說明（原文）：{note}", "Note (as written, in Chinese): {note}", vi: "Ghi chú (nguyên văn tiếng Trung): {note}",
+                id: "Catatan (asli, bahasa Mandarin): {note}", th: "หมายเหตุ (ต้นฉบับภาษาจีน): {note}", fil: "Tala (orihinal, sa Chinese): {note}"),
+            "tip.more": all("更多資訊：{url}", "More: {url}", vi: "Xem thêm: {url}", id: "Selengkapnya: {url}", th: "ดูเพิ่มเติม: {url}", fil: "Higit pa: {url}"),
         ]
         // Cross-reference explanations (the moderators' app, the CLI): Chinese and English.
         let xref: [String: (String, String)] = [

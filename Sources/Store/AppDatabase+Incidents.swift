@@ -332,7 +332,7 @@ extension AppDatabase {
             try tx.rows("SELECT * FROM knownRumour ORDER BY id").map { r in
                 KnownRumour(
                     id: try r["id"], claim: try r["claim"], verdict: try r["verdict"], url: try r["url"], origin: try r["origin"],
-                    spreadCount: try r["spreadCount"])
+                    spreadCount: try r["spreadCount"], note: try r["note"])
             }
         }
     }

@@ -264,6 +264,7 @@ public final class AppDatabase: Sendable {
         m.registerMigration("v8-simhash-clustered") { db in try Self.migrateClusteredBands(db) }
         m.registerMigration("v9-hardening") { db in try Self.migrateHardening(db) }
         m.registerMigration("v10-sso") { db in try Self.migrateSSO(db) }
+        m.registerMigration("v11-rumour-images") { db in try Self.migrateRumourImages(db) }
         return m
     }
 }

@@ -221,6 +221,20 @@ enum PostgresSchema {
                 "ALTER TABLE session ADD COLUMN method TEXT NOT NULL DEFAULT 'password'",
             ]
         ),
+        (
+            // SQLite's "v11-rumour-images": pictures of known rumours (perceptual hash, OCR text), a note per rumour.
+            "pg8-rumour-images",
+            [
+                "ALTER TABLE knownRumour ADD COLUMN note TEXT",
+                """
+                CREATE TABLE knownRumourImage (
+                  id BIGSERIAL PRIMARY KEY,
+                  rumourId BIGINT NOT NULL REFERENCES knownRumour(id) ON DELETE CASCADE,
+                  hash TEXT NOT NULL, views TEXT NOT NULL, ocrText TEXT, width INTEGER NOT NULL, height INTEGER NOT NULL,
+                  createdAt TIMESTAMPTZ NOT NULL, UNIQUE (rumourId, hash))
+                """,
+            ]
+        ),
     ]
 
     /// Applies the migrations not yet recorded, in order, one transaction each. Several processes starting at

@@ -2,6 +2,7 @@ import ArgumentParser
 import CCurl
 import Classifier
 import Foundation
+import Imaging
 import Net
 import Publisher
 import SieveCore
@@ -132,6 +133,13 @@ struct Doctor: AsyncParsableCommand {
         let recent = parts.count >= 2 && (parts[0], parts[1]) >= (3, 35)
         add("library.sqlite", recent ? .ok : .fail, recent ? sqlite : "\(sqlite): Sieve needs SQLite 3.35 or newer (RETURNING)")
         add("library.icu", .ok, SystemLibraries.icu)
+        // OCR reads pictures for `sieve check` and `sieve rumours add --image`; everything else works without it.
+        let languages = OCR.Settings().languages
+        if let reason = OCR.unavailable() {
+            add("library.tesseract", .warn, "\(OCR.versions): \(reason); pictures are hashed but not read")
+        } else {
+            add("library.tesseract", .ok, "\(OCR.versions), languages \(languages)")
+        }
     }
 
     func database(_ location: String, _ add: (String, Check.Status, String) -> Void) async {

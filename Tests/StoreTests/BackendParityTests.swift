@@ -12,6 +12,31 @@ struct BackendParityTests {
 
     func open(_ backend: Backend, _ test: String = #function) async throws -> AppDatabase? { try await backend.open(in: dir, test) }
 
+    @Test(arguments: Backend.available) func knownRumoursWithPicturesAndNotes(_ backend: Backend) async throws {
+        let db = try #require(try await open(backend))
+        let views = ["dct64:00000000000000ff", "dct64:0000000000000f0f", "dct256:" + String(repeating: "a", count: 64)]
+        let picture = NewKnownRumour.Image(hashes: views, ocrText: "網傳停班停課", width: 720, height: 400)
+        let first = try await db.addKnownRumour(NewKnownRumour(claim: "網傳明天停班停課", note: "沒有發布", origin: "cli", image: picture))
+        #expect(first.isNew)
+        // The same claim again with the same picture: the same rumour, a new note, no second picture.
+        let again = try await db.addKnownRumour(NewKnownRumour(claim: "網傳明天停班停課", note: "人事行政總處沒有發布", origin: "cli", image: picture))
+        #expect(again.id == first.id && !again.isNew)
+        // Another picture of it.
+        var other = picture
+        other.hashes = ["dct64:1111111111111111"]
+        _ = try await db.addKnownRumour(NewKnownRumour(claim: "網傳明天停班停課", note: nil, origin: "cli", image: other))
+        let images = try await db.knownRumourImages()
+        #expect(images.count == 2)
+        #expect(images.first == KnownRumourImage(rumourID: first.id, hashes: views, ocrText: "網傳停班停課", width: 720, height: 400))
+        let rumour = try #require(try await db.knownRumours().first { $0.id == first.id })
+        #expect(rumour.note == "人事行政總處沒有發布")
+        #expect(rumour.origin == "cli" && rumour.verdict == "RUMOR")
+        // A picture without text: its own claim.
+        let photo = try await db.addKnownRumour(NewKnownRumour(claim: "(圖片 00ff)", note: "舊照片", origin: "cli", image: other))
+        #expect(photo.isNew && photo.id != first.id)
+        #expect(try await db.knownRumourImages().count == 3)
+    }
+
     @Test(arguments: Backend.available) func incidentsCrossReferenceAndPublishing(_ backend: Backend) async throws {
         let db = try #require(try await open(backend))
         let sent = Date(timeIntervalSince1970: 1_788_000_000.25)

@@ -1,0 +1,233 @@
+import Classifier
+import Foundation
+import Imaging
+import Incidents
+import SieveCore
+import Store
+
+/// What a forwarded message turned out to be.
+public enum TipVerdict: String, Sendable, Codable, CaseIterable {
+    /// It repeats a claim fact-checkers or moderators found false (by its text, or by its picture).
+    case rumour
+    /// Official data says otherwise (no closure notice for that day, no such quake, no evacuation order).
+    case contradicted
+    /// An official record, a fact-check or a report the moderators verified says the same.
+    case corroborated
+    /// It was published as verified once and later withdrawn.
+    case retracted
+    /// Nothing known: it goes to the moderators, and whoever asked hears back when they decide.
+    case unverified
+}
+
+/// One thing a tip matched, best first.
+public struct TipMatch: Sendable, Equatable {
+    public enum Kind: String, Sendable, Codable {
+        case knownRumour = "known_rumour"
+        /// The same picture as one a known rumour travels as (perceptual hash).
+        case rumourImage = "rumour_image"
+        case approvedItem = "approved_item"
+        case retractedItem = "retracted_item"
+        /// An official record (`IncidentKind` in `incidentKind`).
+        case incident
+    }
+
+    /// "rumour:12", "item:345", or an incident's id as its source gives it.
+    public var id: String
+    public var kind: Kind
+    public var incidentKind: IncidentKind?
+    public var score: Double
+    /// Why it matched, rendered per language.
+    public var why: XrefNote
+    /// A link to read more (a fact-check, the public page's item, the official record's URL).
+    public var url: String?
+}
+
+public struct TipAnswer: Sendable, Equatable {
+    public var verdict: TipVerdict
+    public var matches: [TipMatch]
+    /// The text read from the picture, when there was one.
+    public var ocrText: String?
+    /// The picture's hashes (64 and 256 bits), when there was one.
+    public var imageHashes: [ImageHash] = []
+    /// The moderators' or fact-checkers' note on the matched rumour (free text, as written).
+    public var note: String?
+    /// The full cross-reference with official records (explanations in the moderators' detail).
+    public var xref: XrefResult?
+}
+
+/// Everything a tip is checked against, built once from the Store and then used read-only by every tip: known
+/// rumours (text and pictures), what moderators approved or retracted, and official incidents.
+public struct TipChecker: Sendable {
+    public struct Settings: Sendable {
+        /// Two pictures are the same when, for one of the stored picture's views, their 64-bit DCT hashes differ in
+        /// at most `imageDistance` bits and their 256-bit ones in at most `imageDistance256` (BENCHMARKS.md "Image
+        /// matching": chosen on the development set, measured on another).
+        public var imageDistance = 10
+        public var imageDistance256 = 72
+        /// When both pictures carry text (at least `minimumText` characters read), they must also share this much
+        /// of it (`TextOverlap.dice`): two screenshots of different messages in the same app look alike.
+        public var imageTextOverlap = 0.3
+        public var minimumText = 8
+        /// Text similarity (cosine of the rumour memory's features) for an approved or retracted item.
+        public var itemSimilarity = 0.6
+        public var maxMatches = 5
+        public init() {}
+    }
+
+    public struct Item: Sendable {
+        public var postID: Int64
+        public var text: String
+        public var retracted: Bool
+        public var url: String?
+        public init(postID: Int64, text: String, retracted: Bool, url: String?) {
+            self.postID = postID
+            self.text = text
+            self.retracted = retracted
+            self.url = url
+        }
+    }
+
+    let scorer: PostClassifier
+    let referencer: CrossReferencer
+    let rumours: [Int64: KnownRumour]
+    /// Each stored picture's hashes (the whole, then crops), by rumour.
+    let images: [(rumourID: Int64, views64: [ImageHash], views256: [ImageHash], text: String?)]
+    let items: RumourMemory
+    let itemInfo: [Int64: Item]
+    /// Where an approved item is shown publicly: `publicURL + "?item=ID"` style links are built by the caller.
+    public var settings = Settings()
+
+    public init(scorer: PostClassifier, referencer: CrossReferencer, rumours: [KnownRumour], images: [KnownRumourImage], items: [Item]) {
+        self.scorer = scorer
+        self.referencer = referencer
+        self.rumours = Dictionary(rumours.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+        self.images = images.map { i in
+            let all = i.hashes.compactMap(ImageHash.init)
+            return (i.rumourID, all.filter { $0.kind == .dct64 }, all.filter { $0.kind == .dct256 }, i.ocrText)
+        }
+        // The rumour memory's index is a general near-duplicate text index: approved and retracted items go in one.
+        self.items = RumourMemory(
+            rumours: items.map { KnownRumour(id: $0.postID, claim: $0.text, verdict: $0.retracted ? "RETRACTED" : "APPROVED", url: $0.url, origin: "item", spreadCount: 0) },
+            tokenizer: scorer.tokenizer)
+        self.itemInfo = Dictionary(items.map { ($0.postID, $0) }, uniquingKeysWith: { a, _ in a })
+    }
+
+    /// Whether two pictures' texts allow them to be the same picture: yes when either has (almost) no text.
+    static func sameText(_ a: String?, _ b: String?, settings: Settings) -> Bool {
+        guard let a, let b, TextOverlap.folded(a).count >= settings.minimumText, TextOverlap.folded(b).count >= settings.minimumText
+        else { return true }
+        return TextOverlap.dice(a, b) >= settings.imageTextOverlap
+    }
+
+    /// Checks a forwarded message: its text, a picture's perceptual hash and OCR text, or both.
+    public func check(text: String?, imageHashes: [ImageHash] = [], ocrText: String? = nil, now: Date = Date()) -> TipAnswer {
+        var matches: [TipMatch] = []
+        var note: String?
+        // 1. The picture itself.
+        if let q64 = imageHashes.first(where: { $0.kind == .dct64 }) {
+            let q256 = imageHashes.first { $0.kind == .dct256 }
+            var best: [Int64: Int] = [:]
+            for image in images {
+                var d = Int.max
+                for (k, v) in image.views64.enumerated() {
+                    guard let d64 = q64.distance(v), d64 <= settings.imageDistance, d64 < d else { continue }
+                    if let q256, k < image.views256.count, let d256 = q256.distance(image.views256[k]), d256 > settings.imageDistance256 {
+                        continue
+                    }
+                    d = d64
+                }
+                guard d <= settings.imageDistance, d < best[image.rumourID] ?? Int.max else { continue }
+                if !Self.sameText(ocrText, image.text, settings: settings) { continue }
+                best[image.rumourID] = d
+            }
+            for (id, d) in best.sorted(by: { $0.value < $1.value }) {
+                guard let r = rumours[id] else { continue }
+                matches.append(TipMatch(
+                    id: "rumour:\(id)", kind: .rumourImage, score: 1 - Double(d) / 64,
+                    why: XrefNote("tip.why.image", ["id": "\(id)", "bits": "\(d)", "verdict": r.verdict]), url: r.url))
+            }
+        }
+        let body = [text, ocrText].compactMap { $0?.trimmingCharacters(in: .whitespacesAndNewlines) }.filter { !$0.isEmpty }
+            .joined(separator: "\n")
+        var xref: XrefResult?
+        if !body.isEmpty {
+            // 2. Known rumours by text.
+            for k in referencer.rumours.matches(body, limit: settings.maxMatches) where !matches.contains(where: { $0.id == "rumour:\(k.rumourID)" }) {
+                matches.append(TipMatch(
+                    id: "rumour:\(k.rumourID)", kind: .knownRumour, score: k.similarity,
+                    why: XrefNote("tip.why.rumour", ["id": "\(k.rumourID)", "score": String(format: "%.2f", k.similarity), "claim": String(k.claim.prefix(60))]),
+                    url: k.url))
+            }
+            // 3. What moderators approved or withdrew.
+            for m in items.matches(body, limit: settings.maxMatches) where m.similarity >= settings.itemSimilarity {
+                guard let item = itemInfo[m.rumourID] else { continue }
+                matches.append(TipMatch(
+                    id: "item:\(item.postID)", kind: item.retracted ? .retractedItem : .approvedItem, score: m.similarity,
+                    why: XrefNote(item.retracted ? "tip.why.retracted" : "tip.why.approved", ["text": String(item.text.prefix(60))]),
+                    url: item.url))
+            }
+            // 4. Official records.
+            let assessment = scorer.assess(title: nil, text: body, published: now)
+            let result = referencer.check(text: body, published: now, assessment: assessment)
+            xref = result
+            for m in result.matches.prefix(3) where m.score >= referencer.settings.corroborate || result.verdict == .contradicted {
+                matches.append(TipMatch(
+                    id: m.externalID, kind: .incident, incidentKind: m.kind, score: m.score,
+                    why: XrefNote("tip.why.record", ["kind": "@kind.\(m.kind.rawValue)", "summary": String(m.summary.prefix(80))]), url: nil))
+            }
+        }
+        // The verdict, strongest evidence first.
+        let verdict: TipVerdict
+        func rumour(_ m: TipMatch) -> KnownRumour? {
+            guard m.kind == .rumourImage || m.kind == .knownRumour, let id = Int64(m.id.dropFirst("rumour:".count)) else { return nil }
+            return rumours[id]
+        }
+        if let m = matches.first(where: { rumour($0).map { KnownRumour.isDebunked($0.verdict) } ?? false }) {
+            verdict = .rumour
+            note = rumour(m)?.note
+        } else if matches.contains(where: { $0.kind == .retractedItem }) {
+            verdict = .retracted
+        } else if xref?.verdict == .contradicted {
+            verdict = .contradicted
+        } else if matches.contains(where: { $0.kind == .approvedItem }) || xref?.verdict == .corroborated
+            || matches.contains(where: { rumour($0) != nil })
+        {
+            verdict = .corroborated
+            note = matches.compactMap { rumour($0)?.note }.first
+        } else {
+            verdict = .unverified
+        }
+        matches.sort { a, b in a.score != b.score ? a.score > b.score : a.id < b.id }
+        return TipAnswer(
+            verdict: verdict, matches: Array(matches.prefix(settings.maxMatches)), ocrText: ocrText, imageHashes: imageHashes, note: note, xref: xref)
+    }
+}
+
+extension TipAnswer {
+    /// The answer as a person reads it, in `language`: the verdict, the note, why (the best match), where to read
+    /// more (`moreURL`, e.g. the public page, when no match has its own link).
+    public func lines(_ language: Language, moreURL: String? = nil) -> [String] {
+        var out = [Messages.text("tip.verdict.\(verdict.rawValue)", language)]
+        if let note, !note.isEmpty { out.append(Messages.text("tip.note", language, ["note": note])) }
+        if verdict != .unverified, let best = matches.first { out.append(best.why.render(language)) }
+        if let url = matches.first(where: { $0.url != nil })?.url ?? moreURL { out.append(Messages.text("tip.more", language, ["url": url])) }
+        return out
+    }
+}
+
+extension TipChecker {
+    /// Reads everything a tip is checked against from the Store (moderators' rejections become known rumours
+    /// first, as before every cross-reference round).
+    public static func load(database: AppDatabase, scorer: PostClassifier) async throws(StoreError) -> TipChecker {
+        try await database.syncRejectedRumours()
+        let rumours = try await database.knownRumours()
+        let memory = RumourMemory(rumours: rumours, tokenizer: scorer.tokenizer)
+        let referencer = CrossReferencer(incidents: try await database.incidents(), rumours: memory, lexicon: scorer.rules.lexicon)
+        let items = try await database.publicItems(limit: 5000).map { entry in
+            Item(
+                postID: entry.item.postID, text: [entry.item.title, entry.item.text].compactMap { $0 }.joined(separator: "\n"),
+                retracted: entry.retraction != nil, url: entry.item.url)
+        }
+        return TipChecker(scorer: scorer, referencer: referencer, rumours: rumours, images: try await database.knownRumourImages(), items: items)
+    }
+}
