@@ -116,7 +116,7 @@ let package = Package(
         // Tiplines: a forwarded message (text or picture) checked against what Sieve knows.
         .target(
             name: "Tipline",
-            dependencies: ["SieveCore", "Store", "Classifier", "Incidents", "Imaging", .product(name: "Logging", package: "swift-log")],
+            dependencies: ["SieveCore", "Store", "Classifier", "Incidents", "Imaging"],
             swiftSettings: strict
         ),
         .target(

@@ -47,8 +47,9 @@ case "image":
             for kind in PerceptualHash.Kind.allCases { o[kind.rawValue] = PerceptualHash.hash(image, kind: kind).hex }
             o["ms"] = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6
             if args.contains("--views") {
-                o["views64"] = PerceptualHash.views(image, kind: .dct64).map(\.hex)
-                o["views256"] = PerceptualHash.views(image, kind: .dct256).map(\.hex)
+                let grid = option("--grid", default: 5)
+                o["views64"] = PerceptualHash.views(image, kind: .dct64, grid: grid).map(\.hex)
+                o["views256"] = PerceptualHash.views(image, kind: .dct256, grid: grid).map(\.hex)
             }
             out += jsonLine(o) + "\n"
         } catch {

@@ -94,7 +94,7 @@ public struct TipChecker: Sendable {
     let images: [(rumourID: Int64, views64: [ImageHash], views256: [ImageHash], text: String?)]
     let items: RumourMemory
     let itemInfo: [Int64: Item]
-    /// Where an approved item is shown publicly: `publicURL + "?item=ID"` style links are built by the caller.
+    /// Distances and thresholds (defaults chosen by measurement, BENCHMARKS.md "Pictures").
     public var settings = Settings()
 
     public init(scorer: PostClassifier, referencer: CrossReferencer, rumours: [KnownRumour], images: [KnownRumourImage], items: [Item]) {

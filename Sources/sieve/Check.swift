@@ -12,11 +12,16 @@ struct Check: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Check a forwarded message — text, a picture, or both — and print one JSON object with the verdict.",
         discussion: """
-            Prints {"verdict", "matches": [{"id", "kind", "score", "why", …}], "answer": [lines], "ocr_text" (with
-            --image), "image_hash"}. verdict: rumour (repeats a claim found false), contradicted (official data
-            says otherwise), corroborated, retracted (was published, then withdrawn), unverified (nothing known).
-            TEXT - reads the text from stdin. Pictures: PNG, JPEG, GIF, WebP, TIFF, BMP (at most 20 MB and 40
-            million pixels), read with Tesseract (chi_tra by default).
+            Prints one JSON object: verdict, matches (id, kind, score, why, url),
+            answer (the lines a person gets), note, and with --image ocr_text and
+            image_hash.
+
+            verdict: rumour (repeats a claim found false, by its text or picture),
+            contradicted (official data says otherwise), corroborated, retracted
+            (was published, then withdrawn), unverified (nothing known).
+
+            TEXT - reads the text from stdin. Pictures: PNG, JPEG, GIF, WebP, TIFF,
+            BMP, at most 20 MB and 40 million pixels, read with Tesseract.
             """)
 
     @OptionGroup var global: GlobalOptions
@@ -30,6 +35,9 @@ struct Check: AsyncParsableCommand {
     @Option(name: .long, help: "Tesseract languages for --image.")
     var ocrLanguages = OCR.Settings().languages
 
+    @Option(name: .long, help: "When the message was received (RFC 3339; default now): 明天 and official records are read as of then.")
+    var now: String?
+
     @Argument(help: "The forwarded text (- for stdin).")
     var text: String?
 
@@ -41,12 +49,17 @@ struct Check: AsyncParsableCommand {
             guard let language = Language.match(lang) else {
                 throw CLIError.config("--lang: unknown language \(lang) (zh-Hant, en, vi, id, th, fil)")
             }
+            var received = Date()
+            if let now {
+                guard let d = ISO8601DateFormatter().date(from: now) else { throw CLIError.config("--now: not an RFC 3339 time: \(now)") }
+                received = d
+            }
             let message = try readText(text)
             let config = try global.loadConfig(required: false)
             let database = try global.openDatabase(config, mode: .existing)
             let picture = try await readPicture(image, languages: ocrLanguages)
             let checker = try await TipChecker.load(database: database, scorer: try loadScorer())
-            let answer = checker.check(text: message, imageHashes: picture?.hashes ?? [], ocrText: picture?.ocr?.text)
+            let answer = checker.check(text: message, imageHashes: picture?.hashes ?? [], ocrText: picture?.ocr?.text, now: received)
             print(CheckJSON.encode(answer, language: language))
         }
     }

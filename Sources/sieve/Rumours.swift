@@ -64,9 +64,11 @@ struct RumoursAdd: AsyncParsableCommand {
         commandName: "add",
         abstract: "Add a debunked claim — text, a picture, or both — to the known-rumour memory, as a moderator's rejection does.",
         discussion: """
-            With --image, the picture's perceptual hash is stored (the same picture re-shared, resized, recompressed,
-            cropped or framed by a screenshot is recognised) and its OCR text becomes the claim when no TEXT is given.
-            A claim already known gets the picture and the note added. Posts waiting in the queue are checked again.
+            With --image, the picture's perceptual hashes are stored: the same
+            picture re-shared (resized, recompressed, cropped, inside a screenshot)
+            is recognised. Its OCR text becomes the claim when no TEXT is given.
+            A claim already known gets the picture and the note added. Posts
+            waiting in the queue are checked again.
             """)
 
     @OptionGroup var global: GlobalOptions

@@ -81,6 +81,29 @@ func editDistance(_ a: [Character], _ b: [Character]) -> Int {
         #expect((o["matches"] as? [Any])?.isEmpty == true)
     }
 
+    @Test func officialNoticesAnswerClosureRumours() async throws {
+        let dir = TempDir()
+        _ = dir.write("closures.csv", "縣市,日期,狀態\n臺北市,2026-09-15,照常上班、照常上課\n新北市,2026-09-15,停止上班、停止上課\n")
+        var r = try await sieve(dir, ["incidents", "import", "--format", "closures", "closures.csv"])
+        #expect(r.status == 0, "\(r.stderr)")
+        // The evening before: Taipei works tomorrow, so "Taipei closes tomorrow" is contradicted…
+        r = try await sieve(dir, ["check", "--now", "2026-09-14T21:30:00+08:00", "網傳明天臺北市停班停課，大家快轉傳"])
+        #expect(r.status == 0, "\(r.stderr)")
+        var o = json(r)
+        #expect(o["verdict"] as? String == "contradicted", "\(r.stdout)")
+        let first = (o["matches"] as? [[String: Any]])?.first
+        #expect(first?["kind"] as? String == "incident" && first?["incident_kind"] as? String == "closure")
+        #expect(first?["id"] as? String == "臺北市 2026-09-15")
+        #expect((o["answer"] as? [String])?.first == "官方資料與這則訊息不符，請以政府公告為準。")
+        // …and New Taipei's closure is corroborated, answered in English.
+        r = try await sieve(dir, ["check", "--lang", "en", "--now", "2026-09-14T21:30:00+08:00", "新北市明天停班停課"])
+        o = json(r)
+        #expect(o["verdict"] as? String == "corroborated", "\(r.stdout)")
+        #expect((o["answer"] as? [String])?.first == "This matches official information or a verified report.")
+        r = try await sieve(dir, ["check", "--now", "yesterday", "x"])
+        #expect(r.status == 2 && r.stderr.contains("--now"))
+    }
+
     @Test func picturesAreRecognisedWhenReshared() async throws {
         let dir = TempDir()
         // A photo without text: stored by its hash; the same photo re-shared small, as JPEG, framed, is the rumour.
