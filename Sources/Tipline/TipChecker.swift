@@ -60,8 +60,8 @@ public struct TipAnswer: Sendable, Equatable {
 public struct TipChecker: Sendable {
     public struct Settings: Sendable {
         /// Two pictures are the same when, for one of the stored picture's views, their 64-bit DCT hashes differ in
-        /// at most `imageDistance` bits and their 256-bit ones in at most `imageDistance256` (BENCHMARKS.md "Image
-        /// matching": chosen on the development set, measured on another).
+        /// at most `imageDistance` bits and their 256-bit ones in at most `imageDistance256` (BENCHMARKS.md
+        /// "Pictures": chosen on a development set, measured on another).
         public var imageDistance = 10
         public var imageDistance256 = 72
         /// When both pictures carry text (at least `minimumText` characters read), they must also share this much
