@@ -307,16 +307,6 @@ static int recognise(sieve_ocr *engine, PIX *gray, float scale, int page_mode, c
     return *text ? SIEVE_IMAGE_OK : SIEVE_IMAGE_TOO_LARGE;
 }
 
-int sieve_ocr_read(sieve_ocr *engine, const uint8_t *bytes, size_t length, float scale, int page_mode, char **text,
-                   int *confidence, char *err, size_t errlen) {
-    int code = SIEVE_IMAGE_OK;
-    PIX *gray = decode_gray(bytes, length, &code, err, errlen);
-    if (gray == NULL) return code;
-    code = recognise(engine, gray, scale, page_mode, text, confidence, err, errlen);
-    pixDestroy(&gray);
-    return code;
-}
-
 int sieve_ocr_read_gray(sieve_ocr *engine, const uint8_t *pixels, int width, int height, float scale, int page_mode,
                         char **text, int *confidence, char *err, size_t errlen) {
     int code = SIEVE_IMAGE_OK;

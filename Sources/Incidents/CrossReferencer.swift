@@ -252,7 +252,7 @@ public struct CrossReferencer: Sendable {
                     "url": k.url.map { ", \($0)" } ?? "", "claim": String(k.claim.prefix(60)),
                 ])
             explanation.append(line)
-            if RumourMemory.isDebunked(k.verdict) && support == nil { contradiction = contradiction ?? line }
+            if KnownRumour.isDebunked(k.verdict) && support == nil { contradiction = contradiction ?? line }
         }
 
         if let contradiction {
@@ -662,7 +662,6 @@ public struct RumourMemory: Sendable {
         return f
     }
 
-    static func isDebunked(_ verdict: String) -> Bool { KnownRumour.isDebunked(verdict) }
 
     /// The best known rumour the text repeats, if any.
     public func match(_ text: String) -> KnownRumourMatch? { matches(text, limit: 1).first }

@@ -37,12 +37,8 @@ typedef struct sieve_ocr sieve_ocr;
 sieve_ocr *sieve_ocr_new(const char *datapath, const char *languages, char *err, size_t errlen);
 void sieve_ocr_delete(sieve_ocr *engine);
 
-/* Reads the text in an encoded image. scale > 1 enlarges it first (small screenshot text reads better).
- * Returns SIEVE_IMAGE_OK with *text malloc'd (UTF-8; free with sieve_ocr_free) and *confidence 0-100. */
-int sieve_ocr_read(sieve_ocr *engine, const uint8_t *bytes, size_t length, float scale, int page_mode,
-                   char **text, int *confidence, char *err, size_t errlen);
-
-/* Same, from 8-bit grayscale pixels (already decoded). */
+/* Reads the text in 8-bit grayscale pixels (decoded once by sieve_image_gray, also hashed). scale > 1 enlarges the
+ * picture first. Returns SIEVE_IMAGE_OK with *text malloc'd (UTF-8; free with sieve_ocr_free), *confidence 0-100. */
 int sieve_ocr_read_gray(sieve_ocr *engine, const uint8_t *pixels, int width, int height, float scale, int page_mode,
                         char **text, int *confidence, char *err, size_t errlen);
 
