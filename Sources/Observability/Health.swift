@@ -30,12 +30,12 @@ public enum Health {
     }
 
     /// `/readyz` from a path: opens the file read-only (creating nothing) and checks its migrations.
-    public static func readiness(databasePath: String) -> Check {
+    public static func readiness(databasePath: String) async -> Check {
         guard FileManager.default.fileExists(atPath: databasePath) else {
             return notReady("database \(databasePath) does not exist")
         }
         do {
-            return verdict(try AppDatabase.migrationStatus(path: databasePath))
+            return verdict(try await AppDatabase.migrationStatus(path: databasePath))
         } catch {
             return notReady("\(error)")
         }

@@ -14,7 +14,7 @@ extension AppDatabase {
         try await write { tx in
             let now = Date()
             guard
-                let id = try tx.scalar(
+                let id = try await tx.scalar(
                     """
                     INSERT INTO account (name, role, passwordHash, createdAt) VALUES (?, ?, ?, ?)
                     ON CONFLICT (name) DO NOTHING RETURNING id
@@ -25,11 +25,11 @@ extension AppDatabase {
     }
 
     public func account(named name: String) async throws(StoreError) -> Account? {
-        try await read { tx in try tx.row("SELECT * FROM account WHERE name = ?", [name]).map(Self.account) }
+        try await read { tx in try await tx.row("SELECT * FROM account WHERE name = ?", [name]).map(Self.account) }
     }
 
     public func accounts() async throws(StoreError) -> [Account] {
-        try await read { tx in try tx.rows("SELECT * FROM account ORDER BY name").map(Self.account) }
+        try await read { tx in try await tx.rows("SELECT * FROM account ORDER BY name").map(Self.account) }
     }
 
     static func account(_ row: SQLRow) throws -> Account {
@@ -45,12 +45,12 @@ extension AppDatabase {
         ip: String?, userAgent: String?, method: String = "password"
     ) async throws(StoreError) {
         try await write { tx in
-            guard let accountID = try tx.scalar("SELECT id FROM account WHERE name = ?", [account], as: Int64.self)
+            guard let accountID = try await tx.scalar("SELECT id FROM account WHERE name = ?", [account], as: Int64.self)
             else { throw StoreError.noSuchAccount(account) }
-            if let oldHash { try tx.execute("DELETE FROM session WHERE idHash = ?", [oldHash]) }
+            if let oldHash { try await tx.execute("DELETE FROM session WHERE idHash = ?", [oldHash]) }
             let now = Date()
-            try tx.execute("DELETE FROM session WHERE expiresAt < ?", [now])
-            try tx.execute(
+            try await tx.execute("DELETE FROM session WHERE expiresAt < ?", [now])
+            try await tx.execute(
                 """
                 INSERT INTO session (idHash, accountId, csrfToken, createdAt, expiresAt, ip, userAgent, method)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?)
@@ -61,7 +61,7 @@ extension AppDatabase {
     /// The live session with this id hash (not expired, account not disabled).
     public func session(idHash: String, now: Date = Date()) async throws(StoreError) -> WebSession? {
         try await read { tx in
-            try tx.row(
+            try await tx.row(
                 """
                 SELECT session.idHash, session.csrfToken, session.expiresAt, session.method, account.name, account.role
                 FROM session JOIN account ON account.id = session.accountId
@@ -77,7 +77,7 @@ extension AppDatabase {
     }
 
     public func deleteSession(idHash: String) async throws(StoreError) {
-        try await write { tx in try tx.execute("DELETE FROM session WHERE idHash = ?", [idHash]) }
+        try await write { tx in try await tx.execute("DELETE FROM session WHERE idHash = ?", [idHash]) }
     }
 
     /// Stores an API token's SHA-256 for `account` (the token itself is shown once and never stored), valid until
@@ -87,15 +87,15 @@ extension AppDatabase {
         async throws(StoreError) -> Int64
     {
         try await write { tx in
-            guard let accountID = try tx.scalar("SELECT id FROM account WHERE name = ?", [account], as: Int64.self)
+            guard let accountID = try await tx.scalar("SELECT id FROM account WHERE name = ?", [account], as: Int64.self)
             else { throw StoreError.noSuchAccount(account) }
-            let id = try tx.scalar(
+            let id = try await tx.scalar(
                 "INSERT INTO apiToken (accountId, tokenHash, label, createdAt, expiresAt) VALUES (?, ?, ?, ?, ?) RETURNING id",
                 [accountID, tokenHash, label, Date(), expiresAt], as: Int64.self) ?? 0
             if let actor {
                 var after: [String: Any] = ["account": account, "token": id]
                 if let expiresAt { after["expires"] = TaipeiTime.rfc3339(expiresAt) }
-                try Self.insertAudit(tx, actor: actor, action: "token_create", postId: nil, before: nil, after: Self.json(after), ip: nil)
+                try await Self.insertAudit(tx, actor: actor, action: "token_create", postId: nil, before: nil, after: Self.json(after), ip: nil)
             }
             return id
         }
@@ -104,7 +104,7 @@ extension AppDatabase {
     /// The account an API token belongs to (nil: unknown, expired or revoked token, or disabled account).
     public func account(tokenHash: String, now: Date = Date()) async throws(StoreError) -> Account? {
         try await read { tx in
-            try tx.row(
+            try await tx.row(
                 """
                 SELECT account.* FROM apiToken JOIN account ON account.id = apiToken.accountId
                 WHERE apiToken.tokenHash = ? AND account.disabled = ? AND (apiToken.expiresAt IS NULL OR apiToken.expiresAt > ?)
@@ -116,7 +116,7 @@ extension AppDatabase {
     /// An account's API tokens (or everyone's), oldest first.
     public func apiTokens(account: String? = nil) async throws(StoreError) -> [APITokenInfo] {
         try await read { tx in
-            try tx.rows(
+            try await tx.rows(
                 """
                 SELECT apiToken.id, account.name, apiToken.label, apiToken.createdAt, apiToken.lastUsedAt, apiToken.expiresAt
                 FROM apiToken JOIN account ON account.id = apiToken.accountId
@@ -134,16 +134,16 @@ extension AppDatabase {
     @discardableResult
     public func revokeAPITokens(account: String, id: Int64?, actor: String) async throws(StoreError) -> Int {
         try await write { tx in
-            guard let accountID = try tx.scalar("SELECT id FROM account WHERE name = ?", [account], as: Int64.self)
+            guard let accountID = try await tx.scalar("SELECT id FROM account WHERE name = ?", [account], as: Int64.self)
             else { throw StoreError.noSuchAccount(account) }
             let ids: [Int64]
             if let id {
-                ids = try tx.column("SELECT id FROM apiToken WHERE accountId = ? AND id = ?", [accountID, id], as: Int64.self)
+                ids = try await tx.column("SELECT id FROM apiToken WHERE accountId = ? AND id = ?", [accountID, id], as: Int64.self)
             } else {
-                ids = try tx.column("SELECT id FROM apiToken WHERE accountId = ?", [accountID], as: Int64.self)
+                ids = try await tx.column("SELECT id FROM apiToken WHERE accountId = ?", [accountID], as: Int64.self)
             }
-            for i in ids { try tx.execute("DELETE FROM apiToken WHERE id = ?", [i]) }
-            try Self.insertAudit(
+            for i in ids { try await tx.execute("DELETE FROM apiToken WHERE id = ?", [i]) }
+            try await Self.insertAudit(
                 tx, actor: actor, action: "token_revoke", postId: nil, before: nil,
                 after: Self.json(["account": account, "tokens": ids]), ip: nil)
             return ids.count
@@ -154,19 +154,19 @@ extension AppDatabase {
     @discardableResult
     public func endSessions(account: String, actor: String) async throws(StoreError) -> Int {
         try await write { tx in
-            let n = try Self.endSessions(tx, account: account)
-            try Self.insertAudit(
+            let n = try await Self.endSessions(tx, account: account)
+            try await Self.insertAudit(
                 tx, actor: actor, action: "logout_all", postId: nil, before: nil,
                 after: Self.json(["account": account, "sessions": n]), ip: nil)
             return n
         }
     }
 
-    static func endSessions(_ tx: SQLTransaction, account: String) throws -> Int {
-        guard let accountID = try tx.scalar("SELECT id FROM account WHERE name = ?", [account], as: Int64.self)
+    static func endSessions(_ tx: SQLTransaction, account: String) async throws -> Int {
+        guard let accountID = try await tx.scalar("SELECT id FROM account WHERE name = ?", [account], as: Int64.self)
         else { throw StoreError.noSuchAccount(account) }
-        let n = try tx.scalar("SELECT COUNT(*) FROM session WHERE accountId = ?", [accountID], as: Int.self) ?? 0
-        try tx.execute("DELETE FROM session WHERE accountId = ?", [accountID])
+        let n = try await tx.scalar("SELECT COUNT(*) FROM session WHERE accountId = ?", [accountID], as: Int.self) ?? 0
+        try await tx.execute("DELETE FROM session WHERE accountId = ?", [accountID])
         return n
     }
 
@@ -174,12 +174,12 @@ extension AppDatabase {
     /// stop working (they come back when it is enabled). Audited.
     public func setAccountDisabled(_ name: String, _ disabled: Bool, actor: String) async throws(StoreError) {
         try await write { tx in
-            guard let row = try tx.row("SELECT disabled FROM account WHERE name = ?", [name])
+            guard let row = try await tx.row("SELECT disabled FROM account WHERE name = ?", [name])
             else { throw StoreError.noSuchAccount(name) }
             let was: Bool = try row["disabled"]
-            try tx.execute("UPDATE account SET disabled = ? WHERE name = ?", [disabled, name])
-            let sessions = disabled ? try Self.endSessions(tx, account: name) : 0
-            try Self.insertAudit(
+            try await tx.execute("UPDATE account SET disabled = ? WHERE name = ?", [disabled, name])
+            let sessions = disabled ? try await Self.endSessions(tx, account: name) : 0
+            try await Self.insertAudit(
                 tx, actor: actor, action: disabled ? "user_disable" : "user_enable", postId: nil,
                 before: Self.json(["account": name, "disabled": was]),
                 after: Self.json(["account": name, "disabled": disabled, "sessions_ended": sessions]), ip: nil)
@@ -189,11 +189,11 @@ extension AppDatabase {
     /// Sets a new password hash; every session of the account ends. Audited (never the hash).
     public func changePassword(_ name: String, passwordHash: String, actor: String) async throws(StoreError) {
         try await write { tx in
-            guard try tx.scalar("SELECT id FROM account WHERE name = ?", [name], as: Int64.self) != nil
+            guard try await tx.scalar("SELECT id FROM account WHERE name = ?", [name], as: Int64.self) != nil
             else { throw StoreError.noSuchAccount(name) }
-            try tx.execute("UPDATE account SET passwordHash = ? WHERE name = ?", [passwordHash, name])
-            let sessions = try Self.endSessions(tx, account: name)
-            try Self.insertAudit(
+            try await tx.execute("UPDATE account SET passwordHash = ? WHERE name = ?", [passwordHash, name])
+            let sessions = try await Self.endSessions(tx, account: name)
+            try await Self.insertAudit(
                 tx, actor: actor, action: "password_change", postId: nil, before: nil,
                 after: Self.json(["account": name, "sessions_ended": sessions]), ip: nil)
         }
@@ -211,7 +211,7 @@ extension AppDatabase {
     public func loginLockedUntil(keys: [String], now: Date = Date()) async throws(StoreError) -> Date? {
         guard !keys.isEmpty else { return nil }
         return try await read { tx in
-            let until = try tx.scalar(
+            let until = try await tx.scalar(
                 "SELECT MAX(lockedUntil) FROM loginThrottle WHERE key IN (\(SQLTransaction.placeholders(keys.count)))",
                 keys.map { $0 as any SQLBindable }, as: Date.self)
             return until.flatMap { $0 > now ? $0 : nil }
@@ -231,11 +231,11 @@ extension AppDatabase {
         try await write { tx in
             if tx.dialect.sharesWork {
                 // Several servers may count failures for one key at once: make sure the row exists, then lock it.
-                try tx.execute(
+                try await tx.execute(
                     "INSERT INTO loginThrottle (key, failures, windowStart) VALUES (?, 0, ?) ON CONFLICT (key) DO NOTHING",
                     [key, now])
             }
-            let row = try tx.row(
+            let row = try await tx.row(
                 "SELECT failures, windowStart FROM loginThrottle WHERE key = ?" + (tx.dialect.sharesWork ? " FOR UPDATE" : ""),
                 [key])
             var failures = 1
@@ -251,7 +251,7 @@ extension AppDatabase {
             } else {
                 locked = failures >= maxFailures ? now.addingTimeInterval(lockout) : nil
             }
-            try tx.execute(
+            try await tx.execute(
                 """
                 INSERT INTO loginThrottle (key, failures, windowStart, lockedUntil) VALUES (?, ?, ?, ?)
                 ON CONFLICT(key) DO UPDATE SET failures = excluded.failures, windowStart = excluded.windowStart,
@@ -262,6 +262,6 @@ extension AppDatabase {
     }
 
     public func clearLoginFailures(key: String) async throws(StoreError) {
-        try await write { tx in try tx.execute("DELETE FROM loginThrottle WHERE key = ?", [key]) }
+        try await write { tx in try await tx.execute("DELETE FROM loginThrottle WHERE key = ?", [key]) }
     }
 }

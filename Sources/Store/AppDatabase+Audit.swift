@@ -8,8 +8,8 @@ extension AppDatabase {
     static func insertAudit(
         _ tx: SQLTransaction, actor: String, action: String, postId: Int64?, before: String?, after: String?,
         ip: String?, at: Date = Date()
-    ) throws {
-        try tx.execute(
+    ) async throws {
+        try await tx.execute(
             "INSERT INTO audit (at, actor, action, postId, before, after, ip) VALUES (?, ?, ?, ?, ?, ?, ?)",
             [at, actor, action, postId, before, after, ip])
     }
@@ -20,7 +20,7 @@ extension AppDatabase {
         ip: String? = nil
     ) async throws(StoreError) {
         try await write { tx in
-            try Self.insertAudit(tx, actor: actor, action: action, postId: postId, before: before, after: after, ip: ip)
+            try await Self.insertAudit(tx, actor: actor, action: action, postId: postId, before: before, after: after, ip: ip)
         }
     }
 
@@ -42,7 +42,7 @@ extension AppDatabase {
                 args.append(limit)
                 args.append(offset)
             }
-            return try tx.rows(sql, args).map(Self.auditEntry)
+            return try await tx.rows(sql, args).map(Self.auditEntry)
         }
     }
 

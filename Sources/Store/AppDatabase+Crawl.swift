@@ -13,7 +13,7 @@ extension AppDatabase {
                 for s in sources { last[s.name] = s }
                 var rows = JSONRecordSet([("name", "text"), ("kind", "text"), ("url", "text"), ("interval", "bigint")])
                 for s in last.values.sorted(by: { $0.name < $1.name }) { rows.append([s.name, s.kind.rawValue, s.url, s.interval]) }
-                for row in try tx.rows(
+                for row in try await tx.rows(
                     """
                     INSERT INTO source (name, kind, url, "interval") SELECT * FROM \(rows.source())
                     ON CONFLICT(name) DO UPDATE SET kind = excluded.kind, url = excluded.url, "interval" = excluded."interval"
@@ -26,7 +26,7 @@ extension AppDatabase {
             }
             for s in sources {
                 // One statement, so workers starting together on a shared database never collide on the name.
-                ids[s.name] = try tx.scalar(
+                ids[s.name] = try await tx.scalar(
                     """
                     INSERT INTO source (name, kind, url, "interval") VALUES (?, ?, ?, ?)
                     ON CONFLICT(name) DO UPDATE SET kind = excluded.kind, url = excluded.url, "interval" = excluded."interval"
@@ -46,7 +46,7 @@ extension AppDatabase {
             var inserted = 0
             let now = Date()
             for p in posts {
-                inserted += try tx.execute(
+                inserted += try await tx.execute(
                     """
                     INSERT INTO post (sourceId, externalID, url, title, author, publishedAt, fetchedAt, text, language, state)
                     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
@@ -59,8 +59,8 @@ extension AppDatabase {
                     ])
             }
             doc.postCount = inserted
-            try Self.insertDocument(doc, tx)
-            try tx.execute(
+            try await Self.insertDocument(doc, tx)
+            try await tx.execute(
                 "UPDATE source SET lastFetchedAt = ?, lastStatus = 'ok', lastError = NULL WHERE id = ?",
                 [document.fetchedAt, document.sourceId])
             return inserted
@@ -70,37 +70,37 @@ extension AppDatabase {
     /// Records a failed fetch (the document row carries the error) in one transaction.
     public func recordFailure(_ document: DocumentRecord) async throws(StoreError) {
         try await write { tx in
-            try Self.insertDocument(document, tx)
-            try tx.execute(
+            try await Self.insertDocument(document, tx)
+            try await tx.execute(
                 "UPDATE source SET lastFetchedAt = ?, lastStatus = 'failed', lastError = ? WHERE id = ?",
                 [document.fetchedAt, document.error, document.sourceId])
         }
     }
 
     public func sources() async throws(StoreError) -> [SourceRecord] {
-        try await read { tx in try tx.rows("SELECT * FROM source ORDER BY name").map(SourceRecord.init) }
+        try await read { tx in try await tx.rows("SELECT * FROM source ORDER BY name").map(SourceRecord.init) }
     }
 
     public func documents(sourceName: String? = nil) async throws(StoreError) -> [DocumentRecord] {
         try await read { tx in
             if let sourceName {
-                return try tx.rows(
+                return try await tx.rows(
                     "SELECT document.* FROM document JOIN source ON source.id = document.sourceId WHERE source.name = ? ORDER BY document.id",
                     [sourceName]
                 ).map(DocumentRecord.init)
             }
-            return try tx.rows("SELECT * FROM document ORDER BY id").map(DocumentRecord.init)
+            return try await tx.rows("SELECT * FROM document ORDER BY id").map(DocumentRecord.init)
         }
     }
 
     public func postCount(state: PostState? = nil) async throws(StoreError) -> Int {
         try await read { tx in
-            if let state { return try tx.scalar("SELECT COUNT(*) FROM post WHERE state = ?", [state.rawValue]) ?? 0 }
-            return try tx.scalar("SELECT COUNT(*) FROM post") ?? 0
+            if let state { return try await tx.scalar("SELECT COUNT(*) FROM post WHERE state = ?", [state.rawValue]) ?? 0 }
+            return try await tx.scalar("SELECT COUNT(*) FROM post") ?? 0
         }
     }
 
     public func posts() async throws(StoreError) -> [PostRecord] {
-        try await read { tx in try tx.rows("SELECT * FROM post ORDER BY id").map(PostRecord.init) }
+        try await read { tx in try await tx.rows("SELECT * FROM post ORDER BY id").map(PostRecord.init) }
     }
 }

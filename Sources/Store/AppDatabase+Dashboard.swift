@@ -6,14 +6,14 @@ import SieveCore
 
 extension AppDatabase {
     public func tableExists(_ name: String) async throws(StoreError) -> Bool {
-        try await read { tx in try Self.tableExists(tx, name) }
+        try await read { tx in try await Self.tableExists(tx, name) }
     }
 
-    static func tableExists(_ tx: SQLTransaction, _ name: String) throws -> Bool {
+    static func tableExists(_ tx: SQLTransaction, _ name: String) async throws -> Bool {
         let sql = tx.dialect.sharesWork
             ? "SELECT 1 FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = LOWER(?)"
             : "SELECT 1 FROM sqlite_master WHERE type = 'table' AND LOWER(name) = LOWER(?)"
-        return try tx.scalar(sql, [name], as: Int.self) != nil
+        return try await tx.scalar(sql, [name], as: Int.self) != nil
     }
 
     /// Posts per hour (Taipei) in the `hours` hours up to the newest post (or `now`, if earlier), by primary type
@@ -21,17 +21,17 @@ extension AppDatabase {
     public func dashboardStats(hours: Int = 24, topSeries: Int = 6, now: Date = Date()) async throws(StoreError) -> DashboardStats {
         try await read { tx in
             let pg = tx.dialect.sharesWork
-            let newest = try tx.scalar("SELECT MAX(COALESCE(publishedAt, fetchedAt)) FROM post", as: Date.self) ?? now
+            let newest = try await tx.scalar("SELECT MAX(COALESCE(publishedAt, fetchedAt)) FROM post", as: Date.self) ?? now
             let end = min(newest, now)
             let endHour = Date(timeIntervalSince1970: (end.timeIntervalSince1970 / 3600).rounded(.down) * 3600)
             let start = endHour.addingTimeInterval(-Double(hours - 1) * 3600)
             let hourList = (0..<hours).map { start.addingTimeInterval(Double($0) * 3600) }
 
-            func series(_ keySQL: String) throws -> HourlySeries {
+            func series(_ keySQL: String) async throws -> HourlySeries {
                 let hour = pg
                     ? "CAST(FLOOR(EXTRACT(EPOCH FROM COALESCE(post.publishedAt, post.fetchedAt)) / 3600) AS BIGINT)"
                     : "CAST(strftime('%s', COALESCE(post.publishedAt, post.fetchedAt)) AS INTEGER) / 3600"
-                let rows = try tx.rows(
+                let rows = try await tx.rows(
                     """
                     SELECT \(hour) AS h, \(keySQL) AS k, COUNT(*) AS n
                     FROM post LEFT JOIN assessment ON assessment.postId = post.id
@@ -59,8 +59,8 @@ extension AppDatabase {
                 }
                 return HourlySeries(hours: hourList, series: out)
             }
-            let byType = try series(pg ? "(assessment.types::jsonb ->> 0)" : "json_extract(assessment.types, '$[0]')")
-            let byCounty = try series(
+            let byType = try await series(pg ? "(assessment.types::jsonb ->> 0)" : "json_extract(assessment.types, '$[0]')")
+            let byCounty = try await series(
                 pg
                     ? """
                     (SELECT COALESCE(p.value ->> 'county', CASE WHEN p.value ->> 'level' = 'county' THEN p.value ->> 'name' END)
@@ -71,7 +71,7 @@ extension AppDatabase {
                                      CASE WHEN json_extract(p.value, '$.level') = 'county' THEN json_extract(p.value, '$.name') END)
                      FROM json_each(assessment.places) AS p LIMIT 1)
                     """)
-            let q = try tx.row(
+            let q = try await tx.row(
                 pg
                     ? """
                     SELECT SUM(CASE WHEN state = 'queued' THEN 1 ELSE 0 END) AS queued,
@@ -87,14 +87,14 @@ extension AppDatabase {
                     FROM post WHERE state IN ('queued', 'escalated') AND duplicateOf IS NULL
                     """, [now.timeIntervalSince1970])
             var decisions: [String: [String: Int]] = [:]
-            for r in try tx.rows("SELECT reviewer, decision, COUNT(*) AS n FROM review GROUP BY reviewer, decision") {
+            for r in try await tx.rows("SELECT reviewer, decision, COUNT(*) AS n FROM review GROUP BY reviewer, decision") {
                 decisions[try r["reviewer"], default: [:]][try r["decision"]] = try r["n"]
             }
-            let published = try tx.scalar(
+            let published = try await tx.scalar(
                 "SELECT COUNT(DISTINCT postId) FROM publication WHERE action = 'publish' AND status IN ('pending', 'delivering', 'delivered')",
                 as: Int.self) ?? 0
-            let official: Int? = try Self.tableExists(tx, "incident")
-                ? try tx.scalar("SELECT COUNT(*) FROM incident", as: Int.self) : nil
+            let official: Int? = try await Self.tableExists(tx, "incident")
+                ? try await tx.scalar("SELECT COUNT(*) FROM incident", as: Int.self) : nil
             return DashboardStats(
                 byType: byType, byCounty: byCounty, queued: try q?["queued"] ?? 0, escalated: try q?["escalated"] ?? 0,
                 oldestQueued: try q?["oldest"], averageQueuedAge: try q?["age"],

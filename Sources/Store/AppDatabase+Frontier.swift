@@ -55,16 +55,16 @@ extension AppDatabase {
         _ sources: [SourceConfig], ids: [String: Int64], hostOf: @escaping @Sendable (String) -> String, force: Bool, now: Date = Date()
     ) async throws(StoreError) -> Int {
         try await write { tx in
-            if tx.dialect.sharesWork { return try Self.enqueueSeedsBatched(sources, ids: ids, hostOf: hostOf, force: force, now: now, tx) }
+            if tx.dialect.sharesWork { return try await Self.enqueueSeedsBatched(sources, ids: ids, hostOf: hostOf, force: force, now: now, tx) }
             var queued = 0
             for s in sources {
                 guard let sourceID = ids[s.name] else { continue }
-                if let existing = try tx.row("SELECT id, state, fetchedAt FROM frontier WHERE sourceId = ? AND url = ?", [sourceID, s.url]) {
+                if let existing = try await tx.row("SELECT id, state, fetchedAt FROM frontier WHERE sourceId = ? AND url = ?", [sourceID, s.url]) {
                     let state: String = try existing["state"]
                     let fetchedAt: Date? = try existing["fetchedAt"]
                     let due = force || s.isDue(lastRun: fetchedAt, now: now)
                     if (state == "done" || state == "failed") && due {
-                        try tx.execute(
+                        try await tx.execute(
                             """
                             UPDATE frontier SET state = 'pending', attempts = 0, notBefore = ?, lastError = NULL
                             WHERE id = ? AND state IN ('done', 'failed')
@@ -75,7 +75,7 @@ extension AppDatabase {
                     }
                 } else {
                     // Another worker may be adding the same seed right now: the first one wins.
-                    try tx.execute(
+                    try await tx.execute(
                         """
                         INSERT INTO frontier (sourceId, url, host, role, depth, state, attempts, notBefore, discoveredAt)
                         VALUES (?, ?, ?, 'seed', 0, 'pending', 0, ?, ?) ON CONFLICT(sourceId, url) DO NOTHING
@@ -91,7 +91,7 @@ extension AppDatabase {
     /// the seeds' frontier entries, requeue the due ones, insert the missing ones.
     static func enqueueSeedsBatched(
         _ sources: [SourceConfig], ids: [String: Int64], hostOf: (String) -> String, force: Bool, now: Date, _ tx: SQLTransaction
-    ) throws -> Int {
+    ) async throws -> Int {
         var seeds = JSONRecordSet([("sourceId", "bigint"), ("url", "text")])
         var wanted: [(source: SourceConfig, id: Int64)] = []
         for s in sources {
@@ -102,7 +102,7 @@ extension AppDatabase {
         guard !wanted.isEmpty else { return 0 }
         struct Existing { let id: Int64, state: String, fetchedAt: Date? }
         var existing: [String: Existing] = [:]
-        for row in try tx.rows(
+        for row in try await tx.rows(
             """
             SELECT f.id, f.sourceId, f.url, f.state, f.fetchedAt FROM frontier f
             JOIN \(seeds.source()) ON f.sourceId = r.sourceId AND f.url = r.url
@@ -131,7 +131,7 @@ extension AppDatabase {
             }
         }
         if requeue.count > 0 {
-            try tx.execute(
+            try await tx.execute(
                 """
                 UPDATE frontier SET state = 'pending', attempts = 0, notBefore = ?, lastError = NULL
                 FROM \(requeue.source()) WHERE frontier.id = r.id AND frontier.state IN ('done', 'failed')
@@ -139,7 +139,7 @@ extension AppDatabase {
         }
         if insert.count > 0 {
             // Another worker may be adding the same seed right now: the first one wins.
-            try tx.execute(
+            try await tx.execute(
                 """
                 INSERT INTO frontier (sourceId, url, host, role, depth, state, attempts, notBefore, discoveredAt)
                 SELECT r.sourceId, r.url, r.host, 'seed', 0, 'pending', 0, ?, ? FROM \(insert.source())
@@ -155,7 +155,7 @@ extension AppDatabase {
     @discardableResult
     public func recoverInflight(now: Date = Date()) async throws(StoreError) -> Int {
         try await write { tx in
-            try tx.execute(
+            try await tx.execute(
                 "UPDATE frontier SET state = 'pending', claimedBy = NULL, leaseUntil = NULL WHERE state = 'inflight'"
                     + tx.dialect.unleased("frontier"), tx.dialect.unleasedArguments(now))
         }
@@ -188,7 +188,7 @@ extension AppDatabase {
             }
             sql += " ORDER BY f.notBefore, f.id LIMIT ?" + tx.dialect.skipLocked("f")
             args.append(limit)
-            let rows = try tx.rows(sql, args)
+            let rows = try await tx.rows(sql, args)
             guard !rows.isEmpty else { return [] }
             let entries = try rows.map { row in
                 FrontierEntry(
@@ -196,7 +196,7 @@ extension AppDatabase {
                     role: FrontierEntry.Role(rawValue: try row[5]) ?? .item, depth: try row[6], attempts: try row[7],
                     etag: try row[8], lastModified: try row[9], bodyHash: try row[10])
             }
-            try tx.execute(
+            try await tx.execute(
                 "UPDATE frontier SET state = 'inflight', claimedBy = ?, leaseUntil = ? WHERE id IN (\(SQLTransaction.placeholders(entries.count)))",
                 [self.workerID, now.addingTimeInterval(lease)] + entries.map { $0.id as any SQLBindable })
             return entries
@@ -209,7 +209,7 @@ extension AppDatabase {
     public func releaseFrontier(_ ids: [Int64]) async throws(StoreError) {
         guard !ids.isEmpty else { return }
         try await write { tx in
-            try tx.execute(
+            try await tx.execute(
                 """
                 UPDATE frontier SET state = 'pending', claimedBy = NULL, leaseUntil = NULL
                 WHERE state = 'inflight' AND claimedBy = ? AND id IN (\(SQLTransaction.placeholders(ids.count)))
@@ -221,7 +221,7 @@ extension AppDatabase {
     /// How much work is left: pending now, pending later (retries), in flight.
     public func frontierCounts(now: Date = Date()) async throws(StoreError) -> (ready: Int, later: Int, inflight: Int, done: Int, failed: Int) {
         try await read { tx in
-            let rows = try tx.rows(
+            let rows = try await tx.rows(
                 """
                 SELECT state, CASE WHEN notBefore <= ? THEN 1 ELSE 0 END AS ready, COUNT(*) AS n FROM frontier
                 GROUP BY state, ready
@@ -265,14 +265,14 @@ extension AppDatabase {
             var outcome = StoreOutcome()
             var doc = document
             if tx.dialect.sharesWork {
-                (outcome.newPosts, outcome.nearDuplicates) = try Self.insertPostsBatched(
+                (outcome.newPosts, outcome.nearDuplicates) = try await Self.insertPostsBatched(
                     posts, encoded: encoded, sourceID: entry.sourceID, now: now, tx)
             } else {
             for (item, (replies, extra)) in zip(posts, encoded) {
                 let p = item.post
                 let hash = item.simhash.map { Int64(bitPattern: $0) }
                 guard
-                    let postID = try tx.scalar(
+                    let postID = try await tx.scalar(
                         """
                         INSERT INTO post (sourceId, externalID, url, title, author, publishedAt, fetchedAt, text, language,
                                           state, simhash, replies, extra)
@@ -287,13 +287,13 @@ extension AppDatabase {
                 else { continue }
                 outcome.newPosts += 1
                 if let h = item.simhash {
-                    if let root = try Self.nearDuplicate(of: h, excluding: postID, in: tx) {
-                        try tx.execute("UPDATE post SET duplicateOf = ? WHERE id = ?", [root, postID])
-                        try tx.execute("UPDATE post SET clusterSize = clusterSize + 1 WHERE id = ?", [root])
+                    if let root = try await Self.nearDuplicate(of: h, excluding: postID, in: tx) {
+                        try await tx.execute("UPDATE post SET duplicateOf = ? WHERE id = ?", [root, postID])
+                        try await tx.execute("UPDATE post SET clusterSize = clusterSize + 1 WHERE id = ?", [root])
                         outcome.nearDuplicates += 1
                     }
                     for b in 0..<4 {
-                        try tx.execute(
+                        try await tx.execute(
                             "INSERT INTO simhashBand (band, key, postId, simhash) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
                             [b, Int((h >> (UInt64(b) * 16)) & 0xFFFF), postID, Int64(bitPattern: h)])
                     }
@@ -307,7 +307,7 @@ extension AppDatabase {
                 switch link.role {
                 case .page:
                     guard entry.depth + 1 <= maxPageDepth else { continue }
-                    outcome.newLinks += try tx.execute(
+                    outcome.newLinks += try await tx.execute(
                         """
                         INSERT INTO frontier (sourceId, url, host, role, depth, state, attempts, notBefore, discoveredAt)
                         VALUES (?, ?, ?, 'page', ?, 'pending', 0, ?, ?)
@@ -318,7 +318,7 @@ extension AppDatabase {
                 case .item, .seed:
                     guard items < maxItems else { continue }
                     items += 1
-                    outcome.newLinks += try tx.execute(
+                    outcome.newLinks += try await tx.execute(
                         """
                         INSERT INTO frontier (sourceId, url, host, role, depth, state, attempts, notBefore, discoveredAt)
                         VALUES (?, ?, ?, 'item', ?, 'pending', 0, ?, ?)
@@ -327,14 +327,14 @@ extension AppDatabase {
                 }
             }
             doc.postCount = outcome.newPosts
-            try Self.insertDocument(doc, tx)
-            try tx.execute(
+            try await Self.insertDocument(doc, tx)
+            try await tx.execute(
                 """
                 UPDATE frontier SET state = 'done', fetchedAt = ?, etag = ?, lastModified = ?, bodyHash = ?, lastError = NULL,
                   claimedBy = NULL, leaseUntil = NULL
                 WHERE id = ?
                 """, [now, document.etag, document.lastModified, document.bodyHash, entry.id])
-            try tx.execute(
+            try await tx.execute(
                 "UPDATE source SET lastFetchedAt = ?, lastStatus = 'ok', lastError = NULL WHERE id = ?", [now, entry.sourceID])
             return outcome
         }
@@ -345,11 +345,11 @@ extension AppDatabase {
     /// 304 or an unchanged body: nothing new, the entry is done.
     public func completeUnchanged(entry: FrontierEntry, document: DocumentRecord, now: Date = Date()) async throws(StoreError) {
         try await write { tx in
-            try Self.insertDocument(document, tx)
-            try tx.execute(
+            try await Self.insertDocument(document, tx)
+            try await tx.execute(
                 "UPDATE frontier SET state = 'done', fetchedAt = ?, lastError = NULL, claimedBy = NULL, leaseUntil = NULL WHERE id = ?",
                 [now, entry.id])
-            try tx.execute(
+            try await tx.execute(
                 "UPDATE source SET lastFetchedAt = ?, lastStatus = 'ok', lastError = NULL WHERE id = ?", [now, entry.sourceID])
         }
         forget("frontier", [entry.id])
@@ -360,16 +360,16 @@ extension AppDatabase {
         async throws(StoreError)
     {
         try await write { tx in
-            try Self.insertDocument(document, tx)
+            try await Self.insertDocument(document, tx)
             if let retryAt {
-                try tx.execute(
+                try await tx.execute(
                     """
                     UPDATE frontier SET state = 'pending', attempts = attempts + 1, notBefore = ?, lastError = ?,
                       claimedBy = NULL, leaseUntil = NULL
                     WHERE id = ?
                     """, [retryAt, document.error, entry.id])
             } else {
-                try tx.execute(
+                try await tx.execute(
                     """
                     UPDATE frontier SET state = 'failed', attempts = attempts + 1, fetchedAt = ?, lastError = ?,
                       claimedBy = NULL, leaseUntil = NULL
@@ -377,7 +377,7 @@ extension AppDatabase {
                     """, [now, document.error, entry.id])
             }
             if entry.role == .seed || retryAt == nil {
-                try tx.execute(
+                try await tx.execute(
                     "UPDATE source SET lastFetchedAt = ?, lastStatus = 'failed', lastError = ? WHERE id = ?",
                     [now, document.error, entry.sourceID])
             }
@@ -392,7 +392,7 @@ extension AppDatabase {
     /// post's cluster. Returns (new posts, near-duplicates).
     static func insertPostsBatched(
         _ posts: [PostToStore], encoded: [(replies: String?, extra: String?)], sourceID: Int64, now: Date, _ tx: SQLTransaction
-    ) throws -> (Int, Int) {
+    ) async throws -> (Int, Int) {
         guard !posts.isEmpty else { return (0, 0) }
         var rows = JSONRecordSet([
             ("i", "bigint"), ("externalID", "text"), ("url", "text"), ("title", "text"), ("author", "text"),
@@ -406,7 +406,7 @@ extension AppDatabase {
                 p.language, item.simhash.map { Int64(bitPattern: $0) }, replies, extra,
             ])
         }
-        let inserted = try tx.rows(
+        let inserted = try await tx.rows(
             """
             INSERT INTO post (sourceId, externalID, url, title, author, publishedAt, fetchedAt, text, language, state,
                               simhash, replies, extra)
@@ -429,7 +429,7 @@ extension AppDatabase {
         for (id, h) in hashed {
             for b in 0..<4 { bands.append([b, Int((h >> (UInt64(b) * 16)) & 0xFFFF), id, Int64(bitPattern: h)]) }
         }
-        try tx.execute(
+        try await tx.execute(
             "INSERT INTO simhashBand (band, key, postId, simhash) SELECT * FROM \(bands.source()) ON CONFLICT DO NOTHING",
             [bands.argument])
         // For every band of every new post, the oldest older post within distance 3 among the first
@@ -438,8 +438,8 @@ extension AppDatabase {
         // through a bitmap and sorts them; a flood of near-identical posts puts hundreds on one value, where the
         // ordered index-only scan that stops after `candidatesPerBand` is 5-10 times cheaper (burst: 40 ms → 4-9 ms
         // per 50-post page), and never much dearer. This transaction alone plans without bitmap scans.
-        try tx.execute("SET LOCAL enable_bitmapscan = off")
-        let found = try tx.rows(
+        try await tx.execute("SET LOCAL enable_bitmapscan = off")
+        let found = try await tx.rows(
             """
             WITH m AS MATERIALIZED (
               SELECT r.postId, (
@@ -468,11 +468,11 @@ extension AppDatabase {
             clusterGrowth[root, default: 0] += 1
         }
         guard duplicates.count > 0 else { return (inserted.count, 0) }
-        try tx.execute(
+        try await tx.execute(
             "UPDATE post SET duplicateOf = r.root FROM \(duplicates.source()) WHERE post.id = r.id", [duplicates.argument])
         var clusters = JSONRecordSet([("id", "bigint"), ("n", "bigint")])
         for (root, n) in clusterGrowth.sorted(by: { $0.key < $1.key }) { clusters.append([root, n]) }
-        try tx.execute(
+        try await tx.execute(
             "UPDATE post SET clusterSize = clusterSize + r.n FROM \(clusters.source()) WHERE post.id = r.id",
             [clusters.argument])
         return (inserted.count, duplicates.count)
@@ -482,7 +482,7 @@ extension AppDatabase {
     /// How many posts sharing a band value are compared, oldest first.
     static let candidatesPerBand = 128
 
-    static func nearDuplicate(of hash: UInt64, excluding postID: Int64, in tx: SQLTransaction) throws -> Int64? {
+    static func nearDuplicate(of hash: UInt64, excluding postID: Int64, in tx: SQLTransaction) async throws -> Int64? {
         // The oldest post within distance 3 sharing a band, among the oldest `candidatesPerBand` posts with that
         // band value (the primary key's order), compared inside the database: one row per band comes back instead
         // of every candidate (in the 200,000-post burst, turning candidates into rows was a quarter of the crawl's
@@ -493,7 +493,7 @@ extension AppDatabase {
         let signed = Int64(bitPattern: hash)
         for band in 0..<4 {
             let key = Int((hash >> (UInt64(band) * 16)) & 0xFFFF)
-            let found = try tx.scalar(
+            let found = try await tx.scalar(
                 """
                 SELECT MIN(postId) FROM (
                   SELECT postId, simhash FROM simhashBand WHERE band = ? AND key = ? AND postId < ? AND postId <> ?
@@ -504,12 +504,12 @@ extension AppDatabase {
         }
         guard let match = best else { return nil }
         // Link to the cluster's root, not to another duplicate.
-        return try tx.scalar("SELECT COALESCE(duplicateOf, id) FROM post WHERE id = ?", [match])
+        return try await tx.scalar("SELECT COALESCE(duplicateOf, id) FROM post WHERE id = ?", [match])
     }
 
     /// Inserts a fetch record.
-    static func insertDocument(_ d: DocumentRecord, _ tx: SQLTransaction) throws {
-        try tx.execute(
+    static func insertDocument(_ d: DocumentRecord, _ tx: SQLTransaction) async throws {
+        try await tx.execute(
             """
             INSERT INTO document (sourceId, url, finalURL, status, contentType, etag, lastModified, bodyHash, bytes,
                                   fetchedAt, durationMs, error, postCount)
@@ -532,7 +532,7 @@ extension AppDatabase {
 
     public func cachedRobots(host: String, now: Date = Date()) async throws(StoreError) -> CachedRobots? {
         try await read { tx in
-            guard let r = try tx.row("SELECT * FROM robots WHERE host = ? AND expiresAt > ?", [host, now]) else { return nil }
+            guard let r = try await tx.row("SELECT * FROM robots WHERE host = ? AND expiresAt > ?", [host, now]) else { return nil }
             return CachedRobots(status: try r["status"], body: try r["body"], error: try r["error"], expiresAt: try r["expiresAt"])
         }
     }
@@ -541,7 +541,7 @@ extension AppDatabase {
         async throws(StoreError)
     {
         try await write { tx in
-            try tx.execute(
+            try await tx.execute(
                 """
                 INSERT INTO robots (host, status, body, fetchedAt, expiresAt, error) VALUES (?, ?, ?, ?, ?, ?)
                 ON CONFLICT(host) DO UPDATE SET status = excluded.status, body = excluded.body,
@@ -554,14 +554,14 @@ extension AppDatabase {
 extension AppDatabase {
     /// The earliest time a pending retry may run.
     public func nextRetryTime() async throws(StoreError) -> Date? {
-        try await read { tx in try tx.scalar("SELECT MIN(notBefore) FROM frontier WHERE state = 'pending'") }
+        try await read { tx in try await tx.scalar("SELECT MIN(notBefore) FROM frontier WHERE state = 'pending'") }
     }
 
     /// For each source, the last error of an entry still waiting for a retry.
     public func pendingErrors(sources: Set<Int64>) async throws(StoreError) -> [Int64: String] {
         try await read { tx in
             var out: [Int64: String] = [:]
-            for row in try tx.rows("SELECT sourceId, lastError FROM frontier WHERE state = 'pending' AND lastError IS NOT NULL ORDER BY id") {
+            for row in try await tx.rows("SELECT sourceId, lastError FROM frontier WHERE state = 'pending' AND lastError IS NOT NULL ORDER BY id") {
                 let id: Int64 = try row["sourceId"]
                 if sources.contains(id), out[id] == nil { out[id] = try row["lastError"] }
             }

@@ -114,7 +114,7 @@ extension AppDatabase {
                 if incident.msgType == "Cancel" {
                     var found = 0
                     for id in referenced {
-                        found += try tx.execute(
+                        found += try await tx.execute(
                             "UPDATE incident SET state = 'cancelled', updatedAt = ? WHERE kind = ? AND externalID = ? AND state != 'cancelled'",
                             [now, incident.kind.rawValue, id])
                     }
@@ -126,12 +126,12 @@ extension AppDatabase {
                 }
                 if incident.msgType == "Update" {
                     for id in referenced {
-                        summary.superseded += try tx.execute(
+                        summary.superseded += try await tx.execute(
                             "UPDATE incident SET state = 'superseded', updatedAt = ? WHERE kind = ? AND externalID = ? AND state = 'active'",
                             [now, incident.kind.rawValue, id])
                     }
                 }
-                let existing = try tx.row(
+                let existing = try await tx.row(
                     "SELECT id, state, headline, description, sent, expires, areas, details FROM incident WHERE kind = ? AND externalID = ?",
                     [incident.kind.rawValue, incident.externalID])
                 let areas = try Self.json(incident.areas)
@@ -153,7 +153,7 @@ extension AppDatabase {
                 } else {
                     summary.inserted += 1
                 }
-                try tx.execute(
+                try await tx.execute(
                     """
                         INSERT INTO incident (kind, externalID, sender, msgType, state, event, type, headline, description,
                           sent, effective, expires, areas, address, lat, lon, polygons, circles, refs, details, url, warnings,
@@ -176,7 +176,7 @@ extension AppDatabase {
                     ])
             }
             if summary.inserted + summary.updated + summary.cancelled + summary.superseded > 0 {
-                try Self.markQueueForCrossReference(tx)
+                try await Self.markQueueForCrossReference(tx)
             }
             return summary
         }
@@ -238,27 +238,27 @@ extension AppDatabase {
             }
             sql += " ORDER BY sent DESC, id DESC"
             if let limit { sql += " LIMIT \(limit)" }
-            return try tx.rows(sql, args).map(Self.incident(from:))
+            return try await tx.rows(sql, args).map(Self.incident(from:))
         }
     }
 
     public func incident(id: Int64) async throws(StoreError) -> Incident? {
-        try await read { tx in try tx.row("SELECT * FROM incident WHERE id = ?", [id]).map(Self.incident(from:)) }
+        try await read { tx in try await tx.row("SELECT * FROM incident WHERE id = ?", [id]).map(Self.incident(from:)) }
     }
 
     public func incidentCount() async throws(StoreError) -> Int {
-        try await read { tx in try tx.scalar("SELECT COUNT(*) FROM incident") ?? 0 }
+        try await read { tx in try await tx.scalar("SELECT COUNT(*) FROM incident") ?? 0 }
     }
 
     /// When incidents or known rumours last changed (nil when there are none): cross-references older than this
     /// are checked again.
     public func evidenceVersion() async throws(StoreError) -> Date? {
-        try await read { tx in try Self.evidenceVersion(tx) }
+        try await read { tx in try await Self.evidenceVersion(tx) }
     }
 
-    static func evidenceVersion(_ tx: SQLTransaction) throws -> Date? {
-        let a = try tx.scalar("SELECT MAX(updatedAt) FROM incident", as: Date.self)
-        let b = try tx.scalar("SELECT MAX(createdAt) FROM knownRumour", as: Date.self)
+    static func evidenceVersion(_ tx: SQLTransaction) async throws -> Date? {
+        let a = try await tx.scalar("SELECT MAX(updatedAt) FROM incident", as: Date.self)
+        let b = try await tx.scalar("SELECT MAX(createdAt) FROM knownRumour", as: Date.self)
         switch (a, b) {
         case let (a?, b?): return max(a, b)
         case let (a?, nil): return a
@@ -268,8 +268,8 @@ extension AppDatabase {
     }
 
     /// New evidence: every post awaiting review is due for a cross-reference again.
-    static func markQueueForCrossReference(_ tx: SQLTransaction) throws {
-        try tx.execute(
+    static func markQueueForCrossReference(_ tx: SQLTransaction) async throws {
+        try await tx.execute(
             """
             UPDATE post SET xrefDue = 1 WHERE state IN ('queued', 'escalated') AND xrefDue = 0
               AND EXISTS (SELECT 1 FROM assessment WHERE assessment.postId = post.id)
@@ -286,13 +286,13 @@ extension AppDatabase {
         try await write { tx in
             var added = 0
             for item in items {
-                added += try tx.execute(
+                added += try await tx.execute(
                     """
                     INSERT INTO knownRumour (claim, verdict, url, origin, createdAt) VALUES (?, ?, ?, ?, ?)
                     ON CONFLICT(claim) DO NOTHING
                     """, [item.claim, item.verdict, item.url, origin, now])
             }
-            if added > 0 { try Self.markQueueForCrossReference(tx) }
+            if added > 0 { try await Self.markQueueForCrossReference(tx) }
             return added
         }
     }
@@ -303,7 +303,7 @@ extension AppDatabase {
         // Looked for first with a read: the cross-reference loop calls this before every round, and the single
         // SQLite writer is the crawl's bottleneck in a burst.
         let pending = try await read { tx in
-            try tx.scalar(
+            try await tx.scalar(
                 """
                 SELECT 1 FROM review JOIN post ON post.id = review.postId
                 WHERE review.decision = 'reject' AND review.reason = 'rumour'
@@ -312,7 +312,7 @@ extension AppDatabase {
         }
         guard pending != nil else { return 0 }
         return try await write { tx in
-            let added = try tx.execute(
+            let added = try await tx.execute(
                 """
                     INSERT INTO knownRumour (claim, verdict, url, origin, postId, createdAt)
                     SELECT post.text, 'RUMOR', post.url, 'review', post.id, ?
@@ -322,14 +322,14 @@ extension AppDatabase {
                       AND NOT EXISTS (SELECT 1 FROM knownRumour k WHERE k.postId = post.id)
                     ON CONFLICT DO NOTHING
                     """, [now])
-            if added > 0 { try Self.markQueueForCrossReference(tx) }
+            if added > 0 { try await Self.markQueueForCrossReference(tx) }
             return added
         }
     }
 
     public func knownRumours() async throws(StoreError) -> [KnownRumour] {
         try await read { tx in
-            try tx.rows("SELECT * FROM knownRumour ORDER BY id").map { r in
+            try await tx.rows("SELECT * FROM knownRumour ORDER BY id").map { r in
                 KnownRumour(
                     id: try r["id"], claim: try r["claim"], verdict: try r["verdict"], url: try r["url"], origin: try r["origin"],
                     spreadCount: try r["spreadCount"], note: try r["note"])
@@ -343,7 +343,7 @@ extension AppDatabase {
     /// claim). Posts are marked due when they enter the queue and, all of them, when new incidents or known
     /// rumours arrive; `saveCrossReferences` clears the mark.
     public func postsToCrossReference(limit: Int = 1000) async throws(StoreError) -> [PostForXref] {
-        try await readPosts({ tx in try Self.selectPostsToCrossReference(tx, limit: limit, lease: nil) }, make: Self.postForXref)
+        try await readPosts({ tx in try await Self.selectPostsToCrossReference(tx, limit: limit, lease: nil) }, make: Self.postForXref)
     }
 
     /// Claims up to `limit` posts due for a cross-reference for this process until `now + lease` (PostgreSQL:
@@ -352,16 +352,16 @@ extension AppDatabase {
         async throws(StoreError) -> [PostForXref]
     {
         try await leasePosts(
-            lease: lease, now: now, { tx, l in try Self.selectPostsToCrossReference(tx, limit: limit, lease: l) },
+            lease: lease, now: now, { tx, l in try await Self.selectPostsToCrossReference(tx, limit: limit, lease: l) },
             make: Self.postForXref)
     }
 
     /// Reads only the due posts, through the partial index `post_xrefDue` (the queue of posts already checked
     /// can be hundreds of thousands long in a burst).
-    static func selectPostsToCrossReference(_ tx: SQLTransaction, limit: Int, lease: PostLease?) throws -> [SQLRow] {
+    static func selectPostsToCrossReference(_ tx: SQLTransaction, limit: Int, lease: PostLease?) async throws -> [SQLRow] {
         let due = "post.xrefDue = 1 AND post.state IN ('queued', 'escalated')"
         if let lease {
-            return try lease.claim(
+            return try await lease.claim(
                 select: """
                     SELECT post.id FROM post JOIN assessment ON assessment.postId = post.id
                     WHERE \(due)\(tx.dialect.unleased("post")) ORDER BY post.id LIMIT ?
@@ -371,7 +371,7 @@ extension AppDatabase {
                 returning: "post.id, post.text, post.title, post.publishedAt, post.fetchedAt, post.clusterSize, post.extra, assessment.*",
                 tx)
         }
-        return try tx.rows(
+        return try await tx.rows(
             """
             SELECT post.id, post.text, post.title, post.publishedAt, post.fetchedAt, post.clusterSize, post.extra, assessment.*
             FROM post\(tx.dialect.indexedBy("post_xrefDue")) JOIN assessment ON assessment.postId = post.id
@@ -413,26 +413,26 @@ extension AppDatabase {
             throw Self.storeError(error)
         }
         try await write { tx in
-            let current = try Self.evidenceVersion(tx)
+            let current = try await Self.evidenceVersion(tx)
             let stale = current.map { c in evidence.map { c > $0 } ?? true } ?? false
             if tx.dialect.sharesWork {
-                return try Self.saveCrossReferencesBatched(items, matches: matches, stale: stale, now: now, tx)
+                return try await Self.saveCrossReferencesBatched(items, matches: matches, stale: stale, now: now, tx)
             }
             for (item, matchesJSON) in zip(items, matches) {
                 let r = item.result
-                let previous = try tx.scalar("SELECT knownRumourId FROM xref WHERE postId = ?", [item.postID], as: Int64.self)
-                try tx.execute(
+                let previous = try await tx.scalar("SELECT knownRumourId FROM xref WHERE postId = ?", [item.postID], as: Int64.self)
+                try await tx.execute(
                     "\(Self.insertXref) VALUES (?, ?, ?, ?, ?, ?, ?, ?) \(Self.replaceXref)",
                     [
                         item.postID, r.verdict.rawValue, r.score, XrefNote.encode(r.explanation), matchesJSON,
                         r.knownRumour?.rumourID, r.knownRumour?.similarity, now,
                     ])
                 if let k = r.knownRumour, previous != k.rumourID {
-                    try tx.execute(
+                    try await tx.execute(
                         "UPDATE knownRumour SET spreadCount = spreadCount + 1, lastSeenAt = ? WHERE id = ?", [now, k.rumourID])
                 }
-                try tx.execute("UPDATE assessment SET priority = ? WHERE postId = ?", [item.priority, item.postID])
-                try tx.execute(
+                try await tx.execute("UPDATE assessment SET priority = ? WHERE postId = ?", [item.priority, item.postID])
+                try await tx.execute(
                     "UPDATE post SET claimedBy = NULL, leaseUntil = NULL, xrefDue = \(stale ? 1 : 0) WHERE id = ?", [item.postID])
             }
         }
@@ -453,7 +453,7 @@ extension AppDatabase {
     static func saveCrossReferencesBatched(
         _ items: [(postID: Int64, result: XrefResult, priority: Double)], matches: [String], stale: Bool, now: Date,
         _ tx: SQLTransaction
-    ) throws {
+    ) async throws {
         var last: [Int64: Int] = [:]
         for (i, item) in items.enumerated() { last[item.postID] = i }
         var results = JSONRecordSet([
@@ -472,7 +472,7 @@ extension AppDatabase {
         }
         guard results.count > 0 else { return }
         var previous: [Int64: Int64] = [:]
-        for row in try tx.rows(
+        for row in try await tx.rows(
             "SELECT xref.postId, xref.knownRumourId FROM xref JOIN \(priorities.source()) ON xref.postId = r.id",
             [priorities.argument])
         {
@@ -482,21 +482,21 @@ extension AppDatabase {
         for (i, item) in items.enumerated() where last[item.postID] == i {
             if let k = item.result.knownRumour, previous[item.postID] != k.rumourID { spread[k.rumourID, default: 0] += 1 }
         }
-        try tx.execute(
+        try await tx.execute(
             "\(Self.insertXref) SELECT * FROM \(results.source()) \(Self.replaceXref)", [results.argument])
         if !spread.isEmpty {
             var counts = JSONRecordSet([("id", "bigint"), ("n", "bigint")])
             for (id, n) in spread.sorted(by: { $0.key < $1.key }) { counts.append([id, n]) }
-            try tx.execute(
+            try await tx.execute(
                 """
                 UPDATE knownRumour SET spreadCount = spreadCount + r.n, lastSeenAt = ?
                 FROM \(counts.source()) WHERE knownRumour.id = r.id
                 """, [now, counts.argument])
         }
-        try tx.execute(
+        try await tx.execute(
             "UPDATE assessment SET priority = r.priority FROM \(priorities.source()) WHERE assessment.postId = r.id",
             [priorities.argument])
-        try tx.execute(
+        try await tx.execute(
             """
             UPDATE post SET claimedBy = NULL, leaseUntil = NULL, xrefDue = \(stale ? 1 : 0)
             FROM \(priorities.source()) WHERE post.id = r.id
@@ -506,7 +506,7 @@ extension AppDatabase {
     /// The stored cross-reference of a post, if it has one.
     public func crossReference(postID: Int64) async throws(StoreError) -> XrefResult? {
         try await read { tx in
-            guard let row = try tx.row(
+            guard let row = try await tx.row(
                 """
                 SELECT xref.*, knownRumour.claim, knownRumour.verdict AS kverdict, knownRumour.url AS kurl
                 FROM xref LEFT JOIN knownRumour ON knownRumour.id = xref.knownRumourId WHERE xref.postId = ?

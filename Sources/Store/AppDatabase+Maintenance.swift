@@ -50,7 +50,7 @@ extension AppDatabase {
         guard postgres != nil else { return try await sqliteRead { db in try Self.status(db) } }
         // PostgreSQL: its own DDL migrations, recorded in sieve_migrations.
         return try await read { tx in
-            let applied = Set(try tx.column("SELECT name FROM sieve_migrations", as: String.self))
+            let applied = Set(try await tx.column("SELECT name FROM sieve_migrations", as: String.self))
             let known = PostgresSchema.migrations.map(\.name)
             return MigrationStatus(
                 applied: known.filter { applied.contains($0) }, pending: known.filter { !applied.contains($0) },
@@ -68,16 +68,16 @@ extension AppDatabase {
 
     /// The migration status of the file at `path` without opening it for writing (and without creating it:
     /// a missing file has every migration pending).
-    public static func migrationStatus(path: String) throws(StoreError) -> MigrationStatus {
+    public static func migrationStatus(path: String) async throws(StoreError) -> MigrationStatus {
         // PostgreSQL: read sieve_migrations without applying anything (a process that opens the database applies
         // the pending ones, under an advisory lock).
         if PostgresLocation.isPostgresURL(path) {
-            let backend = try PostgresBackend(url: path, migrate: false)
+            let backend = try await PostgresBackend(url: path, migrate: false)
             do {
-                let applied: Set<String> = try backend.transaction(readOnly: true) { s in
-                    let exists = try s.run("SELECT to_regclass('sieve_migrations') IS NOT NULL", []).rows.first
+                let applied: Set<String> = try await backend.transaction(readOnly: true) { s in
+                    let exists = try await s.run("SELECT to_regclass('sieve_migrations') IS NOT NULL", []).rows.first
                     guard let exists, try exists[0] as Bool else { return [] }
-                    return Set(try s.run("SELECT name FROM sieve_migrations", []).rows.map { (r: SQLRow) throws -> String in try r[0] })
+                    return Set(try await s.run("SELECT name FROM sieve_migrations", []).rows.map { (r: SQLRow) throws -> String in try r[0] })
                 }
                 let known = PostgresSchema.migrations.map(\.name)
                 return MigrationStatus(
@@ -95,7 +95,7 @@ extension AppDatabase {
             config.readonly = true
             config.busyMode = .timeout(10)
             let queue = try DatabaseQueue(path: path, configuration: config)
-            return try queue.read { db in try status(db) }
+            return try await queue.read { db in try status(db) }
         } catch {
             throw StoreError.open(path: path, underlying: "\(error)")
         }
@@ -257,16 +257,16 @@ extension AppDatabase {
     /// posts), the crawl frontier (pending URLs) and the outbox (deliveries not yet done).
     public func queueGauges(now: Date = Date()) async throws(StoreError) -> [(queue: String, depth: Int, oldestAge: Double)] {
         try await read { tx in
-            func gauge(_ name: String, _ sql: String) throws -> (queue: String, depth: Int, oldestAge: Double) {
-                let row = try tx.row(sql)
+            func gauge(_ name: String, _ sql: String) async throws -> (queue: String, depth: Int, oldestAge: Double) {
+                let row = try await tx.row(sql)
                 let depth: Int = try row?[0] ?? 0
                 let oldest: Date? = try row?[1]
                 return (name, depth, oldest.map { max(0, now.timeIntervalSince($0)) } ?? 0)
             }
             return [
-                try gauge("review", "SELECT COUNT(*), MIN(fetchedAt) FROM post WHERE state IN ('queued', 'escalated')"),
-                try gauge("frontier", "SELECT COUNT(*), MIN(discoveredAt) FROM frontier WHERE state IN ('pending', 'inflight')"),
-                try gauge("outbox", "SELECT COUNT(*), MIN(createdAt) FROM publication WHERE status IN ('pending', 'failed', 'delivering')"),
+                try await gauge("review", "SELECT COUNT(*), MIN(fetchedAt) FROM post WHERE state IN ('queued', 'escalated')"),
+                try await gauge("frontier", "SELECT COUNT(*), MIN(discoveredAt) FROM frontier WHERE state IN ('pending', 'inflight')"),
+                try await gauge("outbox", "SELECT COUNT(*), MIN(createdAt) FROM publication WHERE status IN ('pending', 'failed', 'delivering')"),
             ]
         }
     }

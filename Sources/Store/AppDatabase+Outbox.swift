@@ -110,8 +110,8 @@ extension AppDatabase {
     static func enqueue(
         _ tx: SQLTransaction, postID: Int64, channel: String, action: OutboxAction, note: String?, now: Date,
         status: OutboxStatus = .pending
-    ) throws {
-        try tx.execute(
+    ) async throws {
+        try await tx.execute(
             """
             INSERT INTO publication (postId, channel, action, status, attempts, createdAt, nextAttemptAt,
               idempotencyKey, note)
@@ -132,7 +132,7 @@ extension AppDatabase {
         guard !wanted.isEmpty else { return [] }
         let entries = try await write { tx -> [OutboxEntry] in
             // Expired leases: the publisher holding them is gone; the attempt's outcome is unknown.
-            try tx.execute(
+            try await tx.execute(
                 """
                 UPDATE publication SET status = 'failed', attempts = attempts + 1,
                   lastError = 'publisher stopped mid-delivery (outcome unknown; retried with the same idempotency key)',
@@ -140,7 +140,7 @@ extension AppDatabase {
                 WHERE status = 'delivering' AND leaseUntil < ?
                 """, [now])
             // A retraction waits until its publish/lead row is settled.
-            let records = try tx.rows(
+            let records = try await tx.rows(
                 """
                 SELECT * FROM publication p
                 WHERE p.status IN ('pending', 'failed') AND p.nextAttemptAt <= ?
@@ -156,11 +156,11 @@ extension AppDatabase {
             for var record in records {
                 record.status = OutboxStatus.delivering.rawValue
                 record.leaseUntil = now.addingTimeInterval(lease)
-                try tx.execute(
+                try await tx.execute(
                     "UPDATE publication SET status = 'delivering', leaseUntil = ?, claimedBy = ? WHERE id = ?",
                     [record.leaseUntil, self.workerID, record.id])
-                guard let item = try Self.publishableItem(tx, postID: record.postId, publication: record) else { continue }
-                let remote = try tx.column(
+                guard let item = try await Self.publishableItem(tx, postID: record.postId, publication: record) else { continue }
+                let remote = try await tx.column(
                     """
                     SELECT remoteID FROM publication WHERE postId = ? AND channel = ? AND action != 'retract'
                       AND remoteID IS NOT NULL ORDER BY id
@@ -178,7 +178,7 @@ extension AppDatabase {
     @discardableResult
     public func reclaimOrphans() async throws(StoreError) -> Int {
         try await write { tx in
-            try tx.execute(
+            try await tx.execute(
                 """
                 UPDATE publication SET status = 'failed', attempts = attempts + 1, leaseUntil = NULL, claimedBy = NULL,
                   lastError = 'publisher stopped mid-delivery (outcome unknown; retried with the same idempotency key)'
@@ -192,7 +192,7 @@ extension AppDatabase {
     /// (its lease ran out) or it must not go out any more: do not send.
     public func confirmDelivery(_ id: Int64, leaseUntil until: Date) async throws(StoreError) -> Bool {
         try await write { tx in
-            try tx.execute(
+            try await tx.execute(
                 """
                 UPDATE publication SET leaseUntil = ?
                 WHERE id = ? AND status = 'delivering' AND claimedBy = ?
@@ -204,7 +204,7 @@ extension AppDatabase {
     /// The channel accepted the delivery.
     public func markDelivered(_ id: Int64, remoteID: String?, at date: Date = Date()) async throws(StoreError) {
         try await write { tx in
-            try tx.execute(
+            try await tx.execute(
                 """
                 UPDATE publication SET status = 'delivered', attempts = attempts + 1, publishedAt = ?, remoteID = COALESCE(?, remoteID),
                   lastError = NULL, leaseUntil = NULL, claimedBy = NULL
@@ -218,14 +218,14 @@ extension AppDatabase {
     public func markAttemptFailed(_ id: Int64, error: String, retryAt: Date?) async throws(StoreError) {
         try await write { tx in
             if let retryAt {
-                try tx.execute(
+                try await tx.execute(
                     """
                     UPDATE publication SET status = 'failed', attempts = attempts + 1, lastError = ?, leaseUntil = NULL,
                       nextAttemptAt = ?, claimedBy = NULL
                     WHERE id = ? AND status = 'delivering' AND (claimedBy = ? OR claimedBy IS NULL)
                     """, [error, retryAt, id, self.workerID])
             } else {
-                try tx.execute(
+                try await tx.execute(
                     """
                     UPDATE publication SET status = 'dead', attempts = attempts + 1, lastError = ?, leaseUntil = NULL, claimedBy = NULL
                     WHERE id = ? AND status = 'delivering' AND (claimedBy = ? OR claimedBy IS NULL)
@@ -238,7 +238,7 @@ extension AppDatabase {
     /// The channel cannot do this; recorded as the outcome, never retried.
     public func markUnsupported(_ id: Int64, reason: String) async throws(StoreError) {
         try await write { tx in
-            try tx.execute(
+            try await tx.execute(
                 """
                 UPDATE publication SET status = 'unsupported', lastError = ?, leaseUntil = NULL, claimedBy = NULL, publishedAt = ?
                 WHERE id = ? AND status = 'delivering' AND (claimedBy = ? OR claimedBy IS NULL)
@@ -250,7 +250,7 @@ extension AppDatabase {
     /// Gives a claimed delivery back without attempting it (circuit open, rate limit): due again at `at`.
     public func release(_ id: Int64, until at: Date, reason: String?) async throws(StoreError) {
         try await write { tx in
-            try tx.execute(
+            try await tx.execute(
                 """
                 UPDATE publication SET status = CASE WHEN attempts = 0 THEN 'pending' ELSE 'failed' END,
                   leaseUntil = NULL, claimedBy = NULL, nextAttemptAt = ?, lastError = COALESCE(?, lastError)
@@ -264,7 +264,7 @@ extension AppDatabase {
     public func nextDue(channels: [String]) async throws(StoreError) -> Date? {
         guard !channels.isEmpty else { return nil }
         return try await read { tx in
-            try tx.scalar(
+            try await tx.scalar(
                 """
                 SELECT MIN(nextAttemptAt) FROM publication p
                 WHERE status IN ('pending', 'failed') AND channel IN (\(SQLTransaction.placeholders(channels.count)))
@@ -284,14 +284,14 @@ extension AppDatabase {
             if !statuses.isEmpty { sql += " WHERE publication.status IN (\(SQLTransaction.placeholders(statuses.count)))" }
             sql += " ORDER BY publication.id DESC LIMIT ?"
             args.append(limit)
-            return try tx.rows(sql, args).map { row in
+            return try await tx.rows(sql, args).map { row in
                 OutboxListing(publication: try PublicationRecord(row), title: try row["postTitle"] ?? "")
             }
         }
     }
 
-    static func publication(_ id: Int64, _ tx: SQLTransaction) throws -> PublicationRecord? {
-        try tx.row("SELECT * FROM publication WHERE id = ?" + (tx.dialect.sharesWork ? " FOR UPDATE" : ""), [id])
+    static func publication(_ id: Int64, _ tx: SQLTransaction) async throws -> PublicationRecord? {
+        try await tx.row("SELECT * FROM publication WHERE id = ?" + (tx.dialect.sharesWork ? " FOR UPDATE" : ""), [id])
             .map(PublicationRecord.init)
     }
 
@@ -302,10 +302,10 @@ extension AppDatabase {
         -> PublicationRecord
     {
         try await write { tx in
-            guard var record = try Self.publication(id, tx) else { throw StoreError.noSuchDelivery(id) }
+            guard var record = try await Self.publication(id, tx) else { throw StoreError.noSuchDelivery(id) }
             let before = record.status
             if record.action != OutboxAction.retract.rawValue,
-                try tx.scalar("SELECT 1 FROM retraction WHERE postId = ?", [record.postId], as: Int.self) != nil
+                try await tx.scalar("SELECT 1 FROM retraction WHERE postId = ?", [record.postId], as: Int.self) != nil
             {
                 throw StoreError.retracted(post: record.postId, delivery: id)
             }
@@ -315,8 +315,8 @@ extension AppDatabase {
             record.status = OutboxStatus.pending.rawValue
             record.attempts = 0
             record.nextAttemptAt = now
-            try tx.execute("UPDATE publication SET status = 'pending', attempts = 0, nextAttemptAt = ? WHERE id = ?", [now, id])
-            try Self.insertAudit(
+            try await tx.execute("UPDATE publication SET status = 'pending', attempts = 0, nextAttemptAt = ? WHERE id = ?", [now, id])
+            try await Self.insertAudit(
                 tx, actor: actor, action: "outbox-retry", postId: record.postId,
                 before: Self.json(["delivery": id, "status": before]), after: Self.json(["delivery": id, "status": record.status]),
                 ip: ip, at: now)
@@ -329,15 +329,15 @@ extension AppDatabase {
         -> PublicationRecord
     {
         try await write { tx in
-            guard var record = try Self.publication(id, tx) else { throw StoreError.noSuchDelivery(id) }
+            guard var record = try await Self.publication(id, tx) else { throw StoreError.noSuchDelivery(id) }
             let before = record.status
             guard ["dead", "failed", "pending", "unsupported"].contains(record.status) else {
                 throw StoreError.deliveryState(id: id, status: record.status, wanted: "drop")
             }
             record.status = OutboxStatus.dropped.rawValue
             record.leaseUntil = nil
-            try tx.execute("UPDATE publication SET status = 'dropped', leaseUntil = NULL WHERE id = ?", [id])
-            try Self.insertAudit(
+            try await tx.execute("UPDATE publication SET status = 'dropped', leaseUntil = NULL WHERE id = ?", [id])
+            try await Self.insertAudit(
                 tx, actor: actor, action: "outbox-drop", postId: record.postId,
                 before: Self.json(["delivery": id, "status": before]), after: Self.json(["delivery": id, "status": record.status]),
                 ip: ip, at: now)
@@ -356,21 +356,21 @@ extension AppDatabase {
     ) async throws(StoreError) -> [PublicationRecord] {
         try await write { tx in
             guard
-                let state = try tx.scalar(
+                let state = try await tx.scalar(
                     "SELECT state FROM post WHERE id = ?" + (tx.dialect.sharesWork ? " FOR UPDATE" : ""), [postID], as: String.self)
             else { throw StoreError.noSuchPost(postID) }
             guard state == PostState.approved.rawValue || state == PostState.escalated.rawValue else {
                 throw StoreError.invalidTransition(post: postID, from: state, decision: "retract")
             }
             // An escalated item may be open on a moderator's screen.
-            try Self.respectClaim(tx, postID: postID, user: reviewer, force: force, ip: ip, now: now)
-            try tx.execute("DELETE FROM claim WHERE postId = ?", [postID])
-            try tx.execute(
+            try await Self.respectClaim(tx, postID: postID, user: reviewer, force: force, ip: ip, now: now)
+            try await tx.execute("DELETE FROM claim WHERE postId = ?", [postID])
+            try await tx.execute(
                 "INSERT INTO retraction (postId, retractedAt, reviewer, note) VALUES (?, ?, ?, ?)", [postID, now, reviewer, note])
-            try tx.execute("UPDATE post SET state = ?, xrefDue = 0 WHERE id = ?", [PostState.retracted.rawValue, postID])
+            try await tx.execute("UPDATE post SET state = ?, xrefDue = 0 WHERE id = ?", [PostState.retracted.rawValue, postID])
             // FOR UPDATE (PostgreSQL): a publisher claiming one of these rows right now commits first and this reads
             // its `delivering`, instead of cancelling a delivery that is under way and never withdrawing it.
-            let rows = try tx.rows(
+            let rows = try await tx.rows(
                 "SELECT * FROM publication WHERE postId = ? AND action != 'retract' ORDER BY id"
                     + (tx.dialect.sharesWork ? " FOR UPDATE" : ""), [postID]
             ).map(PublicationRecord.init)
@@ -384,7 +384,7 @@ extension AppDatabase {
                     channels[row.channel] = channels[row.channel] ?? false
                 }
                 if row.status == "pending" || row.status == "failed" || row.status == "dead" {
-                    try tx.execute(
+                    try await tx.execute(
                         """
                         UPDATE publication SET status = 'cancelled', lastError = 'retracted before delivery'
                         WHERE id = ? AND status IN ('pending', 'failed', 'dead')
@@ -392,23 +392,23 @@ extension AppDatabase {
                 }
             }
             for (channel, reached) in channels.sorted(by: { $0.key < $1.key }) {
-                try Self.enqueue(
+                try await Self.enqueue(
                     tx, postID: postID, channel: channel, action: .retract, note: note, now: now,
                     status: reached ? .pending : .cancelled)
                 if !reached {
-                    try tx.execute(
+                    try await tx.execute(
                         "UPDATE publication SET lastError = 'nothing to withdraw: never delivered' WHERE postId = ? AND channel = ? AND action = 'retract'",
                         [postID, channel])
                 }
             }
-            let retractRows = try tx.rows("SELECT * FROM publication WHERE postId = ? AND action = 'retract' ORDER BY id", [postID])
+            let retractRows = try await tx.rows("SELECT * FROM publication WHERE postId = ? AND action = 'retract' ORDER BY id", [postID])
                 .map(PublicationRecord.init)
             var after: [String: Any] = [
                 "state": PostState.retracted.rawValue,
                 "withdraw": retractRows.filter { $0.status == OutboxStatus.pending.rawValue }.map(\.channel),
             ]
             if let note { after["note"] = note }
-            try Self.insertAudit(
+            try await Self.insertAudit(
                 tx, actor: reviewer, action: "retract", postId: postID, before: Self.json(["state": state]),
                 after: Self.json(after), ip: ip, at: now)
             return retractRows
@@ -425,7 +425,7 @@ extension AppDatabase {
     {
         try await write { tx in
             guard
-                let state = try tx.scalar(
+                let state = try await tx.scalar(
                     "SELECT state FROM post WHERE id = ?" + (tx.dialect.sharesWork ? " FOR UPDATE" : ""), [postID], as: String.self)
             else { throw StoreError.noSuchPost(postID) }
             guard state == PostState.approved.rawValue else {
@@ -435,16 +435,16 @@ extension AppDatabase {
             guard !wording.isEmpty else {
                 throw StoreError.invalidTransition(post: postID, from: state, decision: "edit with empty text")
             }
-            try tx.execute(
+            try await tx.execute(
                 "INSERT INTO review (postId, decision, reviewer, note, decidedAt, reason, publicText) VALUES (?, ?, ?, ?, ?, NULL, ?)",
                 [postID, ReviewDecision.approve.rawValue, reviewer, note, now, wording])
-            let reached = try tx.column(
+            let reached = try await tx.column(
                 """
                 SELECT DISTINCT channel FROM publication WHERE postId = ? AND action = 'publish'
                   AND status IN ('delivered', 'delivering', 'failed')
                 """, [postID], as: String.self)
             for channel in reached {
-                try tx.execute(
+                try await tx.execute(
                     """
                     INSERT INTO publication (postId, channel, action, status, attempts, createdAt, nextAttemptAt,
                       idempotencyKey, note)
@@ -456,14 +456,14 @@ extension AppDatabase {
             }
             var after: [String: Any] = ["publicText": wording, "corrected": reached]
             if let note { after["note"] = note }
-            try Self.insertAudit(tx, actor: reviewer, action: "edit", postId: postID, before: nil, after: Self.json(after), ip: ip, at: now)
-            return try tx.rows("SELECT * FROM publication WHERE postId = ? AND action = 'update' ORDER BY id", [postID])
+            try await Self.insertAudit(tx, actor: reviewer, action: "edit", postId: postID, before: nil, after: Self.json(after), ip: ip, at: now)
+            return try await tx.rows("SELECT * FROM publication WHERE postId = ? AND action = 'update' ORDER BY id", [postID])
                 .map(PublicationRecord.init)
         }
     }
 
     public func retraction(postID: Int64) async throws(StoreError) -> RetractionRecord? {
-        try await read { tx in try tx.row("SELECT * FROM retraction WHERE postId = ?", [postID]).map(RetractionRecord.init) }
+        try await read { tx in try await tx.row("SELECT * FROM retraction WHERE postId = ?", [postID]).map(RetractionRecord.init) }
     }
 }
 

@@ -58,9 +58,9 @@ extension AppDatabase {
         return item
     }
 
-    static func publishableItem(_ tx: SQLTransaction, postID: Int64, publication: PublicationRecord) throws -> PublishableItem? {
-        guard let row = try tx.row(itemSelect(tx.dialect) + " WHERE post.id = ?", [postID]) else { return nil }
-        var item = try item(row, publicationID: publication.id ?? 0, approvedAt: publication.createdAt)
+    static func publishableItem(_ tx: SQLTransaction, postID: Int64, publication: PublicationRecord) async throws -> PublishableItem? {
+        guard let row = try await tx.row(itemSelect(tx.dialect) + " WHERE post.id = ?", [postID]) else { return nil }
+        var item = try await item(row, publicationID: publication.id ?? 0, approvedAt: publication.createdAt)
         if let note = publication.note, publication.action != OutboxAction.retract.rawValue { item.note = note }
         return item
     }
@@ -68,7 +68,7 @@ extension AppDatabase {
     /// Items published (or being published) on `channel` and not withdrawn, newest approval first.
     public func publishableItems(channel: String, limit: Int = 200) async throws(StoreError) -> [PublishableItem] {
         try await read { tx in
-            let rows = try tx.rows(
+            let rows = try await tx.rows(
                 """
                 SELECT p.id AS pubId, p.createdAt AS approvedAt, i.* FROM publication p
                 JOIN (\(Self.itemSelect(tx.dialect))) i ON i.postId = p.postId
@@ -83,7 +83,7 @@ extension AppDatabase {
     /// Every approved item (whatever its channels), newest approval first: what `sieve publish --feeds` writes.
     public func approvedItems(limit: Int = 500) async throws(StoreError) -> [PublishableItem] {
         try await read { tx in
-            let rows = try tx.rows(
+            let rows = try await tx.rows(
                 "SELECT * FROM (\(Self.itemSelect(tx.dialect))) i WHERE state = 'approved' ORDER BY decidedAt DESC NULLS LAST, postId DESC LIMIT ?",
                 [limit])
             return try rows.map { try Self.item($0, publicationID: 0, approvedAt: nil) }
@@ -95,7 +95,7 @@ extension AppDatabase {
     /// escalated, rejected or merged. A retracted item carries its retraction.
     public func publicItems(limit: Int = 500) async throws(StoreError) -> [(item: PublishableItem, retraction: RetractionRecord?)] {
         try await read { tx in
-            let rows = try tx.rows(
+            let rows = try await tx.rows(
                 """
                 SELECT i.*, r.retractedAt AS retractedAt, r.reviewer AS retractedBy, r.note AS retractionNote
                 FROM (\(Self.itemSelect(tx.dialect))) i LEFT JOIN retraction r ON r.postId = i.postId
@@ -129,7 +129,7 @@ extension AppDatabase {
                     """
                 args.append(channel)
             }
-            let decisions = try tx.rows(
+            let decisions = try await tx.rows(
                 """
                 SELECT review.id, review.postId, review.decision, review.decidedAt, review.note FROM review
                 WHERE review.decision IN ('approve', 'escalate')\(filter)
@@ -137,9 +137,9 @@ extension AppDatabase {
                 """, args)
             var events: [CAPEvent] = []
             var items: [Int64: PublishableItem] = [:]
-            func item(_ postID: Int64) throws -> PublishableItem? {
+            func item(_ postID: Int64) async throws -> PublishableItem? {
                 if let i = items[postID] { return i }
-                guard let row = try tx.row(Self.itemSelect(tx.dialect) + " WHERE post.id = ?", [postID]) else {
+                guard let row = try await tx.row(Self.itemSelect(tx.dialect) + " WHERE post.id = ?", [postID]) else {
                     return nil
                 }
                 let i = try Self.item(row, publicationID: 0, approvedAt: nil)
@@ -147,15 +147,15 @@ extension AppDatabase {
                 return i
             }
             for d in decisions {
-                guard var i = try item(try d["postId"]) else { continue }
+                guard var i = try await item(try d["postId"]) else { continue }
                 i.note = try d["note"]
                 i.approvedAt = try d["decidedAt"]
                 let kind: CAPEvent.Kind = (try d["decision"] as String) == "approve" ? .approved : .escalated
                 events.append(CAPEvent(id: "r\(try d["id"] as Int64)", kind: kind, at: try d["decidedAt"], item: i))
             }
             let posts = Set(events.map(\.item.postID))
-            for r in try tx.rows("SELECT * FROM retraction ORDER BY retractedAt").map(RetractionRecord.init) where posts.contains(r.postId) {
-                guard var i = try item(r.postId) else { continue }
+            for r in try await tx.rows("SELECT * FROM retraction ORDER BY retractedAt").map(RetractionRecord.init) where posts.contains(r.postId) {
+                guard var i = try await item(r.postId) else { continue }
                 i.note = r.note
                 events.append(CAPEvent(id: "x", kind: .retracted, at: r.retractedAt, item: i))
             }
@@ -167,9 +167,9 @@ extension AppDatabase {
     public func publications(postID: Int64? = nil) async throws(StoreError) -> [PublicationRecord] {
         try await read { tx in
             if let postID {
-                return try tx.rows("SELECT * FROM publication WHERE postId = ? ORDER BY id", [postID]).map(PublicationRecord.init)
+                return try await tx.rows("SELECT * FROM publication WHERE postId = ? ORDER BY id", [postID]).map(PublicationRecord.init)
             }
-            return try tx.rows("SELECT * FROM publication ORDER BY id").map(PublicationRecord.init)
+            return try await tx.rows("SELECT * FROM publication ORDER BY id").map(PublicationRecord.init)
         }
     }
 }

@@ -4,7 +4,7 @@ import SieveCore
 extension AppDatabase {
     /// Posts stored but not yet assessed, oldest first (a look, not a claim: see `leasePostsToAssess`).
     public func postsToAssess(limit: Int = 1000) async throws(StoreError) -> [PostToAssess] {
-        try await readPosts({ tx in try Self.selectPostsToAssess(tx, limit: limit, lease: nil) }, make: Self.postToAssess)
+        try await readPosts({ tx in try await Self.selectPostsToAssess(tx, limit: limit, lease: nil) }, make: Self.postToAssess)
     }
 
     /// Claims up to `limit` unassessed posts for this process until `now + lease` (PostgreSQL: `FOR UPDATE SKIP
@@ -12,7 +12,7 @@ extension AppDatabase {
     public func leasePostsToAssess(limit: Int = 1000, lease: TimeInterval = 300, now: Date = Date()) async throws(StoreError)
         -> [PostToAssess]
     {
-        try await leasePosts(lease: lease, now: now, { tx, l in try Self.selectPostsToAssess(tx, limit: limit, lease: l) }, make: Self.postToAssess)
+        try await leasePosts(lease: lease, now: now, { tx, l in try await Self.selectPostsToAssess(tx, limit: limit, lease: l) }, make: Self.postToAssess)
     }
 
     /// Claims posts for this process (PostgreSQL: `select` leases the rows it returns, in one statement) and turns
@@ -21,12 +21,12 @@ extension AppDatabase {
     /// a lease would never be read: the claim is a plain read and takes no turn on the single writer, which the
     /// crawl needs during a burst.
     func leasePosts<T>(
-        lease: TimeInterval, now: Date, _ select: @escaping @Sendable (SQLTransaction, PostLease?) throws -> [SQLRow],
+        lease: TimeInterval, now: Date, _ select: @escaping @Sendable (SQLTransaction, PostLease?) async throws -> [SQLRow],
         make: (SQLRow) throws -> T
     ) async throws(StoreError) -> [T] {
-        guard self.sharesWork else { return try await readPosts({ tx in try select(tx, nil) }, make: make) }
+        guard self.sharesWork else { return try await readPosts({ tx in try await select(tx, nil) }, make: make) }
         let claim = PostLease(now: now, worker: workerID, until: now.addingTimeInterval(lease))
-        let rows = try await write { tx in try select(tx, claim) }
+        let rows = try await write { tx in try await select(tx, claim) }
         hold("post", rows.compactMap { try? $0["id"] as Int64 })
         return try Self.make(rows, make)
     }
@@ -41,8 +41,8 @@ extension AppDatabase {
         /// leases those posts, skipping rows another transaction holds, and returns `returning` of each (in id
         /// order): one round trip to claim a batch.
         func claim(select: String, arguments: [any SQLBindable], from: String = "post", join: String = "",
-                   returning: String, _ tx: SQLTransaction) throws -> [SQLRow] {
-            let rows = try tx.rows(
+                   returning: String, _ tx: SQLTransaction) async throws -> [SQLRow] {
+            let rows = try await tx.rows(
                 """
                 UPDATE post SET claimedBy = ?, leaseUntil = ?\(from == "post" ? "" : " FROM \(from)")
                 WHERE \(join)post.id IN (\(select) FOR UPDATE OF post SKIP LOCKED) RETURNING \(returning)
@@ -53,9 +53,9 @@ extension AppDatabase {
 
     /// Selects posts in one read and turns the rows into values after it.
     func readPosts<T>(
-        _ select: @escaping @Sendable (SQLTransaction) throws -> [SQLRow], make: (SQLRow) throws -> T
+        _ select: @escaping @Sendable (SQLTransaction) async throws -> [SQLRow], make: (SQLRow) throws -> T
     ) async throws(StoreError) -> [T] {
-        try Self.make(try await read { tx in try select(tx) }, make)
+        try Self.make(try await read { tx in try await select(tx) }, make)
     }
 
     static func make<T>(_ rows: [SQLRow], _ make: (SQLRow) throws -> T) throws(StoreError) -> [T] {
@@ -66,14 +66,14 @@ extension AppDatabase {
         }
     }
 
-    static func selectPostsToAssess(_ tx: SQLTransaction, limit: Int, lease: PostLease?) throws -> [SQLRow] {
+    static func selectPostsToAssess(_ tx: SQLTransaction, limit: Int, lease: PostLease?) async throws -> [SQLRow] {
         if let lease {
-            return try lease.claim(
+            return try await lease.claim(
                 select: "SELECT id FROM post WHERE state = ?\(tx.dialect.unleased("post")) ORDER BY id LIMIT ?",
                 arguments: [PostState.fetched.rawValue] + tx.dialect.unleasedArguments(lease.now) + [limit],
                 returning: "id, title, text, publishedAt", tx)
         }
-        return try tx.rows(
+        return try await tx.rows(
             "SELECT id, title, text, publishedAt FROM post WHERE state = ? ORDER BY id LIMIT ?", [PostState.fetched.rawValue, limit])
     }
 
@@ -97,7 +97,7 @@ extension AppDatabase {
             for (table, condition) in statements {
                 guard let ids = held[table], !ids.isEmpty else { continue }
                 let list = "[" + ids.map(String.init).joined(separator: ",") + "]"
-                out[table] = Set(try tx.column(
+                out[table] = Set(try await tx.column(
                     "UPDATE \(table) SET leaseUntil = ? WHERE \(condition) AND claimedBy = ? AND id IN \(tx.dialect.integersFromJSON) RETURNING id",
                     [until, self.workerID, list], as: Int64.self))
             }
@@ -113,10 +113,10 @@ extension AppDatabase {
     /// Gives back every claim this process holds (frontier entries and posts), e.g. when a worker stops.
     public func releaseLeases() async throws(StoreError) {
         try await write { tx in
-            try tx.execute(
+            try await tx.execute(
                 "UPDATE frontier SET state = 'pending', claimedBy = NULL, leaseUntil = NULL WHERE state = 'inflight' AND claimedBy = ?",
                 [self.workerID])
-            try tx.execute("UPDATE post SET claimedBy = NULL, leaseUntil = NULL WHERE claimedBy = ?", [self.workerID])
+            try await tx.execute("UPDATE post SET claimedBy = NULL, leaseUntil = NULL WHERE claimedBy = ?", [self.workerID])
         }
         heldClaims.withLock { $0["frontier"] = nil; $0["post"] = nil }
     }
@@ -144,11 +144,11 @@ extension AppDatabase {
             ])
         }
         try await write { [rows] tx in
-            if tx.dialect.sharesWork { return try Self.saveAssessmentsBatched(items.map(\.postID), rows, tx) }
+            if tx.dialect.sharesWork { return try await Self.saveAssessmentsBatched(items.map(\.postID), rows, tx) }
             for (item, row) in zip(items, rows) {
-                try tx.execute(
+                try await tx.execute(
                     "\(Self.insertAssessment) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) \(Self.replaceAssessment)", row)
-                try tx.execute(
+                try await tx.execute(
                     """
                     UPDATE post SET state = CASE WHEN state = ? THEN ? ELSE state END, claimedBy = NULL, leaseUntil = NULL,
                       xrefDue = CASE WHEN state IN ('fetched', 'queued', 'escalated') THEN 1 ELSE xrefDue END
@@ -170,7 +170,7 @@ extension AppDatabase {
 
     /// PostgreSQL: the same two changes in two statements for the whole batch (one round trip each). A post listed
     /// twice keeps its last assessment.
-    static func saveAssessmentsBatched(_ ids: [Int64], _ rows: [[any SQLBindable]], _ tx: SQLTransaction) throws {
+    static func saveAssessmentsBatched(_ ids: [Int64], _ rows: [[any SQLBindable]], _ tx: SQLTransaction) async throws {
         var last: [Int64: Int] = [:]
         for (i, id) in ids.enumerated() { last[id] = i }
         var records = JSONRecordSet([
@@ -184,9 +184,9 @@ extension AppDatabase {
             posts.append([ids[i]])
         }
         guard records.count > 0 else { return }
-        try tx.execute(
+        try await tx.execute(
             "\(Self.insertAssessment) SELECT * FROM \(records.source()) \(Self.replaceAssessment)", [records.argument])
-        try tx.execute(
+        try await tx.execute(
             """
             UPDATE post SET state = CASE WHEN state = ? THEN ? ELSE state END, claimedBy = NULL, leaseUntil = NULL,
               xrefDue = CASE WHEN state IN ('fetched', 'queued', 'escalated') THEN 1 ELSE xrefDue END
@@ -197,7 +197,7 @@ extension AppDatabase {
     /// Items awaiting review (queued or escalated), highest priority first.
     public func queue(limit: Int = 100, states: [PostState] = [.queued, .escalated]) async throws(StoreError) -> [QueueItem] {
         try await read { tx in
-            try tx.rows(
+            try await tx.rows(
                 """
                 SELECT post.*, source.name AS sourceName, assessment.disaster, assessment.rumour, assessment.types,
                        assessment.places, assessment.reasons, assessment.model, assessment.priority, assessment.details
@@ -214,7 +214,7 @@ extension AppDatabase {
     /// One item, whatever its state.
     public func item(id: Int64) async throws(StoreError) -> QueueItem {
         let found: QueueItem? = try await read { tx in
-            try tx.row(
+            try await tx.row(
                 """
                 SELECT post.*, source.name AS sourceName, assessment.disaster, assessment.rumour, assessment.types,
                        assessment.places, assessment.reasons, assessment.model, assessment.priority, assessment.details

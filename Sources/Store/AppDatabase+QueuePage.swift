@@ -114,7 +114,7 @@ extension AppDatabase {
                 ORDER BY assessment.priority DESC, assessment.postId DESC
                 LIMIT ? OFFSET ?
                 """
-            var rows = try tx.rows(sql, args).map(Self.queueRow)
+            var rows = try await tx.rows(sql, args).map(Self.queueRow)
             let hasNext = rows.count > f.pageSize
             if hasNext { rows.removeLast() }
             return QueuePage(rows: rows, page: f.page, pageSize: f.pageSize, hasNext: hasNext)
@@ -139,11 +139,11 @@ extension AppDatabase {
     /// Everything about one item: the row, its cluster, reviews, publications and audit lines.
     public func itemDetail(id: Int64, now: Date = Date()) async throws(StoreError) -> ItemDetail {
         let found: ItemDetail? = try await read { tx in
-            guard let row = try tx.row("SELECT \(Self.queueColumns) \(Self.queueJoins) WHERE post.id = ?", [now, id])
+            guard let row = try await tx.row("SELECT \(Self.queueColumns) \(Self.queueJoins) WHERE post.id = ?", [now, id])
             else { return nil }
             let main = try Self.queueRow(row)
             let head = main.item.duplicateOf ?? main.item.id
-            let cluster = try tx.rows(
+            let cluster = try await tx.rows(
                 """
                 SELECT post.*, source.name AS sourceName, assessment.disaster, assessment.rumour, assessment.types,
                        assessment.places, assessment.reasons, assessment.model, assessment.priority, assessment.details
@@ -153,13 +153,13 @@ extension AppDatabase {
                 ORDER BY post.id LIMIT 200
                 """, [head, head, id]
             ).map(Self.queueItem)
-            let reviews = try tx.rows("SELECT * FROM review WHERE postId = ? ORDER BY id", [id]).map(ReviewRecord.init)
-            let publicText = try tx.scalar(
+            let reviews = try await tx.rows("SELECT * FROM review WHERE postId = ? ORDER BY id", [id]).map(ReviewRecord.init)
+            let publicText = try await tx.scalar(
                 "SELECT publicText FROM review WHERE postId = ? AND decision = 'approve' ORDER BY id DESC LIMIT 1", [id],
                 as: String.self)
-            let publications = try tx.rows("SELECT * FROM publication WHERE postId = ? ORDER BY id", [id])
+            let publications = try await tx.rows("SELECT * FROM publication WHERE postId = ? ORDER BY id", [id])
                 .map(PublicationRecord.init)
-            let audit = try tx.rows("SELECT * FROM audit WHERE postId = ? ORDER BY id", [id]).map(Self.auditEntry)
+            let audit = try await tx.rows("SELECT * FROM audit WHERE postId = ? ORDER BY id", [id]).map(Self.auditEntry)
             return ItemDetail(
                 row: main, cluster: cluster, reviews: reviews, publicText: publicText, publications: publications,
                 audit: audit)
@@ -170,13 +170,13 @@ extension AppDatabase {
 
     /// Source names, for the queue's filter.
     public func sourceNames() async throws(StoreError) -> [String] {
-        try await read { tx in try tx.column("SELECT name FROM source ORDER BY name", as: String.self) }
+        try await read { tx in try await tx.column("SELECT name FROM source ORDER BY name", as: String.self) }
     }
 
     /// The number of open items and the newest post id, for the queue page's live-update check.
     public func queueSummary() async throws(StoreError) -> (open: Int, queued: Int, escalated: Int, latestID: Int64) {
         try await read { tx in
-            guard let row = try tx.row(
+            guard let row = try await tx.row(
                 """
                 SELECT (SELECT COUNT(*) FROM post WHERE state = 'queued' AND duplicateOf IS NULL) AS queued,
                        (SELECT COUNT(*) FROM post WHERE state = 'escalated' AND duplicateOf IS NULL) AS escalated,

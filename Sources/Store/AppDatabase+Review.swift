@@ -20,9 +20,9 @@ extension AppDatabase {
     static func recordReview(
         _ tx: SQLTransaction, postID: Int64, decision: ReviewDecision, reviewer: String, note: String?, channels: [String],
         reason: RejectReason?
-    ) throws -> ReviewRecord {
+    ) async throws -> ReviewRecord {
         guard
-            let state = try tx.scalar(
+            let state = try await tx.scalar(
                 "SELECT state FROM post WHERE id = ?" + (tx.dialect.sharesWork ? " FOR UPDATE" : ""), [postID], as: String.self)
         else { throw StoreError.noSuchPost(postID) }
         guard state == PostState.queued.rawValue || state == PostState.escalated.rawValue else {
@@ -32,7 +32,7 @@ extension AppDatabase {
         var review = ReviewRecord(
             id: nil, postId: postID, decision: decision.rawValue, reviewer: reviewer, note: note, decidedAt: now,
             reason: decision == .reject ? reason?.rawValue : nil)
-        review.id = try tx.scalar(
+        review.id = try await tx.scalar(
             "INSERT INTO review (postId, decision, reviewer, note, decidedAt, reason) VALUES (?, ?, ?, ?, ?, ?) RETURNING id",
             [postID, review.decision, reviewer, note, now, review.reason], as: Int64.self)
         let newState: PostState
@@ -42,18 +42,18 @@ extension AppDatabase {
         case .escalate: newState = .escalated
         }
         // A post leaving the queue needs no further cross-reference (an escalated one stays in it).
-        try tx.execute(
+        try await tx.execute(
             "UPDATE post SET state = ?\(newState == .escalated ? "" : ", xrefDue = 0") WHERE id = ?", [newState.rawValue, postID])
         // Approvals go to the publishing channels, escalations to the EOC's lead channels; the rows are
         // written in this same transaction, so a decision is never recorded without its deliveries.
         switch decision {
         case .approve:
             for channel in channels {
-                try Self.enqueue(tx, postID: postID, channel: channel, action: .publish, note: note, now: now)
+                try await Self.enqueue(tx, postID: postID, channel: channel, action: .publish, note: note, now: now)
             }
         case .escalate:
             for channel in channels {
-                try Self.enqueue(tx, postID: postID, channel: channel, action: .lead, note: note, now: now)
+                try await Self.enqueue(tx, postID: postID, channel: channel, action: .lead, note: note, now: now)
             }
         case .reject: break
         }
@@ -61,7 +61,7 @@ extension AppDatabase {
     }
 
     public func reviews(postID: Int64) async throws(StoreError) -> [ReviewRecord] {
-        try await read { tx in try tx.rows("SELECT * FROM review WHERE postId = ? ORDER BY id", [postID]).map(ReviewRecord.init) }
+        try await read { tx in try await tx.rows("SELECT * FROM review WHERE postId = ? ORDER BY id", [postID]).map(ReviewRecord.init) }
     }
 }
 
@@ -86,7 +86,7 @@ extension AppDatabase {
     /// The latest decision on every reviewed post, with its text and assessed types.
     public func labelledReviews() async throws(StoreError) -> [LabelledReview] {
         try await read { tx in
-            let rows = try tx.rows(
+            let rows = try await tx.rows(
                 """
                     SELECT post.id, COALESCE(post.title || '\n', '') || post.text, review.decision, review.reason,
                            assessment.types

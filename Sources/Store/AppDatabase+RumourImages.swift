@@ -27,16 +27,16 @@ extension AppDatabase {
     public func addKnownRumour(_ rumour: NewKnownRumour, now: Date = Date()) async throws(StoreError) -> (id: Int64, isNew: Bool) {
         try await write { tx in
             var isNew = false
-            let existing = try tx.scalar("SELECT id FROM knownRumour WHERE claim = ?", [rumour.claim], as: Int64.self)
+            let existing = try await tx.scalar("SELECT id FROM knownRumour WHERE claim = ?", [rumour.claim], as: Int64.self)
             let id: Int64
             if let existing {
                 id = existing
                 if let note = rumour.note {
-                    try tx.execute("UPDATE knownRumour SET note = ?, verdict = ? WHERE id = ?", [note, rumour.verdict, id])
+                    try await tx.execute("UPDATE knownRumour SET note = ?, verdict = ? WHERE id = ?", [note, rumour.verdict, id])
                 }
             } else {
                 guard
-                    let new = try tx.scalar(
+                    let new = try await tx.scalar(
                         """
                         INSERT INTO knownRumour (claim, verdict, url, origin, note, createdAt) VALUES (?, ?, ?, ?, ?, ?)
                         RETURNING id
@@ -46,13 +46,13 @@ extension AppDatabase {
                 isNew = true
             }
             if let image = rumour.image {
-                try tx.execute(
+                try await tx.execute(
                     """
                     INSERT INTO knownRumourImage (rumourId, hash, views, ocrText, width, height, createdAt) VALUES (?, ?, ?, ?, ?, ?, ?)
                     ON CONFLICT (rumourId, hash) DO NOTHING
                     """, [id, image.hashes.first ?? "", Self.jsonArray(image.hashes), image.ocrText, image.width, image.height, now])
             }
-            try Self.markQueueForCrossReference(tx)
+            try await Self.markQueueForCrossReference(tx)
             return (id, isNew)
         }
     }
@@ -64,7 +64,7 @@ extension AppDatabase {
     /// Every picture of a known rumour, oldest first.
     public func knownRumourImages() async throws(StoreError) -> [KnownRumourImage] {
         try await read { tx in
-            try tx.rows("SELECT rumourId, views, ocrText, width, height FROM knownRumourImage ORDER BY id").map { r in
+            try await tx.rows("SELECT rumourId, views, ocrText, width, height FROM knownRumourImage ORDER BY id").map { r in
                 let views = (try? JSONDecoder().decode([String].self, from: Data((try r["views"] as String).utf8))) ?? []
                 return KnownRumourImage(
                     rumourID: try r["rumourId"], hashes: views, ocrText: try r["ocrText"], width: try r["width"], height: try r["height"])

@@ -32,9 +32,9 @@ extension AppDatabase {
         now: Date = Date()
     ) async throws(StoreError) -> Bool {
         try await write { tx in
-            try tx.execute("DELETE FROM oidcLogin WHERE expiresAt < ?", [now])
-            guard (try tx.scalar("SELECT COUNT(*) FROM oidcLogin", as: Int.self) ?? 0) < limit else { return false }
-            try tx.execute(
+            try await tx.execute("DELETE FROM oidcLogin WHERE expiresAt < ?", [now])
+            guard (try await tx.scalar("SELECT COUNT(*) FROM oidcLogin", as: Int.self) ?? 0) < limit else { return false }
+            try await tx.execute(
                 "INSERT INTO oidcLogin (stateHash, nonce, codeVerifier, next, createdAt, expiresAt) VALUES (?, ?, ?, ?, ?, ?)",
                 [stateHash, nonce, codeVerifier, next, now, expiresAt])
             return true
@@ -46,7 +46,7 @@ extension AppDatabase {
     public func consumeOIDCLogin(stateHash: String, now: Date = Date()) async throws(StoreError) -> OIDCLoginRecord? {
         try await write { tx in
             guard
-                let row = try tx.row(
+                let row = try await tx.row(
                     "DELETE FROM oidcLogin WHERE stateHash = ? RETURNING nonce, codeVerifier, next, expiresAt", [stateHash])
             else { return nil }
             let record = OIDCLoginRecord(
@@ -64,19 +64,19 @@ extension AppDatabase {
         issuer: String, subject: String, preferredName: String, role: AccountRole, ip: String?, now: Date = Date()
     ) async throws(StoreError) -> SSOAccount {
         try await write { tx in
-            if let row = try tx.row(
+            if let row = try await tx.row(
                 """
                 SELECT account.* FROM accountIdentity JOIN account ON account.id = accountIdentity.accountId
                 WHERE accountIdentity.issuer = ? AND accountIdentity.subject = ?
                 """ + (tx.dialect.sharesWork ? " FOR UPDATE OF account" : ""), [issuer, subject])
             {
                 var account = try Self.account(row)
-                try tx.execute(
+                try await tx.execute(
                     "UPDATE accountIdentity SET lastLoginAt = ? WHERE issuer = ? AND subject = ?", [now, issuer, subject])
                 guard account.role != role else { return SSOAccount(account: account, created: false, previousRole: nil) }
                 let before = account.role
-                try tx.execute("UPDATE account SET role = ? WHERE id = ?", [role.rawValue, account.id])
-                try Self.insertAudit(
+                try await tx.execute("UPDATE account SET role = ? WHERE id = ?", [role.rawValue, account.id])
+                try await Self.insertAudit(
                     tx, actor: "sso", action: "role_change", postId: nil,
                     before: Self.json(["account": account.name, "role": before.rawValue]),
                     after: Self.json(["account": account.name, "role": role.rawValue, "issuer": issuer, "sub": subject]), ip: ip)
@@ -87,27 +87,27 @@ extension AppDatabase {
             // random suffix (not one derived from the subject, which someone could claim first).
             let base = Self.accountName(preferredName)
             var name = base
-            func taken(_ n: String) throws -> Bool {
+            func taken(_ n: String) async throws -> Bool {
                 if Self.reservedNames.contains(n.lowercased()) || n.lowercased().hasPrefix("cli:") { return true }
-                return try tx.scalar("SELECT id FROM account WHERE lower(name) = ?", [n.lowercased()], as: Int64.self) != nil
+                return try await tx.scalar("SELECT id FROM account WHERE lower(name) = ?", [n.lowercased()], as: Int64.self) != nil
             }
             var attempts = 0
-            while try taken(name) {
+            while try await taken(name) {
                 attempts += 1
                 guard attempts <= 5 else { throw StoreError.accountExists(base) }
                 name = base + "#" + String(UInt32.random(in: 0x10_0000...0xFF_FFFF), radix: 16)
             }
             guard
-                let id = try tx.scalar(
+                let id = try await tx.scalar(
                     """
                     INSERT INTO account (name, role, passwordHash, createdAt) VALUES (?, ?, '', ?)
                     ON CONFLICT (name) DO NOTHING RETURNING id
                     """, [name, role.rawValue, now], as: Int64.self)
             else { throw StoreError.accountExists(name) }
-            try tx.execute(
+            try await tx.execute(
                 "INSERT INTO accountIdentity (issuer, subject, accountId, createdAt, lastLoginAt) VALUES (?, ?, ?, ?, ?)",
                 [issuer, subject, id, now, now])
-            try Self.insertAudit(
+            try await Self.insertAudit(
                 tx, actor: "sso", action: "account_create", postId: nil, before: nil,
                 after: Self.json(["account": name, "role": role.rawValue, "issuer": issuer, "sub": subject]), ip: ip)
             return SSOAccount(
@@ -129,7 +129,7 @@ extension AppDatabase {
     {
         try await write { tx in
             guard
-                let row = try tx.row(
+                let row = try await tx.row(
                     """
                     SELECT account.id, account.name, account.role, account.disabled FROM accountIdentity
                     JOIN account ON account.id = accountIdentity.accountId WHERE accountIdentity.issuer = ? AND accountIdentity.subject = ?
@@ -137,10 +137,10 @@ extension AppDatabase {
             else { return nil }
             let id: Int64 = try row["id"], name: String = try row["name"], role: String = try row["role"]
             let wasDisabled: Bool = try row["disabled"]
-            try tx.execute("UPDATE account SET disabled = ? WHERE id = ?", [true, id])
-            try tx.execute("DELETE FROM session WHERE accountId = ?", [id])
+            try await tx.execute("UPDATE account SET disabled = ? WHERE id = ?", [true, id])
+            try await tx.execute("DELETE FROM session WHERE accountId = ?", [id])
             if !wasDisabled {
-                try Self.insertAudit(
+                try await Self.insertAudit(
                     tx, actor: "sso", action: "role_revoked", postId: nil, before: Self.json(["account": name, "role": role]),
                     after: Self.json(["account": name, "disabled": true, "issuer": issuer, "sub": subject, "claim": claim]), ip: ip,
                     at: now)

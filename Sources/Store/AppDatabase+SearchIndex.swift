@@ -18,7 +18,7 @@ extension AppDatabase {
             if tx.dialect.sharesWork {
                 // The bound on both sides lets PostgreSQL merge the two primary keys over the window only.
                 let bound = sweep ? "0" : "(SELECT COALESCE(MAX(rowid), 0) FROM postSearch) - \(Self.searchLookback)"
-                rows = try tx.rows(
+                rows = try await tx.rows(
                     """
                     SELECT id, COALESCE(title || chr(10), '') || text || COALESCE(chr(10) || author, '') AS body
                     FROM post
@@ -27,7 +27,7 @@ extension AppDatabase {
                     ORDER BY id LIMIT ?
                     """, [limit])
             } else {
-                rows = try tx.rows(
+                rows = try await tx.rows(
                     """
                     SELECT id, COALESCE(title || char(10), '') || text || COALESCE(char(10) || author, '') AS body
                     FROM post WHERE id > (SELECT COALESCE(MAX(rowid), 0) FROM postSearch) ORDER BY id LIMIT ?
@@ -43,7 +43,7 @@ extension AppDatabase {
         guard !entries.isEmpty else { return }
         try await write { tx in
             guard tx.dialect.sharesWork else {
-                for e in entries { try tx.execute("INSERT OR REPLACE INTO postSearch (rowid, tokens) VALUES (?, ?)", [e.id, e.tokens]) }
+                for e in entries { try await tx.execute("INSERT OR REPLACE INTO postSearch (rowid, tokens) VALUES (?, ?)", [e.id, e.tokens]) }
                 return
             }
             var start = 0
@@ -52,7 +52,7 @@ extension AppDatabase {
                 start += chunk.count
                 var args: [any SQLBindable] = []
                 for e in chunk { args += [e.id, e.tokens, FullTextSearch.tsvector(e.tokens)] }
-                try tx.execute(
+                try await tx.execute(
                     """
                     INSERT INTO postSearch (rowid, tokens, lexemes)
                     VALUES \(Array(repeating: "(?, ?, ?::tsvector)", count: chunk.count).joined(separator: ", "))

@@ -25,16 +25,16 @@ extension AppDatabase {
         try await read { tx in
             var w = PendingWork()
             let soon = now.addingTimeInterval(horizon)
-            func count(_ select: String, _ arguments: [any SQLBindable] = []) throws -> Int {
-                guard let upTo else { return try tx.scalar("SELECT COUNT(*) FROM (\(select)) AS w", arguments) ?? 0 }
-                return try tx.scalar("SELECT COUNT(*) FROM (\(select) LIMIT ?) AS w", arguments + [upTo]) ?? 0
+            func count(_ select: String, _ arguments: [any SQLBindable] = []) async throws -> Int {
+                guard let upTo else { return try await tx.scalar("SELECT COUNT(*) FROM (\(select)) AS w", arguments) ?? 0 }
+                return try await tx.scalar("SELECT COUNT(*) FROM (\(select) LIMIT ?) AS w", arguments + [upTo]) ?? 0
             }
-            w.crawl = try count("SELECT 1 FROM frontier WHERE state = 'inflight' OR (state = 'pending' AND notBefore <= ?)", [soon])
-            w.classify = try count("SELECT 1 FROM post WHERE state = ?", [PostState.fetched.rawValue])
-            w.xref = try count(
+            w.crawl = try await count("SELECT 1 FROM frontier WHERE state = 'inflight' OR (state = 'pending' AND notBefore <= ?)", [soon])
+            w.classify = try await count("SELECT 1 FROM post WHERE state = ?", [PostState.fetched.rawValue])
+            w.xref = try await count(
                 "SELECT 1 FROM post\(tx.dialect.indexedBy("post_xrefDue")) WHERE xrefDue = 1 AND state IN ('queued', 'escalated')")
             if !channels.isEmpty {
-                w.publish = try count(
+                w.publish = try await count(
                     """
                     SELECT 1 FROM publication WHERE channel IN (\(SQLTransaction.placeholders(channels.count)))
                       AND (status = 'delivering' OR (status IN ('pending', 'failed') AND nextAttemptAt <= ?))
@@ -55,7 +55,7 @@ extension AppDatabase {
                 SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name <> 'grdb_migrations'
                   AND name NOT LIKE 'postSearch_%'
                 """
-            return try tx.column(sql, as: String.self).map { $0.lowercased() }.sorted()
+            return try await tx.column(sql, as: String.self).map { $0.lowercased() }.sorted()
         }
     }
 }

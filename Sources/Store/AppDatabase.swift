@@ -59,10 +59,10 @@ public final class AppDatabase: Sendable {
 
     /// Opens (creating if needed) the database at `path` — a SQLite file or a `postgres://` URL — and runs pending
     /// migrations.
-    public init(path: String, mode: OpenMode = .create) throws(StoreError) {
+    public init(path: String, mode: OpenMode = .create) async throws(StoreError) {
         workerID = "\(ProcessInfo.processInfo.hostName):\(getpid()):\(UUID().uuidString.prefix(8).lowercased())"
         if PostgresLocation.isPostgresURL(path) {
-            let backend = try PostgresBackend(url: path)
+            let backend = try await PostgresBackend(url: path)
             self.path = backend.display
             self.postgres = backend
             self.writer = nil
@@ -271,36 +271,42 @@ public final class AppDatabase: Sendable {
 
 extension AppDatabase {
     /// One read-write transaction on the backend. SQLite: GRDB's async write — the caller's task suspends while
-    /// the writer queue runs the body, so no Swift-concurrency thread waits on the database.
+    /// the writer queue runs the body, so no Swift-concurrency thread waits on the database. PostgreSQL: each
+    /// statement awaited on a pooled connection.
     @discardableResult
-    func write<T: Sendable>(_ body: @escaping @Sendable (SQLTransaction) throws -> T) async throws(StoreError) -> T {
+    func write<T: Sendable>(_ body: @escaping @Sendable (SQLTransaction) async throws -> T) async throws(StoreError) -> T {
         try await transaction(readOnly: false, body)
     }
 
     /// One consistent read (SQLite: on one of the pool's readers, concurrently with the writer and other reads).
     @discardableResult
-    func read<T: Sendable>(_ body: @escaping @Sendable (SQLTransaction) throws -> T) async throws(StoreError) -> T {
+    func read<T: Sendable>(_ body: @escaping @Sendable (SQLTransaction) async throws -> T) async throws(StoreError) -> T {
         try await transaction(readOnly: true, body)
     }
 
     /// Runs `body` in one transaction and counts its statements towards the current stage (`StatementStats`).
     private func transaction<T: Sendable>(
-        readOnly: Bool, _ body: @escaping @Sendable (SQLTransaction) throws -> T
+        readOnly: Bool, _ body: @escaping @Sendable (SQLTransaction) async throws -> T
     ) async throws(StoreError) -> T {
         let dialect = dialect
-        let counted: @Sendable (SQLTransaction.Session) throws -> Counted<T> = { session in
+        let counted: @Sendable (SQLTransaction.Session) async throws -> Counted<T> = { session in
             let counter = StatementCounter()
-            let value = try body(SQLTransaction(session: session, dialect: dialect, counter: counter))
+            let value = try await body(SQLTransaction(session: session, dialect: dialect, counter: counter))
             return Counted(value: value, statements: counter.count)
+        }
+        // SQLite: the body runs inside GRDB's closure, on its queue (InlineExecutor).
+        let onSQLite: @Sendable (Database) throws -> Counted<T> = { db in
+            let handle = DatabaseHandle(db: db)
+            return try InlineExecutor.run { try await counted(.sqlite(handle.db)) }
         }
         do {
             let result: Counted<T>
             if let postgres {
-                result = try await postgres.transaction(readOnly: readOnly) { s in try counted(.postgres(s)) }
+                result = try await postgres.transaction(readOnly: readOnly) { s in try await counted(.postgres(s)) }
             } else if readOnly {
-                result = try await writer!.read { db in try counted(.sqlite(db)) }
+                result = try await writer!.read(onSQLite)
             } else {
-                result = try await writer!.write { db in try counted(.sqlite(db)) }
+                result = try await writer!.write(onSQLite)
             }
             statementStats.add(stage: StatementStats.stage, statements: result.statements, roundTripsPerTransaction: postgres == nil ? 0 : 2)
             return result.value

@@ -154,6 +154,20 @@ public struct PostgresLocation: Sendable, Equatable {
         return String(url[..<colon]) + ":***" + String(url[at...])
     }
 
+    /// The pool settings for one host of the list (`PostgresClient`).
+    func clientConfiguration(_ endpoint: Endpoint) throws -> PostgresClient.Configuration {
+        var config: PostgresClient.Configuration
+        if let dir = socketDirectory {
+            config = .init(unixSocketPath: "\(dir)/.s.PGSQL.\(endpoint.port)", username: user, password: password, database: database)
+        } else {
+            config = .init(
+                host: endpoint.host, port: endpoint.port, username: user, password: password, database: database,
+                tls: requireTLS ? .require(.makeClientConfiguration()) : .disable)
+        }
+        config.options.connectTimeout = .seconds(Int64(connectTimeout))
+        return config
+    }
+
     /// The connection settings for one host of the list.
     func configuration(_ endpoint: Endpoint) throws -> PostgresConnection.Configuration {
         var config: PostgresConnection.Configuration
@@ -169,102 +183,70 @@ public struct PostgresLocation: Sendable, Equatable {
     }
 }
 
-/// The shared backend: a small pool of PostgreSQL connections. postgres-nio is asynchronous and the Store's API
-/// synchronous, so every call runs on NIO's event loops and the calling thread waits for its future (never an
-/// event-loop thread: `EventLoopFuture.wait()` traps there).
+/// The shared backend: postgres-nio's `PostgresClient` (its own connection pool, fully asynchronous) for each host
+/// of the URL, run in the backend's task and cancelled when the store is released. Transactions run on the host
+/// in use: the first that answers — and, with `target_session_attrs=read-write`, accepts writes. A connection error,
+/// a lease that is not granted within `connect_timeout` or a server that turned read-only (a failover demoted it)
+/// sends the next transaction looking for the primary again. Nothing here blocks a thread: statements are awaited,
+/// retries sleep with `Task.sleep`.
 final class PostgresBackend: Sendable {
     let location: PostgresLocation
     let display: String
-    private let group: any EventLoopGroup = PostgresConnection.defaultEventLoopGroup
     private let logger = Logger(label: "sieve.postgres", factory: { _ in SwiftLogNoOpLogHandler() })
-    private let state = NSCondition()
-    nonisolated(unsafe) private var idle: [PostgresConnection] = []
-    nonisolated(unsafe) private var open = 0
-    nonisolated(unsafe) private var nextID = 0
-    nonisolated(unsafe) private var nextTicket = 0
-    nonisolated(unsafe) private var serving = 0
+    /// One client (pool) per host, in the URL's order.
+    private let clients: [PostgresClient]
+    /// Runs the clients (`PostgresClient.run()`); cancelling it closes their connections.
+    private let runner: Task<Void, Never>
+    /// The host transactions go to; nil until found (and again after it failed).
+    private let current = Locked<Int?>(nil)
 
     /// Connects; `migrate: false` applies no migration (to report which are pending).
-    init(url: String, migrate: Bool = true) throws(StoreError) {
+    init(url: String, migrate: Bool = true) async throws(StoreError) {
         location = try PostgresLocation(url: url)
         display = PostgresLocation.redact(url)
-        guard migrate else { return }
+        let location = location
         do {
-            try withSession { s in try PostgresSchema.migrate(s) }
+            clients = try location.endpoints.map { e in
+                var config = try location.clientConfiguration(e)
+                config.options.maximumConnections = location.poolSize
+                return PostgresClient(configuration: config, backgroundLogger: Logger(label: "sieve.postgres", factory: { _ in SwiftLogNoOpLogHandler() }))
+            }
         } catch {
+            throw StoreError.open(path: display, underlying: Self.message(error))
+        }
+        let clients = clients
+        runner = Task {
+            await withDiscardingTaskGroup { group in
+                for c in clients { group.addTask { await c.run() } }
+            }
+        }
+        do {
+            _ = try await endpoint()
+            if migrate { try await withSession { s in try await PostgresSchema.migrate(s) } }
+        } catch {
+            runner.cancel()
             throw StoreError.open(path: display, underlying: Self.message(error))
         }
     }
 
     deinit {
-        for c in idle { Self.close(c) }
+        runner.cancel()
     }
 
-    /// Borrows a connection (opening one when the pool has room, else waiting for one to come back). Waiters are
-    /// served first come, first served, so a busy stage (a crawl's many fetch tasks) cannot starve another
-    /// (classification waiting on another thread).
-    private func borrow() throws -> PostgresConnection {
-        state.lock()
-        let ticket = nextTicket
-        nextTicket += 1
-        while true {
-            if ticket == serving {
-                if let c = idle.popLast() {
-                    if c.isClosed {  // the server went away or restarted: open a fresh one in its place
-                        open -= 1
-                        continue
-                    }
-                    serving += 1
-                    state.broadcast()
-                    state.unlock()
-                    return c
-                }
-                if open < location.poolSize {
-                    open += 1
-                    serving += 1
-                    nextID += 1
-                    let id = nextID
-                    state.broadcast()
-                    state.unlock()
-                    do {
-                        return try connect(id: id)
-                    } catch {
-                        state.lock()
-                        open -= 1
-                        state.broadcast()
-                        state.unlock()
-                        throw error
-                    }
-                }
-            }
-            state.wait()
-        }
-    }
-
-    /// A new connection: the hosts in order, the first that answers (and, with `target_session_attrs=read-write`,
-    /// is not in recovery). The error names every host tried.
-    private func connect(id: Int) throws -> PostgresConnection {
+    /// The host in use, found when there is none: the hosts in order, the first that answers (and, with
+    /// `target_session_attrs=read-write`, is not read-only), through a connection of its own opened and closed
+    /// here, so an unreachable host fails within `connect_timeout` with its error instead of waiting in a pool.
+    /// The error names every host tried.
+    private func endpoint() async throws -> Int {
+        if let i = current.withLock({ $0 }) { return i }
         var failures: [String] = []
-        for endpoint in location.endpoints {
-            do {
-                let c = try PostgresConnection.connect(on: group.next(), configuration: try location.configuration(endpoint), id: id, logger: logger).wait()
-                if location.requirePrimary {
-                    // libpq's read-write test (transaction_read_only) and its primary test (not in recovery) in one:
-                    // during a pg_auto_failover promotion a server can be out of recovery and still read-only.
-                    let rows = try c.query(
-                        "SELECT pg_is_in_recovery() OR current_setting('transaction_read_only') = 'on'", logger: logger
-                    ).wait()
-                    let readOnly = try rows.first?.decode(Bool.self) ?? false
-                    if readOnly {
-                        Self.close(c)
-                        failures.append("\(endpoint.host):\(endpoint.port): read-only (a standby, or being promoted)")
-                        continue
-                    }
-                }
-                return c
-            } catch {
-                failures.append("\(endpoint.host):\(endpoint.port): \(Self.message(error))")
+        for (i, endpoint) in location.endpoints.enumerated() {
+            if let problem = await probe(endpoint) {
+                failures.append("\(endpoint.host):\(endpoint.port): \(problem)")
+                continue
             }
+            current.withLock { $0 = i }
+            return i
         }
         if location.endpoints.count == 1, let only = failures.first, !location.requirePrimary {
             throw PostgresConnectError(message: only)
@@ -272,76 +254,106 @@ final class PostgresBackend: Sendable {
         throw PostgresConnectError(message: "no \(location.requirePrimary ? "primary" : "server") among \(location.endpoints.count) host(s): " + failures.joined(separator: "; "))
     }
 
-    private func giveBack(_ c: PostgresConnection, broken: Bool) {
-        state.lock()
-        if broken || c.isClosed {
-            open -= 1
-            Self.close(c)
-        } else {
-            idle.append(c)
+    /// Whether `endpoint` takes a new connection (and, with `target_session_attrs=read-write`, accepts writes):
+    /// nil when it does, else what is wrong. The connection is its own, opened and closed here.
+    private func probe(_ endpoint: PostgresLocation.Endpoint) async -> String? {
+        do {
+            let c = try await PostgresConnection.connect(configuration: try location.configuration(endpoint), id: 0, logger: logger)
+            defer { PostgresBackend.close(c) }
+            if location.requirePrimary {
+                // libpq's read-write test (transaction_read_only) and its primary test (not in recovery) in one:
+                // during a pg_auto_failover promotion a server can be out of recovery and still read-only.
+                let result = try await c.query(
+                    "SELECT pg_is_in_recovery() OR current_setting('transaction_read_only') = 'on'", logger: logger
+                ).get()
+                if try result.rows.first?.decode(Bool.self) ?? false { return "read-only (a standby, or being promoted)" }
+            }
+            return nil
+        } catch {
+            return Self.message(error)
         }
-        state.broadcast()
-        state.unlock()
     }
 
-    /// Runs `body` on one connection (no transaction of its own).
-    func withSession<T>(_ body: (PostgresSession) throws -> T) throws -> T {
-        let c = try borrow()
-        let session = PostgresSession(connection: c, logger: logger, timeout: location.queryTimeout)
+    /// Runs `body` on one connection leased from the pool of the host in use (no transaction of its own).
+    func withSession<T: Sendable>(_ body: @escaping @Sendable (PostgresSession) async throws -> T) async throws -> T {
+        let index = try await endpoint()
+        let client = clients[index]
+        let logger = logger
+        let timeout = location.queryTimeout
         do {
-            let value = try body(session)
-            giveBack(c, broken: false)
-            return value
+            let endpoint = location.endpoints[index]
+            return try await Self.lease(
+                from: client, within: .seconds(location.connectTimeout), check: { await self.probe(endpoint) }
+            ) { c in
+                try await body(PostgresSession(connection: c, logger: logger, timeout: timeout))
+            }
         } catch {
-            // A failed statement inside a transaction leaves nothing behind (ROLLBACK ran); a connection error
-            // closes the connection, and the pool opens another next time. A server that turned read-only (demoted
-            // to a standby by a failover) is dropped too, so the next connection looks for the primary again.
-            giveBack(c, broken: c.isClosed || Self.isReadOnlyServer(error) || error is PostgresQueryTimeout)
+            // A lost connection, a pool that cannot connect, a statement without an answer or a server that
+            // turned read-only (demoted to a standby by a failover): the next transaction looks for the primary.
+            if error is PostgresLeaseTimeout || error is PostgresQueryTimeout || Self.isReadOnlyServer(error) || Self.isConnectionError(error) {
+                current.withLock { if $0 == index { $0 = nil } }
+            }
             throw error
         }
     }
 
-    /// One transaction, run on the backend's own threads so the caller's task suspends instead of holding a
-    /// Swift-concurrency thread while the connection waits (the remaining bridge until the PostgreSQL backend is
-    /// on `PostgresClient`; issue 16).
-    func transaction<T: Sendable>(
-        readOnly: Bool, _ body: @escaping @Sendable (PostgresSession) throws -> T
+    /// `body` on a connection from `client`. While no connection has come, every `limit` the host is checked
+    /// with a connection of its own (`check`): a pool whose host is gone retries connecting with backoff for up to
+    /// a minute, and a failover must not wait that long, so then the lease is cancelled with what `check` found.
+    /// A host that answers the check is only busy (or this process's tasks are), and the wait goes on.
+    static func lease<T: Sendable>(
+        from client: PostgresClient, within limit: Duration, check: @escaping @Sendable () async -> String?,
+        _ body: @escaping @Sendable (PostgresConnection) async throws -> T
     ) async throws -> T {
-        let result: Result<T, any Error> = await withCheckedContinuation { continuation in
-            Self.queue.async {
-                do {
-                    continuation.resume(returning: .success(try self.transaction(readOnly: readOnly, body)))
-                } catch {
-                    continuation.resume(returning: .failure(error))
+        let leased = Locked(false)
+        return try await withThrowingTaskGroup(of: T?.self) { group in
+            group.addTask {
+                try await client.withConnection { c in
+                    leased.withLock { $0 = true }
+                    return try await body(c)
                 }
             }
+            group.addTask {
+                while true {
+                    try await Task.sleep(for: limit)
+                    if leased.withLock({ $0 }) { return nil }
+                    if let problem = await check(), !leased.withLock({ $0 }) {
+                        throw PostgresLeaseTimeout(seconds: Int(limit.components.seconds), problem: problem)
+                    }
+                }
+            }
+            while let next = try await group.next() {
+                if let value = next {
+                    group.cancelAll()
+                    return value
+                }
+            }
+            throw CancellationError()
         }
-        return try result.get()
     }
 
-    /// Where PostgreSQL transactions run (concurrent: the pool bounds how many hold a connection).
-    private static let queue = DispatchQueue(label: "sieve.postgres", attributes: .concurrent)
-
     /// One transaction. Deadlocks and serialization failures (another worker touched the same rows) are retried
-    /// a few times; the body must only touch the database.
-    func transaction<T>(readOnly: Bool, _ body: (PostgresSession) throws -> T) throws -> T {
+    /// a few times after a short random pause; the body must only touch the database.
+    func transaction<T: Sendable>(
+        readOnly: Bool, _ body: @escaping @Sendable (PostgresSession) async throws -> T
+    ) async throws -> T {
         var attempt = 0
         while true {
             attempt += 1
             do {
-                return try withSession { s in
-                    try s.run(readOnly ? "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY" : "BEGIN", [])
+                return try await withSession { s in
+                    try await s.run(readOnly ? "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY" : "BEGIN", [])
                     do {
-                        let value = try body(s)
-                        try s.run("COMMIT", [])
+                        let value = try await body(s)
+                        try await s.run("COMMIT", [])
                         return value
                     } catch {
-                        _ = try? s.run("ROLLBACK", [])
+                        _ = try? await s.run("ROLLBACK", [])
                         throw error
                     }
                 }
             } catch let error as PSQLError where attempt < 8 && Self.isRetryable(error) {
-                usleep(UInt32.random(in: 1_000...20_000) * UInt32(attempt))
+                try await Task.sleep(for: .milliseconds(Int.random(in: 1...20) * attempt))
                 continue
             }
         }
@@ -359,6 +371,19 @@ final class PostgresBackend: Sendable {
     static func isReadOnlyServer(_ error: any Error) -> Bool {
         if let e = error as? PSQLError { return e.serverInfo?[.sqlState] == "25006" }
         return "\(error)".contains("SQLSTATE 25006")
+    }
+
+    /// The connection went away (closed, reset, refused), as opposed to an error the server answered with.
+    static func isConnectionError(_ error: any Error) -> Bool {
+        // The pool's own errors (its circuit breaker after a minute of failed connects) are a type of postgres-nio's
+        // internal pool module, known here by name.
+        if String(reflecting: type(of: error)).contains("ConnectionPoolError") { return true }
+        guard let e = error as? PSQLError else { return false }
+        if e.serverInfo != nil { return false }
+        switch e.code {
+        case .serverClosedConnection, .clientClosedConnection, .connectionError, .uncleanShutdown: return true
+        default: return false
+        }
     }
 
     static func isRetryable(_ error: PSQLError) -> Bool {
@@ -400,7 +425,7 @@ struct PostgresSession {
     }
 
     @discardableResult
-    func run(_ sql: String, _ values: [SQLValue]) throws -> (rows: [SQLRow], affected: Int) {
+    func run(_ sql: String, _ values: [SQLValue]) async throws -> (rows: [SQLRow], affected: Int) {
         var binds = PostgresBindings(capacity: values.count)
         for v in values {
             switch v {
@@ -413,7 +438,7 @@ struct PostgresSession {
             case .bool(let b): binds.append(b)
             }
         }
-        let result = try bounded(connection.query(PostgresQuery(unsafeSQL: Self.translate(sql), binds: binds), logger: logger), sql)
+        let result = try await bounded(connection.query(PostgresQuery(unsafeSQL: Self.translate(sql), binds: binds), logger: logger), sql)
         var rows: [SQLRow] = []
         rows.reserveCapacity(result.rows.count)
         var columns: SQLColumns? = nil
@@ -427,7 +452,7 @@ struct PostgresSession {
 
     /// Waits for `future` at most `timeout` seconds; past that the connection is closed (the server rolls the
     /// transaction back, the pool opens a new connection next time) and the statement fails.
-    func bounded<T: Sendable>(_ future: EventLoopFuture<T>, _ sql: String) throws -> T {
+    func bounded<T: Sendable>(_ future: EventLoopFuture<T>, _ sql: String) async throws -> T {
         let loop = future.eventLoop
         let promise = loop.makePromise(of: T.self)
         future.cascade(to: promise)
@@ -438,7 +463,7 @@ struct PostgresSession {
             PostgresBackend.close(connection)
         }
         defer { timer.cancel() }
-        return try promise.futureResult.wait()
+        return try await promise.futureResult.get()
     }
 
     static func value(_ cell: PostgresCell) throws -> SQLValue {
@@ -468,4 +493,11 @@ struct PostgresQueryTimeout: Error, CustomStringConvertible {
     var seconds: Int
     var sql: String
     var description: String { "no answer from PostgreSQL within \(seconds) s (query_timeout); connection closed: \(sql)" }
+}
+
+/// No connection from the pool within `connect_timeout` (the host went away and the pool keeps retrying).
+struct PostgresLeaseTimeout: Error, CustomStringConvertible {
+    var seconds: Int
+    var problem: String
+    var description: String { "no connection to PostgreSQL within \(seconds) s (connect_timeout): \(problem)" }
 }

@@ -239,19 +239,19 @@ enum PostgresSchema {
 
     /// Applies the migrations not yet recorded, in order, one transaction each. Several processes starting at
     /// once queue on an advisory lock, so each migration runs exactly once.
-    static func migrate(_ s: PostgresSession) throws {
-        try s.run("BEGIN", [])
+    static func migrate(_ s: PostgresSession) async throws {
+        try await s.run("BEGIN", [])
         do {
-            try s.run("SELECT pg_advisory_xact_lock(7305041)", [])
-            try s.run("CREATE TABLE IF NOT EXISTS sieve_migrations (name TEXT PRIMARY KEY, appliedAt TIMESTAMPTZ NOT NULL)", [])
-            let done = Set(try s.run("SELECT name FROM sieve_migrations", []).rows.map { (r: SQLRow) throws -> String in try r[0] })
+            try await s.run("SELECT pg_advisory_xact_lock(7305041)", [])
+            try await s.run("CREATE TABLE IF NOT EXISTS sieve_migrations (name TEXT PRIMARY KEY, appliedAt TIMESTAMPTZ NOT NULL)", [])
+            let done = Set(try await s.run("SELECT name FROM sieve_migrations", []).rows.map { (r: SQLRow) throws -> String in try r[0] })
             for m in migrations where !done.contains(m.name) {
-                for statement in m.sql { try s.run(statement, []) }
-                try s.run("INSERT INTO sieve_migrations (name, appliedAt) VALUES (?, ?)", [.text(m.name), .date(Date())])
+                for statement in m.sql { try await s.run(statement, []) }
+                try await s.run("INSERT INTO sieve_migrations (name, appliedAt) VALUES (?, ?)", [.text(m.name), .date(Date())])
             }
-            try s.run("COMMIT", [])
+            try await s.run("COMMIT", [])
         } catch {
-            _ = try? s.run("ROLLBACK", [])
+            _ = try? await s.run("ROLLBACK", [])
             throw error
         }
     }

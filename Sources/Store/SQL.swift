@@ -207,7 +207,9 @@ struct SQLDialect: Sendable {
     }
 }
 
-/// The executor every store method is written against: one transaction (or read snapshot) on one backend.
+/// The executor every store method is written against: one transaction (or read snapshot) on one backend. Its
+/// methods are `async`: on PostgreSQL each statement is awaited (the task suspends, no thread waits); on SQLite they
+/// run at once on GRDB's connection, the body driven by `InlineExecutor` inside GRDB's own transaction.
 struct SQLTransaction {
     enum Session {
         case sqlite(Database)
@@ -221,7 +223,7 @@ struct SQLTransaction {
 
     /// Runs a statement; returns how many rows it changed.
     @discardableResult
-    func execute(_ sql: String, _ arguments: [any SQLBindable] = []) throws -> Int {
+    func execute(_ sql: String, _ arguments: [any SQLBindable] = []) async throws -> Int {
         counter?.count += 1
         switch session {
         case .sqlite(let db):
@@ -229,35 +231,35 @@ struct SQLTransaction {
             try statement.execute(arguments: SQLiteBackend.arguments(arguments))
             return db.changesCount
         case .postgres(let pg):
-            return try pg.run(sql, arguments.map(\.sqlValue)).affected
+            return try await pg.run(sql, arguments.map(\.sqlValue)).affected
         }
     }
 
     /// Runs a query and returns all its rows.
-    func rows(_ sql: String, _ arguments: [any SQLBindable] = []) throws -> [SQLRow] {
+    func rows(_ sql: String, _ arguments: [any SQLBindable] = []) async throws -> [SQLRow] {
         counter?.count += 1
         switch session {
         case .sqlite(let db):
             return try SQLiteBackend.rows(db, sql, arguments)
         case .postgres(let pg):
-            return try pg.run(sql, arguments.map(\.sqlValue)).rows
+            return try await pg.run(sql, arguments.map(\.sqlValue)).rows
         }
     }
 
-    func row(_ sql: String, _ arguments: [any SQLBindable] = []) throws -> SQLRow? {
-        try rows(sql, arguments).first
+    func row(_ sql: String, _ arguments: [any SQLBindable] = []) async throws -> SQLRow? {
+        try await rows(sql, arguments).first
     }
 
     /// The first column of the first row (nil when there is no row or the value is NULL).
-    func scalar<T: SQLColumnDecodable>(_ sql: String, _ arguments: [any SQLBindable] = [], as: T.Type = T.self) throws -> T? {
-        guard let r = try row(sql, arguments) else { return nil }
+    func scalar<T: SQLColumnDecodable>(_ sql: String, _ arguments: [any SQLBindable] = [], as: T.Type = T.self) async throws -> T? {
+        guard let r = try await row(sql, arguments) else { return nil }
         let v: T? = try r[0]
         return v
     }
 
     /// The first column of every row.
-    func column<T: SQLColumnDecodable>(_ sql: String, _ arguments: [any SQLBindable] = [], as: T.Type = T.self) throws -> [T] {
-        try rows(sql, arguments).map { try $0[0] }
+    func column<T: SQLColumnDecodable>(_ sql: String, _ arguments: [any SQLBindable] = [], as: T.Type = T.self) async throws -> [T] {
+        try await rows(sql, arguments).map { try $0[0] }
     }
 
     /// `?, ?, ?` for an IN list.

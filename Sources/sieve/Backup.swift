@@ -23,7 +23,7 @@ struct Backup: AsyncParsableCommand {
         try await runCLI {
             let config = try global.loadConfig(required: false)
             if PostgresLocation.isPostgresURL(config.database) {
-                let database = try global.openDatabase(config, mode: .existing)
+                let database = try await global.openDatabase(config, mode: .existing)
                 var isDir: ObjCBool = false
                 var dest = destination
                 if destination.hasSuffix("/") { try? FileManager.default.createDirectory(atPath: destination, withIntermediateDirectories: true) }
@@ -43,7 +43,7 @@ struct Backup: AsyncParsableCommand {
             guard FileManager.default.fileExists(atPath: config.database) else {
                 throw CLIError.config("database \(config.database) does not exist; nothing to back up (--database PATH?)")
             }
-            let database = try global.openDatabase(config, mode: .existing)
+            let database = try await global.openDatabase(config, mode: .existing)
             var isDir: ObjCBool = false
             var dest = destination
             if destination.hasSuffix("/") {

@@ -56,7 +56,7 @@ struct Check: AsyncParsableCommand {
             }
             let message = try readText(text)
             let config = try global.loadConfig(required: false)
-            let database = try global.openDatabase(config, mode: .existing)
+            let database = try await global.openDatabase(config, mode: .existing)
             let picture = try await readPicture(image, languages: ocrLanguages)
             let checker = try await TipChecker.load(database: database, scorer: try loadScorer())
             let answer = checker.check(text: message, imageHashes: picture?.hashes ?? [], ocrText: picture?.ocr?.text, now: received)

@@ -33,7 +33,7 @@ struct Classify: AsyncParsableCommand {
             let scorer = try loadScorer(models: model)
             guard let input else {
                 let config = try global.loadConfig(required: false)
-                let database = try global.openDatabase(config, mode: .existing)
+                let database = try await global.openDatabase(config, mode: .existing)
                 let n = try await Pipeline.classify(database: database, scorer: scorer)
                 print("classified \(n) post(s) with \(scorer.model)")
                 return

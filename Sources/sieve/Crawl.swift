@@ -32,7 +32,7 @@ struct Crawl: AsyncParsableCommand {
             let known = config.sources.map(\.name).joined(separator: ", ")
             throw CLIError.config("unknown source(s): \(unknown.joined(separator: ", ")) (configured: \(known))")
         }
-        let database = try global.openDatabase(config, mode: .create)
+        let database = try await global.openDatabase(config, mode: .create)
         let lock = try global.runLock(database)
         defer { withExtendedLifetime(lock) {} }
         let pipeline = Pipeline(config: config, database: database, logger: global.makeLogger())

@@ -162,7 +162,7 @@ struct Doctor: AsyncParsableCommand {
             }
         }
         do {
-            let status = try AppDatabase.migrationStatus(path: location)
+            let status = try await AppDatabase.migrationStatus(path: location)
             if !status.unknown.isEmpty {
                 add("database.schema", .fail, "\(shown): written by a newer Sieve (migrations \(status.unknown.joined(separator: ", ")) unknown to this binary); upgrade sieve")
             } else if !status.pending.isEmpty {

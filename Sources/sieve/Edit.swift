@@ -29,7 +29,7 @@ struct Edit: AsyncParsableCommand {
     func run() async throws {
         try await runCLI {
             let config = try global.loadConfig(required: false)
-            let database = try global.openDatabase(config, mode: .existing)
+            let database = try await global.openDatabase(config, mode: .existing)
             let rows = try await database.edit(postID: id, reviewer: actor.name, text: text, note: note)
             print("edited \(id)")
             for r in rows { print("  \(r.channel): correction queued") }

@@ -43,7 +43,7 @@ struct IncidentsImport: AsyncParsableCommand {
     func run() async throws {
         try await runCLI {
             let config = try global.loadConfig(required: false)
-            let database = try global.openDatabase(config, mode: .create)
+            let database = try await global.openDatabase(config, mode: .create)
             var fmt: IncidentFormat?
             if let format {
                 guard let f = IncidentFormat(rawValue: format.lowercased()) else {
@@ -128,7 +128,7 @@ struct IncidentsList: AsyncParsableCommand {
     func run() async throws {
         try await runCLI {
             let config = try global.loadConfig(required: false)
-            let database = try global.openDatabase(config, mode: .existing)
+            let database = try await global.openDatabase(config, mode: .existing)
             var kinds: Set<IncidentKind>?
             if let kind {
                 guard let k = IncidentKind(rawValue: kind) else {

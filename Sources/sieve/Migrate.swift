@@ -19,7 +19,7 @@ struct Migrate: AsyncParsableCommand {
     func run() async throws {
         try await runCLI {
             let config = try global.loadConfig(required: false)
-            let before = try migrationStatus(config.database)
+            let before = try await migrationStatus(config.database)
             print("database: \(config.database)")
             print("applied: \(before.applied.isEmpty ? "none" : before.applied.joined(separator: ", "))")
             print("pending: \(before.pending.isEmpty ? "none" : before.pending.joined(separator: ", "))")
@@ -31,16 +31,16 @@ struct Migrate: AsyncParsableCommand {
                 print(before.pending.isEmpty ? "up to date (dry run)" : "would apply \(before.pending.count) migration(s) (dry run: nothing changed)")
                 return
             }
-            _ = try global.openDatabase(config, mode: .create)  // opening applies the pending migrations, each in its own transaction
-            let after = try migrationStatus(config.database)
+            _ = try await global.openDatabase(config, mode: .create)  // opening applies the pending migrations, each in its own transaction
+            let after = try await migrationStatus(config.database)
             let applied = before.pending.filter { after.applied.contains($0) }
             print(applied.isEmpty ? "up to date" : "applied \(applied.count) migration(s): \(applied.joined(separator: ", "))")
         }
     }
 
-    func migrationStatus(_ path: String) throws -> MigrationStatus {
+    func migrationStatus(_ path: String) async throws -> MigrationStatus {
         do {
-            return try AppDatabase.migrationStatus(path: path)
+            return try await AppDatabase.migrationStatus(path: path)
         } catch {
             throw CLIError.failure(error.description)
         }

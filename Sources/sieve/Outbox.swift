@@ -27,7 +27,7 @@ struct Outbox: AsyncParsableCommand {
         func run() async throws {
             try await runCLI {
                 let config = try global.loadConfig(required: false)
-                let database = try global.openDatabase(config, mode: .existing)
+                let database = try await global.openDatabase(config, mode: .existing)
                 let rows = try await database.outbox(statuses: status, limit: limit)
                 if json {
                     for row in rows { print(Self.json(row)) }
@@ -71,7 +71,7 @@ struct Outbox: AsyncParsableCommand {
         func run() async throws {
             try await runCLI {
                 let config = try global.loadConfig(required: false)
-                let database = try global.openDatabase(config, mode: .existing)
+                let database = try await global.openDatabase(config, mode: .existing)
                 let p = try await database.retryDelivery(id, actor: actor.name)
                 print("delivery \(id) (\(p.action) #\(p.postId) on \(p.channel)) is pending again; run `sieve publish`")
             }
@@ -87,7 +87,7 @@ struct Outbox: AsyncParsableCommand {
         func run() async throws {
             try await runCLI {
                 let config = try global.loadConfig(required: false)
-                let database = try global.openDatabase(config, mode: .existing)
+                let database = try await global.openDatabase(config, mode: .existing)
                 let p = try await database.dropDelivery(id, actor: actor.name)
                 print("dropped delivery \(id) (\(p.action) #\(p.postId) on \(p.channel))")
             }

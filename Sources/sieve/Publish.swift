@@ -23,7 +23,7 @@ struct Publish: AsyncParsableCommand {
     func run() async throws {
         try await runCLI {
             let config = try global.loadConfig(required: false)
-            let database = try global.openDatabase(config, mode: .existing)
+            let database = try await global.openDatabase(config, mode: .existing)
             // SQLite: one publisher at a time, which may free what a dead one left mid-flight. PostgreSQL: several
             // publishers share the outbox; a dead one's deliveries come back when their leases expire.
             var lock: PublisherLock? = nil

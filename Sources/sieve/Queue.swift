@@ -22,7 +22,7 @@ struct Queue: AsyncParsableCommand {
     func run() async throws {
         try await runCLI {
             let config = try global.loadConfig(required: false)
-            let database = try global.openDatabase(config, mode: .existing)
+            let database = try await global.openDatabase(config, mode: .existing)
             let items = try await database.queue(limit: limit)
             var xrefs: [Int64: XrefResult] = [:]
             for item in items { xrefs[item.id] = try await database.crossReference(postID: item.id) }

@@ -35,7 +35,7 @@ struct Restore: AsyncParsableCommand {
                 } catch {
                     throw CLIError.failure("restore into \(PostgresLocation.redact(config.database)) failed, nothing changed: \(error)")
                 }
-                let database = try global.openDatabase(config, mode: .existing)  // applies migrations newer than the dump
+                let database = try await global.openDatabase(config, mode: .existing)  // applies migrations newer than the dump
                 print("\(try await database.postCount()) post(s) in the restored database")
                 return
             }
@@ -73,7 +73,7 @@ struct Restore: AsyncParsableCommand {
             print("restored \(source) into \(target): \(inspection.posts) post(s), integrity ok")
             if existed { print("the previous database is kept as \(target).bak") }
             if !inspection.migrations.pending.isEmpty {
-                _ = try global.openDatabase(config, mode: .existing)
+                _ = try await global.openDatabase(config, mode: .existing)
                 print("migrated the restored database: \(inspection.migrations.pending.joined(separator: ", "))")
             }
         }

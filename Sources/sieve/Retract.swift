@@ -29,7 +29,7 @@ struct Retract: AsyncParsableCommand {
     func run() async throws {
         try await runCLI {
             let config = try global.loadConfig(required: false)
-            let database = try global.openDatabase(config, mode: .existing)
+            let database = try await global.openDatabase(config, mode: .existing)
             let rows = try await database.retract(postID: id, reviewer: actor.name, note: note, force: force)
             print("retracted \(id)")
             for r in rows {

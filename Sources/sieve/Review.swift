@@ -40,7 +40,7 @@ struct Review: AsyncParsableCommand {
     func run() async throws {
         try await runCLI {
             let config = try global.loadConfig(required: false)
-            let database = try global.openDatabase(config, mode: .existing)
+            let database = try await global.openDatabase(config, mode: .existing)
             let configured = config.channels.isEmpty ? [OutboxPublisher.defaultChannel] : config.channels
             let known = configured.map(\.name)
             for c in channel where !known.contains(c) {

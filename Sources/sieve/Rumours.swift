@@ -25,7 +25,7 @@ struct RumoursImport: AsyncParsableCommand {
     func run() async throws {
         try await runCLI {
             let config = try global.loadConfig(required: false)
-            let database = try global.openDatabase(config, mode: .create)
+            let database = try await global.openDatabase(config, mode: .create)
             let parsed = try readClaims()
             for w in parsed.warnings.prefix(20) { FileHandle.standardError.write(Data("warning: \(w)\n".utf8)) }
             let added = try await database.addKnownRumours(parsed.claims, origin: "import:\((file as NSString).lastPathComponent)")
@@ -49,7 +49,7 @@ struct RumoursList: AsyncParsableCommand {
     func run() async throws {
         try await runCLI {
             let config = try global.loadConfig(required: false)
-            let database = try global.openDatabase(config, mode: .existing)
+            let database = try await global.openDatabase(config, mode: .existing)
             let list = try await database.knownRumours().sorted { $0.spreadCount != $1.spreadCount ? $0.spreadCount > $1.spreadCount : $0.id > $1.id }
             if list.isEmpty { print("no known rumours (import some with `sieve rumours import`, or reject posts as rumour)") }
             for r in list.prefix(limit) {
@@ -98,7 +98,7 @@ struct RumoursAdd: AsyncParsableCommand {
             guard !note.isEmpty else { throw CLIError.config("--note is empty: say what is true instead") }
             let claimText = try readText(text)?.trimmingCharacters(in: .whitespacesAndNewlines)
             let config = try global.loadConfig(required: false)
-            let database = try global.openDatabase(config, mode: .create)
+            let database = try await global.openDatabase(config, mode: .create)
             let picture = try await readPicture(image, languages: ocrLanguages, views: true)
             let ocrText = picture?.ocr?.text.trimmingCharacters(in: .whitespacesAndNewlines)
             let claim: String

@@ -23,7 +23,7 @@ struct Run: AsyncParsableCommand {
     func run() async throws {
         try await runCLI {
             let config = try global.loadConfig(required: true)
-            let database = try global.openDatabase(config, mode: .create)
+            let database = try await global.openDatabase(config, mode: .create)
             let lock = try global.runLock(database)
             let scorer = try loadScorer()
             let pipeline = Pipeline(config: config, database: database, logger: global.makeLogger())

@@ -40,7 +40,7 @@ struct ScheduleCommand: AsyncParsableCommand {
 
     func schedule() async throws {
         let config = try global.loadConfig(required: true)
-        let database = try global.openDatabase(config, mode: .create)
+        let database = try await global.openDatabase(config, mode: .create)
         var logger = global.makeLogger(forceStructured: true)
         logger.logLevel = global.verbose ? .info : .notice
         if list {

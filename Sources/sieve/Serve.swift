@@ -51,7 +51,7 @@ struct Serve: AsyncParsableCommand {
             // reload, not kill.
             let hangups = await UnixSignalsSequence(trapping: .sighup)
             let config = try global.loadConfig(required: false)
-            let database = try global.openDatabase(config, mode: .create)
+            let database = try await global.openDatabase(config, mode: .create)
             var logger = global.makeLogger()
             logger.logLevel = global.verbose ? .info : .notice
             let live = LiveConfig(config)

@@ -12,7 +12,7 @@ extension Train {
         do { cfg = try SieveConfig.load(path: config, required: false) } catch { throw CLIError.config(error.description) }
         if let database { cfg.database = database }
         let db: AppDatabase
-        do { db = try AppDatabase(path: cfg.database, mode: .existing) } catch { throw CLIError.failure(error.description) }
+        do { db = try await AppDatabase(path: cfg.database, mode: .existing) } catch { throw CLIError.failure(error.description) }
         let reviewed: [LabelledReview]
         do { reviewed = try await db.labelledReviews() } catch { throw CLIError.failure(error.description) }
         var fromReviews = LabelledData()

@@ -47,7 +47,7 @@ struct UserAdd: AsyncParsableCommand {
     func run() async throws {
         try await runCLI {
             let config = try global.loadConfig(required: false)
-            let database = try global.openDatabase(config, mode: .create)
+            let database = try await global.openDatabase(config, mode: .create)
             if try await database.account(named: name) != nil { throw CLIError.config(StoreError.accountExists(name).description) }
             let password = try PasswordPrompt.read(for: name)
             let hash = ModerationApp.hashPassword(password, cost: config.server.bcryptCost)
@@ -123,7 +123,7 @@ struct UserToken: AsyncParsableCommand {
     func run() async throws {
         try await runCLI {
             let config = try global.loadConfig(required: false)
-            let database = try global.openDatabase(config, mode: .existing)
+            let database = try await global.openDatabase(config, mode: .existing)
             guard try await database.account(named: name) != nil else {
                 throw CLIError.config(StoreError.noSuchAccount(name).description)
             }
@@ -144,7 +144,7 @@ struct UserList: AsyncParsableCommand {
     func run() async throws {
         try await runCLI {
             let config = try global.loadConfig(required: false)
-            let database = try global.openDatabase(config, mode: .existing)
+            let database = try await global.openDatabase(config, mode: .existing)
             for a in try await database.accounts() {
                 // "sso": made by single sign-on (no password).
                 print("\(a.name)\t\(a.role.rawValue)\t\(TaipeiTime.rfc3339(a.createdAt))\(a.disabled ? "\tdisabled" : "")\(a.passwordHash.isEmpty ? "\tsso" : "")")
@@ -170,7 +170,7 @@ struct UserTokens: AsyncParsableCommand {
 
     func run() async throws {
         try await runCLI {
-            let database = try global.openDatabase(try global.loadConfig(required: false), mode: .existing)
+            let database = try await global.openDatabase(try global.loadConfig(required: false), mode: .existing)
             let tokens = try await database.apiTokens(account: name)
             if tokens.isEmpty { print("no API tokens") }
             let now = Date()
@@ -204,7 +204,7 @@ struct UserRevokeToken: AsyncParsableCommand {
 
     func run() async throws {
         try await runCLI {
-            let database = try global.openDatabase(try global.loadConfig(required: false), mode: .existing)
+            let database = try await global.openDatabase(try global.loadConfig(required: false), mode: .existing)
             let n = try await database.revokeAPITokens(account: name, id: id, actor: actor.name)
             if let id, n == 0 { throw CLIError.failure("\(name) has no API token with id \(id) (see `sieve user tokens \(name)`)") }
             print("revoked \(n) API token(s) of \(name)")
@@ -223,7 +223,7 @@ struct UserDisable: AsyncParsableCommand {
 
     func run() async throws {
         try await runCLI {
-            let database = try global.openDatabase(try global.loadConfig(required: false), mode: .existing)
+            let database = try await global.openDatabase(try global.loadConfig(required: false), mode: .existing)
             try await database.setAccountDisabled(name, true, actor: actor.name)
             print("disabled \(name); its sessions ended")
         }
@@ -239,7 +239,7 @@ struct UserEnable: AsyncParsableCommand {
 
     func run() async throws {
         try await runCLI {
-            let database = try global.openDatabase(try global.loadConfig(required: false), mode: .existing)
+            let database = try await global.openDatabase(try global.loadConfig(required: false), mode: .existing)
             try await database.setAccountDisabled(name, false, actor: actor.name)
             print("enabled \(name)")
         }
@@ -258,7 +258,7 @@ struct UserPasswd: AsyncParsableCommand {
     func run() async throws {
         try await runCLI {
             let config = try global.loadConfig(required: false)
-            let database = try global.openDatabase(config, mode: .existing)
+            let database = try await global.openDatabase(config, mode: .existing)
             guard try await database.account(named: name) != nil else { throw CLIError.config(StoreError.noSuchAccount(name).description) }
             let password = try PasswordPrompt.read(for: name)
             try await database.changePassword(
@@ -278,7 +278,7 @@ struct UserLogoutAll: AsyncParsableCommand {
 
     func run() async throws {
         try await runCLI {
-            let database = try global.openDatabase(try global.loadConfig(required: false), mode: .existing)
+            let database = try await global.openDatabase(try global.loadConfig(required: false), mode: .existing)
             let n = try await database.endSessions(account: name, actor: actor.name)
             print("ended \(n) session(s) of \(name)")
         }

@@ -60,7 +60,7 @@ struct Worker: AsyncParsableCommand {
         try await runCLI {
             let selected = try parseStages()
             let config = try global.loadConfig(required: selected.contains(.crawl))
-            let database = try global.openDatabase(config, mode: .create)
+            let database = try await global.openDatabase(config, mode: .create)
             let lock = try global.runLock(database)
             defer { withExtendedLifetime(lock) {} }
             let stop = StopSignal.onTerminationSignals()

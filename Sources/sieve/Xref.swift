@@ -31,7 +31,7 @@ struct Xref: AsyncParsableCommand {
     func run() async throws {
         try await runCLI {
             let config = try global.loadConfig(required: false)
-            let database = try global.openDatabase(config, mode: .existing)
+            let database = try await global.openDatabase(config, mode: .existing)
             let scorer = try loadScorer()
             if let input {
                 let bad = try await runBatch(input: input, database: database, scorer: scorer)

@@ -14,7 +14,7 @@ struct CAPTests {
             print("skipped: ../shared/data/cap is absent")
             return
         }
-        let db = try AppDatabase(path: dir.path("cap.sqlite"))
+        let db = try await AppDatabase(path: dir.path("cap.sqlite"))
         var identifiers: [String] = []
         for name in ["oasis_example_1.xml", "oasis_example_2.xml", "oasis_example_3.xml", "oasis_example_4.xml", "taiwan_wra_reservoir.cap"] {
             let parsed = try await Fixture.importer.read(cap.appendingPathComponent(name).path)
@@ -45,7 +45,7 @@ struct CAPTests {
     }
 
     @Test func updateAndCancelChangeTheIncident() async throws {
-        let db = try AppDatabase(path: dir.path("uc.sqlite"))
+        let db = try await AppDatabase(path: dir.path("uc.sqlite"))
         let now = Fixture.date("2026-09-14T19:00:00+08:00")
         try await db.saveIncidents(try await Fixture.parse(Fixture.cap(id: "A-1")).incidents)
         #expect(try await db.incidents(activeAt: now).map(\.externalID) == ["A-1"])
@@ -73,7 +73,7 @@ struct CAPTests {
     }
 
     @Test func testAlertsAndExpiredAlertsCreateNothingActive() async throws {
-        let db = try AppDatabase(path: dir.path("t.sqlite"))
+        let db = try await AppDatabase(path: dir.path("t.sqlite"))
         let test = try await Fixture.parse(Fixture.cap(id: "T-1", status: "Test"))
         #expect(test.incidents.isEmpty)
         #expect(test.skipped.first?.contains("status Test") == true)
@@ -115,7 +115,7 @@ struct CAPTests {
         #expect(dup.incidents.first?.description == "第二版")
         #expect(dup.warnings.contains { $0.contains("duplicate identifier D-1") })
         // Across imports the same identifier updates, it never duplicates.
-        let db = try AppDatabase(path: dir.path("dup.sqlite"))
+        let db = try await AppDatabase(path: dir.path("dup.sqlite"))
         try await db.saveIncidents(try await Fixture.parse(Fixture.cap(id: "D-2")).incidents)
         let again = try await db.saveIncidents(try await Fixture.parse(Fixture.cap(id: "D-2")).incidents)
         #expect(again.unchanged == 1)

@@ -12,7 +12,7 @@ struct CrossReferenceTests {
     let dir = TempDir()
 
     func closureDB() async throws -> AppDatabase {
-        let db = try AppDatabase(path: dir.path("x-\(UUID().uuidString).sqlite"))
+        let db = try await AppDatabase(path: dir.path("x-\(UUID().uuidString).sqlite"))
         let csv = dir.write("c-\(UUID().uuidString).csv", "縣市,日期,狀態\n臺北市,2026-09-15,照常上班、照常上課\n新北市,2026-09-15,停止上班、停止上課\n")
         try await db.saveIncidents(try await Fixture.importer.read(csv).incidents)
         return db
@@ -46,7 +46,7 @@ struct CrossReferenceTests {
     }
 
     @Test func reportsMatchTheirIncidentByPlaceTimeAndType() async throws {
-        let db = try AppDatabase(path: dir.path("m.sqlite"))
+        let db = try await AppDatabase(path: dir.path("m.sqlite"))
         let tsv = """
             CASE_ID,CASE_DT,COUNTY_N,TOWN_N,CASE_LOC,GEOMETRY_TYPE,COORDINATE,DISASTER_MAIN_TYPE,DISASTER_SUB_TYPE,CASE_DESCRIPTION,CASE_STATUS,CASE_TYPE,INJURED_NO,DEATH_NO,TRAPPED_NO,MISSING_NO,SHELTER_NO,IS_TRAFFIC,IS_SERIOUS
             T1,2026/9/14 下午 08:50:00,新北市,汐止區,新北市汐止區康寧街137號,點,"121.65,25.06",積淹水災情,房屋積淹水,康寧街淹水及腰，一家人受困二樓,處理中,網路災情通報,0,0,5,0,0,False,True
@@ -69,7 +69,7 @@ struct CrossReferenceTests {
     }
 
     @Test func quakeClaimsAgainstCWA() async throws {
-        let db = try AppDatabase(path: dir.path("q.sqlite"))
+        let db = try await AppDatabase(path: dir.path("q.sqlite"))
         try await db.saveIncidents(try await Fixture.parse(OfficialFormatTests.quakeUpper, name: "eq.json").incidents)
         let xref = try await Fixture.referencer(db)
         let felt = Fixture.check(xref, "剛剛花蓮地震好大，櫃子都倒了", at: "2026-09-14T18:55:00+08:00")
@@ -85,7 +85,7 @@ struct CrossReferenceTests {
     }
 
     @Test func evacuationOrdersThatDoNotExist() async throws {
-        let db = try AppDatabase(path: dir.path("e.sqlite"))
+        let db = try await AppDatabase(path: dir.path("e.sqlite"))
         try await db.saveIncidents(try await Fixture.parse(Fixture.cap(id: "R-1")).incidents)
         let xref = try await Fixture.referencer(db)
         let fake = Fixture.check(xref, "緊急！花蓮縣政府下令強制撤離光復鄉全鄉居民", at: "2026-09-14T19:00:00+08:00")
@@ -98,7 +98,7 @@ struct CrossReferenceTests {
     }
 
     @Test func knownRumoursAreMatchedAndTheirSpreadCounted() async throws {
-        let db = try AppDatabase(path: dir.path("r.sqlite"))
+        let db = try await AppDatabase(path: dir.path("r.sqlite"))
         let csv = dir.write("cofacts.csv", """
             claim,verdict,url
             "颱風天喝鹽水可以預防感冒，停水時記得先裝滿浴缸並加漂白水消毒，快轉給家人",RUMOR,https://cofacts.tw/article/1
@@ -125,7 +125,7 @@ struct CrossReferenceTests {
 
     /// A database holding two classified copies of one rumour (external ids "1" and "2"), queued.
     func twoCopiesOfARumourQueued(_ file: String) async throws -> AppDatabase {
-        let db = try AppDatabase(path: dir.path(file))
+        let db = try await AppDatabase(path: dir.path(file))
         let ids = try await db.syncSources([SourceConfig(name: "s", kind: .feed, url: "file:///dev/null")])
         let posts = [
             ExtractedPost(externalID: "1", url: nil, title: nil, author: nil, published: Fixture.date("2026-09-14T20:00:00+08:00"), text: "緊急通知：明天起全台封城三天，政府不敢說，快分享"),
@@ -182,7 +182,7 @@ struct CrossReferenceTests {
         let lines = String(decoding: try Data(contentsOf: emic), as: UTF8.self).split(omittingEmptySubsequences: false, whereSeparator: \.isNewline)
         let path = dir.write("emic.csv", lines.prefix(4001).joined(separator: "\n"))
         let incidents = try await Fixture.importer.read(path).incidents
-        let db = try AppDatabase(path: dir.path("recall.sqlite"))
+        let db = try await AppDatabase(path: dir.path("recall.sqlite"))
         try await db.saveIncidents(incidents)
         let xref = try await Fixture.referencer(db)
         let (total, recall, count) = try await Self.recall(xref, db)
@@ -218,7 +218,7 @@ struct GeoCrossReferenceTests {
     let dir = TempDir()
 
     @Test func distanceAndAlertAreasCountAsPlace() async throws {
-        let db = try AppDatabase(path: dir.path("geo.sqlite"))
+        let db = try await AppDatabase(path: dir.path("geo.sqlite"))
         let csv = """
             CASE_ID,CASE_DT,COUNTY_N,TOWN_N,CASE_LOC,GEOMETRY_TYPE,COORDINATE,DISASTER_MAIN_TYPE,DISASTER_SUB_TYPE,CASE_DESCRIPTION,CASE_STATUS,CASE_TYPE,INJURED_NO,DEATH_NO,TRAPPED_NO,MISSING_NO,SHELTER_NO,IS_TRAFFIC,IS_SERIOUS
             G1,2026/9/14 下午 08:50:00,新北市,汐止區,新北市汐止區,點,"121.6590,25.0630",路樹災情,路樹倒塌,大樹倒塌擋住道路,處理中,網路災情通報,0,0,0,0,0,False,False

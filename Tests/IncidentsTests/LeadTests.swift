@@ -13,7 +13,7 @@ struct LeadTests {
     let dir = TempDir()
 
     @Test func escalatedLeadCarriesTheCorroboratingIncident() async throws {
-        let db = try AppDatabase(path: dir.path("lead.sqlite"))
+        let db = try await AppDatabase(path: dir.path("lead.sqlite"))
         let csv = """
             CASE_ID,CASE_DT,COUNTY_N,TOWN_N,CASE_LOC,GEOMETRY_TYPE,COORDINATE,DISASTER_MAIN_TYPE,DISASTER_SUB_TYPE,CASE_DESCRIPTION,CASE_STATUS,CASE_TYPE,INJURED_NO,DEATH_NO,TRAPPED_NO,MISSING_NO,SHELTER_NO,IS_TRAFFIC,IS_SERIOUS
             L1,2026/9/14 下午 08:50:00,新北市,汐止區,新北市汐止區康寧街137號,點,"121.659,25.063",積淹水災情,房屋積淹水,康寧街淹水及腰，一家人受困二樓,處理中,網路災情通報,0,0,5,0,0,False,True

@@ -87,7 +87,7 @@ struct AdminAndAPITests {
         let (eocToken, eocHash) = APITokens.generate()
         try await f.database.createAPIToken(account: "eoc", tokenHash: eocHash, label: nil)
         // Only the hash is stored.
-        let stored = try await f.database.read { tx in try tx.column("SELECT tokenHash FROM apiToken", as: String.self) }
+        let stored = try await f.database.read { tx in try await tx.column("SELECT tokenHash FROM apiToken", as: String.self) }
         #expect(!stored.contains(modToken) && stored.contains(modHash))
         try await f.application().test(.router) { client in
             let b = Browser(client)
@@ -240,7 +240,7 @@ struct OutboxPageTests {
         let row = try #require(try await f.database.publications(postID: id).first)
         // Dead-letter it as the publisher does after its last attempt.
         try await f.database.write { tx in
-            try tx.execute(
+            try await tx.execute(
                 "UPDATE publication SET status = 'dead', attempts = 8, lastError = ? WHERE id = ?",
                 ["mastodon m: HTTP 422 Validation failed: Text character limit of 500 exceeded", row.id!])
         }

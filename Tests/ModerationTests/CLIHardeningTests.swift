@@ -24,7 +24,7 @@ struct CLIHardeningTests {
 
     /// A database with two queued posts; returns their ids.
     func seeded() async throws -> (AppDatabase, [Int64]) {
-        let db = try AppDatabase(path: database)
+        let db = try await AppDatabase(path: database)
         let source = try await db.syncSources([SourceConfig(name: "news", kind: .rss, url: "https://news.example/")])["news"]!
         try await db.recordFetch(
             DocumentRecord(sourceId: source, url: "https://news.example/"),
@@ -149,7 +149,7 @@ struct CLIHardeningTests {
         let token = try await sieve(["user", "token", "amy", "--expires", "1h", "--database", database])
         #expect(token.status == 0, "\(token.stderr)")
         #expect(token.stderr.contains("valid until"))
-        let db = try AppDatabase(path: database)
+        let db = try await AppDatabase(path: database)
         let secret = token.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
         #expect(try await db.account(tokenHash: APITokens.hash(secret))?.name == "amy")
         let list = try await sieve(["user", "tokens", "amy", "--database", database])
@@ -173,7 +173,7 @@ struct CLIHardeningTests {
 struct PublisherServiceLockTests {
     @Test func theServersPublisherAndACronPublishTakeTurns() async throws {
         let dir = TempDir()
-        let db = try AppDatabase(path: dir.path("s.sqlite"))
+        let db = try await AppDatabase(path: dir.path("s.sqlite"))
         let service = PublisherService(
             database: db, channels: [ChannelConfig(name: "feed", kind: .atom, path: dir.path("feed.atom"))],
             interval: .milliseconds(50), logger: Logger(label: "test"))

@@ -19,7 +19,7 @@ struct CLITests {
         let r = try await sieve(["user", "add", "amy", "--role", "moderator"], stdin: "s3cret-password\nignored second line\n")
         #expect(r.status == 0, "\(r.stderr)")
         #expect(r.stdout.contains("created moderator account amy"))
-        let db = try AppDatabase(path: dir.path("cli.sqlite"))
+        let db = try await AppDatabase(path: dir.path("cli.sqlite"))
         let account = try #require(try await db.account(named: "amy"))
         #expect(account.role == .moderator)
         #expect(account.passwordHash.hasPrefix("$2") && account.passwordHash.count == 60)
@@ -54,8 +54,8 @@ struct CLITests {
         #expect(r.status == 0, "\(r.stderr)")
         let token = r.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
         #expect(token.hasPrefix("sieve_") && token.count > 40)
-        let db = try AppDatabase(path: dir.path("cli.sqlite"))
-        let stored = try await db.read { tx in try tx.column("SELECT tokenHash FROM apiToken", as: String.self) }
+        let db = try await AppDatabase(path: dir.path("cli.sqlite"))
+        let stored = try await db.read { tx in try await tx.column("SELECT tokenHash FROM apiToken", as: String.self) }
         #expect(stored == [APITokens.hash(token)])
         #expect(try await db.account(tokenHash: APITokens.hash(token))?.name == "ops")
         let missing = try await sieve(["user", "token", "nobody"])

@@ -95,7 +95,7 @@ struct PostgresWebTests {
         #expect(tokenRun.status == 0, "\(tokenRun.stderr)")
         let token = tokenRun.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
         #expect(try await sieve(["user", "list"]).stdout.hasPrefix("amy\tmoderator\t"))
-        let db = try AppDatabase(path: url)
+        let db = try await AppDatabase(path: url)
         #expect(try await db.auditEntries(action: "user_add").count == 1)
         let source = try await db.syncSources([SourceConfig(name: "news", kind: .rss, url: "https://news.example/")])["news"]!
         try await db.recordFetch(

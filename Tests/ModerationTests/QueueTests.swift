@@ -64,7 +64,7 @@ struct QueueTests {
         try await f.database.write { tx in
             // Rows as the cross-reference stage wrote them before explanations were structured (lines of text; matches
             // as IncidentMatch JSON): still read.
-            try tx.execute(
+            try await tx.execute(
                 """
                 INSERT INTO xref (postId, verdict, score, explanation, matches, checkedAt)
                 VALUES (?, 'contradicted', 0.9, ?, ?, ?)
@@ -74,7 +74,7 @@ struct QueueTests {
                     "[{\"incidentID\":1,\"externalID\":\"dgpa-1\",\"kind\":\"closure\",\"score\":0.9,\"summary\":\"照常上班上課\",\"reasons\":[]}]",
                     Date(),
                 ])
-            try tx.execute(
+            try await tx.execute(
                 "INSERT INTO xref (postId, verdict, score, explanation, matches, checkedAt) VALUES (?, 'corroborated', 0.8, '', '[]', ?)",
                 [f.id("landslide"), Date()])
         }

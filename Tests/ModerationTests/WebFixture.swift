@@ -89,7 +89,7 @@ struct WebFixture: Sendable {
         configure: (inout SieveConfig) -> Void = { _ in }
     ) async throws {
         let location = location ?? dir.path("web.sqlite")
-        database = try AppDatabase(path: location)
+        database = try await AppDatabase(path: location)
         var config = SieveConfig(
             database: location,
             channels: [

@@ -97,7 +97,7 @@ struct WebHardeningTests {
         let id = f.id("flood")
         try await f.database.review(postID: id, decision: .approve, reviewer: "mod", note: nil, channels: ["community-feed"])
         let row = try #require(try await f.database.publications(postID: id).first)
-        try await f.database.write { tx in try tx.execute("UPDATE publication SET status = 'dead' WHERE id = ?", [row.id!]) }
+        try await f.database.write { tx in try await tx.execute("UPDATE publication SET status = 'dead' WHERE id = ?", [row.id!]) }
         try await f.database.retract(postID: id, reviewer: "cli:ops", note: "誤報")
         try await f.application().test(.router) { client in
             let b = Browser(client)
@@ -130,7 +130,7 @@ struct WebHardeningTests {
         try await f.application().test(.router) { client in
             let b = Browser(client)
             try await b.login("admin")
-            try await f.database.write { tx in try tx.execute("DROP TABLE publication") }
+            try await f.database.write { tx in try await tx.execute("DROP TABLE publication") }
             let page = try await b.get("/outbox")
             #expect(page.status == .internalServerError)
             #expect(!page.body.contains("publication"), "\(page.body.prefix(400))")

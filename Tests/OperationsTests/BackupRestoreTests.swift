@@ -15,7 +15,7 @@ struct BackupRestoreTests {
     var sieve: URL { TestPaths.sieveBinary }
 
     func seeded(_ name: String, batches: Int, perBatch: Int = 2) async throws -> (AppDatabase, Int64) {
-        let database = try AppDatabase(path: dir.path(name))
+        let database = try await AppDatabase(path: dir.path(name))
         let id = try await database.syncSources([SourceConfig(name: "s", kind: .rss, url: "https://example.org/")])["s"]!
         for b in 0..<batches { try await Ops.insertPosts(database, sourceID: id, batch: b, count: perBatch) }
         return (database, id)
@@ -74,7 +74,7 @@ struct BackupRestoreTests {
         #expect(try Ops.count(dir.path("sieve.sqlite"), "SELECT COUNT(*) FROM post") == 20)
         #expect(try Ops.count(dir.path("sieve.sqlite.bak"), "SELECT COUNT(*) FROM post") == 30, "the .bak has every commit")
         #expect(try Ops.integrity(dir.path("sieve.sqlite")) == "ok")
-        let reopened = try AppDatabase(path: dir.path("sieve.sqlite"))
+        let reopened = try await AppDatabase(path: dir.path("sieve.sqlite"))
         #expect(try await reopened.postCount() == 20)
         #expect(try await reopened.migrationStatus().isCurrent)
         // A backup into a folder gets a time-stamped name.
@@ -146,9 +146,9 @@ struct BackupRestoreTests {
         let last = AppDatabase.migrationNames.last!
         try await db.write { try $0.execute(sql: "DELETE FROM grdb_migrations WHERE identifier = ?", arguments: [last]) }
         try db.close()
-        #expect(try AppDatabase.migrationStatus(path: path).pending == [last])
-        #expect(Health.readiness(databasePath: path).status == 503)
-        #expect(Health.readiness(databasePath: path).body.contains("migrations pending: \(last)"))
+        #expect(try await AppDatabase.migrationStatus(path: path).pending == [last])
+        #expect(await Health.readiness(databasePath: path).status == 503)
+        #expect(await Health.readiness(databasePath: path).body.contains("migrations pending: \(last)"))
         let db2 = try DatabaseQueue(path: path)
         try await db2.write { try $0.execute(sql: "INSERT INTO grdb_migrations (identifier) VALUES ('v99-later')") }
         try db2.close()

@@ -11,8 +11,8 @@ struct LeaseKeeperTests {
     /// Two processes' stores on one fresh PostgreSQL database holding four unassessed posts.
     func twoWorkersAndFourPosts(_ test: String) async throws -> (url: String, a: AppDatabase, b: AppDatabase) {
         let url = try #require(try await TestPostgres.freshDatabase(test))
-        let a = try AppDatabase(path: url)
-        let b = try AppDatabase(path: url)
+        let a = try await AppDatabase(path: url)
+        let b = try await AppDatabase(path: url)
         let ids = try await a.syncSources([SourceConfig(name: "news", kind: .rss, url: "https://e.org/rss")])
         try await a.recordFetch(
             DocumentRecord(sourceId: ids["news"]!, url: "https://e.org/rss", status: 200),
@@ -44,7 +44,7 @@ struct LeaseKeeperTests {
     /// not timed).
     @Test(.enabled(if: TestPostgres.isAvailable, Comment(rawValue: TestPostgres.unavailable))) func theServiceRenewsUntilCancelled() async throws {
         let url = try #require(try await TestPostgres.freshDatabase(#function))
-        let a = try AppDatabase(path: url)
+        let a = try await AppDatabase(path: url)
         let ids = try await a.syncSources([SourceConfig(name: "news", kind: .rss, url: "https://e.org/rss")])
         try await a.recordFetch(
             DocumentRecord(sourceId: ids["news"]!, url: "https://e.org/rss", status: 200),

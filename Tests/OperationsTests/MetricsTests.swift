@@ -37,7 +37,7 @@ struct MetricsTests {
         ]
         let channel = ChannelConfig(name: "metrics-feed-\(server.port)", kind: .atom, path: dir.path("m.atom"))
         let config = SieveConfig(database: dir.path("m.sqlite"), crawler: Ops.crawler, sources: sources, channels: [channel])
-        let database = try AppDatabase(path: config.database)
+        let database = try await AppDatabase(path: config.database)
         let pipeline = Pipeline(config: config, database: database, logger: Ops.quiet)
         let summary = try await pipeline.crawl()
         #expect(summary.newPosts == 3)
@@ -73,7 +73,7 @@ struct MetricsTests {
         SieveMetrics.bootstrap()
         var config = SieveConfig(database: dir.path("j.sqlite"))
         config.backup = BackupSettings(schedule: .every(seconds: 60), dir: dir.path("jb"), keep: 1)
-        let database = try AppDatabase(path: config.database)
+        let database = try await AppDatabase(path: config.database)
         let before = await Self.value(SieveMetrics.render(database: nil), "sieve_job_runs_total{job=\"backup\",outcome=\"ok\"}") ?? 0
         let outcomes = await Scheduler(config: config, database: database, scorer: Ops.classifier, logger: Ops.quiet).runDue()
         #expect(outcomes.map(\.result) == [.ok])
@@ -85,12 +85,12 @@ struct MetricsTests {
 
     @Test func healthAndReadiness() async throws {
         #expect(Health.liveness() == Health.Check(status: 200, body: #"{"status":"ok"}"#))
-        let database = try AppDatabase(path: dir.path("h.sqlite"))
+        let database = try await AppDatabase(path: dir.path("h.sqlite"))
         let ready = await Health.readiness(database: database)
         #expect(ready.status == 200)
         #expect(ready.body == #"{"status":"ready","migrations":\#(AppDatabase.migrationNames.count)}"#)
-        #expect(Health.readiness(databasePath: dir.path("h.sqlite")).ok)
-        let missing = Health.readiness(databasePath: dir.path("absent.sqlite"))
+        #expect(await Health.readiness(databasePath: dir.path("h.sqlite")).ok)
+        let missing = await Health.readiness(databasePath: dir.path("absent.sqlite"))
         #expect(missing.status == 503)
         #expect(missing.body.contains("does not exist"))
         #expect(!FileManager.default.fileExists(atPath: dir.path("absent.sqlite")))
@@ -99,6 +99,6 @@ struct MetricsTests {
         #expect(newer.status == 503)
         #expect(newer.body.contains("v99-newer"))
         dir.write("garbage.sqlite", "this is not sqlite")
-        #expect(Health.readiness(databasePath: dir.path("garbage.sqlite")).status == 503)
+        #expect(await Health.readiness(databasePath: dir.path("garbage.sqlite")).status == 503)
     }
 }

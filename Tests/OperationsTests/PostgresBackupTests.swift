@@ -18,7 +18,7 @@ struct PostgresBackupTests {
     @Test(.enabled(if: TestPostgres.isAvailable, Comment(rawValue: TestPostgres.unavailable)))
     func aBackupRestoresWhatWasThereAndNothingLater() async throws {
         let url = try #require(try await TestPostgres.freshDatabase(#function))
-        let db = try AppDatabase(path: url)
+        let db = try await AppDatabase(path: url)
         let source = try await db.syncSources([SourceConfig(name: "news", kind: .rss, url: "https://e.org/rss")])["news"]!
         try await db.recordFetch(
             DocumentRecord(sourceId: source, url: "https://e.org/rss", status: 200),
@@ -55,7 +55,7 @@ struct PostgresBackupTests {
     @Test(.enabled(if: TestPostgres.isAvailable, Comment(rawValue: TestPostgres.unavailable)))
     func theScheduledBackupJobWritesADumpAndKeepsTheNewest() async throws {
         let url = try #require(try await TestPostgres.freshDatabase(#function))
-        let db = try AppDatabase(path: url)
+        let db = try await AppDatabase(path: url)
         let t0 = Date(timeIntervalSince1970: 1_800_000_000)
         for i in 0..<3 {
             let outcome = try await Backups.run(database: db, dir: dir.path("b"), keep: 2, now: t0.addingTimeInterval(Double(i) * 3600), url: url)

@@ -95,7 +95,7 @@ struct ScheduleCLITests {
         defer { server.stop() }
         let config = writeConfig(server.baseURL, sources: 20)
         let database = dir.path("s.sqlite")
-        _ = try AppDatabase(path: database)  // so the test can watch it from the start
+        _ = try await AppDatabase(path: database)  // so the test can watch it from the start
 
         let child = try ChildProcess.start(sieve, ["schedule", "--config", config], cwd: dir.url, stderrPath: dir.path("stderr.log"))
         let process = child.process

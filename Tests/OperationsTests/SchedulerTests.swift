@@ -36,7 +36,7 @@ struct SchedulerTests {
         let c = try config(
             server.baseURL, publish: PublishSettings(schedule: .every(seconds: 300)),
             backup: BackupSettings(schedule: try Schedule.parse("@hourly"), dir: dir.path("backups"), keep: 2))
-        let database = try AppDatabase(path: c.database)
+        let database = try await AppDatabase(path: c.database)
         let scheduler = Scheduler(config: c, database: database, scorer: Ops.classifier, logger: Ops.quiet)
 
         let before = try await scheduler.jobs()
@@ -90,7 +90,7 @@ struct SchedulerTests {
 
     @Test func withNoJobsTheServiceStillRunsUntilStopped() async throws {
         let c = SieveConfig(database: dir.path("idle.sqlite"))
-        let scheduler = Scheduler(config: c, database: try AppDatabase(path: c.database), scorer: Ops.classifier, logger: Ops.quiet)
+        let scheduler = Scheduler(config: c, database: try await AppDatabase(path: c.database), scorer: Ops.classifier, logger: Ops.quiet)
         #expect(try await scheduler.jobs().isEmpty)
         let returned = Locked(false)
         let task = Task {
@@ -105,7 +105,7 @@ struct SchedulerTests {
     }
 
     @Test func backupRetentionKeepsTheNewest() async throws {
-        let database = try AppDatabase(path: dir.path("keep.sqlite"))
+        let database = try await AppDatabase(path: dir.path("keep.sqlite"))
         let ids = try await database.syncSources([SourceConfig(name: "s", kind: .rss, url: "https://example.org/")])
         try await Ops.insertPosts(database, sourceID: ids["s"]!, batch: 0, count: 3)
         let t0 = Date(timeIntervalSince1970: 1_789_000_000)
@@ -134,7 +134,7 @@ struct SchedulerTests {
         crawler.perHostConcurrency = 1
         let sources = (0..<24).map { SourceConfig(name: "s\($0)", kind: .rss, url: server.baseURL + "/s\($0)", allowPrivate: true, respectRobots: false) }
         let c = SieveConfig(database: dir.path("stop.sqlite"), crawler: crawler, sources: sources)
-        let database = try AppDatabase(path: c.database)
+        let database = try await AppDatabase(path: c.database)
         let scheduler = Scheduler(config: c, database: database, scorer: Ops.classifier, logger: Ops.quiet)
         let task = Task { try await scheduler.run() }
         // Stop once the crawl has stored something (observed progress, not wall time).

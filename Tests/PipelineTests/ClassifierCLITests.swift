@@ -77,7 +77,7 @@ struct ClassifierCLITests {
 
     @Test func retrainingFromReviewsComparesBeforeSwapping() async throws {
         let dbPath = dir.path("r.sqlite")
-        let db = try AppDatabase(path: dbPath)
+        let db = try await AppDatabase(path: dbPath)
         let ids = try await db.syncSources([SourceConfig(name: "s", kind: .rss, url: "https://e.org/")])
         let rumours = (0..<12).map { "網傳明天全台停班停課第\($0)版，快分享給親友，內部消息已證實" }
         let credible = (0..<12).map { "人事行政總處公告：第\($0)區明天照常上班上課，請以官網為準" }

@@ -22,9 +22,9 @@ struct CrawlTests {
     func config(_ sources: [SourceConfig], crawler: CrawlerSettings = CrawlerSettings(
         connectTimeout: 1, totalTimeout: 4, maxBodyBytes: 1 << 20, concurrency: 16, perHostConcurrency: 16, perHostDelay: 0,
         maxAttempts: 2)
-    ) throws -> (SieveConfig, AppDatabase) {
+    ) async throws -> (SieveConfig, AppDatabase) {
         let c = SieveConfig(database: dir.path("crawl.sqlite"), crawler: crawler, sources: sources)
-        return (c, try AppDatabase(path: c.database))
+        return (c, try await AppDatabase(path: c.database))
     }
 
     func source(_ name: String, _ url: String, kind: SourceKind = .rss, rules: HTMLRules? = nil) -> SourceConfig {
@@ -68,7 +68,7 @@ struct CrawlTests {
             connectTimeout: 1, totalTimeout: 6, maxBodyBytes: 12 << 20, concurrency: 16, perHostConcurrency: 16,
             perHostDelay: 0, maxAttempts: 1)
         settings.maxBodyBytes = 12 << 20
-        let (c, db) = try config(
+        let (c, db) = try await config(
             [
                 source("good", base + "/good"), source("drip", base + "/drip"), source("reset", base + "/reset"),
                 source("endless", base + "/endless"), source("loop", base + "/loop"),
@@ -113,7 +113,7 @@ struct CrawlTests {
             }
         }
         defer { server.stop() }
-        let (c, db) = try config([
+        let (c, db) = try await config([
             source("etag", server.baseURL + "/etag"), source("lastmod", server.baseURL + "/lastmod"),
             source("plain", server.baseURL + "/plain"),
         ])
@@ -140,7 +140,7 @@ struct CrawlTests {
             ], title: "轉傳"))
         }
         defer { server.stop() }
-        let (c, db) = try config([source("s", server.baseURL + "/x")])
+        let (c, db) = try await config([source("s", server.baseURL + "/x")])
         let summary = try await Pipeline(config: c, database: db).crawl()
         #expect(summary.stats.nearDuplicates == 2)
         let posts = try await db.posts()
@@ -172,7 +172,7 @@ struct CrawlTests {
         let rules = HTMLRules(follow: "//a[@class='a']/@href", next: "//a[@rel='next']/@href", article: HTMLFields(title: "//h1", text: "//article"))
         var settings = CrawlerSettings(concurrency: 8, perHostConcurrency: 2, perHostDelay: 0.05, maxAttempts: 2)
         settings.totalTimeout = 5
-        let (c, db) = try config([source("board", server.baseURL + "/list?page=1", kind: .html, rules: rules)], crawler: settings)
+        let (c, db) = try await config([source("board", server.baseURL + "/list?page=1", kind: .html, rules: rules)], crawler: settings)
         let summary = try await Pipeline(config: c, database: db).crawl()
         let posts = try await db.posts()
         #expect(posts.count == 9, "\(summary.results)")
@@ -199,7 +199,7 @@ struct CrawlTests {
         defer { server.stop() }
         var settings = CrawlerSettings(perHostDelay: 0, maxAttempts: 3)
         settings.totalTimeout = 5
-        let (c, db) = try config([source("busy", server.baseURL + "/busy")], crawler: settings)
+        let (c, db) = try await config([source("busy", server.baseURL + "/busy")], crawler: settings)
         let started = Date()
         let summary = try await Pipeline(config: c, database: db).crawl()
         #expect(summary.failed.isEmpty, "\(summary.results)")

@@ -110,7 +110,7 @@ struct PipelineTests {
         #expect(r.stdout.contains("/malformed.xml:2: not well-formed XML"), Comment(rawValue: r.stdout))
         #expect(r.stdout.contains("/error-page.xml: an HTML page, not a feed"))
         #expect(r.stdout.contains("/gone.xml: HTTP 404"))
-        let db = try AppDatabase(path: dir.path("bad.sqlite"))
+        let db = try await AppDatabase(path: dir.path("bad.sqlite"))
         #expect(try await db.postCount() == 3)
         let failed = try await db.sources().filter { $0.lastStatus == "failed" }.map(\.name).sorted()
         #expect(failed == ["error-page", "gone", "malformed"])
@@ -161,7 +161,7 @@ struct PipelineTests {
 
         let rerun = try await run(["run", "--config", cfg])
         #expect(rerun.status == 0, Comment(rawValue: rerun.stdout + rerun.stderr))
-        let db = try AppDatabase(path: dir.path("kill.sqlite"))
+        let db = try await AppDatabase(path: dir.path("kill.sqlite"))
         let posts = try await db.posts()
         #expect(posts.count == sources * items)
         #expect(Set(posts.map(\.url)).count == sources * items)

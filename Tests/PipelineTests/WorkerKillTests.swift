@@ -121,7 +121,7 @@ struct WorkerKillTests {
         let config = dir.write("sieve.toml", toml)
 
         // Items a moderator already approved for the EOC webhook: the publish stage has work from the start.
-        let db = try AppDatabase(path: url)
+        let db = try await AppDatabase(path: url)
         let seeded = 30
         let ids = try await db.syncSources([SourceConfig(name: "earlier", kind: .rss, url: "https://earlier.example/rss")])
         try await db.recordFetch(

@@ -11,7 +11,7 @@ struct AtomFeedTests {
 
     /// A database with one approved item whose text is hostile to XML.
     func approvedDatabase() async throws -> AppDatabase {
-        let db = try AppDatabase(path: dir.path("p.sqlite"))
+        let db = try await AppDatabase(path: dir.path("p.sqlite"))
         let ids = try await db.syncSources([SourceConfig(name: "board", kind: .html, url: "https://e.org/")])
         try await db.recordFetch(
             DocumentRecord(sourceId: ids["board"]!, url: "https://e.org/"),

@@ -13,7 +13,7 @@ final class Fixture: @unchecked Sendable {
     private var counter = 0
 
     init() async throws {
-        db = try AppDatabase(path: dir.path("sieve.sqlite"))
+        db = try await AppDatabase(path: dir.path("sieve.sqlite"))
         sourceID = try await db.syncSources([SourceConfig(name: "village-board", kind: .html, url: "https://e.org/")])["village-board"]!
     }
 

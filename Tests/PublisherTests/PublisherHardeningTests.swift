@@ -53,7 +53,7 @@ struct PublisherHardeningTests {
         try await f.approve(try f.addItems(1), channels: ["community-feed"])
         let first = try await f.db.leaseDueDeliveries(now: Date(), channels: ["community-feed"], lease: 1)
         #expect(first.count == 1)
-        let other = try AppDatabase(path: f.dir.path("sieve.sqlite"))
+        let other = try await AppDatabase(path: f.dir.path("sieve.sqlite"))
         let later = Date().addingTimeInterval(5)
         let second = try await other.leaseDueDeliveries(now: later, channels: ["community-feed"], lease: 60)
         #expect(second.count == 1)

@@ -12,7 +12,7 @@ func concurrently(
     await withTaskGroup(of: Result<[Int64], any Error>.self) { group in
         for _ in 0..<workers {
             group.addTask {
-                do { return .success(try await body(try AppDatabase(path: url))) } catch { return .failure(error) }
+                do { return .success(try await body(try await AppDatabase(path: url))) } catch { return .failure(error) }
             }
         }
         var claimed: [Int64] = []
@@ -39,7 +39,7 @@ struct ClaimTests {
 
     @Test(arguments: Backend.available) func frontierClaimsAreExclusiveAndExpire(_ backend: Backend) async throws {
         let a = try #require(try await open(backend))
-        let b = try AppDatabase(path: a.path)  // a second worker (process) on the same database
+        let b = try await AppDatabase(path: a.path)  // a second worker (process) on the same database
         let config = sources(5)
         let ids = try await a.syncSources(config)
         #expect(try await a.enqueueSeeds(config, ids: ids, hostOf: { URL(string: $0)?.host ?? "" }, force: false) == 5)
@@ -81,7 +81,7 @@ struct ClaimTests {
 
     @Test(arguments: Backend.available) func postClaimsHideClaimedPostsUntilTheLeaseEnds(_ backend: Backend) async throws {
         let a = try #require(try await open(backend))
-        let b = try AppDatabase(path: a.path)
+        let b = try await AppDatabase(path: a.path)
         _ = try await addPosts(a, 5)
         let now = Date()
         let mine = try await a.leasePostsToAssess(limit: 3, lease: 30, now: now)
@@ -142,7 +142,7 @@ struct ClaimTests {
     /// over; and a delivery taken over after its lease ran out is settled only by the worker now holding it.
     @Test(arguments: Backend.available) func renewedLeasesKeepClaimsAndOnlyTheHolderSettles(_ backend: Backend) async throws {
         let a = try #require(try await open(backend))
-        let b = try AppDatabase(path: a.path)  // a second worker on the same database
+        let b = try await AppDatabase(path: a.path)  // a second worker on the same database
         _ = try await addPosts(a, 3)
         let now = Date()
         let mine = try await a.leasePostsToAssess(limit: 2, lease: 30, now: now)
@@ -177,7 +177,7 @@ struct ClaimTests {
     /// delivery that is being made and never withdrawing it.
     @Test(.enabled(if: TestPostgres.isAvailable, Comment(rawValue: TestPostgres.unavailable))) func retractionDuringAClaimWithdrawsTheDelivery() async throws {
         let url = try #require(try await TestPostgres.freshDatabase(#function))
-        let db = try AppDatabase(path: url)
+        let db = try await AppDatabase(path: url)
         _ = try await addPosts(db, 1)
         let post = try #require(try await db.leasePostsToAssess().first)
         try await db.saveAssessments([(post.id, assessment(), 1.0)])

@@ -41,13 +41,13 @@ struct PostgresLocationTests {
         // postgres://postgres@127.0.0.1:PORT/db → postgres://postgres@127.0.0.1:1,127.0.0.1:PORT/db?…
         let withDeadHost = url.replacingOccurrences(of: "@127.0.0.1:", with: "@127.0.0.1:1,127.0.0.1:")
             + "?target_session_attrs=read-write&connect_timeout=2"
-        let db = try AppDatabase(path: withDeadHost)
+        let db = try await AppDatabase(path: withDeadHost)
         let ids = try await db.syncSources([SourceConfig(name: "s", kind: .rss, url: "https://example.org/")])
         #expect(ids["s"] != nil)
         #expect(db.path.contains("127.0.0.1:1,127.0.0.1:"))
         // Every host dead: the error names each one.
         do {
-            _ = try AppDatabase(path: "postgres://postgres@127.0.0.1:1,127.0.0.1:2/x?connect_timeout=1")
+            _ = try await AppDatabase(path: "postgres://postgres@127.0.0.1:1,127.0.0.1:2/x?connect_timeout=1")
             Issue.record("opened a database with no server")
         } catch {
             #expect(error.description.contains("127.0.0.1:1:") && error.description.contains("127.0.0.1:2:"), "\(error.description)")
@@ -59,16 +59,81 @@ struct PostgresLocationTests {
     @Test(.enabled(if: TestPostgres.isAvailable, Comment(rawValue: TestPostgres.unavailable)))
     func aStatementWithoutAnAnswerTimesOut() async throws {
         let url = try #require(try await TestPostgres.freshDatabase("aStatementWithoutAnAnswerTimesOut"))
-        let db = try AppDatabase(path: url + "?query_timeout=1&pool=1")
+        _ = try await AppDatabase(path: url)  // the migrations first: under a loaded test run one can take over 1 s
+        let db = try await AppDatabase(path: url + "?query_timeout=1&pool=1")
         // Without the timeout the statement would answer after 60 s; with it, it fails with the timeout's error.
         do {
-            _ = try await db.read { tx in try tx.scalar("SELECT pg_sleep(60)::text", as: String.self) }
+            _ = try await db.read { tx in try await tx.scalar("SELECT pg_sleep(60)::text", as: String.self) }
             Issue.record("a 60 s statement finished under a 1 s query_timeout")
         } catch {
             #expect(error.description.contains("query_timeout"), "\(error.description)")
         }
-        #expect(try await db.read { tx in try tx.scalar("SELECT 41 + 1", as: Int.self) } == 42)
+        #expect(try await db.read { tx in try await tx.scalar("SELECT 41 + 1", as: Int.self) } == 42)
         #expect(try PostgresLocation(url: "postgres://u@h/d?query_timeout=30").queryTimeout == 30)
         #expect(throws: StoreError.self) { try PostgresLocation(url: "postgres://u@h/d?query_timeout=0") }
+    }
+
+    /// The host in use goes away (its connections reset, new ones refused): transactions fail within about
+    /// `connect_timeout` with the host's error instead of waiting out the pool's minute of retries, and the store
+    /// works again once the host is back. The host is a TCP forwarder to the test server (Tests/postgres/proxy.py).
+    @Test(.enabled(if: TestPostgres.isAvailable, Comment(rawValue: TestPostgres.unavailable)))
+    func aHostThatGoesAwayFailsFastAndComesBack() async throws {
+        let url = try #require(try await TestPostgres.freshDatabase("aHostThatGoesAwayFailsFastAndComesBack"))
+        let target = try #require(URLComponents(string: url)?.port)
+        let port = try freeLoopbackPort()
+        let dir = TempDir()
+        func startHost() async throws -> ChildProcess {
+            let proxy = try ChildProcess.start(
+                URL(fileURLWithPath: "/usr/bin/env"), ["python3", TestPaths.packageRoot.appendingPathComponent("Tests/postgres/proxy.py").path, "\(port)", "\(target)"],
+                cwd: dir.url, stderrPath: dir.path("proxy.log"))
+            #expect(await waitUntil(timeout: 20) { Self.accepts(port) }, "the forwarder did not listen on \(port)")
+            return proxy
+        }
+        var host = try await startHost()
+        let db = try await AppDatabase(path: url.replacingOccurrences(of: ":\(target)/", with: ":\(port)/") + "?connect_timeout=2")
+        _ = try await db.syncSources([SourceConfig(name: "s", kind: .rss, url: "https://example.org/")])
+
+        host.process.terminate()
+        await host.exited()
+        let lost = Date()
+        for _ in 0..<2 {  // the first may fail on the reset connection, the next looks for the host again
+            do {
+                _ = try await db.sources()
+                Issue.record("a transaction succeeded with the database host gone")
+            } catch {
+                #expect(!error.description.isEmpty)
+            }
+        }
+        do {
+            _ = try await db.sources()
+            Issue.record("a transaction succeeded with the database host gone")
+        } catch {
+            #expect(error.description.contains("127.0.0.1:\(port)"), "\(error.description)")
+        }
+        // Three failed transactions within the pool's first minute of retries (each waits about connect_timeout).
+        #expect(Date().timeIntervalSince(lost) < 50, "failing took \(Date().timeIntervalSince(lost)) s")
+
+        host = try await startHost()
+        defer { host.process.terminate() }
+        var names: [String]? = nil
+        for _ in 0..<30 where names == nil {
+            names = try? await db.sources().map(\.name)
+            if names == nil { try await Task.sleep(for: .seconds(1)) }
+        }
+        #expect(names == ["s"], "the store did not recover when the host came back")
+    }
+
+    /// Whether something accepts TCP connections on 127.0.0.1:`port`.
+    static func accepts(_ port: Int) -> Bool {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { return false }
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        return withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) == 0 }
+        }
     }
 }

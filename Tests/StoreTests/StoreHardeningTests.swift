@@ -25,7 +25,7 @@ struct StoreHardeningTests {
     /// `sieve review` took no notice of a moderator's open item and wrote no audit line. Now the CLI's decision goes
     /// the web app's way: refused while someone else holds the item, allowed with force (audited), always audited.
     @Test func aCLIDecisionRespectsAWebClaimAndIsAudited() async throws {
-        let db = try AppDatabase(path: dir.path("s.sqlite"))
+        let db = try await AppDatabase(path: dir.path("s.sqlite"))
         let ids = try await queued(2, in: db)
         try await db.lock(postID: ids[0], user: "amy", duration: 600)
         await #expect(throws: StoreError.self) {
@@ -41,7 +41,7 @@ struct StoreHardeningTests {
 
     /// Retraction, edits, and outbox retry/drop write their audit lines in the same transaction as the change.
     @Test func retractEditRetryAndDropAreAudited() async throws {
-        let db = try AppDatabase(path: dir.path("s.sqlite"))
+        let db = try await AppDatabase(path: dir.path("s.sqlite"))
         let ids = try await queued(2, in: db)
         try await db.review(postID: ids[0], decision: .approve, reviewer: "cli:ops", note: nil, channels: ["feed"])
         try await db.edit(postID: ids[0], reviewer: "cli:ops", text: "更正：汐止淹水已退", note: "更正")
@@ -55,7 +55,7 @@ struct StoreHardeningTests {
     }
 
     @Test func retractingAQueuedItemSaysWhatToDoInstead() async throws {
-        let db = try AppDatabase(path: dir.path("s.sqlite"))
+        let db = try await AppDatabase(path: dir.path("s.sqlite"))
         let ids = try await queued(1, in: db)
         await #expect {
             try await db.retract(postID: ids[0], reviewer: "cli:ops", note: nil)
@@ -66,7 +66,7 @@ struct StoreHardeningTests {
     }
 
     @Test func accountsCanBeShutAndTokensExpire() async throws {
-        let db = try AppDatabase(path: dir.path("s.sqlite"))
+        let db = try await AppDatabase(path: dir.path("s.sqlite"))
         try await db.createAccount(name: "amy", role: .moderator, passwordHash: "h1")
         try await db.createSession(
             account: "amy", idHash: "s1", csrfToken: "c", expiresAt: Date().addingTimeInterval(3600), replacing: nil, ip: nil,
@@ -107,7 +107,7 @@ struct StoreHardeningTests {
     /// Per account, failures slow the next attempt down (1 s, 2 s, 4 s … up to the cap) instead of locking the
     /// account for everyone.
     @Test func loginFailuresPerAccountBackOffInsteadOfLockingOut() async throws {
-        let db = try AppDatabase(path: dir.path("s.sqlite"))
+        let db = try await AppDatabase(path: dir.path("s.sqlite"))
         let now = Date()
         var waits: [TimeInterval] = []
         for i in 0..<8 {
@@ -124,66 +124,66 @@ struct StoreHardeningTests {
     // MARK: Opening databases
 
     /// A read-only command on a mistyped path creates nothing (it used to create the folders and an empty file).
-    @Test func aMissingDatabaseIsNotCreatedUnlessAsked() throws {
+    @Test func aMissingDatabaseIsNotCreatedUnlessAsked() async throws {
         let path = dir.path("no/such/folder/x.sqlite")
-        #expect(throws: StoreError.self) { try AppDatabase(path: path, mode: .existing) }
+        await #expect(throws: StoreError.self) { try await AppDatabase(path: path, mode: .existing) }
         #expect(!FileManager.default.fileExists(atPath: dir.path("no")))
         // Even a command that may create one does not invent folders.
-        #expect(throws: StoreError.self) { try AppDatabase(path: path, mode: .create) }
+        await #expect(throws: StoreError.self) { try await AppDatabase(path: path, mode: .create) }
         #expect(!FileManager.default.fileExists(atPath: dir.path("no")))
-        #expect(throws: StoreError.self) { try AppDatabase(path: dir.path("missing.sqlite"), mode: .existing) }
+        await #expect(throws: StoreError.self) { try await AppDatabase(path: dir.path("missing.sqlite"), mode: .existing) }
         #expect(!FileManager.default.fileExists(atPath: dir.path("missing.sqlite")))
-        let created = try AppDatabase(path: dir.path("new.sqlite"), mode: .create)
+        let created = try await AppDatabase(path: dir.path("new.sqlite"), mode: .create)
         #expect(created.created)
-        let again = try AppDatabase(path: dir.path("new.sqlite"), mode: .existing)
+        let again = try await AppDatabase(path: dir.path("new.sqlite"), mode: .existing)
         #expect(!again.created)
     }
 
     /// Another program's SQLite file is refused untouched (Sieve used to add its ~22 tables to it); Sieve's own
     /// files say whose they are with PRAGMA application_id.
-    @Test func anotherProgramsSQLiteFileIsRefusedUntouched() throws {
+    @Test func anotherProgramsSQLiteFileIsRefusedUntouched() async throws {
         let path = dir.path("other.sqlite")
         let queue = try DatabaseQueue(path: path)
-        try queue.write { db in
+        try await queue.write { db in
             try db.execute(sql: "CREATE TABLE contacts (name TEXT)")
             try db.execute(sql: "INSERT INTO contacts VALUES ('阿美')")
         }
         try queue.close()
         let before = try Data(contentsOf: URL(fileURLWithPath: path))
-        #expect(throws: StoreError.self) { try AppDatabase(path: path) }
+        await #expect(throws: StoreError.self) { try await AppDatabase(path: path) }
         #expect(try Data(contentsOf: URL(fileURLWithPath: path)) == before)
         #expect(!FileManager.default.fileExists(atPath: path + "-wal"))
 
         let marked = dir.path("marked.sqlite")
         let q2 = try DatabaseQueue(path: marked)
-        try q2.write { db in try db.execute(sql: "PRAGMA application_id = 42") }
+        try await q2.write { db in try db.execute(sql: "PRAGMA application_id = 42") }
         try q2.close()
-        #expect(throws: StoreError.self) { try AppDatabase(path: marked) }
+        await #expect(throws: StoreError.self) { try await AppDatabase(path: marked) }
 
         let plain = dir.path("plain.txt")
         _ = FileManager.default.createFile(atPath: plain, contents: Data("not a database".utf8))
-        #expect(throws: StoreError.self) { try AppDatabase(path: plain) }
+        await #expect(throws: StoreError.self) { try await AppDatabase(path: plain) }
 
-        let sieve = try AppDatabase(path: dir.path("sieve.sqlite"))
-        #expect(try sieve.writer!.read { db in try Int32.fetchOne(db, sql: "PRAGMA application_id") } == AppDatabase.applicationID)
+        let sieve = try await AppDatabase(path: dir.path("sieve.sqlite"))
+        #expect(try await sieve.writer!.read { db in try Int32.fetchOne(db, sql: "PRAGMA application_id") } == AppDatabase.applicationID)
     }
 
     /// Every process with the store open holds the shared lock `sieve restore` needs exclusively.
-    @Test func anOpenStoreHoldsTheLockRestoreNeeds() throws {
+    @Test func anOpenStoreHoldsTheLockRestoreNeeds() async throws {
         let path = dir.path("s.sqlite")
-        var db: AppDatabase? = try AppDatabase(path: path)
+        var db: AppDatabase? = try await AppDatabase(path: path)
         #expect(throws: FileLock.Busy.self) { try FileLock(path: path + ".store.lock", mode: .exclusive) }
         _ = db
         db = nil
         let exclusive = try FileLock(path: path + ".store.lock", mode: .exclusive)
-        #expect(throws: StoreError.self) { try AppDatabase(path: path) }
+        await #expect(throws: StoreError.self) { try await AppDatabase(path: path) }
         _ = exclusive
     }
 
     /// A feed's date in year 9999 or before 1990 is stored as unknown: it would otherwise sort the post first (or
     /// last) for ever, and far dates overflowed PostgreSQL's microseconds.
     @Test func implausiblePublicationDatesAreStoredAsUnknown() async throws {
-        let db = try AppDatabase(path: dir.path("s.sqlite"))
+        let db = try await AppDatabase(path: dir.path("s.sqlite"))
         let source = try await db.syncSources([SourceConfig(name: "news", kind: .rss, url: "https://news.example/")])["news"]!
         let far = Date(timeIntervalSince1970: 253_402_300_000)
         try await db.recordFetch(

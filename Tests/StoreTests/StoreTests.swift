@@ -17,10 +17,10 @@ enum Backend: String, CaseIterable, CustomStringConvertible, Sendable {
     /// PostgreSQL is not available.
     func open(in dir: TempDir, _ test: String) async throws -> AppDatabase? {
         switch self {
-        case .sqlite: return try AppDatabase(path: dir.path("s.sqlite"))
+        case .sqlite: return try await AppDatabase(path: dir.path("s.sqlite"))
         case .postgres:
             guard let url = try await TestPostgres.freshDatabase(test) else { return nil }
-            return try AppDatabase(path: url)
+            return try await AppDatabase(path: url)
         }
     }
 }
@@ -29,7 +29,7 @@ enum Backend: String, CaseIterable, CustomStringConvertible, Sendable {
 struct StoreTests {
     let dir = TempDir()
 
-    func open() throws -> AppDatabase { try AppDatabase(path: dir.path("s.sqlite")) }
+    func open() async throws -> AppDatabase { try await AppDatabase(path: dir.path("s.sqlite")) }
 
     /// A fresh database on `backend`; nil (the reason printed) when PostgreSQL is not available.
     func open(_ backend: Backend, _ test: String = #function) async throws -> AppDatabase? { try await backend.open(in: dir, test) }
@@ -41,28 +41,28 @@ struct StoreTests {
         return ids["news"]!
     }
 
-    @Test func opensInWALModeWithMigrations() throws {
-        let db = try open()
-        let mode = try db.writer!.read { try String.fetchOne($0, sql: "PRAGMA journal_mode") }
+    @Test func opensInWALModeWithMigrations() async throws {
+        let db = try await open()
+        let mode = try await db.writer!.read { try String.fetchOne($0, sql: "PRAGMA journal_mode") }
         #expect(mode == "wal")
-        let tables = try db.writer!.read { try String.fetchAll($0, sql: "SELECT name FROM sqlite_master WHERE type = 'table'") }
+        let tables = try await db.writer!.read { try String.fetchAll($0, sql: "SELECT name FROM sqlite_master WHERE type = 'table'") }
         for t in ["source", "document", "post", "assessment", "review", "publication"] { #expect(tables.contains(t)) }
         // Re-opening runs no migration twice.
-        _ = try open()
+        _ = try await open()
     }
 
     @Test(.enabled(if: TestPostgres.isAvailable, Comment(rawValue: TestPostgres.unavailable))) func postgresHasTheSameTablesAndMigratesOnce() async throws {
         let url = try #require(try await TestPostgres.freshDatabase(#function))
         // `sieve migrate` reads the status first without applying anything: an empty database has all pending.
-        let before = try AppDatabase.migrationStatus(path: url)
+        let before = try await AppDatabase.migrationStatus(path: url)
         #expect(before.applied.isEmpty && before.pending.count >= 3 && before.pending.first == "pg1-core")
-        let pg = try AppDatabase(path: url)
-        #expect(try AppDatabase.migrationStatus(path: url).applied == before.pending)
-        let lite = try open()
-        #expect(try await pg.tables() == lite.tables())
+        let pg = try await AppDatabase(path: url)
+        #expect(try await AppDatabase.migrationStatus(path: url).applied == before.pending)
+        let lite = try await open()
+        #expect(try await pg.tables() == (try await lite.tables()))
         #expect(pg.sharesWork && !lite.sharesWork)
         // Re-opening (and several processes opening at once) applies nothing twice.
-        let again = try AppDatabase(path: url)
+        let again = try await AppDatabase(path: url)
         #expect(try await again.tables() == pg.tables())
         await #expect(try TestPostgres.psql(url, "SELECT count(*) FROM sieve_migrations") == "\(try await pg.migrationStatus().applied.count)")
         #expect(try await pg.migrationStatus().applied.contains("pg4-web-search"))
@@ -70,10 +70,10 @@ struct StoreTests {
         #expect(status.pending.isEmpty && status.unknown.isEmpty)
     }
 
-    @Test func badPostgresURLsAreClearErrors() {
-        #expect(throws: StoreError.self) { try AppDatabase(path: "postgres://u:secret@127.0.0.1:1/x?sslmode=bogus") }
+    @Test func badPostgresURLsAreClearErrors() async {
+        await #expect(throws: StoreError.self) { try await AppDatabase(path: "postgres://u:secret@127.0.0.1:1/x?sslmode=bogus") }
         do {
-            _ = try AppDatabase(path: "postgres://u:secret@127.0.0.1:1/x")
+            _ = try await AppDatabase(path: "postgres://u:secret@127.0.0.1:1/x")
             Issue.record("connecting to a closed port should fail")
         } catch {
             // The message names the database without its password.
@@ -155,7 +155,7 @@ struct StoreTests {
         #expect(try await db.sources().first?.url == "https://b")
     }
 
-    @Test func unwritableLocationIsAClearError() {
-        #expect(throws: StoreError.self) { try AppDatabase(path: "/proc/forbidden/s.sqlite") }
+    @Test func unwritableLocationIsAClearError() async {
+        await #expect(throws: StoreError.self) { try await AppDatabase(path: "/proc/forbidden/s.sqlite") }
     }
 }

@@ -99,7 +99,7 @@ struct WebStoreTests {
             account: "admin", idHash: "s4", csrfToken: "c4", expiresAt: now.addingTimeInterval(3600), replacing: nil, ip: nil,
             userAgent: nil)
         #expect(try await db.session(idHash: "s4")?.role == .admin)
-        try await db.write { tx in try tx.execute("UPDATE account SET disabled = ? WHERE name = ?", [true, "admin"]) }
+        try await db.write { tx in try await tx.execute("UPDATE account SET disabled = ? WHERE name = ?", [true, "admin"]) }
         #expect(try await db.account(named: "admin")?.disabled == true)
         #expect(try await db.session(idHash: "s4") == nil)
         #expect(try await db.account(tokenHash: "t-hash") == nil)
@@ -128,7 +128,7 @@ struct WebStoreTests {
     /// Several servers counting failures for one key at once lose none (PostgreSQL locks the row).
     @Test(.enabled(if: TestPostgres.isAvailable, Comment(rawValue: TestPostgres.unavailable))) func concurrentLoginFailuresAreAllCounted() async throws {
         let url = try #require(try await TestPostgres.freshDatabase(#function))
-        _ = try AppDatabase(path: url)
+        _ = try await AppDatabase(path: url)
         let now = Date()
         let result = await concurrently(8, url: url) { db in
             for _ in 0..<5 { try await db.recordLoginFailure(key: "k", maxFailures: 1000, window: 600, lockout: 60, now: now) }
@@ -136,7 +136,7 @@ struct WebStoreTests {
         }
         #expect(result.errors.isEmpty, "\(result.errors)")
         // All 40 counted: the 41st failure is the one that locks at maxFailures 41.
-        let db = try AppDatabase(path: url)
+        let db = try await AppDatabase(path: url)
         #expect(try await db.recordLoginFailure(key: "k", maxFailures: 41, window: 600, lockout: 60, now: now) != nil)
     }
 
@@ -386,9 +386,10 @@ struct WebStoreTests {
 
     /// Every query finds the same posts on PostgreSQL as FTS5 finds on SQLite (and what each is meant to find).
     @Test func searchFindsTheSamePostsOnBothBackends() async throws {
-        let sqlite = try AppDatabase(path: dir.path("search.sqlite"))
+        let sqlite = try await AppDatabase(path: dir.path("search.sqlite"))
         let sqliteIDs = try await indexDocuments(sqlite)
-        let postgres = try await TestPostgres.freshDatabase(#function).map { try AppDatabase(path: $0) }
+        var postgres: AppDatabase? = nil
+        if let url = try await TestPostgres.freshDatabase(#function) { postgres = try await AppDatabase(path: url) }
         var postgresIDs: [String: Int64]? = nil
         if let postgres { postgresIDs = try await indexDocuments(postgres) }
         for (match, expected) in Self.queries {
@@ -408,7 +409,7 @@ struct WebStoreTests {
     /// With several workers, a post can commit after a later one was indexed: PostgreSQL still finds it.
     @Test(.enabled(if: TestPostgres.isAvailable, Comment(rawValue: TestPostgres.unavailable))) func postgresIndexesAPostThatCommittedLate() async throws {
         let url = try #require(try await TestPostgres.freshDatabase(#function))
-        let db = try AppDatabase(path: url)
+        let db = try await AppDatabase(path: url)
         let source = try await db.syncSources([SourceConfig(name: "s", kind: .rss, url: "https://s.example/")])["s"]!
         try await db.recordFetch(
             DocumentRecord(sourceId: source, url: "https://s.example/"),
