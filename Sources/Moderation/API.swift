@@ -174,7 +174,7 @@ extension ModerationApp {
     /// GET /api/v1/items/{id}.
     @Sendable func apiItem(_ request: Request, _ context: WebContext) async throws -> Response {
         _ = try requireUser(request, context)
-        let d = try await database.itemDetail(id: try postID(context))
+        let d = try await database.itemDetail(id: try postID(context), now: Date())
         let x = d.row.xref
         return Reply.json(
             APIItem(
@@ -221,7 +221,7 @@ extension ModerationApp {
         case .escalate:
             d.channels = leadChannels
         }
-        try await database.decide(postID: id, d, by: auth.user, ip: context.remoteIP)
+        try await database.decide(postID: id, d, by: auth.user, ip: context.remoteIP, force: false, now: Date())
         queueChanged()
         let state = try await database.item(id: id).state
         return Reply.json(DecisionResult(id: id, state: state, stateLabel: Labels.state(state)))

@@ -9,7 +9,7 @@ extension ModerationApp {
     @Sendable func dashboard(_ request: Request, _ context: WebContext) async throws -> Response {
         let auth = try requireUser(request, context)
         let now = Date()
-        let s = try await database.dashboardStats(now: now)
+        let s = try await database.dashboardStats(hours: 24, topSeries: 6, now: now)
         let label = { (series: HourlySeries) -> HourlySeries in
             var copy = series
             copy.series = series.series.map { (Labels.typeNames[$0.name] ?? ($0.name == "—" ? "未分類" : $0.name), $0.counts) }
@@ -103,7 +103,9 @@ extension ModerationApp {
     @Sendable func auditCSV(_ request: Request, _ context: WebContext) async throws -> Response {
         let auth = try requireAdmin(request, context)
         let q = try AuditQuery(request)
-        let entries = try await database.auditEntries(actor: q.actor, action: q.action, postId: q.post, limit: nil)
+        let entries = try await database.auditEntries(
+            actor: q.actor, action: q.action, postId: q.post, limit: nil, offset: 0
+        )
         var out = "id,at,actor,action,post_id,before,after,ip\r\n"
         for e in entries.reversed() {
             out += [
@@ -111,7 +113,10 @@ extension ModerationApp {
                 e.after ?? "", e.ip ?? "",
             ].map(CSV.field).joined(separator: ",") + "\r\n"
         }
-        try await database.audit(actor: auth.user, action: "audit_export", after: "{\"rows\":\(entries.count)}", ip: context.remoteIP)
+        try await database.audit(
+            actor: auth.user, action: "audit_export", postId: nil, before: nil, after: "{\"rows\":\(entries.count)}",
+            ip: context.remoteIP
+        )
         var r = Reply.bytes(out, contentType: "text/csv; charset=utf-8")
         r.headers[.contentDisposition] = "attachment; filename=\"sieve-audit.csv\""
         return r
@@ -136,7 +141,9 @@ extension ModerationApp {
         if let channel = channels.first(where: { $0.kind.isFile && $0.kind != .cap && (URL(fileURLWithPath: $0.path).lastPathComponent == file || $0.name + ".atom" == file) }) {
             switch channel.kind {
             case .atom:
-                return Reply.bytes(AtomFeedWriter.render(channel: channel, items: try await database.publishableItems(channel: channel.name)), contentType: "application/atom+xml; charset=utf-8")
+                return Reply.bytes(AtomFeedWriter.render(channel: channel, items: try await database.publishableItems(
+                    channel: channel.name, limit: 200
+                )), contentType: "application/atom+xml; charset=utf-8")
             case .jsonfeed: return await Reply.bytes(try Feeds.jsonFeed(database, title: channel.title), contentType: "application/feed+json; charset=utf-8")
             case .geojson: return await Reply.bytes(try Feeds.geoJSON(database), contentType: "application/geo+json; charset=utf-8")
             case .kml: return await Reply.bytes(try Feeds.kml(database, title: channel.title), contentType: "application/vnd.google-earth.kml+xml; charset=utf-8")

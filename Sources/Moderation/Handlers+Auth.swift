@@ -61,7 +61,7 @@ extension ModerationApp {
         // nobody can lock a real user out). Behind a reverse proxy the address is the client's (trusted_proxies).
         let account = name.lowercased()
         let keys = (pair: "\(account)|\(context.remoteIP)", address: "ip|\(context.remoteIP)", account: "account|\(account)")
-        if let until = try await database.loginLockedUntil(keys: [keys.pair, keys.address, keys.account]) {
+        if let until = try await database.loginLockedUntil(keys: [keys.pair, keys.address, keys.account], now: Date()) {
             return loginForm(
                 next: next, name: name, message: "嘗試次數過多，請於 \(taipeiShort(until).suffix(5)) 後再試。",
                 status: .tooManyRequests)
@@ -78,21 +78,27 @@ extension ModerationApp {
         guard ok, let account = found else {
             let window = TimeInterval(settings.loginLockout)
             var locked = try await database.recordLoginFailure(
-                key: keys.pair, maxFailures: settings.loginMaxFailures, window: window, lockout: window)
+                key: keys.pair, maxFailures: settings.loginMaxFailures, window: window, lockout: window, backoff: false,
+                now: Date()
+            )
             if let l = try await database.recordLoginFailure(
-                key: keys.address, maxFailures: settings.loginMaxFailures * 4, window: window, lockout: window)
+                key: keys.address, maxFailures: settings.loginMaxFailures * 4, window: window, lockout: window,
+                backoff: false, now: Date()
+            )
             {
                 locked = max(locked ?? l, l)
             }
             if let l = try await database.recordLoginFailure(
                 key: keys.account, maxFailures: settings.loginMaxFailures, window: window, lockout: min(window, 300),
-                backoff: true)
+                backoff: true, now: Date()
+            )
             {
                 locked = max(locked ?? l, l)
             }
             try await database.audit(
-                actor: name.isEmpty ? "(blank)" : name, action: "login_failed", after: locked.map { "{\"locked_until\":\"\($0)\"}" },
-                ip: context.remoteIP)
+                actor: name.isEmpty ? "(blank)" : name, action: "login_failed", postId: nil, before: nil,
+                after: locked.map { "{\"locked_until\":\"\($0)\"}" }, ip: context.remoteIP
+            )
             if let locked {
                 return loginForm(
                     next: next, name: name, message: "嘗試次數過多，請於 \(taipeiShort(locked).suffix(5)) 後再試。",
@@ -108,8 +114,12 @@ extension ModerationApp {
         try await database.createSession(
             account: account.name, idHash: Secrets.sha256(sessionID), csrfToken: Secrets.token(),
             expiresAt: Date().addingTimeInterval(TimeInterval(settings.sessionLifetime)), replacing: old,
-            ip: context.remoteIP, userAgent: request.headers[.userAgent].map { String($0.prefix(200)) })
-        try await database.audit(actor: account.name, action: "login", ip: context.remoteIP)
+            ip: context.remoteIP, userAgent: request.headers[.userAgent].map { String($0.prefix(200)) },
+            method: "password"
+        )
+        try await database.audit(
+            actor: account.name, action: "login", postId: nil, before: nil, after: nil, ip: context.remoteIP
+        )
         var response = Reply.seeOther(next)
         response.setCookie(cookie(Self.sessionCookie, sessionID, maxAge: settings.sessionLifetime))
         response.setCookie(cookie(Self.loginCookie, "", maxAge: 0, path: "/login"))
@@ -124,7 +134,9 @@ extension ModerationApp {
         try await database.deleteSession(idHash: sessionHash)
         sessionCache.remove(sessionHash)
         try await database.audit(
-            actor: auth.user, action: "logout", after: auth.signIn == "oidc" ? "{\"via\":\"oidc\"}" : nil, ip: context.remoteIP)
+            actor: auth.user, action: "logout", postId: nil, before: nil,
+            after: auth.signIn == "oidc" ? "{\"via\":\"oidc\"}" : nil, ip: context.remoteIP
+        )
         // After a single sign-on session, the login page offers the provider's sign-out too.
         var response = Reply.seeOther(auth.signIn == "oidc" && live.current.oidc != nil ? "/login?signed_out=sso" : "/login")
         response.setCookie(cookie(Self.sessionCookie, "", maxAge: 0))

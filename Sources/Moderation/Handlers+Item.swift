@@ -9,14 +9,16 @@ extension ModerationApp {
     @Sendable func itemPage(_ request: Request, _ context: WebContext) async throws -> Response {
         let auth = try requireUser(request, context)
         let id = try postID(context)
-        var detail = try await database.itemDetail(id: id)
+        var detail = try await database.itemDetail(id: id, now: Date())
         let open = detail.row.item.state == PostState.queued.rawValue || detail.row.item.state == PostState.escalated.rawValue
         if auth.role.canDecide, open {
             let lock = try await database.lock(
-                postID: id, user: auth.user, duration: TimeInterval(settings.claimDuration), ip: context.remoteIP)
+                postID: id, user: auth.user, duration: TimeInterval(settings.claimDuration), ip: context.remoteIP,
+                now: Date()
+            )
             detail.row.lock = lock
             if lock.user == auth.user { queueChanged() }  // others' queue pages show the lock at once
-            if lock.user == auth.user { detail = try await database.itemDetail(id: id) }
+            if lock.user == auth.user { detail = try await database.itemDetail(id: id, now: Date()) }
         }
         var view = itemView(detail, auth: auth, open: open, flash: flash(request))
         let state = detail.row.item.state
@@ -78,7 +80,7 @@ extension ModerationApp {
         let form = try await readForm(request, context)
         try checkCSRF(auth, request, form: form)
         let decision = try parseDecision(form, defaultChannels: true)
-        try await database.decide(postID: id, decision, by: auth.user, ip: context.remoteIP)
+        try await database.decide(postID: id, decision, by: auth.user, ip: context.remoteIP, force: false, now: Date())
         queueChanged()
         let state = try await database.item(id: id).state
         if wantsJSON(request) {
@@ -97,7 +99,10 @@ extension ModerationApp {
         guard let note = form.text("note")?.trimmingCharacters(in: .whitespacesAndNewlines), !note.isEmpty else {
             throw WebError(status: .badRequest, message: "撤回需要填寫原因（note）。")
         }
-        try await database.retract(postID: id, reviewer: auth.user, note: String(note.prefix(1000)), ip: context.remoteIP)
+        try await database.retract(
+            postID: id, reviewer: auth.user, note: String(note.prefix(1000)), ip: context.remoteIP, force: false,
+            now: Date()
+        )
         queueChanged()
         if wantsJSON(request) {
             return Reply.json(DecisionResult(id: id, state: PostState.retracted.rawValue, stateLabel: Labels.state(PostState.retracted.rawValue)))
@@ -117,7 +122,9 @@ extension ModerationApp {
         }
         guard text.count <= 5000 else { throw WebError(status: .badRequest, message: "公開文字最多 5,000 字，收到 \(text.count) 字。") }
         let note = form.text("note").flatMap { $0.isEmpty ? nil : String($0.prefix(1000)) }
-        try await database.edit(postID: id, reviewer: auth.user, text: text, note: note, ip: context.remoteIP)
+        try await database.edit(
+            postID: id, reviewer: auth.user, text: text, note: note, ip: context.remoteIP, now: Date()
+        )
         queueChanged()
         if wantsJSON(request) {
             return Reply.json(DecisionResult(id: id, state: PostState.approved.rawValue, stateLabel: Labels.state(PostState.approved.rawValue)))
@@ -134,7 +141,7 @@ extension ModerationApp {
         guard let raw = form.text("into"), let into = Int64(raw.trimmingCharacters(in: CharacterSet(charactersIn: "#"))) else {
             throw WebError(status: .badRequest, message: "into must be the id of the item this one duplicates, got \"\(form["into"] ?? "")\"")
         }
-        try await database.merge(postID: id, into: into, by: auth.user, ip: context.remoteIP)
+        try await database.merge(postID: id, into: into, by: auth.user, ip: context.remoteIP, now: Date())
         queueChanged()
         if wantsJSON(request) {
             return Reply.json(DecisionResult(id: id, state: PostState.rejected.rawValue, stateLabel: "已合併至 #\(into)"))

@@ -50,8 +50,8 @@ extension ModerationApp {
         }
         let record: PublicationRecord
         switch action {
-        case "retry": record = try await database.retryDelivery(id, actor: auth.user, ip: context.remoteIP)
-        case "drop": record = try await database.dropDelivery(id, actor: auth.user, ip: context.remoteIP)
+        case "retry": record = try await database.retryDelivery(id, actor: auth.user, ip: context.remoteIP, now: Date())
+        case "drop": record = try await database.dropDelivery(id, actor: auth.user, ip: context.remoteIP, now: Date())
         default: throw WebError(status: .notFound, message: "no outbox action \(action) (retry, drop)")
         }
         _ = record

@@ -85,7 +85,7 @@ extension ModerationApp {
         let page = try await queueCache.page(for: query.filter) { () async throws(StoreError) -> QueuePage in
             // Posts crawled since the indexer last ran become searchable at once (a large backlog is left to it).
             if query.filter.match != nil { try await search.catchUp(database, batch: 200, maxBatches: 1) }
-            return try await database.queuePage(query.filter)
+            return try await database.queuePage(query.filter, now: Date())
         }
         return (query, page)
     }
@@ -159,7 +159,9 @@ extension ModerationApp {
         var ok = 0, skipped = 0
         for id in ids {
             do {
-                try await database.decide(postID: id, decision, by: auth.user, ip: context.remoteIP)
+                try await database.decide(
+                    postID: id, decision, by: auth.user, ip: context.remoteIP, force: false, now: Date()
+                )
                 ok += 1
             } catch {
                 skipped += 1

@@ -36,7 +36,8 @@ extension ModerationApp {
         guard
             try await database.beginOIDCLogin(
                 stateHash: Secrets.sha256(state), nonce: nonce, codeVerifier: verifier, next: next,
-                expiresAt: Date().addingTimeInterval(TimeInterval(sso.loginTimeout)))
+                expiresAt: Date().addingTimeInterval(TimeInterval(sso.loginTimeout)), limit: 10_000, now: Date()
+            )
         else {
             context.logger.warning("single sign-on: too many sign-ins under way (10,000); refusing new ones until some expire")
             return loginForm(next: next, name: "", message: "登入人數過多，請稍候再試。", status: .serviceUnavailable)
@@ -68,7 +69,7 @@ extension ModerationApp {
                 request, context, "state does not match this browser's sign-in (missing cookie or another browser's state)",
                 status: .badRequest, audit: false)
         }
-        guard let pending = try await database.consumeOIDCLogin(stateHash: Secrets.sha256(state)) else {
+        guard let pending = try await database.consumeOIDCLogin(stateHash: Secrets.sha256(state), now: Date()) else {
             return try await refuseSignIn(request, context, "state already used or expired (a replayed or stale callback)", status: .badRequest)
         }
         if let error = query.get("error") {
@@ -89,7 +90,9 @@ extension ModerationApp {
             // expire.
             let claim = "\(sso.roleClaim) = \(values.prefix(20))"
             var reason = "no Sieve role for claim \(claim) (see [oidc.roles])"
-            if let name = try await database.revokeSSOAccount(issuer: claims.issuer, subject: claims.subject, claim: claim, ip: context.remoteIP) {
+            if let name = try await database.revokeSSOAccount(
+                issuer: claims.issuer, subject: claims.subject, claim: claim, ip: context.remoteIP, now: Date()
+            ) {
                 sessionCache.remove(account: name)
                 reason += "; account \(name) disabled"
             }
@@ -103,7 +106,9 @@ extension ModerationApp {
         let linked: SSOAccount
         do {
             linked = try await database.ssoAccount(
-                issuer: claims.issuer, subject: claims.subject, preferredName: preferred, role: role, ip: context.remoteIP)
+                issuer: claims.issuer, subject: claims.subject, preferredName: preferred, role: role,
+                ip: context.remoteIP, now: Date()
+            )
             guard !linked.account.disabled else {
                 return try await refuseSignIn(
                     request, context, "account \(linked.account.name) is disabled in Sieve", next: pending.next, subject: claims.subject)
@@ -122,7 +127,10 @@ extension ModerationApp {
         }
         var after: [String: String] = ["via": "oidc", "issuer": claims.issuer, "sub": claims.subject, "role": role.rawValue]
         if linked.created { after["created"] = "true" }
-        try await database.audit(actor: linked.account.name, action: "login", after: Self.auditJSON(after), ip: context.remoteIP)
+        try await database.audit(
+            actor: linked.account.name, action: "login", postId: nil, before: nil, after: Self.auditJSON(after),
+            ip: context.remoteIP
+        )
         // A page that moves on by itself: the browser arrived here from the provider (a cross-site navigation), and
         // the session cookie is SameSite=Strict, so a redirect would reach the app without it.
         var response = Reply.html(Pages.render("ssoContinue", SSOContinueView(user: linked.account.name, next: pending.next)))
@@ -149,7 +157,10 @@ extension ModerationApp {
         if audit {
             var after: [String: String] = ["via": "oidc", "reason": String(reason.prefix(500))]
             if let subject { after["sub"] = subject }
-            try await database.audit(actor: "(sso)", action: "login_failed", after: Self.auditJSON(after), ip: context.remoteIP)
+            try await database.audit(
+                actor: "(sso)", action: "login_failed", postId: nil, before: nil, after: Self.auditJSON(after),
+                ip: context.remoteIP
+            )
         }
         context.logger.warning("single sign-on refused: \(reason)")
         var response = loginForm(next: next, name: "", message: "單一登入失敗，請重新登入。（\(Self.shortReason(reason))）", status: status)

@@ -17,7 +17,7 @@ public struct RouteInfo: Sendable, Hashable {
 /// The moderation web app: server-rendered pages for community managers, a JSON API for the EOC and
 /// integrations, and the community feeds. Built on one `AppDatabase`.
 public struct ModerationApp: Sendable {
-    public let database: AppDatabase
+    public let database: any WebRepository
     /// The configuration in force (replaced on SIGHUP by `ConfigReloader`); read per request.
     public let live: LiveConfig
     public var settings: ServerSettings { live.current.server }
@@ -44,14 +44,14 @@ public struct ModerationApp: Sendable {
     static let csrfHeader = HTTPField.Name("X-CSRF-Token")!
 
     public init(
-        database: AppDatabase, config: SieveConfig, search: SearchIndex, logger: Logger = Logger(label: "sieve.web")
+        database: any WebRepository, config: SieveConfig, search: SearchIndex, logger: Logger = Logger(label: "sieve.web")
     ) {
         self.init(database: database, live: LiveConfig(config), search: search, logger: logger)
     }
 
     /// An app whose configuration can be replaced while it serves (`sieve serve` and SIGHUP).
     public init(
-        database: AppDatabase, live: LiveConfig, search: SearchIndex, logger: Logger = Logger(label: "sieve.web"),
+        database: any WebRepository, live: LiveConfig, search: SearchIndex, logger: Logger = Logger(label: "sieve.web"),
         accessLog: Bool = false
     ) {
         self.database = database
@@ -352,7 +352,7 @@ struct AuthMiddleware: RouterMiddleware {
             }
             let tokenHash = APITokens.hash(parts[1].trimmingCharacters(in: .whitespaces))
             var found = app.sessionCache.account(tokenHash: tokenHash)
-            if found == nil, let account = try await app.database.account(tokenHash: tokenHash) {
+            if found == nil, let account = try await app.database.account(tokenHash: tokenHash, now: Date()) {
                 app.sessionCache.set(account, tokenHash: tokenHash)
                 found = account
             }
@@ -363,7 +363,7 @@ struct AuthMiddleware: RouterMiddleware {
         } else if let sid = request.cookies[ModerationApp.sessionCookie]?.value, !sid.isEmpty {
             let hash = Secrets.sha256(sid)
             var found = app.sessionCache.get(hash)
-            if found == nil, let s = try await app.database.session(idHash: hash) {
+            if found == nil, let s = try await app.database.session(idHash: hash, now: Date()) {
                 app.sessionCache.set(s)
                 found = s
             }

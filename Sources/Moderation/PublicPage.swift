@@ -26,7 +26,9 @@ extension ModerationApp {
                 let now = Date()
                 let items = try await database.publicItems(limit: 2000)
                 let incidents = try await database.incidents(
-                    kinds: [.cap, .warning, .closure, .quake, .typhoon, .emic], from: now.addingTimeInterval(-48 * 3600), limit: 300)
+                    kinds: [.cap, .warning, .closure, .quake, .typhoon, .emic], activeAt: nil,
+                    from: now.addingTimeInterval(-48 * 3600), to: nil, limit: 300
+                )
                 return PublicData(items: items, incidents: incidents.filter { $0.state == "active" }, failed: false)
             } catch {
                 return PublicData(items: [], incidents: [], failed: true)

@@ -61,7 +61,7 @@ public struct SearchIndex: Sendable {
     /// left); returns how many were added. `sweep`: on PostgreSQL, look for missing posts among all of them, not
     /// only the newest (see `AppDatabase.postsToIndex`).
     @discardableResult
-    public func catchUp(_ database: AppDatabase, batch: Int = 500, maxBatches: Int? = nil, sweep: Bool = false)
+    public func catchUp(_ database: any ModerationRepository, batch: Int = 500, maxBatches: Int? = nil, sweep: Bool = false)
         async throws(StoreError) -> Int
     {
         var total = 0, batches = 0
@@ -79,7 +79,7 @@ public struct SearchIndex: Sendable {
 /// Keeps the search index up with newly crawled posts while the server runs.
 struct SearchIndexer: Service {
     let index: SearchIndex
-    let database: AppDatabase
+    let database: any ModerationRepository
     let logger: Logger
     var interval: Duration = .seconds(5)
 

@@ -1,6 +1,17 @@
 import Foundation
 import Store
 
+/// What health checks and metrics read from the Store: its migrations (`/readyz`) and the queues' depth and age
+/// (`/metrics`). Owned by Observability; `AppDatabase` conforms on both backends.
+public protocol HealthRepository: Sendable {
+    /// The SQLite file or the PostgreSQL URL without its password.
+    var path: String { get }
+    func migrationStatus() async throws(StoreError) -> MigrationStatus
+    func queueGauges(now: Date) async throws(StoreError) -> [(queue: String, depth: Int, oldestAge: Double)]
+}
+
+extension AppDatabase: HealthRepository {}
+
 /// Health checks for a load balancer, as plain functions a web server mounts at `/healthz` and `/readyz`.
 public enum Health {
     /// An HTTP answer: status code and a small JSON body.
@@ -21,7 +32,7 @@ public enum Health {
 
     /// `/readyz` for a server that holds the database open: it can be read and has every migration this binary
     /// knows (and none it does not). 503 with the reason otherwise.
-    public static func readiness(database: AppDatabase) async -> Check {
+    public static func readiness(database: any HealthRepository) async -> Check {
         do {
             return verdict(try await database.migrationStatus())
         } catch {

@@ -61,7 +61,7 @@ public enum SieveMetrics {
     public static func bootstrap() -> PrometheusCollectorRegistry { shared }
 
     /// The Prometheus text exposition (format 0.0.4). With a database, the queue gauges are read from it first.
-    public static func render(database: AppDatabase?, now: Date = Date()) async -> String {
+    public static func render(database: (any HealthRepository)?, now: Date = Date()) async -> String {
         let registry = bootstrap()
         if let database {
             do {

@@ -58,7 +58,7 @@ public enum Backups {
 
     /// Takes a backup now and removes the oldest beyond `keep`.
     /// `url`: the database's URL with its password, for PostgreSQL (pg_dump connects by itself).
-    public static func run(database: AppDatabase, dir: String, keep: Int, now: Date = Date(), url: String? = nil) async throws(StoreError) -> Outcome {
+    public static func run(database: any MaintenanceRepository, dir: String, keep: Int, now: Date = Date(), url: String? = nil) async throws(StoreError) -> Outcome {
         let stem = stem(of: database.path)
         let result: BackupResult
         if database.sharesWork {
@@ -66,7 +66,7 @@ public enum Backups {
             guard let url else { throw StoreError.database("a PostgreSQL backup needs the database URL") }
             let path = URL(fileURLWithPath: dir).appendingPathComponent("\(stem)-\(stamp(now)).dump").path
             try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-            let posts = try await database.postCount()
+            let posts = try await database.postCount(state: nil)
             do {
                 let dump = try PostgresDump.backup(url: url, to: path)
                 result = BackupResult(path: path, bytes: dump.bytes, seconds: dump.seconds, posts: posts)

@@ -8,13 +8,13 @@ import Store
 /// channel that answers slowly — is not handed to another worker while it is still being done. A process that dies
 /// stops renewing, and its claims expire one lease later as before. Only needed where work is shared (PostgreSQL).
 public struct LeaseKeeper: Service {
-    let database: AppDatabase
+    let database: any MaintenanceRepository
     let lease: TimeInterval
     let logger: Logger
     /// The time leases are renewed from (tests inject their own clock).
     let now: @Sendable () -> Date
 
-    public init(database: AppDatabase, lease: TimeInterval, logger: Logger, now: @escaping @Sendable () -> Date = { Date() }) {
+    public init(database: any MaintenanceRepository, lease: TimeInterval, logger: Logger, now: @escaping @Sendable () -> Date = { Date() }) {
         self.database = database
         self.lease = lease
         self.logger = logger

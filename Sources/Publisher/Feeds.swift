@@ -13,31 +13,31 @@ public enum Feeds {
     public static let capFolder = "cap"
     public static let capIndexFile = "index.atom"
 
-    public static func atom(_ database: AppDatabase, title: String = "Sieve 已查證災情") async throws(StoreError) -> String {
+    public static func atom(_ database: any OutboxRepository, title: String = "Sieve 已查證災情") async throws(StoreError) -> String {
         AtomFeedWriter.render(channel: ChannelConfig(name: "feeds", kind: .atom, title: title), items: try await database.approvedItems())
     }
 
-    public static func jsonFeed(_ database: AppDatabase, title: String = "Sieve 已查證災情", feedURL: String? = nil)
+    public static func jsonFeed(_ database: any OutboxRepository, title: String = "Sieve 已查證災情", feedURL: String? = nil)
         async throws(StoreError) -> String
     {
         JSONFeedWriter.render(title: title, feedURL: feedURL, items: try await database.approvedItems())
     }
 
-    public static func geoJSON(_ database: AppDatabase) async throws(StoreError) -> String {
+    public static func geoJSON(_ database: any OutboxRepository) async throws(StoreError) -> String {
         GeoJSONWriter.render(items: try await database.approvedItems())
     }
 
-    public static func kml(_ database: AppDatabase, title: String = "Sieve 已查證災情") async throws(StoreError) -> String {
+    public static func kml(_ database: any OutboxRepository, title: String = "Sieve 已查證災情") async throws(StoreError) -> String {
         KMLWriter.render(title: title, items: try await database.approvedItems())
     }
 
     /// Every CAP message about escalated, approved and retracted items (for the EOC).
-    public static func capMessages(_ database: AppDatabase, channel: String? = nil) async throws(StoreError) -> [CAPMessage] {
+    public static func capMessages(_ database: any OutboxRepository, channel: String? = nil) async throws(StoreError) -> [CAPMessage] {
         CAPWriter.messages(events: try await database.capEvents(channel: channel))
     }
 
     /// Writes every feed into `dir`; returns the paths written.
-    public static func writeAll(to dir: String, database: AppDatabase, title: String = "Sieve 已查證災情") async throws -> [String] {
+    public static func writeAll(to dir: String, database: any OutboxRepository, title: String = "Sieve 已查證災情") async throws -> [String] {
         let base = URL(fileURLWithPath: dir)
         var written: [String] = []
         for (name, text) in await [
@@ -53,7 +53,7 @@ public enum Feeds {
     }
 
     /// Writes one file channel's document(s) from what the outbox has delivered (or is delivering) on it.
-    public static func writeChannel(_ channel: ChannelConfig, database: AppDatabase) async throws -> String {
+    public static func writeChannel(_ channel: ChannelConfig, database: any OutboxRepository) async throws -> String {
         let path = absolutePath(channel.path)
         switch channel.kind {
         case .atom:

@@ -81,7 +81,7 @@ public struct DeliveryOptions: Sendable {
 /// GeoJSON, KML, CAP) are rewritten from the database instead. One instance can run for the life of a server
 /// (`deliverPending` again and again); its rate-limit and breaker state carries over between calls.
 public final class OutboxPublisher: Sendable {
-    public let database: AppDatabase
+    public let database: any OutboxRepository
     private let configured: Locked<[ChannelConfig]>
     /// The channels delivered to (each round takes them once, at its start).
     public var channels: [ChannelConfig] { configured.withLock { $0 } }
@@ -95,7 +95,7 @@ public final class OutboxPublisher: Sendable {
         name: "community-feed", kind: .atom, path: "public/community.atom", title: "Sieve 已查證災情")
 
     public init(
-        database: AppDatabase, channels: [ChannelConfig], client: HTTPClient = HTTPClient(),
+        database: any OutboxRepository, channels: [ChannelConfig], client: HTTPClient = HTTPClient(),
         logger: Logger = Logger(label: "sieve.publisher", factory: { _ in SwiftLogNoOpLogHandler() }),
         environment: [String: String] = ProcessInfo.processInfo.environment
     ) {

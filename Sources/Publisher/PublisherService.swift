@@ -17,7 +17,7 @@ public struct PublisherService: Service {
     /// Where the channels come from when the config can change while this runs (nil: fixed).
     let live: LiveConfig?
 
-    public init(database: AppDatabase, channels: [ChannelConfig], interval: Duration, logger: Logger) {
+    public init(database: any OutboxRepository, channels: [ChannelConfig], interval: Duration, logger: Logger) {
         self.publisher = OutboxPublisher(database: database, channels: channels, logger: logger)
         self.interval = interval
         self.logger = logger
@@ -25,7 +25,7 @@ public struct PublisherService: Service {
     }
 
     /// A publisher that follows a reloadable config: each round delivers to the channels in force at its start.
-    public init(database: AppDatabase, live: LiveConfig, interval: Duration, logger: Logger) {
+    public init(database: any OutboxRepository, live: LiveConfig, interval: Duration, logger: Logger) {
         self.publisher = OutboxPublisher(database: database, channels: live.current.channels, logger: logger)
         self.interval = interval
         self.logger = logger

@@ -90,6 +90,7 @@ struct PostgresLocationTests {
             return proxy
         }
         var host = try await startHost()
+        defer { host.process.terminate() }  // whichever forwarder runs last, also when the test fails midway
         let db = try await AppDatabase(path: url.replacingOccurrences(of: ":\(target)/", with: ":\(port)/") + "?connect_timeout=2")
         _ = try await db.syncSources([SourceConfig(name: "s", kind: .rss, url: "https://example.org/")])
 
@@ -114,7 +115,6 @@ struct PostgresLocationTests {
         #expect(Date().timeIntervalSince(lost) < 50, "failing took \(Date().timeIntervalSince(lost)) s")
 
         host = try await startHost()
-        defer { host.process.terminate() }
         var names: [String]? = nil
         for _ in 0..<30 where names == nil {
             names = try? await db.sources().map(\.name)
