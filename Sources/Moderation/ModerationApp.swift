@@ -3,6 +3,7 @@ import HTTPTypes
 import Hummingbird
 import ServiceLifecycle
 import Logging
+import Net
 import Observability
 import Publisher
 import SieveCore
@@ -38,23 +39,29 @@ public struct ModerationApp: Sendable {
     let oidcClient = OIDCClient()
     let publicCache = TimedValue<PublicData>()
     let probes = Probes()
+    /// The tipline's answers (nil: `/tipline/line` answers 404); `sieve serve` builds it from the tipline checker.
+    public let tiplineAnswering: TiplineAnswering?
+    /// Calls the LINE reply API (libcurl; the SSRF guard applies unless `tipline.allow_private`).
+    let tiplineClient = Net.HTTPClient()
 
     static let sessionCookie = "sieve_session"
     static let loginCookie = "sieve_login"
     static let csrfHeader = HTTPField.Name("X-CSRF-Token")!
 
     public init(
-        database: any WebRepository, config: SieveConfig, search: SearchIndex, logger: Logger = Logger(label: "sieve.web")
+        database: any WebRepository, config: SieveConfig, search: SearchIndex, logger: Logger = Logger(label: "sieve.web"),
+        tipline: TiplineAnswering? = nil
     ) {
-        self.init(database: database, live: LiveConfig(config), search: search, logger: logger)
+        self.init(database: database, live: LiveConfig(config), search: search, logger: logger, tipline: tipline)
     }
 
     /// An app whose configuration can be replaced while it serves (`sieve serve` and SIGHUP).
     public init(
         database: any WebRepository, live: LiveConfig, search: SearchIndex, logger: Logger = Logger(label: "sieve.web"),
-        accessLog: Bool = false
+        accessLog: Bool = false, tipline: TiplineAnswering? = nil
     ) {
         self.database = database
+        self.tiplineAnswering = tipline
         self.live = live
         self.accessLog = accessLog
         self.search = search
@@ -90,6 +97,7 @@ public struct ModerationApp: Sendable {
         r.get("/eoc/cap/{file}", capFeed)
         r.get("/static/app.css") { _, _ in Self.asset(Assets.css, "text/css; charset=utf-8") }
         r.get("/public", publicPage)
+        r.post("/tipline/line", lineWebhook)
         r.get("/static/public.css") { _, _ in Self.asset(Assets.publicCSS, "text/css; charset=utf-8") }
         r.get("/static/public.js") { _, _ in Self.asset(Assets.publicJS, "text/javascript; charset=utf-8") }
         r.get("/static/app.js") { _, _ in Self.asset(Assets.js, "text/javascript; charset=utf-8") }

@@ -54,7 +54,7 @@ public protocol ModerationRepository: Sendable {
 }
 
 /// Everything the web app reads and writes: the moderation room, accounts, the outbox it shows and the feeds it
-/// serves, and the migration status `/readyz` reports.
-public typealias WebRepository = ModerationRepository & AccountsRepository & OutboxRepository & HealthRepository
+/// serves, the migration status `/readyz` reports, and the tipline's tips.
+public typealias WebRepository = ModerationRepository & AccountsRepository & OutboxRepository & HealthRepository & TiplineRepository
 
 extension AppDatabase: AccountsRepository, ModerationRepository {}

@@ -193,12 +193,27 @@ public enum Messages {
                 th: "ข้อความนี้เคยเผยแพร่แต่ถูกถอนแล้ว โปรดอย่าส่งต่อ",
                 fil: "Nailathala ito noon pero binawi na. Huwag na po itong ipasa."),
             "tip.verdict.unverified": all(
-                "目前查無相關資料，已轉給社群管理員查證，有結果會再通知你。",
-                "Nothing is known about this yet. It has gone to the community managers to check; you will hear back.",
-                vi: "Chưa có thông tin về tin này. Tin đã được chuyển cho quản trị viên kiểm tra; bạn sẽ nhận được trả lời.",
-                id: "Belum ada informasi tentang ini. Sudah diteruskan ke pengelola komunitas untuk diperiksa; Anda akan diberi kabar.",
-                th: "ยังไม่มีข้อมูลเรื่องนี้ ส่งให้ผู้ดูแลชุมชนตรวจสอบแล้ว จะแจ้งผลให้ทราบ",
-                fil: "Wala pang alam tungkol dito. Ipinasa na sa mga tagapamahala ng komunidad; babalitaan ka."),
+                "目前查無相關資料，已記下這則詢問供社群管理員查證；查證前請先不要轉傳，並以政府公告為準。",
+                "Nothing is known about this yet. Your question has been noted for the community managers to check; until then, please do not forward it and follow the government's announcements.",
+                vi: "Chưa có thông tin về tin này. Câu hỏi của bạn đã được ghi lại để quản trị viên kiểm tra; trong lúc chờ, xin đừng chuyển tiếp và hãy theo thông báo của chính phủ.",
+                id: "Belum ada informasi tentang ini. Pertanyaan Anda sudah dicatat untuk diperiksa pengelola komunitas; sementara itu, mohon jangan diteruskan dan ikuti pengumuman pemerintah.",
+                th: "ยังไม่มีข้อมูลเรื่องนี้ บันทึกคำถามของคุณไว้ให้ผู้ดูแลชุมชนตรวจสอบแล้ว ระหว่างนี้โปรดอย่าส่งต่อ และยึดตามประกาศของรัฐบาล",
+                fil: "Wala pang alam tungkol dito. Naitala ang tanong mo para suriin ng mga tagapamahala ng komunidad; habang hinihintay, huwag muna itong ipasa at sundin ang anunsyo ng pamahalaan."),
+            "tip.demand": all(
+                "已有 {count} 人詢問這則訊息。", "{count} people have asked about this message.",
+                vi: "Đã có {count} người hỏi về tin này.", id: "Sudah {count} orang menanyakan pesan ini.",
+                th: "มีผู้ถามถึงข้อความนี้แล้ว {count} คน", fil: "{count} na tao na ang nagtanong tungkol sa mensaheng ito."),
+            "tip.deleted": all(
+                "已刪除你在這裡留下的 {count} 則詢問紀錄。", "Deleted the {count} question(s) you left here.",
+                vi: "Đã xóa {count} câu hỏi bạn đã gửi ở đây.", id: "{count} pertanyaan yang Anda kirim di sini sudah dihapus.",
+                th: "ลบคำถามที่คุณส่งไว้ที่นี่แล้ว {count} รายการ", fil: "Nabura na ang {count} tanong na iniwan mo rito."),
+            "tip.picture": all(
+                "收到圖片。這個帳號目前只能查證文字，請把圖片裡的文字貼上來。",
+                "Got a picture. This account can only check text for now: please paste the words in the picture.",
+                vi: "Đã nhận hình ảnh. Hiện tài khoản này chỉ kiểm tra được chữ: xin dán phần chữ trong hình.",
+                id: "Gambar diterima. Akun ini baru bisa memeriksa teks: mohon tempelkan tulisan di dalam gambar.",
+                th: "ได้รับรูปภาพแล้ว ขณะนี้บัญชีนี้ตรวจสอบได้เฉพาะข้อความ โปรดวางข้อความที่อยู่ในรูป",
+                fil: "Natanggap ang larawan. Teksto lang muna ang kayang suriin dito: pakidikit ang mga salita sa larawan."),
             "tip.why.rumour": all(
                 "與已查證的不實訊息相似（{score}）：{claim}", "Similar to a message found false ({score}): {claim}",
                 vi: "Giống một tin đã được xác định là sai ({score}): {claim}", id: "Mirip pesan yang terbukti tidak benar ({score}): {claim}",

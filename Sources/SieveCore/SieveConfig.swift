@@ -19,6 +19,8 @@ public struct SieveConfig: Sendable, Equatable {
     public var scheduleZone: TimeZone = TaipeiTime.zone
     /// `[oidc]`: single sign-on for the web app (nil: local accounts only).
     public var oidc: OIDCSettings? = nil
+    /// `[tipline]`: the LINE tipline's webhook (nil: no tipline).
+    public var tipline: TiplineSettings? = nil
 
     public static let defaultDatabase = "sieve.sqlite"
 
@@ -149,11 +151,12 @@ struct TableReader {
 
     func readRoot(_ root: TOMLTable, baseDir: URL) throws(ConfigError) -> SieveConfig {
         try checkKeys(
-            root, allowed: ["database", "crawler", "source", "channel", "server", "scheduler", "publish", "backup", "oidc"], context: "",
+            root, allowed: ["database", "crawler", "source", "channel", "server", "scheduler", "publish", "backup", "oidc", "tipline"], context: "",
             display: "")
         var config = SieveConfig(file: file)
         try readOperations(root, into: &config, baseDir: baseDir)
         config.oidc = try readOIDC(root, baseDir: baseDir)
+        config.tipline = try readTipline(root, baseDir: baseDir)
         if let db = try string(root, "database", context: "", display: "") {
             guard !db.isEmpty else { throw error("", "database", "database", "must not be empty") }
             config.database = db

@@ -60,7 +60,7 @@ extension AppDatabase {
 
     static func publishableItem(_ tx: SQLTransaction, postID: Int64, publication: PublicationRecord) async throws -> PublishableItem? {
         guard let row = try await tx.row(itemSelect(tx.dialect) + " WHERE post.id = ?", [postID]) else { return nil }
-        var item = try await item(row, publicationID: publication.id ?? 0, approvedAt: publication.createdAt)
+        var item = try item(row, publicationID: publication.id ?? 0, approvedAt: publication.createdAt)
         if let note = publication.note, publication.action != OutboxAction.retract.rawValue { item.note = note }
         return item
     }

@@ -265,6 +265,7 @@ public final class AppDatabase: Sendable {
         m.registerMigration("v9-hardening") { db in try Self.migrateHardening(db) }
         m.registerMigration("v10-sso") { db in try Self.migrateSSO(db) }
         m.registerMigration("v11-rumour-images") { db in try Self.migrateRumourImages(db) }
+        m.registerMigration("v12-tips") { db in try Self.migrateTips(db) }
         return m
     }
 }

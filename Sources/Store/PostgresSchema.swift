@@ -235,6 +235,7 @@ enum PostgresSchema {
                 """,
             ]
         ),
+        ("pg9-tips", AppDatabase.postgresTips),
     ]
 
     /// Applies the migrations not yet recorded, in order, one transaction each. Several processes starting at

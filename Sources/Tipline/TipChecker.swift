@@ -231,3 +231,31 @@ extension TipChecker {
         return TipChecker(scorer: scorer, referencer: referencer, rumours: rumours, images: try await database.knownRumourImages(), items: items)
     }
 }
+
+/// A `TipChecker` kept for a while and rebuilt when older than `maxAge` (a tipline answers many people with what
+/// the Store held a minute ago instead of reading everything for each message). One rebuild at a time.
+public actor TipCheckerCache {
+    let database: AppDatabase
+    let scorer: PostClassifier
+    let maxAge: TimeInterval
+    private var current: (checker: TipChecker, loadedAt: Date)?
+    private var loading: Task<TipChecker, any Error>?
+
+    public init(database: AppDatabase, scorer: PostClassifier, maxAge: TimeInterval = 60) {
+        self.database = database
+        self.scorer = scorer
+        self.maxAge = maxAge
+    }
+
+    public func checker(now: Date = Date()) async throws -> TipChecker {
+        if let current, now.timeIntervalSince(current.loadedAt) < maxAge { return current.checker }
+        if let loading { return try await loading.value }
+        let (database, scorer) = (database, scorer)
+        let task = Task { () async throws -> TipChecker in try await TipChecker.load(database: database, scorer: scorer) }
+        loading = task
+        defer { loading = nil }
+        let checker = try await task.value
+        current = (checker, now)
+        return checker
+    }
+}

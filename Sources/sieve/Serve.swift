@@ -7,6 +7,7 @@ import Pipeline
 import Publisher
 import ServiceLifecycle
 import SieveCore
+import Tipline
 import UnixSignals
 
 struct Serve: AsyncParsableCommand {
@@ -55,7 +56,20 @@ struct Serve: AsyncParsableCommand {
             var logger = global.makeLogger()
             logger.logLevel = global.verbose ? .info : .notice
             let live = LiveConfig(config)
-            let app = ModerationApp(database: database, live: live, search: SearchIndex.standard(), logger: logger, accessLog: accessLog)
+            // The tipline (`[tipline]`): each forwarded message checked with what the Store held at most a minute ago.
+            var tipline: TiplineAnswering? = nil
+            if let settings = config.tipline {
+                let cache = TipCheckerCache(database: database, scorer: try loadScorer(), maxAge: 60)
+                let moreURL = settings.publicURL
+                tipline = { text, language, now in
+                    let answer = try await cache.checker(now: now).check(text: text, now: now)
+                    return TiplineAnswer(
+                        verdict: answer.verdict.rawValue, lines: answer.lines(language, moreURL: moreURL),
+                        matchKey: answer.verdict == .unverified ? nil : answer.matches.first.map { "\($0.kind.rawValue):\($0.id)" })
+                }
+            }
+            let app = ModerationApp(
+                database: database, live: live, search: SearchIndex.standard(), logger: logger, accessLog: accessLog, tipline: tipline)
             let h = host ?? config.server.host, p = port ?? config.server.port
             do {
                 var services: [any Service] = []

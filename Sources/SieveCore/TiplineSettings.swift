@@ -1,0 +1,135 @@
+import Foundation
+import TOMLKit
+
+/// `[tipline]`: people forward a message they received to Sieve's LINE account and get an answer from what Sieve
+/// knows (known rumours, approved and retracted items, official records). The webhook is `POST /tipline/line` on
+/// `sieve serve`.
+///
+/// ```toml
+/// [tipline]
+/// line_channel_secret_env = "SIEVE_LINE_CHANNEL_SECRET"   # or line_channel_secret_file: checks X-Line-Signature
+/// line_access_token_env = "SIEVE_LINE_ACCESS_TOKEN"       # or line_access_token_file: answers with the reply API
+/// salt_env = "SIEVE_TIPLINE_SALT"                         # or salt_file: senders are stored only as salted hashes
+/// public_url = "https://sieve.example.gov.tw/public"     # the link an answer ends with
+/// language = "zh-TW"                                     # zh-TW, en, vi, id, th, fil
+/// retention_days = 90                                    # tips older than this are deleted
+/// ```
+public struct TiplineSettings: Sendable, Equatable {
+    public var lineChannelSecretEnv: String?
+    public var lineChannelSecretFile: String?
+    public var lineAccessTokenEnv: String?
+    public var lineAccessTokenFile: String?
+    public var saltEnv: String?
+    public var saltFile: String?
+    /// The Messaging API's base URL (a fake on loopback in tests, with `allow_private`).
+    public var lineAPI: String = "https://api.line.me"
+    /// The public page an answer links to.
+    public var publicURL: String?
+    /// The language answers are written in.
+    public var language: Language = .zhHant
+    /// Days a tip is kept; older ones are deleted by `sieve tips prune` (and the scheduler's maintenance).
+    public var retentionDays: Int = 90
+    /// Largest webhook body accepted (bytes); larger ones get 413 unread.
+    public var maxBodyBytes: Int = 1 << 20
+    /// The API may be on a private or loopback address (tests). Off: the SSRF guard applies.
+    public var allowPrivate: Bool = false
+    /// The config file these settings came from (for error messages).
+    public var configFile: String = "sieve.toml"
+
+    public init() {}
+
+    /// The channel secret that signs LINE's webhook calls; read at use, so a rotated secret needs no restart.
+    public func lineChannelSecret(environment: [String: String] = ProcessInfo.processInfo.environment) throws(ConfigError) -> String {
+        try secret(env: lineChannelSecretEnv, file: lineChannelSecretFile, key: "tipline.line_channel_secret", environment: environment)
+    }
+
+    /// The channel access token the reply API needs.
+    public func lineAccessToken(environment: [String: String] = ProcessInfo.processInfo.environment) throws(ConfigError) -> String {
+        try secret(env: lineAccessTokenEnv, file: lineAccessTokenFile, key: "tipline.line_access_token", environment: environment)
+    }
+
+    /// The salt of the senders' hashes (without it a sender id could be recovered by hashing candidates).
+    public func salt(environment: [String: String] = ProcessInfo.processInfo.environment) throws(ConfigError) -> String {
+        try secret(env: saltEnv, file: saltFile, key: "tipline.salt", environment: environment)
+    }
+
+    func secret(env: String?, file: String?, key: String, environment: [String: String]) throws(ConfigError) -> String {
+        if let name = env {
+            guard let value = environment[name], !value.isEmpty else {
+                throw ConfigError(file: configFile, key: key + "_env", message: "environment variable \(name) is not set or empty")
+            }
+            return value
+        }
+        if let path = file {
+            guard let data = FileManager.default.contents(atPath: path),
+                let text = String(data: data, encoding: .utf8)?.trimmingCharacters(in: .whitespacesAndNewlines), !text.isEmpty
+            else {
+                throw ConfigError(file: path, key: key + "_file", message: "cannot read it (missing, unreadable or empty)")
+            }
+            return text
+        }
+        throw ConfigError(file: configFile, key: key + "_env", message: "missing: give \(key)_env or \(key)_file")
+    }
+}
+
+extension TableReader {
+    func readTipline(_ root: TOMLTable, baseDir: URL) throws(ConfigError) -> TiplineSettings? {
+        guard let value = root["tipline"] else { return nil }
+        let ctx = "tipline"
+        guard let t = value.table else { throw error("", "tipline", "tipline", "expected a table [tipline]") }
+        for key in ["line_channel_secret", "line_access_token", "salt"] where t[key] != nil {
+            throw error(ctx, key, "tipline.\(key)", "secrets are never written in the config; use \(key)_env or \(key)_file")
+        }
+        try checkKeys(
+            t,
+            allowed: [
+                "line_channel_secret_env", "line_channel_secret_file", "line_access_token_env", "line_access_token_file",
+                "salt_env", "salt_file", "line_api", "public_url", "language", "retention_days", "max_body_bytes", "allow_private",
+            ], context: ctx, display: ctx)
+        var s = TiplineSettings()
+        s.configFile = file
+        func pair(_ key: String) throws(ConfigError) -> (String?, String?) {
+            let env = try string(t, key + "_env", context: ctx, display: ctx)
+            var path = try string(t, key + "_file", context: ctx, display: ctx)
+            if let p = path, !p.hasPrefix("/") { path = baseDir.appendingPathComponent(p).path }
+            if env != nil, path != nil { throw error(ctx, key + "_file", "tipline.\(key)_file", "give \(key)_env or \(key)_file, not both") }
+            if env == nil, path == nil {
+                throw error(ctx, nil, "tipline.\(key)_env", "missing (required): \(key)_env or \(key)_file")
+            }
+            return (env, path)
+        }
+        (s.lineChannelSecretEnv, s.lineChannelSecretFile) = try pair("line_channel_secret")
+        (s.lineAccessTokenEnv, s.lineAccessTokenFile) = try pair("line_access_token")
+        (s.saltEnv, s.saltFile) = try pair("salt")
+        s.allowPrivate = try bool(t, "allow_private", context: ctx, display: ctx) ?? false
+        if let api = try string(t, "line_api", context: ctx, display: ctx) {
+            guard let u = URLComponents(string: api), let scheme = u.scheme?.lowercased(), scheme == "https" || scheme == "http",
+                u.host?.isEmpty == false
+            else { throw error(ctx, "line_api", "tipline.line_api", "expected an http(s) URL, found \"\(api)\"") }
+            guard scheme == "https" || s.allowPrivate else {
+                throw error(ctx, "line_api", "tipline.line_api", "must be https (plain http only with allow_private = true, for a test API)")
+            }
+            s.lineAPI = api.hasSuffix("/") ? String(api.dropLast()) : api
+        }
+        if let u = try string(t, "public_url", context: ctx, display: ctx) {
+            guard u.lowercased().hasPrefix("https://") || u.lowercased().hasPrefix("http://") else {
+                throw error(ctx, "public_url", "tipline.public_url", "expected an http(s) URL, found \"\(u)\"")
+            }
+            s.publicURL = u
+        }
+        if let l = try string(t, "language", context: ctx, display: ctx) {
+            guard let language = Language(rawValue: l) else {
+                throw error(ctx, "language", "tipline.language", "unknown language \"\(l)\" (known: \(Language.allCases.map(\.rawValue).joined(separator: ", ")))")
+            }
+            s.language = language
+        }
+        for (key, range) in [("retention_days", 1...3650), ("max_body_bytes", 1024...(64 << 20))] {
+            guard let v = t[key] else { continue }
+            guard let i = v.int, range.contains(i) else {
+                throw error(ctx, key, "tipline.\(key)", "expected a whole number from \(range.lowerBound) to \(range.upperBound)")
+            }
+            if key == "retention_days" { s.retentionDays = i } else { s.maxBodyBytes = i }
+        }
+        return s
+    }
+}

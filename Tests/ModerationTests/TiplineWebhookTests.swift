@@ -1,0 +1,353 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+@testable import Moderation
+import SieveCore
+import Store
+import Testing
+import TestSupport
+
+/// `POST /tipline/line`: LINE's webhook, signed with the channel secret; answers through the reply API of a fake
+/// LINE Messaging API on loopback (which records every call and can answer 429 as LINE does for a bot over its
+/// rate limit). The answers come from a fixed table here: what the tipline checker says is tested in
+/// Tests/TiplineTests; this suite is about the webhook — signatures, replays, limits, storage, deletion.
+@Suite("Tipline: the LINE webhook")
+struct TiplineWebhookTests {
+    static let secret = "test-channel-secret-0123456789"
+    static let token = "test-access-token"
+
+    /// The fake Messaging API: `POST /v2/bot/message/reply`; the first `rateLimited` calls get 429.
+    final class FakeLine: @unchecked Sendable {  // `calls` is guarded by `lock`
+        let server: TestHTTPServer
+        private let lock = NSLock()
+        private var calls = 0
+
+        init(rateLimited: Int = 0) throws {
+            let counter = Locked(0)
+            server = try TestHTTPServer { request, connection in
+                let n = counter.withLock { $0 += 1; return $0 }
+                guard request.method == "POST", request.path == "/v2/bot/message/reply" else {
+                    connection.respond(status: 404, body: "{\"message\":\"Not found\"}")
+                    return
+                }
+                guard request.headers["authorization"] == "Bearer \(TiplineWebhookTests.token)" else {
+                    connection.respond(status: 401, body: "{\"message\":\"Authentication failed\"}")
+                    return
+                }
+                if n <= rateLimited {
+                    connection.respond(status: 429, headers: ["Retry-After": "1"], body: "{\"message\":\"The API rate limit has been exceeded. Try again later.\"}")
+                    return
+                }
+                connection.respond(status: 200, headers: ["Content-Type": "application/json"], body: "{}")
+            }
+        }
+
+        /// The reply calls' JSON bodies, in order.
+        var replies: [[String: Any]] { server.requests.compactMap(\.json) }
+
+        /// The text of each reply.
+        var texts: [String] {
+            replies.compactMap { ($0["messages"] as? [[String: Any]])?.first?["text"] as? String }
+        }
+    }
+
+    struct Setup {
+        let fixture: WebFixture
+        let app: ModerationApp
+        let line: FakeLine
+    }
+
+    /// A fixture whose config has a `[tipline]` (secrets in files) pointing at a fake LINE, and an app with a fixed
+    /// answer table: messages about 停班停課 are contradicted by an official record, anything else is unverified.
+    static func setup(_ backend: Backend, _ test: String = #function, rateLimited: Int = 0) async throws -> Setup? {
+        guard let f = try await WebFixture.on(backend, test) else { return nil }
+        let line = try FakeLine(rateLimited: rateLimited)
+        var settings = TiplineSettings()
+        settings.lineChannelSecretFile = f.dir.write("secrets/line-secret", secret + "\n")
+        settings.lineAccessTokenFile = f.dir.write("secrets/line-token", token + "\n")
+        settings.saltFile = f.dir.write("secrets/salt", "pepper-for-tests\n")
+        settings.lineAPI = line.server.baseURL
+        settings.allowPrivate = true
+        settings.maxBodyBytes = 8192
+        settings.publicURL = "https://sieve.example/public"
+        var config = f.config
+        config.tipline = settings
+        let app = ModerationApp(
+            database: f.database, config: config, search: sharedSearch,
+            tipline: { text, language, _ in
+                if text.contains("停班停課") {
+                    return TiplineAnswer(
+                        verdict: "contradicted", lines: [Messages.text("tip.verdict.contradicted", language)], matchKey: "record:dgpa-1")
+                }
+                return TiplineAnswer(verdict: "unverified", lines: [Messages.text("tip.verdict.unverified", language)], matchKey: nil)
+            })
+        return Setup(fixture: f, app: app, line: line)
+    }
+
+    /// A webhook body as LINE sends it.
+    static func body(_ events: [[String: Any]]) -> Data {
+        try! JSONSerialization.data(withJSONObject: ["destination": "Uffffffffffffffffffffffffffffffff", "events": events], options: [.sortedKeys])
+    }
+
+    static func textEvent(id: String, user: String, text: String) -> [String: Any] {
+        [
+            "type": "message", "mode": "active", "timestamp": 1_789_394_400_000, "webhookEventId": id,
+            "deliveryContext": ["isRedelivery": false], "replyToken": "reply-\(id)",
+            "source": ["type": "user", "userId": user], "message": ["id": "m-\(id)", "type": "text", "text": text],
+        ]
+    }
+
+    static func post(_ client: some TestClientProtocol, _ body: Data, signature: String?) async throws -> (HTTPResponse.Status, String) {
+        var headers: HTTPFields = [.contentType: "application/json"]
+        if let signature { headers[HTTPField.Name("X-Line-Signature")!] = signature }
+        let response = try await client.execute(uri: "/tipline/line", method: .post, headers: headers, body: ByteBuffer(bytes: body))
+        return (response.status, String(buffer: response.body))
+    }
+
+    static func tipCount(_ db: AppDatabase) async throws -> Int {
+        try await db.tipDemand(since: Date(timeIntervalSince1970: 0), limit: 1000).reduce(0) { $0 + $1.askedBy }
+    }
+
+    @Test(arguments: Backend.available)
+    func aSignedMessageIsAnsweredOnceEvenWhenReplayed(_ backend: Backend) async throws {
+        guard let s = try await Self.setup(backend) else { return }
+        let body = Self.body([Self.textEvent(id: "01HZEVENT1", user: "U1111", text: "網傳明天全台停班停課，請大家轉傳！")])
+        try await Application(router: s.app.buildRouter().router).test(.router) { client in
+            let first = try await Self.post(client, body, signature: LineWebhook.signature(body, secret: Self.secret))
+            #expect(first.0 == .ok)
+            #expect(s.line.replies.count == 1)
+            #expect(s.line.replies.first?["replyToken"] as? String == "reply-01HZEVENT1")
+            #expect(s.line.texts.first?.contains("官方資料與這則訊息不符") == true, "\(s.line.texts)")
+            // LINE redelivers, or someone replays the captured request: the same event is not answered twice.
+            let again = try await Self.post(client, body, signature: LineWebhook.signature(body, secret: Self.secret))
+            #expect(again.0 == .ok)
+            #expect(s.line.replies.count == 1)
+        }
+        #expect(try await Self.tipCount(s.fixture.database) == 1)
+        let demand = try await s.fixture.database.tipDemand(since: Date(timeIntervalSince1970: 0))
+        #expect(demand.first?.claimKey == "record:dgpa-1" && demand.first?.verdict == "contradicted")
+    }
+
+    @Test func aMissingOrWrongSignatureIsRefusedAndNothingIsKept() async throws {
+        let s = try #require(try await Self.setup(.sqlite))
+        let body = Self.body([Self.textEvent(id: "E2", user: "U2222", text: "網傳明天停班停課")])
+        let tampered = Self.body([Self.textEvent(id: "E2", user: "U2222", text: "網傳後天停班停課")])
+        try await Application(router: s.app.buildRouter().router).test(.router) { client in
+            let answer136 = try await Self.post(client, body, signature: nil)
+            #expect(answer136.0 == .unauthorized)
+            let answer137 = try await Self.post(client, body, signature: LineWebhook.signature(body, secret: "another-secret"))
+            #expect(answer137.0 == .unauthorized)
+            let answer138 = try await Self.post(client, tampered, signature: LineWebhook.signature(body, secret: Self.secret))
+            #expect(answer138.0 == .unauthorized)
+            let answer139 = try await Self.post(client, body, signature: "not base64 at all")
+            #expect(answer139.0 == .unauthorized)
+        }
+        #expect(s.line.replies.isEmpty)
+        #expect(try await Self.tipCount(s.fixture.database) == 0)
+    }
+
+    @Test func anOversizedOrMalformedBodyIsRefused() async throws {
+        let s = try #require(try await Self.setup(.sqlite))
+        let big = Self.body([Self.textEvent(id: "E3", user: "U3", text: String(repeating: "颱風", count: 4000))])
+        let notJSON = Data("events=1".utf8)
+        let noEvents = Data("{\"destination\":\"U1\"}".utf8)
+        try await Application(router: s.app.buildRouter().router).test(.router) { client in
+            let answer151 = try await Self.post(client, big, signature: LineWebhook.signature(big, secret: Self.secret))
+            #expect(answer151.0 == .contentTooLarge)
+            let bad = try await Self.post(client, notJSON, signature: LineWebhook.signature(notJSON, secret: Self.secret))
+            #expect(bad.0 == .badRequest && bad.1.contains("not a JSON object"), "\(bad)")
+            let missing = try await Self.post(client, noEvents, signature: LineWebhook.signature(noEvents, secret: Self.secret))
+            #expect(missing.0 == .badRequest && missing.1.contains("events"), "\(missing)")
+        }
+        #expect(s.line.replies.isEmpty)
+    }
+
+    /// The same claim forwarded by different people (spacing and punctuation aside) counts each person once, and
+    /// the answer says how many asked.
+    @Test func askersOfTheSameClaimAreCounted() async throws {
+        let s = try #require(try await Self.setup(.sqlite))
+        let bodies = [
+            Self.body([Self.textEvent(id: "E4a", user: "Uaaa", text: "聽說大橋斷了，不要過去！")]),
+            Self.body([Self.textEvent(id: "E4b", user: "Uaaa", text: "聽說 大橋斷了 不要過去")]),
+            Self.body([Self.textEvent(id: "E4c", user: "Ubbb", text: "聽說大橋斷了!!不要過去")]),
+        ]
+        try await Application(router: s.app.buildRouter().router).test(.router) { client in
+            for body in bodies {
+                let answer171 = try await Self.post(client, body, signature: LineWebhook.signature(body, secret: Self.secret))
+                #expect(answer171.0 == .ok)
+            }
+        }
+        #expect(s.line.texts.count == 3)
+        #expect(!s.line.texts[1].contains("人詢問"), "one person asking twice is one asker: \(s.line.texts[1])")
+        #expect(s.line.texts[2].contains("已有 2 人詢問這則訊息"), "\(s.line.texts[2])")
+        let demand = try await s.fixture.database.tipDemand(since: Date(timeIntervalSince1970: 0))
+        #expect(demand.count == 1 && demand.first?.askedBy == 2 && demand.first?.verdict == "unverified")
+    }
+
+    /// Only a salted hash of the sender is stored — never LINE's user id — and "刪除我的資料" deletes what that
+    /// person left.
+    @Test func senderIDsAreNeverStoredAndDeletionRequestsAreHonoured() async throws {
+        let s = try #require(try await Self.setup(.sqlite))
+        let user = "U4af4980629d1f1e0e4e2e0bc5dcd3f0a"
+        let first = Self.body([Self.textEvent(id: "E5a", user: user, text: "網傳水庫洩洪，下游全部淹水")])
+        let other = Self.body([Self.textEvent(id: "E5b", user: "Uother", text: "網傳水庫洩洪，下游全部淹水")])
+        let delete = Self.body([Self.textEvent(id: "E5c", user: user, text: "刪除我的資料")])
+        try await Application(router: s.app.buildRouter().router).test(.router) { client in
+            for body in [first, other] {
+                let answer191 = try await Self.post(client, body, signature: LineWebhook.signature(body, secret: Self.secret))
+                #expect(answer191.0 == .ok)
+            }
+            let path = s.fixture.dir.path("web.sqlite")
+            _ = try await s.fixture.database.writer!.writeWithoutTransaction { db in try db.checkpoint(.truncate) }
+            let bytes = try Data(contentsOf: URL(fileURLWithPath: path))
+            #expect(bytes.range(of: Data(user.utf8)) == nil, "LINE's user id is in the database file")
+            #expect(try await Self.tipCount(s.fixture.database) == 2)
+            let answer198 = try await Self.post(client, delete, signature: LineWebhook.signature(delete, secret: Self.secret))
+            #expect(answer198.0 == .ok)
+        }
+        #expect(s.line.texts.last?.contains("已刪除你在這裡留下的 1 則詢問紀錄") == true, "\(s.line.texts)")
+        #expect(try await Self.tipCount(s.fixture.database) == 1)  // the other person's stays
+    }
+
+    /// LINE answers 429 when the bot is over its rate limit: the reply is sent again once, after Retry-After.
+    @Test func aRateLimitedReplyIsRetriedOnce() async throws {
+        let s = try #require(try await Self.setup(.sqlite, rateLimited: 1))
+        let body = Self.body([Self.textEvent(id: "E6", user: "U6", text: "網傳明天停班停課")])
+        try await Application(router: s.app.buildRouter().router).test(.router) { client in
+            let answer209 = try await Self.post(client, body, signature: LineWebhook.signature(body, secret: Self.secret))
+            #expect(answer209.0 == .ok)
+        }
+        #expect(s.line.server.requests.count == 2)
+        #expect(s.line.replies.allSatisfy { $0["replyToken"] as? String == "reply-E6" })
+    }
+
+    /// A picture gets told what works, and nothing is recorded.
+    @Test func aPictureIsAnsweredWithWhatWorks() async throws {
+        let s = try #require(try await Self.setup(.sqlite))
+        var event = Self.textEvent(id: "E7", user: "U7", text: "")
+        event["message"] = ["id": "m7", "type": "image", "contentProvider": ["type": "line"]]
+        let body = Self.body([event])
+        try await Application(router: s.app.buildRouter().router).test(.router) { client in
+            let answer222 = try await Self.post(client, body, signature: LineWebhook.signature(body, secret: Self.secret))
+            #expect(answer222.0 == .ok)
+        }
+        #expect(s.line.texts == [Messages.text("tip.picture", .zhHant)])
+        #expect(try await Self.tipCount(s.fixture.database) == 0)
+    }
+
+    /// Without `[tipline]` the route is not there.
+    @Test func withoutATiplineTheRouteAnswers404() async throws {
+        let f = try #require(try await WebFixture.on(.sqlite))
+        let body = Self.body([Self.textEvent(id: "E8", user: "U8", text: "hi")])
+        try await f.application().test(.router) { client in
+            let answer233 = try await Self.post(client, body, signature: LineWebhook.signature(body, secret: Self.secret))
+            #expect(answer233.0 == .notFound)
+        }
+    }
+
+    @Test func tiplineConfigMistakesAreNamed() throws {
+        let dir = TempDir()
+        func load(_ toml: String) -> String? {
+            let path = dir.write("sieve.toml", toml)
+            do {
+                _ = try SieveConfig.load(path: path, required: true)
+                return nil
+            } catch {
+                return error.description
+            }
+        }
+        let ok = """
+            [tipline]
+            line_channel_secret_env = "S"
+            line_access_token_file = "token"
+            salt_env = "SALT"
+            language = "vi"
+            """
+        let path = dir.write("sieve.toml", ok)
+        let c = try SieveConfig.load(path: path, required: true)
+        #expect(c.tipline?.language == .vi && c.tipline?.lineAccessTokenFile == dir.path("token") && c.tipline?.retentionDays == 90)
+        #expect(load("[tipline]\nline_channel_secret = \"abc\"\n")?.contains("secrets are never written in the config") == true)
+        #expect(load("[tipline]\nline_channel_secret_env = \"S\"\nline_access_token_env = \"T\"\n")?.contains("tipline.salt_env") == true)
+        #expect(load(ok + "\nline_api = \"http://127.0.0.1:9\"\n")?.contains("must be https") == true)
+        #expect(load(ok.replacingOccurrences(of: "\"vi\"", with: "\"klingon\"")).map { $0.contains("sieve.toml:5: tipline.language: unknown language") } == true)
+        #expect(load(ok + "\nretention_days = 0\n")?.contains("tipline.retention_days") == true)
+        // A secret named in the environment but not set: said when it is used, naming the key.
+        var s = TiplineSettings()
+        s.lineChannelSecretEnv = "SIEVE_TEST_UNSET_VARIABLE_X"
+        #expect(throws: ConfigError.self) { try s.lineChannelSecret(environment: [:]) }
+    }
+
+    @Test func claimKeysFoldSpacingPunctuationAndWidth() {
+        #expect(LineWebhook.claimKey("聽說大橋斷了，不要過去！") == LineWebhook.claimKey("聽說 大橋斷了 不要過去"))
+        #expect(LineWebhook.claimKey("ＡＢＣ１２３") == LineWebhook.claimKey("abc 123"))
+        #expect(LineWebhook.claimKey("大橋斷了") != LineWebhook.claimKey("大橋通了"))
+        #expect(LineWebhook.senderHash("U1", salt: "a", channel: "line") != LineWebhook.senderHash("U1", salt: "b", channel: "line"))
+    }
+}
+
+/// The tipline end to end: `sieve serve` with `[tipline]`, a known rumour added with `sieve rumours add`, a signed
+/// LINE webhook call (curl), and the answer the real tipline checker gives arriving at the fake LINE reply API.
+@Suite("Tipline: sieve serve answers a LINE message")
+struct TiplineServeTests {
+    @Test func aForwardedRumourIsAnsweredThroughTheReplyAPI() async throws {
+        let curl = URL(fileURLWithPath: "/usr/bin/curl")
+        guard FileManager.default.isExecutableFile(atPath: curl.path) else {
+            print("SKIP: aForwardedRumourIsAnsweredThroughTheReplyAPI: /usr/bin/curl is not installed (apt-get install -y curl)")
+            return
+        }
+        let dir = TempDir()
+        let line = try TiplineWebhookTests.FakeLine()
+        let port = try freeLoopbackPort()
+        dir.write("secret", TiplineWebhookTests.secret)
+        dir.write("token", TiplineWebhookTests.token)
+        dir.write("salt", "serve-test-salt")
+        let config = dir.write(
+            "sieve.toml",
+            """
+            database = "\(dir.path("sieve.sqlite"))"
+            [server]
+            port = \(port)
+            secure_cookies = false
+            [tipline]
+            line_channel_secret_file = "secret"
+            line_access_token_file = "token"
+            salt_file = "salt"
+            line_api = "\(line.server.baseURL)"
+            allow_private = true
+            public_url = "https://sieve.example/public"
+            """)
+        let added = try await runProcess(
+            TestPaths.sieveBinary, ["rumours", "add", "網傳明天全台停班停課，請大家轉傳", "--note", "人事行政總處沒有發布停班停課", "--config", config],
+            cwd: dir.url)
+        #expect(added.status == 0, "\(added.stderr)")
+        let child = try ChildProcess.start(
+            TestPaths.sieveBinary, ["serve", "--config", config, "--no-scheduler"], cwd: dir.url, stderrPath: dir.path("serve.log"))
+        let process = child.process
+        defer { if process.isRunning { process.terminate() } }
+        let base = "http://127.0.0.1:\(port)"
+        var up = false
+        for _ in 0..<300 where !up {
+            up = (try? await runProcess(curl, ["-s", "-o", "/dev/null", "-w", "%{http_code}", base + "/healthz"], cwd: dir.url, timeout: 10))?.stdout == "200"
+            if !up { try await Task.sleep(for: .milliseconds(100)) }
+        }
+        let log = { (try? String(contentsOfFile: dir.path("serve.log"), encoding: .utf8)) ?? "" }
+        #expect(up, "sieve serve did not answer: \(log())")
+        let body = TiplineWebhookTests.body([TiplineWebhookTests.textEvent(id: "SERVE1", user: "Userve", text: "網傳明天全台停班停課！請大家轉傳")])
+        let bodyFile = dir.path("body.json")
+        try body.write(to: URL(fileURLWithPath: bodyFile))
+        let posted = try await runProcess(
+            curl,
+            [
+                "-s", "-w", "\n%{http_code}", "-H", "Content-Type: application/json",
+                "-H", "X-Line-Signature: \(LineWebhook.signature(body, secret: TiplineWebhookTests.secret))",
+                "--data-binary", "@" + bodyFile, base + "/tipline/line",
+            ], cwd: dir.url, timeout: 60)
+        #expect(posted.stdout.hasSuffix("200"), "\(posted.stdout) \(log())")
+        #expect(line.texts.count == 1, "\(log())")
+        let answer = line.texts.first ?? ""
+        #expect(answer.contains("這是已查證的不實訊息") && answer.contains("人事行政總處沒有發布停班停課"), "\(answer)")
+        process.interrupt()
+        await child.exited()
+    }
+}
