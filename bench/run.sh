@@ -37,5 +37,7 @@ echo "== backup and restore of 200,000 posts (RPO/RTO)"
 bench/backup.sh
 echo "== pictures: OCR accuracy (Sieve vs the tesseract command) and re-shared picture matching (Sieve vs imagehash), 10,000 unrelated"
 .venv-bench/bin/python bench/images.py
+echo "== LINE tipline: signed webhook calls at 50 tips/s for 30 s against sieve serve, replies to a fake LINE API (no peer runs offline)"
+python3 bench/tipline.py
 echo "== typhoon burst: 200,000 posts through crawl → classify → cross-reference, and 500 posts/s sustained (SQLite; PostgreSQL 15, 2 workers)"
 bench/burst.sh all
