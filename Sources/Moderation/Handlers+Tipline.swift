@@ -113,25 +113,56 @@ enum LineWebhook {
     }
 }
 
+/// The Telegram Bot API webhook (`POST /tipline/telegram`).
+enum TelegramWebhook {
+    /// Whether the header carries the configured secret (compared in time independent of where they differ).
+    static func sameSecret(_ header: String?, _ secret: String) -> Bool {
+        guard let header else { return false }
+        let a = Array(header.utf8), b = Array(secret.utf8)
+        guard a.count == b.count else { return false }
+        var diff: UInt8 = 0
+        for i in 0..<a.count { diff |= a[i] ^ b[i] }
+        return diff == 0
+    }
+
+    /// The parts of a message update the tipline uses.
+    struct Update: Equatable {
+        var updateID: Int64
+        var messageID: Int64
+        var chatID: Int64
+        var userID: Int64
+        /// The text, or a picture's caption (the caption is checked, the picture is not); nil for a picture without
+        /// one, a sticker, …
+        var text: String?
+    }
+
+    /// A Telegram update: nil when it is not a message (an edit, a channel post, a member change); `Malformed`
+    /// naming what is wrong when it is not Telegram's JSON.
+    static func update(_ body: Data) throws(LineWebhook.Malformed) -> Update? {
+        guard let root = (try? JSONSerialization.jsonObject(with: body)) as? [String: Any] else {
+            throw LineWebhook.Malformed(message: "the body is not a JSON object")
+        }
+        guard let updateID = (root["update_id"] as? NSNumber)?.int64Value else { throw LineWebhook.Malformed(message: "no \"update_id\"") }
+        guard let message = root["message"] as? [String: Any] else { return nil }
+        guard let messageID = (message["message_id"] as? NSNumber)?.int64Value,
+            let chatID = ((message["chat"] as? [String: Any])?["id"] as? NSNumber)?.int64Value
+        else { throw LineWebhook.Malformed(message: "message without \"message_id\" or \"chat.id\"") }
+        guard let userID = ((message["from"] as? [String: Any])?["id"] as? NSNumber)?.int64Value else { return nil }  // no person behind it
+        let text = (message["text"] as? String) ?? (message["caption"] as? String)
+        return Update(updateID: updateID, messageID: messageID, chatID: chatID, userID: userID, text: text)
+    }
+}
+
 extension ModerationApp {
     /// `POST /tipline/line`: LINE's webhook. The signature is checked over the raw body before anything is read
     /// (401 without a valid one); each message event is recorded once (a redelivered or replayed event gets no
     /// second answer), answered with the reply API in the tipline's language, and counted with everyone else who
     /// asked about the same claim. 404 when `[tipline]` is not configured.
     @Sendable func lineWebhook(_ request: Request, _ context: WebContext) async throws -> Response {
-        guard let settings = live.current.tipline, let answering = tiplineAnswering else {
-            throw WebError(status: .notFound, message: "no tipline is configured ([tipline] in the config)")
+        guard let settings = live.current.tipline, settings.hasLine, tiplineAnswering != nil else {
+            throw WebError(status: .notFound, message: "no LINE tipline is configured ([tipline] line_channel_secret_env … in the config)")
         }
-        if let length = request.headers[.contentLength].flatMap(Int.init), length > settings.maxBodyBytes {
-            throw WebError(status: .contentTooLarge, message: "webhook body of \(length) bytes; the limit is \(settings.maxBodyBytes) (tipline.max_body_bytes)")
-        }
-        let buffer: ByteBuffer
-        do {
-            buffer = try await request.body.collect(upTo: settings.maxBodyBytes)
-        } catch {
-            throw WebError(status: .contentTooLarge, message: "webhook body over \(settings.maxBodyBytes) bytes (tipline.max_body_bytes)")
-        }
-        let body = Data(buffer: buffer)
+        let body = try await webhookBody(request, settings)
         let secret: String
         let salt: String
         let token: String
@@ -152,38 +183,129 @@ extension ModerationApp {
         } catch {
             throw WebError(status: .badRequest, message: "not a LINE webhook body: \(error.message)")
         }
-        let language = settings.language
         for event in events {
-            let sender = LineWebhook.senderHash(event.userID, salt: salt, channel: "line")
-            var lines: [String]
-            guard event.kind == "text", let text = event.text, !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
-                // Pictures, stickers, files: nothing is recorded; the person is told what works.
-                lines = [Messages.text("tip.picture", language)]
-                await lineReply(settings, token: token, replyToken: event.replyToken, lines: lines, context: context)
-                continue
-            }
-            if LineWebhook.isDeletionRequest(text) {
-                let deleted = try await database.deleteTips(senderHash: sender)
-                await lineReply(settings, token: token, replyToken: event.replyToken,
-                                lines: [Messages.text("tip.deleted", language, ["count": "\(deleted)"])], context: context)
-                continue
-            }
-            let now = Date()
-            let answer = try await answering(text, language, now)
-            let recorded = try await database.recordTip(
-                NewTip(
-                    eventID: "line:" + event.eventID, channel: "line", senderHash: sender, text: String(text.prefix(5000)),
-                    claimKey: answer.matchKey ?? LineWebhook.claimKey(text), verdict: answer.verdict),
-                now: now)
-            guard case .new(_, let askedBy) = recorded else {
-                context.logger.info("tipline: LINE event \(event.eventID) seen before; not answered twice")
-                continue
-            }
-            lines = answer.lines
-            if askedBy > 1 { lines.append(Messages.text("tip.demand", language, ["count": "\(askedBy)"])) }
+            let lines = try await tipAnswer(
+                channel: "line", eventID: event.eventID, userID: event.userID, text: event.kind == "text" ? event.text : nil,
+                settings: settings, salt: salt, context: context)
+            guard let lines else { continue }
             await lineReply(settings, token: token, replyToken: event.replyToken, lines: lines, context: context)
         }
         return Reply.bytes("{}", contentType: "application/json")
+    }
+
+    /// A webhook's raw body, refused with 413 over `tipline.max_body_bytes` (by its Content-Length before reading).
+    func webhookBody(_ request: Request, _ settings: TiplineSettings) async throws -> Data {
+        if let length = request.headers[.contentLength].flatMap(Int.init), length > settings.maxBodyBytes {
+            throw WebError(status: .contentTooLarge, message: "webhook body of \(length) bytes; the limit is \(settings.maxBodyBytes) (tipline.max_body_bytes)")
+        }
+        do {
+            return Data(buffer: try await request.body.collect(upTo: settings.maxBodyBytes))
+        } catch {
+            throw WebError(status: .contentTooLarge, message: "webhook body over \(settings.maxBodyBytes) bytes (tipline.max_body_bytes)")
+        }
+    }
+
+    /// The lines to answer one forwarded message with, or nil when this platform event was handled before (a
+    /// redelivery or a replay: no second answer). A text is checked and recorded with its sender's salted hash and
+    /// counted with everyone who asked about the same claim; a deletion request deletes the sender's tips; anything
+    /// else (a picture, a sticker) is told what works and nothing is recorded.
+    func tipAnswer(
+        channel: String, eventID: String, userID: String, text: String?, settings: TiplineSettings, salt: String, context: WebContext
+    ) async throws -> [String]? {
+        let language = settings.language
+        guard let answering = tiplineAnswering, let text, !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+            return [Messages.text("tip.picture", language)]
+        }
+        let sender = LineWebhook.senderHash(userID, salt: salt, channel: channel)
+        if LineWebhook.isDeletionRequest(text) {
+            let deleted = try await database.deleteTips(senderHash: sender)
+            return [Messages.text("tip.deleted", language, ["count": "\(deleted)"])]
+        }
+        let now = Date()
+        let answer = try await answering(text, language, now)
+        let recorded = try await database.recordTip(
+            NewTip(
+                eventID: channel + ":" + eventID, channel: channel, senderHash: sender, text: String(text.prefix(5000)),
+                claimKey: answer.matchKey ?? LineWebhook.claimKey(text), verdict: answer.verdict),
+            now: now)
+        guard case .new(_, let askedBy) = recorded else {
+            context.logger.info("tipline: \(channel) event \(eventID) seen before; not answered twice")
+            return nil
+        }
+        var lines = answer.lines
+        if askedBy > 1 { lines.append(Messages.text("tip.demand", language, ["count": "\(askedBy)"])) }
+        return lines
+    }
+
+    /// `POST /tipline/telegram`: the Telegram bot's webhook. Telegram sends the `secret_token` given to
+    /// `setWebhook` in `X-Telegram-Bot-Api-Secret-Token`; without it (compared in constant time) the call gets 401.
+    /// Each update is handled once (`update_id`), answered with `sendMessage` as a reply to the person's message.
+    @Sendable func telegramWebhook(_ request: Request, _ context: WebContext) async throws -> Response {
+        guard let settings = live.current.tipline, settings.hasTelegram, tiplineAnswering != nil else {
+            throw WebError(status: .notFound, message: "no Telegram tipline is configured ([tipline] telegram_secret_token_env … in the config)")
+        }
+        let secret: String
+        let salt: String
+        let token: String
+        do {
+            secret = try settings.telegramSecretToken()
+            salt = try settings.salt()
+            token = try settings.telegramBotToken()
+        } catch {
+            context.logger.error("tipline: \(error)")
+            throw WebError(status: .serviceUnavailable, message: "the tipline's secrets cannot be read; see the server log")
+        }
+        guard TelegramWebhook.sameSecret(request.headers[HTTPField.Name("X-Telegram-Bot-Api-Secret-Token")!], secret) else {
+            throw WebError(status: .unauthorized, message: "missing or wrong X-Telegram-Bot-Api-Secret-Token")
+        }
+        let body = try await webhookBody(request, settings)
+        let update: TelegramWebhook.Update?
+        do {
+            update = try TelegramWebhook.update(body)
+        } catch {
+            throw WebError(status: .badRequest, message: "not a Telegram update: \(error.message)")
+        }
+        guard let update else { return Reply.bytes("{}", contentType: "application/json") }  // not a message: nothing to answer
+        let lines = try await tipAnswer(
+            channel: "telegram", eventID: "\(update.updateID)", userID: "\(update.userID)", text: update.text, settings: settings,
+            salt: salt, context: context)
+        if let lines {
+            await telegramReply(settings, token: token, chatID: update.chatID, replyTo: update.messageID, lines: lines, context: context)
+        }
+        return Reply.bytes("{}", contentType: "application/json")
+    }
+
+    /// Answers with the Bot API's `sendMessage` (at most Telegram's 4,096 characters) as a reply to the person's
+    /// message. A 429 (`parameters.retry_after`) is retried once after at most 2 s; other failures are logged.
+    func telegramReply(_ settings: TiplineSettings, token: String, chatID: Int64, replyTo: Int64, lines: [String], context: WebContext) async {
+        let text = String(lines.joined(separator: "\n").prefix(4096))
+        guard
+            let body = try? JSONSerialization.data(
+                withJSONObject: ["chat_id": chatID, "text": text, "reply_to_message_id": replyTo], options: [.withoutEscapingSlashes])
+        else { return }
+        let request = Net.HTTPRequest(
+            method: "POST", url: "\(settings.telegramAPI)/bot\(token)/sendMessage", headers: ["Content-Type: application/json"],
+            body: body, allowPrivate: settings.allowPrivate, timeout: 10)
+        for attempt in 1...2 {
+            do {
+                let response = try await tiplineClient.send(request)
+                let status = response.status ?? 0
+                if (200..<300).contains(status) { return }
+                if status == 429, attempt == 1 {
+                    let json = (try? JSONSerialization.jsonObject(with: response.body)) as? [String: Any]
+                    let after = ((json?["parameters"] as? [String: Any])?["retry_after"] as? Double) ?? 1
+                    try? await Task.sleep(for: .milliseconds(Int(min(2, after) * 1000)))
+                    continue
+                }
+                // The bot token is part of the URL: never log it.
+                let detail = String(decoding: response.body.prefix(300), as: UTF8.self)
+                context.logger.warning("tipline: Telegram sendMessage answered \(status): \(detail)")
+                return
+            } catch {
+                context.logger.warning("tipline: Telegram sendMessage to \(settings.telegramAPI) failed (transport)")
+                return
+            }
+        }
     }
 
     /// Answers through LINE's reply API (one text message, at most LINE's 5,000 characters). A 429 is retried once

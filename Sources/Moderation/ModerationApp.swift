@@ -98,6 +98,7 @@ public struct ModerationApp: Sendable {
         r.get("/static/app.css") { _, _ in Self.asset(Assets.css, "text/css; charset=utf-8") }
         r.get("/public", publicPage)
         r.post("/tipline/line", lineWebhook)
+        r.post("/tipline/telegram", telegramWebhook)
         r.get("/static/public.css") { _, _ in Self.asset(Assets.publicCSS, "text/css; charset=utf-8") }
         r.get("/static/public.js") { _, _ in Self.asset(Assets.publicJS, "text/javascript; charset=utf-8") }
         r.get("/static/app.js") { _, _ in Self.asset(Assets.js, "text/javascript; charset=utf-8") }

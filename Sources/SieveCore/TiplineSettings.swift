@@ -1,14 +1,16 @@
 import Foundation
 import TOMLKit
 
-/// `[tipline]`: people forward a message they received to Sieve's LINE account and get an answer from what Sieve
-/// knows (known rumours, approved and retracted items, official records). The webhook is `POST /tipline/line` on
-/// `sieve serve`.
+/// `[tipline]`: people forward a message they received to Sieve's LINE account or Telegram bot and get an answer
+/// from what Sieve knows (known rumours, approved and retracted items, official records). The webhooks are
+/// `POST /tipline/line` and `POST /tipline/telegram` on `sieve serve`; configure LINE, Telegram or both.
 ///
 /// ```toml
 /// [tipline]
 /// line_channel_secret_env = "SIEVE_LINE_CHANNEL_SECRET"   # or line_channel_secret_file: checks X-Line-Signature
 /// line_access_token_env = "SIEVE_LINE_ACCESS_TOKEN"       # or line_access_token_file: answers with the reply API
+/// telegram_secret_token_env = "SIEVE_TELEGRAM_SECRET"    # or _file: the secret_token given to setWebhook
+/// telegram_bot_token_env = "SIEVE_TELEGRAM_BOT_TOKEN"     # or _file: answers with sendMessage
 /// salt_env = "SIEVE_TIPLINE_SALT"                         # or salt_file: senders are stored only as salted hashes
 /// public_url = "https://sieve.example.gov.tw/public"     # the link an answer ends with
 /// language = "zh-TW"                                     # zh-TW, en, vi, id, th, fil
@@ -19,8 +21,14 @@ public struct TiplineSettings: Sendable, Equatable {
     public var lineChannelSecretFile: String?
     public var lineAccessTokenEnv: String?
     public var lineAccessTokenFile: String?
+    public var telegramSecretTokenEnv: String?
+    public var telegramSecretTokenFile: String?
+    public var telegramBotTokenEnv: String?
+    public var telegramBotTokenFile: String?
     public var saltEnv: String?
     public var saltFile: String?
+    /// The Bot API's base URL (a fake on loopback in tests, with `allow_private`).
+    public var telegramAPI: String = "https://api.telegram.org"
     /// The Messaging API's base URL (a fake on loopback in tests, with `allow_private`).
     public var lineAPI: String = "https://api.line.me"
     /// The public page an answer links to.
@@ -46,6 +54,21 @@ public struct TiplineSettings: Sendable, Equatable {
     /// The channel access token the reply API needs.
     public func lineAccessToken(environment: [String: String] = ProcessInfo.processInfo.environment) throws(ConfigError) -> String {
         try secret(env: lineAccessTokenEnv, file: lineAccessTokenFile, key: "tipline.line_access_token", environment: environment)
+    }
+
+    /// Whether LINE's webhook is configured.
+    public var hasLine: Bool { lineChannelSecretEnv != nil || lineChannelSecretFile != nil }
+    /// Whether Telegram's webhook is configured.
+    public var hasTelegram: Bool { telegramSecretTokenEnv != nil || telegramSecretTokenFile != nil }
+
+    /// The `secret_token` Telegram sends in `X-Telegram-Bot-Api-Secret-Token` (set with `setWebhook`).
+    public func telegramSecretToken(environment: [String: String] = ProcessInfo.processInfo.environment) throws(ConfigError) -> String {
+        try secret(env: telegramSecretTokenEnv, file: telegramSecretTokenFile, key: "tipline.telegram_secret_token", environment: environment)
+    }
+
+    /// The bot's token, for `sendMessage`.
+    public func telegramBotToken(environment: [String: String] = ProcessInfo.processInfo.environment) throws(ConfigError) -> String {
+        try secret(env: telegramBotTokenEnv, file: telegramBotTokenFile, key: "tipline.telegram_bot_token", environment: environment)
     }
 
     /// The salt of the senders' hashes (without it a sender id could be recovered by hashing candidates).
@@ -77,30 +100,40 @@ extension TableReader {
         guard let value = root["tipline"] else { return nil }
         let ctx = "tipline"
         guard let t = value.table else { throw error("", "tipline", "tipline", "expected a table [tipline]") }
-        for key in ["line_channel_secret", "line_access_token", "salt"] where t[key] != nil {
+        for key in ["line_channel_secret", "line_access_token", "telegram_secret_token", "telegram_bot_token", "salt"] where t[key] != nil {
             throw error(ctx, key, "tipline.\(key)", "secrets are never written in the config; use \(key)_env or \(key)_file")
         }
         try checkKeys(
             t,
             allowed: [
                 "line_channel_secret_env", "line_channel_secret_file", "line_access_token_env", "line_access_token_file",
-                "salt_env", "salt_file", "line_api", "public_url", "language", "retention_days", "max_body_bytes", "allow_private",
+                "telegram_secret_token_env", "telegram_secret_token_file", "telegram_bot_token_env", "telegram_bot_token_file",
+                "salt_env", "salt_file", "line_api", "telegram_api", "public_url", "language", "retention_days", "max_body_bytes",
+                "allow_private",
             ], context: ctx, display: ctx)
         var s = TiplineSettings()
         s.configFile = file
-        func pair(_ key: String) throws(ConfigError) -> (String?, String?) {
+        func pair(_ key: String, required: Bool) throws(ConfigError) -> (String?, String?) {
             let env = try string(t, key + "_env", context: ctx, display: ctx)
             var path = try string(t, key + "_file", context: ctx, display: ctx)
             if let p = path, !p.hasPrefix("/") { path = baseDir.appendingPathComponent(p).path }
             if env != nil, path != nil { throw error(ctx, key + "_file", "tipline.\(key)_file", "give \(key)_env or \(key)_file, not both") }
-            if env == nil, path == nil {
+            if required, env == nil, path == nil {
                 throw error(ctx, nil, "tipline.\(key)_env", "missing (required): \(key)_env or \(key)_file")
             }
             return (env, path)
         }
-        (s.lineChannelSecretEnv, s.lineChannelSecretFile) = try pair("line_channel_secret")
-        (s.lineAccessTokenEnv, s.lineAccessTokenFile) = try pair("line_access_token")
-        (s.saltEnv, s.saltFile) = try pair("salt")
+        // LINE and Telegram are each optional, but each needs both its secrets, and one of them must be there.
+        let lineWanted = ["line_channel_secret", "line_access_token"].contains { t[$0 + "_env"] != nil || t[$0 + "_file"] != nil }
+        let telegramWanted = ["telegram_secret_token", "telegram_bot_token"].contains { t[$0 + "_env"] != nil || t[$0 + "_file"] != nil }
+        guard lineWanted || telegramWanted else {
+            throw error(ctx, nil, "tipline", "no platform: give line_channel_secret_env and line_access_token_env (LINE), telegram_secret_token_env and telegram_bot_token_env (Telegram), or both (or their _file forms)")
+        }
+        (s.lineChannelSecretEnv, s.lineChannelSecretFile) = try pair("line_channel_secret", required: lineWanted)
+        (s.lineAccessTokenEnv, s.lineAccessTokenFile) = try pair("line_access_token", required: lineWanted)
+        (s.telegramSecretTokenEnv, s.telegramSecretTokenFile) = try pair("telegram_secret_token", required: telegramWanted)
+        (s.telegramBotTokenEnv, s.telegramBotTokenFile) = try pair("telegram_bot_token", required: telegramWanted)
+        (s.saltEnv, s.saltFile) = try pair("salt", required: true)
         s.allowPrivate = try bool(t, "allow_private", context: ctx, display: ctx) ?? false
         if let api = try string(t, "line_api", context: ctx, display: ctx) {
             guard let u = URLComponents(string: api), let scheme = u.scheme?.lowercased(), scheme == "https" || scheme == "http",
@@ -110,6 +143,15 @@ extension TableReader {
                 throw error(ctx, "line_api", "tipline.line_api", "must be https (plain http only with allow_private = true, for a test API)")
             }
             s.lineAPI = api.hasSuffix("/") ? String(api.dropLast()) : api
+        }
+        if let api = try string(t, "telegram_api", context: ctx, display: ctx) {
+            guard let u = URLComponents(string: api), let scheme = u.scheme?.lowercased(), scheme == "https" || scheme == "http",
+                u.host?.isEmpty == false
+            else { throw error(ctx, "telegram_api", "tipline.telegram_api", "expected an http(s) URL, found \"\(api)\"") }
+            guard scheme == "https" || s.allowPrivate else {
+                throw error(ctx, "telegram_api", "tipline.telegram_api", "must be https (plain http only with allow_private = true, for a test API)")
+            }
+            s.telegramAPI = api.hasSuffix("/") ? String(api.dropLast()) : api
         }
         if let u = try string(t, "public_url", context: ctx, display: ctx) {
             guard u.lowercased().hasPrefix("https://") || u.lowercased().hasPrefix("http://") else {

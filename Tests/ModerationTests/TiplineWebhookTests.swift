@@ -351,3 +351,137 @@ struct TiplineServeTests {
         await child.exited()
     }
 }
+
+/// `POST /tipline/telegram`: the Telegram bot's webhook (the `secret_token` header), answered with `sendMessage` on a
+/// fake Bot API on loopback (which answers 429 with `parameters.retry_after` as Telegram does, when asked to).
+@Suite("Tipline: the Telegram webhook")
+struct TelegramWebhookTests {
+    static let secret = "telegram-secret-token-for-tests"
+    static let botToken = "123456:TEST-bot-token"
+
+    final class FakeBotAPI: @unchecked Sendable {  // TestHTTPServer keeps its own requests under a lock
+        let server: TestHTTPServer
+
+        init(rateLimited: Int = 0) throws {
+            let counter = Locked(0)
+            server = try TestHTTPServer { request, connection in
+                let n = counter.withLock { $0 += 1; return $0 }
+                guard request.method == "POST", request.path == "/bot\(TelegramWebhookTests.botToken)/sendMessage" else {
+                    connection.respond(status: 404, body: "{\"ok\":false,\"error_code\":404,\"description\":\"Not Found\"}")
+                    return
+                }
+                if n <= rateLimited {
+                    connection.respond(
+                        status: 429, headers: ["Content-Type": "application/json"],
+                        body: "{\"ok\":false,\"error_code\":429,\"description\":\"Too Many Requests: retry after 1\",\"parameters\":{\"retry_after\":1}}")
+                    return
+                }
+                connection.respond(status: 200, headers: ["Content-Type": "application/json"], body: "{\"ok\":true,\"result\":{\"message_id\":99}}")
+            }
+        }
+
+        var sent: [[String: Any]] { server.requests.compactMap(\.json) }
+    }
+
+    static func setup(rateLimited: Int = 0) async throws -> (WebFixture, ModerationApp, FakeBotAPI) {
+        let f = try #require(try await WebFixture.on(.sqlite))
+        let bot = try FakeBotAPI(rateLimited: rateLimited)
+        var settings = TiplineSettings()
+        settings.telegramSecretTokenFile = f.dir.write("secrets/tg-secret", secret)
+        settings.telegramBotTokenFile = f.dir.write("secrets/tg-token", botToken)
+        settings.saltFile = f.dir.write("secrets/salt", "pepper")
+        settings.telegramAPI = bot.server.baseURL
+        settings.allowPrivate = true
+        var config = f.config
+        config.tipline = settings
+        let app = ModerationApp(
+            database: f.database, config: config, search: sharedSearch,
+            tipline: { text, language, _ in
+                text.contains("停班停課")
+                    ? TiplineAnswer(verdict: "contradicted", lines: [Messages.text("tip.verdict.contradicted", language)], matchKey: "record:dgpa-1")
+                    : TiplineAnswer(verdict: "unverified", lines: [Messages.text("tip.verdict.unverified", language)], matchKey: nil)
+            })
+        return (f, app, bot)
+    }
+
+    static func update(_ id: Int64, text: String, user: Int64 = 4242) -> Data {
+        try! JSONSerialization.data(withJSONObject: [
+            "update_id": id,
+            "message": [
+                "message_id": id * 10, "date": 1_789_394_400, "text": text,
+                "from": ["id": user, "is_bot": false, "first_name": "阿明"], "chat": ["id": user, "type": "private"],
+            ],
+        ])
+    }
+
+    static func post(_ client: some TestClientProtocol, _ body: Data, secret: String?) async throws -> HTTPResponse.Status {
+        var headers: HTTPFields = [.contentType: "application/json"]
+        if let secret { headers[HTTPField.Name("X-Telegram-Bot-Api-Secret-Token")!] = secret }
+        return try await client.execute(uri: "/tipline/telegram", method: .post, headers: headers, body: ByteBuffer(bytes: body)).status
+    }
+
+    @Test func anUpdateIsAnsweredOnceAsAReply() async throws {
+        let (f, app, bot) = try await Self.setup()
+        let body = Self.update(1001, text: "網傳明天全台停班停課")
+        try await Application(router: app.buildRouter().router).test(.router) { client in
+            let first = try await Self.post(client, body, secret: Self.secret)
+            #expect(first == .ok)
+            let replayed = try await Self.post(client, body, secret: Self.secret)
+            #expect(replayed == .ok)
+        }
+        #expect(bot.sent.count == 1)
+        #expect((bot.sent.first?["chat_id"] as? NSNumber)?.int64Value == 4242)
+        #expect((bot.sent.first?["reply_to_message_id"] as? NSNumber)?.int64Value == 10010)
+        #expect((bot.sent.first?["text"] as? String)?.contains("官方資料與這則訊息不符") == true)
+        #expect(try await TiplineWebhookTests.tipCount(f.database) == 1)
+    }
+
+    @Test func aMissingOrWrongSecretIsRefused() async throws {
+        let (f, app, bot) = try await Self.setup()
+        let body = Self.update(1002, text: "網傳明天停班停課")
+        try await Application(router: app.buildRouter().router).test(.router) { client in
+            let none = try await Self.post(client, body, secret: nil)
+            #expect(none == .unauthorized)
+            let wrong = try await Self.post(client, body, secret: Self.secret + "x")
+            #expect(wrong == .unauthorized)
+            // The LINE route is not configured here.
+            let line = try await client.execute(uri: "/tipline/line", method: .post, headers: [:], body: ByteBuffer(bytes: body)).status
+            #expect(line == .notFound)
+        }
+        #expect(bot.sent.isEmpty)
+        #expect(try await TiplineWebhookTests.tipCount(f.database) == 0)
+    }
+
+    @Test func aRateLimitedSendIsRetriedOnceAndOtherUpdatesAreIgnored() async throws {
+        let (f, app, bot) = try await Self.setup(rateLimited: 1)
+        defer { withExtendedLifetime(f) {} }  // the fixture's folder holds the secrets
+        let edit = try JSONSerialization.data(withJSONObject: ["update_id": 1004, "edited_message": ["message_id": 1, "text": "x"]])
+        try await Application(router: app.buildRouter().router).test(.router) { client in
+            let sent = try await Self.post(client, Self.update(1003, text: "聽說大橋斷了"), secret: Self.secret)
+            #expect(sent == .ok)
+            let ignored = try await Self.post(client, edit, secret: Self.secret)
+            #expect(ignored == .ok)
+            let bad = try await Self.post(client, Data("[1,2]".utf8), secret: Self.secret)
+            #expect(bad == .badRequest)
+        }
+        #expect(bot.server.requests.count == 2)
+        #expect(bot.sent.allSatisfy { ($0["reply_to_message_id"] as? NSNumber)?.int64Value == 10030 })
+    }
+
+    @Test func eitherPlatformMayBeConfiguredButEachNeedsBothSecrets() throws {
+        let dir = TempDir()
+        func load(_ toml: String) throws(ConfigError) -> SieveConfig {
+            try SieveConfig.load(path: dir.write("sieve.toml", toml), required: true)
+        }
+        let telegramOnly = try load("[tipline]\ntelegram_secret_token_env = \"A\"\ntelegram_bot_token_file = \"t\"\nsalt_env = \"S\"\n")
+        #expect(telegramOnly.tipline?.hasTelegram == true && telegramOnly.tipline?.hasLine == false)
+        #expect(throws: ConfigError.self) { try load("[tipline]\nsalt_env = \"S\"\n") }
+        do {
+            _ = try load("[tipline]\nline_channel_secret_env = \"A\"\nsalt_env = \"S\"\n")
+            Issue.record("a LINE secret without its access token was accepted")
+        } catch {
+            #expect(error.description.contains("tipline.line_access_token_env"), "\(error.description)")
+        }
+        #expect(TelegramWebhook.sameSecret("abc", "abc") && !TelegramWebhook.sameSecret("abd", "abc") && !TelegramWebhook.sameSecret(nil, "abc"))
+    }
+}
