@@ -59,6 +59,7 @@ struct Doctor: AsyncParsableCommand {
         await database(config.database, add)
         channels(config, add)
         sso(config, add)
+        tipline(config, add)
         clock(add)
 
         let failed = checks.filter { $0.status == .fail }.count
@@ -236,6 +237,33 @@ struct Doctor: AsyncParsableCommand {
                     + "; roles from claim \(sso.roleClaim) → \(roles)" + (sso.localLogin ? "; local accounts too" : "; single sign-on only"))
         } catch {
             add("oidc", .fail, error.description)
+        }
+    }
+
+    /// `[tipline]`: each configured platform's secrets and the salt are there (never shown).
+    func tipline(_ config: SieveConfig, _ add: (String, Check.Status, String) -> Void) {
+        guard let t = config.tipline else { return }
+        var checks: [(String, () throws -> String)] = [("tipline.salt", { _ = try t.salt(); return "salt present (not shown)" })]
+        if t.hasLine {
+            checks.append(("tipline.line", {
+                _ = try t.lineChannelSecret()
+                _ = try t.lineAccessToken()
+                return "channel secret and access token present (not shown); webhook POST /tipline/line; replies via \(t.lineAPI)"
+            }))
+        }
+        if t.hasTelegram {
+            checks.append(("tipline.telegram", {
+                _ = try t.telegramSecretToken()
+                _ = try t.telegramBotToken()
+                return "secret token and bot token present (not shown); webhook POST /tipline/telegram; replies via \(t.telegramAPI)"
+            }))
+        }
+        for (name, check) in checks {
+            do {
+                add(name, .ok, try check())
+            } catch {
+                add(name, .fail, "\(error)")
+            }
         }
     }
 

@@ -155,6 +155,22 @@ struct InstallTests {
         #expect(text.stdout.contains("ok   channel.tg"), "\(text.stdout)")
         #expect(text.stdout.contains("checks: all passed"))
         #expect(!text.stdout.contains(secret))
+
+        // The tipline's secrets: present (not shown), or which one is missing.
+        dir.write("line-secret", secret)
+        let tipline = dir.write("tipline.toml", """
+            database = "\(dir.path("d.sqlite"))"
+            [tipline]
+            line_channel_secret_file = "line-secret"
+            line_access_token_env = "SIEVE_DOCTOR_TEST_LINE_TOKEN"
+            salt_file = "line-secret"
+            """)
+        let (tl, tlReport) = try await doctor(
+            TestPaths.sieveBinary.path, ["--config", tipline], cwd: dir.url, env: cleanEnvironment(["SIEVE_SHARE": TestPaths.packageRoot.path]))
+        #expect(tlReport?.check("tipline.salt")?.status == "ok")
+        #expect(tlReport?.check("tipline.line")?.status == "fail")
+        #expect(tlReport?.check("tipline.line")?.detail.contains("tipline.line_access_token_env: environment variable SIEVE_DOCTOR_TEST_LINE_TOKEN") == true)
+        #expect(!tl.stdout.contains(secret) && !tl.stderr.contains(secret))
     }
 
     @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/systemd-analyze"), "systemd-analyze is not installed"))
