@@ -255,8 +255,24 @@ final class PostgresBackend: Sendable {
     }
 
     /// Whether `endpoint` takes a new connection (and, with `target_session_attrs=read-write`, accepts writes):
-    /// nil when it does, else what is wrong. The connection is its own, opened and closed here.
+    /// nil when it does, else what is wrong. The connection is its own, opened and closed here. The whole probe —
+    /// TCP connect, startup, authentication, the read-write query — gets `connect_timeout`: something that accepts
+    /// the connection and then never answers (a hung server, a black hole, a port now used by another program) is a
+    /// failure, not a wait. (A probe that outlives its limit is left to finish on its own.)
     private func probe(_ endpoint: PostgresLocation.Endpoint) async -> String? {
+        let seconds = location.connectTimeout
+        let answer = OnceResult<String?>()
+        return await withCheckedContinuation { (continuation: CheckedContinuation<String?, Never>) in
+            answer.set(continuation)
+            Task { answer.resume(await self.probeOnce(endpoint)) }
+            Task {
+                try? await Task.sleep(for: .seconds(seconds))
+                answer.resume("no answer within \(seconds) s (connect_timeout)")
+            }
+        }
+    }
+
+    private func probeOnce(_ endpoint: PostgresLocation.Endpoint) async -> String? {
         do {
             let c = try await PostgresConnection.connect(configuration: try location.configuration(endpoint), id: 0, logger: logger)
             defer { PostgresBackend.close(c) }
@@ -500,4 +516,38 @@ struct PostgresLeaseTimeout: Error, CustomStringConvertible {
     var seconds: Int
     var problem: String
     var description: String { "no connection to PostgreSQL within \(seconds) s (connect_timeout): \(problem)" }
+}
+
+/// A continuation resumed by whichever of several tasks answers first; later answers are dropped.
+final class OnceResult<T: Sendable>: @unchecked Sendable {  // `continuation` and `value` are guarded by `lock`
+    private let lock = NSLock()
+    private var continuation: CheckedContinuation<T, Never>?
+    private var value: T?
+    private var done = false
+
+    func set(_ c: CheckedContinuation<T, Never>) {
+        let ready: T? = lock.withLock {
+            if let value {
+                done = true
+                return value
+            }
+            continuation = c
+            return nil
+        }
+        if let ready { c.resume(returning: ready) }
+    }
+
+    func resume(_ v: T) {
+        let c: CheckedContinuation<T, Never>? = lock.withLock {
+            guard !done else { return nil }
+            if let continuation {
+                done = true
+                self.continuation = nil
+                return continuation
+            }
+            if value == nil { value = v }
+            return nil
+        }
+        c?.resume(returning: v)
+    }
 }

@@ -73,29 +73,27 @@ struct PostgresLocationTests {
         #expect(throws: StoreError.self) { try PostgresLocation(url: "postgres://u@h/d?query_timeout=0") }
     }
 
-    /// The host in use goes away (its connections reset, new ones refused): transactions fail within about
-    /// `connect_timeout` with the host's error instead of waiting out the pool's minute of retries, and the store
-    /// works again once the host is back. The host is a TCP forwarder to the test server (Tests/postgres/proxy.py).
+    /// The host in use goes away (its connections reset, new ones closed as they come): transactions fail within
+    /// about `connect_timeout` with the host's error instead of waiting out the pool's minute of retries, and the
+    /// store works again once the host is back. The host is a TCP forwarder to the test server
+    /// (Tests/postgres/proxy.py), taken down and brought back with signals, so its port stays reserved throughout
+    /// (a freed port can be taken by another test's server in a parallel run).
     @Test(.enabled(if: TestPostgres.isAvailable, Comment(rawValue: TestPostgres.unavailable)))
     func aHostThatGoesAwayFailsFastAndComesBack() async throws {
         let url = try #require(try await TestPostgres.freshDatabase("aHostThatGoesAwayFailsFastAndComesBack"))
         let target = try #require(URLComponents(string: url)?.port)
         let port = try freeLoopbackPort()
         let dir = TempDir()
-        func startHost() async throws -> ChildProcess {
-            let proxy = try ChildProcess.start(
-                URL(fileURLWithPath: "/usr/bin/env"), ["python3", TestPaths.packageRoot.appendingPathComponent("Tests/postgres/proxy.py").path, "\(port)", "\(target)"],
-                cwd: dir.url, stderrPath: dir.path("proxy.log"))
-            #expect(await waitUntil(timeout: 20) { Self.accepts(port) }, "the forwarder did not listen on \(port)")
-            return proxy
-        }
-        var host = try await startHost()
-        defer { host.process.terminate() }  // whichever forwarder runs last, also when the test fails midway
+        let host = try ChildProcess.start(
+            URL(fileURLWithPath: "/usr/bin/env"), ["python3", TestPaths.packageRoot.appendingPathComponent("Tests/postgres/proxy.py").path, "\(port)", "\(target)"],
+            cwd: dir.url, stderrPath: dir.path("proxy.log"))
+        defer { host.process.terminate() }  // also when the test fails midway
+        #expect(await waitUntil(timeout: 20) { Self.accepts(port) }, "the forwarder did not listen on \(port)")
         let db = try await AppDatabase(path: url.replacingOccurrences(of: ":\(target)/", with: ":\(port)/") + "?connect_timeout=2")
         _ = try await db.syncSources([SourceConfig(name: "s", kind: .rss, url: "https://example.org/")])
 
-        host.process.terminate()
-        await host.exited()
+        kill(host.process.processIdentifier, SIGUSR1)
+        try await Task.sleep(for: .milliseconds(200))  // the forwarder handles the signal between two accepts
         let lost = Date()
         for _ in 0..<2 {  // the first may fail on the reset connection, the next looks for the host again
             do {
@@ -114,13 +112,37 @@ struct PostgresLocationTests {
         // Three failed transactions within the pool's first minute of retries (each waits about connect_timeout).
         #expect(Date().timeIntervalSince(lost) < 50, "failing took \(Date().timeIntervalSince(lost)) s")
 
-        host = try await startHost()
+        kill(host.process.processIdentifier, SIGUSR2)
         var names: [String]? = nil
         for _ in 0..<30 where names == nil {
             names = try? await db.sources().map(\.name)
             if names == nil { try await Task.sleep(for: .seconds(1)) }
         }
         #expect(names == ["s"], "the store did not recover when the host came back")
+
+        // A host that accepts connections and never answers (a hung server): the pool cannot connect, the lease's
+        // check of the host gets no answer within connect_timeout either, and the transaction fails saying so.
+        kill(host.process.processIdentifier, SIGHUP)
+        try await Task.sleep(for: .milliseconds(200))
+        let hung = Date()
+        var lastError = ""
+        for _ in 0..<3 {
+            do {
+                _ = try await db.sources()
+            } catch {
+                lastError = error.description
+                if error.description.contains("connect_timeout") { break }
+            }
+        }
+        #expect(lastError.contains("connect_timeout"), "\(lastError)")
+        #expect(Date().timeIntervalSince(hung) < 50, "failing took \(Date().timeIntervalSince(hung)) s")
+        kill(host.process.processIdentifier, SIGUSR2)
+        names = nil
+        for _ in 0..<30 where names == nil {
+            names = try? await db.sources().map(\.name)
+            if names == nil { try await Task.sleep(for: .seconds(1)) }
+        }
+        #expect(names == ["s"], "the store did not recover after the hung host came back")
     }
 
     /// Whether something accepts TCP connections on 127.0.0.1:`port`.
