@@ -71,6 +71,11 @@ struct PublishKillTests {
             let child = ChildProcess(p)
             try child.run()
             await waitUntil(timeout: 60) { mastodon.posts.count >= threshold || !child.isRunning }
+            if !child.isRunning {
+                // Say why it ended early (its stderr), instead of only that it did.
+                let early = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+                Issue.record("the run ended (status \(p.terminationStatus)) before \(threshold) Mastodon posts: \(early.suffix(2000))")
+            }
             #expect(child.isRunning, "the run should still be delivering when killed")
             kill(p.processIdentifier, SIGKILL)
             await child.exited()
