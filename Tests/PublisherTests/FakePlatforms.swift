@@ -38,6 +38,20 @@ final class FakePlatform: @unchecked Sendable {
     private var nextID = 100
     /// Every request stalls this long after posting (the slow server of the kill test).
     var stall: Double = 0
+    /// While set: once this many posts are in, every request that posted holds its answer until the hold is lifted
+    /// (set to nil) or 60 s pass — so a kill test finds the run mid-request however slowly the test itself is
+    /// scheduled on a loaded machine.
+    var holdAfter: Int? {
+        get { gate.withLock { _holdAfter } }
+        set {
+            gate.lock()
+            _holdAfter = newValue
+            gate.broadcast()
+            gate.unlock()
+        }
+    }
+    private let gate = NSCondition()
+    private var _holdAfter: Int?
     private var _attempts = 0
     private var _requestTimes: [Date] = []
     private var _webhookEvents: [[String: Any]] = []
@@ -126,6 +140,10 @@ final class FakePlatform: @unchecked Sendable {
         }
         let (status, body, headers) = process(r)
         if stallAfter > 0 { Thread.sleep(forTimeInterval: stallAfter) }
+        let deadline = Date().addingTimeInterval(60)
+        gate.lock()
+        while let h = _holdAfter, posts.count >= h, Date() < deadline { _ = gate.wait(until: deadline) }
+        gate.unlock()
         if let text = body as? String {
             c.respond(status: status, headers: headers, body: text)
         } else {

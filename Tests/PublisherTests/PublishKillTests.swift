@@ -68,6 +68,7 @@ struct PublishKillTests {
             let err = Pipe()
             p.standardError = err
             p.standardOutput = Pipe()
+            mastodon.holdAfter = threshold  // the run waits on Mastodon's answer from the threshold-th post on
             let child = ChildProcess(p)
             try child.run()
             await waitUntil(timeout: 60) { mastodon.posts.count >= threshold || !child.isRunning }
@@ -79,6 +80,7 @@ struct PublishKillTests {
             #expect(child.isRunning, "the run should still be delivering when killed")
             kill(p.processIdentifier, SIGKILL)
             await child.exited()
+            mastodon.holdAfter = nil
             #expect(p.terminationReason == .uncaughtSignal)
             stderrs.append(String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self))
         }
