@@ -276,7 +276,7 @@ extension ModerationApp {
     }
 
     /// Answers with the Bot API's `sendMessage` (at most Telegram's 4,096 characters) as a reply to the person's
-    /// message. A 429 (`parameters.retry_after`) is retried once after at most 2 s; other failures are logged.
+    /// message (429's `parameters.retry_after` and failures as `sendAnswer` says).
     func telegramReply(_ settings: TiplineSettings, token: String, chatID: Int64, replyTo: Int64, lines: [String], context: WebContext) async {
         let text = String(lines.joined(separator: "\n").prefix(4096))
         guard
@@ -286,31 +286,15 @@ extension ModerationApp {
         let request = Net.HTTPRequest(
             method: "POST", url: "\(settings.telegramAPI)/bot\(token)/sendMessage", headers: ["Content-Type: application/json"],
             body: body, allowPrivate: settings.allowPrivate, timeout: 10)
-        for attempt in 1...2 {
-            do {
-                let response = try await tiplineClient.send(request)
-                let status = response.status ?? 0
-                if (200..<300).contains(status) { return }
-                if status == 429, attempt == 1 {
-                    let json = (try? JSONSerialization.jsonObject(with: response.body)) as? [String: Any]
-                    let after = ((json?["parameters"] as? [String: Any])?["retry_after"] as? Double) ?? 1
-                    try? await Task.sleep(for: .milliseconds(Int(min(2, after) * 1000)))
-                    continue
-                }
-                // The bot token is part of the URL: never log it.
-                let detail = String(decoding: response.body.prefix(300), as: UTF8.self)
-                context.logger.warning("tipline: Telegram sendMessage answered \(status): \(detail)")
-                return
-            } catch {
-                context.logger.warning("tipline: Telegram sendMessage to \(settings.telegramAPI) failed (transport)")
-                return
-            }
+        // The bot token is part of the URL: only the API's base is ever named.
+        await sendAnswer(request, platform: "Telegram sendMessage at \(settings.telegramAPI)", context: context) { response in
+            let json = (try? JSONSerialization.jsonObject(with: response.body)) as? [String: Any]
+            return (json?["parameters"] as? [String: Any])?["retry_after"] as? Double
         }
     }
 
-    /// Answers through LINE's reply API (one text message, at most LINE's 5,000 characters). A 429 is retried once
-    /// after its Retry-After (at most 2 s: a reply token lives about a minute); other failures are logged — the
-    /// tip is recorded either way, and LINE must not redeliver the event for a failed reply.
+    /// Answers through LINE's reply API (one text message, at most LINE's 5,000 characters; 429 and failures as
+    /// `sendAnswer` says — LINE must not redeliver the event for a failed reply).
     func lineReply(_ settings: TiplineSettings, token: String, replyToken: String, lines: [String], context: WebContext) async {
         let text = String(lines.joined(separator: "\n").prefix(5000))
         guard
@@ -321,21 +305,31 @@ extension ModerationApp {
             method: "POST", url: settings.lineAPI + "/v2/bot/message/reply",
             headers: ["Content-Type: application/json", "Authorization: Bearer \(token)"], body: body,
             allowPrivate: settings.allowPrivate, timeout: 10)
+        await sendAnswer(request, platform: "LINE reply API at \(settings.lineAPI)", context: context) { response in
+            response.headers["retry-after"].flatMap { parseRetryAfter($0) }
+        }
+    }
+
+    /// Sends an answer to a platform's API. A 429 is retried once, after the wait the platform asks for (`retryAfter`,
+    /// default 1 s, at most 2 s: the person is waiting and LINE's reply token lives about a minute); any other
+    /// failure is logged (the tip is recorded either way). `platform` names the API, never a secret.
+    func sendAnswer(
+        _ request: Net.HTTPRequest, platform: String, context: WebContext, retryAfter: (FetchResponse) -> Double?
+    ) async {
         for attempt in 1...2 {
             do {
                 let response = try await tiplineClient.send(request)
                 let status = response.status ?? 0
                 if (200..<300).contains(status) { return }
                 if status == 429, attempt == 1 {
-                    let wait = min(2, response.headers["retry-after"].flatMap { parseRetryAfter($0) } ?? 1)
-                    try? await Task.sleep(for: .milliseconds(Int(wait * 1000)))
+                    try? await Task.sleep(for: .milliseconds(Int(min(2, retryAfter(response) ?? 1) * 1000)))
                     continue
                 }
-                let detail = String(decoding: response.body.prefix(300), as: UTF8.self)
-                context.logger.warning("tipline: LINE reply API answered \(status): \(detail)")
+                context.logger.warning("tipline: \(platform) answered \(status): \(String(decoding: response.body.prefix(300), as: UTF8.self))")
                 return
             } catch {
-                context.logger.warning("tipline: LINE reply API \(settings.lineAPI): \(error)")
+                // Not `error` itself: a transport error may quote the URL, and Telegram's carries the bot token.
+                context.logger.warning("tipline: \(platform) could not be reached")
                 return
             }
         }
