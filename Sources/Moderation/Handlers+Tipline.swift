@@ -34,6 +34,36 @@ public protocol TiplineRepository: Sendable {
 
 extension AppDatabase: TiplineRepository {}
 
+/// What both platforms' webhooks share: reading a body that is not the platform's JSON, what a tip is about, who
+/// sent it (as a salted hash only), and a person's request to delete what they sent.
+enum TiplineMessage {
+    struct Malformed: Error { var message: String }
+
+    /// What a text is about when nothing known matched it: its letters and digits, case-folded, width-folded, the
+    /// first 200 — so the same forwarded message counts together whatever its spacing, punctuation or emoji.
+    static func claimKey(_ text: String) -> String {
+        let folded = text.precomposedStringWithCompatibilityMapping.lowercased()
+        var key = ""
+        for scalar in folded.unicodeScalars where CharacterSet.alphanumerics.contains(scalar) {
+            key.unicodeScalars.append(scalar)
+            if key.unicodeScalars.count >= 200 { break }
+        }
+        return "text:" + key
+    }
+
+    /// A sender's stored identity: SHA-256 of the salt and the platform's id, so the id itself is never kept.
+    static func senderHash(_ userID: String, salt: String, channel: String) -> String {
+        Secrets.sha256("\(salt)\u{0}\(channel)\u{0}\(userID)")
+    }
+
+    /// "Delete my data", as a person would write it.
+    static func isDeletionRequest(_ text: String) -> Bool {
+        let t = text.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
+        return ["刪除我的資料", "删除我的资料", "delete my data", "xóa dữ liệu của tôi", "hapus data saya", "ลบข้อมูลของฉัน", "burahin ang aking data"]
+            .contains(t)
+    }
+}
+
 /// The LINE Messaging API webhook (`POST /tipline/line`).
 enum LineWebhook {
     /// Whether `signature` (the `X-Line-Signature` header: base64 of HMAC-SHA256 over the raw body, keyed with the
@@ -58,59 +88,35 @@ enum LineWebhook {
         var text: String?
     }
 
-    struct Malformed: Error { var message: String }
-
     /// The message events of a webhook body (other events — follow, unfollow, postback — are ignored). A body that
     /// is not LINE's JSON is `Malformed`, naming what is wrong.
-    static func messageEvents(_ body: Data) throws(Malformed) -> [MessageEvent] {
+    static func messageEvents(_ body: Data) throws(TiplineMessage.Malformed) -> [MessageEvent] {
         guard let root = (try? JSONSerialization.jsonObject(with: body)) as? [String: Any] else {
-            throw Malformed(message: "the body is not a JSON object")
+            throw TiplineMessage.Malformed(message: "the body is not a JSON object")
         }
-        guard let events = root["events"] as? [[String: Any]] else { throw Malformed(message: "no \"events\" array") }
+        guard let events = root["events"] as? [[String: Any]] else { throw TiplineMessage.Malformed(message: "no \"events\" array") }
         var out: [MessageEvent] = []
         for (i, e) in events.enumerated() where e["type"] as? String == "message" {
             guard let message = e["message"] as? [String: Any], let kind = message["type"] as? String else {
-                throw Malformed(message: "events[\(i)]: a message event without \"message.type\"")
+                throw TiplineMessage.Malformed(message: "events[\(i)]: a message event without \"message.type\"")
             }
             guard let token = e["replyToken"] as? String, !token.isEmpty else {
-                throw Malformed(message: "events[\(i)]: a message event without \"replyToken\"")
+                throw TiplineMessage.Malformed(message: "events[\(i)]: a message event without \"replyToken\"")
             }
             let source = e["source"] as? [String: Any]
             guard let user = source?["userId"] as? String, !user.isEmpty else {
-                throw Malformed(message: "events[\(i)]: a message event without \"source.userId\"")
+                throw TiplineMessage.Malformed(message: "events[\(i)]: a message event without \"source.userId\"")
             }
             // webhookEventId identifies the event across redeliveries; older payloads lack it, then the message id does.
             guard let id = (e["webhookEventId"] as? String) ?? (message["id"] as? String), !id.isEmpty else {
-                throw Malformed(message: "events[\(i)]: neither \"webhookEventId\" nor \"message.id\"")
+                throw TiplineMessage.Malformed(message: "events[\(i)]: neither \"webhookEventId\" nor \"message.id\"")
             }
             out.append(MessageEvent(eventID: id, replyToken: token, userID: user, kind: kind, text: message["text"] as? String))
         }
         return out
     }
 
-    /// What a text is about when nothing known matched it: its letters and digits, case-folded, width-folded, the
-    /// first 200 — so the same forwarded message counts together whatever its spacing, punctuation or emoji.
-    static func claimKey(_ text: String) -> String {
-        let folded = text.precomposedStringWithCompatibilityMapping.lowercased()
-        var key = ""
-        for scalar in folded.unicodeScalars where CharacterSet.alphanumerics.contains(scalar) {
-            key.unicodeScalars.append(scalar)
-            if key.unicodeScalars.count >= 200 { break }
-        }
-        return "text:" + key
-    }
 
-    /// A sender's stored identity: SHA-256 of the salt and the platform's id, so the id itself is never kept.
-    static func senderHash(_ userID: String, salt: String, channel: String) -> String {
-        SHA256.hash(data: Data("\(salt)\u{0}\(channel)\u{0}\(userID)".utf8)).map { String(format: "%02x", $0) }.joined()
-    }
-
-    /// "Delete my data", as a person would write it.
-    static func isDeletionRequest(_ text: String) -> Bool {
-        let t = text.trimmingCharacters(in: .whitespacesAndNewlines).lowercased()
-        return ["刪除我的資料", "删除我的资料", "delete my data", "xóa dữ liệu của tôi", "hapus data saya", "ลบข้อมูลของฉัน", "burahin ang aking data"]
-            .contains(t)
-    }
 }
 
 /// The Telegram Bot API webhook (`POST /tipline/telegram`).
@@ -138,15 +144,15 @@ enum TelegramWebhook {
 
     /// A Telegram update: nil when it is not a message (an edit, a channel post, a member change); `Malformed`
     /// naming what is wrong when it is not Telegram's JSON.
-    static func update(_ body: Data) throws(LineWebhook.Malformed) -> Update? {
+    static func update(_ body: Data) throws(TiplineMessage.Malformed) -> Update? {
         guard let root = (try? JSONSerialization.jsonObject(with: body)) as? [String: Any] else {
-            throw LineWebhook.Malformed(message: "the body is not a JSON object")
+            throw TiplineMessage.Malformed(message: "the body is not a JSON object")
         }
-        guard let updateID = (root["update_id"] as? NSNumber)?.int64Value else { throw LineWebhook.Malformed(message: "no \"update_id\"") }
+        guard let updateID = (root["update_id"] as? NSNumber)?.int64Value else { throw TiplineMessage.Malformed(message: "no \"update_id\"") }
         guard let message = root["message"] as? [String: Any] else { return nil }
         guard let messageID = (message["message_id"] as? NSNumber)?.int64Value,
             let chatID = ((message["chat"] as? [String: Any])?["id"] as? NSNumber)?.int64Value
-        else { throw LineWebhook.Malformed(message: "message without \"message_id\" or \"chat.id\"") }
+        else { throw TiplineMessage.Malformed(message: "message without \"message_id\" or \"chat.id\"") }
         guard let userID = ((message["from"] as? [String: Any])?["id"] as? NSNumber)?.int64Value else { return nil }  // no person behind it
         let text = (message["text"] as? String) ?? (message["caption"] as? String)
         return Update(updateID: updateID, messageID: messageID, chatID: chatID, userID: userID, text: text)
@@ -216,8 +222,8 @@ extension ModerationApp {
         guard let answering = tiplineAnswering, let text, !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
             return [Messages.text("tip.picture", language)]
         }
-        let sender = LineWebhook.senderHash(userID, salt: salt, channel: channel)
-        if LineWebhook.isDeletionRequest(text) {
+        let sender = TiplineMessage.senderHash(userID, salt: salt, channel: channel)
+        if TiplineMessage.isDeletionRequest(text) {
             let deleted = try await database.deleteTips(senderHash: sender)
             return [Messages.text("tip.deleted", language, ["count": "\(deleted)"])]
         }
@@ -226,7 +232,7 @@ extension ModerationApp {
         let recorded = try await database.recordTip(
             NewTip(
                 eventID: channel + ":" + eventID, channel: channel, senderHash: sender, text: String(text.prefix(5000)),
-                claimKey: answer.matchKey ?? LineWebhook.claimKey(text), verdict: answer.verdict),
+                claimKey: answer.matchKey ?? TiplineMessage.claimKey(text), verdict: answer.verdict),
             now: now)
         guard case .new(_, let askedBy) = recorded else {
             context.logger.info("tipline: \(channel) event \(eventID) seen before; not answered twice")

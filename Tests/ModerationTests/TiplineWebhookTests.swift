@@ -279,10 +279,10 @@ struct TiplineWebhookTests {
     }
 
     @Test func claimKeysFoldSpacingPunctuationAndWidth() {
-        #expect(LineWebhook.claimKey("聽說大橋斷了，不要過去！") == LineWebhook.claimKey("聽說 大橋斷了 不要過去"))
-        #expect(LineWebhook.claimKey("ＡＢＣ１２３") == LineWebhook.claimKey("abc 123"))
-        #expect(LineWebhook.claimKey("大橋斷了") != LineWebhook.claimKey("大橋通了"))
-        #expect(LineWebhook.senderHash("U1", salt: "a", channel: "line") != LineWebhook.senderHash("U1", salt: "b", channel: "line"))
+        #expect(TiplineMessage.claimKey("聽說大橋斷了，不要過去！") == TiplineMessage.claimKey("聽說 大橋斷了 不要過去"))
+        #expect(TiplineMessage.claimKey("ＡＢＣ１２３") == TiplineMessage.claimKey("abc 123"))
+        #expect(TiplineMessage.claimKey("大橋斷了") != TiplineMessage.claimKey("大橋通了"))
+        #expect(TiplineMessage.senderHash("U1", salt: "a", channel: "line") != TiplineMessage.senderHash("U1", salt: "b", channel: "line"))
     }
 }
 
