@@ -162,11 +162,21 @@ let package = Package(
             ],
             swiftSettings: strict
         ),
+        // Drills: scenarios replayed through the real pipeline into an exercise store, and their scoring.
+        .target(
+            name: "Drill",
+            dependencies: [
+                "SieveCore", "Store", "Net", "Crawler", "Classifier", "Incidents", "Pipeline", "Publisher",
+                .product(name: "TOMLKit", package: "TOMLKit"), .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: strict
+        ),
         .executableTarget(
             name: "sieve",
             dependencies: [
                 "SieveCore", "Store", "Net", "Crawler", "Classifier", "Incidents", "Publisher", "Pipeline", "Moderation", "Operations",
-                "Observability", "CCurl", "Imaging", "Tipline",
+                "Observability", "CCurl", "Imaging", "Tipline", "Drill",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -204,6 +214,10 @@ let package = Package(
                 .product(name: "GRDB", package: "GRDB.swift"),
             ], swiftSettings: strict),
         .testTarget(name: "TiplineTests", dependencies: ["Tipline", "Imaging", "Store", "Classifier", "Incidents", "SieveCore", "TestSupport"], swiftSettings: strict),
+        .testTarget(
+            name: "DrillTests",
+            dependencies: ["Drill", "Store", "Publisher", "Classifier", "Incidents", "SieveCore", "TestSupport", .product(name: "Logging", package: "swift-log")],
+            swiftSettings: strict),
         .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Crawler", "Classifier", "SieveCore", "Store", "TestSupport"], swiftSettings: strict),
         .testTarget(
             name: "ModerationTests",

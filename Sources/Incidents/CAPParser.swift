@@ -24,10 +24,13 @@ public struct ParsedIncidents: Sendable {
 public struct CAPParser: Sendable {
     public let gazetteer: Gazetteer
     public let geocodes: GeocodeTable
+    /// The `status` values that become incidents: Actual, and in an exercise store (a drill) Exercise too.
+    public var statuses: Set<String> = ["Actual"]
 
-    public init(gazetteer: Gazetteer, geocodes: GeocodeTable = GeocodeTable()) {
+    public init(gazetteer: Gazetteer, geocodes: GeocodeTable = GeocodeTable(), statuses: Set<String> = ["Actual"]) {
         self.gazetteer = gazetteer
         self.geocodes = geocodes
+        self.statuses = statuses
     }
 
     public func parse(_ data: Data, source: String) throws(IncidentImportError) -> ParsedIncidents {
@@ -94,8 +97,9 @@ public struct CAPParser: Sendable {
             throw IncidentImportError(source: source, line: line, message: "CAP alert without <identifier>")
         }
         let status = child(alert, "status") ?? ""
-        guard status == "Actual" else {
-            out.skipped.append("\(identifier): status \(status.isEmpty ? "(missing)" : status), not Actual — not an incident")
+        guard statuses.contains(status) else {
+            out.skipped.append(
+                "\(identifier): status \(status.isEmpty ? "(missing)" : status), not \(statuses.sorted().joined(separator: " or ")) — not an incident")
             return out
         }
         guard let sentText = child(alert, "sent"), let sent = OfficialTime.parseISO(sentText) else {

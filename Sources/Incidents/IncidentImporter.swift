@@ -21,6 +21,8 @@ public struct IncidentImporter: Sendable {
     public var maxFeedEntries = 500
     /// Options for http(s) fetches (`allowPrivate` lifts the SSRF guard for loopback/private sources).
     public var fetchOptions = FetchOptions()
+    /// CAP statuses read as incidents (`CAPParser.statuses`): Actual; an exercise store adds Exercise.
+    public var capStatuses: Set<String> = ["Actual"]
 
     public init(gazetteer: Gazetteer, geocodes: GeocodeTable = GeocodeTable(), client: HTTPClient? = nil) {
         self.gazetteer = gazetteer
@@ -90,7 +92,7 @@ public struct IncidentImporter: Sendable {
             if (head.contains("<feed") || head.contains("<rss")) && !head.contains("<alert") {
                 return try await readCAPFeed(data, source: source)
             }
-            return try CAPParser(gazetteer: gazetteer, geocodes: geocodes).parse(data, source: source)
+            return try CAPParser(gazetteer: gazetteer, geocodes: geocodes, statuses: capStatuses).parse(data, source: source)
         case .cwa:
             return try CWAParser(gazetteer: gazetteer).parse(data, source: source)
         case .emic:
@@ -127,7 +129,7 @@ public struct IncidentImporter: Sendable {
             let location = url.hasPrefix("file://") ? (URL(string: url)?.path ?? url) : url
             do throws(IncidentImportError) {
                 let body = try await load(location)
-                out.append(try CAPParser(gazetteer: gazetteer, geocodes: geocodes).parse(body, source: url))
+                out.append(try CAPParser(gazetteer: gazetteer, geocodes: geocodes, statuses: capStatuses).parse(body, source: url))
             } catch {
                 out.warnings.append(error.description)
             }

@@ -38,6 +38,8 @@ public struct ModerationApp: Sendable {
     let bcryptGate: BcryptGate
     let oidcClient = OIDCClient()
     let publicCache = TimedValue<PublicData>()
+    /// Whether the store is an exercise store (read at most every 5 s).
+    let exerciseCache = TimedValue<ExerciseInfo?>()
     let probes = Probes()
     /// The tipline's answers (nil: `/tipline/line` answers 404); `sieve serve` builds it from the tipline checker.
     public let tiplineAnswering: TiplineAnswering?
@@ -72,6 +74,7 @@ public struct ModerationApp: Sendable {
     /// The router and the list of routes it serves (the OpenAPI test checks the document against that list).
     public func buildRouter() -> (router: Router<WebContext>, routes: [RouteInfo]) {
         let router = Router(context: WebContext.self)
+        router.add(middleware: ExerciseMiddleware(app: self))
         router.add(middleware: AuthMiddleware(app: self))
         let r = RouteRecorder(router: router)
 

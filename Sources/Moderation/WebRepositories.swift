@@ -30,6 +30,8 @@ public protocol AccountsRepository: Sendable {
 /// public page and the official incidents shown beside a post. Owned by Moderation; `AppDatabase` conforms on both
 /// backends.
 public protocol ModerationRepository: Sendable {
+    /// The drill this store holds (an exercise store: every page shows the exercise banner), nil for production.
+    func exercise() async throws(StoreError) -> ExerciseInfo?
     /// The SQLite file or the PostgreSQL URL without its password.
     var path: String { get }
     /// True on PostgreSQL (several web nodes share the database).

@@ -24,7 +24,8 @@ extension Pipeline {
         guard !official.isEmpty else { return [] }
         let ids = try await database.syncSources(config.sources)
         let records = Dictionary(uniqueKeysWithValues: try await database.sources().map { ($0.name, $0) })
-        let importer = IncidentImporter(gazetteer: Gazetteer(lexicon: lexicon), client: HTTPClient(settings: config.crawler))
+        var importer = IncidentImporter(gazetteer: Gazetteer(lexicon: lexicon), client: HTTPClient(settings: config.crawler))
+        if exercise { importer.capStatuses.insert("Exercise") }
         var results: [OfficialImportResult] = []
         for source in official {
             var importer = importer

@@ -20,6 +20,8 @@ public struct Pipeline: Sendable {
     /// How long a claim on a frontier entry lasts; on a shared (PostgreSQL) database another worker takes the
     /// entry over once it expires (its worker died).
     public var lease: TimeInterval = 300
+    /// A drill replaying into an exercise store: CAP alerts with status Exercise are read as incidents too.
+    public var exercise = false
     let logger: Logger
 
     public init(config: SieveConfig, database: AppDatabase, logger: Logger = Logger(label: "sieve")) {

@@ -57,7 +57,7 @@ public enum CAPWriter {
               <identifier>\(e(identifier))</identifier>
               <sender>\(sender)</sender>
               <sent>\(sent)</sent>
-              <status>Actual</status>
+              <status>\(item.exercise ? "Exercise" : "Actual")</status>
               <msgType>\(msgType)</msgType>
               <source>Sieve</source>
               <scope>\(restricted ? "Restricted" : "Public")</scope>

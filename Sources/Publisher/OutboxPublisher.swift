@@ -37,6 +37,8 @@ public struct DeliveryReport: Sendable, Equatable {
     public var waiting = 0
     /// Channel setup problems (missing token, bad template): their deliveries stay queued.
     public var setupErrors: [String] = []
+    /// Channels left out on purpose, with the reason (an exercise store reaches only exercise channels).
+    public var excludedChannels: [String] = []
 
     public var delivered: Int { channels.values.map(\.delivered).reduce(0, +) }
     public var dead: Int { channels.values.map(\.dead).reduce(0, +) }
@@ -115,8 +117,23 @@ public final class OutboxPublisher: Sendable {
 
     /// Delivers everything due, then returns (see `DeliveryOptions.maxWait`).
     public func deliverPending(_ options: DeliveryOptions = .init()) async -> DeliveryReport {
-        let channels = self.channels
         var report = DeliveryReport()
+        // An exercise store (a drill) reaches only channels marked `exercise = true`; a production store never
+        // reaches those. Asked every round, so no cached answer can outlive a store swap. Not knowing is a no.
+        let drill: ExerciseInfo?
+        do {
+            drill = try await database.exercise()
+        } catch {
+            report.setupErrors.append("cannot tell whether \(database.path) is an exercise store, so nothing is delivered: \(error)")
+            return report
+        }
+        let channels = self.channels.filter { $0.exercise == (drill != nil) }
+        for c in self.channels where c.exercise != (drill != nil) {
+            report.excludedChannels.append(
+                drill != nil
+                    ? "\(c.display): not an exercise channel; the drill \"\(drill!.scenario)\" publishes only to channels with exercise = true"
+                    : "\(c.display): an exercise channel (exercise = true), used only by drills")
+        }
         for c in channels { report.channels[c.name] = .init(name: c.name) }
         if options.reclaimOrphans {
             do { report.reclaimed = try await database.reclaimOrphans() } catch { report.setupErrors.append("\(error)") }

@@ -31,6 +31,8 @@ public protocol OutboxRepository: Sendable {
     /// Every approved item, newest approval first (`sieve publish --feeds`).
     func approvedItems(limit: Int) async throws(StoreError) -> [PublishableItem]
     func capEvents(channel: String?, limit: Int) async throws(StoreError) -> [CAPEvent]
+    /// The drill this store holds (an exercise store), nil for production.
+    func exercise() async throws(StoreError) -> ExerciseInfo?
 }
 
 extension AppDatabase: OutboxRepository {}

@@ -223,6 +223,9 @@ public struct ChannelConfig: Sendable, Equatable {
     public var allowPrivate: Bool
     /// Hashtags added to every message ("#颱風").
     public var hashtags: [String]
+    /// A channel for drills only (`exercise = true`): the publisher delivers to it only from an exercise store,
+    /// and delivers from an exercise store to nothing else.
+    public var exercise: Bool = false
     /// Where the channel was configured ("sieve.toml:31"), for error messages.
     public var location: String?
 

@@ -20,6 +20,8 @@ public enum Resources {
 
         public static let lexicons = Folder(name: "Lexicons", marker: "places.tsv", environment: "SIEVE_LEXICONS")
         public static let models = Folder(name: "Models", marker: "disaster.nbm", environment: "SIEVE_MODELS")
+        /// Drill scenarios (`sieve drill list`).
+        public static let drills = Folder(name: "Drills", marker: "README.md", environment: "SIEVE_DRILLS")
     }
 
     /// The standard prefixes' share folders, after everything else.

@@ -416,7 +416,7 @@ struct TableReader {
             allowed: [
                 "name", "kind", "path", "title", "url", "url_env", "url_file", "token_env", "token_file", "template", "max_length", "chat_id",
                 "to", "page_id", "visibility", "events", "rate_per_minute", "max_attempts", "circuit_breaker_failures",
-                "circuit_breaker_seconds", "timeout", "allow_private", "hashtags",
+                "circuit_breaker_seconds", "timeout", "allow_private", "hashtags", "exercise",
             ], context: ctx, display: display)
         let name = try string(t, "name", context: ctx, display: display, required: true)!
         guard !name.isEmpty, !name.contains(where: { $0.isWhitespace || $0 == "," }) else {
@@ -514,6 +514,7 @@ struct TableReader {
             c.timeout = v
         }
         if let v = try bool(t, "allow_private", context: ctx, display: display) { c.allowPrivate = v }
+        if let v = try bool(t, "exercise", context: ctx, display: display) { c.exercise = v }
         // What each kind cannot work without.
         func require(_ value: String?, _ key: String, _ why: String) throws(ConfigError) {
             guard let value, !value.isEmpty else { throw error(ctx, nil, "\(display).\(key)", "missing (required: \(why))") }

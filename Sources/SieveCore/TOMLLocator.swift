@@ -1,12 +1,12 @@
 /// Finds the line of a table header or key in a TOML file, so errors can name it.
 /// TOMLKit does not expose node positions, so this reads the text line by line: it understands
 /// `[table]`, `[[array]]`, `[array.sub]` headers and `key = value` lines (multi-line strings are skipped).
-struct TOMLLocator {
+package struct TOMLLocator {
     /// context ("" for the root, "source#2", "source#2.rules", "crawler") → key → line
     private var keys: [String: [String: Int]] = [:]
     private var headers: [String: Int] = [:]
 
-    init(text: String) {
+    package init(text: String) {
         var context = ""
         var arrayCounts: [String: Int] = [:]
         var inMultiline: String? = nil
@@ -53,7 +53,7 @@ struct TOMLLocator {
         return s[..<end].trimmingCharacters(in: .whitespaces)
     }
 
-    func line(context: String, key: String? = nil) -> Int? {
+    package func line(context: String, key: String? = nil) -> Int? {
         if let key, let line = keys[context]?[key] { return line }
         return headers[context]
     }

@@ -5,12 +5,12 @@ import Foundation
 /// fuzzing the config parser. Keys (in headers, before `=`, and inside inline tables) are checked here first, outside
 /// strings and comments, so such a file gets a named error with its line like any other mistake. Values are not
 /// looked at: any character may be quoted.
-enum TOMLPrecheck {
+package enum TOMLPrecheck {
     enum Mode {
         case lineStart, header, key, value
     }
 
-    static func check(_ text: String, file: String) throws(ConfigError) {
+    package static func check(_ text: String, file: String) throws(ConfigError) {
         let bytes = Array(text.utf8)
         var line = 1
         var i = 0

@@ -15,12 +15,16 @@ extension AppDatabase {
                 ORDER BY review.id DESC LIMIT 1) AS note,
                xref.verdict AS xrefVerdict, xref.matches AS xrefMatches,
                (SELECT lat FROM incident WHERE incident.id = \(dialect.jsonFirstInteger("xref.matches", key: "incidentID"))) AS xrefLat,
-               (SELECT lon FROM incident WHERE incident.id = \(dialect.jsonFirstInteger("xref.matches", key: "incidentID"))) AS xrefLon
+               (SELECT lon FROM incident WHERE incident.id = \(dialect.jsonFirstInteger("xref.matches", key: "incidentID"))) AS xrefLon,
+               (SELECT COUNT(*) FROM exercise) AS exerciseStore
         FROM post JOIN source ON source.id = post.sourceId
         LEFT JOIN assessment ON assessment.postId = post.id
         LEFT JOIN xref ON xref.postId = post.id
         """
     }
+
+    /// What every item from an exercise store starts with.
+    public static let exerciseMark = "【演習】"
 
     static func item(_ row: SQLRow, publicationID: Int64, approvedAt: Date?) throws -> PublishableItem {
         let decoder = JSONDecoder()
@@ -32,6 +36,13 @@ extension AppDatabase {
             types: try decoder.decode([String].self, from: Data((try row["types"] as String? ?? "[]").utf8)),
             places: try decoder.decode([PlaceMention].self, from: Data((try row["places"] as String? ?? "[]").utf8)))
         item.state = try row["state"]
+        // An exercise store's items say so in every channel, feed and file they reach: the mark is put on here,
+        // where every publishable item is made, so no writer can forget it.
+        if (try row["exerciseStore"] as Int?) ?? 0 > 0 {
+            item.exercise = true
+            item.title = item.title.map { Self.exerciseMark + $0 }
+            item.text = Self.exerciseMark + item.text
+        }
         if let details: String = try row["details"],
             let d = try? decoder.decode(AssessmentDetails.self, from: Data(details.utf8))
         {

@@ -266,6 +266,7 @@ public final class AppDatabase: Sendable {
         m.registerMigration("v10-sso") { db in try Self.migrateSSO(db) }
         m.registerMigration("v11-rumour-images") { db in try Self.migrateRumourImages(db) }
         m.registerMigration("v12-tips") { db in try Self.migrateTips(db) }
+        m.registerMigration("v13-exercise") { db in try Self.migrateExercise(db) }
         return m
     }
 }

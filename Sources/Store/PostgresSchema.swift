@@ -236,6 +236,7 @@ enum PostgresSchema {
             ]
         ),
         ("pg9-tips", AppDatabase.postgresTips),
+        ("pg10-exercise", AppDatabase.postgresExercise),
     ]
 
     /// Applies the migrations not yet recorded, in order, one transaction each. Several processes starting at

@@ -172,6 +172,8 @@ public struct PublishableItem: Sendable, Equatable {
     /// The cross-reference verdict and the official incidents it matched (best first).
     public var verdict: String? = nil
     public var incidents: [IncidentMatch] = []
+    /// From an exercise store (a drill): title and text already carry 【演習】, CAP files say status Exercise.
+    public var exercise = false
 
     public init(
         publicationID: Int64, postID: Int64, source: String, title: String?, text: String, url: String?,

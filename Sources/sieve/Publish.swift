@@ -42,6 +42,7 @@ struct Publish: AsyncParsableCommand {
                 print("  ↻ \(report.reclaimed) delivery(ies) left mid-flight by an earlier run: retried")
             }
             for error in report.setupErrors { print("  ✗ \(error)") }
+            for note in report.excludedChannels { print("  · \(note)") }
             for name in publisher.channels.map(\.name) {
                 guard let c = report.channels[name] else { continue }
                 guard !c.outcomes.isEmpty else { continue }

@@ -15,7 +15,7 @@ struct Sieve: AsyncParsableCommand {
         subcommands: [
             Init.self, Run.self, Crawl.self, Classify.self, Queue.self, Review.self, Publish.self, Outbox.self, Retract.self, Edit.self, Tokenize.self,
             Robots.self, Extract.self, Train.self, Eval.self, IncidentsCommand.self, Xref.self, Check.self, Rumours.self, Tips.self, Serve.self, User.self,
-            ScheduleCommand.self, Migrate.self, Backup.self, Restore.self, Worker.self, Doctor.self,
+            ScheduleCommand.self, Migrate.self, Backup.self, Restore.self, Worker.self, Doctor.self, DrillCommand.self,
         ])
 
     static func main() async {
