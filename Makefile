@@ -12,7 +12,7 @@ UI_VENV := .venv-ui
 PREFIX ?= /usr/local
 DESTDIR ?=
 
-.PHONY: all deps build release install uninstall drill drill-restore demo demo-web test pyenv ui-env ui-shots bench models eval-real fuzz fuzz-smoke clean
+.PHONY: all deps build release install uninstall drill drill-restore bench-drills demo demo-web test pyenv ui-env ui-shots bench models eval-real fuzz fuzz-smoke clean
 
 all: build
 
@@ -119,10 +119,12 @@ test: deps pyenv ui-env
 	$(SWIFT) build
 	scripts/with-postgres.sh $(SWIFT) test
 
-# Screenshots of the queue, an item and the dashboard (headless Chromium) into ui-shots/.
+# Screenshots of the queue, an item, the dashboard, the public page, a drill's after-action report and the exercise
+# banner (headless Chromium) into ui-shots/.
 ui-shots: deps ui-env
 	$(SWIFT) build --product sieve
 	$(UI_VENV)/bin/python Tests/ui/moderation_ui.py --sieve $(SIEVE) --shots ui-shots
+	$(UI_VENV)/bin/python Tests/ui/drill_ui.py --sieve $(SIEVE) --shots ui-shots
 
 # The shipped models, trained from the project's own labelled corpus (Corpus/train).
 # The shipped models from real text (Models/README.md): scripts/corpus/build_train.py assembles .data/train/ from
@@ -138,6 +140,10 @@ models: build
 eval-real: build
 	@[ -f .data/eval/news_not_disaster.tsv ] || { echo "eval-real: .data/eval/ is missing; run python3 scripts/corpus/build_real.py first (Corpus/SOURCES.md)"; exit 1; }
 	python3 bench/eval_real.py --sieve $(SIEVE)
+
+# The four drill scenarios in full: at 3600x (throughput) and at 60x side by side (schedule accuracy), ~25 minutes.
+bench-drills: deps release
+	SIEVE=$$($(SWIFT) build -c release --show-bin-path)/sieve bench/drills.sh all
 
 # Side-by-side benchmarks against the named peers (Scrapy, feedparser); results go in BENCHMARKS.md.
 bench: deps

@@ -41,3 +41,5 @@ echo "== LINE tipline: signed webhook calls at 50 tips/s for 30 s against sieve 
 python3 bench/tipline.py
 echo "== typhoon burst: 200,000 posts through crawl → classify → cross-reference, and 500 posts/s sustained (SQLite; PostgreSQL 15, 2 workers)"
 bench/burst.sh all
+echo "== drills: the four scenarios in full through the real pipeline (3600x one by one; 60x side by side, ~24 min)"
+bench/drills.sh all

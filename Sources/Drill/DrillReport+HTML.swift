@@ -34,7 +34,7 @@ extension DrillReport {
             <div class="banner" role="note">【演習】此報告來自演習資料庫，內容皆為演習，不是真實災情。</div>
             <main>
             <h1>演習檢討報告：\(h(title))</h1>
-            <p class="meta">情境 <code>\(h(scenario))</code>・情境開始 \(h(scenarioStart))・速度 \(String(format: "%g", speed))×・狀態 \(h(state))・產生於 \(h(generatedAt))</p>
+            <p class="meta">情境 <code>\(h(scenario))</code>・情境開始 \(h(scenarioStart))・速度 \(String(format: "%g", speed))×・狀態 \(h(["running": "進行中", "paused": "暫停", "finished": "已結束"][state] ?? state))・產生於 \(h(generatedAt))</p>
             <h2>團隊</h2>
             <div class="cards">
             <div class="card">決定<b>\(team.decisions)</b></div>
@@ -118,7 +118,8 @@ extension DrillReport {
             svg += String(format: "<text x=\"%.0f\" y=\"%.1f\" text-anchor=\"end\">%.0f</text>", left - 6, y(v) + 4, v)
         }
         for m in [0, maxX / 2, maxX] {
-            svg += String(format: "<text x=\"%.1f\" y=\"%.0f\" text-anchor=\"middle\">%.0f 分</text>", x(m), hgt - 8, m)
+            let label = maxX < 10 ? String(format: "%.1f", m) : String(format: "%.0f", m)
+            svg += String(format: "<text x=\"%.1f\" y=\"%.0f\" text-anchor=\"middle\">", x(m), hgt - 8) + "\(label) 分</text>"
         }
         svg += "<path d=\"\(path)\" fill=\"none\" stroke=\"#6a1b9a\" stroke-width=\"2.5\"/></svg>"
         return svg + "<p class=\"meta\">縱軸：已進入佇列、尚未決定的演習貼文數；橫軸：演習開始後的實際分鐘數。</p>"

@@ -166,7 +166,9 @@ public struct DrillReport: Sendable, Codable {
         let undecided = scored.filter { $0.seenAt != nil && first[$0.eventID] == nil }.count
         // Backlog: posts that had reached the queue and were not yet decided, at 40 points over the drill.
         let startWall = events.compactMap(\.dueAt).min() ?? info.baseWall
-        let endWall = max(now, decisions.map(\.decidedAt).max() ?? now)
+        // Up to the last decision or arrival; up to now while posts still wait.
+        let lastActivity = (decisions.map(\.decidedAt) + scored.compactMap(\.seenAt)).max() ?? now
+        let endWall = undecided > 0 ? max(now, lastActivity) : lastActivity
         var backlog: [BacklogPoint] = []
         let span = max(1, endWall.timeIntervalSince(startWall))
         for i in 0...40 {

@@ -44,6 +44,9 @@ enum Assets {
           background: #24313d; color: #fff; }
         header.top a { color: #fff; margin-right: 1rem; text-decoration: none; }
         header.top .brand { font-weight: 700; }
+        .exercise-banner { background: #6a1b9a; color: #fff; padding: .45rem 1rem; font-weight: 700; border-bottom: 4px solid #f5c400; }
+        .exercise-banner a { color: #fff; }
+        body.exercise header.top { background: #4a148c; }
         header.top button { background: none; border: 1px solid #fff8; color: #fff; border-radius: 3px; cursor: pointer; }
         main { padding: 1rem; max-width: 1400px; margin: 0 auto; }
         h1 { font-size: 1.4rem; margin: .2rem 0 .6rem; } h2 { font-size: 1.1rem; margin-top: 1.2rem; }

@@ -49,11 +49,10 @@ struct ExerciseMiddleware: RouterMiddleware {
 
     static func banner(_ drill: ExerciseInfo) -> String {
         let state = ["running": "進行中", "paused": "暫停", "finished": "已結束"][drill.state.rawValue] ?? drill.state.rawValue
+        // Styled by app.css (the content security policy allows no inline style).
         return """
-            <div class="exercise-banner" role="note" style="background:#6a1b9a;color:#fff;padding:.45rem 1rem;font-weight:700;\
-            border-bottom:4px solid #f5c400">【演習】\(Markup.html(drill.title))（\(Markup.html(drill.scenario))，\(state)）\
-            — 這是演習資料庫：所有內容皆為演習，只發布到演習頻道。</div>
-            <style>body.exercise header.top{background:#4a148c}</style>
+            <div class="exercise-banner" role="note">【演習】\(Markup.html(drill.title))（\(Markup.html(drill.scenario))，\(state)）\
+            — 這是演習資料庫：所有內容皆為演習，只發布到演習頻道。 <a href="/drill">演習控制</a></div>
             """
     }
 
@@ -61,9 +60,9 @@ struct ExerciseMiddleware: RouterMiddleware {
         """
         <!doctype html>
         <html lang="zh-Hant-TW"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-        <title>演習中 · Sieve</title></head>
+        <title>演習中 · Sieve</title><link rel="stylesheet" href="/static/app.css"></head>
         <body class="exercise">\(banner(drill))
-        <main style="padding:1rem;font-size:1.2rem"><h1>公開頁面不顯示演習內容</h1>
+        <main><h1>公開頁面不顯示演習內容</h1>
         <p>這個伺服器連接的是演習資料庫（\(Markup.html(drill.scenario))）。演習中的貼文與通報不是真實災情，不會出現在公開頁面。</p></main>
         </body></html>
         """
@@ -82,4 +81,92 @@ private struct Collector: ResponseBodyWriter {
         box.buffer.writeBuffer(&b)
     }
     consuming func finish(_ trailingHeaders: HTTPFields?) async throws {}
+}
+
+/// The trainer's controls of a running drill in the web app (admins): the clock (pause, resume, speed, finish) and
+/// posting something new now — the same as `sieve drill control`; `sieve drill run` picks changes up within a round.
+extension ModerationApp {
+    /// GET /drill
+    @Sendable func drillPage(_ request: Request, _ context: WebContext) async throws -> Response {
+        let auth = try requireAdmin(request, context)
+        guard let info = try await database.exercise() else {
+            throw WebError(status: .notFound, message: "這不是演習資料庫（沒有進行中的演習）")
+        }
+        let events = try await database.exerciseEvents()
+        let now = Date()
+        let offset = info.offset(at: now)
+        let due = events.filter { $0.offset <= offset }
+        let decided = try await database.exerciseDecisions()
+        let clock = String(format: "+%02d:%02d", Int(offset) / 3600, Int(offset) % 3600 / 60)
+        let state = ["running": "進行中", "paused": "暫停", "finished": "已結束"][info.state.rawValue] ?? info.state.rawValue
+        let csrf = "<input type=\"hidden\" name=\"_csrf\" value=\"\(Markup.html(auth.csrfToken ?? ""))\">"
+        func button(_ action: String, _ label: String) -> String {
+            "<form method=\"post\" action=\"/drill/control\" class=\"inline\">\(csrf)<input type=\"hidden\" name=\"action\" value=\"\(action)\"><button type=\"submit\">\(label)</button></form>"
+        }
+        let body = """
+            <h1>演習控制：\(Markup.html(info.title))</h1>
+            <p>情境 <code>\(Markup.html(info.scenario))</code>・情境時間 \(clock)（\(Markup.html(TaipeiTime.rfc3339(info.scenarioStart.addingTimeInterval(offset)))))・\
+            速度 \(String(format: "%g", info.speed))×・\(state)・已發生 \(due.count)／\(events.count) 個事件・已做出 \(decided.count) 個決定</p>
+            <p>\(button("pause", "暫停"))\(button("resume", "繼續"))\(button("finish", "結束演習"))</p>
+            <form method="post" action="/drill/control">\(csrf)<input type="hidden" name="action" value="speed">
+            <label for="speed">速度（情境秒／實際秒）</label> <input id="speed" name="speed" type="number" min="0.1" max="3600" step="any" value="\(String(format: "%g", info.speed))">
+            <button type="submit">變更速度</button></form>
+            <h2>插入事件</h2>
+            <form method="post" action="/drill/control">\(csrf)<input type="hidden" name="action" value="inject">
+            <p><label for="channel">頻道</label> <input id="channel" name="channel" value="ptt" required>
+            <label for="truth">真相</label> <select id="truth" name="truth"><option value="rumour">謠言</option><option value="report">真實災情</option><option value="noise">雜訊</option></select>
+            <label for="expect">應為</label> <select id="expect" name="expect"><option value="">（依真相）</option><option value="approve">核准</option><option value="reject">退回</option><option value="escalate">轉報應變中心</option></select></p>
+            <p><label for="text">貼文內容</label><br><textarea id="text" name="text" rows="3" cols="60" required></textarea></p>
+            <button type="submit">現在發出</button></form>
+            <p class="muted">報告：<code>sieve drill report --database …</code></p>
+            """
+        return Reply.html(Pages.page(title: "演習控制", page: "drill", chrome: Chrome(auth), body: body))
+    }
+
+    /// POST /drill/control
+    @Sendable func drillControl(_ request: Request, _ context: WebContext) async throws -> Response {
+        let auth = try requireAdmin(request, context)
+        let form = try await readForm(request, context)
+        try checkCSRF(auth, request, form: form)
+        guard var info = try await database.exercise() else { throw WebError(status: .notFound, message: "這不是演習資料庫") }
+        let now = Date()
+        let offset = info.offset(at: now)
+        switch form["action"] ?? "" {
+        case "pause":
+            (info.baseOffset, info.baseWall, info.state) = (offset, now, .paused)
+        case "resume":
+            guard info.state == .paused else { return Reply.seeOther("/drill") }
+            (info.baseWall, info.state) = (now, .running)
+        case "finish":
+            (info.baseOffset, info.baseWall, info.state) = (offset, now, .finished)
+        case "speed":
+            guard let speed = form["speed"].flatMap(Double.init), speed > 0, speed <= 3600 else {
+                throw WebError(status: .badRequest, message: "速度須介於 0 與 3600 之間")
+            }
+            (info.baseOffset, info.baseWall, info.speed) = (offset, now, speed)
+        case "inject":
+            let text = (form["text"] ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
+            let truth = form["truth"] ?? ""
+            let channel = (form["channel"] ?? "").trimmingCharacters(in: .whitespaces)
+            guard !text.isEmpty, ["report", "rumour", "noise"].contains(truth),
+                channel.range(of: "^[a-z0-9-]{1,32}$", options: .regularExpression) != nil
+            else {
+                throw WebError(status: .badRequest, message: "插入事件需要內容、真相（report、rumour、noise）與頻道（小寫英數字與 -）")
+            }
+            var expect = form["expect"] ?? ""
+            if expect.isEmpty { expect = truth == "report" ? "approve" : "reject" }
+            guard ["approve", "reject", "escalate"].contains(expect) else { throw WebError(status: .badRequest, message: "應為：approve、reject 或 escalate") }
+            let id = "inject-\(Int(now.timeIntervalSince1970 * 1000) % 100_000_000)"
+            _ = try await database.injectExerciseEvent(
+                ExerciseEventRecord(
+                    eventID: id, kind: "post", offset: offset, channel: channel, truth: truth, expect: expect,
+                    note: "injected by \(auth.user)", origin: "injected", text: text))
+            return Reply.seeOther("/drill")
+        default:
+            throw WebError(status: .badRequest, message: "unknown drill action (pause, resume, finish, speed, inject)")
+        }
+        try await database.updateExercise(info)
+        await exerciseCache.invalidate()
+        return Reply.seeOther("/drill")
+    }
 }

@@ -100,6 +100,8 @@ public struct ModerationApp: Sendable {
         r.get("/eoc/cap/{file}", capFeed)
         r.get("/static/app.css") { _, _ in Self.asset(Assets.css, "text/css; charset=utf-8") }
         r.get("/public", publicPage)
+        r.get("/drill", drillPage)
+        r.post("/drill/control", drillControl)
         r.post("/tipline/line", lineWebhook)
         r.post("/tipline/telegram", telegramWebhook)
         r.get("/static/public.css") { _, _ in Self.asset(Assets.publicCSS, "text/css; charset=utf-8") }

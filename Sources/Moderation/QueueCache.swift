@@ -159,6 +159,9 @@ actor TimedValue<Value: Sendable> {
         refreshing = nil
         return fresh
     }
+
+    /// The next `get` computes afresh.
+    func invalidate() { value = nil }
 }
 
 /// What `/readyz` and `/metrics` last read from the database.

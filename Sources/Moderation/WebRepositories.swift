@@ -32,6 +32,11 @@ public protocol AccountsRepository: Sendable {
 public protocol ModerationRepository: Sendable {
     /// The drill this store holds (an exercise store: every page shows the exercise banner), nil for production.
     func exercise() async throws(StoreError) -> ExerciseInfo?
+    /// The trainer's controls (`/drill`): the clock, an injected post, the drill's events and decisions so far.
+    func updateExercise(_ info: ExerciseInfo) async throws(StoreError)
+    func injectExerciseEvent(_ e: ExerciseEventRecord) async throws(StoreError) -> Bool
+    func exerciseEvents() async throws(StoreError) -> [ExerciseEventRecord]
+    func exerciseDecisions() async throws(StoreError) -> [ExerciseDecision]
     /// The SQLite file or the PostgreSQL URL without its password.
     var path: String { get }
     /// True on PostgreSQL (several web nodes share the database).

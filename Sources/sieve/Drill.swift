@@ -167,7 +167,17 @@ struct DrillRun: AsyncParsableCommand {
             let end = min(options.until ?? s.duration, s.duration)
             FileHandle.standardError.write(
                 Data("sieve: drill \(s.name) into \(store.path) at \(String(format: "%g", speed))× (\(Int((end - options.from) / speed)) s of wall time)\n".utf8))
+            // Ctrl-C / SIGTERM: finish the round, mark the drill finished, print the figures.
             let stop = StopFlag()
+            var sources: [any DispatchSourceSignal] = []
+            for sig in [SIGINT, SIGTERM] {
+                signal(sig, SIG_IGN)
+                let source = DispatchSource.makeSignalSource(signal: sig, queue: .global())
+                source.setEventHandler { stop.set() }
+                source.resume()
+                sources.append(source)
+            }
+            defer { sources.forEach { $0.cancel() } }
             let summary: DrillRunSummary
             do {
                 summary = try await runner.run(shouldStop: { stop.isSet }, progress: { offset, due in
