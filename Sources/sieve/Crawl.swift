@@ -33,6 +33,7 @@ struct Crawl: AsyncParsableCommand {
             throw CLIError.config("unknown source(s): \(unknown.joined(separator: ", ")) (configured: \(known))")
         }
         let database = try await global.openDatabase(config, mode: .create)
+        try await global.refuseExerciseStore(database, command: "crawl")
         let lock = try global.runLock(database)
         defer { withExtendedLifetime(lock) {} }
         let pipeline = Pipeline(config: config, database: database, logger: global.makeLogger())

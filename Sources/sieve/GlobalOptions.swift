@@ -42,6 +42,15 @@ struct GlobalOptions: ParsableArguments {
         }
     }
 
+    /// Refuses an exercise store (a drill's): crawling the configured sources or importing into it would mix real
+    /// posts into the exercise; `sieve drill run` feeds it.
+    func refuseExerciseStore(_ database: AppDatabase, command: String) async throws {
+        if let drill = try await database.exercise() {
+            throw CLIError.config(
+                "\(database.path) is the exercise store of the drill \"\(drill.scenario)\": `sieve \(command)` would mix the configured sources into it (`sieve drill run` feeds it)")
+        }
+    }
+
     /// SQLite: the run lock (`<database>.lock`), so two runs never work at once (exit 3). PostgreSQL: none —
     /// runs and workers on several machines share the work through claims.
     func runLock(_ database: AppDatabase) throws -> RunLock? {

@@ -24,6 +24,7 @@ struct Run: AsyncParsableCommand {
         try await runCLI {
             let config = try global.loadConfig(required: true)
             let database = try await global.openDatabase(config, mode: .create)
+            try await global.refuseExerciseStore(database, command: "run")
             let lock = try global.runLock(database)
             let scorer = try loadScorer()
             let pipeline = Pipeline(config: config, database: database, logger: global.makeLogger())

@@ -41,6 +41,7 @@ struct ScheduleCommand: AsyncParsableCommand {
     func schedule() async throws {
         let config = try global.loadConfig(required: true)
         let database = try await global.openDatabase(config, mode: .create)
+        try await global.refuseExerciseStore(database, command: "schedule")
         var logger = global.makeLogger(forceStructured: true)
         logger.logLevel = global.verbose ? .info : .notice
         if list {

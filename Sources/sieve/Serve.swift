@@ -75,7 +75,13 @@ struct Serve: AsyncParsableCommand {
                 var services: [any Service] = []
                 // The scheduler runs every job on its schedule (see `sieve schedule`) and holds the run lock meanwhile.
                 var lock: RunLock?
-                if !noScheduler {
+                // An exercise store is fed by `sieve drill run` alone: the production config's crawl and import jobs
+                // would fill it with real posts.
+                let drill = try await database.exercise()
+                if let drill, !noScheduler {
+                    FileHandle.standardError.write(Data("sieve: \(database.path) is the exercise store of the drill \"\(drill.scenario)\": serving without the scheduler (`sieve drill run` feeds it)\n".utf8))
+                }
+                if !noScheduler && drill == nil {
                     do {
                         // PostgreSQL: no lock file; work is claimed row by row.
                         lock = database.sharesWork ? nil : try RunLock(databasePath: config.database)

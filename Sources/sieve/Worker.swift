@@ -61,6 +61,7 @@ struct Worker: AsyncParsableCommand {
             let selected = try parseStages()
             let config = try global.loadConfig(required: selected.contains(.crawl))
             let database = try await global.openDatabase(config, mode: .create)
+            try await global.refuseExerciseStore(database, command: "worker")
             let lock = try global.runLock(database)
             defer { withExtendedLifetime(lock) {} }
             let stop = StopSignal.onTerminationSignals()

@@ -194,6 +194,22 @@ struct DrillRunTests {
         }
     }
 
+    /// `sieve run`, `crawl`, `worker` and `schedule` refuse an exercise store (they would mix the configured sources
+    /// into the drill); `sieve drill run` refuses the production database named in the config.
+    @Test func theCLIKeepsProductionAndExerciseApart() async throws {
+        let db = try await AppDatabase(path: dir.path("ex.sqlite"))
+        _ = try await DrillFixture.run(database: db, until: 60)
+        let config = dir.write("sieve.toml", "database = \"\(dir.path("prod.sqlite"))\"\n[[source]]\nname = \"news\"\nkind = \"rss\"\nurl = \"https://example.org/feed\"\n")
+        for command in [["run"], ["crawl"], ["worker", "--once"], ["schedule", "--once"]] {
+            let r = try await runProcess(TestPaths.sieveBinary, command + ["--config", config, "--database", dir.path("ex.sqlite")])
+            #expect(r.status == 2 && r.stderr.contains("is the exercise store of the drill \"short-night\""), "\(command): \(r.stderr)")
+        }
+        let scenario = dir.write("night.toml", DrillFixture.night)
+        let r = try await runProcess(TestPaths.sieveBinary, ["drill", "run", scenario, "--config", config, "--database", dir.path("prod.sqlite")])
+        #expect(r.status == 2 && r.stderr.contains("is the production database named in"), "\(r.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: dir.path("prod.sqlite")))
+    }
+
     /// With production channels configured, a drill contacts none of them: the publisher delivers an exercise
     /// store's items only to `exercise = true` channels, each message marked 【演習】, CAP files status Exercise;
     /// and a production store never feeds the exercise channels.
