@@ -40,6 +40,8 @@ public struct ModerationApp: Sendable {
     let publicCache = TimedValue<PublicData>()
     /// Whether the store is an exercise store (read at most every 5 s).
     let exerciseCache = TimedValue<ExerciseInfo?>()
+    /// The tipline web form's questions per address and minute.
+    let tipFormLimiter = RateWindow()
     let probes = Probes()
     /// The tipline's answers (nil: `/tipline/line` answers 404); `sieve serve` builds it from the tipline checker.
     public let tiplineAnswering: TiplineAnswering?
@@ -101,6 +103,8 @@ public struct ModerationApp: Sendable {
         r.get("/static/app.css") { _, _ in Self.asset(Assets.css, "text/css; charset=utf-8") }
         r.get("/public", publicPage)
         r.get("/drill", drillPage)
+        r.get("/tip", tipForm)
+        r.post("/tip", tipFormSubmit)
         r.post("/drill/control", drillControl)
         r.post("/tipline/line", lineWebhook)
         r.post("/tipline/telegram", telegramWebhook)

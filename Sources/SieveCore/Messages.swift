@@ -235,6 +235,35 @@ public enum Messages {
                 "說明（原文）：{note}", "Note (as written, in Chinese): {note}", vi: "Ghi chú (nguyên văn tiếng Trung): {note}",
                 id: "Catatan (asli, bahasa Mandarin): {note}", th: "หมายเหตุ (ต้นฉบับภาษาจีน): {note}", fil: "Tala (orihinal, sa Chinese): {note}"),
             "tip.more": all("更多資訊：{url}", "More: {url}", vi: "Xem thêm: {url}", id: "Selengkapnya: {url}", th: "ดูเพิ่มเติม: {url}", fil: "Higit pa: {url}"),
+            // The tipline's web form (`/tip`).
+            "tip.form.title": all(
+                "查證可疑訊息", "Check a suspicious message", vi: "Kiểm tra tin đáng ngờ", id: "Periksa pesan mencurigakan",
+                th: "ตรวจสอบข้อความที่น่าสงสัย", fil: "Suriin ang kahina-hinalang mensahe"),
+            "tip.form.intro": all(
+                "把收到的訊息貼在下面，我們會比對已查證的不實訊息、官方資料與已核准的災情。不需要帳號，也不會記下你的電話或名字。",
+                "Paste a message you received. It is compared with messages found false, official information and verified reports. No account is needed, and your phone number and name are never recorded.",
+                vi: "Dán tin bạn nhận được vào đây. Tin sẽ được so sánh với các tin đã xác định là sai, thông tin chính thức và tin đã xác minh. Không cần tài khoản, và không ghi lại số điện thoại hay tên của bạn.",
+                id: "Tempel pesan yang Anda terima. Pesan akan dibandingkan dengan pesan yang terbukti tidak benar, informasi resmi, dan laporan terverifikasi. Tanpa akun, dan nomor telepon serta nama Anda tidak pernah dicatat.",
+                th: "วางข้อความที่คุณได้รับไว้ด้านล่าง ระบบจะเทียบกับข้อความที่ตรวจสอบแล้วว่าเป็นเท็จ ข้อมูลทางการ และรายงานที่ยืนยันแล้ว ไม่ต้องมีบัญชี และไม่บันทึกเบอร์โทรหรือชื่อของคุณ",
+                fil: "Idikit dito ang mensaheng natanggap mo. Ihahambing ito sa mga mensaheng napatunayang mali, opisyal na impormasyon at beripikadong ulat. Walang kailangang account, at hindi kailanman itinatala ang numero o pangalan mo."),
+            "tip.form.label": all("訊息內容", "The message", vi: "Nội dung tin", id: "Isi pesan", th: "ข้อความ", fil: "Ang mensahe"),
+            "tip.form.submit": all("查證", "Check", vi: "Kiểm tra", id: "Periksa", th: "ตรวจสอบ", fil: "Suriin"),
+            "tip.form.answer": all("查證結果", "The answer", vi: "Kết quả", id: "Hasil", th: "ผลการตรวจสอบ", fil: "Ang sagot"),
+            "tip.form.again": all("查證另一則訊息", "Check another message", vi: "Kiểm tra tin khác", id: "Periksa pesan lain", th: "ตรวจสอบข้อความอื่น", fil: "Sumuri ng ibang mensahe"),
+            "tip.form.empty": all(
+                "請貼上要查證的訊息。", "Please paste the message to check.", vi: "Xin dán tin cần kiểm tra.", id: "Mohon tempelkan pesan yang ingin diperiksa.",
+                th: "โปรดวางข้อความที่ต้องการตรวจสอบ", fil: "Pakidikit ang mensaheng susuriin."),
+            "tip.form.limit": all(
+                "詢問太頻繁，請 {seconds} 秒後再試。", "Too many questions from here; please try again in {seconds} seconds.",
+                vi: "Bạn hỏi quá nhiều lần; xin thử lại sau {seconds} giây.", id: "Terlalu banyak pertanyaan; coba lagi dalam {seconds} detik.",
+                th: "ถามบ่อยเกินไป โปรดลองใหม่ใน {seconds} วินาที", fil: "Masyadong madalas ang tanong; subukan muli pagkalipas ng {seconds} segundo."),
+            "tip.form.expired": all(
+                "表單已過期，請重新送出。", "The form expired; please send it again.", vi: "Biểu mẫu đã hết hạn; xin gửi lại.",
+                id: "Formulir kedaluwarsa; mohon kirim ulang.", th: "แบบฟอร์มหมดอายุ โปรดส่งอีกครั้ง", fil: "Nag-expire ang form; pakipadala muli."),
+            "tip.form.tooLong": all(
+                "訊息太長（最多 {limit} 字）。", "The message is too long (at most {limit} characters).", vi: "Tin quá dài (tối đa {limit} ký tự).",
+                id: "Pesan terlalu panjang (maksimal {limit} karakter).", th: "ข้อความยาวเกินไป (ไม่เกิน {limit} ตัวอักษร)",
+                fil: "Masyadong mahaba ang mensahe (hanggang {limit} titik)."),
         ]
         // Cross-reference explanations (the moderators' app, the CLI): Chinese and English.
         let xref: [String: (String, String)] = [

@@ -41,6 +41,9 @@ public struct TiplineSettings: Sendable, Equatable {
     public var maxBodyBytes: Int = 1 << 20
     /// The API may be on a private or loopback address (tests). Off: the SSRF guard applies.
     public var allowPrivate: Bool = false
+    /// The web form (`/tip`) for people without LINE or Telegram; questions per minute from one address.
+    public var webForm: Bool = false
+    public var webFormPerMinute: Int = 5
     /// The config file these settings came from (for error messages).
     public var configFile: String = "sieve.toml"
 
@@ -109,7 +112,7 @@ extension TableReader {
                 "line_channel_secret_env", "line_channel_secret_file", "line_access_token_env", "line_access_token_file",
                 "telegram_secret_token_env", "telegram_secret_token_file", "telegram_bot_token_env", "telegram_bot_token_file",
                 "salt_env", "salt_file", "line_api", "telegram_api", "public_url", "language", "retention_days", "max_body_bytes",
-                "allow_private",
+                "allow_private", "web_form", "web_form_per_minute",
             ], context: ctx, display: ctx)
         var s = TiplineSettings()
         s.configFile = file
@@ -126,8 +129,15 @@ extension TableReader {
         // LINE and Telegram are each optional, but each needs both its secrets, and one of them must be there.
         let lineWanted = ["line_channel_secret", "line_access_token"].contains { t[$0 + "_env"] != nil || t[$0 + "_file"] != nil }
         let telegramWanted = ["telegram_secret_token", "telegram_bot_token"].contains { t[$0 + "_env"] != nil || t[$0 + "_file"] != nil }
-        guard lineWanted || telegramWanted else {
-            throw error(ctx, nil, "tipline", "no platform: give line_channel_secret_env and line_access_token_env (LINE), telegram_secret_token_env and telegram_bot_token_env (Telegram), or both (or their _file forms)")
+        s.webForm = try bool(t, "web_form", context: ctx, display: ctx) ?? false
+        guard lineWanted || telegramWanted || s.webForm else {
+            throw error(ctx, nil, "tipline", "no platform: give line_channel_secret_env and line_access_token_env (LINE), telegram_secret_token_env and telegram_bot_token_env (Telegram), web_form = true, or several (or their _file forms)")
+        }
+        if let v = t["web_form_per_minute"] {
+            guard let i = v.int, (1...600).contains(i) else {
+                throw error(ctx, "web_form_per_minute", "tipline.web_form_per_minute", "must be a whole number between 1 and 600")
+            }
+            s.webFormPerMinute = i
         }
         (s.lineChannelSecretEnv, s.lineChannelSecretFile) = try pair("line_channel_secret", required: lineWanted)
         (s.lineAccessTokenEnv, s.lineAccessTokenFile) = try pair("line_access_token", required: lineWanted)

@@ -1,0 +1,97 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+@testable import Moderation
+import SieveCore
+import Store
+import Testing
+import TestSupport
+
+/// `/tip`: the tipline's web form for people without LINE or Telegram — no account, a browser id kept only as a
+/// salted hash, the cookie as CSRF token, a per-address limit, answers in the person's language.
+@Suite("Tipline: the web form")
+struct TipFormTests {
+    static func setup(perMinute: Int = 5) async throws -> (WebFixture, ModerationApp) {
+        let f = try await WebFixture(seeds: [])
+        var settings = TiplineSettings()
+        settings.webForm = true
+        settings.webFormPerMinute = perMinute
+        settings.saltFile = f.dir.write("secrets/salt", "pepper-for-tests\n")
+        var config = f.config
+        config.tipline = settings
+        let app = ModerationApp(
+            database: f.database, config: config, search: sharedSearch,
+            tipline: { text, language, _ in
+                if text.contains("停班停課") {
+                    return TiplineAnswer(
+                        verdict: "contradicted", lines: [Messages.text("tip.verdict.contradicted", language)], matchKey: "record:dgpa-1")
+                }
+                return TiplineAnswer(verdict: "unverified", lines: [Messages.text("tip.verdict.unverified", language)], matchKey: nil)
+            })
+        return (f, app)
+    }
+
+    static func field(_ page: Page, _ name: String) -> String? {
+        guard let r = page.body.range(of: "name=\"\(name)\" value=\"") else { return nil }
+        return String(page.body[r.upperBound...].prefix { $0 != "\"" })
+    }
+
+    @Test func aPersonAsksWithoutAnAccountAndIsCountedOnce() async throws {
+        let (f, app) = try await Self.setup()
+        try await Application(router: app.buildRouter().router).test(.router) { client in
+            let amy = Browser(client)
+            let form = try await amy.get("/tip?lang=en")
+            #expect(form.status == .ok && form.body.contains("Check a suspicious message") && form.body.contains("<html lang=\"en\">"))
+            let token = try #require(Self.field(form, "_csrf"))
+            let nonce = try #require(Self.field(form, "nonce"))
+            #expect(amy.cookies[ModerationApp.tipCookie] == token)
+            let fields = [("_csrf", token), ("nonce", nonce), ("lang", "en"), ("text", "網傳明天全台停班停課")]
+            let answer = try await amy.post("/tip", form: fields)
+            #expect(answer.status == .ok && answer.body.contains("Official information says otherwise"))
+            // The same form sent again (a refresh): answered again, counted once.
+            let again = try await amy.post("/tip", form: fields)
+            #expect(again.status == .ok && again.body.contains("Official information says otherwise"))
+            let bo = Browser(client)
+            let boForm = try await bo.get("/tip")
+            let boAnswer = try await bo.post(
+                "/tip", form: [("_csrf", Self.field(boForm, "_csrf") ?? ""), ("nonce", Self.field(boForm, "nonce") ?? ""), ("lang", "zh-TW"), ("text", "明天停班停課嗎？")])
+            #expect(boAnswer.body.contains("已有 2 人詢問這則訊息"))
+        }
+        let demand = try await f.database.tipDemand(since: Date(timeIntervalSince1970: 0))
+        #expect(demand.count == 1 && demand[0].askedBy == 2)
+        // Only salted hashes of the browser ids are kept.
+        let stored = try await f.database.tipDemand(since: Date(timeIntervalSince1970: 0)).map(\.text)
+        #expect(stored.contains("明天停班停課嗎？"))
+    }
+
+    @Test func anotherSitesFormAnEmptyMessageAndTooManyQuestionsAreRefused() async throws {
+        let (f, app) = try await Self.setup(perMinute: 2)
+        defer { withExtendedLifetime(f) {} }  // its folder holds the salt file
+        try await Application(router: app.buildRouter().router).test(.router) { client in
+            // No cookie (a form posted from another site): refused, nothing checked.
+            let forged = Browser(client)
+            let refused = try await forged.post("/tip", form: [("_csrf", "0123456789abcdef0123"), ("text", "網傳停班停課")])
+            #expect(refused.status == .forbidden)
+            let b = Browser(client)
+            let form = try await b.get("/tip")
+            let token = Self.field(form, "_csrf") ?? ""
+            #expect(try await b.post("/tip", form: [("_csrf", token), ("text", "   ")]).status == .badRequest)
+            let long = String(repeating: "淹", count: ModerationApp.tipFormMaxCharacters + 1)
+            #expect(try await b.post("/tip", form: [("_csrf", token), ("text", long)]).status == .contentTooLarge)
+            let first = try await b.post("/tip", form: [("_csrf", token), ("text", "第一則")])
+            #expect(first.status == .ok, "\(first.status) \(first.body.prefix(600))")
+            #expect(try await b.post("/tip", form: [("_csrf", token), ("text", "第二則")]).status == .ok)
+            let limited = try await b.post("/tip", form: [("_csrf", token), ("text", "第三則")])
+            #expect(limited.status == .tooManyRequests && limited.headers[.retryAfter] != nil && limited.body.contains("詢問太頻繁"))
+        }
+    }
+
+    @Test func withoutWebFormTheFormIsNotThere() async throws {
+        let f = try await WebFixture(seeds: [])
+        try await f.application().test(.router) { client in
+            let page = try await Browser(client).get("/tip")
+            #expect(page.status == .notFound)
+        }
+    }
+}
