@@ -26,6 +26,8 @@ PAGES = [
     ("public vi", "/public?lang=vi", False),
     ("public th", "/public?lang=th&text=large", False),
     ("login", "/login", False),
+    ("tip form", "/tip", False),
+    ("tip form en", "/tip?lang=en", False),
     ("queue", "/", True),
     ("item", "/items/{item}", True),
     ("dashboard", "/dashboard", True),
@@ -57,6 +59,10 @@ def main():
     work = tempfile.mkdtemp(prefix="sieve-axe-")
     port = ui.free_port()
     cfg = ui.write_config(work, port)
+    # The tipline's web form (`/tip`) too.
+    open(os.path.join(work, "salt"), "w").write("axe-salt\n")
+    with open(cfg, "a", encoding="utf-8") as f:
+        f.write(f'\n[tipline]\nweb_form = true\nsalt_file = "{os.path.join(work, "salt")}"\n')
     r = ui.run([sieve, "run", "--config", cfg], cwd=work)
     if r.returncode not in (0, 1):
         sys.exit(f"sieve run failed: {r.stderr}")
