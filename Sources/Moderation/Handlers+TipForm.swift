@@ -77,8 +77,9 @@ extension ModerationApp {
                     eventID: "web:" + (nonce.isEmpty ? Secrets.token() : String(nonce)), channel: "web", senderHash: sender, text: text,
                     claimKey: answer.matchKey ?? TiplineMessage.claimKey(text), verdict: answer.verdict),
                 now: now)
-            if case .new(_, let askedBy) = recorded, askedBy > 1 {
-                lines.append(Messages.text("tip.demand", language, ["count": "\(askedBy)"]))
+            if case .new(_, let askedBy) = recorded {
+                if askedBy > 1 { lines.append(Messages.text("tip.demand", language, ["count": "\(askedBy)"])) }
+                try await queueUnanswered(answer, text: text, askedBy: askedBy, now: now)
             }
         }
         return tipFormPage(language: language, browserID: id, text: "", answer: lines, message: nil, status: .ok, settings: settings)

@@ -30,6 +30,7 @@ public typealias TiplineAnswering = @Sendable (_ text: String, _ language: Langu
 public protocol TiplineRepository: Sendable {
     func recordTip(_ tip: NewTip, now: Date) async throws(StoreError) -> TipRecorded
     func deleteTips(senderHash: String) async throws(StoreError) -> Int
+    func queueTipClaim(claimKey: String, text: String, askedBy: Int, now: Date) async throws(StoreError) -> (postID: Int64, new: Bool)
 }
 
 extension AppDatabase: TiplineRepository {}
@@ -238,9 +239,18 @@ extension ModerationApp {
             context.logger.info("tipline: \(channel) event \(eventID) seen before; not answered twice")
             return nil
         }
+        try await queueUnanswered(answer, text: text, askedBy: askedBy, now: now)
         var lines = answer.lines
         if askedBy > 1 { lines.append(Messages.text("tip.demand", language, ["count": "\(askedBy)"])) }
         return lines
+    }
+
+    /// Nothing known answered it: the claim goes to the moderators' queue (once per claim; later askers raise its
+    /// count), as the unverified answer promised.
+    func queueUnanswered(_ answer: TiplineAnswer, text: String, askedBy: Int, now: Date) async throws {
+        guard answer.verdict == "unverified" else { return }
+        let (_, new) = try await database.queueTipClaim(claimKey: answer.matchKey ?? TiplineMessage.claimKey(text), text: text, askedBy: askedBy, now: now)
+        if new { queueChanged() }
     }
 
     /// `POST /tipline/telegram`: the Telegram bot's webhook. Telegram sends the `secret_token` given to

@@ -126,4 +126,39 @@ extension AppDatabase {
             }
         }
     }
+
+    /// The source the tipline's unanswered claims are stored under (what the queue shows as their source).
+    public static let tiplineSource = "民眾詢問"
+
+    /// A claim nothing answered, for the moderators: one post per claim in the 民眾詢問 source (state `fetched`,
+    /// so the classify and cross-reference stages queue it like any post), its author line saying how many different
+    /// people asked (「民眾詢問（3 人）」), raised with every new asker. Returns the post's id and whether it is new.
+    @discardableResult
+    public func queueTipClaim(claimKey: String, text: String, askedBy: Int, now: Date = Date()) async throws(StoreError) -> (postID: Int64, new: Bool) {
+        let externalID = "tip:" + String(FNV1a.hash(claimKey), radix: 16)
+        let author = "民眾詢問（\(askedBy) 人）"
+        return try await write { tx in
+            guard
+                let source = try await tx.scalar(
+                    """
+                    INSERT INTO source (name, kind, url, "interval") VALUES (?, 'tipline', 'tipline:', 0)
+                    ON CONFLICT(name) DO UPDATE SET name = excluded.name RETURNING id
+                    """, [Self.tiplineSource], as: Int64.self)
+            else { throw StoreError.database("tipline: the source insert returned no id") }
+            if let id = try await tx.scalar(
+                "SELECT id FROM post WHERE sourceId = ? AND externalID = ?", [source, externalID], as: Int64.self)
+            {
+                try await tx.execute("UPDATE post SET author = ? WHERE id = ?", [author, id])
+                return (id, false)
+            }
+            guard
+                let id = try await tx.scalar(
+                    """
+                    INSERT INTO post (sourceId, externalID, author, publishedAt, fetchedAt, text, extra)
+                    VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING id
+                    """, [source, externalID, author, now, now, String(text.prefix(5000)), "{\"tip_claim\":\"\(externalID)\"}"], as: Int64.self)
+            else { throw StoreError.database("tipline: the post insert returned no id") }
+            return (id, true)
+        }
+    }
 }

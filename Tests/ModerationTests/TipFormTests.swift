@@ -65,6 +65,27 @@ struct TipFormTests {
         #expect(stored.contains("明天停班停課嗎？"))
     }
 
+    /// What nothing answered goes to the moderators' queue once per claim, with how many people asked; what was
+    /// answered does not.
+    @Test func unansweredClaimsReachTheQueueWithTheirDemand() async throws {
+        let (f, app) = try await Self.setup()
+        try await Application(router: app.buildRouter().router).test(.router) { client in
+            for (i, text) in ["水庫今晚要洩洪了嗎？", "水庫今晚要洩洪了嗎", "網傳明天停班停課"].enumerated() {
+                let b = Browser(client)
+                let form = try await b.get("/tip")
+                let page = try await b.post(
+                    "/tip", form: [("_csrf", Self.field(form, "_csrf") ?? ""), ("nonce", Self.field(form, "nonce") ?? ""), ("text", text)])
+                #expect(page.status == .ok, "\(i)")
+            }
+        }
+        let posts = try await f.database.posts()
+        #expect(posts.count == 1, "\(posts.map(\.text))")
+        #expect(posts.first?.text == "水庫今晚要洩洪了嗎？" && posts.first?.author == "民眾詢問（2 人）")
+        let waiting = try await f.database.postsToAssess()
+        #expect(waiting.map(\.id) == posts.map(\.id))  // the classify stage takes it from here
+        #expect(try await f.database.sources().contains { $0.name == AppDatabase.tiplineSource && $0.kind == "tipline" })
+    }
+
     @Test func anotherSitesFormAnEmptyMessageAndTooManyQuestionsAreRefused() async throws {
         let (f, app) = try await Self.setup(perMinute: 2)
         defer { withExtendedLifetime(f) {} }  // its folder holds the salt file
