@@ -31,6 +31,10 @@ public protocol TiplineRepository: Sendable {
     func recordTip(_ tip: NewTip, now: Date) async throws(StoreError) -> TipRecorded
     func deleteTips(senderHash: String) async throws(StoreError) -> Int
     func queueTipClaim(claimKey: String, text: String, askedBy: Int, now: Date) async throws(StoreError) -> (postID: Int64, new: Bool)
+    func subscribeFollowUp(senderHash: String, channel: String, sealedTarget: String, now: Date) async throws(StoreError) -> Int64?
+    func dueFollowUps(limit: Int) async throws(StoreError) -> [TipFollowUp]
+    func finishFollowUp(_ id: Int64, sent: Bool, now: Date) async throws(StoreError)
+    func followUpFailed(_ id: Int64) async throws(StoreError)
 }
 
 extension AppDatabase: TiplineRepository {}
@@ -55,6 +59,30 @@ enum TiplineMessage {
     /// A sender's stored identity: SHA-256 of the salt and the platform's id, so the id itself is never kept.
     static func senderHash(_ userID: String, salt: String, channel: String) -> String {
         Secrets.sha256("\(salt)\u{0}\(channel)\u{0}\(userID)")
+    }
+
+    /// "Notify me", as a person would write it: hear back once their last question is decided.
+    static func isFollowUpRequest(_ text: String) -> Bool {
+        let t = text.trimmingCharacters(in: .whitespacesAndNewlines).lowercased().trimmingCharacters(in: CharacterSet(charactersIn: "。.!！"))
+        return ["通知我", "notify me", "thông báo cho tôi", "beri tahu saya", "แจ้งฉัน", "abisuhan ako"].contains(t)
+    }
+
+    /// The platform address of someone who asked to hear back, sealed with AES-GCM under a key derived from the
+    /// tipline's salt (base64): a copy of the database alone does not give it away.
+    static func seal(_ target: String, salt: String) -> String? {
+        guard let box = try? AES.GCM.seal(Data(target.utf8), using: followUpKey(salt)), let combined = box.combined else { return nil }
+        return combined.base64EncodedString()
+    }
+
+    static func open(_ sealed: String, salt: String) -> String? {
+        guard let data = Data(base64Encoded: sealed), let box = try? AES.GCM.SealedBox(combined: data),
+            let plain = try? AES.GCM.open(box, using: followUpKey(salt))
+        else { return nil }
+        return String(data: plain, encoding: .utf8)
+    }
+
+    static func followUpKey(_ salt: String) -> SymmetricKey {
+        SymmetricKey(data: SHA256.hash(data: Data("sieve tipline follow-up\u{0}\(salt)".utf8)))
     }
 
     /// "Delete my data", as a person would write it.
@@ -192,7 +220,7 @@ extension ModerationApp {
         }
         for event in events {
             let lines = try await tipAnswer(
-                channel: "line", eventID: event.eventID, userID: event.userID, text: event.kind == "text" ? event.text : nil,
+                channel: "line", eventID: event.eventID, userID: event.userID, replyTarget: event.userID, text: event.kind == "text" ? event.text : nil,
                 settings: settings, salt: salt, context: context)
             guard let lines else { continue }
             await lineReply(settings, token: token, replyToken: event.replyToken, lines: lines, context: context)
@@ -217,7 +245,8 @@ extension ModerationApp {
     /// counted with everyone who asked about the same claim; a deletion request deletes the sender's tips; anything
     /// else (a picture, a sticker) is told what works and nothing is recorded.
     func tipAnswer(
-        channel: String, eventID: String, userID: String, text: String?, settings: TiplineSettings, salt: String, context: WebContext
+        channel: String, eventID: String, userID: String, replyTarget: String, text: String?, settings: TiplineSettings, salt: String,
+        context: WebContext
     ) async throws -> [String]? {
         let language = settings.language
         guard let answering = tiplineAnswering, let text, !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
@@ -227,6 +256,11 @@ extension ModerationApp {
         if TiplineMessage.isDeletionRequest(text) {
             let deleted = try await database.deleteTips(senderHash: sender)
             return [Messages.text("tip.deleted", language, ["count": "\(deleted)"])]
+        }
+        if TiplineMessage.isFollowUpRequest(text) {
+            guard let sealed = TiplineMessage.seal(replyTarget, salt: salt) else { return [Messages.text("tip.followup.none", language)] }
+            let post = try await database.subscribeFollowUp(senderHash: sender, channel: channel, sealedTarget: sealed, now: Date())
+            return [Messages.text(post == nil ? "tip.followup.none" : "tip.followup.ok", language)]
         }
         let now = Date()
         let answer = try await answering(text, language, now)
@@ -242,6 +276,7 @@ extension ModerationApp {
         try await queueUnanswered(answer, text: text, askedBy: askedBy, now: now)
         var lines = answer.lines
         if askedBy > 1 { lines.append(Messages.text("tip.demand", language, ["count": "\(askedBy)"])) }
+        if answer.verdict == "unverified" { lines.append(Messages.text("tip.followup.offer", language)) }
         return lines
     }
 
@@ -283,7 +318,7 @@ extension ModerationApp {
         }
         guard let update else { return Reply.bytes("{}", contentType: "application/json") }  // not a message: nothing to answer
         let lines = try await tipAnswer(
-            channel: "telegram", eventID: "\(update.updateID)", userID: "\(update.userID)", text: update.text, settings: settings,
+            channel: "telegram", eventID: "\(update.updateID)", userID: "\(update.userID)", replyTarget: "\(update.chatID)", text: update.text, settings: settings,
             salt: salt, context: context)
         if let lines {
             await telegramReply(settings, token: token, chatID: update.chatID, replyTo: update.messageID, lines: lines, context: context)

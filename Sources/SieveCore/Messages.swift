@@ -235,6 +235,34 @@ public enum Messages {
                 "說明（原文）：{note}", "Note (as written, in Chinese): {note}", vi: "Ghi chú (nguyên văn tiếng Trung): {note}",
                 id: "Catatan (asli, bahasa Mandarin): {note}", th: "หมายเหตุ (ต้นฉบับภาษาจีน): {note}", fil: "Tala (orihinal, sa Chinese): {note}"),
             "tip.more": all("更多資訊：{url}", "More: {url}", vi: "Xem thêm: {url}", id: "Selengkapnya: {url}", th: "ดูเพิ่มเติม: {url}", fil: "Higit pa: {url}"),
+            // Follow-ups: a person who asks to hear back gets one message when a moderator decides their claim.
+            "tip.followup.offer": all(
+                "想在查證後收到一次通知，請回覆「通知我」。", "To hear back once this is checked, reply \"notify me\".",
+                vi: "Muốn nhận thông báo một lần khi tin được kiểm chứng, hãy trả lời \"notify me\".",
+                id: "Untuk diberi tahu sekali setelah diperiksa, balas \"notify me\".",
+                th: "หากต้องการรับแจ้งหนึ่งครั้งเมื่อตรวจสอบแล้ว ให้ตอบว่า \"notify me\"",
+                fil: "Para maabisuhan nang isang beses kapag nasuri na, sumagot ng \"notify me\"."),
+            "tip.followup.ok": all(
+                "好的，查證後會通知你一次；之後就刪除你的聯絡方式。", "OK: you will hear back once when it is checked; then your contact is deleted.",
+                vi: "Được: bạn sẽ nhận một thông báo khi tin được kiểm chứng; sau đó thông tin liên lạc của bạn sẽ bị xóa.",
+                id: "Baik: Anda akan diberi tahu sekali setelah diperiksa; lalu kontak Anda dihapus.",
+                th: "ได้ คุณจะได้รับแจ้งหนึ่งครั้งเมื่อตรวจสอบแล้ว จากนั้นข้อมูลติดต่อของคุณจะถูกลบ",
+                fil: "Sige: aabisuhan ka nang isang beses kapag nasuri na; pagkatapos ay buburahin ang contact mo."),
+            "tip.followup.none": all(
+                "目前沒有等待查證的詢問可以通知你。", "There is no question of yours waiting to be checked.",
+                vi: "Không có câu hỏi nào của bạn đang chờ kiểm chứng.", id: "Tidak ada pertanyaan Anda yang menunggu diperiksa.",
+                th: "ไม่มีคำถามของคุณที่รอการตรวจสอบ", fil: "Walang tanong mo na naghihintay masuri."),
+            "tip.followup.approved": all(
+                "你詢問的訊息，社群管理員查證後認為屬實：「{text}」", "The message you asked about was checked and found true: \"{text}\"",
+                vi: "Tin bạn hỏi đã được kiểm chứng là đúng: \"{text}\"", id: "Pesan yang Anda tanyakan sudah diperiksa dan benar: \"{text}\"",
+                th: "ข้อความที่คุณถามได้รับการตรวจสอบแล้วว่าเป็นจริง: \"{text}\"", fil: "Nasuri ang mensaheng itinanong mo at totoo ito: \"{text}\""),
+            "tip.followup.rejected": all(
+                "你詢問的訊息，社群管理員查證後認為不正確或不是災情，請不要轉傳：「{text}」",
+                "The message you asked about was checked: it is not correct or not a disaster report. Please do not forward it: \"{text}\"",
+                vi: "Tin bạn hỏi đã được kiểm chứng: không đúng hoặc không phải tin thiên tai. Xin đừng chuyển tiếp: \"{text}\"",
+                id: "Pesan yang Anda tanyakan sudah diperiksa: tidak benar atau bukan laporan bencana. Mohon jangan diteruskan: \"{text}\"",
+                th: "ข้อความที่คุณถามได้รับการตรวจสอบแล้ว: ไม่ถูกต้องหรือไม่ใช่ข่าวภัยพิบัติ โปรดอย่าส่งต่อ: \"{text}\"",
+                fil: "Nasuri ang mensaheng itinanong mo: hindi ito tama o hindi ulat ng sakuna. Huwag na po itong ipasa: \"{text}\""),
             // The tipline's web form (`/tip`).
             "tip.form.title": all(
                 "查證可疑訊息", "Check a suspicious message", vi: "Kiểm tra tin đáng ngờ", id: "Periksa pesan mencurigakan",

@@ -99,7 +99,10 @@ extension AppDatabase {
     /// Deletes everything kept about one sender (a deletion request); how many tips went.
     @discardableResult
     public func deleteTips(senderHash: String) async throws(StoreError) -> Int {
-        try await write { tx in try await tx.execute("DELETE FROM tip WHERE senderHash = ?", [senderHash]) }
+        try await write { tx in
+            try await tx.execute("DELETE FROM tipFollowUp WHERE senderHash = ?", [senderHash])
+            return try await tx.execute("DELETE FROM tip WHERE senderHash = ?", [senderHash])
+        }
     }
 
     /// Deletes tips received before `cutoff` (the retention limit) and event ids older than a week; how many tips went.
@@ -107,6 +110,7 @@ extension AppDatabase {
     public func pruneTips(before cutoff: Date, now: Date = Date()) async throws(StoreError) -> Int {
         try await write { tx in
             try await tx.execute("DELETE FROM tipEvent WHERE receivedAt < ?", [min(cutoff, now.addingTimeInterval(-7 * 86_400))])
+            try await tx.execute("DELETE FROM tipFollowUp WHERE createdAt < ?", [cutoff])
             return try await tx.execute("DELETE FROM tip WHERE receivedAt < ?", [cutoff])
         }
     }
@@ -161,4 +165,99 @@ extension AppDatabase {
             return (id, true)
         }
     }
+
+    /// "v14-tip-follow-ups": people who asked to hear back once their claim is decided. `target` is the platform's
+    /// address for them (LINE user id, Telegram chat id), sealed by the caller (AES-GCM) and erased once the
+    /// follow-up is sent — the only place a sender's platform id is kept, and only with their consent.
+    static func migrateTipFollowUps(_ db: Database) throws {
+        try db.create(table: "tipFollowUp") { t in
+            t.autoIncrementedPrimaryKey("id")
+            t.column("postId", .integer).notNull().references("post", onDelete: .cascade)
+            t.column("channel", .text).notNull()
+            t.column("senderHash", .text).notNull()
+            t.column("target", .text)
+            t.column("attempts", .integer).notNull().defaults(to: 0)
+            t.column("createdAt", .datetime).notNull()
+            t.column("sentAt", .datetime)
+            t.uniqueKey(["postId", "senderHash"])
+        }
+        try db.create(index: "tipFollowUp_pending", on: "tipFollowUp", columns: ["sentAt", "postId"])
+    }
+
+    static let postgresTipFollowUps = [
+        """
+        CREATE TABLE tipFollowUp (
+          id BIGSERIAL PRIMARY KEY, postId BIGINT NOT NULL REFERENCES post(id) ON DELETE CASCADE, channel TEXT NOT NULL,
+          senderHash TEXT NOT NULL, target TEXT, attempts BIGINT NOT NULL DEFAULT 0, createdAt TIMESTAMPTZ NOT NULL,
+          sentAt TIMESTAMPTZ, UNIQUE (postId, senderHash))
+        """,
+        "CREATE INDEX tipFollowUp_pending ON tipFollowUp(sentAt, postId)",
+    ]
+
+    /// The sender asks to hear back: their latest unanswered claim (still undecided in the queue) gets a follow-up
+    /// to `target`. Returns the claim's post id, or nil when there is nothing of theirs waiting.
+    public func subscribeFollowUp(senderHash: String, channel: String, sealedTarget: String, now: Date = Date()) async throws(StoreError) -> Int64? {
+        try await write { tx in
+            let keys = try await tx.rows(
+                "SELECT claimKey FROM tip WHERE senderHash = ? AND channel = ? AND verdict = 'unverified' ORDER BY id DESC LIMIT 5",
+                [senderHash, channel]
+            ).map { r -> String in try r[0] }
+            for key in keys {
+                let externalID = "tip:" + String(FNV1a.hash(key), radix: 16)
+                guard
+                    let post = try await tx.scalar(
+                        """
+                        SELECT p.id FROM post p JOIN source s ON s.id = p.sourceId
+                        WHERE s.name = ? AND p.externalID = ? AND p.state IN ('fetched', 'queued')
+                        """, [Self.tiplineSource, externalID], as: Int64.self)
+                else { continue }
+                try await tx.execute(
+                    """
+                    INSERT INTO tipFollowUp (postId, channel, senderHash, target, createdAt) VALUES (?, ?, ?, ?, ?)
+                    ON CONFLICT (postId, senderHash) DO UPDATE SET target = excluded.target, sentAt = NULL, attempts = 0
+                    """, [post, channel, senderHash, sealedTarget, now])
+                return post
+            }
+            return nil
+        }
+    }
+
+    /// Follow-ups whose claim a moderator has decided, not yet sent.
+    public func dueFollowUps(limit: Int = 50) async throws(StoreError) -> [TipFollowUp] {
+        try await read { tx in
+            try await tx.rows(
+                """
+                SELECT f.id, f.channel, f.target, f.attempts, p.state, p.text FROM tipFollowUp f JOIN post p ON p.id = f.postId
+                WHERE f.sentAt IS NULL AND f.target IS NOT NULL AND p.state IN ('approved', 'escalated', 'rejected', 'retracted')
+                ORDER BY f.id LIMIT ?
+                """, [limit]
+            ).map { r in
+                TipFollowUp(
+                    id: try r[0], channel: try r[1], sealedTarget: try r[2], attempts: try r[3], decision: try r[4], text: try r[5])
+            }
+        }
+    }
+
+    /// Sent (or given up after too many attempts): the target is erased either way.
+    public func finishFollowUp(_ id: Int64, sent: Bool, now: Date = Date()) async throws(StoreError) {
+        try await write { tx in
+            try await tx.execute("UPDATE tipFollowUp SET sentAt = ?, target = NULL, attempts = attempts + ? WHERE id = ?", [now, sent ? 0 : 1, id])
+        }
+    }
+
+    /// A failed attempt; the follow-up is tried again later.
+    public func followUpFailed(_ id: Int64) async throws(StoreError) {
+        try await write { tx in try await tx.execute("UPDATE tipFollowUp SET attempts = attempts + 1 WHERE id = ?", [id]) }
+    }
+}
+
+/// One follow-up to send: the decision on the claim and the platform address (sealed).
+public struct TipFollowUp: Sendable, Equatable {
+    public var id: Int64
+    public var channel: String
+    public var sealedTarget: String
+    public var attempts: Int
+    /// The post's state: approved, escalated, rejected or retracted.
+    public var decision: String
+    public var text: String
 }

@@ -267,6 +267,7 @@ public final class AppDatabase: Sendable {
         m.registerMigration("v11-rumour-images") { db in try Self.migrateRumourImages(db) }
         m.registerMigration("v12-tips") { db in try Self.migrateTips(db) }
         m.registerMigration("v13-exercise") { db in try Self.migrateExercise(db) }
+        m.registerMigration("v14-tip-follow-ups") { db in try Self.migrateTipFollowUps(db) }
         return m
     }
 }

@@ -237,6 +237,7 @@ enum PostgresSchema {
         ),
         ("pg9-tips", AppDatabase.postgresTips),
         ("pg10-exercise", AppDatabase.postgresExercise),
+        ("pg11-tip-follow-ups", AppDatabase.postgresTipFollowUps),
     ]
 
     /// Applies the migrations not yet recorded, in order, one transaction each. Several processes starting at

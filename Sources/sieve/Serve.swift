@@ -93,6 +93,10 @@ struct Serve: AsyncParsableCommand {
                 defer { withExtendedLifetime(lock) {} }
                 // Several machines on one PostgreSQL: long batches keep their claims.
                 if database.sharesWork { services.append(LeaseKeeper(database: database, lease: 120, logger: logger)) }
+                // Tipline follow-ups ("通知我"): one message each once a moderator decides the claim.
+                if let t = config.tipline, t.hasLine || t.hasTelegram {
+                    services.append(TipFollowUpService(database: database, live: live, logger: logger))
+                }
                 SieveMetrics.bootstrap()
                 if config.publish == nil && publishEvery > 0 {
                     services.append(PublisherService(
