@@ -110,7 +110,6 @@ public final class DrillRunner: Sendable {
         var pipeline = Pipeline(config: config, database: database, logger: logger)
         pipeline.exercise = true
         pipeline.retryHorizon = 1
-        let official = config.sources.filter { $0.kind.isOfficial }
         var due: Set<String> = []
         var seen: Set<String> = []
         var failures: [String: String] = [:]
@@ -132,6 +131,14 @@ public final class DrillRunner: Sendable {
                 if !fresh.isEmpty {
                     injectedIDs.formUnion(fresh.map(\.eventID))
                     await timeline.add(fresh.compactMap(Self.event(from:)))
+                    // A post on a channel the scenario did not have: its feed becomes a source too.
+                    let known = Set(pipeline.config.sources.map(\.name))
+                    if fresh.contains(where: { $0.kind == "post" && !known.contains("drill-\($0.channel ?? "")") }) {
+                        var replaced = Pipeline(config: Self.config(scenario: await timeline.scenario, base: base, database: database.path), database: database, logger: logger)
+                        replaced.exercise = true
+                        replaced.retryHorizon = 1
+                        pipeline = replaced
+                    }
                 }
             }
             let offset = clock.offset(at: roundStart)
@@ -146,21 +153,25 @@ public final class DrillRunner: Sendable {
                 lastDue = max(lastDue, at)
             }
             try await database.markExerciseEvents(due: newlyDue, seen: [])
-            // Only when something new is there to fetch (the replay knows): a quiet round costs no request.
-            let officialDue = visible.filter { $0.kind != .post && !seen.contains($0.id) }.map(\.id)
-            if !official.isEmpty && !officialDue.isEmpty {
-                let results = try await pipeline.importOfficial(force: true, lexicon: scorer.rules.lexicon, now: nowScenario)
+            // Only the sources with something new to fetch (the replay knows), the official ones and the social ones
+            // side by side: a quiet round costs no request, a busy one the time of the slower half.
+            let officialNew = visible.filter { $0.kind != .post && !seen.contains($0.id) }
+            let officialNames = Set(officialNew.map { Self.sourceName(for: $0) })
+            let postNames = Set(visible.filter { $0.kind == .post && !linked.contains($0.id) }.map { Self.sourceName(for: $0) })
+            let stages = pipeline
+            async let imported: [OfficialImportResult]? =
+                officialNames.isEmpty ? nil : stages.importOfficial(force: true, only: officialNames, lexicon: scorer.rules.lexicon, now: nowScenario)
+            async let crawled: CrawlSummary? = postNames.isEmpty ? nil : stages.crawl(only: postNames, force: true)
+            let (results, summary) = try await (imported, crawled)
+            if let results {
                 for r in results { if let e = r.error { failures[r.name] = e } }
-                if results.allSatisfy({ $0.error == nil }) {
-                    let at = Date()
-                    seen.formUnion(officialDue)
-                    try await database.markExerciseEvents(due: [], seen: officialDue.map { ($0, at) })
-                }
+                let ok = Set(results.filter { $0.error == nil }.map(\.name))
+                let at = Date()
+                let done = officialNew.filter { ok.contains(Self.sourceName(for: $0)) }.map(\.id)
+                seen.formUnion(done)
+                try await database.markExerciseEvents(due: [], seen: done.map { ($0, at) })
             }
-            if visible.contains(where: { $0.kind == .post && !linked.contains($0.id) }) {
-                let summary = try await pipeline.crawl(force: true)
-                for r in summary.results { if let e = r.error { failures[r.name] = e } }
-            }
+            for r in summary?.results ?? [] { if let e = r.error { failures[r.name] = e } }
             _ = try await Pipeline.classify(database: database, scorer: scorer)
             _ = try await Pipeline.crossReference(database: database, lexicon: scorer.rules.lexicon, tokenizer: scorer.tokenizer, now: nowScenario)
             try await database.linkExercisePosts()
@@ -192,6 +203,17 @@ public final class DrillRunner: Sendable {
             posts: inWindow.filter { $0.kind == .post }.count, officialRecords: inWindow.filter { $0.kind != .post }.count,
             arrived: lat.count, latencyMedian: pct(0.5), latencyP95: pct(0.95), latencyMax: lat.last ?? 0,
             late: lat.filter { abs($0) > 1 }.count, wallSeconds: Date().timeIntervalSince(started), rounds: rounds, failures: failures)
+    }
+
+    /// The drill source that serves `event` (see `config`).
+    static func sourceName(for event: ScenarioEvent) -> String {
+        switch event.kind {
+        case .post: return "drill-\(event.channel ?? "")"
+        case .emic: return "drill-emic"
+        case .cap: return "drill-cap"
+        case .quake: return "drill-cwa"
+        case .closure: return "drill-closures"
+        }
     }
 
     /// An injected event back from the store (posts only carry what scoring needs).

@@ -175,6 +175,37 @@ struct DrillRunTests {
         #expect(html.contains("【演習】") && html.contains("amy") && html.contains("<svg") && html.contains("放行謠言"))
     }
 
+    /// While it runs, the trainer injects a post on a channel the scenario did not have, then ends the drill: the
+    /// post reaches the store through its own new feed, and the run stops without playing the rest.
+    @Test func aTrainerInjectsAPostAndEndsTheDrill() async throws {
+        let db = try await AppDatabase(path: dir.path("live.sqlite"))
+        let run = Task { try await DrillFixture.run(database: db, speed: 30) }  // 20 scenario minutes: 40 s unless ended
+        var clock: ExerciseInfo? = nil
+        for _ in 0..<200 where clock == nil {
+            clock = try await db.exercise()
+            if clock == nil { try await Task.sleep(for: .milliseconds(50)) }
+        }
+        var info = try #require(clock)
+        let injected = ExerciseEventRecord(
+            eventID: "inject-1", kind: "post", offset: info.offset(at: Date()), channel: "line-group", truth: "rumour", expect: "reject",
+            note: "injected", origin: "injected", text: "網傳水庫今晚潰堤，快往高處跑")
+        #expect(try await db.injectExerciseEvent(injected))
+        var arrived = false
+        for _ in 0..<200 where !arrived {
+            arrived = try await db.exerciseEvents().contains { $0.eventID == "inject-1" && $0.postID != nil }
+            if !arrived { try await Task.sleep(for: .milliseconds(50)) }
+        }
+        #expect(arrived, "the injected post never reached the store")
+        info = try #require(try await db.exercise())
+        info.baseOffset = info.offset(at: Date())
+        info.baseWall = Date()
+        info.state = .finished
+        try await db.updateExercise(info)
+        let summary = try await run.value
+        #expect(summary.wallSeconds < 30, "\(summary.wallSeconds) s: the drill did not end when told")
+        #expect(try await db.exerciseEvents().first { $0.eventID == "inject-1" }?.seenAt != nil)
+    }
+
     /// A drill never writes into a production store (one with posts and no drill), nor continues another drill's.
     @Test func aProductionStoreIsRefused() async throws {
         let db = try await AppDatabase(path: dir.path("prod.sqlite"))
