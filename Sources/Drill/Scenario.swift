@@ -143,24 +143,8 @@ public struct ScenarioImport: Sendable, Equatable {
     public var line: Int?
 }
 
-/// A problem in a scenario file, with its file, line and key.
-public struct ScenarioError: Error, CustomStringConvertible, Equatable {
-    public var file: String
-    public var line: Int?
-    public var key: String?
-    public var message: String
-
-    public init(file: String, line: Int? = nil, key: String? = nil, message: String) {
-        self.file = file
-        self.line = line
-        self.key = key
-        self.message = message
-    }
-
-    public var description: String {
-        ConfigError(file: file, line: line, key: key, message: message).description
-    }
-}
+/// A problem in a scenario file, with its file, line and key (the config's error type: the same one-line form).
+public typealias ScenarioError = ConfigError
 
 extension Scenario {
     /// Reads a scenario file (hand-written events only; `resolve(dataFolder:)` adds the imported ones).
@@ -173,11 +157,7 @@ extension Scenario {
     }
 
     public static func parse(_ text: String, file: String) throws(ScenarioError) -> Scenario {
-        do {
-            try TOMLPrecheck.check(text, file: file)
-        } catch {
-            throw ScenarioError(file: file, line: error.line, key: error.key, message: error.message)
-        }
+        try TOMLPrecheck.check(text, file: file)
         let root: TOMLTable
         do {
             root = try TOMLTable(string: text)

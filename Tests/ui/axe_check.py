@@ -13,8 +13,6 @@ import json
 import os
 import subprocess
 import sys
-import time
-import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import moderation_ui as ui  # noqa: E402  (config writer and helpers shared with the browser test)
@@ -45,7 +43,6 @@ def main():
         ui.skip("headless Chromium is not installed (`make ui-env` installs it as root)")
     try:
         from selenium import webdriver
-        from selenium.webdriver.chrome.service import Service
         from selenium.webdriver.common.by import By
         from selenium.webdriver.common.keys import Keys
         from selenium.webdriver.support.ui import WebDriverWait
@@ -83,20 +80,8 @@ def main():
     driver = None
     failures = 0
     try:
-        for _ in range(100):
-            try:
-                urllib.request.urlopen(base + "/healthz", timeout=1).read()
-                break
-            except OSError:
-                time.sleep(0.1)
-        options = webdriver.ChromeOptions()
-        options.binary_location = chromium
-        for a in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1366,768", "--lang=zh-TW"):
-            options.add_argument(a)
-        try:
-            driver = webdriver.Chrome(service=Service(driver_path), options=options)
-        except Exception as e:
-            ui.skip(f"Chromium did not start: {str(e).splitlines()[0]}")
+        ui.wait_up(base)
+        driver = ui.chrome(chromium, driver_path)
         axe = Axe()
         logged_in = False
         for name, path, needs_login in PAGES:

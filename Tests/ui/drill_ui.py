@@ -14,8 +14,6 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import time
-import urllib.request
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import moderation_ui as ui  # noqa: E402
@@ -70,8 +68,6 @@ def main():
     if not chromium or not driver_path:
         ui.skip("headless Chromium is not installed (`make ui-env` installs it as root)")
     try:
-        from selenium import webdriver
-        from selenium.webdriver.chrome.service import Service
         from selenium.webdriver.common.by import By
         from axe_core_python.selenium import Axe
     except ImportError as e:
@@ -112,14 +108,7 @@ def main():
     driver = None
     failures = 0
     try:
-        options = webdriver.ChromeOptions()
-        options.binary_location = chromium
-        for a in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1366,768", "--lang=zh-TW"):
-            options.add_argument(a)
-        try:
-            driver = webdriver.Chrome(service=Service(driver_path), options=options)
-        except Exception as e:
-            ui.skip(f"Chromium did not start: {str(e).splitlines()[0]}")
+        driver = ui.chrome(chromium, driver_path)
         axe = Axe()
 
         def audit(name):
@@ -147,12 +136,7 @@ def main():
             driver.set_window_size(1366, 768)
 
         # 2. The web app on the exercise store: the banner on the login page, a notice instead of the public page.
-        for _ in range(100):
-            try:
-                urllib.request.urlopen(base + "/healthz", timeout=1).read()
-                break
-            except OSError:
-                time.sleep(0.1)
+        assert ui.wait_up(base), "sieve serve did not come up"
         driver.get(base + "/login")
         banner = driver.find_element(By.CSS_SELECTOR, ".exercise-banner")
         assert banner.is_displayed() and "【演習】" in banner.text and "browser-night" in banner.text, banner.text

@@ -59,6 +59,31 @@ def write_config(work, port):
     return path
 
 
+def chrome(chromium, driver_path, window="1366,768"):
+    """Headless Chromium through chromedriver; a browser that does not start is a skip, not a product failure."""
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+    options = webdriver.ChromeOptions()
+    options.binary_location = chromium
+    for a in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", f"--window-size={window}", "--lang=zh-TW"):
+        options.add_argument(a)
+    try:
+        return webdriver.Chrome(service=Service(driver_path), options=options)
+    except Exception as e:
+        skip(f"Chromium did not start: {str(e).splitlines()[0]}")
+
+
+def wait_up(base, tries=100):
+    """True once `sieve serve` answers /healthz."""
+    for _ in range(tries):
+        try:
+            urllib.request.urlopen(base + "/healthz", timeout=1).read()
+            return True
+        except OSError:
+            time.sleep(0.1)
+    return False
+
+
 def run(cmd, **kw):
     return subprocess.run(cmd, capture_output=True, text=True, timeout=300, **kw)
 
@@ -75,7 +100,6 @@ def main():
         skip("headless Chromium is not installed (Debian: apt-get install chromium chromium-driver; `make ui-env` does it as root)")
     try:
         from selenium import webdriver
-        from selenium.webdriver.chrome.service import Service
         from selenium.webdriver.common.by import By
         from selenium.webdriver.common.keys import Keys
         from selenium.webdriver.support.ui import Select, WebDriverWait
@@ -111,14 +135,7 @@ def main():
         else:
             sys.exit("sieve serve did not come up: " + server.stdout.read1().decode(errors="replace"))
 
-        options = webdriver.ChromeOptions()
-        options.binary_location = chromium
-        for a in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1400,1000", "--lang=zh-TW"):
-            options.add_argument(a)
-        try:
-            driver = webdriver.Chrome(service=Service(driver_path), options=options)
-        except Exception as e:  # a broken browser install is a skip, not a product failure
-            skip(f"Chromium did not start: {str(e).splitlines()[0]}")
+        driver = chrome(chromium, driver_path, window="1400,1000")
         wait = WebDriverWait(driver, 10)
 
         # 1. Log in.
