@@ -9,9 +9,9 @@ struct DrillCommand: AsyncParsableCommand {
         commandName: "drill",
         abstract: "Exercises: replay a scenario (typhoon, flood, earthquake, tsunami) into an isolated exercise store and score the team.",
         discussion: """
-            A drill never touches the production database: `drill run` writes only into an exercise store (a new file
-            by default), marks everything as an exercise (CAP status Exercise, 【演習】 on every published item) and
-            the publisher delivers from it only to channels with `exercise = true`. Serve the exercise store with
+            A drill never touches the production database: `drill run` writes only into an exercise store (a new file \
+            by default), marks everything as an exercise (CAP status Exercise, 【演習】 on every published item) and \
+            the publisher delivers from it only to channels with `exercise = true`. Serve the exercise store with \
             `sieve serve --database EXERCISE_STORE` for the moderators: every page shows the exercise banner.
             """,
         subcommands: [DrillList.self, DrillCheck.self, DrillRun.self, DrillReportCommand.self, DrillControl.self])
@@ -97,9 +97,10 @@ struct DrillRun: AsyncParsableCommand {
         commandName: "run",
         abstract: "Replay a scenario through the real pipeline into an exercise store (never the production database).",
         discussion: """
-            The replay server (loopback) shows the world as it is at the scenario clock; every round crawls it,
-            imports the official records, classifies and cross-references. --speed 60 plays a 24-hour night in 24
-            minutes. Pause, change the speed or inject an event while it runs with `sieve drill control`.
+            The replay server (loopback) shows the world as it is at the scenario clock; every round crawls it, \
+            imports the official records, classifies and cross-references. --speed 60 plays a 24-hour night in 24 \
+            minutes. Pause, change the speed or inject an event while it runs with `sieve drill control` or the web \
+            app's /drill page.
             """)
 
     @OptionGroup var scenarios: ScenarioOptions
