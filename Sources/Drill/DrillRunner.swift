@@ -119,6 +119,7 @@ public final class DrillRunner: Sendable {
         let knownIDs = Set(scenario.events.map(\.id))
         var injectedIDs: Set<String> = []
         var linked: Set<String> = []
+        var lastProcessed = Date.distantPast
         while !shouldStop() {
             let roundStart = Date()
             // A trainer may have paused, changed the speed or injected an event (web app or `sieve drill control`).
@@ -172,8 +173,18 @@ public final class DrillRunner: Sendable {
                 try await database.markExerciseEvents(due: [], seen: done.map { ($0, at) })
             }
             for r in summary?.results ?? [] { if let e = r.error { failures[r.name] = e } }
-            _ = try await Pipeline.classify(database: database, scorer: scorer)
-            _ = try await Pipeline.crossReference(database: database, lexicon: scorer.rules.lexicon, tokenizer: scorer.tokenizer, now: nowScenario)
+            // Classification and the cross-reference (which may rebuild its index after new incidents) wait for a
+            // quiet round: not when the next event falls due within the next half second, so its fetch is not
+            // held up behind them (the schedule is kept to ±1 s) — unless they have waited 3 s (the moderators'
+            // queue must keep up too); at the end they run once more.
+            let nextDue = await timeline.nextOffset(after: clock.offset(at: Date()))
+            if clock.state != .running || Date().timeIntervalSince(lastProcessed) > 3
+                || nextDue.map({ clock.wallTime(of: $0).timeIntervalSinceNow > 0.5 }) ?? true
+            {
+                lastProcessed = Date()
+                _ = try await Pipeline.classify(database: database, scorer: scorer)
+                _ = try await Pipeline.crossReference(database: database, lexicon: scorer.rules.lexicon, tokenizer: scorer.tokenizer, now: nowScenario)
+            }
             try await database.linkExercisePosts()
             linked = Set(try await database.exerciseEvents().filter { $0.postID != nil }.map(\.eventID))
             rounds += 1
@@ -188,6 +199,9 @@ public final class DrillRunner: Sendable {
             let elapsed = Date().timeIntervalSince(roundStart)
             if elapsed < options.tick { try? await Task.sleep(for: .seconds(options.tick - elapsed)) }
         }
+        _ = try await Pipeline.classify(database: database, scorer: scorer)
+        _ = try await Pipeline.crossReference(
+            database: database, lexicon: scorer.rules.lexicon, tokenizer: scorer.tokenizer, now: scenario.time(min(clock.offset(at: Date()), end)))
         clock.state = .finished
         clock.baseOffset = min(clock.offset(at: Date()), end)
         clock.baseWall = Date()

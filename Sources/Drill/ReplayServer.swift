@@ -35,6 +35,11 @@ public actor ReplayTimeline {
         return scenario.events.filter { $0.offset <= t && (kind == nil || $0.kind == kind) }
     }
 
+    /// The offset of the first event after `offset` (nil: none left).
+    public func nextOffset(after offset: TimeInterval) -> TimeInterval? {
+        scenario.events.first { $0.offset > offset }?.offset
+    }
+
     public func channels() -> [String] {
         Array(Set(scenario.events.compactMap { $0.kind == .post ? $0.channel : nil })).sorted()
     }
