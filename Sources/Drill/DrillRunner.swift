@@ -100,7 +100,8 @@ public final class DrillRunner: Sendable {
             logger: Logger(label: "sieve.drill.replay", factory: { _ in SwiftLogNoOpLogHandler() }))
         let server = Task { try await app.runService() }
         defer { server.cancel() }
-        let base = try await address.wait(timeout: 10)
+        // Binding a loopback port is instant; on a loaded machine (a test suite on two cores) the scheduling is not.
+        let base = try await address.wait(timeout: 60)
         // The clock starts now that the world can be served (so the first events are not late by the setup).
         clock.baseWall = Date()
         try await database.updateExercise(clock)
