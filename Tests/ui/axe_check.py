@@ -30,7 +30,6 @@ PAGES = [
     ("item", "/items/{item}", True),
     ("dashboard", "/dashboard", True),
 ]
-TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 
 
 def main():
@@ -51,7 +50,6 @@ def main():
         ui.skip(f"{e.name} is not installed in this Python (`make ui-env` creates .venv-ui with selenium and axe-core-python)")
 
     import tempfile
-    import shutil
     sieve = os.path.abspath(args.sieve)
     work = tempfile.mkdtemp(prefix="sieve-axe-")
     port = ui.free_port()
@@ -92,29 +90,11 @@ def main():
                 WebDriverWait(driver, 10).until(lambda d: d.find_elements(By.CSS_SELECTOR, "table.queue"))
                 logged_in = True
             driver.get(base + path.format(item=ids[0]))
-            result = axe.run(driver, options={"runOnly": {"type": "tag", "values": TAGS}})
-            by_impact = {}
-            for v in result["violations"]:
-                by_impact[v.get("impact") or "none"] = by_impact.get(v.get("impact") or "none", 0) + 1
-            bad = [v for v in result["violations"] if v.get("impact") in ("serious", "critical")]
-            failures += len(bad)
-            print(f"axe {name}: {len(result['passes'])} rules passed, violations {json.dumps(by_impact, sort_keys=True)}")
-            for v in bad:
-                node = v["nodes"][0]
-                print(f"  {v['impact']}: {v['id']} — {v['help']} ({len(v['nodes'])} elements), e.g. {node['target']}: "
-                      f"{node.get('failureSummary', '').splitlines()[-1] if node.get('failureSummary') else ''}")
+            failures += len(ui.axe_serious(axe, driver, name))
         print(f"axe: {len(PAGES)} pages, {failures} serious or critical violations")
         sys.exit(1 if failures else 0)
     finally:
-        if driver:
-            driver.quit()
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-        shutil.rmtree(work, ignore_errors=True)
-
+        ui.stop(server, work, driver)
 
 if __name__ == "__main__":
     main()

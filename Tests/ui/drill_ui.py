@@ -10,7 +10,6 @@ page and a notice instead of the public page. Exit 77 (skip) without the browser
 import argparse
 import json
 import os
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -113,11 +112,7 @@ def main():
 
         def audit(name):
             nonlocal failures
-            result = axe.run(driver, options={"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}})
-            bad = [v for v in result["violations"] if v.get("impact") in ("serious", "critical")]
-            failures += len(bad)
-            for v in bad:
-                print(f"  axe {name}: {v['impact']}: {v['id']} — {v['help']} e.g. {v['nodes'][0]['target']}")
+            failures += len(ui.axe_serious(axe, driver, name))
 
         # 1. The after-action report renders: heading, charts with a size, the wrong decision listed.
         driver.get("file://" + html)
@@ -152,15 +147,7 @@ def main():
         print(f"drill-ui: {checks} passed, {failures} serious or critical axe violations")
         sys.exit(1 if failures else 0)
     finally:
-        if driver:
-            driver.quit()
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-        shutil.rmtree(work, ignore_errors=True)
-
+        ui.stop(server, work, driver)
 
 if __name__ == "__main__":
     main()

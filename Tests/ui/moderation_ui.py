@@ -84,6 +84,37 @@ def wait_up(base, tries=100):
     return False
 
 
+WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+
+
+def axe_serious(axe, driver, name):
+    """Runs axe-core's WCAG 2.0/2.1 A and AA rules on the page; prints and returns the serious or critical violations."""
+    result = axe.run(driver, options={"runOnly": {"type": "tag", "values": WCAG_TAGS}})
+    by_impact = {}
+    for v in result["violations"]:
+        by_impact[v.get("impact") or "none"] = by_impact.get(v.get("impact") or "none", 0) + 1
+    bad = [v for v in result["violations"] if v.get("impact") in ("serious", "critical")]
+    print(f"axe {name}: {len(result['passes'])} rules passed, violations {by_impact}")
+    for v in bad:
+        node = v["nodes"][0]
+        summary = node.get("failureSummary") or ""
+        print(f"  {v['impact']}: {v['id']} — {v['help']} ({len(v['nodes'])} elements), e.g. {node['target']}: "
+              f"{summary.splitlines()[-1] if summary else ''}")
+    return bad
+
+
+def stop(server, work, driver=None):
+    """Quits the browser, stops `sieve serve`, removes the scratch folder."""
+    if driver:
+        driver.quit()
+    server.terminate()
+    try:
+        server.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        server.kill()
+    shutil.rmtree(work, ignore_errors=True)
+
+
 def run(cmd, **kw):
     return subprocess.run(cmd, capture_output=True, text=True, timeout=300, **kw)
 
