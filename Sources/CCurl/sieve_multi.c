@@ -256,12 +256,8 @@ int sieve_multi_add(sieve_multi *m, const sieve_curl_request *rq, const sieve_mu
     return 0;
 }
 
-int sieve_multi_poll(sieve_multi *m, int timeout_ms, sieve_multi_done_cb done) {
-    int running = 0;
-    if (curl_multi_perform(m->multi, &running) != CURLM_OK) return -1;
-    int numfds = 0;
-    if (curl_multi_poll(m->multi, NULL, 0, timeout_ms, &numfds) != CURLM_OK) return -1;
-    if (curl_multi_perform(m->multi, &running) != CURLM_OK) return -1;
+/* Hands every finished transfer to `done`. */
+static void drain_finished(sieve_multi *m, sieve_multi_done_cb done) {
     CURLMsg *msg;
     int left = 0;
     while ((msg = curl_multi_info_read(m->multi, &left)) != NULL) {
@@ -282,6 +278,18 @@ int sieve_multi_poll(sieve_multi *m, int timeout_ms, sieve_multi_done_cb done) {
         done(t->userdata, &t->result, t->blocked, t->exceeded);
         transfer_free(t);
     }
+}
+
+int sieve_multi_poll(sieve_multi *m, int timeout_ms, sieve_multi_done_cb done) {
+    int running = 0;
+    if (curl_multi_perform(m->multi, &running) != CURLM_OK) return -1;
+    /* A transfer can finish in this first perform (its whole answer was already in the socket buffer): hand it
+       over now, not after the poll below has waited for sockets that will never speak again (up to timeout_ms). */
+    drain_finished(m, done);
+    int numfds = 0;
+    if (curl_multi_poll(m->multi, NULL, 0, timeout_ms, &numfds) != CURLM_OK) return -1;
+    if (curl_multi_perform(m->multi, &running) != CURLM_OK) return -1;
+    drain_finished(m, done);
     return running;
 }
 

@@ -161,10 +161,13 @@ public final class DrillRunner: Sendable {
             let officialNames = Set(officialNew.map { Self.sourceName(for: $0) })
             let postNames = Set(visible.filter { $0.kind == .post && !linked.contains($0.id) }.map { Self.sourceName(for: $0) })
             let stages = pipeline
-            async let imported: [OfficialImportResult]? =
-                officialNames.isEmpty ? nil : stages.importOfficial(force: true, only: officialNames, lexicon: scorer.rules.lexicon, now: nowScenario)
-            async let crawled: CrawlSummary? = postNames.isEmpty ? nil : stages.crawl(only: postNames, force: true)
-            let (results, summary) = try await (imported, crawled)
+            let fetchStart = Date()
+            async let imported: (results: [OfficialImportResult], seconds: Double)? =
+                officialNames.isEmpty ? nil : Self.timed { try await stages.importOfficial(force: true, only: officialNames, lexicon: scorer.rules.lexicon, now: nowScenario) }
+            async let crawled: (results: CrawlSummary, seconds: Double)? = postNames.isEmpty ? nil : Self.timed { try await stages.crawl(only: postNames, force: true) }
+            let (importTimed, crawlTimed) = try await (imported, crawled)
+            let (results, summary) = (importTimed?.results, crawlTimed?.results)
+            let fetchSeconds = Date().timeIntervalSince(fetchStart)
             if let results {
                 for r in results { if let e = r.error { failures[r.name] = e } }
                 let ok = Set(results.filter { $0.error == nil }.map(\.name))
@@ -186,8 +189,19 @@ public final class DrillRunner: Sendable {
                 _ = try await Pipeline.classify(database: database, scorer: scorer)
                 _ = try await Pipeline.crossReference(database: database, lexicon: scorer.rules.lexicon, tokenizer: scorer.tokenizer, now: nowScenario)
             }
+            let processSeconds = Date().timeIntervalSince(lastProcessed)
             try await database.linkExercisePosts()
             linked = Set(try await database.exerciseEvents().filter { $0.postID != nil }.map(\.eventID))
+            let roundSeconds = Date().timeIntervalSince(roundStart)
+            if roundSeconds > 0.5 {
+                // A slow round is what makes an event late: say where the time went (shown with --verbose).
+                logger.info("drill round took \(String(format: "%.2f", roundSeconds)) s", metadata: [
+                    "import": "\(officialNames.sorted()) \(String(format: "%.2f", importTimed?.seconds ?? 0)) s",
+                    "crawl": "\(postNames.count) feeds \(String(format: "%.2f", crawlTimed?.seconds ?? 0)) s",
+                    "fetch": "\(String(format: "%.2f", fetchSeconds)) s",
+                    "classify+xref": "\(String(format: "%.2f", lastProcessed >= roundStart ? processSeconds : 0)) s",
+                ])
+            }
             rounds += 1
             progress(offset, due.count)
             if clock.state == .finished { break }
@@ -221,6 +235,12 @@ public final class DrillRunner: Sendable {
     }
 
     /// The drill source that serves `event` (see `config`).
+    static func timed<T: Sendable>(_ body: () async throws -> T) async rethrows -> (results: T, seconds: Double) {
+        let start = Date()
+        let value = try await body()
+        return (value, Date().timeIntervalSince(start))
+    }
+
     static func sourceName(for event: ScenarioEvent) -> String {
         switch event.kind {
         case .post: return "drill-\(event.channel ?? "")"
