@@ -122,7 +122,8 @@ let package = Package(
         .target(
             name: "Pipeline",
             dependencies: [
-                "SieveCore", "Store", "Net", "Crawler", "Classifier", "Incidents", "Publisher", .product(name: "Logging", package: "swift-log"),
+                "SieveCore", "Store", "Net", "Crawler", "Classifier", "Incidents", "Publisher", "Imaging", "Tipline",
+                .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
             ],
             swiftSettings: strict
@@ -206,7 +207,9 @@ let package = Package(
         .testTarget(name: "StoreTests", dependencies: ["Store", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")], swiftSettings: strict),
         .testTarget(name: "CrawlerTests", dependencies: ["Crawler", "Net", "TestSupport"], exclude: ["Fixtures"], swiftSettings: strict),
         .testTarget(name: "ClassifierTests", dependencies: ["Classifier", "TestSupport"], swiftSettings: strict),
-        .testTarget(name: "IncidentsTests", dependencies: ["Incidents", "Store", "Classifier", "Pipeline", "Publisher", "TestSupport"], swiftSettings: strict),
+        .testTarget(
+            name: "IncidentsTests", dependencies: ["Incidents", "Store", "Classifier", "Pipeline", "Publisher", "TestSupport", "Imaging", "Crawler"],
+            swiftSettings: strict),
         .testTarget(
             name: "PublisherTests",
             dependencies: [
@@ -218,11 +221,13 @@ let package = Package(
             name: "DrillTests",
             dependencies: ["Drill", "Store", "Publisher", "Classifier", "Incidents", "SieveCore", "TestSupport", .product(name: "Logging", package: "swift-log")],
             swiftSettings: strict),
-        .testTarget(name: "PipelineTests", dependencies: ["Pipeline", "Crawler", "Classifier", "SieveCore", "Store", "TestSupport"], swiftSettings: strict),
+        .testTarget(
+            name: "PipelineTests", dependencies: ["Pipeline", "Crawler", "Classifier", "SieveCore", "Store", "TestSupport"],
+            swiftSettings: strict),
         .testTarget(
             name: "ModerationTests",
             dependencies: [
-                "Moderation", "Store", "SieveCore", "Publisher", "Operations", "TestSupport", "Net",
+                "Moderation", "Store", "SieveCore", "Publisher", "Operations", "TestSupport", "Net", "Imaging",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "GRDB", package: "GRDB.swift"),

@@ -5,10 +5,14 @@ records when each reply arrives, and signed webhook calls sent at RATE tips/s fo
 Known rumours: KNOWN (2,000) Cofacts claims rated RUMOR (Corpus/real/rumour.tsv, train split) added with
 `sieve rumours import`. Tips: half of them are those claims as people forward them (a prefix and a suffix added),
 half are texts nothing matches (Cofacts test-split headlines and EMIC citizen reports when ../shared is there).
-Latency: from sending a webhook call to its reply reaching the fake LINE (what a person waits). Prints p50/p99,
-how many were answered and how many matched, and as its last line one JSON object.
+With --pictures F (default 0.1) that share of the tips are PICTURES instead: chat screenshots of known rumours in
+four fonts and sizes (rendered by scripts/images/render.py, `make pyenv`), which the fake LINE serves from its
+content API (`GET /v2/bot/message/{id}/content`) — each one downloaded, decoded, hashed and read with Tesseract by
+the server, so OCR is inside the measured latency.
+Latency: from sending a webhook call to its reply reaching the fake LINE (what a person waits). Prints p50/p99
+(also for pictures alone), how many were answered and how many matched, and as its last line one JSON object.
 
-Usage: bench/tipline.py [--rate 50] [--duration 30] [--known 2000]   (SIEVE=… a built sieve, default release)
+Usage: bench/tipline.py [--rate 50] [--duration 30] [--known 2000] [--pictures 0.1]   (SIEVE=… a built sieve)
 """
 import argparse, base64, csv, hashlib, hmac, http.server, json, os, random, shutil, socket, statistics, subprocess, sys
 import tempfile, threading, time, urllib.request
@@ -53,7 +57,19 @@ def texts():
 
 class FakeLine(http.server.BaseHTTPRequestHandler):
     arrivals = {}
+    pictures = {}
     lock = threading.Lock()
+
+    def do_GET(self):
+        parts = self.path.split("/")  # /v2/bot/message/{id}/content
+        body = FakeLine.pictures.get(parts[4]) if len(parts) == 6 and parts[5] == "content" else None
+        ok = body is not None and self.headers.get("Authorization") == "Bearer " + TOKEN
+        self.send_response(200 if ok else 404)
+        self.send_header("Content-Type", "image/png" if ok else "application/json")
+        payload = body if ok else b'{"message":"Not found"}'
+        self.send_header("Content-Length", str(len(payload)))
+        self.end_headers()
+        self.wfile.write(payload)
 
     def do_POST(self):
         body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
@@ -77,6 +93,7 @@ def main():
     ap.add_argument("--rate", type=float, default=50)
     ap.add_argument("--duration", type=float, default=30)
     ap.add_argument("--known", type=int, default=2000)
+    ap.add_argument("--pictures", type=float, default=0.1)
     args = ap.parse_args()
     sieve = os.environ.get("SIEVE", os.path.join(ROOT, ".build", "release", "sieve"))
     if not os.access(sieve, os.X_OK):
@@ -94,7 +111,26 @@ def main():
     with open(config, "w") as fh:
         fh.write(f'database = "{work}/sieve.sqlite"\n[server]\nport = {port}\nsecure_cookies = false\n')
         fh.write('[tipline]\nline_channel_secret_file = "secret"\nline_access_token_file = "token"\nsalt_file = "salt"\n')
-        fh.write(f'line_api = "http://127.0.0.1:{line.server_address[1]}"\nallow_private = true\n')
+        fh.write(f'line_api = "http://127.0.0.1:{line.server_address[1]}"\nline_data_api = "http://127.0.0.1:{line.server_address[1]}"\n')
+        fh.write('allow_private = true\n')
+    # Screenshots of known rumours (a pool the picture tips cycle through).
+    shots = []
+    if args.pictures > 0:
+        python = os.path.join(ROOT, ".venv", "bin", "python")
+        if not os.access(python, os.X_OK):
+            sys.exit("--pictures needs .venv (make pyenv: Pillow) and the CJK fonts (make deps); or --pictures 0")
+        jobs = os.path.join(work, "jobs.jsonl")
+        styles = [("noto-sans", 28), ("noto-serif", 26), ("wqy-microhei", 30), ("noto-sans-bold", 24)]
+        with open(jobs, "w", encoding="utf-8") as fh:
+            for k in range(40):
+                font, size = styles[k % len(styles)]
+                out = os.path.join(work, f"shot{k}.png")
+                fh.write(json.dumps({"kind": "chat", "text": known[k], "font": font, "size": size, "out": out, "seed": k}, ensure_ascii=False) + "\n")
+                shots.append(out)
+        subprocess.run([python, os.path.join(ROOT, "scripts", "images", "render.py"), "batch", jobs], check=True, stdout=subprocess.DEVNULL)
+        for k, path in enumerate(shots):
+            with open(path, "rb") as fh:
+                FakeLine.pictures[f"pic{k}"] = fh.read()
     claims = os.path.join(work, "claims.tsv")
     with open(claims, "w", encoding="utf-8") as fh:
         fh.write("claim\tverdict\turl\n")
@@ -113,8 +149,11 @@ def main():
         rng = random.Random(11)
         total = int(args.rate * args.duration)
         plan = []
+        every = round(1 / args.pictures) if args.pictures > 0 else 0
         for i in range(total):
-            if i % 2 == 0:
+            if every and i % every == every // 2:
+                plan.append((f"tip{i}", f"pic{i % len(shots)}", True))
+            elif i % 2 == 0:
                 plan.append((f"tip{i}", "轉傳：" + rng.choice(known) + "，大家小心！", True))
             else:
                 plan.append((f"tip{i}", others[i % len(others)], False))
@@ -125,7 +164,8 @@ def main():
                 "type": "message", "mode": "active", "timestamp": int(time.time() * 1000), "webhookEventId": event_id,
                 "deliveryContext": {"isRedelivery": False}, "replyToken": event_id,
                 "source": {"type": "user", "userId": "U" + hashlib.sha1(event_id.encode()).hexdigest()[:32]},
-                "message": {"id": "m" + event_id, "type": "text", "text": text}}]}, ensure_ascii=False).encode()
+                "message": ({"id": text, "type": "image", "contentProvider": {"type": "line"}} if text.startswith("pic")
+                            else {"id": "m" + event_id, "type": "text", "text": text})}]}, ensure_ascii=False).encode()
             sig = base64.b64encode(hmac.new(SECRET.encode(), body, hashlib.sha256).digest()).decode()
             req = urllib.request.Request(base + "/tipline/line", data=body, method="POST",
                                          headers={"Content-Type": "application/json", "X-Line-Signature": sig})
@@ -152,11 +192,15 @@ def main():
             t.join(60)
         time.sleep(1)
         latencies, matched, rumours_answered, false_texts = [], 0, 0, []
+        picture_latencies, pictures_recognised = [], 0
         for event_id, text, is_known in plan:
             got = FakeLine.arrivals.get(event_id)
             if got is None:
                 continue
             latencies.append(got[0] - sent[event_id])
+            if text.startswith("pic"):
+                picture_latencies.append(got[0] - sent[event_id])
+                pictures_recognised += 1 if "已查證的不實訊息" in got[1] else 0
             if "已查證的不實訊息" in got[1]:
                 matched += 1
                 rumours_answered += 1 if is_known else 0
@@ -167,14 +211,24 @@ def main():
         p50 = statistics.median(latencies) if latencies else float("nan")
         p99 = latencies[min(len(latencies) - 1, int(0.99 * len(latencies)))] if latencies else float("nan")
         known_sent = sum(1 for _, _, k in plan if k)
+        pictures_sent = sum(1 for _, t, _ in plan if t.startswith("pic"))
+        picture_latencies.sort()
+        pic_p50 = statistics.median(picture_latencies) if picture_latencies else float("nan")
+        pic_p99 = picture_latencies[min(len(picture_latencies) - 1, int(0.99 * len(picture_latencies)))] if picture_latencies else float("nan")
         ok = sum(1 for c in status.values() if c == 200)
         print(f"{total} tips at {args.rate:g}/s for {args.duration:g} s, {len(known)} known rumours")
         print(f"webhook 200: {ok} of {total}; answered: {answered}; reply latency p50 {p50 * 1000:.0f} ms, p99 {p99 * 1000:.0f} ms, max {latencies[-1] * 1000 if latencies else float('nan'):.0f} ms")
         print(f"forwarded known rumours recognised: {rumours_answered} of {known_sent}; unrelated texts called rumour: {matched - rumours_answered} of {total - known_sent}")
+        if pictures_sent:
+            print(f"pictures (screenshots of known rumours, OCR in the path): {pictures_sent} sent, {len(picture_latencies)} answered, "
+                  f"{pictures_recognised} recognised; latency p50 {pic_p50 * 1000:.0f} ms, p99 {pic_p99 * 1000:.0f} ms")
         for text, answer in false_texts[:5]:
             print("  unrelated, answered as rumour:", text[:60], "→", answer.replace("\n", " | ")[:160])
         print(json.dumps({"tips": total, "rate": args.rate, "answered": answered, "p50_ms": round(p50 * 1000), "p99_ms": round(p99 * 1000),
-                          "known_recognised": rumours_answered, "known_sent": known_sent, "false_rumour": matched - rumours_answered}))
+                          "known_recognised": rumours_answered, "known_sent": known_sent, "false_rumour": matched - rumours_answered,
+                          "pictures_sent": pictures_sent, "pictures_recognised": pictures_recognised,
+                          "picture_p50_ms": round(pic_p50 * 1000) if picture_latencies else None,
+                          "picture_p99_ms": round(pic_p99 * 1000) if picture_latencies else None}))
     finally:
         server.terminate()
         server.wait(10)

@@ -19,6 +19,8 @@ public struct CrawlStage: Sendable {
     /// How long a lease on a frontier entry lasts; on a shared (PostgreSQL) database another worker takes the
     /// entry over once it expires (its worker died).
     public var lease: TimeInterval = 300
+    /// Reads pictures of new posts (OCR + perceptual hash; the pipeline passes one when pictures are on).
+    public var pictureReader: PictureReader?
     /// A post's near-duplicate fingerprint (the pipeline passes SimHash) from its title and text.
     let fingerprint: @Sendable (String) -> UInt64?
     let logger: Logger
@@ -49,7 +51,7 @@ public struct CrawlStage: Sendable {
 
         let engine = CrawlEngine(
             config: config, database: database, sources: sourcesByID, fetchOptions: fetchOptions, logger: logger,
-            cycleStart: Date(), fingerprint: fingerprint)
+            cycleStart: Date(), fingerprint: fingerprint, pictureReader: pictureReader)
         let stats = Locked(CrawlStats())
         stats.withLock { $0.sources = selected.count }
         let results = Locked([Int64: SourceResult]())
@@ -152,12 +154,14 @@ struct CrawlEngine: Sendable {
     let scheduler: PoliteScheduler
     let robots: RobotsGate
     let fingerprint: @Sendable (String) -> UInt64?
+    let pictureReader: PictureReader?
 
     init(
         config: SieveConfig, database: any FrontierRepository, sources: [Int64: SourceConfig], fetchOptions: FetchOptions,
-        logger: Logger, cycleStart: Date, fingerprint: @escaping @Sendable (String) -> UInt64?
+        logger: Logger, cycleStart: Date, fingerprint: @escaping @Sendable (String) -> UInt64?, pictureReader: PictureReader? = nil
     ) {
         self.fingerprint = fingerprint
+        self.pictureReader = pictureReader
         self.config = config
         self.database = database
         self.sources = sources
@@ -288,9 +292,10 @@ struct CrawlEngine: Sendable {
             await fail(error.description, status: response.status, retryAt: nil)
             return outcome
         }
+        let pictures = await readPictures(result.posts, source: source, sourceID: entry.sourceID)
         var posts: [PostToStore] = []
-        posts.reserveCapacity(result.posts.count)
-        for var p in result.posts {
+        posts.reserveCapacity(pictures.posts.count)
+        for var p in pictures.posts {
             if let note = decoded.note { p.extra["charset"] = note }
             posts.append(PostToStore(post: p, simhash: fingerprint((p.title.map { $0 + "\n" } ?? "") + p.text)))
         }
@@ -316,7 +321,10 @@ struct CrawlEngine: Sendable {
             }
             logger.info(
                 "fetched",
-                metadata: ["source": "\(source.name)", "url": "\(entry.url)", "posts": "\(posts.count)", "new": "\(stored.newPosts)"])
+                metadata: [
+                    "source": "\(source.name)", "url": "\(entry.url)", "posts": "\(posts.count)", "new": "\(stored.newPosts)",
+                    "pictures": "\(pictures.read) read, \(pictures.failed) failed",
+                ])
         } catch {
             logger.error("store failed", metadata: ["url": "\(entry.url)", "error": "\(error)"])
             results.withLock { r in if r[entry.sourceID]?.error == nil { r[entry.sourceID]?.error = "\(entry.url): \(error)" } }

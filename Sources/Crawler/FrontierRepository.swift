@@ -29,6 +29,8 @@ public protocol FrontierRepository: Sendable {
     ) async throws(StoreError) -> StoreOutcome
     func completeUnchanged(entry: FrontierEntry, document: DocumentRecord, now: Date) async throws(StoreError)
     func failFetch(entry: FrontierEntry, document: DocumentRecord, retryAt: Date?, now: Date) async throws(StoreError)
+    /// Which of these external ids the source already has a post for.
+    func existingPosts(sourceID: Int64, externalIDs: [String]) async throws(StoreError) -> Set<String>
     func cachedRobots(host: String, now: Date) async throws(StoreError) -> AppDatabase.CachedRobots?
     func saveRobots(host: String, status: Int?, body: Data?, error: String?, expiresAt: Date, now: Date) async throws(StoreError)
 }

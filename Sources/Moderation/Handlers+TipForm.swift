@@ -69,17 +69,18 @@ extension ModerationApp {
             lines = [Messages.text("tip.deleted", language, ["count": "\(deleted)"])]
         } else {
             let now = Date()
-            let answer = try await answering(text, language, now)
+            let answer = try await answering(TipMessage(text: text), language, now)
             lines = answer.lines
             let nonce = (form["nonce"] ?? "").prefix(64)
+            let claimKey = answer.matchKey ?? TiplineMessage.claimKey(text)
             let recorded = try await database.recordTip(
                 NewTip(
                     eventID: "web:" + (nonce.isEmpty ? Secrets.token() : String(nonce)), channel: "web", senderHash: sender, text: text,
-                    claimKey: answer.matchKey ?? TiplineMessage.claimKey(text), verdict: answer.verdict),
+                    claimKey: claimKey, verdict: answer.verdict),
                 now: now)
             if case .new(_, let askedBy) = recorded {
                 if askedBy > 1 { lines.append(Messages.text("tip.demand", language, ["count": "\(askedBy)"])) }
-                try await queueUnanswered(answer, text: text, askedBy: askedBy, now: now)
+                try await queueUnanswered(answer, claimKey: claimKey, text: text, askedBy: askedBy, now: now)
             }
         }
         return tipFormPage(language: language, browserID: id, text: "", answer: lines, message: nil, status: .ok, settings: settings)

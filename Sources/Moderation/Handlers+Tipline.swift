@@ -13,17 +13,39 @@ public struct TiplineAnswer: Sendable, Equatable {
     public var verdict: String
     public var lines: [String]
     public var matchKey: String?
+    /// What was read in the picture (OCR), when one was sent: recorded and queued with the tip.
+    public var pictureText: String?
+    /// What the picture is, when nothing matched it ("image:" and its 64-bit hash): the same picture forwarded by
+    /// others counts together.
+    public var pictureKey: String?
 
-    public init(verdict: String, lines: [String], matchKey: String?) {
+    public init(verdict: String, lines: [String], matchKey: String?, pictureText: String? = nil, pictureKey: String? = nil) {
         self.verdict = verdict
         self.lines = lines
         self.matchKey = matchKey
+        self.pictureText = pictureText
+        self.pictureKey = pictureKey
+    }
+
+    /// The verdict for a picture that cannot be decoded: answered with what works, nothing recorded.
+    public static let unreadable = "unreadable"
+}
+
+/// What a person forwarded: words, a picture (its encoded bytes, as the platform sent them), or both.
+public struct TipMessage: Sendable, Equatable {
+    public var text: String?
+    public var picture: Data?
+
+    public init(text: String?, picture: Data? = nil) {
+        self.text = text
+        self.picture = picture
     }
 }
 
-/// Checks a forwarded text against what Sieve knows, in a language (`sieve serve` builds it from the tipline
-/// checker: known rumours, approved and retracted items, official records).
-public typealias TiplineAnswering = @Sendable (_ text: String, _ language: Language, _ now: Date) async throws -> TiplineAnswer
+/// Checks a forwarded message against what Sieve knows, in a language (`sieve serve` builds it from the tipline
+/// checker: known rumours and their pictures, approved and retracted items, official records; a picture is read
+/// with OCR and hashed).
+public typealias TiplineAnswering = @Sendable (_ message: TipMessage, _ language: Language, _ now: Date) async throws -> TiplineAnswer
 
 /// What the tipline needs from the Store: tips recorded once per platform event, with how many people asked about
 /// the same claim, and deletion on request. `AppDatabase` conforms on both backends.
@@ -115,6 +137,10 @@ enum LineWebhook {
         /// "text", "image", …
         var kind: String
         var text: String?
+        /// The message's id (a picture's content is fetched by it).
+        var messageID: String? = nil
+        /// A picture LINE does not hold itself (`contentProvider.type` "external"): where it is.
+        var externalPictureURL: String? = nil
     }
 
     /// The message events of a webhook body (other events — follow, unfollow, postback — are ignored). A body that
@@ -140,7 +166,12 @@ enum LineWebhook {
             guard let id = (e["webhookEventId"] as? String) ?? (message["id"] as? String), !id.isEmpty else {
                 throw TiplineMessage.Malformed(message: "events[\(i)]: neither \"webhookEventId\" nor \"message.id\"")
             }
-            out.append(MessageEvent(eventID: id, replyToken: token, userID: user, kind: kind, text: message["text"] as? String))
+            let provider = message["contentProvider"] as? [String: Any]
+            let external = provider?["type"] as? String == "external" ? provider?["originalContentUrl"] as? String : nil
+            out.append(
+                MessageEvent(
+                    eventID: id, replyToken: token, userID: user, kind: kind, text: message["text"] as? String, messageID: message["id"] as? String,
+                    externalPictureURL: external))
         }
         return out
     }
@@ -166,14 +197,16 @@ enum TelegramWebhook {
         var messageID: Int64
         var chatID: Int64
         var userID: Int64
-        /// The text, or a picture's caption (the caption is checked, the picture is not); nil for a picture without
-        /// one, a sticker, …
+        /// The text, or a picture's caption; nil for a picture without one, a sticker, …
         var text: String?
+        /// The picture's `file_id`: the largest size Telegram offers within `maxPictureBytes` (or a document whose
+        /// MIME type is an image — screenshots sent as files); nil when there is none.
+        var pictureFileID: String? = nil
     }
 
     /// A Telegram update: nil when it is not a message (an edit, a channel post, a member change); `Malformed`
     /// naming what is wrong when it is not Telegram's JSON.
-    static func update(_ body: Data) throws(TiplineMessage.Malformed) -> Update? {
+    static func update(_ body: Data, maxPictureBytes: Int = 10 << 20) throws(TiplineMessage.Malformed) -> Update? {
         guard let root = (try? JSONSerialization.jsonObject(with: body)) as? [String: Any] else {
             throw TiplineMessage.Malformed(message: "the body is not a JSON object")
         }
@@ -184,7 +217,29 @@ enum TelegramWebhook {
         else { throw TiplineMessage.Malformed(message: "message without \"message_id\" or \"chat.id\"") }
         guard let userID = ((message["from"] as? [String: Any])?["id"] as? NSNumber)?.int64Value else { return nil }  // no person behind it
         let text = (message["text"] as? String) ?? (message["caption"] as? String)
-        return Update(updateID: updateID, messageID: messageID, chatID: chatID, userID: userID, text: text)
+        return Update(
+            updateID: updateID, messageID: messageID, chatID: chatID, userID: userID, text: text,
+            pictureFileID: pictureFileID(message, maxBytes: maxPictureBytes))
+    }
+
+    /// `message.photo` is the same picture in several sizes, smallest first: the largest that fits the limit (a
+    /// size without `file_size` is taken as fitting; the download checks again).
+    static func pictureFileID(_ message: [String: Any], maxBytes: Int) -> String? {
+        if let sizes = message["photo"] as? [[String: Any]] {
+            let fitting = sizes.filter { (($0["file_size"] as? NSNumber)?.intValue ?? 0) <= maxBytes }
+            let best = fitting.max { a, b in
+                let pa = ((a["width"] as? NSNumber)?.intValue ?? 0) * ((a["height"] as? NSNumber)?.intValue ?? 0)
+                let pb = ((b["width"] as? NSNumber)?.intValue ?? 0) * ((b["height"] as? NSNumber)?.intValue ?? 0)
+                return pa < pb
+            }
+            return best?["file_id"] as? String
+        }
+        if let document = message["document"] as? [String: Any], (document["mime_type"] as? String)?.hasPrefix("image/") == true,
+            ((document["file_size"] as? NSNumber)?.intValue ?? 0) <= maxBytes
+        {
+            return document["file_id"] as? String
+        }
+        return nil
     }
 }
 
@@ -221,7 +276,7 @@ extension ModerationApp {
         for event in events {
             let lines = try await tipAnswer(
                 channel: "line", eventID: event.eventID, userID: event.userID, replyTarget: event.userID, text: event.kind == "text" ? event.text : nil,
-                settings: settings, salt: salt, context: context)
+                picture: linePicture(event, settings: settings, token: token), settings: settings, salt: salt, context: context)
             guard let lines else { continue }
             await lineReply(settings, token: token, replyToken: event.replyToken, lines: lines, context: context)
         }
@@ -241,39 +296,57 @@ extension ModerationApp {
     }
 
     /// The lines to answer one forwarded message with, or nil when this platform event was handled before (a
-    /// redelivery or a replay: no second answer). A text is checked and recorded with its sender's salted hash and
-    /// counted with everyone who asked about the same claim; a deletion request deletes the sender's tips; anything
-    /// else (a picture, a sticker) is told what works and nothing is recorded.
+    /// redelivery or a replay: no second answer). A text, a picture (downloaded by `picture`, then read with OCR and
+    /// hashed by the answering closure) or both are checked and recorded with the sender's salted hash and counted
+    /// with everyone who asked about the same claim; a deletion request deletes the sender's tips; anything else (a
+    /// sticker, a video) or a picture that cannot be fetched or read is told what works and nothing is recorded.
     func tipAnswer(
-        channel: String, eventID: String, userID: String, replyTarget: String, text: String?, settings: TiplineSettings, salt: String,
-        context: WebContext
+        channel: String, eventID: String, userID: String, replyTarget: String, text: String?, picture: PictureFetch? = nil,
+        settings: TiplineSettings, salt: String, context: WebContext
     ) async throws -> [String]? {
         let language = settings.language
-        guard let answering = tiplineAnswering, let text, !text.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty else {
+        let words = text.flatMap { $0.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty ? nil : $0 }
+        guard let answering = tiplineAnswering, words != nil || picture != nil else {
             return [Messages.text("tip.picture", language)]
         }
         let sender = TiplineMessage.senderHash(userID, salt: salt, channel: channel)
-        if TiplineMessage.isDeletionRequest(text) {
-            let deleted = try await database.deleteTips(senderHash: sender)
-            return [Messages.text("tip.deleted", language, ["count": "\(deleted)"])]
+        if let words, picture == nil {
+            if TiplineMessage.isDeletionRequest(words) {
+                let deleted = try await database.deleteTips(senderHash: sender)
+                return [Messages.text("tip.deleted", language, ["count": "\(deleted)"])]
+            }
+            if TiplineMessage.isFollowUpRequest(words) {
+                guard let sealed = TiplineMessage.seal(replyTarget, salt: salt) else { return [Messages.text("tip.followup.none", language)] }
+                let post = try await database.subscribeFollowUp(senderHash: sender, channel: channel, sealedTarget: sealed, now: Date())
+                return [Messages.text(post == nil ? "tip.followup.none" : "tip.followup.ok", language)]
+            }
         }
-        if TiplineMessage.isFollowUpRequest(text) {
-            guard let sealed = TiplineMessage.seal(replyTarget, salt: salt) else { return [Messages.text("tip.followup.none", language)] }
-            let post = try await database.subscribeFollowUp(senderHash: sender, channel: channel, sealedTarget: sealed, now: Date())
-            return [Messages.text(post == nil ? "tip.followup.none" : "tip.followup.ok", language)]
+        var bytes: Data?
+        if let picture {
+            do {
+                bytes = try await picture.fetch()
+            } catch {
+                context.logger.warning("tipline: \(channel) event \(eventID): the picture could not be fetched: \(error.message)")
+                // A caption alone is still worth checking; without one, say what works.
+                if words == nil { return [Messages.text("tip.picture.unreadable", language)] }
+            }
         }
         let now = Date()
-        let answer = try await answering(text, language, now)
+        let answer = try await answering(TipMessage(text: words, picture: bytes), language, now)
+        if answer.verdict == TiplineAnswer.unreadable { return answer.lines }
+        // What the person asked about, as moderators will read it: the words and what the picture says.
+        let asked = [words, answer.pictureText.map { Messages.text("tip.picture.text", .zhHant) + $0 }].compactMap { $0 }.joined(separator: "\n")
+        let claimKey = answer.matchKey ?? answer.pictureKey ?? TiplineMessage.claimKey(asked)
         let recorded = try await database.recordTip(
             NewTip(
-                eventID: channel + ":" + eventID, channel: channel, senderHash: sender, text: String(text.prefix(5000)),
-                claimKey: answer.matchKey ?? TiplineMessage.claimKey(text), verdict: answer.verdict),
+                eventID: channel + ":" + eventID, channel: channel, senderHash: sender, text: String(asked.prefix(5000)), claimKey: claimKey,
+                verdict: answer.verdict),
             now: now)
         guard case .new(_, let askedBy) = recorded else {
             context.logger.info("tipline: \(channel) event \(eventID) seen before; not answered twice")
             return nil
         }
-        try await queueUnanswered(answer, text: text, askedBy: askedBy, now: now)
+        try await queueUnanswered(answer, claimKey: claimKey, text: asked, askedBy: askedBy, now: now)
         var lines = answer.lines
         if askedBy > 1 { lines.append(Messages.text("tip.demand", language, ["count": "\(askedBy)"])) }
         if answer.verdict == "unverified" { lines.append(Messages.text("tip.followup.offer", language)) }
@@ -282,9 +355,9 @@ extension ModerationApp {
 
     /// Nothing known answered it: the claim goes to the moderators' queue (once per claim; later askers raise its
     /// count), as the unverified answer promised.
-    func queueUnanswered(_ answer: TiplineAnswer, text: String, askedBy: Int, now: Date) async throws {
-        guard answer.verdict == "unverified" else { return }
-        let (_, new) = try await database.queueTipClaim(claimKey: answer.matchKey ?? TiplineMessage.claimKey(text), text: text, askedBy: askedBy, now: now)
+    func queueUnanswered(_ answer: TiplineAnswer, claimKey: String, text: String, askedBy: Int, now: Date) async throws {
+        guard answer.verdict == "unverified", !text.isEmpty else { return }
+        let (_, new) = try await database.queueTipClaim(claimKey: claimKey, text: text, askedBy: askedBy, now: now)
         if new { queueChanged() }
     }
 
@@ -312,14 +385,15 @@ extension ModerationApp {
         let body = try await webhookBody(request, settings)
         let update: TelegramWebhook.Update?
         do {
-            update = try TelegramWebhook.update(body)
+            update = try TelegramWebhook.update(body, maxPictureBytes: settings.maxPictureBytes)
         } catch {
             throw WebError(status: .badRequest, message: "not a Telegram update: \(error.message)")
         }
         guard let update else { return Reply.bytes("{}", contentType: "application/json") }  // not a message: nothing to answer
+        let picture = update.pictureFileID.map { telegramPicture(fileID: $0, settings: settings, token: token) }
         let lines = try await tipAnswer(
-            channel: "telegram", eventID: "\(update.updateID)", userID: "\(update.userID)", replyTarget: "\(update.chatID)", text: update.text, settings: settings,
-            salt: salt, context: context)
+            channel: "telegram", eventID: "\(update.updateID)", userID: "\(update.userID)", replyTarget: "\(update.chatID)", text: update.text,
+            picture: picture, settings: settings, salt: salt, context: context)
         if let lines {
             await telegramReply(settings, token: token, chatID: update.chatID, replyTo: update.messageID, lines: lines, context: context)
         }

@@ -31,8 +31,15 @@ public struct FeedEntry: Sendable, Equatable {
     public var content: FeedText?
     /// Atom `<source>`: the feed an entry was copied from (aggregators, reposts).
     public var source: FeedSource?
+    /// Pictures attached to the entry (absolute URLs, in order, no repeats): RSS `<enclosure>` and Atom
+    /// `<link rel="enclosure">` of an image type, Media RSS `<media:content>` of medium or type image.
+    public var pictures: [String] = []
 
     public var publishedDate: Date? { (published ?? updated ?? created).flatMap { FeedDateParser.parse($0) } }
+
+    mutating func addPicture(_ url: String) {
+        if !pictures.contains(url) { pictures.append(url) }
+    }
 }
 
 /// The original feed of a copied Atom entry.
@@ -204,6 +211,7 @@ public enum FeedParser {
                 applyDublinCore(name, XML.text(child), updated: &e.updated, published: &e.published, created: &e.created)
                 continue
             }
+            if let picture = picture(child) { e.addPicture(picture) }
             guard isAtom(child) else { continue }
             let trimmed = { XML.text(child).trimmingCharacters(in: .whitespacesAndNewlines) }
             switch name {
@@ -278,6 +286,7 @@ public enum FeedParser {
             let name = XML.localName(child)
             let ns = XML.namespace(child)
             let trimmed = { XML.text(child).trimmingCharacters(in: .whitespacesAndNewlines) }
+            if let picture = picture(child) { e.addPicture(picture) }
             if ns == dc || ns == dcterms {
                 if name == "creator" && e.author == nil { e.author = trimmed() }
                 if e.title == nil { e.title = dcTitle(name, child) }
@@ -321,6 +330,36 @@ public enum FeedParser {
         }
         e.summary = description
         return e
+    }
+
+    static let mediaRSS = "http://search.yahoo.com/mrss/"
+
+    /// The URL of a picture an entry's child element attaches, if it is one: an RSS `<enclosure url type="image/…">`,
+    /// an Atom `<link rel="enclosure" type="image/…" href>`, or a Media RSS `<media:content>` whose medium is image
+    /// or whose type is image/… (also inside `<media:group>`). Resolved against xml:base; only http(s).
+    static func picture(_ child: XMLNodePtr) -> String? {
+        let name = XML.localName(child)
+        let ns = XML.namespace(child) ?? ""
+        var url: String?
+        var type = ""
+        switch (name, ns) {
+        case ("enclosure", ""):
+            url = XML.attribute(child, "url")
+            type = XML.attribute(child, "type") ?? ""
+        case ("link", _) where isAtom(child) && XML.attribute(child, "rel") == "enclosure":
+            url = XML.attribute(child, "href")
+            type = XML.attribute(child, "type") ?? ""
+        case ("content", mediaRSS):
+            url = XML.attribute(child, "url")
+            type = XML.attribute(child, "medium") == "image" ? "image/" : (XML.attribute(child, "type") ?? "")
+        case ("group", mediaRSS):
+            return XML.children(child).lazy.compactMap(picture).first
+        default: return nil
+        }
+        guard let raw = url?.trimmingCharacters(in: .whitespacesAndNewlines), !raw.isEmpty, type.lowercased().hasPrefix("image/") else { return nil }
+        let resolved = XML.resolve(raw, base: XML.base(child))
+        let lower = resolved.lowercased()
+        return lower.hasPrefix("http://") || lower.hasPrefix("https://") ? resolved : nil
     }
 
     static func dcTitle(_ name: String, _ node: XMLNodePtr) -> FeedText? {

@@ -1,10 +1,12 @@
 import Classifier
 import Foundation
+import Imaging
 import Incidents
 import Logging
 import Net
 import SieveCore
 import Store
+import Tipline
 
 /// What importing the due official sources did.
 public struct OfficialImportResult: Sendable {
@@ -83,20 +85,24 @@ extension Pipeline {
         try await database.syncRejectedRumours(now: now)
         let version = try await database.evidenceVersion()
         let xref: CrossReferencer
+        let pictures: KnownPictures
         if let cached = cache?.crossReferencer(for: version) {
-            xref = cached
+            (xref, pictures) = cached
         } else {
             let incidents = try await database.incidents(kinds: nil, activeAt: nil, from: nil, to: nil, limit: nil)
-            let memory = RumourMemory(rumours: try await database.knownRumours(), tokenizer: tokenizer)
+            let known = try await database.knownRumours()
+            let memory = RumourMemory(rumours: known, tokenizer: tokenizer)
             xref = CrossReferencer(incidents: incidents, rumours: memory, lexicon: lexicon)
-            cache?.store(xref, for: version)
+            pictures = KnownPictures(index: RumourPictures(try await database.knownRumourImages()), rumours: known)
+            cache?.store((xref, pictures), for: version)
         }
         var total = 0
         while shouldStop?() != true {
             let posts = try await database.leasePostsToCrossReference(limit: batch, lease: lease, now: Date())
             if posts.isEmpty { break }
             let results = posts.parallelMap { p in
-                let r = xref.check(text: p.text, published: p.published ?? p.fetchedAt, assessment: p.assessment, location: p.location)
+                var r = xref.check(text: p.text, published: p.published ?? p.fetchedAt, assessment: p.assessment, location: p.location)
+                pictures.apply(to: &r, pictureHashes: p.pictureHashes)
                 return (postID: p.id, result: r, priority: xrefPriority(p.assessment, r, clusterSize: p.clusterSize, published: p.published ?? p.fetchedAt, now: now))
             }
             try await database.saveCrossReferences(results, evidence: version, now: max(now, Date()))
@@ -111,21 +117,58 @@ extension Pipeline {
 /// evidence version (the newest incident or known rumour) stays the same, instead of reloaded every round.
 public final class CrossReferencerCache: @unchecked Sendable {  // `entry` only under `lock`
     private let lock = NSLock()
-    private var entry: (version: Date?, xref: CrossReferencer)?
+    private var entry: (version: Date?, xref: (CrossReferencer, KnownPictures))?
 
     public init() {}
 
-    func crossReferencer(for version: Date?) -> CrossReferencer? {
+    func crossReferencer(for version: Date?) -> (CrossReferencer, KnownPictures)? {
         lock.lock()
         defer { lock.unlock() }
         guard let entry, entry.version == version else { return nil }
         return entry.xref
     }
 
-    func store(_ xref: CrossReferencer, for version: Date?) {
+    func store(_ xref: (CrossReferencer, KnownPictures), for version: Date?) {
         lock.lock()
         entry = (version, xref)
         lock.unlock()
+    }
+}
+
+/// The known rumours' pictures, for crawled posts' pictures: a post showing one is that rumour again, as a text
+/// near-duplicate would be (the cross-reference's known-rumour match and line; a debunked one contradicts the post
+/// unless official records support it).
+struct KnownPictures: Sendable {
+    let index: RumourPictures
+    let rumours: [Int64: KnownRumour]
+
+    init(index: RumourPictures, rumours: [KnownRumour]) {
+        self.index = index
+        self.rumours = Dictionary(rumours.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+    }
+
+    func apply(to result: inout XrefResult, pictureHashes: [[String]]) {
+        guard !index.isEmpty, !pictureHashes.isEmpty else { return }
+        var best: (RumourPictures.Match, KnownRumour)?
+        for hashes in pictureHashes {
+            guard let m = index.matches(hashes.compactMap(ImageHash.init), text: nil).first, let r = rumours[m.rumourID] else { continue }
+            if best == nil || m.bits < best!.0.bits { best = (m, r) }
+        }
+        guard let (m, r) = best else { return }
+        // A text match to the same rumour already says it; a picture match to another one is added.
+        if result.knownRumour?.rumourID == r.id { return }
+        let line = XrefNote(
+            "xref.rumour.picture",
+            ["id": "\(r.id)", "bits": "\(m.bits)", "verdict": r.verdict, "url": r.url.map { ", \($0)" } ?? "", "claim": String(r.claim.prefix(60))])
+        if result.knownRumour == nil {
+            result.knownRumour = KnownRumourMatch(rumourID: r.id, similarity: m.similarity, verdict: r.verdict, claim: r.claim, url: r.url)
+        }
+        if KnownRumour.isDebunked(r.verdict), result.verdict != .corroborated {
+            result.verdict = .contradicted
+            result.explanation.insert(line, at: 0)
+        } else {
+            result.explanation.append(line)
+        }
     }
 }
 

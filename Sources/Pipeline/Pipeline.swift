@@ -1,6 +1,7 @@
 import Classifier
 import Crawler
 import Foundation
+import Imaging
 import Logging
 import Metrics
 import Net
@@ -22,6 +23,9 @@ public struct Pipeline: Sendable {
     public var lease: TimeInterval = 300
     /// A drill replaying into an exercise store: CAP alerts with status Exercise are read as incidents too.
     public var exercise = false
+    /// Reads the pictures of new posts (`[crawler] pictures_per_page`; 0 turns it off): Tesseract OCR (one
+    /// engine per core, shared by the process) and perceptual hashes; without Tesseract, hashes only.
+    public var pictureReader: PictureReader? = Pipeline.pictureReader
     let logger: Logger
 
     public init(config: SieveConfig, database: AppDatabase, logger: Logger = Logger(label: "sieve")) {
@@ -39,9 +43,24 @@ public struct Pipeline: Sendable {
     ) async throws(StoreError) -> CrawlSummary {
         var stage = CrawlStage(config: config, database: database, fingerprint: SimHash.hash, logger: logger)
         stage.fetchOptions = fetchOptions
+        stage.pictureReader = config.crawler.picturesPerPage > 0 ? pictureReader : nil
         stage.retryHorizon = retryHorizon
         stage.lease = lease
         return try await stage.crawl(only: names, force: force, progress: progress, shouldStop: shouldStop)
+    }
+
+    /// The process's OCR engines (loaded on first use).
+    static let ocr = OCR()
+
+    /// A picture read with OCR and hashed; when Tesseract (or its language data) is missing, hashed only.
+    public static let pictureReader: PictureReader = { data in
+        let reading: PictureReading
+        do {
+            reading = try await PictureReading.read(data, ocr: ocr)
+        } catch ImageError.ocrUnavailable {
+            reading = try await PictureReading.read(data, ocr: nil)
+        }
+        return PictureRead(text: reading.ocr?.text.trimmingCharacters(in: .whitespacesAndNewlines) ?? "", hashes: reading.hashes.map(\.description))
     }
 
     /// Classify: assess every stored, unassessed post and queue it. Each batch is claimed (on a shared database,

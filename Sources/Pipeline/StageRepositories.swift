@@ -18,6 +18,8 @@ public protocol CrossReferenceRepository: Sendable {
     func incidents(kinds: Set<IncidentKind>?, activeAt: Date?, from: Date?, to: Date?, limit: Int?) async throws(StoreError)
         -> [Incident]
     func knownRumours() async throws(StoreError) -> [KnownRumour]
+    /// The known rumours' pictures (for crawled posts' pictures).
+    func knownRumourImages() async throws(StoreError) -> [KnownRumourImage]
     func leasePostsToCrossReference(limit: Int, lease: TimeInterval, now: Date) async throws(StoreError) -> [PostForXref]
     func saveCrossReferences(
         _ items: [(postID: Int64, result: XrefResult, priority: Double)], evidence: Date?, now: Date

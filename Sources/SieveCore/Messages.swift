@@ -208,12 +208,22 @@ public enum Messages {
                 vi: "Đã xóa {count} câu hỏi bạn đã gửi ở đây.", id: "{count} pertanyaan yang Anda kirim di sini sudah dihapus.",
                 th: "ลบคำถามที่คุณส่งไว้ที่นี่แล้ว {count} รายการ", fil: "Nabura na ang {count} tanong na iniwan mo rito."),
             "tip.picture": all(
-                "收到圖片。這個帳號目前只能查證文字，請把圖片裡的文字貼上來。",
-                "Got a picture. This account can only check text for now: please paste the words in the picture.",
-                vi: "Đã nhận hình ảnh. Hiện tài khoản này chỉ kiểm tra được chữ: xin dán phần chữ trong hình.",
-                id: "Gambar diterima. Akun ini baru bisa memeriksa teks: mohon tempelkan tulisan di dalam gambar.",
-                th: "ได้รับรูปภาพแล้ว ขณะนี้บัญชีนี้ตรวจสอบได้เฉพาะข้อความ โปรดวางข้อความที่อยู่ในรูป",
-                fil: "Natanggap ang larawan. Teksto lang muna ang kayang suriin dito: pakidikit ang mga salita sa larawan."),
+                "這個帳號能查證文字和圖片（截圖、照片）。請把收到的訊息文字或截圖傳過來。",
+                "This account checks text and pictures (screenshots, photos). Please send the message's words or a screenshot.",
+                vi: "Tài khoản này kiểm tra được chữ và hình ảnh (ảnh chụp màn hình, ảnh). Xin gửi phần chữ của tin nhắn hoặc ảnh chụp màn hình.",
+                id: "Akun ini memeriksa teks dan gambar (tangkapan layar, foto). Mohon kirim teks pesannya atau tangkapan layarnya.",
+                th: "บัญชีนี้ตรวจสอบได้ทั้งข้อความและรูปภาพ (ภาพหน้าจอ รูปถ่าย) โปรดส่งข้อความหรือภาพหน้าจอมา",
+                fil: "Sinusuri ng account na ito ang teksto at larawan (screenshot, litrato). Pakipadala ang mga salita ng mensahe o ang screenshot."),
+            "tip.picture.text": all(
+                "〔圖片文字〕", "[Text in the picture] ", vi: "[Chữ trong hình] ", id: "[Teks dalam gambar] ", th: "[ข้อความในรูป] ",
+                fil: "[Teksto sa larawan] "),
+            "tip.picture.unreadable": all(
+                "這張圖片無法讀取（太大或不是支援的格式）。請把圖片裡的文字貼上來，或傳一張截圖。",
+                "This picture could not be read (too large, or not a format we read). Please paste the words in it, or send a screenshot.",
+                vi: "Không đọc được hình này (quá lớn hoặc định dạng không hỗ trợ). Xin dán phần chữ trong hình, hoặc gửi ảnh chụp màn hình.",
+                id: "Gambar ini tidak bisa dibaca (terlalu besar atau formatnya tidak didukung). Mohon tempelkan tulisannya, atau kirim tangkapan layar.",
+                th: "อ่านรูปนี้ไม่ได้ (ใหญ่เกินไปหรือไม่ใช่รูปแบบที่รองรับ) โปรดวางข้อความในรูป หรือส่งภาพหน้าจอมา",
+                fil: "Hindi mabasa ang larawang ito (masyadong malaki o hindi suportadong format). Pakidikit ang mga salita rito, o magpadala ng screenshot."),
             "tip.why.rumour": all(
                 "與已查證的不實訊息相似（{score}）：{claim}", "Similar to a message found false ({score}): {claim}",
                 vi: "Giống một tin đã được xác định là sai ({score}): {claim}", id: "Mirip pesan yang terbukti tidak benar ({score}): {claim}",
@@ -335,6 +345,9 @@ public enum Messages {
             "xref.rumour.matches": (
                 "與已知謠言 #{id} 相似（相似度 {similarity}；{verdict}{url}）：{claim}",
                 "matches known rumour #{id} (similarity {similarity}; {verdict}{url}): {claim}"),
+            "xref.rumour.picture": (
+                "圖片與已知謠言 #{id} 的圖片相同（相差 {bits}/64 位元；{verdict}{url}）：{claim}",
+                "a picture is known rumour #{id}'s picture ({bits}/64 bits apart; {verdict}{url}): {claim}"),
             "xref.none": (
                 "此地點與時間找不到官方紀錄（已比對 {n} 筆事件）", "no official record found for this place and time ({n} incidents checked)"),
             "xref.closest": (

@@ -286,6 +286,12 @@ public struct CrawlerSettings: Sendable, Equatable {
     public var circuitBreakerFailures: Int
     public var circuitBreakerSeconds: Double
     public var proxy: String?
+    /// Pictures read (OCR and a perceptual hash) per fetched page, over its new posts; 0 turns picture reading off.
+    /// Each picture is fetched within `maxPictureBytes` and `totalTimeout`, under the SSRF guard.
+    public var picturesPerPage: Int = 10
+    /// Pictures read per post (the first ones).
+    public var picturesPerPost: Int = 2
+    public var maxPictureBytes: Int = 5 << 20
 
     public static let defaultUserAgent =
         "Sieve/0.1 (+https://github.com/sieve-disaster/sieve; disaster-information crawler; contact: see URL)"
@@ -345,11 +351,15 @@ public struct ExtractedPost: Sendable, Equatable {
     /// Adapter-specific fields worth keeping: PTT board and IP, warnings such as the oversized-article notice,
     /// Mastodon visibility, Dcard forum …
     public var extra: [String: String]
+    /// Pictures the post carries (absolute http(s) URLs, in order): Telegram photos, Mastodon image attachments,
+    /// feed enclosures. The crawl stage reads those of new posts (OCR and a perceptual hash).
+    public var pictures: [String]
 
     public init(
         externalID: String, url: String? = nil, title: String? = nil, author: String? = nil, published: Date? = nil,
-        text: String, language: String? = nil, replies: [Reply] = [], extra: [String: String] = [:]
+        text: String, language: String? = nil, replies: [Reply] = [], extra: [String: String] = [:], pictures: [String] = []
     ) {
+        self.pictures = pictures
         self.externalID = externalID
         self.url = url
         self.title = title

@@ -231,7 +231,7 @@ struct TableReader {
             allowed: [
                 "user_agent", "connect_timeout", "timeout", "max_body_bytes", "max_redirects", "concurrency",
                 "per_host_concurrency", "per_host_delay", "max_crawl_delay", "max_attempts", "circuit_breaker_failures",
-                "circuit_breaker_seconds", "proxy",
+                "circuit_breaker_seconds", "proxy", "pictures_per_page", "pictures_per_post", "max_picture_bytes",
             ], context: ctx, display: "crawler")
         var s = CrawlerSettings()
         if let ua = try string(t, "user_agent", context: ctx, display: ctx) { s.userAgent = ua }
@@ -253,6 +253,17 @@ struct TableReader {
         if let v = try positive(t, "circuit_breaker_failures", context: ctx, display: ctx, min: 1) { s.circuitBreakerFailures = Int(v) }
         if let v = try positive(t, "circuit_breaker_seconds", context: ctx, display: ctx) { s.circuitBreakerSeconds = v }
         s.proxy = try string(t, "proxy", context: ctx, display: ctx)
+        for (key, range) in [("pictures_per_page", 0...200), ("pictures_per_post", 1...10), ("max_picture_bytes", 1024...(20 << 20))] {
+            guard let v = t[key] else { continue }
+            guard let i = v.int, range.contains(i) else {
+                throw error(ctx, key, "crawler.\(key)", "expected a whole number from \(range.lowerBound) to \(range.upperBound)")
+            }
+            switch key {
+            case "pictures_per_page": s.picturesPerPage = i
+            case "pictures_per_post": s.picturesPerPost = i
+            default: s.maxPictureBytes = i
+            }
+        }
         return s
     }
 

@@ -31,6 +31,10 @@ public struct TiplineSettings: Sendable, Equatable {
     public var telegramAPI: String = "https://api.telegram.org"
     /// The Messaging API's base URL (a fake on loopback in tests, with `allow_private`).
     public var lineAPI: String = "https://api.line.me"
+    /// Where LINE serves what people sent (pictures: `GET /v2/bot/message/{id}/content`).
+    public var lineDataAPI: String = "https://api-data.line.me"
+    /// Largest picture a tipline downloads and reads (bytes); a larger one is answered with what works instead.
+    public var maxPictureBytes: Int = 10 << 20
     /// The public page an answer links to.
     public var publicURL: String?
     /// The language answers are written in.
@@ -111,8 +115,8 @@ extension TableReader {
             allowed: [
                 "line_channel_secret_env", "line_channel_secret_file", "line_access_token_env", "line_access_token_file",
                 "telegram_secret_token_env", "telegram_secret_token_file", "telegram_bot_token_env", "telegram_bot_token_file",
-                "salt_env", "salt_file", "line_api", "telegram_api", "public_url", "language", "retention_days", "max_body_bytes",
-                "allow_private", "web_form", "web_form_per_minute",
+                "salt_env", "salt_file", "line_api", "line_data_api", "telegram_api", "public_url", "language", "retention_days", "max_body_bytes",
+                "allow_private", "web_form", "web_form_per_minute", "max_picture_bytes",
             ], context: ctx, display: ctx)
         var s = TiplineSettings()
         s.configFile = file
@@ -145,24 +149,19 @@ extension TableReader {
         (s.telegramBotTokenEnv, s.telegramBotTokenFile) = try pair("telegram_bot_token", required: telegramWanted)
         (s.saltEnv, s.saltFile) = try pair("salt", required: true)
         s.allowPrivate = try bool(t, "allow_private", context: ctx, display: ctx) ?? false
-        if let api = try string(t, "line_api", context: ctx, display: ctx) {
+        func api(_ key: String) throws(ConfigError) -> String? {
+            guard let api = try string(t, key, context: ctx, display: ctx) else { return nil }
             guard let u = URLComponents(string: api), let scheme = u.scheme?.lowercased(), scheme == "https" || scheme == "http",
                 u.host?.isEmpty == false
-            else { throw error(ctx, "line_api", "tipline.line_api", "expected an http(s) URL, found \"\(api)\"") }
+            else { throw error(ctx, key, "tipline.\(key)", "expected an http(s) URL, found \"\(api)\"") }
             guard scheme == "https" || s.allowPrivate else {
-                throw error(ctx, "line_api", "tipline.line_api", "must be https (plain http only with allow_private = true, for a test API)")
+                throw error(ctx, key, "tipline.\(key)", "must be https (plain http only with allow_private = true, for a test API)")
             }
-            s.lineAPI = api.hasSuffix("/") ? String(api.dropLast()) : api
+            return api.hasSuffix("/") ? String(api.dropLast()) : api
         }
-        if let api = try string(t, "telegram_api", context: ctx, display: ctx) {
-            guard let u = URLComponents(string: api), let scheme = u.scheme?.lowercased(), scheme == "https" || scheme == "http",
-                u.host?.isEmpty == false
-            else { throw error(ctx, "telegram_api", "tipline.telegram_api", "expected an http(s) URL, found \"\(api)\"") }
-            guard scheme == "https" || s.allowPrivate else {
-                throw error(ctx, "telegram_api", "tipline.telegram_api", "must be https (plain http only with allow_private = true, for a test API)")
-            }
-            s.telegramAPI = api.hasSuffix("/") ? String(api.dropLast()) : api
-        }
+        if let a = try api("line_api") { s.lineAPI = a }
+        if let a = try api("line_data_api") { s.lineDataAPI = a }
+        if let a = try api("telegram_api") { s.telegramAPI = a }
         if let u = try string(t, "public_url", context: ctx, display: ctx) {
             guard u.lowercased().hasPrefix("https://") || u.lowercased().hasPrefix("http://") else {
                 throw error(ctx, "public_url", "tipline.public_url", "expected an http(s) URL, found \"\(u)\"")
@@ -175,12 +174,16 @@ extension TableReader {
             }
             s.language = language
         }
-        for (key, range) in [("retention_days", 1...3650), ("max_body_bytes", 1024...(64 << 20))] {
+        for (key, range) in [("retention_days", 1...3650), ("max_body_bytes", 1024...(64 << 20)), ("max_picture_bytes", 1024...(20 << 20))] {
             guard let v = t[key] else { continue }
             guard let i = v.int, range.contains(i) else {
                 throw error(ctx, key, "tipline.\(key)", "expected a whole number from \(range.lowerBound) to \(range.upperBound)")
             }
-            if key == "retention_days" { s.retentionDays = i } else { s.maxBodyBytes = i }
+            switch key {
+            case "retention_days": s.retentionDays = i
+            case "max_body_bytes": s.maxBodyBytes = i
+            default: s.maxPictureBytes = i
+            }
         }
         return s
     }

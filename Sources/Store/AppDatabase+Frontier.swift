@@ -219,6 +219,22 @@ extension AppDatabase {
     }
 
     /// How much work is left: pending now, pending later (retries), in flight.
+    /// Which of these external ids the source already has a post for (the crawl stage reads pictures of new posts
+    /// only).
+    public func existingPosts(sourceID: Int64, externalIDs: [String]) async throws(StoreError) -> Set<String> {
+        guard !externalIDs.isEmpty else { return [] }
+        return try await read { tx in
+            var found = Set<String>()
+            for chunk in stride(from: 0, to: externalIDs.count, by: 500).map({ Array(externalIDs[$0..<min($0 + 500, externalIDs.count)]) }) {
+                let marks = Array(repeating: "?", count: chunk.count).joined(separator: ", ")
+                let rows = try await tx.rows(
+                    "SELECT externalID FROM post WHERE sourceId = ? AND externalID IN (\(marks))", [sourceID as any SQLBindable] + chunk.map { $0 as any SQLBindable })
+                for row in rows { found.insert(try row["externalID"]) }
+            }
+            return found
+        }
+    }
+
     public func frontierCounts(now: Date = Date()) async throws(StoreError) -> (ready: Int, later: Int, inflight: Int, done: Int, failed: Int) {
         try await read { tx in
             let rows = try await tx.rows(

@@ -80,6 +80,9 @@ public struct PostForXref: Sendable {
     public var clusterSize: Int
     /// The post's position when its source gave one (extra `lat`/`lon`).
     public var location: GeoPoint?
+    /// The perceptual hashes of the post's pictures the crawl stage read: per picture, its hashes ("dct64:…",
+    /// "dct256:…"; extra `pictureHashes`).
+    public var pictureHashes: [[String]] = []
 }
 
 extension AppDatabase {
@@ -386,7 +389,17 @@ extension AppDatabase {
         return PostForXref(
             id: try row["id"], text: [title, text].compactMap { $0 }.filter { !$0.isEmpty }.joined(separator: "\n"),
             published: try row["publishedAt"], fetchedAt: try row["fetchedAt"], assessment: try Self.assessment(from: row),
-            clusterSize: try row["clusterSize"] ?? 1, location: Self.location(extra: try row["extra"]))
+            clusterSize: try row["clusterSize"] ?? 1, location: Self.location(extra: try row["extra"]),
+            pictureHashes: Self.pictureHashes(extra: try row["extra"]))
+    }
+
+    /// The hashes of a post's pictures from its extra fields ("h1,h2 h1,h2": pictures by spaces, a picture's hashes
+    /// by commas).
+    static func pictureHashes(extra: String?) -> [[String]] {
+        guard let extra, extra.contains("pictureHashes"),
+            let map = try? JSONDecoder().decode([String: String].self, from: Data(extra.utf8)), let value = map["pictureHashes"]
+        else { return [] }
+        return value.split(separator: " ").map { $0.split(separator: ",").map(String.init) }
     }
 
     /// lat/lon from a post's extra fields, when both are there and in range.

@@ -74,6 +74,13 @@ public struct PostRecord: Codable, Sendable, FetchableRecord, MutablePersistable
     public var simhash: Int64?
     public var duplicateOf: Int64?
     public var clusterSize: Int
+    /// The adapter's and crawl stage's extra fields, as JSON (`extraFields` decodes them).
+    public var extra: String? = nil
+
+    public var extraFields: [String: String] {
+        guard let extra, let map = try? JSONDecoder().decode([String: String].self, from: Data(extra.utf8)) else { return [:] }
+        return map
+    }
 }
 
 /// A row of `review`.
@@ -220,7 +227,7 @@ extension PostRecord {
             id: try r["id"], sourceId: try r["sourceId"], externalID: try r["externalID"], url: try r["url"],
             title: try r["title"], author: try r["author"], publishedAt: try r["publishedAt"], fetchedAt: try r["fetchedAt"],
             text: try r["text"], language: try r["language"], state: try r["state"], simhash: try r["simhash"],
-            duplicateOf: try r["duplicateOf"], clusterSize: try r["clusterSize"])
+            duplicateOf: try r["duplicateOf"], clusterSize: try r["clusterSize"], extra: try r["extra"])
     }
 }
 

@@ -59,15 +59,8 @@ public struct TipAnswer: Sendable, Equatable {
 /// rumours (text and pictures), what moderators approved or retracted, and official incidents.
 public struct TipChecker: Sendable {
     public struct Settings: Sendable {
-        /// Two pictures are the same when, for one of the stored picture's views, their 64-bit DCT hashes differ in
-        /// at most `imageDistance` bits and their 256-bit ones in at most `imageDistance256` (BENCHMARKS.md
-        /// "Pictures": chosen on a development set, measured on another).
-        public var imageDistance = 10
-        public var imageDistance256 = 72
-        /// When both pictures carry text (at least `minimumText` characters read), they must also share this much
-        /// of it (`TextOverlap.dice`): two screenshots of different messages in the same app look alike.
-        public var imageTextOverlap = 0.3
-        public var minimumText = 8
+        /// When two pictures are the same (`RumourPictures.Settings`).
+        public var pictures = RumourPictures.Settings()
         /// Text similarity (cosine of the rumour memory's features) for an approved or retracted item.
         public var itemSimilarity = 0.6
         public var maxMatches = 5
@@ -90,8 +83,8 @@ public struct TipChecker: Sendable {
     let scorer: PostClassifier
     let referencer: CrossReferencer
     let rumours: [Int64: KnownRumour]
-    /// Each stored picture's hashes (the whole, then crops), by rumour.
-    let images: [(rumourID: Int64, views64: [ImageHash], views256: [ImageHash], text: String?)]
+    /// The known rumours' pictures.
+    let pictures: RumourPictures
     let items: RumourMemory
     let itemInfo: [Int64: Item]
     /// Distances and thresholds (defaults chosen by measurement, BENCHMARKS.md "Pictures").
@@ -101,10 +94,7 @@ public struct TipChecker: Sendable {
         self.scorer = scorer
         self.referencer = referencer
         self.rumours = Dictionary(rumours.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
-        self.images = images.map { i in
-            let all = i.hashes.compactMap(ImageHash.init)
-            return (i.rumourID, all.filter { $0.kind == .dct64 }, all.filter { $0.kind == .dct256 }, i.ocrText)
-        }
+        self.pictures = RumourPictures(images)
         // The rumour memory's index is a general near-duplicate text index: approved and retracted items go in one.
         self.items = RumourMemory(
             rumours: items.map { KnownRumour(id: $0.postID, claim: $0.text, verdict: $0.retracted ? "RETRACTED" : "APPROVED", url: $0.url, origin: "item", spreadCount: 0) },
@@ -112,40 +102,18 @@ public struct TipChecker: Sendable {
         self.itemInfo = Dictionary(items.map { ($0.postID, $0) }, uniquingKeysWith: { a, _ in a })
     }
 
-    /// Whether two pictures' texts allow them to be the same picture: yes when either has (almost) no text.
-    static func sameText(_ a: String?, _ b: String?, settings: Settings) -> Bool {
-        guard let a, let b, TextOverlap.folded(a).count >= settings.minimumText, TextOverlap.folded(b).count >= settings.minimumText
-        else { return true }
-        return TextOverlap.dice(a, b) >= settings.imageTextOverlap
-    }
-
     /// Checks a forwarded message: its text, a picture's perceptual hash and OCR text, or both.
     public func check(text: String?, imageHashes: [ImageHash] = [], ocrText: String? = nil, now: Date = Date()) -> TipAnswer {
         var matches: [TipMatch] = []
         var note: String?
         // 1. The picture itself.
-        if let q64 = imageHashes.first(where: { $0.kind == .dct64 }) {
-            let q256 = imageHashes.first { $0.kind == .dct256 }
-            var best: [Int64: Int] = [:]
-            for image in images {
-                var d = Int.max
-                for (k, v) in image.views64.enumerated() {
-                    guard let d64 = q64.distance(v), d64 <= settings.imageDistance, d64 < d else { continue }
-                    if let q256, k < image.views256.count, let d256 = q256.distance(image.views256[k]), d256 > settings.imageDistance256 {
-                        continue
-                    }
-                    d = d64
-                }
-                guard d <= settings.imageDistance, d < best[image.rumourID] ?? Int.max else { continue }
-                if !Self.sameText(ocrText, image.text, settings: settings) { continue }
-                best[image.rumourID] = d
-            }
-            for (id, d) in best.sorted(by: { $0.value < $1.value }) {
-                guard let r = rumours[id] else { continue }
-                matches.append(TipMatch(
-                    id: "rumour:\(id)", kind: .rumourImage, score: 1 - Double(d) / 64,
-                    why: XrefNote("tip.why.image", ["id": "\(id)", "bits": "\(d)", "verdict": r.verdict]), url: r.url))
-            }
+        var matcher = pictures
+        matcher.settings = settings.pictures
+        for m in matcher.matches(imageHashes, text: ocrText) {
+            guard let r = rumours[m.rumourID] else { continue }
+            matches.append(TipMatch(
+                id: "rumour:\(m.rumourID)", kind: .rumourImage, score: m.similarity,
+                why: XrefNote("tip.why.image", ["id": "\(m.rumourID)", "bits": "\(m.bits)", "verdict": r.verdict]), url: r.url))
         }
         let body = [text, ocrText].compactMap { $0?.trimmingCharacters(in: .whitespacesAndNewlines) }.filter { !$0.isEmpty }
             .joined(separator: "\n")

@@ -1,5 +1,7 @@
 import ArgumentParser
 import Foundation
+import Imaging
+import Logging
 import Moderation
 import Observability
 import Operations
@@ -46,6 +48,35 @@ struct Serve: AsyncParsableCommand {
         if let host, host.isEmpty { throw ValidationError("--host must not be empty") }
     }
 
+    /// The tipline's answer to one message: a picture is decoded, hashed and read (OCR; without Tesseract it still
+    /// matches by its hash), then the text, the picture's hashes and what it says are checked together.
+    static func tiplineAnswering(cache: TipCheckerCache, ocr: OCR, moreURL: String?, logger: Logger) -> TiplineAnswering {
+        { message, language, now in
+            var reading: PictureReading?
+            if let picture = message.picture {
+                do {
+                    reading = try await PictureReading.read(picture, ocr: ocr)
+                } catch ImageError.ocrUnavailable(let reason) {
+                    logger.warning("tipline: OCR unavailable (\(reason)); matching the picture by its hash only")
+                    reading = try? await PictureReading.read(picture, ocr: nil)
+                } catch {
+                    logger.info("tipline: a picture could not be read: \(error)")
+                }
+                if reading == nil, message.text == nil {
+                    return TiplineAnswer(verdict: TiplineAnswer.unreadable, lines: [Messages.text("tip.picture.unreadable", language)], matchKey: nil)
+                }
+            }
+            let pictureText = reading?.ocr?.text.trimmingCharacters(in: .whitespacesAndNewlines)
+            let answer = try await cache.checker(now: now).check(
+                text: message.text, imageHashes: reading?.hashes ?? [], ocrText: pictureText, now: now)
+            return TiplineAnswer(
+                verdict: answer.verdict.rawValue, lines: answer.lines(language, moreURL: moreURL),
+                matchKey: answer.verdict == .unverified ? nil : answer.matches.first.map { "\($0.kind.rawValue):\($0.id)" },
+                pictureText: pictureText?.isEmpty == false ? pictureText : nil,
+                pictureKey: reading?.hashes.first.map { "image:\($0.description)" })
+        }
+    }
+
     func run() async throws {
         try await runCLI {
             // SIGHUP is trapped before anything can announce readiness: `systemctl reload` right after start must
@@ -56,17 +87,12 @@ struct Serve: AsyncParsableCommand {
             var logger = global.makeLogger()
             logger.logLevel = global.verbose ? .info : .notice
             let live = LiveConfig(config)
-            // The tipline (`[tipline]`): each forwarded message checked with what the Store held at most a minute ago.
+            // The tipline (`[tipline]`): each forwarded message checked with what the Store held at most a minute ago;
+            // pictures read with Tesseract (an engine per core) and hashed.
             var tipline: TiplineAnswering? = nil
             if let settings = config.tipline {
                 let cache = TipCheckerCache(database: database, scorer: try loadScorer(), maxAge: 60)
-                let moreURL = settings.publicURL
-                tipline = { text, language, now in
-                    let answer = try await cache.checker(now: now).check(text: text, now: now)
-                    return TiplineAnswer(
-                        verdict: answer.verdict.rawValue, lines: answer.lines(language, moreURL: moreURL),
-                        matchKey: answer.verdict == .unverified ? nil : answer.matches.first.map { "\($0.kind.rawValue):\($0.id)" })
-                }
+                tipline = Self.tiplineAnswering(cache: cache, ocr: OCR(), moreURL: settings.publicURL, logger: logger)
             }
             let app = ModerationApp(
                 database: database, live: live, search: SearchIndex.standard(), logger: logger, accessLog: accessLog, tipline: tipline)

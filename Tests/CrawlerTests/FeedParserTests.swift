@@ -95,4 +95,38 @@ struct FeedParserTests {
         #expect(FeedDateParser.parse("not a date") == nil)
         #expect(FeedDateParser.parse("2026-13-45") == nil)
     }
+
+    /// Pictures attached to entries: RSS enclosures and Media RSS of an image type, Atom enclosure links (relative
+    /// ones resolved); audio enclosures, non-http URLs and repeats are not pictures.
+    @Test func picturesAreReadFromEnclosuresAndMediaRSS() throws {
+        let rss = """
+            <?xml version="1.0"?>
+            <rss version="2.0" xmlns:media="http://search.yahoo.com/mrss/"><channel><title>t</title>
+            <item><guid>1</guid><title>淹水照片</title>
+              <enclosure url="https://img.example.tw/a.jpg" length="1000" type="image/jpeg"/>
+              <enclosure url="https://img.example.tw/podcast.mp3" length="1000" type="audio/mpeg"/>
+              <media:content url="https://img.example.tw/b.png" medium="image"/>
+              <media:group><media:content url="https://img.example.tw/c.webp" type="image/webp"/></media:group>
+              <media:content url="https://img.example.tw/a.jpg" type="image/jpeg"/>
+              <enclosure url="file:///etc/passwd" type="image/png"/>
+            </item>
+            <item><guid>2</guid><title>沒有圖片</title></item>
+            </channel></rss>
+            """
+        let feed = try FeedParser.parse(Data(rss.utf8), url: "https://news.example.tw/rss")
+        #expect(feed.entries[0].pictures == ["https://img.example.tw/a.jpg", "https://img.example.tw/b.png", "https://img.example.tw/c.webp"])
+        #expect(feed.entries[1].pictures.isEmpty)
+        let atom = """
+            <?xml version="1.0" encoding="utf-8"?>
+            <feed xmlns="http://www.w3.org/2005/Atom" xml:base="https://voices.example.tw/feed/"><title>v</title><id>urn:v</id>
+            <entry><id>urn:1</id><title>x</title><updated>2026-09-14T12:00:00Z</updated>
+              <link rel="alternate" href="https://voices.example.tw/1"/>
+              <link rel="enclosure" type="image/jpeg" href="../media/1.jpg"/>
+            </entry></feed>
+            """
+        let entry = try FeedParser.parse(Data(atom.utf8), url: "https://voices.example.tw/feed/").entries[0]
+        #expect(entry.pictures == ["https://voices.example.tw/media/1.jpg"])
+        #expect(entry.link == "https://voices.example.tw/1")
+        #expect(FeedAdapter.post(from: entry).pictures == ["https://voices.example.tw/media/1.jpg"])
+    }
 }

@@ -53,6 +53,8 @@ struct MastodonAdapterTests {
         #expect(cw.extra["inReplyTo"] == "113145650000000000")
         #expect(cw.extra["displayName"] == nil)
         #expect(cw.extra["media"]?.hasSuffix("/original/9f8e7d.jpg") == true)
+        #expect(cw.pictures == ["https://files.mastodon.example.tw/media_attachments/files/113/145/679/000/000/000/original/9f8e7d.jpg"])
+        #expect(r.posts[0].pictures.isEmpty)
         let cwTime = try #require(cw.published)
         #expect(abs(cwTime.timeIntervalSince(taipei(2026, 9, 14, 21, 58, 3)) - 0.512) < 0.001)
 

@@ -12,11 +12,14 @@ struct TelegramAdapterTests {
     @Test func channelPreview() throws {
         let r = try adapter.extract(try fixture("telegram-channel.html"), url: url, headers: [:])
         #expect(r.warnings.isEmpty)
-        // 1201 is a service message and 1206 a photo without a caption: skipped.
+        // 1201 is a service message: skipped. 1206 is a photo without a caption: kept for its picture.
         #expect(r.posts.map(\.externalID) == [
             "telegram:ntpc_alerts/1202", "telegram:ntpc_alerts/1203", "telegram:ntpc_alerts/1204",
-            "telegram:ntpc_alerts/1205",
+            "telegram:ntpc_alerts/1205", "telegram:ntpc_alerts/1206",
         ])
+        let photoOnly = r.posts[4]
+        #expect(photoOnly.text == "")
+        #expect(photoOnly.pictures == ["https://cdn4.telesco.pe/file/s3c0ndPh0t0NoCapti0n.jpg"])
         for p in r.posts {
             #expect(p.author == "新北防災快訊")
             #expect(p.extra["channel"] == "ntpc_alerts")
@@ -33,6 +36,8 @@ struct TelegramAdapterTests {
         let photo = r.posts[1]
         #expect(photo.text == "基隆河社后橋段水位 7.8 公尺，已達二級警戒\n河濱公園全面封閉，請勿靠近")
         #expect(photo.extra["photos"] == "https://cdn4.telesco.pe/file/pH0t0aBcDeFgHiJkLmNoPqRsTuVwXyZ.jpg")
+        #expect(photo.pictures == ["https://cdn4.telesco.pe/file/pH0t0aBcDeFgHiJkLmNoPqRsTuVwXyZ.jpg"])
+        #expect(flood.pictures.isEmpty)
         #expect(photo.extra["views"] == "15.1K")
 
         let forwarded = r.posts[2]

@@ -22,7 +22,8 @@ struct TipFormTests {
         config.tipline = settings
         let app = ModerationApp(
             database: f.database, config: config, search: sharedSearch,
-            tipline: { text, language, _ in
+            tipline: { message, language, _ in
+                let text = message.text ?? ""
                 if text.contains("停班停課") {
                     return TiplineAnswer(
                         verdict: "contradicted", lines: [Messages.text("tip.verdict.contradicted", language)], matchKey: "record:dgpa-1")

@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
+import Imaging
 @testable import Moderation
 import SieveCore
 import Store
@@ -17,15 +18,33 @@ struct TiplineWebhookTests {
     static let secret = "test-channel-secret-0123456789"
     static let token = "test-access-token"
 
-    /// The fake Messaging API: `POST /v2/bot/message/reply`; the first `rateLimited` calls get 429.
-    final class FakeLine: @unchecked Sendable {  // `calls` is guarded by `lock`
+    /// The fake Messaging API: `POST /v2/bot/message/reply` (the first `rateLimited` calls get 429) and, as LINE's
+    /// data host does, `GET /v2/bot/message/{id}/content` for the `pictures` it holds (404 for any other id, as
+    /// for content LINE no longer keeps; the first `contentRateLimited` calls get 429).
+    final class FakeLine: @unchecked Sendable {  // TestHTTPServer keeps its own requests under a lock
         let server: TestHTTPServer
-        private let lock = NSLock()
-        private var calls = 0
 
-        init(rateLimited: Int = 0) throws {
+        init(rateLimited: Int = 0, pictures: [String: Data] = [:], contentRateLimited: Int = 0) throws {
             let counter = Locked(0)
+            let contentCounter = Locked(0)
             server = try TestHTTPServer { request, connection in
+                if request.method == "GET", request.path.hasPrefix("/v2/bot/message/"), request.path.hasSuffix("/content") {
+                    guard request.headers["authorization"] == "Bearer \(TiplineWebhookTests.token)" else {
+                        connection.respond(status: 401, body: "{\"message\":\"Authentication failed\"}")
+                        return
+                    }
+                    if contentCounter.withLock({ $0 += 1; return $0 }) <= contentRateLimited {
+                        connection.respond(status: 429, headers: ["Retry-After": "1"], body: "{\"message\":\"The API rate limit has been exceeded. Try again later.\"}")
+                        return
+                    }
+                    let id = String(request.path.dropFirst("/v2/bot/message/".count).dropLast("/content".count))
+                    guard let picture = pictures[id] else {
+                        connection.respond(status: 404, body: "{\"message\":\"Not found\"}")
+                        return
+                    }
+                    connection.respond(status: 200, headers: ["Content-Type": "image/jpeg"], body: picture)
+                    return
+                }
                 let n = counter.withLock { $0 += 1; return $0 }
                 guard request.method == "POST", request.path == "/v2/bot/message/reply" else {
                     connection.respond(status: 404, body: "{\"message\":\"Not found\"}")
@@ -44,7 +63,10 @@ struct TiplineWebhookTests {
         }
 
         /// The reply calls' JSON bodies, in order.
-        var replies: [[String: Any]] { server.requests.compactMap(\.json) }
+        var replies: [[String: Any]] { server.requests.filter { $0.method == "POST" }.compactMap(\.json) }
+
+        /// The content downloads asked for.
+        var contentCalls: Int { server.requests.filter { $0.method == "GET" }.count }
 
         /// The text of each reply.
         var texts: [String] {
@@ -60,14 +82,19 @@ struct TiplineWebhookTests {
 
     /// A fixture whose config has a `[tipline]` (secrets in files) pointing at a fake LINE, and an app with a fixed
     /// answer table: messages about 停班停課 are contradicted by an official record, anything else is unverified.
-    static func setup(_ backend: Backend, _ test: String = #function, rateLimited: Int = 0) async throws -> Setup? {
+    static func setup(
+        _ backend: Backend, _ test: String = #function, rateLimited: Int = 0, pictures: [String: Data] = [:], contentRateLimited: Int = 0,
+        maxPictureBytes: Int = 10 << 20
+    ) async throws -> Setup? {
         guard let f = try await WebFixture.on(backend, test) else { return nil }
-        let line = try FakeLine(rateLimited: rateLimited)
+        let line = try FakeLine(rateLimited: rateLimited, pictures: pictures, contentRateLimited: contentRateLimited)
         var settings = TiplineSettings()
         settings.lineChannelSecretFile = f.dir.write("secrets/line-secret", secret + "\n")
         settings.lineAccessTokenFile = f.dir.write("secrets/line-token", token + "\n")
         settings.saltFile = f.dir.write("secrets/salt", "pepper-for-tests\n")
         settings.lineAPI = line.server.baseURL
+        settings.lineDataAPI = line.server.baseURL
+        settings.maxPictureBytes = maxPictureBytes
         settings.allowPrivate = true
         settings.maxBodyBytes = 8192
         settings.publicURL = "https://sieve.example/public"
@@ -75,7 +102,18 @@ struct TiplineWebhookTests {
         config.tipline = settings
         let app = ModerationApp(
             database: f.database, config: config, search: sharedSearch,
-            tipline: { text, language, _ in
+            tipline: { message, language, _ in
+                let text = message.text ?? ""
+                if let picture = message.picture {
+                    // What the real answer does with a picture (Tests/TiplineTests): here, bytes that start like a
+                    // JPEG "read" as the 停班停課 rumour; anything else cannot be decoded.
+                    guard picture.starts(with: [0xFF, 0xD8]) else {
+                        return TiplineAnswer(verdict: TiplineAnswer.unreadable, lines: [Messages.text("tip.picture.unreadable", language)], matchKey: nil)
+                    }
+                    return TiplineAnswer(
+                        verdict: "rumour", lines: [Messages.text("tip.verdict.rumour", language)], matchKey: nil, pictureText: "網傳明天停班停課",
+                        pictureKey: "image:\(picture.count)")
+                }
                 if text.contains("停班停課") {
                     return TiplineAnswer(
                         verdict: "contradicted", lines: [Messages.text("tip.verdict.contradicted", language)], matchKey: "record:dgpa-1")
@@ -222,17 +260,60 @@ struct TiplineWebhookTests {
         #expect(s.line.replies.allSatisfy { $0["replyToken"] as? String == "reply-E6" })
     }
 
-    /// A picture gets told what works, and nothing is recorded.
-    @Test func aPictureIsAnsweredWithWhatWorks() async throws {
-        let s = try #require(try await Self.setup(.sqlite))
-        var event = Self.textEvent(id: "E7", user: "U7", text: "")
-        event["message"] = ["id": "m7", "type": "image", "contentProvider": ["type": "line"]]
-        let body = Self.body([event])
+    static func pictureEvent(id: String, user: String, message: String) -> [String: Any] {
+        var event = textEvent(id: id, user: user, text: "")
+        event["message"] = ["id": message, "type": "image", "contentProvider": ["type": "line"]]
+        return event
+    }
+
+    static let jpeg = Data([0xFF, 0xD8, 0xFF, 0xE0] + [UInt8](repeating: 7, count: 2000))
+
+    /// A picture is fetched from LINE's content API (with the channel's token), answered, and recorded with what it
+    /// says; a sticker is told what works and nothing is recorded.
+    @Test func aPictureIsFetchedFromTheContentAPIAndAnswered() async throws {
+        let s = try #require(try await Self.setup(.sqlite, pictures: ["m7": Self.jpeg], contentRateLimited: 1))
+        let picture = Self.body([Self.pictureEvent(id: "E7", user: "U7", message: "m7")])
+        var sticker = Self.textEvent(id: "E7s", user: "U7", text: "")
+        sticker["message"] = ["id": "m7s", "type": "sticker", "packageId": "446", "stickerId": "1988"]
+        let stickerBody = Self.body([sticker])
         try await Application(router: s.app.buildRouter().router).test(.router) { client in
-            let answer222 = try await Self.post(client, body, signature: LineWebhook.signature(body, secret: Self.secret))
-            #expect(answer222.0 == .ok)
+            let a = try await Self.post(client, picture, signature: LineWebhook.signature(picture, secret: Self.secret))
+            #expect(a.0 == .ok)
+            let b = try await Self.post(client, stickerBody, signature: LineWebhook.signature(stickerBody, secret: Self.secret))
+            #expect(b.0 == .ok)
         }
-        #expect(s.line.texts == [Messages.text("tip.picture", .zhHant)])
+        // The first download got LINE's 429 and was tried again after its Retry-After.
+        #expect(s.line.contentCalls == 2)
+        #expect(s.line.texts == [Messages.text("tip.verdict.rumour", .zhHant), Messages.text("tip.picture", .zhHant)])
+        let demand = try await s.fixture.database.tipDemand(since: Date(timeIntervalSince1970: 0))
+        #expect(demand.count == 1 && demand.first?.claimKey == "image:\(Self.jpeg.count)" && demand.first?.verdict == "rumour", "\(demand)")
+        #expect(demand.first?.text.contains("〔圖片文字〕網傳明天停班停課") == true, "\(demand)")
+    }
+
+    /// Content LINE no longer has (404), a picture over `max_picture_bytes`, and bytes that are no picture: the
+    /// person is told to send the words or a screenshot, and nothing is recorded.
+    @Test func aPictureThatCannotBeHadOrReadIsAnsweredWithWhatWorks() async throws {
+        let big = Data([0xFF, 0xD8] + [UInt8](repeating: 1, count: 5000))
+        let s = try #require(try await Self.setup(.sqlite, pictures: ["big": big, "txt": Data("hello".utf8)], maxPictureBytes: 4096))
+        let bodies = [
+            Self.body([Self.pictureEvent(id: "E8a", user: "U8", message: "gone")]),
+            Self.body([Self.pictureEvent(id: "E8b", user: "U8", message: "big")]),
+            Self.body([Self.pictureEvent(id: "E8c", user: "U8", message: "txt")]),
+            Self.body([Self.pictureEvent(id: "E8d", user: "U8", message: "../../reply")]),
+        ]
+        try await Application(router: s.app.buildRouter().router).test(.router) { client in
+            for body in bodies {
+                let answer = try await Self.post(client, body, signature: LineWebhook.signature(body, secret: Self.secret))
+                #expect(answer.0 == .ok)
+            }
+        }
+        // An id that is not LINE's (letters and digits) is never put in a URL: that one is told what works.
+        #expect(s.line.contentCalls == 3)
+        #expect(
+            s.line.texts == [
+                Messages.text("tip.picture.unreadable", .zhHant), Messages.text("tip.picture.unreadable", .zhHant),
+                Messages.text("tip.picture.unreadable", .zhHant), Messages.text("tip.picture", .zhHant),
+            ], "\(s.line.texts)")
         #expect(try await Self.tipCount(s.fixture.database) == 0)
     }
 
@@ -290,14 +371,18 @@ struct TiplineWebhookTests {
 /// LINE webhook call (curl), and the answer the real tipline checker gives arriving at the fake LINE reply API.
 @Suite("Tipline: sieve serve answers a LINE message")
 struct TiplineServeTests {
-    @Test func aForwardedRumourIsAnsweredThroughTheReplyAPI() async throws {
+    /// `sieve serve` with a LINE tipline pointed at `line`, after `prepare` (e.g. `sieve rumours add`) ran with the
+    /// config; `body` posts a webhook body (signed) and gives the HTTP status line's code and the server's log.
+    static func withServe(
+        _ test: String, line: TiplineWebhookTests.FakeLine, prepare: (TempDir, String) async throws -> Void,
+        _ body: (_ post: @Sendable (Data) async throws -> String, _ log: @Sendable () -> String) async throws -> Void
+    ) async throws {
         let curl = URL(fileURLWithPath: "/usr/bin/curl")
         guard FileManager.default.isExecutableFile(atPath: curl.path) else {
-            print("SKIP: aForwardedRumourIsAnsweredThroughTheReplyAPI: /usr/bin/curl is not installed (apt-get install -y curl)")
+            print("SKIP: \(test): /usr/bin/curl is not installed (apt-get install -y curl)")
             return
         }
         let dir = TempDir()
-        let line = try TiplineWebhookTests.FakeLine()
         let port = try freeLoopbackPort()
         dir.write("secret", TiplineWebhookTests.secret)
         dir.write("token", TiplineWebhookTests.token)
@@ -314,13 +399,11 @@ struct TiplineServeTests {
             line_access_token_file = "token"
             salt_file = "salt"
             line_api = "\(line.server.baseURL)"
+            line_data_api = "\(line.server.baseURL)"
             allow_private = true
             public_url = "https://sieve.example/public"
             """)
-        let added = try await runProcess(
-            TestPaths.sieveBinary, ["rumours", "add", "網傳明天全台停班停課，請大家轉傳", "--note", "人事行政總處沒有發布停班停課", "--config", config],
-            cwd: dir.url)
-        #expect(added.status == 0, "\(added.stderr)")
+        try await prepare(dir, config)
         let child = try ChildProcess.start(
             TestPaths.sieveBinary, ["serve", "--config", config, "--no-scheduler"], cwd: dir.url, stderrPath: dir.path("serve.log"))
         let process = child.process
@@ -331,24 +414,79 @@ struct TiplineServeTests {
             up = (try? await runProcess(curl, ["-s", "-o", "/dev/null", "-w", "%{http_code}", base + "/healthz"], cwd: dir.url, timeout: 10))?.stdout == "200"
             if !up { try await Task.sleep(for: .milliseconds(100)) }
         }
-        let log = { (try? String(contentsOfFile: dir.path("serve.log"), encoding: .utf8)) ?? "" }
+        let logPath = dir.path("serve.log")
+        let log: @Sendable () -> String = { (try? String(contentsOfFile: logPath, encoding: .utf8)) ?? "" }
         #expect(up, "sieve serve did not answer: \(log())")
-        let body = TiplineWebhookTests.body([TiplineWebhookTests.textEvent(id: "SERVE1", user: "Userve", text: "網傳明天全台停班停課！請大家轉傳")])
         let bodyFile = dir.path("body.json")
-        try body.write(to: URL(fileURLWithPath: bodyFile))
-        let posted = try await runProcess(
-            curl,
-            [
-                "-s", "-w", "\n%{http_code}", "-H", "Content-Type: application/json",
-                "-H", "X-Line-Signature: \(LineWebhook.signature(body, secret: TiplineWebhookTests.secret))",
-                "--data-binary", "@" + bodyFile, base + "/tipline/line",
-            ], cwd: dir.url, timeout: 60)
-        #expect(posted.stdout.hasSuffix("200"), "\(posted.stdout) \(log())")
-        #expect(line.texts.count == 1, "\(log())")
-        let answer = line.texts.first ?? ""
-        #expect(answer.contains("這是已查證的不實訊息") && answer.contains("人事行政總處沒有發布停班停課"), "\(answer)")
+        let cwd = dir.url
+        try await body(
+            { payload in
+                try payload.write(to: URL(fileURLWithPath: bodyFile))
+                let posted = try await runProcess(
+                    curl,
+                    [
+                        "-s", "-o", "/dev/null", "-w", "%{http_code}", "-H", "Content-Type: application/json",
+                        "-H", "X-Line-Signature: \(LineWebhook.signature(payload, secret: TiplineWebhookTests.secret))",
+                        "--data-binary", "@" + bodyFile, base + "/tipline/line",
+                    ], cwd: cwd, timeout: 60)
+                return posted.stdout
+            }, log)
         process.interrupt()
         await child.exited()
+    }
+
+    @Test func aForwardedRumourIsAnsweredThroughTheReplyAPI() async throws {
+        let line = try TiplineWebhookTests.FakeLine()
+        try await Self.withServe(
+            #function, line: line,
+            prepare: { dir, config in
+                let added = try await runProcess(
+                    TestPaths.sieveBinary, ["rumours", "add", "網傳明天全台停班停課，請大家轉傳", "--note", "人事行政總處沒有發布停班停課", "--config", config],
+                    cwd: dir.url)
+                #expect(added.status == 0, "\(added.stderr)")
+            }
+        ) { post, log in
+            let body = TiplineWebhookTests.body([TiplineWebhookTests.textEvent(id: "SERVE1", user: "Userve", text: "網傳明天全台停班停課！請大家轉傳")])
+            let status = try await post(body)
+            #expect(status == "200", "\(log())")
+            #expect(line.texts.count == 1, "\(log())")
+            let answer = line.texts.first ?? ""
+            #expect(answer.contains("這是已查證的不實訊息") && answer.contains("人事行政總處沒有發布停班停課"), "\(answer)")
+        }
+    }
+
+    /// A photo known to be a rumour (`sieve rumours add --image`), forwarded again through LINE — recompressed as
+    /// LINE does, JPEG quality 40 — is downloaded from the content API, hashed, and answered as that rumour; a
+    /// different photo is not.
+    @Test func aForwardedPictureIsRecognisedThroughTheContentAPI() async throws {
+        let photo = Self.photo(width: 480, height: 360, seed: 11)
+        let other = Self.photo(width: 480, height: 360, seed: 12)
+        let line = try TiplineWebhookTests.FakeLine(pictures: [
+            "4001": try photo.encoded(as: .jpeg(quality: 40)), "4002": try other.encoded(as: .jpeg(quality: 40)),
+        ])
+        try await Self.withServe(
+            #function, line: line,
+            prepare: { dir, config in
+                try photo.encoded(as: .png).write(to: dir.url.appendingPathComponent("photo.png"))
+                let added = try await runProcess(
+                    TestPaths.sieveBinary, ["rumours", "add", "--image", "photo.png", "--note", "這是 2019 年國外的照片，不是今天的淹水", "--config", config],
+                    cwd: dir.url)
+                #expect(added.status == 0, "\(added.stderr)")
+            }
+        ) { post, log in
+            let first = try await post(TiplineWebhookTests.body([TiplineWebhookTests.pictureEvent(id: "P1", user: "Upic", message: "4001")]))
+            let second = try await post(TiplineWebhookTests.body([TiplineWebhookTests.pictureEvent(id: "P2", user: "Upic", message: "4002")]))
+            #expect(first == "200" && second == "200", "\(log())")
+            #expect(line.contentCalls == 2, "\(log())")
+            #expect(line.texts.count == 2, "\(log())")
+            let known = line.texts.first ?? "", other = line.texts.last ?? ""
+            #expect(known.contains("這是已查證的不實訊息") && known.contains("不是今天的淹水"), "\(known)")
+            #expect(!other.contains("不實訊息"), "\(other)")
+        }
+    }
+
+    static func photo(width: Int, height: Int, seed: UInt64) -> GrayImage {
+        GrayImage(width: width, height: height, pixels: photoPixels(width: width, height: height, seed: seed))
     }
 }
 
@@ -359,12 +497,35 @@ struct TelegramWebhookTests {
     static let secret = "telegram-secret-token-for-tests"
     static let botToken = "123456:TEST-bot-token"
 
+    /// The fake Bot API: `sendMessage` (the first `rateLimited` calls get 429), and `getFile` + `/file/bot<token>/…`
+    /// for the `files` it holds (file_id → bytes), answered as Telegram does: `file_path` and `file_size`, or 400
+    /// "Bad Request: file is too big" over 20 MB, or "wrong file_id".
     final class FakeBotAPI: @unchecked Sendable {  // TestHTTPServer keeps its own requests under a lock
         let server: TestHTTPServer
 
-        init(rateLimited: Int = 0) throws {
+        init(rateLimited: Int = 0, files: [String: Data] = [:], tooBig: Set<String> = []) throws {
             let counter = Locked(0)
             server = try TestHTTPServer { request, connection in
+                let bot = "/bot\(TelegramWebhookTests.botToken)"
+                if request.method == "GET", request.path.hasPrefix(bot + "/getFile?file_id=") {
+                    let id = String(request.path.dropFirst((bot + "/getFile?file_id=").count)).removingPercentEncoding ?? ""
+                    if tooBig.contains(id) {
+                        connection.respond(status: 400, body: "{\"ok\":false,\"error_code\":400,\"description\":\"Bad Request: file is too big\"}")
+                    } else if let file = files[id] {
+                        connection.respond(
+                            status: 200, headers: ["Content-Type": "application/json"],
+                            body: "{\"ok\":true,\"result\":{\"file_id\":\"\(id)\",\"file_unique_id\":\"u\(id)\",\"file_size\":\(file.count),\"file_path\":\"photos/\(id).jpg\"}}")
+                    } else {
+                        connection.respond(status: 400, body: "{\"ok\":false,\"error_code\":400,\"description\":\"Bad Request: wrong file_id or the file is temporarily unavailable\"}")
+                    }
+                    return
+                }
+                if request.method == "GET", request.path.hasPrefix("/file\(bot)/photos/") {
+                    let name = String(request.path.dropFirst("/file\(bot)/photos/".count).dropLast(".jpg".count))
+                    if let file = files[name] { connection.respond(status: 200, headers: ["Content-Type": "image/jpeg"], body: file) }
+                    else { connection.respond(status: 404, body: "{\"ok\":false,\"error_code\":404,\"description\":\"Not Found\"}") }
+                    return
+                }
                 let n = counter.withLock { $0 += 1; return $0 }
                 guard request.method == "POST", request.path == "/bot\(TelegramWebhookTests.botToken)/sendMessage" else {
                     connection.respond(status: 404, body: "{\"ok\":false,\"error_code\":404,\"description\":\"Not Found\"}")
@@ -380,12 +541,15 @@ struct TelegramWebhookTests {
             }
         }
 
-        var sent: [[String: Any]] { server.requests.compactMap(\.json) }
+        var sent: [[String: Any]] { server.requests.filter { $0.method == "POST" }.compactMap(\.json) }
+
+        /// The paths of the GETs (getFile and file downloads), in order.
+        var downloads: [String] { server.requests.filter { $0.method == "GET" }.map(\.path) }
     }
 
-    static func setup(rateLimited: Int = 0) async throws -> (WebFixture, ModerationApp, FakeBotAPI) {
+    static func setup(rateLimited: Int = 0, files: [String: Data] = [:], tooBig: Set<String> = []) async throws -> (WebFixture, ModerationApp, FakeBotAPI) {
         let f = try #require(try await WebFixture.on(.sqlite))
-        let bot = try FakeBotAPI(rateLimited: rateLimited)
+        let bot = try FakeBotAPI(rateLimited: rateLimited, files: files, tooBig: tooBig)
         var settings = TiplineSettings()
         settings.telegramSecretTokenFile = f.dir.write("secrets/tg-secret", secret)
         settings.telegramBotTokenFile = f.dir.write("secrets/tg-token", botToken)
@@ -396,8 +560,13 @@ struct TelegramWebhookTests {
         config.tipline = settings
         let app = ModerationApp(
             database: f.database, config: config, search: sharedSearch,
-            tipline: { text, language, _ in
-                text.contains("停班停課")
+            tipline: { message, language, _ in
+                if let picture = message.picture {
+                    return TiplineAnswer(
+                        verdict: "rumour", lines: [Messages.text("tip.verdict.rumour", language)], matchKey: nil, pictureText: message.text,
+                        pictureKey: "image:\(picture.count)")
+                }
+                return (message.text ?? "").contains("停班停課")
                     ? TiplineAnswer(verdict: "contradicted", lines: [Messages.text("tip.verdict.contradicted", language)], matchKey: "record:dgpa-1")
                     : TiplineAnswer(verdict: "unverified", lines: [Messages.text("tip.verdict.unverified", language)], matchKey: nil)
             })
@@ -466,6 +635,50 @@ struct TelegramWebhookTests {
         }
         #expect(bot.server.requests.count == 2)
         #expect(bot.sent.allSatisfy { ($0["reply_to_message_id"] as? NSNumber)?.int64Value == 10030 })
+    }
+
+    static func photoUpdate(_ id: Int64, sizes: [(id: String, side: Int, bytes: Int)], caption: String? = nil) -> Data {
+        var message: [String: Any] = [
+            "message_id": id * 10, "date": 1_789_394_400, "from": ["id": 4242, "is_bot": false, "first_name": "阿明"],
+            "chat": ["id": 4242, "type": "private"],
+            "photo": sizes.map { ["file_id": $0.id, "file_unique_id": "u" + $0.id, "width": $0.side, "height": $0.side, "file_size": $0.bytes] },
+        ]
+        if let caption { message["caption"] = caption }
+        return try! JSONSerialization.data(withJSONObject: ["update_id": id, "message": message])
+    }
+
+    /// A photo: the largest size within the limit is looked up with getFile and downloaded from the file path
+    /// (the token only ever in Telegram's URLs), then answered; a file Telegram will not hand out ("file is too
+    /// big") is told what works and not recorded; a caption alone is still checked when the picture fails.
+    @Test func aPhotoIsFetchedWithGetFileAndAnswered() async throws {
+        let picture = Data([0xFF, 0xD8] + [UInt8](repeating: 3, count: 3000))
+        let (f, app, bot) = try await Self.setup(files: ["small": Data([0xFF, 0xD8, 1]), "large": picture], tooBig: ["huge"])
+        defer { withExtendedLifetime(f) {} }
+        try await Application(router: app.buildRouter().router).test(.router) { client in
+            // Telegram lists the sizes smallest first; the one over max_picture_bytes (10 MB) is passed over.
+            let a = try await Self.post(
+                client, Self.photoUpdate(2001, sizes: [("small", 90, 3), ("large", 1280, 3002), ("over", 4000, 30 << 20)], caption: "是真的嗎"),
+                secret: Self.secret)
+            #expect(a == .ok)
+            let b = try await Self.post(client, Self.photoUpdate(2002, sizes: [("huge", 1280, 900)]), secret: Self.secret)
+            #expect(b == .ok)
+            let c = try await Self.post(client, Self.photoUpdate(2003, sizes: [("gone", 1280, 900)], caption: "網傳明天停班停課"), secret: Self.secret)
+            #expect(c == .ok)
+        }
+        let token = Self.botToken
+        #expect(
+            bot.downloads == [
+                "/bot\(token)/getFile?file_id=large", "/file/bot\(token)/photos/large.jpg", "/bot\(token)/getFile?file_id=huge",
+                "/bot\(token)/getFile?file_id=gone",
+            ], "\(bot.downloads)")
+        let texts = bot.sent.compactMap { $0["text"] as? String }
+        #expect(
+            texts == [
+                Messages.text("tip.verdict.rumour", .zhHant), Messages.text("tip.picture.unreadable", .zhHant),
+                Messages.text("tip.verdict.contradicted", .zhHant),
+            ], "\(texts)")
+        let demand = try await f.database.tipDemand(since: Date(timeIntervalSince1970: 0))
+        #expect(Set(demand.map(\.claimKey)) == ["image:\(picture.count)", "record:dgpa-1"], "\(demand)")
     }
 
     @Test func eitherPlatformMayBeConfiguredButEachNeedsBothSecrets() throws {

@@ -3,30 +3,6 @@ import Imaging
 import TestSupport
 import Testing
 
-/// The renderer the tests and benchmarks share (scripts/images/render.py: Pillow and CJK fonts, from `make pyenv`
-/// and `make deps`).
-enum Renderer {
-    static let python = TestPaths.packageRoot.appendingPathComponent(".venv/bin/python")
-    static let script = TestPaths.packageRoot.appendingPathComponent("scripts/images/render.py").path
-    static let available: Bool = {
-        FileManager.default.isExecutableFile(atPath: python.path)
-            && FileManager.default.fileExists(atPath: "/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc")
-            && (try? Process.run(python, arguments: ["-c", "import PIL"]).waitAndStatus()) == 0
-    }()
-
-    static func render(_ arguments: [String]) async throws {
-        let r = try await runProcess(python, [script] + arguments, timeout: 60)
-        #expect(r.status == 0, "render.py \(arguments): \(r.stderr)")
-    }
-}
-
-extension Process {
-    func waitAndStatus() -> Int32 {
-        waitUntilExit()
-        return terminationStatus
-    }
-}
-
 /// Folded for comparing OCR output with what was rendered: NFKC, no spaces or punctuation.
 func folded(_ s: String) -> [Character] {
     Array(s.precomposedStringWithCompatibilityMapping.filter { !$0.isWhitespace && !$0.isPunctuation && !$0.isSymbol })

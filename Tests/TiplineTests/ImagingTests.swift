@@ -177,7 +177,7 @@ func claimedPNG(width: UInt32, height: UInt32) -> Data {
     }
 
     @Test func hashRecognisesResharedPicturesAndNotOthers() throws {
-        let threshold = TipChecker.Settings().imageDistance
+        let threshold = RumourPictures.Settings().distance64
         var hits = 0, tries = 0
         var stored: [[ImageHash]] = []
         for seed in 0..<40 {

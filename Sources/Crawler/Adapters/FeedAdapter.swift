@@ -32,7 +32,7 @@ public struct FeedAdapter: SourceAdapter {
         let id = entry.id ?? entry.link ?? stableHash(title ?? "", text)
         return ExtractedPost(
             externalID: id, url: entry.link, title: title, author: entry.author, published: entry.publishedDate,
-            text: text)
+            text: text, pictures: entry.pictures)
     }
 }
 

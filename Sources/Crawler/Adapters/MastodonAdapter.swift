@@ -125,7 +125,9 @@ public struct MastodonAdapter: SourceAdapter {
         return ExtractedPost(
             externalID: "mastodon:\(host):\(status.id)", url: status.url ?? status.uri, title: nil,
             author: status.account?.acct, published: status.created_at.flatMap { FeedDateParser.parse($0) },
-            text: lines.joined(separator: "\n"), language: status.language, extra: extra)
+            text: lines.joined(separator: "\n"), language: status.language, extra: extra,
+            pictures: (status.media_attachments ?? []).filter { $0.type == "image" }.compactMap(\.url)
+                .filter { $0.lowercased().hasPrefix("https://") || $0.lowercased().hasPrefix("http://") })
     }
 
     /// Numeric ids compare as numbers (they are snowflakes as strings); others as strings.

@@ -8,9 +8,10 @@ import SieveCore
 /// Each `div.tgme_widget_message[data-post="channel/123"]` becomes a post with id "telegram:channel/123", url
 /// `https://t.me/channel/123`, the message text (`.tgme_widget_message_text`, `<br>` as a line break; a photo's
 /// caption is its text), the time of `.tgme_widget_message_date time[datetime]`, author = the name shown on the
-/// message or else the channel's title; views, the forwarding source and photo URLs go to `extra`. Quoted
-/// replies (`.tgme_widget_message_reply`) are not part of the text. Service messages and messages without text
-/// (a photo with no caption, a sticker) are skipped. The 「load more」 link (`?before=N`, or `link[rel=prev]`) is
+/// message or else the channel's title; views, the forwarding source and photo URLs go to `extra`, the photos
+/// also to `pictures` (read by the crawl stage). Quoted replies (`.tgme_widget_message_reply`) are not part of the
+/// text. Service messages and messages with neither text nor photo (a sticker, a voice note) are skipped; a photo
+/// without a caption is kept for its picture. The 「load more」 link (`?before=N`, or `link[rel=prev]`) is
 /// followed as a `.page`.
 public struct TelegramAdapter: SourceAdapter {
     public static let name = "telegram"
@@ -47,7 +48,11 @@ public struct TelegramAdapter: SourceAdapter {
                 ".//div[\(xpathHasClass("tgme_widget_message_text"))][\(xpathHasClass("js-message_text"))]"
                     + "[not(ancestor::*[\(xpathHasClass("tgme_widget_message_reply"))])]", in: message)
             let text = textNode.map { HTMLText.text(of: $0) } ?? ""
-            guard !text.isEmpty else { continue }
+            let photos = doc.nodes(".//a[\(xpathHasClass("tgme_widget_message_photo_wrap"))]", in: message)
+                .compactMap { XML.attribute($0, "style").flatMap(Self.backgroundImage) }
+                .map { AdapterURL.resolve($0, against: url) }
+            // A photo without a caption is kept for its picture (read by the crawl stage); a sticker is not.
+            guard !text.isEmpty || !photos.isEmpty else { continue }
 
             let dateLink = doc.first(".//a[\(xpathHasClass("tgme_widget_message_date"))]", in: message)
             let datetime = dateLink.flatMap { doc.string(".//time/@datetime", in: $0) }
@@ -74,8 +79,6 @@ public struct TelegramAdapter: SourceAdapter {
                     extra["forwardedFromURL"] = href
                 }
             }
-            let photos = doc.nodes(".//a[\(xpathHasClass("tgme_widget_message_photo_wrap"))]", in: message)
-                .compactMap { XML.attribute($0, "style").flatMap(Self.backgroundImage) }
             if !photos.isEmpty { extra["photos"] = photos.joined(separator: " ") }
             if let reply = doc.string(".//a[\(xpathHasClass("tgme_widget_message_reply"))]/@href", in: message) {
                 extra["replyTo"] = reply
@@ -86,7 +89,7 @@ public struct TelegramAdapter: SourceAdapter {
             result.posts.append(
                 ExtractedPost(
                     externalID: id, url: link, title: nil, author: author, published: published, text: text,
-                    extra: extra))
+                    extra: extra, pictures: photos.filter { $0.lowercased().hasPrefix("https://") || $0.lowercased().hasPrefix("http://") }))
         }
 
         if let more = Self.olderPage(doc, url: url) {
