@@ -294,8 +294,12 @@ def hash_bench(args, corpus):
     t, t256 = args.distance, args.distance256
 
     def close(f, o):
-        return any(dist(sieve[f]["dct64"], a) <= t and dist(sieve[f]["dct256"], b) <= t256
-                   for a, b in zip(stored[o]["views64"], stored[o]["views256"]))
+        # The query's pairs as PictureReading gives them: trimmed, and untrimmed when trimming took a frame off.
+        pairs = [(sieve[f]["dct64"], sieve[f]["dct256"])]
+        if "dct64_raw" in sieve[f]:
+            pairs.append((sieve[f]["dct64_raw"], sieve[f]["dct256_raw"]))
+        return any(dist(q64, a) <= t and dist(q256, b) <= t256
+                   for q64, q256 in pairs for a, b in zip(stored[o]["views64"], stored[o]["views256"]))
 
     cand_same = [(k, op, f) for (k, op, f) in variants if close(f, orig[k])]
     cand_unrel = [(u, k) for u in unrelated for k in range(n) if close(u, orig[k])]

@@ -174,7 +174,8 @@ public final class OCR: Sendable {
 public struct PictureReading: Sendable, Equatable {
     public var width: Int
     public var height: Int
-    /// The whole picture's DCT hashes, 64 and 256 bits (what a query is matched with).
+    /// The whole picture's DCT hashes, 64 and 256 bits, trimmed and (when trimming took a frame off) untrimmed
+    /// (`PerceptualHash.queryHashes`: what a query is matched with; the first is the picture's name).
     public var hashes: [ImageHash]
     /// With `views: true`: every hash a stored picture is matched by (`PerceptualHash.views` at 64 bits, then the
     /// same views at 256 bits), the whole picture first.
@@ -185,7 +186,7 @@ public struct PictureReading: Sendable, Equatable {
     /// so does OCR that is unavailable.
     public static func read(_ data: Data, ocr: OCR?, views: Bool = false) async throws(ImageError) -> PictureReading {
         let image = try GrayImage.decode(data)
-        let hashes = [PerceptualHash.hash(image, kind: .dct64), PerceptualHash.hash(image, kind: .dct256)]
+        let hashes = PerceptualHash.queryHashes(image)
         let all = views ? PerceptualHash.views(image, kind: .dct64) + PerceptualHash.views(image, kind: .dct256) : []
         var reading = PictureReading(width: image.width, height: image.height, hashes: hashes, views: all, ocr: nil)
         if let ocr { reading.ocr = try await ocr.read(image) }

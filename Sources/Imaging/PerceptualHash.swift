@@ -62,9 +62,27 @@ public enum PerceptualHash {
 
     /// The hashes a stored picture is matched by: the whole (trimmed) picture, then crops of 90% of its width and
     /// height at `grid`×`grid` positions over the 10% margin — a re-shared copy that lost up to 10% of its width
-    /// and height, on any sides, is close to one of them.
+    /// and height, on any sides, is close to one of them. When trimming took a frame off, the same again for the
+    /// untrimmed picture: a copy cropped or resized before it was trimmed can stop its trim at another row (a
+    /// gradient, a text's margin), and its untrimmed hash (`queryHashes`) then meets one of these.
     public static func views(_ image: GrayImage, kind: Kind = .dct64, grid: Int = 5) -> [ImageHash] {
         let t = image.trimmed()
+        var out = crops(t, kind: kind, grid: grid)
+        if t.width != image.width || t.height != image.height { out += crops(image, kind: kind, grid: grid) }
+        return out
+    }
+
+    /// What a picture is matched with: its trimmed hashes (64 and 256 bits), and when trimming took something off,
+    /// its untrimmed ones too — in that order, 64 then 256 bits per pair.
+    public static func queryHashes(_ image: GrayImage) -> [ImageHash] {
+        let t = image.trimmed()
+        var out = [raw(t, kind: .dct64), raw(t, kind: .dct256)]
+        if t.width != image.width || t.height != image.height { out += [raw(image, kind: .dct64), raw(image, kind: .dct256)] }
+        return out
+    }
+
+    /// The whole picture, then its 90% crops on the grid.
+    static func crops(_ t: GrayImage, kind: Kind, grid: Int) -> [ImageHash] {
         var out = [raw(t, kind: kind)]
         let w = t.width * 9 / 10, h = t.height * 9 / 10
         guard w >= 16, h >= 16, grid >= 2 else { return out }

@@ -279,7 +279,12 @@ public final class OutboxPublisher: Sendable {
             ]
             let confirmed: Bool
             do {
-                confirmed = try await database.confirmDelivery(id, leaseUntil: Date().addingTimeInterval(channel.timeout + 60))
+                // The request's timeout plus a margin for recording the outcome (a minute; shorter when the
+                // worker's claims are shorter, `--lease`: a publisher killed mid-send then frees its delivery sooner,
+                // at the price of a possible second send — absorbed by the idempotency key — should recording take
+                // longer than that margin).
+                confirmed = try await database.confirmDelivery(
+                    id, leaseUntil: Date().addingTimeInterval(channel.timeout + min(60, options.lease ?? 60)))
             } catch {
                 // The database could not be asked (a failover under way): give the delivery back untried, once it
                 // can be reached, rather than leave it claimed by this live publisher (whose lease keeper would

@@ -45,6 +45,8 @@ case "image":
             let t = image.trimmed()
             var o: [String: Any] = ["file": path, "size": [image.width, image.height], "trimmed": [t.width, t.height]]
             for kind in PerceptualHash.Kind.allCases { o[kind.rawValue] = PerceptualHash.hash(image, kind: kind).hex }
+            let query = PerceptualHash.queryHashes(image)
+            if query.count == 4 { (o["dct64_raw"], o["dct256_raw"]) = (query[2].hex, query[3].hex) }
             o["ms"] = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6
             if args.contains("--views") {
                 let grid = option("--grid", default: 5)

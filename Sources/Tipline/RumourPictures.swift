@@ -43,17 +43,21 @@ public struct RumourPictures: Sendable {
     /// The rumours whose pictures this picture is (its 64- and 256-bit hashes; `text`, what was read in it), the
     /// closest first, one per rumour.
     public func matches(_ hashes: [ImageHash], text: String?) -> [Match] {
-        guard let q64 = hashes.first(where: { $0.kind == .dct64 }) else { return [] }
-        let q256 = hashes.first { $0.kind == .dct256 }
+        // The query's (64-bit, 256-bit) pairs: trimmed, then untrimmed when trimming changed the picture.
+        let q64 = hashes.filter { $0.kind == .dct64 }, q256 = hashes.filter { $0.kind == .dct256 }
+        guard !q64.isEmpty else { return [] }
         var best: [Int64: Int] = [:]
         for image in images {
             var d = Int.max
-            for (k, v) in image.views64.enumerated() {
-                guard let d64 = q64.distance(v), d64 <= settings.distance64, d64 < d else { continue }
-                if let q256, k < image.views256.count, let d256 = q256.distance(image.views256[k]), d256 > settings.distance256 {
-                    continue
+            for (p, a) in q64.enumerated() {
+                let b = p < q256.count ? q256[p] : nil
+                for (k, v) in image.views64.enumerated() {
+                    guard let d64 = a.distance(v), d64 <= settings.distance64, d64 < d else { continue }
+                    if let b, k < image.views256.count, let d256 = b.distance(image.views256[k]), d256 > settings.distance256 {
+                        continue
+                    }
+                    d = d64
                 }
-                d = d64
             }
             guard d <= settings.distance64, d < best[image.rumourID] ?? Int.max else { continue }
             if !sameText(text, image.text) { continue }

@@ -1,6 +1,8 @@
 import Foundation
 import Imaging
 import Testing
+import TestSupport
+import SieveCore
 import Tipline
 
 /// Synthetic pictures drawn here (no files): gradients, rectangles and discs in gray, like a photo's large shapes.
@@ -183,9 +185,12 @@ func claimedPNG(width: UInt32, height: UInt32) -> Data {
         for seed in 0..<40 {
             let canvas = Canvas(width: 400, height: 300, seed: UInt64(100 + seed))
             let views = PerceptualHash.views(canvas.image)
-            #expect(views.count == 26 && views.allSatisfy { $0.kind == .dct64 })
+            // 26 views (the whole and 25 crops), 26 more of the untrimmed picture when trimming took an edge off.
+            let t = canvas.image.trimmed()
+            let expected = t.width == 400 && t.height == 300 ? 26 : 52
+            #expect(views.count == expected && views.allSatisfy { $0.kind == .dct64 })
             stored.append(views)
-            #expect(PerceptualHash.views(canvas.image, kind: .dct256).count == 26)
+            #expect(PerceptualHash.views(canvas.image, kind: .dct256).count == expected)
             let jpeg = try GrayImage.decode(try canvas.image.encoded(as: .jpeg(quality: 40)))
             for variant in [canvas.halved(), jpeg, canvas.cropped(), canvas.framed(), canvas.framed(240)] {
                 tries += 1
@@ -214,5 +219,31 @@ func claimedPNG(width: UInt32, height: UInt32) -> Data {
         #expect(OCR.clean("網 傳 明 天\n停 班 停 課 ， 請 勿 轉 傳") == "網傳明天停班停課，請勿轉傳")
         #expect(OCR.clean("LINE  group\nhttps://x.tw  今天") == "LINE group\nhttps://x.tw今天")
         #expect(OCR.clean("  \n ") == "")
+    }
+
+    /// A notice-like picture (a block of "text" on a white page): cropped 10% BEFORE it is trimmed — the left edge
+    /// cut into the text, the right only into the margin — its trimmed content is no 90% crop of the stored one's
+    /// trimmed content. The untrimmed views and the query's untrimmed hashes are what recognise it; a different
+    /// notice on the same white page is still not that picture.
+    @Test func aNoticeCroppedBeforeItsTrimIsRecognised() throws {
+        func notice(seed: UInt64) -> GrayImage {
+            let (w, h) = (400, 300)
+            var pixels = [UInt8](repeating: 250, count: w * h)
+            let text = photoPixels(width: 320, height: 220, seed: seed)
+            for y in 0..<220 { for x in 0..<320 { pixels[(y + 40) * w + x + 20] = text[y * 320 + x] / 2 } }
+            return GrayImage(width: w, height: h, pixels: pixels)
+        }
+        let original = notice(seed: 3)
+        let stored = KnownRumourImage(
+            rumourID: 1, hashes: (PerceptualHash.views(original) + PerceptualHash.views(original, kind: .dct256)).map(\.description), ocrText: nil,
+            width: 400, height: 300)
+        #expect(stored.hashes.count == 104, "26 views trimmed + 26 untrimmed, at 64 and 256 bits")
+        // 40 px off the left (into the text), 0 off the right (the margin); 15 px off the top and bottom.
+        var pixels: [UInt8] = []
+        for y in 15..<285 { pixels.append(contentsOf: original.pixels[(y * 400 + 40)..<(y * 400 + 400)]) }
+        let cropped = GrayImage(width: 360, height: 270, pixels: pixels)
+        let index = RumourPictures([stored])
+        #expect(index.matches(PerceptualHash.queryHashes(cropped), text: nil).map(\.rumourID) == [1])
+        #expect(index.matches(PerceptualHash.queryHashes(notice(seed: 4)), text: nil).isEmpty)
     }
 }
