@@ -97,7 +97,7 @@ let package = Package(
         ),
         .target(
             name: "Incidents",
-            dependencies: ["SieveCore", "Classifier", "Net", "CLibXML2"],
+            dependencies: ["SieveCore", "Classifier", "Net", "CLibXML2", "Imaging"],
             swiftSettings: strict
         ),
         .target(
@@ -122,7 +122,7 @@ let package = Package(
         .target(
             name: "Pipeline",
             dependencies: [
-                "SieveCore", "Store", "Net", "Crawler", "Classifier", "Incidents", "Publisher", "Imaging", "Tipline",
+                "SieveCore", "Store", "Net", "Crawler", "Classifier", "Incidents", "Publisher", "Imaging",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "Metrics", package: "swift-metrics"),
             ],

@@ -6,7 +6,6 @@ import Logging
 import Net
 import SieveCore
 import Store
-import Tipline
 
 /// What importing the due official sources did.
 public struct OfficialImportResult: Sendable {

@@ -1,5 +1,6 @@
 import Foundation
 import Imaging
+import Incidents
 import Testing
 import TestSupport
 import SieveCore
