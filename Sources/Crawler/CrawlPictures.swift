@@ -57,6 +57,9 @@ extension CrawlEngine {
                         read += 1
                         if !picture.text.isEmpty { words.append(picture.text) }
                         hashes.append(picture.hashes.joined(separator: ","))
+                    } catch let error as FetchError {
+                        failed += 1
+                        errors.append(error.description)  // names the URL
                     } catch {
                         failed += 1
                         errors.append("\(url): \(error)")

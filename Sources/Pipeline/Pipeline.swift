@@ -49,8 +49,8 @@ public struct Pipeline: Sendable {
         return try await stage.crawl(only: names, force: force, progress: progress, shouldStop: shouldStop)
     }
 
-    /// The process's OCR engines (loaded on first use).
-    static let ocr = OCR()
+    /// The process's OCR engines (loaded on first use; the tipline of `sieve serve` reads with the same ones).
+    public static let ocr = OCR()
 
     /// A picture read with OCR and hashed; when Tesseract (or its language data) is missing, hashed only.
     public static let pictureReader: PictureReader = { data in

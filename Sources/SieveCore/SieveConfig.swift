@@ -216,6 +216,15 @@ struct TableReader {
         return b
     }
 
+    /// A whole number within `range`, or nil when the key is absent; anything else names the key and the range.
+    func wholeNumber(_ table: TOMLTable, _ key: String, in range: ClosedRange<Int>, context: String, display: String) throws(ConfigError) -> Int? {
+        guard let v = table[key] else { return nil }
+        guard let i = v.int, range.contains(i) else {
+            throw error(context, key, "\(display).\(key)", "expected a whole number from \(range.lowerBound) to \(range.upperBound)")
+        }
+        return i
+    }
+
     func positive(_ table: TOMLTable, _ key: String, context: String, display: String, min: Double = 0)
         throws(ConfigError) -> Double?
     {
@@ -253,17 +262,9 @@ struct TableReader {
         if let v = try positive(t, "circuit_breaker_failures", context: ctx, display: ctx, min: 1) { s.circuitBreakerFailures = Int(v) }
         if let v = try positive(t, "circuit_breaker_seconds", context: ctx, display: ctx) { s.circuitBreakerSeconds = v }
         s.proxy = try string(t, "proxy", context: ctx, display: ctx)
-        for (key, range) in [("pictures_per_page", 0...200), ("pictures_per_post", 1...10), ("max_picture_bytes", 1024...(20 << 20))] {
-            guard let v = t[key] else { continue }
-            guard let i = v.int, range.contains(i) else {
-                throw error(ctx, key, "crawler.\(key)", "expected a whole number from \(range.lowerBound) to \(range.upperBound)")
-            }
-            switch key {
-            case "pictures_per_page": s.picturesPerPage = i
-            case "pictures_per_post": s.picturesPerPost = i
-            default: s.maxPictureBytes = i
-            }
-        }
+        s.picturesPerPage = try wholeNumber(t, "pictures_per_page", in: 0...200, context: ctx, display: ctx) ?? s.picturesPerPage
+        s.picturesPerPost = try wholeNumber(t, "pictures_per_post", in: 1...10, context: ctx, display: ctx) ?? s.picturesPerPost
+        s.maxPictureBytes = try wholeNumber(t, "max_picture_bytes", in: 1024...(20 << 20), context: ctx, display: ctx) ?? s.maxPictureBytes
         return s
     }
 

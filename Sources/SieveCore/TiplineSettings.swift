@@ -137,12 +137,7 @@ extension TableReader {
         guard lineWanted || telegramWanted || s.webForm else {
             throw error(ctx, nil, "tipline", "no platform: give line_channel_secret_env and line_access_token_env (LINE), telegram_secret_token_env and telegram_bot_token_env (Telegram), web_form = true, or several (or their _file forms)")
         }
-        if let v = t["web_form_per_minute"] {
-            guard let i = v.int, (1...600).contains(i) else {
-                throw error(ctx, "web_form_per_minute", "tipline.web_form_per_minute", "must be a whole number between 1 and 600")
-            }
-            s.webFormPerMinute = i
-        }
+        s.webFormPerMinute = try wholeNumber(t, "web_form_per_minute", in: 1...600, context: ctx, display: ctx) ?? s.webFormPerMinute
         (s.lineChannelSecretEnv, s.lineChannelSecretFile) = try pair("line_channel_secret", required: lineWanted)
         (s.lineAccessTokenEnv, s.lineAccessTokenFile) = try pair("line_access_token", required: lineWanted)
         (s.telegramSecretTokenEnv, s.telegramSecretTokenFile) = try pair("telegram_secret_token", required: telegramWanted)
@@ -174,17 +169,9 @@ extension TableReader {
             }
             s.language = language
         }
-        for (key, range) in [("retention_days", 1...3650), ("max_body_bytes", 1024...(64 << 20)), ("max_picture_bytes", 1024...(20 << 20))] {
-            guard let v = t[key] else { continue }
-            guard let i = v.int, range.contains(i) else {
-                throw error(ctx, key, "tipline.\(key)", "expected a whole number from \(range.lowerBound) to \(range.upperBound)")
-            }
-            switch key {
-            case "retention_days": s.retentionDays = i
-            case "max_body_bytes": s.maxBodyBytes = i
-            default: s.maxPictureBytes = i
-            }
-        }
+        s.retentionDays = try wholeNumber(t, "retention_days", in: 1...3650, context: ctx, display: ctx) ?? s.retentionDays
+        s.maxBodyBytes = try wholeNumber(t, "max_body_bytes", in: 1024...(64 << 20), context: ctx, display: ctx) ?? s.maxBodyBytes
+        s.maxPictureBytes = try wholeNumber(t, "max_picture_bytes", in: 1024...(20 << 20), context: ctx, display: ctx) ?? s.maxPictureBytes
         return s
     }
 }

@@ -88,11 +88,11 @@ struct Serve: AsyncParsableCommand {
             logger.logLevel = global.verbose ? .info : .notice
             let live = LiveConfig(config)
             // The tipline (`[tipline]`): each forwarded message checked with what the Store held at most a minute ago;
-            // pictures read with Tesseract (an engine per core) and hashed.
+            // pictures read with the process's Tesseract engines (one per core, shared with the crawl stage) and hashed.
             var tipline: TiplineAnswering? = nil
             if let settings = config.tipline {
                 let cache = TipCheckerCache(database: database, scorer: try loadScorer(), maxAge: 60)
-                tipline = Self.tiplineAnswering(cache: cache, ocr: OCR(), moreURL: settings.publicURL, logger: logger)
+                tipline = Self.tiplineAnswering(cache: cache, ocr: Pipeline.ocr, moreURL: settings.publicURL, logger: logger)
             }
             let app = ModerationApp(
                 database: database, live: live, search: SearchIndex.standard(), logger: logger, accessLog: accessLog, tipline: tipline)
