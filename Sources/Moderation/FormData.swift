@@ -70,3 +70,86 @@ func queryEscape(_ s: String) -> String {
     }
     return String(decoding: out, as: UTF8.self)
 }
+
+extension FormData {
+    /// A form from fields already decoded (a multipart body's text fields).
+    package init(pairs: [(String, String)]) {
+        self.init("")
+        self.pairs = pairs
+    }
+}
+
+/// A `multipart/form-data` body (RFC 7578): its text fields, and its files by field name (name, type, bytes).
+package struct MultipartForm: Sendable {
+    package struct File: Sendable {
+        package var filename: String?
+        package var contentType: String?
+        package var data: Data
+    }
+
+    package var fields: [(String, String)] = []
+    package var files: [String: File] = [:]
+
+    /// The boundary of a `multipart/form-data` Content-Type; nil for any other type.
+    package static func boundary(_ contentType: String?) -> String? {
+        guard let contentType, contentType.lowercased().hasPrefix("multipart/form-data") else { return nil }
+        for part in contentType.split(separator: ";").dropFirst() {
+            let kv = part.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+            guard kv.count == 2, kv[0].lowercased() == "boundary" else { continue }
+            let b = kv[1].hasPrefix("\"") && kv[1].hasSuffix("\"") && kv[1].count >= 2 ? String(kv[1].dropFirst().dropLast()) : kv[1]
+            return (1...70).contains(b.utf8.count) ? b : nil
+        }
+        return nil
+    }
+
+    /// Parses `body`; nil when it is not a multipart body with that boundary (no opening delimiter, a part without
+    /// its blank line, no closing delimiter).
+    package init?(_ body: Data, boundary: String) {
+        let delimiter = Data(("--" + boundary).utf8)
+        let separator = Data("\r\n".utf8) + delimiter
+        guard let first = body.range(of: delimiter), first.lowerBound == body.startIndex else { return nil }
+        var cursor = first.upperBound
+        while true {
+            // After a delimiter: "--" ends the body, "\r\n" starts a part.
+            if body[cursor...].starts(with: Data("--".utf8)) { return }
+            guard body[cursor...].starts(with: Data("\r\n".utf8)) else { return nil }
+            let partStart = cursor + 2
+            guard let end = body.range(of: separator, in: partStart..<body.endIndex),
+                let blank = body.range(of: Data("\r\n\r\n".utf8), in: partStart..<end.lowerBound)
+            else { return nil }
+            let head = String(decoding: body[partStart..<blank.lowerBound], as: UTF8.self)
+            let content = Data(body[blank.upperBound..<end.lowerBound])
+            var name: String?
+            var filename: String?
+            var type: String?
+            for line in head.components(separatedBy: "\r\n") {
+                let lower = line.lowercased()
+                if lower.hasPrefix("content-disposition:") {
+                    name = Self.parameter("name", in: line)
+                    filename = Self.parameter("filename", in: line)
+                } else if lower.hasPrefix("content-type:") {
+                    type = line.dropFirst("content-type:".count).trimmingCharacters(in: .whitespaces)
+                }
+            }
+            if let name {
+                if filename != nil {
+                    files[name] = File(filename: filename, contentType: type, data: content)
+                } else {
+                    fields.append((name, String(decoding: content, as: UTF8.self)))
+                }
+            }
+            cursor = end.upperBound
+        }
+    }
+
+    /// `key="value"` from a Content-Disposition line (quoted, as browsers send it).
+    static func parameter(_ key: String, in line: String) -> String? {
+        for part in line.split(separator: ";").dropFirst() {
+            let kv = part.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+            guard kv.count == 2, kv[0].lowercased() == key else { continue }
+            let v = kv[1]
+            return v.hasPrefix("\"") && v.hasSuffix("\"") && v.count >= 2 ? String(v.dropFirst().dropLast()) : v
+        }
+        return nil
+    }
+}

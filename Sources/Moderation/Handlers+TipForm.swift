@@ -25,10 +25,27 @@ extension ModerationApp {
     @Sendable func tipFormSubmit(_ request: Request, _ context: WebContext) async throws -> Response {
         let settings = try tipFormSettings()
         guard let answering = tiplineAnswering else { throw WebError(status: .notFound, message: "no tipline") }
-        if let length = request.headers[.contentLength].flatMap(Int.init), length > 64 * 1024 {
-            throw WebError(status: .contentTooLarge, message: "form body of \(length) bytes; the limit is 65536")
+        // Words alone: 64 KiB; with a picture (multipart): the picture limit and 64 KiB for the rest.
+        let boundary = MultipartForm.boundary(request.headers[.contentType])
+        let limit = boundary == nil ? 64 * 1024 : settings.maxPictureBytes + 64 * 1024
+        if let length = request.headers[.contentLength].flatMap(Int.init), length > limit {
+            throw WebError(status: .contentTooLarge, message: "form body of \(length) bytes; the limit is \(limit) (tipline.max_picture_bytes + 64 KiB)")
         }
-        let form = try await readForm(request, context)
+        let form: FormData
+        var picture: Data?
+        if let boundary {
+            let body: ByteBuffer
+            do { body = try await request.body.collect(upTo: limit) } catch {
+                throw WebError(status: .contentTooLarge, message: "form body over \(limit) bytes (tipline.max_picture_bytes + 64 KiB)")
+            }
+            guard let multipart = MultipartForm(Data(buffer: body), boundary: boundary) else {
+                throw WebError(status: .badRequest, message: "not a multipart/form-data body with boundary \(boundary)")
+            }
+            form = FormData(pairs: multipart.fields)
+            picture = multipart.files["picture"].flatMap { $0.data.isEmpty ? nil : $0.data }
+        } else {
+            form = try await readForm(request, context)
+        }
         let language = Language(rawValue: form["lang"] ?? "") ?? settings.language
         // The cookie is the browser's id and the form carries it back (double submit): a page of another site can
         // send the form but cannot read the cookie to put it in.
@@ -38,7 +55,7 @@ extension ModerationApp {
                 message: Messages.text("tip.form.expired", language), status: .forbidden, settings: settings)
         }
         let text = (form["text"] ?? "").trimmingCharacters(in: .whitespacesAndNewlines)
-        guard !text.isEmpty else {
+        guard !text.isEmpty || picture != nil else {
             return tipFormPage(
                 language: language, browserID: id, text: "", answer: nil, message: Messages.text("tip.form.empty", language), status: .badRequest,
                 settings: settings)
@@ -64,23 +81,19 @@ extension ModerationApp {
         }
         let sender = TiplineMessage.senderHash(id, salt: salt, channel: "web")
         var lines: [String]
-        if TiplineMessage.isDeletionRequest(text) {
+        if picture == nil, TiplineMessage.isDeletionRequest(text) {
             let deleted = try await database.deleteTips(senderHash: sender)
             lines = [Messages.text("tip.deleted", language, ["count": "\(deleted)"])]
         } else {
             let now = Date()
-            let answer = try await answering(TipMessage(text: text), language, now)
+            let answer = try await answering(TipMessage(text: text.isEmpty ? nil : text, picture: picture), language, now)
             lines = answer.lines
-            let nonce = (form["nonce"] ?? "").prefix(64)
-            let claimKey = answer.matchKey ?? TiplineMessage.claimKey(text)
-            let recorded = try await database.recordTip(
-                NewTip(
-                    eventID: "web:" + (nonce.isEmpty ? Secrets.token() : String(nonce)), channel: "web", senderHash: sender, text: text,
-                    claimKey: claimKey, verdict: answer.verdict),
-                now: now)
-            if case .new(_, let askedBy) = recorded {
-                if askedBy > 1 { lines.append(Messages.text("tip.demand", language, ["count": "\(askedBy)"])) }
-                try await queueUnanswered(answer, claimKey: claimKey, text: text, askedBy: askedBy, now: now)
+            if answer.verdict != TiplineAnswer.unreadable {
+                let nonce = (form["nonce"] ?? "").prefix(64)
+                let askedBy = try await recordAnswered(
+                    answer, words: text.isEmpty ? nil : text, channel: "web", eventID: nonce.isEmpty ? Secrets.token() : String(nonce), sender: sender,
+                    now: now)
+                if let askedBy, askedBy > 1 { lines.append(Messages.text("tip.demand", language, ["count": "\(askedBy)"])) }
             }
         }
         return tipFormPage(language: language, browserID: id, text: "", answer: lines, message: nil, status: .ok, settings: settings)
@@ -127,12 +140,14 @@ extension ModerationApp {
             body += "\n<p><a href=\"/tip?lang=\(language.rawValue)\">\(t("tip.form.again"))</a></p></section>\n"
         } else {
             body += """
-                <form method="post" action="/tip">
+                <form method="post" action="/tip" enctype="multipart/form-data">
                 <input type="hidden" name="_csrf" value="\(h(browserID))">
                 <input type="hidden" name="nonce" value="\(Secrets.token())">
                 <input type="hidden" name="lang" value="\(language.rawValue)">
                 <p><label for="text">\(t("tip.form.label"))</label><br>
-                <textarea id="text" name="text" rows="8" cols="40" maxlength="\(Self.tipFormMaxCharacters)" required>\(h(text))</textarea></p>
+                <textarea id="text" name="text" rows="8" cols="40" maxlength="\(Self.tipFormMaxCharacters)">\(h(text))</textarea></p>
+                <p><label for="picture">\(t("tip.form.picture"))</label><br>
+                <input type="file" id="picture" name="picture" accept="image/*"></p>
                 <p><button type="submit">\(t("tip.form.submit"))</button></p>
                 </form>
 

@@ -334,7 +334,21 @@ extension ModerationApp {
         let now = Date()
         let answer = try await answering(TipMessage(text: words, picture: bytes), language, now)
         if answer.verdict == TiplineAnswer.unreadable { return answer.lines }
-        // What the person asked about, as moderators will read it: the words and what the picture says.
+        guard let askedBy = try await recordAnswered(answer, words: words, channel: channel, eventID: eventID, sender: sender, now: now) else {
+            context.logger.info("tipline: \(channel) event \(eventID) seen before; not answered twice")
+            return nil
+        }
+        var lines = answer.lines
+        if askedBy > 1 { lines.append(Messages.text("tip.demand", language, ["count": "\(askedBy)"])) }
+        if answer.verdict == "unverified" { lines.append(Messages.text("tip.followup.offer", language)) }
+        return lines
+    }
+
+    /// Records an answered tip with the sender's hash — what was asked as moderators will read it (the words, and
+    /// 〔圖片文字〕 what the picture says), counted by claim (the match, else the picture, else the words folded) — and
+    /// queues it when nothing answered it. Returns how many people have asked, or nil when this platform event was
+    /// recorded before.
+    func recordAnswered(_ answer: TiplineAnswer, words: String?, channel: String, eventID: String, sender: String, now: Date) async throws -> Int? {
         let asked = [words, answer.pictureText.map { Messages.text("tip.picture.text", .zhHant) + $0 }].compactMap { $0 }.joined(separator: "\n")
         let claimKey = answer.matchKey ?? answer.pictureKey ?? TiplineMessage.claimKey(asked)
         let recorded = try await database.recordTip(
@@ -342,15 +356,9 @@ extension ModerationApp {
                 eventID: channel + ":" + eventID, channel: channel, senderHash: sender, text: String(asked.prefix(5000)), claimKey: claimKey,
                 verdict: answer.verdict),
             now: now)
-        guard case .new(_, let askedBy) = recorded else {
-            context.logger.info("tipline: \(channel) event \(eventID) seen before; not answered twice")
-            return nil
-        }
+        guard case .new(_, let askedBy) = recorded else { return nil }
         try await queueUnanswered(answer, claimKey: claimKey, text: asked, askedBy: askedBy, now: now)
-        var lines = answer.lines
-        if askedBy > 1 { lines.append(Messages.text("tip.demand", language, ["count": "\(askedBy)"])) }
-        if answer.verdict == "unverified" { lines.append(Messages.text("tip.followup.offer", language)) }
-        return lines
+        return askedBy
     }
 
     /// Nothing known answered it: the claim goes to the moderators' queue (once per claim; later askers raise its

@@ -285,12 +285,16 @@ public enum Messages {
                 th: "วางข้อความที่คุณได้รับไว้ด้านล่าง ระบบจะเทียบกับข้อความที่ตรวจสอบแล้วว่าเป็นเท็จ ข้อมูลทางการ และรายงานที่ยืนยันแล้ว ไม่ต้องมีบัญชี และไม่บันทึกเบอร์โทรหรือชื่อของคุณ",
                 fil: "Idikit dito ang mensaheng natanggap mo. Ihahambing ito sa mga mensaheng napatunayang mali, opisyal na impormasyon at beripikadong ulat. Walang kailangang account, at hindi kailanman itinatala ang numero o pangalan mo."),
             "tip.form.label": all("訊息內容", "The message", vi: "Nội dung tin", id: "Isi pesan", th: "ข้อความ", fil: "Ang mensahe"),
+            "tip.form.picture": all(
+                "或一張截圖、照片（可不填）", "Or a screenshot or photo (optional)", vi: "Hoặc một ảnh chụp màn hình, ảnh (không bắt buộc)",
+                id: "Atau tangkapan layar atau foto (tidak wajib)", th: "หรือภาพหน้าจอ รูปถ่าย (ไม่บังคับ)", fil: "O isang screenshot o litrato (hindi kailangan)"),
             "tip.form.submit": all("查證", "Check", vi: "Kiểm tra", id: "Periksa", th: "ตรวจสอบ", fil: "Suriin"),
             "tip.form.answer": all("查證結果", "The answer", vi: "Kết quả", id: "Hasil", th: "ผลการตรวจสอบ", fil: "Ang sagot"),
             "tip.form.again": all("查證另一則訊息", "Check another message", vi: "Kiểm tra tin khác", id: "Periksa pesan lain", th: "ตรวจสอบข้อความอื่น", fil: "Sumuri ng ibang mensahe"),
             "tip.form.empty": all(
-                "請貼上要查證的訊息。", "Please paste the message to check.", vi: "Xin dán tin cần kiểm tra.", id: "Mohon tempelkan pesan yang ingin diperiksa.",
-                th: "โปรดวางข้อความที่ต้องการตรวจสอบ", fil: "Pakidikit ang mensaheng susuriin."),
+                "請貼上要查證的訊息，或選一張截圖。", "Please paste the message to check, or choose a screenshot.",
+                vi: "Xin dán tin cần kiểm tra, hoặc chọn một ảnh chụp màn hình.", id: "Mohon tempelkan pesan yang ingin diperiksa, atau pilih tangkapan layar.",
+                th: "โปรดวางข้อความที่ต้องการตรวจสอบ หรือเลือกภาพหน้าจอ", fil: "Pakidikit ang mensaheng susuriin, o pumili ng screenshot."),
             "tip.form.limit": all(
                 "詢問太頻繁，請 {seconds} 秒後再試。", "Too many questions from here; please try again in {seconds} seconds.",
                 vi: "Bạn hỏi quá nhiều lần; xin thử lại sau {seconds} giây.", id: "Terlalu banyak pertanyaan; coba lagi dalam {seconds} detik.",

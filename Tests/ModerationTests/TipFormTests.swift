@@ -12,11 +12,12 @@ import TestSupport
 /// salted hash, the cookie as CSRF token, a per-address limit, answers in the person's language.
 @Suite("Tipline: the web form")
 struct TipFormTests {
-    static func setup(perMinute: Int = 5) async throws -> (WebFixture, ModerationApp) {
+    static func setup(perMinute: Int = 5, maxPictureBytes: Int = 10 << 20) async throws -> (WebFixture, ModerationApp) {
         let f = try await WebFixture(seeds: [])
         var settings = TiplineSettings()
         settings.webForm = true
         settings.webFormPerMinute = perMinute
+        settings.maxPictureBytes = maxPictureBytes
         settings.saltFile = f.dir.write("secrets/salt", "pepper-for-tests\n")
         var config = f.config
         config.tipline = settings
@@ -24,6 +25,16 @@ struct TipFormTests {
             database: f.database, config: config, search: sharedSearch,
             tipline: { message, language, _ in
                 let text = message.text ?? ""
+                if let picture = message.picture {
+                    // As the real answer does (Tests/TiplineTests): bytes that start like a JPEG "read" as a rumour's
+                    // words; anything else is no picture.
+                    guard picture.starts(with: [0xFF, 0xD8]) else {
+                        return TiplineAnswer(verdict: TiplineAnswer.unreadable, lines: [Messages.text("tip.picture.unreadable", language)], matchKey: nil)
+                    }
+                    return TiplineAnswer(
+                        verdict: "unverified", lines: [Messages.text("tip.verdict.unverified", language)], matchKey: nil, pictureText: "水庫今晚洩洪",
+                        pictureKey: "image:\(picture.count)")
+                }
                 if text.contains("停班停課") {
                     return TiplineAnswer(
                         verdict: "contradicted", lines: [Messages.text("tip.verdict.contradicted", language)], matchKey: "record:dgpa-1")
@@ -107,6 +118,38 @@ struct TipFormTests {
             let limited = try await b.post("/tip", form: [("_csrf", token), ("text", "第三則")])
             #expect(limited.status == .tooManyRequests && limited.headers[.retryAfter] != nil && limited.body.contains("詢問太頻繁"))
         }
+    }
+
+    /// The form takes a screenshot too (multipart/form-data, as a browser sends a file): answered, recorded with
+    /// what the picture says and queued; a file that is no picture is answered with what works and not recorded; a
+    /// body over the picture limit is refused unread.
+    @Test func aPictureCanBeSentWithTheForm() async throws {
+        let (f, app) = try await Self.setup(maxPictureBytes: 4096)
+        defer { withExtendedLifetime(f) {} }
+        try await Application(router: app.buildRouter().router).test(.router) { client in
+            let b = Browser(client)
+            let form = try await b.get("/tip")
+            #expect(form.body.contains("enctype=\"multipart/form-data\"") && form.body.contains("type=\"file\" id=\"picture\" name=\"picture\""))
+            let token = Self.field(form, "_csrf") ?? ""
+            let jpeg = Data([0xFF, 0xD8, 0xFF, 0xE0] + [UInt8](repeating: 5, count: 1000))
+            let sent = try await b.postMultipart(
+                "/tip", fields: [("_csrf", token), ("nonce", Self.field(form, "nonce") ?? ""), ("lang", "zh-TW"), ("text", "")],
+                files: [("picture", "截圖.jpg", "image/jpeg", jpeg)])
+            #expect(sent.status == .ok && sent.body.contains(Markup.html(Messages.text("tip.verdict.unverified", .zhHant))), "\(sent.body.prefix(800))")
+            let notPicture = try await b.postMultipart(
+                "/tip", fields: [("_csrf", token), ("text", "")], files: [("picture", "notes.txt", "text/plain", Data("hello".utf8))])
+            #expect(notPicture.status == .ok && notPicture.body.contains(Markup.html(Messages.text("tip.picture.unreadable", .zhHant))))
+            let big = try await b.postMultipart(
+                "/tip", fields: [("_csrf", token), ("text", "")], files: [("picture", "big.jpg", "image/jpeg", Data(repeating: 1, count: 80_000))])
+            #expect(big.status == .contentTooLarge)
+            let broken = try await b.send(
+                "/tip", method: .post, headers: [.contentType: "multipart/form-data; boundary=abc"], body: "no delimiter here")
+            #expect(broken.status == .badRequest)
+        }
+        let demand = try await f.database.tipDemand(since: Date(timeIntervalSince1970: 0))
+        #expect(demand.count == 1 && demand[0].claimKey == "image:1004" && demand[0].text == "〔圖片文字〕水庫今晚洩洪", "\(demand)")
+        let queued = try await f.database.posts()
+        #expect(queued.map(\.text) == ["〔圖片文字〕水庫今晚洩洪"])
     }
 
     @Test func withoutWebFormTheFormIsNotThere() async throws {

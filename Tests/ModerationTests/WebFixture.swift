@@ -199,11 +199,34 @@ final class Browser: @unchecked Sendable {
         return try await send(uri, method: .post, headers: headers, body: json)
     }
 
+    /// A `multipart/form-data` POST, as a browser sends a form with a file: `files` are (field, filename, type, bytes).
+    @discardableResult
+    func postMultipart(_ uri: String, fields: [(String, String)], files: [(String, String, String, Data)], headers extra: HTTPFields = [:])
+        async throws -> Page
+    {
+        let boundary = "----SieveTestBoundary7MA4YWxkTrZu0gW"
+        var body = Data()
+        for (name, value) in fields {
+            body += Data("--\(boundary)\r\nContent-Disposition: form-data; name=\"\(name)\"\r\n\r\n\(value)\r\n".utf8)
+        }
+        for (name, filename, type, data) in files {
+            body += Data("--\(boundary)\r\nContent-Disposition: form-data; name=\"\(name)\"; filename=\"\(filename)\"\r\nContent-Type: \(type)\r\n\r\n".utf8)
+            body += data + Data("\r\n".utf8)
+        }
+        body += Data("--\(boundary)--\r\n".utf8)
+        var headers = extra
+        headers[.contentType] = "multipart/form-data; boundary=\(boundary)"
+        return try await send(uri, method: .post, headers: headers, bytes: ByteBuffer(bytes: body))
+    }
+
     func send(_ uri: String, method: HTTPRequest.Method, headers extra: HTTPFields, body: String?) async throws -> Page {
+        try await send(uri, method: method, headers: extra, bytes: body.map { ByteBuffer(string: $0) })
+    }
+
+    func send(_ uri: String, method: HTTPRequest.Method, headers extra: HTTPFields, bytes: ByteBuffer?) async throws -> Page {
         var headers = extra
         if !cookies.isEmpty, headers[.cookie] == nil { headers[.cookie] = cookieHeader }
-        let response = try await client.execute(
-            uri: uri, method: method, headers: headers, body: body.map { ByteBuffer(string: $0) })
+        let response = try await client.execute(uri: uri, method: method, headers: headers, body: bytes)
         let page = Page(status: response.status, headers: response.headers, body: String(buffer: response.body))
         for c in page.setCookies {
             let first = c.split(separator: ";", maxSplits: 1)[0]
