@@ -102,24 +102,7 @@ struct TiplineWebhookTests {
         config.tipline = settings
         let app = ModerationApp(
             database: f.database, config: config, search: sharedSearch,
-            tipline: { message, language, _ in
-                let text = message.text ?? ""
-                if let picture = message.picture {
-                    // What the real answer does with a picture (Tests/TiplineTests): here, bytes that start like a
-                    // JPEG "read" as the 停班停課 rumour; anything else cannot be decoded.
-                    guard picture.starts(with: [0xFF, 0xD8]) else {
-                        return TiplineAnswer(verdict: TiplineAnswer.unreadable, lines: [Messages.text("tip.picture.unreadable", language)], matchKey: nil)
-                    }
-                    return TiplineAnswer(
-                        verdict: "rumour", lines: [Messages.text("tip.verdict.rumour", language)], matchKey: nil, pictureText: "網傳明天停班停課",
-                        pictureKey: "image:\(picture.count)")
-                }
-                if text.contains("停班停課") {
-                    return TiplineAnswer(
-                        verdict: "contradicted", lines: [Messages.text("tip.verdict.contradicted", language)], matchKey: "record:dgpa-1")
-                }
-                return TiplineAnswer(verdict: "unverified", lines: [Messages.text("tip.verdict.unverified", language)], matchKey: nil)
-            })
+            tipline: fixedTiplineAnswers(pictureVerdict: "rumour", pictureText: "網傳明天停班停課"))
         return Setup(fixture: f, app: app, line: line)
     }
 
@@ -560,16 +543,7 @@ struct TelegramWebhookTests {
         config.tipline = settings
         let app = ModerationApp(
             database: f.database, config: config, search: sharedSearch,
-            tipline: { message, language, _ in
-                if let picture = message.picture {
-                    return TiplineAnswer(
-                        verdict: "rumour", lines: [Messages.text("tip.verdict.rumour", language)], matchKey: nil, pictureText: message.text,
-                        pictureKey: "image:\(picture.count)")
-                }
-                return (message.text ?? "").contains("停班停課")
-                    ? TiplineAnswer(verdict: "contradicted", lines: [Messages.text("tip.verdict.contradicted", language)], matchKey: "record:dgpa-1")
-                    : TiplineAnswer(verdict: "unverified", lines: [Messages.text("tip.verdict.unverified", language)], matchKey: nil)
-            })
+            tipline: fixedTiplineAnswers(pictureVerdict: "rumour", pictureText: "網傳明天停班停課"))
         return (f, app, bot)
     }
 
@@ -696,5 +670,26 @@ struct TelegramWebhookTests {
             #expect(error.description.contains("tipline.line_access_token_env"), "\(error.description)")
         }
         #expect(TelegramWebhook.sameSecret("abc", "abc") && !TelegramWebhook.sameSecret("abd", "abc") && !TelegramWebhook.sameSecret(nil, "abc"))
+    }
+}
+
+/// The answer table the tipline handler tests use instead of the real checker (what the checker says is tested in
+/// Tests/TiplineTests; these suites are about the platforms, the form, storage and limits): a text about 停班停課 is
+/// contradicted by an official record, any other text is unverified; a picture whose bytes start like a JPEG "reads"
+/// as `pictureText` with `pictureVerdict`, anything else is no picture (unreadable).
+func fixedTiplineAnswers(pictureVerdict: String, pictureText: String) -> TiplineAnswering {
+    { message, language, _ in
+        if let picture = message.picture {
+            guard picture.starts(with: [0xFF, 0xD8]) else {
+                return TiplineAnswer(verdict: TiplineAnswer.unreadable, lines: [Messages.text("tip.picture.unreadable", language)], matchKey: nil)
+            }
+            return TiplineAnswer(
+                verdict: pictureVerdict, lines: [Messages.text("tip.verdict.\(pictureVerdict)", language)], matchKey: nil, pictureText: pictureText,
+                pictureKey: "image:\(picture.count)")
+        }
+        if (message.text ?? "").contains("停班停課") {
+            return TiplineAnswer(verdict: "contradicted", lines: [Messages.text("tip.verdict.contradicted", language)], matchKey: "record:dgpa-1")
+        }
+        return TiplineAnswer(verdict: "unverified", lines: [Messages.text("tip.verdict.unverified", language)], matchKey: nil)
     }
 }
