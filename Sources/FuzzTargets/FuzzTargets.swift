@@ -153,6 +153,12 @@ public enum FuzzTargets {
         _ = WebContext.clientIP(peer: "127.0.0.1", forwardedFor: text, trusted: [IPRange("127.0.0.1")!])
         _ = IPRange(String(text.prefix(64)))
         _ = Charset.fromContentType(text)
+        // The tipline form's multipart body (public, no account): its boundary from the first line, the rest parsed.
+        let firstLine = data.prefix { $0 != 0x0D && $0 != 0x0A }
+        if firstLine.starts(with: Data("--".utf8)), let b = MultipartForm.boundary("multipart/form-data; boundary=" + String(decoding: firstLine.dropFirst(2), as: UTF8.self)) {
+            if let m = MultipartForm(data, boundary: b) { _ = FormData(pairs: m.fields)["text"] }
+        }
+        _ = MultipartForm.boundary(text)
     }
 
     static let webhookSignature: Target = { data in
