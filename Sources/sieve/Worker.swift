@@ -30,7 +30,9 @@ struct Worker: AsyncParsableCommand {
     @Option(name: .long, help: "Posts classified / cross-referenced / deliveries claimed per batch.")
     var batch: Int = 200
 
-    @Option(name: .long, help: "Seconds a claim lasts before another worker may take the work over.")
+    @Option(
+        name: .long,
+        help: "Seconds a claim lasts before another worker may take the work over (a delivery being sent: its channel's timeout plus this, at most a minute).")
     var lease: Double = 300
 
     @Option(name: .long, help: "Seconds to wait between rounds that found nothing to do.")
