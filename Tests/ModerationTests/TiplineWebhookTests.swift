@@ -126,6 +126,16 @@ struct TiplineWebhookTests {
         return (response.status, String(buffer: response.body))
     }
 
+    /// Sends each body, signed with the channel secret, in order; each must be accepted (200).
+    static func postSigned(_ s: Setup, _ bodies: [Data]) async throws {
+        try await Application(router: s.app.buildRouter().router).test(.router) { client in
+            for body in bodies {
+                let answer = try await Self.post(client, body, signature: LineWebhook.signature(body, secret: Self.secret))
+                #expect(answer.0 == .ok)
+            }
+        }
+    }
+
     static func tipCount(_ db: AppDatabase) async throws -> Int {
         try await db.tipDemand(since: Date(timeIntervalSince1970: 0), limit: 1000).reduce(0) { $0 + $1.askedBy }
     }
@@ -193,12 +203,7 @@ struct TiplineWebhookTests {
             Self.body([Self.textEvent(id: "E4b", user: "Uaaa", text: "聽說 大橋斷了 不要過去")]),
             Self.body([Self.textEvent(id: "E4c", user: "Ubbb", text: "聽說大橋斷了!!不要過去")]),
         ]
-        try await Application(router: s.app.buildRouter().router).test(.router) { client in
-            for body in bodies {
-                let answer171 = try await Self.post(client, body, signature: LineWebhook.signature(body, secret: Self.secret))
-                #expect(answer171.0 == .ok)
-            }
-        }
+        try await Self.postSigned(s, bodies)
         #expect(s.line.texts.count == 3)
         #expect(!s.line.texts[1].contains("人詢問"), "one person asking twice is one asker: \(s.line.texts[1])")
         #expect(s.line.texts[2].contains("已有 2 人詢問這則訊息"), "\(s.line.texts[2])")
@@ -284,12 +289,7 @@ struct TiplineWebhookTests {
             Self.body([Self.pictureEvent(id: "E8c", user: "U8", message: "txt")]),
             Self.body([Self.pictureEvent(id: "E8d", user: "U8", message: "../../reply")]),
         ]
-        try await Application(router: s.app.buildRouter().router).test(.router) { client in
-            for body in bodies {
-                let answer = try await Self.post(client, body, signature: LineWebhook.signature(body, secret: Self.secret))
-                #expect(answer.0 == .ok)
-            }
-        }
+        try await Self.postSigned(s, bodies)
         // An id that is not LINE's (letters and digits) is never put in a URL: that one is told what works.
         #expect(s.line.contentCalls == 3)
         #expect(
