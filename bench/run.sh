@@ -33,6 +33,8 @@ echo "== crawl: 100 hosts × 100 pages + 100 list pages on loopback nginx, concu
 bench/crawl.sh
 echo "== moderation web app: 50,000 queued items, wrk at 100 connections against the queue page and the queue API"
 bench/web.sh
+echo "== the map: 50,000 reports of one night, wrk at 20 connections against /map (whole country, one county); a cold map"
+if [ -f data/boundaries/towns.json ] || make -s boundaries; then bench/map.sh; else echo "skipped: no township boundaries (make boundaries)"; fi
 echo "== backup and restore of 200,000 posts (RPO/RTO)"
 bench/backup.sh
 echo "== pictures: OCR accuracy (Sieve vs the tesseract command) and re-shared picture matching (Sieve vs imagehash), 10,000 unrelated"

@@ -23,7 +23,7 @@ secure_cookies = false
 TOML
 cleanup() { [ -n "${SERVER:-}" ] && kill "$SERVER" 2>/dev/null; wait 2>/dev/null; rm -rf "$WORK"; }
 trap cleanup EXIT
-"$SIEVE" queue --config "$WORK/sieve.toml" --limit 1 >/dev/null   # creates the schema
+"$SIEVE" migrate --config "$WORK/sieve.toml" >/dev/null   # creates the schema
 python3 bench/seed_web.py "$WORK/web.sqlite" "$ITEMS"
 echo "bench-password-1" | "$SIEVE" user add bench --role moderator --config "$WORK/sieve.toml" >/dev/null
 TOKEN=$("$SIEVE" user token bench --config "$WORK/sieve.toml")

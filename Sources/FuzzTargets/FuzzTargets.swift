@@ -1,6 +1,7 @@
 import Classifier
 import Crawler
 import Foundation
+import Maps
 import GRDB
 import Imaging
 import Incidents
@@ -40,6 +41,7 @@ public enum FuzzTargets {
         ("telegram", adapter("telegram")), ("cap", cap), ("cwa", cwa), ("emic", emic), ("closures", closures),
         ("robots", robots), ("charset", charset), ("config", config), ("model", model), ("search", search), ("image", image),
         ("form", form), ("webhook-signature", webhookSignature), ("dates", dates), ("classify", classify),
+        ("boundaries", boundaries),
     ]
 
     // MARK: Crawler
@@ -109,6 +111,16 @@ public enum FuzzTargets {
     }
 
     // MARK: Configuration and models
+
+    /// A township boundary file (GeoJSON or TopoJSON), read, simplified and drawn.
+    static let boundaries: Target = { data in
+        guard let b = try? Boundaries.parse(data, path: "fuzz.json") else { return }
+        _ = MapDrawing.svg(
+            MapBase(b),
+            MapDrawing.Options(
+                counts: Dictionary(b.townships.prefix(3).map { ($0.county + "|" + $0.name, PlaceCounts(pending: 2)) }, uniquingKeysWith: { a, _ in a }),
+                title: "fuzz", townshipLink: { t, _ in t.name }, clusterLink: { _ in "/" }, countyLink: { $0 }))
+    }
 
     static let config: Target = { data in
         let text = String(decoding: data, as: UTF8.self)

@@ -52,6 +52,38 @@ enum Assets {
         h1 { font-size: 1.4rem; margin: .2rem 0 .6rem; } h2 { font-size: 1.1rem; margin-top: 1.2rem; }
         .muted { color: var(--muted); } .nowrap { white-space: nowrap; } .num { text-align: right; font-variant-numeric: tabular-nums; }
         .inline { display: inline; }
+        .mapform { display: flex; flex-wrap: wrap; gap: .4rem .8rem; align-items: center; background: var(--bg);
+          padding: .5rem; border: 1px solid var(--line); border-radius: 4px; margin-bottom: .5rem; }
+        .timeslider { margin: .3rem 0 .6rem; } .timeslider ol { display: flex; flex-wrap: wrap; gap: 0; list-style: none;
+          padding: 0; margin: 0 0 .3rem; border-top: 4px solid var(--line); }
+        .timeslider li a { display: block; padding: .35rem .55rem; font-size: .85rem; color: #0b4f8a; }
+        .timeslider li a[aria-current] { background: #0b4f8a; color: #fff; font-weight: 700; }
+        .mapfig { margin: 0; max-width: 760px; } svg.sitmap { width: 100%; height: auto; max-height: calc(100vh - 9rem);
+          display: block; border: 1px solid var(--line); }
+        svg.sitmap .sea { fill: #eaf3fa; } svg.sitmap .inset { fill: none; stroke: #7a8790; stroke-dasharray: 3 2; vector-effect: non-scaling-stroke; }
+        svg.sitmap .insetlabel { fill: #3d4852; }
+        .t { stroke: #fff; stroke-width: .6; vector-effect: non-scaling-stroke; }
+        .t.s0 { fill: #e4e7ea; } .t.s1 { fill: #fdd49e; } .t.s2 { fill: #fdae6b; } .t.s3 { fill: #f16913; } .t.s4 { fill: #a63603; }
+        .t.out { opacity: .35; } a:hover > .t, a:focus > .t { stroke: #0b4f8a; stroke-width: 2; }
+        svg.sitmap .names text { fill: #1d232a; text-anchor: middle; paint-order: stroke; stroke: #fff; stroke-width: 2.5px;
+          stroke-linejoin: round; pointer-events: none; }
+        svg.sitmap .names a text { pointer-events: auto; font-weight: 700; }
+        .m-area { fill: #7b1fa2; fill-opacity: .08; stroke: #7b1fa2; stroke-width: 1.5; stroke-dasharray: 4 2; vector-effect: non-scaling-stroke; }
+        .m-quake { fill: #c62828; stroke: #fff; stroke-width: 1; vector-effect: non-scaling-stroke; }
+        .m-emic { fill: #6a1b9a; stroke: #fff; stroke-width: 1; vector-effect: non-scaling-stroke; }
+        .m-point { fill: #6a1b9a; } svg.sitmap .m-mag { fill: #8b0000; font-weight: 700; paint-order: stroke; stroke: #fff; stroke-width: 2px; }
+        .bubble circle, .bub { fill: #0b4f8a; fill-opacity: .88; stroke: #fff; stroke-width: 1.2; vector-effect: non-scaling-stroke; }
+        .bubble text { fill: #fff; text-anchor: middle; font-weight: 700; pointer-events: none; }
+        a:focus > .bubble circle, a:hover > .bubble circle { fill: #062c4f; stroke: #ffbf00; stroke-width: 3; }
+        svg.sitmap .north path { fill: #1d232a; } svg.sitmap .north text { text-anchor: middle; fill: #1d232a; }
+        svg.sitmap .scale path { fill: none; stroke: #1d232a; stroke-width: 2; vector-effect: non-scaling-stroke; }
+        svg.sitmap .scale text { text-anchor: middle; fill: #1d232a; }
+        .legend ul { list-style: none; padding: 0; display: flex; flex-wrap: wrap; gap: .3rem 1.2rem; margin: .2rem 0; }
+        .legend li { display: flex; align-items: center; gap: .35rem; font-size: .9rem; } svg.sw { width: 16px; height: 16px; }
+        .notice { background: #fff8e1; border: 1px solid #e0b000; padding: .5rem .7rem; border-radius: 4px; }
+        .small { font-size: .85rem; }
+        @media (min-width: 1100px) { body[data-page=map] .mapfig { float: left; width: 58%; margin-right: 1.5rem; }
+          body[data-page=map] main section { overflow: auto; } }
         .flash { background: #e8f4ff; border: 1px solid #9cc8f0; padding: .4rem .7rem; border-radius: 4px; }
         .flash.bad { background: #fdecea; border-color: #f0a29c; }
         .filters { display: flex; flex-wrap: wrap; gap: .4rem .8rem; align-items: end; background: var(--bg);

@@ -21,6 +21,10 @@ struct QueueQuery {
         if let county = form.text("county") {
             filter.county = county
             echo.append(("county", county))
+            if let township = form.text("township") {
+                filter.township = township
+                echo.append(("township", township))
+            }
         }
         if let verdict = form.text("verdict") {
             guard Labels.verdictNames[verdict] != nil else {

@@ -38,6 +38,8 @@ public struct ModerationApp: Sendable {
     let bcryptGate: BcryptGate
     let oidcClient = OIDCClient()
     let publicCache = TimedValue<PublicData>()
+    let mapBases = MapBaseCache()
+    let mapCache = MapPageCache()
     /// Whether the store is an exercise store (read at most every 5 s).
     let exerciseCache = TimedValue<ExerciseInfo?>()
     /// The tipline web form's questions per address and minute.
@@ -93,6 +95,7 @@ public struct ModerationApp: Sendable {
         r.post("/items/{id}/retract", retractForm)
         r.post("/items/{id}/edit", editForm)
         r.get("/dashboard", dashboard)
+        r.get("/map", mapPage)
         r.get("/admin/audit", auditPage)
         r.get("/admin/audit.csv", auditCSV)
         r.get("/admin/users", usersPage)

@@ -32,6 +32,7 @@ enum Templates {
         <nav>
         <a href="/" class="brand">Sieve 審核台</a>
         <a href="/">佇列</a>
+        <a href="/map">地圖</a>
         <a href="/dashboard">儀表板</a>
         <a href="/outbox">發布匣</a>
         {{#chrome.isAdmin}}<a href="/admin/audit">稽核紀錄</a> <a href="/admin/users">帳號</a>{{/chrome.isAdmin}}

@@ -58,6 +58,7 @@ public protocol ModerationRepository: Sendable {
     @discardableResult func edit(postID: Int64, reviewer: String, text: String, note: String?, ip: String?, now: Date) async throws(StoreError) -> [PublicationRecord]
     func dropDelivery(_ id: Int64, actor: String, ip: String?, now: Date) async throws(StoreError) -> PublicationRecord
     func dashboardStats(hours: Int, topSeries: Int, now: Date) async throws(StoreError) -> DashboardStats
+    func mapActivity(from: Date, to: Date) async throws(StoreError) -> MapActivity
 }
 
 /// Everything the web app reads and writes: the moderation room, accounts, the outbox it shows and the feeds it

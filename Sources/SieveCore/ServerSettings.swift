@@ -23,6 +23,10 @@ public struct ServerSettings: Sendable, Equatable {
     /// bcrypt checks running at once (each takes about a quarter of a second of one core at cost 12); logins
     /// beyond them wait, and beyond `4 ×` this many waiting, are refused with 503.
     public var loginConcurrency: Int = 2
+    /// Township boundaries for the map (`/map`): a GeoJSON or TopoJSON file of the national land-surveying open
+    /// data (鄉鎮市區界線), absolute or relative to the config file. Nil: the map shows official incidents and a
+    /// table only. `make boundaries` fetches one.
+    public var mapBoundaries: String? = nil
 
     public init(
         host: String = "127.0.0.1", port: Int = 8080, secureCookies: Bool = true, sessionLifetime: Int = 12 * 3600,

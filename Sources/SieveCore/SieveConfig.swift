@@ -171,7 +171,7 @@ struct TableReader {
             guard let server = serverValue.table else {
                 throw error("", "server", "server", "expected a table [server]")
             }
-            config.server = try readServer(server)
+            config.server = try readServer(server, baseDir: baseDir)
         }
         if let sourcesValue = root["source"] {
             guard let array = sourcesValue.array else {
@@ -268,13 +268,13 @@ struct TableReader {
         return s
     }
 
-    func readServer(_ t: TOMLTable) throws(ConfigError) -> ServerSettings {
+    func readServer(_ t: TOMLTable, baseDir: URL) throws(ConfigError) -> ServerSettings {
         let ctx = "server"
         try checkKeys(
             t,
             allowed: [
                 "host", "port", "secure_cookies", "session_lifetime", "claim_duration", "page_size",
-                "login_max_failures", "login_lockout", "bcrypt_cost", "trusted_proxies", "login_concurrency",
+                "login_max_failures", "login_lockout", "bcrypt_cost", "trusted_proxies", "login_concurrency", "map_boundaries",
             ], context: ctx, display: ctx)
         var s = ServerSettings()
         func integer(_ key: String, in range: ClosedRange<Int>) throws(ConfigError) -> Int? {
@@ -307,6 +307,10 @@ struct TableReader {
         if let v = try duration("login_lockout") { s.loginLockout = v }
         if let v = try integer("bcrypt_cost", in: 4...31) { s.bcryptCost = v }
         if let v = try integer("login_concurrency", in: 1...64) { s.loginConcurrency = v }
+        if let f = try string(t, "map_boundaries", context: ctx, display: ctx) {
+            guard !f.isEmpty else { throw error(ctx, "map_boundaries", "server.map_boundaries", "must not be empty (leave it out for no map shapes)") }
+            s.mapBoundaries = f.hasPrefix("/") ? f : baseDir.appendingPathComponent(f).standardizedFileURL.path
+        }
         if let value = t["trusted_proxies"] {
             guard let array = value.array else {
                 throw error(ctx, "trusted_proxies", "server.trusted_proxies", "expected an array of addresses or CIDR blocks, e.g. [\"127.0.0.1\", \"10.0.0.0/8\"]")

@@ -25,6 +25,19 @@ extension SQLDialect {
                     OR (json_extract(value, '$.level') = 'county' AND json_extract(value, '$.name') = ?))
             """
     }
+
+    /// A condition: a township-level place of the JSON array in `column` has the name and county bound to the two `?`.
+    func jsonPlacesTownship(_ column: String) -> String {
+        self.sharesWork
+            ? """
+            EXISTS (SELECT 1 FROM jsonb_array_elements(\(column)::jsonb) AS p(value) WHERE p.value ->> 'level' = 'township'
+                    AND p.value ->> 'name' = ? AND p.value ->> 'county' = ?)
+            """
+            : """
+            EXISTS (SELECT 1 FROM json_each(\(column)) WHERE json_extract(value, '$.level') = 'township'
+                    AND json_extract(value, '$.name') = ? AND json_extract(value, '$.county') = ?)
+            """
+    }
 }
 
 extension AppDatabase {
@@ -63,6 +76,10 @@ extension AppDatabase {
             if let county = f.county {
                 clauses.append(tx.dialect.jsonPlacesInCounty("assessment.places"))
                 args += [county, county]
+                if let township = f.township {
+                    clauses.append(tx.dialect.jsonPlacesTownship("assessment.places"))
+                    args += [township, county]
+                }
             }
             if let verdict = f.verdict {
                 if verdict == "none" {

@@ -83,6 +83,8 @@ public struct QueueFilter: Sendable, Hashable {
     public var type: String?
     /// County ("新北市"); nil: any.
     public var county: String?
+    /// Township ("汐止區", within `county`); nil: any.
+    public var township: String?
     /// Cross-reference verdict; "none" for items without one; nil: any.
     public var verdict: String?
     /// Source name; nil: any.

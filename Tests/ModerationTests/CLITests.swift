@@ -90,12 +90,12 @@ struct CLITests {
             return
         }
         #expect(r.status == 0, "\(r.stdout)\n\(r.stderr)")
-        #expect(r.stdout.contains("ui: 6 passed, 0 failed"), "\(r.stdout)\n\(r.stderr)")
+        #expect(r.stdout.contains("ui: 7 passed, 0 failed"), "\(r.stdout)\n\(r.stderr)")
     }
 }
 
 /// WCAG 2.1 A/AA with axe-core in headless Chromium (Tests/ui/axe_check.py): the public page (plain, large text and
-/// high contrast, one county), login, queue, an item and the dashboard — no serious or critical violation.
+/// high contrast, one county), login, queue, an item, the dashboard and the map — no serious or critical violation.
 @Test(
     .enabled(
         if: FileManager.default.isExecutableFile(atPath: TestPaths.packageRoot.appendingPathComponent(".venv-ui/bin/python").path),
@@ -109,5 +109,5 @@ func axeFindsNoSeriousOrCriticalViolations() async throws {
         return
     }
     #expect(r.status == 0, "\(r.stdout)\n\(r.stderr)")
-    #expect(r.stdout.contains("axe: 11 pages, 0 serious or critical violations"), "\(r.stdout)\n\(r.stderr)")
+    #expect(r.stdout.contains("axe: 13 pages, 0 serious or critical violations"), "\(r.stdout)\n\(r.stderr)")
 }

@@ -141,4 +141,21 @@ struct ConfigKeyPrecheckTests {
         #expect(config.server.trustedProxies.count == 2)
         #expect(config.sources.first?.name == "新聞")
     }
+
+    /// `[server] map_boundaries`: a path relative to the config file's folder, or absolute; empty is refused.
+    @Test func mapBoundariesAreFoundBesideTheConfigFile() throws {
+        let dir = TempDir()
+        let file = dir.path("sieve.toml")
+        try "[server]\nmap_boundaries = \"data/boundaries/towns.json\"\n".write(toFile: file, atomically: true, encoding: .utf8)
+        let config = try SieveConfig.load(path: file, required: true)
+        #expect(config.server.mapBoundaries == dir.path("data/boundaries/towns.json"))
+        #expect(try SieveConfig.parse("[server]\nmap_boundaries = \"/srv/towns.json\"\n", file: "a.toml").server.mapBoundaries == "/srv/towns.json")
+        #expect(try SieveConfig.parse("[server]\nport = 8080\n", file: "a.toml").server.mapBoundaries == nil)
+        #expect {
+            _ = try SieveConfig.parse("[server]\nmap_boundaries = \"\"\n", file: "b.toml")
+        } throws: { error in
+            let e = error as? ConfigError
+            return e?.line == 2 && (e?.message.contains("must not be empty") ?? false) && "\(error)".contains("server.map_boundaries")
+        }
+    }
 }

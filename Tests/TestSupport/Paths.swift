@@ -94,3 +94,13 @@ public final class TempDir: @unchecked Sendable {
 
     deinit { try? FileManager.default.removeItem(at: url) }
 }
+
+extension TestPaths {
+    /// Township boundaries of the national open data (`make boundaries` writes them; `SIEVE_BOUNDARIES` names
+    /// another file), or nil: the file is not in the repository, so tests that need it skip without it.
+    public static var boundaries: String? {
+        let env = ProcessInfo.processInfo.environment["SIEVE_BOUNDARIES"]
+        let path = env ?? packageRoot.appendingPathComponent("data/boundaries/towns.json").path
+        return FileManager.default.fileExists(atPath: path) ? path : nil
+    }
+}

@@ -5,9 +5,11 @@ selenium logs in, filters the queue, approves an item with the keyboard and find
     moderation_ui.py --sieve .build/debug/sieve [--shots DIR]
 
 Exit 0: passed; 77: skipped (the reason is printed: no chromium, chromedriver or selenium); anything else: failed.
-With --shots, PNG screenshots of the queue, an item, the dashboard and the public page on a phone are saved into DIR.
+With --shots, PNG screenshots of the queue, an item, the dashboard, the map (laptop; one county on a phone) and the public
+page on a phone (plain, large text, Vietnamese) are saved into DIR.
 """
 import argparse
+import json
 import os
 import re
 import shutil
@@ -51,11 +53,28 @@ def write_config(work, port):
     # The demo already has a [server] table (secure_cookies = false); drop it and write ours before the arrays of
     # tables (a TOML table cannot be defined twice).
     demo = re.sub(r'^\[server\]\n(?:[^\[\n][^\n]*\n|\n)*', '', demo, flags=re.M)
-    server = f'\n[server]\nport = {port}\nsecure_cookies = false\nbcrypt_cost = 4\n'
+    server = f'\n[server]\nport = {port}\nsecure_cookies = false\nbcrypt_cost = 4\nmap_boundaries = "{boundaries_file(work)}"\n'
     first = demo.index("[[")
     cfg = demo[:first] + server + "\n" + demo[first:]
     path = os.path.join(work, "sieve.toml")
     open(path, "w", encoding="utf-8").write(cfg)
+    return path
+
+
+def boundaries_file(work):
+    """The national township boundaries when `make boundaries` fetched them; else a few squares written here, at
+    roughly the places of the demo's reports, so the map page is drawn either way."""
+    real = os.path.join(ROOT, "data", "boundaries", "towns.json")
+    if os.path.exists(real):
+        return real
+    squares = [("新北市", "汐止區", 121.60, 25.03), ("新北市", "瑞芳區", 121.68, 25.03), ("新北市", "新店區", 121.50, 24.90),
+               ("新北市", "烏來區", 121.50, 24.80), ("高雄市", "那瑪夏區", 120.65, 23.20), ("宜蘭縣", "冬山鄉", 121.70, 24.60)]
+    features = [{"type": "Feature", "properties": {"COUNTYNAME": c, "TOWNNAME": t},
+                 "geometry": {"type": "Polygon", "coordinates": [[[x, y], [x + 0.08, y], [x + 0.08, y + 0.08], [x, y + 0.08], [x, y]]]}}
+                for c, t, x, y in squares]
+    path = os.path.join(work, "towns-fixture.geojson")
+    with open(path, "w", encoding="utf-8") as f:
+        json.dump({"type": "FeatureCollection", "features": features}, f, ensure_ascii=False)
     return path
 
 
@@ -242,6 +261,33 @@ def main():
         assert m and float(m.group(1)) < 2.0, dist  # 25.0630,121.6590 (the matched EMIC report) is ~1.2 km away
         checks += 1
 
+        # 7. The map: a bubble opens the queue filtered to its place; the form zooms into a county (no script needed).
+        driver.set_window_size(1366, 768)
+        driver.get(base + "/map?window=168h&end=2026-09-15T08:00")
+        bubbles = driver.find_elements(By.CSS_SELECTOR, "svg.sitmap .bubbles a")
+        assert bubbles, "no report bubbles on the map"
+        shaded = driver.find_elements(By.CSS_SELECTOR, "svg.sitmap path.t.s1, svg.sitmap path.t.s2, svg.sitmap path.t.s3")
+        assert shaded, "no shaded township"
+        if args.shots:
+            driver.save_screenshot(os.path.join(args.shots, "map.png"))
+        # A bubble of several counties zooms the map instead; click one that opens the queue.
+        to_queue = [b for b in bubbles if (b.get_dom_attribute("href") or "").startswith("/?")]
+        assert to_queue, "no bubble opens the queue"
+        to_queue[0].find_element(By.CSS_SELECTOR, "circle").click()
+        wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, "table.queue"))
+        assert "county=" in driver.current_url, driver.current_url
+        assert driver.find_elements(By.CSS_SELECTOR, "tr.item"), "the queue opened from the map is empty"
+        driver.get(base + "/map?window=168h&end=2026-09-15T08:00")
+        Select(driver.find_element(By.NAME, "county")).select_by_value("新北市")
+        driver.find_element(By.CSS_SELECTOR, "form.mapform button[type=submit]").click()
+        wait.until(lambda d: "county=" in d.current_url)
+        assert driver.find_elements(By.CSS_SELECTOR, "svg.sitmap .names text"), "no township names in the county view"
+        if args.shots:
+            driver.set_window_size(360, 740)
+            driver.save_screenshot(os.path.join(args.shots, "map-phone.png"))
+        driver.set_window_size(1400, 1000)
+        checks += 1
+
         if args.shots:
             driver.get(f"{base}/items/{item_id}")
             driver.save_screenshot(os.path.join(args.shots, "item.png"))
@@ -261,7 +307,7 @@ def main():
             driver.get(base + "/public?lang=vi")
             driver.save_screenshot(os.path.join(args.shots, "public-phone-vi.png"))
             driver.set_window_size(1400, 1000)
-            print(f"screenshots in {args.shots}: queue.png item.png dashboard.png public-phone.png public-phone-large.png public-phone-vi.png")
+            print(f"screenshots in {args.shots}: queue.png item.png dashboard.png map.png map-phone.png public-phone.png public-phone-large.png public-phone-vi.png")
         print(f"ui: {checks} passed, 0 failed")
     finally:
         if driver:

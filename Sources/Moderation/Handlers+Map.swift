@@ -1,0 +1,269 @@
+import Foundation
+import Hummingbird
+import Maps
+import SieveCore
+import Store
+
+/// The map's query: a time window ending at `end`, an optional county to zoom into, and which reports shade.
+struct MapQuery: Equatable {
+    static let windows = [6, 24, 72, 168]
+    var hours = 24
+    var end: Date
+    /// Whether `end` was given (otherwise it is "now", rounded up to five minutes).
+    var endGiven = false
+    var county: String?
+    var measure: MapMeasure = .all
+
+    init(_ form: FormData, now: Date, counties: [String]) throws {
+        end = Date(timeIntervalSince1970: (now.timeIntervalSince1970 / 300).rounded(.up) * 300)
+        if let w = form.text("window") {
+            guard let h = Int(w.hasSuffix("h") ? String(w.dropLast()) : w), Self.windows.contains(h) else {
+                throw WebError(status: .badRequest, message: "window must be one of \(Self.windows.map { "\($0)h" }.joined(separator: ", ")), got \"\(w)\"")
+            }
+            hours = h
+        }
+        if let e = form.text("end") {
+            guard let d = parseTaipeiLocal(e) else {
+                throw WebError(status: .badRequest, message: "end must be a time like 2026-09-14T22:00 (Taipei) or RFC 3339, got \"\(e)\"")
+            }
+            end = d
+            endGiven = true
+        }
+        if let c = form.text("county") {
+            let name = Boundaries.canonical(c)
+            guard counties.isEmpty || counties.contains(name) else {
+                throw WebError(status: .badRequest, message: "county must be a county or city such as 臺北市, got \"\(c)\"")
+            }
+            county = name
+        }
+        if let l = form.text("layer") {
+            guard let m = MapMeasure(rawValue: l) else {
+                throw WebError(status: .badRequest, message: "layer must be all, pending or verified, got \"\(l)\"")
+            }
+            measure = m
+        }
+    }
+
+    var from: Date { end.addingTimeInterval(-Double(hours) * 3600) }
+
+    /// The map's own URL with some parameters changed.
+    func url(hours: Int? = nil, end: Date?? = nil, county: String?? = nil, measure: MapMeasure? = nil) -> String {
+        var parts: [String] = []
+        let h = hours ?? self.hours
+        if h != 24 { parts.append("window=\(h)h") }
+        let e: Date? = end ?? (endGiven ? self.end : nil)
+        if let e { parts.append("end=" + queryEscape(MapQuery.local(e))) }
+        if let c = county ?? self.county { parts.append("county=" + queryEscape(c)) }
+        let m = measure ?? self.measure
+        if m != .all { parts.append("layer=\(m.rawValue)") }
+        return parts.isEmpty ? "/map" : "/map?" + parts.joined(separator: "&")
+    }
+
+    /// "2026-09-14T22:00" in Taipei time (what the queue's from/to take).
+    static func local(_ d: Date) -> String {
+        let (y, mo, da, h, mi, _) = TaipeiTime.parts(d)
+        func two(_ v: Int) -> String { v < 10 ? "0\(v)" : "\(v)" }
+        return "\(y)-\(two(mo))-\(two(da))T\(two(h)):\(two(mi))"
+    }
+}
+
+/// The township shapes, read once from `[server] map_boundaries` (again when the setting changes).
+final class MapBaseCache: Sendable {
+    private let state = Locked<(path: String?, base: Result<MapBase, BoundaryError>?)>((nil, nil))
+
+    func base(path: String?) -> Result<MapBase, BoundaryError>? {
+        guard let path else { return nil }
+        if let cached = state.withLock({ $0.path == path ? $0.base : nil }) { return cached }
+        let loaded: Result<MapBase, BoundaryError>
+        do { loaded = .success(MapBase(try Boundaries.load(path: path))) } catch { loaded = .failure(error) }
+        state.withLock { $0 = (path, loaded) }
+        return loaded
+    }
+}
+
+/// Rendered map pages, fresh for 15 s per query. A stale page is served at once while one task draws it anew
+/// (the store is read once per query and window whatever the traffic, and no request waits for a redraw); only a
+/// query nobody asked for before waits for its first drawing.
+actor MapPageCache {
+    private var pages: [String: (html: String, at: Date)] = [:]
+    private var running: [String: Task<String, any Error>] = [:]
+
+    func page(_ key: String, ttl: TimeInterval = 15, now: Date = Date(), _ make: @escaping @Sendable () async throws -> String) async throws -> String {
+        if let p = pages[key] {
+            if now.timeIntervalSince(p.at) >= ttl || now < p.at, running[key] == nil { refresh(key, make) }
+            return p.html
+        }
+        return try await (running[key] ?? refresh(key, make)).value
+    }
+
+    @discardableResult private func refresh(_ key: String, _ make: @escaping @Sendable () async throws -> String) -> Task<String, any Error> {
+        let task = Task { try await make() }
+        running[key] = task
+        Task { await self.finish(key, task) }
+        return task
+    }
+
+    private func finish(_ key: String, _ task: Task<String, any Error>) async {
+        let result = await task.result
+        running[key] = nil
+        guard case .success(let html) = result else { return }  // the error reached the request that waited for it
+        if pages.count > 500 { pages.removeAll() }
+        pages[key] = (html, Date())
+    }
+}
+
+/// Reports per township and per county (reports naming only a county) in one window.
+struct MapCounts {
+    var townships: [String: PlaceCounts] = [:]
+    var countyOnly: [String: PlaceCounts] = [:]
+    var posts = 0
+
+    init(_ activity: MapActivity) {
+        posts = activity.posts
+        for p in activity.places {
+            let county = Boundaries.canonical(p.county)
+            func add(_ d: inout [String: PlaceCounts], _ k: String) {
+                var c = d[k] ?? PlaceCounts()
+                if p.state == .approved { c.verified += p.posts } else { c.pending += p.posts }
+                d[k] = c
+            }
+            if let t = p.township { add(&townships, county + "|" + Boundaries.canonical(t)) } else { add(&countyOnly, county) }
+        }
+    }
+}
+
+extension ModerationApp {
+    /// GET /map: townships shaded by reports in a time window, official incidents on top, bubbles that open the
+    /// queue filtered to their place. Server-drawn SVG; no script, no tiles. Moderators, admins and the EOC.
+    @Sendable func mapPage(_ request: Request, _ context: WebContext) async throws -> Response {
+        let auth = try requireUser(request, context)
+        let now = Date()
+        let baseResult = mapBases.base(path: settings.mapBoundaries)
+        let base = try? baseResult?.get()
+        let query = try MapQuery(FormData(request.uri.query ?? ""), now: now, counties: base?.boundaries.counties ?? [])
+        let key = "\(query.hours)|\(query.endGiven ? String(query.end.timeIntervalSince1970) : "now")|\(query.county ?? "")|\(query.measure.rawValue)|\(settings.mapBoundaries ?? "")"
+        let body = try await mapCache.page(key) { [self] in
+            try await renderMap(query, base: base, loadError: baseResult.flatMap { if case .failure(let e) = $0 { e } else { nil } }, now: now)
+        }
+        return Reply.html(Pages.page(title: "地圖", page: "map", chrome: Chrome(auth), body: body))
+    }
+
+    func renderMap(_ q: MapQuery, base: MapBase?, loadError: BoundaryError?, now: Date) async throws -> String {
+        let counts = MapCounts(try await database.mapActivity(from: q.from, to: q.end))
+        let incidents = try await database.incidents(kinds: [.cap, .emic, .quake], activeAt: nil, from: q.from, to: q.end, limit: 3000)
+        let range = (from: MapQuery.local(q.from), to: MapQuery.local(q.end))
+        func queue(county: String?, township: String?, verifiedOnly: Bool) -> String {
+            var parts: [String] = []
+            if let county { parts.append("county=" + queryEscape(county)) }
+            if let township { parts.append("township=" + queryEscape(township)) }
+            if verifiedOnly { parts.append("state=approved") }
+            parts.append("from=" + queryEscape(range.from))
+            parts.append("to=" + queryEscape(range.to))
+            return "/?" + parts.joined(separator: "&")
+        }
+        let marks: [MapMark] = incidents.compactMap { i in
+            let when = taipeiShort(i.sent)
+            switch i.kind {
+            case .quake:
+                return MapMark(kind: .quake, title: "中央氣象署地震報告 \(i.externalID)，規模 \(i.details.magnitude.map { String(format: "%.1f", $0) } ?? "—")，\(when)", point: i.point, magnitude: i.details.magnitude)
+            case .emic:
+                return i.point.map { MapMark(kind: .emic, title: "EMIC 災情 \(i.event ?? "")：\(i.address ?? "")，\(when)", point: $0) }
+            default:
+                guard i.point != nil || !i.polygons.isEmpty || !i.circles.isEmpty else { return nil }
+                return MapMark(kind: .cap, title: "警報（CAP）\(i.event ?? "")：\(i.headline ?? "")，\(when)", point: i.polygons.isEmpty && i.circles.isEmpty ? i.point : nil, polygons: i.polygons, circles: i.circles)
+            }
+        }
+        var h = "<h1>地圖</h1>"
+        h += "<p class=\"muted\">\(Markup.html(taipeiShort(q.from))) 至 \(Markup.html(taipeiShort(q.end)))（臺北時間）：\(counts.posts) 則待審或已核准的報告、\(marks.count) 筆官方資料。"
+        h += "點鄉鎮或圓圈開啟該地的佇列。</p>"
+        // Controls: a plain GET form (works without script).
+        h += "<form method=\"get\" action=\"/map\" class=\"mapform\">"
+        h += "<label>縣市 <select name=\"county\"><option value=\"\">全國</option>"
+        for c in base?.boundaries.counties ?? Labels.counties {
+            h += "<option value=\"\(Markup.html(c))\"\(c == q.county ? " selected" : "")>\(Markup.html(c))</option>"
+        }
+        h += "</select></label> <label>時段 <select name=\"window\">"
+        for w in MapQuery.windows {
+            h += "<option value=\"\(w)h\"\(w == q.hours ? " selected" : "")>\(w < 48 ? "\(w) 小時" : "\(w / 24) 天")</option>"
+        }
+        h += "</select></label> <label>著色 <select name=\"layer\">"
+        for (m, label) in [(MapMeasure.all, "待審＋已核准"), (.pending, "待審"), (.verified, "已核准")] {
+            h += "<option value=\"\(m.rawValue)\"\(m == q.measure ? " selected" : "")>\(label)</option>"
+        }
+        h += "</select></label>"
+        if q.endGiven { h += "<input type=\"hidden\" name=\"end\" value=\"\(Markup.html(MapQuery.local(q.end)))\">" }
+        h += " <button type=\"submit\">顯示</button></form>"
+        // The time slider: the window's end stepped back, as links.
+        let latest = Date(timeIntervalSince1970: (now.timeIntervalSince1970 / 300).rounded(.up) * 300)
+        let step = Double(q.hours) * 3600
+        h += "<nav class=\"timeslider\" aria-label=\"時間軸（時段結束時間）\"><ol>"
+        // Six windows before the one shown, up to two after it, and "now".
+        var ends: [Date] = (1...6).reversed().map { q.end.addingTimeInterval(-Double($0) * step) } + [q.end]
+        for k in 1...2 where q.end.addingTimeInterval(Double(k) * step) < latest { ends.append(q.end.addingTimeInterval(Double(k) * step)) }
+        if ends.last.map({ $0 < latest }) ?? true { ends.append(latest) }
+        for e in ends {
+            let isNow = e >= latest
+            let current = abs(e.timeIntervalSince(q.end)) < 1
+            h += "<li><a href=\"\(Markup.html(q.url(end: .some(isNow ? nil : e))))\"\(current ? " aria-current=\"true\"" : "")>\(Markup.html(isNow ? "現在" : taipeiShort(e)))</a></li>"
+        }
+        h += "</ol>"
+        h += "<a href=\"\(Markup.html(q.url(end: .some(q.end.addingTimeInterval(-step)))))\">← 往前 \(q.hours < 48 ? "\(q.hours) 小時" : "\(q.hours / 24) 天")</a>"
+        if q.end < latest { h += " <a href=\"\(Markup.html(q.url(end: .some(q.end.addingTimeInterval(step) >= latest ? nil : q.end.addingTimeInterval(step)))))\">往後 →</a>" }
+        if q.county != nil { h += " <a href=\"\(Markup.html(q.url(county: .some(nil))))\">回到全國</a>" }
+        h += "</nav>"
+        if let base {
+            var o = MapDrawing.Options(
+                counts: counts.townships, title: "\(q.county ?? "全國")各鄉鎮市區報告數（\(taipeiShort(q.from)) 至 \(taipeiShort(q.end))）",
+                townshipLink: { t, c in queue(county: t.county, township: t.name, verifiedOnly: c.pending == 0) },
+                clusterLink: { c in
+                    let counties = Set(c.townships.map(\.county))
+                    if c.townships.count == 1, let t = c.townships.first { return queue(county: t.county, township: t.name, verifiedOnly: c.counts.pending == 0) }
+                    // Several townships of one county: that county's queue; of several counties (only at the
+                    // national scale): the map zoomed into the busiest one.
+                    if counties.count == 1, let county = counties.first { return queue(county: county, township: nil, verifiedOnly: c.counts.pending == 0) }
+                    return q.url(county: .some(c.townships[0].county))
+                },
+                countyLink: { c in q.url(county: .some(c)) })
+            o.measure = q.measure
+            o.marks = marks
+            o.county = q.county
+            h += "<figure class=\"mapfig\">" + MapDrawing.svg(base, o) + "</figure>"
+        } else {
+            let why = loadError.map { "讀不到鄉鎮界線檔：\($0.description)" } ?? "尚未設定鄉鎮界線（[server] map_boundaries）；`make boundaries` 可取得內政部國土測繪中心的開放資料。"
+            h += "<p class=\"notice\" role=\"status\">\(Markup.html(why)) 下表仍列出各地報告數。</p>"
+        }
+        // Legend.
+        h += "<section class=\"legend\" aria-label=\"圖例\"><h2>圖例</h2><ul>"
+        let classes = ["0", "1–2", "3–9", "10–29", "30 以上"]
+        for (i, label) in classes.enumerated() {
+            h += "<li><svg class=\"sw\" viewBox=\"0 0 16 16\" aria-hidden=\"true\"><rect class=\"t s\(i)\" width=\"16\" height=\"16\"/></svg> \(label) 則</li>"
+        }
+        h += "<li><svg class=\"sw\" viewBox=\"0 0 16 16\" aria-hidden=\"true\"><circle class=\"bub\" cx=\"8\" cy=\"8\" r=\"7\"/></svg> 報告群集（數字為則數；點選開啟佇列）</li>"
+        h += "<li><svg class=\"sw\" viewBox=\"0 0 16 16\" aria-hidden=\"true\"><path class=\"m-quake\" d=\"\(MapDrawingLegend.star)\"/></svg> 地震震央（氣象署）</li>"
+        h += "<li><svg class=\"sw\" viewBox=\"0 0 16 16\" aria-hidden=\"true\"><rect class=\"m-emic\" x=\"4\" y=\"4\" width=\"8\" height=\"8\"/></svg> EMIC 災情通報</li>"
+        h += "<li><svg class=\"sw\" viewBox=\"0 0 16 16\" aria-hidden=\"true\"><rect class=\"m-area\" x=\"2\" y=\"2\" width=\"12\" height=\"12\"/></svg> 警報範圍（CAP）</li>"
+        h += "</ul></section>"
+        // The same numbers as a table (screen readers, no-SVG browsers, printing).
+        var rows: [(String, String?, PlaceCounts)] = counts.townships.map { key, c in
+            let parts = key.split(separator: "|", maxSplits: 1).map(String.init)
+            return (parts[0], parts.count > 1 ? parts[1] : nil, c)
+        }
+        rows += counts.countyOnly.map { ($0.key, nil, $0.value) }
+        rows = rows.filter { q.county == nil || $0.0 == q.county }
+        rows.sort { $0.2.total != $1.2.total ? $0.2.total > $1.2.total : ($0.0 + ($0.1 ?? "")) < ($1.0 + ($1.1 ?? "")) }
+        h += "<section><h2>各地報告</h2><table class=\"places\"><thead><tr><th scope=\"col\">地點</th><th scope=\"col\" class=\"num\">待審</th><th scope=\"col\" class=\"num\">已核准</th></tr></thead><tbody>"
+        for (county, town, c) in rows.prefix(200) {
+            let name = county + (town ?? "（只提到縣市）")
+            h += "<tr><td><a href=\"\(Markup.html(queue(county: county, township: town, verifiedOnly: false)))\">\(Markup.html(name))</a></td>"
+            h += "<td class=\"num\">\(c.pending)</td><td class=\"num\">\(c.verified == 0 ? "0" : "<a href=\"\(Markup.html(queue(county: county, township: town, verifiedOnly: true)))\">\(c.verified)</a>")</td></tr>"
+        }
+        if rows.isEmpty { h += "<tr><td colspan=\"3\" class=\"muted\">這段時間沒有提到地點的報告。</td></tr>" }
+        h += "</tbody></table></section>"
+        if let base { h += "<p class=\"muted small\">鄉鎮界線：\(Markup.html(URL(fileURLWithPath: base.boundaries.source).lastPathComponent))（內政部國土測繪中心開放資料，政府資料開放授權條款第 1 版），\(base.boundaries.townships.count) 個鄉鎮市區，簡化後 \(base.boundaries.pointCount) 點。金門、連江以框內位置示意。</p>" }
+        return h
+    }
+}
+
+enum MapDrawingLegend {
+    static let star = "M8 1L9.8 5.6L14.7 5.8L10.9 8.9L12.2 13.7L8 11L3.8 13.7L5.1 8.9L1.3 5.8L6.2 5.6Z"
+}

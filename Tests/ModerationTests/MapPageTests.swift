@@ -1,0 +1,124 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+import Moderation
+import SieveCore
+import Store
+import Testing
+import TestSupport
+
+/// `/map`: townships shaded by the reports of a time window, official incidents on top, links into the queue.
+@Suite("Web app: map")
+struct MapPageTests {
+    static let window = "window=24h&end=2026-09-15T06:00"
+
+    /// Boundary files for these tests, in a folder that lives as long as the test process.
+    static let files = TempDir()
+
+    static func fixture(_ backend: Backend, _ test: String = #function, boundaries: @Sendable (String) throws -> String?) async throws -> WebFixture? {
+        let folder = files.path(UUID().uuidString)
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let path = try boundaries(folder)
+        return try await WebFixture.on(backend, test) { config in config.server.mapBoundaries = path }
+    }
+
+    @Test(arguments: Backend.available)
+    func townshipsAreShadedByPendingAndApprovedReportsForModeratorsAndTheEOC(_ backend: Backend) async throws {
+        let f = try #require(try await Self.fixture(backend) { try MapFixtures.writeTopoJSON(in: $0) })
+        let db = f.database
+        try await db.decide(postID: f.id("flood"), WebDecision(decision: .approve, channels: ["community-feed"]), by: "mod")
+        try await db.decide(postID: f.id("chatter"), WebDecision(decision: .reject, reason: .notDisaster), by: "mod")
+        var quake = Incident(kind: .quake, externalID: "114001", sent: WebFixture.base.addingTimeInterval(1800), event: "地震報告")
+        quake.point = GeoPoint(lat: 23.9, lon: 121.6)
+        quake.details.magnitude = 5.8
+        var emic = Incident(kind: .emic, externalID: "E-1", sent: WebFixture.base.addingTimeInterval(600), event: "積淹水災情")
+        emic.point = GeoPoint(lat: 25.06, lon: 121.64)
+        emic.address = "新北市汐止區康寧街"
+        var old = Incident(kind: .emic, externalID: "E-0", sent: WebFixture.base.addingTimeInterval(-3 * 86400), event: "路樹災情")
+        old.point = GeoPoint(lat: 25.06, lon: 121.64)
+        _ = try await db.saveIncidents([quake, emic, old], now: WebFixture.base)
+        try await f.application().test(.router) { client in
+            // Signed-in accounts only.
+            let anonymous = try await Browser(client).get("/map")
+            #expect(anonymous.status == .seeOther && (anonymous.location ?? "").hasPrefix("/login"))
+            for account in ["eoc", "mod"] {
+                let b = Browser(client)
+                try await b.login(account)
+                let page = try await b.get("/map?" + Self.window)
+                #expect(page.status == .ok)
+                #expect(page.body.contains("<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"sitmap\""))
+                // 汐止: one approved report → shaded, linked to the approved items there; 那瑪夏: one pending.
+                #expect(page.body.contains("新北市汐止區：待審 0、已核准 1"))
+                #expect(page.body.contains("高雄市那瑪夏區：待審 1、已核准 0"))
+                let xizhi = "/?county=\(Browser.escape("新北市"))&amp;township=\(Browser.escape("汐止區"))&amp;state=approved"
+                #expect(page.body.contains("<a href=\"\(xizhi)&amp;from=2026-09-14T06%3A00&amp;to=2026-09-15T06%3A00\"><path class=\"t s1\""))
+                // A post naming only its county is listed as such; the rejected chatter and place-less posts are not counted.
+                #expect(page.body.contains("花蓮縣（只提到縣市）"))
+                #expect(page.body.contains("3 則待審或已核准的報告"))
+                // Official incidents of the window, not older ones.
+                #expect(page.body.contains("mk mk-quake") && page.body.contains(">M5.8</text>"))
+                #expect(page.body.contains("EMIC 災情 積淹水災情：新北市汐止區康寧街"))
+                #expect(!page.body.contains("路樹災情"))
+                #expect(page.body.contains("<a href=\"/map\"") && page.body.contains("aria-current=\"true\""))
+            }
+            let mod = Browser(client)
+            try await mod.login("mod")
+            // The queue opened from the map: only that township's reports.
+            let queue = try await mod.get("/?county=\(Browser.escape("新北市"))&township=\(Browser.escape("汐止區"))&state=approved")
+            #expect(queue.status == .ok && queue.body.contains("汐止康寧街淹水到腰"))
+            let elsewhere = try await mod.get("/?county=\(Browser.escape("新北市"))&township=\(Browser.escape("瑞芳區"))&state=approved")
+            #expect(elsewhere.status == .ok && !elsewhere.body.contains("汐止康寧街淹水到腰"))
+            let pending = try await mod.get("/?county=\(Browser.escape("高雄市"))&township=\(Browser.escape("那瑪夏區"))")
+            #expect(pending.body.contains("台21線坍方"))
+            // A window before the reports: nothing shaded; the slider steps back and forth.
+            let earlier = try await mod.get("/map?window=6h&end=2026-09-14T12:00")
+            #expect(earlier.body.contains("0 則待審或已核准的報告") && earlier.body.contains("這段時間沒有提到地點的報告"))
+            #expect(earlier.body.contains("← 往前 6 小時") && earlier.body.contains("往後 →"))
+            // Zoomed into one county: its township names, a way back to the whole country.
+            let county = try await mod.get("/map?\(Self.window)&county=\(Browser.escape("新北市"))")
+            #expect(county.body.contains(">汐止區</text>") && county.body.contains(">瑞芳區</text>") && county.body.contains("回到全國"))
+            #expect(!county.body.contains("高雄市那瑪夏區：待審"))  // outside the county's frame
+            // Only pending reports shade.
+            let onlyPending = try await mod.get("/map?\(Self.window)&layer=pending")
+            #expect(onlyPending.body.contains("township=\(Browser.escape("汐止區"))&amp;state=approved&amp;from=2026-09-14T06%3A00&amp;to=2026-09-15T06%3A00\"><path class=\"t s0\""))
+        }
+    }
+
+    @Test(arguments: [
+        ("window=5h", "window must be one of 6h, 24h, 72h, 168h, got \"5h\""),
+        ("end=yesterday", "end must be a time like 2026-09-14T22:00 (Taipei) or RFC 3339, got \"yesterday\""),
+        ("county=" + Browser.escape("火星市"), "county must be a county or city such as 臺北市, got \"火星市\""),
+        ("layer=rumours", "layer must be all, pending or verified, got \"rumours\""),
+    ])
+    func badParametersAreRefusedWithTheReason(_ query: String, _ message: String) async throws {
+        let f = try #require(try await Self.fixture(.sqlite) { try MapFixtures.writeTopoJSON(in: $0) })
+        try await f.application().test(.router) { client in
+            let b = Browser(client)
+            try await b.login("eoc")
+            let page = try await b.get("/map?" + query)
+            #expect(page.status == .badRequest)
+            #expect(page.body.contains(Markup.html(message)))
+        }
+    }
+
+    @Test func withoutBoundariesTheMapSaysWhyAndStillListsThePlaces() async throws {
+        let none = try #require(try await Self.fixture(.sqlite) { _ in nil })
+        let broken = try #require(try await Self.fixture(.sqlite) { dir in
+            let path = dir + "/towns.json"
+            try "{\"type\": \"Topology\", \"arcs\": [".write(toFile: path, atomically: true, encoding: .utf8)
+            return path
+        })
+        for (f, why) in [(none, "尚未設定鄉鎮界線（[server] map_boundaries）"), (broken, "讀不到鄉鎮界線檔：\(broken.config.server.mapBoundaries!): not JSON")] {
+            try await f.application().test(.router) { client in
+                let b = Browser(client)
+                try await b.login("mod")
+                let page = try await b.get("/map?" + Self.window)
+                #expect(page.status == .ok)
+                #expect(page.body.contains(Markup.html(why)))
+                #expect(!page.body.contains("<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"sitmap\""))
+                #expect(page.body.contains(">高雄市那瑪夏區</a>") && page.body.contains(">新北市汐止區</a>"))
+            }
+        }
+    }
+}

@@ -1,0 +1,73 @@
+#!/usr/bin/env bash
+# The situational map under load: 50,000 reports of one typhoon night in SQLite (20% approved), township
+# boundaries from `make boundaries`, `sieve serve` (release), wrk with 20 connections on the whole-country map and
+# on one county. Reports requests/s and p99 (median of 3 runs each), and the time to draw a map the cache does not
+# hold (a window nobody asked for in the last 15 s), median of 7.
+# Usage: bench/map.sh [ITEMS] [SECONDS]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ITEMS=${1:-50000}
+SECONDS_PER_RUN=${2:-10}
+command -v wrk >/dev/null || {
+  if [ "$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null
+  else echo "bench/map.sh needs wrk (sudo apt-get install -y wrk)"; exit 1; fi; }
+[ -f data/boundaries/towns.json ] || { echo "bench/map.sh needs the township boundaries: make boundaries"; exit 1; }
+[ -x .build/release/sieve ] || swift build -c release --product sieve
+SIEVE=$PWD/.build/release/sieve
+WORK=$(mktemp -d /tmp/sieve-map-bench.XXXXXX)
+PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+cat > "$WORK/sieve.toml" <<TOML
+database = "$WORK/map.sqlite"
+[server]
+port = $PORT
+secure_cookies = false
+map_boundaries = "$PWD/data/boundaries/towns.json"
+TOML
+cleanup() { [ -n "${SERVER:-}" ] && kill "$SERVER" 2>/dev/null; wait 2>/dev/null; rm -rf "$WORK"; }
+trap cleanup EXIT
+"$SIEVE" migrate --config "$WORK/sieve.toml" >/dev/null   # creates the schema
+python3 bench/seed_web.py "$WORK/map.sqlite" "$ITEMS"
+sqlite3 "$WORK/map.sqlite" "UPDATE post SET state = 'approved' WHERE id % 5 = 0"
+echo "bench-password-1" | "$SIEVE" user add bench --role eoc --config "$WORK/sieve.toml" >/dev/null
+"$SIEVE" serve --config "$WORK/sieve.toml" --no-scheduler > "$WORK/serve.log" 2>&1 &
+SERVER=$!
+for _ in $(seq 100); do curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null && break; sleep 0.1; done
+curl -s -c "$WORK/jar" "http://127.0.0.1:$PORT/login" -o "$WORK/login.html"
+CSRF=$(grep -o 'name="_csrf" value="[^"]*"' "$WORK/login.html" | sed 's/.*value="//; s/"$//')
+curl -s -b "$WORK/jar" -c "$WORK/jar" --data "_csrf=$CSRF&name=bench&password=bench-password-1&next=/" "http://127.0.0.1:$PORT/login" -o /dev/null
+SESSION=$(awk '$6 == "sieve_session" { print $7 }' "$WORK/jar")
+[ -n "$SESSION" ] || { echo "login failed"; exit 1; }
+MAP="http://127.0.0.1:$PORT/map?window=24h&end=2026-09-15T18:00"
+COUNTY="$MAP&county=%E6%96%B0%E5%8C%97%E5%B8%82"
+curl -sf -H "Cookie: sieve_session=$SESSION" "$MAP" -o "$WORK/map.html"
+grep -q "$ITEMS 則待審或已核准的報告" "$WORK/map.html" || { echo "map page check failed: $(grep -o '<p class="muted">[^<]*' "$WORK/map.html" | head -1)"; exit 1; }
+echo "map page: $(wc -c < "$WORK/map.html") bytes, $(grep -o '<path class="t ' "$WORK/map.html" | wc -l) township shapes"
+# Maps nobody asked for yet: each a window ending a minute later than the last.
+cold=()
+for k in 1 2 3 4 5 6 7; do
+  cold+=("$(curl -s -o /dev/null -w '%{time_total}' -H "Cookie: sieve_session=$SESSION" "http://127.0.0.1:$PORT/map?window=24h&end=2026-09-15T17:0$k")")
+done
+measure() {  # URL -> "rps p99 non2xx"
+  local out
+  out=$(wrk -t1 -c20 -d"${SECONDS_PER_RUN}s" --latency -H "Cookie: sieve_session=$SESSION" "$1")
+  echo "$(awk '/Requests\/sec/ { print $2 }' <<<"$out") $(awk '$1 == "99%" { print $2 }' <<<"$out") $(awk '/Non-2xx/ { print $4 }' <<<"$out")"
+}
+declare -A results
+for round in 1 2 3; do
+  results[map$round]=$(measure "$MAP")
+  results[county$round]=$(measure "$COUNTY")
+done
+echo "== wrk -t1 -c20 -d${SECONDS_PER_RUN}s ×3, $ITEMS reports in the window, $(nproc) cores; median run (all runs)"
+for name in map county; do
+  runs=$(for r in 1 2 3; do echo "${results[$name$r]}"; done)
+  median=$(sort -n -k1 <<<"$runs" | sed -n 2p)
+  case $name in
+    map) label="map, whole country (24 h window)" ;;
+    county) label="map, one county (新北市)" ;;
+  esac
+  printf '%-36s %9s req/s  p99 %-9s  (runs: %s)\n' "$label" "$(cut -d' ' -f1 <<<"$median")" "$(cut -d' ' -f2 <<<"$median")" \
+    "$(tr '\n' ';' <<<"$runs" | sed 's/;$//; s/;/ | /g')"
+  grep -q '[0-9]$' <<<"$(cut -d' ' -f3 <<<"$runs" | tr -d '\n')" && echo "  non-2xx responses seen: $(cut -d' ' -f3 <<<"$runs" | tr '\n' ' ')"
+done
+printf 'map not in the cache (store read + drawing), median of 7: %s s  (all: %s)\n' \
+  "$(printf '%s\n' "${cold[@]}" | sort -n | sed -n 4p)" "${cold[*]}"
