@@ -1,17 +1,18 @@
 import Foundation
 import SieveCore
 
-/// Longitude/latitude to SVG units: equirectangular at Taiwan's latitude (true to scale within a few per cent over
-/// the islands), with Kinmen and Matsu moved into insets in the strait as Taiwan's national maps do.
+/// Longitude/latitude to SVG units: Web Mercator (so an optional tile layer lines up), with Kinmen and Matsu moved
+/// into insets in the strait as Taiwan's national maps do — unless a tile layer is drawn, where they stay where they
+/// are and are seen in their county's view.
 public struct MapProjection: Sendable {
     public static let national = MapProjection()
     /// The frame drawn for the whole country, in degrees after the insets' moves.
     public let frame = GeoBounds(minLon: 119.2, minLat: 21.85, maxLon: 122.1, maxLat: 25.5)
-    /// SVG units per degree of latitude.
-    public let unitsPerDegree: Double
+    /// SVG units per radian of longitude.
+    public let unitsPerRadian: Double
     public let width: Double
     public let height: Double
-    static let lonScale = cos(23.7 * Double.pi / 180)
+    public let insetsEnabled: Bool
 
     /// Kinmen (west of 119°E) and Matsu (north of 25.7°N, west of 120.7°E) are drawn moved by these offsets.
     public struct Inset: Sendable {
@@ -20,33 +21,96 @@ public struct MapProjection: Sendable {
         public let dLon: Double, dLat: Double
         public func contains(_ p: GeoPoint) -> Bool { source.contains(p) }
     }
-    public let insets = [
-        Inset(name: "金門縣", source: GeoBounds(minLon: 117.9, minLat: 24.2, maxLon: 119.0, maxLat: 24.8), dLon: 1.11, dLat: 0.13),
-        Inset(name: "連江縣", source: GeoBounds(minLon: 119.7, minLat: 25.7, maxLon: 120.7, maxLat: 26.6), dLon: -0.2, dLat: -0.93),
-    ]
-
-    public init(width: Double = 600) {
-        self.width = width
-        self.unitsPerDegree = width / ((frame.maxLon - frame.minLon) * Self.lonScale)
-        self.height = (frame.maxLat - frame.minLat) * unitsPerDegree
+    public var insets: [Inset] {
+        guard insetsEnabled else { return [] }
+        return [
+            Inset(name: "金門縣", source: GeoBounds(minLon: 117.9, minLat: 24.2, maxLon: 119.0, maxLat: 24.8), dLon: 1.11, dLat: 0.13),
+            Inset(name: "連江縣", source: GeoBounds(minLon: 119.7, minLat: 25.7, maxLon: 120.7, maxLat: 26.6), dLon: -0.2, dLat: -0.93),
+        ]
     }
+
+    public init(width: Double = 600, insets: Bool = true) {
+        self.width = width
+        self.insetsEnabled = insets
+        self.unitsPerRadian = width / ((frame.maxLon - frame.minLon) * Double.pi / 180)
+        self.height = (Self.mercatorY(frame.maxLat) - Self.mercatorY(frame.minLat)) * unitsPerRadian
+    }
+
+    /// Web Mercator's y in radians (north positive).
+    public static func mercatorY(_ lat: Double) -> Double { log(tan(Double.pi / 4 + lat * Double.pi / 360)) }
 
     public func project(_ p: GeoPoint) -> (x: Double, y: Double) {
         var q = p
         if let inset = insets.first(where: { $0.contains(p) }) {
             q = GeoPoint(lat: p.lat + inset.dLat, lon: p.lon + inset.dLon)
         }
-        return ((q.lon - frame.minLon) * Self.lonScale * unitsPerDegree, (frame.maxLat - q.lat) * unitsPerDegree)
+        return ((q.lon - frame.minLon) * Double.pi / 180 * unitsPerRadian, (Self.mercatorY(frame.maxLat) - Self.mercatorY(q.lat)) * unitsPerRadian)
     }
 
-    /// SVG units per kilometre (one degree of latitude is 111.32 km).
-    public var unitsPerKm: Double { unitsPerDegree / 111.32 }
+    /// Longitude and latitude of an SVG point (no inset moves).
+    public func unproject(x: Double, y: Double) -> GeoPoint {
+        let lon = frame.minLon + x / unitsPerRadian * 180 / Double.pi
+        let my = Self.mercatorY(frame.maxLat) - y / unitsPerRadian
+        return GeoPoint(lat: (2 * atan(exp(my)) - Double.pi / 2) * 180 / Double.pi, lon: lon)
+    }
+
+    /// SVG units per kilometre at a latitude (Mercator's scale grows with 1 / cos φ).
+    public func unitsPerKm(at lat: Double) -> Double { unitsPerRadian / (6371.0088 * cos(lat * Double.pi / 180)) }
 
     /// The projected rectangle of `b` (insets applied), widened by `margin` of its size.
     public func box(_ b: GeoBounds, margin: Double = 0.08) -> (x: Double, y: Double, w: Double, h: Double) {
         let a = project(GeoPoint(lat: b.maxLat, lon: b.minLon)), c = project(GeoPoint(lat: b.minLat, lon: b.maxLon))
         let w = max(c.x - a.x, 10), h = max(c.y - a.y, 10)
         return (a.x - w * margin, a.y - h * margin, w * (1 + 2 * margin), h * (1 + 2 * margin))
+    }
+}
+
+/// A slippy-map tile layer (`{z}/{x}/{y}` URLs, Web Mercator, 256-pixel tiles) drawn under the townships.
+public struct TileLayer: Sendable, Equatable {
+    public var urlTemplate: String
+    public var attribution: String?
+    /// At most this many tiles per map.
+    public var maxTiles = 64
+
+    public init(urlTemplate: String, attribution: String? = nil) {
+        self.urlTemplate = urlTemplate
+        self.attribution = attribution
+    }
+
+    /// The tiles covering `box` (SVG units) at a zoom where one tile pixel is about one screen pixel on a map
+    /// `screenWidth` CSS pixels wide.
+    public func tiles(for box: (x: Double, y: Double, w: Double, h: Double), projection p: MapProjection, screenWidth: Double = 760)
+        -> (zoom: Int, tiles: [(url: String, x: Double, y: Double, size: Double)])
+    {
+        let pxPerUnit = screenWidth / box.w
+        var z = Int((log2(2 * Double.pi * p.unitsPerRadian * pxPerUnit / 256)).rounded(.up))
+        z = min(max(z, 5), 17)
+        func range(_ z: Int) -> (ClosedRange<Int>, ClosedRange<Int>) {
+            let n = Double(1 << z)
+            let nw = p.unproject(x: box.x, y: box.y), se = p.unproject(x: box.x + box.w, y: box.y + box.h)
+            let tx = { (lon: Double) in Int(((lon + 180) / 360 * n).rounded(.down)) }
+            let ty = { (lat: Double) in Int(((1 - MapProjection.mercatorY(lat) / Double.pi) / 2 * n).rounded(.down)) }
+            return (max(0, tx(nw.lon))...min(Int(n) - 1, tx(se.lon)), max(0, ty(nw.lat))...min(Int(n) - 1, ty(se.lat)))
+        }
+        var (xs, ys) = range(z)
+        while xs.count * ys.count > maxTiles, z > 0 {
+            z -= 1
+            (xs, ys) = range(z)
+        }
+        let n = Double(1 << z)
+        let size = 2 * Double.pi / n * p.unitsPerRadian
+        let originY = MapProjection.mercatorY(p.frame.maxLat)
+        var out: [(String, Double, Double, Double)] = []
+        for ty in ys {
+            for tx in xs {
+                let lon = Double(tx) / n * 360 - 180
+                let my = Double.pi * (1 - 2 * Double(ty) / n)
+                let url = urlTemplate.replacingOccurrences(of: "{z}", with: String(z)).replacingOccurrences(of: "{x}", with: String(tx))
+                    .replacingOccurrences(of: "{y}", with: String(ty))
+                out.append((url, (lon - p.frame.minLon) * Double.pi / 180 * p.unitsPerRadian, (originY - my) * p.unitsPerRadian, size))
+            }
+        }
+        return (z, out)
     }
 }
 
@@ -195,6 +259,8 @@ public struct MapDrawing {
         /// Where a bubble of several townships links.
         public var clusterLink: (MapCluster) -> String
         public var countyLink: (String) -> String
+        /// Map tiles under the townships (nil: none — the map needs no server but this one).
+        public var tiles: TileLayer?
 
         public init(counts: [String: PlaceCounts], title: String, townshipLink: @escaping (Township, PlaceCounts) -> String,
                     clusterLink: @escaping (MapCluster) -> String, countyLink: @escaping (String) -> String) {
@@ -220,9 +286,16 @@ public struct MapDrawing {
         var out = ""
         out.reserveCapacity(base.paths.reduce(0) { $0 + $1.utf8.count } + 64_000)
         let vb = [box.x, box.y, box.w, box.h].map(MapBase.n).joined(separator: " ")
-        out += "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"sitmap\" viewBox=\"\(vb)\" role=\"group\" aria-labelledby=\"maptitle\">"
+        out += "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"sitmap\(o.tiles == nil ? "" : " tiled")\" viewBox=\"\(vb)\" role=\"group\" aria-labelledby=\"maptitle\">"
         out += "<title id=\"maptitle\">\(Markup.html(o.title))</title>"
         out += "<rect class=\"sea\" x=\"\(MapBase.n(box.x))\" y=\"\(MapBase.n(box.y))\" width=\"\(MapBase.n(box.w))\" height=\"\(MapBase.n(box.h))\"/>"
+        if let layer = o.tiles {
+            out += "<g class=\"tiles\" aria-hidden=\"true\">"
+            for t in layer.tiles(for: box, projection: proj).tiles {
+                out += "<image href=\"\(Markup.html(t.url))\" x=\"\(MapBase.n(t.x))\" y=\"\(MapBase.n(t.y))\" width=\"\(MapBase.n(t.size))\" height=\"\(MapBase.n(t.size))\" preserveAspectRatio=\"none\"/>"
+            }
+            out += "</g>"
+        }
         // Inset frames for Kinmen and Matsu (national view).
         if o.county == nil {
             for inset in proj.insets {
@@ -278,7 +351,7 @@ public struct MapDrawing {
             }
             for c in m.circles {
                 let q = proj.project(c.center)
-                shape += "<circle class=\"m-area\" cx=\"\(MapBase.n(q.x))\" cy=\"\(MapBase.n(q.y))\" r=\"\(MapBase.n(max(c.radiusKm * proj.unitsPerKm, 1)))\"/>"
+                shape += "<circle class=\"m-area\" cx=\"\(MapBase.n(q.x))\" cy=\"\(MapBase.n(q.y))\" r=\"\(MapBase.n(max(c.radiusKm * proj.unitsPerKm(at: c.center.lat), 1)))\"/>"
             }
             if let p = m.point {
                 let q = proj.project(p)
@@ -321,8 +394,9 @@ public struct MapDrawing {
         let ax = box.x + box.w - 22 * s, ay = box.y + 14 * s
         out += "<g class=\"north\" aria-hidden=\"true\"><path d=\"M\(MapBase.n(ax)) \(MapBase.n(ay))L\(MapBase.n(ax + 7 * s)) \(MapBase.n(ay + 20 * s))L\(MapBase.n(ax)) \(MapBase.n(ay + 15 * s))L\(MapBase.n(ax - 7 * s)) \(MapBase.n(ay + 20 * s))Z\"/>"
         out += "<text x=\"\(MapBase.n(ax))\" y=\"\(MapBase.n(ay + 32 * s))\" font-size=\"\(fs(11))\">N 北</text></g>"
-        let km = niceKm(box.w / proj.unitsPerKm / 5)
-        let len = km * proj.unitsPerKm
+        let middle = proj.unproject(x: box.x + box.w / 2, y: box.y + box.h / 2).lat
+        let km = niceKm(box.w / proj.unitsPerKm(at: middle) / 5)
+        let len = km * proj.unitsPerKm(at: middle)
         let sx = box.x + 12 * s, sy = box.y + box.h - 14 * s
         out += "<g class=\"scale\"><path d=\"M\(MapBase.n(sx)) \(MapBase.n(sy - 4 * s))V\(MapBase.n(sy))H\(MapBase.n(sx + len))V\(MapBase.n(sy - 4 * s))\"/>"
         out += "<text x=\"\(MapBase.n(sx + len / 2))\" y=\"\(MapBase.n(sy - 6 * s))\" font-size=\"\(fs(10))\">\(km == km.rounded() ? String(Int(km)) : String(km)) 公里</text></g>"

@@ -67,16 +67,18 @@ struct MapQuery: Equatable {
     }
 }
 
-/// The township shapes, read once from `[server] map_boundaries` (again when the setting changes).
+/// The township shapes, read once from `[server] map_boundaries` (again when the setting changes), projected
+/// with Kinmen and Matsu in insets — or in place when a tile layer is drawn under them.
 final class MapBaseCache: Sendable {
-    private let state = Locked<(path: String?, base: Result<MapBase, BoundaryError>?)>((nil, nil))
+    private let state = Locked<(key: String?, base: Result<MapBase, BoundaryError>?)>((nil, nil))
 
-    func base(path: String?) -> Result<MapBase, BoundaryError>? {
+    func base(path: String?, insets: Bool) -> Result<MapBase, BoundaryError>? {
         guard let path else { return nil }
-        if let cached = state.withLock({ $0.path == path ? $0.base : nil }) { return cached }
+        let key = path + (insets ? "|insets" : "|tiles")
+        if let cached = state.withLock({ $0.key == key ? $0.base : nil }) { return cached }
         let loaded: Result<MapBase, BoundaryError>
-        do { loaded = .success(MapBase(try Boundaries.load(path: path))) } catch { loaded = .failure(error) }
-        state.withLock { $0 = (path, loaded) }
+        do { loaded = .success(MapBase(try Boundaries.load(path: path), projection: MapProjection(insets: insets))) } catch { loaded = .failure(error) }
+        state.withLock { $0 = (key, loaded) }
         return loaded
     }
 }
@@ -138,10 +140,10 @@ extension ModerationApp {
     @Sendable func mapPage(_ request: Request, _ context: WebContext) async throws -> Response {
         let auth = try requireUser(request, context)
         let now = Date()
-        let baseResult = mapBases.base(path: settings.mapBoundaries)
+        let baseResult = mapBases.base(path: settings.mapBoundaries, insets: settings.mapTiles == nil)
         let base = try? baseResult?.get()
         let query = try MapQuery(FormData(request.uri.query ?? ""), now: now, counties: base?.boundaries.counties ?? [])
-        let key = "\(query.hours)|\(query.endGiven ? String(query.end.timeIntervalSince1970) : "now")|\(query.county ?? "")|\(query.measure.rawValue)|\(settings.mapBoundaries ?? "")"
+        let key = "\(query.hours)|\(query.endGiven ? String(query.end.timeIntervalSince1970) : "now")|\(query.county ?? "")|\(query.measure.rawValue)|\(settings.mapBoundaries ?? "")|\(settings.mapTiles ?? "")"
         let body = try await mapCache.page(key) { [self] in
             try await renderMap(query, base: base, loadError: baseResult.flatMap { if case .failure(let e) = $0 { e } else { nil } }, now: now)
         }
@@ -227,7 +229,12 @@ extension ModerationApp {
             o.measure = q.measure
             o.marks = marks
             o.county = q.county
-            h += "<figure class=\"mapfig\">" + MapDrawing.svg(base, o) + "</figure>"
+            o.tiles = settings.mapTiles.map { TileLayer(urlTemplate: $0, attribution: settings.mapTilesAttribution) }
+            var caption = ""
+            if let tiles = o.tiles {
+                caption = "<figcaption class=\"muted small\">底圖：\(Markup.html(tiles.attribution ?? URL(string: tiles.urlTemplate.replacingOccurrences(of: "{", with: "").replacingOccurrences(of: "}", with: ""))?.host ?? ""))。金門縣、連江縣請選縣市檢視。</figcaption>"
+            }
+            h += "<figure class=\"mapfig\">" + MapDrawing.svg(base, o) + caption + "</figure>"
         } else {
             let why = loadError.map { "讀不到鄉鎮界線檔：\($0.description)" } ?? "尚未設定鄉鎮界線（[server] map_boundaries）；`make boundaries` 可取得內政部國土測繪中心的開放資料。"
             h += "<p class=\"notice\" role=\"status\">\(Markup.html(why)) 下表仍列出各地報告數。</p>"
@@ -259,7 +266,7 @@ extension ModerationApp {
         }
         if rows.isEmpty { h += "<tr><td colspan=\"3\" class=\"muted\">這段時間沒有提到地點的報告。</td></tr>" }
         h += "</tbody></table></section>"
-        if let base { h += "<p class=\"muted small\">鄉鎮界線：\(Markup.html(URL(fileURLWithPath: base.boundaries.source).lastPathComponent))（內政部國土測繪中心開放資料，政府資料開放授權條款第 1 版），\(base.boundaries.townships.count) 個鄉鎮市區，簡化後 \(base.boundaries.pointCount) 點。金門、連江以框內位置示意。</p>" }
+        if let base { h += "<p class=\"muted small\">鄉鎮界線：\(Markup.html(URL(fileURLWithPath: base.boundaries.source).lastPathComponent))（內政部國土測繪中心開放資料，政府資料開放授權條款第 1 版），\(base.boundaries.townships.count) 個鄉鎮市區，簡化後 \(base.boundaries.pointCount) 點。\(settings.mapTiles == nil ? "金門、連江以框內位置示意。" : "")</p>" }
         return h
     }
 }

@@ -50,6 +50,14 @@ public struct ModerationApp: Sendable {
     /// Calls the LINE reply API (libcurl; the SSRF guard applies unless `tipline.allow_private`).
     let tiplineClient = Net.HTTPClient()
 
+    /// "https://tile.example.org:8443" of a tile URL template.
+    static func origin(_ template: String) -> String? {
+        guard let url = URL(string: template.replacingOccurrences(of: "{", with: "").replacingOccurrences(of: "}", with: "")),
+            let scheme = url.scheme, let host = url.host
+        else { return nil }
+        return "\(scheme)://\(host)" + (url.port.map { ":\($0)" } ?? "")
+    }
+
     static let sessionCookie = "sieve_session"
     static let loginCookie = "sieve_login"
     static let csrfHeader = HTTPField.Name("X-CSRF-Token")!
@@ -342,8 +350,10 @@ struct AuthMiddleware: RouterMiddleware {
         }
         let h = response.headers
         var headers = h
+        // The map's tile server, when one is configured, is the only other origin a page may load from (images only).
+        let tiles = app.settings.mapTiles.flatMap(ModerationApp.origin).map { " " + $0 } ?? ""
         headers[.contentSecurityPolicy] =
-            "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; object-src 'none'; "
+            "default-src 'self'; img-src 'self' data:\(tiles); style-src 'self'; script-src 'self'; object-src 'none'; "
             + "base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
         headers[HTTPField.Name("X-Content-Type-Options")!] = "nosniff"
         headers[HTTPField.Name("X-Frame-Options")!] = "DENY"

@@ -2,6 +2,7 @@ import Crypto
 import Foundation
 import HTTPTypes
 import Hummingbird
+import Maps
 import SieveCore
 import Store
 
@@ -39,6 +40,7 @@ extension ModerationApp {
     @Sendable func publicPage(_ request: Request, _ context: WebContext) async throws -> Response {
         let q = request.uri.queryParameters
         let data = await publicData()
+        let shapes = try? mapBases.base(path: settings.mapBoundaries, insets: settings.mapTiles == nil)?.get().boundaries
         let explicit = q.get("lang").flatMap { Language.match($0) }
         let lang = explicit ?? Language.negotiate(query: nil, acceptLanguage: request.headers[.acceptLanguage])
         if data.failed { throw WebError(status: .serviceUnavailable, message: Messages.text("public.unavailable", lang)) }
@@ -83,9 +85,10 @@ extension ModerationApp {
                     href: options.with(county: .some(c), township: .some(nil)).href, current: c == options.county)
             },
             townships: townships.sorted { $0.key < $1.key }.map { t in
-                PublicLink(label: "\(t.key)（\(t.value)）", href: options.with(township: .some(t.key)).href, current: t.key == options.township)
+                let name = lang == .zhHant ? t.key : options.county.flatMap { shapes?.township(county: $0, name: t.key)?.englishName } ?? t.key
+                return PublicLink(label: lang == .zhHant ? "\(name)（\(t.value)）" : "\(name) (\(t.value))", href: options.with(township: .some(t.key)).href, current: t.key == options.township)
             },
-            items: pageItems.map { Self.publicItemView($0.item, $0.retraction, lang) },
+            items: pageItems.map { Self.publicItemView($0.item, $0.retraction, lang, shapes: shapes) },
             official: official.prefix(20).map { Self.publicIncidentView($0, lang) })
         view.bodyClass = [options.large ? "large" : nil, options.contrast ? "contrast" : nil].compactMap { $0 }.joined(separator: " ")
         view.largeLabel = t(options.large ? "public.normalSize" : "public.large")
@@ -140,14 +143,19 @@ extension ModerationApp {
         return (items + data.incidents.map(\.sent)).max()
     }
 
-    static func publicItemView(_ item: PublishableItem, _ retraction: RetractionRecord?, _ lang: Language) -> PublicItemView {
+    /// One item; with township shapes, a township is named by its official romanisation outside Chinese, and an
+    /// item with no coordinates of its own is placed at its township's middle for "near me".
+    static func publicItemView(_ item: PublishableItem, _ retraction: RetractionRecord?, _ lang: Language, shapes: Boundaries? = nil) -> PublicItemView {
         func t(_ key: String, _ args: [String: String] = [:]) -> String { Messages.text(key, lang, args) }
         var seen = Set<String>()
         let places = item.places.filter { $0.level != "address" }.map { p -> String in
             guard lang != .zhHant else { return p.display }
             if p.level == "county" { return Messages.county(p.name, lang) }
-            return p.county.map { "\(p.name), \(Messages.county($0, lang))" } ?? p.name
+            let name = p.county.flatMap { shapes?.township(county: $0, name: p.name)?.englishName } ?? p.name
+            return p.county.map { "\(name), \(Messages.county($0, lang))" } ?? name
         }.filter { seen.insert($0).inserted }
+        let township = item.places.lazy.compactMap { p in p.level == "township" ? p.county.flatMap { shapes?.township(county: $0, name: p.name) } : nil }.first
+        let point = item.latitude.flatMap { lat in item.longitude.map { GeoPoint(lat: lat, lon: $0) } } ?? township?.labelPoint
         let official = item.verdict == XrefVerdict.corroborated.rawValue ? item.incidents.prefix(2).map(\.summary) : []
         let separator = lang == .zhHant ? "、" : ", "
         let types = item.types.prefix(3).map { Messages.table["type.\($0)"] == nil ? $0 : t("type.\($0)") }
@@ -165,8 +173,8 @@ extension ModerationApp {
             withdrawn: retraction.map { t("public.withdrawn", ["time": taipeiShort($0.retractedAt)]) },
             withdrawnText: retraction.map { _ in t("public.withdrawnText", ["text": excerpt]) },
             retractionNote: retraction?.note.map { t("public.reason", ["note": $0]) },
-            lat: retraction == nil ? item.latitude.map { String(format: "%.4f", $0) } : nil,
-            lon: retraction == nil ? item.longitude.map { String(format: "%.4f", $0) } : nil)
+            lat: retraction == nil ? point.map { String(format: "%.4f", $0.lat) } : nil,
+            lon: retraction == nil ? point.map { String(format: "%.4f", $0.lon) } : nil)
     }
 
     static func publicIncidentView(_ i: Incident, _ lang: Language) -> PublicIncidentView {

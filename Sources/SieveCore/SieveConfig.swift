@@ -274,7 +274,7 @@ struct TableReader {
             t,
             allowed: [
                 "host", "port", "secure_cookies", "session_lifetime", "claim_duration", "page_size",
-                "login_max_failures", "login_lockout", "bcrypt_cost", "trusted_proxies", "login_concurrency", "map_boundaries",
+                "login_max_failures", "login_lockout", "bcrypt_cost", "trusted_proxies", "login_concurrency", "map_boundaries", "map_tiles", "map_tiles_attribution",
             ], context: ctx, display: ctx)
         var s = ServerSettings()
         func integer(_ key: String, in range: ClosedRange<Int>) throws(ConfigError) -> Int? {
@@ -311,6 +311,16 @@ struct TableReader {
             guard !f.isEmpty else { throw error(ctx, "map_boundaries", "server.map_boundaries", "must not be empty (leave it out for no map shapes)") }
             s.mapBoundaries = f.hasPrefix("/") ? f : baseDir.appendingPathComponent(f).standardizedFileURL.path
         }
+        if let tiles = try string(t, "map_tiles", context: ctx, display: ctx) {
+            guard let url = URL(string: tiles.replacingOccurrences(of: "{", with: "").replacingOccurrences(of: "}", with: "")),
+                ["https", "http"].contains(url.scheme ?? ""), url.host != nil,
+                ["{z}", "{x}", "{y}"].allSatisfy({ tiles.contains($0) }), !tiles.contains("\""), !tiles.contains(" ")
+            else {
+                throw error(ctx, "map_tiles", "server.map_tiles", "expected an http(s) URL template with {z}, {x} and {y}, such as \"https://tile.example.org/{z}/{x}/{y}.png\", found \"\(tiles)\"")
+            }
+            s.mapTiles = tiles
+        }
+        if let a = try string(t, "map_tiles_attribution", context: ctx, display: ctx) { s.mapTilesAttribution = a }
         if let value = t["trusted_proxies"] {
             guard let array = value.array else {
                 throw error(ctx, "trusted_proxies", "server.trusted_proxies", "expected an array of addresses or CIDR blocks, e.g. [\"127.0.0.1\", \"10.0.0.0/8\"]")

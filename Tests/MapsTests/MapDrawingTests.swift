@@ -75,7 +75,7 @@ struct MapDrawingTests {
         #expect(svg.contains("<g class=\"mk mk-emic\"><title>EMIC 路樹倒塌</title><rect class=\"m-emic\""))
         #expect(svg.contains("<g class=\"mk mk-cap\"><title>豪雨特報範圍</title><path class=\"m-area\""))
         // 10 km at the national scale.
-        let r = MapProjection.national.unitsPerKm * 10
+        let r = MapProjection.national.unitsPerKm(at: 23.25) * 10
         #expect(svg.contains("<circle class=\"m-area\"") && svg.contains("r=\"\(String(format: "%.1f", r))\""))
     }
 
@@ -84,9 +84,40 @@ struct MapDrawingTests {
         let kinmen = p.project(GeoPoint(lat: 24.43, lon: 118.32))
         let matsu = p.project(GeoPoint(lat: 26.15, lon: 119.95))
         for q in [kinmen, matsu] { #expect(q.x >= 0 && q.x <= p.width && q.y >= 0 && q.y <= p.height) }
-        // 0.1° of latitude ≈ 11.1 km anywhere on the main island.
+        // 0.1° of latitude is 11.12 km on the sphere, measured with the scale at that latitude.
         let a = p.project(GeoPoint(lat: 23.5, lon: 121)), b = p.project(GeoPoint(lat: 23.6, lon: 121))
-        #expect(abs((b.y - a.y).magnitude / p.unitsPerKm - 11.132) < 0.01)
+        #expect(abs((b.y - a.y).magnitude / p.unitsPerKm(at: 23.55) - 11.119) < 0.01)
         #expect(MapBase.shade(0) == 0 && MapBase.shade(2) == 1 && MapBase.shade(3) == 2 && MapBase.shade(29) == 3 && MapBase.shade(30) == 4)
+    }
+
+    @Test func aTileLayerCoversTheFrameWithTheRightTilesAndNoInsets() throws {
+        let boundaries = try BoundariesTests.fixture()
+        let projection = MapProjection(insets: false)
+        let layer = TileLayer(urlTemplate: "https://tiles.example/{z}/{x}/{y}.png", attribution: "© OpenStreetMap contributors")
+        let box = projection.box(boundaries.bounds(ofCounty: "新北市")!)
+        let (zoom, tiles) = layer.tiles(for: box, projection: projection)
+        #expect(!tiles.isEmpty && tiles.count <= 64 && (5...17).contains(zoom))
+        // The tiles cover the frame.
+        #expect(tiles.map(\.x).min()! <= box.x && tiles.map { $0.x + $0.size }.max()! >= box.x + box.w)
+        #expect(tiles.map(\.y).min()! <= box.y && tiles.map { $0.y + $0.size }.max()! >= box.y + box.h)
+        // The tile under 汐止 is the one the slippy-map formula names.
+        let p = GeoPoint(lat: 25.06, lon: 121.64)
+        let n = Double(1 << zoom)
+        let tx = Int(((p.lon + 180) / 360 * n).rounded(.down))
+        let ty = Int(((1 - log(tan(Double.pi / 4 + p.lat * Double.pi / 360)) / Double.pi) / 2 * n).rounded(.down))
+        let q = projection.project(p)
+        let under = tiles.filter { q.x >= $0.x && q.x < $0.x + $0.size && q.y >= $0.y && q.y < $0.y + $0.size }
+        #expect(under.map(\.url) == ["https://tiles.example/\(zoom)/\(tx)/\(ty).png"])
+        // Drawn under the townships; Kinmen stays where it is (no inset frame).
+        var o = Self.options(["新北市|汐止區": PlaceCounts(pending: 1)], county: "新北市")
+        o.tiles = layer
+        let svg = MapDrawing.svg(MapBase(boundaries, projection: projection), o)
+        #expect(svg.contains("class=\"sitmap tiled\""))
+        #expect(svg.contains("<image href=\"https://tiles.example/\(zoom)/\(tx)/\(ty).png\""))
+        #expect(svg.range(of: "<g class=\"tiles\"")!.lowerBound < svg.range(of: "<g class=\"towns\">")!.lowerBound)
+        var national = Self.options([:])
+        national.tiles = layer
+        #expect(!MapDrawing.svg(MapBase(boundaries, projection: projection), national).contains("位置示意"))
+        #expect(!MapDrawing.svg(MapBase(boundaries), Self.options([:])).contains("<image"))
     }
 }

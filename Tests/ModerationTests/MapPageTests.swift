@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
+import Maps
 import Moderation
 import SieveCore
 import Store
@@ -121,4 +122,60 @@ struct MapPageTests {
             }
         }
     }
+
+    @Test func aConfiguredTileLayerIsDrawnUnderTheTownshipsAndItsServerIsAllowedForImagesOnly() async throws {
+        let folder = Self.files.path(UUID().uuidString)
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let path = try MapFixtures.writeTopoJSON(in: folder)
+        let tiled = try #require(try await WebFixture.on(.sqlite) { config in
+            config.server.mapBoundaries = path
+            config.server.mapTiles = "https://tiles.example.org:8443/osm/{z}/{x}/{y}.png"
+            config.server.mapTilesAttribution = "© OpenStreetMap contributors"
+        })
+        try await tiled.application().test(.router) { client in
+            let b = Browser(client)
+            try await b.login("eoc")
+            let page = try await b.get("/map?" + Self.window)
+            #expect(page.body.contains("class=\"sitmap tiled\"") && page.body.contains("<image href=\"https://tiles.example.org:8443/osm/"))
+            #expect(page.body.contains("底圖：© OpenStreetMap contributors"))
+            let csp = try #require(page.headers[.contentSecurityPolicy])
+            #expect(csp.contains("img-src 'self' data: https://tiles.example.org:8443;") && csp.contains("default-src 'self';"))
+        }
+        let plain = try #require(try await Self.fixture(.sqlite) { try MapFixtures.writeTopoJSON(in: $0) })
+        try await plain.application().test(.router) { client in
+            let b = Browser(client)
+            try await b.login("eoc")
+            let page = try await b.get("/map?" + Self.window)
+            #expect(!page.body.contains("<image") && page.body.contains("位置示意"))
+            #expect(page.headers[.contentSecurityPolicy]?.contains("img-src 'self' data:;") == true)
+        }
+    }
+
+    /// With township shapes the public page names townships by their official romanisation outside Chinese and
+    /// places an item without coordinates at its township's middle for "near me"; without them it keeps the Chinese
+    /// name and gives no position.
+    @Test func thePublicPageUsesTheShapesForTownshipNamesAndNearMe() async throws {
+        let withShapes = try #require(try await Self.fixture(.sqlite) { try MapFixtures.writeTopoJSON(in: $0) })
+        let without = try #require(try await Self.fixture(.sqlite) { _ in nil })
+        for f in [withShapes, without] {
+            try await f.database.decide(postID: f.id("flood"), WebDecision(decision: .approve, channels: ["community-feed"]), by: "mod")
+        }
+        try await withShapes.application().test(.router) { client in
+            let en = try await Browser(client).get("/public?lang=en")
+            #expect(en.body.contains("Xizhi District, New Taipei City"))
+            let label = try #require(try fixtureShapes().township(county: "新北市", name: "汐止區")?.labelPoint)
+            #expect(en.body.contains("data-lat=\"\(String(format: "%.4f", label.lat))\" data-lon=\"\(String(format: "%.4f", label.lon))\""))
+            let county = try await Browser(client).get("/public?lang=vi&county=" + Browser.escape("新北市"))
+            #expect(county.body.contains("Xizhi District (1)"))
+        }
+        try await without.application().test(.router) { client in
+            let en = try await Browser(client).get("/public?lang=en")
+            #expect(en.body.contains("汐止區, New Taipei City") && !en.body.contains("data-lat="))
+        }
+    }
+}
+
+/// The fixture's shapes as the app reads them (simplified the same way).
+func fixtureShapes() throws -> Boundaries {
+    try Boundaries.parse(Data(MapFixtures.topoJSON.utf8), path: "fixture.json")
 }

@@ -158,4 +158,16 @@ struct ConfigKeyPrecheckTests {
             return e?.line == 2 && (e?.message.contains("must not be empty") ?? false) && "\(error)".contains("server.map_boundaries")
         }
     }
+
+    @Test func mapTilesMustBeAURLTemplateWithZXY() throws {
+        let ok = try SieveConfig.parse("[server]\nmap_tiles = \"https://tile.example.org/{z}/{x}/{y}.png\"\nmap_tiles_attribution = \"© OSM\"\n", file: "a.toml")
+        #expect(ok.server.mapTiles == "https://tile.example.org/{z}/{x}/{y}.png" && ok.server.mapTilesAttribution == "© OSM")
+        for bad in ["https://tile.example.org/{z}/{x}.png", "ftp://tile.example.org/{z}/{x}/{y}.png", "tiles/{z}/{x}/{y}.png", "https://a b/{z}/{x}/{y}"] {
+            #expect {
+                _ = try SieveConfig.parse("[server]\nmap_tiles = \"\(bad)\"\n", file: "b.toml")
+            } throws: { error in
+                (error as? ConfigError)?.line == 2 && "\(error)".contains("server.map_tiles") && "\(error)".contains("{z}, {x} and {y}")
+            }
+        }
+    }
 }
