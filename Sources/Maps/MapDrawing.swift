@@ -259,6 +259,8 @@ public struct MapDrawing {
         /// Where a bubble of several townships links.
         public var clusterLink: (MapCluster) -> String
         public var countyLink: (String) -> String
+        /// The language of the map's words (place names stay as the boundary file writes them).
+        public var lang: Language = .zhHant
         /// Map tiles under the townships (nil: none — the map needs no server but this one).
         public var tiles: TileLayer?
 
@@ -306,7 +308,7 @@ public struct MapDrawing {
                 let tb = towns.dropFirst().reduce(first.bounds) { $0.union($1.bounds) }
                 let r = proj.box(GeoBounds(minLon: max(tb.minLon, b.minLon), minLat: max(tb.minLat, b.minLat), maxLon: min(tb.maxLon, b.maxLon), maxLat: min(tb.maxLat, b.maxLat)), margin: 0.12)
                 out += "<rect class=\"inset\" x=\"\(MapBase.n(r.x))\" y=\"\(MapBase.n(r.y))\" width=\"\(MapBase.n(r.w))\" height=\"\(MapBase.n(r.h))\"/>"
-                out += "<text class=\"insetlabel\" x=\"\(MapBase.n(r.x + 2))\" y=\"\(MapBase.n(r.y + r.h + 11))\" font-size=\"9\">\(inset.name)（位置示意）</text>"
+                out += "<text class=\"insetlabel\" x=\"\(MapBase.n(r.x + 2))\" y=\"\(MapBase.n(r.y + r.h + 11))\" font-size=\"9\">\(Markup.html(Messages.app("{county}（位置示意）", o.lang, ["county": inset.name])))</text>"
             }
         }
         // Townships, shaded by reports.
@@ -319,7 +321,7 @@ public struct MapDrawing {
             let v = o.measure.value(counts)
             let outside = o.county != nil && t.county != o.county
             let cls = "t s\(MapBase.shade(v))" + (outside ? " out" : "")
-            let label = "\(t.county)\(t.name)：待審 \(counts.pending)、已核准 \(counts.verified)"
+            let label = Messages.app("{place}：待審 {pending}、已核准 {verified}", o.lang, ["place": t.county + t.name, "pending": "\(counts.pending)", "verified": "\(counts.verified)"])
             if counts.total > 0 {
                 out += "<a href=\"\(Markup.html(o.townshipLink(t, counts)))\"><path class=\"\(cls)\" d=\"\(base.paths[i])\"><title>\(Markup.html(label))</title></path></a>"
             } else {
@@ -384,8 +386,9 @@ public struct MapDrawing {
         for c in clusters {
             let n = o.measure.value(c.counts)
             let r = (6 + 2.2 * Double(n).squareRoot()) * s
-            let names = c.townships.prefix(4).map { $0.county + $0.name }.joined(separator: "、") + (c.townships.count > 4 ? "等 \(c.townships.count) 區" : "")
-            out += "<a href=\"\(Markup.html(o.clusterLink(c)))\"><g class=\"bubble\"><title>\(Markup.html("\(names)：待審 \(c.counts.pending)、已核准 \(c.counts.verified)"))</title>"
+            let names = c.townships.prefix(4).map { $0.county + $0.name }.joined(separator: o.lang == .zhHant ? "、" : ", ")
+                + (c.townships.count > 4 ? Messages.app("等 {n} 區", o.lang, ["n": "\(c.townships.count)"]) : "")
+            out += "<a href=\"\(Markup.html(o.clusterLink(c)))\"><g class=\"bubble\"><title>\(Markup.html(Messages.app("{place}：待審 {pending}、已核准 {verified}", o.lang, ["place": names, "pending": "\(c.counts.pending)", "verified": "\(c.counts.verified)"])))</title>"
             out += "<circle cx=\"\(MapBase.n(c.x))\" cy=\"\(MapBase.n(c.y))\" r=\"\(MapBase.n(r))\"/>"
             out += "<text x=\"\(MapBase.n(c.x))\" y=\"\(MapBase.n(c.y + 3.4 * s))\" font-size=\"\(fs(9.5))\">\(n)</text></g></a>"
         }
@@ -393,13 +396,13 @@ public struct MapDrawing {
         // North arrow and scale bar, bottom-right / bottom-left of the frame.
         let ax = box.x + box.w - 22 * s, ay = box.y + 14 * s
         out += "<g class=\"north\" aria-hidden=\"true\"><path d=\"M\(MapBase.n(ax)) \(MapBase.n(ay))L\(MapBase.n(ax + 7 * s)) \(MapBase.n(ay + 20 * s))L\(MapBase.n(ax)) \(MapBase.n(ay + 15 * s))L\(MapBase.n(ax - 7 * s)) \(MapBase.n(ay + 20 * s))Z\"/>"
-        out += "<text x=\"\(MapBase.n(ax))\" y=\"\(MapBase.n(ay + 32 * s))\" font-size=\"\(fs(11))\">N 北</text></g>"
+        out += "<text x=\"\(MapBase.n(ax))\" y=\"\(MapBase.n(ay + 32 * s))\" font-size=\"\(fs(11))\">\(Markup.html(Messages.app("N 北", o.lang)))</text></g>"
         let middle = proj.unproject(x: box.x + box.w / 2, y: box.y + box.h / 2).lat
         let km = niceKm(box.w / proj.unitsPerKm(at: middle) / 5)
         let len = km * proj.unitsPerKm(at: middle)
         let sx = box.x + 12 * s, sy = box.y + box.h - 14 * s
         out += "<g class=\"scale\"><path d=\"M\(MapBase.n(sx)) \(MapBase.n(sy - 4 * s))V\(MapBase.n(sy))H\(MapBase.n(sx + len))V\(MapBase.n(sy - 4 * s))\"/>"
-        out += "<text x=\"\(MapBase.n(sx + len / 2))\" y=\"\(MapBase.n(sy - 6 * s))\" font-size=\"\(fs(10))\">\(km == km.rounded() ? String(Int(km)) : String(km)) 公里</text></g>"
+        out += "<text x=\"\(MapBase.n(sx + len / 2))\" y=\"\(MapBase.n(sy - 6 * s))\" font-size=\"\(fs(10))\">\(Markup.html(Messages.app("{n} 公里", o.lang, ["n": km == km.rounded() ? String(Int(km)) : String(km)])))</text></g>"
         out += "</svg>"
         return out
     }

@@ -52,6 +52,7 @@ enum Assets {
         h1 { font-size: 1.4rem; margin: .2rem 0 .6rem; } h2 { font-size: 1.1rem; margin-top: 1.2rem; }
         .muted { color: var(--muted); } .nowrap { white-space: nowrap; } .num { text-align: right; font-variant-numeric: tabular-nums; }
         .inline { display: inline; }
+        .langswitch { max-width: 1400px; margin: 0 auto; padding: .3rem 1rem 0; font-size: .9rem; text-align: right; }
         .mapform { display: flex; flex-wrap: wrap; gap: .4rem .8rem; align-items: center; background: var(--bg);
           padding: .5rem; border: 1px solid var(--line); border-radius: 4px; margin-bottom: .5rem; }
         .timeslider { margin: .3rem 0 .6rem; } .timeslider ol { display: flex; flex-wrap: wrap; gap: 0; list-style: none;

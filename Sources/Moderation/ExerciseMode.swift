@@ -19,7 +19,7 @@ struct ExerciseMiddleware: RouterMiddleware {
         let drill = await app.exerciseCache.get(ttl: 5) { (try? await database.exercise()) ?? nil }
         guard let drill else { return try await next(request, context) }
         if request.uri.path == "/public" || request.uri.path.hasPrefix("/public/") {
-            var r = Reply.html(Self.publicNotice(drill))
+            var r = Reply.html(Self.publicNotice(drill, Language.negotiate(query: request.uri.queryParameters.get("lang"), acceptLanguage: request.headers[.acceptLanguage], among: [.zhHant, .en])))
             r.headers[Self.header] = drill.scenario
             r.headers[.cacheControl] = "no-store"
             return r
@@ -44,28 +44,35 @@ struct ExerciseMiddleware: RouterMiddleware {
         } else {
             tag.insert(contentsOf: " class=\"exercise\"", at: tag.index(before: tag.endIndex))
         }
-        return String(html[..<bodyStart.lowerBound]) + tag + banner(drill) + String(html[html.index(after: close)...])
+        let lang: Language = html.contains("<html lang=\"en\"") ? .en : .zhHant
+        return String(html[..<bodyStart.lowerBound]) + tag + banner(drill, lang) + String(html[html.index(after: close)...])
     }
 
-    static func banner(_ drill: ExerciseInfo) -> String {
-        let state = ["running": "進行中", "paused": "暫停", "finished": "已結束"][drill.state.rawValue] ?? drill.state.rawValue
+    static func stateLabel(_ state: String, _ lang: Language) -> String {
+        (["running": "進行中", "paused": "暫停", "finished": "已結束"][state]).map { Messages.app($0, lang) } ?? state
+    }
+
+    static func banner(_ drill: ExerciseInfo, _ lang: Language = .zhHant) -> String {
+        let text = Messages.app("【演習】{title}（{scenario}，{state}）— 這是演習資料庫：所有內容皆為演習，只發布到演習頻道。", lang, [
+            "title": drill.title, "scenario": drill.scenario, "state": stateLabel(drill.state.rawValue, lang),
+        ])
         // Styled by app.css (the content security policy allows no inline style).
         return """
-            <div class="exercise-banner" role="note">【演習】\(Markup.html(drill.title))（\(Markup.html(drill.scenario))，\(state)）\
-            — 這是演習資料庫：所有內容皆為演習，只發布到演習頻道。 <a href="/drill">演習控制</a></div>
+            <div class="exercise-banner" role="note">\(Markup.html(text)) <a href="/drill">\(Markup.html(Messages.app("演習控制", lang)))</a></div>
             """
     }
 
-    static func publicNotice(_ drill: ExerciseInfo) -> String {
-        """
-        <!doctype html>
-        <html lang="zh-Hant-TW"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-        <title>演習中 · Sieve</title><link rel="stylesheet" href="/static/app.css"></head>
-        <body class="exercise">\(banner(drill))
-        <main><h1>公開頁面不顯示演習內容</h1>
-        <p>這個伺服器連接的是演習資料庫（\(Markup.html(drill.scenario))）。演習中的貼文與通報不是真實災情，不會出現在公開頁面。</p></main>
-        </body></html>
-        """
+    static func publicNotice(_ drill: ExerciseInfo, _ lang: Language = .zhHant) -> String {
+        func t(_ zh: String, _ args: [String: String] = [:]) -> String { Markup.html(Messages.app(zh, lang, args)) }
+        return """
+            <!doctype html>
+            <html lang="\(lang.htmlLang)"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+            <title>\(t("演習中")) · Sieve</title><link rel="stylesheet" href="/static/app.css"></head>
+            <body class="exercise">\(banner(drill, lang))
+            <main><h1>\(t("公開頁面不顯示演習內容"))</h1>
+            <p>\(t("這個伺服器連接的是演習資料庫（{scenario}）。演習中的貼文與通報不是真實災情，不會出現在公開頁面。", ["scenario": drill.scenario]))</p></main>
+            </body></html>
+            """
     }
 }
 
@@ -98,29 +105,33 @@ extension ModerationApp {
         let due = events.filter { $0.offset <= offset }
         let decided = try await database.exerciseDecisions()
         let clock = String(format: "+%02d:%02d", Int(offset) / 3600, Int(offset) % 3600 / 60)
-        let state = ["running": "進行中", "paused": "暫停", "finished": "已結束"][info.state.rawValue] ?? info.state.rawValue
+        let lang = context.language
+        func t(_ zh: String, _ args: [String: String] = [:]) -> String { Markup.html(Messages.app(zh, lang, args)) }
+        let state = ExerciseMiddleware.stateLabel(info.state.rawValue, lang)
         let csrf = "<input type=\"hidden\" name=\"_csrf\" value=\"\(Markup.html(auth.csrfToken ?? ""))\">"
         func button(_ action: String, _ label: String) -> String {
-            "<form method=\"post\" action=\"/drill/control\" class=\"inline\">\(csrf)<input type=\"hidden\" name=\"action\" value=\"\(action)\"><button type=\"submit\">\(label)</button></form>"
+            "<form method=\"post\" action=\"/drill/control\" class=\"inline\">\(csrf)<input type=\"hidden\" name=\"action\" value=\"\(action)\"><button type=\"submit\">\(t(label))</button></form>"
         }
         let body = """
-            <h1>演習控制：\(Markup.html(info.title))</h1>
-            <p>情境 <code>\(Markup.html(info.scenario))</code>・情境時間 \(clock)（\(Markup.html(TaipeiTime.rfc3339(info.scenarioStart.addingTimeInterval(offset)))))・\
-            速度 \(String(format: "%g", info.speed))×・\(state)・已發生 \(due.count)／\(events.count) 個事件・已做出 \(decided.count) 個決定</p>
+            <h1>\(t("演習控制：{title}", ["title": info.title]))</h1>
+            <p>\(t("情境 {scenario}・情境時間 {clock}（{time}）・速度 {speed}×・{state}・已發生 {due}／{events} 個事件・已做出 {decided} 個決定", [
+                "scenario": info.scenario, "clock": clock, "time": TaipeiTime.rfc3339(info.scenarioStart.addingTimeInterval(offset)),
+                "speed": String(format: "%g", info.speed), "state": state, "due": "\(due.count)", "events": "\(events.count)", "decided": "\(decided.count)",
+            ]))</p>
             <p>\(button("pause", "暫停"))\(button("resume", "繼續"))\(button("finish", "結束演習"))</p>
             <form method="post" action="/drill/control">\(csrf)<input type="hidden" name="action" value="speed">
-            <label for="speed">速度（情境秒／實際秒）</label> <input id="speed" name="speed" type="number" min="0.1" max="3600" step="any" value="\(String(format: "%g", info.speed))">
-            <button type="submit">變更速度</button></form>
-            <h2>插入事件</h2>
+            <label for="speed">\(t("速度（情境秒／實際秒）"))</label> <input id="speed" name="speed" type="number" min="0.1" max="3600" step="any" value="\(String(format: "%g", info.speed))">
+            <button type="submit">\(t("變更速度"))</button></form>
+            <h2>\(t("插入事件"))</h2>
             <form method="post" action="/drill/control">\(csrf)<input type="hidden" name="action" value="inject">
-            <p><label for="channel">頻道</label> <input id="channel" name="channel" value="ptt" required>
-            <label for="truth">真相</label> <select id="truth" name="truth"><option value="rumour">謠言</option><option value="report">真實災情</option><option value="noise">雜訊</option></select>
-            <label for="expect">應為</label> <select id="expect" name="expect"><option value="">（依真相）</option><option value="approve">核准</option><option value="reject">退回</option><option value="escalate">轉報應變中心</option></select></p>
-            <p><label for="text">貼文內容</label><br><textarea id="text" name="text" rows="3" cols="60" required></textarea></p>
-            <button type="submit">現在發出</button></form>
-            <p class="muted">報告：<code>sieve drill report --database …</code></p>
+            <p><label for="channel">\(t("頻道"))</label> <input id="channel" name="channel" value="ptt" required>
+            <label for="truth">\(t("真相"))</label> <select id="truth" name="truth"><option value="rumour">\(t("謠言"))</option><option value="report">\(t("真實災情"))</option><option value="noise">\(t("雜訊"))</option></select>
+            <label for="expect">\(t("應為"))</label> <select id="expect" name="expect"><option value="">\(t("（依真相）"))</option><option value="approve">\(t("核准"))</option><option value="reject">\(t("退回"))</option><option value="escalate">\(t("轉報應變中心"))</option></select></p>
+            <p><label for="text">\(t("貼文內容"))</label><br><textarea id="text" name="text" rows="3" cols="60" required></textarea></p>
+            <button type="submit">\(t("現在發出"))</button></form>
+            <p class="muted">\(t("報告："))<code>sieve drill report --database …</code></p>
             """
-        return Reply.html(Pages.page(title: "演習控制", page: "drill", chrome: Chrome(auth), body: body))
+        return Reply.html(Pages.page(title: Messages.app("演習控制", lang), page: "drill", chrome: Chrome(auth, request, context), body: body))
     }
 
     /// POST /drill/control

@@ -9,10 +9,13 @@ extension ModerationApp {
     @Sendable func dashboard(_ request: Request, _ context: WebContext) async throws -> Response {
         let auth = try requireUser(request, context)
         let now = Date()
+        let lang = context.language
         let s = try await database.dashboardStats(hours: 24, topSeries: 6, now: now)
         let label = { (series: HourlySeries) -> HourlySeries in
             var copy = series
-            copy.series = series.series.map { (Labels.typeNames[$0.name] ?? ($0.name == "—" ? "未分類" : $0.name), $0.counts) }
+            copy.series = series.series.map {
+                (Labels.typeNames[$0.name] != nil ? Labels.type($0.name, lang) : ($0.name == "—" ? Messages.app("未分類", lang) : $0.name), $0.counts)
+            }
             return copy
         }
         var indicator = "n/a", indicatorClass = ""
@@ -26,15 +29,15 @@ extension ModerationApp {
             return DecisionRowView(reviewer: d.reviewer, approve: a, reject: r, escalate: e, total: a + r + e)
         }
         decisions.sort { $0.total > $1.total }
-        let window = s.byType.hours.first.map { "\(taipeiShort($0)) 起 24 小時（臺北時間；至最新一則貼文）" } ?? ""
+        let window = s.byType.hours.first.map { Messages.app("{time} 起 24 小時（臺北時間；至最新一則貼文）", lang, ["time": taipeiShort($0)]) } ?? ""
         let view = DashboardView(
-            chrome: Chrome(auth), queued: s.queued, escalated: s.escalated,
-            oldestAge: s.oldestQueued.map { ageText(now.timeIntervalSince($0)) } ?? "—",
-            averageAge: s.averageQueuedAge.map(ageText) ?? "—", indicator: indicator, indicatorClass: indicatorClass,
+            chrome: Chrome(auth, request, context), queued: s.queued, escalated: s.escalated,
+            oldestAge: s.oldestQueued.map { ageText(now.timeIntervalSince($0), lang) } ?? "—",
+            averageAge: s.averageQueuedAge.map { ageText($0, lang) } ?? "—", indicator: indicator, indicatorClass: indicatorClass,
             published: s.communityPublished, official: s.officialAnnouncements.map(String.init) ?? "n/a", window: window,
-            typeChart: SVGChart.stackedBars(label(s.byType), title: "每小時貼文（依類型）"),
-            countyChart: SVGChart.stackedBars(label(s.byCounty), title: "每小時貼文（依縣市）"), decisions: decisions)
-        return Reply.html(Pages.render("dashboard", view))
+            typeChart: SVGChart.stackedBars(label(s.byType), title: Messages.app("每小時貼文（依類型）", lang), lang: lang),
+            countyChart: SVGChart.stackedBars(label(s.byCounty), title: Messages.app("每小時貼文（依縣市）", lang), lang: lang), decisions: decisions)
+        return Reply.html(Pages.render("dashboard", view, context.language))
     }
 
     struct AuditQuery {
@@ -88,7 +91,7 @@ extension ModerationApp {
         let hasNext = entries.count > pageSize
         if hasNext { entries.removeLast() }
         let view = AuditView(
-            chrome: Chrome(auth), actor: q.actor ?? "", action: q.action ?? "", post: q.post.map(String.init) ?? "",
+            chrome: Chrome(auth, request, context), actor: q.actor ?? "", action: q.action ?? "", post: q.post.map(String.init) ?? "",
             query: q.echo.isEmpty ? "" : "?" + q.echo,
             entries: entries.map {
                 AuditRowView(
@@ -96,7 +99,7 @@ extension ModerationApp {
                     before: $0.before ?? "", after: $0.after ?? "", ip: $0.ip ?? "")
             }, page: q.page, prevURL: q.page > 1 ? q.url(page: q.page - 1) : nil,
             nextURL: hasNext ? q.url(page: q.page + 1) : nil)
-        return Reply.html(Pages.render("audit", view))
+        return Reply.html(Pages.render("audit", view, context.language))
     }
 
     /// GET /admin/audit.csv (admins only): the whole log (or the filtered part), oldest first, RFC 4180.
@@ -127,10 +130,11 @@ extension ModerationApp {
         let auth = try requireAdmin(request, context)
         let accounts = try await database.accounts().map {
             AccountView(
-                name: $0.name, role: Labels.roles[$0.role] ?? $0.role.rawValue, created: taipeiShort($0.createdAt),
-                status: $0.disabled ? "停用" : "啟用", signIn: $0.passwordHash.isEmpty ? "單一登入" : "本機密碼")
+                name: $0.name, role: Messages.app(Labels.roles[$0.role] ?? $0.role.rawValue, context.language), created: taipeiShort($0.createdAt),
+                status: Messages.app($0.disabled ? "停用" : "啟用", context.language),
+                signIn: Messages.app($0.passwordHash.isEmpty ? "單一登入" : "本機密碼", context.language))
         }
-        return Reply.html(Pages.render("users", UsersView(chrome: Chrome(auth), accounts: accounts)))
+        return Reply.html(Pages.render("users", UsersView(chrome: Chrome(auth, request, context), accounts: accounts), context.language))
     }
 
     /// GET /feeds/{file}: the community feeds, as `sieve publish --feeds` writes them, at stable URLs:

@@ -2,6 +2,7 @@ import Foundation
 import NIOPosix
 import HummingbirdBcrypt
 import Hummingbird
+import SieveCore
 import Store
 
 extension ModerationApp {
@@ -11,17 +12,22 @@ extension ModerationApp {
         // Shown even to a logged-in user (to switch accounts); logging in again replaces that session.
         let next = Self.safeLocalPath(request.uri.queryParameters.get("next"))
         guard request.uri.queryParameters.get("signed_out") == "sso" else {
-            return loginForm(next: next, name: "", message: nil, status: .ok)
+            return loginForm(next: next, name: "", message: nil, status: .ok, lang: context.language)
         }
         // Signed out of a single sign-on session: Sieve's session is gone; the provider's may still be open.
-        var view = loginView(next: next, name: "", message: nil)
-        view.notice = "已登出 Sieve。"
+        var view = loginView(next: next, name: "", message: nil, lang: context.language)
+        view.notice = Messages.app("已登出 Sieve。", context.language)
         view.providerLogout = await providerLogoutURL()
         return loginPage(view, status: .ok)
     }
 
-    func loginView(next: String, name: String, message: String?) -> LoginView {
-        var view = LoginView(loginToken: Secrets.token(), next: next, name: name, message: message)
+    func loginView(next: String, name: String, message: String?, lang: Language) -> LoginView {
+        var view = LoginView(loginToken: Secrets.token(), next: next, name: name, message: message.map { Messages.hasChinese($0) ? Messages.app($0, lang) : $0 })
+        view.chrome = Chrome(lang: lang)
+        let other: Language = view.chrome.lang == .zhHant ? .en : .zhHant
+        view.chrome.switchURL = "/login?" + (next == "/" ? "" : "next=" + OIDCClient.formEncode(next) + "&") + "lang=\(other.rawValue)"
+        view.chrome.switchLabel = other.nativeName
+        view.chrome.switchLang = other.htmlLang
         if let sso = live.current.oidc {
             let start = "/auth/oidc/start" + (next == "/" ? "" : "?next=" + OIDCClient.formEncode(next))
             view.sso = SSOButton(startURL: start, label: sso.label)
@@ -30,12 +36,12 @@ extension ModerationApp {
         return view
     }
 
-    func loginForm(next: String, name: String, message: String?, status: HTTPResponse.Status) -> Response {
-        loginPage(loginView(next: next, name: name, message: message), status: status)
+    func loginForm(next: String, name: String, message: String?, status: HTTPResponse.Status, lang: Language) -> Response {
+        loginPage(loginView(next: next, name: name, message: message, lang: lang), status: status)
     }
 
     func loginPage(_ view: LoginView, status: HTTPResponse.Status) -> Response {
-        var response = Reply.html(Pages.render("login", view), status: status)
+        var response = Reply.html(Pages.render("login", view, view.chrome.lang), status: status)
         response.setCookie(cookie(Self.loginCookie, view.loginToken, maxAge: 3600, path: "/login"))
         return response
     }
@@ -48,12 +54,12 @@ extension ModerationApp {
         let password = form["password"] ?? ""
         let next = Self.safeLocalPath(form["next"])
         if let sso = live.current.oidc, !sso.localLogin {
-            return loginForm(next: next, name: "", message: "本站只接受機關單一登入。", status: .forbidden)
+            return loginForm(next: next, name: "", message: "本站只接受機關單一登入。", status: .forbidden, lang: context.language)
         }
         guard let sent = form["_csrf"], let expected = request.cookies[Self.loginCookie]?.value,
             Secrets.constantTimeEquals(sent, expected)
         else {
-            return loginForm(next: next, name: name, message: "登入表單已過期，請再試一次。", status: .forbidden)
+            return loginForm(next: next, name: name, message: "登入表單已過期，請再試一次。", status: .forbidden, lang: context.language)
         }
         // Three throttles: this account from this address (a lockout), this address whatever the account (a
         // lockout at four times the failures: one address spraying guesses over many accounts), and this account
@@ -63,8 +69,8 @@ extension ModerationApp {
         let keys = (pair: "\(account)|\(context.remoteIP)", address: "ip|\(context.remoteIP)", account: "account|\(account)")
         if let until = try await database.loginLockedUntil(keys: [keys.pair, keys.address, keys.account], now: Date()) {
             return loginForm(
-                next: next, name: name, message: "嘗試次數過多，請於 \(taipeiShort(until).suffix(5)) 後再試。",
-                status: .tooManyRequests)
+                next: next, name: name, message: Messages.app("嘗試次數過多，請於 {time} 後再試。", context.language, ["time": String(taipeiShort(until).suffix(5))]),
+                status: .tooManyRequests, lang: context.language)
         }
         let found = name.isEmpty ? nil : try await database.account(named: name)
         // Verify even for unknown names, so timing does not reveal which accounts exist; at most a few at once.
@@ -72,7 +78,7 @@ extension ModerationApp {
         let usable = found.map { !$0.passwordHash.isEmpty } ?? false
         let hash = usable ? found!.passwordHash : Self.dummyHash
         guard let verified = await bcryptGate.verify(password, hash: hash) else {
-            return loginForm(next: next, name: name, message: "登入人數過多，請稍候再試。", status: .serviceUnavailable)
+            return loginForm(next: next, name: name, message: "登入人數過多，請稍候再試。", status: .serviceUnavailable, lang: context.language)
         }
         let ok = verified && usable && found?.disabled == false
         guard ok, let account = found else {
@@ -101,10 +107,10 @@ extension ModerationApp {
             )
             if let locked {
                 return loginForm(
-                    next: next, name: name, message: "嘗試次數過多，請於 \(taipeiShort(locked).suffix(5)) 後再試。",
-                    status: .tooManyRequests)
+                    next: next, name: name, message: Messages.app("嘗試次數過多，請於 {time} 後再試。", context.language, ["time": String(taipeiShort(locked).suffix(5))]),
+                    status: .tooManyRequests, lang: context.language)
             }
-            return loginForm(next: next, name: name, message: "帳號或密碼錯誤。", status: .unauthorized)
+            return loginForm(next: next, name: name, message: "帳號或密碼錯誤。", status: .unauthorized, lang: context.language)
         }
         try await database.clearLoginFailures(key: keys.pair)
         try await database.clearLoginFailures(key: keys.account)

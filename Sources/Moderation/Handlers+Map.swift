@@ -143,14 +143,17 @@ extension ModerationApp {
         let baseResult = mapBases.base(path: settings.mapBoundaries, insets: settings.mapTiles == nil)
         let base = try? baseResult?.get()
         let query = try MapQuery(FormData(request.uri.query ?? ""), now: now, counties: base?.boundaries.counties ?? [])
-        let key = "\(query.hours)|\(query.endGiven ? String(query.end.timeIntervalSince1970) : "now")|\(query.county ?? "")|\(query.measure.rawValue)|\(settings.mapBoundaries ?? "")|\(settings.mapTiles ?? "")"
+        let key = "\(query.hours)|\(query.endGiven ? String(query.end.timeIntervalSince1970) : "now")|\(query.county ?? "")|\(query.measure.rawValue)|\(settings.mapBoundaries ?? "")|\(settings.mapTiles ?? "")|\(context.language.rawValue)"
+        let lang = context.language
         let body = try await mapCache.page(key) { [self] in
-            try await renderMap(query, base: base, loadError: baseResult.flatMap { if case .failure(let e) = $0 { e } else { nil } }, now: now)
+            try await renderMap(query, base: base, loadError: baseResult.flatMap { if case .failure(let e) = $0 { e } else { nil } }, now: now, lang: lang)
         }
-        return Reply.html(Pages.page(title: "地圖", page: "map", chrome: Chrome(auth), body: body))
+        return Reply.html(Pages.page(title: Messages.app("地圖", context.language), page: "map", chrome: Chrome(auth, request, context), body: body))
     }
 
-    func renderMap(_ q: MapQuery, base: MapBase?, loadError: BoundaryError?, now: Date) async throws -> String {
+    func renderMap(_ q: MapQuery, base: MapBase?, loadError: BoundaryError?, now: Date, lang: Language) async throws -> String {
+        func t(_ zh: String, _ args: [String: String] = [:]) -> String { Messages.app(zh, lang, args) }
+        func span(_ hours: Int) -> String { hours < 48 ? t("{n} 小時", ["n": "\(hours)"]) : t("{n} 天", ["n": "\(hours / 24)"]) }
         let counts = MapCounts(try await database.mapActivity(from: q.from, to: q.end))
         let incidents = try await database.incidents(kinds: [.cap, .emic, .quake], activeAt: nil, from: q.from, to: q.end, limit: 3000)
         let range = (from: MapQuery.local(q.from), to: MapQuery.local(q.end))
@@ -167,38 +170,37 @@ extension ModerationApp {
             let when = taipeiShort(i.sent)
             switch i.kind {
             case .quake:
-                return MapMark(kind: .quake, title: "中央氣象署地震報告 \(i.externalID)，規模 \(i.details.magnitude.map { String(format: "%.1f", $0) } ?? "—")，\(when)", point: i.point, magnitude: i.details.magnitude)
+                return MapMark(kind: .quake, title: t("中央氣象署地震報告 {id}，規模 {magnitude}，{time}", ["id": i.externalID, "magnitude": i.details.magnitude.map { String(format: "%.1f", $0) } ?? "—", "time": when]), point: i.point, magnitude: i.details.magnitude)
             case .emic:
-                return i.point.map { MapMark(kind: .emic, title: "EMIC 災情 \(i.event ?? "")：\(i.address ?? "")，\(when)", point: $0) }
+                return i.point.map { MapMark(kind: .emic, title: t("EMIC 災情 {event}：{address}，{time}", ["event": i.event ?? "", "address": i.address ?? "", "time": when]), point: $0) }
             default:
                 guard i.point != nil || !i.polygons.isEmpty || !i.circles.isEmpty else { return nil }
-                return MapMark(kind: .cap, title: "警報（CAP）\(i.event ?? "")：\(i.headline ?? "")，\(when)", point: i.polygons.isEmpty && i.circles.isEmpty ? i.point : nil, polygons: i.polygons, circles: i.circles)
+                return MapMark(kind: .cap, title: t("警報（CAP）{event}：{headline}，{time}", ["event": i.event ?? "", "headline": i.headline ?? "", "time": when]), point: i.polygons.isEmpty && i.circles.isEmpty ? i.point : nil, polygons: i.polygons, circles: i.circles)
             }
         }
-        var h = "<h1>地圖</h1>"
-        h += "<p class=\"muted\">\(Markup.html(taipeiShort(q.from))) 至 \(Markup.html(taipeiShort(q.end)))（臺北時間）：\(counts.posts) 則待審或已核准的報告、\(marks.count) 筆官方資料。"
-        h += "點鄉鎮或圓圈開啟該地的佇列。</p>"
+        var h = "<h1>\(t("地圖"))</h1>"
+        h += "<p class=\"muted\">" + Markup.html(t("{from} 至 {to}（臺北時間）：{posts} 則待審或已核准的報告、{official} 筆官方資料。點鄉鎮或圓圈開啟該地的佇列。", ["from": taipeiShort(q.from), "to": taipeiShort(q.end), "posts": "\(counts.posts)", "official": "\(marks.count)"])) + "</p>"
         // Controls: a plain GET form (works without script).
         h += "<form method=\"get\" action=\"/map\" class=\"mapform\">"
-        h += "<label>縣市 <select name=\"county\"><option value=\"\">全國</option>"
+        h += "<label>\(t("縣市")) <select name=\"county\"><option value=\"\">\(t("全國"))</option>"
         for c in base?.boundaries.counties ?? Labels.counties {
             h += "<option value=\"\(Markup.html(c))\"\(c == q.county ? " selected" : "")>\(Markup.html(c))</option>"
         }
-        h += "</select></label> <label>時段 <select name=\"window\">"
+        h += "</select></label> <label>\(t("時段")) <select name=\"window\">"
         for w in MapQuery.windows {
-            h += "<option value=\"\(w)h\"\(w == q.hours ? " selected" : "")>\(w < 48 ? "\(w) 小時" : "\(w / 24) 天")</option>"
+            h += "<option value=\"\(w)h\"\(w == q.hours ? " selected" : "")>\(span(w))</option>"
         }
-        h += "</select></label> <label>著色 <select name=\"layer\">"
+        h += "</select></label> <label>\(t("著色")) <select name=\"layer\">"
         for (m, label) in [(MapMeasure.all, "待審＋已核准"), (.pending, "待審"), (.verified, "已核准")] {
-            h += "<option value=\"\(m.rawValue)\"\(m == q.measure ? " selected" : "")>\(label)</option>"
+            h += "<option value=\"\(m.rawValue)\"\(m == q.measure ? " selected" : "")>\(t(label))</option>"
         }
         h += "</select></label>"
         if q.endGiven { h += "<input type=\"hidden\" name=\"end\" value=\"\(Markup.html(MapQuery.local(q.end)))\">" }
-        h += " <button type=\"submit\">顯示</button></form>"
+        h += " <button type=\"submit\">\(t("顯示"))</button></form>"
         // The time slider: the window's end stepped back, as links.
         let latest = Date(timeIntervalSince1970: (now.timeIntervalSince1970 / 300).rounded(.up) * 300)
         let step = Double(q.hours) * 3600
-        h += "<nav class=\"timeslider\" aria-label=\"時間軸（時段結束時間）\"><ol>"
+        h += "<nav class=\"timeslider\" aria-label=\"\(t("時間軸（時段結束時間）"))\"><ol>"
         // Six windows before the one shown, up to two after it, and "now".
         var ends: [Date] = (1...6).reversed().map { q.end.addingTimeInterval(-Double($0) * step) } + [q.end]
         for k in 1...2 where q.end.addingTimeInterval(Double(k) * step) < latest { ends.append(q.end.addingTimeInterval(Double(k) * step)) }
@@ -206,16 +208,16 @@ extension ModerationApp {
         for e in ends {
             let isNow = e >= latest
             let current = abs(e.timeIntervalSince(q.end)) < 1
-            h += "<li><a href=\"\(Markup.html(q.url(end: .some(isNow ? nil : e))))\"\(current ? " aria-current=\"true\"" : "")>\(Markup.html(isNow ? "現在" : taipeiShort(e)))</a></li>"
+            h += "<li><a href=\"\(Markup.html(q.url(end: .some(isNow ? nil : e))))\"\(current ? " aria-current=\"true\"" : "")>\(Markup.html(isNow ? t("現在") : taipeiShort(e)))</a></li>"
         }
         h += "</ol>"
-        h += "<a href=\"\(Markup.html(q.url(end: .some(q.end.addingTimeInterval(-step)))))\">← 往前 \(q.hours < 48 ? "\(q.hours) 小時" : "\(q.hours / 24) 天")</a>"
-        if q.end < latest { h += " <a href=\"\(Markup.html(q.url(end: .some(q.end.addingTimeInterval(step) >= latest ? nil : q.end.addingTimeInterval(step)))))\">往後 →</a>" }
-        if q.county != nil { h += " <a href=\"\(Markup.html(q.url(county: .some(nil))))\">回到全國</a>" }
+        h += "<a href=\"\(Markup.html(q.url(end: .some(q.end.addingTimeInterval(-step)))))\">\(t("← 往前 {span}", ["span": span(q.hours)]))</a>"
+        if q.end < latest { h += " <a href=\"\(Markup.html(q.url(end: .some(q.end.addingTimeInterval(step) >= latest ? nil : q.end.addingTimeInterval(step)))))\">\(t("往後 →"))</a>" }
+        if q.county != nil { h += " <a href=\"\(Markup.html(q.url(county: .some(nil))))\">\(t("回到全國"))</a>" }
         h += "</nav>"
         if let base {
             var o = MapDrawing.Options(
-                counts: counts.townships, title: "\(q.county ?? "全國")各鄉鎮市區報告數（\(taipeiShort(q.from)) 至 \(taipeiShort(q.end))）",
+                counts: counts.townships, title: t("{place}各鄉鎮市區報告數（{from} 至 {to}）", ["place": q.county ?? t("全國"), "from": taipeiShort(q.from), "to": taipeiShort(q.end)]),
                 townshipLink: { t, c in queue(county: t.county, township: t.name, verifiedOnly: c.pending == 0) },
                 clusterLink: { c in
                     let counties = Set(c.townships.map(\.county))
@@ -227,28 +229,29 @@ extension ModerationApp {
                 },
                 countyLink: { c in q.url(county: .some(c)) })
             o.measure = q.measure
+            o.lang = lang
             o.marks = marks
             o.county = q.county
             o.tiles = settings.mapTiles.map { TileLayer(urlTemplate: $0, attribution: settings.mapTilesAttribution) }
             var caption = ""
             if let tiles = o.tiles {
-                caption = "<figcaption class=\"muted small\">底圖：\(Markup.html(tiles.attribution ?? URL(string: tiles.urlTemplate.replacingOccurrences(of: "{", with: "").replacingOccurrences(of: "}", with: ""))?.host ?? ""))。金門縣、連江縣請選縣市檢視。</figcaption>"
+                caption = "<figcaption class=\"muted small\">\(t("底圖："))\(Markup.html(tiles.attribution ?? URL(string: tiles.urlTemplate.replacingOccurrences(of: "{", with: "").replacingOccurrences(of: "}", with: ""))?.host ?? ""))\(t("。金門縣、連江縣請選縣市檢視。"))</figcaption>"
             }
             h += "<figure class=\"mapfig\">" + MapDrawing.svg(base, o) + caption + "</figure>"
         } else {
-            let why = loadError.map { "讀不到鄉鎮界線檔：\($0.description)" } ?? "尚未設定鄉鎮界線（[server] map_boundaries）；`make boundaries` 可取得內政部國土測繪中心的開放資料。"
-            h += "<p class=\"notice\" role=\"status\">\(Markup.html(why)) 下表仍列出各地報告數。</p>"
+            let why = loadError.map { t("讀不到鄉鎮界線檔：{error}", ["error": $0.description]) } ?? t("尚未設定鄉鎮界線（[server] map_boundaries）；`make boundaries` 可取得內政部國土測繪中心的開放資料。")
+            h += "<p class=\"notice\" role=\"status\">\(Markup.html(why)) \(t("下表仍列出各地報告數。"))</p>"
         }
         // Legend.
-        h += "<section class=\"legend\" aria-label=\"圖例\"><h2>圖例</h2><ul>"
-        let classes = ["0", "1–2", "3–9", "10–29", "30 以上"]
+        h += "<section class=\"legend\" aria-label=\"\(t("圖例"))\"><h2>\(t("圖例"))</h2><ul>"
+        let classes = ["0", "1–2", "3–9", "10–29", t("30 以上")]
         for (i, label) in classes.enumerated() {
-            h += "<li><svg class=\"sw\" viewBox=\"0 0 16 16\" aria-hidden=\"true\"><rect class=\"t s\(i)\" width=\"16\" height=\"16\"/></svg> \(label) 則</li>"
+            h += "<li><svg class=\"sw\" viewBox=\"0 0 16 16\" aria-hidden=\"true\"><rect class=\"t s\(i)\" width=\"16\" height=\"16\"/></svg> \(t("{n} 則", ["n": label]))</li>"
         }
-        h += "<li><svg class=\"sw\" viewBox=\"0 0 16 16\" aria-hidden=\"true\"><circle class=\"bub\" cx=\"8\" cy=\"8\" r=\"7\"/></svg> 報告群集（數字為則數；點選開啟佇列）</li>"
-        h += "<li><svg class=\"sw\" viewBox=\"0 0 16 16\" aria-hidden=\"true\"><path class=\"m-quake\" d=\"\(MapDrawingLegend.star)\"/></svg> 地震震央（氣象署）</li>"
-        h += "<li><svg class=\"sw\" viewBox=\"0 0 16 16\" aria-hidden=\"true\"><rect class=\"m-emic\" x=\"4\" y=\"4\" width=\"8\" height=\"8\"/></svg> EMIC 災情通報</li>"
-        h += "<li><svg class=\"sw\" viewBox=\"0 0 16 16\" aria-hidden=\"true\"><rect class=\"m-area\" x=\"2\" y=\"2\" width=\"12\" height=\"12\"/></svg> 警報範圍（CAP）</li>"
+        h += "<li><svg class=\"sw\" viewBox=\"0 0 16 16\" aria-hidden=\"true\"><circle class=\"bub\" cx=\"8\" cy=\"8\" r=\"7\"/></svg> \(t("報告群集（數字為則數；點選開啟佇列）"))</li>"
+        h += "<li><svg class=\"sw\" viewBox=\"0 0 16 16\" aria-hidden=\"true\"><path class=\"m-quake\" d=\"\(MapDrawingLegend.star)\"/></svg> \(t("地震震央（氣象署）"))</li>"
+        h += "<li><svg class=\"sw\" viewBox=\"0 0 16 16\" aria-hidden=\"true\"><rect class=\"m-emic\" x=\"4\" y=\"4\" width=\"8\" height=\"8\"/></svg> \(t("EMIC 災情通報"))</li>"
+        h += "<li><svg class=\"sw\" viewBox=\"0 0 16 16\" aria-hidden=\"true\"><rect class=\"m-area\" x=\"2\" y=\"2\" width=\"12\" height=\"12\"/></svg> \(t("警報範圍（CAP）"))</li>"
         h += "</ul></section>"
         // The same numbers as a table (screen readers, no-SVG browsers, printing).
         var rows: [(String, String?, PlaceCounts)] = counts.townships.map { key, c in
@@ -258,15 +261,21 @@ extension ModerationApp {
         rows += counts.countyOnly.map { ($0.key, nil, $0.value) }
         rows = rows.filter { q.county == nil || $0.0 == q.county }
         rows.sort { $0.2.total != $1.2.total ? $0.2.total > $1.2.total : ($0.0 + ($0.1 ?? "")) < ($1.0 + ($1.1 ?? "")) }
-        h += "<section><h2>各地報告</h2><table class=\"places\"><thead><tr><th scope=\"col\">地點</th><th scope=\"col\" class=\"num\">待審</th><th scope=\"col\" class=\"num\">已核准</th></tr></thead><tbody>"
+        h += "<section><h2>\(t("各地報告"))</h2><table class=\"places\"><thead><tr><th scope=\"col\">\(t("地點"))</th><th scope=\"col\" class=\"num\">\(t("待審"))</th><th scope=\"col\" class=\"num\">\(t("已核准"))</th></tr></thead><tbody>"
         for (county, town, c) in rows.prefix(200) {
-            let name = county + (town ?? "（只提到縣市）")
+            let name = county + (town ?? t("（只提到縣市）"))
             h += "<tr><td><a href=\"\(Markup.html(queue(county: county, township: town, verifiedOnly: false)))\">\(Markup.html(name))</a></td>"
             h += "<td class=\"num\">\(c.pending)</td><td class=\"num\">\(c.verified == 0 ? "0" : "<a href=\"\(Markup.html(queue(county: county, township: town, verifiedOnly: true)))\">\(c.verified)</a>")</td></tr>"
         }
-        if rows.isEmpty { h += "<tr><td colspan=\"3\" class=\"muted\">這段時間沒有提到地點的報告。</td></tr>" }
+        if rows.isEmpty { h += "<tr><td colspan=\"3\" class=\"muted\">\(t("這段時間沒有提到地點的報告。"))</td></tr>" }
         h += "</tbody></table></section>"
-        if let base { h += "<p class=\"muted small\">鄉鎮界線：\(Markup.html(URL(fileURLWithPath: base.boundaries.source).lastPathComponent))（內政部國土測繪中心開放資料，政府資料開放授權條款第 1 版），\(base.boundaries.townships.count) 個鄉鎮市區，簡化後 \(base.boundaries.pointCount) 點。\(settings.mapTiles == nil ? "金門、連江以框內位置示意。" : "")</p>" }
+        if let base {
+            let source = t("鄉鎮界線：{file}（內政部國土測繪中心開放資料，政府資料開放授權條款第 1 版），{townships} 個鄉鎮市區，簡化後 {points} 點。", [
+                "file": URL(fileURLWithPath: base.boundaries.source).lastPathComponent, "townships": "\(base.boundaries.townships.count)",
+                "points": "\(base.boundaries.pointCount)",
+            ])
+            h += "<p class=\"muted small\">\(Markup.html(source))\(settings.mapTiles == nil ? Markup.html(t("金門、連江以框內位置示意。")) : "")</p>"
+        }
         return h
     }
 }

@@ -11,16 +11,18 @@ extension ModerationApp {
         let auth = try requireDecider(request, context)
         let problems = try await database.outbox(statuses: [.dead, .failed, .unsupported], limit: 200)
         let waiting = try await database.outbox(statuses: [.pending, .delivering], limit: 100_000).count
+        let lang = context.language
+        func t(_ zh: String, _ args: [String: String] = [:]) -> String { Markup.html(Messages.app(zh, lang, args)) }
         var rows = ""
         for l in problems {
             let p = l.publication
             let id = p.id ?? 0
-            let label = ["dead": "已放棄（dead letter）", "failed": "失敗，將重試", "unsupported": "頻道不支援"][p.status] ?? p.status
+            let label = ["dead": "已放棄（dead letter）", "failed": "失敗，將重試", "unsupported": "頻道不支援"][p.status].map { Messages.app($0, lang) } ?? p.status
             var actions = ""
             if p.status == "dead" || p.status == "failed" || p.status == "unsupported" {
                 actions = """
-                    <form method="post" action="/outbox/\(id)/retry" class="inline"><input type="hidden" name="_csrf" value="\(Markup.html(auth.csrfToken ?? ""))"><button type="submit">重試</button></form>
-                    <form method="post" action="/outbox/\(id)/drop" class="inline"><input type="hidden" name="_csrf" value="\(Markup.html(auth.csrfToken ?? ""))"><button type="submit">放棄</button></form>
+                    <form method="post" action="/outbox/\(id)/retry" class="inline"><input type="hidden" name="_csrf" value="\(Markup.html(auth.csrfToken ?? ""))"><button type="submit">\(t("重試"))</button></form>
+                    <form method="post" action="/outbox/\(id)/drop" class="inline"><input type="hidden" name="_csrf" value="\(Markup.html(auth.csrfToken ?? ""))"><button type="submit">\(t("放棄"))</button></form>
                     """
             }
             rows += """
@@ -31,13 +33,13 @@ extension ModerationApp {
                 """
         }
         let body = """
-            <h1>發布匣</h1>
-            <p class="muted">等待發送 \(waiting) 筆。以下為失敗、已放棄或頻道不支援的發送（與 <code>sieve outbox list</code> 相同）。</p>
-            <table class="outbox"><thead><tr><th>編號</th><th>項目</th><th>頻道</th><th>動作</th><th>狀態</th><th>嘗試</th><th>下次嘗試</th><th>錯誤</th><th></th></tr></thead>
+            <h1>\(t("發布匣"))</h1>
+            <p class="muted">\(t("等待發送 {n} 筆。以下為失敗、已放棄或頻道不支援的發送（與 sieve outbox list 相同）。", ["n": "\(waiting)"]))</p>
+            <table class="outbox"><thead><tr><th>\(t("編號"))</th><th>\(t("項目"))</th><th>\(t("頻道"))</th><th>\(t("動作"))</th><th>\(t("狀態"))</th><th>\(t("嘗試"))</th><th>\(t("下次嘗試"))</th><th>\(t("錯誤"))</th><th></th></tr></thead>
             <tbody>
-            \(rows.isEmpty ? "<tr><td colspan=\"9\">沒有失敗的發送。</td></tr>" : rows)</tbody></table>
+            \(rows.isEmpty ? "<tr><td colspan=\"9\">\(t("沒有失敗的發送。"))</td></tr>" : rows)</tbody></table>
             """
-        return Reply.html(Pages.page(title: "發布匣", page: "outbox", chrome: Chrome(auth), body: body))
+        return Reply.html(Pages.page(title: Messages.app("發布匣", lang), page: "outbox", chrome: Chrome(auth, request, context), body: body))
     }
 
     /// POST /outbox/{id}/retry and /outbox/{id}/drop

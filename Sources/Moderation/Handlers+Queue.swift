@@ -99,55 +99,59 @@ extension ModerationApp {
         let auth = try requireUser(request, context)
         let (query, page) = try await runQuery(request)
         let f = query.filter
-        let rowsHTML = await queueCache.rowsHTML(for: .init(filter: f, user: auth.user, canDecide: auth.role.canDecide)) {
-            QueueRowsHTML.render(page.rows.map { rowView($0, viewer: auth.user) }, canDecide: auth.role.canDecide)
+        let lang = context.language
+        let rowsHTML = await queueCache.rowsHTML(for: .init(filter: f, user: auth.user, canDecide: auth.role.canDecide, lang: lang)) {
+            QueueRowsHTML.render(page.rows.map { rowView($0, viewer: auth.user, lang: lang) }, canDecide: auth.role.canDecide, lang: lang)
         }
         let view = await QueueView(
-            chrome: Chrome(auth), summary: try cachedSummary(), filter: FilterEcho(q: query.q, from: query.from, to: query.to),
-            typesHTML: QueueRowsHTML.options(Labels.types.map { Option(value: $0.0, label: $0.1, selected: $0.0 == f.type) }),
+            chrome: Chrome(auth, request, context), summary: try cachedSummary(), filter: FilterEcho(q: query.q, from: query.from, to: query.to),
+            typesHTML: QueueRowsHTML.options(Labels.types.map { Option(value: $0.0, label: Labels.type($0.0, lang), selected: $0.0 == f.type) }),
             countiesHTML: QueueRowsHTML.options(Labels.counties.map { Option(value: $0, label: $0, selected: $0 == f.county) }),
             verdictsHTML: QueueRowsHTML.options(
-                Labels.verdicts.map { Option(value: $0.0, label: $0.1, selected: $0.0 == f.verdict) }),
+                Labels.verdicts.map { Option(value: $0.0, label: Labels.verdict($0.0, lang), selected: $0.0 == f.verdict) }),
             sourcesHTML: await QueueRowsHTML.options(try cachedSourceNames().map { Option(value: $0, label: $0, selected: $0 == f.source) }),
             statesHTML: QueueRowsHTML.options(
                 [PostState.queued, .escalated, .approved, .rejected].map {
-                    Option(value: $0.rawValue, label: Labels.states[$0] ?? $0.rawValue, selected: $0 == f.state)
+                    Option(value: $0.rawValue, label: Labels.state($0.rawValue, lang), selected: $0 == f.state)
                 }),
-            reasonsHTML: QueueRowsHTML.options(Labels.reasons.map { Option(value: $0.0.rawValue, label: $0.1) }),
+            reasonsHTML: QueueRowsHTML.options(Labels.reasons.map { Option(value: $0.0.rawValue, label: Messages.app($0.1, lang)) }),
             rowsHTML: rowsHTML,
             canDecide: auth.role.canDecide, page: page.page,
             prevURL: page.page > 1 ? query.url(page: page.page - 1) : nil,
             nextURL: page.hasNext ? query.url(page: page.page + 1) : nil, reloadURL: query.url(page: page.page),
-            flash: flash(request))
-        return Reply.html(Pages.render("queue", view))
+            flash: flash(request, context.language))
+        return Reply.html(Pages.render("queue", view, context.language))
     }
 
-    func rowView(_ row: QueueRow, viewer: String) -> RowView {
+    func rowView(_ row: QueueRow, viewer: String, lang: Language = .zhHant) -> RowView {
         let item = row.item, a = item.assessment
         let lockedBy = row.lock.flatMap { $0.user == viewer ? nil : $0.user }
         return RowView(
             id: item.id, title: item.title.flatMap { $0.isEmpty ? nil : $0 }, excerpt: Format.excerpt(item.text),
-            source: item.source, time: taipeiShort(item.published ?? item.fetchedAt), place: Format.place(a),
-            types: Format.types(a), disaster: Format.score(a?.disaster, label: a?.disasterLabel), rumour: Format.score(a?.rumour, label: a?.rumourLabel),
+            source: item.source, time: taipeiShort(item.published ?? item.fetchedAt), place: Format.place(a, lang),
+            types: Format.types(a, lang), disaster: Format.score(a?.disaster, label: a?.disasterLabel, lang), rumour: Format.score(a?.rumour, label: a?.rumourLabel, lang),
             disasterClass: Format.scoreClass(a?.disaster), rumourClass: Format.scoreClass(a?.rumour),
-            verdict: row.xref.map { Option(value: $0.verdict, label: Labels.verdictNames[$0.verdict] ?? $0.verdict) },
-            cluster: item.clusterSize > 1 ? item.clusterSize : nil, stateLabel: Labels.state(item.state),
+            verdict: row.xref.map { Option(value: $0.verdict, label: Labels.verdict($0.verdict, lang)) },
+            cluster: item.clusterSize > 1 ? item.clusterSize : nil, stateLabel: Labels.state(item.state, lang),
             locked: lockedBy != nil, lockedBy: lockedBy)
     }
 
     /// The one-line notice after a redirect (`?done=12:approve`, `?bulk=3,1`).
-    func flash(_ request: Request) -> String? {
+    func flash(_ request: Request, _ lang: Language) -> String? {
         let q = request.uri.queryParameters
         if let done = q.get("done") {
             let parts = done.split(separator: ":")
             if parts.count == 2, let id = Int64(parts[0]) {
-                let label = Labels.actions[String(parts[1])] ?? String(parts[1])
-                return "#\(id) 已\(label)。"
+                return Messages.app("#{id} 已{action}。", lang, ["id": "\(id)", "action": Labels.action(String(parts[1]), lang)])
             }
         }
         if let bulk = q.get("bulk") {
             let n = bulk.split(separator: ",").compactMap { Int($0) }
-            if n.count == 2 { return "批次處理：\(n[0]) 則完成" + (n[1] > 0 ? "，\(n[1]) 則略過（他人處理中或狀態已改變）。" : "。") }
+            if n.count == 2 {
+                return n[1] > 0
+                    ? Messages.app("批次處理：{done} 則完成，{skipped} 則略過（他人處理中或狀態已改變）。", lang, ["done": "\(n[0])", "skipped": "\(n[1])"])
+                    : Messages.app("批次處理：{done} 則完成。", lang, ["done": "\(n[0])"])
+            }
         }
         return nil
     }

@@ -30,7 +30,7 @@ extension ModerationApp {
             metadata = try await oidcClient.metadata(sso)
         } catch {
             context.logger.error("single sign-on: \(error)")
-            return loginForm(next: next, name: "", message: "目前無法連線到機關單一登入服務，請稍後再試。", status: .badGateway)
+            return loginForm(next: next, name: "", message: "目前無法連線到機關單一登入服務，請稍後再試。", status: .badGateway, lang: context.language)
         }
         let state = Secrets.token(), nonce = Secrets.token(), verifier = PKCE.verifier()
         guard
@@ -40,7 +40,7 @@ extension ModerationApp {
             )
         else {
             context.logger.warning("single sign-on: too many sign-ins under way (10,000); refusing new ones until some expire")
-            return loginForm(next: next, name: "", message: "登入人數過多，請稍候再試。", status: .serviceUnavailable)
+            return loginForm(next: next, name: "", message: "登入人數過多，請稍候再試。", status: .serviceUnavailable, lang: context.language)
         }
         let query: [(String, String)] = [
             ("response_type", "code"), ("client_id", sso.clientID), ("redirect_uri", sso.redirectURI),
@@ -133,7 +133,7 @@ extension ModerationApp {
         )
         // A page that moves on by itself: the browser arrived here from the provider (a cross-site navigation), and
         // the session cookie is SameSite=Strict, so a redirect would reach the app without it.
-        var response = Reply.html(Pages.render("ssoContinue", SSOContinueView(user: linked.account.name, next: pending.next)))
+        var response = Reply.html(Pages.render("ssoContinue", SSOContinueView(user: linked.account.name, next: pending.next), context.language))
         response.headers[HTTPField.Name.cacheControl] = "no-store"
         response.setCookie(cookie(Self.sessionCookie, sessionID, maxAge: settings.sessionLifetime))
         response.setCookie(oidcStateCookie("", maxAge: 0))
@@ -163,7 +163,7 @@ extension ModerationApp {
             )
         }
         context.logger.warning("single sign-on refused: \(reason)")
-        var response = loginForm(next: next, name: "", message: "單一登入失敗，請重新登入。（\(Self.shortReason(reason))）", status: status)
+        var response = loginForm(next: next, name: "", message: Messages.app("單一登入失敗，請重新登入。（{reason}）", context.language, ["reason": Messages.app(Self.shortReason(reason), context.language)]), status: status, lang: context.language)
         response.setCookie(oidcStateCookie("", maxAge: 0))
         return response
     }

@@ -43,6 +43,21 @@ enum Labels {
 
     static func type(_ code: String) -> String { typeNames[code] ?? code }
     static func state(_ raw: String) -> String { PostState(rawValue: raw).flatMap { states[$0] } ?? raw }
+
+    // The same in the app's language (English from the catalogue).
+    static func type(_ code: String, _ lang: Language) -> String {
+        Messages.table["type.\(code)"] == nil ? code : Messages.text("type.\(code)", Pages.appLanguage(lang))
+    }
+    static func state(_ raw: String, _ lang: Language) -> String { Messages.app(state(raw), lang) }
+    static func verdict(_ code: String, _ lang: Language) -> String {
+        code == "none" ? Messages.app("尚未比對", lang)
+            : Messages.table["verdict.\(code)"] == nil ? code : Messages.text("verdict.\(code)", Pages.appLanguage(lang))
+    }
+    static func reason(_ code: String, _ lang: Language) -> String { reasonNames[code].map { Messages.app($0, lang) } ?? code }
+    static func action(_ code: String, _ lang: Language) -> String { actions[code].map { Messages.app($0, lang) } ?? code }
+    static func kind(_ kind: IncidentKind, _ lang: Language) -> String { Messages.text("kind.\(kind.rawValue)", Pages.appLanguage(lang)) }
+    /// "、" between items in Chinese, ", " in English.
+    static func list(_ items: [String], _ lang: Language) -> String { items.joined(separator: lang == .zhHant ? "、" : ", ") }
 }
 
 /// "2026-09-14 22:10" in Taipei time.
@@ -65,10 +80,10 @@ func parseTaipeiLocal(_ text: String) -> Date? {
 }
 
 /// "2 小時 5 分" / "12 分" / "40 秒".
-func ageText(_ seconds: TimeInterval) -> String {
+func ageText(_ seconds: TimeInterval, _ lang: Language = .zhHant) -> String {
     let s = Int(max(0, seconds))
-    if s >= 86400 { return "\(s / 86400) 天 \((s % 86400) / 3600) 小時" }
-    if s >= 3600 { return "\(s / 3600) 小時 \((s % 3600) / 60) 分" }
-    if s >= 60 { return "\(s / 60) 分" }
-    return "\(s) 秒"
+    if s >= 86400 { return Messages.app("{d} 天 {h} 小時", lang, ["d": "\(s / 86400)", "h": "\((s % 86400) / 3600)"]) }
+    if s >= 3600 { return Messages.app("{h} 小時 {m} 分", lang, ["h": "\(s / 3600)", "m": "\((s % 3600) / 60)"]) }
+    if s >= 60 { return Messages.app("{m} 分", lang, ["m": "\(s / 60)"]) }
+    return Messages.app("{s} 秒", lang, ["s": "\(s)"])
 }

@@ -59,6 +59,7 @@ public struct ModerationApp: Sendable {
     }
 
     static let sessionCookie = "sieve_session"
+    static let languageCookie = "sieve_lang"
     static let loginCookie = "sieve_login"
     static let csrfHeader = HTTPField.Name("X-CSRF-Token")!
 
@@ -341,6 +342,15 @@ struct AuthMiddleware: RouterMiddleware {
             trusted: app.settings.trustedProxies)
         context.requestID = WebContext.requestID(from: request.headers[Self.requestIDHeader])
         context.logger[metadataKey: "request_id"] = .string(context.requestID)
+        let app2 = [Language.zhHant, .en]
+        if let asked = request.uri.queryParameters.get("lang").flatMap(Language.match) {
+            context.language = Pages.appLanguage(asked)
+            context.languageChosen = true
+        } else if let saved = request.cookies[ModerationApp.languageCookie]?.value, let l = Language.match(saved), app2.contains(l) {
+            context.language = l
+        } else {
+            context.language = Language.negotiate(query: nil, acceptLanguage: request.headers[.acceptLanguage], among: app2)
+        }
         var response: Response
         do {
             try await authenticate(request, &context)
@@ -359,6 +369,9 @@ struct AuthMiddleware: RouterMiddleware {
         headers[HTTPField.Name("X-Frame-Options")!] = "DENY"
         headers[HTTPField.Name("Referrer-Policy")!] = "same-origin"
         headers[Self.requestIDHeader] = context.requestID
+        if context.languageChosen, request.uri.path != "/public", request.uri.path != "/tip" {
+            headers.append(HTTPField(name: .setCookie, value: "\(ModerationApp.languageCookie)=\(context.language.rawValue); Path=/; Max-Age=31536000; SameSite=Lax"))
+        }
         response.headers = headers
         if app.accessLog {
             let elapsed = started.duration(to: .now)

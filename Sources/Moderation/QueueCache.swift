@@ -1,5 +1,6 @@
 import Foundation
 import Observability
+import SieveCore
 import Store
 
 /// Recent queue pages, for one second: on a typhoon night every moderator's page and every EOC client polls the
@@ -16,6 +17,7 @@ final class QueueCache: @unchecked Sendable {  // the caches only under `lock`
         var filter: QueueFilter
         var user: String
         var canDecide: Bool
+        var lang: Language = .zhHant
     }
     private var rows: [RowsKey: (value: String, at: Date)] = [:]
     let ttl: TimeInterval

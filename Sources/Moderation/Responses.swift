@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import SieveCore
 import HTTPTypes
 
 /// Response helpers: HTML pages, JSON bodies, redirects.
@@ -54,9 +55,24 @@ struct APIErrorBody: Encodable {
 /// and Accept header, or a redirect to the login page.
 struct WebError: HTTPResponseError {
     var status: HTTPResponse.Status
+    /// Written in Traditional Chinese (the catalogue's key) or, for API-style messages, English; `{name}` parts are
+    /// filled from `args` after translating.
     var message: String
     /// When set, the response is a redirect here instead of an error page.
     var location: String? = nil
+    var args: [String: String] = [:]
+
+    init(status: HTTPResponse.Status, message: String, location: String? = nil, args: [String: String] = [:]) {
+        self.status = status
+        self.message = message
+        self.location = location
+        self.args = args
+    }
+
+    /// The message in `lang` (messages written in English stay English).
+    func text(_ lang: Language) -> String {
+        Messages.hasChinese(message) ? Messages.app(message, lang, args) : Messages.app(message, .zhHant, args)
+    }
 
     static func loginRequired(next: String) -> WebError {
         WebError(status: .seeOther, message: "login required", location: "/login?next=\(queryEscape(next))")
@@ -65,12 +81,13 @@ struct WebError: HTTPResponseError {
     func response(from request: Request, context: some RequestContext) throws -> Response {
         if let location, !wantsJSON(request) { return Reply.seeOther(location) }
         let status = location != nil ? HTTPResponse.Status.unauthorized : self.status
+        let lang = (context as? WebContext)?.language ?? .zhHant
         if wantsJSON(request) {
-            var r = Reply.json(APIErrorBody(error: message), status: status)
+            var r = Reply.json(APIErrorBody(error: text(lang)), status: status)
             if status == .unauthorized { r.headers[.wwwAuthenticate] = "Bearer realm=\"sieve\"" }
             return r
         }
-        return Reply.html(Pages.errorPage(status: status, message: message), status: status)
+        return Reply.html(Pages.errorPage(status: status, message: text(lang), chrome: Chrome(lang: lang)), status: status)
     }
 }
 

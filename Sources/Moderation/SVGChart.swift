@@ -7,7 +7,7 @@ import Store
 enum SVGChart {
     static let palette = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#7f7f7f", "#17becf"]
 
-    static func stackedBars(_ data: HourlySeries, title: String, width: Int = 900, height: Int = 260) -> String {
+    static func stackedBars(_ data: HourlySeries, title: String, width: Int = 900, height: Int = 260, lang: Language = .zhHant) -> String {
         let left = 40.0, right = 170.0, top = 12.0, bottom = 34.0
         let plotW = Double(width) - left - right, plotH = Double(height) - top - bottom
         let n = max(1, data.hours.count)
@@ -48,7 +48,7 @@ enum SVGChart {
         let every = max(1, n / 12)
         for i in 0..<n where (Int(TaipeiTime.rfc3339(data.hours[i]).dropFirst(11).prefix(2)) ?? 0) % every == 0 {
             let x = left + Double(i) * slot + slot / 2
-            out += "<text x=\"\(f(x))\" y=\"\(f(top + plotH + 16))\" font-size=\"11\" text-anchor=\"middle\" fill=\"#5c6670\">\(Markup.xml(hourLabel(data.hours[i])))</text>\n"
+            out += "<text x=\"\(f(x))\" y=\"\(f(top + plotH + 16))\" font-size=\"11\" text-anchor=\"middle\" fill=\"#5c6670\">\(Markup.xml(hourLabel(data.hours[i], lang)))</text>\n"
         }
         out += "<line x1=\"\(f(left))\" y1=\"\(f(top + plotH))\" x2=\"\(f(left + plotW))\" y2=\"\(f(top + plotH))\" stroke=\"#5c6670\"/>\n"
         // Legend.
@@ -59,7 +59,7 @@ enum SVGChart {
             out += "<text x=\"\(f(lx + 18))\" y=\"\(f(ly + 11))\" font-size=\"12\" fill=\"#1d232a\">\(Markup.xml(s.name))（\(s.counts.reduce(0, +))）</text>\n"
         }
         if data.series.isEmpty {
-            out += "<text x=\"\(f(left + plotW / 2))\" y=\"\(f(top + plotH / 2))\" font-size=\"14\" text-anchor=\"middle\" fill=\"#5c6670\">這段時間沒有貼文</text>\n"
+            out += "<text x=\"\(f(left + plotW / 2))\" y=\"\(f(top + plotH / 2))\" font-size=\"14\" text-anchor=\"middle\" fill=\"#5c6670\">\(Markup.xml(Messages.app("這段時間沒有貼文", lang)))</text>\n"
         }
         out += "</svg>"
         return out
@@ -76,10 +76,10 @@ enum SVGChart {
 
     static func label(_ d: Date) -> String { taipeiShort(d) }
 
-    static func hourLabel(_ d: Date) -> String {
+    static func hourLabel(_ d: Date, _ lang: Language = .zhHant) -> String {
         let s = TaipeiTime.rfc3339(d)  // 2026-09-14T22:00:00+08:00
         let hour = s.dropFirst(11).prefix(2)
-        return hour == "00" ? String(s.dropFirst(5).prefix(5)).replacingOccurrences(of: "-", with: "/") : "\(hour)時"
+        return hour == "00" ? String(s.dropFirst(5).prefix(5)).replacingOccurrences(of: "-", with: "/") : (lang == .zhHant ? "\(hour)時" : "\(hour):00")
     }
 
     /// XML text/attribute escaping for labels that came from data (source names, counties).

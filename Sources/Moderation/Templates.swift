@@ -1,3 +1,5 @@
+import SieveCore
+
 /// The app's Mustache templates, compiled into the binary so `sieve serve` works from any directory.
 /// `{{x}}` is HTML-escaped (including quotes); the only `{{{raw}}}` insertions are SVG the server drew itself and
 /// the body of `raw` pages, which Swift code builds with every value escaped (`H.e`).
@@ -42,6 +44,7 @@ enum Templates {
         </div>
         </header>
         {{/chrome.user}}
+        {{#chrome.switchURL}}<p class="langswitch"><a href="{{chrome.switchURL}}" lang="{{chrome.switchLang}}">{{chrome.switchLabel}}</a></p>{{/chrome.switchURL}}
         <main>
         {{$body}}{{/body}}
         </main>
@@ -377,4 +380,49 @@ enum Templates {
         {{/body}}
         {{/layout}}
         """
+
+    /// The template in `lang`: every text node and attribute value with Chinese in it is looked up whole (trimmed,
+    /// its surrounding spaces kept) in the app's catalogue; `<html lang>` follows. Traditional Chinese: unchanged.
+    static func translated(_ template: String, _ lang: Language) -> String {
+        guard lang != .zhHant else { return template }
+        var out = ""
+        out.reserveCapacity(template.utf8.count)
+        var rest = Substring(template)
+        func translateText(_ text: Substring) -> String {
+            guard Messages.hasChinese(String(text)) else { return String(text) }
+            // Full-width spaces (between keys, list items) become plain ones.
+            let plain = { (s: String) in s.replacingOccurrences(of: "\u{3000}", with: " ") }
+            let core = text.trimmingCharacters(in: .whitespacesAndNewlines)
+            let lead = plain(String(text.prefix { $0.isWhitespace })), trail = plain(String(text.reversed().prefix { $0.isWhitespace }.reversed()))
+            return core.isEmpty ? lead : lead + Messages.app(core, lang) + trail
+        }
+        while !rest.isEmpty {
+            if rest.hasPrefix("{{") {
+                let end = rest.range(of: "}}").map { $0.upperBound } ?? rest.endIndex
+                out += rest[..<end]
+                rest = rest[end...]
+            } else if rest.hasPrefix("<") {
+                let end = rest.range(of: ">").map { $0.upperBound } ?? rest.endIndex
+                var tag = String(rest[..<end])
+                // Attribute values with Chinese (placeholder, aria-label, title).
+                if Messages.hasChinese(tag) {
+                    var rebuilt = "", parts = tag.components(separatedBy: "\"")
+                    for (k, part) in parts.enumerated() {
+                        rebuilt += k % 2 == 1 ? translateText(Substring(part)) : part
+                        if k < parts.count - 1 { rebuilt += "\"" }
+                    }
+                    parts = []
+                    tag = rebuilt
+                }
+                if tag.hasPrefix("<html ") { tag = tag.replacingOccurrences(of: "lang=\"zh-Hant-TW\"", with: "lang=\"\(lang.htmlLang)\"") }
+                out += tag
+                rest = rest[end...]
+            } else {
+                let next = [rest.range(of: "{{")?.lowerBound, rest.range(of: "<")?.lowerBound].compactMap { $0 }.min() ?? rest.endIndex
+                out += translateText(rest[..<next])
+                rest = rest[next...]
+            }
+        }
+        return out
+    }
 }

@@ -6,29 +6,38 @@ import Store
 
 /// Renders the Mustache templates (compiled once from `Templates`).
 enum Pages {
-    static let library: MustacheLibrary = {
-        var library = MustacheLibrary()
-        for (name, text) in Templates.all.sorted(by: { $0.key < $1.key }) {
-            do {
-                try library.register(text, named: name)
-            } catch {
-                preconditionFailure("template \(name) does not parse: \(error)")
+    /// One compiled library per language of the moderators' app: the templates as written (Traditional Chinese),
+    /// and in English (`Templates.translated`; the public page has its own catalogue and stays as it is).
+    static let libraries: [Language: MustacheLibrary] = {
+        var out: [Language: MustacheLibrary] = [:]
+        for lang in [Language.zhHant, .en] {
+            var library = MustacheLibrary()
+            for (name, text) in Templates.all.sorted(by: { $0.key < $1.key }) {
+                do {
+                    try library.register(name == "public" ? text : Templates.translated(text, lang), named: name)
+                } catch {
+                    preconditionFailure("template \(name) (\(lang.rawValue)) does not parse: \(error)")
+                }
             }
+            out[lang] = library
         }
-        return library
+        return out
     }()
 
-    static func render(_ name: String, _ object: Any) -> String {
-        library.render(object, withTemplate: name) ?? "template \(name) missing"
+    /// The moderators' app speaks Traditional Chinese and English; other languages read the English.
+    static func appLanguage(_ lang: Language) -> Language { lang == .zhHant ? .zhHant : .en }
+
+    static func render(_ name: String, _ object: Any, _ lang: Language = .zhHant) -> String {
+        libraries[appLanguage(lang)]!.render(object, withTemplate: name) ?? "template \(name) missing"
     }
 
     /// A page whose body Swift code wrote (every value escaped with `H.e`).
     static func page(title: String, page: String, chrome: Chrome, body: String) -> String {
-        render("raw", RawView(chrome: chrome, title: title, page: page, html: body))
+        render("raw", RawView(chrome: chrome, title: title, page: page, html: body), chrome.lang)
     }
 
     static func errorPage(status: HTTPResponse.Status, message: String, chrome: Chrome = Chrome()) -> String {
-        render("error", ErrorView(chrome: chrome, status: status.code, heading: status.reasonPhrase, message: message))
+        render("error", ErrorView(chrome: chrome, status: status.code, heading: status.reasonPhrase, message: message), chrome.lang)
     }
 }
 
@@ -39,13 +48,26 @@ struct Chrome {
     var roleLabel: String = ""
     var isAdmin = false
     var csrf: String? = nil
+    var lang: Language = .zhHant
+    /// The same page in the other language of the app.
+    var switchURL: String? = nil
+    var switchLabel = "English"
+    var switchLang = "en"
 
-    init() {}
+    init(lang: Language = .zhHant) { self.lang = Pages.appLanguage(lang) }
 
-    init(_ auth: AuthState?) {
+    init(_ auth: AuthState?, _ request: Request? = nil, _ context: WebContext? = nil) {
+        lang = context?.language ?? .zhHant
+        if let request {
+            let other: Language = lang == .zhHant ? .en : .zhHant
+            let query = (request.uri.query ?? "").split(separator: "&").filter { !$0.hasPrefix("lang=") }.map(String.init)
+            switchURL = request.uri.path + "?" + (query + ["lang=\(other.rawValue)"]).joined(separator: "&")
+            switchLabel = other.nativeName
+            switchLang = other.htmlLang
+        }
         guard let auth else { return }
         user = auth.user
-        roleLabel = Labels.roles[auth.role] ?? auth.role.rawValue
+        roleLabel = Messages.app(Labels.roles[auth.role] ?? auth.role.rawValue, lang)
         isAdmin = auth.role.isAdmin
         csrf = auth.csrfToken
     }
@@ -295,8 +317,8 @@ enum Format {
     }
 
     /// A model score as shown to a moderator: 不確定 when the calibrated model abstained, else the number.
-    static func score(_ v: Double?, label: String?) -> String {
-        label == "不確定" ? "不確定" : score(v)
+    static func score(_ v: Double?, label: String?, _ lang: Language = .zhHant) -> String {
+        label == "不確定" ? Messages.app("不確定", lang) : score(v)
     }
 
     static func scoreClass(_ v: Double?) -> String {
@@ -332,23 +354,24 @@ enum Format {
         return url
     }
 
-    static func place(_ a: Assessment?) -> String {
+    static func place(_ a: Assessment?, _ lang: Language = .zhHant) -> String {
         guard let a else { return "" }
         var seen = Set<String>()
-        return a.places.filter { $0.level != "address" }.map(\.display).filter { seen.insert($0).inserted }.prefix(2)
-            .joined(separator: "、")
+        return Labels.list(Array(a.places.filter { $0.level != "address" }.map(\.display).filter { seen.insert($0).inserted }.prefix(2)), lang)
     }
 
-    static func types(_ a: Assessment?) -> String {
-        (a?.types ?? []).prefix(3).map(Labels.type).joined(separator: "、")
+    static func types(_ a: Assessment?, _ lang: Language = .zhHant) -> String {
+        Labels.list((a?.types ?? []).prefix(3).map { Labels.type($0, lang) }, lang)
     }
 
     /// The incidents listed in an xref `matches` JSON array, one line each ("title (time) score"), whatever fields
     /// the cross-reference stage wrote.
-    static func incidents(_ json: String?) -> [String] {
+    static func incidents(_ json: String?, _ lang: Language = .zhHant) -> [String] {
         if let json, let matches = try? JSONDecoder().decode([IncidentMatch].self, from: Data(json.utf8)) {
             return matches.map { m in
-                "\(Labels.incidentKinds[m.kind] ?? m.kind.rawValue) \(m.externalID)：\(m.summary)（分數 \(String(format: "%.2f", m.score))）"
+                Messages.app("{kind} {id}：{summary}（分數 {score}）", lang, [
+                    "kind": Labels.kind(m.kind, lang), "id": m.externalID, "summary": m.summary, "score": String(format: "%.2f", m.score),
+                ])
             }
         }
         guard let json, let data = json.data(using: .utf8),
@@ -386,6 +409,9 @@ extension Chrome: MustacheParent {
         case "roleLabel": return roleLabel
         case "isAdmin": return isAdmin
         case "csrf": return csrf
+        case "switchURL": return switchURL
+        case "switchLabel": return switchLabel
+        case "switchLang": return switchLang
         default: return nil
         }
     }

@@ -31,6 +31,11 @@ public struct WebContext: RequestContext {
     /// This request's id: the one a proxy sent in X-Request-Id when well-formed, else a new one. Sent back in the
     /// response's X-Request-Id and put on every log line about the request (`request_id`).
     public internal(set) var requestID: String = "-"
+    /// The language of the moderators' app for this request: `?lang=` (remembered in the `sieve_lang` cookie), else
+    /// that cookie, else Accept-Language; Traditional Chinese or English.
+    public internal(set) var language: Language = .zhHant
+    /// Set when `?lang=` chose the language, so the response remembers it.
+    var languageChosen = false
 
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)

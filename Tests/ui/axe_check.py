@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """WCAG 2.1 A/AA checks with axe-core (PyPI's axe-core-python, which bundles axe.min.js) in headless Chromium, on a
 real `sieve serve` over the demo world: the public page (plain, large text + high contrast, one county, Vietnamese, Thai), the login
-page, the queue, an item page, the dashboard, the map (whole country and one county).
+page, the queue, an item page, the dashboard, the map (whole country and one county), the queue and an item in English.
 
     axe_check.py --sieve .build/debug/sieve
 
@@ -31,6 +31,8 @@ PAGES = [
     ("dashboard", "/dashboard", True),
     ("map", "/map?window=168h&end=2026-09-15T08:00", True),
     ("map county", "/map?end=2026-09-15T08:00&county=%E6%96%B0%E5%8C%97%E5%B8%82", True),
+    ("queue en", "/?lang=en", True),
+    ("item en", "/items/{item}?lang=en", True),
 ]
 
 

@@ -86,6 +86,8 @@ def chrome(chromium, driver_path, window="1366,768"):
     options.binary_location = chromium
     for a in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", f"--window-size={window}", "--lang=zh-TW"):
         options.add_argument(a)
+    # The app follows Accept-Language (Chinese or English): a Taiwanese moderator's browser.
+    options.add_experimental_option("prefs", {"intl.accept_languages": "zh-TW,zh"})
     try:
         return webdriver.Chrome(service=Service(driver_path), options=options)
     except Exception as e:
@@ -298,6 +300,9 @@ def main():
                 driver.save_screenshot(os.path.join(args.shots, "item.png"))
             driver.get(base + "/dashboard")
             driver.save_screenshot(os.path.join(args.shots, "dashboard.png"))
+            driver.get(base + "/?lang=en")
+            driver.save_screenshot(os.path.join(args.shots, "queue-en.png"))
+            driver.get(base + "/?lang=zh-TW")
             # The public page as a phone shows it (360×740), plain and with large text + high contrast.
             driver.set_window_size(360, 740)
             driver.get(base + "/public")
@@ -307,7 +312,7 @@ def main():
             driver.get(base + "/public?lang=vi")
             driver.save_screenshot(os.path.join(args.shots, "public-phone-vi.png"))
             driver.set_window_size(1400, 1000)
-            print(f"screenshots in {args.shots}: queue.png item.png dashboard.png map.png map-phone.png public-phone.png public-phone-large.png public-phone-vi.png")
+            print(f"screenshots in {args.shots}: queue.png queue-en.png item.png dashboard.png map.png map-phone.png public-phone.png public-phone-large.png public-phone-vi.png")
         print(f"ui: {checks} passed, 0 failed")
     finally:
         if driver:

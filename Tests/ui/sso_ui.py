@@ -118,6 +118,8 @@ eoc = ["eoc-staff"]
         options.binary_location = chromium
         for a in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1366,768", "--lang=zh-TW"):
             options.add_argument(a)
+        # The app follows Accept-Language (Chinese or English): a Taiwanese moderator's browser.
+        options.add_experimental_option("prefs", {"intl.accept_languages": "zh-TW,zh"})
         try:
             driver = webdriver.Chrome(service=Service(driver_path), options=options)
         except Exception as e:

@@ -1,0 +1,81 @@
+import Foundation
+import HTTPTypes
+import Hummingbird
+import HummingbirdTesting
+@testable import Moderation
+import SieveCore
+import Store
+import Testing
+import TestSupport
+
+/// The moderators' app in English: every template, label and message from the one catalogue, chosen by `?lang=`
+/// (remembered in a cookie) or Accept-Language.
+@Suite("Web app: English")
+struct AppLanguageTests {
+    @Test func everyTemplateTranslatesToEnglishWithNoChineseLeft() {
+        for (name, text) in Templates.all where name != "public" {
+            let english = Templates.translated(text, .en)
+            // The search box's example stays Chinese: it shows what to type.
+            let leftovers = english.split(separator: "\n").filter { Messages.hasChinese(String($0)) && !$0.contains("placeholder=\"e.g. 土石流 那瑪夏") }
+            #expect(leftovers.isEmpty, "template \(name): \(leftovers)")
+            #expect(Templates.translated(text, .zhHant) == text)
+        }
+        #expect(Templates.translated(Templates.layout, .en).contains("<html lang=\"en\">"))
+    }
+
+    @Test func everyPageReadsInEnglishAndTheChoiceSticks() async throws {
+        let folder = MapPageTests.files.path(UUID().uuidString)
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let shapes = try MapFixtures.writeTopoJSON(in: folder)
+        let f = try #require(try await WebFixture.on(.sqlite) { $0.server.mapBoundaries = shapes })
+        let db = f.database
+        try await db.decide(postID: f.id("flood"), WebDecision(decision: .approve, channels: ["community-feed"]), by: "mod")
+        try await db.decide(postID: f.id("chatter"), WebDecision(decision: .reject, reason: .notDisaster), by: "mod")
+        Messages.missingAppPhrases.withLock { $0.removeAll() }
+        try await f.application().test(.router) { client in
+            // Signed out: the login page follows Accept-Language.
+            let login = try await Browser(client).get("/login", headers: [.acceptLanguage: "en-GB,en;q=0.9"])
+            #expect(login.body.contains("<html lang=\"en\">") && login.body.contains("Password") && login.body.contains(">中文</a>"))
+            let wrong = Browser(client)
+            _ = try await wrong.get("/login")
+            let admin = Browser(client)
+            try await admin.login("admin")
+            // ?lang=en switches and is remembered; the queue's labels and rows are English, posts stay as written.
+            let queue = try await admin.get("/?lang=en")
+            #expect(queue.body.contains("<html lang=\"en\">") && queue.body.contains("Moderation queue"))
+            #expect(queue.setCookies.contains { $0.hasPrefix("sieve_lang=en;") })
+            #expect(queue.body.contains("Landslide") || queue.body.contains("landslide"))
+            #expect(queue.body.contains("台21線坍方"))  // data, untranslated
+            let again = try await admin.get("/")  // the browser sends the sieve_lang cookie back
+            #expect(again.body.contains("Moderation queue") && again.body.contains(">中文</a>"))
+            let pages = [
+                "/?lang=en", "/items/\(f.id("landslide"))?lang=en", "/items/\(f.id("flood"))?lang=en", "/dashboard?lang=en",
+                "/outbox?lang=en", "/admin/audit?lang=en", "/admin/users?lang=en", "/map?window=24h&end=2026-09-15T06:00&lang=en",
+                "/map?county=\(Browser.escape("新北市"))&end=2026-09-15T06:00&lang=en", "/?done=\(f.id("flood")):approve&lang=en",
+                "/items/999999?lang=en", "/map?window=5h&lang=en",
+            ]
+            for path in pages {
+                let page = try await admin.get(path)
+                #expect(page.body.contains("<html lang=\"en\">"), "\(path)")
+                for zh in ["審核", "佇列", "登出", "待審", "已核准", "儀表板", "地圖", "發布匣", "稽核", "帳號"] {
+                    #expect(!page.body.contains(zh), "\(path) still says \(zh)")
+                }
+            }
+            let map = try await admin.get("/map?window=24h&end=2026-09-15T06:00&lang=en")
+            #expect(map.body.contains("New Taipei City") == false)  // county names come from the data as written
+            #expect(map.body.contains("新北市汐止區: 0 queued, 1 approved") && map.body.contains("Legend"))
+            let item = try await admin.get("/items/\(f.id("flood"))?lang=en")
+            #expect(item.body.contains("Retract this item") && item.body.contains("Approved"))
+            // Errors in the page's language.
+            let eoc = Browser(client)
+            try await eoc.login("eoc")
+            let forbidden = try await eoc.get("/outbox?lang=en")
+            #expect(forbidden.status == .forbidden && forbidden.body.contains("EOC viewer accounts can look but not decide"))
+            // And back to Chinese.
+            let zh = try await admin.get("/?lang=zh-TW")
+            #expect(zh.body.contains("<html lang=\"zh-Hant-TW\">") && zh.body.contains("審核佇列") && zh.setCookies.contains { $0.hasPrefix("sieve_lang=zh-TW;") })
+        }
+        let missing = Messages.missingAppPhrases.withLock { $0 }
+        #expect(missing.isEmpty, "phrases without English: \(missing.sorted())")
+    }
+}
