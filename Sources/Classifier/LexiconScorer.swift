@@ -56,32 +56,36 @@ public struct LexiconScorer: PostScorer {
         }
         places.append(contentsOf: AddressMatcher.addresses(in: full))
 
-        var reasons: [String] = []
+        var notes: [ReasonNote] = []
         let rankedTypes = typeWeight.sorted { $0.value > $1.value || ($0.value == $1.value && $0.key < $1.key) }
         for (type, weight) in rankedTypes.prefix(3) {
             let words = typeEvidence[type, default: []].prefix(3).map { "「\($0)」" }.joined(separator: "、")
-            reasons.append("提到\(words)：\(Self.typeNames[type] ?? type)（+\(format(weight))）")
+            notes.append(ReasonNote("提到{words}：{type}（+{weight}）", ["words": words, "type": Self.typeNames[type] ?? type, "weight": format(weight)],
+                                    names: ["type": "type.\(type)"]))
         }
 
         // A closure claim with hearsay cues and no official wording is the classic rumour.
         if !closureClaims.isEmpty && !rumourEvidence.isEmpty {
             rumourWeight += 1.5
-            reasons.append("停班停課說法「\(closureClaims[0])」搭配傳聞用語，未引用官方公告（+1.5 謠言）")
+            notes.append(ReasonNote("停班停課說法「{claim}」搭配傳聞用語，未引用官方公告（+1.5 謠言）", ["claim": closureClaims[0]]))
         }
         if !rumourEvidence.isEmpty {
             let cues = rumourEvidence.prefix(4).map { "「\($0)」" }.joined(separator: "、")
-            reasons.append("傳聞／轉傳用語\(cues)（+\(format(rumourEvidence.reduce(0) { $0 + (lexicon.rumourCues[$1] ?? 0) })) 謠言）")
+            let weight = format(rumourEvidence.reduce(0) { $0 + (lexicon.rumourCues[$1] ?? 0) })
+            notes.append(ReasonNote("傳聞／轉傳用語{cues}（+{weight} 謠言）", ["cues": cues, "weight": weight]))
         }
-        if !normalNotices.isEmpty { reasons.append("含照常上班上課用語「\(normalNotices[0])」") }
+        if !normalNotices.isEmpty { notes.append(ReasonNote("含照常上班上課用語「{notice}」", ["notice": normalNotices[0]])) }
         if !places.isEmpty {
-            reasons.append("地點：\(places.prefix(3).map(\.display).joined(separator: "、"))")
+            notes.append(ReasonNote("地點：{places}", ["places": places.prefix(3).map(\.display).joined(separator: "、")]))
         }
-        if typeWeight.isEmpty && rumourEvidence.isEmpty { reasons.append("未見災情或傳聞關鍵詞") }
+        if typeWeight.isEmpty && rumourEvidence.isEmpty { notes.append(ReasonNote("未見災情或傳聞關鍵詞")) }
 
         let disasterSum = typeWeight.reduce(0) { $0 + ($1.key == "typhoon" ? 0.3 : 1) * $1.value }
-        return Assessment(
+        var assessment = Assessment(
             disaster: squash(disasterSum), rumour: squash(rumourWeight),
-            types: rankedTypes.filter { $0.value >= 1.0 }.map(\.key), places: places, reasons: reasons, model: model)
+            types: rankedTypes.filter { $0.value >= 1.0 }.map(\.key), places: places, reasons: notes.map { $0.render() }, model: model)
+        assessment.reasonNotes = notes
+        return assessment
     }
 
     /// Picks the entry for an ambiguous township name using a county mentioned in the same post.

@@ -46,7 +46,7 @@ public struct PostClassifier: PostScorer {
     public let models: ModelSet
     let featurizers: [String: Featurizer]
     /// "emic、president_gov_tw、cofacts_reply_link_title 等 50,089 筆" per model: where its evidence comes from.
-    let sources: [String: String]
+    let sources: [String: ReasonNote]
 
     public var model: String {
         models.isEmpty ? rules.model : "nb-v\(NaiveBayesModel.formatVersion)+" + rules.model
@@ -58,7 +58,7 @@ public struct PostClassifier: PostScorer {
         self.rules = LexiconScorer(lexicon: lexicon)
         self.models = models
         var f: [String: Featurizer] = [:]
-        var src: [String: String] = [:]
+        var src: [String: ReasonNote] = [:]
         for (name, m) in [("disaster", models.disaster), ("rumour", models.rumour), ("type", models.type)] {
             guard let m else { continue }
             f[name] = Featurizer(config: m.header.features, tokenizer: rules.tokenizer)
@@ -79,7 +79,7 @@ public struct PostClassifier: PostScorer {
     public func assess(title: String?, text: String, published: Date?) -> Assessment {
         var a = rules.assess(title: title, text: text, published: published)
         let full = [title, text].compactMap { $0 }.filter { !$0.isEmpty }.joined(separator: "\n")
-        var reasons: [String] = []
+        var notes: [ReasonNote] = []
         var words: [String]? = nil
         func textWords() -> [String] {
             if let words { return words }
@@ -98,14 +98,15 @@ public struct PostClassifier: PostScorer {
                 a.disasterLabel = cal.isUnsure(p) ? "不確定" : (p >= 0.5 ? "災情通報" : "非災情")
                 let ev = wordEvidence(m, f, textWords(), positive: cal.positive, toward: p >= 0.5)
                 let verdict = a.disasterLabel == "不確定" ? "不確定是否為災情通報" : (p >= 0.5 ? "像災情通報" : "不像災情通報")
-                reasons.append("模型：\(verdict)（\(percent(p))）" + (ev.isEmpty ? "" : "，依據\(ev)") + source("disaster"))
+                notes.append(modelNote(verdict, percent(p), ev, "disaster"))
             } else {
                 let p = m.predict(v, evidence: 12)
                 let pd = m.classes.firstIndex(of: "disaster").map { p.probabilities[$0] } ?? 0
                 a.disaster = round3(0.7 * pd + 0.3 * a.disaster)
                 let words = evidenceWords(p, f, full)
                 if !words.isEmpty {
-                    reasons.append("模型：\(words)使其判為\(p.label == "disaster" ? "災情通報" : "非災情")（\(percent(pd))）")
+                    let label = p.label == "disaster" ? "災情通報" : "非災情"
+                    notes.append(ReasonNote("模型：{words}使其判為{label}（{percent}）", ["words": words, "label": label, "percent": percent(pd)], names: ["label": "app:" + label]))
                 }
             }
         }
@@ -123,7 +124,7 @@ public struct PostClassifier: PostScorer {
                 if p >= cal.abstain.first ?? 0.5 {
                     let ev = wordEvidence(m, f, textWords(), positive: cal.positive, toward: true)
                     let verdict = p >= 0.5 && a.rumourLabel != "不確定" ? "像謠言／轉傳訊息" : "不確定是否為謠言"
-                    reasons.append("模型：\(verdict)（\(percent(p))）" + (ev.isEmpty ? "" : "，依據\(ev)") + source("rumour"))
+                    notes.append(modelNote(verdict, percent(p), ev, "rumour"))
                 }
             } else {
                 let p = m.predict(v, evidence: 12)
@@ -132,7 +133,7 @@ public struct PostClassifier: PostScorer {
                 a.rumour = round3(0.6 * pr * claim + 0.4 * a.rumour)
                 if a.rumour >= 0.5 {
                     let words = evidenceWords(p, f, full)
-                    if !words.isEmpty { reasons.append("模型：\(words)像謠言／轉傳訊息（\(percent(pr))）") }
+                    if !words.isEmpty { notes.append(ReasonNote("模型：{words}像謠言／轉傳訊息（{percent}）", ["words": words, "percent": percent(pr)])) }
                 }
             }
         }
@@ -147,11 +148,15 @@ public struct PostClassifier: PostScorer {
                 }
                 let runnerUp = p.scores.indices.filter { m.classes[$0] != p.label }.max { p.scores[$0] < p.scores[$1] }
                 let ev = runnerUp.map { wordEvidence(m, f, textWords(), positive: p.label, against: m.classes[$0]) } ?? ""
-                reasons.append("模型判斷類型：\(p.label)" + (ev.isEmpty ? "" : "（\(ev)）") + source("type"))
+                notes.append(ReasonNote(
+                    "模型判斷類型：{type}" + (ev.isEmpty ? "" : "（{words}）") + "{source}", ["type": p.label, "words": ev],
+                    names: Self.emicToSieve[p.label].map { ["type": "type.\($0)"] }, parts: ["source": sourceNote("type")]))
             } else {
                 if !a.types.contains(p.label) { a.types.insert(p.label, at: 0) }
                 let words = evidenceWords(p, f, full)
-                reasons.append("模型判斷類型：\(Self.typeNames[p.label] ?? p.label)" + (words.isEmpty ? "" : "（\(words)）"))
+                notes.append(ReasonNote(
+                    "模型判斷類型：{type}" + (words.isEmpty ? "" : "（{words}）"), ["type": Self.typeNames[p.label] ?? p.label, "words": words],
+                    names: ["type": "type.\(p.label)"]))
             }
         }
 
@@ -162,17 +167,21 @@ public struct PostClassifier: PostScorer {
             if !a.types.contains(type) { a.types.append(type) }
         }
         if !a.people.isEmpty {
-            reasons.append("人員：" + a.people.prefix(3).map { p in
+            let people = a.people.prefix(3).map { p in
                 let label = ["trapped": "受困", "injured": "受傷", "dead": "死亡", "missing": "失聯", "evacuated": "撤離"][p.kind] ?? p.kind
-                return label + (p.count.map { " \($0) 人" } ?? "")
-            }.joined(separator: "、"))
+                return ReasonNote(p.count == nil ? "{label}" : "{label} {n} 人", ["label": label, "n": p.count.map(String.init) ?? ""], names: ["label": "app:" + label])
+            }
+            let keys = people.indices.map { "p\($0)" }
+            notes.append(ReasonNote(
+                "人員：" + keys.map { "{\($0)}" }.joined(separator: "、"), [:], parts: Dictionary(uniqueKeysWithValues: zip(keys, people))))
         }
         for village in VillageExtractor.extract(full) where !a.places.contains(where: { $0.name == village }) {
             let county = a.places.first { $0.level == "township" }?.county ?? a.places.first { $0.level == "county" }?.name
             a.places.append(PlaceMention(surface: village, name: village, level: "village", county: county))
         }
-        if let t = a.times.first { reasons.append("時間：「\(t.surface)」→ \(t.start)") }
-        a.reasons = reasons + a.reasons
+        if let t = a.times.first { notes.append(ReasonNote("時間：「{surface}」→ {start}", ["surface": t.surface, "start": t.start])) }
+        a.reasons = notes.map { $0.render() } + a.reasons
+        a.reasonNotes = a.reasonNotes.count == a.reasons.count - notes.count ? notes + a.reasonNotes : []
         a.model = model
         return a
     }
@@ -214,16 +223,25 @@ public struct PostClassifier: PostScorer {
     ]
 
     /// " · 依據：emic、president_gov_tw 等 50,089 筆" for the model `name`, or nothing when it has no provenance.
-    func source(_ name: String) -> String { sources[name].map { "［訓練資料：\($0)］" } ?? "" }
+    func sourceNote(_ name: String) -> ReasonNote { sources[name] ?? ReasonNote("") }
 
-    static func shortSources(_ provenance: String?, examples: Int) -> String? {
+    /// "模型：像災情通報（97%），依據「…」［訓練資料：…］" as a note.
+    func modelNote(_ verdict: String, _ percent: String, _ evidence: String, _ model: String) -> ReasonNote {
+        ReasonNote(
+            "模型：{verdict}（{percent}）" + (evidence.isEmpty ? "" : "，依據{words}") + "{source}",
+            ["verdict": verdict, "percent": percent, "words": evidence], names: ["verdict": "app:" + verdict],
+            parts: ["source": sourceNote(model)])
+    }
+
+    /// "［訓練資料：emic、president_gov_tw 等 50,089 筆］" for a model's provenance, as a note (nil: none recorded).
+    static func shortSources(_ provenance: String?, examples: Int) -> ReasonNote? {
         guard let provenance, let colon = provenance.firstIndex(of: ":") else { return nil }
         let names = provenance[provenance.index(after: colon)...].split(separator: "·")
             .compactMap { $0.trimmingCharacters(in: .whitespaces).split(separator: " ").first.map(String.init) }
         guard !names.isEmpty else { return nil }
         let shown = names.prefix(3).joined(separator: "、")
         let n = NumberFormatter.localizedString(from: NSNumber(value: examples), number: .decimal)
-        return shown + (names.count > 3 ? " 等" : "") + " \(n) 筆"
+        return ReasonNote(names.count > 3 ? "［訓練資料：{names} 等 {n} 筆］" : "［訓練資料：{names} {n} 筆］", ["names": shown, "n": n])
     }
 
     /// The strongest features a moderator can read: words of two or more letters, not punctuation or digits.

@@ -59,7 +59,7 @@ extension ModerationApp {
             disasterClass: Format.scoreClass(a?.disaster), rumourClass: Format.scoreClass(a?.rumour),
             priority: Format.score(item.priority), types: Labels.list((a?.types ?? []).map { Labels.type($0, lang) }, lang),
             places: Labels.list((a?.places ?? []).map(\.display), lang), model: a?.model ?? "—",
-            why: a?.reasons ?? [], times: timeText, hasTimes: !timeText.isEmpty, people: peopleText,
+            why: reasonLines(a, lang), times: timeText, hasTimes: !timeText.isEmpty, people: peopleText,
             hasPeople: !peopleText.isEmpty,
             verdict: d.row.xref.map { Option(value: $0.verdict, label: Labels.verdict($0.verdict, lang)) },
             score: d.row.xref?.score.map { String(format: "%.2f", $0) }, explanation: (d.row.xref?.explanation).map { XrefNote.decode($0).map { $0.render(Pages.appLanguage(lang)) } } ?? [],
@@ -156,4 +156,12 @@ struct DecisionResult: Codable {
     var id: Int64
     var state: String
     var stateLabel: String
+
+}
+
+/// The classifier's reasons in the reader's language: from their notes when every line has one, else as stored.
+func reasonLines(_ a: Assessment?, _ lang: Language) -> [String] {
+    guard let a else { return [] }
+    guard lang != .zhHant, a.reasonNotes.count == a.reasons.count else { return a.reasons }
+    return a.reasonNotes.map { $0.render(Pages.appLanguage(lang)) }
 }

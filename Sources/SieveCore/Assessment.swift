@@ -60,6 +60,9 @@ public struct Assessment: Sendable, Equatable, Codable {
     public var places: [PlaceMention]
     /// Human-readable reasons, most important first.
     public var reasons: [String]
+    /// The same reasons as data, one per line of `reasons` (empty for assessments made before they existed and for
+    /// reasons written by hand), so a page can show them in its reader's language.
+    public var reasonNotes: [ReasonNote] = []
     /// Which model/rules produced this ("lexicon-v0").
     public var model: String
     /// Time expressions resolved against the post's time.
@@ -86,6 +89,11 @@ public struct Assessment: Sendable, Equatable, Codable {
         self.places = places
         self.reasons = reasons
         self.model = model
+    }
+
+    // `reasonNotes` is not part of the JSON others read (`sieve classify --json`, the API): `reasons` is.
+    enum CodingKeys: String, CodingKey {
+        case disaster, rumour, types, places, reasons, model, times, people, disasterLabel, rumourLabel, emicType
     }
 }
 

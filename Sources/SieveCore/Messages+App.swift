@@ -135,6 +135,25 @@ extension Messages {
         "速度須介於 0 與 3600 之間": "The speed must be between 0 and 3600",
         "插入事件需要內容、真相（report、rumour、noise）與頻道（小寫英數字與 -）": "An injected event needs text, a truth (report, rumour, noise) and a channel (lower-case letters, digits and -)",
         "應為：approve、reject 或 escalate": "Expected must be approve, reject or escalate",
+        // The classifier's reasons (ReasonNote templates)
+        "提到{words}：{type}（+{weight}）": "mentions {words}: {type} (+{weight})",
+        "停班停課說法「{claim}」搭配傳聞用語，未引用官方公告（+1.5 謠言）": "the closure claim “{claim}” with hearsay wording and no official notice quoted (+1.5 rumour)",
+        "傳聞／轉傳用語{cues}（+{weight} 謠言）": "hearsay / chain-message wording {cues} (+{weight} rumour)",
+        "含照常上班上課用語「{notice}」": "says work and school go on as normal: “{notice}”", "地點：{places}": "places: {places}",
+        "未見災情或傳聞關鍵詞": "no disaster or hearsay words found",
+        "模型：{verdict}（{percent}）{source}": "model: {verdict} ({percent}){source}",
+        "模型：{verdict}（{percent}），依據{words}{source}": "model: {verdict} ({percent}), from {words}{source}",
+        "像災情通報": "looks like a disaster report", "不像災情通報": "does not look like a disaster report",
+        "不確定是否為災情通報": "unsure whether it is a disaster report", "像謠言／轉傳訊息": "looks like a rumour / chain message",
+        "不確定是否為謠言": "unsure whether it is a rumour", "災情通報": "a disaster report",
+        "模型：{words}使其判為{label}（{percent}）": "model: {words} make it {label} ({percent})",
+        "模型：{words}像謠言／轉傳訊息（{percent}）": "model: {words} look like a rumour / chain message ({percent})",
+        "模型判斷類型：{type}{source}": "model's type: {type}{source}", "模型判斷類型：{type}（{words}）{source}": "model's type: {type} ({words}){source}",
+        "模型判斷類型：{type}": "model's type: {type}", "模型判斷類型：{type}（{words}）": "model's type: {type} ({words})",
+        "［訓練資料：{names} 等 {n} 筆］": " [training data: {names} and others, {n} examples]", "［訓練資料：{names} {n} 筆］": " [training data: {names}, {n} examples]",
+        "{label}": "{label}", "{label} {n} 人": "{label} {n}", "受困": "trapped", "受傷": "injured", "死亡": "dead", "失聯": "missing", "撤離": "evacuated",
+        "人員：{p0}": "people: {p0}", "人員：{p0}、{p1}": "people: {p0}, {p1}", "人員：{p0}、{p1}、{p2}": "people: {p0}, {p1}, {p2}",
+        "時間：「{surface}」→ {start}": "time: “{surface}” → {start}",
     ]
 }
 

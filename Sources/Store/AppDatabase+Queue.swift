@@ -140,7 +140,8 @@ extension AppDatabase {
             let a = item.assessment
             rows.append([
                 item.postID, a.disaster, a.rumour, try json(a.types), try json(a.places), try json(a.reasons),
-                a.model, item.priority, now, try json(AssessmentDetails(times: a.times, people: a.people)),
+                a.model, item.priority, now,
+                try json(AssessmentDetails(times: a.times, people: a.people, reasonNotes: a.reasonNotes.isEmpty ? nil : a.reasonNotes)),
             ])
         }
         try await write { [rows] tx in
@@ -252,6 +253,7 @@ extension AppDatabase {
         if let details: String = try row["details"], let d = try? decoder.decode(AssessmentDetails.self, from: Data(details.utf8)) {
             assessment.times = d.times
             assessment.people = d.people
+            assessment.reasonNotes = d.reasonNotes ?? []
         }
         return assessment
     }
@@ -261,4 +263,6 @@ extension AppDatabase {
 struct AssessmentDetails: Codable {
     var times: [TimeMention]
     var people: [PeopleMention]
+    /// The reasons as data (absent in rows written before they existed).
+    var reasonNotes: [ReasonNote]? = nil
 }

@@ -31,6 +31,15 @@ struct AppLanguageTests {
         let db = f.database
         try await db.decide(postID: f.id("flood"), WebDecision(decision: .approve, channels: ["community-feed"]), by: "mod")
         try await db.decide(postID: f.id("chatter"), WebDecision(decision: .reject, reason: .notDisaster), by: "mod")
+        // The landslide's reasons as the classifier writes them: lines and their notes.
+        let notes = [
+            ReasonNote("提到{words}：{type}（+{weight}）", ["words": "「土石流」", "type": "坍方/土石流", "weight": "8.5"], names: ["type": "type.landslide"]),
+            ReasonNote("地點：{places}", ["places": "高雄市那瑪夏區"]),
+        ]
+        var assessment = Assessment(
+            disaster: 0.95, rumour: 0.05, types: ["landslide"], places: [], reasons: notes.map { $0.render() }, model: "test")
+        assessment.reasonNotes = notes
+        try await db.saveAssessments([(f.id("landslide"), assessment, 1.5)])
         Messages.missingAppPhrases.withLock { $0.removeAll() }
         try await f.application().test(.router) { client in
             // Signed out: the login page follows Accept-Language.
@@ -64,6 +73,11 @@ struct AppLanguageTests {
             let map = try await admin.get("/map?window=24h&end=2026-09-15T06:00&lang=en")
             #expect(map.body.contains("New Taipei City") == false)  // county names come from the data as written
             #expect(map.body.contains("新北市汐止區: 0 queued, 1 approved") && map.body.contains("Legend"))
+            let landslide = try await admin.get("/items/\(f.id("landslide"))?lang=en")
+            #expect(landslide.body.contains("mentions 「土石流」: ") && landslide.body.contains("places: 高雄市那瑪夏區"))
+            let landslideZh = try await admin.get("/items/\(f.id("landslide"))?lang=zh-TW")
+            #expect(landslideZh.body.contains("提到「土石流」：坍方/土石流（+8.5）"))
+            _ = try await admin.get("/?lang=en")
             let item = try await admin.get("/items/\(f.id("flood"))?lang=en")
             #expect(item.body.contains("Retract this item") && item.body.contains("Approved"))
             // Errors in the page's language.
