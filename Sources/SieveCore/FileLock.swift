@@ -29,24 +29,29 @@ public final class FileLock: Sendable {
     /// Takes the lock on `path` (created if missing; its folder must exist). `recordPID` writes this process's id
     /// into the file (for an exclusive lock), so a refused caller can say who holds it.
     public init(path: String, mode: Mode, recordPID: Bool = false) throws {
-        self.path = path
-        self.mode = mode
-        fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
-        guard fd >= 0 else {
+        // The descriptor is stored only once the lock is held: a class whose stored properties are all set runs its
+        // deinit even when init throws, and a deinit closing a descriptor init had already closed would close
+        // whatever file or socket another thread opened under the same number in between (seen as SQLite's "disk
+        // I/O error" in a restore test and a SwiftNIO selector assertion).
+        let descriptor = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        guard descriptor >= 0 else {
             throw FileLockError(path: path, message: String(cString: strerror(errno)))
         }
-        if flock(fd, (mode == .shared ? LOCK_SH : LOCK_EX) | LOCK_NB) != 0 {
+        if flock(descriptor, (mode == .shared ? LOCK_SH : LOCK_EX) | LOCK_NB) != 0 {
             var buffer = [UInt8](repeating: 0, count: 32)
-            let n = pread(fd, &buffer, buffer.count, 0)
-            close(fd)
+            let n = pread(descriptor, &buffer, buffer.count, 0)
+            close(descriptor)
             let text = n > 0 ? String(decoding: buffer[0..<n], as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines) : ""
             throw Busy(path: path, holder: Int32(text))
         }
         if recordPID, mode == .exclusive {
             let pid = "\(getpid())\n"
-            _ = ftruncate(fd, 0)
-            _ = pid.withCString { pwrite(fd, $0, strlen($0), 0) }
+            _ = ftruncate(descriptor, 0)
+            _ = pid.withCString { pwrite(descriptor, $0, strlen($0), 0) }
         }
+        self.path = path
+        self.mode = mode
+        self.fd = descriptor
     }
 
     deinit {

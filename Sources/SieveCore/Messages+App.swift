@@ -154,6 +154,10 @@ extension Messages {
         "{label}": "{label}", "{label} {n} 人": "{label} {n}", "受困": "trapped", "受傷": "injured", "死亡": "dead", "失聯": "missing", "撤離": "evacuated",
         "人員：{p0}": "people: {p0}", "人員：{p0}、{p1}": "people: {p0}, {p1}", "人員：{p0}、{p1}、{p2}": "people: {p0}, {p1}, {p2}",
         "時間：「{surface}」→ {start}": "time: “{surface}” → {start}",
+        // The CLI's queue table
+        "佇列是空的。（`sieve run` 會抓取並分類新貼文。）": "The queue is empty. (`sieve run` fetches and classifies new posts.)",
+        "查核": "Verdict", "證實": "corroborated", "矛盾": "contradicted", "未證實": "unconfirmed", "查核：": "Cross-reference: ",
+        "{n} 則待審。決定：sieve review ID approve|reject|escalate --note \"…\"": "{n} item(s). Decide with: sieve review ID approve|reject|escalate --note \"…\"",
     ]
 }
 

@@ -15,8 +15,14 @@ struct Queue: AsyncParsableCommand {
     @Option(name: .long, help: "At most this many items (1 or more).")
     var limit = 50
 
+    @Option(name: .long, help: ArgumentHelp(
+        "The table's language: zh-TW or en (default: $SIEVE_LANG, else English when $LC_ALL/$LC_MESSAGES/$LANG is English, else zh-TW).",
+        valueName: "lang"))
+    var lang: String?
+
     func validate() throws {
         guard limit >= 1 else { throw ValidationError("--limit must be at least 1, got \(limit)") }
+        if let lang, CLILanguage.parse(lang) == nil { throw ValidationError("--lang must be zh-TW or en, got \"\(lang)\"") }
     }
 
     func run() async throws {
@@ -29,7 +35,7 @@ struct Queue: AsyncParsableCommand {
             if json {
                 print(QueueJSON.render(items, xrefs: xrefs))
             } else {
-                print(QueueTable.render(items, xrefs: xrefs, color: stdoutIsTTY))
+                print(QueueTable.render(items, xrefs: xrefs, color: stdoutIsTTY, lang: lang.flatMap(CLILanguage.parse) ?? CLILanguage.fromEnvironment()))
             }
         }
     }
@@ -79,40 +85,43 @@ enum QueueJSON {
 }
 
 enum QueueTable {
-    static func render(_ items: [QueueItem], xrefs: [Int64: XrefResult] = [:], color: Bool) -> String {
-        if items.isEmpty { return "The queue is empty. (`sieve run` fetches and classifies new posts.)" }
+    static func render(_ items: [QueueItem], xrefs: [Int64: XrefResult] = [:], color: Bool, lang: Language = .zhHant) -> String {
+        func t(_ zh: String, _ args: [String: String] = [:]) -> String { Messages.app(zh, lang, args) }
+        if items.isEmpty { return t("佇列是空的。（`sieve run` 會抓取並分類新貼文。）") }
         let bold = color ? "\u{1B}[1m" : "", dim = color ? "\u{1B}[2m" : "", reset = color ? "\u{1B}[0m" : ""
         let red = color ? "\u{1B}[31m" : "", yellow = color ? "\u{1B}[33m" : ""
         var lines: [String] = []
-        lines.append(bold + pad("ID", 5) + pad("災情", 6) + pad("謠言", 6) + pad("類型", 22) + pad("地點", 18) + pad("查核", 8) + pad("來源", 18) + "內容" + reset)
+        lines.append(bold + pad("ID", 5) + pad(t("災情"), 9) + pad(t("謠言"), 7) + pad(t("類型"), 22) + pad(t("地點"), 18) + pad(t("查核"), 13) + pad(t("來源"), 18) + t("內容") + reset)
         for item in items {
             let a = item.assessment
             let disaster = a.map { String(format: "%.2f", $0.disaster) } ?? "-"
-            let rumour = a.map { String(format: "%.2f", $0.rumour) } ?? "-"
             let types = a?.types.prefix(2).joined(separator: ",") ?? ""
+            let rumour = a.map { String(format: "%.2f", $0.rumour) } ?? "-"
             let place = a?.places.first?.display ?? ""
             let excerpt = (item.title.map { $0 + "｜" } ?? "") + item.text.replacingOccurrences(of: "\n", with: " ")
             let flag = (a?.rumour ?? 0) >= 0.6 ? red : ((a?.disaster ?? 0) >= 0.6 ? yellow : "")
             let x = xrefs[item.id]
             let label = switch x?.verdict {
-            case .corroborated?: "證實"
-            case .contradicted?: "矛盾"
-            case .unconfirmed?: "未證實"
+            case .corroborated?: t("證實")
+            case .contradicted?: t("矛盾")
+            case .unconfirmed?: t("未證實")
             case nil: "-"
             }
-            let verdict = x?.verdict == .contradicted ? red + pad(label, 8) + reset : pad(label, 8)
+            let verdict = x?.verdict == .contradicted ? red + pad(label, 13) + reset : pad(label, 13)
             lines.append(
-                flag + pad(String(item.id), 5) + pad(disaster, 6) + pad(rumour, 6) + reset + pad(types, 22) + pad(place, 18)
+                flag + pad(String(item.id), 5) + pad(disaster, 9) + pad(rumour, 7) + reset + pad(types, 22) + pad(place, 18)
                     + verdict + pad(item.source, 18) + truncate(excerpt, 40))
-            if let reasons = a?.reasons, !reasons.isEmpty {
-                lines.append(dim + "     └ " + reasons.prefix(3).joined(separator: "；") + reset)
+            if let a, !a.reasons.isEmpty {
+                // The reasons in the table's language when the classifier stored them as data; else as written.
+                let lines3 = lang != .zhHant && a.reasonNotes.count == a.reasons.count ? a.reasonNotes.map { $0.render(lang) } : a.reasons
+                lines.append(dim + "     └ " + lines3.prefix(3).joined(separator: lang == .zhHant ? "；" : "; ") + reset)
             }
             if let x, x.verdict != .unconfirmed || x.knownRumour != nil, let first = x.explanation.first {
-                lines.append(dim + "     └ 查核：" + truncate(first.render(), 110) + reset)
+                lines.append(dim + "     └ " + t("查核：") + truncate(first.render(lang == .zhHant ? .zhHant : .en), 110) + reset)
             }
         }
         lines.append("")
-        lines.append("\(items.count) item(s). Decide with: sieve review ID approve|reject|escalate --note \"…\"")
+        lines.append(t("{n} 則待審。決定：sieve review ID approve|reject|escalate --note \"…\"", ["n": "\(items.count)"]))
         return lines.joined(separator: "\n")
     }
 
@@ -144,3 +153,22 @@ enum QueueTable {
     }
 }
 
+
+/// The language of the CLI's tables: `--lang`, else `SIEVE_LANG`, else the locale variables.
+enum CLILanguage {
+    static func parse(_ text: String) -> Language? {
+        let t = text.lowercased()
+        if t.hasPrefix("zh") { return .zhHant }
+        if t.hasPrefix("en") { return .en }
+        return nil
+    }
+
+    static func fromEnvironment(_ env: [String: String] = ProcessInfo.processInfo.environment) -> Language {
+        if let s = env["SIEVE_LANG"], let l = parse(s) { return l }
+        for key in ["LC_ALL", "LC_MESSAGES", "LANG"] {
+            guard let v = env[key], !v.isEmpty else { continue }
+            return v.lowercased().hasPrefix("en") ? .en : .zhHant
+        }
+        return .zhHant
+    }
+}

@@ -22,6 +22,21 @@ struct Sieve: AsyncParsableCommand {
         // Two malloc arenas instead of 8 per core: the crawl's many short-lived threads otherwise each keep
         // their own arena, and peak RSS grows with no gain in speed.
         sieve_malloc_arena_max(2)
-        await Self.main(nil)
+        // As ArgumentParser's own main, except that a usage error (a bad option or value) exits with 2, the code
+        // `sieve --help` documents for configuration and usage errors, instead of sysexits' 64.
+        do {
+            var command = try parseAsRoot(nil)
+            if var async = command as? any AsyncParsableCommand {
+                try await async.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            if exitCode(for: error).rawValue == 64 {
+                FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+                Foundation.exit(2)
+            }
+            exit(withError: error)
+        }
     }
 }

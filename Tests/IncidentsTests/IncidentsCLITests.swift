@@ -98,5 +98,20 @@ struct IncidentsCLITests {
         #expect(rumour < chatter)
         let one = try await runProcess(sieve, ["xref", String(items[0]["id"] as? Int ?? 0), "--config", config], cwd: TestPaths.packageRoot)
         #expect(one.status == 0 && one.stdout.hasPrefix("post "))
+
+        // The table in Chinese by default (a C locale), in English with --lang en or an English locale.
+        let plain = ["PATH": ProcessInfo.processInfo.environment["PATH"] ?? "/usr/bin:/bin", "LANG": "C.UTF-8"]
+        let zh = try await runProcess(sieve, ["queue", "--config", config, "--limit", "5"], cwd: TestPaths.packageRoot, environment: plain)
+        #expect(zh.stdout.hasPrefix("ID   災情") && zh.stdout.contains("└ 模型：") && zh.stdout.contains("└ 查核：") && zh.stdout.contains("則待審。"))
+        var english = plain
+        english["LANG"] = "en_US.UTF-8"
+        for (args, env) in [(["--lang", "en"], plain), ([], english)] {
+            let en = try await runProcess(sieve, ["queue", "--config", config, "--limit", "5"] + args, cwd: TestPaths.packageRoot, environment: env)
+            #expect(en.stdout.hasPrefix("ID   Disaster Rumour Type"), "\(en.stdout)")
+            #expect(en.stdout.contains("└ model: ") && en.stdout.contains("└ Cross-reference: ") && en.stdout.contains("item(s). Decide with"))
+            #expect(!en.stdout.contains("模型：") && !en.stdout.contains("查核：") && !en.stdout.contains("訓練資料"))
+        }
+        let bad = try await runProcess(sieve, ["queue", "--config", config, "--lang", "fr"], cwd: TestPaths.packageRoot, environment: plain)
+        #expect(bad.status == 2 && bad.stderr.contains("--lang must be zh-TW or en, got \"fr\""))
     }
 }
