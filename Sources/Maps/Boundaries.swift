@@ -72,19 +72,7 @@ public struct Township: Sendable {
         return false
     }
 
-    static func ringContains(_ ring: [GeoPoint], _ p: GeoPoint) -> Bool {
-        guard ring.count >= 3 else { return false }
-        var inside = false
-        var j = ring.count - 1
-        for i in ring.indices {
-            let a = ring[i], b = ring[j]
-            if (a.lat > p.lat) != (b.lat > p.lat), p.lon < (b.lon - a.lon) * (p.lat - a.lat) / (b.lat - a.lat) + a.lon {
-                inside.toggle()
-            }
-            j = i
-        }
-        return inside
-    }
+    static func ringContains(_ ring: [GeoPoint], _ p: GeoPoint) -> Bool { Geo.contains(ring, p) }
 
     /// Signed area of a ring in square degrees (positive counter-clockwise).
     static func area(_ ring: [GeoPoint]) -> Double {

@@ -1,5 +1,4 @@
 import Foundation
-import SieveCore
 
 /// Distances and areas on the WGS 84 sphere, enough for "is this post near that report".
 public enum Geo {
