@@ -8,35 +8,15 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ITEMS=${1:-50000}
 SECONDS_PER_RUN=${2:-10}
-command -v wrk >/dev/null || {
-  if [ "$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null
-  else echo "bench/map.sh needs wrk (sudo apt-get install -y wrk)"; exit 1; fi; }
+. bench/lib-web.sh
+need_wrk bench/map.sh
 [ -f data/boundaries/towns.json ] || { echo "bench/map.sh needs the township boundaries: make boundaries"; exit 1; }
-[ -x .build/release/sieve ] || swift build -c release --product sieve
-SIEVE=$PWD/.build/release/sieve
-WORK=$(mktemp -d /tmp/sieve-map-bench.XXXXXX)
-PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-cat > "$WORK/sieve.toml" <<TOML
-database = "$WORK/map.sqlite"
-[server]
-port = $PORT
-secure_cookies = false
-map_boundaries = "$PWD/data/boundaries/towns.json"
-TOML
-cleanup() { [ -n "${SERVER:-}" ] && kill "$SERVER" 2>/dev/null; wait 2>/dev/null; rm -rf "$WORK"; }
-trap cleanup EXIT
-"$SIEVE" migrate --config "$WORK/sieve.toml" >/dev/null   # creates the schema
-python3 bench/seed_web.py "$WORK/map.sqlite" "$ITEMS"
-sqlite3 "$WORK/map.sqlite" "UPDATE post SET state = 'approved' WHERE id % 5 = 0"
+bench_setup sieve-map-bench map.sqlite "map_boundaries = \"$PWD/data/boundaries/towns.json\""
+python3 bench/seed_web.py "$DB" "$ITEMS"
+sqlite3 "$DB" "UPDATE post SET state = 'approved' WHERE id % 5 = 0"
 echo "bench-password-1" | "$SIEVE" user add bench --role eoc --config "$WORK/sieve.toml" >/dev/null
-"$SIEVE" serve --config "$WORK/sieve.toml" --no-scheduler > "$WORK/serve.log" 2>&1 &
-SERVER=$!
-for _ in $(seq 100); do curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null && break; sleep 0.1; done
-curl -s -c "$WORK/jar" "http://127.0.0.1:$PORT/login" -o "$WORK/login.html"
-CSRF=$(grep -o 'name="_csrf" value="[^"]*"' "$WORK/login.html" | sed 's/.*value="//; s/"$//')
-curl -s -b "$WORK/jar" -c "$WORK/jar" --data "_csrf=$CSRF&name=bench&password=bench-password-1&next=/" "http://127.0.0.1:$PORT/login" -o /dev/null
-SESSION=$(awk '$6 == "sieve_session" { print $7 }' "$WORK/jar")
-[ -n "$SESSION" ] || { echo "login failed"; exit 1; }
+start_serve --no-scheduler
+login bench bench-password-1
 MAP="http://127.0.0.1:$PORT/map?window=24h&end=2026-09-15T18:00"
 COUNTY="$MAP&county=%E6%96%B0%E5%8C%97%E5%B8%82"
 curl -sf -H "Cookie: sieve_session=$SESSION" "$MAP" -o "$WORK/map.html"

@@ -8,38 +8,18 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ITEMS=${1:-50000}
 SECONDS_PER_RUN=${2:-10}
-command -v wrk >/dev/null || {
-  if [ "$(id -u)" = 0 ]; then apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null
-  else echo "bench/web.sh needs wrk (sudo apt-get install -y wrk)"; exit 1; fi; }
-[ -x .build/release/sieve ] || swift build -c release --product sieve
-SIEVE=$PWD/.build/release/sieve
-WORK=$(mktemp -d /tmp/sieve-web-bench.XXXXXX)
-PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-cat > "$WORK/sieve.toml" <<TOML
-database = "$WORK/web.sqlite"
-[server]
-port = $PORT
-secure_cookies = false
-TOML
-cleanup() { [ -n "${SERVER:-}" ] && kill "$SERVER" 2>/dev/null; wait 2>/dev/null; rm -rf "$WORK"; }
-trap cleanup EXIT
-"$SIEVE" migrate --config "$WORK/sieve.toml" >/dev/null   # creates the schema
-python3 bench/seed_web.py "$WORK/web.sqlite" "$ITEMS"
+. bench/lib-web.sh
+need_wrk bench/web.sh
+bench_setup sieve-web-bench web.sqlite
+python3 bench/seed_web.py "$DB" "$ITEMS"
 echo "bench-password-1" | "$SIEVE" user add bench --role moderator --config "$WORK/sieve.toml" >/dev/null
 TOKEN=$("$SIEVE" user token bench --config "$WORK/sieve.toml")
-"$SIEVE" serve --config "$WORK/sieve.toml" > "$WORK/serve.log" 2>&1 &
-SERVER=$!
-for _ in $(seq 100); do curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null && break; sleep 0.1; done
+start_serve
 # Let the search indexer finish tokenizing the seeded posts before measuring.
 t0=$(date +%s.%N)
-while [ "$(sqlite3 "$WORK/web.sqlite" 'SELECT COUNT(*) FROM postSearch')" -lt "$ITEMS" ]; do sleep 0.5; done
+while [ "$(sqlite3 "$DB" 'SELECT COUNT(*) FROM postSearch')" -lt "$ITEMS" ]; do sleep 0.5; done
 echo "search index: $ITEMS posts tokenized and indexed in $(python3 -c "print(round($(date +%s.%N) - $t0, 1))") s"
-# Log in as a browser does: the login form's token, then the session cookie.
-curl -s -c "$WORK/jar" "http://127.0.0.1:$PORT/login" -o "$WORK/login.html"
-CSRF=$(grep -o 'name="_csrf" value="[^"]*"' "$WORK/login.html" | sed 's/.*value="//; s/"$//')
-curl -s -b "$WORK/jar" -c "$WORK/jar" --data "_csrf=$CSRF&name=bench&password=bench-password-1&next=/" "http://127.0.0.1:$PORT/login" -o /dev/null
-SESSION=$(awk '$6 == "sieve_session" { print $7 }' "$WORK/jar")
-[ -n "$SESSION" ] || { echo "login failed"; exit 1; }
+login bench bench-password-1
 curl -sf -H "Cookie: sieve_session=$SESSION" "http://127.0.0.1:$PORT/" -o "$WORK/queue.html"
 grep -q '審核佇列' "$WORK/queue.html" || { echo "queue page check failed"; exit 1; }
 measure() {  # URL HEADER -> "rps p99 non2xx"
