@@ -37,3 +37,21 @@ login() {
   SESSION=$(awk '$6 == "sieve_session" { print $7 }' "$WORK/jar")
   [ -n "$SESSION" ] || { echo "login failed"; exit 1; }
 }
+
+# measure CONNECTIONS URL HEADER: one wrk round of SECONDS_PER_RUN seconds (one thread: a second one takes a core
+# from the server on this 2-core machine) -> "requests/s p99 non-2xx".
+measure() {
+  local out
+  out=$(wrk -t1 -c"$1" -d"${SECONDS_PER_RUN}s" --latency -H "$3" "$2")
+  echo "$(awk '/Requests\/sec/ { print $2 }' <<<"$out") $(awk '$1 == "99%" { print $2 }' <<<"$out") $(awk '/Non-2xx/ { print $4 }' <<<"$out")"
+}
+
+# report WIDTH LABEL RUNS: the median round (by requests/s) of the rounds' "measure" lines, with every round.
+report() {
+  local median
+  median=$(sort -n -k1 <<<"$3" | sed -n "$(( ($(wc -l <<<"$3") + 1) / 2 ))p")
+  printf "%-${1}s %9s req/s  p99 %-9s  (runs: %s)\n" "$2" "$(cut -d' ' -f1 <<<"$median")" "$(cut -d' ' -f2 <<<"$median")" \
+    "$(tr '\n' ';' <<<"$3" | sed 's/;$//; s/;/ | /g')"
+  grep -q '[0-9]$' <<<"$(cut -d' ' -f3 <<<"$3" | tr -d '\n')" && echo "  non-2xx responses seen: $(cut -d' ' -f3 <<<"$3" | tr '\n' ' ')"
+  return 0
+}

@@ -27,27 +27,19 @@ cold=()
 for k in 1 2 3 4 5 6 7; do
   cold+=("$(curl -s -o /dev/null -w '%{time_total}' -H "Cookie: sieve_session=$SESSION" "http://127.0.0.1:$PORT/map?window=24h&end=2026-09-15T17:0$k")")
 done
-measure() {  # URL -> "rps p99 non2xx"
-  local out
-  out=$(wrk -t1 -c20 -d"${SECONDS_PER_RUN}s" --latency -H "Cookie: sieve_session=$SESSION" "$1")
-  echo "$(awk '/Requests\/sec/ { print $2 }' <<<"$out") $(awk '$1 == "99%" { print $2 }' <<<"$out") $(awk '/Non-2xx/ { print $4 }' <<<"$out")"
-}
 declare -A results
 for round in 1 2 3; do
-  results[map$round]=$(measure "$MAP")
-  results[county$round]=$(measure "$COUNTY")
+  results[map$round]=$(measure 20 "$MAP" "Cookie: sieve_session=$SESSION")
+  results[county$round]=$(measure 20 "$COUNTY" "Cookie: sieve_session=$SESSION")
 done
 echo "== wrk -t1 -c20 -d${SECONDS_PER_RUN}s ×3, $ITEMS reports in the window, $(nproc) cores; median run (all runs)"
 for name in map county; do
   runs=$(for r in 1 2 3; do echo "${results[$name$r]}"; done)
-  median=$(sort -n -k1 <<<"$runs" | sed -n 2p)
   case $name in
     map) label="map, whole country (24 h window)" ;;
     county) label="map, one county (新北市)" ;;
   esac
-  printf '%-36s %9s req/s  p99 %-9s  (runs: %s)\n' "$label" "$(cut -d' ' -f1 <<<"$median")" "$(cut -d' ' -f2 <<<"$median")" \
-    "$(tr '\n' ';' <<<"$runs" | sed 's/;$//; s/;/ | /g')"
-  grep -q '[0-9]$' <<<"$(cut -d' ' -f3 <<<"$runs" | tr -d '\n')" && echo "  non-2xx responses seen: $(cut -d' ' -f3 <<<"$runs" | tr '\n' ' ')"
+  report 36 "$label" "$runs"
 done
 printf 'map not in the cache (store read + drawing), median of 7: %s s  (all: %s)\n' \
   "$(printf '%s\n' "${cold[@]}" | sort -n | sed -n 4p)" "${cold[*]}"

@@ -22,30 +22,22 @@ echo "search index: $ITEMS posts tokenized and indexed in $(python3 -c "print(ro
 login bench bench-password-1
 curl -sf -H "Cookie: sieve_session=$SESSION" "http://127.0.0.1:$PORT/" -o "$WORK/queue.html"
 grep -q '審核佇列' "$WORK/queue.html" || { echo "queue page check failed"; exit 1; }
-measure() {  # URL HEADER -> "rps p99 non2xx"
-  local out
-  out=$(wrk -t1 -c100 -d"${SECONDS_PER_RUN}s" --latency -H "$2" "$1")
-  echo "$(awk '/Requests\/sec/ { print $2 }' <<<"$out") $(awk '$1 == "99%" { print $2 }' <<<"$out") $(awk '/Non-2xx/ { print $4 }' <<<"$out")"
-}
 PAGE="http://127.0.0.1:$PORT/"
 API="http://127.0.0.1:$PORT/api/v1/queue"
 SEARCH="http://127.0.0.1:$PORT/?county=%E6%96%B0%E5%8C%97%E5%B8%82&q=%E6%B7%B9%E6%B0%B4"
 declare -A results
 for round in 1 2 3; do
-  results[page$round]=$(measure "$PAGE" "Cookie: sieve_session=$SESSION")
-  results[api$round]=$(measure "$API" "Authorization: Bearer $TOKEN")
-  results[search$round]=$(measure "$SEARCH" "Cookie: sieve_session=$SESSION")
+  results[page$round]=$(measure 100 "$PAGE" "Cookie: sieve_session=$SESSION")
+  results[api$round]=$(measure 100 "$API" "Authorization: Bearer $TOKEN")
+  results[search$round]=$(measure 100 "$SEARCH" "Cookie: sieve_session=$SESSION")
 done
 echo "== wrk -t1 -c100 -d${SECONDS_PER_RUN}s ×3, $ITEMS queued items, $(nproc) cores; median run (all runs)"
 for name in page api search; do
   runs=$(for r in 1 2 3; do echo "${results[$name$r]}"; done)
-  median=$(sort -n -k1 <<<"$runs" | sed -n 2p)
   case $name in
     page) label="queue page (GET /, session cookie)" ;;
     api) label="queue API (GET /api/v1/queue, token)" ;;
     search) label="filtered + search page (county, q)" ;;
   esac
-  printf '%-40s %9s req/s  p99 %-9s  (runs: %s)\n' "$label" "$(cut -d' ' -f1 <<<"$median")" "$(cut -d' ' -f2 <<<"$median")" \
-    "$(tr '\n' ';' <<<"$runs" | sed 's/;$//; s/;/ | /g')"
-  grep -q '[0-9]$' <<<"$(cut -d' ' -f3 <<<"$runs" | tr -d '\n')" && echo "  non-2xx responses seen: $(cut -d' ' -f3 <<<"$runs" | tr '\n' ' ')"
+  report 40 "$label" "$runs"
 done

@@ -301,11 +301,10 @@ public struct MapDrawing {
         // Inset frames for Kinmen and Matsu (national view).
         if o.county == nil {
             for inset in proj.insets {
-                let b = GeoBounds(
-                    minLon: inset.source.minLon, minLat: inset.source.minLat, maxLon: inset.source.maxLon, maxLat: inset.source.maxLat)
                 let towns = base.boundaries.townships(in: inset.name).filter { inset.contains($0.labelPoint) }
                 guard let first = towns.first else { continue }
                 let tb = towns.dropFirst().reduce(first.bounds) { $0.union($1.bounds) }
+                let b = inset.source
                 let r = proj.box(GeoBounds(minLon: max(tb.minLon, b.minLon), minLat: max(tb.minLat, b.minLat), maxLon: min(tb.maxLon, b.maxLon), maxLat: min(tb.maxLat, b.maxLat)), margin: 0.12)
                 out += "<rect class=\"inset\" x=\"\(MapBase.n(r.x))\" y=\"\(MapBase.n(r.y))\" width=\"\(MapBase.n(r.w))\" height=\"\(MapBase.n(r.h))\"/>"
                 out += "<text class=\"insetlabel\" x=\"\(MapBase.n(r.x + 2))\" y=\"\(MapBase.n(r.y + r.h + 11))\" font-size=\"9\">\(Markup.html(Messages.app("{county}（位置示意）", o.lang, ["county": inset.name])))</text>"
