@@ -86,33 +86,7 @@ final class MapBaseCache: Sendable {
 /// Rendered map pages, fresh for 15 s per query. A stale page is served at once while one task draws it anew
 /// (the store is read once per query and window whatever the traffic, and no request waits for a redraw); only a
 /// query nobody asked for before waits for its first drawing.
-actor MapPageCache {
-    private var pages: [String: (html: String, at: Date)] = [:]
-    private var running: [String: Task<String, any Error>] = [:]
-
-    func page(_ key: String, ttl: TimeInterval = 15, now: Date = Date(), _ make: @escaping @Sendable () async throws -> String) async throws -> String {
-        if let p = pages[key] {
-            if now.timeIntervalSince(p.at) >= ttl || now < p.at, running[key] == nil { refresh(key, make) }
-            return p.html
-        }
-        return try await (running[key] ?? refresh(key, make)).value
-    }
-
-    @discardableResult private func refresh(_ key: String, _ make: @escaping @Sendable () async throws -> String) -> Task<String, any Error> {
-        let task = Task { try await make() }
-        running[key] = task
-        Task { await self.finish(key, task) }
-        return task
-    }
-
-    private func finish(_ key: String, _ task: Task<String, any Error>) async {
-        let result = await task.result
-        running[key] = nil
-        guard case .success(let html) = result else { return }  // the error reached the request that waited for it
-        if pages.count > 500 { pages.removeAll() }
-        pages[key] = (html, Date())
-    }
-}
+typealias MapPageCache = FlightCache<String, String>
 
 /// Reports per township and per county (reports naming only a county) in one window.
 struct MapCounts {
@@ -145,7 +119,7 @@ extension ModerationApp {
         let query = try MapQuery(FormData(request.uri.query ?? ""), now: now, counties: base?.boundaries.counties ?? [])
         let key = "\(query.hours)|\(query.endGiven ? String(query.end.timeIntervalSince1970) : "now")|\(query.county ?? "")|\(query.measure.rawValue)|\(settings.mapBoundaries ?? "")|\(settings.mapTiles ?? "")|\(context.language.rawValue)"
         let lang = context.language
-        let body = try await mapCache.page(key) { [self] in
+        let body = try await mapCache.value(for: key) { [self] in
             try await renderMap(query, base: base, loadError: baseResult.flatMap { if case .failure(let e) = $0 { e } else { nil } }, now: now, lang: lang)
         }
         return Reply.html(Pages.page(title: Messages.app("地圖", context.language), page: "map", chrome: Chrome(auth, request, context), body: body))

@@ -39,7 +39,7 @@ public struct ModerationApp: Sendable {
     let oidcClient = OIDCClient()
     let publicCache = TimedValue<PublicData>()
     let mapBases = MapBaseCache()
-    let mapCache = MapPageCache()
+    let mapCache = MapPageCache(ttl: 15, capacity: 500, serveStale: true)
     /// Whether the store is an exercise store (read at most every 5 s).
     let exerciseCache = TimedValue<ExerciseInfo?>()
     /// The tipline web form's questions per address and minute.
@@ -246,22 +246,19 @@ public struct ModerationApp: Sendable {
         queueCache.invalidate()
     }
 
-    func cachedSourceNames() async throws(StoreError) -> [String] {
-        if let cached = summaryCache.sources() { return cached }
-        let names = try await database.sourceNames()
-        summaryCache.setSources(names)
-        return names
+    func cachedSourceNames() async throws -> [String] {
+        try await summaryCache.sources.value(for: 0) { [database] in try await database.sourceNames() }
     }
 
-    func cachedSummary() async throws(StoreError) -> SummaryView {
-        if let cached = summaryCache.get() { return cached }
-        let s = try await database.queueSummary()
-        var view = SummaryView(open: s.open, queued: s.queued, escalated: s.escalated, latestID: s.latestID)
-        let problems = try await database.outbox(statuses: [.dead, .failed], limit: 1000).count
-        view.outboxProblems = problems
-        view.hasOutboxProblems = problems > 0
-        summaryCache.set(view)
-        return view
+    func cachedSummary() async throws -> SummaryView {
+        try await summaryCache.counts.value(for: 0) { [database] in
+            let s = try await database.queueSummary()
+            var view = SummaryView(open: s.open, queued: s.queued, escalated: s.escalated, latestID: s.latestID)
+            let problems = try await database.outbox(statuses: [.dead, .failed], limit: 1000).count
+            view.outboxProblems = problems
+            view.hasOutboxProblems = problems > 0
+            return view
+        }
     }
 }
 
@@ -284,47 +281,14 @@ final class RouteRecorder: @unchecked Sendable {  // used by one task while the 
     }
 }
 
-/// The queue counts shown on every queue page, cached for two seconds: counting tens of thousands of open items
-/// on every page view would cost more than the page itself.
-final class SummaryCache: @unchecked Sendable {  // `value` only under `lock`
-    private let lock = NSLock()
-    private var value: (SummaryView, Date)?
-    let ttl: TimeInterval = 2
+/// The queue counts (two seconds: counting tens of thousands of open items on every page view would cost more than
+/// the page) and the source names (ten: they change only with the config), each read by one task however many
+/// pages want them.
+final class SummaryCache: Sendable {
+    let counts = FlightCache<Int, SummaryView>(ttl: 2, capacity: 1)
+    let sources = FlightCache<Int, [String]>(ttl: 10, capacity: 1)
 
-    func get(now: Date = Date()) -> SummaryView? {
-        lock.lock()
-        defer { lock.unlock() }
-        guard let (v, at) = value, now.timeIntervalSince(at) < ttl else { return nil }
-        return v
-    }
-
-    func set(_ v: SummaryView, now: Date = Date()) {
-        lock.lock()
-        value = (v, now)
-        lock.unlock()
-    }
-
-    private var sourceNames: ([String], Date)?
-
-    /// Source names change only when the config does; kept for ten seconds.
-    func sources(now: Date = Date()) -> [String]? {
-        lock.lock()
-        defer { lock.unlock() }
-        guard let (v, at) = sourceNames, now.timeIntervalSince(at) < 10 else { return nil }
-        return v
-    }
-
-    func setSources(_ v: [String], now: Date = Date()) {
-        lock.lock()
-        sourceNames = (v, now)
-        lock.unlock()
-    }
-
-    func invalidate() {
-        lock.lock()
-        value = nil
-        lock.unlock()
-    }
+    func invalidate() { counts.invalidate() }
 }
 
 /// Resolves the session cookie or API token into `context.auth`, turns errors into pages or JSON, and adds the

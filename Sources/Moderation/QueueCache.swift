@@ -4,14 +4,13 @@ import SieveCore
 import Store
 
 /// Recent queue pages, for one second: on a typhoon night every moderator's page and every EOC client polls the
-/// same first page, and reading and decoding 50 rows costs more than sending them. Every change the app makes
-/// (decisions, merges, claims) empties the cache at once; changes from other processes (a crawl, `sieve review`)
-/// show within `ttl`.
-final class QueueCache: @unchecked Sendable {  // the caches only under `lock`
-    private let lock = NSLock()
-    private var pages: [QueueFilter: (value: QueuePage, at: Date)] = [:]
+/// same first page, and reading and decoding 50 rows costs more than sending them. Each entry is made by one task
+/// however many requests want it (`FlightCache`). Every change the app makes (decisions, merges, locks) empties the
+/// cache at once; changes from other processes (a crawl, `sieve review`) show within `ttl`.
+final class QueueCache: Sendable {
+    private let pages: FlightCache<QueueFilter, QueuePage>
     /// The API's JSON for a page (it is the same for every caller).
-    private var bodies: [QueueFilter: (value: String, at: Date)] = [:]
+    private let bodies: FlightCache<QueueFilter, String>
     /// A page's table rows as HTML, per viewer (the lock column names the other moderators).
     struct RowsKey: Hashable {
         var filter: QueueFilter
@@ -19,52 +18,30 @@ final class QueueCache: @unchecked Sendable {  // the caches only under `lock`
         var canDecide: Bool
         var lang: Language = .zhHant
     }
-    private var rows: [RowsKey: (value: String, at: Date)] = [:]
-    let ttl: TimeInterval
-    let capacity: Int
+    private let rows: FlightCache<RowsKey, String>
 
     init(ttl: TimeInterval = 1, capacity: Int = 256) {
-        self.ttl = ttl
-        self.capacity = capacity
+        pages = FlightCache(ttl: ttl, capacity: capacity)
+        bodies = FlightCache(ttl: ttl, capacity: capacity)
+        rows = FlightCache(ttl: ttl, capacity: capacity)
     }
 
-    func rowsHTML(for key: RowsKey, now: Date = Date(), make: () async throws -> String) async rethrows -> String {
-        try await cached(\.rows, key, now, make)
+    func rowsHTML(for key: RowsKey, now: Date = Date(), make: @escaping @Sendable () -> String) async -> String {
+        (try? await rows.value(for: key, now: now, make)) ?? make()
     }
 
-    func page(for filter: QueueFilter, now: Date = Date(), load: () async throws -> QueuePage) async rethrows -> QueuePage {
-        try await cached(\.pages, filter, now, load)
+    func page(for filter: QueueFilter, now: Date = Date(), load: @escaping @Sendable () async throws -> QueuePage) async throws -> QueuePage {
+        try await pages.value(for: filter, now: now, load)
     }
 
-    func json(for filter: QueueFilter, now: Date = Date(), make: () async throws -> String) async rethrows -> String {
-        try await cached(\.bodies, filter, now, make)
-    }
-
-    /// The entry for `key` in one of the caches while it is fresh; else `make`'s value, kept (the lock is not held
-    /// while it is made).
-    private func cached<Key: Hashable, Value>(
-        _ table: ReferenceWritableKeyPath<QueueCache, [Key: (value: Value, at: Date)]>, _ key: Key, _ now: Date,
-        _ make: () async throws -> Value
-    ) async rethrows -> Value {
-        let hit = lock.withLock { () -> Value? in
-            guard let hit = self[keyPath: table][key], now.timeIntervalSince(hit.at) < ttl, now >= hit.at else { return nil }
-            return hit.value
-        }
-        if let hit { return hit }
-        let fresh = try await make()
-        lock.withLock {
-            if self[keyPath: table].count >= capacity { self[keyPath: table].removeAll(keepingCapacity: true) }
-            self[keyPath: table][key] = (fresh, now)
-        }
-        return fresh
+    func json(for filter: QueueFilter, now: Date = Date(), make: @escaping @Sendable () -> String) async -> String {
+        (try? await bodies.value(for: filter, now: now, make)) ?? make()
     }
 
     func invalidate() {
-        lock.withLock {
-            pages.removeAll(keepingCapacity: true)
-            bodies.removeAll(keepingCapacity: true)
-            rows.removeAll(keepingCapacity: true)
-        }
+        pages.invalidate()
+        bodies.invalidate()
+        rows.invalidate()
     }
 }
 
