@@ -203,16 +203,16 @@ extension ModerationApp {
         do {
             body = try APIJSON.decoder.decode(APIDecisionRequest.self, from: Data(buffer: buffer))
         } catch {
-            throw WebError(status: .badRequest, message: "body must be JSON like {\"decision\": \"approve\"}: \(Self.describe(error))")
+            throw WebError(status: .badRequest, message: "內容須是 JSON，例如 {\"decision\": \"approve\"}：{error}", args: ["error": Self.describe(error)])
         }
         guard let decision = ReviewDecision(rawValue: body.decision) else {
-            throw WebError(status: .badRequest, message: "decision must be approve, reject or escalate, got \"\(body.decision)\"")
+            throw WebError(status: .badRequest, message: "decision 須是 approve、reject 或 escalate，收到「{got}」", args: ["got": body.decision])
         }
         var d = WebDecision(decision: decision, note: body.note)
         switch decision {
         case .reject:
             guard let r = body.reason, let reason = RejectReason(rawValue: r) else {
-                throw WebError(status: .badRequest, message: "a rejection needs reason = not_disaster, rumour, duplicate or spam, got \(body.reason.map { "\"\($0)\"" } ?? "none")")
+                throw WebError(status: .badRequest, message: "退回需要原因 reason = not_disaster、rumour、duplicate 或 spam，收到「{got}」", args: ["got": body.reason ?? ""])
             }
             d.reason = reason
         case .approve:

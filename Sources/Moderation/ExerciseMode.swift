@@ -174,7 +174,7 @@ extension ModerationApp {
                     note: "injected by \(auth.user)", origin: "injected", text: text))
             return Reply.seeOther("/drill")
         default:
-            throw WebError(status: .badRequest, message: "unknown drill action (pause, resume, finish, speed, inject)")
+            throw WebError(status: .badRequest, message: "沒有這個演習動作（pause、resume、finish、speed、inject）")
         }
         try await database.updateExercise(info)
         await exerciseCache.invalidate()

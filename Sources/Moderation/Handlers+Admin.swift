@@ -51,13 +51,13 @@ extension ModerationApp {
             actor = q.text("actor")
             action = q.text("action")
             if let p = q.text("post") {
-                guard let id = Int64(p) else { throw WebError(status: .badRequest, message: "post must be an item id, got \"\(p)\"") }
+                guard let id = Int64(p) else { throw WebError(status: .badRequest, message: "post 須是項目編號，收到「{got}」", args: ["got": p]) }
                 post = id
             }
             if let p = q.text("page") {
                 // Bounded, so the offset (page − 1) × page size can never overflow.
                 guard let n = Int(p), (1...100_000).contains(n) else {
-                    throw WebError(status: .badRequest, message: "page must be a whole number from 1 to 100000, got \"\(p)\"")
+                    throw WebError(status: .badRequest, message: "page 須是 1 到 100000 的整數，收到「{got}」", args: ["got": p])
                 }
                 page = n
             } else {
@@ -160,7 +160,7 @@ extension ModerationApp {
         case "community.geojson": return await Reply.bytes(try Feeds.geoJSON(database), contentType: "application/geo+json; charset=utf-8")
         case "community.kml": return await Reply.bytes(try Feeds.kml(database), contentType: "application/vnd.google-earth.kml+xml; charset=utf-8")
         default:
-            throw WebError(status: .notFound, message: "no feed \(file) (community.atom, community.json, community.geojson, community.kml\(channels.filter { $0.kind.isFile && $0.kind != .cap }.map { ", " + URL(fileURLWithPath: $0.path).lastPathComponent }.joined()))")
+            throw WebError(status: .notFound, message: "沒有 {file} 這個饋送（{choices}）", args: ["file": file, "choices": "community.atom, community.json, community.geojson, community.kml\(channels.filter { $0.kind.isFile && $0.kind != .cap }.map { ", " + URL(fileURLWithPath: $0.path).lastPathComponent }.joined())"])
         }
     }
 
@@ -174,7 +174,7 @@ extension ModerationApp {
             return Reply.bytes(CAPWriter.index(title: "Sieve EOC CAP", messages: messages, baseURL: "/eoc/cap/"), contentType: "application/atom+xml; charset=utf-8")
         }
         guard let m = messages.first(where: { $0.fileName == file }) else {
-            throw WebError(status: .notFound, message: "no CAP message \(file)")
+            throw WebError(status: .notFound, message: "沒有 CAP 訊息 {file}", args: ["file": file])
         }
         return Reply.bytes(m.xml, contentType: "application/cap+xml; charset=utf-8")
     }

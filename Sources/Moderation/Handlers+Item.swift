@@ -140,7 +140,7 @@ extension ModerationApp {
         let form = try await readForm(request, context)
         try checkCSRF(auth, request, form: form)
         guard let raw = form.text("into"), let into = Int64(raw.trimmingCharacters(in: CharacterSet(charactersIn: "#"))) else {
-            throw WebError(status: .badRequest, message: "into must be the id of the item this one duplicates, got \"\(form["into"] ?? "")\"")
+            throw WebError(status: .badRequest, message: "into 須是此項目所重複的項目編號，收到「{got}」", args: ["got": form["into"] ?? ""])
         }
         try await database.merge(postID: id, into: into, by: auth.user, ip: context.remoteIP, now: Date())
         queueChanged()

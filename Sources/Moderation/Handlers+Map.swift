@@ -18,13 +18,13 @@ struct MapQuery: Equatable {
         end = Date(timeIntervalSince1970: (now.timeIntervalSince1970 / 300).rounded(.up) * 300)
         if let w = form.text("window") {
             guard let h = Int(w.hasSuffix("h") ? String(w.dropLast()) : w), Self.windows.contains(h) else {
-                throw WebError(status: .badRequest, message: "window must be one of \(Self.windows.map { "\($0)h" }.joined(separator: ", ")), got \"\(w)\"")
+                throw WebError(status: .badRequest, message: "{key} 須是 {choices} 之一，收到「{got}」", args: ["key": "window", "choices": Self.windows.map { "\($0)h" }.joined(separator: ", "), "got": w])
             }
             hours = h
         }
         if let e = form.text("end") {
             guard let d = parseTaipeiLocal(e) else {
-                throw WebError(status: .badRequest, message: "end must be a time like 2026-09-14T22:00 (Taipei) or RFC 3339, got \"\(e)\"")
+                throw WebError(status: .badRequest, message: "{key} 須是時間，例如 2026-09-14T22:00（臺北時間）或 RFC 3339，收到「{got}」", args: ["key": "end", "got": e])
             }
             end = d
             endGiven = true
@@ -32,13 +32,13 @@ struct MapQuery: Equatable {
         if let c = form.text("county") {
             let name = Boundaries.canonical(c)
             guard counties.isEmpty || counties.contains(name) else {
-                throw WebError(status: .badRequest, message: "county must be a county or city such as 臺北市, got \"\(c)\"")
+                throw WebError(status: .badRequest, message: "county 須是縣市名稱，例如臺北市，收到「{got}」", args: ["got": c])
             }
             county = name
         }
         if let l = form.text("layer") {
             guard let m = MapMeasure(rawValue: l) else {
-                throw WebError(status: .badRequest, message: "layer must be all, pending or verified, got \"\(l)\"")
+                throw WebError(status: .badRequest, message: "{key} 須是 {choices} 之一，收到「{got}」", args: ["key": "layer", "choices": "all, pending, verified", "got": l])
             }
             measure = m
         }

@@ -48,13 +48,13 @@ extension ModerationApp {
         let form = try await readForm(request, context)
         try checkCSRF(auth, request, form: form)
         guard let id = context.parameters.get("id").flatMap(Int64.init), let action = context.parameters.get("action") else {
-            throw WebError(status: .badRequest, message: "bad outbox id")
+            throw WebError(status: .badRequest, message: "發布匣編號不正確")
         }
         let record: PublicationRecord
         switch action {
         case "retry": record = try await database.retryDelivery(id, actor: auth.user, ip: context.remoteIP, now: Date())
         case "drop": record = try await database.dropDelivery(id, actor: auth.user, ip: context.remoteIP, now: Date())
-        default: throw WebError(status: .notFound, message: "no outbox action \(action) (retry, drop)")
+        default: throw WebError(status: .notFound, message: "沒有發布匣動作「{action}」（retry、drop）", args: ["action": action])
         }
         _ = record
         return Reply.seeOther("/outbox")

@@ -28,7 +28,7 @@ struct QueueQuery {
         }
         if let verdict = form.text("verdict") {
             guard Labels.verdictNames[verdict] != nil else {
-                throw WebError(status: .badRequest, message: "verdict must be one of \(Labels.verdicts.map(\.0).joined(separator: ", ")), got \"\(verdict)\"")
+                throw WebError(status: .badRequest, message: "{key} 須是 {choices} 之一，收到「{got}」", args: ["key": "verdict", "choices": Labels.verdicts.map(\.0).joined(separator: ", "), "got": verdict])
             }
             filter.verdict = verdict
             echo.append(("verdict", verdict))
@@ -39,7 +39,7 @@ struct QueueQuery {
         }
         if let state = form.text("state") {
             guard let s = PostState(rawValue: state) else {
-                throw WebError(status: .badRequest, message: "state must be one of \(PostState.allCases.map(\.rawValue).joined(separator: ", ")), got \"\(state)\"")
+                throw WebError(status: .badRequest, message: "{key} 須是 {choices} 之一，收到「{got}」", args: ["key": "state", "choices": PostState.allCases.map(\.rawValue).joined(separator: ", "), "got": state])
             }
             filter.state = s
             echo.append(("state", state))
@@ -47,7 +47,7 @@ struct QueueQuery {
         for key in ["from", "to"] {
             guard let text = form.text(key) else { continue }
             guard let date = parseTaipeiLocal(text) else {
-                throw WebError(status: .badRequest, message: "\(key) must be a time like 2026-09-14T22:00 (Taipei) or RFC 3339, got \"\(text)\"")
+                throw WebError(status: .badRequest, message: "{key} 須是時間，例如 2026-09-14T22:00（臺北時間）或 RFC 3339，收到「{got}」", args: ["key": key, "got": text])
             }
             if key == "from" { filter.from = date; from = text } else { filter.to = date; to = text }
             echo.append((key, text))
@@ -60,14 +60,14 @@ struct QueueQuery {
         }
         if let limit = form.text("limit") {
             guard let n = Int(limit), (1...500).contains(n) else {
-                throw WebError(status: .badRequest, message: "limit must be 1…500, got \"\(limit)\"")
+                throw WebError(status: .badRequest, message: "limit 須是 1…500，收到「{got}」", args: ["got": limit])
             }
             filter.pageSize = n
             echo.append(("limit", limit))
         }
         if let page = form.text("page") {
             guard let n = Int(page), n >= 1, n <= 100_000 else {
-                throw WebError(status: .badRequest, message: "page must be a positive integer, got \"\(page)\"")
+                throw WebError(status: .badRequest, message: "page 須是正整數，收到「{got}」", args: ["got": page])
             }
             filter.page = n
         }
@@ -183,12 +183,12 @@ extension ModerationApp {
     /// Reads decision, reason, note, channels and public_text from a form.
     func parseDecision(_ form: FormData, defaultChannels: Bool) throws -> WebDecision {
         guard let raw = form.text("decision"), let decision = ReviewDecision(rawValue: raw) else {
-            throw WebError(status: .badRequest, message: "decision must be approve, reject or escalate, got \"\(form["decision"] ?? "")\"")
+            throw WebError(status: .badRequest, message: "decision 須是 approve、reject 或 escalate，收到「{got}」", args: ["got": form["decision"] ?? ""])
         }
         var d = WebDecision(decision: decision, note: form.text("note"))
         if decision == .reject {
             guard let r = form.text("reason"), let reason = RejectReason(rawValue: r) else {
-                throw WebError(status: .badRequest, message: "a rejection needs reason = not_disaster, rumour, duplicate or spam, got \"\(form["reason"] ?? "")\"")
+                throw WebError(status: .badRequest, message: "退回需要原因 reason = not_disaster、rumour、duplicate 或 spam，收到「{got}」", args: ["got": form["reason"] ?? ""])
             }
             d.reason = reason
         }

@@ -24,22 +24,22 @@ extension ModerationApp {
     /// POST /tip
     @Sendable func tipFormSubmit(_ request: Request, _ context: WebContext) async throws -> Response {
         let settings = try tipFormSettings()
-        guard let answering = tiplineAnswering else { throw WebError(status: .notFound, message: "no tipline") }
+        guard let answering = tiplineAnswering else { throw WebError(status: .notFound, message: "沒有設定查證專線") }
         // Words alone: 64 KiB; with a picture (multipart): the picture limit and 64 KiB for the rest.
         let boundary = MultipartForm.boundary(request.headers[.contentType])
         let limit = boundary == nil ? 64 * 1024 : settings.maxPictureBytes + 64 * 1024
         if let length = request.headers[.contentLength].flatMap(Int.init), length > limit {
-            throw WebError(status: .contentTooLarge, message: "form body of \(length) bytes; the limit is \(limit) (tipline.max_picture_bytes + 64 KiB)")
+            throw WebError(status: .contentTooLarge, message: "表單內容 {length} 位元組，上限是 {limit}（tipline.max_picture_bytes + 64 KiB）", args: ["length": "\(length)", "limit": "\(limit)"])
         }
         let form: FormData
         var picture: Data?
         if let boundary {
             let body: ByteBuffer
             do { body = try await request.body.collect(upTo: limit) } catch {
-                throw WebError(status: .contentTooLarge, message: "form body over \(limit) bytes (tipline.max_picture_bytes + 64 KiB)")
+                throw WebError(status: .contentTooLarge, message: "表單內容超過 {limit} 位元組（tipline.max_picture_bytes + 64 KiB）", args: ["limit": "\(limit)"])
             }
             guard let multipart = MultipartForm(Data(buffer: body), boundary: boundary) else {
-                throw WebError(status: .badRequest, message: "not a multipart/form-data body with boundary \(boundary)")
+                throw WebError(status: .badRequest, message: "不是以 {boundary} 分隔的 multipart/form-data 內容", args: ["boundary": boundary])
             }
             form = FormData(pairs: multipart.fields)
             picture = multipart.files["picture"].flatMap { $0.data.isEmpty ? nil : $0.data }
@@ -77,7 +77,7 @@ extension ModerationApp {
         let salt: String
         do { salt = try settings.salt() } catch {
             context.logger.error("tipline: \(error)")
-            throw WebError(status: .serviceUnavailable, message: "the tipline's salt cannot be read; see the server log")
+            throw WebError(status: .serviceUnavailable, message: "無法讀取查證專線的鹽值；請看伺服器紀錄")
         }
         let sender = TiplineMessage.senderHash(id, salt: salt, channel: "web")
         var lines: [String]
@@ -101,7 +101,7 @@ extension ModerationApp {
 
     func tipFormSettings() throws -> TiplineSettings {
         guard let settings = live.current.tipline, settings.webForm, tiplineAnswering != nil else {
-            throw WebError(status: .notFound, message: "no tipline web form is configured ([tipline] web_form = true in the config)")
+            throw WebError(status: .notFound, message: "沒有設定查證專線網頁表單（設定檔 [tipline] web_form = true）")
         }
         return settings
     }

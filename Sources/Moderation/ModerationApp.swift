@@ -216,7 +216,7 @@ public struct ModerationApp: Sendable {
 
     func postID(_ context: WebContext) throws -> Int64 {
         guard let raw = context.parameters.get("id"), let id = Int64(raw), id > 0 else {
-            throw WebError(status: .badRequest, message: "item id must be a positive integer, got \"\(context.parameters.get("id") ?? "")\"")
+            throw WebError(status: .badRequest, message: "項目編號須是正整數，收到「{got}」", args: ["got": context.parameters.get("id") ?? ""])
         }
         return id
     }
@@ -356,7 +356,7 @@ struct AuthMiddleware: RouterMiddleware {
         if let header = request.headers[.authorization] {
             let parts = header.split(separator: " ", maxSplits: 1)
             guard parts.count == 2, parts[0].lowercased() == "bearer" else {
-                throw WebError(status: .unauthorized, message: "Authorization must be \"Bearer <token>\" (create one with `sieve user token NAME`)")
+                throw WebError(status: .unauthorized, message: "Authorization 須是 \"Bearer <token>\"（以 `sieve user token NAME` 建立）")
             }
             let tokenHash = APITokens.hash(parts[1].trimmingCharacters(in: .whitespaces))
             var found = app.sessionCache.account(tokenHash: tokenHash)
@@ -365,7 +365,7 @@ struct AuthMiddleware: RouterMiddleware {
                 found = account
             }
             guard let account = found else {
-                throw WebError(status: .unauthorized, message: "unknown or revoked API token")
+                throw WebError(status: .unauthorized, message: "API 權杖不存在或已撤銷")
             }
             context.auth = AuthState(user: account.name, role: account.role, csrfToken: nil, sessionHash: nil, signIn: "token")
         } else if let sid = request.cookies[ModerationApp.sessionCookie]?.value, !sid.isEmpty {
@@ -391,17 +391,47 @@ struct AuthMiddleware: RouterMiddleware {
             if status == .internalServerError {
                 // The database's own message (SQL, file paths) is for the server log, not for every visitor.
                 context.logger.error("\(request.method) \(request.uri.path): \(e)")
-                web = WebError(status: status, message: "internal error; see the server log")
+                web = WebError(status: status, message: "內部錯誤；請看伺服器紀錄")
             } else {
-                web = WebError(status: status, message: e.description)
+                web = Self.webError(e, status: status)
             }
         case let e as any HTTPResponseError:
             return try e.response(from: request, context: context)
         default:
             context.logger.error("\(request.method) \(request.uri.path): \(error)")
-            web = WebError(status: .internalServerError, message: "internal error; see the server log")
+            web = WebError(status: .internalServerError, message: "內部錯誤；請看伺服器紀錄")
         }
         return try web.response(from: request, context: context)
+    }
+
+    /// A store refusal in the catalogue's words (the CLI prints `description`, with its command hints).
+    static func webError(_ error: StoreError, status: HTTPResponse.Status) -> WebError {
+        func e(_ key: String, _ args: [String: String] = [:]) -> WebError { WebError(status: status, message: key, args: args) }
+        switch error {
+        case .noSuchPost(let id): return e("沒有編號 {id} 的項目", ["id": "\(id)"])
+        case .invalidTransition(let post, let from, let decision):
+            let args = ["post": "\(post)", "state": from, "decision": decision]
+            switch decision {
+            case "retract": return e("項目 {post} 的狀態是 {state}；只有已核准或已轉 EOC 的項目可以撤回", args)
+            case "edit": return e("項目 {post} 的狀態是 {state}；只有已核准的項目可以修改公開文字", args)
+            default: return e("項目 {post} 的狀態是 {state}；只有待審或已轉 EOC 的項目可以做「{decision}」決定", args)
+            }
+        case .unknownChannel(let name, let known):
+            return e("沒有「{name}」這個頻道（已設定：{known}）", ["name": name, "known": known.isEmpty ? "—" : known.joined(separator: ", ")])
+        case .noSuchDelivery(let id): return e("發布匣沒有編號 {id} 的項目", ["id": "\(id)"])
+        case .deliveryState(let id, let status, let wanted):
+            return e("發布匣項目 {id} 的狀態是 {status}，不能 {action}", ["id": "\(id)", "status": status, "action": wanted])
+        case .accountExists(let name): return e("已經有名為「{name}」的帳號", ["name": name])
+        case .noSuchAccount(let name): return e("沒有名為「{name}」的帳號", ["name": name])
+        case .claimedByOther(let post, let user, let until):
+            return e("項目 {post} 正由 {user} 處理，到 {until} 為止", ["post": "\(post)", "user": user, "until": TaipeiTime.rfc3339(until)])
+        case .invalidMerge(let post, let into):
+            return post == into
+                ? e("項目不能合併到自己") : e("無法合併：項目 {into} 已經是 {post} 的重複", ["post": "\(post)", "into": "\(into)"])
+        case .retracted(let post, let delivery):
+            return e("項目 {post} 已撤回，發送 {delivery} 永遠不會再送出（撤回會取消所有尚未送出的發送）", ["post": "\(post)", "delivery": "\(delivery)"])
+        case .open, .database: return e("內部錯誤；請看伺服器紀錄")
+        }
     }
 
     static func status(for error: StoreError) -> HTTPResponse.Status {

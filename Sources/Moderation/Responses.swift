@@ -75,7 +75,7 @@ struct WebError: HTTPResponseError {
     }
 
     static func loginRequired(next: String) -> WebError {
-        WebError(status: .seeOther, message: "login required", location: "/login?next=\(queryEscape(next))")
+        WebError(status: .seeOther, message: "需要登入", location: "/login?next=\(queryEscape(next))")
     }
 
     func response(from request: Request, context: some RequestContext) throws -> Response {

@@ -4,6 +4,46 @@
 /// every template in English and fails on any Chinese left, and on any phrase looked up without an entry.
 extension Messages {
     public static let appEnglish: [String: String] = [
+        // Errors (parameters, API, forms)
+        "沒有編號 {id} 的項目": "no post with id {id}",
+        "項目 {post} 的狀態是 {state}；只有已核准或已轉 EOC 的項目可以撤回": "post {post} is {state}; only approved or escalated items can be retracted",
+        "項目 {post} 的狀態是 {state}；只有已核准的項目可以修改公開文字": "post {post} is {state}; only approved items can have their public wording edited",
+        "項目 {post} 的狀態是 {state}；只有待審或已轉 EOC 的項目可以做「{decision}」決定":
+            "post {post} is {state}; only queued or escalated posts can be given the decision \"{decision}\"",
+        "沒有「{name}」這個頻道（已設定：{known}）": "unknown channel \"{name}\" (configured: {known})",
+        "發布匣沒有編號 {id} 的項目": "no outbox entry with id {id}", "發布匣項目 {id} 的狀態是 {status}，不能 {action}": "outbox entry {id} is {status}; cannot {action} it",
+        "已經有名為「{name}」的帳號": "an account named \"{name}\" already exists", "沒有名為「{name}」的帳號": "no account named \"{name}\"",
+        "項目 {post} 正由 {user} 處理，到 {until} 為止": "post {post} is being handled by {user} until {until}",
+        "項目不能合併到自己": "cannot merge: an item cannot be merged into itself",
+        "無法合併：項目 {into} 已經是 {post} 的重複": "cannot merge: post {into} is already a duplicate of {post}",
+        "項目 {post} 已撤回，發送 {delivery} 永遠不會再送出（撤回會取消所有尚未送出的發送）":
+            "item {post} was retracted, so delivery {delivery} can never be sent again (a retraction cancels every delivery not yet made)",
+        "內容須是 JSON，例如 {\"decision\": \"approve\"}：{error}": "body must be JSON like {\"decision\": \"approve\"}: {error}",
+        "decision 須是 approve、reject 或 escalate，收到「{got}」": "decision must be approve, reject or escalate, got \"{got}\"",
+        "退回需要原因 reason = not_disaster、rumour、duplicate 或 spam，收到「{got}」":
+            "a rejection needs reason = not_disaster, rumour, duplicate or spam, got \"{got}\"",
+        "需要登入": "login required", "{key} 須是 {choices} 之一，收到「{got}」": "{key} must be one of {choices}, got \"{got}\"",
+        "{key} 須是時間，例如 2026-09-14T22:00（臺北時間）或 RFC 3339，收到「{got}」":
+            "{key} must be a time like 2026-09-14T22:00 (Taipei) or RFC 3339, got \"{got}\"",
+        "county 須是縣市名稱，例如臺北市，收到「{got}」": "county must be a county or city such as 臺北市, got \"{got}\"",
+        "沒有設定查證專線": "no tipline",
+        "表單內容 {length} 位元組，上限是 {limit}（tipline.max_picture_bytes + 64 KiB）":
+            "form body of {length} bytes; the limit is {limit} (tipline.max_picture_bytes + 64 KiB)",
+        "表單內容超過 {limit} 位元組（tipline.max_picture_bytes + 64 KiB）": "form body over {limit} bytes (tipline.max_picture_bytes + 64 KiB)",
+        "不是以 {boundary} 分隔的 multipart/form-data 內容": "not a multipart/form-data body with boundary {boundary}",
+        "無法讀取查證專線的鹽值；請看伺服器紀錄": "the tipline's salt cannot be read; see the server log",
+        "沒有設定查證專線網頁表單（設定檔 [tipline] web_form = true）": "no tipline web form is configured ([tipline] web_form = true in the config)",
+        "發布匣編號不正確": "bad outbox id", "沒有發布匣動作「{action}」（retry、drop）": "no outbox action \"{action}\" (retry, drop)",
+        "項目編號須是正整數，收到「{got}」": "item id must be a positive integer, got \"{got}\"",
+        "Authorization 須是 \"Bearer <token>\"（以 `sieve user token NAME` 建立）":
+            "Authorization must be \"Bearer <token>\" (create one with `sieve user token NAME`)",
+        "API 權杖不存在或已撤銷": "unknown or revoked API token", "內部錯誤；請看伺服器紀錄": "internal error; see the server log",
+        "into 須是此項目所重複的項目編號，收到「{got}」": "into must be the id of the item this one duplicates, got \"{got}\"",
+        "limit 須是 1…500，收到「{got}」": "limit must be 1…500, got \"{got}\"", "page 須是正整數，收到「{got}」": "page must be a positive integer, got \"{got}\"",
+        "post 須是項目編號，收到「{got}」": "post must be an item id, got \"{got}\"",
+        "page 須是 1 到 100000 的整數，收到「{got}」": "page must be a whole number from 1 to 100000, got \"{got}\"",
+        "沒有 {file} 這個饋送（{choices}）": "no feed {file} ({choices})", "沒有 CAP 訊息 {file}": "no CAP message {file}",
+        "沒有這個演習動作（pause、resume、finish、speed、inject）": "unknown drill action (pause, resume, finish, speed, inject)",
         // Layout and navigation
         "· Sieve 審核台": "· Sieve moderation", "Sieve 審核台": "Sieve moderation", "佇列": "Queue", "地圖": "Map",
         "儀表板": "Dashboard", "發布匣": "Outbox", "稽核紀錄": "Audit log", "帳號": "Accounts", "（": " (", "）": ")",

@@ -109,7 +109,7 @@ extension AppDatabase {
         async throws(StoreError)
     {
         try await write { tx in
-            guard postID != target else { throw StoreError.invalidMerge("an item cannot be merged into itself") }
+            guard postID != target else { throw StoreError.invalidMerge(post: postID, into: target) }
             guard let post = try await tx.row(
                 "SELECT state, duplicateOf, clusterSize FROM post WHERE id = ?" + (tx.dialect.sharesWork ? " FOR UPDATE" : ""),
                 [postID])
@@ -117,7 +117,7 @@ extension AppDatabase {
             guard let t = try await tx.row("SELECT id, duplicateOf FROM post WHERE id = ?", [target])
             else { throw StoreError.noSuchPost(target) }
             let head: Int64 = try t["duplicateOf"] ?? t["id"]
-            guard head != postID else { throw StoreError.invalidMerge("post \(target) is already a duplicate of \(postID)") }
+            guard head != postID else { throw StoreError.invalidMerge(post: postID, into: target) }
             if let other = try await Self.otherLock(tx, postID: postID, user: user, now: now) {
                 throw StoreError.claimedByOther(post: postID, user: other.user, until: other.until)
             }

@@ -13,7 +13,8 @@ public enum StoreError: Error, CustomStringConvertible, Equatable {
     case accountExists(String)
     case noSuchAccount(String)
     case claimedByOther(post: Int64, user: String, until: Date)
-    case invalidMerge(String)
+    /// Merging `post` into `into` is refused: the same item, or `into` is already a duplicate of `post`.
+    case invalidMerge(post: Int64, into: Int64)
     /// A delivery of an item that was retracted: it may never go out again.
     case retracted(post: Int64, delivery: Int64)
 
@@ -47,8 +48,9 @@ public enum StoreError: Error, CustomStringConvertible, Equatable {
             return "no account named \"\(name)\" (create it with `sieve user add \(name) --role moderator`)"
         case .claimedByOther(let post, let user, let until):
             return "post \(post) is being handled by \(user) until \(TaipeiTime.rfc3339(until))"
-        case .invalidMerge(let message):
-            return "cannot merge: \(message)"
+        case .invalidMerge(let post, let into):
+            return post == into
+                ? "cannot merge: an item cannot be merged into itself" : "cannot merge: post \(into) is already a duplicate of \(post)"
         case .retracted(let post, let delivery):
             return "item \(post) was retracted, so delivery \(delivery) can never be sent again (a retraction cancels every delivery not yet made)"
         }

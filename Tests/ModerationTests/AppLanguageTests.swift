@@ -23,6 +23,53 @@ struct AppLanguageTests {
         #expect(Templates.translated(Templates.layout, .en).contains("<html lang=\"en\">"))
     }
 
+    /// Every error the app writes itself (`WebError(…, message: "…")` in Sources/Moderation) is a catalogue key
+    /// with an English entry, with `{name}` placeholders for what varies — never an English sentence with the
+    /// value built in. The exceptions are the replies to LINE's and Telegram's servers (machines, not people).
+    @Test func everyErrorMessageIsInTheCatalogue() throws {
+        let folder = TestPaths.packageRoot.appendingPathComponent("Sources/Moderation")
+        let files = try FileManager.default.contentsOfDirectory(atPath: folder.path).filter { $0.hasSuffix(".swift") }
+        let literal = try Regex(#"WebError\(status: \.\w+, message: "((?:[^"\\]|\\.)*)""#)
+        let platformReplies = ["missing or wrong X-Line-Signature", "missing or wrong X-Telegram-Bot-Api-Secret-Token"]
+        var checked = 0
+        for file in files {
+            let text = try String(contentsOf: folder.appendingPathComponent(file), encoding: .utf8)
+            for (line, source) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated() {
+                for match in source.matches(of: literal) {
+                    let raw = String(match.output[1].substring ?? "")
+                    let key = raw.replacingOccurrences(of: "\\\"", with: "\"")
+                    if platformReplies.contains(key) || key.hasPrefix("not a LINE webhook") || key.hasPrefix("not a Telegram update")
+                        || key.hasPrefix("webhook body") || key.hasPrefix("no LINE tipline") || key.hasPrefix("no Telegram tipline")
+                        || key == "the tipline's secrets cannot be read; see the server log" { continue }
+                    checked += 1
+                    #expect(!raw.contains("\\("), "\(file):\(line + 1): a value built into the message: \(raw)")
+                    #expect(Messages.appEnglish[key] != nil, "\(file):\(line + 1): no English entry for \(key)")
+                }
+            }
+        }
+        #expect(checked > 40)
+    }
+
+    /// The store's refusals shown on web pages and in the API: each in the catalogue, in both languages.
+    @Test func everyStoreRefusalIsInTheCatalogue() {
+        let refusals: [StoreError] = [
+            .noSuchPost(7), .invalidTransition(post: 7, from: "queued", decision: "retract"),
+            .invalidTransition(post: 7, from: "queued", decision: "edit"), .invalidTransition(post: 7, from: "approved", decision: "approve"),
+            .unknownChannel("x", known: ["community-feed"]), .unknownChannel("x", known: []), .noSuchDelivery(3),
+            .deliveryState(id: 3, status: "sent", wanted: "retry"), .accountExists("amy"), .noSuchAccount("amy"),
+            .claimedByOther(post: 7, user: "amy", until: Date()), .invalidMerge(post: 7, into: 7), .invalidMerge(post: 7, into: 8),
+            .retracted(post: 7, delivery: 3), .database("SELECT secret"), .open(path: "/x.sqlite", underlying: "gone"),
+        ]
+        for refusal in refusals {
+            let web = AuthMiddleware.webError(refusal, status: AuthMiddleware.status(for: refusal))
+            #expect(Messages.appEnglish[web.message] != nil, "\(refusal): \(web.message)")
+            let chinese = web.text(.zhHant), english = web.text(.en)
+            #expect(Messages.hasChinese(chinese) && !Messages.hasChinese(english), "\(chinese) / \(english)")
+            #expect(!chinese.contains("{") && !english.contains("{"), "\(chinese) / \(english)")
+            #expect(!english.contains("SELECT") && !english.contains("x.sqlite"))
+        }
+    }
+
     @Test func everyPageReadsInEnglishAndTheChoiceSticks() async throws {
         let folder = MapPageTests.files.path(UUID().uuidString)
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)

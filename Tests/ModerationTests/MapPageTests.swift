@@ -87,19 +87,23 @@ struct MapPageTests {
     }
 
     @Test(arguments: [
-        ("window=5h", "window must be one of 6h, 24h, 72h, 168h, got \"5h\""),
-        ("end=yesterday", "end must be a time like 2026-09-14T22:00 (Taipei) or RFC 3339, got \"yesterday\""),
-        ("county=" + Browser.escape("火星市"), "county must be a county or city such as 臺北市, got \"火星市\""),
-        ("layer=rumours", "layer must be all, pending or verified, got \"rumours\""),
+        ("window=5h", "window 須是 6h, 24h, 72h, 168h 之一，收到「5h」", "window must be one of 6h, 24h, 72h, 168h, got \"5h\""),
+        ("end=yesterday", "end 須是時間，例如 2026-09-14T22:00（臺北時間）或 RFC 3339，收到「yesterday」",
+         "end must be a time like 2026-09-14T22:00 (Taipei) or RFC 3339, got \"yesterday\""),
+        ("county=" + Browser.escape("火星市"), "county 須是縣市名稱，例如臺北市，收到「火星市」", "county must be a county or city such as 臺北市, got \"火星市\""),
+        ("layer=rumours", "layer 須是 all, pending, verified 之一，收到「rumours」", "layer must be one of all, pending, verified, got \"rumours\""),
     ])
-    func badParametersAreRefusedWithTheReason(_ query: String, _ message: String) async throws {
+    func badParametersAreRefusedWithTheReason(_ query: String, _ chinese: String, _ english: String) async throws {
         let f = try #require(try await Self.fixture(.sqlite) { try MapFixtures.writeTopoJSON(in: $0) })
         try await f.application().test(.router) { client in
             let b = Browser(client)
             try await b.login("eoc")
             let page = try await b.get("/map?" + query)
             #expect(page.status == .badRequest)
-            #expect(page.body.contains(Markup.html(message)))
+            #expect(page.body.contains(Markup.html(chinese)), "\(page.body.suffix(600))")
+            let inEnglish = try await b.get("/map?" + query + "&lang=en")
+            #expect(inEnglish.status == .badRequest)
+            #expect(inEnglish.body.contains(Markup.html(english)), "\(inEnglish.body.suffix(600))")
         }
     }
 

@@ -237,7 +237,7 @@ struct QueueTests {
                 "/items/\(f.id("flood"))/decision",
                 form: [("_csrf", other.csrf ?? ""), ("decision", "approve"), ("channels", "twitter")])
             #expect(unknown.status == .badRequest)
-            #expect(unknown.body.contains("unknown channel"))
+            #expect(unknown.body.contains("沒有「twitter」這個頻道"), "\(unknown.body.suffix(500))")
         }
         #expect(try await f.database.publications(postID: id).map(\.channel) == ["community-feed"])
         let audit = try #require(try await f.database.auditEntries(action: "approve", postId: id).first)

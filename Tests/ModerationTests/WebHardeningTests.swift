@@ -105,7 +105,7 @@ struct WebHardeningTests {
             let page = try await b.get("/outbox")
             let retried = try await b.post("/outbox/\(row.id!)/retry", form: [("_csrf", page.csrf ?? "")])
             #expect(retried.status == .conflict)
-            #expect(retried.body.contains("retracted"))
+            #expect(retried.body.contains("已撤回，發送 \(row.id!) 永遠不會再送出"), "\(retried.body.suffix(500))")
         }
         #expect(try await f.database.publications(postID: id).first?.status == "cancelled")
     }
@@ -135,7 +135,7 @@ struct WebHardeningTests {
             #expect(page.status == .internalServerError)
             #expect(!page.body.contains("publication"), "\(page.body.prefix(400))")
             #expect(!page.body.contains("no such table") && !page.body.contains(".sqlite") && !page.body.contains("SELECT"))
-            #expect(page.body.contains("internal error"))
+            #expect(page.body.contains("內部錯誤；請看伺服器紀錄"))
         }
     }
 }

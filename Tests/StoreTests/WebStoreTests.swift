@@ -200,7 +200,7 @@ struct WebStoreTests {
         let db = try #require(try await open(backend))
         let ids = try await seed(db)
         let rumour = ids["rumour"]!, slide = ids["slide"]!, chatter = ids["chatter"]!
-        await #expect(throws: StoreError.invalidMerge("an item cannot be merged into itself")) { try await db.merge(postID: rumour, into: rumour, by: "mod") }
+        await #expect(throws: StoreError.invalidMerge(post: rumour, into: rumour)) { try await db.merge(postID: rumour, into: rumour, by: "mod") }
         await #expect(throws: StoreError.noSuchPost(99999)) { try await db.merge(postID: rumour, into: 99999, by: "mod") }
         try await db.lock(postID: rumour, user: "mod2", duration: 300)
         await #expect(throws: (any Error).self) { try await db.merge(postID: rumour, into: slide, by: "mod") }
@@ -214,7 +214,7 @@ struct WebStoreTests {
         try await db.merge(postID: chatter, into: rumour, by: "mod")
         #expect(try await db.item(id: chatter).duplicateOf == slide)
         #expect(try await db.item(id: slide).clusterSize == 3)
-        await #expect(throws: StoreError.invalidMerge("post \(rumour) is already a duplicate of \(slide)")) {
+        await #expect(throws: StoreError.invalidMerge(post: slide, into: rumour)) {
             try await db.merge(postID: slide, into: rumour, by: "mod")
         }
         let audit = try await db.auditEntries(action: "merge", postId: rumour)
