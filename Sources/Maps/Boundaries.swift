@@ -46,13 +46,19 @@ public struct Township: Sendable {
     /// The official romanisation from the boundary file (TOWNENG), when it has one.
     public let englishName: String?
     public let countyEnglish: String?
+    /// The village (村里, VILLNAME) when this shape is one village of the township (a village boundary file).
+    public let village: String?
     public let polygons: [[[GeoPoint]]]
     public let bounds: GeoBounds
     /// A point inside the township for its label and bubble (the area centroid when that lies inside).
     public let labelPoint: GeoPoint
 
-    public init(code: String, county: String, name: String, englishName: String?, countyEnglish: String?, polygons: [[[GeoPoint]]]) {
+    public init(
+        code: String, county: String, name: String, englishName: String?, countyEnglish: String?, village: String? = nil,
+        polygons: [[[GeoPoint]]]
+    ) {
         self.code = code
+        self.village = village
         self.county = county
         self.name = name
         self.englishName = englishName
@@ -192,15 +198,20 @@ public struct Boundaries: Sendable {
     /// Reads a GeoJSON FeatureCollection or a TopoJSON topology of townships. `tolerance` (degrees) is the
     /// Douglas–Peucker simplification distance; 0 keeps every point. TopoJSON arcs are simplified once each, so
     /// neighbouring townships keep sharing the same border.
-    public static func load(path: String, tolerance: Double = 0.001) throws(BoundaryError) -> Boundaries {
+    public static func load(path: String, tolerance: Double = 0.001, layer: Layer = .townships) throws(BoundaryError) -> Boundaries {
         let data: Data
         do { data = try Data(contentsOf: URL(fileURLWithPath: path)) } catch {
             throw BoundaryError(path: path, message: "cannot read the boundary file (\(error.localizedDescription))")
         }
-        return try parse(data, path: path, tolerance: tolerance)
+        return try parse(data, path: path, tolerance: tolerance, layer: layer)
     }
 
-    public static func parse(_ data: Data, path: String, tolerance: Double = 0.001) throws(BoundaryError) -> Boundaries {
+    /// Which shapes a file holds: townships (鄉鎮市區界線), or villages (村里界, each also naming its township).
+    public enum Layer: Sendable {
+        case townships, villages
+    }
+
+    public static func parse(_ data: Data, path: String, tolerance: Double = 0.001, layer: Layer = .townships) throws(BoundaryError) -> Boundaries {
         let json: Any
         do { json = try JSONSerialization.jsonObject(with: data) } catch {
             throw BoundaryError(path: path, message: "not JSON: \(error.localizedDescription)")
@@ -208,14 +219,14 @@ public struct Boundaries: Sendable {
         guard let root = json as? [String: Any], let type = root["type"] as? String else {
             throw BoundaryError(path: path, message: "expected a GeoJSON FeatureCollection or a TopoJSON Topology object with \"type\"")
         }
-        let reader = ShapeReader(path: path, tolerance: tolerance)
+        let reader = ShapeReader(path: path, tolerance: tolerance, layer: layer)
         let townships: [Township]
         switch type {
         case "Topology": townships = try reader.topology(root)
         case "FeatureCollection": townships = try reader.featureCollection(root)
         default: throw BoundaryError(path: path, message: "type is \"\(type)\"; expected FeatureCollection (GeoJSON) or Topology (TopoJSON)")
         }
-        guard !townships.isEmpty else { throw BoundaryError(path: path, message: "no township shapes in the file") }
+        guard !townships.isEmpty else { throw BoundaryError(path: path, message: "no \(layer == .villages ? "village" : "township") shapes in the file") }
         return Boundaries(townships: townships, source: path)
     }
 }
@@ -227,6 +238,7 @@ enum BoundaryKeys {
     static let code = ["TOWNCODE", "townCode", "code"]
     static let townEnglish = ["TOWNENG", "townEng"]
     static let countyEnglish = ["COUNTYENG", "countyEng"]
+    static let village = ["VILLNAME", "villName", "village", "VILLAGE"]
 
     static func first(_ keys: [String], in properties: [String: Any]) -> String? {
         for k in keys {
@@ -240,10 +252,12 @@ enum BoundaryKeys {
 struct ShapeReader {
     let path: String
     let tolerance: Double
+    let layer: Boundaries.Layer
 
-    init(path: String, tolerance: Double) {
+    init(path: String, tolerance: Double, layer: Boundaries.Layer = .townships) {
         self.path = path
         self.tolerance = tolerance
+        self.layer = layer
     }
 
     func fail(_ message: String) -> BoundaryError { BoundaryError(path: path, message: message) }
@@ -256,11 +270,18 @@ struct ShapeReader {
         guard let town = BoundaryKeys.first(BoundaryKeys.town, in: p) else {
             throw fail("\(place): no township name (looked for \(BoundaryKeys.town.joined(separator: ", ")))")
         }
-        guard !polygons.isEmpty else { throw fail("\(place) (\(county)\(town)): no polygon") }
+        var village: String?
+        if layer == .villages {
+            guard let v = BoundaryKeys.first(BoundaryKeys.village, in: p) else {
+                throw fail("\(place) (\(county)\(town)): no village name (looked for \(BoundaryKeys.village.joined(separator: ", ")))")
+            }
+            village = Boundaries.canonical(v)
+        }
+        guard !polygons.isEmpty else { throw fail("\(place) (\(county)\(town)\(village ?? "")): no polygon") }
         return Township(
             code: BoundaryKeys.first(BoundaryKeys.code, in: p) ?? "", county: Boundaries.canonical(county), name: Boundaries.canonical(town),
             englishName: BoundaryKeys.first(BoundaryKeys.townEnglish, in: p), countyEnglish: BoundaryKeys.first(BoundaryKeys.countyEnglish, in: p),
-            polygons: polygons)
+            village: village, polygons: polygons)
     }
 
     // MARK: GeoJSON
@@ -347,18 +368,26 @@ struct ShapeReader {
             }
             arcs.append(Simplify.line(points, tolerance: tolerance))
         }
-        // The townships: an object named "towns"/"townships", else the first collection whose geometries name a township.
-        let named = ["towns", "townships", "town"].compactMap { objects[$0] as? [String: Any] }.first
-        let collection = named ?? objects.values.compactMap { $0 as? [String: Any] }.first { obj in
-            let first = (obj["geometries"] as? [Any])?.first as? [String: Any]
-            return BoundaryKeys.first(BoundaryKeys.town, in: first?["properties"] as? [String: Any] ?? [:]) != nil
-        }
-        guard let collection, let geometries = collection["geometries"] as? [Any] else {
-            throw fail("objects: no geometry collection of townships (an object \"towns\", or geometries with TOWNNAME/townName)")
+        // The townships: an object named "towns"/"townships", else the first collection whose geometries name a
+        // township (villages: "villages", else geometries that name a village).
+        let names = layer == .villages ? ["villages", "village"] : ["towns", "townships", "town"]
+        let keys = layer == .villages ? BoundaryKeys.village : BoundaryKeys.town
+        let named = names.lazy.compactMap { name in (objects[name] as? [String: Any]).map { (name, $0) } }.first
+        let collection = named ?? objects.lazy.compactMap { (name, value) -> (String, [String: Any])? in
+            guard let obj = value as? [String: Any], let first = (obj["geometries"] as? [Any])?.first as? [String: Any],
+                BoundaryKeys.first(keys, in: first["properties"] as? [String: Any] ?? [:]) != nil
+            else { return nil }
+            return (name, obj)
+        }.first
+        guard let (objectName, object) = collection, let geometries = object["geometries"] as? [Any] else {
+            throw fail(
+                layer == .villages
+                    ? "objects: no geometry collection of villages (an object \"villages\", or geometries with VILLNAME/villName)"
+                    : "objects: no geometry collection of townships (an object \"towns\", or geometries with TOWNNAME/townName)")
         }
         var out: [Township] = []
         for (i, g) in geometries.enumerated() {
-            let place = "objects.towns.geometries[\(i)]"
+            let place = "objects.\(objectName).geometries[\(i)]"
             guard let geometry = g as? [String: Any] else { throw fail("\(place): not an object") }
             let type = geometry["type"] as? String ?? ""
             var polygons: [[[GeoPoint]]] = []

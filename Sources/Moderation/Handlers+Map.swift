@@ -70,14 +70,31 @@ struct MapQuery: Equatable {
 /// The township shapes, read once from `[server] map_boundaries` (again when the setting changes), projected
 /// with Kinmen and Matsu in insets — or in place when a tile layer is drawn under them.
 final class MapBaseCache: Sendable {
-    private let state = Locked<(key: String?, base: Result<MapBase, BoundaryError>?)>((nil, nil))
+    private let bases = LoadedFile<MapBase>()
+    private let villagePoints = LoadedFile<VillagePoints>()
 
     func base(path: String?, insets: Bool) -> Result<MapBase, BoundaryError>? {
         guard let path else { return nil }
-        let key = path + (insets ? "|insets" : "|tiles")
-        if let cached = state.withLock({ $0.key == key ? $0.base : nil }) { return cached }
-        let loaded: Result<MapBase, BoundaryError>
-        do { loaded = .success(MapBase(try Boundaries.load(path: path), projection: MapProjection(insets: insets))) } catch { loaded = .failure(error) }
+        return bases.get(path + (insets ? "|insets" : "|tiles")) { () throws(BoundaryError) in
+            MapBase(try Boundaries.load(path: path), projection: MapProjection(insets: insets))
+        }
+    }
+
+    /// The village points of `[server] map_villages`, read once (again when the setting changes).
+    func villages(path: String?) -> Result<VillagePoints, BoundaryError>? {
+        guard let path else { return nil }
+        return villagePoints.get(path) { () throws(BoundaryError) in try VillagePoints.load(path: path) }
+    }
+}
+
+/// The last file read under one key, kept until the key changes (a reload that names another file).
+final class LoadedFile<Value: Sendable>: Sendable {
+    private let state = Locked<(key: String?, value: Result<Value, BoundaryError>?)>((nil, nil))
+
+    func get(_ key: String, load: () throws(BoundaryError) -> Value) -> Result<Value, BoundaryError> {
+        if let cached = state.withLock({ $0.key == key ? $0.value : nil }) { return cached }
+        let loaded: Result<Value, BoundaryError>
+        do { loaded = .success(try load()) } catch { loaded = .failure(error) }
         state.withLock { $0 = (key, loaded) }
         return loaded
     }
@@ -94,8 +111,12 @@ struct MapCounts {
     var countyOnly: [String: PlaceCounts] = [:]
     var posts = 0
 
-    init(_ activity: MapActivity) {
+    /// Reports naming a village and none of its county's townships count for the village's township when
+    /// `villages` knows where the village is (a name unique in its county), else for the county.
+    init(_ activity: MapActivity, villages: VillagePoints? = nil) {
         posts = activity.posts
+        // One report naming two villages of the same township counts once there (the rows are per village).
+        var villageRows: [String: PlaceCounts] = [:]
         for p in activity.places {
             let county = Boundaries.canonical(p.county)
             func add(_ d: inout [String: PlaceCounts], _ k: String) {
@@ -103,7 +124,19 @@ struct MapCounts {
                 if p.state == .approved { c.verified += p.posts } else { c.pending += p.posts }
                 d[k] = c
             }
-            if let t = p.township { add(&townships, county + "|" + Boundaries.canonical(t)) } else { add(&countyOnly, county) }
+            if let t = p.township {
+                add(&townships, county + "|" + Boundaries.canonical(t))
+            } else if let v = p.village, let placed = villages?.locate(county: county, village: v) {
+                add(&villageRows, county + "|" + placed.township)
+            } else {
+                add(&countyOnly, county)
+            }
+        }
+        for (key, c) in villageRows {
+            var t = townships[key] ?? PlaceCounts()
+            t.pending += c.pending
+            t.verified += c.verified
+            townships[key] = t
         }
     }
 }
@@ -117,7 +150,7 @@ extension ModerationApp {
         let baseResult = mapBases.base(path: settings.mapBoundaries, insets: settings.mapTiles == nil)
         let base = try? baseResult?.get()
         let query = try MapQuery(FormData(request.uri.query ?? ""), now: now, counties: base?.boundaries.counties ?? [])
-        let key = "\(query.hours)|\(query.endGiven ? String(query.end.timeIntervalSince1970) : "now")|\(query.county ?? "")|\(query.measure.rawValue)|\(settings.mapBoundaries ?? "")|\(settings.mapTiles ?? "")|\(context.language.rawValue)"
+        let key = "\(query.hours)|\(query.endGiven ? String(query.end.timeIntervalSince1970) : "now")|\(query.county ?? "")|\(query.measure.rawValue)|\(settings.mapBoundaries ?? "")|\(settings.mapVillages ?? "")|\(settings.mapTiles ?? "")|\(context.language.rawValue)"
         let lang = context.language
         let body = try await mapCache.value(for: key) { [self] in
             try await renderMap(query, base: base, loadError: baseResult.flatMap { if case .failure(let e) = $0 { e } else { nil } }, now: now, lang: lang)
@@ -128,7 +161,8 @@ extension ModerationApp {
     func renderMap(_ q: MapQuery, base: MapBase?, loadError: BoundaryError?, now: Date, lang: Language) async throws -> String {
         func t(_ zh: String, _ args: [String: String] = [:]) -> String { Messages.app(zh, lang, args) }
         func span(_ hours: Int) -> String { hours < 48 ? t("{n} 小時", ["n": "\(hours)"]) : t("{n} 天", ["n": "\(hours / 24)"]) }
-        let counts = MapCounts(try await database.mapActivity(from: q.from, to: q.end))
+        let villageResult = mapBases.villages(path: settings.mapVillages)
+        let counts = MapCounts(try await database.mapActivity(from: q.from, to: q.end), villages: try? villageResult?.get())
         let incidents = try await database.incidents(kinds: [.cap, .emic, .quake], activeAt: nil, from: q.from, to: q.end, limit: 3000)
         let range = (from: MapQuery.local(q.from), to: MapQuery.local(q.end))
         func queue(county: String?, township: String?, verifiedOnly: Bool) -> String {
@@ -212,6 +246,9 @@ extension ModerationApp {
                 caption = "<figcaption class=\"muted small\">\(t("底圖："))\(Markup.html(tiles.attribution ?? URL(string: tiles.urlTemplate.replacingOccurrences(of: "{", with: "").replacingOccurrences(of: "}", with: ""))?.host ?? ""))\(t("。金門縣、連江縣請選縣市檢視。"))</figcaption>"
             }
             h += "<figure class=\"mapfig\">" + MapDrawing.svg(base, o) + caption + "</figure>"
+            if case .failure(let e) = villageResult {
+                h += "<p class=\"notice\" role=\"status\">\(Markup.html(t("讀不到村里界線檔：{error}", ["error": e.description]))) \(t("只提到村里的報告算在縣市。"))</p>"
+            }
         } else {
             let why = loadError.map { t("讀不到鄉鎮界線檔：{error}", ["error": $0.description]) } ?? t("尚未設定鄉鎮界線（[server] map_boundaries）；`make boundaries` 可取得內政部國土測繪中心的開放資料。")
             h += "<p class=\"notice\" role=\"status\">\(Markup.html(why)) \(t("下表仍列出各地報告數。"))</p>"
@@ -249,6 +286,12 @@ extension ModerationApp {
                 "points": "\(base.boundaries.pointCount)",
             ])
             h += "<p class=\"muted small\">\(Markup.html(source))\(settings.mapTiles == nil ? Markup.html(t("金門、連江以框內位置示意。")) : "")</p>"
+        }
+        if case .success(let villages) = villageResult {
+            let line = t("村里：{file}（內政部村里界），{villages} 個村里；只提到村里（名稱在縣市內唯一）的報告算在它的鄉鎮。", [
+                "file": URL(fileURLWithPath: villages.source).lastPathComponent, "villages": "\(villages.count)",
+            ])
+            h += "<p class=\"muted small\">\(Markup.html(line))</p>"
         }
         return h
     }

@@ -83,13 +83,20 @@ struct QueueQuery {
 extension ModerationApp {
     func runQuery(_ request: Request) async throws -> (QueueQuery, QueuePage) {
         let form = FormData(request.uri.query ?? "")
-        let query = try QueueQuery(form, pageSize: settings.pageSize) { q in
+        var query = try QueueQuery(form, pageSize: settings.pageSize) { q in
             matchCache.expression(for: q, make: search.matchExpression)
         }
-        let page = try await queueCache.page(for: query.filter) { () async throws(StoreError) -> QueuePage in
+        // A township opened from the map also lists the reports the map placed there by their village.
+        if let county = query.filter.county, let township = query.filter.township,
+            let villages = try? mapBases.villages(path: settings.mapVillages)?.get()
+        {
+            query.filter.townshipVillages = villages.villages(county: county, township: township)
+        }
+        let filter = query.filter
+        let page = try await queueCache.page(for: filter) { () async throws(StoreError) -> QueuePage in
             // Posts crawled since the indexer last ran become searchable at once (a large backlog is left to it).
-            if query.filter.match != nil { try await search.catchUp(database, batch: 200, maxBatches: 1) }
-            return try await database.queuePage(query.filter, now: Date())
+            if filter.match != nil { try await search.catchUp(database, batch: 200, maxBatches: 1) }
+            return try await database.queuePage(filter, now: Date())
         }
         return (query, page)
     }

@@ -41,6 +41,7 @@ extension ModerationApp {
         let q = request.uri.queryParameters
         let data = await publicData()
         let shapes = try? mapBases.base(path: settings.mapBoundaries, insets: settings.mapTiles == nil)?.get().boundaries
+        let villages = try? mapBases.villages(path: settings.mapVillages)?.get()
         let explicit = q.get("lang").flatMap { Language.match($0) }
         let lang = explicit ?? Language.negotiate(query: nil, acceptLanguage: request.headers[.acceptLanguage])
         if data.failed { throw WebError(status: .serviceUnavailable, message: Messages.text("public.unavailable", lang)) }
@@ -88,7 +89,7 @@ extension ModerationApp {
                 let name = lang == .zhHant ? t.key : options.county.flatMap { shapes?.township(county: $0, name: t.key)?.englishName } ?? t.key
                 return PublicLink(label: lang == .zhHant ? "\(name)（\(t.value)）" : "\(name) (\(t.value))", href: options.with(township: .some(t.key)).href, current: t.key == options.township)
             },
-            items: pageItems.map { Self.publicItemView($0.item, $0.retraction, lang, shapes: shapes) },
+            items: pageItems.map { Self.publicItemView($0.item, $0.retraction, lang, shapes: shapes, villages: villages) },
             official: official.prefix(20).map { Self.publicIncidentView($0, lang) })
         view.bodyClass = [options.large ? "large" : nil, options.contrast ? "contrast" : nil].compactMap { $0 }.joined(separator: " ")
         view.largeLabel = t(options.large ? "public.normalSize" : "public.large")
@@ -144,8 +145,11 @@ extension ModerationApp {
     }
 
     /// One item; with township shapes, a township is named by its official romanisation outside Chinese, and an
-    /// item with no coordinates of its own is placed at its township's middle for "near me".
-    static func publicItemView(_ item: PublishableItem, _ retraction: RetractionRecord?, _ lang: Language, shapes: Boundaries? = nil) -> PublicItemView {
+    /// item with no coordinates of its own is placed at its township's middle for "near me" — or, naming only a
+    /// village, at the village when the village file places it.
+    static func publicItemView(
+        _ item: PublishableItem, _ retraction: RetractionRecord?, _ lang: Language, shapes: Boundaries? = nil, villages: VillagePoints? = nil
+    ) -> PublicItemView {
         func t(_ key: String, _ args: [String: String] = [:]) -> String { Messages.text(key, lang, args) }
         var seen = Set<String>()
         let places = item.places.filter { $0.level != "address" }.map { p -> String in
@@ -155,7 +159,10 @@ extension ModerationApp {
             return p.county.map { "\(name), \(Messages.county($0, lang))" } ?? name
         }.filter { seen.insert($0).inserted }
         let township = item.places.lazy.compactMap { p in p.level == "township" ? p.county.flatMap { shapes?.township(county: $0, name: p.name) } : nil }.first
-        let point = item.latitude.flatMap { lat in item.longitude.map { GeoPoint(lat: lat, lon: $0) } } ?? township?.labelPoint
+        let village = item.places.lazy.compactMap { p in
+            p.level == "village" ? p.county.flatMap { villages?.locate(county: $0, village: p.name, township: township?.name) } : nil
+        }.first
+        let point = item.latitude.flatMap { lat in item.longitude.map { GeoPoint(lat: lat, lon: $0) } } ?? village?.point ?? township?.labelPoint
         let official = item.verdict == XrefVerdict.corroborated.rawValue ? item.incidents.prefix(2).map(\.summary) : []
         let separator = lang == .zhHant ? "、" : ", "
         let types = item.types.prefix(3).map { Messages.table["type.\($0)"] == nil ? $0 : t("type.\($0)") }

@@ -5,6 +5,9 @@
 extension Messages {
     public static let appEnglish: [String: String] = [
         // Errors (parameters, API, forms)
+        "村里：{file}（內政部村里界），{villages} 個村里；只提到村里（名稱在縣市內唯一）的報告算在它的鄉鎮。":
+            "Villages: {file} (MOI village boundaries), {villages} villages; a report naming only a village (its name unique in the county) counts for its township.",
+        "讀不到村里界線檔：{error}": "Cannot read the village boundary file: {error}", "只提到村里的報告算在縣市。": "Reports naming only a village count for their county.",
         "沒有編號 {id} 的項目": "no post with id {id}",
         "項目 {post} 的狀態是 {state}；只有已核准或已轉 EOC 的項目可以撤回": "post {post} is {state}; only approved or escalated items can be retracted",
         "項目 {post} 的狀態是 {state}；只有已核准的項目可以修改公開文字": "post {post} is {state}; only approved items can have their public wording edited",

@@ -27,6 +27,8 @@ public struct ServerSettings: Sendable, Equatable {
     /// data (鄉鎮市區界線), absolute or relative to the config file. Nil: the map shows official incidents and a
     /// table only. `make boundaries` fetches one.
     public var mapBoundaries: String? = nil
+    /// Village boundaries (村里界) as GeoJSON/TopoJSON: reports naming only a village land in its township.
+    public var mapVillages: String? = nil
     /// An optional tile layer under the map: a `https://…/{z}/{x}/{y}.png` template (Web Mercator, 256-pixel
     /// tiles) and the attribution its licence asks for. Nil: no tiles, nothing loaded from another site.
     public var mapTiles: String? = nil

@@ -274,7 +274,7 @@ struct TableReader {
             t,
             allowed: [
                 "host", "port", "secure_cookies", "session_lifetime", "claim_duration", "page_size",
-                "login_max_failures", "login_lockout", "bcrypt_cost", "trusted_proxies", "login_concurrency", "map_boundaries", "map_tiles", "map_tiles_attribution",
+                "login_max_failures", "login_lockout", "bcrypt_cost", "trusted_proxies", "login_concurrency", "map_boundaries", "map_villages", "map_tiles", "map_tiles_attribution",
             ], context: ctx, display: ctx)
         var s = ServerSettings()
         func integer(_ key: String, in range: ClosedRange<Int>) throws(ConfigError) -> Int? {
@@ -310,6 +310,10 @@ struct TableReader {
         if let f = try string(t, "map_boundaries", context: ctx, display: ctx) {
             guard !f.isEmpty else { throw error(ctx, "map_boundaries", "server.map_boundaries", "must not be empty (leave it out for no map shapes)") }
             s.mapBoundaries = f.hasPrefix("/") ? f : baseDir.appendingPathComponent(f).standardizedFileURL.path
+        }
+        if let f = try string(t, "map_villages", context: ctx, display: ctx) {
+            guard !f.isEmpty else { throw error(ctx, "map_villages", "server.map_villages", "must not be empty (leave it out for no village points)") }
+            s.mapVillages = f.hasPrefix("/") ? f : baseDir.appendingPathComponent(f).standardizedFileURL.path
         }
         if let tiles = try string(t, "map_tiles", context: ctx, display: ctx) {
             guard let url = URL(string: tiles.replacingOccurrences(of: "{", with: "").replacingOccurrences(of: "}", with: "")),

@@ -2,19 +2,23 @@ import Foundation
 import GRDB
 import SieveCore
 
-/// Reports naming one place in the map's window: a township, or a county when the report names none of that
-/// county's townships.
+/// Reports naming one place in the map's window: a township; a village (村里) when the report names none of its
+/// county's townships; or a county when it names neither a township nor a village there.
 public struct MapPlaceCount: Sendable, Equatable {
     public var state: PostState
     public var county: String
-    /// Nil: the report names the county (or an address in it) but none of its townships.
+    /// Nil: the report names the county (or a village or an address in it) but none of its townships.
     public var township: String?
+    /// Set (with `township` nil): the report names this village of the county and none of its townships; the map
+    /// places it when a village file says where the village is.
+    public var village: String?
     public var posts: Int
 
-    public init(state: PostState, county: String, township: String?, posts: Int) {
+    public init(state: PostState, county: String, township: String?, village: String? = nil, posts: Int) {
         self.state = state
         self.county = county
         self.township = township
+        self.village = village
         self.posts = posts
     }
 }
@@ -42,24 +46,29 @@ extension AppDatabase {
                   AND COALESCE(post.publishedAt, post.fetchedAt) >= ? AND COALESCE(post.publishedAt, post.fetchedAt) < ?
                 """
             let level = field("p", "level"), name = field("p", "name"), county = field("p", "county")
+            let placeCounty = "CASE WHEN \(level) = 'county' THEN \(name) ELSE \(county) END"
+            // Another mention in the same post, of one of `levels`, in the county of this one.
+            func alsoNames(_ levels: String) -> String {
+                "EXISTS (SELECT 1 FROM \(elements("q")) WHERE \(field("q", "level")) IN (\(levels)) AND \(field("q", "county")) = \(placeCounty))"
+            }
             let sql = """
-                SELECT post.state AS state,
-                       CASE WHEN \(level) = 'county' THEN \(name) ELSE \(county) END AS county,
+                SELECT post.state AS state, \(placeCounty) AS county,
                        CASE WHEN \(level) = 'township' THEN \(name) END AS township,
+                       CASE WHEN \(level) = 'village' THEN \(name) END AS village,
                        COUNT(DISTINCT post.id) AS posts
                 FROM post JOIN assessment ON assessment.postId = post.id, \(elements("p"))
                 WHERE \(window)
                   AND ((\(level) = 'township' AND \(county) IS NOT NULL)
-                    OR (\(level) <> 'township' AND COALESCE(CASE WHEN \(level) = 'county' THEN \(name) ELSE \(county) END, '') <> ''
-                        AND NOT EXISTS (SELECT 1 FROM \(elements("q")) WHERE \(field("q", "level")) = 'township'
-                                        AND \(field("q", "county")) = CASE WHEN \(level) = 'county' THEN \(name) ELSE \(county) END)))
-                GROUP BY 1, 2, 3
+                    OR (\(level) = 'village' AND COALESCE(\(county), '') <> '' AND NOT \(alsoNames("'township'")))
+                    OR (\(level) NOT IN ('township', 'village') AND COALESCE(\(placeCounty), '') <> ''
+                        AND NOT \(alsoNames("'township', 'village'"))))
+                GROUP BY 1, 2, 3, 4
                 """
             let places = try await tx.rows(sql, [from, to]).compactMap { row -> MapPlaceCount? in
                 let state: String = try row["state"]
                 guard let s = PostState(rawValue: state), let county: String = try row["county"] else { return nil }
                 let posts: Int = try row["posts"]
-                return MapPlaceCount(state: s, county: county, township: try row["township"], posts: posts)
+                return MapPlaceCount(state: s, county: county, township: try row["township"], village: try row["village"], posts: posts)
             }
             let length = pg ? "jsonb_array_length(assessment.places::jsonb)" : "json_array_length(assessment.places)"
             let posts: Int = try await tx.scalar(

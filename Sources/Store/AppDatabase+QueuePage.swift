@@ -38,6 +38,19 @@ extension SQLDialect {
                     AND json_extract(value, '$.name') = ? AND json_extract(value, '$.county') = ?)
             """
     }
+
+    /// A condition: a village-level place of `column` in the county bound to the first `?` is one of `villages`
+    /// names (bound next), and no township of that county (the last `?`) is named.
+    func jsonPlacesVillageOnly(_ column: String, villages: Int) -> String {
+        let list = Array(repeating: "?", count: villages).joined(separator: ", ")
+        let (each, level, name, county) = self.sharesWork
+            ? ("jsonb_array_elements(\(column)::jsonb) AS p(value)", "p.value ->> 'level'", "p.value ->> 'name'", "p.value ->> 'county'")
+            : ("json_each(\(column))", "json_extract(value, '$.level')", "json_extract(value, '$.name')", "json_extract(value, '$.county')")
+        return """
+            (EXISTS (SELECT 1 FROM \(each) WHERE \(level) = 'village' AND \(county) = ? AND \(name) IN (\(list)))
+             AND NOT EXISTS (SELECT 1 FROM \(each) WHERE \(level) = 'township' AND \(county) = ?))
+            """
+    }
 }
 
 extension AppDatabase {
@@ -77,8 +90,15 @@ extension AppDatabase {
                 clauses.append(tx.dialect.jsonPlacesInCounty("assessment.places"))
                 args += [county, county]
                 if let township = f.township {
-                    clauses.append(tx.dialect.jsonPlacesTownship("assessment.places"))
-                    args += [township, county]
+                    if f.townshipVillages.isEmpty {
+                        clauses.append(tx.dialect.jsonPlacesTownship("assessment.places"))
+                        args += [township, county]
+                    } else {
+                        clauses.append(
+                            "(\(tx.dialect.jsonPlacesTownship("assessment.places")) OR "
+                                + tx.dialect.jsonPlacesVillageOnly("assessment.places", villages: f.townshipVillages.count) + ")")
+                        args += [township, county, county] + f.townshipVillages.map { $0 as any SQLBindable } + [county]
+                    }
                 }
             }
             if let verdict = f.verdict {

@@ -85,6 +85,9 @@ public struct QueueFilter: Sendable, Hashable {
     public var county: String?
     /// Township ("汐止區", within `county`); nil: any.
     public var township: String?
+    /// With `township`: villages (村里) of that township whose reports count as the township's when they name none
+    /// of the county's townships (the map places such reports there; see `VillagePoints`).
+    public var townshipVillages: [String] = []
     /// Cross-reference verdict; "none" for items without one; nil: any.
     public var verdict: String?
     /// Source name; nil: any.

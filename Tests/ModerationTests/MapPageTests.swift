@@ -86,6 +86,66 @@ struct MapPageTests {
         }
     }
 
+    /// With a village file, a report naming only a village (and its county) lands in the village's township —
+    /// on the map and in the queue opened from it; a village name the county repeats stays with the county.
+    @Test(arguments: Backend.available)
+    func reportsNamingOnlyAVillageLandInItsTownship(_ backend: Backend) async throws {
+        let folder = Self.files.path(UUID().uuidString)
+        try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
+        let towns = try MapFixtures.writeTopoJSON(in: folder), villages = try MapFixtures.writeVillages(in: folder)
+        func village(_ name: String) -> PlaceMention { PlaceMention(surface: name, name: name, level: "village", county: "新北市") }
+        let seeds = WebFixture.defaultSeeds + [
+            WebFixture.Seed(externalID: "changan", text: "新北市長安里積水三十公分。", minutes: 60, places: [village("長安里")]),
+            WebFixture.Seed(externalID: "zhongzheng", text: "新北市中正里停電。", minutes: 70, places: [village("中正里")]),
+            WebFixture.Seed(
+                externalID: "both", text: "新北市瑞芳區長安里路樹倒塌。", minutes: 80,
+                places: [village("長安里"), PlaceMention(surface: "瑞芳區", name: "瑞芳區", level: "township", county: "新北市")]),
+        ]
+        let f = try #require(try await WebFixture.on(backend, seeds: seeds) { c in
+            c.server.mapBoundaries = towns
+            c.server.mapVillages = villages
+        })
+        try await f.application().test(.router) { client in
+            let b = Browser(client)
+            try await b.login("eoc")
+            let page = try await b.get("/map?window=24h&end=2026-09-15T06:00")
+            #expect(page.status == .ok)
+            // 汐止: the flood report and 長安里's; 瑞芳: the report naming its township (the township wins over the
+            // village); 新北市 alone: 中正里, which is in both.
+            #expect(page.body.contains("新北市汐止區：待審 2、已核准 0"), "\(page.body.suffix(3000))")
+            #expect(page.body.contains("新北市瑞芳區：待審 1、已核准 0"))
+            #expect(page.body.contains("新北市（只提到縣市）</a></td><td class=\"num\">1</td>"))
+            #expect(page.body.contains("villages-fixture.json（內政部村里界），4 個村里"))
+            let mod = Browser(client)
+            try await mod.login("mod")
+            let xizhi = try await mod.get("/?county=\(Browser.escape("新北市"))&township=\(Browser.escape("汐止區"))")
+            #expect(xizhi.body.contains("新北市長安里積水") && xizhi.body.contains("汐止康寧街淹水到腰"))
+            #expect(!xizhi.body.contains("新北市中正里停電") && !xizhi.body.contains("新北市瑞芳區長安里"))
+            let ruifang = try await mod.get("/?county=\(Browser.escape("新北市"))&township=\(Browser.escape("瑞芳區"))")
+            #expect(ruifang.body.contains("新北市瑞芳區長安里") && !ruifang.body.contains("新北市長安里積水"))
+        }
+        // Without the village file the same reports count for the county.
+        let plain = try #require(try await WebFixture.on(backend, seeds: seeds) { c in c.server.mapBoundaries = towns })
+        try await plain.application().test(.router) { client in
+            let b = Browser(client)
+            try await b.login("eoc")
+            let page = try await b.get("/map?window=24h&end=2026-09-15T06:00")
+            #expect(page.body.contains("新北市汐止區：待審 1、已核准 0"))
+            #expect(page.body.contains("新北市（只提到縣市）</a></td><td class=\"num\">2</td>"))
+        }
+        // A village file that is not one: the map says so, and the reports count for the county.
+        let broken = try #require(try await WebFixture.on(backend, seeds: seeds) { c in
+            c.server.mapBoundaries = towns
+            c.server.mapVillages = towns
+        })
+        try await broken.application().test(.router) { client in
+            let b = Browser(client)
+            try await b.login("eoc")
+            let page = try await b.get("/map?window=24h&end=2026-09-15T06:00")
+            #expect(page.body.contains("讀不到村里界線檔：\(towns): objects: no geometry collection of villages"))
+        }
+    }
+
     @Test(arguments: [
         ("window=5h", "window 須是 6h, 24h, 72h, 168h 之一，收到「5h」", "window must be one of 6h, 24h, 72h, 168h, got \"5h\""),
         ("end=yesterday", "end 須是時間，例如 2026-09-14T22:00（臺北時間）或 RFC 3339，收到「yesterday」",

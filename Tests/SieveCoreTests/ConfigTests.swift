@@ -157,6 +157,15 @@ struct ConfigKeyPrecheckTests {
             let e = error as? ConfigError
             return e?.line == 2 && (e?.message.contains("must not be empty") ?? false) && "\(error)".contains("server.map_boundaries")
         }
+        // map_villages: the same rules.
+        try "[server]\nmap_villages = \"data/boundaries/villages.json\"\n".write(toFile: file, atomically: true, encoding: .utf8)
+        #expect(try SieveConfig.load(path: file, required: true).server.mapVillages == dir.path("data/boundaries/villages.json"))
+        #expect {
+            _ = try SieveConfig.parse("[server]\nport = 8080\nmap_villages = \"\"\n", file: "c.toml")
+        } throws: { error in
+            let e = error as? ConfigError
+            return e?.line == 3 && "\(error)".contains("server.map_villages")
+        }
     }
 
     @Test func mapTilesMustBeAURLTemplateWithZXY() throws {

@@ -73,4 +73,31 @@ public enum MapFixtures {
         try topoJSON.write(toFile: path, atomically: true, encoding: .utf8)
         return path
     }
+
+    /// Villages (村里) inside the fixture's townships, as the MOI village shapefile names them (VILLNAME): 長安里
+    /// only in 汐止 (drawn as two features, an island), 中正里 in both 汐止 and 瑞芳 (ambiguous without the township).
+    static let villages: [(String, String, String, (Int, Int, Int, Int))] = [
+        ("新北市", "汐止區", "長安里", (3610, 3040, 3650, 3080)),
+        ("新北市", "汐止區", "長安里", (3655, 3040, 3660, 3045)),
+        ("新北市", "汐止區", "中正里", (3655, 3085, 3675, 3095)),
+        ("新北市", "瑞芳區", "中正里", (3700, 3050, 3800, 3100)),
+        ("台東縣", "台東市", "豐里里", (3110, 760, 3150, 790)),
+    ]
+
+    public static var villagesGeoJSON: String {
+        let features = villages.map { v in
+            let (x0, y0, x1, y1) = v.3
+            let ring = [(x0, y0), (x1, y0), (x1, y1), (x0, y1), (x0, y0)].map { "[\(118 + Double($0.0) / 1000),\(22 + Double($0.1) / 1000)]" }
+            return "{\"type\":\"Feature\",\"properties\":{\"COUNTYNAME\":\"\(v.0)\",\"TOWNNAME\":\"\(v.1)\",\"VILLNAME\":\"\(v.2)\"},"
+                + "\"geometry\":{\"type\":\"Polygon\",\"coordinates\":[[\(ring.joined(separator: ","))]]}}"
+        }
+        return "{\"type\":\"FeatureCollection\",\"features\":[\(features.joined(separator: ","))]}"
+    }
+
+    /// Writes the village fixture into `dir` and returns its path.
+    public static func writeVillages(in dir: String) throws -> String {
+        let path = (dir as NSString).appendingPathComponent("villages-fixture.json")
+        try villagesGeoJSON.write(toFile: path, atomically: true, encoding: .utf8)
+        return path
+    }
 }
