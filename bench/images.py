@@ -329,6 +329,7 @@ def main():
     ap.add_argument("--ocr", type=int, default=140)
     ap.add_argument("--sieve-bench", default=os.path.join(ROOT, ".build", "release", "sieve-bench"))
     ap.add_argument("--skip-ocr", action="store_true")
+    ap.add_argument("--ocr-only", action="store_true", help="the OCR half only (no picture matching)")
     ap.add_argument("--offset", type=int, default=1000,
                     help="where the hashing pictures start in the text list, and their seeds (the development run used 0)")
     ap.add_argument("--distance", type=int, default=10)
@@ -340,6 +341,8 @@ def main():
     if not args.skip_ocr:
         out["ocr"] = ocr_bench(args, corpus)
         print("ocr:", json.dumps(out["ocr"], ensure_ascii=False), flush=True)
+        if args.ocr_only:
+            return
     out["hash"] = hash_bench(args, corpus)
     for name, rows in out["hash"].items():
         if isinstance(rows, dict) and name != "sieve_rule":

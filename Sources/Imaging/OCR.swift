@@ -30,6 +30,11 @@ public final class OCR: Sendable {
         /// Tesseract's page segmentation mode: 4 = one column of text of varying sizes (read best on the tuning set:
         /// 0.968 against 0.952 for 3, automatic; 6, one uniform block, 0.90).
         public var pageMode = 4
+        /// A picture read with a mean confidence below this is read again enlarged 2×, and the reading with the
+        /// higher confidence is kept: thin faces at small sizes read better enlarged. 0: never. Chosen on the
+        /// tuning pictures (140 made from the far end of the text list, none in the benchmark): accuracy 0.9695 →
+        /// 0.9743 at 90 (85: 0.9697, 95: 0.9733, always: 0.9733; AR PL UMing 0.951 → 0.985), for 1.7× the time.
+        public var retryBelowConfidence = 90
         public init() {}
     }
 
@@ -108,18 +113,25 @@ public final class OCR: Sendable {
         case .failure(let e): throw e
         }
         let scale: Float = image.width < settings.enlargeBelowWidth ? 2 : 1
+        let settings = settings
         let result = await Self.offload { () -> Result<OCRResult, ImageError> in
-            var text: UnsafeMutablePointer<CChar>?
-            var confidence: Int32 = 0
-            var err = [CChar](repeating: 0, count: 256)
-            let code = image.pixels.withUnsafeBufferPointer { p in
-                sieve_ocr_read_gray(
-                    engine.pointer, p.baseAddress, Int32(image.width), Int32(image.height), scale, Int32(self.settings.pageMode), &text, &confidence, &err,
-                    err.count)
+            func readOnce(_ scale: Float) -> Result<OCRResult, ImageError> {
+                var text: UnsafeMutablePointer<CChar>?
+                var confidence: Int32 = 0
+                var err = [CChar](repeating: 0, count: 256)
+                let code = image.pixels.withUnsafeBufferPointer { p in
+                    sieve_ocr_read_gray(
+                        engine.pointer, p.baseAddress, Int32(image.width), Int32(image.height), scale, Int32(settings.pageMode), &text, &confidence,
+                        &err, err.count)
+                }
+                guard code == SIEVE_IMAGE_OK, let text else { return .failure(ImageError.from(code: code, message: GrayImage.message(err))) }
+                defer { sieve_ocr_free(text) }
+                return .success(OCRResult(text: OCR.clean(String(cString: text)), confidence: Int(confidence), width: image.width, height: image.height))
             }
-            guard code == SIEVE_IMAGE_OK, let text else { return .failure(ImageError.from(code: code, message: GrayImage.message(err))) }
-            defer { sieve_ocr_free(text) }
-            return .success(OCRResult(text: OCR.clean(String(cString: text)), confidence: Int(confidence), width: image.width, height: image.height))
+            let first = readOnce(scale)
+            guard case .success(let r) = first, scale == 1, r.confidence < settings.retryBelowConfidence else { return first }
+            guard case .success(let enlarged) = readOnce(2), enlarged.confidence > r.confidence else { return first }
+            return .success(enlarged)
         }
         await pool.checkin(engine)
         return try result.get()

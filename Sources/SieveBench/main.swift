@@ -67,6 +67,7 @@ case "ocr":
     settings.engines = option("--engines", default: settings.engines)
     settings.enlargeBelowWidth = option("--enlarge-below", default: settings.enlargeBelowWidth)
     settings.pageMode = option("--psm", default: settings.pageMode)
+    settings.retryBelowConfidence = option("--retry-below", default: settings.retryBelowConfidence)
     let ocr = OCR(settings: settings)
     let files = fileList()
     let t0 = DispatchTime.now().uptimeNanoseconds

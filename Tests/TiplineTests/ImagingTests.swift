@@ -247,4 +247,28 @@ func claimedPNG(width: UInt32, height: UInt32) -> Data {
         #expect(index.matches(PerceptualHash.queryHashes(cropped), text: nil).map(\.rumourID) == [1])
         #expect(index.matches(PerceptualHash.queryHashes(notice(seed: 4)), text: nil).isEmpty)
     }
+
+    /// A reading less confident than `retryBelowConfidence` is read again enlarged 2×, and the more confident of the
+    /// two is kept: with the threshold above any confidence, the result is exactly the better of a plain and an
+    /// enlarged reading; with 0 it is the plain one.
+    @Test(.enabled(if: Renderer.available && OCR.unavailable() == nil, "needs .venv (make pyenv), CJK fonts and tesseract-ocr-chi-tra"))
+    func aDoubtfulReadingIsReadAgainEnlarged() async throws {
+        let dir = TempDir()
+        // A thin Ming face at a small size: the case the retry is for.
+        try await Renderer.render(["notice", "颱風外圍環流影響，北部山區今晚有豪雨，請民眾注意坍方與落石。", "--font", "uming", "--size", "18", "--out", dir.path("n.png"), "--seed", "5"])
+        let image = try GrayImage.decode(try Data(contentsOf: URL(fileURLWithPath: dir.path("n.png"))))
+        func read(retry: Int, enlargeBelow: Int = 0) async throws -> OCRResult {
+            var settings = OCR.Settings()
+            settings.engines = 1
+            settings.retryBelowConfidence = retry
+            settings.enlargeBelowWidth = enlargeBelow
+            return try await OCR(settings: settings).read(image)
+        }
+        let plain = try await read(retry: 0), enlarged = try await read(retry: 0, enlargeBelow: 100_000)
+        // On this picture the enlarged reading is the more confident one, so the retry changes the answer.
+        #expect(enlarged.confidence > plain.confidence, "plain \(plain.confidence) \(plain.text) / enlarged \(enlarged.confidence) \(enlarged.text)")
+        let best = try await read(retry: 101)
+        #expect(best == (enlarged.confidence > plain.confidence ? enlarged : plain))
+        #expect(try await read(retry: 0) == plain)
+    }
 }
