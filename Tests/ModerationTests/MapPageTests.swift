@@ -124,26 +124,26 @@ struct MapPageTests {
             let ruifang = try await mod.get("/?county=\(Browser.escape("新北市"))&township=\(Browser.escape("瑞芳區"))")
             #expect(ruifang.body.contains("新北市瑞芳區長安里") && !ruifang.body.contains("新北市長安里積水"))
         }
+        // The map page of the same reports with another village setting, as the EOC sees it.
+        func map(villages: String?) async throws -> String {
+            let f = try #require(try await WebFixture.on(backend, seeds: seeds) { c in
+                c.server.mapBoundaries = towns
+                c.server.mapVillages = villages
+            })
+            return try await f.application().test(.router) { client in
+                let b = Browser(client)
+                try await b.login("eoc")
+                return try await b.get("/map?window=24h&end=2026-09-15T06:00").body
+            }
+        }
         // Without the village file the same reports count for the county.
-        let plain = try #require(try await WebFixture.on(backend, seeds: seeds) { c in c.server.mapBoundaries = towns })
-        try await plain.application().test(.router) { client in
-            let b = Browser(client)
-            try await b.login("eoc")
-            let page = try await b.get("/map?window=24h&end=2026-09-15T06:00")
-            #expect(page.body.contains("新北市汐止區：待審 1、已核准 0"))
-            #expect(page.body.contains("新北市（只提到縣市）</a></td><td class=\"num\">2</td>"))
-        }
+        let plain = try await map(villages: nil)
+        #expect(plain.contains("新北市汐止區：待審 1、已核准 0"))
+        #expect(plain.contains("新北市（只提到縣市）</a></td><td class=\"num\">2</td>"))
         // A village file that is not one: the map says so, and the reports count for the county.
-        let broken = try #require(try await WebFixture.on(backend, seeds: seeds) { c in
-            c.server.mapBoundaries = towns
-            c.server.mapVillages = towns
-        })
-        try await broken.application().test(.router) { client in
-            let b = Browser(client)
-            try await b.login("eoc")
-            let page = try await b.get("/map?window=24h&end=2026-09-15T06:00")
-            #expect(page.body.contains("讀不到村里界線檔：\(towns): objects: no geometry collection of villages"))
-        }
+        let broken = try await map(villages: towns)
+        #expect(broken.contains("讀不到村里界線檔：\(towns): objects: no geometry collection of villages"))
+        #expect(broken.contains("新北市（只提到縣市）</a></td><td class=\"num\">2</td>"))
     }
 
     @Test(arguments: [
