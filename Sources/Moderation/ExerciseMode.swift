@@ -16,7 +16,7 @@ struct ExerciseMiddleware: RouterMiddleware {
 
     func handle(_ request: Request, context: WebContext, next: (Request, WebContext) async throws -> Response) async throws -> Response {
         let database = app.database
-        let drill = await app.exerciseCache.get(ttl: 5) { (try? await database.exercise()) ?? nil }
+        let drill = await app.exerciseCache.get { (try? await database.exercise()) ?? nil }
         guard let drill else { return try await next(request, context) }
         if request.uri.path == "/public" || request.uri.path.hasPrefix("/public/") {
             var r = Reply.html(Self.publicNotice(drill, Language.negotiate(query: request.uri.queryParameters.get("lang"), acceptLanguage: request.headers[.acceptLanguage], among: [.zhHant, .en])))
@@ -177,7 +177,7 @@ extension ModerationApp {
             throw WebError(status: .badRequest, message: "沒有這個演習動作（pause、resume、finish、speed、inject）")
         }
         try await database.updateExercise(info)
-        await exerciseCache.invalidate()
+        exerciseCache.invalidate()
         return Reply.seeOther("/drill")
     }
 }

@@ -37,11 +37,11 @@ public struct ModerationApp: Sendable {
     let matchCache = MatchCache()
     let bcryptGate: BcryptGate
     let oidcClient = OIDCClient()
-    let publicCache = TimedValue<PublicData>()
+    let publicCache = TimedValue<PublicData>(ttl: 15)
     let mapBases = MapBaseCache()
     let mapCache = MapPageCache(ttl: 15, capacity: 500, serveStale: true)
     /// Whether the store is an exercise store (read at most every 5 s).
-    let exerciseCache = TimedValue<ExerciseInfo?>()
+    let exerciseCache = TimedValue<ExerciseInfo?>(ttl: 5)
     /// The tipline web form's questions per address and minute.
     let tipFormLimiter = RateWindow()
     let probes = Probes()
@@ -128,11 +128,11 @@ public struct ModerationApp: Sendable {
         // Both are unauthenticated: their database reads are shared by every hit within a second or two, so a flood
         // of probes costs the database nothing more.
         r.get("/readyz") { [database, probes] _, _ in
-            let check = await probes.readiness.get(ttl: 1) { await Health.readiness(database: database) }
+            let check = await probes.readiness.get { await Health.readiness(database: database) }
             return Reply.bytes(check.body, contentType: "application/json", status: HTTPResponse.Status(code: check.status))
         }
         r.get("/metrics") { [database, probes] _, _ in
-            Reply.bytes(await probes.metrics.get(ttl: 5) { await SieveMetrics.render(database: database) }, contentType: SieveMetrics.contentType)
+            Reply.bytes(await probes.metrics.get { await SieveMetrics.render(database: database) }, contentType: SieveMetrics.contentType)
         }
 
         r.get("/api/openapi.json") { _, _ in Reply.bytes(OpenAPIDocument.json, contentType: "application/json") }

@@ -22,7 +22,7 @@ extension ModerationApp {
 
     /// The store's answer, read at most every 15 s however many people ask.
     func publicData() async -> PublicData {
-        await publicCache.get(ttl: 15) { [database] in
+        await publicCache.get { [database] in
             do {
                 let now = Date()
                 let items = try await database.publicItems(limit: 2000)

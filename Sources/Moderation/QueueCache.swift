@@ -121,30 +121,27 @@ final class MatchCache: @unchecked Sendable {  // `expressions` only under `lock
     }
 }
 
-/// A value computed at most once per `ttl` seconds, whoever asks (concurrent askers during a refresh wait for it).
-actor TimedValue<Value: Sendable> {
-    private var value: Value?
-    private var at = Date.distantPast
-    private var refreshing: Task<Value, Never>?
+/// A value computed at most once per `ttl` seconds, whoever asks (concurrent askers during a refresh wait for it):
+/// a `FlightCache` of one entry.
+final class TimedValue<Value: Sendable>: Sendable {
+    private let cache: FlightCache<Int, Value>
 
-    func get(ttl: TimeInterval, now: Date = Date(), _ compute: @escaping @Sendable () async -> Value) async -> Value {
-        if let value, now.timeIntervalSince(at) < ttl, now >= at { return value }
-        if let refreshing { return await refreshing.value }
-        let task = Task { await compute() }
-        refreshing = task
-        let fresh = await task.value
-        value = fresh
-        at = now
-        refreshing = nil
-        return fresh
+    init(ttl: TimeInterval) { cache = FlightCache(ttl: ttl, capacity: 1) }
+
+    func get(now: Date = Date(), _ compute: @escaping @Sendable () async -> Value) async -> Value {
+        do {
+            return try await cache.value(for: 0, now: now, compute)
+        } catch {
+            return await compute()  // not reached: `compute` cannot throw
+        }
     }
 
-    /// The next `get` computes afresh.
-    func invalidate() { value = nil }
+    /// The next `get` computes afresh (a computation under way when this is called is not kept).
+    func invalidate() { cache.invalidate() }
 }
 
 /// What `/readyz` and `/metrics` last read from the database.
 final class Probes: Sendable {
-    let readiness = TimedValue<Health.Check>()
-    let metrics = TimedValue<String>()
+    let readiness = TimedValue<Health.Check>(ttl: 1)
+    let metrics = TimedValue<String>(ttl: 5)
 }
