@@ -87,16 +87,22 @@ final class MapBaseCache: Sendable {
     }
 }
 
-/// The last file read under one key, kept until the key changes (a reload that names another file).
+/// The last file read under one key, kept until the key changes (a reload that names another file). One read at
+/// a time: requests arriving while a file is read wait for it instead of reading it again (`sieve serve` starts
+/// the reads when it starts, so visitors rarely wait at all).
 final class LoadedFile<Value: Sendable>: Sendable {
     private let state = Locked<(key: String?, value: Result<Value, BoundaryError>?)>((nil, nil))
+    private let reading = Locked(())
 
     func get(_ key: String, load: () throws(BoundaryError) -> Value) -> Result<Value, BoundaryError> {
         if let cached = state.withLock({ $0.key == key ? $0.value : nil }) { return cached }
-        let loaded: Result<Value, BoundaryError>
-        do { loaded = .success(try load()) } catch { loaded = .failure(error) }
-        state.withLock { $0 = (key, loaded) }
-        return loaded
+        return reading.withLock { _ in
+            if let cached = state.withLock({ $0.key == key ? $0.value : nil }) { return cached }
+            let loaded: Result<Value, BoundaryError>
+            do throws(BoundaryError) { loaded = .success(try load()) } catch { loaded = .failure(error) }
+            state.withLock { $0 = (key, loaded) }
+            return loaded
+        }
     }
 }
 

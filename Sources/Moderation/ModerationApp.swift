@@ -153,6 +153,11 @@ public struct ModerationApp: Sendable {
         onServerRunning: @escaping @Sendable (String) async -> Void = { _ in }
     ) -> some ApplicationProtocol {
         let router = buildRouter().router
+        // The map's shapes are read now, off the request path (a village file can take seconds).
+        Task.detached(priority: .utility) { [settings, mapBases] in
+            _ = mapBases.base(path: settings.mapBoundaries, insets: settings.mapTiles == nil)
+            _ = mapBases.villages(path: settings.mapVillages)
+        }
         return Application(
             router: router,
             configuration: .init(
