@@ -190,6 +190,12 @@ def main():
             threads.append(t)
         for t in threads:
             t.join(60)
+        # Answers follow the webhook's 200: wait until every tip is answered, or nothing arrived for 10 s.
+        last, seen = time.monotonic(), -1
+        while len(FakeLine.arrivals) < total and time.monotonic() - last < 10:
+            if len(FakeLine.arrivals) != seen:
+                seen, last = len(FakeLine.arrivals), time.monotonic()
+            time.sleep(0.2)
         time.sleep(1)
         latencies, matched, rumours_answered, false_texts = [], 0, 0, []
         picture_latencies, pictures_recognised = [], 0

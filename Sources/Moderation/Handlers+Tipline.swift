@@ -273,12 +273,16 @@ extension ModerationApp {
         } catch {
             throw WebError(status: .badRequest, message: "not a LINE webhook body: \(error.message)")
         }
+        // LINE is told 200 at once; each event is answered after, through the reply API (`TiplineWork`).
         for event in events {
-            let lines = try await tipAnswer(
-                channel: "line", eventID: event.eventID, userID: event.userID, replyTarget: event.userID, text: event.kind == "text" ? event.text : nil,
-                picture: linePicture(event, settings: settings, token: token), settings: settings, salt: salt, context: context)
-            guard let lines else { continue }
-            await lineReply(settings, token: token, replyToken: event.replyToken, lines: lines, context: context)
+            let picture = linePicture(event, settings: settings, token: token)
+            tiplineWork.submit(context.logger, "line event \(event.eventID)") { [self] in
+                let lines = try await tipAnswer(
+                    channel: "line", eventID: event.eventID, userID: event.userID, replyTarget: event.userID, text: event.kind == "text" ? event.text : nil,
+                    picture: picture, settings: settings, salt: salt, context: context)
+                guard let lines else { return }
+                await lineReply(settings, token: token, replyToken: event.replyToken, lines: lines, context: context)
+            }
         }
         return Reply.bytes("{}", contentType: "application/json")
     }
@@ -399,11 +403,14 @@ extension ModerationApp {
         }
         guard let update else { return Reply.bytes("{}", contentType: "application/json") }  // not a message: nothing to answer
         let picture = update.pictureFileID.map { telegramPicture(fileID: $0, settings: settings, token: token) }
-        let lines = try await tipAnswer(
-            channel: "telegram", eventID: "\(update.updateID)", userID: "\(update.userID)", replyTarget: "\(update.chatID)", text: update.text,
-            picture: picture, settings: settings, salt: salt, context: context)
-        if let lines {
-            await telegramReply(settings, token: token, chatID: update.chatID, replyTo: update.messageID, lines: lines, context: context)
+        // Telegram is told 200 at once; the answer follows through sendMessage (`TiplineWork`).
+        tiplineWork.submit(context.logger, "telegram update \(update.updateID)") { [self] in
+            let lines = try await tipAnswer(
+                channel: "telegram", eventID: "\(update.updateID)", userID: "\(update.userID)", replyTarget: "\(update.chatID)", text: update.text,
+                picture: picture, settings: settings, salt: salt, context: context)
+            if let lines {
+                await telegramReply(settings, token: token, chatID: update.chatID, replyTo: update.messageID, lines: lines, context: context)
+            }
         }
         return Reply.bytes("{}", contentType: "application/json")
     }

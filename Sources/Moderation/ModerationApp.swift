@@ -39,6 +39,8 @@ public struct ModerationApp: Sendable {
     let oidcClient = OIDCClient()
     let publicCache = TimedValue<PublicData>(ttl: 15)
     let mapBases = MapBaseCache()
+    /// Tipline answers being worked on after their webhook was acknowledged.
+    let tiplineWork = TiplineWork()
     let mapCache = MapPageCache(ttl: 15, capacity: 500, serveStale: true)
     /// Whether the store is an exercise store (read at most every 5 s).
     let exerciseCache = TimedValue<ExerciseInfo?>(ttl: 5)
@@ -162,7 +164,7 @@ public struct ModerationApp: Sendable {
             router: router,
             configuration: .init(
                 address: .hostname(host ?? settings.host, port: port ?? settings.port), serverName: "Sieve"),
-            services: [SearchIndexer(index: search, database: database, logger: logger)] + services,
+            services: [tiplineWork, SearchIndexer(index: search, database: database, logger: logger)] + services,
             onServerRunning: { channel in
                 let address = channel.localAddress
                 let shown = address.map { a in

@@ -56,9 +56,9 @@ struct TipFollowUpTests {
         return (f, app, config)
     }
 
-    static func send(_ client: some TestClientProtocol, id: String, user: String, text: String) async throws {
+    static func send(_ app: ModerationApp, _ client: some TestClientProtocol, id: String, user: String, text: String) async throws {
         let body = TiplineWebhookTests.body([TiplineWebhookTests.textEvent(id: id, user: user, text: text)])
-        let (status, _) = try await TiplineWebhookTests.post(client, body, signature: LineWebhook.signature(body, secret: TiplineWebhookTests.secret))
+        let (status, _) = try await TiplineWebhookTests.post(app, client, body, signature: LineWebhook.signature(body, secret: TiplineWebhookTests.secret))
         #expect(status == .ok)
     }
 
@@ -73,9 +73,9 @@ struct TipFollowUpTests {
         let line = try FakeLINE()
         let (f, app, config) = try await Self.setup(line: line)
         try await Application(router: app.buildRouter().router).test(.router) { client in
-            try await Self.send(client, id: "E1", user: "Uamy", text: "曾文水庫今晚要潰堤了嗎？")
-            try await Self.send(client, id: "E2", user: "Uamy", text: "通知我")
-            try await Self.send(client, id: "E3", user: "Ubo", text: "通知我")  // asked nothing: nothing to follow
+            try await Self.send(app, client, id: "E1", user: "Uamy", text: "曾文水庫今晚要潰堤了嗎？")
+            try await Self.send(app, client, id: "E2", user: "Uamy", text: "通知我")
+            try await Self.send(app, client, id: "E3", user: "Ubo", text: "通知我")  // asked nothing: nothing to follow
         }
         let replies = line.texts("/v2/bot/message/reply")
         #expect(replies.count == 3)
@@ -98,8 +98,8 @@ struct TipFollowUpTests {
         let line = try FakeLINE(failPushes: 100)
         let (f, app, config) = try await Self.setup(line: line)
         try await Application(router: app.buildRouter().router).test(.router) { client in
-            try await Self.send(client, id: "F1", user: "Ucy", text: "停電是因為變電所爆炸嗎")
-            try await Self.send(client, id: "F2", user: "Ucy", text: "notify me")
+            try await Self.send(app, client, id: "F1", user: "Ucy", text: "停電是因為變電所爆炸嗎")
+            try await Self.send(app, client, id: "F2", user: "Ucy", text: "notify me")
         }
         let post = try await Self.queue(f.database)
         try await f.database.review(postID: post, decision: .approve, reviewer: "mod", note: nil, channels: [])
@@ -113,9 +113,9 @@ struct TipFollowUpTests {
         let line = try FakeLINE()
         let (f, app, _) = try await Self.setup(line: line)
         try await Application(router: app.buildRouter().router).test(.router) { client in
-            try await Self.send(client, id: "G1", user: "Udee", text: "網傳橋斷了")
-            try await Self.send(client, id: "G2", user: "Udee", text: "通知我")
-            try await Self.send(client, id: "G3", user: "Udee", text: "刪除我的資料")
+            try await Self.send(app, client, id: "G1", user: "Udee", text: "網傳橋斷了")
+            try await Self.send(app, client, id: "G2", user: "Udee", text: "通知我")
+            try await Self.send(app, client, id: "G3", user: "Udee", text: "刪除我的資料")
         }
         let post = try await Self.queue(f.database)
         try await f.database.review(postID: post, decision: .approve, reviewer: "mod", note: nil, channels: [])

@@ -84,7 +84,7 @@ struct TiplineWebhookTests {
     /// answer table: messages about 停班停課 are contradicted by an official record, anything else is unverified.
     static func setup(
         _ backend: Backend, _ test: String = #function, rateLimited: Int = 0, pictures: [String: Data] = [:], contentRateLimited: Int = 0,
-        maxPictureBytes: Int = 10 << 20
+        maxPictureBytes: Int = 10 << 20, answering: TiplineAnswering? = nil
     ) async throws -> Setup? {
         guard let f = try await WebFixture.on(backend, test) else { return nil }
         let line = try FakeLine(rateLimited: rateLimited, pictures: pictures, contentRateLimited: contentRateLimited)
@@ -102,7 +102,7 @@ struct TiplineWebhookTests {
         config.tipline = settings
         let app = ModerationApp(
             database: f.database, config: config, search: sharedSearch,
-            tipline: fixedTiplineAnswers(pictureVerdict: "rumour", pictureText: "網傳明天停班停課"))
+            tipline: answering ?? fixedTiplineAnswers(pictureVerdict: "rumour", pictureText: "網傳明天停班停課"))
         return Setup(fixture: f, app: app, line: line)
     }
 
@@ -119,10 +119,12 @@ struct TiplineWebhookTests {
         ]
     }
 
-    static func post(_ client: some TestClientProtocol, _ body: Data, signature: String?) async throws -> (HTTPResponse.Status, String) {
+    /// Posts a webhook body and waits until the app has answered it (the answer follows the 200: `TiplineWork`).
+    static func post(_ app: ModerationApp, _ client: some TestClientProtocol, _ body: Data, signature: String?) async throws -> (HTTPResponse.Status, String) {
         var headers: HTTPFields = [.contentType: "application/json"]
         if let signature { headers[HTTPField.Name("X-Line-Signature")!] = signature }
         let response = try await client.execute(uri: "/tipline/line", method: .post, headers: headers, body: ByteBuffer(bytes: body))
+        await app.tiplineWork.idle()
         return (response.status, String(buffer: response.body))
     }
 
@@ -130,7 +132,7 @@ struct TiplineWebhookTests {
     static func postSigned(_ s: Setup, _ bodies: [Data]) async throws {
         try await Application(router: s.app.buildRouter().router).test(.router) { client in
             for body in bodies {
-                let answer = try await Self.post(client, body, signature: LineWebhook.signature(body, secret: Self.secret))
+                let answer = try await Self.post(s.app, client, body, signature: LineWebhook.signature(body, secret: Self.secret))
                 #expect(answer.0 == .ok)
             }
         }
@@ -145,13 +147,13 @@ struct TiplineWebhookTests {
         guard let s = try await Self.setup(backend) else { return }
         let body = Self.body([Self.textEvent(id: "01HZEVENT1", user: "U1111", text: "網傳明天全台停班停課，請大家轉傳！")])
         try await Application(router: s.app.buildRouter().router).test(.router) { client in
-            let first = try await Self.post(client, body, signature: LineWebhook.signature(body, secret: Self.secret))
+            let first = try await Self.post(s.app, client, body, signature: LineWebhook.signature(body, secret: Self.secret))
             #expect(first.0 == .ok)
             #expect(s.line.replies.count == 1)
             #expect(s.line.replies.first?["replyToken"] as? String == "reply-01HZEVENT1")
             #expect(s.line.texts.first?.contains("官方資料與這則訊息不符") == true, "\(s.line.texts)")
             // LINE redelivers, or someone replays the captured request: the same event is not answered twice.
-            let again = try await Self.post(client, body, signature: LineWebhook.signature(body, secret: Self.secret))
+            let again = try await Self.post(s.app, client, body, signature: LineWebhook.signature(body, secret: Self.secret))
             #expect(again.0 == .ok)
             #expect(s.line.replies.count == 1)
         }
@@ -165,13 +167,13 @@ struct TiplineWebhookTests {
         let body = Self.body([Self.textEvent(id: "E2", user: "U2222", text: "網傳明天停班停課")])
         let tampered = Self.body([Self.textEvent(id: "E2", user: "U2222", text: "網傳後天停班停課")])
         try await Application(router: s.app.buildRouter().router).test(.router) { client in
-            let answer136 = try await Self.post(client, body, signature: nil)
+            let answer136 = try await Self.post(s.app, client, body, signature: nil)
             #expect(answer136.0 == .unauthorized)
-            let answer137 = try await Self.post(client, body, signature: LineWebhook.signature(body, secret: "another-secret"))
+            let answer137 = try await Self.post(s.app, client, body, signature: LineWebhook.signature(body, secret: "another-secret"))
             #expect(answer137.0 == .unauthorized)
-            let answer138 = try await Self.post(client, tampered, signature: LineWebhook.signature(body, secret: Self.secret))
+            let answer138 = try await Self.post(s.app, client, tampered, signature: LineWebhook.signature(body, secret: Self.secret))
             #expect(answer138.0 == .unauthorized)
-            let answer139 = try await Self.post(client, body, signature: "not base64 at all")
+            let answer139 = try await Self.post(s.app, client, body, signature: "not base64 at all")
             #expect(answer139.0 == .unauthorized)
         }
         #expect(s.line.replies.isEmpty)
@@ -184,11 +186,11 @@ struct TiplineWebhookTests {
         let notJSON = Data("events=1".utf8)
         let noEvents = Data("{\"destination\":\"U1\"}".utf8)
         try await Application(router: s.app.buildRouter().router).test(.router) { client in
-            let answer151 = try await Self.post(client, big, signature: LineWebhook.signature(big, secret: Self.secret))
+            let answer151 = try await Self.post(s.app, client, big, signature: LineWebhook.signature(big, secret: Self.secret))
             #expect(answer151.0 == .contentTooLarge)
-            let bad = try await Self.post(client, notJSON, signature: LineWebhook.signature(notJSON, secret: Self.secret))
+            let bad = try await Self.post(s.app, client, notJSON, signature: LineWebhook.signature(notJSON, secret: Self.secret))
             #expect(bad.0 == .badRequest && bad.1.contains("not a JSON object"), "\(bad)")
-            let missing = try await Self.post(client, noEvents, signature: LineWebhook.signature(noEvents, secret: Self.secret))
+            let missing = try await Self.post(s.app, client, noEvents, signature: LineWebhook.signature(noEvents, secret: Self.secret))
             #expect(missing.0 == .badRequest && missing.1.contains("events"), "\(missing)")
         }
         #expect(s.line.replies.isEmpty)
@@ -221,7 +223,7 @@ struct TiplineWebhookTests {
         let delete = Self.body([Self.textEvent(id: "E5c", user: user, text: "刪除我的資料")])
         try await Application(router: s.app.buildRouter().router).test(.router) { client in
             for body in [first, other] {
-                let answer191 = try await Self.post(client, body, signature: LineWebhook.signature(body, secret: Self.secret))
+                let answer191 = try await Self.post(s.app, client, body, signature: LineWebhook.signature(body, secret: Self.secret))
                 #expect(answer191.0 == .ok)
             }
             let path = s.fixture.dir.path("web.sqlite")
@@ -229,7 +231,7 @@ struct TiplineWebhookTests {
             let bytes = try Data(contentsOf: URL(fileURLWithPath: path))
             #expect(bytes.range(of: Data(user.utf8)) == nil, "LINE's user id is in the database file")
             #expect(try await Self.tipCount(s.fixture.database) == 2)
-            let answer198 = try await Self.post(client, delete, signature: LineWebhook.signature(delete, secret: Self.secret))
+            let answer198 = try await Self.post(s.app, client, delete, signature: LineWebhook.signature(delete, secret: Self.secret))
             #expect(answer198.0 == .ok)
         }
         #expect(s.line.texts.last?.contains("已刪除你在這裡留下的 1 則詢問紀錄") == true, "\(s.line.texts)")
@@ -241,7 +243,7 @@ struct TiplineWebhookTests {
         let s = try #require(try await Self.setup(.sqlite, rateLimited: 1))
         let body = Self.body([Self.textEvent(id: "E6", user: "U6", text: "網傳明天停班停課")])
         try await Application(router: s.app.buildRouter().router).test(.router) { client in
-            let answer209 = try await Self.post(client, body, signature: LineWebhook.signature(body, secret: Self.secret))
+            let answer209 = try await Self.post(s.app, client, body, signature: LineWebhook.signature(body, secret: Self.secret))
             #expect(answer209.0 == .ok)
         }
         #expect(s.line.server.requests.count == 2)
@@ -265,9 +267,9 @@ struct TiplineWebhookTests {
         sticker["message"] = ["id": "m7s", "type": "sticker", "packageId": "446", "stickerId": "1988"]
         let stickerBody = Self.body([sticker])
         try await Application(router: s.app.buildRouter().router).test(.router) { client in
-            let a = try await Self.post(client, picture, signature: LineWebhook.signature(picture, secret: Self.secret))
+            let a = try await Self.post(s.app, client, picture, signature: LineWebhook.signature(picture, secret: Self.secret))
             #expect(a.0 == .ok)
-            let b = try await Self.post(client, stickerBody, signature: LineWebhook.signature(stickerBody, secret: Self.secret))
+            let b = try await Self.post(s.app, client, stickerBody, signature: LineWebhook.signature(stickerBody, secret: Self.secret))
             #expect(b.0 == .ok)
         }
         // The first download got LINE's 429 and was tried again after its Retry-After.
@@ -300,12 +302,35 @@ struct TiplineWebhookTests {
         #expect(try await Self.tipCount(s.fixture.database) == 0)
     }
 
+    /// LINE is told 200 before the answer is ready (a picture can take seconds to read, a flood of them minutes);
+    /// the answer follows through the reply API.
+    @Test func theWebhookIsAcknowledgedBeforeTheAnswerIsReady() async throws {
+        let open = Locked(false)
+        let fixed = fixedTiplineAnswers(pictureVerdict: "rumour", pictureText: "網傳明天停班停課")
+        let s = try #require(try await Self.setup(.sqlite, answering: { message, language, now in
+            while !open.withLock({ $0 }) { try await Task.sleep(for: .milliseconds(5)) }
+            return try await fixed(message, language, now)
+        }))
+        let body = Self.body([Self.textEvent(id: "SLOW1", user: "U5", text: "網傳明天全台停班停課")])
+        try await Application(router: s.app.buildRouter().router).test(.router) { client in
+            var headers: HTTPFields = [.contentType: "application/json"]
+            headers[HTTPField.Name("X-Line-Signature")!] = LineWebhook.signature(body, secret: Self.secret)
+            let response = try await client.execute(uri: "/tipline/line", method: .post, headers: headers, body: ByteBuffer(bytes: body))
+            #expect(response.status == .ok)
+            #expect(s.line.replies.isEmpty && s.app.tiplineWork.inFlight == 1)
+            open.withLock { $0 = true }
+            await s.app.tiplineWork.idle()
+            #expect(s.line.replies.first?["replyToken"] as? String == "reply-SLOW1")
+            #expect(s.line.texts == [Messages.text("tip.verdict.contradicted", .zhHant)])
+        }
+    }
+
     /// Without `[tipline]` the route is not there.
     @Test func withoutATiplineTheRouteAnswers404() async throws {
         let f = try #require(try await WebFixture.on(.sqlite))
         let body = Self.body([Self.textEvent(id: "E8", user: "U8", text: "hi")])
         try await f.application().test(.router) { client in
-            let answer233 = try await Self.post(client, body, signature: LineWebhook.signature(body, secret: Self.secret))
+            let answer233 = try await Self.post(f.app, client, body, signature: LineWebhook.signature(body, secret: Self.secret))
             #expect(answer233.0 == .notFound)
         }
     }
@@ -404,6 +429,7 @@ struct TiplineServeTests {
         let cwd = dir.url
         try await body(
             { payload in
+                let replies = line.replies.count
                 try payload.write(to: URL(fileURLWithPath: bodyFile))
                 let posted = try await runProcess(
                     curl,
@@ -412,6 +438,8 @@ struct TiplineServeTests {
                         "-H", "X-Line-Signature: \(LineWebhook.signature(payload, secret: TiplineWebhookTests.secret))",
                         "--data-binary", "@" + bodyFile, base + "/tipline/line",
                     ], cwd: cwd, timeout: 60)
+                // The answer follows the 200 (TiplineWork): wait for its reply call to reach the fake LINE.
+                for _ in 0..<400 where line.replies.count <= replies { try await Task.sleep(for: .milliseconds(50)) }
                 return posted.stdout
             }, log)
         process.interrupt()
@@ -557,19 +585,22 @@ struct TelegramWebhookTests {
         ])
     }
 
-    static func post(_ client: some TestClientProtocol, _ body: Data, secret: String?) async throws -> HTTPResponse.Status {
+    /// Posts an update and waits until the app has answered it (the answer follows the 200: `TiplineWork`).
+    static func post(_ app: ModerationApp, _ client: some TestClientProtocol, _ body: Data, secret: String?) async throws -> HTTPResponse.Status {
         var headers: HTTPFields = [.contentType: "application/json"]
         if let secret { headers[HTTPField.Name("X-Telegram-Bot-Api-Secret-Token")!] = secret }
-        return try await client.execute(uri: "/tipline/telegram", method: .post, headers: headers, body: ByteBuffer(bytes: body)).status
+        let status = try await client.execute(uri: "/tipline/telegram", method: .post, headers: headers, body: ByteBuffer(bytes: body)).status
+        await app.tiplineWork.idle()
+        return status
     }
 
     @Test func anUpdateIsAnsweredOnceAsAReply() async throws {
         let (f, app, bot) = try await Self.setup()
         let body = Self.update(1001, text: "網傳明天全台停班停課")
         try await Application(router: app.buildRouter().router).test(.router) { client in
-            let first = try await Self.post(client, body, secret: Self.secret)
+            let first = try await Self.post(app, client, body, secret: Self.secret)
             #expect(first == .ok)
-            let replayed = try await Self.post(client, body, secret: Self.secret)
+            let replayed = try await Self.post(app, client, body, secret: Self.secret)
             #expect(replayed == .ok)
         }
         #expect(bot.sent.count == 1)
@@ -583,9 +614,9 @@ struct TelegramWebhookTests {
         let (f, app, bot) = try await Self.setup()
         let body = Self.update(1002, text: "網傳明天停班停課")
         try await Application(router: app.buildRouter().router).test(.router) { client in
-            let none = try await Self.post(client, body, secret: nil)
+            let none = try await Self.post(app, client, body, secret: nil)
             #expect(none == .unauthorized)
-            let wrong = try await Self.post(client, body, secret: Self.secret + "x")
+            let wrong = try await Self.post(app, client, body, secret: Self.secret + "x")
             #expect(wrong == .unauthorized)
             // The LINE route is not configured here.
             let line = try await client.execute(uri: "/tipline/line", method: .post, headers: [:], body: ByteBuffer(bytes: body)).status
@@ -600,11 +631,11 @@ struct TelegramWebhookTests {
         defer { withExtendedLifetime(f) {} }  // the fixture's folder holds the secrets
         let edit = try JSONSerialization.data(withJSONObject: ["update_id": 1004, "edited_message": ["message_id": 1, "text": "x"]])
         try await Application(router: app.buildRouter().router).test(.router) { client in
-            let sent = try await Self.post(client, Self.update(1003, text: "聽說大橋斷了"), secret: Self.secret)
+            let sent = try await Self.post(app, client, Self.update(1003, text: "聽說大橋斷了"), secret: Self.secret)
             #expect(sent == .ok)
-            let ignored = try await Self.post(client, edit, secret: Self.secret)
+            let ignored = try await Self.post(app, client, edit, secret: Self.secret)
             #expect(ignored == .ok)
-            let bad = try await Self.post(client, Data("[1,2]".utf8), secret: Self.secret)
+            let bad = try await Self.post(app, client, Data("[1,2]".utf8), secret: Self.secret)
             #expect(bad == .badRequest)
         }
         #expect(bot.server.requests.count == 2)
@@ -631,12 +662,12 @@ struct TelegramWebhookTests {
         try await Application(router: app.buildRouter().router).test(.router) { client in
             // Telegram lists the sizes smallest first; the one over max_picture_bytes (10 MB) is passed over.
             let a = try await Self.post(
-                client, Self.photoUpdate(2001, sizes: [("small", 90, 3), ("large", 1280, 3002), ("over", 4000, 30 << 20)], caption: "是真的嗎"),
+                app, client, Self.photoUpdate(2001, sizes: [("small", 90, 3), ("large", 1280, 3002), ("over", 4000, 30 << 20)], caption: "是真的嗎"),
                 secret: Self.secret)
             #expect(a == .ok)
-            let b = try await Self.post(client, Self.photoUpdate(2002, sizes: [("huge", 1280, 900)]), secret: Self.secret)
+            let b = try await Self.post(app, client, Self.photoUpdate(2002, sizes: [("huge", 1280, 900)]), secret: Self.secret)
             #expect(b == .ok)
-            let c = try await Self.post(client, Self.photoUpdate(2003, sizes: [("gone", 1280, 900)], caption: "網傳明天停班停課"), secret: Self.secret)
+            let c = try await Self.post(app, client, Self.photoUpdate(2003, sizes: [("gone", 1280, 900)], caption: "網傳明天停班停課"), secret: Self.secret)
             #expect(c == .ok)
         }
         let token = Self.botToken
