@@ -274,6 +274,7 @@ extension ModerationApp {
             throw WebError(status: .badRequest, message: "not a LINE webhook body: \(error.message)")
         }
         // LINE is told 200 at once; each event is answered after, through the reply API (`TiplineWork`).
+        let received = Date()
         for event in events {
             let picture = linePicture(event, settings: settings, token: token)
             tiplineWork.submit(context.logger, "line event \(event.eventID)") { [self] in
@@ -281,7 +282,13 @@ extension ModerationApp {
                     channel: "line", eventID: event.eventID, userID: event.userID, replyTarget: event.userID, text: event.kind == "text" ? event.text : nil,
                     picture: picture, settings: settings, salt: salt, context: context)
                 guard let lines else { return }
-                await lineReply(settings, token: token, replyToken: event.replyToken, lines: lines, context: context)
+                // The reply token is good for about a minute; an answer ready later (a flood of pictures) is pushed.
+                if Date().timeIntervalSince(received) < settings.lineReplyWindow,
+                    await lineReply(settings, token: token, replyToken: event.replyToken, lines: lines, context: context) != .expiredToken
+                {
+                    return
+                }
+                await linePush(settings, token: token, to: event.userID, eventID: event.eventID, lines: lines, context: context)
             }
         }
         return Reply.bytes("{}", contentType: "application/json")
@@ -435,43 +442,76 @@ extension ModerationApp {
 
     /// Answers through LINE's reply API (one text message, at most LINE's 5,000 characters; 429 and failures as
     /// `sendAnswer` says — LINE must not redeliver the event for a failed reply).
-    func lineReply(_ settings: TiplineSettings, token: String, replyToken: String, lines: [String], context: WebContext) async {
+    @discardableResult
+    func lineReply(_ settings: TiplineSettings, token: String, replyToken: String, lines: [String], context: WebContext) async -> AnswerOutcome {
         let text = String(lines.joined(separator: "\n").prefix(5000))
         guard
             let body = try? JSONSerialization.data(
                 withJSONObject: ["replyToken": replyToken, "messages": [["type": "text", "text": text]]], options: [.withoutEscapingSlashes])
-        else { return }
+        else { return .failed }
         let request = Net.HTTPRequest(
             method: "POST", url: settings.lineAPI + "/v2/bot/message/reply",
             headers: ["Content-Type: application/json", "Authorization: Bearer \(token)"], body: body,
             allowPrivate: settings.allowPrivate, timeout: 10)
-        await sendAnswer(request, platform: "LINE reply API at \(settings.lineAPI)", context: context) { response in
+        return await sendAnswer(request, platform: "LINE reply API at \(settings.lineAPI)", context: context) { response in
             response.headers["retry-after"].flatMap { parseRetryAfter($0) }
         }
+    }
+
+    /// The answer pushed to the person (`/v2/bot/message/push`) when its reply token is out of date. The retry key
+    /// comes from the event's id, so LINE delivers it once however often it is sent.
+    func linePush(_ settings: TiplineSettings, token: String, to user: String, eventID: String, lines: [String], context: WebContext) async {
+        let text = String(lines.joined(separator: "\n").prefix(5000))
+        guard let body = try? JSONSerialization.data(withJSONObject: ["to": user, "messages": [["type": "text", "text": text]]], options: [.withoutEscapingSlashes])
+        else { return }
+        let hex = Secrets.sha256(eventID)
+        let retryKey = "\(hex.prefix(8))-\(hex.dropFirst(8).prefix(4))-4\(hex.dropFirst(13).prefix(3))-8\(hex.dropFirst(17).prefix(3))-\(hex.dropFirst(20).prefix(12))"
+        let request = Net.HTTPRequest(
+            method: "POST", url: settings.lineAPI + "/v2/bot/message/push",
+            headers: ["Content-Type: application/json", "Authorization: Bearer \(token)", "X-Line-Retry-Key: \(retryKey)"], body: body,
+            allowPrivate: settings.allowPrivate, timeout: 10)
+        context.logger.info("tipline: line event \(eventID): the reply token is out of date; the answer is pushed")
+        await sendAnswer(request, platform: "LINE push API at \(settings.lineAPI)", context: context) { response in
+            response.headers["retry-after"].flatMap { parseRetryAfter($0) }
+        }
+    }
+
+    /// How sending an answer went.
+    enum AnswerOutcome: Equatable {
+        case sent
+        /// LINE refused the reply token (used, or too old: "Invalid reply token").
+        case expiredToken
+        case failed
     }
 
     /// Sends an answer to a platform's API. A 429 is retried once, after the wait the platform asks for (`retryAfter`,
     /// default 1 s, at most 2 s: the person is waiting and LINE's reply token lives about a minute); any other
     /// failure is logged (the tip is recorded either way). `platform` names the API, never a secret.
+    @discardableResult
     func sendAnswer(
         _ request: Net.HTTPRequest, platform: String, context: WebContext, retryAfter: (FetchResponse) -> Double?
-    ) async {
+    ) async -> AnswerOutcome {
         for attempt in 1...2 {
             do {
                 let response = try await tiplineClient.send(request)
                 let status = response.status ?? 0
-                if (200..<300).contains(status) { return }
+                if (200..<300).contains(status) || (status == 409 && request.headers.contains { $0.hasPrefix("X-Line-Retry-Key:") }) {
+                    return .sent  // 409 to a retry key LINE has seen: delivered before
+                }
                 if status == 429, attempt == 1 {
                     try? await Task.sleep(for: .milliseconds(Int(min(2, retryAfter(response) ?? 1) * 1000)))
                     continue
                 }
-                context.logger.warning("tipline: \(platform) answered \(status): \(String(decoding: response.body.prefix(300), as: UTF8.self))")
-                return
+                let said = String(decoding: response.body.prefix(300), as: UTF8.self)
+                if status == 400, said.contains("Invalid reply token") { return .expiredToken }
+                context.logger.warning("tipline: \(platform) answered \(status): \(said)")
+                return .failed
             } catch {
                 // Not `error` itself: a transport error may quote the URL, and Telegram's carries the bot token.
                 context.logger.warning("tipline: \(platform) could not be reached")
-                return
+                return .failed
             }
         }
+        return .failed
     }
 }

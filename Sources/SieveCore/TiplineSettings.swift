@@ -45,6 +45,9 @@ public struct TiplineSettings: Sendable, Equatable {
     public var maxBodyBytes: Int = 1 << 20
     /// The API may be on a private or loopback address (tests). Off: the SSRF guard applies.
     public var allowPrivate: Bool = false
+    /// How long after a LINE webhook its reply token is still used (LINE keeps one about a minute); an answer
+    /// ready later is pushed to the person instead. Not a config key (tests shorten it).
+    public var lineReplyWindow: TimeInterval = 50
     /// The web form (`/tip`) for people without LINE or Telegram; questions per minute from one address.
     public var webForm: Bool = false
     public var webFormPerMinute: Int = 5

@@ -24,7 +24,7 @@ struct TiplineWebhookTests {
     final class FakeLine: @unchecked Sendable {  // TestHTTPServer keeps its own requests under a lock
         let server: TestHTTPServer
 
-        init(rateLimited: Int = 0, pictures: [String: Data] = [:], contentRateLimited: Int = 0) throws {
+        init(rateLimited: Int = 0, pictures: [String: Data] = [:], contentRateLimited: Int = 0, expiredReplyTokens: Set<String> = []) throws {
             let counter = Locked(0)
             let contentCounter = Locked(0)
             server = try TestHTTPServer { request, connection in
@@ -45,6 +45,14 @@ struct TiplineWebhookTests {
                     connection.respond(status: 200, headers: ["Content-Type": "image/jpeg"], body: picture)
                     return
                 }
+                if request.method == "POST", request.path == "/v2/bot/message/push" {
+                    guard request.headers["authorization"] == "Bearer \(TiplineWebhookTests.token)" else {
+                        connection.respond(status: 401, body: "{\"message\":\"Authentication failed\"}")
+                        return
+                    }
+                    connection.respond(status: 200, headers: ["Content-Type": "application/json"], body: "{\"sentMessages\":[]}")
+                    return
+                }
                 let n = counter.withLock { $0 += 1; return $0 }
                 guard request.method == "POST", request.path == "/v2/bot/message/reply" else {
                     connection.respond(status: 404, body: "{\"message\":\"Not found\"}")
@@ -52,6 +60,10 @@ struct TiplineWebhookTests {
                 }
                 guard request.headers["authorization"] == "Bearer \(TiplineWebhookTests.token)" else {
                     connection.respond(status: 401, body: "{\"message\":\"Authentication failed\"}")
+                    return
+                }
+                if let token = request.json?["replyToken"] as? String, expiredReplyTokens.contains(token) {
+                    connection.respond(status: 400, body: "{\"message\":\"Invalid reply token\"}")
                     return
                 }
                 if n <= rateLimited {
@@ -63,7 +75,14 @@ struct TiplineWebhookTests {
         }
 
         /// The reply calls' JSON bodies, in order.
-        var replies: [[String: Any]] { server.requests.filter { $0.method == "POST" }.compactMap(\.json) }
+        var replies: [[String: Any]] { server.requests.filter { $0.method == "POST" && $0.path == "/v2/bot/message/reply" }.compactMap(\.json) }
+
+        /// The push calls, in order: their JSON bodies and retry keys.
+        var pushes: [(body: [String: Any], retryKey: String?)] {
+            server.requests.filter { $0.method == "POST" && $0.path == "/v2/bot/message/push" }.compactMap { r in
+                r.json.map { ($0, r.headers["x-line-retry-key"]) }
+            }
+        }
 
         /// The content downloads asked for.
         var contentCalls: Int { server.requests.filter { $0.method == "GET" }.count }
@@ -84,10 +103,10 @@ struct TiplineWebhookTests {
     /// answer table: messages about 停班停課 are contradicted by an official record, anything else is unverified.
     static func setup(
         _ backend: Backend, _ test: String = #function, rateLimited: Int = 0, pictures: [String: Data] = [:], contentRateLimited: Int = 0,
-        maxPictureBytes: Int = 10 << 20, answering: TiplineAnswering? = nil
+        maxPictureBytes: Int = 10 << 20, answering: TiplineAnswering? = nil, expiredReplyTokens: Set<String> = [], replyWindow: TimeInterval = 50
     ) async throws -> Setup? {
         guard let f = try await WebFixture.on(backend, test) else { return nil }
-        let line = try FakeLine(rateLimited: rateLimited, pictures: pictures, contentRateLimited: contentRateLimited)
+        let line = try FakeLine(rateLimited: rateLimited, pictures: pictures, contentRateLimited: contentRateLimited, expiredReplyTokens: expiredReplyTokens)
         var settings = TiplineSettings()
         settings.lineChannelSecretFile = f.dir.write("secrets/line-secret", secret + "\n")
         settings.lineAccessTokenFile = f.dir.write("secrets/line-token", token + "\n")
@@ -97,6 +116,7 @@ struct TiplineWebhookTests {
         settings.maxPictureBytes = maxPictureBytes
         settings.allowPrivate = true
         settings.maxBodyBytes = 8192
+        settings.lineReplyWindow = replyWindow
         settings.publicURL = "https://sieve.example/public"
         var config = f.config
         config.tipline = settings
@@ -323,6 +343,36 @@ struct TiplineWebhookTests {
             #expect(s.line.replies.first?["replyToken"] as? String == "reply-SLOW1")
             #expect(s.line.texts == [Messages.text("tip.verdict.contradicted", .zhHant)])
         }
+    }
+
+    /// An answer whose reply token LINE no longer takes ("Invalid reply token"), or that is ready after the token's
+    /// minute, is pushed to the person instead — once, with a retry key from the event's id.
+    @Test func aLateAnswerIsPushedInstead() async throws {
+        // The reply token refused.
+        let s = try #require(try await Self.setup(.sqlite, expiredReplyTokens: ["reply-OLD1"]))
+        let body = Self.body([Self.textEvent(id: "OLD1", user: "U9", text: "網傳明天全台停班停課")])
+        try await Self.postSigned(s, [body])
+        #expect(s.line.replies.count == 1)  // tried first
+        #expect(s.line.pushes.count == 1)
+        let push = try #require(s.line.pushes.first)
+        #expect(push.body["to"] as? String == "U9")
+        #expect(((push.body["messages"] as? [[String: Any]])?.first?["text"] as? String) == Messages.text("tip.verdict.contradicted", .zhHant))
+        #expect(push.retryKey == Self.retryKeyShape(push.retryKey))
+        // Ready after the reply window: pushed without trying the token.
+        let fixed = fixedTiplineAnswers(pictureVerdict: "rumour", pictureText: "網傳明天停班停課")
+        let slow = try #require(try await Self.setup(.sqlite, answering: { m, l, now in
+            try await Task.sleep(for: .milliseconds(300))
+            return try await fixed(m, l, now)
+        }, replyWindow: 0.1))
+        try await Self.postSigned(slow, [Self.body([Self.textEvent(id: "LATE1", user: "U10", text: "網傳明天全台停班停課")])])
+        #expect(slow.line.replies.isEmpty && slow.line.pushes.count == 1)
+        #expect(slow.line.pushes.first?.body["to"] as? String == "U10")
+    }
+
+    /// A UUID (LINE's X-Line-Retry-Key format), or nil.
+    static func retryKeyShape(_ key: String?) -> String? {
+        guard let key, UUID(uuidString: key) != nil else { return nil }
+        return key
     }
 
     /// Without `[tipline]` the route is not there.
