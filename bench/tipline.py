@@ -55,9 +55,15 @@ def texts():
     return rumours, others
 
 
+REPLY_TOKEN_SECONDS = 60
+
+
 class FakeLine(http.server.BaseHTTPRequestHandler):
     arrivals = {}
     pictures = {}
+    issued = {}   # event id (= reply token) -> when its webhook was sent
+    users = {}    # LINE user id -> event id (one user per event here), for pushes
+    pushed = 0
     lock = threading.Lock()
 
     def do_GET(self):
@@ -73,16 +79,26 @@ class FakeLine(http.server.BaseHTTPRequestHandler):
 
     def do_POST(self):
         body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
-        ok = self.path == "/v2/bot/message/reply" and self.headers.get("Authorization") == "Bearer " + TOKEN
-        if ok:
+        status, payload = 401, b'{"message":"Authentication failed"}'
+        if self.headers.get("Authorization") == "Bearer " + TOKEN and self.path in ("/v2/bot/message/reply", "/v2/bot/message/push"):
             msg = json.loads(body)
             with FakeLine.lock:
-                FakeLine.arrivals[msg["replyToken"]] = (time.monotonic(), msg["messages"][0]["text"])
-        self.send_response(200 if ok else 401)
+                if self.path == "/v2/bot/message/reply":
+                    event = msg["replyToken"]
+                    # As LINE: a reply token is good for about a minute after the webhook.
+                    if time.monotonic() - FakeLine.issued.get(event, 0) > REPLY_TOKEN_SECONDS:
+                        status, payload, event = 400, b'{"message":"Invalid reply token"}', None
+                else:
+                    event = FakeLine.users.get(msg["to"])
+                    FakeLine.pushed += 1
+                if event is not None:
+                    FakeLine.arrivals.setdefault(event, (time.monotonic(), msg["messages"][0]["text"]))
+                    status, payload = 200, b"{}"
+        self.send_response(status)
         self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", "2")
+        self.send_header("Content-Length", str(len(payload)))
         self.end_headers()
-        self.wfile.write(b"{}")
+        self.wfile.write(payload)
 
     def log_message(self, *args):
         pass
@@ -171,6 +187,9 @@ def main():
                                          headers={"Content-Type": "application/json", "X-Line-Signature": sig})
             with lock:
                 sent[event_id] = time.monotonic()
+            with FakeLine.lock:
+                FakeLine.issued[event_id] = sent[event_id]
+                FakeLine.users["U" + hashlib.sha1(event_id.encode()).hexdigest()[:32]] = event_id
             try:
                 code = urllib.request.urlopen(req, timeout=30).status
             except Exception as e:  # noqa: BLE001 - any failure is counted
@@ -223,7 +242,7 @@ def main():
         pic_p99 = picture_latencies[min(len(picture_latencies) - 1, int(0.99 * len(picture_latencies)))] if picture_latencies else float("nan")
         ok = sum(1 for c in status.values() if c == 200)
         print(f"{total} tips at {args.rate:g}/s for {args.duration:g} s, {len(known)} known rumours")
-        print(f"webhook 200: {ok} of {total}; answered: {answered}; reply latency p50 {p50 * 1000:.0f} ms, p99 {p99 * 1000:.0f} ms, max {latencies[-1] * 1000 if latencies else float('nan'):.0f} ms")
+        print(f"webhook 200: {ok} of {total}; answered: {answered} ({FakeLine.pushed} pushed after the reply token's minute); reply latency p50 {p50 * 1000:.0f} ms, p99 {p99 * 1000:.0f} ms, max {latencies[-1] * 1000 if latencies else float('nan'):.0f} ms")
         print(f"forwarded known rumours recognised: {rumours_answered} of {known_sent}; unrelated texts called rumour: {matched - rumours_answered} of {total - known_sent}")
         if pictures_sent:
             print(f"pictures (screenshots of known rumours, OCR in the path): {pictures_sent} sent, {len(picture_latencies)} answered, "
@@ -232,7 +251,7 @@ def main():
             print("  unrelated, answered as rumour:", text[:60], "→", answer.replace("\n", " | ")[:160])
         print(json.dumps({"tips": total, "rate": args.rate, "answered": answered, "p50_ms": round(p50 * 1000), "p99_ms": round(p99 * 1000),
                           "known_recognised": rumours_answered, "known_sent": known_sent, "false_rumour": matched - rumours_answered,
-                          "pictures_sent": pictures_sent, "pictures_recognised": pictures_recognised,
+                          "pictures_sent": pictures_sent, "pictures_recognised": pictures_recognised, "pushed": FakeLine.pushed,
                           "picture_p50_ms": round(pic_p50 * 1000) if picture_latencies else None,
                           "picture_p99_ms": round(pic_p99 * 1000) if picture_latencies else None}))
     finally:
