@@ -461,15 +461,8 @@ extension ModerationApp {
     /// The answer pushed to the person (`/v2/bot/message/push`) when its reply token is out of date. The retry key
     /// comes from the event's id, so LINE delivers it once however often it is sent.
     func linePush(_ settings: TiplineSettings, token: String, to user: String, eventID: String, lines: [String], context: WebContext) async {
-        let text = String(lines.joined(separator: "\n").prefix(5000))
-        guard let body = try? JSONSerialization.data(withJSONObject: ["to": user, "messages": [["type": "text", "text": text]]], options: [.withoutEscapingSlashes])
+        guard let request = LinePush.request(settings, token: token, to: user, text: lines.joined(separator: "\n"), once: "line event \(eventID)")
         else { return }
-        let hex = Secrets.sha256(eventID)
-        let retryKey = "\(hex.prefix(8))-\(hex.dropFirst(8).prefix(4))-4\(hex.dropFirst(13).prefix(3))-8\(hex.dropFirst(17).prefix(3))-\(hex.dropFirst(20).prefix(12))"
-        let request = Net.HTTPRequest(
-            method: "POST", url: settings.lineAPI + "/v2/bot/message/push",
-            headers: ["Content-Type: application/json", "Authorization: Bearer \(token)", "X-Line-Retry-Key: \(retryKey)"], body: body,
-            allowPrivate: settings.allowPrivate, timeout: 10)
         context.logger.info("tipline: line event \(eventID): the reply token is out of date; the answer is pushed")
         await sendAnswer(request, platform: "LINE push API at \(settings.lineAPI)", context: context) { response in
             response.headers["retry-after"].flatMap { parseRetryAfter($0) }

@@ -71,14 +71,8 @@ public struct TipFollowUpService: Service {
 
     func pushLINE(_ settings: TiplineSettings, to user: String, text: String, id: Int64) async -> Bool {
         guard let token = try? settings.lineAccessToken(),
-            let body = try? JSONSerialization.data(withJSONObject: ["to": user, "messages": [["type": "text", "text": String(text.prefix(5000))]]])
+            let request = LinePush.request(settings, token: token, to: user, text: text, once: "follow-up \(id)")
         else { return false }
-        // X-Line-Retry-Key: a retried push is delivered once (LINE answers 409 to the repeat).
-        let retryKey = UUID(uuidString: String(format: "00000000-0000-4000-8000-%012llx", UInt64(bitPattern: id)))?.uuidString ?? UUID().uuidString
-        let request = Net.HTTPRequest(
-            method: "POST", url: settings.lineAPI + "/v2/bot/message/push",
-            headers: ["Content-Type: application/json", "Authorization: Bearer \(token)", "X-Line-Retry-Key: \(retryKey)"], body: body,
-            allowPrivate: settings.allowPrivate, timeout: 10)
         return await send(request, platform: "LINE push API at \(settings.lineAPI)", acceptConflict: true)
     }
 
@@ -105,5 +99,27 @@ public struct TipFollowUpService: Service {
             logger.warning("tipline follow-up: \(platform) could not be reached; trying again later")
         }
         return false
+    }
+}
+
+/// LINE's push API (`/v2/bot/message/push`): a text message to one person, with an `X-Line-Retry-Key` derived from
+/// `once` so that the same message sent again (a retry after a timeout) is delivered once — LINE answers 409 to the
+/// repeat. Used for follow-ups and for tipline answers whose reply token ran out.
+enum LinePush {
+    static func request(_ settings: TiplineSettings, token: String, to user: String, text: String, once: String) -> Net.HTTPRequest? {
+        guard
+            let body = try? JSONSerialization.data(
+                withJSONObject: ["to": user, "messages": [["type": "text", "text": String(text.prefix(5000))]]], options: [.withoutEscapingSlashes])
+        else { return nil }
+        return Net.HTTPRequest(
+            method: "POST", url: settings.lineAPI + "/v2/bot/message/push",
+            headers: ["Content-Type: application/json", "Authorization: Bearer \(token)", "X-Line-Retry-Key: \(retryKey(once))"], body: body,
+            allowPrivate: settings.allowPrivate, timeout: 10)
+    }
+
+    /// A UUID (the key's required form) made from SHA-256 of `seed`.
+    static func retryKey(_ seed: String) -> String {
+        let hex = Secrets.sha256(seed)
+        return "\(hex.prefix(8))-\(hex.dropFirst(8).prefix(4))-4\(hex.dropFirst(13).prefix(3))-8\(hex.dropFirst(17).prefix(3))-\(hex.dropFirst(20).prefix(12))"
     }
 }
