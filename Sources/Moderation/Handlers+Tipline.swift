@@ -273,22 +273,27 @@ extension ModerationApp {
         } catch {
             throw WebError(status: .badRequest, message: "not a LINE webhook body: \(error.message)")
         }
-        // LINE is told 200 at once; each event is answered after, through the reply API (`TiplineWork`).
+        // LINE is told 200 at once; the call's events are answered after, in their order (a tip, then 「通知我」 or
+        // 「刪除我的資料」 about it), through the reply API (`TiplineWork`).
         let received = Date()
-        for event in events {
-            let picture = linePicture(event, settings: settings, token: token)
-            tiplineWork.submit(context.logger, "line event \(event.eventID)") { [self] in
-                let lines = try await tipAnswer(
-                    channel: "line", eventID: event.eventID, userID: event.userID, replyTarget: event.userID, text: event.kind == "text" ? event.text : nil,
-                    picture: picture, settings: settings, salt: salt, context: context)
-                guard let lines else { return }
-                // The reply token is good for about a minute; an answer ready later (a flood of pictures) is pushed.
-                if Date().timeIntervalSince(received) < settings.lineReplyWindow,
-                    await lineReply(settings, token: token, replyToken: event.replyToken, lines: lines, context: context) != .expiredToken
-                {
-                    return
+        let work = events.map { event in (event, linePicture(event, settings: settings, token: token)) }
+        tiplineWork.submit(context.logger, "line events \(events.map(\.eventID).joined(separator: ", "))") { [self] in
+            for (event, picture) in work {
+                do {
+                    let lines = try await tipAnswer(
+                        channel: "line", eventID: event.eventID, userID: event.userID, replyTarget: event.userID,
+                        text: event.kind == "text" ? event.text : nil, picture: picture, settings: settings, salt: salt, context: context)
+                    guard let lines else { continue }
+                    // The reply token is good for about a minute; an answer ready later (a flood of pictures) is pushed.
+                    if Date().timeIntervalSince(received) < settings.lineReplyWindow,
+                        await lineReply(settings, token: token, replyToken: event.replyToken, lines: lines, context: context) != .expiredToken
+                    {
+                        continue
+                    }
+                    await linePush(settings, token: token, to: event.userID, eventID: event.eventID, lines: lines, context: context)
+                } catch {
+                    context.logger.error("tipline: line event \(event.eventID): \(error)")
                 }
-                await linePush(settings, token: token, to: event.userID, eventID: event.eventID, lines: lines, context: context)
             }
         }
         return Reply.bytes("{}", contentType: "application/json")

@@ -375,6 +375,20 @@ struct TiplineWebhookTests {
         return key
     }
 
+    /// The events of one webhook call are answered in their order: a tip and then 「刪除我的資料」 from the same person
+    /// deletes that tip (answered in parallel, the deletion could run first and leave it).
+    @Test func theEventsOfOneCallAreAnsweredInTheirOrder() async throws {
+        let s = try #require(try await Self.setup(.sqlite))
+        let events = (1...4).flatMap { n in
+            [Self.textEvent(id: "ORD\(n)a", user: "U7", text: "聽說第\(n)座橋斷了"), Self.textEvent(id: "ORD\(n)b", user: "U7", text: "刪除我的資料")]
+        }
+        try await Self.postSigned(s, [Self.body(events)])
+        #expect(try await Self.tipCount(s.fixture.database) == 0)
+        #expect(s.line.texts.count == 8)
+        #expect(s.line.texts.enumerated().filter { $0.offset % 2 == 1 }.allSatisfy { $0.element == Messages.text("tip.deleted", .zhHant, ["count": "1"]) },
+                "\(s.line.texts)")
+    }
+
     /// Without `[tipline]` the route is not there.
     @Test func withoutATiplineTheRouteAnswers404() async throws {
         let f = try #require(try await WebFixture.on(.sqlite))
