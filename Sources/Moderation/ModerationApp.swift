@@ -147,11 +147,12 @@ public struct ModerationApp: Sendable {
 
     /// The HTTP server with the search indexer beside it; `host`/`port` override the config.
     /// The server with its background services (the search indexer, plus `services` — the publisher, the
-    /// scheduler — run in the same service group and shut down gracefully with it).
+    /// scheduler — run in the same service group and shut down gracefully with it). `storeConnections`: the
+    /// store's PostgreSQL pools (`AppDatabase.connections`) when it was opened with `pools: .serviceGroup`.
     /// The app as a Hummingbird application; `onServerRunning` is called once the socket is bound (with the
     /// address it is listening on), so nothing claims to be serving before it is.
     public func buildApplication(
-        host: String? = nil, port: Int? = nil, services: [any Service] = [],
+        host: String? = nil, port: Int? = nil, services: [any Service] = [], storeConnections: (any Service)? = nil,
         onServerRunning: @escaping @Sendable (String) async -> Void = { _ in }
     ) -> some ApplicationProtocol {
         let router = buildRouter().router
@@ -164,7 +165,10 @@ public struct ModerationApp: Sendable {
             router: router,
             configuration: .init(
                 address: .hostname(host ?? settings.host, port: port ?? settings.port), serverName: "Sieve"),
-            services: [tiplineWork, SearchIndexer(index: search, database: database, logger: logger)] + services,
+            // The store's PostgreSQL pools (when the caller left them to the group) first: Hummingbird stops the
+            // server, then the services in reverse order, so the pools close after everything that uses them.
+            services: (storeConnections.map { [$0] } ?? [])
+                + [tiplineWork, SearchIndexer(index: search, database: database, logger: logger)] + services,
             onServerRunning: { channel in
                 let address = channel.localAddress
                 let shown = address.map { a in

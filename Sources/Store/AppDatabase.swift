@@ -1,6 +1,7 @@
 import CSieveSQLite
 import Foundation
 import GRDB
+import ServiceLifecycle
 import SieveCore
 
 /// The Store: one SQLite file (WAL) behind GRDB — the embedded default — or, for several machines sharing the
@@ -54,15 +55,24 @@ public final class AppDatabase: Sendable {
     /// its own, is refused untouched.
     public static let applicationID: Int32 = 0x5349_4556
 
+    /// The service that runs this store's PostgreSQL connection pools, for a store opened with `pools:
+    /// .serviceGroup`: put it first in the service group (a graceful shutdown stops services in reverse order, so
+    /// the pools close after everything that uses them). Nil for SQLite and for a store that runs its own pools.
+    public var connections: (any Service)? {
+        guard let postgres, postgres.runsInServiceGroup else { return nil }
+        return StoreConnections(backend: postgres)
+    }
+
     /// True on PostgreSQL: work is shared between processes through claims with leases.
     public var sharesWork: Bool { postgres != nil }
 
     /// Opens (creating if needed) the database at `path` — a SQLite file or a `postgres://` URL — and runs pending
-    /// migrations.
-    public init(path: String, mode: OpenMode = .create) async throws(StoreError) {
+    /// migrations. `pools` says who runs PostgreSQL's connection pools (ignored for SQLite): the store itself, or
+    /// the caller's service group through `connections`.
+    public init(path: String, mode: OpenMode = .create, pools: PostgresPools = .ownTask) async throws(StoreError) {
         workerID = "\(ProcessInfo.processInfo.hostName):\(getpid()):\(UUID().uuidString.prefix(8).lowercased())"
         if PostgresLocation.isPostgresURL(path) {
-            let backend = try await PostgresBackend(url: path)
+            let backend = try await PostgresBackend(url: path, pools: pools)
             self.path = backend.display
             self.postgres = backend
             self.writer = nil
@@ -411,4 +421,13 @@ extension AppDatabase {
 extension AppDatabase {
     /// The SQLite library this process runs with ("3.40.1").
     public static var sqliteLibraryVersion: String { String(cString: sieve_sqlite_version()) }
+}
+
+/// A PostgreSQL store's connection pools as a `Service` (`AppDatabase.connections`).
+struct StoreConnections: Service {
+    let backend: PostgresBackend
+
+    func run() async throws {
+        try await backend.runPools()
+    }
 }

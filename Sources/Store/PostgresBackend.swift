@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import PostgresNIO
+import ServiceLifecycle
 import SieveCore
 
 /// Where a PostgreSQL database is, parsed from `postgres://user:password@host:port/database?options`.
@@ -183,25 +184,45 @@ public struct PostgresLocation: Sendable, Equatable {
     }
 }
 
+/// Who runs the connection pools (`PostgresClient.run()`) of a PostgreSQL store.
+public enum PostgresPools: Sendable {
+    /// The store itself, in a task of its own from opening until it is released: one-shot commands and tests.
+    case ownTask
+    /// The caller's service group: the store's `connections` service (put it FIRST in the group, so a graceful
+    /// shutdown stops it last, after every service that uses the store has finished). Until that service runs,
+    /// each transaction gets a connection of its own (opening, migrations, start-up checks); after it has stopped,
+    /// transactions fail with `PostgresPoolsStopped`.
+    case serviceGroup
+}
+
 /// The shared backend: postgres-nio's `PostgresClient` (its own connection pool, fully asynchronous) for each host
-/// of the URL, run in the backend's task and cancelled when the store is released. Transactions run on the host
-/// in use: the first that answers — and, with `target_session_attrs=read-write`, accepts writes. A connection error,
-/// a lease that is not granted within `connect_timeout` or a server that turned read-only (a failover demoted it)
-/// sends the next transaction looking for the primary again. Nothing here blocks a thread: statements are awaited,
-/// retries sleep with `Task.sleep`.
+/// of the URL, run either by the backend (`.ownTask`) or as a `Service` in the caller's service group
+/// (`.serviceGroup`). Transactions run on the host in use: the first that answers — and, with
+/// `target_session_attrs=read-write`, accepts writes. A connection error, a lease that is not granted within
+/// `connect_timeout` or a server that turned read-only (a failover demoted it) sends the next transaction looking
+/// for the primary again. Nothing here blocks a thread: statements are awaited, retries sleep with `Task.sleep`.
 final class PostgresBackend: Sendable {
     let location: PostgresLocation
     let display: String
     private let logger = Logger(label: "sieve.postgres", factory: { _ in SwiftLogNoOpLogHandler() })
     /// One client (pool) per host, in the URL's order.
     private let clients: [PostgresClient]
-    /// Runs the clients (`PostgresClient.run()`); cancelling it closes their connections.
-    private let runner: Task<Void, Never>
+    /// `.ownTask`: runs the clients; cancelling it (when the store is released) closes their connections.
+    private let runner: Task<Void, Never>?
+    /// Whether the pools run: transactions lease from them only while they do.
+    private let pools: Locked<PoolState>
     /// The host transactions go to; nil until found (and again after it failed).
     private let current = Locked<Int?>(nil)
+    /// Transactions that ran on a connection of their own because the pools were not running yet.
+    let ownConnectionSessions = Locked(0)
+
+    enum PoolState: Sendable { case notStarted, running, stopped }
+
+    /// Opened with `.serviceGroup`: the caller runs the pools.
+    var runsInServiceGroup: Bool { runner == nil }
 
     /// Connects; `migrate: false` applies no migration (to report which are pending).
-    init(url: String, migrate: Bool = true) async throws(StoreError) {
+    init(url: String, migrate: Bool = true, pools mode: PostgresPools = .ownTask) async throws(StoreError) {
         location = try PostgresLocation(url: url)
         display = PostgresLocation.redact(url)
         let location = location
@@ -215,22 +236,45 @@ final class PostgresBackend: Sendable {
             throw StoreError.open(path: display, underlying: Self.message(error))
         }
         let clients = clients
-        runner = Task {
-            await withDiscardingTaskGroup { group in
-                for c in clients { group.addTask { await c.run() } }
+        switch mode {
+        case .ownTask:
+            pools = Locked(.running)
+            runner = Task {
+                await withDiscardingTaskGroup { group in
+                    for c in clients { group.addTask { await c.run() } }
+                }
             }
+        case .serviceGroup:
+            pools = Locked(.notStarted)
+            runner = nil
         }
         do {
             _ = try await endpoint()
             if migrate { try await withSession { s in try await PostgresSchema.migrate(s) } }
         } catch {
-            runner.cancel()
+            runner?.cancel()
             throw StoreError.open(path: display, underlying: Self.message(error))
         }
     }
 
     deinit {
-        runner.cancel()
+        runner?.cancel()
+    }
+
+    /// `.serviceGroup`: runs the pools until the group shuts down gracefully (`PostgresClient.run()` stops on it)
+    /// or the task is cancelled. Once only: a second run, or one for `.ownTask`, throws.
+    func runPools() async throws {
+        let start = pools.withLock { state -> Bool in
+            guard state == .notStarted, runner == nil else { return false }
+            state = .running
+            return true
+        }
+        guard start else { throw PostgresPoolsStopped(display: display, reason: "the connection pools already run (a store's `connections` service runs once)") }
+        defer { pools.withLock { $0 = .stopped } }
+        let clients = clients
+        await withDiscardingTaskGroup { group in
+            for c in clients { group.addTask { await c.run() } }
+        }
     }
 
     /// The host in use, found when there is none: the hosts in order, the first that answers (and, with
@@ -290,14 +334,25 @@ final class PostgresBackend: Sendable {
         }
     }
 
-    /// Runs `body` on one connection leased from the pool of the host in use (no transaction of its own).
+    /// Runs `body` on one connection leased from the pool of the host in use (no transaction of its own); before
+    /// the pools run (`.serviceGroup`, ahead of the group), on a connection of its own opened and closed here.
     func withSession<T: Sendable>(_ body: @escaping @Sendable (PostgresSession) async throws -> T) async throws -> T {
+        let state = pools.withLock { $0 }
+        if state == .stopped {
+            throw PostgresPoolsStopped(display: display, reason: "the store's connections were closed when its service group shut down")
+        }
         let index = try await endpoint()
         let client = clients[index]
         let logger = logger
         let timeout = location.queryTimeout
         do {
             let endpoint = location.endpoints[index]
+            if state == .notStarted {
+                ownConnectionSessions.withLock { $0 += 1 }
+                let c = try await PostgresConnection.connect(configuration: try location.configuration(endpoint), id: 0, logger: logger)
+                defer { PostgresBackend.close(c) }
+                return try await body(PostgresSession(connection: c, logger: logger, timeout: timeout))
+            }
             return try await Self.lease(
                 from: client, within: .seconds(location.connectTimeout), check: { await self.probe(endpoint) }
             ) { c in
@@ -512,6 +567,13 @@ struct PostgresQueryTimeout: Error, CustomStringConvertible {
 }
 
 /// No connection from the pool within `connect_timeout` (the host went away and the pool keeps retrying).
+/// A transaction asked for after the store's pools stopped (its service group shut down), or a second run.
+struct PostgresPoolsStopped: Error, CustomStringConvertible {
+    var display: String
+    var reason: String
+    var description: String { "\(display): \(reason)" }
+}
+
 struct PostgresLeaseTimeout: Error, CustomStringConvertible {
     var seconds: Int
     var problem: String

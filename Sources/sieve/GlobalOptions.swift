@@ -30,9 +30,11 @@ struct GlobalOptions: ParsableArguments {
     /// Opens the store. Commands that only read or change what is there use `.existing` and never create a
     /// database from a mistyped path; those that fill one (`run`, `crawl`, imports, `migrate`, `serve`, `user add` …)
     /// use `.create` and say on stderr when they did.
-    func openDatabase(_ config: SieveConfig, mode: AppDatabase.OpenMode) async throws -> AppDatabase {
+    /// Long-running commands (`serve`, `worker`, `schedule`) pass `pools: .serviceGroup` and put the store's
+    /// `connections` first in their service group.
+    func openDatabase(_ config: SieveConfig, mode: AppDatabase.OpenMode, pools: PostgresPools = .ownTask) async throws -> AppDatabase {
         do {
-            let database = try await AppDatabase(path: config.database, mode: mode)
+            let database = try await AppDatabase(path: config.database, mode: mode, pools: pools)
             if database.created {
                 FileHandle.standardError.write(Data("sieve: created a new database \(database.path)\n".utf8))
             }

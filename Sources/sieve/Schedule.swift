@@ -40,7 +40,7 @@ struct ScheduleCommand: AsyncParsableCommand {
 
     func schedule() async throws {
         let config = try global.loadConfig(required: true)
-        let database = try await global.openDatabase(config, mode: .create)
+        let database = try await global.openDatabase(config, mode: .create, pools: once ? .ownTask : .serviceGroup)
         try await global.refuseExerciseStore(database, command: "schedule")
         var logger = global.makeLogger(forceStructured: true)
         logger.logLevel = global.verbose ? .info : .notice
@@ -67,7 +67,9 @@ struct ScheduleCommand: AsyncParsableCommand {
         SieveMetrics.bootstrap()
         let group = ServiceGroup(
             configuration: ServiceGroupConfiguration(
-                services: [.init(service: scheduler, serviceName: "scheduler")],
+                // The store's PostgreSQL pools first: a graceful shutdown stops them last.
+                services: (database.connections.map { [ServiceGroupConfiguration.ServiceConfiguration(service: $0, serviceName: "store")] } ?? [])
+                    + [.init(service: scheduler, serviceName: "scheduler")],
                 gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
         do {
             try await group.run()

@@ -83,7 +83,8 @@ struct Serve: AsyncParsableCommand {
             // reload, not kill.
             let hangups = await UnixSignalsSequence(trapping: .sighup)
             let config = try global.loadConfig(required: false)
-            let database = try await global.openDatabase(config, mode: .create)
+            // PostgreSQL: the pools run as the first service of the server's group (see `buildApplication`).
+            let database = try await global.openDatabase(config, mode: .create, pools: .serviceGroup)
             var logger = global.makeLogger()
             logger.logLevel = global.verbose ? .info : .notice
             let live = LiveConfig(config)
@@ -133,7 +134,7 @@ struct Serve: AsyncParsableCommand {
                     if let overrideDatabase { c.database = overrideDatabase }
                 })
                 let shownDatabase = database.path
-                try await app.buildApplication(host: h, port: p, services: services) { address in
+                try await app.buildApplication(host: h, port: p, services: services, storeConnections: database.connections) { address in
                     FileHandle.standardError.write(Data("sieve: serving http://\(address)/ (database \(shownDatabase)); Ctrl-C stops\n".utf8))
                 }.runService()
             } catch {

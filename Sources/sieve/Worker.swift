@@ -4,6 +4,7 @@ import Foundation
 import Operations
 import Pipeline
 import Publisher
+import ServiceLifecycle
 import SieveCore
 import Store
 
@@ -62,11 +63,11 @@ struct Worker: AsyncParsableCommand {
         try await runCLI {
             let selected = try parseStages()
             let config = try global.loadConfig(required: selected.contains(.crawl))
-            let database = try await global.openDatabase(config, mode: .create)
+            let database = try await global.openDatabase(config, mode: .create, pools: .serviceGroup)
             try await global.refuseExerciseStore(database, command: "worker")
             let lock = try global.runLock(database)
             defer { withExtendedLifetime(lock) {} }
-            let stop = StopSignal.onTerminationSignals()
+            let stop = StopSignal()
             let logger = global.makeLogger()
             let scorer = selected.contains(.classify) || selected.contains(.xref) ? try loadScorer() : nil
             var configured = Pipeline(config: config, database: database, logger: logger)
@@ -79,7 +80,15 @@ struct Worker: AsyncParsableCommand {
                 pipeline: pipeline, database: database, scorer: scorer, publisher: publisher,
                 settings: WorkerService.Settings(stages: selected, once: once, batch: batch, lease: lease, idle: idle),
                 logger: logger, stop: stop)
-            try await worker.run()
+            // One service group: the store's PostgreSQL pools first, the worker after them. SIGTERM/SIGINT shut it
+            // down gracefully: the worker finishes its batches and gives back its leases, then the pools close.
+            // The worker ending by itself (`--once`) ends the group the same way.
+            let group = ServiceGroup(
+                configuration: ServiceGroupConfiguration(
+                    services: (database.connections.map { [ServiceGroupConfiguration.ServiceConfiguration(service: $0, serviceName: "store")] } ?? [])
+                        + [.init(service: worker, successTerminationBehavior: .gracefullyShutdownGroup, serviceName: "worker")],
+                    gracefulShutdownSignals: [.sigterm, .sigint], logger: logger))
+            try await group.run()
             let t = worker.totals
             print("worker \(database.workerID) statements per post: \(Self.statementsPerPost(database.statementStats.snapshot, t))")
             print("worker \(database.workerID) \(stop.isSet ? "stopped" : "done"): \(t.pages) page(s) fetched, \(t.classified) post(s) classified, \(t.checked) cross-referenced, \(t.delivered) delivery(ies) made")

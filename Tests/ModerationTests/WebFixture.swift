@@ -171,9 +171,14 @@ struct Page {
 }
 
 /// A tiny browser over a test client: keeps cookies, sends forms.
-final class Browser: @unchecked Sendable {
+final class Browser: Sendable {
     let client: any TestClientProtocol
-    var cookies: [String: String] = [:]
+    private let jar = Locked([String: String]())
+    /// The cookies kept (each read and change under the jar's lock).
+    var cookies: [String: String] {
+        get { jar.withLock { $0 } }
+        set { jar.withLock { $0 = newValue } }
+    }
 
     init(_ client: any TestClientProtocol) { self.client = client }
 

@@ -10,7 +10,7 @@ import TestSupport
 
 /// A webhook receiver that honours idempotency keys, as a real one should: a repeated key is acknowledged with
 /// the first answer and has no second effect. It counts both.
-final class IdempotentWebhook: @unchecked Sendable {
+final class IdempotentWebhook: @unchecked Sendable {  // private state under `lock`; `server` is set once, before requests come
     private let lock = NSLock()
     private var effects: [String: Int64] = [:]  // idempotency key → post id
     private var repeats = 0
@@ -187,5 +187,56 @@ struct WorkerKillTests {
         #expect(Set(rows.map(\.idempotencyKey)) == Set(hook.effects.keys))
         let refetched = try await TestPostgres.psql(url, "SELECT count(*) - count(DISTINCT url) FROM document")
         print("three workers, one SIGKILLed after \(killedAt) of \(pagesTotal) page fetches: \(feeds.requests.count) fetches in all (\(refetched) page(s) fetched again after the kill), webhook \(hook.requests) request(s), \(hook.repeats) repeat(s) of an idempotency key absorbed")
+    }
+
+    /// SIGTERM shuts `sieve worker`'s service group down gracefully: the worker finishes its batch and gives back
+    /// its leases, then the store's pools (the group's first service) close; the process exits 0 and says it stopped.
+    @Test(.enabled(if: TestPostgres.isAvailable, Comment(rawValue: TestPostgres.unavailable)))
+    func sigtermStopsAWorkerGracefully() async throws {
+        let binary = TestPaths.sieveBinary
+        let url = try #require(try await TestPostgres.freshDatabase(#function))
+        let dir = TempDir()
+        let config = dir.write("sieve.toml", "database = \"\(url)\"\n")
+        let db = try await AppDatabase(path: url)
+        let ids = try await db.syncSources([SourceConfig(name: "s", kind: .rss, url: "https://s.example/rss")])
+        try await db.recordFetch(
+            DocumentRecord(sourceId: ids["s"]!, url: "https://s.example/rss", status: 200),
+            posts: (1...40).map { ExtractedPost(externalID: "p\($0)", title: "t\($0)", text: "台北市停電 \($0)") })
+
+        let p = Process()
+        p.executableURL = binary
+        p.arguments = ["worker", "--config", config, "--stages", "classify,xref", "--batch", "5", "--idle", "0.2"]
+        p.currentDirectoryURL = TestPaths.packageRoot
+        let out = Pipe()
+        p.standardOutput = out
+        p.standardError = out
+        let child = ChildProcess(p)
+        try child.run()
+        // Once the worker has classified everything (observed in the database), it idles; then SIGTERM.
+        let classified = await waitUntil(timeout: 120) {
+            (try? Self.syncPsql(url, "SELECT count(*) FROM assessment")) == "40"
+        }
+        #expect(classified)
+        #expect(child.isRunning, "a worker without --once keeps running")
+        kill(p.processIdentifier, SIGTERM)
+        await child.exited()
+        let log = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(p.terminationReason == .exit && p.terminationStatus == 0, "\(log)")
+        #expect(log.contains("stopped: "), "\(log)")
+        await #expect(try TestPostgres.psql(url, "SELECT count(*) FROM post WHERE claimedBy IS NOT NULL") == "0")
+    }
+
+    /// psql from a synchronous condition (`waitUntil`'s closure).
+    static func syncPsql(_ url: String, _ sql: String) throws -> String {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: ProcessInfo.processInfo.environment["SIEVE_TEST_PSQL"] ?? "/usr/lib/postgresql/15/bin/psql")
+        p.arguments = ["-X", "-q", "-A", "-t", url, "-c", sql]
+        let out = Pipe()
+        p.standardOutput = out
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        p.waitUntilExit()
+        return String(decoding: data, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
     }
 }

@@ -28,7 +28,7 @@ struct FakePost: Sendable {
 /// rate-limit hints, and — where the real API has it — idempotency: a repeated key returns the first result
 /// and never posts twice. Mastodon (Idempotency-Key), LINE (X-Line-Retry-Key → 409) and our webhook
 /// (X-Sieve-Idempotency-Key) de-duplicate; Telegram, Discord, Slack and Facebook do not.
-final class FakePlatform: @unchecked Sendable {
+final class FakePlatform: @unchecked Sendable {  // private state under `lock`; `stall` and `server` are set before requests come
     let kind: ChannelKind
     let token: String
     private let lock = NSLock()

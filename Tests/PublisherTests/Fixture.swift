@@ -6,11 +6,11 @@ import Store
 import TestSupport
 
 /// A real SQLite file with queued items, ready to approve, escalate and publish.
-final class Fixture: @unchecked Sendable {
+final class Fixture: Sendable {
     let dir = TempDir()
     let db: AppDatabase
-    private var sourceID: Int64 = 0
-    private var counter = 0
+    private let sourceID: Int64
+    private let counter = Locked(0)
 
     init() async throws {
         db = try await AppDatabase(path: dir.path("sieve.sqlite"))
@@ -25,7 +25,10 @@ final class Fixture: @unchecked Sendable {
     ) async throws -> [Int64] {
         var posts: [ExtractedPost] = []
         for _ in 0..<count {
-            counter += 1
+            let counter = self.counter.withLock { n in
+                n += 1
+                return n
+            }
             posts.append(ExtractedPost(
                 externalID: "p\(counter)", url: url, title: "台21線坍方 #\(counter)",
                 published: Date(timeIntervalSince1970: 1_789_392_600 + Double(counter) * 60),

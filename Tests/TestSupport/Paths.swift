@@ -73,7 +73,7 @@ public enum TestPaths {
 }
 
 /// A fresh temporary directory, removed when the value is released.
-public final class TempDir: @unchecked Sendable {
+public final class TempDir: Sendable {
     public let url: URL
 
     public init() {

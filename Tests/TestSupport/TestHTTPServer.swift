@@ -19,7 +19,7 @@ public struct TestRequest: Sendable {
 }
 
 /// Writes raw bytes to the client socket, so handlers can misbehave on purpose (drip, reset, never finish).
-public final class TestConnection: @unchecked Sendable {
+public final class TestConnection: @unchecked Sendable {  // `_closed` under `state`; `fd` is fixed
     let fd: Int32
     private let state = NSLock()
     private var _closed = false
@@ -102,7 +102,7 @@ public final class TestConnection: @unchecked Sendable {
 
 /// A real HTTP/1.1 server on 127.0.0.1 (a random free port), one thread per connection.
 /// Handlers get the parsed request and the raw connection; the connection is closed after the handler returns.
-public final class TestHTTPServer: @unchecked Sendable {
+public final class TestHTTPServer: @unchecked Sendable {  // `stopped` and `_requests` under `lock`
     public typealias Handler = @Sendable (TestRequest, TestConnection) -> Void
     public let port: Int
     private let listenFD: Int32
