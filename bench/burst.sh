@@ -88,11 +88,13 @@ run_case() {
   for p in "${pids[@]}"; do wait "$p" || echo "worker $p exited $?"; done
   local end; end=$(date +%s.%N)
   local dbcpu1=0; dbcpu1=$(db_cpu "$db")
+  local srvcpu; srvcpu=$(awk '{ print ($14 + $15) / '"$(getconf CLK_TCK)"' }' "/proc/$server/stat" 2>/dev/null || echo "?")
   kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true
   rows "$db" > "$WORK/rows.tsv"
   echo "== $label: $workers worker(s), $(tail -n 1 "$WORK/worker0.log")"
   grep -h "statements per post" "$WORK"/worker*.log | sed 's/^/   /' || true
   python3 bench/burst.py report "$WORK/appear.tsv" "$WORK/rows.tsv" "$(python3 -c "print($end - $start)")"
+  echo "feed server (the load generator, on the same cores) CPU: $srvcpu s"
   if [[ "$db" == postgres* ]] && [ -n "${SIEVE_TEST_PGDATA:-}" ]; then
     python3 -c "import sys; cpu = float(sys.argv[2]) - float(sys.argv[1]); n = int(sys.argv[3]); print(f'database CPU: {cpu:.1f} s = {cpu / n * 1e6:.0f} µs per post')" \
       "$dbcpu0" "$dbcpu1" "$(wc -l < "$WORK/rows.tsv")"

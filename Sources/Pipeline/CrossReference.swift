@@ -95,19 +95,31 @@ extension Pipeline {
             pictures = KnownPictures(index: RumourPictures(try await database.knownRumourImages()), rumours: known)
             cache?.store((xref, pictures), for: version)
         }
+        // As in `classify`: batch N is saved while batch N+1 is checked.
         var total = 0
-        while shouldStop?() != true {
-            let posts = try await database.leasePostsToCrossReference(limit: batch, lease: lease, now: Date())
-            if posts.isEmpty { break }
-            let results = posts.parallelMap { p in
-                var r = xref.check(text: p.text, published: p.published ?? p.fetchedAt, assessment: p.assessment, location: p.location)
-                pictures.apply(to: &r, pictureHashes: p.pictureHashes)
-                return (postID: p.id, result: r, priority: xrefPriority(p.assessment, r, clusterSize: p.clusterSize, published: p.published ?? p.fetchedAt, now: now))
+        var after: Int64 = 0
+        let saving = Overlapped()
+        do {
+            while shouldStop?() != true {
+                let posts = try await database.leasePostsToCrossReference(limit: batch, lease: lease, now: Date(), after: after)
+                if posts.isEmpty { break }
+                after = posts.map(\.id).max() ?? after
+                let results = posts.parallelMap { p in
+                    var r = xref.check(text: p.text, published: p.published ?? p.fetchedAt, assessment: p.assessment, location: p.location)
+                    pictures.apply(to: &r, pictureHashes: p.pictureHashes)
+                    return (postID: p.id, result: r, priority: xrefPriority(p.assessment, r, clusterSize: p.clusterSize, published: p.published ?? p.fetchedAt, now: now))
+                }
+                try await saving.next { () async throws(StoreError) in
+                    try await database.saveCrossReferences(results, evidence: version, now: max(now, Date()))
+                    for r in results { PipelineMetrics.crossReferenced(r.result.verdict.rawValue) }
+                }
+                total += posts.count
             }
-            try await database.saveCrossReferences(results, evidence: version, now: max(now, Date()))
-            for r in results { PipelineMetrics.crossReferenced(r.result.verdict.rawValue) }
-            total += posts.count
+        } catch {
+            await saving.abandon()
+            throw error
         }
+        try await saving.finish()
         return total
     }
 }

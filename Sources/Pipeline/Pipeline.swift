@@ -70,19 +70,60 @@ public struct Pipeline: Sendable {
         database: any AssessmentRepository, scorer: any PostScorer, batch: Int = 500, lease: TimeInterval = 300,
         shouldStop: (@Sendable () -> Bool)? = nil
     ) async throws(StoreError) -> Int {
+        // Batch N is saved while batch N+1 is classified (the save waits for the one writer; the classifying
+        // uses the cores meanwhile); the next lease starts above the last id of the batch being saved.
         var total = 0
-        while shouldStop?() != true {
-            let posts = try await database.leasePostsToAssess(limit: batch, lease: lease, now: Date())
-            if posts.isEmpty { break }
-            let assessed = posts.parallelMap { post in
-                let started = DispatchTime.now().uptimeNanoseconds
-                let a = scorer.assess(title: post.title, text: post.text, published: post.published)
-                PipelineMetrics.classified(nanoseconds: DispatchTime.now().uptimeNanoseconds - started)
-                return (postID: post.id, assessment: a, priority: queuePriority(a))
+        var after: Int64 = 0
+        let saving = Overlapped()
+        do {
+            while shouldStop?() != true {
+                let posts = try await database.leasePostsToAssess(limit: batch, lease: lease, now: Date(), after: after)
+                if posts.isEmpty { break }
+                after = posts.map(\.id).max() ?? after
+                let assessed = posts.parallelMap { post in
+                    let started = DispatchTime.now().uptimeNanoseconds
+                    let a = scorer.assess(title: post.title, text: post.text, published: post.published)
+                    PipelineMetrics.classified(nanoseconds: DispatchTime.now().uptimeNanoseconds - started)
+                    return (postID: post.id, assessment: a, priority: queuePriority(a))
+                }
+                try await saving.next { () async throws(StoreError) in try await database.saveAssessments(assessed) }
+                total += posts.count
             }
-            try await database.saveAssessments(assessed)
-            total += posts.count
+        } catch {
+            await saving.abandon()
+            throw error
         }
+        try await saving.finish()
         return total
+    }
+}
+
+/// One store write at a time running beside the loop that made it: `next` waits for the previous write (and
+/// throws its error) before starting the new one, `finish` waits for the last, `abandon` waits without throwing
+/// (the loop is failing with an error of its own). A write is never left running after the loop returns.
+final class Overlapped: Sendable {
+    private let current = Locked<Task<Result<Void, StoreError>, Never>?>(nil)
+
+    func next(_ write: @escaping @Sendable () async throws(StoreError) -> Void) async throws(StoreError) {
+        try await finish()
+        current.withLock {
+            $0 = Task {
+                do throws(StoreError) {
+                    try await write()
+                    return .success(())
+                } catch {
+                    return .failure(error)
+                }
+            }
+        }
+    }
+
+    func finish() async throws(StoreError) {
+        guard let task = current.withLock({ t -> Task<Result<Void, StoreError>, Never>? in defer { t = nil }; return t }) else { return }
+        try await task.value.get()
+    }
+
+    func abandon() async {
+        _ = try? await finish()
     }
 }

@@ -5,7 +5,9 @@ import Store
 /// What the classify stage needs from the Store: lease unassessed posts, save their assessments (which queues
 /// them and releases the lease). `AppDatabase` conforms on both backends.
 public protocol AssessmentRepository: Sendable {
-    func leasePostsToAssess(limit: Int, lease: TimeInterval, now: Date) async throws(StoreError) -> [PostToAssess]
+    /// Posts waiting to be assessed with ids above `after`, in id order (the stage's loop passes the last id of the
+    /// batch it is still saving, so the next batch never holds the same posts).
+    func leasePostsToAssess(limit: Int, lease: TimeInterval, now: Date, after: Int64) async throws(StoreError) -> [PostToAssess]
     func saveAssessments(_ items: [(postID: Int64, assessment: Assessment, priority: Double)]) async throws(StoreError)
 }
 
@@ -20,7 +22,8 @@ public protocol CrossReferenceRepository: Sendable {
     func knownRumours() async throws(StoreError) -> [KnownRumour]
     /// The known rumours' pictures (for crawled posts' pictures).
     func knownRumourImages() async throws(StoreError) -> [KnownRumourImage]
-    func leasePostsToCrossReference(limit: Int, lease: TimeInterval, now: Date) async throws(StoreError) -> [PostForXref]
+    /// Posts due for a check with ids above `after`, in id order (see `leasePostsToAssess`).
+    func leasePostsToCrossReference(limit: Int, lease: TimeInterval, now: Date, after: Int64) async throws(StoreError) -> [PostForXref]
     func saveCrossReferences(
         _ items: [(postID: Int64, result: XrefResult, priority: Double)], evidence: Date?, now: Date
     ) async throws(StoreError)

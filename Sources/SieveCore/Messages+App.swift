@@ -219,8 +219,7 @@ extension Messages {
                 missingAppPhrases.withLock { _ = $0.insert(zh) }
             }
         }
-        for (k, v) in args { text = text.replacingOccurrences(of: "{\(k)}", with: v) }
-        return text
+        return fill(text, args)
     }
 
     /// Whether a string has Chinese characters (CJK ideographs or full-width punctuation).

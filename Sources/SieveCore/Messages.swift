@@ -14,9 +14,30 @@ public enum Messages {
     /// The text for `key` in `language` (Traditional Chinese when missing there; the key itself when unknown), with
     /// `{name}` replaced from `args`.
     public static func text(_ key: String, _ language: Language, _ args: [String: String] = [:]) -> String {
-        var s = table[key]?[language] ?? table[key]?[.zhHant] ?? key
-        for (name, value) in args { s = s.replacingOccurrences(of: "{\(name)}", with: value) }
-        return s
+        fill(table[key]?[language] ?? table[key]?[.zhHant] ?? key, args)
+    }
+
+    /// `template` with each `{name}` whose name is in `args` replaced by its value, in one pass: a value is never
+    /// searched for placeholders itself, and `{…}` with a name not in `args` stays as written. (Every post's
+    /// reasons are filled in on the classifier's hot path; `replacingOccurrences` per name cost 9% of a burst.)
+    public static func fill(_ template: String, _ args: [String: String]) -> String {
+        guard !args.isEmpty, template.utf8.contains(UInt8(ascii: "{")) else { return template }
+        var out = ""
+        out.reserveCapacity(template.utf8.count + 16)
+        var rest = Substring(template)
+        while let open = rest.firstIndex(of: "{") {
+            out += rest[..<open]
+            let afterOpen = rest.index(after: open)
+            if let close = rest[afterOpen...].firstIndex(of: "}"), let value = args[String(rest[afterOpen..<close])] {
+                out += value
+                rest = rest[rest.index(after: close)...]
+            } else {
+                out += "{"
+                rest = rest[afterOpen...]
+            }
+        }
+        out += rest
+        return out
     }
 
     /// A county's name: the official name in Chinese, its official English name elsewhere (with the Chinese after

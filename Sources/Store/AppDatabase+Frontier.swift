@@ -308,11 +308,10 @@ extension AppDatabase {
                         try await tx.execute("UPDATE post SET clusterSize = clusterSize + 1 WHERE id = ?", [root])
                         outcome.nearDuplicates += 1
                     }
-                    for b in 0..<4 {
-                        try await tx.execute(
-                            "INSERT INTO simhashBand (band, key, postId, simhash) VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
-                            [b, Int((h >> (UInt64(b) * 16)) & 0xFFFF), postID, Int64(bitPattern: h)])
-                    }
+                    // The four bands in one statement.
+                    try await tx.execute(
+                        "INSERT INTO simhashBand (band, key, postId, simhash) VALUES (0, ?, ?, ?), (1, ?, ?, ?), (2, ?, ?, ?), (3, ?, ?, ?) ON CONFLICT DO NOTHING",
+                        (0..<4).flatMap { b -> [any SQLBindable] in [Int((h >> (UInt64(b) * 16)) & 0xFFFF), postID, Int64(bitPattern: h)] })
                 }
             }
             }
@@ -499,28 +498,25 @@ extension AppDatabase {
     static let candidatesPerBand = 128
 
     static func nearDuplicate(of hash: UInt64, excluding postID: Int64, in tx: SQLTransaction) async throws -> Int64? {
-        // The oldest post within distance 3 sharing a band, among the oldest `candidatesPerBand` posts with that
-        // band value (the primary key's order), compared inside the database: one row per band comes back instead
-        // of every candidate (in the 200,000-post burst, turning candidates into rows was a quarter of the crawl's
-        // CPU, all of it in the one writer). Later bands only look below the best found so far. With 16-bit band
+        // The oldest post within distance 3 among the oldest `candidatesPerBand` posts of each of the four band
+        // values, compared inside the database, and its cluster's root — one statement (it was five: a burst
+        // stores each post with a handful of statements on the one writer, so each one counts). With 16-bit band
         // values a random collision is rare (200,000 posts: about 3 per value); only a flood of near-identical
         // but not near-duplicate posts fills a band, and the cap bounds what each insert reads.
-        var best: Int64? = nil
         let signed = Int64(bitPattern: hash)
-        for band in 0..<4 {
-            let key = Int((hash >> (UInt64(band) * 16)) & 0xFFFF)
-            let found = try await tx.scalar(
-                """
-                SELECT MIN(postId) FROM (
-                  SELECT postId, simhash FROM simhashBand WHERE band = ? AND key = ? AND postId < ? AND postId <> ?
-                  ORDER BY postId LIMIT ?) AS candidate
-                WHERE \(tx.dialect.hammingDistance("simhash", "?")) <= 3
-                """, [band, key, best ?? Int64.max, postID, candidatesPerBand, signed], as: Int64.self)
-            if let found { best = found }
+        var arguments: [any SQLBindable] = []
+        let bands = (0..<4).map { band -> String in
+            arguments += [band, Int((hash >> (UInt64(band) * 16)) & 0xFFFF), postID, candidatesPerBand]
+            return "SELECT * FROM (SELECT postId, simhash FROM simhashBand WHERE band = ? AND key = ? AND postId <> ? ORDER BY postId LIMIT ?) AS b\(band)"
         }
-        guard let match = best else { return nil }
+        arguments.append(signed)
         // Link to the cluster's root, not to another duplicate.
-        return try await tx.scalar("SELECT COALESCE(duplicateOf, id) FROM post WHERE id = ?", [match])
+        return try await tx.scalar(
+            """
+            SELECT COALESCE(duplicateOf, id) FROM post WHERE id = (
+              SELECT MIN(postId) FROM (\(bands.joined(separator: " UNION ALL "))) AS candidate
+              WHERE \(tx.dialect.hammingDistance("simhash", "?")) <= 3)
+            """, arguments, as: Int64.self)
     }
 
     /// Inserts a fetch record.

@@ -351,25 +351,25 @@ extension AppDatabase {
 
     /// Claims up to `limit` posts due for a cross-reference for this process until `now + lease` (PostgreSQL:
     /// `FOR UPDATE SKIP LOCKED`, skipping posts another worker holds). `saveCrossReferences` releases them.
-    public func leasePostsToCrossReference(limit: Int = 1000, lease: TimeInterval = 300, now: Date = Date())
+    public func leasePostsToCrossReference(limit: Int = 1000, lease: TimeInterval = 300, now: Date = Date(), after: Int64 = 0)
         async throws(StoreError) -> [PostForXref]
     {
         try await leasePosts(
-            lease: lease, now: now, { tx, l in try await Self.selectPostsToCrossReference(tx, limit: limit, lease: l) },
+            lease: lease, now: now, { tx, l in try await Self.selectPostsToCrossReference(tx, limit: limit, after: after, lease: l) },
             make: Self.postForXref)
     }
 
     /// Reads only the due posts, through the partial index `post_xrefDue` (the queue of posts already checked
     /// can be hundreds of thousands long in a burst).
-    static func selectPostsToCrossReference(_ tx: SQLTransaction, limit: Int, lease: PostLease?) async throws -> [SQLRow] {
-        let due = "post.xrefDue = 1 AND post.state IN ('queued', 'escalated')"
+    static func selectPostsToCrossReference(_ tx: SQLTransaction, limit: Int, after: Int64 = 0, lease: PostLease?) async throws -> [SQLRow] {
+        let due = "post.xrefDue = 1 AND post.state IN ('queued', 'escalated') AND post.id > ?"
         if let lease {
             return try await lease.claim(
                 select: """
                     SELECT post.id FROM post JOIN assessment ON assessment.postId = post.id
                     WHERE \(due)\(tx.dialect.unleased("post")) ORDER BY post.id LIMIT ?
                     """,
-                arguments: tx.dialect.unleasedArguments(lease.now) + [limit], from: "assessment",
+                arguments: [after] + tx.dialect.unleasedArguments(lease.now) + [limit], from: "assessment",
                 join: "assessment.postId = post.id AND ",
                 returning: "post.id, post.text, post.title, post.publishedAt, post.fetchedAt, post.clusterSize, post.extra, assessment.*",
                 tx)
@@ -379,7 +379,7 @@ extension AppDatabase {
             SELECT post.id, post.text, post.title, post.publishedAt, post.fetchedAt, post.clusterSize, post.extra, assessment.*
             FROM post\(tx.dialect.indexedBy("post_xrefDue")) JOIN assessment ON assessment.postId = post.id
             WHERE \(due) ORDER BY post.id LIMIT ?
-            """, [limit])
+            """, [after, limit])
     }
 
     /// A claimed row as the cross-reference reads it (the assessment's JSON decoded).
@@ -428,30 +428,18 @@ extension AppDatabase {
         try await write { tx in
             let current = try await Self.evidenceVersion(tx)
             let stale = current.map { c in evidence.map { c > $0 } ?? true } ?? false
-            if tx.dialect.sharesWork {
-                return try await Self.saveCrossReferencesBatched(items, matches: matches, stale: stale, now: now, tx)
-            }
-            for (item, matchesJSON) in zip(items, matches) {
-                let r = item.result
-                let previous = try await tx.scalar("SELECT knownRumourId FROM xref WHERE postId = ?", [item.postID], as: Int64.self)
-                try await tx.execute(
-                    "\(Self.insertXref) VALUES (?, ?, ?, ?, ?, ?, ?, ?) \(Self.replaceXref)",
-                    [
-                        item.postID, r.verdict.rawValue, r.score, XrefNote.encode(r.explanation), matchesJSON,
-                        r.knownRumour?.rumourID, r.knownRumour?.similarity, now,
-                    ])
-                if let k = r.knownRumour, previous != k.rumourID {
-                    try await tx.execute(
-                        "UPDATE knownRumour SET spreadCount = spreadCount + 1, lastSeenAt = ? WHERE id = ?", [now, k.rumourID])
-                }
-                try await tx.execute("UPDATE assessment SET priority = ? WHERE postId = ?", [item.priority, item.postID])
-                try await tx.execute(
-                    "UPDATE post SET claimedBy = NULL, leaseUntil = NULL, xrefDue = \(stale ? 1 : 0) WHERE id = ?", [item.postID])
+            // Five statements per batch on both backends (on SQLite per slice that fits one statement's parameters):
+            // row by row it was four per post, on the writer every stage shares.
+            let slice = tx.dialect.sharesWork ? max(items.count, 1) : JSONRecordSet.sqliteRowsPerStatement(columns: 8)
+            for start in stride(from: 0, to: items.count, by: slice) {
+                let end = min(start + slice, items.count)
+                try await Self.saveCrossReferencesBatched(
+                    Array(items[start..<end]), matches: Array(matches[start..<end]), stale: stale, now: now, tx)
             }
         }
     }
 
-    /// The cross-reference upsert, row by row (`VALUES`) or batched (`SELECT`) between these two halves.
+    /// The cross-reference upsert (`INSERT … SELECT`) between these two halves.
     static let insertXref =
         "INSERT INTO xref (postId, verdict, score, explanation, matches, knownRumourId, knownRumourSimilarity, checkedAt)"
     static let replaceXref = """
@@ -460,7 +448,7 @@ extension AppDatabase {
           knownRumourSimilarity = excluded.knownRumourSimilarity, checkedAt = excluded.checkedAt
         """
 
-    /// PostgreSQL: the same changes in five statements for the whole batch (one round trip each): the previous
+    /// The cross-references in five statements for the whole batch (on PostgreSQL one round trip each): the previous
     /// known-rumour matches, the results, the known rumours' spread counts (one more per post that newly repeats
     /// one), the priorities, and the posts' due marks and leases. A post listed twice keeps its last result.
     static func saveCrossReferencesBatched(
@@ -486,8 +474,8 @@ extension AppDatabase {
         guard results.count > 0 else { return }
         var previous: [Int64: Int64] = [:]
         for row in try await tx.rows(
-            "SELECT xref.postId, xref.knownRumourId FROM xref JOIN \(priorities.source()) ON xref.postId = r.id",
-            [priorities.argument])
+            "SELECT xref.postId, xref.knownRumourId FROM xref JOIN \(priorities.source(tx.dialect)) ON xref.postId = r.id",
+            priorities.arguments(tx.dialect))
         {
             if let k: Int64 = try row["knownRumourId"] { previous[try row["postId"]] = k }
         }
@@ -496,24 +484,24 @@ extension AppDatabase {
             if let k = item.result.knownRumour, previous[item.postID] != k.rumourID { spread[k.rumourID, default: 0] += 1 }
         }
         try await tx.execute(
-            "\(Self.insertXref) SELECT * FROM \(results.source()) \(Self.replaceXref)", [results.argument])
+            "\(Self.insertXref) SELECT * FROM \(results.source(tx.dialect)) WHERE true \(Self.replaceXref)", results.arguments(tx.dialect))
         if !spread.isEmpty {
             var counts = JSONRecordSet([("id", "bigint"), ("n", "bigint")])
             for (id, n) in spread.sorted(by: { $0.key < $1.key }) { counts.append([id, n]) }
             try await tx.execute(
                 """
                 UPDATE knownRumour SET spreadCount = spreadCount + r.n, lastSeenAt = ?
-                FROM \(counts.source()) WHERE knownRumour.id = r.id
-                """, [now, counts.argument])
+                FROM \(counts.source(tx.dialect)) WHERE knownRumour.id = r.id
+                """, [now] + counts.arguments(tx.dialect))
         }
         try await tx.execute(
-            "UPDATE assessment SET priority = r.priority FROM \(priorities.source()) WHERE assessment.postId = r.id",
-            [priorities.argument])
+            "UPDATE assessment SET priority = r.priority FROM \(priorities.source(tx.dialect)) WHERE assessment.postId = r.id",
+            priorities.arguments(tx.dialect))
         try await tx.execute(
             """
             UPDATE post SET claimedBy = NULL, leaseUntil = NULL, xrefDue = \(stale ? 1 : 0)
-            FROM \(priorities.source()) WHERE post.id = r.id
-            """, [priorities.argument])
+            FROM \(priorities.source(tx.dialect)) WHERE post.id = r.id
+            """, priorities.arguments(tx.dialect))
     }
 
     /// The stored cross-reference of a post, if it has one.

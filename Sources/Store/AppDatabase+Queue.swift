@@ -9,10 +9,10 @@ extension AppDatabase {
 
     /// Claims up to `limit` unassessed posts for this process until `now + lease` (PostgreSQL: `FOR UPDATE SKIP
     /// LOCKED`, skipping posts another worker holds a live lease on). `saveAssessments` releases them.
-    public func leasePostsToAssess(limit: Int = 1000, lease: TimeInterval = 300, now: Date = Date()) async throws(StoreError)
+    public func leasePostsToAssess(limit: Int = 1000, lease: TimeInterval = 300, now: Date = Date(), after: Int64 = 0) async throws(StoreError)
         -> [PostToAssess]
     {
-        try await leasePosts(lease: lease, now: now, { tx, l in try await Self.selectPostsToAssess(tx, limit: limit, lease: l) }, make: Self.postToAssess)
+        try await leasePosts(lease: lease, now: now, { tx, l in try await Self.selectPostsToAssess(tx, limit: limit, after: after, lease: l) }, make: Self.postToAssess)
     }
 
     /// Claims posts for this process (PostgreSQL: `select` leases the rows it returns, in one statement) and turns
@@ -66,15 +66,16 @@ extension AppDatabase {
         }
     }
 
-    static func selectPostsToAssess(_ tx: SQLTransaction, limit: Int, lease: PostLease?) async throws -> [SQLRow] {
+    static func selectPostsToAssess(_ tx: SQLTransaction, limit: Int, after: Int64 = 0, lease: PostLease?) async throws -> [SQLRow] {
         if let lease {
             return try await lease.claim(
-                select: "SELECT id FROM post WHERE state = ?\(tx.dialect.unleased("post")) ORDER BY id LIMIT ?",
-                arguments: [PostState.fetched.rawValue] + tx.dialect.unleasedArguments(lease.now) + [limit],
+                select: "SELECT id FROM post WHERE state = ? AND id > ?\(tx.dialect.unleased("post")) ORDER BY id LIMIT ?",
+                arguments: [PostState.fetched.rawValue, after] + tx.dialect.unleasedArguments(lease.now) + [limit],
                 returning: "id, title, text, publishedAt", tx)
         }
         return try await tx.rows(
-            "SELECT id, title, text, publishedAt FROM post WHERE state = ? ORDER BY id LIMIT ?", [PostState.fetched.rawValue, limit])
+            "SELECT id, title, text, publishedAt FROM post WHERE state = ? AND id > ? ORDER BY id LIMIT ?",
+            [PostState.fetched.rawValue, after, limit])
     }
 
     static func postToAssess(_ row: SQLRow) throws -> PostToAssess {
@@ -124,42 +125,30 @@ extension AppDatabase {
     /// Stores assessments and moves their posts to the queue (releasing their claims), all in one transaction.
     /// The JSON columns are encoded before the transaction, so the writer is held only for the statements.
     public func saveAssessments(_ items: [(postID: Int64, assessment: Assessment, priority: Double)]) async throws(StoreError) {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        func json<T: Encodable>(_ v: T) throws(StoreError) -> String {
-            do {
-                return String(decoding: try encoder.encode(v), as: UTF8.self)
-            } catch {
-                throw StoreError.database("cannot encode an assessment: \(error)")
-            }
-        }
         var rows: [[any SQLBindable]] = []
         rows.reserveCapacity(items.count)
         let now = Date()
         for item in items {
             let a = item.assessment
             rows.append([
-                item.postID, a.disaster, a.rumour, try json(a.types), try json(a.places), try json(a.reasons),
-                a.model, item.priority, now,
-                try json(AssessmentDetails(times: a.times, people: a.people, reasonNotes: a.reasonNotes.isEmpty ? nil : a.reasonNotes)),
+                item.postID, a.disaster, a.rumour, AssessmentJSON.encode(a.types), AssessmentJSON.encode(a.places),
+                AssessmentJSON.encode(a.reasons), a.model, item.priority, now,
+                AssessmentJSON.encode(AssessmentDetails(times: a.times, people: a.people, reasonNotes: a.reasonNotes.isEmpty ? nil : a.reasonNotes)),
             ])
         }
+        let ids = items.map(\.postID)
         try await write { [rows] tx in
-            if tx.dialect.sharesWork { return try await Self.saveAssessmentsBatched(items.map(\.postID), rows, tx) }
-            for (item, row) in zip(items, rows) {
-                try await tx.execute(
-                    "\(Self.insertAssessment) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) \(Self.replaceAssessment)", row)
-                try await tx.execute(
-                    """
-                    UPDATE post SET state = CASE WHEN state = ? THEN ? ELSE state END, claimedBy = NULL, leaseUntil = NULL,
-                      xrefDue = CASE WHEN state IN ('fetched', 'queued', 'escalated') THEN 1 ELSE xrefDue END
-                    WHERE id = ?
-                    """, [PostState.fetched.rawValue, PostState.queued.rawValue, item.postID])
+            // Two statements per batch on both backends (on SQLite per slice of the batch that fits one statement's
+            // parameters): row by row it was two per post, on the writer every stage shares.
+            let slice = tx.dialect.sharesWork ? max(rows.count, 1) : JSONRecordSet.sqliteRowsPerStatement(columns: 10)
+            for start in stride(from: 0, to: rows.count, by: slice) {
+                let end = min(start + slice, rows.count)
+                try await Self.saveAssessmentsBatched(Array(ids[start..<end]), Array(rows[start..<end]), tx)
             }
         }
     }
 
-    /// The assessment upsert, row by row (`VALUES`) or batched (`SELECT`) between these two halves.
+    /// The assessment upsert (`INSERT … SELECT`) between these two halves.
     static let insertAssessment =
         "INSERT INTO assessment (postId, disaster, rumour, types, places, reasons, model, priority, assessedAt, details)"
     static let replaceAssessment = """
@@ -169,8 +158,8 @@ extension AppDatabase {
           details = excluded.details
         """
 
-    /// PostgreSQL: the same two changes in two statements for the whole batch (one round trip each). A post listed
-    /// twice keeps its last assessment.
+    /// The assessments and their posts' new state in two statements for the whole batch (on PostgreSQL one round
+    /// trip each). A post listed twice keeps its last assessment.
     static func saveAssessmentsBatched(_ ids: [Int64], _ rows: [[any SQLBindable]], _ tx: SQLTransaction) async throws {
         var last: [Int64: Int] = [:]
         for (i, id) in ids.enumerated() { last[id] = i }
@@ -185,14 +174,16 @@ extension AppDatabase {
             posts.append([ids[i]])
         }
         guard records.count > 0 else { return }
+        // `WHERE true`: SQLite reads `ON CONFLICT` after a bare `SELECT … FROM` as a join's `ON`.
         try await tx.execute(
-            "\(Self.insertAssessment) SELECT * FROM \(records.source()) \(Self.replaceAssessment)", [records.argument])
+            "\(Self.insertAssessment) SELECT * FROM \(records.source(tx.dialect)) WHERE true \(Self.replaceAssessment)",
+            records.arguments(tx.dialect))
         try await tx.execute(
             """
             UPDATE post SET state = CASE WHEN state = ? THEN ? ELSE state END, claimedBy = NULL, leaseUntil = NULL,
               xrefDue = CASE WHEN state IN ('fetched', 'queued', 'escalated') THEN 1 ELSE xrefDue END
-            FROM \(posts.source()) WHERE post.id = r.id
-            """, [PostState.fetched.rawValue, PostState.queued.rawValue, posts.argument])
+            FROM \(posts.source(tx.dialect)) WHERE post.id = r.id
+            """, [PostState.fetched.rawValue, PostState.queued.rawValue] + posts.arguments(tx.dialect))
     }
 
     /// Items awaiting review (queued or escalated), highest priority first.
@@ -242,15 +233,13 @@ extension AppDatabase {
 extension AppDatabase {
     /// The assessment columns of a row (disaster, rumour, types, places, reasons, model, details).
     static func assessment(from row: SQLRow) throws -> Assessment {
-        let decoder = JSONDecoder()
-        func decode<T: Decodable>(_ type: T.Type, _ column: String) throws -> T {
-            try decoder.decode(T.self, from: Data((try row[column] as String? ?? "[]").utf8))
-        }
         var assessment = Assessment(
-            disaster: try row["disaster"], rumour: try row["rumour"], types: try decode([String].self, "types"),
-            places: try decode([PlaceMention].self, "places"), reasons: try decode([String].self, "reasons"),
+            disaster: try row["disaster"], rumour: try row["rumour"],
+            types: try AssessmentJSON.strings(try row["types"] as String? ?? "[]"),
+            places: try AssessmentJSON.places(try row["places"] as String? ?? "[]"),
+            reasons: try AssessmentJSON.strings(try row["reasons"] as String? ?? "[]"),
             model: try row["model"])
-        if let details: String = try row["details"], let d = try? decoder.decode(AssessmentDetails.self, from: Data(details.utf8)) {
+        if let details: String = try row["details"], let d = try? AssessmentJSON.details(details) {
             assessment.times = d.times
             assessment.people = d.people
             assessment.reasonNotes = d.reasonNotes ?? []

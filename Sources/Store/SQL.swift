@@ -292,10 +292,18 @@ func postgresPlaceholders(_ sql: String) -> String {
 /// Many rows sent to PostgreSQL as one JSON parameter and read back as a table with
 /// `jsonb_to_recordset(?::jsonb) AS r(column type, …)` (`source`): a batch of any size is one statement and one
 /// round trip, NULLs and all column types included (postgres-nio binds arrays, but not arrays with NULLs in them).
+/// On SQLite (`source(_:)`/`arguments(_:)` with its dialect) the same rows are a `VALUES` table with one
+/// parameter per value, so a statement written against `r` runs on both backends (at most
+/// `sqliteRowsPerStatement`-sized batches there: SQLite caps the parameters of one statement).
 struct JSONRecordSet {
     let columns: [(name: String, type: String)]
     private var json = "["
     private(set) var count = 0
+    /// The values in row order, for SQLite's `VALUES` table.
+    private var values: [any SQLBindable] = []
+
+    /// Rows one SQLite statement takes through `source(.sqlite)` (SQLite allows 32,766 parameters from 3.32 on).
+    static func sqliteRowsPerStatement(columns: Int) -> Int { max(1, 30_000 / max(1, columns)) }
 
     init(_ columns: [(String, String)]) {
         self.columns = columns.map { (name: $0.0.lowercased(), type: $0.1) }
@@ -311,11 +319,26 @@ struct JSONRecordSet {
             Self.write(value.sqlValue, to: &json)
         }
         json += "}"
+        self.values += values
         count += 1
     }
 
     /// The parameter to bind.
     var argument: String { json + "]" }
+
+    /// The parameters to bind for `source(dialect)`: PostgreSQL's one JSON text, or SQLite's values in row order.
+    func arguments(_ dialect: SQLDialect) -> [any SQLBindable] {
+        dialect.sharesWork ? [argument] : values
+    }
+
+    /// The FROM item for `dialect`: PostgreSQL's `jsonb_to_recordset`, or on SQLite
+    /// `(SELECT column1 AS "a", … FROM (VALUES (?, …), …)) AS alias`.
+    func source(_ dialect: SQLDialect, _ alias: String = "r") -> String {
+        guard !dialect.sharesWork else { return source(alias) }
+        let names = columns.enumerated().map { "column\($0.offset + 1) AS \"\($0.element.name)\"" }.joined(separator: ", ")
+        let row = "(" + SQLTransaction.placeholders(columns.count) + ")"
+        return "(SELECT \(names) FROM (VALUES " + Array(repeating: row, count: max(count, 1)).joined(separator: ", ") + ")) AS \(alias)"
+    }
 
     /// The FROM item: `jsonb_to_recordset(?::jsonb) AS alias("column" type, …)` (names quoted, in lower case, as
     /// PostgreSQL folds the unquoted names that refer to them).

@@ -1,4 +1,4 @@
-import Classifier
+@testable import Classifier
 import Foundation
 import SieveCore
 import Testing
@@ -99,6 +99,33 @@ struct ExtractorTests {
         #expect(a.times.first?.start == "2026-09-14T22:00:00+08:00")
         #expect(a.people.first?.count == 5)
         #expect(a.reasons.count >= 3)
+    }
+}
+
+extension ExtractorTests {
+    /// The look-ahead in front of the time pattern changes nothing but the empty matches: on every text of the
+    /// project's corpus (written and real: every fourth of about 50,000 lines) both patterns find the same
+    /// non-empty matches.
+    @Test func theTimePatternsLookAheadKeepsEveryMatch() throws {
+        let bare = try NSRegularExpression(pattern: TimeExtractor.body)
+        var texts: [String] = ["今晚 8點", "  下午三點半", "9/3 15:30", "３日晚上", "明天", "沒有時間", ""]
+        for file in ["Corpus/train/disaster.tsv", "Corpus/train/rumour.tsv", "Corpus/real/disaster_negatives.tsv",
+                     "Corpus/real/disaster_official_news.tsv", "Corpus/real/rumour.tsv"] {
+            let text = try String(contentsOf: TestPaths.packageRoot.appendingPathComponent(file), encoding: .utf8)
+            texts += text.split(separator: "\n").enumerated().filter { $0.offset % 4 == 0 }.map { String($0.element) }
+        }
+        #expect(texts.count > 10_000)
+        var differing: [String] = []
+        var found = 0
+        for t in texts {
+            let range = NSRange(location: 0, length: (t as NSString).length)
+            let a = TimeExtractor.pattern.matches(in: t, range: range).filter { $0.range.length > 0 }.map(\.range)
+            let b = bare.matches(in: t, range: range).filter { $0.range.length > 0 }.map(\.range)
+            found += a.count
+            if a != b { differing.append(t) }
+        }
+        #expect(differing.isEmpty, "\(differing.prefix(5))")
+        #expect(found > 250, "the corpus has times to find: \(found)")
     }
 }
 

@@ -19,8 +19,8 @@ struct StageRepositoryTests {
             self.failOnSave = failOnSave
         }
 
-        func leasePostsToAssess(limit: Int, lease: TimeInterval, now: Date) async throws(StoreError) -> [PostToAssess] {
-            let batch = Array(waiting.prefix(limit))
+        func leasePostsToAssess(limit: Int, lease: TimeInterval, now: Date, after: Int64) async throws(StoreError) -> [PostToAssess] {
+            let batch = Array(waiting.filter { $0.id > after }.prefix(limit))
             waiting.removeFirst(batch.count)
             return batch
         }
@@ -45,12 +45,14 @@ struct StageRepositoryTests {
         #expect(await repository.saved == [[1, 2], [3, 4], [5]])
     }
 
+    /// Batch N is saved while batch N+1 is classified: when the second save fails, the third batch (leased
+    /// meanwhile) is not saved, and no batch after it is leased.
     @Test func aFailedSaveStopsTheStageWithItsError() async throws {
-        let repository = Assessments(5, failOnSave: 1)
+        let repository = Assessments(9, failOnSave: 1)
         await #expect(throws: StoreError.self) {
             try await Pipeline.classify(database: repository, scorer: FixedScorer(), batch: 2)
         }
         #expect(await repository.saved == [[1, 2]])
-        #expect(await repository.waiting.count == 1)  // the third batch was never leased
+        #expect(await repository.waiting.count == 3)  // [7, 8] and [9] were never leased
     }
 }

@@ -43,4 +43,15 @@ struct MessagesTests {
         #expect(Language.negotiate(query: nil, acceptLanguage: "en;q=0") == .zhHant)
         #expect(Language.negotiate(query: "en", acceptLanguage: nil, among: [.zhHant]) == .zhHant)
     }
+
+    @Test func placeholdersAreFilledInOnePass() {
+        #expect(Messages.fill("提到{word}（{source}）", ["word": "土石流", "source": "EMIC"]) == "提到土石流（EMIC）")
+        // A value is not searched for placeholders; unknown names and stray braces stay as written.
+        #expect(Messages.fill("{a}{b}", ["a": "{b}", "b": "x"]) == "{b}x")
+        #expect(Messages.fill("{a} {unknown} {", ["a": "1"]) == "1 {unknown} {")
+        #expect(Messages.fill("{{a}}", ["a": "1"]) == "{1}")
+        #expect(Messages.fill("沒有參數", [:]) == "沒有參數")
+        #expect(Messages.fill("{a}{a}", ["a": "颱風"]) == "颱風颱風")
+        #expect(Messages.app("項目編號須是正整數，收到「{got}」", .zhHant, ["got": "x"]) == "項目編號須是正整數，收到「x」")
+    }
 }

@@ -6,7 +6,7 @@ import TestSupport
 
 /// PostgreSQL's hot paths send a batch in a fixed number of statements (one round trip each), whatever its size, and
 /// what they store is what the row-by-row path stores on SQLite.
-@Suite("Store: batched statements on PostgreSQL", .serialized)
+@Suite("Store: batched statements (PostgreSQL, and SQLite for assessments and cross-references)", .serialized)
 struct BatchedStatementTests {
     let dir = TempDir()
 
@@ -50,9 +50,11 @@ struct BatchedStatementTests {
         #expect(root.clusterSize == 40)
     }
 
-    @Test(.enabled(if: TestPostgres.isAvailable, Comment(rawValue: TestPostgres.unavailable)))
-    func assessmentsAndCrossReferencesCostTheSameStatementsWhateverTheBatch() async throws {
-        let db = try #require(try await Backend.postgres.open(in: dir, #function))
+    /// On both backends (SQLite sends a batch as `VALUES` tables since the burst's profile showed its per-post
+    /// statements on the shared writer).
+    @Test(arguments: Backend.available)
+    func assessmentsAndCrossReferencesCostTheSameStatementsWhateverTheBatch(_ backend: Backend) async throws {
+        let db = try #require(try await backend.open(in: dir, #function))
         _ = try await storePage(page(120, prefix: "p", salt: 0), in: db, source: "s", stage: "crawl")
         var tallies: [Int: StatementStats.Tally] = [:]
         for batch in [10, 100] {
@@ -75,6 +77,29 @@ struct BatchedStatementTests {
         }
         #expect(tallies[10]?.statements == tallies[100]?.statements)
         #expect(try await db.postCount(state: .queued) == 110)
+        #expect(try await db.leasePostsToCrossReference().isEmpty)
+    }
+
+    /// SQLite caps the parameters of one statement: a batch larger than one statement takes goes in slices, all of
+    /// it stored (3,100 assessments of 10 columns: two slices, two statements each).
+    @Test func aSQLiteBatchLargerThanOneStatementGoesInSlices() async throws {
+        let db = try #require(try await Backend.sqlite.open(in: dir, #function))
+        _ = try await storePage(page(3_100, prefix: "p", salt: 0), in: db, source: "s", stage: "crawl")
+        try await StatementStats.$stage.withValue("big") {
+            let posts = try await db.leasePostsToAssess(limit: 5_000)
+            #expect(posts.count == 3_100)
+            try await db.saveAssessments(posts.map {
+                ($0.id, Assessment(disaster: 0.9, rumour: 0.1, types: ["flood"], places: [], reasons: ["r"], model: "m"), 0.5)
+            })
+        }
+        let tally = try #require(db.statementStats.snapshot["big"])
+        #expect(tally.statements == 1 + 4, "one lease, two slices of two statements: \(tally.statements)")
+        #expect(try await db.postCount(state: .queued) == 3_100)
+        let due = try await db.leasePostsToCrossReference(limit: 5_000)
+        #expect(due.count == 3_100)
+        try await db.saveCrossReferences(
+            due.map { ($0.id, XrefResult(verdict: .unconfirmed, score: 0, matches: [], knownRumour: nil, explanation: []), 0.25) },
+            evidence: try await db.evidenceVersion())
         #expect(try await db.leasePostsToCrossReference().isEmpty)
     }
 
