@@ -77,12 +77,11 @@ struct CLITests {
 
     /// Headless Chromium (Debian's chromium + chromium-driver) with selenium: log in, filter, approve with the
     /// keyboard, find the item in the published feed. Skips with the reason when the browser stack is missing.
-    @Test func realBrowserLogsInFiltersApprovesWithTheKeyboardAndSeesTheFeed() async throws {
+    @Test(.enabled(
+        if: TestPaths.executable(TestPaths.packageRoot.appendingPathComponent(".venv-ui/bin/python").path),
+        ".venv-ui/bin/python is absent (`make ui-env` creates it with selenium and installs chromium)"))
+    func realBrowserLogsInFiltersApprovesWithTheKeyboardAndSeesTheFeed() async throws {
         let python = TestPaths.packageRoot.appendingPathComponent(".venv-ui/bin/python")
-        guard FileManager.default.isExecutableFile(atPath: python.path) else {
-            print("SKIP: .venv-ui/bin/python is absent (`make ui-env` creates it with selenium and installs chromium)")
-            return
-        }
         let script = TestPaths.packageRoot.appendingPathComponent("Tests/ui/moderation_ui.py").path
         let r = try await runProcess(python, [script, "--sieve", TestPaths.sieveBinary.path], timeout: 240)
         if r.status == 77 {

@@ -75,13 +75,11 @@ struct PostgresWebTests {
         await #expect(try writers(decision + " UNION ALL SELECT xmin::text FROM audit WHERE postId = \(id) AND action = 'claim'") == 2)
     }
 
-    @Test(.enabled(if: TestPostgres.isAvailable, Comment(rawValue: TestPostgres.unavailable))) func sieveUserAndSieveServeWorkOnPostgreSQL() async throws {
+    @Test(.enabled(if: TestPostgres.isAvailable, Comment(rawValue: TestPostgres.unavailable)),
+          .enabled(if: TestPaths.executable("/usr/bin/curl"), "/usr/bin/curl is not installed (apt-get install -y curl)"))
+    func sieveUserAndSieveServeWorkOnPostgreSQL() async throws {
         let url = try #require(try await TestPostgres.freshDatabase("sieveUserAndSieveServeWorkOnPostgreSQL"))
         let curl = URL(fileURLWithPath: "/usr/bin/curl")
-        guard FileManager.default.isExecutableFile(atPath: curl.path) else {
-            print("SKIP: sieveUserAndSieveServeWorkOnPostgreSQL: /usr/bin/curl is not installed (apt-get install -y curl)")
-            return
-        }
         let dir = TempDir()
         let port = try freeLoopbackPort()
         let config = dir.write("sieve.toml", "database = \"\(url)\"\n[server]\nport = \(port)\nsecure_cookies = false\nbcrypt_cost = 4\n")

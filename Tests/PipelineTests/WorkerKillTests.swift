@@ -73,12 +73,10 @@ struct WorkerKillTests {
         }
     }
 
-    @Test(.enabled(if: TestPostgres.isAvailable, Comment(rawValue: TestPostgres.unavailable))) func killedWorkerLosesNothingAndNothingIsDoneTwice() async throws {
+    @Test(.enabled(if: TestPostgres.isAvailable, Comment(rawValue: TestPostgres.unavailable)),
+          .enabled(if: TestPaths.sieveBuilt, Comment(rawValue: TestPaths.sieveNotBuilt)))
+    func killedWorkerLosesNothingAndNothingIsDoneTwice() async throws {
         let binary = TestPaths.sieveBinary
-        guard FileManager.default.isExecutableFile(atPath: binary.path) else {
-            print("SKIP: \(binary.path) is not built (run `swift build` first)")
-            return
-        }
         let url = try #require(try await TestPostgres.freshDatabase(#function))
         let dir = TempDir()
         let feeds = try Self.feedServer()
@@ -191,7 +189,8 @@ struct WorkerKillTests {
 
     /// SIGTERM shuts `sieve worker`'s service group down gracefully: the worker finishes its batch and gives back
     /// its leases, then the store's pools (the group's first service) close; the process exits 0 and says it stopped.
-    @Test(.enabled(if: TestPostgres.isAvailable, Comment(rawValue: TestPostgres.unavailable)))
+    @Test(.enabled(if: TestPostgres.isAvailable, Comment(rawValue: TestPostgres.unavailable)),
+          .enabled(if: TestPaths.sieveBuilt, Comment(rawValue: TestPaths.sieveNotBuilt)))
     func sigtermStopsAWorkerGracefully() async throws {
         let binary = TestPaths.sieveBinary
         let url = try #require(try await TestPostgres.freshDatabase(#function))

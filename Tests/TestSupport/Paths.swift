@@ -57,6 +57,13 @@ public enum TestPaths {
         return found
     }()
 
+    /// Whether `sieveBinary` exists (tests that run it are skipped, with this reason, when it does not).
+    public static var sieveBuilt: Bool { FileManager.default.isExecutableFile(atPath: sieveBinary.path) }
+    public static let sieveNotBuilt = "the sieve executable is not built (run `swift build` first; `make test` does)"
+
+    /// Whether an executable exists at `path` (for `.enabled(if:)` traits).
+    public static func executable(_ path: String) -> Bool { FileManager.default.isExecutableFile(atPath: path) }
+
     /// A file under `Sources/` changed after `binary` was built, if any.
     static func newerSource(than binary: URL) -> String? {
         let fm = FileManager.default
