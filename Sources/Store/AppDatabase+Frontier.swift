@@ -280,40 +280,15 @@ extension AppDatabase {
         let stored = try await write { tx -> StoreOutcome in
             var outcome = StoreOutcome()
             var doc = document
-            if tx.dialect.sharesWork {
-                (outcome.newPosts, outcome.nearDuplicates) = try await Self.insertPostsBatched(
-                    posts, encoded: encoded, sourceID: entry.sourceID, now: now, tx)
-            } else {
-            for (item, (replies, extra)) in zip(posts, encoded) {
-                let p = item.post
-                let hash = item.simhash.map { Int64(bitPattern: $0) }
-                guard
-                    let postID = try await tx.scalar(
-                        """
-                        INSERT INTO post (sourceId, externalID, url, title, author, publishedAt, fetchedAt, text, language,
-                                          state, simhash, replies, extra)
-                        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'fetched', ?, ?, ?)
-                        ON CONFLICT(sourceId, externalID) DO NOTHING RETURNING id
-                        """,
-                        [
-                            entry.sourceID, p.externalID, p.url, p.title, p.author, PlausibleDate.published(p.published, fetchedAt: now),
-                            now, p.text, p.language, hash,
-                            replies, extra,
-                        ], as: Int64.self)
-                else { continue }
-                outcome.newPosts += 1
-                if let h = item.simhash {
-                    if let root = try await Self.nearDuplicate(of: h, excluding: postID, in: tx) {
-                        try await tx.execute("UPDATE post SET duplicateOf = ? WHERE id = ?", [root, postID])
-                        try await tx.execute("UPDATE post SET clusterSize = clusterSize + 1 WHERE id = ?", [root])
-                        outcome.nearDuplicates += 1
-                    }
-                    // The four bands in one statement.
-                    try await tx.execute(
-                        "INSERT INTO simhashBand (band, key, postId, simhash) VALUES (0, ?, ?, ?), (1, ?, ?, ?), (2, ?, ?, ?), (3, ?, ?, ?) ON CONFLICT DO NOTHING",
-                        (0..<4).flatMap { b -> [any SQLBindable] in [Int((h >> (UInt64(b) * 16)) & 0xFFFF), postID, Int64(bitPattern: h)] })
-                }
-            }
+            // A page's posts in a handful of statements on both backends (on SQLite in slices that fit one
+            // statement's parameters; each slice compares with the ones before it, as post by post did).
+            let slice = tx.dialect.sharesWork ? max(posts.count, 1) : 500
+            for start in stride(from: 0, to: posts.count, by: slice) {
+                let end = min(start + slice, posts.count)
+                let (n, d) = try await Self.insertPostsBatched(
+                    Array(posts[start..<end]), encoded: Array(encoded[start..<end]), sourceID: entry.sourceID, now: now, tx)
+                outcome.newPosts += n
+                outcome.nearDuplicates += d
             }
             // Links: items are fetched once; listing pages again on each crawl cycle (once per cycle, up to
             // `maxPageDepth` pages deep, so pagination loops end).
@@ -400,7 +375,7 @@ extension AppDatabase {
         forget("frontier", [entry.id])
     }
 
-    /// PostgreSQL: a page's posts stored in a few statements whatever their number (each statement is a round
+    /// A page's posts stored in a few statements whatever their number (on PostgreSQL each statement is a round
     /// trip to the server): one multi-row insert, one for their SimHash bands, one near-duplicate lookup for all of
     /// them, and one update each for the duplicates and their clusters. The result is the same as inserting them one
     /// by one: each post is compared with older posts only, and a post that matches another new post joins that
@@ -427,9 +402,9 @@ extension AppDatabase {
                               simhash, replies, extra)
             SELECT ?, r.externalID, r.url, r.title, r.author, r.publishedAt, ?, r.text, r.language, 'fetched', r.simhash,
                    r.replies, r.extra
-            FROM \(rows.source()) ORDER BY r.i
+            FROM \(rows.source(tx.dialect)) WHERE true ORDER BY r.i
             ON CONFLICT(sourceId, externalID) DO NOTHING RETURNING id, externalID
-            """, [sourceID, now, rows.argument])
+            """, [sourceID, now] + rows.arguments(tx.dialect))
         // The new posts (a repeated external id is stored once: the first), oldest first, with their hashes.
         var idOf: [String: Int64] = [:]
         for row in inserted { idOf[try row["externalID"]] = try row["id"] }
@@ -445,15 +420,15 @@ extension AppDatabase {
             for b in 0..<4 { bands.append([b, Int((h >> (UInt64(b) * 16)) & 0xFFFF), id, Int64(bitPattern: h)]) }
         }
         try await tx.execute(
-            "INSERT INTO simhashBand (band, key, postId, simhash) SELECT * FROM \(bands.source()) ON CONFLICT DO NOTHING",
-            [bands.argument])
+            "INSERT INTO simhashBand (band, key, postId, simhash) SELECT * FROM \(bands.source(tx.dialect)) WHERE true ON CONFLICT DO NOTHING",
+            bands.arguments(tx.dialect))
         // For every band of every new post, the oldest older post within distance 3 among the first
         // `candidatesPerBand` sharing that band value, and that post's cluster root as stored. The statistics
         // say a band value has about 3 posts (true of most text), so the planner reads every post with that value
         // through a bitmap and sorts them; a flood of near-identical posts puts hundreds on one value, where the
         // ordered index-only scan that stops after `candidatesPerBand` is 5-10 times cheaper (burst: 40 ms → 4-9 ms
         // per 50-post page), and never much dearer. This transaction alone plans without bitmap scans.
-        try await tx.execute("SET LOCAL enable_bitmapscan = off")
+        if tx.dialect.sharesWork { try await tx.execute("SET LOCAL enable_bitmapscan = off") }
         let found = try await tx.rows(
             """
             WITH m AS MATERIALIZED (
@@ -462,9 +437,9 @@ extension AppDatabase {
                   SELECT s.postId, s.simhash FROM simhashBand s
                   WHERE s.band = r.band AND s.key = r.key AND s.postId < r.postId ORDER BY s.postId LIMIT ?) AS c
                 WHERE \(tx.dialect.hammingDistance("c.simhash", "r.simhash")) <= 3) AS match
-              FROM \(bands.source()))
+              FROM \(bands.source(tx.dialect)))
             SELECT m.postId, m.match, COALESCE(p.duplicateOf, p.id) AS root FROM m JOIN post p ON p.id = m.match
-            """, [candidatesPerBand, bands.argument])
+            """, [candidatesPerBand] + bands.arguments(tx.dialect))
         var match: [Int64: (match: Int64, root: Int64)] = [:]
         for row in found {
             let id: Int64 = try row["postId"], m: Int64 = try row["match"], root: Int64 = try row["root"]
@@ -484,40 +459,17 @@ extension AppDatabase {
         }
         guard duplicates.count > 0 else { return (inserted.count, 0) }
         try await tx.execute(
-            "UPDATE post SET duplicateOf = r.root FROM \(duplicates.source()) WHERE post.id = r.id", [duplicates.argument])
+            "UPDATE post SET duplicateOf = r.root FROM \(duplicates.source(tx.dialect)) WHERE post.id = r.id", duplicates.arguments(tx.dialect))
         var clusters = JSONRecordSet([("id", "bigint"), ("n", "bigint")])
         for (root, n) in clusterGrowth.sorted(by: { $0.key < $1.key }) { clusters.append([root, n]) }
         try await tx.execute(
-            "UPDATE post SET clusterSize = clusterSize + r.n FROM \(clusters.source()) WHERE post.id = r.id",
-            [clusters.argument])
+            "UPDATE post SET clusterSize = clusterSize + r.n FROM \(clusters.source(tx.dialect)) WHERE post.id = r.id",
+            clusters.arguments(tx.dialect))
         return (inserted.count, duplicates.count)
     }
 
-    /// The first stored post within Hamming distance 3 of `hash`, found through the band index.
-    /// How many posts sharing a band value are compared, oldest first.
+    /// How many posts sharing a band value are compared, oldest first, when a new post looks for its near-duplicate.
     static let candidatesPerBand = 128
-
-    static func nearDuplicate(of hash: UInt64, excluding postID: Int64, in tx: SQLTransaction) async throws -> Int64? {
-        // The oldest post within distance 3 among the oldest `candidatesPerBand` posts of each of the four band
-        // values, compared inside the database, and its cluster's root — one statement (it was five: a burst
-        // stores each post with a handful of statements on the one writer, so each one counts). With 16-bit band
-        // values a random collision is rare (200,000 posts: about 3 per value); only a flood of near-identical
-        // but not near-duplicate posts fills a band, and the cap bounds what each insert reads.
-        let signed = Int64(bitPattern: hash)
-        var arguments: [any SQLBindable] = []
-        let bands = (0..<4).map { band -> String in
-            arguments += [band, Int((hash >> (UInt64(band) * 16)) & 0xFFFF), postID, candidatesPerBand]
-            return "SELECT * FROM (SELECT postId, simhash FROM simhashBand WHERE band = ? AND key = ? AND postId <> ? ORDER BY postId LIMIT ?) AS b\(band)"
-        }
-        arguments.append(signed)
-        // Link to the cluster's root, not to another duplicate.
-        return try await tx.scalar(
-            """
-            SELECT COALESCE(duplicateOf, id) FROM post WHERE id = (
-              SELECT MIN(postId) FROM (\(bands.joined(separator: " UNION ALL "))) AS candidate
-              WHERE \(tx.dialect.hammingDistance("simhash", "?")) <= 3)
-            """, arguments, as: Int64.self)
-    }
 
     /// Inserts a fetch record.
     static func insertDocument(_ d: DocumentRecord, _ tx: SQLTransaction) async throws {

@@ -35,9 +35,9 @@ struct BatchedStatementTests {
         }
     }
 
-    @Test(.enabled(if: TestPostgres.isAvailable, Comment(rawValue: TestPostgres.unavailable)))
-    func aPageCostsTheSameStatementsWhateverItsSize() async throws {
-        let db = try #require(try await Backend.postgres.open(in: dir, #function))
+    @Test(arguments: Backend.available)
+    func aPageCostsTheSameStatementsWhateverItsSize(_ backend: Backend) async throws {
+        let db = try #require(try await backend.open(in: dir, #function))
         let small = try await storePage(page(10, prefix: "a", salt: 0), in: db, source: "small", stage: "small")
         let large = try await storePage(page(200, prefix: "b", salt: 1 << 20), in: db, source: "large", stage: "large")
         #expect(small.statements == large.statements)
@@ -48,6 +48,19 @@ struct BatchedStatementTests {
         let root = try #require(stored.first { $0.externalID == "b0" })
         #expect(stored.filter { $0.duplicateOf == root.id }.count == 39)
         #expect(root.clusterSize == 40)
+    }
+
+    /// SQLite stores a page larger than one statement's parameters in slices of 500 posts; near-duplicates are found
+    /// across the slices as within one (1,200 posts, every fifth sharing b0's hash: 239 join its cluster).
+    @Test func aLargePageOnSQLiteGoesInSlicesAndFindsItsNearDuplicates() async throws {
+        let db = try #require(try await Backend.sqlite.open(in: dir, #function))
+        let tally = try await storePage(page(1_200, prefix: "b", salt: 1 << 20), in: db, source: "large", stage: "large")
+        let stored = try await db.posts().filter { $0.externalID.hasPrefix("b") }
+        #expect(stored.count == 1_200)
+        let root = try #require(stored.first { $0.externalID == "b0" })
+        #expect(stored.filter { $0.duplicateOf == root.id }.count == 239)
+        #expect(root.clusterSize == 240)
+        #expect(tally.statements <= 3 * 8, "three slices of a handful of statements: \(tally.statements)")
     }
 
     /// On both backends (SQLite sends a batch as `VALUES` tables since the burst's profile showed its per-post
