@@ -129,13 +129,14 @@ enum AssessmentJSON {
             bytes.append(UInt8(ascii: "}"))
         }
 
-        mutating func dictionary(_ d: [String: String]) {
+        /// An object of `d`'s entries in sorted key order, each value written by `each`.
+        mutating func object<V>(_ d: [String: V], _ each: (inout Writer, V) -> Void) {
             bytes.append(UInt8(ascii: "{"))
             for (i, k) in d.keys.sorted(by: Self.keyOrder).enumerated() {
                 if i > 0 { bytes.append(UInt8(ascii: ",")) }
                 string(k)
                 bytes.append(UInt8(ascii: ":"))
-                string(d[k]!)
+                each(&self, d[k]!)
             }
             bytes.append(UInt8(ascii: "}"))
         }
@@ -147,21 +148,14 @@ enum AssessmentJSON {
             // Sorted keys: args, names, parts, template.
             bytes.append(UInt8(ascii: "{"))
             key("args", first: true)
-            dictionary(n.args)
+            object(n.args) { w, v in w.string(v) }
             if let names = n.names {
                 key("names", first: false)
-                dictionary(names)
+                object(names) { w, v in w.string(v) }
             }
             if let parts = n.parts {
                 key("parts", first: false)
-                bytes.append(UInt8(ascii: "{"))
-                for (i, k) in parts.keys.sorted(by: Self.keyOrder).enumerated() {
-                    if i > 0 { bytes.append(UInt8(ascii: ",")) }
-                    string(k)
-                    bytes.append(UInt8(ascii: ":"))
-                    note(parts[k]!)
-                }
-                bytes.append(UInt8(ascii: "}"))
+                object(parts) { w, part in w.note(part) }
             }
             key("template", first: false)
             string(n.template)

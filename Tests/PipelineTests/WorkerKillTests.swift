@@ -131,22 +131,11 @@ struct WorkerKillTests {
         })
         for p in earlier { try await db.review(postID: p.id, decision: .approve, reviewer: "mod", note: nil, channels: ["eoc-hook"]) }
 
-        func start(_ n: Int) throws -> (Process, Pipe, ChildProcess) {
-            let p = Process()
-            p.executableURL = binary
-            p.arguments = [
-                "worker", "--config", config, "--stages", "crawl,classify,xref,publish", "--once", "--batch", "5",
-                "--lease", "3", "--idle", "0.3",
-            ]
-            p.currentDirectoryURL = TestPaths.packageRoot
-            let out = Pipe()
-            p.standardOutput = out
-            p.standardError = out
-            let child = ChildProcess(p)
-            try child.run()
-            return (p, out, child)
+        let workers = try (0..<3).map { _ in
+            try Self.startWorker(binary, [
+                "--config", config, "--stages", "crawl,classify,xref,publish", "--once", "--batch", "5", "--lease", "3", "--idle", "0.3",
+            ])
         }
-        let workers = try (0..<3).map(start)
         // Kill the first worker once the crawl is well under way (observed progress, not wall time), while
         // fetches, claims and deliveries are in flight.
         let pagesTotal = Self.sourceCount * Self.pagesPerSource
@@ -202,15 +191,7 @@ struct WorkerKillTests {
             DocumentRecord(sourceId: ids["s"]!, url: "https://s.example/rss", status: 200),
             posts: (1...40).map { ExtractedPost(externalID: "p\($0)", title: "t\($0)", text: "台北市停電 \($0)") })
 
-        let p = Process()
-        p.executableURL = binary
-        p.arguments = ["worker", "--config", config, "--stages", "classify,xref", "--batch", "5", "--idle", "0.2"]
-        p.currentDirectoryURL = TestPaths.packageRoot
-        let out = Pipe()
-        p.standardOutput = out
-        p.standardError = out
-        let child = ChildProcess(p)
-        try child.run()
+        let (p, out, child) = try Self.startWorker(binary, ["--config", config, "--stages", "classify,xref", "--batch", "5", "--idle", "0.2"])
         // Once the worker has classified everything (observed in the database), it idles; then SIGTERM.
         let classified = await waitUntil(timeout: 120) {
             (try? Self.syncPsql(url, "SELECT count(*) FROM assessment")) == "40"
@@ -223,6 +204,20 @@ struct WorkerKillTests {
         #expect(p.terminationReason == .exit && p.terminationStatus == 0, "\(log)")
         #expect(log.contains("stopped: "), "\(log)")
         await #expect(try TestPostgres.psql(url, "SELECT count(*) FROM post WHERE claimedBy IS NOT NULL") == "0")
+    }
+
+    /// `sieve worker` with `arguments`, its output (stdout and stderr) in one pipe.
+    static func startWorker(_ binary: URL, _ arguments: [String]) throws -> (Process, Pipe, ChildProcess) {
+        let p = Process()
+        p.executableURL = binary
+        p.arguments = ["worker"] + arguments
+        p.currentDirectoryURL = TestPaths.packageRoot
+        let out = Pipe()
+        p.standardOutput = out
+        p.standardError = out
+        let child = ChildProcess(p)
+        try child.run()
+        return (p, out, child)
     }
 
     /// psql from a synchronous condition (`waitUntil`'s closure).
