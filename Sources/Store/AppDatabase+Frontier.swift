@@ -419,9 +419,10 @@ extension AppDatabase {
         for (id, h) in hashed {
             for b in 0..<4 { bands.append([b, Int((h >> (UInt64(b) * 16)) & 0xFFFF), id, Int64(bitPattern: h)]) }
         }
+        let bandArguments = bands.arguments(tx.dialect)
         try await tx.execute(
             "INSERT INTO simhashBand (band, key, postId, simhash) SELECT * FROM \(bands.source(tx.dialect)) WHERE true ON CONFLICT DO NOTHING",
-            bands.arguments(tx.dialect))
+            bandArguments)
         // For every band of every new post, the oldest older post within distance 3 among the first
         // `candidatesPerBand` sharing that band value, and that post's cluster root as stored. The statistics
         // say a band value has about 3 posts (true of most text), so the planner reads every post with that value
@@ -439,7 +440,7 @@ extension AppDatabase {
                 WHERE \(tx.dialect.hammingDistance("c.simhash", "r.simhash")) <= 3) AS match
               FROM \(bands.source(tx.dialect)))
             SELECT m.postId, m.match, COALESCE(p.duplicateOf, p.id) AS root FROM m JOIN post p ON p.id = m.match
-            """, [candidatesPerBand] + bands.arguments(tx.dialect))
+            """, [candidatesPerBand] + bandArguments)
         var match: [Int64: (match: Int64, root: Int64)] = [:]
         for row in found {
             let id: Int64 = try row["postId"], m: Int64 = try row["match"], root: Int64 = try row["root"]

@@ -472,10 +472,11 @@ extension AppDatabase {
             priorities.append([item.postID, item.priority])
         }
         guard results.count > 0 else { return }
+        let priorityArguments = priorities.arguments(tx.dialect)
         var previous: [Int64: Int64] = [:]
         for row in try await tx.rows(
             "SELECT xref.postId, xref.knownRumourId FROM xref JOIN \(priorities.source(tx.dialect)) ON xref.postId = r.id",
-            priorities.arguments(tx.dialect))
+            priorityArguments)
         {
             if let k: Int64 = try row["knownRumourId"] { previous[try row["postId"]] = k }
         }
@@ -496,12 +497,12 @@ extension AppDatabase {
         }
         try await tx.execute(
             "UPDATE assessment SET priority = r.priority FROM \(priorities.source(tx.dialect)) WHERE assessment.postId = r.id",
-            priorities.arguments(tx.dialect))
+            priorityArguments)
         try await tx.execute(
             """
             UPDATE post SET claimedBy = NULL, leaseUntil = NULL, xrefDue = \(stale ? 1 : 0)
             FROM \(priorities.source(tx.dialect)) WHERE post.id = r.id
-            """, priorities.arguments(tx.dialect))
+            """, priorityArguments)
     }
 
     /// The stored cross-reference of a post, if it has one.

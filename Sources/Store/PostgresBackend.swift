@@ -239,11 +239,7 @@ final class PostgresBackend: Sendable {
         switch mode {
         case .ownTask:
             pools = Locked(.running)
-            runner = Task {
-                await withDiscardingTaskGroup { group in
-                    for c in clients { group.addTask { await c.run() } }
-                }
-            }
+            runner = Task { await Self.run(clients) }
         case .serviceGroup:
             pools = Locked(.notStarted)
             runner = nil
@@ -271,7 +267,11 @@ final class PostgresBackend: Sendable {
         }
         guard start else { throw PostgresPoolsStopped(display: display, reason: "the connection pools already run (a store's `connections` service runs once)") }
         defer { pools.withLock { $0 = .stopped } }
-        let clients = clients
+        await Self.run(clients)
+    }
+
+    /// Runs every client until cancelled (or, inside a service group, until it shuts down gracefully).
+    private static func run(_ clients: [PostgresClient]) async {
         await withDiscardingTaskGroup { group in
             for c in clients { group.addTask { await c.run() } }
         }
@@ -566,7 +566,6 @@ struct PostgresQueryTimeout: Error, CustomStringConvertible {
     var description: String { "no answer from PostgreSQL within \(seconds) s (query_timeout); connection closed: \(sql)" }
 }
 
-/// No connection from the pool within `connect_timeout` (the host went away and the pool keeps retrying).
 /// A transaction asked for after the store's pools stopped (its service group shut down), or a second run.
 struct PostgresPoolsStopped: Error, CustomStringConvertible {
     var display: String
@@ -574,6 +573,7 @@ struct PostgresPoolsStopped: Error, CustomStringConvertible {
     var description: String { "\(display): \(reason)" }
 }
 
+/// No connection from the pool within `connect_timeout` (the host went away and the pool keeps retrying).
 struct PostgresLeaseTimeout: Error, CustomStringConvertible {
     var seconds: Int
     var problem: String

@@ -297,9 +297,9 @@ func postgresPlaceholders(_ sql: String) -> String {
 /// `sqliteRowsPerStatement`-sized batches there: SQLite caps the parameters of one statement).
 struct JSONRecordSet {
     let columns: [(name: String, type: String)]
-    private var json = "["
     private(set) var count = 0
-    /// The values in row order, for SQLite's `VALUES` table.
+    /// The values in row order: SQLite's parameters as they are, PostgreSQL's JSON text made from them once per
+    /// `argument` (hoist it when one set feeds several statements).
     private var values: [any SQLBindable] = []
 
     /// Rows one SQLite statement takes through `source(.sqlite)` (SQLite allows 32,766 parameters from 3.32 on).
@@ -312,19 +312,24 @@ struct JSONRecordSet {
     /// Appends one row, one value per column in order.
     mutating func append(_ values: [any SQLBindable]) {
         precondition(values.count == columns.count, "JSONRecordSet: \(values.count) values for \(columns.count) columns")
-        json += count == 0 ? "{" : ",{"
-        for (i, (column, value)) in zip(columns, values).enumerated() {
-            if i > 0 { json += "," }
-            json += "\"\(column.name)\":"
-            Self.write(value.sqlValue, to: &json)
-        }
-        json += "}"
         self.values += values
         count += 1
     }
 
-    /// The parameter to bind.
-    var argument: String { json + "]" }
+    /// The parameter to bind on PostgreSQL: the rows as one JSON array of objects.
+    var argument: String {
+        var json = "["
+        for row in 0..<count {
+            json += row == 0 ? "{" : ",{"
+            for (i, column) in columns.enumerated() {
+                if i > 0 { json += "," }
+                json += "\"\(column.name)\":"
+                Self.write(values[row * columns.count + i].sqlValue, to: &json)
+            }
+            json += "}"
+        }
+        return json + "]"
+    }
 
     /// The parameters to bind for `source(dialect)`: PostgreSQL's one JSON text, or SQLite's values in row order.
     func arguments(_ dialect: SQLDialect) -> [any SQLBindable] {
