@@ -18,6 +18,10 @@ public struct Calibration: Sendable, Codable, Equatable {
     /// Expected calibration error (10 equal-width bins) of the out-of-fold probabilities, fitted and scored by
     /// cross-fitting (the calibration of each fold fitted on the other folds).
     public var ece: Double
+    /// Probabilities at or above this (and below `abstain[1]`) are flagged 待查證, "check it", although under 0.5:
+    /// the threshold at which `flagFalseAlarm` of the training data's negative class was flagged out of fold (format
+    /// 5; nil: no such band). For rumours, where a check costs a moderator a minute and a missed rumour spreads.
+    public var flag: Double? = nil
 
     public init(positive: String, weightNB: Double, weightRules: Double, bias: Double, abstain: [Double] = [0.35, 0.65], method: String = "", ece: Double = .nan) {
         self.positive = positive
@@ -38,11 +42,29 @@ public struct Calibration: Sendable, Codable, Equatable {
 
     public func isUnsure(_ p: Double) -> Bool { abstain.count == 2 && p >= abstain[0] && p < abstain[1] }
 
+    /// Whether `p` is in the flag band: at least `flag`, below the top of the abstain band (or 0.5 without one).
+    public func isFlagged(_ p: Double) -> Bool {
+        guard let flag else { return false }
+        return p >= flag && p < (abstain.count == 2 ? abstain[1] : 0.5)
+    }
+
+    /// The smallest threshold t such that at most `share` of the negatives' probabilities are ≥ t (probabilities
+    /// `p`, labels `y`): what `flag` is set to from out-of-fold probabilities.
+    public static func flagThreshold(probabilities p: [Double], y: [Bool], share: Double) -> Double? {
+        let negatives = zip(p, y).filter { !$0.1 }.map(\.0).sorted(by: >)
+        guard !negatives.isEmpty, share > 0, share < 1 else { return nil }
+        let allowed = Int((share * Double(negatives.count)).rounded(.down))
+        // t just above the (allowed+1)-th highest negative: exactly `allowed` negatives (ties aside) reach it.
+        guard allowed < negatives.count else { return nil }
+        return negatives[allowed].nextUp
+    }
+
     static func sigmoid(_ x: Double) -> Double { x >= 0 ? 1 / (1 + exp(-x)) : exp(x) / (1 + exp(x)) }
 
     /// Something a reader can check: finite weights and an abstain band inside [0, 1].
     public var problem: String? {
         if ![weightNB, weightRules, bias].allSatisfy(\.isFinite) { return "calibration weights are not finite" }
+        if let flag, !(flag.isFinite && flag > 0 && flag < 1) { return "flag threshold \(flag) (need 0 < t < 1)" }
         if !abstain.isEmpty && (abstain.count != 2 || abstain[0] < 0 || abstain[1] > 1 || abstain[0] > abstain[1]) {
             return "abstain band \(abstain) (need two values 0 ≤ lo ≤ hi ≤ 1)"
         }

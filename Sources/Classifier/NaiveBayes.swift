@@ -15,6 +15,8 @@ public struct NaiveBayesModel: Sendable {
     public enum Kind: String, Sendable, Codable, CaseIterable {
         case multinomial
         case complement
+        /// Multinomial logistic regression on the same features (`Logistic.swift`); the biases are kept in `logPriors`.
+        case logistic
     }
 
     /// How feature weights u_f are computed from the training counts. `entropy`: with r_cf = n_cf / N_c (the share
@@ -76,13 +78,17 @@ public struct NaiveBayesModel: Sendable {
         /// What the model was trained on: rows per source ("emic 12801 · president_gov_tw 11022 …"), shown with
         /// the evidence a moderator sees.
         public var provenance: String?
+        /// How a `logistic` model was fitted (format 5; nil for naive Bayes).
+        public var logistic: LogisticSettings? = nil
     }
 
     /// 2: feature weighting, word-boundary n-grams and cue groups (new header fields).
     /// 3: small-class corrections (`balance`: per-class smoothing, prior weight).
-    /// 4: calibration (stacked Platt scaling over NB log-odds and the rules) and provenance. Older files still load.
-    public static let formatVersion = 4
-    public static let readableFormats = 1...4
+    /// 4: calibration (stacked Platt scaling over NB log-odds and the rules) and provenance.
+    /// 5: logistic-regression models (`kind` logistic, `logistic` settings) and the calibration's flag threshold.
+    /// Older files still load.
+    public static let formatVersion = 5
+    public static let readableFormats = 1...5
     public var header: Header
     /// feature hash → column
     var index: FeatureIndex
@@ -99,8 +105,13 @@ public struct NaiveBayesModel: Sendable {
     public static func train(
         task: String, texts: [String], labels: [String], kind: Kind, alpha: Double, features: FeatureConfig,
         featurizer: Featurizer, normalizeComplement: Bool = true, weighting: FeatureWeighting? = nil,
-        balance: ClassBalance? = nil, minCount: Int = 1
+        balance: ClassBalance? = nil, minCount: Int = 1, logistic: LogisticSettings = LogisticSettings()
     ) -> NaiveBayesModel {
+        if kind == .logistic {
+            return trainLogistic(
+                task: task, texts: texts, labels: labels, features: features, featurizer: featurizer, settings: logistic,
+                minCount: minCount)
+        }
         let classes = Array(Set(labels)).sorted()
         let classIndex = Dictionary(uniqueKeysWithValues: classes.enumerated().map { ($1, $0) })
         let k = classes.count
@@ -175,6 +186,8 @@ public struct NaiveBayesModel: Sendable {
                 let scale: Float = normalizeComplement && sumAbs > 0 ? 1 / sumAbs : 1
                 for f in 0..<vocab { weights[f * k + c] *= -scale }
             }
+        case .logistic:
+            preconditionFailure("logistic models are fitted by trainLogistic")
         }
         if let weighting, k > 1 {
             // u_f from class-balanced document rates (see FeatureWeighting).
@@ -234,7 +247,7 @@ public struct NaiveBayesModel: Sendable {
 
     public func scores(_ v: FeatureVector) -> (scores: [Double], known: Int) {
         let k = classes.count
-        var scores = header.kind == .multinomial ? logPriors : [Double](repeating: 0, count: k)
+        var scores = header.kind != .complement ? logPriors : [Double](repeating: 0, count: k)
         var known = 0
         for (h, x) in zip(v.hashes, v.counts) {
             guard let col = index[h] else { continue }

@@ -38,7 +38,7 @@ public struct ModelSet: Sendable {
 /// Naive Bayes (disaster, rumour, type) combined with the lexicon rules, plus places, times and people.
 /// With a calibrated model (format 4, `Calibration`): disaster = σ(w·NB log-odds + v·rules + b), rumour likewise,
 /// the weights fitted on out-of-fold scores, so the numbers are probabilities; inside the model's abstain band the
-/// label is 不確定; the rumour rules' own score is a floor under the calibrated rumour probability. Uncalibrated (older) models: disaster = 0.7·NB + 0.3·rules, rumour = 0.4·rules + 0.6·NB·claim.
+/// label is 不確定, and a rumour probability from the model's flag threshold up to the band's top is 待查證 (check it); the rumour rules' own score is a floor under the calibrated rumour probability. Uncalibrated (older) models: disaster = 0.7·NB + 0.3·rules, rumour = 0.4·rules + 0.6·NB·claim.
 /// The type model's answer leads the types when the post looks like a report; a type model trained on EMIC main
 /// types also sets `emicType`.
 public struct PostClassifier: PostScorer {
@@ -75,6 +75,13 @@ public struct PostClassifier: PostScorer {
         "路樹災情": "tree_down", "積淹水災情": "flood", "建物毀損": "building_damage", "廣告招牌災情": "sign_fallen",
         "道路、隧道災情": "road_blocked", "土石災情": "landslide", "橋梁災情": "bridge_damage", "火災": "fire",
     ]
+
+    /// The rumour probability a post is shown with. A strong lexicon hearsay score (≥ 0.5: a closure claim with
+    /// hearsay and no official wording, 「請大家轉傳」 …) is a floor: chain-message wording is rare in the titles the
+    /// model was calibrated on, so the model's low prior must not argue the classic 「網傳明天停班停課」 down to 非謠言.
+    /// A weaker one (「網傳」 alone, 0.39) is not: fact-checkers' titles 「【錯誤】網傳…」 carry it too, and as a floor
+    /// it flagged them (held-out Cofacts credible titles flagged 11.5% with any floor, BENCHMARKS.md).
+    public static func rumourShown(_ p: Double, rules: Double) -> Double { rules >= 0.5 ? max(p, rules) : p }
 
     public func assess(title: String?, text: String, published: Date?) -> Assessment {
         var a = rules.assess(title: title, text: text, published: published)
@@ -114,16 +121,18 @@ public struct PostClassifier: PostScorer {
             let v = f.features(full)
             if let cal = m.header.calibration {
                 let z = m.logOdds(v, positive: cal.positive).z
-                // The lexicon's hearsay score is a floor: chain-message wording (網傳, 轉傳, a closure claim with no
-                // official wording) is rare in the titles the model was calibrated on, so the model's low prior must
-                // not argue the classic 「網傳明天停班停課」 down to 非謠言.
-                let p = max(cal.probability(logOdds: z, rules: a.rumour), a.rumour)
+                let p = Self.rumourShown(cal.probability(logOdds: z, rules: a.rumour), rules: a.rumour)
                 a.rumour = round3(p)
-                a.rumourLabel = cal.isUnsure(p) ? "不確定" : (p >= 0.5 ? "像謠言" : "非謠言")
+                // 待查證 (check it): flagged below the unsure band's top, from the model's flag threshold on.
+                a.rumourLabel = cal.isFlagged(p) ? "待查證" : cal.isUnsure(p) ? "不確定" : (p >= 0.5 ? "像謠言" : "非謠言")
                 // The words are only shown when the post might be a rumour: only then are they looked for.
-                if p >= cal.abstain.first ?? 0.5 {
+                if p >= min(cal.flag ?? 1, cal.abstain.first ?? 0.5) {
                     let ev = wordEvidence(m, f, textWords(), positive: cal.positive, toward: true)
-                    let verdict = p >= 0.5 && a.rumourLabel != "不確定" ? "像謠言／轉傳訊息" : "不確定是否為謠言"
+                    let verdict = switch a.rumourLabel {
+                    case "像謠言": "像謠言／轉傳訊息"
+                    case "待查證": "可能是謠言，待查證"
+                    default: "不確定是否為謠言"
+                    }
                     notes.append(modelNote(verdict, percent(p), ev, "rumour"))
                 }
             } else {

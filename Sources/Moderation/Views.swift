@@ -316,9 +316,14 @@ enum Format {
         return (v < 0 && hundredths > 0 ? "-" : "") + "\(hundredths / 100)." + (frac < 10 ? "0\(frac)" : "\(frac)")
     }
 
-    /// A model score as shown to a moderator: 不確定 when the calibrated model abstained, else the number.
+    /// A model score as shown to a moderator: 不確定 when the calibrated model abstained, 待查證 and the number when
+    /// a rumour score is in the model's flag band, else the number.
     static func score(_ v: Double?, label: String?, _ lang: Language = .zhHant) -> String {
-        label == "不確定" ? Messages.app("不確定", lang) : score(v)
+        switch label {
+        case "不確定": Messages.app("不確定", lang)
+        case "待查證": Messages.app("待查證", lang) + " " + score(v)
+        default: score(v)
+        }
     }
 
     static func scoreClass(_ v: Double?) -> String {

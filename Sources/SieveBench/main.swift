@@ -137,7 +137,7 @@ case "nb":
     let keep = data.labels.indices.filter { counts[data.labels[$0]]! >= 2 }
     data = LabelledData(texts: keep.map { data.texts[$0] }, labels: keep.map { data.labels[$0] })
     let (train, test) = Trainer.split(data, testFraction: 0.2)
-    let settings = task.usesCues ? task.defaults(cues: try Lexicon.standardTypeCues()) : task.defaults
+    let settings = task.usesCues ? task.naiveBayes(cues: try Lexicon.standardTypeCues()) : task.naiveBayes
     let model = Trainer.train(task: task, data: train, settings: settings)
     let predicted = Trainer.predict(model, texts: test.texts)
     let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9

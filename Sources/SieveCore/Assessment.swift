@@ -72,7 +72,7 @@ public struct Assessment: Sendable, Equatable, Codable {
     /// What a moderator is shown instead of the bare number: 災情通報, 非災情 or 不確定 (the calibrated model is
     /// unsure); nil when no calibrated model made the score.
     public var disasterLabel: String? = nil
-    /// 像謠言, 非謠言 or 不確定, as `disasterLabel`.
+    /// 像謠言, 非謠言, 不確定 as `disasterLabel`, or 待查證 (check it: flagged although under 0.5, `Calibration.flag`).
     public var rumourLabel: String? = nil
     /// The EMIC disaster main type the type model chose (路樹災情, 積淹水災情 …), when it was trained on EMIC types.
     public var emicType: String? = nil

@@ -130,7 +130,7 @@ extension Messages {
         "{place}：待審 {pending}、已核准 {verified}": "{place}: {pending} queued, {verified} approved", "等 {n} 區": " and others ({n} townships)",
         "{county}（位置示意）": "{county} (inset)", "N 北": "N", "{n} 公里": "{n} km",
         // Accounts, scores, cross-reference lines
-        "單一登入": "Single sign-on", "本機密碼": "Local password", "停用": "Disabled", "啟用": "Enabled", "不確定": "Unsure",
+        "單一登入": "Single sign-on", "本機密碼": "Local password", "停用": "Disabled", "啟用": "Enabled", "不確定": "Unsure", "待查證": "Check",
         "{kind} {id}：{summary}（分數 {score}）": "{kind} {id}: {summary} (score {score})",
         // Sign-in
         "已登出 Sieve。": "Signed out of Sieve.", "本站只接受機關單一登入。": "This site accepts the agency's single sign-on only.",
@@ -188,7 +188,7 @@ extension Messages {
         "模型：{verdict}（{percent}），依據{words}{source}": "model: {verdict} ({percent}), from {words}{source}",
         "像災情通報": "looks like a disaster report", "不像災情通報": "does not look like a disaster report",
         "不確定是否為災情通報": "unsure whether it is a disaster report", "像謠言／轉傳訊息": "looks like a rumour / chain message",
-        "不確定是否為謠言": "unsure whether it is a rumour", "災情通報": "a disaster report",
+        "不確定是否為謠言": "unsure whether it is a rumour", "可能是謠言，待查證": "possibly a rumour: check it", "災情通報": "a disaster report",
         "模型：{words}使其判為{label}（{percent}）": "model: {words} make it {label} ({percent})",
         "模型：{words}像謠言／轉傳訊息（{percent}）": "model: {words} look like a rumour / chain message ({percent})",
         "模型判斷類型：{type}{source}": "model's type: {type}{source}", "模型判斷類型：{type}（{words}）{source}": "model's type: {type} ({words}){source}",

@@ -19,8 +19,14 @@ struct ModelOptions: ParsableArguments {
     @Option(name: .long, help: "Drop examples with this label (repeatable).")
     var excludeLabel: [String] = []
 
-    @Option(name: .long, help: "multinomial or complement (default: the task's best measured setting).")
+    @Option(name: .long, help: "multinomial, complement or logistic (default: the task's best measured setting).")
     var modelKind: NaiveBayesModel.Kind?
+
+    @Option(name: .long, help: "Logistic regression: inverse L2 strength C (larger: weaker).")
+    var regularization: Double?
+
+    @Option(name: .long, help: "Logistic regression: class weights (N / (K·N_c))^POWER, 0 (none) to 1 (balanced).")
+    var classWeightPower: Double?
 
     @Option(name: .long, help: "Lidstone smoothing α.")
     var alpha: Double?
@@ -35,15 +41,25 @@ struct ModelOptions: ParsableArguments {
     var binary = true
 
     func settings() throws -> TrainingTask.Settings {
-        var s = task.defaults
+        var cues: [String: String] = [:]
         if task.usesCues {
             do {
-                s = task.defaults(cues: try Lexicon.standardTypeCues())
+                cues = try Lexicon.standardTypeCues()
             } catch {
                 throw CLIError.config(error.description)
             }
         }
-        if let modelKind { s.kind = modelKind }
+        // Another kind than the default: that kind's best measured recipe (NB's feature weights and class
+        // corrections for multinomial, none for logistic).
+        var s = task.settings(kind: modelKind ?? task.defaults.kind, cues: cues)
+        if let regularization {
+            guard regularization.isFinite, regularization > 0 else { throw ValidationError("--regularization must be a number > 0") }
+            s.logistic.c = regularization
+        }
+        if let classWeightPower {
+            guard classWeightPower >= 0, classWeightPower <= 1 else { throw ValidationError("--class-weight-power must be between 0 and 1") }
+            s.logistic.classWeightPower = classWeightPower
+        }
         if let alpha {
             guard alpha > 0 else { throw ValidationError("--alpha must be > 0") }
             s.alpha = alpha

@@ -49,9 +49,10 @@ struct Train: AsyncParsableCommand {
             m.header.metrics["cv5_macro_f1"] = cv.macroF1
             try write(m)
             print(
-                "trained \(model.task.rawValue) (\(settings.kind.rawValue) NB"
+                "trained \(model.task.rawValue) ("
+                    + (settings.kind == .logistic ? "logistic regression, C \(settings.logistic.c)" : "\(settings.kind.rawValue) NB, α \(settings.alpha)")
                     + (settings.weighting.map { " with entropy feature weights (power \($0.power))" } ?? "")
-                    + ", α \(settings.alpha), char \(settings.features.minN)–\(settings.features.maxN)-grams"
+                    + ", char \(settings.features.minN)–\(settings.features.maxN)-grams"
                     + (settings.features.wordBoundaries ? " inside words" : "")
                     + (settings.features.tokens ? " + words" : "")
                     + (settings.features.cues.isEmpty ? "" : " + \(Set(settings.features.cues.values).count) cue groups")
@@ -79,9 +80,18 @@ struct Train: AsyncParsableCommand {
         let rules = try model.ruleScores(examples.texts)
         let y = examples.labels.map { $0 == positive }
         var calibration = Calibration.fit(z: z, r: rules, y: y, positive: positive)
-        let held = ReliabilityReport(probabilities: Calibration.crossFitted(z: z, r: rules, y: y), outcomes: y)
+        let crossFitted = Calibration.crossFitted(z: z, r: rules, y: y)
+        let held = ReliabilityReport(probabilities: crossFitted, outcomes: y)
         calibration.ece = held.ece
-        calibration.method = "Platt stacking (NB log-odds, lexicon rules) on 5-fold out-of-fold scores of \(examples.count) examples"
+        let scores = settings.kind == .logistic ? "logistic-regression" : "NB"
+        calibration.method = "Platt stacking (\(scores) log-odds, lexicon rules) on 5-fold out-of-fold scores of \(examples.count) examples"
+        if let share = settings.flagFalseAlarm, model.task == .rumour {
+            // What a post is shown with: a strong rumour-rules score is a floor under the probability.
+            let shown = zip(crossFitted, rules).map { PostClassifier.rumourShown($0, rules: $1) }
+            calibration.flag = Calibration.flagThreshold(probabilities: shown, y: y, share: share)
+        } else if let share = settings.flagFalseAlarm {
+            calibration.flag = Calibration.flagThreshold(probabilities: crossFitted, y: y, share: share)
+        }
         m.header.calibration = calibration
         m.header.metrics["cv5_ece"] = held.ece
         m.header.metrics["cv5_brier"] = held.brier
@@ -89,6 +99,7 @@ struct Train: AsyncParsableCommand {
             format: "calibration: p = σ(%.4f·z %+.3f·rules %+.3f); cross-fitted ECE %.4f, Brier %.4f; unsure (不確定) in [%.2f, %.2f)",
             calibration.weightNB, calibration.weightRules, calibration.bias, held.ece, held.brier,
             calibration.abstain[0], calibration.abstain[1])
+            + (calibration.flag.map { String(format: "; flagged (待查證) from %.3f", $0) } ?? "")
         return (cv, line)
     }
 

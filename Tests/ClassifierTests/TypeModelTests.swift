@@ -184,7 +184,7 @@ struct TypeModelTests {
         let dir = TempDir()
         let data = NaiveBayesTests.data
         // Format 3 with every new setting: the header carries the cue words, so a loaded model featurises alike.
-        let s = TrainingTask.type.defaults(cues: ["坍方": "landslide", "淹水": "flood"])
+        let s = TrainingTask.type.naiveBayes(cues: ["坍方": "landslide", "淹水": "flood"])
         #expect(s.balance != nil)
         let m2 = Trainer.train(task: .type, data: data, settings: s)
         try m2.write(to: dir.path("v2.nbm"))
@@ -228,12 +228,12 @@ struct TypeModelTests {
         let fv = Featurizer(config: s.features)
         #expect(v2.predict(fv.features("山區坍方")).scores == m2.predict(fv.features("山區坍方")).scores)
         // A newer format is refused with what to do.
-        try Self.rewriteHeader(dir.path("v2.nbm"), to: dir.path("format5.nbm")) { header in header["format"] = 5 }
+        try Self.rewriteHeader(dir.path("v2.nbm"), to: dir.path("format6.nbm")) { header in header["format"] = 6 }
         do {
-            _ = try NaiveBayesModel.load(path: dir.path("format5.nbm"))
+            _ = try NaiveBayesModel.load(path: dir.path("format6.nbm"))
             Issue.record("expected a format error")
         } catch {
-            #expect(error.description.contains("format5.nbm: model format 5, this sieve reads formats 1–4"))
+            #expect(error.description.contains("format6.nbm: model format 6, this sieve reads formats 1–5"))
         }
         // Bad class-balance settings are refused too.
         var badBalance = try Data(contentsOf: URL(fileURLWithPath: dir.path("v2.nbm")))
@@ -282,7 +282,7 @@ struct TypeModelTests {
         }
         let (dev, heldOut) = Trainer.holdout(data, keys: data.ids)
         #expect(dev.count == 14308 && heldOut.count == 3632)
-        let settings = TrainingTask.type.defaults(cues: try Lexicon.standardTypeCues())
+        let settings = TrainingTask.type.naiveBayes(cues: try Lexicon.standardTypeCues())
         let r = Trainer.evaluate(task: .type, train: dev, test: heldOut, settings: settings)
         print("EMIC type, held-out 20%: accuracy \(r.accuracy), macro-F1 \(r.macroF1)")
         #expect(r.accuracy >= 0.85)
@@ -298,7 +298,7 @@ struct TypeModelTests {
             print("skipped: ../shared/data/emic is absent")
             return
         }
-        let settings = TrainingTask.type.defaults(cues: try Lexicon.standardTypeCues())
+        let settings = TrainingTask.type.naiveBayes(cues: try Lexicon.standardTypeCues())
         let r = Trainer.crossValidate(task: .type, data: data, folds: 5, settings: settings, seed: 1)
         print("EMIC type 5-fold, seed 1: accuracy \(r.accuracy), macro-F1 \(r.macroF1)")
         #expect(r.examples == 17940)

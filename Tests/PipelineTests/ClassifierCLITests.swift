@@ -32,7 +32,7 @@ struct ClassifierCLITests {
         #expect((rumour["rumour"] as? Double ?? 0) > 0.8)
         #expect((chatter["disaster"] as? Double ?? 1) < 0.3)
         #expect((chatter["rumour"] as? Double ?? 1) < 0.3)
-        #expect((report["model"] as? String ?? "").hasPrefix("nb-v4"), "the shipped models are used")
+        #expect((report["model"] as? String ?? "").hasPrefix("nb-v5"), "the shipped models are used")
     }
 
     @Test func badInputGivesSensibleAssessments() async throws {
