@@ -1,6 +1,36 @@
 import Foundation
 
 /// How the segmenter prices dictionary words.
+/// The segmenter's tunable costs (nats): the rule edges and the standard mode's dictionary terms (`Segmenter`'s
+/// documentation says what each prices). The defaults are the research prototype's, tuned on the SIGHAN 2005 AS test
+/// set. Re-chosen by the issue-15 protocol on the only segmented training text available here (UD Chinese GSD dev,
+/// `sieve-bench segment-tune`: alnumRun 3, givenName2 28, standardPerChar 4.5, notInICU 5.5; dev F1 0.773 → 0.815)
+/// they scored worse on both test sets (AS 0.856 → 0.850, CityU 0.804 → 0.797), so the defaults stay (BENCHMARKS.md).
+public struct SegmentationCosts: Sendable, Equatable, Codable {
+    public var alnumRun = 10.0
+    public var numberWithUnit = 12.0
+    public var numeralRun = 12.0
+    public var numeralPrefix = 14.0
+    public var ordinal = 10.0
+    public var parenthesised = 5.0
+    public var givenName1 = 18.0
+    public var givenName2 = 25.0
+    /// Standard mode: cost −ln p(w) + standardPerChar·(len−1), + notInICU for a multi-character word ICU lacks.
+    public var standardPerChar = 4.0
+    public var notInICU = 4.0
+
+    public init() {}
+
+    /// The fields by name, for tuning and reports.
+    public static var names: [(String, WritableKeyPath<SegmentationCosts, Double>)] {
+        [
+        ("alnumRun", \.alnumRun), ("numberWithUnit", \.numberWithUnit), ("numeralRun", \.numeralRun),
+        ("numeralPrefix", \.numeralPrefix), ("ordinal", \.ordinal), ("parenthesised", \.parenthesised),
+        ("givenName1", \.givenName1), ("givenName2", \.givenName2), ("standardPerChar", \.standardPerChar),
+        ("notInICU", \.notInICU),
+    ]}
+}
+
 public enum SegmentationMode: Sendable, Equatable {
     /// essay.txt alone: cost −ln p(w) + 4·(len−1), +4 more for a multi-character word ICU's dictionary lacks.
     case standard
@@ -48,19 +78,9 @@ final class Segmenter: Sendable {
     let mode: SegmentationMode
     let unknownCost: Double
 
-    // Rule-edge costs.
-    static let alnumRun = 10.0
-    static let numberWithUnit = 12.0
-    static let numeralRun = 12.0
-    static let numeralPrefix = 14.0
-    static let ordinal = 10.0
-    static let parenthesised = 5.0
-    static let givenName1 = 18.0
-    static let givenName2 = 25.0
+    let costs: SegmentationCosts
     // Dictionary parameters.
     static let maxWordLength = 10  // characters; lexicon words are exempt
-    static let standardPerChar: Float = 4
-    static let notInICU: Float = 4
     static let listPerChar: Float = -2
     static let listUnknownInEssay: Float = 17
     static let essayOnlyPenalty: Float = 10
@@ -80,8 +100,9 @@ final class Segmenter: Sendable {
 
     init(
         dictionary: SegmentationDictionary, lexiconWords: some Sequence<String>, listWords: some Sequence<String>,
-        mode: SegmentationMode
+        mode: SegmentationMode, costs: SegmentationCosts = SegmentationCosts()
     ) {
+        self.costs = costs
         typealias Flag = SegmentationDictionary.Flag
         var d = dictionary
         let listUnits = mode == .wordList ? listWords.filter { !$0.isEmpty }.map { Array($0.utf16) } : []
@@ -101,8 +122,8 @@ final class Segmenter: Sendable {
             switch mode {
             case .standard:
                 guard len <= Self.maxWordLength else { continue }
-                var c = d.logP[t] + Self.standardPerChar * extra
-                if len >= 2 && f & Flag.icuWhole == 0 { c += Self.notInICU }
+                var c = d.logP[t] + Float(costs.standardPerChar) * extra
+                if len >= 2 && f & Flag.icuWhole == 0 { c += Float(costs.notInICU) }
                 cells[t].cost = c
             case .wordList:
                 guard len <= Self.essayOnlyMaxLength else { continue }
@@ -227,28 +248,28 @@ final class Segmenter: Sendable {
                             }
                         }
                         if e - i >= 2 {
-                            relax(i, e, b, Self.numeralRun, Tag.numeric)
+                            relax(i, e, b, costs.numeralRun, Tag.numeric)
                             var k = i + 2
                             while k < e {
-                                if info[Int(u[k - 1])] & dot == 0 { relax(i, k, b, Self.numeralPrefix, Tag.numeric) }
+                                if info[Int(u[k - 1])] & dot == 0 { relax(i, k, b, costs.numeralPrefix, Tag.numeric) }
                                 k += 1
                             }
                         }
                         if e < n {
                             let fe = info[Int(u[e])]
                             if fe & UInt32(R.numberSuffix) != 0 || (fe & UInt32(R.year) != 0 && e - i >= 2) {
-                                relax(i, e + 1, b, Self.numberWithUnit, Tag.numeric)
+                                relax(i, e + 1, b, costs.numberWithUnit, Tag.numeric)
                             }
                         }
                     }
                     if f0 & UInt32(R.surname) != 0 && i + 1 < n {
                         let f1 = info[Int(u[i + 1])]
                         if f1 & UInt32(R.nameStop) == 0 && f1 & UInt32(R.han) != 0 {
-                            relax(i, i + 2, b, Self.givenName1, Tag.name)
+                            relax(i, i + 2, b, costs.givenName1, Tag.name)
                             if i + 2 < n {
                                 let f2 = info[Int(u[i + 2])]
                                 if f2 & UInt32(R.nameStop) == 0 && f2 & UInt32(R.han) != 0 {
-                                    relax(i, i + 3, b, Self.givenName2, Tag.name)
+                                    relax(i, i + 3, b, costs.givenName2, Tag.name)
                                 }
                             }
                         }
@@ -256,7 +277,7 @@ final class Segmenter: Sendable {
                     if c0 == R.di && i + 1 < n && info[Int(u[i + 1])] & UInt32(R.numeral | R.digit) != 0 {
                         var e = i + 2
                         while e < n && info[Int(u[e])] & UInt32(R.numeral | R.digit) != 0 { e += 1 }
-                        relax(i, e, b, Self.ordinal, Tag.numeric)
+                        relax(i, e, b, costs.ordinal, Tag.numeric)
                     }
                     if f0 & UInt32(R.openParen) != 0 {
                         var e = i + 1
@@ -267,7 +288,7 @@ final class Segmenter: Sendable {
                             while e < n && e - i <= 3 && info[Int(u[e])] & digit != 0 { e += 1 }
                             ok = e > i + 1 && e < n && info[Int(u[e])] & UInt32(R.closeParen) != 0
                         }
-                        if ok { relax(i, e + 1, b, Self.parenthesised, Tag.numeric) }
+                        if ok { relax(i, e + 1, b, costs.parenthesised, Tag.numeric) }
                     }
                 }
 
@@ -312,13 +333,13 @@ final class Segmenter: Sendable {
                             }
                         }
                         if isNumber && j < n && info[Int(u[j])] & dot != 0 { j += 1 }
-                        relax(i, j, b, Self.alnumRun, isNumber ? Tag.number : Tag.latin)
+                        relax(i, j, b, costs.alnumRun, isNumber ? Tag.number : Tag.latin)
                         if isNumber && j < n {
                             let fj = info[Int(u[j])]
                             if fj & UInt32(R.numberSuffix | R.year) != 0 {
-                                relax(i, j + 1, b, Self.numberWithUnit, Tag.numeric)
+                                relax(i, j + 1, b, costs.numberWithUnit, Tag.numeric)
                             } else if u[j] == R.shi4 && j + 1 < n && u[j + 1] == R.ji4 {
-                                relax(i, j + 2, b, Self.numberWithUnit, Tag.numeric)
+                                relax(i, j + 2, b, costs.numberWithUnit, Tag.numeric)
                             }
                         }
                         // Lexicon words that start with a digit or letter (OHCA, 921地震).

@@ -34,12 +34,15 @@ public struct Tokenizer: Sendable {
 
     /// The project's lexicon words stay whole; words added at run time (`addWords`) beyond the lexicon folder's own
     /// form a word list (see the type's documentation).
-    public init(lexicon: Lexicon, dictionary: SegmentationDictionary? = SegmentationDictionary.shared) {
+    public init(
+        lexicon: Lexicon, dictionary: SegmentationDictionary? = SegmentationDictionary.shared,
+        costs: SegmentationCosts = SegmentationCosts()
+    ) {
         let (own, runtime) = Self.split(lexicon)
         if runtime.count >= Self.wordListThreshold {
-            self.init(lexiconWords: own, wordList: runtime, dictionary: dictionary)
+            self.init(lexiconWords: own, wordList: runtime, dictionary: dictionary, costs: costs)
         } else {
-            self.init(lexiconWords: own.union(runtime), wordList: nil, dictionary: dictionary)
+            self.init(lexiconWords: own.union(runtime), wordList: nil, dictionary: dictionary, costs: costs)
         }
     }
 
@@ -51,12 +54,12 @@ public struct Tokenizer: Sendable {
     /// Full control: `lexiconWords` always stay whole; a non-nil `wordList` selects word-list mode.
     public init(
         lexiconWords: Set<String>, wordList: Set<String>?,
-        dictionary: SegmentationDictionary? = SegmentationDictionary.shared
+        dictionary: SegmentationDictionary? = SegmentationDictionary.shared, costs: SegmentationCosts = SegmentationCosts()
     ) {
         if let dictionary {
             segmenter = Segmenter(
                 dictionary: dictionary, lexiconWords: lexiconWords, listWords: wordList ?? [],
-                mode: wordList == nil ? .standard : .wordList)
+                mode: wordList == nil ? .standard : .wordList, costs: costs)
             fallback = nil
         } else {
             segmenter = nil

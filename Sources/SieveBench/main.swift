@@ -166,8 +166,82 @@ case "classify":
     let t3 = DispatchTime.now().uptimeNanoseconds
     let full = Double(t1 - t0) / 1e9, nb = Double(t2 - t1) / 1e9, nbType = Double(t3 - t2) / 1e9
     print("{\"tool\":\"sieve\",\"posts\":\(texts.count),\"assess_per_s\":\(Double(texts.count) / full),\"nb_disaster_per_s\":\(nbOnly == nil ? 0 : Double(texts.count) / nb),\"nb_type_per_s\":\(typeOnly == nil ? 0 : Double(texts.count) / nbType),\"checksum\":\(sink)}")
+case "segment-tune":
+    // sieve-bench segment-tune GOLD... [--every N]: chooses `SegmentationCosts` by coordinate descent on segmented
+    // training text (words separated by U+3000 or spaces; the raw text is the words joined), maximising the mean of
+    // the files' word-span F1. Only for training/dev files: the defaults must never be chosen on a test set.
+    let every = max(option("--every", default: 1), 1)
+    var corpora: [(name: String, lines: [String], spans: [Set<Int>])] = []
+    var k = 1
+    while k < args.count {
+        if args[k] == "--every" { k += 2; continue }
+        guard let data = FileManager.default.contents(atPath: args[k]) else {
+            FileHandle.standardError.write(Data("segment-tune: cannot read \(args[k])\n".utf8))
+            exit(2)
+        }
+        var lines: [String] = [], spans: [Set<Int>] = []
+        let all = String(decoding: data, as: UTF8.self).split(whereSeparator: { $0 == "\n" || $0 == "\r\n" })
+        for (n, line) in all.enumerated() where n % every == 0 {
+            let words = line.split(whereSeparator: { $0 == "\u{3000}" || $0 == " " }).map(String.init)
+            guard !words.isEmpty else { continue }
+            var set = Set<Int>(), p = 0
+            for w in words {
+                set.insert(p << 32 | (p + w.utf16.count))
+                p += w.utf16.count
+            }
+            lines.append(words.joined())
+            spans.append(set)
+        }
+        corpora.append(((args[k] as NSString).lastPathComponent, lines, spans))
+        k += 1
+    }
+    guard !corpora.isEmpty else {
+        FileHandle.standardError.write(Data("usage: sieve-bench segment-tune GOLD... [--every N]\n".utf8))
+        exit(2)
+    }
+    let tuneLexicon = try Lexicon.standard()
+    let tuneDictionary = SegmentationDictionary.shared
+    func scores(_ costs: SegmentationCosts) -> [Double] {
+        let tokenizer = Tokenizer(lexicon: tuneLexicon, dictionary: tuneDictionary, costs: costs)
+        return corpora.map { c in
+            var tp = 0, predicted = 0, expected = 0
+            for (line, gold) in zip(c.lines, c.spans) {
+                expected += gold.count
+                for t in tokenizer.tokenize(line) {
+                    predicted += 1
+                    if gold.contains(t.start << 32 | t.end) { tp += 1 }
+                }
+            }
+            let p = Double(tp) / Double(max(predicted, 1)), r = Double(tp) / Double(max(expected, 1))
+            return p + r > 0 ? 2 * p * r / (p + r) : 0
+        }
+    }
+    func mean(_ v: [Double]) -> Double { v.reduce(0, +) / Double(v.count) }
+    var best = SegmentationCosts()
+    var bestScores = scores(best)
+    print("start: " + zip(corpora, bestScores).map { "\($0.name) \(String(format: "%.4f", $1))" }.joined(separator: ", "))
+    for round in 1...3 {
+        var changed = false
+        for (name, path) in SegmentationCosts.names {
+            for delta in [-4.0, -2, -1, -0.5, 0.5, 1, 2, 4] {
+                var candidate = best
+                candidate[keyPath: path] += delta
+                guard candidate[keyPath: path] >= 0 else { continue }
+                let s = scores(candidate)
+                if mean(s) > mean(bestScores) + 1e-3 {  // a change must earn 0.1 point: no chasing noise
+                    best = candidate
+                    bestScores = s
+                    changed = true
+                    print("round \(round): \(name) → \(best[keyPath: path]): mean F1 \(String(format: "%.4f", mean(s)))")
+                }
+            }
+        }
+        if !changed { break }
+    }
+    print("chosen: " + SegmentationCosts.names.map { "\($0.0) \(best[keyPath: $0.1])" }.joined(separator: ", "))
+    print("F1: " + zip(corpora, bestScores).map { "\($0.name) \(String(format: "%.4f", $1))" }.joined(separator: ", "))
 case "segment":
-    // sieve-bench segment TEXT [--gold GOLD] [--words LIST] [--repeat N] [--dump OUT]
+    // sieve-bench segment TEXT [--gold GOLD] [--words LIST] [--repeat N] [--dump OUT] [--costs name=value,…]
     // Tokenizes TEXT line by line in-process (as `sieve tokenize` does, but without NFKC so that offsets match the
     // gold file) and prints chars/s excluding startup (median of N passes); with --gold (words separated by U+3000),
     // precision/recall/F1 over word spans.
@@ -197,8 +271,18 @@ case "segment":
             exit(2)
         }
     }
+    // --costs name=value,…: segmentation costs other than the defaults (as segment-tune prints them).
+    var segmentCosts = SegmentationCosts()
+    for pair in (segmentOption("--costs") ?? "").split(separator: ",") {
+        let kv = pair.split(separator: "=").map { $0.trimmingCharacters(in: .whitespaces) }
+        guard kv.count == 2, let path = SegmentationCosts.names.first(where: { $0.0 == kv[0] })?.1, let v = Double(kv[1]) else {
+            FileHandle.standardError.write(Data("segment: --costs takes name=value pairs of \(SegmentationCosts.names.map(\.0))\n".utf8))
+            exit(2)
+        }
+        segmentCosts[keyPath: path] = v
+    }
     let s1b = DispatchTime.now().uptimeNanoseconds
-    let tokenizer = Tokenizer(lexicon: segmentLexicon, dictionary: dictionary)
+    let tokenizer = Tokenizer(lexicon: segmentLexicon, dictionary: dictionary, costs: segmentCosts)
     let s2 = DispatchTime.now().uptimeNanoseconds
     let input = segmentLines(raw)
     let chars = input.reduce(0) { $0 + $1.unicodeScalars.count }

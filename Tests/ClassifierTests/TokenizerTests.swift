@@ -207,6 +207,31 @@ struct TokenizerTests {
         #expect(SegmentationDictionary.read(from: file, key: key) == nil)
     }
 
+    /// The segmentation costs are parameters (`SegmentationCosts`, tuned by `sieve-bench segment-tune`): a dearer
+    /// per-character term splits words, a cheap name rule joins surname and given name.
+    @Test func segmentationCostsMoveTheBoundaries() throws {
+        let dir = TempDir()
+        let essay = dir.write("essay.txt", "颱風\t1000\n颱風天\t900\n停電\t800\n天\t500\n颱\t50\n風\t50\n停\t50\n電\t50\n")
+        let dictionary = try SegmentationDictionary.build(essay: URL(fileURLWithPath: essay), extraWords: [])
+        var cheap = SegmentationCosts()
+        cheap.standardPerChar = 0
+        cheap.notInICU = 0
+        var dear = SegmentationCosts()
+        dear.standardPerChar = 20
+        let long = Tokenizer(lexiconWords: [], wordList: nil, dictionary: dictionary, costs: cheap)
+        let short = Tokenizer(lexiconWords: [], wordList: nil, dictionary: dictionary, costs: dear)
+        #expect(long.words("颱風天停電") == ["颱風天", "停電"])
+        #expect(short.words("颱風天停電") == ["颱", "風", "天", "停", "電"])
+        #expect(Tokenizer(lexiconWords: [], wordList: nil, dictionary: dictionary).words("颱風天停電") == ["颱風", "天", "停電"])
+        var name = SegmentationCosts()
+        name.givenName2 = 1
+        var noName = SegmentationCosts()
+        noName.givenName1 = 100
+        noName.givenName2 = 100
+        #expect(Tokenizer(lexiconWords: [], wordList: nil, dictionary: dictionary, costs: name).words("王志明停電") == ["王志明", "停電"])
+        #expect(Tokenizer(lexiconWords: [], wordList: nil, dictionary: dictionary, costs: noName).words("王志明停電") == ["王", "志", "明", "停電"])
+    }
+
     @Test func cacheIsBuiltOnceThenLoaded() throws {
         let dir = TempDir()
         let essay = URL(fileURLWithPath: dir.write("essay.txt", "颱風\t1000\n停電\t800\n"))
