@@ -208,6 +208,14 @@ def main():
         report["rumour_flagged_" + key] = rate([marked(o, t) for o in rows])
         report["rumour_score_at_least_t_" + key] = rate([o["rumour"] >= t for o in rows])
         print(f"{name + ':':44s} {fmt(report['rumour_flagged_' + key])}   {goal:11s} (score ≥ {t}: {fmt(report['rumour_score_at_least_t_' + key])})")
+    # By the kind of site the title's link pointed to: a real news link forwarded with a false claim cannot be told
+    # from its title (SOURCES.md caveat 1).
+    kinds = sorted({r.get("site_kind", "") for r in rumours if r["label"] == "rumour"} - {""})
+    if kinds:
+        by = {k: [marked(o, t) for r, o in zip(rumours, out_rum) if r["label"] == "rumour" and r.get("site_kind") == k] for k in kinds}
+        report["rumour_flagged_by_site_kind"] = {k: rate(v) for k, v in by.items() if len(v) >= 20}
+        print("    rumour titles flagged by linked site: " + ", ".join(
+            f"{k} {100 * sum(v) / len(v):.0f}% ({len(v)})" for k, v in sorted(by.items(), key=lambda kv: -len(kv[1])) if len(v) >= 20))
 
     # Type.
     if out_rep and "emic_type" in out_rep[0]:

@@ -61,7 +61,8 @@ public struct DrillReport: Sendable, Codable {
         /// Drill posts that reached the store, of those due.
         public var postsArrived = 0
         public var postsDue = 0
-        /// Rumours the pipeline flagged (classifier rumour ≥ 0.5 or cross-reference contradicted), of all rumours.
+        /// Rumours the pipeline flagged (marked 像謠言 or 待查證 by the classifier, or contradicted by the
+        /// cross-reference), of all rumours.
         public var rumoursFlagged = 0
         public var rumours = 0
         /// Real reports the classifier scored disaster ≥ 0.5, and those the cross-reference corroborated.
@@ -191,7 +192,7 @@ public struct DrillReport: Sendable, Codable {
             if e.dueAt != nil { p.postsDue += 1 }
             guard let s = signals[e.eventID] else { continue }
             p.postsArrived += 1
-            let flagged = (s.rumour ?? 0) >= 0.5 || s.verdict == "contradicted"
+            let flagged = s.rumourMarked || s.verdict == "contradicted"
             switch truth {
             case "rumour":
                 p.rumours += 1

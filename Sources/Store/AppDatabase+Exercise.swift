@@ -273,11 +273,14 @@ extension AppDatabase {
             var out: [String: ExerciseSignal] = [:]
             for r in try await tx.rows(
                 """
-                SELECT e.eventId, a.disaster, a.rumour, x.verdict, p.state FROM exerciseEvent e JOIN post p ON p.id = e.postId
+                SELECT e.eventId, a.disaster, a.rumour, x.verdict, p.state, a.details FROM exerciseEvent e JOIN post p ON p.id = e.postId
                 LEFT JOIN assessment a ON a.postId = p.id LEFT JOIN xref x ON x.postId = p.id
                 """)
             {
-                out[try r[0]] = ExerciseSignal(disaster: try r[1], rumour: try r[2], verdict: try r[3], state: try r[4])
+                let details: String? = try r[5]
+                let label = details.flatMap { try? AssessmentJSON.details($0).rumourLabel }
+                out[try r[0]] = ExerciseSignal(
+                    disaster: try r[1], rumour: try r[2], verdict: try r[3], state: try r[4], rumourLabel: label)
             }
             return out
         }
@@ -291,4 +294,13 @@ public struct ExerciseSignal: Sendable, Equatable {
     /// corroborated, contradicted, unconfirmed (nil: not cross-referenced).
     public var verdict: String?
     public var state: String
+    /// 像謠言, 待查證, 非謠言 or 不確定 as the calibrated rumour model gave it (nil: an older or uncalibrated model).
+    public var rumourLabel: String? = nil
+
+    /// Whether a moderator saw the post marked as a possible rumour: 像謠言 or 待查證, or, without a label, a rumour
+    /// score of at least 0.5.
+    public var rumourMarked: Bool {
+        if let rumourLabel { return rumourLabel == "像謠言" || rumourLabel == "待查證" }
+        return (rumour ?? 0) >= 0.5
+    }
 }

@@ -133,7 +133,9 @@ extension AppDatabase {
             rows.append([
                 item.postID, a.disaster, a.rumour, AssessmentJSON.encode(a.types), AssessmentJSON.encode(a.places),
                 AssessmentJSON.encode(a.reasons), a.model, item.priority, now,
-                AssessmentJSON.encode(AssessmentDetails(times: a.times, people: a.people, reasonNotes: a.reasonNotes.isEmpty ? nil : a.reasonNotes)),
+                AssessmentJSON.encode(AssessmentDetails(
+                    times: a.times, people: a.people, reasonNotes: a.reasonNotes.isEmpty ? nil : a.reasonNotes,
+                    disasterLabel: a.disasterLabel, rumourLabel: a.rumourLabel, emicType: a.emicType)),
             ])
         }
         let ids = items.map(\.postID)
@@ -243,6 +245,9 @@ extension AppDatabase {
             assessment.times = d.times
             assessment.people = d.people
             assessment.reasonNotes = d.reasonNotes ?? []
+            assessment.disasterLabel = d.disasterLabel
+            assessment.rumourLabel = d.rumourLabel
+            assessment.emicType = d.emicType
         }
         return assessment
     }
@@ -254,4 +259,9 @@ struct AssessmentDetails: Codable {
     var people: [PeopleMention]
     /// The reasons as data (absent in rows written before they existed).
     var reasonNotes: [ReasonNote]? = nil
+    /// 災情通報 / 非災情 / 不確定, 像謠言 / 非謠言 / 不確定 / 待查證 and the EMIC main type, as the calibrated models
+    /// gave them: what the queue and the item page show (absent in rows written before they were stored).
+    var disasterLabel: String? = nil
+    var rumourLabel: String? = nil
+    var emicType: String? = nil
 }

@@ -25,9 +25,20 @@ enum AssessmentJSON {
 
     static func encode(_ d: AssessmentDetails) -> String {
         var w = Writer()
-        // Sorted keys: people, reasonNotes, times.
+        // Sorted keys: disasterLabel, emicType, people, reasonNotes, rumourLabel, times (absent optionals omitted).
         w.byte(UInt8(ascii: "{"))
-        w.key("people", first: true)
+        var none = true
+        if let label = d.disasterLabel {
+            w.key("disasterLabel", first: true)
+            w.string(label)
+            none = false
+        }
+        if let type = d.emicType {
+            w.key("emicType", first: none)
+            w.string(type)
+            none = false
+        }
+        w.key("people", first: none)
         w.array(d.people) { w, p in
             w.byte(UInt8(ascii: "{"))
             var first = true
@@ -45,6 +56,10 @@ enum AssessmentJSON {
         if let notes = d.reasonNotes {
             w.key("reasonNotes", first: false)
             w.array(notes) { w, n in w.note(n) }
+        }
+        if let label = d.rumourLabel {
+            w.key("rumourLabel", first: false)
+            w.string(label)
         }
         w.key("times", first: false)
         w.array(d.times) { w, t in
@@ -206,7 +221,11 @@ enum AssessmentJSON {
         }
         var notes: [ReasonNote]? = nil
         if let n = v["reasonNotes"], !n.isNull { notes = try array(n, "reasonNotes") { try note($0) } }
-        return AssessmentDetails(times: times, people: people, reasonNotes: notes)
+        return AssessmentDetails(
+            times: times, people: people, reasonNotes: notes,
+            disasterLabel: try optionalString(v["disasterLabel"], "disasterLabel"),
+            rumourLabel: try optionalString(v["rumourLabel"], "rumourLabel"),
+            emicType: try optionalString(v["emicType"], "emicType"))
     }
 
     static func place(_ v: Value) throws -> PlaceMention {

@@ -93,8 +93,11 @@ struct AppLanguageTests {
             ReasonNote("地點：{places}", ["places": "高雄市那瑪夏區"]),
         ]
         var assessment = Assessment(
-            disaster: 0.95, rumour: 0.05, types: ["landslide"], places: [], reasons: notes.map { $0.render() }, model: "test")
+            disaster: 0.95, rumour: 0.42, types: ["landslide"], places: [], reasons: notes.map { $0.render() }, model: "test")
         assessment.reasonNotes = notes
+        // The labels the calibrated models give are stored with the assessment and shown with the scores.
+        assessment.rumourLabel = "待查證"
+        assessment.disasterLabel = "災情通報"
         try await db.saveAssessments([(f.id("landslide"), assessment, 1.5)])
         Messages.missingAppPhrases.withLock { $0.removeAll() }
         try await f.application().test(.router) { client in
@@ -133,6 +136,9 @@ struct AppLanguageTests {
             #expect(landslide.body.contains("mentions 「土石流」: ") && landslide.body.contains("places: 高雄市那瑪夏區"))
             let landslideZh = try await admin.get("/items/\(f.id("landslide"))?lang=zh-TW")
             #expect(landslideZh.body.contains("提到「土石流」：坍方/土石流（+8.5）"))
+            #expect(landslide.body.contains("Check 0.42") && landslideZh.body.contains("待查證 0.42"))
+            let queueZh = try await admin.get("/?lang=zh-TW")
+            #expect(queueZh.body.contains("待查證 0.42"))
             _ = try await admin.get("/?lang=en")
             let item = try await admin.get("/items/\(f.id("flood"))?lang=en")
             #expect(item.body.contains("Retract this item") && item.body.contains("Approved"))

@@ -40,6 +40,32 @@ struct AssessmentJSONTests {
         }
         let noNotes = AssessmentDetails(times: [], people: [], reasonNotes: nil)
         #expect(AssessmentJSON.encode(noNotes) == (try Self.foundation(noNotes)))
+        // The labels and the EMIC type, each alone and all together (keys sorted, absent ones omitted).
+        for (d, r, e) in [("不確定", nil, nil), (nil, "待查證", nil), (nil, nil, "路樹災情"), ("災情通報", "非謠言", Self.awkward)] as [(String?, String?, String?)] {
+            var labelled = Self.details
+            labelled.disasterLabel = d
+            labelled.rumourLabel = r
+            labelled.emicType = e
+            #expect(AssessmentJSON.encode(labelled) == (try Self.foundation(labelled)))
+            let back = try AssessmentJSON.details(AssessmentJSON.encode(labelled))
+            #expect(back.disasterLabel == d && back.rumourLabel == r && back.emicType == e)
+            var bare = noNotes
+            bare.disasterLabel = d
+            bare.rumourLabel = r
+            bare.emicType = e
+            #expect(AssessmentJSON.encode(bare) == (try Self.foundation(bare)))
+        }
+    }
+
+    /// A drill counts a rumour as caught when the moderators saw it marked: 像謠言 or 待查證 (the flag band under
+    /// 0.5), or for an unlabelled assessment a score of at least 0.5.
+    @Test func aDrillCountsWhatTheModeratorsSawMarked() {
+        func signal(_ rumour: Double, _ label: String?) -> ExerciseSignal {
+            ExerciseSignal(disaster: 0.1, rumour: rumour, verdict: nil, state: "queued", rumourLabel: label)
+        }
+        #expect(signal(0.31, "待查證").rumourMarked && signal(0.8, "像謠言").rumourMarked)
+        #expect(!signal(0.2, "非謠言").rumourMarked && !signal(0.5, "不確定").rumourMarked)
+        #expect(signal(0.5, nil).rumourMarked && !signal(0.49, nil).rumourMarked)
     }
 
     @Test func readsWhatEitherWrote() throws {
