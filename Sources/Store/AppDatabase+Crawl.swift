@@ -11,7 +11,7 @@ extension AppDatabase {
                 // rows in the same order; a name listed twice keeps its last settings).
                 var last: [String: SourceConfig] = [:]
                 for s in sources { last[s.name] = s }
-                var rows = JSONRecordSet([("name", "text"), ("kind", "text"), ("url", "text"), ("interval", "bigint")])
+                var rows = RowBatch([("name", "text"), ("kind", "text"), ("url", "text"), ("interval", "bigint")])
                 for s in last.values.sorted(by: { $0.name < $1.name }) { rows.append([s.name, s.kind.rawValue, s.url, s.interval]) }
                 for row in try await tx.rows(
                     """

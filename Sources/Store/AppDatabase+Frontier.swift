@@ -92,7 +92,7 @@ extension AppDatabase {
     static func enqueueSeedsBatched(
         _ sources: [SourceConfig], ids: [String: Int64], hostOf: (String) -> String, force: Bool, now: Date, _ tx: SQLTransaction
     ) async throws -> Int {
-        var seeds = JSONRecordSet([("sourceId", "bigint"), ("url", "text")])
+        var seeds = RowBatch([("sourceId", "bigint"), ("url", "text")])
         var wanted: [(source: SourceConfig, id: Int64)] = []
         for s in sources {
             guard let id = ids[s.name] else { continue }
@@ -112,8 +112,8 @@ extension AppDatabase {
             existing[key] = Existing(id: try row["id"], state: try row["state"], fetchedAt: try row["fetchedAt"])
         }
         var queued = 0
-        var requeue = JSONRecordSet([("id", "bigint")])
-        var insert = JSONRecordSet([("sourceId", "bigint"), ("url", "text"), ("host", "text")])
+        var requeue = RowBatch([("id", "bigint")])
+        var insert = RowBatch([("sourceId", "bigint"), ("url", "text"), ("host", "text")])
         var seen = Set<String>()
         for (s, id) in wanted {
             let key = "\(id) \(s.url)"
@@ -384,7 +384,7 @@ extension AppDatabase {
         _ posts: [PostToStore], encoded: [(replies: String?, extra: String?)], sourceID: Int64, now: Date, _ tx: SQLTransaction
     ) async throws -> (Int, Int) {
         guard !posts.isEmpty else { return (0, 0) }
-        var rows = JSONRecordSet([
+        var rows = RowBatch([
             ("i", "bigint"), ("externalID", "text"), ("url", "text"), ("title", "text"), ("author", "text"),
             ("publishedAt", "timestamptz"), ("text", "text"), ("language", "text"), ("simhash", "bigint"),
             ("replies", "text"), ("extra", "text"),
@@ -415,7 +415,7 @@ extension AppDatabase {
         }
         hashed.sort { $0.id < $1.id }
         guard !hashed.isEmpty else { return (inserted.count, 0) }
-        var bands = JSONRecordSet([("band", "bigint"), ("key", "bigint"), ("postId", "bigint"), ("simhash", "bigint")])
+        var bands = RowBatch([("band", "bigint"), ("key", "bigint"), ("postId", "bigint"), ("simhash", "bigint")])
         for (id, h) in hashed {
             for b in 0..<4 { bands.append([b, Int((h >> (UInt64(b) * 16)) & 0xFFFF), id, Int64(bitPattern: h)]) }
         }
@@ -449,7 +449,7 @@ extension AppDatabase {
         }
         // Roots in order: a match among this page's posts leads to that post's own root.
         var rootOf: [Int64: Int64] = [:]
-        var duplicates = JSONRecordSet([("id", "bigint"), ("root", "bigint")])
+        var duplicates = RowBatch([("id", "bigint"), ("root", "bigint")])
         var clusterGrowth: [Int64: Int] = [:]
         for (id, _) in hashed {
             guard let m = match[id] else { continue }
@@ -461,7 +461,7 @@ extension AppDatabase {
         guard duplicates.count > 0 else { return (inserted.count, 0) }
         try await tx.execute(
             "UPDATE post SET duplicateOf = r.root FROM \(duplicates.source(tx.dialect)) WHERE post.id = r.id", duplicates.arguments(tx.dialect))
-        var clusters = JSONRecordSet([("id", "bigint"), ("n", "bigint")])
+        var clusters = RowBatch([("id", "bigint"), ("n", "bigint")])
         for (root, n) in clusterGrowth.sorted(by: { $0.key < $1.key }) { clusters.append([root, n]) }
         try await tx.execute(
             "UPDATE post SET clusterSize = clusterSize + r.n FROM \(clusters.source(tx.dialect)) WHERE post.id = r.id",

@@ -430,7 +430,7 @@ extension AppDatabase {
             let stale = current.map { c in evidence.map { c > $0 } ?? true } ?? false
             // Five statements per batch on both backends (on SQLite per slice that fits one statement's parameters):
             // row by row it was four per post, on the writer every stage shares.
-            let slice = tx.dialect.sharesWork ? max(items.count, 1) : JSONRecordSet.sqliteRowsPerStatement(columns: 8)
+            let slice = tx.dialect.sharesWork ? max(items.count, 1) : RowBatch.sqliteRowsPerStatement(columns: 8)
             for start in stride(from: 0, to: items.count, by: slice) {
                 let end = min(start + slice, items.count)
                 try await Self.saveCrossReferencesBatched(
@@ -457,12 +457,12 @@ extension AppDatabase {
     ) async throws {
         var last: [Int64: Int] = [:]
         for (i, item) in items.enumerated() { last[item.postID] = i }
-        var results = JSONRecordSet([
+        var results = RowBatch([
             ("postId", "bigint"), ("verdict", "text"), ("score", "double precision"), ("explanation", "text"),
             ("matches", "text"), ("knownRumourId", "bigint"), ("knownRumourSimilarity", "double precision"),
             ("checkedAt", "timestamptz"),
         ])
-        var priorities = JSONRecordSet([("id", "bigint"), ("priority", "double precision")])
+        var priorities = RowBatch([("id", "bigint"), ("priority", "double precision")])
         for (i, (item, matchesJSON)) in zip(items, matches).enumerated() where last[item.postID] == i {
             let r = item.result
             results.append([
@@ -487,7 +487,7 @@ extension AppDatabase {
         try await tx.execute(
             "\(Self.insertXref) SELECT * FROM \(results.source(tx.dialect)) WHERE true \(Self.replaceXref)", results.arguments(tx.dialect))
         if !spread.isEmpty {
-            var counts = JSONRecordSet([("id", "bigint"), ("n", "bigint")])
+            var counts = RowBatch([("id", "bigint"), ("n", "bigint")])
             for (id, n) in spread.sorted(by: { $0.key < $1.key }) { counts.append([id, n]) }
             try await tx.execute(
                 """

@@ -142,7 +142,7 @@ extension AppDatabase {
         try await write { [rows] tx in
             // Two statements per batch on both backends (on SQLite per slice of the batch that fits one statement's
             // parameters): row by row it was two per post, on the writer every stage shares.
-            let slice = tx.dialect.sharesWork ? max(rows.count, 1) : JSONRecordSet.sqliteRowsPerStatement(columns: 10)
+            let slice = tx.dialect.sharesWork ? max(rows.count, 1) : RowBatch.sqliteRowsPerStatement(columns: 10)
             for start in stride(from: 0, to: rows.count, by: slice) {
                 let end = min(start + slice, rows.count)
                 try await Self.saveAssessmentsBatched(Array(ids[start..<end]), Array(rows[start..<end]), tx)
@@ -165,12 +165,12 @@ extension AppDatabase {
     static func saveAssessmentsBatched(_ ids: [Int64], _ rows: [[any SQLBindable]], _ tx: SQLTransaction) async throws {
         var last: [Int64: Int] = [:]
         for (i, id) in ids.enumerated() { last[id] = i }
-        var records = JSONRecordSet([
+        var records = RowBatch([
             ("postId", "bigint"), ("disaster", "double precision"), ("rumour", "double precision"), ("types", "text"),
             ("places", "text"), ("reasons", "text"), ("model", "text"), ("priority", "double precision"),
             ("assessedAt", "timestamptz"), ("details", "text"),
         ])
-        var posts = JSONRecordSet([("id", "bigint")])
+        var posts = RowBatch([("id", "bigint")])
         for (i, row) in rows.enumerated() where last[ids[i]] == i {
             records.append(row)
             posts.append([ids[i]])

@@ -289,13 +289,13 @@ func postgresPlaceholders(_ sql: String) -> String {
     return out
 }
 
-/// Many rows sent to PostgreSQL as one JSON parameter and read back as a table with
+/// A batch of rows as one table a statement reads as `r`. On PostgreSQL: one JSON parameter read back with
 /// `jsonb_to_recordset(?::jsonb) AS r(column type, …)` (`source`): a batch of any size is one statement and one
 /// round trip, NULLs and all column types included (postgres-nio binds arrays, but not arrays with NULLs in them).
 /// On SQLite (`source(_:)`/`arguments(_:)` with its dialect) the same rows are a `VALUES` table with one
 /// parameter per value, so a statement written against `r` runs on both backends (at most
 /// `sqliteRowsPerStatement`-sized batches there: SQLite caps the parameters of one statement).
-struct JSONRecordSet {
+struct RowBatch {
     let columns: [(name: String, type: String)]
     private(set) var count = 0
     /// The values in row order: SQLite's parameters as they are, PostgreSQL's JSON text made from them once per
@@ -311,7 +311,7 @@ struct JSONRecordSet {
 
     /// Appends one row, one value per column in order.
     mutating func append(_ values: [any SQLBindable]) {
-        precondition(values.count == columns.count, "JSONRecordSet: \(values.count) values for \(columns.count) columns")
+        precondition(values.count == columns.count, "RowBatch: \(values.count) values for \(columns.count) columns")
         self.values += values
         count += 1
     }

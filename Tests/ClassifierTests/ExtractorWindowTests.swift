@@ -32,11 +32,8 @@ struct ExtractorWindowTests {
         }
     }
 
-    @Test func everyEMICDescription() throws {
-        guard let path = TestPaths.sharedData("emic/emic_cases_dev.csv") else {
-            print("skipped: ../shared/data/emic is absent")
-            return
-        }
+    @Test(.enabled(if: TestPaths.has("emic/emic_cases_dev.csv"), "../shared/data/emic/emic_cases_dev.csv is absent")) func everyEMICDescription() throws {
+        let path = try #require(TestPaths.sharedData("emic/emic_cases_dev.csv"))
         let data = try LabelledData.load(path: path.path, textColumn: "CASE_DESCRIPTION", labelColumn: "DISASTER_MAIN_TYPE")
         var differ: [String] = []
         for text in data.texts {

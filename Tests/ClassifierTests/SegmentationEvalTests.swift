@@ -54,18 +54,11 @@ struct SegmentationEvalTests {
     static func data() -> (test: URL, gold: URL, words: URL)? {
         guard let dir = TestPaths.sharedData("sighan2005") else { return nil }
         let files = ["as_test.utf8", "as_testing_gold.utf8", "as_training_words.utf8"].map { dir.appendingPathComponent($0) }
-        for f in files where !FileManager.default.fileExists(atPath: f.path) {
-            print("SKIP: \(f.path) is absent")
-            return nil
-        }
-        guard SegmentationDictionary.shared != nil else {
-            print("SKIP: \(SegmentationDictionary.defaultEssayPath) is absent (apt-get install rime-essay); skipping SIGHAN F1")
-            return nil
-        }
+        guard files.allSatisfy({ FileManager.default.fileExists(atPath: $0.path) }) else { return nil }
         return (files[0], files[1], files[2])
     }
 
-    @Test(.enabled(if: TestPaths.has("sighan2005"), "../shared/data/sighan2005 is absent")) func defaultDictionaries() throws {
+    @Test(.enabled(if: Self.data() != nil, "../shared/data/sighan2005 is absent"), .enabled(if: TokenizerTests.hasEssay, "essay.txt (rime-essay) is absent")) func defaultDictionaries() throws {
         let d = try #require(Self.data())
         let tokenizer = Tokenizer(lexicon: try Lexicon.load(directory: TestPaths.lexicons))
         #expect(tokenizer.mode == .standard)
@@ -74,7 +67,7 @@ struct SegmentationEvalTests {
         #expect(s.f1 >= Self.defaultTarget, "\(s)")
     }
 
-    @Test(.enabled(if: TestPaths.has("sighan2005"), "../shared/data/sighan2005 is absent")) func withTrainingWordList() throws {
+    @Test(.enabled(if: Self.data() != nil, "../shared/data/sighan2005 is absent"), .enabled(if: TokenizerTests.hasEssay, "essay.txt (rime-essay) is absent")) func withTrainingWordList() throws {
         let d = try #require(Self.data())
         var lexicon = try Lexicon.load(directory: TestPaths.lexicons)
         try lexicon.addWords(file: d.words)

@@ -62,17 +62,10 @@ struct TokenizerTests {
 
     // MARK: Lowest-cost lattice segmenter (essay.txt dictionary)
 
-    /// The shared essay.txt dictionary, or nil (with the reason printed) when rime-essay is not installed.
-    static func essayDictionary(_ check: String) -> SegmentationDictionary? {
-        guard let d = SegmentationDictionary.shared else {
-            print("SKIP: \(SegmentationDictionary.defaultEssayPath) is absent (apt-get install rime-essay); skipping \(check)")
-            return nil
-        }
-        return d
-    }
+    /// Whether the shared essay.txt dictionary (rime-essay) is installed: the lattice tests need it.
+    static var hasEssay: Bool { SegmentationDictionary.shared != nil }
 
-    @Test func segmentsOrdinaryText() throws {
-        guard Self.essayDictionary("segmentsOrdinaryText") != nil else { return }
+    @Test(.enabled(if: TokenizerTests.hasEssay, "essay.txt (rime-essay) is absent: apt-get install rime-essay")) func segmentsOrdinaryText() throws {
         let t = Tokenizer(lexicon: Self.lexicon)
         #expect(t.mode == .standard)
         #expect(t.words("這群白髮蒼蒼的學員唱起英文歌來字正腔圓") == ["這", "群", "白髮蒼蒼", "的", "學員", "唱起", "英文", "歌", "來", "字正腔圓"])
@@ -85,8 +78,7 @@ struct TokenizerTests {
         #expect(tokens.first { $0.text == "," }?.kind == .punctuation)
     }
 
-    @Test func lexiconWordsAreMarked() {
-        guard Self.essayDictionary("lexiconWordsAreMarked") != nil else { return }
+    @Test(.enabled(if: TokenizerTests.hasEssay, "essay.txt (rime-essay) is absent: apt-get install rime-essay")) func lexiconWordsAreMarked() {
         let t = Tokenizer(lexicon: Self.lexicon)
         let tokens = t.tokenize("汐止淹水，台21線坍方")
         #expect(tokens.contains { $0.text == "淹水" && $0.kind == .lexicon }, "\(tokens)")
@@ -117,8 +109,7 @@ struct TokenizerTests {
         return words
     }
 
-    @Test func addedWordsStayWhole() {
-        guard Self.essayDictionary("addedWordsStayWhole") != nil else { return }
+    @Test(.enabled(if: TokenizerTests.hasEssay, "essay.txt (rime-essay) is absent: apt-get install rime-essay")) func addedWordsStayWhole() {
         // A few hundred words the dictionary lacks are inserted into the double array in place; that relocates
         // existing cells, which must lose no word.
         let added = Self.randomWords(600)
@@ -152,8 +143,7 @@ struct TokenizerTests {
             .prefix(count).map { $0 }
     }
 
-    @Test func largeRuntimeListSelectsWordListMode() {
-        guard Self.essayDictionary("largeRuntimeListSelectsWordListMode") != nil else { return }
+    @Test(.enabled(if: TokenizerTests.hasEssay, "essay.txt (rime-essay) is absent: apt-get install rime-essay")) func largeRuntimeListSelectsWordListMode() {
         var lexicon = Self.lexicon
         lexicon.addWords(Self.essayWords(Tokenizer.wordListThreshold + 200))
         #expect(Tokenizer(lexicon: lexicon).mode == .wordList)
@@ -164,8 +154,7 @@ struct TokenizerTests {
         #expect(t.words("他說特別測試詞。").contains("特別測試詞"))
     }
 
-    @Test func lexiconWordsStayWholeInWordListMode() {
-        guard Self.essayDictionary("lexiconWordsStayWholeInWordListMode") != nil else { return }
+    @Test(.enabled(if: TokenizerTests.hasEssay, "essay.txt (rime-essay) is absent: apt-get install rime-essay")) func lexiconWordsStayWholeInWordListMode() {
         let list = Set(["學員", "唱起", "英文", "歌", "來"] + Self.essayWords(Tokenizer.wordListThreshold + 200))
         let t = Tokenizer(lexiconWords: Self.lexicon.words, wordList: list)
         #expect(t.mode == .wordList)

@@ -9,11 +9,8 @@ import TestSupport
 struct CAPTests {
     let dir = TempDir()
 
-    @Test func oasisExamplesAndTaiwanFileImport() async throws {
-        guard let cap = TestPaths.sharedData("cap") else {
-            print("skipped: ../shared/data/cap is absent")
-            return
-        }
+    @Test(.enabled(if: TestPaths.has("cap"), "../shared/data/cap is absent")) func oasisExamplesAndTaiwanFileImport() async throws {
+        let cap = try #require(TestPaths.sharedData("cap"))
         let db = try await AppDatabase(path: dir.path("cap.sqlite"))
         var identifiers: [String] = []
         for name in ["oasis_example_1.xml", "oasis_example_2.xml", "oasis_example_3.xml", "oasis_example_4.xml", "taiwan_wra_reservoir.cap"] {

@@ -174,11 +174,8 @@ struct CrossReferenceTests {
     }
 
     /// EMIC reports re-posted as a person would write them find their own incident.
-    @Test func emicReportsRepostedFindTheirIncident() async throws {
-        guard let emic = TestPaths.sharedData("emic/emic_cases_dev.csv") else {
-            print("skipped: ../shared/data/emic is absent")
-            return
-        }
+    @Test(.enabled(if: TestPaths.has("emic/emic_cases_dev.csv"), "../shared/data/emic/emic_cases_dev.csv is absent")) func emicReportsRepostedFindTheirIncident() async throws {
+        let emic = try #require(TestPaths.sharedData("emic/emic_cases_dev.csv"))
         let lines = String(decoding: try Data(contentsOf: emic), as: UTF8.self).split(omittingEmptySubsequences: false, whereSeparator: \.isNewline)
         let path = dir.write("emic.csv", lines.prefix(4001).joined(separator: "\n"))
         let incidents = try await Fixture.importer.read(path).incidents

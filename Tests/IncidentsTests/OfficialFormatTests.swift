@@ -99,11 +99,8 @@ struct OfficialFormatTests {
         }
     }
 
-    @Test func realEMICFileImports() async throws {
-        guard let emic = TestPaths.sharedData("emic/emic_cases_dev.csv") else {
-            print("skipped: ../shared/data/emic is absent")
-            return
-        }
+    @Test(.enabled(if: TestPaths.has("emic/emic_cases_dev.csv"), "../shared/data/emic/emic_cases_dev.csv is absent")) func realEMICFileImports() async throws {
+        let emic = try #require(TestPaths.sharedData("emic/emic_cases_dev.csv"))
         // The first 2,000 rows, written with the real header (the whole file is the benchmark's job).
         let lines = String(decoding: try Data(contentsOf: emic), as: UTF8.self).split(omittingEmptySubsequences: false, whereSeparator: \.isNewline)
         let path = dir.write("part.csv", lines.prefix(2001).joined(separator: "\n"))
