@@ -39,7 +39,9 @@ public struct ModelSet: Sendable {
 /// lexicon rules, plus places, times and people.
 /// With a calibrated model (format 4, `Calibration`): disaster = σ(w·NB log-odds + v·rules + b), rumour likewise,
 /// the weights fitted on out-of-fold scores, so the numbers are probabilities; inside the model's abstain band the
-/// label is 不確定, and a rumour probability from the model's flag threshold up to the band's top is 待查證 (check it); the rumour rules' own score is a floor under the calibrated rumour probability. Uncalibrated (older) models: disaster = 0.7·NB + 0.3·rules, rumour = 0.4·rules + 0.6·NB·claim.
+/// label is 不確定, and a rumour probability from the model's flag threshold up to the band's top is 待查證 (check
+/// it); a strong rumour-rules score is a floor under the calibrated rumour probability (`rumourShown`). Uncalibrated
+/// (older) models: disaster = 0.7·NB + 0.3·rules, rumour = 0.4·rules + 0.6·NB·claim.
 /// The type model's answer leads the types when the post looks like a report; a type model trained on EMIC main
 /// types also sets `emicType`.
 public struct PostClassifier: PostScorer {

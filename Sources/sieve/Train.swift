@@ -86,11 +86,10 @@ struct Train: AsyncParsableCommand {
         let scores = settings.kind == .logistic ? "logistic-regression" : "NB"
         calibration.method = "Platt stacking (\(scores) log-odds, lexicon rules) on 5-fold out-of-fold scores of \(examples.count) examples"
         if let share = settings.flagFalseAlarm, model.task == .rumour {
-            // What a post is shown with: a strong rumour-rules score is a floor under the probability.
+            // The flag band (待查證) is the rumour label's; it is set on the probability a post is shown with, where a
+            // strong rumour-rules score is a floor.
             let shown = zip(crossFitted, rules).map { PostClassifier.rumourShown($0, rules: $1) }
             calibration.flag = Calibration.flagThreshold(probabilities: shown, y: y, share: share)
-        } else if let share = settings.flagFalseAlarm {
-            calibration.flag = Calibration.flagThreshold(probabilities: crossFitted, y: y, share: share)
         }
         m.header.calibration = calibration
         m.header.metrics["cv5_ece"] = held.ece

@@ -95,6 +95,8 @@ struct ClassifierCLITests {
         let first = try await run(["train", "--task", "rumour", "--from-reviews", "--database", dbPath, "--out", out])
         #expect(first.status == 0, Comment(rawValue: first.stdout + first.stderr))
         #expect(first.stdout.contains("24 review example(s)"))
+        // A rumour model retrained from reviews is calibrated and keeps its flag band (待查證).
+        #expect(first.stdout.contains("flagged (待查證) from"), Comment(rawValue: first.stdout))
         #expect(FileManager.default.fileExists(atPath: out))
         let second = try await run(["train", "--task", "rumour", "--from-reviews", "--database", dbPath, "--out", out])
         #expect(second.stdout.contains("held-out accuracy"))
