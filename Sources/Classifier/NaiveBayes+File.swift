@@ -57,7 +57,7 @@ extension NaiveBayesModel {
 
     public static func decode(_ data: Data, path: String) throws(FileError) -> NaiveBayesModel {
         guard data.count >= magic.count + 4, data.prefix(magic.count) == magic else {
-            throw FileError(path: path, message: "not a Sieve naive-Bayes model (bad magic)")
+            throw FileError(path: path, message: "not a Sieve model file (bad magic)")
         }
         let result: Result<NaiveBayesModel, FileError> = data.withUnsafeBytes { raw in
             Result { () throws(FileError) in try decode(raw, path: path) }
@@ -89,6 +89,12 @@ extension NaiveBayesModel {
             }
             if let problem = header.calibration?.problem {
                 throw FileError(path: path, message: "unusable calibration in the header: \(problem)")
+            }
+            if let problem = header.logistic?.problem {
+                throw FileError(path: path, message: "unusable logistic-regression settings in the header: \(problem)")
+            }
+            if header.kind == .logistic && header.logistic == nil {
+                throw FileError(path: path, message: "a logistic-regression model without its settings in the header")
             }
             if let problem = header.balance?.problem {
                 throw FileError(path: path, message: "unusable class-balance settings in the header: \(problem)")

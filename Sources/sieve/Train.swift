@@ -4,8 +4,9 @@ import Foundation
 
 struct Train: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
-        abstract: "Train a naive-Bayes model from labelled TSV/CSV (or from moderators' decisions).",
+        abstract: "Train a task's model from labelled TSV/CSV (or from moderators' decisions).",
         discussion: """
+            Disaster trains naive Bayes, rumour and type logistic regression (--model-kind picks another kind).
             FILE has a header line; --text-col/--label-col pick the columns. The model file records the task,
             settings, classes and a 5-fold cross-validation of itself. With --from-reviews, every review decision in
             the database becomes a labelled example (added to --data when given); the new model is compared with the

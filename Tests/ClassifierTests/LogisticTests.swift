@@ -69,6 +69,17 @@ struct LogisticTests {
         for t in ["坍方", "珍奶", "颱風夜停電", ""] {
             #expect(back.predict(f.features(t)).scores == m.predict(f.features(t)).scores)
         }
+        // A header with unusable settings is refused with the reason.
+        var bytes = try Data(contentsOf: URL(fileURLWithPath: dir.path("lr.nbm")))
+        let at = try #require(bytes.range(of: Data("\"c\":3".utf8)))
+        bytes.replaceSubrange(at, with: Data("\"c\":0".utf8))
+        try bytes.write(to: URL(fileURLWithPath: dir.path("bad.nbm")))
+        do {
+            _ = try NaiveBayesModel.load(path: dir.path("bad.nbm"))
+            Issue.record("expected a settings error")
+        } catch {
+            #expect(error.description.contains("bad.nbm: unusable logistic-regression settings in the header: regularisation C 0.0"))
+        }
     }
 
     /// Stronger regularisation (smaller C) gives smaller weights and less confident probabilities.
