@@ -28,6 +28,9 @@ struct ModelOptions: ParsableArguments {
     @Option(name: .long, help: "Logistic regression: class weights (N / (K·N_c))^POWER, 0 (none) to 1 (balanced).")
     var classWeightPower: Double?
 
+    @Option(name: .long, help: "How many times a type cue group counts (type task; 0: no cue features).")
+    var cueWeight: Double?
+
     @Option(name: .long, help: "Lidstone smoothing α.")
     var alpha: Double?
 
@@ -59,6 +62,11 @@ struct ModelOptions: ParsableArguments {
         if let classWeightPower {
             guard classWeightPower >= 0, classWeightPower <= 1 else { throw ValidationError("--class-weight-power must be between 0 and 1") }
             s.logistic.classWeightPower = classWeightPower
+        }
+        if let cueWeight {
+            guard cueWeight.isFinite, cueWeight >= 0 else { throw ValidationError("--cue-weight must be a number ≥ 0") }
+            s.features.cueWeight = cueWeight
+            if cueWeight == 0 { s.features.cues = [:] }
         }
         if let alpha {
             guard alpha > 0 else { throw ValidationError("--alpha must be > 0") }

@@ -67,6 +67,16 @@ struct ClassifierCLITests {
         let bad = try await run(["eval", "--task", "rumour", "--data", data, "--text-col", "body"])
         #expect(bad.status == 2)
         #expect(bad.stderr.contains("rumour.tsv:1: no column \"body\""))
+        // The rumour task trains logistic regression; the model options are checked before anything is read.
+        #expect(t.stdout.contains("trained rumour (logistic regression, C 0.3"), Comment(rawValue: t.stdout))
+        for (option, value, message) in [
+            ("--regularization", "0", "--regularization must be a number > 0"),
+            ("--class-weight-power", "2", "--class-weight-power must be between 0 and 1"),
+            ("--cue-weight", "-1", "--cue-weight must be a number ≥ 0"),
+        ] {
+            let r = try await run(["train", "--task", "type", "--data", data, "--out", dir.path("x.nbm"), "\(option)=\(value)"])
+            #expect(r.status == 2 && r.stderr.contains(message), Comment(rawValue: r.stderr))
+        }
         // A truncated model is refused with a clear message.
         let bytes = try Data(contentsOf: URL(fileURLWithPath: model))
         try bytes.prefix(bytes.count / 2).write(to: URL(fileURLWithPath: dir.path("m/disaster.nbm")))
