@@ -308,23 +308,10 @@ struct UsersView {
 // MARK: - Formatting shared by pages and the API
 
 enum Format {
-    /// "0.95" (two decimals, without String(format:), which is slow on this hot path).
-    static func score(_ v: Double?) -> String {
-        guard let v, v.isFinite else { return "—" }
-        let hundredths = Int((abs(v) * 100).rounded())
-        let frac = hundredths % 100
-        return (v < 0 && hundredths > 0 ? "-" : "") + "\(hundredths / 100)." + (frac < 10 ? "0\(frac)" : "\(frac)")
-    }
+    static func score(_ v: Double?) -> String { ScoreText.number(v) }
 
-    /// A model score as shown to a moderator: 不確定 when the calibrated model abstained, 待查證 and the number when
-    /// a rumour score is in the model's flag band, else the number.
-    static func score(_ v: Double?, label: String?, _ lang: Language = .zhHant) -> String {
-        switch label {
-        case "不確定": Messages.app("不確定", lang)
-        case "待查證": Messages.app("待查證", lang) + " " + score(v)
-        default: score(v)
-        }
-    }
+    /// A model score as shown to a moderator (`ScoreText.shown`).
+    static func score(_ v: Double?, label: String?, _ lang: Language = .zhHant) -> String { ScoreText.shown(v, label: label, lang) }
 
     static func scoreClass(_ v: Double?) -> String {
         guard let v else { return "" }

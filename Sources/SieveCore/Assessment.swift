@@ -104,3 +104,24 @@ extension PlaceMention {
         return county + name
     }
 }
+
+/// How a model score is written for a moderator, the same on the web pages and in `sieve queue`.
+public enum ScoreText {
+    /// "0.95": two decimals (without String(format:), which is slow on the pages' hot path); "—" for none.
+    public static func number(_ v: Double?) -> String {
+        guard let v, v.isFinite else { return "—" }
+        let hundredths = Int((abs(v) * 100).rounded())
+        let frac = hundredths % 100
+        return (v < 0 && hundredths > 0 ? "-" : "") + "\(hundredths / 100)." + (frac < 10 ? "0\(frac)" : "\(frac)")
+    }
+
+    /// 不確定 when the calibrated model abstained, 待查證 and the number when a rumour score is in the model's flag
+    /// band, else the number (`label`: the assessment's disasterLabel or rumourLabel).
+    public static func shown(_ v: Double?, label: String?, _ lang: Language = .zhHant) -> String {
+        switch label {
+        case "不確定": Messages.app("不確定", lang)
+        case "待查證": Messages.app("待查證", lang) + " " + number(v)
+        default: number(v)
+        }
+    }
+}

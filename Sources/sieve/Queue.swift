@@ -59,6 +59,8 @@ enum QueueJSON {
                 }
                 o["reasons"] = a.reasons
                 o["model"] = a.model
+                // The calibrated models' verdicts (不確定: abstained; 待查證: in the rumour model's flag band).
+                o["labels"] = ["disaster": a.disasterLabel as Any? ?? NSNull(), "rumour": a.rumourLabel as Any? ?? NSNull(), "emic_type": a.emicType as Any? ?? NSNull()] as [String: Any]
             } else {
                 o["scores"] = [String: Any]()
                 o["types"] = [String]()
@@ -91,15 +93,17 @@ enum QueueTable {
         let bold = color ? "\u{1B}[1m" : "", dim = color ? "\u{1B}[2m" : "", reset = color ? "\u{1B}[0m" : ""
         let red = color ? "\u{1B}[31m" : "", yellow = color ? "\u{1B}[33m" : ""
         var lines: [String] = []
-        lines.append(bold + pad("ID", 5) + pad(t("災情"), 9) + pad(t("謠言"), 7) + pad(t("類型"), 22) + pad(t("地點"), 18) + pad(t("查核"), 13) + pad(t("來源"), 18) + t("內容") + reset)
+        lines.append(bold + pad("ID", 5) + pad(t("災情"), 9) + pad(t("謠言"), 12) + pad(t("類型"), 22) + pad(t("地點"), 18) + pad(t("查核"), 13) + pad(t("來源"), 18) + t("內容") + reset)
         for item in items {
             let a = item.assessment
-            let disaster = a.map { String(format: "%.2f", $0.disaster) } ?? "-"
+            // 不確定 (the model abstained) and 待查證 (the rumour model's flag band) as on the web pages.
+            let disaster = a.map { ScoreText.shown($0.disaster, label: $0.disasterLabel, lang) } ?? "-"
             let types = a?.types.prefix(2).joined(separator: ",") ?? ""
-            let rumour = a.map { String(format: "%.2f", $0.rumour) } ?? "-"
+            let rumour = a.map { ScoreText.shown($0.rumour, label: $0.rumourLabel, lang) } ?? "-"
             let place = a?.places.first?.display ?? ""
             let excerpt = (item.title.map { $0 + "｜" } ?? "") + item.text.replacingOccurrences(of: "\n", with: " ")
-            let flag = (a?.rumour ?? 0) >= 0.6 ? red : ((a?.disaster ?? 0) >= 0.6 ? yellow : "")
+            let flagged = a.map { $0.rumour >= 0.6 || $0.rumourLabel == "像謠言" || $0.rumourLabel == "待查證" } ?? false
+            let flag = flagged ? red : ((a?.disaster ?? 0) >= 0.6 ? yellow : "")
             let x = xrefs[item.id]
             let label = switch x?.verdict {
             case .corroborated?: t("證實")
@@ -109,7 +113,7 @@ enum QueueTable {
             }
             let verdict = x?.verdict == .contradicted ? red + pad(label, 13) + reset : pad(label, 13)
             lines.append(
-                flag + pad(String(item.id), 5) + pad(disaster, 9) + pad(rumour, 7) + reset + pad(types, 22) + pad(place, 18)
+                flag + pad(String(item.id), 5) + pad(disaster, 9) + pad(rumour, 12) + reset + pad(types, 22) + pad(place, 18)
                     + verdict + pad(item.source, 18) + truncate(excerpt, 40))
             if let a, !a.reasons.isEmpty {
                 // The reasons in the table's language when the classifier stored them as data; else as written.

@@ -31,14 +31,24 @@ struct CrawledPicturesTests {
         """
     }
 
+    /// The chat picture is a photo-like image without words.
     @Test func picturesOfNewPostsAreReadMatchedAndNotFetchedTwice() async throws {
+        try await crawlPictures(screenshot: false)
+    }
+
+    /// The chat picture is a rendered screenshot of the known rumour's words: OCR makes them the post's words.
+    @Test(.enabled(if: Renderer.available, "the screenshot needs .venv (make pyenv: Pillow) and Noto CJK fonts (make deps)"))
+    func aScreenshotsWordsMatchTheKnownRumour() async throws {
+        try await crawlPictures(screenshot: true)
+    }
+
+    func crawlPictures(screenshot: Bool) async throws {
         let photo = GrayImage(width: 480, height: 360, pixels: photoPixels(width: 480, height: 360, seed: 21))
         let chat: Data
-        if Renderer.available {
+        if screenshot {
             try await Renderer.render(["chat", Self.known, "--font", "noto-sans", "--size", "28", "--out", dir.path("chat.png"), "--seed", "2"])
             chat = try Data(contentsOf: URL(fileURLWithPath: dir.path("chat.png")))
         } else {
-            print("SKIP (part): the screenshot's OCR — needs .venv (make pyenv: Pillow) and Noto CJK fonts (make deps)")
             chat = try GrayImage(width: 320, height: 200, pixels: photoPixels(width: 320, height: 200, seed: 5)).encoded(as: .png)
         }
         // The photo as a rumour knows it (PNG), and as the feed carries it (re-shared: JPEG quality 40).
@@ -95,7 +105,7 @@ struct CrawledPicturesTests {
         #expect(photoXref.knownRumour?.claim.hasPrefix("(圖片") == true, "\(photoXref)")
         #expect(photoXref.verdict == .contradicted)
         #expect(photoXref.explanation.first?.key == "xref.rumour.picture")
-        if Renderer.available {
+        if screenshot {
             // The screenshot's words are the post's words too, and they are the known rumour.
             let shot = try #require(posts["screenshot"])
             #expect(shot.text.hasPrefix("是真的嗎？\n〔圖片文字〕"), "\(shot.text)")

@@ -96,6 +96,25 @@ struct IncidentsCLITests {
         let rumour = try #require(ids.firstIndex { $0.contains("明天全台停班停課") })
         let chatter = try #require(ids.firstIndex { $0.contains("珍奶") })
         #expect(rumour < chatter)
+        // The calibrated models' labels travel with each item, and the table shows them as the web pages do.
+        for item in items {
+            let labels = try #require(item["labels"] as? [String: Any], "\(item)")
+            #expect(labels["disaster"] is String && labels["rumour"] is String, "\(labels)")
+        }
+        let all = try await runProcess(sieve, ["queue", "--config", config, "--limit", "100", "--lang", "zh-TW"], cwd: TestPaths.packageRoot)
+        let tableRows = all.stdout.split(separator: "\n").filter { !$0.hasPrefix(" ") }
+        for item in items {
+            let id = try #require(item["id"] as? Int)
+            let row = try #require(tableRows.first { $0.hasPrefix("\(id) ") }, "item \(id) in the table")
+            let labels = item["labels"] as? [String: Any], scores = item["scores"] as? [String: Any]
+            let rumour = try #require(scores?["rumour"] as? Double)
+            switch labels?["rumour"] as? String {
+            case "待查證": #expect(row.contains("待查證 \(ScoreText.number(rumour))"), "\(row)")
+            case "不確定": #expect(row.contains("不確定"), "\(row)")
+            default: #expect(!row.contains("待查證"), "\(row)")
+            }
+            if labels?["disaster"] as? String == "不確定" { #expect(row.contains("不確定"), "\(row)") }
+        }
         let one = try await runProcess(sieve, ["xref", String(items[0]["id"] as? Int ?? 0), "--config", config], cwd: TestPaths.packageRoot)
         #expect(one.status == 0 && one.stdout.hasPrefix("post "))
 
@@ -107,7 +126,7 @@ struct IncidentsCLITests {
         english["LANG"] = "en_US.UTF-8"
         for (args, env) in [(["--lang", "en"], plain), ([], english)] {
             let en = try await runProcess(sieve, ["queue", "--config", config, "--limit", "5"] + args, cwd: TestPaths.packageRoot, environment: env)
-            #expect(en.stdout.hasPrefix("ID   Disaster Rumour Type"), "\(en.stdout)")
+            #expect(en.stdout.hasPrefix("ID   Disaster Rumour      Type"), "\(en.stdout)")
             #expect(en.stdout.contains("└ model: ") && en.stdout.contains("└ Cross-reference: ") && en.stdout.contains("item(s). Decide with"))
             #expect(!en.stdout.contains("模型：") && !en.stdout.contains("查核：") && !en.stdout.contains("訓練資料"))
         }

@@ -450,10 +450,7 @@ struct TiplineServeTests {
         _ body: (_ post: @Sendable (Data) async throws -> String, _ log: @Sendable () -> String) async throws -> Void
     ) async throws {
         let curl = URL(fileURLWithPath: "/usr/bin/curl")
-        guard FileManager.default.isExecutableFile(atPath: curl.path) else {
-            print("SKIP: \(test): /usr/bin/curl is not installed (apt-get install -y curl)")
-            return
-        }
+        try #require(FileManager.default.isExecutableFile(atPath: curl.path), "/usr/bin/curl is absent")
         let dir = TempDir()
         let port = try freeLoopbackPort()
         dir.write("secret", TiplineWebhookTests.secret)
@@ -510,7 +507,7 @@ struct TiplineServeTests {
         await child.exited()
     }
 
-    @Test func aForwardedRumourIsAnsweredThroughTheReplyAPI() async throws {
+    @Test(.enabled(if: TestPaths.executable("/usr/bin/curl"), "/usr/bin/curl is absent (apt-get install -y curl)")) func aForwardedRumourIsAnsweredThroughTheReplyAPI() async throws {
         let line = try TiplineWebhookTests.FakeLine()
         try await Self.withServe(
             #function, line: line,
@@ -533,7 +530,7 @@ struct TiplineServeTests {
     /// A photo known to be a rumour (`sieve rumours add --image`), forwarded again through LINE — recompressed as
     /// LINE does, JPEG quality 40 — is downloaded from the content API, hashed, and answered as that rumour; a
     /// different photo is not.
-    @Test func aForwardedPictureIsRecognisedThroughTheContentAPI() async throws {
+    @Test(.enabled(if: TestPaths.executable("/usr/bin/curl"), "/usr/bin/curl is absent (apt-get install -y curl)")) func aForwardedPictureIsRecognisedThroughTheContentAPI() async throws {
         let photo = Self.photo(width: 480, height: 360, seed: 11)
         let other = Self.photo(width: 480, height: 360, seed: 12)
         let line = try TiplineWebhookTests.FakeLine(pictures: [

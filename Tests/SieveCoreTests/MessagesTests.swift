@@ -55,3 +55,23 @@ struct MessagesTests {
         #expect(Messages.app("項目編號須是正整數，收到「{got}」", .zhHant, ["got": "x"]) == "項目編號須是正整數，收到「x」")
     }
 }
+
+@Suite("Scores as moderators see them")
+struct ScoreTextTests {
+    @Test func numbersHaveTwoDecimals() {
+        #expect(ScoreText.number(0.9) == "0.90")
+        #expect(ScoreText.number(1) == "1.00")
+        #expect(ScoreText.number(0.05) == "0.05")
+        #expect(ScoreText.number(-0.004) == "0.00")
+        #expect(ScoreText.number(nil) == "—" && ScoreText.number(.nan) == "—")
+    }
+
+    @Test func labelsSayUnsureAndCheck() {
+        #expect(ScoreText.shown(0.42, label: "待查證") == "待查證 0.42")
+        #expect(ScoreText.shown(0.42, label: "待查證", .en) == "Check 0.42")
+        #expect(ScoreText.shown(0.55, label: "不確定") == "不確定")
+        #expect(ScoreText.shown(0.55, label: "不確定", .en) == "Unsure")
+        #expect(ScoreText.shown(0.91, label: "像謠言") == "0.91")
+        #expect(ScoreText.shown(0.91, label: nil) == "0.91")
+    }
+}

@@ -20,17 +20,10 @@ public enum TestPaths {
         sharedData.map { FileManager.default.fileExists(atPath: $0.appendingPathComponent(sub).path) } ?? false
     }
 
-    /// Prints why a test is skipped and returns nil when the shared data is missing.
+    /// `../shared/data/<sub>`, nil when it is absent (tests that need it are disabled with `has(_:)`, which Swift
+    /// Testing reports as skipped, with the reason).
     public static func sharedData(_ sub: String) -> URL? {
-        guard let base = sharedData else {
-            print("SKIP: ../shared/data is absent; skipping the check that needs \(sub)")
-            return nil
-        }
-        let url = base.appendingPathComponent(sub)
-        guard FileManager.default.fileExists(atPath: url.path) else {
-            print("SKIP: \(url.path) is absent")
-            return nil
-        }
+        guard let url = sharedData?.appendingPathComponent(sub), FileManager.default.fileExists(atPath: url.path) else { return nil }
         return url
     }
 
@@ -63,6 +56,28 @@ public enum TestPaths {
 
     /// Whether an executable exists at `path` (for `.enabled(if:)` traits).
     public static func executable(_ path: String) -> Bool { FileManager.default.isExecutableFile(atPath: path) }
+
+    /// The CAP 1.2 schema check needs xmllint (libxml2-utils, `make deps`) and the OASIS schema in ../shared/data/cap.
+    public static var capSchemaCheck: Bool { executable("/usr/bin/xmllint") && has("cap/CAP-v1.2.xsd") }
+    public static let capSchemaCheckAbsent = "xmllint (libxml2-utils: `make deps`) or ../shared/data/cap/CAP-v1.2.xsd is absent"
+    public static var xmllint: Bool { executable("/usr/bin/xmllint") }
+    public static let xmllintAbsent = "xmllint is absent (libxml2-utils: `make deps` installs it)"
+
+    /// `.venv/bin/python` with feedparser (`make pyenv`), the peer that reads our Atom feeds.
+    public static let feedparser: Bool = {
+        let python = packageRoot.appendingPathComponent(".venv/bin/python")
+        guard executable(python.path), let p = try? Process.run(python, arguments: ["-c", "import feedparser"]) else { return false }
+        p.waitUntilExit()
+        return p.terminationStatus == 0
+    }()
+    public static let feedparserAbsent = ".venv/bin/python with feedparser is absent (`make pyenv` installs it)"
+
+    /// /bin/sh with gzip on its PATH (the sitemap tests make .gz files with it).
+    public static let gzip: Bool = {
+        guard executable("/bin/sh"), let p = try? Process.run(URL(fileURLWithPath: "/bin/sh"), arguments: ["-c", "command -v gzip >/dev/null"]) else { return false }
+        p.waitUntilExit()
+        return p.terminationStatus == 0
+    }()
 
     /// A file under `Sources/` changed after `binary` was built, if any.
     static func newerSource(than binary: URL) -> String? {
