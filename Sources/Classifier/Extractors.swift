@@ -19,7 +19,7 @@ public enum TimeExtractor {
     static let markers: Set<Character> = ["今", "明", "昨", "後", "前", "點", "時", "日", "號", "月", "/", ":", "午", "晚", "早", "晨", "夜", "凌"]
 
     public static func extract(_ text: String, reference: Date) -> [TimeMention] {
-        guard text.contains(where: { markers.contains($0) }) else { return [] }
+        guard text.utf16.contains(where: { markerUnits.contains($0) }) else { return [] }
         var cal = Calendar(identifier: .gregorian)
         cal.timeZone = TaipeiTime.zone
         let ns = text as NSString
@@ -170,6 +170,8 @@ public enum PeopleExtractor {
 
     static let words: [(kind: String, list: [String])] = kinds.map { ($0.0, $0.1.split(separator: "|").map(String.init)) }
 
+    static let unitCharacters: Set<UInt16> = Set("人名位口戶".utf16)
+
     static let keyCharacters: Set<Character> = ["受", "困", "傷", "送", "骨", "死", "罹", "身", "喪", "不", "失", "下", "撤", "疏", "安", "救"]
 
     public static func extract(_ text: String) -> [PeopleMention] {
@@ -182,7 +184,9 @@ public enum PeopleExtractor {
         // Only the kinds whose words the text has (a plain search) are matched with their patterns.
         let present = Set(words.filter { _, list in list.contains { text.containsExactly($0) } }.map(\.kind))
         guard !present.isEmpty else { return [] }
-        for useAfter in [false, true] {
+        // Both counted patterns need a unit (人名位口戶): without one only the bare words can match.
+        let counted = text.utf16.contains { unitCharacters.contains($0) }
+        for useAfter in [false, true] where counted {
             for (kind, before, after) in patterns where present.contains(kind) {
                 for m in (useAfter ? after : before).matches(in: text, range: all)
                 where !covered.contains(where: { NSIntersectionRange($0, m.range).length > 0 }) {

@@ -22,6 +22,12 @@ public struct LexiconScorer: PostScorer {
     ]
 
     public func assess(title: String?, text: String, published: Date?) -> Assessment {
+        assessReading(title: title, text: text).assessment
+    }
+
+    /// The assessment with what it was made from: the normalised title and text, and their tokens (the post
+    /// classifier reuses both instead of normalising and tokenizing the post again).
+    func assessReading(title: String?, text: String) -> (assessment: Assessment, normalized: String, tokens: [Token]) {
         let full = Normalizer.normalize([title, text].compactMap { $0 }.filter { !$0.isEmpty }.joined(separator: "\n"))
         let tokens = tokenizer.tokenize(full)
 
@@ -33,6 +39,8 @@ public struct LexiconScorer: PostScorer {
         var normalNotices: [String] = []
         var places: [PlaceMention] = []
         var seen = Set<String>()
+        // The counties the post names, looked up once (an ambiguous township is resolved against them).
+        var counties: Set<String>? = nil
 
         for (index, token) in tokens.enumerated() where token.kind == .lexicon || token.text.count > 1 {
             let w = token.text
@@ -51,7 +59,8 @@ public struct LexiconScorer: PostScorer {
                 if kind == "closure" { closureClaims.append(w) } else { normalNotices.append(w) }
             }
             if let entries = lexicon.places[w], seen.insert("p:" + w).inserted {
-                places.append(contentsOf: resolvePlace(surface: w, entries: entries, tokens: tokens))
+                if entries.count > 1 && counties == nil { counties = Self.counties(in: tokens, lexicon: lexicon) }
+                places.append(contentsOf: resolvePlace(surface: w, entries: entries, counties: counties ?? []))
             }
         }
         places.append(contentsOf: AddressMatcher.addresses(in: full))
@@ -85,12 +94,16 @@ public struct LexiconScorer: PostScorer {
             disaster: squash(disasterSum), rumour: squash(rumourWeight),
             types: rankedTypes.filter { $0.value >= 1.0 }.map(\.key), places: places, reasons: notes.map { $0.render() }, model: model)
         assessment.reasonNotes = notes
-        return assessment
+        return (assessment, full, tokens)
+    }
+
+    /// The counties named by the post's tokens.
+    static func counties(in tokens: [Token], lexicon: Lexicon) -> Set<String> {
+        Set(tokens.compactMap { t in lexicon.places[t.text]?.first(where: { $0.level == "county" })?.canonical })
     }
 
     /// Picks the entry for an ambiguous township name using a county mentioned in the same post.
-    func resolvePlace(surface: String, entries: [PlaceEntry], tokens: [Token]) -> [PlaceMention] {
-        let counties = Set(tokens.compactMap { t in lexicon.places[t.text]?.first(where: { $0.level == "county" })?.canonical })
+    func resolvePlace(surface: String, entries: [PlaceEntry], counties: Set<String>) -> [PlaceMention] {
         var chosen = entries
         if entries.count > 1 {
             let matching = entries.filter { $0.parent.map(counties.contains) ?? false }
@@ -104,7 +117,14 @@ public struct LexiconScorer: PostScorer {
     func squash(_ x: Double) -> Double { ((1 - exp(-x / 4)) * 1000).rounded() / 1000 }
 
     static let negations: Set<String> = ["請勿", "勿", "不要", "別", "切勿", "不用", "無須", "不必", "請不要"]
-    func format(_ x: Double) -> String { String(format: "%.1f", x) }
+    /// "6.0": one decimal (String(format:) is slow on this per-post path).
+    func format(_ x: Double) -> String { Self.oneDecimal(x) }
+
+    static func oneDecimal(_ x: Double) -> String {
+        guard x.isFinite else { return "\(x)" }
+        let tenths = Int((abs(x) * 10).rounded(.toNearestOrEven))
+        return (x < 0 && tenths > 0 ? "-" : "") + "\(tenths / 10).\(tenths % 10)"
+    }
 }
 
 /// Street addresses as people write them: 「康寧街137號」, 「中正路三段12巷5號」, 「台21線85K」.
@@ -112,18 +132,47 @@ public enum AddressMatcher {
     static let pattern = try! NSRegularExpression(
         pattern: "[\\p{Han}&&[^區市縣鄉鎮里村在於的到從往近]]{1,4}(?:路|街|大道)(?:[一二三四五六七八九十0-9]+段)?(?:[0-9一二三四五六七八九十]+巷)?(?:[0-9]+弄)?[0-9]+(?:之[0-9]+)?號|[\\p{Han}&&[^區市縣鄉鎮里村在於的到從往近]]{1,4}(?:路|街|大道)[一二三四五六七八九十0-9]+段|(?:台|臺|省道|縣道)[0-9]{1,3}(?:甲|乙)?線(?:[0-9.]+(?:K|k|公里))?")
 
-    static let markerUnits: Set<UInt16> = Set("路街道線".utf16)
+    static let roadUnits: Set<UInt16> = Set("路街道".utf16)
+    static let terminalUnits: Set<UInt16> = Set("號段".utf16)
+    static let lineUnit: UInt16 = 0x7DDA  // 線
 
     public static func addresses(in text: String) -> [PlaceMention] {
-        guard text.contains(where: { $0 == "路" || $0 == "街" || $0 == "道" || $0 == "線" }) else { return [] }
+        // Every match holds 路, 街, 道 or 線, at most 6 characters after its start and 30 before its end (路 三段 巷
+        // 弄 號 之): the pattern runs only around those characters.
+        let windows = windows(text)
+        guard !windows.isEmpty else { return [] }
         let ns = text as NSString
-        // Every match holds 路, 街, 道 or 線, at most 6 characters after its start (縣道123甲線) and 30 before its
-        // end (路 三段 巷 弄 號 之): the pattern runs only around those characters.
-        let windows = markerWindows(text, markers: markerUnits, lead: 8, trail: 32)
         return windows.flatMap { pattern.matches(in: text, range: $0) }.compactMap { m in
             let s = ns.substring(with: m.range)
             guard s.count >= 3 else { return nil }
             return PlaceMention(surface: s, name: s, level: "address")
         }
+    }
+
+    /// The stretches the pattern can match in: around every 線 (the route alternative holds one), and around a 路,
+    /// 街 or 道 only when 號 or 段 follows within 32 units — the street alternatives end with one of them, at most 30
+    /// units after their road word. (「道路中斷」 alone no longer sends the post through the pattern.)
+    static func windows(_ text: String) -> [NSRange] {
+        let units = Array(text.utf16)
+        var nextTerminal = Int.max
+        var markers: [Int] = []
+        for i in stride(from: units.count - 1, through: 0, by: -1) {
+            let u = units[i]
+            if terminalUnits.contains(u) { nextTerminal = i }
+            if u == lineUnit || (roadUnits.contains(u) && nextTerminal - i <= 32) { markers.append(i) }
+        }
+        var out: [NSRange] = []
+        var current: (start: Int, end: Int)? = nil
+        for i in markers.reversed() {
+            let start = max(0, i - 8), end = min(units.count, i + 1 + 32)
+            if let c = current, start <= c.end {
+                current = (c.start, max(c.end, end))
+            } else {
+                if let c = current { out.append(NSRange(location: c.start, length: c.end - c.start)) }
+                current = (start, end)
+            }
+        }
+        if let c = current { out.append(NSRange(location: c.start, length: c.end - c.start)) }
+        return out
     }
 }

@@ -249,11 +249,16 @@ public struct NaiveBayesModel: Sendable {
         let k = classes.count
         var scores = header.kind != .complement ? logPriors : [Double](repeating: 0, count: k)
         var known = 0
-        for (h, x) in zip(v.hashes, v.counts) {
-            guard let col = index[h] else { continue }
-            known += 1
-            let base = Int(col) * k
-            for c in 0..<k { scores[c] += Double(x * weights[base + c]) }
+        // The same sums in the same order as indexing the arrays, without a bounds or uniqueness check per term.
+        weights.withUnsafeBufferPointer { w in
+            scores.withUnsafeMutableBufferPointer { s in
+                for (h, x) in zip(v.hashes, v.counts) {
+                    guard let col = index[h] else { continue }
+                    known += 1
+                    let base = Int(col) * k
+                    for c in 0..<k { s[c] += Double(x * w[base + c]) }
+                }
+            }
         }
         return (scores, known)
     }

@@ -87,14 +87,16 @@ public struct PostClassifier: PostScorer {
     public static func rumourShown(_ p: Double, rules: Double) -> Double { rules >= 0.5 ? max(p, rules) : p }
 
     public func assess(title: String?, text: String, published: Date?) -> Assessment {
-        var a = rules.assess(title: title, text: text, published: published)
+        let reading = rules.assessReading(title: title, text: text)
+        var a = reading.assessment
         let full = [title, text].compactMap { $0 }.filter { !$0.isEmpty }.joined(separator: "\n")
         var notes: [ReasonNote] = []
         var words: [String]? = nil
         func textWords() -> [String] {
             if let words { return words }
             var seen = Set<String>()
-            let w = rules.tokenizer.tokenize(Normalizer.normalize(full)).map(\.text).filter { Self.readable($0) && seen.insert($0).inserted }
+            // The rules' tokens: the same tokenizer on the same normalised text.
+            let w = reading.tokens.map(\.text).filter { Self.readable($0) && seen.insert($0).inserted }
             words = w
             return w
         }
@@ -150,7 +152,8 @@ public struct PostClassifier: PostScorer {
             }
         }
         if let m = models.type, let f = featurizers["type"], a.disaster >= 0.5 {
-            let p = m.predict(f.features(full), evidence: 12)
+            // An EMIC-type model explains itself with the post's words (wordEvidence), not the top features.
+            let p = m.predict(f.features(full), evidence: m.classes.contains("路樹災情") ? 0 : 12)
             let isEMIC = Self.emicToSieve[p.label] != nil || p.label.hasSuffix("災情") || m.classes.contains("路樹災情")
             if isEMIC {
                 a.emicType = p.label
@@ -173,7 +176,7 @@ public struct PostClassifier: PostScorer {
         }
 
         a.times = TimeExtractor.extract(full, reference: published ?? Date())
-        a.people = PeopleExtractor.extract(Normalizer.normalize(full))
+        a.people = PeopleExtractor.extract(reading.normalized)
         for p in a.people {
             let type = p.kind == "trapped" ? "trapped" : (p.kind == "evacuated" ? "evacuation" : "casualty")
             if !a.types.contains(type) { a.types.append(type) }
@@ -269,6 +272,12 @@ public struct PostClassifier: PostScorer {
             .prefix(3).map { "「\($0)」" }.joined(separator: "、")
     }
 
-    func percent(_ x: Double) -> String { String(format: "%.0f%%", x * 100) }
+    /// "97%" (rounded as String(format: "%.0f%%") would, without its cost on this per-post path).
+    func percent(_ x: Double) -> String { Self.percent(x) }
+
+    static func percent(_ x: Double) -> String {
+        guard x.isFinite else { return "\(x)%" }
+        return "\(Int((x * 100).rounded(.toNearestOrEven)))%"
+    }
     func round3(_ x: Double) -> Double { (x * 1000).rounded() / 1000 }
 }

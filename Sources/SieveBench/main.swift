@@ -151,7 +151,7 @@ case "classify":
     }
     let texts = try LabelledData.rows(path: args[1], textColumn: args[2])
     let lexicon = try Lexicon.standard()
-    let models = try ModelSet.load(directory: args.count > 3 ? args[3] : (ModelSet.locateDirectory() ?? "Models"))
+    let models = try ModelSet.load(directory: args.count > 3 && !args[3].hasPrefix("--") ? args[3] : (ModelSet.locateDirectory() ?? "Models"))
     let classifier = PostClassifier(lexicon: lexicon, models: models)
     let nbOnly = models.disaster.map { ($0, Featurizer(config: $0.header.features)) }
     var sink = 0.0
@@ -165,6 +165,25 @@ case "classify":
     if let (m, f) = typeOnly { for t in texts { sink += m.predict(f.features(t)).probabilities[0] } }
     let t3 = DispatchTime.now().uptimeNanoseconds
     let full = Double(t1 - t0) / 1e9, nb = Double(t2 - t1) / 1e9, nbType = Double(t3 - t2) / 1e9
+    // --threads N: the same assessments on N threads in one process, first sharing one classifier (as the worker's
+    // classify stage does), then with a classifier loaded per thread (nothing shared but the code).
+    if case let threads = option("--threads", default: 0), threads > 1 {
+        let chunk = (texts.count + threads - 1) / threads
+        let perThread = try (0..<threads).map { _ in
+            PostClassifier(lexicon: try Lexicon.standard(), models: try ModelSet.load(directory: args.count > 3 && !args[3].hasPrefix("--") ? args[3] : (ModelSet.locateDirectory() ?? "Models")))
+        }
+        for (label, pick) in [("shared", Array(repeating: classifier, count: threads)), ("own", perThread)] {
+            let start = DispatchTime.now().uptimeNanoseconds
+            DispatchQueue.concurrentPerform(iterations: threads) { i in
+                let c = pick[i]
+                var local = 0.0
+                for t in texts[min(i * chunk, texts.count)..<min((i + 1) * chunk, texts.count)] { local += c.assess(title: nil, text: t, published: nil).disaster }
+                _ = local
+            }
+            let seconds = Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9
+            print("{\"threads\":\(threads),\"classifier\":\"\(label)\",\"assess_per_s\":\(Double(texts.count) / seconds)}")
+        }
+    }
     print("{\"tool\":\"sieve\",\"posts\":\(texts.count),\"assess_per_s\":\(Double(texts.count) / full),\"nb_disaster_per_s\":\(nbOnly == nil ? 0 : Double(texts.count) / nb),\"nb_type_per_s\":\(typeOnly == nil ? 0 : Double(texts.count) / nbType),\"checksum\":\(sink)}")
 case "segment-tune":
     // sieve-bench segment-tune GOLD... [--every N]: chooses `SegmentationCosts` by coordinate descent on segmented

@@ -24,10 +24,11 @@ struct ExtractorWindowTests {
         for text in [
             "今天下午 3 點半新北市汐止區康寧街 169 巷 12 弄 5 號淹水", "9/3 晚上 21:30 台9線 85K 坍方", "明早  六 點",
             "凌晨2點半花蓮縣秀林鄉 台8線", "", "沒有時間也沒有地址", String(repeating: "路", count: 50) + "1號",
+            "道路中斷", "中山大道100號", "中正路三段12巷5號旁道路中斷", "民生路二段", "縣道149甲線12.5K",
         ] {
             #expect(same(TimeExtractor.pattern, text, windows: TimeExtractor.windows(text)), "\(text)")
             #expect(
-                same(AddressMatcher.pattern, text, windows: markerWindows(text, markers: AddressMatcher.markerUnits, lead: 8, trail: 32)),
+                same(AddressMatcher.pattern, text, windows: AddressMatcher.windows(text)),
                 "\(text)")
         }
     }
@@ -39,7 +40,7 @@ struct ExtractorWindowTests {
         for text in data.texts {
             let t = Normalizer.normalize(text)
             if !same(TimeExtractor.pattern, t, windows: TimeExtractor.windows(t))
-                || !same(AddressMatcher.pattern, t, windows: markerWindows(t, markers: AddressMatcher.markerUnits, lead: 8, trail: 32))
+                || !same(AddressMatcher.pattern, t, windows: AddressMatcher.windows(t))
             {
                 differ.append(t)
             }

@@ -1,5 +1,5 @@
 import Foundation
-import Classifier
+@testable import Classifier
 import SieveCore
 import Testing
 import TestSupport
@@ -40,5 +40,32 @@ struct ReasonNoteTests {
         let note = ReasonNote("提到{words}：{type}（+{weight}）", ["words": "「淹水」", "type": "淹水", "weight": "2.0"], names: ["type": "type.flood"])
         let back = try JSONDecoder().decode(ReasonNote.self, from: JSONEncoder().encode(note))
         #expect(back == note && back.render(.en).hasPrefix("mentions 「淹水」: Flood") && back.render() == "提到「淹水」：淹水（+2.0）")
+    }
+
+    /// The reasons' numbers are written by hand (String(format:) was a measurable share of classifying a post);
+    /// they read the same as String(format:) did for every weight sum and probability a reason can show.
+    @Test func handWrittenNumbersReadAsStringFormatDid() {
+        for k in 0...3000 {
+            for x in [Double(k) * 0.1, Double(k) * 0.3 + 0.3 * Double(k % 7), Double(k) / 997] {
+                #expect(LexiconScorer.oneDecimal(x) == String(format: "%.1f", x), "\(x)")
+            }
+        }
+        for k in 0...1000 {
+            let p = Double(k) / 1000
+            #expect(PostClassifier.percent(p) == String(format: "%.0f%%", p * 100), "\(p)")
+        }
+    }
+
+    /// Feature hashes are sorted by bucketing on their top bits: the same order as `sort()`, duplicates included.
+    @Test func bucketSortedHashesAreSorted() {
+        var rng = SystemRandomNumberGenerator()
+        for n in [0, 1, 5, 33, 64, 200, 1000, 5000, 70_000] {
+            var a = (0..<n).map { _ in UInt64.random(in: .min ... .max, using: &rng) }
+            a += a.prefix(n / 3)  // repeated hashes
+            a += (0..<(n / 4)).map { UInt64($0) }  // clustered small values (one bucket)
+            var b = a
+            Featurizer.sortHashes(&b)
+            #expect(b == a.sorted(), "n = \(n)")
+        }
     }
 }
