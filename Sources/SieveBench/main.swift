@@ -144,9 +144,9 @@ case "nb":
     let report = EvaluationReport(gold: test.labels, predicted: predicted)
     print("{\"tool\":\"sieve\",\"task\":\"\(task.rawValue)\",\"train\":\(train.count),\"test\":\(test.count),\"seconds\":\(seconds),\"accuracy\":\(report.accuracy),\"macro_f1\":\(report.macroF1)}")
 case "classify":
-    // sieve-bench classify FILE TEXTCOL [MODELS]: full assessments (NB + rules + extractors) per second, one thread.
+    // sieve-bench classify FILE TEXTCOL [MODELS] [--threads N]: full assessments (NB + rules + extractors) per second, one thread (and N threads).
     guard args.count >= 3 else {
-        FileHandle.standardError.write(Data("usage: sieve-bench classify FILE TEXTCOL [MODELDIR]\n".utf8))
+        FileHandle.standardError.write(Data("usage: sieve-bench classify FILE TEXTCOL [MODELDIR] [--threads N]\n".utf8))
         exit(2)
     }
     let texts = try LabelledData.rows(path: args[1], textColumn: args[2])
