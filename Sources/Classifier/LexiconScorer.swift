@@ -69,7 +69,7 @@ public struct LexiconScorer: PostScorer {
         let rankedTypes = typeWeight.sorted { $0.value > $1.value || ($0.value == $1.value && $0.key < $1.key) }
         for (type, weight) in rankedTypes.prefix(3) {
             let words = typeEvidence[type, default: []].prefix(3).map { "「\($0)」" }.joined(separator: "、")
-            notes.append(ReasonNote("提到{words}：{type}（+{weight}）", ["words": words, "type": Self.typeNames[type] ?? type, "weight": format(weight)],
+            notes.append(ReasonNote("提到{words}：{type}（+{weight}）", ["words": words, "type": Self.typeNames[type] ?? type, "weight": Self.oneDecimal(weight)],
                                     names: ["type": "type.\(type)"]))
         }
 
@@ -80,7 +80,7 @@ public struct LexiconScorer: PostScorer {
         }
         if !rumourEvidence.isEmpty {
             let cues = rumourEvidence.prefix(4).map { "「\($0)」" }.joined(separator: "、")
-            let weight = format(rumourEvidence.reduce(0) { $0 + (lexicon.rumourCues[$1] ?? 0) })
+            let weight = Self.oneDecimal(rumourEvidence.reduce(0) { $0 + (lexicon.rumourCues[$1] ?? 0) })
             notes.append(ReasonNote("傳聞／轉傳用語{cues}（+{weight} 謠言）", ["cues": cues, "weight": weight]))
         }
         if !normalNotices.isEmpty { notes.append(ReasonNote("含照常上班上課用語「{notice}」", ["notice": normalNotices[0]])) }
@@ -117,9 +117,7 @@ public struct LexiconScorer: PostScorer {
     func squash(_ x: Double) -> Double { ((1 - exp(-x / 4)) * 1000).rounded() / 1000 }
 
     static let negations: Set<String> = ["請勿", "勿", "不要", "別", "切勿", "不用", "無須", "不必", "請不要"]
-    /// "6.0": one decimal (String(format:) is slow on this per-post path).
-    func format(_ x: Double) -> String { Self.oneDecimal(x) }
-
+    /// "6.0": one decimal, rounded as String(format: "%.1f") would (String(format:) is slow on this per-post path).
     static func oneDecimal(_ x: Double) -> String {
         guard x.isFinite else { return "\(x)" }
         let tenths = Int((abs(x) * 10).rounded(.toNearestOrEven))

@@ -110,7 +110,7 @@ public struct PostClassifier: PostScorer {
                 a.disasterLabel = cal.isUnsure(p) ? "不確定" : (p >= 0.5 ? "災情通報" : "非災情")
                 let ev = wordEvidence(m, f, textWords(), positive: cal.positive, toward: p >= 0.5)
                 let verdict = a.disasterLabel == "不確定" ? "不確定是否為災情通報" : (p >= 0.5 ? "像災情通報" : "不像災情通報")
-                notes.append(modelNote(verdict, percent(p), ev, "disaster"))
+                notes.append(modelNote(verdict, Self.percent(p), ev, "disaster"))
             } else {
                 let p = m.predict(v, evidence: 12)
                 let pd = m.classes.firstIndex(of: "disaster").map { p.probabilities[$0] } ?? 0
@@ -118,7 +118,7 @@ public struct PostClassifier: PostScorer {
                 let words = evidenceWords(p, f, full)
                 if !words.isEmpty {
                     let label = p.label == "disaster" ? "災情通報" : "非災情"
-                    notes.append(ReasonNote("模型：{words}使其判為{label}（{percent}）", ["words": words, "label": label, "percent": percent(pd)], names: ["label": "app:" + label]))
+                    notes.append(ReasonNote("模型：{words}使其判為{label}（{percent}）", ["words": words, "label": label, "percent": Self.percent(pd)], names: ["label": "app:" + label]))
                 }
             }
         }
@@ -138,7 +138,7 @@ public struct PostClassifier: PostScorer {
                     case "待查證": "可能是謠言，待查證"
                     default: "不確定是否為謠言"
                     }
-                    notes.append(modelNote(verdict, percent(p), ev, "rumour"))
+                    notes.append(modelNote(verdict, Self.percent(p), ev, "rumour"))
                 }
             } else {
                 let p = m.predict(v, evidence: 12)
@@ -147,14 +147,15 @@ public struct PostClassifier: PostScorer {
                 a.rumour = round3(0.6 * pr * claim + 0.4 * a.rumour)
                 if a.rumour >= 0.5 {
                     let words = evidenceWords(p, f, full)
-                    if !words.isEmpty { notes.append(ReasonNote("模型：{words}像謠言／轉傳訊息（{percent}）", ["words": words, "percent": percent(pr)])) }
+                    if !words.isEmpty { notes.append(ReasonNote("模型：{words}像謠言／轉傳訊息（{percent}）", ["words": words, "percent": Self.percent(pr)])) }
                 }
             }
         }
         if let m = models.type, let f = featurizers["type"], a.disaster >= 0.5 {
             // An EMIC-type model explains itself with the post's words (wordEvidence), not the top features.
-            let p = m.predict(f.features(full), evidence: m.classes.contains("路樹災情") ? 0 : 12)
-            let isEMIC = Self.emicToSieve[p.label] != nil || p.label.hasSuffix("災情") || m.classes.contains("路樹災情")
+            let emicModel = m.classes.contains("路樹災情")
+            let p = m.predict(f.features(full), evidence: emicModel ? 0 : 12)
+            let isEMIC = Self.emicToSieve[p.label] != nil || p.label.hasSuffix("災情") || emicModel
             if isEMIC {
                 a.emicType = p.label
                 if let t = Self.emicToSieve[p.label] {
@@ -273,8 +274,6 @@ public struct PostClassifier: PostScorer {
     }
 
     /// "97%" (rounded as String(format: "%.0f%%") would, without its cost on this per-post path).
-    func percent(_ x: Double) -> String { Self.percent(x) }
-
     static func percent(_ x: Double) -> String {
         guard x.isFinite else { return "\(x)%" }
         return "\(Int((x * 100).rounded(.toNearestOrEven)))%"

@@ -136,7 +136,7 @@ extension ModerationApp {
         return RowView(
             id: item.id, title: item.title.flatMap { $0.isEmpty ? nil : $0 }, excerpt: Format.excerpt(item.text),
             source: item.source, time: taipeiShort(item.published ?? item.fetchedAt), place: Format.place(a, lang),
-            types: Format.types(a, lang), disaster: Format.score(a?.disaster, label: a?.disasterLabel, lang), rumour: Format.score(a?.rumour, label: a?.rumourLabel, lang),
+            types: Format.types(a, lang), disaster: ScoreText.shown(a?.disaster, label: a?.disasterLabel, lang), rumour: ScoreText.shown(a?.rumour, label: a?.rumourLabel, lang),
             disasterClass: Format.scoreClass(a?.disaster), rumourClass: Format.scoreClass(a?.rumour),
             verdict: row.xref.map { Option(value: $0.verdict, label: Labels.verdict($0.verdict, lang)) },
             cluster: item.clusterSize > 1 ? item.clusterSize : nil, stateLabel: Labels.state(item.state, lang),

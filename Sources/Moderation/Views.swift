@@ -308,11 +308,6 @@ struct UsersView {
 // MARK: - Formatting shared by pages and the API
 
 enum Format {
-    static func score(_ v: Double?) -> String { ScoreText.number(v) }
-
-    /// A model score as shown to a moderator (`ScoreText.shown`).
-    static func score(_ v: Double?, label: String?, _ lang: Language = .zhHant) -> String { ScoreText.shown(v, label: label, lang) }
-
     static func scoreClass(_ v: Double?) -> String {
         guard let v else { return "" }
         return v >= 0.7 ? "hi" : (v >= 0.4 ? "mid" : "")

@@ -5,6 +5,9 @@ import SieveCore
 import Testing
 import TestSupport
 
+/// When the client hung up on `/slow` (nil: not yet; .some(nil): it still held the connection after 4 s).
+private let slowClientGaveUpAfter = Locked<TimeInterval??>(nil)
+
 @Suite("HTTPClient against a real loopback server")
 struct HTTPClientTests {
     static func server() throws -> TestHTTPServer {
@@ -21,9 +24,10 @@ struct HTTPClientTests {
             case "/loop-a": conn.respond(status: 302, headers: ["Location": "/loop-b"], body: "")
             case "/loop-b": conn.respond(status: 302, headers: ["Location": "/loop-a"], body: "")
             case "/slow":
-                // Headers, then nothing: the total timeout must end it.
+                // Headers, then nothing for 4 s: the total timeout must end it (the server notes when the client hung up).
                 conn.write("HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n")
-                usleep(4_000_000)
+                let held = conn.waitForPeerClose(timeout: 4)
+                slowClientGaveUpAfter.withLock { $0 = .some(held) }
             case "/big":
                 conn.respond(status: 200, body: Data(repeating: 0x61, count: 300_000))
             case "/big-chunked":
@@ -143,11 +147,20 @@ struct HTTPClientTests {
     @Test func stalledResponseTimesOut() async throws {
         let s = try Self.server()
         defer { s.stop() }
-        let started = Date()
         await #expect(throws: FetchError.timeout(url: s.baseURL + "/slow", seconds: 2)) {
             try await HTTPClient(settings: settings).fetch(s.baseURL + "/slow", options: loopback)
         }
-        #expect(Date().timeIntervalSince(started) < 60, "the 2 s timeout must end the transfer, not hang (a loaded test run can delay it, never by a minute)")
+        // The 2 s timeout must end the transfer, not hang: measured where the client hangs up (the server's thread),
+        // not by the test's clock — in a full parallel run the test task itself resumed ~70 s later, the machine's
+        // two concurrency threads busy with CPU-bound tests, while the transfer had ended at 2 s.
+        var held: TimeInterval?? = nil
+        for _ in 0..<100 where held == nil {
+            held = slowClientGaveUpAfter.withLock { $0 }
+            if held == nil { try await Task.sleep(for: .milliseconds(50)) }
+        }
+        let finished = try #require(held, "the slow handler never finished")
+        let after = try #require(finished, "the client still held the stalled transfer after 4 s")
+        #expect(after < 3.5, "the client gave up after \(after) s (timeout 2 s)")
     }
 
     @Test func oversizedBodyIsCutOff() async throws {

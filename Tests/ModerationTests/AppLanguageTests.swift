@@ -15,10 +15,10 @@ struct AppLanguageTests {
     /// A model score is shown as its label when the model abstained (不確定) and with its label when a rumour score
     /// is in the flag band (待查證), in either language.
     @Test func scoresShowTheirLabels() {
-        #expect(Format.score(0.42, label: "待查證") == "待查證 0.42")
-        #expect(Format.score(0.42, label: "待查證", .en) == "Check 0.42")
-        #expect(Format.score(0.5, label: "不確定", .en) == "Unsure")
-        #expect(Format.score(0.91, label: "像謠言") == "0.91")
+        #expect(ScoreText.shown(0.42, label: "待查證") == "待查證 0.42")
+        #expect(ScoreText.shown(0.42, label: "待查證", .en) == "Check 0.42")
+        #expect(ScoreText.shown(0.5, label: "不確定", .en) == "Unsure")
+        #expect(ScoreText.shown(0.91, label: "像謠言") == "0.91")
     }
 
     @Test func everyTemplateTranslatesToEnglishWithNoChineseLeft() {

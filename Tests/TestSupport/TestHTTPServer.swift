@@ -44,6 +44,23 @@ public final class TestConnection: @unchecked Sendable {  // `_closed` under `st
     @discardableResult
     public func write(_ s: String) -> Bool { write(Data(s.utf8)) }
 
+    /// Waits (at most `timeout` seconds) until the client closes its end, reading and dropping what it sends;
+    /// returns how long that took, or nil if it was still open. Measured on the server's own thread, so it says when
+    /// the client gave up, whatever keeps the test's task from resuming on a busy machine.
+    public func waitForPeerClose(timeout: TimeInterval) -> TimeInterval? {
+        let start = Date()
+        var buffer = [UInt8](repeating: 0, count: 512)
+        while true {
+            let left = timeout - Date().timeIntervalSince(start)
+            guard left > 0 else { return nil }
+            var p = pollfd(fd: fd, events: Int16(POLLIN), revents: 0)
+            let ready = poll(&p, 1, Int32(max(1, left * 1000)))
+            if ready < 0 && errno == EINTR { continue }
+            guard ready > 0 else { return nil }
+            if recv(fd, &buffer, buffer.count, 0) <= 0 { return Date().timeIntervalSince(start) }
+        }
+    }
+
     /// Sends a complete response with Content-Length.
     public func respond(status: Int, headers: [String: String] = [:], body: Data) {
         var head = "HTTP/1.1 \(status) \(Self.reason(status))\r\n"
