@@ -3,6 +3,11 @@ import PackageDescription
 
 let strict: [SwiftSetting] = [.enableUpcomingFeature("ExistentialAny")]
 
+// The classifier's numeric loops (featurising, training, scoring) run 5–10× slower unoptimised, and the tests train
+// and evaluate real models: debug builds compile this one module with -O as release builds do (still with
+// -enable-testing, overflow checks and preconditions; only `assert` is compiled out).
+let optimizedInDebug: [SwiftSetting] = [.unsafeFlags(["-O"], .when(configuration: .debug))]
+
 let package = Package(
     name: "Sieve",
     platforms: [.macOS(.v14)],
@@ -94,7 +99,7 @@ let package = Package(
         .target(
             name: "Classifier",
             dependencies: ["SieveCore", "CICU"],
-            swiftSettings: strict
+            swiftSettings: strict + optimizedInDebug
         ),
         .target(
             name: "Incidents",
