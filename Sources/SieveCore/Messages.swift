@@ -22,22 +22,29 @@ public enum Messages {
     /// reasons are filled in on the classifier's hot path; `replacingOccurrences` per name cost 9% of a burst.)
     public static func fill(_ template: String, _ args: [String: String]) -> String {
         guard !args.isEmpty, template.utf8.contains(UInt8(ascii: "{")) else { return template }
-        var out = ""
-        out.reserveCapacity(template.utf8.count + 16)
-        var rest = Substring(template)
-        while let open = rest.firstIndex(of: "{") {
-            out += rest[..<open]
-            let afterOpen = rest.index(after: open)
-            if let close = rest[afterOpen...].firstIndex(of: "}"), let value = args[String(rest[afterOpen..<close])] {
-                out += value
-                rest = rest[rest.index(after: close)...]
-            } else {
-                out += "{"
-                rest = rest[afterOpen...]
+        // Scanned as UTF-8 bytes: "{" and "}" are ASCII, never part of a multi-byte character, so byte offsets are
+        // character boundaries (walking Characters cost a grapheme break per CJK character, in every post's reasons).
+        var template = template
+        return template.withUTF8 { bytes -> String in
+            let open = UInt8(ascii: "{"), close = UInt8(ascii: "}")
+            var next = bytes.firstIndex(of: open)!
+            var out: [UInt8] = []
+            out.reserveCapacity(bytes.count + 32)
+            var copied = 0
+            while true {
+                var from = next + 1
+                if let end = bytes[from...].firstIndex(of: close), let value = args[String(decoding: bytes[from..<end], as: UTF8.self)] {
+                    out.append(contentsOf: bytes[copied..<next])
+                    out.append(contentsOf: value.utf8)
+                    copied = end + 1
+                    from = end + 1
+                }
+                guard let following = bytes[from...].firstIndex(of: open) else { break }
+                next = following
             }
+            out.append(contentsOf: bytes[copied...])
+            return String(decoding: out, as: UTF8.self)
         }
-        out += rest
-        return out
     }
 
     /// A county's name: the official name in Chinese, its official English name elsewhere (with the Chinese after

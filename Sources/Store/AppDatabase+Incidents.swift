@@ -382,13 +382,14 @@ extension AppDatabase {
             """, [after, limit])
     }
 
-    /// A claimed row as the cross-reference reads it (the assessment's JSON decoded).
+    /// A claimed row as the cross-reference reads it (the assessment's JSON decoded, without the reason notes it
+    /// never shows).
     static func postForXref(_ row: SQLRow) throws -> PostForXref {
         let text: String = try row["text"]
         let title: String? = try row["title"]
         return PostForXref(
             id: try row["id"], text: [title, text].compactMap { $0 }.filter { !$0.isEmpty }.joined(separator: "\n"),
-            published: try row["publishedAt"], fetchedAt: try row["fetchedAt"], assessment: try Self.assessment(from: row),
+            published: try row["publishedAt"], fetchedAt: try row["fetchedAt"], assessment: try Self.assessment(from: row, withNotes: false),
             clusterSize: try row["clusterSize"] ?? 1, location: Self.location(extra: try row["extra"]),
             pictureHashes: Self.pictureHashes(extra: try row["extra"]))
     }

@@ -234,14 +234,14 @@ extension AppDatabase {
 
 extension AppDatabase {
     /// The assessment columns of a row (disaster, rumour, types, places, reasons, model, details).
-    static func assessment(from row: SQLRow) throws -> Assessment {
+    static func assessment(from row: SQLRow, withNotes: Bool = true) throws -> Assessment {
         var assessment = Assessment(
             disaster: try row["disaster"], rumour: try row["rumour"],
             types: try AssessmentJSON.strings(try row["types"] as String? ?? "[]"),
             places: try AssessmentJSON.places(try row["places"] as String? ?? "[]"),
             reasons: try AssessmentJSON.strings(try row["reasons"] as String? ?? "[]"),
             model: try row["model"])
-        if let details: String = try row["details"], let d = try? AssessmentJSON.details(details) {
+        if let details: String = try row["details"], let d = try? AssessmentJSON.details(details, withNotes: withNotes) {
             assessment.times = d.times
             assessment.people = d.people
             assessment.reasonNotes = d.reasonNotes ?? []

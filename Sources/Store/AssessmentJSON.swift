@@ -208,8 +208,10 @@ enum AssessmentJSON {
         try array(parse(json), "an array of places") { v in try place(v) }
     }
 
-    static func details(_ json: String) throws -> AssessmentDetails {
-        let v = try parse(json)
+    /// `withNotes: false` passes over the reason notes without building them (the cross-reference reads every due
+    /// post's assessment and never shows its reasons; the notes are most of the column).
+    static func details(_ json: String, withNotes: Bool = true) throws -> AssessmentDetails {
+        let v = try parse(json, skipping: withNotes ? nil : "reasonNotes")
         guard case .object = v else { throw Malformed(what: "expected an object", offset: 0) }
         let times = try array(v["times"] ?? .null, "times") { t in
             TimeMention(surface: try string(t["surface"], "times.surface"), start: try string(t["start"], "times.start"),
@@ -276,10 +278,11 @@ enum AssessmentJSON {
         return d
     }
 
-    static func parse(_ json: String) throws -> Value {
+    /// `skipping`: a key of the top-level object whose value is passed over (read as null).
+    static func parse(_ json: String, skipping: String? = nil) throws -> Value {
         var json = json
         return try json.withUTF8 { buffer throws -> Value in
-            var p = Parser(bytes: buffer)
+            var p = Parser(bytes: buffer, skipKey: skipping)
             p.skipSpace()
             let v = try p.value(depth: 0)
             p.skipSpace()
@@ -290,7 +293,30 @@ enum AssessmentJSON {
 
     struct Parser {
         let bytes: UnsafeBufferPointer<UInt8>
+        var skipKey: String? = nil
         var i = 0
+
+        /// Passes over one value (strings with their escapes, nested arrays and objects) without building it.
+        mutating func skipValue() throws {
+            let start = i
+            var nesting = 0
+            repeat {
+                guard i < bytes.count else { throw Malformed(what: "unterminated value", offset: start) }
+                switch bytes[i] {
+                case UInt8(ascii: "\""):
+                    i += 1
+                    while i < bytes.count, bytes[i] != UInt8(ascii: "\"") { i += bytes[i] == UInt8(ascii: "\\") ? 2 : 1 }
+                    guard i < bytes.count else { throw Malformed(what: "unterminated string", offset: start) }
+                case UInt8(ascii: "["), UInt8(ascii: "{"): nesting += 1
+                case UInt8(ascii: "]"), UInt8(ascii: "}"):
+                    nesting -= 1
+                    guard nesting >= 0 else { throw Malformed(what: "unexpected \"\(Character(UnicodeScalar(bytes[i])))\"", offset: i) }
+                case UInt8(ascii: ",") where nesting == 0: return
+                default: break
+                }
+                i += 1
+            } while nesting > 0 || (i < bytes.count && ![UInt8(ascii: ","), UInt8(ascii: "}"), UInt8(ascii: "]")].contains(bytes[i]))
+        }
 
         mutating func skipSpace() {
             while i < bytes.count, bytes[i] == 0x20 || bytes[i] == 0x0A || bytes[i] == 0x0D || bytes[i] == 0x09 { i += 1 }
@@ -331,7 +357,13 @@ enum AssessmentJSON {
                     guard i < bytes.count, bytes[i] == UInt8(ascii: "\"") else { throw Malformed(what: "expected a key", offset: i) }
                     let k = try string()
                     try expect(UInt8(ascii: ":"))
-                    members.append((k, try value(depth: depth + 1)))
+                    if depth == 0, let skipKey, k == skipKey {
+                        skipSpace()
+                        try skipValue()
+                        members.append((k, .null))
+                    } else {
+                        members.append((k, try value(depth: depth + 1)))
+                    }
                     skipSpace()
                     guard i < bytes.count else { throw Malformed(what: "unterminated object", offset: i) }
                     if bytes[i] == UInt8(ascii: ",") { i += 1; continue }
