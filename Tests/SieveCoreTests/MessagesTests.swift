@@ -1,5 +1,6 @@
 import Foundation
 import SieveCore
+import TestSupport
 import Testing
 
 struct MessagesTests {
@@ -75,17 +76,7 @@ struct MessagesTests {
             }
             return out + rest
         }
-        struct Seeded: RandomNumberGenerator {  // SplitMix64
-            var state: UInt64
-            mutating func next() -> UInt64 {
-                state &+= 0x9E37_79B9_7F4A_7C15
-                var z = state
-                z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-                z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-                return z ^ (z >> 31)
-            }
-        }
-        var rng = Seeded(state: 7)
+        var rng = SplitMix(seed: 7)
         let pieces = ["{", "}", "a", "b", "{a}", "{b}", "颱", "風", "（", " ", "{{", "}}", "x"]
         let argSets: [[String: String]] = [
             ["a": "土石流", "b": "{a}"], ["a": ""], ["{a": "Q", "b": "}"], ["颱": "台", "a}": "no"],
