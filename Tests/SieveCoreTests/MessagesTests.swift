@@ -1,6 +1,5 @@
 import Foundation
 import SieveCore
-import TestSupport
 import Testing
 
 struct MessagesTests {
@@ -76,7 +75,7 @@ struct MessagesTests {
             }
             return out + rest
         }
-        var rng = SplitMix(seed: 7)
+        var rng = SplitMix64(seed: 7)
         let pieces = ["{", "}", "a", "b", "{a}", "{b}", "颱", "風", "（", " ", "{{", "}}", "x"]
         let argSets: [[String: String]] = [
             ["a": "土石流", "b": "{a}"], ["a": ""], ["{a": "Q", "b": "}"], ["颱": "台", "a}": "no"],

@@ -15,7 +15,7 @@ struct Canvas {
     init(width: Int, height: Int, seed: UInt64) {
         self.width = width
         self.height = height
-        var rng = SplitMix(seed: seed)
+        var rng = SplitMix64(seed: seed)
         let a = Double(rng.next() % 256), b = Double(rng.next() % 256)
         // A gradient with texture across it (a photo's rows are never one flat colour).
         pixels = (0..<(width * height)).map { k in

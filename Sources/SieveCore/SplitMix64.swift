@@ -1,5 +1,5 @@
-/// SplitMix64: a small seeded generator, so a test's random inputs are the same on every run.
-public struct SplitMix: RandomNumberGenerator {
+/// A small seeded generator (SplitMix64): folds, splits, drills and test inputs come out the same on every run.
+public struct SplitMix64: RandomNumberGenerator {
     var state: UInt64
     public init(seed: UInt64) { state = seed }
     public mutating func next() -> UInt64 {
