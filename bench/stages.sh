@@ -2,7 +2,8 @@
 # The typhoon burst's stages one at a time (for profiling bench/burst.sh): crawl ITEMS posts from SOURCES feeds into a
 # fresh SQLite file, then classify them, then cross-reference them, each `sieve worker --stages X --once` on its own.
 # Prints wall and CPU seconds (user + system) per stage. PERF=1 records each stage with `perf record -g` into $WORK.
-# Usage: ITEMS=200000 SOURCES=400 [STAGES="crawl classify xref"] [PERF=1] bench/stages.sh   (release build first)
+# WRAP="strace -f -c -o FILE" (or any command) runs each stage's worker under it.
+# Usage: ITEMS=200000 SOURCES=400 [STAGES="crawl classify xref"] [PERF=1] [WRAP=…] bench/stages.sh   (release build first)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SIEVE=${SIEVE:-$PWD/.build/release/sieve}
@@ -23,7 +24,7 @@ server=$!
 trap 'kill $server 2>/dev/null || true' EXIT
 while ! grep -q serving "$WORK/server.log" 2>/dev/null; do sleep 0.1; done
 for stage in ${STAGES:-crawl classify xref}; do
-  cmd=("$SIEVE" worker --config "$WORK/sieve.toml" --stages "$stage" --once --batch 500 --idle 0.2)
+  cmd=(${WRAP:-} "$SIEVE" worker --config "$WORK/sieve.toml" --stages "$stage" --once --batch 500 --idle 0.2)
   [ -n "${PERF:-}" ] && cmd=(perf record -F 499 -g -o "$WORK/perf.$stage" -- "${cmd[@]}")
   /usr/bin/time -f "%e %U %S" -o "$WORK/time.$stage" "${cmd[@]}" > "$WORK/$stage.log" 2>&1
   read -r wall user sys < <(tail -n 1 "$WORK/time.$stage")

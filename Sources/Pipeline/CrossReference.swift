@@ -95,7 +95,7 @@ extension Pipeline {
             pictures = KnownPictures(index: RumourPictures(try await database.knownRumourImages()), rumours: known)
             cache?.store((xref, pictures), for: version)
         }
-        // As in `classify`: batch N is saved while batch N+1 is checked.
+        // As in `classify`: batch N is saved while the next batches are checked.
         var total = 0
         var after: Int64 = 0
         let saving = Overlapped()

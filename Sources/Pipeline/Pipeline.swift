@@ -70,8 +70,9 @@ public struct Pipeline: Sendable {
         database: any AssessmentRepository, scorer: any PostScorer, batch: Int = 500, lease: TimeInterval = 300,
         shouldStop: (@Sendable () -> Bool)? = nil
     ) async throws(StoreError) -> Int {
-        // Batch N is saved while batch N+1 is classified (the save waits for the one writer; the classifying
-        // uses the cores meanwhile); the next lease starts above the last id of the batch being saved.
+        // Batch N is saved while the next batches are classified (up to three saves waiting for the one writer;
+        // the classifying uses the cores meanwhile); the next lease starts above the last id of the batches being
+        // saved.
         var total = 0
         var after: Int64 = 0
         let saving = Overlapped()
@@ -98,32 +99,48 @@ public struct Pipeline: Sendable {
     }
 }
 
-/// One store write at a time running beside the loop that made it: `next` waits for the previous write (and
-/// throws its error) before starting the new one, `finish` waits for the last, `abandon` waits without throwing
-/// (the loop is failing with an error of its own). A write is never left running after the loop returns.
+/// Store writes running beside the loop that made them, at most `depth` at a time: `next` starts a write, first
+/// waiting for the oldest one (and throwing its error) when `depth` are already running; `finish` waits for all of
+/// them in the order they were started (throwing the first error); `abandon` waits without throwing (the loop is
+/// failing with an error of its own). A write is never left running after the loop returns.
+///
+/// Why more than one: on SQLite every stage's writes wait their turn on the one writer, behind a burst of the
+/// crawl's page stores; a loop that waited for its previous save before going on left the cores idle meanwhile
+/// (issue 16: the classify loop spent 27.6 s of an 83 s burst waiting so).
 final class Overlapped: Sendable {
-    private let current = Locked<Task<Result<Void, StoreError>, Never>?>(nil)
+    private let running = Locked<[Task<Result<Void, StoreError>, Never>]>([])
+    let depth: Int
+
+    init(depth: Int = 3) {
+        precondition(depth >= 1, "Overlapped needs a depth of at least 1")
+        self.depth = depth
+    }
 
     func next(_ write: @escaping @Sendable () async throws(StoreError) -> Void) async throws(StoreError) {
-        try await finish()
-        current.withLock {
-            $0 = Task {
-                do throws(StoreError) {
-                    try await write()
-                    return .success(())
-                } catch {
-                    return .failure(error)
-                }
+        while let oldest = running.withLock({ $0.count >= depth ? $0.removeFirst() : nil }) {
+            try await oldest.value.get()
+        }
+        let task = Task { () -> Result<Void, StoreError> in
+            do throws(StoreError) {
+                try await write()
+                return .success(())
+            } catch {
+                return .failure(error)
             }
         }
+        running.withLock { $0.append(task) }
     }
 
     func finish() async throws(StoreError) {
-        guard let task = current.withLock({ t -> Task<Result<Void, StoreError>, Never>? in defer { t = nil }; return t }) else { return }
-        try await task.value.get()
+        var first: StoreError? = nil
+        while let oldest = running.withLock({ $0.isEmpty ? nil : $0.removeFirst() }) {
+            if case .failure(let e) = await oldest.value, first == nil { first = e }
+        }
+        if let first { throw first }
     }
 
     func abandon() async {
         _ = try? await finish()
     }
 }
+

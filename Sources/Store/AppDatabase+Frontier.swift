@@ -277,7 +277,7 @@ extension AppDatabase {
         } catch {
             throw Self.storeError(error)
         }
-        let stored = try await write { tx -> StoreOutcome in
+        let stored = try await combinedWrite { tx -> StoreOutcome in
             var outcome = StoreOutcome()
             var doc = document
             // A page's posts in a handful of statements on both backends (on SQLite in slices that fit one
@@ -334,7 +334,7 @@ extension AppDatabase {
 
     /// 304 or an unchanged body: nothing new, the entry is done.
     public func completeUnchanged(entry: FrontierEntry, document: DocumentRecord, now: Date = Date()) async throws(StoreError) {
-        try await write { tx in
+        try await combinedWrite { tx in
             try await Self.insertDocument(document, tx)
             try await tx.execute(
                 "UPDATE frontier SET state = 'done', fetchedAt = ?, lastError = NULL, claimedBy = NULL, leaseUntil = NULL WHERE id = ?",
@@ -349,7 +349,7 @@ extension AppDatabase {
     public func failFetch(entry: FrontierEntry, document: DocumentRecord, retryAt: Date?, now: Date = Date())
         async throws(StoreError)
     {
-        try await write { tx in
+        try await combinedWrite { tx in
             try await Self.insertDocument(document, tx)
             if let retryAt {
                 try await tx.execute(

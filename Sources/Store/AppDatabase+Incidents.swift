@@ -426,7 +426,7 @@ extension AppDatabase {
         } catch {
             throw Self.storeError(error)
         }
-        try await write { tx in
+        try await combinedWrite { tx in
             let current = try await Self.evidenceVersion(tx)
             let stale = current.map { c in evidence.map { c > $0 } ?? true } ?? false
             // Five statements per batch on both backends (on SQLite per slice that fits one statement's parameters):

@@ -139,7 +139,7 @@ extension AppDatabase {
             ])
         }
         let ids = items.map(\.postID)
-        try await write { [rows] tx in
+        try await combinedWrite { [rows] tx in
             // Two statements per batch on both backends (on SQLite per slice of the batch that fits one statement's
             // parameters): row by row it was two per post, on the writer every stage shares.
             let slice = tx.dialect.sharesWork ? max(rows.count, 1) : RowBatch.sqliteRowsPerStatement(columns: 10)

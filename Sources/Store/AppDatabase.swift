@@ -41,6 +41,8 @@ public final class AppDatabase: Sendable {
     }
     /// Statements and transactions per stage, for `sieve worker`'s summary and the burst benchmark.
     public let statementStats = StatementStats()
+    /// SQLite: the writes waiting to share the writer's next transaction (`combinedWrite`).
+    let combiner = WriteCombiner()
 
     /// Whether opening may create a database that does not exist yet.
     public enum OpenMode: Sendable {

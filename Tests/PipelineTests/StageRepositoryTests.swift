@@ -45,14 +45,15 @@ struct StageRepositoryTests {
         #expect(await repository.saved == [[1, 2], [3, 4], [5]])
     }
 
-    /// Batch N is saved while batch N+1 is classified: when the second save fails, the third batch (leased
-    /// meanwhile) is not saved, and no batch after it is leased.
+    /// Saves run beside the next batches' classification, up to three at a time: when the second save fails, the
+    /// loop hears it when it next needs a place (after leasing the fifth batch) and stops with that error; the
+    /// saves started meanwhile are waited for (here they fail too), and no batch after the fifth is leased.
     @Test func aFailedSaveStopsTheStageWithItsError() async throws {
-        let repository = Assessments(9, failOnSave: 1)
+        let repository = Assessments(15, failOnSave: 1)
         await #expect(throws: StoreError.self) {
             try await Pipeline.classify(database: repository, scorer: FixedScorer(), batch: 2)
         }
         #expect(await repository.saved == [[1, 2]])
-        #expect(await repository.waiting.count == 3)  // [7, 8] and [9] were never leased
+        #expect(await repository.waiting.count == 5)  // [11, 12], [13, 14] and [15] were never leased
     }
 }
