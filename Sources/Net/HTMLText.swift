@@ -79,14 +79,49 @@ public enum HTMLText {
         return out
     }
 
-    /// Collapses runs of spaces inside lines and drops empty lines.
+    /// Collapses runs of spaces inside lines and drops empty lines: lines end at every \n and \r (so \r\n too),
+    /// words are separated by runs of space, tab, U+00A0 and U+3000, joined by one space; empty lines go.
+    ///
+    /// Reads the UTF-8 bytes (every separator is one whole scalar, so a cut never splits one): it ran on every
+    /// post's text, title and summary, and walking Characters (grapheme breaking and comparison of CJK text)
+    /// made it 2.4% of the whole 200,000-post burst (issue 16).
     public static func tidy(_ s: String) -> String {
-        s.split(whereSeparator: { $0 == "\n" || $0 == "\r" })
-            .map { line in
-                line.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\u{00A0}" || $0 == "\u{3000}" })
-                    .joined(separator: " ")
+        var s = s
+        return s.withUTF8 { bytes in
+            let n = bytes.count
+            guard n > 0 else { return "" }
+            var out: [UInt8] = []
+            out.reserveCapacity(n)
+            var wroteAny = false, lineStarted = false, pendingSpace = false
+            var i = 0
+            while i < n {
+                let b = bytes[i]
+                if b == 0x0A || b == 0x0D {
+                    lineStarted = false
+                    pendingSpace = false
+                    i += 1
+                    continue
+                }
+                let separator = b == 0x20 || b == 0x09 ? 1
+                    : b == 0xC2 && i + 1 < n && bytes[i + 1] == 0xA0 ? 2
+                    : b == 0xE3 && i + 2 < n && bytes[i + 1] == 0x80 && bytes[i + 2] == 0x80 ? 3 : 0
+                if separator > 0 {
+                    if lineStarted { pendingSpace = true }
+                    i += separator
+                    continue
+                }
+                if !lineStarted {
+                    if wroteAny { out.append(0x0A) }
+                    lineStarted = true
+                    wroteAny = true
+                } else if pendingSpace {
+                    out.append(0x20)
+                }
+                pendingSpace = false
+                out.append(b)
+                i += 1
             }
-            .filter { !$0.isEmpty }
-            .joined(separator: "\n")
+            return String(decoding: out, as: UTF8.self)
+        }
     }
 }
