@@ -112,8 +112,8 @@ extension AppDatabase {
             }
             for answer in answers.withLock({ $0 }) { answer(nil) }
         } catch {
-            // The transaction did not commit: every write in it fails with its error (writes answered already,
-            // e.g. a body's own failure, keep their first answer).
+            // The transaction did not commit: every write in it fails with this error (a write whose own body
+            // failed answers with that failure instead; a caller is answered once).
             for answer in answers.withLock({ $0 }) { answer(error) }
             for entry in taken.withLock({ $0 }) { entry.abandon(error) }
             // Nothing was taken (BEGIN failed): the writes queued for this flush fail too, not wait forever.
