@@ -143,4 +143,3 @@ final class Overlapped: Sendable {
         _ = try? await finish()
     }
 }
-

@@ -22,7 +22,7 @@ struct OverlappedTests {
             }
         }
 
-        func let_(_ n: Int) { open.withLock { _ = $0.insert(n) } }
+        func end(_ n: Int) { open.withLock { _ = $0.insert(n) } }
         var running: Int { state.withLock { $0.running } }
     }
 
@@ -38,14 +38,14 @@ struct OverlappedTests {
             try await saving.next(writes.write(3))
             returned.withLock { $0 = true }
         }
-        writes.let_(2)  // the second ending first does not free a place: the oldest is waited for
+        writes.end(2)  // the second ending first does not free a place: the oldest is waited for
         #expect(await waitUntil(timeout: 10) { writes.state.withLock { $0.finished } == [2] })
         #expect(!returned.withLock { $0 })
         #expect(writes.running == 1)
-        writes.let_(1)
+        writes.end(1)
         try await third.value
         #expect(returned.withLock { $0 })
-        writes.let_(3)
+        writes.end(3)
         try await saving.finish()
         #expect(writes.state.withLock { $0.finished } == [2, 1, 3])
         #expect(writes.state.withLock { $0.most } == 2)
@@ -57,7 +57,7 @@ struct OverlappedTests {
         try await saving.next(writes.write(1, failing: true))
         try await saving.next(writes.write(2))
         try await saving.next(writes.write(3))
-        for n in 1...3 { writes.let_(n) }
+        for n in 1...3 { writes.end(n) }
         // The fourth `next` waits for write 1 and throws its error; the loop then abandons the rest.
         await #expect(throws: StoreError.self) { try await saving.next(writes.write(4)) }
         await saving.abandon()
@@ -68,7 +68,7 @@ struct OverlappedTests {
         try await again.next(writes.write(5))
         try await again.next(writes.write(6, failing: true))
         try await again.next(writes.write(7))
-        for n in 5...7 { writes.let_(n) }
+        for n in 5...7 { writes.end(n) }
         // `finish` throws the first failure only after all three have ended.
         await #expect(throws: StoreError.self) { try await again.finish() }
         #expect(Set(writes.state.withLock { $0.finished }).isSuperset(of: [5, 6, 7]))
