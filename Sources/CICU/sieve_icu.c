@@ -8,6 +8,7 @@
 #include <unicode/ucnv.h>
 #include <unicode/ucnv_err.h>
 #include <unicode/ustring.h>
+#include <unicode/uscript.h>
 
 static __thread UBreakIterator *tls_word_break = NULL;
 
@@ -142,4 +143,10 @@ void sieve_icu_version(char *buf, int32_t cap) {
     u_versionToString(v, text);
     strncpy(buf, text, (size_t)cap - 1);
     buf[cap - 1] = 0;
+}
+
+int32_t sieve_icu_is_han(int32_t c) {
+    UErrorCode err = U_ZERO_ERROR;
+    UScriptCode script = uscript_getScript((UChar32)c, &err);
+    return U_SUCCESS(err) && script == USCRIPT_HAN ? 1 : 0;
 }

@@ -8,11 +8,38 @@ import SieveCore
 public struct LexiconScorer: PostScorer {
     public let lexicon: Lexicon
     public let tokenizer: Tokenizer
+    /// Everything the lexicon says about a word, found with one lookup per token (see `WordKey`).
+    let entries: [WordKey: WordEntry]
     public var model: String { "lexicon-v0" }
 
     public init(lexicon: Lexicon) {
         self.lexicon = lexicon
         self.tokenizer = Tokenizer(lexicon: lexicon)
+        self.entries = Self.index(lexicon)
+    }
+
+    /// What the lexicon's files say about one word.
+    struct WordEntry: Sendable {
+        var disaster: [(type: String, weight: Double)]?
+        var rumourCue: Double?
+        var closure: String?
+        var places: [PlaceEntry]?
+        var negation = false
+    }
+
+    /// The lexicon's four maps and the negations as one, keyed by each word's NFC form: a token (from NFKC text,
+    /// so NFC) equals a word as Swift compares strings exactly when their NFC bytes are the same.
+    static func index(_ lexicon: Lexicon) -> [WordKey: WordEntry] {
+        var out: [WordKey: WordEntry] = [:]
+        func update(_ word: String, _ change: (inout WordEntry) -> Void) {
+            change(&out[WordKey(word.precomposedStringWithCanonicalMapping), default: WordEntry()])
+        }
+        for (w, hits) in lexicon.disaster { update(w) { $0.disaster = hits } }
+        for (w, cue) in lexicon.rumourCues { update(w) { $0.rumourCue = cue } }
+        for (w, kind) in lexicon.closures { update(w) { $0.closure = kind } }
+        for (w, places) in lexicon.places { update(w) { $0.places = places } }
+        for w in negations { update(w) { $0.negation = true } }
+        return out
     }
 
     static let typeNames: [String: String] = [
@@ -35,6 +62,7 @@ public struct LexiconScorer: PostScorer {
         var typeEvidence: [String: [String]] = [:]
         var rumourWeight = 0.0
         var rumourEvidence: [String] = []
+        var rumourTotal = 0.0
         var closureClaims: [String] = []
         var normalNotices: [String] = []
         var places: [PlaceMention] = []
@@ -42,24 +70,28 @@ public struct LexiconScorer: PostScorer {
         // The counties the post names, looked up once (an ambiguous township is resolved against them).
         var counties: Set<String>? = nil
 
+        // One lookup per token; a token two places after a negation (請勿轉傳) is negated.
+        let found = tokens.map { entries[WordKey($0.text)] }
         for (index, token) in tokens.enumerated() where token.kind == .lexicon || token.text.count > 1 {
+            guard let entry = found[index] else { continue }
             let w = token.text
-            let negated = tokens[max(0, index - 2)..<index].contains { Self.negations.contains($0.text) }
-            if let hits = lexicon.disaster[w] {
+            let negated = found[max(0, index - 2)..<index].contains { $0?.negation == true }
+            if let hits = entry.disaster {
                 for hit in hits {
                     typeWeight[hit.type, default: 0] += hit.weight
                     if !(typeEvidence[hit.type]?.contains(w) ?? false) { typeEvidence[hit.type, default: []].append(w) }
                 }
             }
-            if let cue = lexicon.rumourCues[w], !negated, seen.insert("r:" + w).inserted {
+            if let cue = entry.rumourCue, !negated, seen.insert("r:" + w).inserted {
                 rumourWeight += cue
                 rumourEvidence.append(w)
+                rumourTotal += cue
             }
-            if let kind = lexicon.closures[w] {
+            if let kind = entry.closure {
                 if kind == "closure" { closureClaims.append(w) } else { normalNotices.append(w) }
             }
-            if let entries = lexicon.places[w], seen.insert("p:" + w).inserted {
-                if entries.count > 1 && counties == nil { counties = Self.counties(in: tokens, lexicon: lexicon) }
+            if let entries = entry.places, seen.insert("p:" + w).inserted {
+                if entries.count > 1 && counties == nil { counties = countiesNamed(found) }
                 places.append(contentsOf: resolvePlace(surface: w, entries: entries, counties: counties ?? []))
             }
         }
@@ -80,7 +112,7 @@ public struct LexiconScorer: PostScorer {
         }
         if !rumourEvidence.isEmpty {
             let cues = rumourEvidence.prefix(4).map { "「\($0)」" }.joined(separator: "、")
-            let weight = Self.oneDecimal(rumourEvidence.reduce(0) { $0 + (lexicon.rumourCues[$1] ?? 0) })
+            let weight = Self.oneDecimal(rumourTotal)
             notes.append(ReasonNote("傳聞／轉傳用語{cues}（+{weight} 謠言）", ["cues": cues, "weight": weight]))
         }
         if !normalNotices.isEmpty { notes.append(ReasonNote("含照常上班上課用語「{notice}」", ["notice": normalNotices[0]])) }
@@ -97,9 +129,9 @@ public struct LexiconScorer: PostScorer {
         return (assessment, full, tokens)
     }
 
-    /// The counties named by the post's tokens.
-    static func counties(in tokens: [Token], lexicon: Lexicon) -> Set<String> {
-        Set(tokens.compactMap { t in lexicon.places[t.text]?.first(where: { $0.level == "county" })?.canonical })
+    /// The counties named by the post's tokens (their entries, as looked up).
+    func countiesNamed(_ found: [WordEntry?]) -> Set<String> {
+        Set(found.compactMap { $0?.places?.first(where: { $0.level == "county" })?.canonical })
     }
 
     /// Picks the entry for an ambiguous township name using a county mentioned in the same post.
@@ -125,52 +157,25 @@ public struct LexiconScorer: PostScorer {
     }
 }
 
-/// Street addresses as people write them: 「康寧街137號」, 「中正路三段12巷5號」, 「台21線85K」.
-public enum AddressMatcher {
-    static let pattern = try! NSRegularExpression(
-        pattern: "[\\p{Han}&&[^區市縣鄉鎮里村在於的到從往近]]{1,4}(?:路|街|大道)(?:[一二三四五六七八九十0-9]+段)?(?:[0-9一二三四五六七八九十]+巷)?(?:[0-9]+弄)?[0-9]+(?:之[0-9]+)?號|[\\p{Han}&&[^區市縣鄉鎮里村在於的到從往近]]{1,4}(?:路|街|大道)[一二三四五六七八九十0-9]+段|(?:台|臺|省道|縣道)[0-9]{1,3}(?:甲|乙)?線(?:[0-9.]+(?:K|k|公里))?")
+/// A word compared and hashed by its UTF-8 bytes. Swift compares and hashes `String` by canonical equivalence,
+/// which for Chinese text means checking normalisation on every lookup (a few per cent of classifying a post);
+/// here both sides are NFC already, so their bytes decide.
+struct WordKey: Hashable, Sendable {
+    var text: String
 
-    static let roadUnits: Set<UInt16> = Set("路街道".utf16)
-    static let terminalUnits: Set<UInt16> = Set("號段".utf16)
-    static let lineUnit: UInt16 = 0x7DDA  // 線
-
-    public static func addresses(in text: String) -> [PlaceMention] {
-        // Every match holds 路, 街, 道 or 線, at most 6 characters after its start and 30 before its end (路 三段 巷
-        // 弄 號 之): the pattern runs only around those characters.
-        let windows = windows(text)
-        guard !windows.isEmpty else { return [] }
-        let ns = text as NSString
-        return windows.flatMap { pattern.matches(in: text, range: $0) }.compactMap { m in
-            let s = ns.substring(with: m.range)
-            guard s.count >= 3 else { return nil }
-            return PlaceMention(surface: s, name: s, level: "address")
-        }
+    init(_ text: String) {
+        var t = text
+        t.makeContiguousUTF8()
+        self.text = t
     }
 
-    /// The stretches the pattern can match in: around every 線 (the route alternative holds one), and around a 路,
-    /// 街 or 道 only when 號 or 段 follows within 32 units — the street alternatives end with one of them, at most 30
-    /// units after their road word. (「道路中斷」 alone no longer sends the post through the pattern.)
-    static func windows(_ text: String) -> [NSRange] {
-        let units = Array(text.utf16)
-        var nextTerminal = Int.max
-        var markers: [Int] = []
-        for i in stride(from: units.count - 1, through: 0, by: -1) {
-            let u = units[i]
-            if terminalUnits.contains(u) { nextTerminal = i }
-            if u == lineUnit || (roadUnits.contains(u) && nextTerminal - i <= 32) { markers.append(i) }
-        }
-        var out: [NSRange] = []
-        var current: (start: Int, end: Int)? = nil
-        for i in markers.reversed() {
-            let start = max(0, i - 8), end = min(units.count, i + 1 + 32)
-            if let c = current, start <= c.end {
-                current = (c.start, max(c.end, end))
-            } else {
-                if let c = current { out.append(NSRange(location: c.start, length: c.end - c.start)) }
-                current = (start, end)
-            }
-        }
-        if let c = current { out.append(NSRange(location: c.start, length: c.end - c.start)) }
-        return out
+    static func == (a: WordKey, b: WordKey) -> Bool {
+        var x = a.text, y = b.text
+        return x.withUTF8 { p in y.withUTF8 { q in p.count == q.count && (p.count == 0 || memcmp(p.baseAddress!, q.baseAddress!, p.count) == 0) } }
+    }
+
+    func hash(into hasher: inout Hasher) {
+        var t = text
+        t.withUTF8 { hasher.combine(bytes: UnsafeRawBufferPointer($0)) }
     }
 }

@@ -305,9 +305,19 @@ public struct NaiveBayesModel: Sendable {
     /// How much a piece of text (a word) moves the log-odds of `positive` against `against` (default: the other
     /// class of a two-class model) by itself: the sum of its features' weight differences, without the priors.
     public func contribution(_ v: FeatureVector, positive: String, against: String? = nil) -> Double {
-        guard let i = classes.firstIndex(of: positive) else { return 0 }
-        let j: Int
-        if let against, let a = classes.firstIndex(of: against) { j = a } else if classes.count == 2 { j = 1 - i } else { return 0 }
+        guard let (i, j) = contrast(positive: positive, against: against) else { return 0 }
+        return contribution(v, positive: i, against: j)
+    }
+
+    /// The class indices `contribution` compares: `positive`'s and `against`'s (or the other class of two).
+    public func contrast(positive: String, against: String? = nil) -> (Int, Int)? {
+        guard let i = classes.firstIndex(of: positive) else { return nil }
+        if let against, let a = classes.firstIndex(of: against) { return (i, a) }
+        return classes.count == 2 ? (i, 1 - i) : nil
+    }
+
+    /// `contribution` with the classes given by index (`contrast`): for scoring many words against one pair.
+    public func contribution(_ v: FeatureVector, positive i: Int, against j: Int) -> Double {
         let k = classes.count
         var sum = 0.0
         for (h, x) in zip(v.hashes, v.counts) {

@@ -209,14 +209,15 @@ public struct PostClassifier: PostScorer {
         against: String? = nil
     ) -> String {
         var scored: [(String, Double)] = []
+        guard let (i, j) = m.contrast(positive: positive, against: against) else { return "" }
         for w in words {
-            let c = m.contribution(f.features(w), positive: positive, against: against)
+            let c = m.contribution(f.features(w), positive: i, against: j)
             let signed = toward ? c : -c
             if signed > 0.5 { scored.append((w, signed)) }
         }
         scored.sort { $0.1 > $1.1 || ($0.1 == $1.1 && $0.0 < $1.0) }
         var kept: [String] = []
-        for (w, _) in scored where !kept.contains(where: { $0.contains(w) || w.contains($0) }) {
+        for (w, _) in scored where !kept.contains(where: { $0.containsExactly(w) || w.containsExactly($0) }) {
             kept.append(w)
             if kept.count == 3 { break }
         }

@@ -59,10 +59,8 @@ public struct CrossReferencer: Sendable {
     let closures: [String: Incident]
     let idf: IDFTable
     let gazetteer: Gazetteer
-    let closurePhrases: [String: String]
-    let closureMaxLength: Int
-    /// First characters of the closure phrases: most positions of a post start none, and are skipped at once.
-    let closureFirstCharacters: Set<Unicode.Scalar>
+    /// The closure phrases (simplified form) as a trie over their code points.
+    let closurePhrases: ClosurePhraseTrie
     let quakeTimes: [Date]
     let quakeEntries: [Int]
     let capTimes: [Date]
@@ -126,9 +124,7 @@ public struct CrossReferencer: Sendable {
         self.capTimes = kept.filter { $0.kind == .cap }.map(\.sent).sorted()
         var phrases: [String: String] = [:]
         for (p, kind) in lexicon.closures { phrases[Self.simplifiedForm(p)] = kind }
-        self.closurePhrases = phrases
-        self.closureMaxLength = phrases.keys.map(\.unicodeScalars.count).max() ?? 0
-        self.closureFirstCharacters = Set(phrases.keys.compactMap(\.unicodeScalars.first))
+        self.closurePhrases = ClosurePhraseTrie(phrases)
     }
 
     static func incidentText(_ i: Incident) -> String {
@@ -444,18 +440,8 @@ public struct CrossReferencer: Sendable {
     func closureClaim(_ text: String) -> String? {
         // The first phrase decides when a post has both (「明天照常上班上課，停班停課以人事總處公告為準」).
         let chars = Normalizer.normalize(text).unicodeScalars.map(Normalizer.simplifiedScalar)
-        var i = 0
-        while i < chars.count {
-            guard closureFirstCharacters.contains(chars[i]) else {
-                i += 1
-                continue
-            }
-            var len = min(closureMaxLength, chars.count - i)
-            while len >= 2 {
-                if let kind = closurePhrases[String(String.UnicodeScalarView(chars[i..<(i + len)]))] { return kind }
-                len -= 1
-            }
-            i += 1
+        for i in chars.indices {
+            if let kind = closurePhrases.longest(in: chars, from: i) { return kind }
         }
         return nil
     }
@@ -687,5 +673,45 @@ public struct RumourMemory: Sendable {
             let r = items[k].rumour
             return KnownRumourMatch(rumourID: r.id, similarity: (s * 1000).rounded() / 1000, verdict: r.verdict, claim: r.claim, url: r.url)
         }
+    }
+}
+
+/// Phrases as a trie over their code points: the longest phrase (two code points or more) starting at a position
+/// is found by walking forward once, without building a string for every candidate length.
+struct ClosurePhraseTrie: Sendable {
+    /// (node << 32 | code point) → child node; node 0 is the root.
+    private var children: [UInt64: UInt32] = [:]
+    /// What each node's phrase means ("closure" | "normal"), nil for a node that only begins longer phrases.
+    private var kinds: [String?] = [nil]
+
+    init(_ phrases: [String: String]) {
+        for (phrase, kind) in phrases {
+            var node: UInt32 = 0
+            for s in phrase.unicodeScalars {
+                let key = UInt64(node) << 32 | UInt64(s.value)
+                if let next = children[key] {
+                    node = next
+                } else {
+                    kinds.append(nil)
+                    let next = UInt32(kinds.count - 1)
+                    children[key] = next
+                    node = next
+                }
+            }
+            kinds[Int(node)] = kind
+        }
+    }
+
+    /// The kind of the longest phrase of two code points or more that starts at `start`.
+    func longest(in chars: [Unicode.Scalar], from start: Int) -> String? {
+        var node: UInt32 = 0
+        var found: String? = nil
+        var i = start
+        while i < chars.count, let next = children[UInt64(node) << 32 | UInt64(chars[i].value)] {
+            node = next
+            i += 1
+            if i - start >= 2, let kind = kinds[Int(node)] { found = kind }
+        }
+        return found
     }
 }

@@ -35,7 +35,7 @@ struct AssessmentJSONTests {
     @Test func writesWhatJSONEncoderWrites() throws {
         #expect(AssessmentJSON.encode(Self.details) == (try Self.foundation(Self.details)))
         #expect(AssessmentJSON.encode(Self.places) == (try Self.foundation(Self.places)))
-        for strings in [[], ["flood", "landslide"], [Self.awkward, ""]] {
+        for strings in [[], ["flood", "landslide"], [Self.awkward, ""], ["\"", "\n尾\\", "\u{01}", "\\\\頭"]] {
             #expect(AssessmentJSON.encode(strings) == (try Self.foundation(strings)))
         }
         let noNotes = AssessmentDetails(times: [], people: [], reasonNotes: nil)

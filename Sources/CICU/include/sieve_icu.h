@@ -34,6 +34,9 @@ int32_t sieve_icu_to_utf8(const char *charset, const char *src, int32_t srclen, 
 /// Canonical ICU name for a charset label, or NULL when ICU does not know it.
 const char *sieve_icu_canonical_charset(const char *label);
 
+/// 1 when code point `c` is of script Han (what \p{Han} matches in an ICU regular expression), else 0.
+int32_t sieve_icu_is_han(int32_t c);
+
 /// The ICU library's version ("72.1"), written NUL-terminated to `buf` (at least 20 bytes).
 void sieve_icu_version(char *buf, int32_t cap);
 
