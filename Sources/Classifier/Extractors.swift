@@ -4,6 +4,7 @@ import SieveCore
 /// Time expressions: 今晚, 明天, 昨天下午, 9/3, 9月3日, 3日晚上, 下午三點, 15:30, 凌晨2點半 …
 public enum TimeExtractor {
 
+    /// What a time expression is. `TimeWalker` matches it by hand (`TimeWalkerTests` holds the two together).
     /// Every part of `body` is optional, so on its own it matches the empty string at every position, and each of
     /// those empty matches is an object to make and skip. `pattern` puts a look-ahead for a character that can
     /// begin a non-empty match in front: the non-empty matches are the same (`ExtractorTests` compares both on
@@ -22,19 +23,16 @@ public enum TimeExtractor {
         guard text.utf16.contains(where: { markerUnits.contains($0) }) else { return [] }
         var cal = Calendar(identifier: .gregorian)
         cal.timeZone = TaipeiTime.zone
-        let ns = text as NSString
+        let units = Array(text.utf16)
         var out: [TimeMention] = []
-        let matches = windows(text).flatMap { pattern.matches(in: text, range: $0) }
-        for m in matches where m.range.length > 0 {
-            func group(_ i: Int) -> String? {
-                let r = m.range(at: i)
-                return r.location == NSNotFound ? nil : ns.substring(with: r)
-            }
+        let matches = windows(text).flatMap { TimeWalker(units: units, end: $0.location + $0.length).matches(from: $0.location) }
+        for m in matches where !m.range.isEmpty {
+            func group(_ i: Int) -> String? { m.groups[i].map { String(decoding: units[$0], as: UTF16.self) } }
             let relative = group(1), month = group(2), dayOfMonth = group(3) ?? group(4)
             let part = group(5), hourText = group(6), minuteText = group(7), hh = group(8), mm = group(9)
             // Something that fixes a day or a time must be present; a bare number is not a time.
             guard relative != nil || month != nil || group(4) != nil || part != nil || hourText != nil || hh != nil else { continue }
-            if relative == nil && month == nil && group(4) == nil && part == nil && hourText != nil && !(m.range.length >= 2) { continue }
+            if relative == nil && month == nil && group(4) == nil && part == nil && hourText != nil && !(m.range.count >= 2) { continue }
             var day = cal.startOfDay(for: reference)
             var implicitPart: String? = nil
             if let r = relative {
@@ -92,7 +90,7 @@ public enum TimeExtractor {
                 start = cal.date(byAdding: .day, value: -1, to: start)!
             }
             out.append(TimeMention(
-                surface: ns.substring(with: m.range).trimmingCharacters(in: .whitespaces),
+                surface: String(decoding: units[m.range], as: UTF16.self).trimmingCharacters(in: .whitespaces),
                 start: TaipeiTime.rfc3339(start), granularity: granularity))
         }
         return out
