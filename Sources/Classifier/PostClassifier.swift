@@ -226,7 +226,12 @@ public struct PostClassifier: PostScorer {
 
     /// A word worth showing: two letters or more, all letters (CJK counts), not a stop word.
     static func readable(_ w: String) -> Bool {
-        w.count >= 2 && w.unicodeScalars.allSatisfy { $0.properties.isAlphabetic } && !stopWords.contains(w)
+        w.count >= 2 && w.unicodeScalars.allSatisfy(isLetter) && !stopWords.contains(w)
+    }
+
+    /// Alphabetic, with the common CJK ideographs (all alphabetic) answered without the property table.
+    static func isLetter(_ s: Unicode.Scalar) -> Bool {
+        (0x4E00...0x9FFF).contains(s.value) || s.properties.isAlphabetic
     }
 
     /// Function words and fillers that carry no evidence a moderator can use.

@@ -158,6 +158,7 @@ struct TimeWalker {
     /// \d: any decimal digit (General_Category Nd), not only 0-9.
     static func isDigit(_ c: UInt32) -> Bool {
         if c < 0x80 { return c >= 0x30 && c <= 0x39 }
+        if c >= 0x3400 && c <= 0x9FFF { return false }  // CJK ideographs: most of a post, none a digit
         return Unicode.Scalar(c)?.properties.numericType == .decimal
     }
 
@@ -166,6 +167,7 @@ struct TimeWalker {
     /// \s in ICU: the Unicode White_Space property (tab to carriage return, U+0085, the space separators …).
     static func isSpace(_ c: UInt32) -> Bool {
         if c < 0x80 { return c == 0x20 || (c >= 0x09 && c <= 0x0D) }
+        if c > 0x3000 { return false }  // the last White_Space code point is U+3000 (ideographic space)
         return Unicode.Scalar(c)?.properties.isWhitespace == true
     }
 

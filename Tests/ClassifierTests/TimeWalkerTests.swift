@@ -40,6 +40,19 @@ struct TimeWalkerTests {
         #expect(m.count == 1 && m.first?.groups[2] == 0..<2 && m.first?.groups[3] == 3..<4 && m.first?.groups[6] == 7..<8 && m.first?.groups[7] == 9..<12)
     }
 
+    /// The short cuts past Unicode's property tables hold for every code point they skip.
+    @Test func shortCutsAgreeWithTheUnicodeProperties() {
+        for c: UInt32 in 0x80...0x10FFFF {
+            guard let s = Unicode.Scalar(c) else { continue }
+            if TimeWalker.isDigit(c) != (s.properties.numericType == .decimal) || TimeWalker.isSpace(c) != s.properties.isWhitespace
+                || PostClassifier.isLetter(s) != s.properties.isAlphabetic
+            {
+                Issue.record("U+\(String(c, radix: 16, uppercase: true))")
+                return
+            }
+        }
+    }
+
     /// Seeded texts over what the pattern reads (relative days, parts of the day, digits of several scripts,
     /// numerals, 月日號/:點時分半, several kinds of space, a lone surrogate) and a few other characters.
     @Test func seededTextsAgree() {
