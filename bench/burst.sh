@@ -12,9 +12,13 @@
 # scaling:   the burst on PostgreSQL 15 with 1 worker, then 2 workers, each with the database server's CPU per post;
 #            the last line is {"one_worker_posts_per_s": …, "two_workers_posts_per_s": …, "gain": …,
 #            "db_cpu_us_per_post": …} (issue 16's goal: the second worker adds ≥ 60%).
+# The throwaway PostgreSQL runs with autovacuum_naptime = 10s, as README's "Several machines" recommends for bursts
+# (the default 1 min leaves a burst's new rows unvacuumed: the near-duplicate lookup's index-only scans visit the
+# table row by row); SIEVE_PG_OPTIONS="-c autovacuum_naptime=1min" measures the default.
 # Usage: bench/burst.sh [burst|sustained|all|compare|scaling]   (release build: swift build -c release --product sieve)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+export SIEVE_PG_OPTIONS="${SIEVE_PG_OPTIONS:--c autovacuum_naptime=10s}"
 MODE=${1:-all}
 SIEVE=${SIEVE:-$PWD/.build/release/sieve}
 WORK=${WORK:-/tmp/sieve-burst}

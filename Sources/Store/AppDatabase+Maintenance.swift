@@ -271,3 +271,55 @@ extension AppDatabase {
         }
     }
 }
+
+/// PostgreSQL server settings a burst is sensitive to, as the server reports them (`pg_settings`), with what
+/// `sieve doctor` advises about them.
+public struct PostgresServerSettings: Sendable, Equatable {
+    public var autovacuum: Bool
+    /// Seconds between autovacuum runs on each database.
+    public var autovacuumNaptime: Int
+
+    public init(autovacuum: Bool, autovacuumNaptime: Int) {
+        self.autovacuum = autovacuum
+        self.autovacuumNaptime = autovacuumNaptime
+    }
+
+    /// The longest pause between autovacuum runs that keeps a burst's new rows vacuumed while it lasts.
+    public static let burstNaptime = 10
+
+    /// Whether the settings suit a burst, and why not: a burst's new near-duplicate bands and posts wait for
+    /// vacuum to be marked all-visible, and until then every near-duplicate lookup reads the table row by row
+    /// (bench/burst.sh, 200,000 posts, two workers: 1,711–1,792 posts/s with the default 1 min, 2,167–2,171 with
+    /// 5–10 s, the server's CPU per post 626–668 → 438 µs).
+    public var advice: (ok: Bool, text: String) {
+        if !autovacuum {
+            return (false, "autovacuum is off: a burst's rows are never marked all-visible and dead rows pile up (ALTER SYSTEM SET autovacuum = on; SELECT pg_reload_conf();)")
+        }
+        if autovacuumNaptime > Self.burstNaptime {
+            return (false, "autovacuum_naptime is \(autovacuumNaptime) s: during a burst new rows wait that long for vacuum and the near-duplicate lookup reads them row by row; \(Self.burstNaptime) s ran the 200,000-post burst about 20% faster (ALTER SYSTEM SET autovacuum_naptime = '\(Self.burstNaptime)s'; SELECT pg_reload_conf();)")
+        }
+        return (true, "autovacuum every \(autovacuumNaptime) s")
+    }
+}
+
+extension AppDatabase {
+    /// The server settings of the PostgreSQL database at `url` that Sieve's workload is sensitive to.
+    public static func postgresServerSettings(url: String) async throws(StoreError) -> PostgresServerSettings {
+        let backend = try await PostgresBackend(url: url, migrate: false)
+        do {
+            return try await backend.transaction(readOnly: true) { s in
+                let rows = try await s.run(
+                    "SELECT name, setting FROM pg_settings WHERE name IN ('autovacuum', 'autovacuum_naptime')", []
+                ).rows
+                var values: [String: String] = [:]
+                for r in rows { values[try r[0] as String] = try r[1] as String }
+                guard let on = values["autovacuum"], let naptime = values["autovacuum_naptime"].flatMap({ Int($0) }) else {
+                    throw StoreError.open(path: PostgresLocation.redact(url), underlying: "pg_settings lacks autovacuum or autovacuum_naptime")
+                }
+                return PostgresServerSettings(autovacuum: on == "on", autovacuumNaptime: naptime)
+            }
+        } catch {
+            throw storeError(error)
+        }
+    }
+}

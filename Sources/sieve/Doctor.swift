@@ -175,6 +175,14 @@ struct Doctor: AsyncParsableCommand {
             add("database.schema", .fail, error.description)
             return
         }
+        if postgres {
+            do {
+                let advice = try await AppDatabase.postgresServerSettings(url: location).advice
+                add("database.settings", advice.ok ? .ok : .warn, "\(shown): \(advice.text)")
+            } catch {
+                add("database.settings", .warn, "\(shown): cannot read the server's settings: \(error.description)")
+            }
+        }
         if deep && !postgres {
             do {
                 let inspection = try AppDatabase.inspect(path: location)
