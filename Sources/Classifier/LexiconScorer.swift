@@ -70,7 +70,7 @@ public struct LexiconScorer: PostScorer {
         // The counties the post names, looked up once (an ambiguous township is resolved against them).
         var counties: Set<String>? = nil
 
-        // One lookup per token; a token two places after a negation (請勿轉傳) is negated.
+        // One lookup per token; a token one or two places after a negation (請勿轉傳) is negated.
         let found = tokens.map { entries[WordKey($0.text)] }
         for (index, token) in tokens.enumerated() where token.kind == .lexicon || token.text.count > 1 {
             guard let entry = found[index] else { continue }

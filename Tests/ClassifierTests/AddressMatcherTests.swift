@@ -61,18 +61,7 @@ struct AddressMatcherTests {
     }
 
     @Test(.enabled(if: TestPaths.has("emic/emic_cases_dev.csv"), "../shared/data/emic/emic_cases_dev.csv is absent")) func everyEMICDescription() throws {
-        let path = try #require(TestPaths.sharedData("emic/emic_cases_dev.csv"))
-        let data = try LabelledData.load(path: path.path, textColumn: "CASE_DESCRIPTION", labelColumn: "DISASTER_MAIN_TYPE")
-        var found = 0
-        var differ: [String] = []
-        for text in data.texts {
-            for t in [text, Normalizer.normalize(text)] {
-                let expected = Self.reference(t)
-                found += expected.count
-                if Self.walked(t) != expected { differ.append(t) }
-            }
-        }
-        print("address matcher: \(data.texts.count) EMIC descriptions, \(found) addresses, \(differ.count) differ")
+        let (found, differ) = try compareOnEMICDescriptions("address matcher", reference: Self.reference, walked: Self.walked)
         #expect(found > 1_000)
         #expect(differ.isEmpty, "first: \(differ.first.map { String($0.prefix(200)) } ?? "")")
     }

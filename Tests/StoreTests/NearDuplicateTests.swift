@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import SieveCore
 import Store
 import Testing
@@ -22,6 +23,43 @@ struct NearDuplicateTests {
             links: [], maxPageDepth: 1, maxItems: 10, cycleStart: Date())
         #expect(outcome.newPosts == hashes.count)
         return Dictionary(uniqueKeysWithValues: try await db.posts().map { ($0.externalID, $0) })
+    }
+
+    /// The first column of `sql`'s rows, run on the database at `location` outside Sieve, as an operator would
+    /// (psql; a GRDB connection, with foreign keys on, for SQLite).
+    func raw(_ location: String, _ sql: String) async throws -> [String] {
+        if PostgresLocation.isPostgresURL(location) {
+            let out = try await TestPostgres.psql(location, sql)
+            return out.isEmpty ? [] : out.components(separatedBy: "\n")
+        }
+        let queue = try DatabaseQueue(path: location)
+        return try await queue.write { db in try Row.fetchAll(db, sql: sql).map { $0[0] as String } }
+    }
+
+    /// Sieve never deletes a post; one deleted by hand takes its bands along (a foreign key's cascade on SQLite, a
+    /// trigger on PostgreSQL, where the bands carry no foreign key) and leaves the other posts' bands alone.
+    @Test(arguments: Backend.available) func aPostDeletedByHandTakesItsBandsAlong(_ backend: Backend) async throws {
+        let location: String
+        if backend == .postgres {
+            location = try #require(try await TestPostgres.freshDatabase("bandsDeleted"))
+        } else {
+            location = dir.path("deleted.sqlite")
+        }
+        let db = try await AppDatabase(path: location)
+        if backend == .postgres {
+            #expect(try await raw(location, "SELECT CAST(COUNT(*) AS TEXT) FROM pg_constraint WHERE conrelid = 'simhashband'::regclass AND contype = 'f'") == ["0"])
+        }
+        // The top bit set on one: its bands come from a negative 64-bit integer.
+        let posts = try await store([0x8123_4567_89AB_CDEF, 0x0123_4567_89AB_CDEF ^ 0xFFFF_0000, 0x7777_0000_5555_1111], in: db)
+        let ids = try ["p0", "p1", "p2"].map { try #require(posts[$0]?.id) }
+        func bands(_ id: Int64) async throws -> [String] {
+            try await raw(location, "SELECT CAST(COUNT(*) AS TEXT) FROM simhashBand WHERE postId = \(id)")
+        }
+        for id in ids { #expect(try await bands(id) == ["4"]) }
+        _ = try await raw(location, "DELETE FROM post WHERE id = \(ids[0])")
+        #expect(try await bands(ids[0]) == ["0"])
+        #expect(try await bands(ids[1]) == ["4"])
+        #expect(try await bands(ids[2]) == ["4"])
     }
 
     @Test(arguments: Backend.available) func linksPostsWithinThreeBitsToTheClusterRoot(_ backend: Backend) async throws {
