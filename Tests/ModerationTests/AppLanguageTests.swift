@@ -12,6 +12,9 @@ import TestSupport
 /// (remembered in a cookie) or Accept-Language.
 @Suite("Web app: English")
 struct AppLanguageTests {
+    /// Boundary files for the test under way, in a folder removed after it.
+    let files = TempDir()
+
     /// A model score is shown as its label when the model abstained (不確定) and with its label when a rumour score
     /// is in the flag band (待查證), in either language.
     @Test func scoresShowTheirLabels() {
@@ -80,7 +83,7 @@ struct AppLanguageTests {
     }
 
     @Test func everyPageReadsInEnglishAndTheChoiceSticks() async throws {
-        let folder = MapPageTests.files.path(UUID().uuidString)
+        let folder = files.path(UUID().uuidString)
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         let shapes = try MapFixtures.writeTopoJSON(in: folder)
         let f = try #require(try await WebFixture.on(.sqlite) { $0.server.mapBoundaries = shapes })

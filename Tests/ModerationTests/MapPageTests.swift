@@ -14,10 +14,10 @@ import TestSupport
 struct MapPageTests {
     static let window = "window=24h&end=2026-09-15T06:00"
 
-    /// Boundary files for these tests, in a folder that lives as long as the test process.
-    static let files = TempDir()
+    /// Boundary files for the test under way, in a folder removed after it.
+    let files = TempDir()
 
-    static func fixture(_ backend: Backend, _ test: String = #function, boundaries: @Sendable (String) throws -> String?) async throws -> WebFixture? {
+    func fixture(_ backend: Backend, _ test: String = #function, boundaries: @Sendable (String) throws -> String?) async throws -> WebFixture? {
         let folder = files.path(UUID().uuidString)
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         let path = try boundaries(folder)
@@ -26,7 +26,7 @@ struct MapPageTests {
 
     @Test(arguments: Backend.available)
     func townshipsAreShadedByPendingAndApprovedReportsForModeratorsAndTheEOC(_ backend: Backend) async throws {
-        let f = try #require(try await Self.fixture(backend) { try MapFixtures.writeTopoJSON(in: $0) })
+        let f = try #require(try await fixture(backend) { try MapFixtures.writeTopoJSON(in: $0) })
         let db = f.database
         try await db.decide(postID: f.id("flood"), WebDecision(decision: .approve, channels: ["community-feed"]), by: "mod")
         try await db.decide(postID: f.id("chatter"), WebDecision(decision: .reject, reason: .notDisaster), by: "mod")
@@ -90,7 +90,7 @@ struct MapPageTests {
     /// on the map and in the queue opened from it; a village name the county repeats stays with the county.
     @Test(arguments: Backend.available)
     func reportsNamingOnlyAVillageLandInItsTownship(_ backend: Backend) async throws {
-        let folder = Self.files.path(UUID().uuidString)
+        let folder = files.path(UUID().uuidString)
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         let towns = try MapFixtures.writeTopoJSON(in: folder), villages = try MapFixtures.writeVillages(in: folder)
         func village(_ name: String) -> PlaceMention { PlaceMention(surface: name, name: name, level: "village", county: "新北市") }
@@ -154,7 +154,7 @@ struct MapPageTests {
         ("layer=rumours", "layer 須是 all, pending, verified 之一，收到「rumours」", "layer must be one of all, pending, verified, got \"rumours\""),
     ])
     func badParametersAreRefusedWithTheReason(_ query: String, _ chinese: String, _ english: String) async throws {
-        let f = try #require(try await Self.fixture(.sqlite) { try MapFixtures.writeTopoJSON(in: $0) })
+        let f = try #require(try await fixture(.sqlite) { try MapFixtures.writeTopoJSON(in: $0) })
         try await f.application().test(.router) { client in
             let b = Browser(client)
             try await b.login("eoc")
@@ -168,8 +168,8 @@ struct MapPageTests {
     }
 
     @Test func withoutBoundariesTheMapSaysWhyAndStillListsThePlaces() async throws {
-        let none = try #require(try await Self.fixture(.sqlite) { _ in nil })
-        let broken = try #require(try await Self.fixture(.sqlite) { dir in
+        let none = try #require(try await fixture(.sqlite) { _ in nil })
+        let broken = try #require(try await fixture(.sqlite) { dir in
             let path = dir + "/towns.json"
             try "{\"type\": \"Topology\", \"arcs\": [".write(toFile: path, atomically: true, encoding: .utf8)
             return path
@@ -188,7 +188,7 @@ struct MapPageTests {
     }
 
     @Test func aConfiguredTileLayerIsDrawnUnderTheTownshipsAndItsServerIsAllowedForImagesOnly() async throws {
-        let folder = Self.files.path(UUID().uuidString)
+        let folder = files.path(UUID().uuidString)
         try FileManager.default.createDirectory(atPath: folder, withIntermediateDirectories: true)
         let path = try MapFixtures.writeTopoJSON(in: folder)
         let tiled = try #require(try await WebFixture.on(.sqlite) { config in
@@ -205,7 +205,7 @@ struct MapPageTests {
             let csp = try #require(page.headers[.contentSecurityPolicy])
             #expect(csp.contains("img-src 'self' data: https://tiles.example.org:8443;") && csp.contains("default-src 'self';"))
         }
-        let plain = try #require(try await Self.fixture(.sqlite) { try MapFixtures.writeTopoJSON(in: $0) })
+        let plain = try #require(try await fixture(.sqlite) { try MapFixtures.writeTopoJSON(in: $0) })
         try await plain.application().test(.router) { client in
             let b = Browser(client)
             try await b.login("eoc")
@@ -219,8 +219,8 @@ struct MapPageTests {
     /// places an item without coordinates at its township's middle for "near me"; without them it keeps the Chinese
     /// name and gives no position.
     @Test func thePublicPageUsesTheShapesForTownshipNamesAndNearMe() async throws {
-        let withShapes = try #require(try await Self.fixture(.sqlite) { try MapFixtures.writeTopoJSON(in: $0) })
-        let without = try #require(try await Self.fixture(.sqlite) { _ in nil })
+        let withShapes = try #require(try await fixture(.sqlite) { try MapFixtures.writeTopoJSON(in: $0) })
+        let without = try #require(try await fixture(.sqlite) { _ in nil })
         for f in [withShapes, without] {
             try await f.database.decide(postID: f.id("flood"), WebDecision(decision: .approve, channels: ["community-feed"]), by: "mod")
         }
