@@ -84,7 +84,7 @@ public enum AddressMatcher {
         var nameEnds: [Int] = []
         var p = s
         while nameEnds.count < 4, p < end {
-            let (c, n) = scalar(u, p, end)
+            let (c, n) = codePoint(u, p, end)
             guard isNameCharacter(c) else { break }
             p += n
             nameEnds.append(p)
@@ -173,15 +173,6 @@ public enum AddressMatcher {
 
     static let chineseNumerals: Set<UInt16> = Set("一二三四五六七八九十".utf16)
 
-    /// The code point at `p` (a lone surrogate stands for itself, as in ICU) and its length in units.
-    @inline(__always) static func scalar(_ u: [UInt16], _ p: Int, _ end: Int) -> (UInt32, Int) {
-        let a = u[p]
-        if UTF16.isLeadSurrogate(a), p + 1 < end, UTF16.isTrailSurrogate(u[p + 1]) {
-            return (0x10000 + (UInt32(a - 0xD800) << 10) + UInt32(u[p + 1] - 0xDC00), 2)
-        }
-        return (UInt32(a), 1)
-    }
-
     /// [\p{Han}&&[^區市縣鄉鎮里村在於的到從往近]]
     static func isNameCharacter(_ c: UInt32) -> Bool {
         guard c < 0x10000 else { return sieve_icu_is_han(Int32(c)) == 1 }
@@ -197,4 +188,14 @@ public enum AddressMatcher {
         }
         return bits
     }()
+}
+
+/// The code point at `p` in UTF-16 `u` (a surrogate pair read whole only when both halves lie before `end`; a lone
+/// surrogate stands for itself, as in ICU) and its length in units. Shared by the hand-written matchers.
+@inline(__always) func codePoint(_ u: [UInt16], _ p: Int, _ end: Int) -> (UInt32, Int) {
+    let a = u[p]
+    if UTF16.isLeadSurrogate(a), p + 1 < end, UTF16.isTrailSurrogate(u[p + 1]) {
+        return (0x10000 + (UInt32(a - 0xD800) << 10) + UInt32(u[p + 1] - 0xDC00), 2)
+    }
+    return (UInt32(a), 1)
 }

@@ -147,12 +147,7 @@ struct TimeWalker {
 
     /// The code point at `p` inside the window; a lone surrogate stands for itself (as in ICU).
     func scalar(_ p: Int) -> UInt32? {
-        guard p < end else { return nil }
-        let a = units[p]
-        if UTF16.isLeadSurrogate(a), p + 1 < end, UTF16.isTrailSurrogate(units[p + 1]) {
-            return 0x10000 + (UInt32(a - 0xD800) << 10) + UInt32(units[p + 1] - 0xDC00)
-        }
-        return UInt32(a)
+        p < end ? codePoint(units, p, end).0 : nil
     }
 
     /// \d: any decimal digit (General_Category Nd), not only 0-9.
