@@ -18,7 +18,7 @@ extension AppDatabase {
                     INSERT INTO source (name, kind, url, "interval") SELECT * FROM \(rows.source())
                     ON CONFLICT(name) DO UPDATE SET kind = excluded.kind, url = excluded.url, "interval" = excluded."interval"
                     RETURNING id, name
-                    """, [rows.argument])
+                    """, rows.postgresArrays)
                 {
                     ids[try row["name"]] = try row["id"]
                 }

@@ -106,7 +106,7 @@ extension AppDatabase {
             """
             SELECT f.id, f.sourceId, f.url, f.state, f.fetchedAt FROM frontier f
             JOIN \(seeds.source()) ON f.sourceId = r.sourceId AND f.url = r.url
-            """, [seeds.argument])
+            """, seeds.postgresArrays)
         {
             let key = "\(try row["sourceId"] as Int64) \(try row["url"] as String)"
             existing[key] = Existing(id: try row["id"], state: try row["state"], fetchedAt: try row["fetchedAt"])
@@ -135,7 +135,7 @@ extension AppDatabase {
                 """
                 UPDATE frontier SET state = 'pending', attempts = 0, notBefore = ?, lastError = NULL
                 FROM \(requeue.source()) WHERE frontier.id = r.id AND frontier.state IN ('done', 'failed')
-                """, [now, requeue.argument])
+                """, [now] + requeue.postgresArrays)
         }
         if insert.count > 0 {
             // Another worker may be adding the same seed right now: the first one wins.
@@ -144,7 +144,7 @@ extension AppDatabase {
                 INSERT INTO frontier (sourceId, url, host, role, depth, state, attempts, notBefore, discoveredAt)
                 SELECT r.sourceId, r.url, r.host, 'seed', 0, 'pending', 0, ?, ? FROM \(insert.source())
                 ON CONFLICT(sourceId, url) DO NOTHING
-                """, [now, now, insert.argument])
+                """, [now, now] + insert.postgresArrays)
         }
         return queued
     }

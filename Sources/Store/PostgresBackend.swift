@@ -507,6 +507,7 @@ struct PostgresSession {
             case .blob(let d): binds.append(ByteBuffer(bytes: d))
             case .date(let d): binds.append(PlausibleDate.storable(d))
             case .bool(let b): binds.append(b)
+            case .array(let a): try binds.append(a)
             }
         }
         let result = try await bounded(connection.query(PostgresQuery(unsafeSQL: Self.translate(sql), binds: binds), logger: logger), sql)
@@ -550,6 +551,98 @@ struct PostgresSession {
             return .blob(Data(buffer.readBytes(length: buffer.readableBytes) ?? []))
         default: return .text(try cell.decode(String.self))
         }
+    }
+}
+
+extension PostgresArray: PostgresThrowingDynamicTypeEncodable {
+    var psqlType: PostgresDataType {
+        switch element {
+        case .bigint: .int8Array
+        case .double: .float8Array
+        case .text: .textArray
+        case .timestamptz: .timestamptzArray
+        case .boolean: .boolArray
+        case .bytea: .byteaArray
+        }
+    }
+
+    var psqlFormat: PostgresFormat { .binary }
+
+    private var elementType: PostgresDataType {
+        switch element {
+        case .bigint: .int8
+        case .double: .float8
+        case .text: .text
+        case .timestamptz: .timestamptz
+        case .boolean: .bool
+        case .bytea: .bytea
+        }
+    }
+
+    /// PostgreSQL's binary array: dimensions, a has-NULLs flag, the element type, the length and lower bound of the
+    /// one dimension, then each element as its length (-1 for NULL) and its binary value.
+    func encode<JSONEncoder: PostgresJSONEncoder>(into buffer: inout ByteBuffer, context: PostgresEncodingContext<JSONEncoder>) throws {
+        buffer.writeInteger(Int32(values.isEmpty ? 0 : 1))
+        buffer.writeInteger(Int32(values.contains(.null) ? 1 : 0))
+        buffer.writeInteger(Int32(bitPattern: elementType.rawValue))
+        guard !values.isEmpty else { return }
+        buffer.writeInteger(Int32(values.count))
+        buffer.writeInteger(Int32(1))
+        for (row, value) in values.enumerated() {
+            if case .null = value {
+                buffer.writeInteger(Int32(-1))
+                continue
+            }
+            guard write(value, to: &buffer) else {
+                throw StoreError.database("row \(row) of column \(column): cannot send \(value) as \(element.rawValue)")
+            }
+        }
+    }
+
+    /// Writes one non-NULL element with its length; false when `value` cannot be the column's type.
+    private func write(_ value: SQLValue, to buffer: inout ByteBuffer) -> Bool {
+        switch (element, value) {
+        case (.bigint, .int(let i)): writeInt64(i, to: &buffer)
+        case (.bigint, .bool(let b)): writeInt64(b ? 1 : 0, to: &buffer)
+        case (.bigint, .double(let d)):
+            guard let i = Int64(exactly: d) else { return false }
+            writeInt64(i, to: &buffer)
+        case (.double, .double(let d)): writeInt64(Int64(bitPattern: d.bitPattern), to: &buffer)
+        case (.double, .int(let i)): writeInt64(Int64(bitPattern: Double(i).bitPattern), to: &buffer)
+        case (.boolean, .bool(let b)):
+            buffer.writeInteger(Int32(1))
+            buffer.writeInteger(UInt8(b ? 1 : 0))
+        case (.boolean, .int(let i)):
+            buffer.writeInteger(Int32(1))
+            buffer.writeInteger(UInt8(i != 0 ? 1 : 0))
+        case (.timestamptz, .date(let d)):
+            // Microseconds since 2000-01-01 UTC, rounded (as the text form's six decimals are).
+            let micros = (PlausibleDate.storable(d).timeIntervalSince1970 * 1_000_000).rounded()
+            guard let m = Int64(exactly: micros) else { return false }
+            writeInt64(m - 946_684_800_000_000, to: &buffer)
+        case (.bytea, .blob(let d)):
+            buffer.writeInteger(Int32(d.count))
+            buffer.writeBytes(d)
+        case (.text, .text(let s)): writeText(s, to: &buffer)
+        case (.text, .int(let i)): writeText(String(i), to: &buffer)
+        case (.text, .double(let d)): writeText("\(d)", to: &buffer)
+        case (.text, .bool(let b)): writeText(b ? "true" : "false", to: &buffer)
+        case (.text, .date(let d)): writeText(RowBatch.timestamp(PlausibleDate.storable(d)), to: &buffer)
+        default: return false
+        }
+        return true
+    }
+
+    private func writeInt64(_ i: Int64, to buffer: inout ByteBuffer) {
+        buffer.writeInteger(Int32(8))
+        buffer.writeInteger(i)
+    }
+
+    private func writeText(_ s: String, to buffer: inout ByteBuffer) {
+        let lengthAt = buffer.writerIndex
+        buffer.writeInteger(Int32(0))
+        let n = buffer.writeString(s)
+        buffer.setInteger(Int32(n), at: lengthAt)
     }
 }
 

@@ -12,6 +12,27 @@ enum SQLValue: Sendable, Equatable {
     /// SQLite stores GRDB's UTC text format ("yyyy-MM-dd HH:mm:ss.SSS"); PostgreSQL a `timestamptz`.
     case date(Date)
     case bool(Bool)
+    /// PostgreSQL only: a column of a `RowBatch`, bound as one array parameter.
+    case array(PostgresArray)
+}
+
+/// The values of one column of a `RowBatch`, bound on PostgreSQL as one array parameter in binary format (NULL
+/// elements included) and read back with `unnest`. Each value is sent as the column's type: a value that cannot be
+/// one (text in a bigint column) fails the statement, naming the column, as the server would.
+struct PostgresArray: Sendable, Equatable {
+    /// The element types a `RowBatch` column may have (its SQL spelling as the raw value).
+    enum Element: String, Sendable {
+        case bigint
+        case double = "double precision"
+        case text
+        case timestamptz
+        case boolean
+        case bytea
+    }
+
+    let column: String
+    let element: Element
+    let values: [SQLValue]
 }
 
 /// Something that can be bound to a placeholder.
@@ -289,24 +310,30 @@ func postgresPlaceholders(_ sql: String) -> String {
     return out
 }
 
-/// A batch of rows as one table a statement reads as `r`. On PostgreSQL: one JSON parameter read back with
-/// `jsonb_to_recordset(?::jsonb) AS r(column type, …)` (`source`): a batch of any size is one statement and one
-/// round trip, NULLs and all column types included (postgres-nio binds arrays, but not arrays with NULLs in them).
+/// A batch of rows as one table a statement reads as `r`. On PostgreSQL: one array parameter per column (binary
+/// format, NULL elements included) read back with `unnest(?::bigint[], ?::text[], …) AS r(column, …)` (`source`):
+/// a batch of any size is one statement and one round trip, and neither side writes or parses text for it.
 /// On SQLite (`source(_:)`/`arguments(_:)` with its dialect) the same rows are a `VALUES` table with one
 /// parameter per value, so a statement written against `r` runs on both backends (at most
 /// `sqliteRowsPerStatement`-sized batches there: SQLite caps the parameters of one statement).
 struct RowBatch {
-    let columns: [(name: String, type: String)]
+    let columns: [(name: String, type: PostgresArray.Element)]
     private(set) var count = 0
-    /// The values in row order: SQLite's parameters as they are, PostgreSQL's JSON text made from them once per
-    /// `argument` (hoist it when one set feeds several statements).
+    /// The values in row order: SQLite's parameters as they are; PostgreSQL's arrays are cut from them per
+    /// `arguments` call (hoist it when one set feeds several statements).
     private var values: [any SQLBindable] = []
 
     /// Rows one SQLite statement takes through `source(.sqlite)` (SQLite allows 32,766 parameters from 3.32 on).
     static func sqliteRowsPerStatement(columns: Int) -> Int { max(1, 30_000 / max(1, columns)) }
 
+    /// `columns`: (name, SQL type) pairs; the type is one of `PostgresArray.Element`'s spellings.
     init(_ columns: [(String, String)]) {
-        self.columns = columns.map { (name: $0.0.lowercased(), type: $0.1) }
+        self.columns = columns.map { name, type in
+            guard let element = PostgresArray.Element(rawValue: type) else {
+                preconditionFailure("RowBatch: column \(name) has type \(type), which RowBatch cannot bind")
+            }
+            return (name: name.lowercased(), type: element)
+        }
     }
 
     /// Appends one row, one value per column in order.
@@ -316,27 +343,24 @@ struct RowBatch {
         count += 1
     }
 
-    /// The parameter to bind on PostgreSQL: the rows as one JSON array of objects.
-    var argument: String {
-        var json = "["
-        for row in 0..<count {
-            json += row == 0 ? "{" : ",{"
-            for (i, column) in columns.enumerated() {
-                if i > 0 { json += "," }
-                json += "\"\(column.name)\":"
-                Self.write(values[row * columns.count + i].sqlValue, to: &json)
-            }
-            json += "}"
-        }
-        return json + "]"
-    }
-
-    /// The parameters to bind for `source(dialect)`: PostgreSQL's one JSON text, or SQLite's values in row order.
+    /// The parameters to bind for `source(dialect)`: PostgreSQL's one array per column, or SQLite's values in row
+    /// order.
     func arguments(_ dialect: SQLDialect) -> [any SQLBindable] {
-        dialect.sharesWork ? [argument] : values
+        dialect.sharesWork ? postgresArrays : values
     }
 
-    /// The FROM item for `dialect`: PostgreSQL's `jsonb_to_recordset`, or on SQLite
+    /// One array per column, in column order.
+    var postgresArrays: [any SQLBindable] {
+        let width = columns.count
+        return columns.enumerated().map { c, column in
+            var cells: [SQLValue] = []
+            cells.reserveCapacity(count)
+            for row in 0..<count { cells.append(values[row * width + c].sqlValue) }
+            return SQLValue.array(PostgresArray(column: column.name, element: column.type, values: cells))
+        }
+    }
+
+    /// The FROM item for `dialect`: PostgreSQL's `unnest`, or on SQLite
     /// `(SELECT column1 AS "a", … FROM (VALUES (?, …), …)) AS alias`.
     func source(_ dialect: SQLDialect, _ alias: String = "r") -> String {
         guard !dialect.sharesWork else { return source(alias) }
@@ -345,38 +369,11 @@ struct RowBatch {
         return "(SELECT \(names) FROM (VALUES " + Array(repeating: row, count: max(count, 1)).joined(separator: ", ") + ")) AS \(alias)"
     }
 
-    /// The FROM item: `jsonb_to_recordset(?::jsonb) AS alias("column" type, …)` (names quoted, in lower case, as
-    /// PostgreSQL folds the unquoted names that refer to them).
+    /// PostgreSQL's FROM item: `unnest(?::bigint[], ?::text[], …) AS alias("column", …)` (names quoted, in lower
+    /// case, as PostgreSQL folds the unquoted names that refer to them). Bind `postgresArrays`.
     func source(_ alias: String = "r") -> String {
-        "jsonb_to_recordset(?::jsonb) AS \(alias)(" + columns.map { "\"\($0.name)\" \($0.type)" }.joined(separator: ", ") + ")"
-    }
-
-    static func write(_ value: SQLValue, to out: inout String) {
-        switch value {
-        case .null: out += "null"
-        case .int(let i): out += String(i)
-        case .double(let d): out += d.isFinite ? "\(d)" : (d.isNaN ? "\"NaN\"" : (d > 0 ? "\"Infinity\"" : "\"-Infinity\""))
-        case .bool(let b): out += b ? "true" : "false"
-        case .text(let s): writeString(s, to: &out)
-        case .date(let d): writeString(timestamp(PlausibleDate.storable(d)), to: &out)
-        case .blob(let d): out += "\"\\\\x" + d.map { String(format: "%02x", $0) }.joined() + "\""
-        }
-    }
-
-    static func writeString(_ s: String, to out: inout String) {
-        out += "\""
-        for u in s.unicodeScalars {
-            switch u {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            case "\u{0}"..."\u{1F}": out += String(format: "\\u%04x", u.value)
-            default: out.unicodeScalars.append(u)
-            }
-        }
-        out += "\""
+        "unnest(" + columns.map { "?::\($0.type.rawValue)[]" }.joined(separator: ", ") + ") AS \(alias)("
+            + columns.map { "\"\($0.name)\"" }.joined(separator: ", ") + ")"
     }
 
     /// A `timestamptz` literal in UTC with microseconds (what PostgreSQL stores).

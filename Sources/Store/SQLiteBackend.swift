@@ -93,6 +93,7 @@ enum SQLiteBackend {
         case .blob(let d): return d.databaseValue
         case .date(let d): return d.databaseValue
         case .bool(let b): return (b ? 1 : 0 as Int64).databaseValue
+        case .array(let a): preconditionFailure("column \(a.column): a PostgreSQL array parameter bound on SQLite")
         }
     }
 
