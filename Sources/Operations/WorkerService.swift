@@ -112,15 +112,24 @@ public struct WorkerService: Service {
                     try await StatementStats.$stage.withValue(stage.rawValue) {
                     while !stop.isSet {
                         // Store calls suspend (GRDB's async API); the scoring runs on the pool's threads.
+                        // Both stages here: each post is checked as it is classified (one transaction, one
+                        // update of its row); the xref loop then only has posts new evidence made due again.
                         let n =
-                            stage == .classify
+                            stage == .classify && selected.contains(.xref)
+                            ? try await Pipeline.classifyAndCheck(
+                                database: database, scorer: scorer, lexicon: scorer.rules.lexicon, tokenizer: scorer.tokenizer,
+                                batch: batch, lease: lease, cache: cache, shouldStop: { stop.isSet })
+                            : stage == .classify
                             ? try await Pipeline.classify(
                                 database: database, scorer: scorer, batch: batch, lease: lease,
                                 shouldStop: { stop.isSet })
                             : try await Pipeline.crossReference(
                                 database: database, lexicon: scorer.rules.lexicon, tokenizer: scorer.tokenizer,
                                 batch: batch, lease: lease, cache: cache, shouldStop: { stop.isSet })
-                        totals.withLock { if stage == .classify { $0.classified += n } else { $0.checked += n } }
+                        totals.withLock {
+                            if stage == .classify { $0.classified += n } else { $0.checked += n }
+                            if stage == .classify && selected.contains(.xref) { $0.checked += n }
+                        }
                         if n > 0 { continue }
                         if try await finished(stage) { break }
                         await stop.sleep(seconds: idle)

@@ -81,20 +81,7 @@ extension Pipeline {
         database: any CrossReferenceRepository, lexicon: Lexicon, tokenizer: Tokenizer?, now: Date = Date(), batch: Int = 500,
         lease: TimeInterval = 300, cache: CrossReferencerCache? = nil, shouldStop: (@Sendable () -> Bool)? = nil
     ) async throws(StoreError) -> Int {
-        try await database.syncRejectedRumours(now: now)
-        let version = try await database.evidenceVersion()
-        let xref: CrossReferencer
-        let pictures: KnownPictures
-        if let cached = cache?.crossReferencer(for: version) {
-            (xref, pictures) = cached
-        } else {
-            let incidents = try await database.incidents(kinds: nil, activeAt: nil, from: nil, to: nil, limit: nil)
-            let known = try await database.knownRumours()
-            let memory = RumourMemory(rumours: known, tokenizer: tokenizer)
-            xref = CrossReferencer(incidents: incidents, rumours: memory, lexicon: lexicon)
-            pictures = KnownPictures(index: RumourPictures(try await database.knownRumourImages()), rumours: known)
-            cache?.store((xref, pictures), for: version)
-        }
+        let (version, xref, pictures) = try await checker(database: database, lexicon: lexicon, tokenizer: tokenizer, now: now, cache: cache)
         // As in `classify`: batch N is saved while the next batches are checked.
         var total = 0
         var after: Int64 = 0
@@ -112,6 +99,67 @@ extension Pipeline {
                 try await saving.next { () async throws(StoreError) in
                     try await database.saveCrossReferences(results, evidence: version, now: max(now, Date()))
                     for r in results { PipelineMetrics.crossReferenced(r.result.verdict.rawValue) }
+                }
+                total += posts.count
+            }
+        } catch {
+            await saving.abandon()
+            throw error
+        }
+        try await saving.finish()
+        return total
+    }
+}
+
+extension Pipeline {
+    /// What a cross-reference checks against, as of `version`: rejected posts turned into known rumours first, then
+    /// the incidents and known rumours (text and pictures) indexed, or the cached index while the version stands.
+    static func checker(
+        database: any CrossReferenceRepository, lexicon: Lexicon, tokenizer: Tokenizer?, now: Date, cache: CrossReferencerCache?
+    ) async throws(StoreError) -> (version: Date?, xref: CrossReferencer, pictures: KnownPictures) {
+        try await database.syncRejectedRumours(now: now)
+        let version = try await database.evidenceVersion()
+        if let (xref, pictures) = cache?.crossReferencer(for: version) { return (version, xref, pictures) }
+        let incidents = try await database.incidents(kinds: nil, activeAt: nil, from: nil, to: nil, limit: nil)
+        let known = try await database.knownRumours()
+        let memory = RumourMemory(rumours: known, tokenizer: tokenizer)
+        let xref = CrossReferencer(incidents: incidents, rumours: memory, lexicon: lexicon)
+        let pictures = KnownPictures(index: RumourPictures(try await database.knownRumourImages()), rumours: known)
+        cache?.store((xref, pictures), for: version)
+        return (version, xref, pictures)
+    }
+
+    /// Classify and cross-reference in one pass, for a worker that runs both stages: each batch of unassessed posts
+    /// is assessed, checked and saved in one transaction (`saveAssessedAndChecked`), so a post enters the queue
+    /// checked, with one update of its row instead of three and no second lease. What is stored is what `classify`
+    /// then `crossReference` store. Posts that fall due again later (new evidence) are still `crossReference`'s.
+    public static func classifyAndCheck(
+        database: any AssessAndCheckRepository, scorer: any PostScorer, lexicon: Lexicon, tokenizer: Tokenizer?,
+        batch: Int = 500, lease: TimeInterval = 300, cache: CrossReferencerCache? = nil, shouldStop: (@Sendable () -> Bool)? = nil
+    ) async throws(StoreError) -> Int {
+        let now = Date()
+        let (version, xref, pictures) = try await checker(database: database, lexicon: lexicon, tokenizer: tokenizer, now: now, cache: cache)
+        var total = 0
+        var after: Int64 = 0
+        let saving = Overlapped()
+        do {
+            while shouldStop?() != true {
+                let posts = try await database.leasePostsToAssess(limit: batch, lease: lease, now: Date(), after: after)
+                if posts.isEmpty { break }
+                after = posts.map(\.id).max() ?? after
+                let done = posts.parallelMap { post in
+                    let started = DispatchTime.now().uptimeNanoseconds
+                    let a = scorer.assess(title: post.title, text: post.text, published: post.published)
+                    PipelineMetrics.classified(nanoseconds: DispatchTime.now().uptimeNanoseconds - started)
+                    let p = post.forCrossReference(a)
+                    var r = xref.check(text: p.text, published: p.published ?? p.fetchedAt, assessment: a, location: p.location)
+                    pictures.apply(to: &r, pictureHashes: p.pictureHashes)
+                    let priority = xrefPriority(a, r, clusterSize: p.clusterSize, published: p.published ?? p.fetchedAt, now: now)
+                    return (postID: post.id, assessment: a, result: r, priority: priority)
+                }
+                try await saving.next { () async throws(StoreError) in
+                    try await database.saveAssessedAndChecked(done, evidence: version, now: max(now, Date()))
+                    for d in done { PipelineMetrics.crossReferenced(d.result.verdict.rawValue) }
                 }
                 total += posts.count
             }

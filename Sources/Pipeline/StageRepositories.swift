@@ -29,4 +29,13 @@ public protocol CrossReferenceRepository: Sendable {
     ) async throws(StoreError)
 }
 
-extension AppDatabase: AssessmentRepository, CrossReferenceRepository {}
+/// What a worker running both stages needs to classify and cross-reference each post in one pass: both stages'
+/// repositories, and saving an assessment with its cross-reference (which queues the post checked and releases
+/// the lease). `AppDatabase` conforms on both backends.
+public protocol AssessAndCheckRepository: AssessmentRepository, CrossReferenceRepository {
+    func saveAssessedAndChecked(
+        _ items: [(postID: Int64, assessment: Assessment, result: XrefResult, priority: Double)], evidence: Date?, now: Date
+    ) async throws(StoreError)
+}
+
+extension AppDatabase: AssessAndCheckRepository {}

@@ -440,6 +440,36 @@ extension AppDatabase {
         }
     }
 
+    /// Stores assessments and their cross-references in one transaction and moves the posts to the queue, checked
+    /// (`Pipeline.classifyAndCheck`: a worker running both stages checks each post as it classifies it). What is
+    /// stored is what `saveAssessments` then `saveCrossReferences` store, less a statement per post: the assessment
+    /// is written with the cross-reference's priority, and each post is updated once.
+    public func saveAssessedAndChecked(
+        _ items: [(postID: Int64, assessment: Assessment, result: XrefResult, priority: Double)], evidence: Date?,
+        now: Date = Date()
+    ) async throws(StoreError) {
+        let assessments = Self.assessmentRows(items.map { ($0.postID, $0.assessment, $0.priority) }, now: now)
+        let checks = items.map { ($0.postID, $0.result, $0.priority) }
+        let matches: [String]
+        do {
+            matches = try items.map { try Self.json($0.result.matches) }
+        } catch {
+            throw Self.storeError(error)
+        }
+        let ids = items.map(\.postID)
+        try await combinedWrite { tx in
+            let current = try await Self.evidenceVersion(tx)
+            let stale = current.map { c in evidence.map { c > $0 } ?? true } ?? false
+            let slice = tx.dialect.sharesWork ? max(items.count, 1) : RowBatch.sqliteRowsPerStatement(columns: 10)
+            for start in stride(from: 0, to: items.count, by: slice) {
+                let end = min(start + slice, items.count)
+                try await Self.saveAssessmentsBatched(Array(ids[start..<end]), Array(assessments[start..<end]), queuePosts: false, tx)
+                try await Self.saveCrossReferencesBatched(
+                    Array(checks[start..<end]), matches: Array(matches[start..<end]), stale: stale, now: now, assessed: true, tx)
+            }
+        }
+    }
+
     /// The cross-reference upsert (`INSERT … SELECT`) between these two halves.
     static let insertXref =
         "INSERT INTO xref (postId, verdict, score, explanation, matches, knownRumourId, knownRumourSimilarity, checkedAt)"
@@ -452,9 +482,12 @@ extension AppDatabase {
     /// The cross-references in five statements for the whole batch (on PostgreSQL one round trip each): the previous
     /// known-rumour matches, the results, the known rumours' spread counts (one more per post that newly repeats
     /// one), the priorities, and the posts' due marks and leases. A post listed twice keeps its last result.
+    /// `assessed`: the posts' assessments were written in this transaction with these priorities and the posts
+    /// are still to be queued (as `saveAssessmentsBatched` queues them): no priority update, and the posts' one
+    /// update queues them too.
     static func saveCrossReferencesBatched(
         _ items: [(postID: Int64, result: XrefResult, priority: Double)], matches: [String], stale: Bool, now: Date,
-        _ tx: SQLTransaction
+        assessed: Bool = false, _ tx: SQLTransaction
     ) async throws {
         var last: [Int64: Int] = [:]
         for (i, item) in items.enumerated() { last[item.postID] = i }
@@ -495,6 +528,16 @@ extension AppDatabase {
                 UPDATE knownRumour SET spreadCount = spreadCount + r.n, lastSeenAt = ?
                 FROM \(counts.source(tx.dialect)) WHERE knownRumour.id = r.id
                 """, [now] + counts.arguments(tx.dialect))
+        }
+        if assessed {
+            // saveAssessmentsBatched's state change, with the due mark this check leaves.
+            try await tx.execute(
+                """
+                UPDATE post SET state = CASE WHEN state = ? THEN ? ELSE state END, claimedBy = NULL, leaseUntil = NULL,
+                  xrefDue = CASE WHEN state IN ('fetched', 'queued', 'escalated') THEN \(stale ? 1 : 0) ELSE xrefDue END
+                FROM \(priorities.source(tx.dialect)) WHERE post.id = r.id
+                """, [PostState.fetched.rawValue, PostState.queued.rawValue] + priorityArguments)
+            return
         }
         try await tx.execute(
             "UPDATE assessment SET priority = r.priority FROM \(priorities.source(tx.dialect)) WHERE assessment.postId = r.id",

@@ -71,15 +71,17 @@ extension AppDatabase {
             return try await lease.claim(
                 select: "SELECT id FROM post WHERE state = ? AND id > ?\(tx.dialect.unleased("post")) ORDER BY id LIMIT ?",
                 arguments: [PostState.fetched.rawValue, after] + tx.dialect.unleasedArguments(lease.now) + [limit],
-                returning: "id, title, text, publishedAt", tx)
+                returning: "id, title, text, publishedAt, fetchedAt, clusterSize, extra", tx)
         }
         return try await tx.rows(
-            "SELECT id, title, text, publishedAt FROM post WHERE state = ? AND id > ? ORDER BY id LIMIT ?",
+            "SELECT id, title, text, publishedAt, fetchedAt, clusterSize, extra FROM post WHERE state = ? AND id > ? ORDER BY id LIMIT ?",
             [PostState.fetched.rawValue, after, limit])
     }
 
     static func postToAssess(_ row: SQLRow) throws -> PostToAssess {
-        PostToAssess(id: try row["id"], title: try row["title"], text: try row["text"], published: try row["publishedAt"])
+        PostToAssess(
+            id: try row["id"], title: try row["title"], text: try row["text"], published: try row["publishedAt"],
+            fetchedAt: try row["fetchedAt"], clusterSize: try row["clusterSize"] ?? 1, extra: try row["extra"])
     }
 
     /// Extends every lease this process holds (frontier entries in flight, posts being classified or
@@ -125,19 +127,7 @@ extension AppDatabase {
     /// Stores assessments and moves their posts to the queue (releasing their claims), all in one transaction.
     /// The JSON columns are encoded before the transaction, so the writer is held only for the statements.
     public func saveAssessments(_ items: [(postID: Int64, assessment: Assessment, priority: Double)]) async throws(StoreError) {
-        var rows: [[any SQLBindable]] = []
-        rows.reserveCapacity(items.count)
-        let now = Date()
-        for item in items {
-            let a = item.assessment
-            rows.append([
-                item.postID, a.disaster, a.rumour, AssessmentJSON.encode(a.types), AssessmentJSON.encode(a.places),
-                AssessmentJSON.encode(a.reasons), a.model, item.priority, now,
-                AssessmentJSON.encode(AssessmentDetails(
-                    times: a.times, people: a.people, reasonNotes: a.reasonNotes.isEmpty ? nil : a.reasonNotes,
-                    disasterLabel: a.disasterLabel, rumourLabel: a.rumourLabel, emicType: a.emicType)),
-            ])
-        }
+        let rows = Self.assessmentRows(items, now: Date())
         let ids = items.map(\.postID)
         try await combinedWrite { [rows] tx in
             // Two statements per batch on both backends (on SQLite per slice of the batch that fits one statement's
@@ -147,6 +137,21 @@ extension AppDatabase {
                 let end = min(start + slice, rows.count)
                 try await Self.saveAssessmentsBatched(Array(ids[start..<end]), Array(rows[start..<end]), tx)
             }
+        }
+    }
+
+    /// The assessment rows of `items` in `saveAssessmentsBatched`'s column order (JSON encoded here, outside the
+    /// transaction).
+    static func assessmentRows(_ items: [(postID: Int64, assessment: Assessment, priority: Double)], now: Date) -> [[any SQLBindable]] {
+        items.map { item in
+            let a = item.assessment
+            return [
+                item.postID, a.disaster, a.rumour, AssessmentJSON.encode(a.types), AssessmentJSON.encode(a.places),
+                AssessmentJSON.encode(a.reasons), a.model, item.priority, now,
+                AssessmentJSON.encode(AssessmentDetails(
+                    times: a.times, people: a.people, reasonNotes: a.reasonNotes.isEmpty ? nil : a.reasonNotes,
+                    disasterLabel: a.disasterLabel, rumourLabel: a.rumourLabel, emicType: a.emicType)),
+            ]
         }
     }
 
@@ -161,8 +166,9 @@ extension AppDatabase {
         """
 
     /// The assessments and their posts' new state in two statements for the whole batch (on PostgreSQL one round
-    /// trip each). A post listed twice keeps its last assessment.
-    static func saveAssessmentsBatched(_ ids: [Int64], _ rows: [[any SQLBindable]], _ tx: SQLTransaction) async throws {
+    /// trip each). A post listed twice keeps its last assessment. `queuePosts: false` writes the assessments only
+    /// (the cross-reference saved with them moves the posts).
+    static func saveAssessmentsBatched(_ ids: [Int64], _ rows: [[any SQLBindable]], queuePosts: Bool = true, _ tx: SQLTransaction) async throws {
         var last: [Int64: Int] = [:]
         for (i, id) in ids.enumerated() { last[id] = i }
         var records = RowBatch([
@@ -180,6 +186,7 @@ extension AppDatabase {
         try await tx.execute(
             "\(Self.insertAssessment) SELECT * FROM \(records.source(tx.dialect)) WHERE true \(Self.replaceAssessment)",
             records.arguments(tx.dialect))
+        guard queuePosts else { return }
         try await tx.execute(
             """
             UPDATE post SET state = CASE WHEN state = ? THEN ? ELSE state END, claimedBy = NULL, leaseUntil = NULL,

@@ -144,15 +144,33 @@ public struct QueueItem: Sendable, Equatable, Codable {
     public var duplicateOf: Int64? = nil
 }
 
-/// A post to classify.
+/// A post to classify, with what its cross-reference needs when a worker checks it in the same pass
+/// (`Pipeline.classifyAndCheck`).
 public struct PostToAssess: Sendable, Equatable {
     public var id: Int64
     public var title: String?
     public var text: String
     public var published: Date?
+    public var fetchedAt: Date?
+    public var clusterSize: Int
+    /// The post's extra fields as stored (JSON), read only when the post is also cross-referenced.
+    public var extra: String?
 
-    public init(id: Int64, title: String? = nil, text: String, published: Date? = nil) {
+    public init(
+        id: Int64, title: String? = nil, text: String, published: Date? = nil, fetchedAt: Date? = nil, clusterSize: Int = 1,
+        extra: String? = nil
+    ) {
         (self.id, self.title, self.text, self.published) = (id, title, text, published)
+        (self.fetchedAt, self.clusterSize, self.extra) = (fetchedAt, clusterSize, extra)
+    }
+
+    /// The post as the cross-reference reads it, once assessed (title and text on separate lines, the position and
+    /// picture hashes from its extra fields), as `leasePostsToCrossReference` would return it.
+    public func forCrossReference(_ assessment: Assessment) -> PostForXref {
+        PostForXref(
+            id: id, text: [title, text].compactMap { $0 }.filter { !$0.isEmpty }.joined(separator: "\n"), published: published,
+            fetchedAt: fetchedAt ?? published ?? Date(timeIntervalSince1970: 0), assessment: assessment, clusterSize: clusterSize,
+            location: AppDatabase.location(extra: extra), pictureHashes: AppDatabase.pictureHashes(extra: extra))
     }
 }
 
