@@ -429,8 +429,8 @@ extension AppDatabase {
         try await combinedWrite { tx in
             let current = try await Self.evidenceVersion(tx)
             let stale = current.map { c in evidence.map { c > $0 } ?? true } ?? false
-            // Five statements per batch on both backends (on SQLite per slice that fits one statement's parameters):
-            // row by row it was four per post, on the writer every stage shares.
+            // At most five statements per batch on both backends (on SQLite per slice that fits one statement's
+            // parameters): row by row it was four per post, on the writer every stage shares.
             let slice = tx.dialect.sharesWork ? max(items.count, 1) : RowBatch.sqliteRowsPerStatement(columns: 8)
             for start in stride(from: 0, to: items.count, by: slice) {
                 let end = min(start + slice, items.count)
@@ -479,9 +479,10 @@ extension AppDatabase {
           knownRumourSimilarity = excluded.knownRumourSimilarity, checkedAt = excluded.checkedAt
         """
 
-    /// The cross-references in five statements for the whole batch (on PostgreSQL one round trip each): the previous
-    /// known-rumour matches, the results, the known rumours' spread counts (one more per post that newly repeats
-    /// one), the priorities, and the posts' due marks and leases. A post listed twice keeps its last result.
+    /// The cross-references in at most five statements for the whole batch (on PostgreSQL one round trip each): the
+    /// previous known-rumour matches (of posts that match one now), the results, the known rumours' spread counts
+    /// (one more per post that newly repeats one), the priorities, and the posts' due marks and leases. A post
+    /// listed twice keeps its last result.
     /// `assessed`: the posts' assessments were written in this transaction with these priorities and the posts
     /// are still to be queued (as `saveAssessmentsBatched` queues them): no priority update, and the posts' one
     /// update queues them too.
@@ -507,12 +508,18 @@ extension AppDatabase {
         }
         guard results.count > 0 else { return }
         let priorityArguments = priorities.arguments(tx.dialect)
+        // The previous matches of the posts that match a known rumour now (a repeat is counted once per post);
+        // most batches have none, and then no statement.
         var previous: [Int64: Int64] = [:]
-        for row in try await tx.rows(
-            "SELECT xref.postId, xref.knownRumourId FROM xref JOIN \(priorities.source(tx.dialect)) ON xref.postId = r.id",
-            priorityArguments)
-        {
-            if let k: Int64 = try row["knownRumourId"] { previous[try row["postId"]] = k }
+        var matching = RowBatch([("id", "bigint")])
+        for (i, item) in items.enumerated() where last[item.postID] == i && item.result.knownRumour != nil { matching.append([item.postID]) }
+        if matching.count > 0 {
+            for row in try await tx.rows(
+                "SELECT xref.postId, xref.knownRumourId FROM xref JOIN \(matching.source(tx.dialect)) ON xref.postId = r.id",
+                matching.arguments(tx.dialect))
+            {
+                if let k: Int64 = try row["knownRumourId"] { previous[try row["postId"]] = k }
+            }
         }
         var spread: [Int64: Int] = [:]
         for (i, item) in items.enumerated() where last[item.postID] == i {
