@@ -24,6 +24,26 @@ struct PostgresSettingsTests {
         #expect(settings.autovacuum == (try await TestPostgres.psql(url, "SHOW autovacuum")).hasPrefix("on"))
     }
 
+    /// Migration pg13: the wide text columns are compressed with lz4 where the server has it, and ANALYZE skips them.
+    @Test(.enabled(if: TestPostgres.isAvailable, "\(TestPostgres.unavailable)")) func wideColumnsAreCheapToStoreAndAnalyze() async throws {
+        let url = try #require(try await TestPostgres.freshDatabase("wideColumns"))
+        _ = try await AppDatabase(path: url)
+        let columns = try await TestPostgres.psql(
+            url,
+            """
+            SELECT c.relname || '.' || a.attname || ' ' || a.attstattarget || ' ' || a.attcompression::text FROM pg_attribute a
+            JOIN pg_class c ON c.oid = a.attrelid
+            WHERE c.relname IN ('assessment', 'xref', 'post') AND a.attname IN ('details', 'reasons', 'explanation', 'text', 'state')
+            ORDER BY 1
+            """)
+        let lz4 = try await TestPostgres.psql(
+            url, "SELECT 'lz4' = ANY(enumvals) FROM pg_settings WHERE name = 'default_toast_compression'").hasPrefix("t")
+        let c = lz4 ? "l" : ""
+        #expect(columns.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) } == [
+            "assessment.details 0 \(c)", "assessment.reasons 0 \(c)", "post.state -1", "post.text 0 \(c)", "xref.explanation 0 \(c)",
+        ].map { $0.trimmingCharacters(in: .whitespaces) })
+    }
+
     @Test func anUnreachableServerIsAnError() async {
         await #expect(throws: StoreError.self) {
             _ = try await AppDatabase.postgresServerSettings(url: "postgres://nobody@127.0.0.1:1/none?connect_timeout=1")
