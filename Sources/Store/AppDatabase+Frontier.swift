@@ -277,56 +277,66 @@ extension AppDatabase {
         } catch {
             throw Self.storeError(error)
         }
-        let stored = try await combinedWrite { tx -> StoreOutcome in
-            var outcome = StoreOutcome()
-            var doc = document
-            // A page's posts in a handful of statements on both backends (on SQLite in slices that fit one
-            // statement's parameters; each slice compares with the ones before it, as post by post did).
-            let slice = tx.dialect.sharesWork ? max(posts.count, 1) : 500
-            for start in stride(from: 0, to: posts.count, by: slice) {
-                let end = min(start + slice, posts.count)
-                let (n, d) = try await Self.insertPostsBatched(
-                    Array(posts[start..<end]), encoded: Array(encoded[start..<end]), sourceID: entry.sourceID, now: now, tx)
-                outcome.newPosts += n
-                outcome.nearDuplicates += d
-            }
-            // Links: items are fetched once; listing pages again on each crawl cycle (once per cycle, up to
-            // `maxPageDepth` pages deep, so pagination loops end).
-            var items = 0
-            for link in links {
-                switch link.role {
-                case .page:
-                    guard entry.depth + 1 <= maxPageDepth else { continue }
-                    outcome.newLinks += try await tx.execute(
-                        """
-                        INSERT INTO frontier (sourceId, url, host, role, depth, state, attempts, notBefore, discoveredAt)
-                        VALUES (?, ?, ?, 'page', ?, 'pending', 0, ?, ?)
-                        ON CONFLICT(sourceId, url) DO UPDATE SET state = 'pending', attempts = 0, notBefore = excluded.notBefore
-                        WHERE frontier.state IN ('done', 'failed') AND frontier.role = 'page'
-                          AND (frontier.fetchedAt IS NULL OR frontier.fetchedAt < ?)
-                        """, [entry.sourceID, link.url, link.host, entry.depth + 1, now, now, cycleStart])
-                case .item, .seed:
-                    guard items < maxItems else { continue }
-                    items += 1
-                    outcome.newLinks += try await tx.execute(
-                        """
-                        INSERT INTO frontier (sourceId, url, host, role, depth, state, attempts, notBefore, discoveredAt)
-                        VALUES (?, ?, ?, 'item', ?, 'pending', 0, ?, ?)
-                        ON CONFLICT(sourceId, url) DO NOTHING
-                        """, [entry.sourceID, link.url, link.host, entry.depth + 1, now, now])
+        let heads = sharesWork ? bandHeads : nil
+        let stored: StoreOutcome
+        do {
+            stored = try await combinedWrite { tx -> StoreOutcome in
+                var outcome = StoreOutcome()
+                var doc = document
+                // A page's posts in a handful of statements on both backends (on SQLite in slices that fit one
+                // statement's parameters; each slice compares with the ones before it, as post by post did).
+                let slice = tx.dialect.sharesWork ? max(posts.count, 1) : 500
+                for start in stride(from: 0, to: posts.count, by: slice) {
+                    let end = min(start + slice, posts.count)
+                    let (n, d) = try await Self.insertPostsBatched(
+                        Array(posts[start..<end]), encoded: Array(encoded[start..<end]), sourceID: entry.sourceID, now: now,
+                        heads: heads, tx)
+                    outcome.newPosts += n
+                    outcome.nearDuplicates += d
                 }
+                // Links: items are fetched once; listing pages again on each crawl cycle (once per cycle, up to
+                // `maxPageDepth` pages deep, so pagination loops end).
+                var items = 0
+                for link in links {
+                    switch link.role {
+                    case .page:
+                        guard entry.depth + 1 <= maxPageDepth else { continue }
+                        outcome.newLinks += try await tx.execute(
+                            """
+                            INSERT INTO frontier (sourceId, url, host, role, depth, state, attempts, notBefore, discoveredAt)
+                            VALUES (?, ?, ?, 'page', ?, 'pending', 0, ?, ?)
+                            ON CONFLICT(sourceId, url) DO UPDATE SET state = 'pending', attempts = 0, notBefore = excluded.notBefore
+                            WHERE frontier.state IN ('done', 'failed') AND frontier.role = 'page'
+                              AND (frontier.fetchedAt IS NULL OR frontier.fetchedAt < ?)
+                            """, [entry.sourceID, link.url, link.host, entry.depth + 1, now, now, cycleStart])
+                    case .item, .seed:
+                        guard items < maxItems else { continue }
+                        items += 1
+                        outcome.newLinks += try await tx.execute(
+                            """
+                            INSERT INTO frontier (sourceId, url, host, role, depth, state, attempts, notBefore, discoveredAt)
+                            VALUES (?, ?, ?, 'item', ?, 'pending', 0, ?, ?)
+                            ON CONFLICT(sourceId, url) DO NOTHING
+                            """, [entry.sourceID, link.url, link.host, entry.depth + 1, now, now])
+                    }
+                }
+                doc.postCount = outcome.newPosts
+                try await Self.insertDocument(doc, tx)
+                try await tx.execute(
+                    """
+                    UPDATE frontier SET state = 'done', fetchedAt = ?, etag = ?, lastModified = ?, bodyHash = ?, lastError = NULL,
+                      claimedBy = NULL, leaseUntil = NULL
+                    WHERE id = ?
+                    """, [now, document.etag, document.lastModified, document.bodyHash, entry.id])
+                try await tx.execute(
+                    "UPDATE source SET lastFetchedAt = ?, lastStatus = 'ok', lastError = NULL WHERE id = ?", [now, entry.sourceID])
+                return outcome
             }
-            doc.postCount = outcome.newPosts
-            try await Self.insertDocument(doc, tx)
-            try await tx.execute(
-                """
-                UPDATE frontier SET state = 'done', fetchedAt = ?, etag = ?, lastModified = ?, bodyHash = ?, lastError = NULL,
-                  claimedBy = NULL, leaseUntil = NULL
-                WHERE id = ?
-                """, [now, document.etag, document.lastModified, document.bodyHash, entry.id])
-            try await tx.execute(
-                "UPDATE source SET lastFetchedAt = ?, lastStatus = 'ok', lastError = NULL WHERE id = ?", [now, entry.sourceID])
-            return outcome
+        } catch {
+            // A band head naming a post deleted by hand fails the page (the duplicate's foreign key); the retry
+            // reads the heads afresh.
+            heads?.clear()
+            throw error
         }
         forget("frontier", [entry.id])
         return stored
@@ -381,7 +391,8 @@ extension AppDatabase {
     /// by one: each post is compared with older posts only, and a post that matches another new post joins that
     /// post's cluster. Returns (new posts, near-duplicates).
     static func insertPostsBatched(
-        _ posts: [PostToStore], encoded: [(replies: String?, extra: String?)], sourceID: Int64, now: Date, _ tx: SQLTransaction
+        _ posts: [PostToStore], encoded: [(replies: String?, extra: String?)], sourceID: Int64, now: Date,
+        heads: BandHeads? = nil, _ tx: SQLTransaction
     ) async throws -> (Int, Int) {
         guard !posts.isEmpty else { return (0, 0) }
         var rows = RowBatch([
@@ -429,24 +440,68 @@ extension AppDatabase {
         // through a bitmap and sorts them; a flood of near-identical posts puts hundreds on one value, where the
         // ordered index-only scan that stops after `candidatesPerBand` is 5-10 times cheaper (burst: 40 ms → 4-9 ms
         // per 50-post page), and never much dearer. This transaction alone plans without bitmap scans.
-        if tx.dialect.sharesWork { try await tx.execute("SET LOCAL enable_bitmapscan = off") }
-        let found = try await tx.rows(
-            """
-            WITH m AS MATERIALIZED (
-              SELECT r.postId, (
-                SELECT MIN(c.postId) FROM (
-                  SELECT s.postId, s.simhash FROM simhashBand s
-                  WHERE s.band = r.band AND s.key = r.key AND s.postId < r.postId ORDER BY s.postId LIMIT ?) AS c
-                WHERE \(tx.dialect.hammingDistance("c.simhash", "r.simhash")) <= 3) AS match
-              FROM \(bands.source(tx.dialect)))
-            SELECT m.postId, m.match, COALESCE(p.duplicateOf, p.id) AS root FROM m JOIN post p ON p.id = m.match
-            """, [candidatesPerBand] + bandArguments)
+        // PostgreSQL (`heads`): a band value whose first `candidatesPerBand` posts are all older than this page
+        // has those same candidates for every later post, so the worker keeps them (`BandHeads`) and compares
+        // in memory; only the other values are looked up.
         var match: [Int64: (match: Int64, root: Int64)] = [:]
+        var lookups = bands
+        if let heads {
+            lookups = RowBatch([("band", "bigint"), ("key", "bigint"), ("postId", "bigint"), ("simhash", "bigint")])
+            for (id, h) in hashed {
+                for b in 0..<4 {
+                    let key = Int((h >> (UInt64(b) * 16)) & 0xFFFF)
+                    guard let head = heads.head(band: b, key: key), let newest = head.last, newest.id < id else {
+                        lookups.append([b, key, id, Int64(bitPattern: h)])
+                        continue
+                    }
+                    guard let c = head.first(where: { ($0.hash ^ h).nonzeroBitCount <= 3 }) else { continue }
+                    if let best = match[id], best.match <= c.id { continue }
+                    match[id] = (c.id, c.root)
+                }
+            }
+        }
+        if tx.dialect.sharesWork { try await tx.execute("SET LOCAL enable_bitmapscan = off") }
+        let found: [SQLRow]
+        if lookups.count == 0 {
+            found = []
+        } else if heads != nil {
+            found = try await tx.rows(
+                """
+                WITH m AS MATERIALIZED (
+                  SELECT r.postId, r.band, r.key, c.match, c.n, c.newest FROM \(lookups.source(tx.dialect))
+                  CROSS JOIN LATERAL (
+                    SELECT MIN(c.postId) FILTER (WHERE \(tx.dialect.hammingDistance("c.simhash", "r.simhash")) <= 3) AS match,
+                           count(*) AS n, MAX(c.postId) AS newest
+                    FROM (
+                      SELECT s.postId, s.simhash FROM simhashBand s
+                      WHERE s.band = r.band AND s.key = r.key AND s.postId < r.postId ORDER BY s.postId LIMIT ?) AS c) AS c)
+                SELECT m.postId, m.band, m.key, m.match, m.n, m.newest, COALESCE(p.duplicateOf, p.id) AS root
+                FROM m LEFT JOIN post p ON p.id = m.match
+                """, lookups.arguments(tx.dialect) + [candidatesPerBand])
+        } else {
+            found = try await tx.rows(
+                """
+                WITH m AS MATERIALIZED (
+                  SELECT r.postId, (
+                    SELECT MIN(c.postId) FROM (
+                      SELECT s.postId, s.simhash FROM simhashBand s
+                      WHERE s.band = r.band AND s.key = r.key AND s.postId < r.postId ORDER BY s.postId LIMIT ?) AS c
+                    WHERE \(tx.dialect.hammingDistance("c.simhash", "r.simhash")) <= 3) AS match
+                  FROM \(lookups.source(tx.dialect)))
+                SELECT m.postId, m.match, COALESCE(p.duplicateOf, p.id) AS root FROM m JOIN post p ON p.id = m.match
+                """, [candidatesPerBand] + lookups.arguments(tx.dialect))
+        }
+        var saturated = Set<Int>()
         for row in found {
-            let id: Int64 = try row["postId"], m: Int64 = try row["match"], root: Int64 = try row["root"]
+            let id: Int64 = try row["postId"]
+            if heads != nil, (try row["n"] as Int64) == Int64(candidatesPerBand), (try row["newest"] as Int64) < hashed[0].id {
+                saturated.insert(Int(try row["band"] as Int64) << 16 | Int(try row["key"] as Int64))
+            }
+            guard let m: Int64 = try row["match"], let root: Int64 = try row["root"] else { continue }
             if let best = match[id], best.match <= m { continue }
             match[id] = (m, root)
         }
+        if let heads { try await heads.learn(saturated, tx) }
         // Roots in order: a match among this page's posts leads to that post's own root.
         var rootOf: [Int64: Int64] = [:]
         var duplicates = RowBatch([("id", "bigint"), ("root", "bigint")])

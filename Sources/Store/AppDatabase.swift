@@ -26,6 +26,8 @@ public final class AppDatabase: Sendable {
     /// answer was lost (the connection died at COMMIT, as in a failover) is unknown here, so it is not renewed and
     /// expires after one lease instead of staying this live process's forever.
     let heldClaims = Locked([String: Set<Int64>]())
+    /// PostgreSQL: crowded band values' near-duplicate candidates, read once (`BandHeads`).
+    let bandHeads = BandHeads()
 
     /// Records claims a transaction returned (see `heldClaims`).
     func hold(_ table: String, _ ids: [Int64]) {
