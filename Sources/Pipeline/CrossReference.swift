@@ -83,31 +83,21 @@ extension Pipeline {
     ) async throws(StoreError) -> Int {
         let (version, xref, pictures) = try await checker(database: database, lexicon: lexicon, tokenizer: tokenizer, now: now, cache: cache)
         // As in `classify`: batch N is saved while the next batches are checked.
-        var total = 0
-        var after: Int64 = 0
-        let saving = Overlapped()
-        do {
-            while shouldStop?() != true {
-                let posts = try await database.leasePostsToCrossReference(limit: batch, lease: lease, now: Date(), after: after)
-                if posts.isEmpty { break }
-                after = posts.map(\.id).max() ?? after
-                let results = posts.parallelMap { p in
-                    var r = xref.check(text: p.text, published: p.published ?? p.fetchedAt, assessment: p.assessment, location: p.location)
-                    pictures.apply(to: &r, pictureHashes: p.pictureHashes)
-                    return (postID: p.id, result: r, priority: xrefPriority(p.assessment, r, clusterSize: p.clusterSize, published: p.published ?? p.fetchedAt, now: now))
-                }
-                try await saving.next { () async throws(StoreError) in
-                    try await database.saveCrossReferences(results, evidence: version, now: max(now, Date()))
-                    for r in results { PipelineMetrics.crossReferenced(r.result.verdict.rawValue) }
-                }
-                total += posts.count
-            }
-        } catch {
-            await saving.abandon()
-            throw error
-        }
-        try await saving.finish()
-        return total
+        return try await batches(
+            lease: { after throws(StoreError) in
+                try await database.leasePostsToCrossReference(limit: batch, lease: lease, now: Date(), after: after)
+            },
+            id: \.id,
+            work: { p in
+                var r = xref.check(text: p.text, published: p.published ?? p.fetchedAt, assessment: p.assessment, location: p.location)
+                pictures.apply(to: &r, pictureHashes: p.pictureHashes)
+                return (postID: p.id, result: r, priority: xrefPriority(p.assessment, r, clusterSize: p.clusterSize, published: p.published ?? p.fetchedAt, now: now))
+            },
+            save: { results throws(StoreError) in
+                try await database.saveCrossReferences(results, evidence: version, now: max(now, Date()))
+                for r in results { PipelineMetrics.crossReferenced(r.result.verdict.rawValue) }
+            },
+            shouldStop: shouldStop)
     }
 }
 
@@ -139,36 +129,24 @@ extension Pipeline {
     ) async throws(StoreError) -> Int {
         let now = Date()
         let (version, xref, pictures) = try await checker(database: database, lexicon: lexicon, tokenizer: tokenizer, now: now, cache: cache)
-        var total = 0
-        var after: Int64 = 0
-        let saving = Overlapped()
-        do {
-            while shouldStop?() != true {
-                let posts = try await database.leasePostsToAssess(limit: batch, lease: lease, now: Date(), after: after)
-                if posts.isEmpty { break }
-                after = posts.map(\.id).max() ?? after
-                let done = posts.parallelMap { post in
-                    let started = DispatchTime.now().uptimeNanoseconds
-                    let a = scorer.assess(title: post.title, text: post.text, published: post.published)
-                    PipelineMetrics.classified(nanoseconds: DispatchTime.now().uptimeNanoseconds - started)
-                    let p = post.forCrossReference(a)
-                    var r = xref.check(text: p.text, published: p.published ?? p.fetchedAt, assessment: a, location: p.location)
-                    pictures.apply(to: &r, pictureHashes: p.pictureHashes)
-                    let priority = xrefPriority(a, r, clusterSize: p.clusterSize, published: p.published ?? p.fetchedAt, now: now)
-                    return (postID: post.id, assessment: a, result: r, priority: priority)
-                }
-                try await saving.next { () async throws(StoreError) in
-                    try await database.saveAssessedAndChecked(done, evidence: version, now: max(now, Date()))
-                    for d in done { PipelineMetrics.crossReferenced(d.result.verdict.rawValue) }
-                }
-                total += posts.count
-            }
-        } catch {
-            await saving.abandon()
-            throw error
-        }
-        try await saving.finish()
-        return total
+        return try await batches(
+            lease: { after throws(StoreError) in try await database.leasePostsToAssess(limit: batch, lease: lease, now: Date(), after: after) },
+            id: \.id,
+            work: { post in
+                let started = DispatchTime.now().uptimeNanoseconds
+                let a = scorer.assess(title: post.title, text: post.text, published: post.published)
+                PipelineMetrics.classified(nanoseconds: DispatchTime.now().uptimeNanoseconds - started)
+                let p = post.forCrossReference(a)
+                var r = xref.check(text: p.text, published: p.published ?? p.fetchedAt, assessment: a, location: p.location)
+                pictures.apply(to: &r, pictureHashes: p.pictureHashes)
+                let priority = xrefPriority(a, r, clusterSize: p.clusterSize, published: p.published ?? p.fetchedAt, now: now)
+                return (postID: post.id, assessment: a, result: r, priority: priority)
+            },
+            save: { done throws(StoreError) in
+                try await database.saveAssessedAndChecked(done, evidence: version, now: max(now, Date()))
+                for d in done { PipelineMetrics.crossReferenced(d.result.verdict.rawValue) }
+            },
+            shouldStop: shouldStop)
     }
 }
 

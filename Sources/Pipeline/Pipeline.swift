@@ -73,21 +73,36 @@ public struct Pipeline: Sendable {
         // Batch N is saved while the next batches are classified (up to three saves waiting for the one writer;
         // the classifying uses the cores meanwhile); the next lease starts above the last id of the batches being
         // saved.
+        try await batches(
+            lease: { after throws(StoreError) in try await database.leasePostsToAssess(limit: batch, lease: lease, now: Date(), after: after) },
+            id: \.id,
+            work: { post in
+                let started = DispatchTime.now().uptimeNanoseconds
+                let a = scorer.assess(title: post.title, text: post.text, published: post.published)
+                PipelineMetrics.classified(nanoseconds: DispatchTime.now().uptimeNanoseconds - started)
+                return (postID: post.id, assessment: a, priority: queuePriority(a))
+            },
+            save: { assessed throws(StoreError) in try await database.saveAssessments(assessed) },
+            shouldStop: shouldStop)
+    }
+
+    /// A stage's loop: lease a batch of posts above the last id leased so far, work on them on all cores, and save
+    /// the results while the next batches are leased and worked on (`Overlapped`), until a lease comes back empty
+    /// or `shouldStop`. Returns how many posts were leased.
+    static func batches<Post: Sendable, Done: Sendable>(
+        lease: (Int64) async throws(StoreError) -> [Post], id: (Post) -> Int64, work: @Sendable (Post) -> Done,
+        save: @escaping @Sendable ([Done]) async throws(StoreError) -> Void, shouldStop: (@Sendable () -> Bool)?
+    ) async throws(StoreError) -> Int {
         var total = 0
         var after: Int64 = 0
         let saving = Overlapped()
         do {
             while shouldStop?() != true {
-                let posts = try await database.leasePostsToAssess(limit: batch, lease: lease, now: Date(), after: after)
+                let posts = try await lease(after)
                 if posts.isEmpty { break }
-                after = posts.map(\.id).max() ?? after
-                let assessed = posts.parallelMap { post in
-                    let started = DispatchTime.now().uptimeNanoseconds
-                    let a = scorer.assess(title: post.title, text: post.text, published: post.published)
-                    PipelineMetrics.classified(nanoseconds: DispatchTime.now().uptimeNanoseconds - started)
-                    return (postID: post.id, assessment: a, priority: queuePriority(a))
-                }
-                try await saving.next { () async throws(StoreError) in try await database.saveAssessments(assessed) }
+                after = posts.map(id).max() ?? after
+                let done = posts.parallelMap(work)
+                try await saving.next { () async throws(StoreError) in try await save(done) }
                 total += posts.count
             }
         } catch {
