@@ -133,9 +133,7 @@ extension Pipeline {
             lease: { after throws(StoreError) in try await database.leasePostsToAssess(limit: batch, lease: lease, now: Date(), after: after) },
             id: \.id,
             work: { post in
-                let started = DispatchTime.now().uptimeNanoseconds
-                let a = scorer.assess(title: post.title, text: post.text, published: post.published)
-                PipelineMetrics.classified(nanoseconds: DispatchTime.now().uptimeNanoseconds - started)
+                let a = assess(post, scorer)
                 let p = post.forCrossReference(a)
                 var r = xref.check(text: p.text, published: p.published ?? p.fetchedAt, assessment: a, location: p.location)
                 pictures.apply(to: &r, pictureHashes: p.pictureHashes)

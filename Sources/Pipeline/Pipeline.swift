@@ -77,13 +77,19 @@ public struct Pipeline: Sendable {
             lease: { after throws(StoreError) in try await database.leasePostsToAssess(limit: batch, lease: lease, now: Date(), after: after) },
             id: \.id,
             work: { post in
-                let started = DispatchTime.now().uptimeNanoseconds
-                let a = scorer.assess(title: post.title, text: post.text, published: post.published)
-                PipelineMetrics.classified(nanoseconds: DispatchTime.now().uptimeNanoseconds - started)
+                let a = assess(post, scorer)
                 return (postID: post.id, assessment: a, priority: queuePriority(a))
             },
             save: { assessed throws(StoreError) in try await database.saveAssessments(assessed) },
             shouldStop: shouldStop)
+    }
+
+    /// One post's assessment, timed for the metrics.
+    static func assess(_ post: PostToAssess, _ scorer: any PostScorer) -> Assessment {
+        let started = DispatchTime.now().uptimeNanoseconds
+        let a = scorer.assess(title: post.title, text: post.text, published: post.published)
+        PipelineMetrics.classified(nanoseconds: DispatchTime.now().uptimeNanoseconds - started)
+        return a
     }
 
     /// A stage's loop: lease a batch of posts above the last id leased so far, work on them on all cores, and save
