@@ -427,8 +427,7 @@ extension AppDatabase {
             throw Self.storeError(error)
         }
         try await combinedWrite { tx in
-            let current = try await Self.evidenceVersion(tx)
-            let stale = current.map { c in evidence.map { c > $0 } ?? true } ?? false
+            let stale = try await Self.isStale(evidence, tx)
             // At most five statements per batch on both backends (on SQLite per slice that fits one statement's
             // parameters): row by row it was four per post, on the writer every stage shares.
             let slice = tx.dialect.sharesWork ? max(items.count, 1) : RowBatch.sqliteRowsPerStatement(columns: 8)
@@ -438,6 +437,13 @@ extension AppDatabase {
                     Array(items[start..<end]), matches: Array(matches[start..<end]), stale: stale, now: now, tx)
             }
         }
+    }
+
+    /// Whether evidence newer than `evidence` (the version a batch was checked against) arrived meanwhile: then
+    /// the batch's posts stay due and are checked again.
+    static func isStale(_ evidence: Date?, _ tx: SQLTransaction) async throws -> Bool {
+        guard let current = try await evidenceVersion(tx) else { return false }
+        return evidence.map { current > $0 } ?? true
     }
 
     /// Stores assessments and their cross-references in one transaction and moves the posts to the queue, checked
@@ -458,8 +464,7 @@ extension AppDatabase {
         }
         let ids = items.map(\.postID)
         try await combinedWrite { tx in
-            let current = try await Self.evidenceVersion(tx)
-            let stale = current.map { c in evidence.map { c > $0 } ?? true } ?? false
+            let stale = try await Self.isStale(evidence, tx)
             let slice = tx.dialect.sharesWork ? max(items.count, 1) : RowBatch.sqliteRowsPerStatement(columns: 10)
             for start in stride(from: 0, to: items.count, by: slice) {
                 let end = min(start + slice, items.count)
