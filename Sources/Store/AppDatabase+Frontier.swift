@@ -279,20 +279,23 @@ extension AppDatabase {
         }
         let heads = sharesWork ? bandHeads : nil
         let stored: StoreOutcome
+        let bandRows: Int
         do {
-            stored = try await combinedWrite { tx -> StoreOutcome in
+            (stored, bandRows) = try await combinedWrite { tx -> (StoreOutcome, Int) in
                 var outcome = StoreOutcome()
+                var bandRows = 0
                 var doc = document
                 // A page's posts in a handful of statements on both backends (on SQLite in slices that fit one
                 // statement's parameters; each slice compares with the ones before it, as post by post did).
                 let slice = tx.dialect.sharesWork ? max(posts.count, 1) : 500
                 for start in stride(from: 0, to: posts.count, by: slice) {
                     let end = min(start + slice, posts.count)
-                    let (n, d) = try await Self.insertPostsBatched(
+                    let (n, d, b) = try await Self.insertPostsBatched(
                         Array(posts[start..<end]), encoded: Array(encoded[start..<end]), sourceID: entry.sourceID, now: now,
                         heads: heads, tx)
                     outcome.newPosts += n
                     outcome.nearDuplicates += d
+                    bandRows += b
                 }
                 // Links: items are fetched once; listing pages again on each crawl cycle (once per cycle, up to
                 // `maxPageDepth` pages deep, so pagination loops end).
@@ -330,7 +333,7 @@ extension AppDatabase {
                     """, [now, document.etag, document.lastModified, document.bodyHash, entry.id])
                 try await tx.execute(
                     "UPDATE source SET lastFetchedAt = ?, lastStatus = 'ok', lastError = NULL WHERE id = ?", [now, entry.sourceID])
-                return outcome
+                return (outcome, bandRows)
             }
         } catch {
             // A band head naming a post deleted by hand fails the page (the duplicate's foreign key); the retry
@@ -339,6 +342,7 @@ extension AppDatabase {
             throw error
         }
         forget("frontier", [entry.id])
+        if let postgres { await bandVacuum.added(bandRows, postgres) }
         return stored
     }
 
@@ -393,8 +397,8 @@ extension AppDatabase {
     static func insertPostsBatched(
         _ posts: [PostToStore], encoded: [(replies: String?, extra: String?)], sourceID: Int64, now: Date,
         heads: BandHeads? = nil, _ tx: SQLTransaction
-    ) async throws -> (Int, Int) {
-        guard !posts.isEmpty else { return (0, 0) }
+    ) async throws -> (new: Int, duplicates: Int, bandRows: Int) {
+        guard !posts.isEmpty else { return (0, 0, 0) }
         var rows = RowBatch([
             ("i", "bigint"), ("externalID", "text"), ("url", "text"), ("title", "text"), ("author", "text"),
             ("publishedAt", "timestamptz"), ("text", "text"), ("language", "text"), ("simhash", "bigint"),
@@ -425,15 +429,7 @@ extension AppDatabase {
             hashed.append((id, h))
         }
         hashed.sort { $0.id < $1.id }
-        guard !hashed.isEmpty else { return (inserted.count, 0) }
-        var bands = RowBatch([("band", "bigint"), ("key", "bigint"), ("postId", "bigint"), ("simhash", "bigint")])
-        for (id, h) in hashed {
-            for b in 0..<4 { bands.append([b, Int((h >> (UInt64(b) * 16)) & 0xFFFF), id, Int64(bitPattern: h)]) }
-        }
-        let bandArguments = bands.arguments(tx.dialect)
-        try await tx.execute(
-            "INSERT INTO simhashBand (band, key, postId, simhash) SELECT * FROM \(bands.source(tx.dialect)) WHERE true ON CONFLICT DO NOTHING",
-            bandArguments)
+        guard !hashed.isEmpty else { return (inserted.count, 0, 0) }
         // For every band of every new post, the oldest older post within distance 3 among the first
         // `candidatesPerBand` sharing that band value, and that post's cluster root as stored. The statistics
         // say a band value has about 3 posts (true of most text), so the planner reads every post with that value
@@ -442,23 +438,34 @@ extension AppDatabase {
         // per 50-post page), and never much dearer. This transaction alone plans without bitmap scans.
         // PostgreSQL (`heads`): a band value whose first `candidatesPerBand` posts are all older than this page
         // has those same candidates for every later post, so the worker keeps them (`BandHeads`) and compares
-        // in memory; only the other values are looked up.
+        // in memory; only the other values are looked up. Such a value's band row of a new post is not written
+        // either: it would sort after the candidates and no lookup would ever read it (Sieve deletes no posts; one
+        // deleted by hand leaves its value a candidate short).
+        let bandColumns = [("band", "bigint"), ("key", "bigint"), ("postId", "bigint"), ("simhash", "bigint")]
+        var bands = RowBatch(bandColumns)
+        var lookups = RowBatch(bandColumns)
         var match: [Int64: (match: Int64, root: Int64)] = [:]
-        var lookups = bands
-        if let heads {
-            lookups = RowBatch([("band", "bigint"), ("key", "bigint"), ("postId", "bigint"), ("simhash", "bigint")])
-            for (id, h) in hashed {
-                for b in 0..<4 {
-                    let key = Int((h >> (UInt64(b) * 16)) & 0xFFFF)
-                    guard let head = heads.head(band: b, key: key), let newest = head.last, newest.id < id else {
-                        lookups.append([b, key, id, Int64(bitPattern: h)])
-                        continue
-                    }
-                    guard let c = head.first(where: { ($0.hash ^ h).nonzeroBitCount <= 3 }) else { continue }
-                    if let best = match[id], best.match <= c.id { continue }
-                    match[id] = (c.id, c.root)
+        for (id, h) in hashed {
+            for b in 0..<4 {
+                let key = Int((h >> (UInt64(b) * 16)) & 0xFFFF)
+                guard let head = heads?.head(band: b, key: key), head.count == candidatesPerBand, let newest = head.last,
+                    newest.id < id
+                else {
+                    bands.append([b, key, id, Int64(bitPattern: h)])
+                    lookups.append([b, key, id, Int64(bitPattern: h)])
+                    continue
                 }
+                guard let c = head.first(where: { ($0.hash ^ h).nonzeroBitCount <= 3 }) else { continue }
+                if let best = match[id], best.match <= c.id { continue }
+                match[id] = (c.id, c.root)
             }
+        }
+        // New ids: no band row can exist yet, so no conflict handling (a speculative insertion costs an index probe
+        // per row).
+        if bands.count > 0 {
+            try await tx.execute(
+                "INSERT INTO simhashBand (band, key, postId, simhash) SELECT * FROM \(bands.source(tx.dialect)) WHERE true",
+                bands.arguments(tx.dialect))
         }
         if tx.dialect.sharesWork { try await tx.execute("SET LOCAL enable_bitmapscan = off") }
         let found: [SQLRow]
@@ -513,7 +520,7 @@ extension AppDatabase {
             duplicates.append([id, root])
             clusterGrowth[root, default: 0] += 1
         }
-        guard duplicates.count > 0 else { return (inserted.count, 0) }
+        guard duplicates.count > 0 else { return (inserted.count, 0, bands.count) }
         try await tx.execute(
             "UPDATE post SET duplicateOf = r.root FROM \(duplicates.source(tx.dialect)) WHERE post.id = r.id", duplicates.arguments(tx.dialect))
         var clusters = RowBatch([("id", "bigint"), ("n", "bigint")])
@@ -521,7 +528,7 @@ extension AppDatabase {
         try await tx.execute(
             "UPDATE post SET clusterSize = clusterSize + r.n FROM \(clusters.source(tx.dialect)) WHERE post.id = r.id",
             clusters.arguments(tx.dialect))
-        return (inserted.count, duplicates.count)
+        return (inserted.count, duplicates.count, bands.count)
     }
 
     /// How many posts sharing a band value are compared, oldest first, when a new post looks for its near-duplicate.

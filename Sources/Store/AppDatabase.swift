@@ -28,6 +28,8 @@ public final class AppDatabase: Sendable {
     let heldClaims = Locked([String: Set<Int64>]())
     /// PostgreSQL: crowded band values' near-duplicate candidates, read once (`BandHeads`).
     let bandHeads = BandHeads()
+    /// PostgreSQL: vacuums the band table as a burst writes it (`BandVacuum`).
+    let bandVacuum = BandVacuum()
 
     /// Records claims a transaction returned (see `heldClaims`).
     func hold(_ table: String, _ ids: [Int64]) {

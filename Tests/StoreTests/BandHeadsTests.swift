@@ -66,9 +66,52 @@ struct BandHeadsTests {
         try await crowdAndNeighbours(pg)
         #expect(pg.bandHeads.head(band: 0, key: 0x1234)?.count == AppDatabase.candidatesPerBand, "the crowded value was learned")
         #expect(sqlite.bandHeads.count == 0)
+        // A page after the value is known: a post within distance 3 of near150 by band 0 only (whose band-0 row
+        // PostgreSQL skipped: it is not among the first 128 either way) and one near c100 (among them).
+        for db in [sqlite, pg] {
+            _ = try await store(
+                [("near-near150", Self.nearOnlyByBand0(Self.crowd(150)) ^ (1 << 18) ^ (1 << 34) ^ (1 << 50)),
+                 ("near100", Self.nearOnlyByBand0(Self.crowd(100)))],
+                page: "later", in: db)
+        }
         let expected = try await clusters(sqlite)
         #expect(expected["near5"] == "c5 1" && expected["c5"] == "- 3" && expected["near150"] == "- 1", "\(expected)")
+        #expect(expected["near100"] == "c100 1" && expected["near-near150"] == "- 1", "\(expected)")
         #expect(try await clusters(pg) == expected)
+        // PostgreSQL wrote no band-0 row for the four posts on the crowded value stored after it was learned (they
+        // would sort after its 128 candidates; near5-again's band 0 is 0x1235); SQLite wrote all 204.
+        let crowded = "SELECT count(*) FROM simhashBand WHERE band = 0 AND key = \(0x1234)"
+        #expect(try await sqlite.read { tx in try await tx.scalar(crowded, as: Int64.self) } == 204)
+        #expect(try await pg.read { tx in try await tx.scalar(crowded, as: Int64.self) } == 200)
+        #expect(try await pg.read { tx in try await tx.scalar("SELECT count(*) FROM simhashBand", as: Int64.self) } == 4 * 205 - 4)
+    }
+
+    /// A burst's pages vacuum the band table every `BandVacuum.every` band rows, so its pages are marked
+    /// all-visible and the lookup's index-only scan need not read the table.
+    @Test(.enabled(if: TestPostgres.isAvailable, Comment(rawValue: TestPostgres.unavailable)))
+    func pagesVacuumTheBandTable() async throws {
+        let url = try #require(try await TestPostgres.freshDatabase("bandVacuum"))
+        let db = try await AppDatabase(path: url)
+        let postsPerPage = db.bandVacuum.every / 4 / 5
+        let allVisible = "SELECT relallvisible FROM pg_class WHERE relname = 'simhashband'"
+        let size = "SELECT pg_relation_size('simhashband') / current_setting('block_size')::int"
+        var earlierPages = 0
+        for page in 0..<5 {
+            _ = try await store(
+                (0..<postsPerPage).map { i in ("r\(page)-\(i)", Self.random(UInt64(page * 100_000 + i))) }, page: "random\(page)",
+                in: db)
+            if page == 3 {
+                #expect(db.bandVacuum.runs == 0, "four fifths of the rows: not yet")
+                earlierPages = try #require(Int(try await TestPostgres.psql(url, size)))
+            }
+        }
+        #expect(db.bandVacuum.runs == 1)
+        // The test server commits asynchronously (synchronous_commit = off), and a row's commit hint, which VACUUM
+        // needs to mark its page, waits for the WAL flush: the last fetch's rows (and the table page it shares with
+        // the fourth's) may miss this vacuum.
+        let visible = try #require(Int(try await TestPostgres.psql(url, allVisible)))
+        #expect(earlierPages > 40)
+        #expect(visible >= earlierPages - 1, "the pages the first four fetches wrote are all-visible: \(visible) of \(earlierPages)")
     }
 
     /// A candidate deleted by hand: the page that matches it fails once (the duplicate's foreign key), the heads
