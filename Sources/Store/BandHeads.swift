@@ -78,9 +78,9 @@ final class BandHeads: Sendable {
 ///
 /// The near-duplicate lookup reads candidates' hashes from the bands' primary key (an index-only scan), which
 /// needs no visit to the table only for pages the visibility map marks all-visible, and only VACUUM marks them.
-/// Autovacuum looks at a table at most once a `autovacuum_naptime` (10 s as recommended, 1 min by default): in a
+/// Autovacuum looks at a table at most once an `autovacuum_naptime` (10 s as recommended, 1 min by default): in a
 /// burst's first 14 seconds every candidate of every lookup was read from the table as well (auto_explain: 4,156
-/// heap fetches for 4,186 candidates), and later 20-40% between two autovacuums. So each process vacuums the
+/// heap fetches for 4,186 candidates), and later up to 40% between two autovacuums. So each process vacuums the
 /// band table itself after writing `every` band rows: the table is insert-only, so VACUUM reads only the pages
 /// written since (the visibility map skips the rest) and has no index entries to remove.
 final class BandVacuum: Sendable {
