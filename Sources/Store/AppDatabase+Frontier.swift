@@ -443,7 +443,7 @@ extension AppDatabase {
         // deleted by hand leaves its value a candidate short).
         let bandColumns = [("band", "bigint"), ("key", "bigint"), ("postId", "bigint"), ("simhash", "bigint")]
         var bands = RowBatch(bandColumns)
-        var lookups = RowBatch(bandColumns)
+        var lookups = RowBatch(bandColumns)  // with heads: the bands not answered from them; without: `bands`
         var match: [Int64: (match: Int64, root: Int64)] = [:]
         for (id, h) in hashed {
             for b in 0..<4 {
@@ -452,7 +452,7 @@ extension AppDatabase {
                     newest.id < id
                 else {
                     bands.append([b, key, id, Int64(bitPattern: h)])
-                    lookups.append([b, key, id, Int64(bitPattern: h)])
+                    if heads != nil { lookups.append([b, key, id, Int64(bitPattern: h)]) }
                     continue
                 }
                 guard let c = head.first(where: { ($0.hash ^ h).nonzeroBitCount <= 3 }) else { continue }
@@ -467,6 +467,7 @@ extension AppDatabase {
                 "INSERT INTO simhashBand (band, key, postId, simhash) SELECT * FROM \(bands.source(tx.dialect)) WHERE true",
                 bands.arguments(tx.dialect))
         }
+        if heads == nil { lookups = bands }
         if tx.dialect.sharesWork { try await tx.execute("SET LOCAL enable_bitmapscan = off") }
         let found: [SQLRow]
         if lookups.count == 0 {
